@@ -2,13 +2,13 @@
 GO ?= go
 OGEN = $(GO) tool ogen --config api/ogen.yml --target internal/gen/oas --package oas --clean api/openapi.yaml
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS = -X github.com/homekeep/homekeep/internal/buildinfo.Version=$(VERSION)
+LDFLAGS = -X main.version=$(VERSION)
 
 .PHONY: run build test vet generate check-generated bench tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
-	./bin/homekeep run
+	./bin/homekeep serve --seed --embedded-postgres ./.data/postgres
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/homekeep ./cmd/homekeep

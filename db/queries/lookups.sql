@@ -1,6 +1,3 @@
--- Lookup tables. Reads go through StaticDataList so the whole set costs one round trip; the upserts are
--- batch queries so `homekeep seed` sends each table's rows in one pipeline.
-
 -- name: ContractorSpecialtyUpsert :batchexec
 INSERT INTO contractor_specialties (name, display_order)
 VALUES (@name, @display_order)
@@ -11,7 +8,8 @@ INSERT INTO residence_types (name, display_order)
 VALUES (@name, @display_order)
 ON CONFLICT (name) DO UPDATE SET display_order = EXCLUDED.display_order;
 
--- StaticDataList returns every lookup row in one result, tagged by kind; columns a kind lacks are empty.
+-- StaticDataList returns every lookup row in one result (one round trip), tagged by kind; columns a kind
+-- lacks are empty. The upserts are batch queries so `homekeep seed` sends each table's rows in one pipeline.
 -- name: StaticDataList :many
 SELECT 'residence_type'::text AS kind, id, name, ''::text AS icon, ''::text AS color,
        0::integer AS level, NULL::integer AS interval_days, display_order

@@ -17,7 +17,6 @@ var (
 )
 
 const contractorSpecialtyUpsert = `-- name: ContractorSpecialtyUpsert :batchexec
-
 INSERT INTO contractor_specialties (name, display_order)
 VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET display_order = EXCLUDED.display_order
@@ -34,8 +33,6 @@ type ContractorSpecialtyUpsertParams struct {
 	DisplayOrder int32
 }
 
-// Lookup tables. Reads go through StaticDataList so the whole set costs one round trip; the upserts are
-// batch queries so `homekeep seed` sends each table's rows in one pipeline.
 func (q *Queries) ContractorSpecialtyUpsert(ctx context.Context, db DBTX, arg []*ContractorSpecialtyUpsertParams) *ContractorSpecialtyUpsertBatchResults {
 	batch := &pgx.Batch{}
 	for _, a := range arg {

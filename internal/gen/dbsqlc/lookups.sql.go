@@ -39,7 +39,8 @@ type StaticDataListRow struct {
 	DisplayOrder int32
 }
 
-// StaticDataList returns every lookup row in one result, tagged by kind; columns a kind lacks are empty.
+// StaticDataList returns every lookup row in one result (one round trip), tagged by kind; columns a kind
+// lacks are empty. The upserts are batch queries so `homekeep seed` sends each table's rows in one pipeline.
 func (q *Queries) StaticDataList(ctx context.Context, db DBTX) ([]*StaticDataListRow, error) {
 	rows, err := db.Query(ctx, staticDataList)
 	if err != nil {

@@ -1,0 +1,121 @@
+// Command homekeep is the Homekeep server and its operator tools in one binary:
+//
+//	homekeep serve            the HTTP API (applies pending migrations first unless --no-migrate)
+//	homekeep migrate up|down|status
+//	homekeep seed             idempotent reference data
+//	homekeep version
+//
+// Every setting comes from an environment variable; `homekeep --help` lists them with their defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/homekeep/homekeep/internal/config"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage marks a command-line mistake: usage has been printed, exit with status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "homekeep:", err)
+		os.Exit(1)
+	}
+}
+
+const topUsage = `homekeep: a self-hostable REST API for home maintenance.
+
+Usage:
+  homekeep serve [--no-migrate] [--seed] [--embedded-postgres DIR]
+  homekeep migrate up|down|status
+  homekeep seed
+  homekeep version
+
+Run "homekeep <command> --help" for a command's flags.
+
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage, config.Usage())
+		return errUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(stdout, topUsage, config.Usage())
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "homekeep", version)
+		return nil
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout, stderr)
+	case "seed":
+		return seed(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "homekeep: unknown command %q\n\n%s", args[0], topUsage)
+	return errUsage
+}
+
+// newFlagSet returns a flag set whose --help also prints the environment settings.
+func newFlagSet(name, synopsis string, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "Usage: homekeep %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, config.Usage())
+	}
+	return fs
+}
+
+// parseFlags parses args, mapping a flag mistake to errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// loadConfig reads the environment and builds the logger it asks for.
+func loadConfig(stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(os.LookupEnv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	logger := slog.New(h)
+	slog.SetDefault(logger)
+	return cfg, logger, nil
+}

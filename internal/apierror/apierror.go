@@ -1,0 +1,120 @@
+// Package apierror is the one error shape every Homekeep response uses, whoever produced the error: a handler,
+// ogen's request decoder, the router's 404/405 or the panic recovery. Clients see a stable code, a message safe
+// to show, and the fields at fault; the cause stays in the server log.
+package apierror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// Stable error codes. Clients branch on these, so they never change meaning.
+const (
+	CodeValidationFailed     = "validation_failed"
+	CodeMalformedRequest     = "malformed_request"
+	CodeUnauthorized         = "unauthorized"
+	CodeForbidden            = "forbidden"
+	CodeNotFound             = "not_found"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeConflict             = "conflict"
+	CodeRequestTooLarge      = "request_too_large"
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeRateLimited          = "rate_limited"
+	CodeInternal             = "internal_error"
+	CodeUnavailable          = "unavailable"
+)
+
+// Error is an error with everything a response needs. Cause, when set, is logged and never sent.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  map[string]string
+	Cause   error
+}
+
+// Error implements error with the code and message; the cause follows for logs.
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Cause)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// New returns an Error with the given status, code and message.
+func New(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// Validation returns a 400 naming each invalid field and what is wrong with it.
+func Validation(fields map[string]string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeValidationFailed,
+		Message: "the request has invalid fields", Fields: fields}
+}
+
+// NotFound returns a 404 for something that does not exist or that the caller may not see.
+func NotFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: what + " not found"}
+}
+
+// Internal returns a 500 whose cause is logged but never sent.
+func Internal(cause error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal,
+		Message: "something went wrong on our side", Cause: cause}
+}
+
+// Response converts e to the generated type that ogen encodes for the `default` response.
+func (e *Error) Response() *oas.ErrorStatusCode {
+	body := oas.ErrorBody{Code: e.Code, Message: e.Message}
+	if len(e.Fields) > 0 {
+		body.Fields = oas.NewOptErrorBodyFields(oas.ErrorBodyFields(e.Fields))
+	}
+	return &oas.ErrorStatusCode{StatusCode: e.Status, Response: oas.Error{Error: body}}
+}
+
+// From turns any error into an *Error: an *Error passes through, ogen's decoding and security failures become
+// 4xx with the fields they name, a cancelled request becomes 499-like 400, and anything else is a 500.
+func From(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if e := fromOgen(err); e != nil {
+		return e
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge,
+			Message: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), Cause: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Status: http.StatusBadRequest, Code: "request_cancelled",
+			Message: "the request was cancelled", Cause: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+			Message: "the request took too long; try again", Cause: err}
+	}
+	return Internal(err)
+}
+
+// Write sends e as JSON with its status. It is for code outside ogen (router, middleware); ogen writes
+// handler errors itself through Response.
+func Write(w http.ResponseWriter, e *Error) {
+	body, err := e.Response().Response.MarshalJSON()
+	if err != nil { // the type is generated and plain; this cannot happen
+		body = []byte(`{"error":{"code":"internal_error","message":"something went wrong on our side"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(body)
+}

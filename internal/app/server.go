@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// PathPrefix is where the API is mounted; ogen routes on the full path, so it must know the prefix.
+const PathPrefix = "/api"
+
+// NewServer wraps h in the generated ogen server, sending every error ogen produces outside a handler
+// (decoding, unknown paths, wrong methods) through the same JSON error shape as handler errors.
+func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
+	srv, err := oas.NewServer(h,
+		oas.WithPathPrefix(PathPrefix),
+		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+			e := apierror.From(err)
+			if e.Status >= 500 {
+				logger.ErrorContext(ctx, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
+			}
+			apierror.Write(w, e)
+		}),
+		oas.WithNotFound(NotFound),
+		oas.WithMethodNotAllowed(MethodNotAllowed),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("error creating API server: %w", err)
+	}
+	return srv, nil
+}
+
+// NotFound answers an unknown path with the JSON error shape.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	apierror.Write(w, apierror.New(http.StatusNotFound, apierror.CodeNotFound,
+		"no such endpoint: "+r.Method+" "+r.URL.Path))
+}
+
+// MethodNotAllowed answers a known path called with the wrong method, listing the allowed ones.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request, allowed string) {
+	if allowed != "" {
+		w.Header().Set("Allow", allowed)
+	}
+	apierror.Write(w, apierror.New(http.StatusMethodNotAllowed, apierror.CodeMethodNotAllowed,
+		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allowed))
+}

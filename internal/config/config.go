@@ -1,0 +1,214 @@
+// Package config reads Homekeep's settings from environment variables and validates them before anything
+// starts, so a typo stops the process with one line that names the variable instead of failing later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pooler values for DB_POOLER.
+const (
+	// PoolerNone means Homekeep talks to PostgreSQL directly.
+	PoolerNone = "none"
+	// PoolerPgBouncerTransaction means a transaction-mode pooler sits in front of PostgreSQL, so no session
+	// state (named prepared statements, statement caches) may be relied on.
+	PoolerPgBouncerTransaction = "pgbouncer-transaction"
+)
+
+// Config is every setting the server reads. Load fills it from the environment; the zero value is not useful.
+type Config struct {
+	DatabaseURL string
+	ValkeyURL   string
+
+	HTTPAddr         string
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	HTTPIdleTimeout  time.Duration
+	HTTPBodyLimit    int64
+	TrustedProxies   []netip.Prefix
+
+	DBMaxConns        int32
+	DBMinConns        int32
+	DBMaxConnLifetime time.Duration
+	DBMaxConnIdleTime time.Duration
+	DBPooler          string
+
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// Setting describes one environment variable: its name, default and meaning. Settings is the single list
+// that Load parses and the --help text prints, so documentation cannot drift from behaviour.
+type Setting struct {
+	Env     string
+	Default string
+	Help    string
+	parse   func(c *Config, v string) error
+}
+
+// Settings lists every environment variable Homekeep reads, in the order --help shows them.
+var Settings = []Setting{
+	{"DATABASE_URL", "", "PostgreSQL URL; `make run` starts a private cluster under ./.data/postgres when unset",
+		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"VALKEY_URL", "", "Valkey/Redis URL (redis://host:6379/0); unset: in-process caches only",
+		parseValkeyURL},
+	{"HTTP_ADDR", ":8080", "address the HTTP server listens on",
+		func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
+	{"HTTP_READ_TIMEOUT", "15s", "longest time to read a whole request, body included",
+		durationInto(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
+	{"HTTP_WRITE_TIMEOUT", "30s", "longest time to write a response",
+		durationInto(func(c *Config) *time.Duration { return &c.HTTPWriteTimeout })},
+	{"HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection stays open",
+		durationInto(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
+	{"HTTP_BODY_LIMIT", "1048576", "largest accepted JSON request body, in bytes",
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return errors.New("want a positive integer (bytes)")
+			}
+			c.HTTPBodyLimit = n
+			return nil
+		}},
+	{"TRUSTED_PROXIES", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+		"comma-separated CIDRs whose X-Forwarded-For / X-Real-IP headers are believed; `none`: trust no proxy",
+		parseTrustedProxies},
+	{"DB_MAX_CONNS", "20", "most PostgreSQL connections this process opens",
+		int32Into(func(c *Config) *int32 { return &c.DBMaxConns }, 1)},
+	{"DB_MIN_CONNS", "10", "connections opened and pinged before the listener opens, and kept open",
+		int32Into(func(c *Config) *int32 { return &c.DBMinConns }, 0)},
+	{"DB_MAX_CONN_LIFETIME", "30m", "a connection older than this is replaced (with jitter)",
+		durationInto(func(c *Config) *time.Duration { return &c.DBMaxConnLifetime })},
+	{"DB_MAX_CONN_IDLE_TIME", "30m", "idle connections above DB_MIN_CONNS are closed after this",
+		durationInto(func(c *Config) *time.Duration { return &c.DBMaxConnIdleTime })},
+	{"DB_POOLER", PoolerNone, "none | pgbouncer-transaction (no session state is used behind a transaction pooler)",
+		func(c *Config, v string) error {
+			if v != PoolerNone && v != PoolerPgBouncerTransaction {
+				return errors.New("want none or pgbouncer-transaction")
+			}
+			c.DBPooler = v
+			return nil
+		}},
+	{"LOG_LEVEL", "info", "debug | info | warn | error",
+		func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return errors.New("want debug, info, warn or error")
+		}},
+	{"LOG_FORMAT", "text", "text | json",
+		func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return errors.New("want text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests before closing connections",
+		durationInto(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+}
+
+// Load builds a Config from lookup (os.LookupEnv in production). An empty variable counts as unset. The error
+// names the first bad variable and the form it accepts, e.g. `DB_MAX_CONNS: want a positive integer, got "abc"`.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	for _, s := range Settings {
+		v, ok := lookup(s.Env)
+		v = strings.TrimSpace(v)
+		if !ok || v == "" {
+			v = s.Default
+		}
+		if v == "" && s.Default == "" {
+			if err := s.parse(&c, ""); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", s.Env, err)
+			}
+			continue
+		}
+		if err := s.parse(&c, v); err != nil {
+			return Config{}, fmt.Errorf("%s: %s, got %q", s.Env, err.Error(), v)
+		}
+	}
+	if c.DBMinConns > c.DBMaxConns {
+		return Config{}, fmt.Errorf("DB_MIN_CONNS: want at most DB_MAX_CONNS (%d), got %q", c.DBMaxConns,
+			strconv.Itoa(int(c.DBMinConns)))
+	}
+	return c, nil
+}
+
+// Usage returns the settings table that --help prints: each variable, its default and what it does.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString("Environment variables:\n")
+	for _, s := range Settings {
+		def := s.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(&b, "  %-22s default %s\n      %s\n", s.Env, def, s.Help)
+	}
+	return b.String()
+}
+
+func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 30s, 5m or 1h")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func int32Into(field func(*Config) *int32, minimum int32) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || int32(n) < minimum {
+			if minimum > 0 {
+				return errors.New("want a positive integer")
+			}
+			return errors.New("want a non-negative integer")
+		}
+		*field(c) = int32(n)
+		return nil
+	}
+}
+
+func parseValkeyURL(c *Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	if !strings.HasPrefix(v, "redis://") && !strings.HasPrefix(v, "rediss://") &&
+		!strings.HasPrefix(v, "valkey://") && !strings.HasPrefix(v, "valkeys://") && !strings.HasPrefix(v, "unix://") {
+		return errors.New("want a URL such as redis://host:6379/0")
+	}
+	c.ValkeyURL = v
+	return nil
+}
+
+func parseTrustedProxies(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" || part == "none" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return errors.New("want comma-separated CIDRs such as 10.0.0.0/8,::1/128")
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+
+	t.Run("DefaultsWhenUnset", func(t *testing.T) {
+		t.Parallel()
+		c, err := Load(env(nil))
+		require.NoError(t, err)
+		require.Equal(t, ":8080", c.HTTPAddr)
+		require.Equal(t, int32(10), c.DBMinConns)
+		require.Equal(t, int32(20), c.DBMaxConns)
+		require.Equal(t, 30*time.Minute, c.DBMaxConnLifetime)
+		require.Equal(t, PoolerNone, c.DBPooler)
+		require.Equal(t, int64(1<<20), c.HTTPBodyLimit)
+		require.Empty(t, c.ValkeyURL, "no VALKEY_URL means in-process caches only")
+		require.Contains(t, c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"))
+	})
+
+	t.Run("ReadsEveryVariable", func(t *testing.T) {
+		t.Parallel()
+		c, err := Load(env(map[string]string{
+			"DATABASE_URL": "postgres://db/homekeep", "VALKEY_URL": "redis://cache:6379/1", "HTTP_ADDR": "127.0.0.1:9000",
+			"DB_MAX_CONNS": "40", "DB_MIN_CONNS": "0", "DB_MAX_CONN_LIFETIME": "1h", "DB_MAX_CONN_IDLE_TIME": "2m",
+			"DB_POOLER": "pgbouncer-transaction", "LOG_LEVEL": "debug", "LOG_FORMAT": "json", "SHUTDOWN_TIMEOUT": "3s",
+			"TRUSTED_PROXIES": "none",
+		}))
+		require.NoError(t, err)
+		require.Equal(t, Config{
+			DatabaseURL: "postgres://db/homekeep", ValkeyURL: "redis://cache:6379/1", HTTPAddr: "127.0.0.1:9000",
+			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
+			HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
+			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, LogLevel: "debug",
+			LogFormat: "json", ShutdownTimeout: 3 * time.Second,
+		}, c)
+	})
+
+	tests := []struct {
+		name, env, value, want string
+	}{
+		{"RejectsNonNumericMaxConns", "DB_MAX_CONNS", "abc", `DB_MAX_CONNS: want a positive integer, got "abc"`},
+		{"RejectsZeroMaxConns", "DB_MAX_CONNS", "0", `DB_MAX_CONNS: want a positive integer, got "0"`},
+		{"RejectsNegativeMinConns", "DB_MIN_CONNS", "-1", `DB_MIN_CONNS: want a non-negative integer, got "-1"`},
+		{"RejectsMinAboveMax", "DB_MIN_CONNS", "21", `DB_MIN_CONNS: want at most DB_MAX_CONNS (20), got "21"`},
+		{"RejectsBadDuration", "DB_MAX_CONN_LIFETIME", "30", `DB_MAX_CONN_LIFETIME: want a positive duration such as 30s, 5m or 1h, got "30"`},
+		{"RejectsUnknownPooler", "DB_POOLER", "pgpool", `DB_POOLER: want none or pgbouncer-transaction, got "pgpool"`},
+		{"RejectsUnknownLogLevel", "LOG_LEVEL", "loud", `LOG_LEVEL: want debug, info, warn or error, got "loud"`},
+		{"RejectsUnknownLogFormat", "LOG_FORMAT", "xml", `LOG_FORMAT: want text or json, got "xml"`},
+		{"RejectsValkeyURLWithoutScheme", "VALKEY_URL", "localhost:6379", `VALKEY_URL: want a URL such as redis://host:6379/0, got "localhost:6379"`},
+		{"RejectsBadProxyCIDR", "TRUSTED_PROXIES", "10.0.0.0/99", `TRUSTED_PROXIES: want comma-separated CIDRs such as 10.0.0.0/8,::1/128, got "10.0.0.0/99"`},
+		{"RejectsZeroBodyLimit", "HTTP_BODY_LIMIT", "0", `HTTP_BODY_LIMIT: want a positive integer (bytes), got "0"`},
+		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(map[string]string{tt.env: tt.value}))
+			require.Error(t, err, "%s=%q must be rejected", tt.env, tt.value)
+			require.Equal(t, tt.want, err.Error())
+			require.NotContains(t, err.Error(), "\n", "the start-up error is one line")
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	u := Usage()
+	for _, s := range Settings {
+		require.Contains(t, u, s.Env, "--help must list every setting")
+		if s.Default != "" {
+			require.Contains(t, u, s.Default, "--help must show the default of %s", s.Env)
+		}
+	}
+	require.True(t, strings.HasPrefix(u, "Environment variables:"), "got %q", u[:40])
+}

@@ -1,0 +1,81 @@
+// Package dbpool builds the PostgreSQL connection pool the way Homekeep's round-trip budget needs it: every
+// statement costs exactly one round trip, idle connections are not pinged on every acquire, and the pool is
+// full and pinged before the server takes traffic (see Warm).
+package dbpool
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PingAfterIdle is how long a connection may sit idle before the pool pings it on acquire. pgxpool's default
+// pings after one second, which makes every human-paced request pay an extra round trip; a dead connection
+// is instead found by the pool's background health check or by the failing query.
+const PingAfterIdle = 5 * time.Minute
+
+// Options configures New. Zero values mean pgxpool's defaults, except where noted.
+type Options struct {
+	URL             string
+	MaxConns        int32
+	MinConns        int32
+	MaxConnLifetime time.Duration
+	MaxConnIdleTime time.Duration
+	// NoSessionState is set behind a transaction-mode pooler (PgBouncer): no statement or description is
+	// cached per connection, because consecutive transactions may run on different server connections.
+	NoSessionState bool
+	// Tracer observes every query; tests use it to count statements per request.
+	Tracer pgx.QueryTracer
+}
+
+// New returns a pool that starts opening MinConns connections in the background at once. Call Warm before
+// serving to wait for them.
+//
+// Every query uses pgx's QueryExecModeExec: the statement is parsed, bound and executed in one round trip,
+// with parameter types inferred by the server. The default mode (prepare on first use per connection) costs a
+// second round trip the first time each statement runs on each connection, which is exactly the "first
+// request after a deploy" that the product promises is as cheap as any other.
+func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing DATABASE_URL: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	cfg.MinConns = o.MinConns
+	if o.MaxConnLifetime > 0 {
+		cfg.MaxConnLifetime = o.MaxConnLifetime
+		// Spread reconnections so connections opened together at start-up don't all expire together.
+		cfg.MaxConnLifetimeJitter = o.MaxConnLifetime / 10
+	}
+	if o.MaxConnIdleTime > 0 {
+		cfg.MaxConnIdleTime = o.MaxConnIdleTime
+	}
+	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
+		return p.IdleDuration >= PingAfterIdle
+	}
+	cc := cfg.ConnConfig
+	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
+	if o.NoSessionState {
+		cc.StatementCacheCapacity = 0
+		cc.DescriptionCacheCapacity = 0
+	}
+	if o.Tracer != nil {
+		cc.Tracer = o.Tracer
+	}
+	if cc.RuntimeParams == nil {
+		cc.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cc.RuntimeParams["application_name"]; !ok {
+		cc.RuntimeParams["application_name"] = "homekeep"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("error creating database pool: %w", err)
+	}
+	return pool, nil
+}

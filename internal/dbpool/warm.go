@@ -1,0 +1,91 @@
+package dbpool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Warm returns once the pool holds at least n open connections and each has answered a ping, so the first
+// request after a deploy pays no TCP, TLS or authentication handshake. With n == 0 it pings one connection,
+// so a successful Warm always means the database is reachable.
+//
+// The pool opens its MinConns connections in parallel in the background as soon as it is created; Warm waits
+// for those rather than opening duplicates, and opens the missing ones itself (in parallel) if the background
+// attempt failed, so that a failure returns the real connection error.
+func Warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
+	if n <= 0 {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("error pinging database: %w", err)
+		}
+		return nil
+	}
+	if err := waitOpen(ctx, pool, n); err != nil {
+		return err
+	}
+	conns := pool.AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() { errs[i] = c.Ping(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("error pinging pooled connections: %w", err)
+	}
+	return nil
+}
+
+// waitOpen waits until n connections are open. When the pool's background creation has finished (or
+// failed) without reaching n, or stalls, it holds n connections at once, which makes the pool open the missing
+// ones in parallel and surfaces the real connection error.
+func waitOpen(ctx context.Context, pool *pgxpool.Pool, n int) error {
+	const poll = 2 * time.Millisecond
+	start := time.Now()
+	for {
+		st := pool.Stat()
+		open := int(st.IdleConns() + st.AcquiredConns())
+		if open >= n {
+			return nil
+		}
+		idleBackground := st.ConstructingConns() == 0 && time.Since(start) > 50*time.Millisecond
+		if idleBackground || time.Since(start) > 2*time.Second {
+			return openMissing(ctx, pool, n)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("error waiting for %d database connections (%d open): %w", n, open, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
+// openMissing holds k connections at once, which makes the pool open the missing ones in parallel, and
+// returns the connection errors.
+func openMissing(ctx context.Context, pool *pgxpool.Pool, k int) error {
+	conns := make([]*pgxpool.Conn, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Go(func() { conns[i], errs[i] = pool.Acquire(ctx) })
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			c.Release()
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("error opening database connections: %w", err)
+	}
+	return nil
+}

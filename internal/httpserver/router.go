@@ -1,0 +1,74 @@
+// Package httpserver is Homekeep's HTTP front: the chi router with its middleware (request ids, real client
+// IPs, panic recovery, access log, body limit, trailing slashes), the health and readiness probes, and a
+// server that drains in-flight requests on shutdown.
+package httpserver
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+)
+
+// Options configures NewRouter.
+type Options struct {
+	// API serves everything under /api; it must route on the full path (ogen's WithPathPrefix).
+	API http.Handler
+	// Readiness answers /readyz and holds API traffic until the pool is warm.
+	Readiness *Readiness
+	// BodyLimit caps request bodies in bytes.
+	BodyLimit int64
+	// TrustedProxies are the peers whose forwarding headers name the real client.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+}
+
+// NewRouter returns the complete HTTP handler.
+func NewRouter(o Options) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(RealIP(o.TrustedProxies))
+	r.Use(AccessLog(o.Logger))
+	r.Use(Recover(o.Logger))
+	r.Use(BodyLimit(o.BodyLimit))
+
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		apierror.Write(w, apierror.New(http.StatusNotFound, apierror.CodeNotFound,
+			"no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		apierror.Write(w, apierror.New(http.StatusMethodNotAllowed, apierror.CodeMethodNotAllowed,
+			r.Method+" is not allowed on "+r.URL.Path))
+	})
+
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	r.Get("/readyz", o.Readiness.ServeHTTP)
+	r.Mount("/api", o.Readiness.Gate(o.API))
+
+	return TrimTrailingSlash(r)
+}
+
+// TrimTrailingSlash serves /api/x/ as /api/x, because the mobile app sends trailing slashes and neither chi
+// nor ogen matches them. It runs before routing, so every route accepts both forms.
+func TrimTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.Path == "" {
+				r.URL.Path = "/"
+			}
+			if rp := r.URL.RawPath; rp != "" {
+				r.URL.RawPath = strings.TrimRight(rp, "/")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

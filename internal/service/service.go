@@ -1,0 +1,142 @@
+// Package service runs one Homekeep API process: it opens the database pool and the shared cache, applies
+// migrations, warms the pool, and serves HTTP until its context ends, then drains requests and closes the
+// pools in that order. cmd/homekeep calls it; tests call it to run real instances on random ports.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/dbpool"
+	"github.com/homekeep/homekeep/internal/httpserver"
+	"github.com/homekeep/homekeep/internal/migrate"
+	"github.com/homekeep/homekeep/internal/sharedcache"
+)
+
+// Options configures Run.
+type Options struct {
+	Config config.Config
+	Logger *slog.Logger
+	// Migrate applies pending migrations before the pool is declared warm (serve without --no-migrate).
+	Migrate bool
+	// Seed upserts reference data after migrating (make run).
+	Seed bool
+	// Listener, when set, is served instead of listening on Config.HTTPAddr (tests pass 127.0.0.1:0).
+	Listener net.Listener
+	// Tracer observes every SQL statement (tests count statements per request).
+	Tracer pgx.QueryTracer
+	// OnReady is called once the pool is warm and the API takes traffic.
+	OnReady func(addr net.Addr)
+}
+
+// Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
+// answer during start-up; the API answers 503 until the pool is warm.
+func Run(ctx context.Context, o Options) (err error) {
+	cfg, log := o.Config, o.Logger
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL: want a PostgreSQL URL such as postgres://user@host:5432/homekeep")
+	}
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("error listening on %s: %w", cfg.HTTPAddr, err)
+		}
+	}
+	defer ln.Close()
+
+	pool, err := dbpool.New(ctx, dbpool.Options{
+		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
+		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
+		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: o.Tracer,
+	})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	var valkeyPing func(context.Context) error
+	if cfg.ValkeyURL == "" {
+		log.Info("VALKEY_URL is unset: caches are in-process only, and revocations reach only this process")
+	} else {
+		vk, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
+		if err != nil {
+			return err
+		}
+		defer vk.Close()
+		valkeyPing = vk.Ping
+	}
+
+	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
+	api, err := app.NewServer(app.NewHandler(pool, log), log)
+	if err != nil {
+		return err
+	}
+	router := httpserver.NewRouter(httpserver.Options{
+		API: api, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit,
+		TrustedProxies: cfg.TrustedProxies, Logger: log,
+	})
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	served := make(chan error, 1)
+	go func() {
+		served <- httpserver.Serve(ctx, ln, router, httpserver.Timeouts{
+			Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
+			Shutdown: cfg.ShutdownTimeout,
+		}, log)
+	}()
+
+	if err := start(ctx, pool, o); err != nil {
+		cancel(err)
+		<-served
+		return err
+	}
+	readiness.MarkReady()
+	log.Info("ready", "addr", ln.Addr().String(), "db_conns", pool.Stat().TotalConns())
+	if o.OnReady != nil {
+		o.OnReady(ln.Addr())
+	}
+	return <-served
+}
+
+// start runs everything that must finish before the API takes traffic.
+func start(ctx context.Context, pool *pgxpool.Pool, o Options) error {
+	if o.Migrate {
+		if err := Migrate(ctx, pool, o.Logger); err != nil {
+			return err
+		}
+	}
+	if o.Seed {
+		if err := app.Seed(ctx, pool); err != nil {
+			return fmt.Errorf("error seeding reference data: %w", err)
+		}
+		o.Logger.Info("reference data seeded")
+	}
+	if err := dbpool.Warm(ctx, pool, int(o.Config.DBMinConns)); err != nil {
+		return fmt.Errorf("error warming the database pool: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations over a pooled connection: when nothing is pending that is one query.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	defer sqlDB.Close()
+	res, err := migrate.UpIfPending(ctx, sqlDB)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+// Package sharedcache connects Homekeep to Valkey (or Redis 7+), the cache every process shares. The
+// connection is optional and may come and go: the server starts without it, serves from PostgreSQL, reports
+// itself degraded, and keeps trying to connect in the background.
+package sharedcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valkey-io/valkey-go"
+)
+
+// ErrUnavailable is returned while no connection to Valkey has been established.
+var ErrUnavailable = errors.New("valkey is not connected")
+
+// ReconnectInterval is how often Conn retries a Valkey that was unreachable at start.
+const ReconnectInterval = 2 * time.Second
+
+// Conn holds a valkey-go client that may not exist yet. valkey-go reconnects by itself once it has connected
+// once, so Conn only has to retry the first connection.
+type Conn struct {
+	opt    valkey.ClientOption
+	log    *slog.Logger
+	client atomic.Pointer[valkey.Client]
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Connect parses url and tries to connect once; if that fails it returns a Conn that keeps retrying in the
+// background every ReconnectInterval. Only a malformed URL is an error.
+func Connect(ctx context.Context, url string, logger *slog.Logger) (*Conn, error) {
+	opt, err := valkey.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing VALKEY_URL: %w", err)
+	}
+	// Client-side caching (RESP3 tracking) stays on: warm reads are then served from process memory.
+	opt.ConnWriteTimeout = 2 * time.Second
+	c := &Conn{opt: opt, log: logger, stop: make(chan struct{})}
+	if err := c.dial(); err != nil {
+		logger.WarnContext(ctx, "valkey unreachable; serving from PostgreSQL and retrying in the background",
+			"error", err, "retry_every", ReconnectInterval)
+		c.wg.Add(1)
+		go c.reconnect()
+	}
+	return c, nil
+}
+
+func (c *Conn) dial() error {
+	cl, err := valkey.NewClient(c.opt)
+	if err != nil {
+		return fmt.Errorf("error connecting to valkey: %w", err)
+	}
+	c.client.Store(&cl)
+	return nil
+}
+
+func (c *Conn) reconnect() {
+	defer c.wg.Done()
+	t := time.NewTicker(ReconnectInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			if err := c.dial(); err == nil {
+				c.log.Info("valkey connected")
+				return
+			}
+		}
+	}
+}
+
+// Client returns the client once connected; ok is false until then.
+func (c *Conn) Client() (cl valkey.Client, ok bool) {
+	p := c.client.Load()
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
+}
+
+// Ping checks that Valkey answers; readiness uses it.
+func (c *Conn) Ping(ctx context.Context) error {
+	cl, ok := c.Client()
+	if !ok {
+		return ErrUnavailable
+	}
+	if err := cl.Do(ctx, cl.B().Ping().Build()).Error(); err != nil {
+		return fmt.Errorf("error pinging valkey: %w", err)
+	}
+	return nil
+}
+
+// Close stops retrying and closes the client.
+func (c *Conn) Close() {
+	c.once.Do(func() {
+		close(c.stop)
+		c.wg.Wait()
+		if cl, ok := c.Client(); ok {
+			cl.Close()
+		}
+	})
+}
