@@ -1,0 +1,84 @@
+package apierror
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/ogen-go/ogen/ogenerrors"
+	"github.com/ogen-go/ogen/validate"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFrom(t *testing.T) {
+	t.Parallel()
+	op := ogenerrors.OperationContext{Name: "Register", ID: "register"}
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		wantCode   string
+		wantFields map[string]string
+	}{
+		{"PassesAPIErrorThrough", fmt.Errorf("wrapped: %w", NotFound("residence")), 404, CodeNotFound, nil},
+		{"MissingFieldNamesIt", &ogenerrors.DecodeRequestError{OperationContext: op, Err: fmt.Errorf("decode application/json: %w",
+			&validate.Error{Fields: []validate.FieldError{{Name: "email", Error: validate.ErrFieldRequired}}})},
+			400, CodeValidationFailed, map[string]string{"email": "is required"}},
+		{"NestedFieldGetsDottedName", &ogenerrors.DecodeRequestError{OperationContext: op, Err: &validate.Error{Fields: []validate.FieldError{
+			{Name: "address", Error: &validate.Error{Fields: []validate.FieldError{{Name: "city", Error: validate.ErrFieldRequired}}}}}}},
+			400, CodeValidationFailed, map[string]string{"address.city": "is required"}},
+		{"WrongJSONTypeNamesField", &ogenerrors.DecodeRequestError{OperationContext: op,
+			Err: errors.New(`decode application/json: callback: decode field "bedrooms": unexpected byte 34 '"'`)},
+			400, CodeValidationFailed, map[string]string{"bedrooms": "has the wrong type or format"}},
+		{"MalformedJSONIsMalformedRequest", &ogenerrors.DecodeRequestError{OperationContext: op, Err: errors.New("unexpected EOF")},
+			400, CodeMalformedRequest, nil},
+		{"EmptyBody", &ogenerrors.DecodeRequestError{OperationContext: op, Err: validate.ErrBodyRequired}, 400, CodeMalformedRequest, nil},
+		{"BadPathParameterNamesIt", &ogenerrors.DecodeParamsError{OperationContext: op, Err: &ogenerrors.DecodeParamError{
+			Name: "id", Err: errors.New("invalid syntax")}}, 400, CodeValidationFailed, map[string]string{"id": "is invalid: invalid syntax"}},
+		{"SecurityFailureIs401", &ogenerrors.SecurityError{OperationContext: op, Security: "BearerAuth", Err: errors.New("no token")},
+			401, CodeUnauthorized, nil},
+		{"WrongContentTypeIs415", &ogenerrors.DecodeRequestError{OperationContext: op, Err: validate.InvalidContentType("text/plain")},
+			415, CodeUnsupportedMediaType, nil},
+		{"OversizedBodyIs413", &ogenerrors.DecodeRequestError{OperationContext: op, Err: &http.MaxBytesError{Limit: 10}},
+			413, CodeRequestTooLarge, nil},
+		{"UnknownErrorIs500", errors.New("pq: connection reset"), 500, CodeInternal, nil},
+		{"CancelledRequest", context.Canceled, 400, "request_cancelled", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := From(tt.err)
+			require.Equal(t, tt.wantStatus, got.Status, "status for %v", tt.err)
+			require.Equal(t, tt.wantCode, got.Code)
+			require.Equal(t, tt.wantFields, got.Fields)
+			require.NotEmpty(t, got.Message)
+		})
+	}
+}
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+
+	t.Run("WritesSpecShapeWithFields", func(t *testing.T) {
+		t.Parallel()
+		rec := httptest.NewRecorder()
+		Write(rec, Validation(map[string]string{"email": "must be a valid address"}))
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		require.JSONEq(t, `{"error":{"code":"validation_failed","message":"the request has invalid fields",
+			"fields":{"email":"must be a valid address"}}}`, rec.Body.String())
+	})
+	t.Run("HidesCauseOfServerFault", func(t *testing.T) {
+		t.Parallel()
+		rec := httptest.NewRecorder()
+		Write(rec, Internal(errors.New("password=hunter2 host=db")))
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+		require.NotContains(t, rec.Body.String(), "hunter2")
+		var body map[string]map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+		require.NotContains(t, body["error"], "fields", "no fields key when there are none")
+	})
+}
