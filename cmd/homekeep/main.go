@@ -30,7 +30,7 @@ var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
 	stop()
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -54,7 +54,7 @@ Run "homekeep <command> --help" for a command's flags.
 
 `
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage, config.Usage())
 		return errUsage
@@ -67,11 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "homekeep", version)
 		return nil
 	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
+		return serve(ctx, args[1:], env, stdout, stderr)
 	case "migrate":
-		return migrateCmd(ctx, args[1:], stdout, stderr)
+		return migrateCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
-		return seed(ctx, args[1:], stdout, stderr)
+		return seed(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "homekeep: unknown command %q\n\n%s", args[0], topUsage)
 	return errUsage
@@ -102,9 +102,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// lookupFunc reads one environment variable (os.LookupEnv outside tests).
+type lookupFunc func(string) (string, bool)
+
 // loadConfig reads the environment and builds the logger it asks for.
-func loadConfig(stderr io.Writer) (config.Config, *slog.Logger, error) {
-	cfg, err := config.Load(os.LookupEnv)
+func loadConfig(env lookupFunc, stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(env)
 	if err != nil {
 		return cfg, nil, err
 	}

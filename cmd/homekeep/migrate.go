@@ -15,7 +15,7 @@ import (
 	"github.com/homekeep/homekeep/internal/service"
 )
 
-func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate", "migrate up|down|status", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,7 +24,7 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errUsage
 	}
-	cfg, log, err := loadConfig(stderr)
+	cfg, log, err := loadConfig(env, stderr)
 	if err != nil {
 		return err
 	}
@@ -68,12 +68,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return errUsage
 }
 
-func seed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func seed(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("seed", "seed", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(stderr)
+	cfg, log, err := loadConfig(env, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/homekeep/homekeep/internal/service"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+func serve(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("serve", "serve [flags]", stdout, stderr)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
 	seedData := fs.Bool("seed", false, "upsert reference data at start (make run does)")
@@ -21,7 +21,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(stderr)
+	cfg, log, err := loadConfig(env, stderr)
 	if err != nil {
 		return err
 	}

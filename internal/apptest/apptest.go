@@ -1,0 +1,119 @@
+// Package apptest runs real Homekeep API processes for tests: each on a random port, on its own cloned
+// database (or a shared one, for multi-instance tests), with a contract-checking HTTP client and a counter of
+// the SQL statements the process runs.
+package apptest
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apitest"
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/service"
+	"github.com/homekeep/homekeep/internal/testdb"
+)
+
+// Options configures Start. Zero values give a fresh database, no Valkey and a small warm pool.
+type Options struct {
+	// DatabaseURL shares a database between instances; empty means a fresh clone for this test.
+	DatabaseURL string
+	// Configure adjusts the configuration after the defaults are filled in.
+	Configure func(*config.Config)
+	// Tracer replaces the statement counter (it must count if the test reads Stmts).
+	Tracer *Tracer
+	// NoSeed skips seeding reference data.
+	NoSeed bool
+}
+
+// Instance is one running API process.
+type Instance struct {
+	// URL is the server root, e.g. http://127.0.0.1:41234; API is URL + "/api".
+	URL, API    string
+	DatabaseURL string
+	// Client checks every request and response against api/openapi.yaml.
+	Client *http.Client
+	// Stmts counts SQL statements and new connections of this process.
+	Stmts *Tracer
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start runs an instance until the test ends and returns once it is ready.
+func Start(t testing.TB, o Options) *Instance {
+	t.Helper()
+	if o.DatabaseURL == "" {
+		o.DatabaseURL = testdb.New(t)
+	}
+	cfg, err := config.Load(func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("apptest: default config: %v", err)
+	}
+	cfg.DatabaseURL = o.DatabaseURL
+	cfg.DBMinConns, cfg.DBMaxConns = 2, 8
+	cfg.ShutdownTimeout = 5 * time.Second
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	tracer := o.Tracer
+	if tracer == nil {
+		tracer = &Tracer{}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("apptest: listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	inst := &Instance{
+		URL: "http://" + ln.Addr().String(), DatabaseURL: o.DatabaseURL,
+		Client: apitest.NewClient(t), Stmts: tracer, cancel: cancel, done: make(chan error, 1),
+	}
+	inst.API = inst.URL + "/api"
+	ready := make(chan struct{})
+	var once sync.Once
+	go func() {
+		inst.done <- service.Run(ctx, service.Options{
+			Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
+			OnReady: func(net.Addr) { once.Do(func() { close(ready) }) },
+		})
+	}()
+	t.Cleanup(func() { inst.Stop(t) })
+
+	select {
+	case <-ready:
+	case err := <-inst.done:
+		inst.done <- err
+		t.Fatalf("apptest: instance stopped before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("apptest: instance not ready after 30s")
+	}
+	return inst
+}
+
+// Stop shuts the instance down (draining requests) and fails the test if it stopped with an error. It is
+// safe to call more than once.
+func (i *Instance) Stop(t testing.TB) {
+	t.Helper()
+	i.cancel()
+	if err, ok := <-i.done; ok {
+		close(i.done)
+		if err != nil {
+			t.Errorf("apptest: instance stopped with error: %v", err)
+		}
+	}
+}
+
+// testWriter sends server logs to the test log, so they show up with the failing test only.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}

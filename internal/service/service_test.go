@@ -1,0 +1,260 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/apitest"
+	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/service"
+	"github.com/homekeep/homekeep/internal/testdb"
+)
+
+func defaultConfig(t *testing.T, dbURL string) config.Config {
+	t.Helper()
+	cfg, err := config.Load(func(string) (string, bool) { return "", false })
+	require.NoError(t, err)
+	cfg.DatabaseURL = dbURL
+	cfg.ShutdownTimeout = 5 * time.Second
+	return cfg
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+
+	t.Run("ReadyOnlyAfterWarmPoolPinged", func(t *testing.T) {
+		t.Parallel()
+		dbURL := testdb.New(t)
+		const minConns = 4
+		gate := make(chan struct{})
+		tracer := &apptest.Tracer{BeforeConnect: func(ctx context.Context) {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+			}
+		}}
+		cfg := defaultConfig(t, dbURL)
+		cfg.DBMinConns, cfg.DBMaxConns = minConns, 8
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		base := "http://" + ln.Addr().String()
+		var connectsAtReady atomic.Int64
+		ready := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- service.Run(ctx, service.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+				Migrate: true, Listener: ln, Tracer: tracer,
+				OnReady: func(net.Addr) { connectsAtReady.Store(tracer.Snapshot().Connects); close(ready) }})
+		}()
+		t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+
+		status, body := get(t, base+"/readyz")
+		require.Equal(t, http.StatusServiceUnavailable, status, "not ready while connections are being opened: %s", body)
+		require.Contains(t, body, `"starting"`)
+		status, _ = get(t, base+"/api/static-data")
+		require.Equal(t, http.StatusServiceUnavailable, status, "the API waits for the warm pool")
+		status, _ = get(t, base+"/healthz")
+		require.Equal(t, http.StatusOK, status, "liveness answers during start-up")
+
+		close(gate)
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+			t.Fatal("not ready 10s after connections were allowed")
+		}
+		require.GreaterOrEqual(t, connectsAtReady.Load(), int64(minConns), "DB_MIN_CONNS connections open before ready")
+
+		// Every warm connection's last statement is the ping Warm sent it.
+		admin, err := pgx.Connect(context.Background(), dbURL)
+		require.NoError(t, err)
+		defer admin.Close(context.Background())
+		var pinged int
+		require.NoError(t, admin.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = 'homekeep' AND query = '-- ping'`).Scan(&pinged))
+		require.GreaterOrEqual(t, pinged, minConns, "each warm connection was pinged")
+
+		status, body = get(t, base+"/readyz")
+		require.Equal(t, http.StatusOK, status, body)
+	})
+
+	t.Run("ShutdownLetsInFlightRequestFinish", func(t *testing.T) {
+		t.Parallel()
+		queryStarted, releaseQuery := make(chan struct{}), make(chan struct{})
+		var block atomic.Bool
+		tracer := &apptest.Tracer{BeforeQuery: func(_ context.Context, sql string) {
+			if block.Load() && strings.Contains(sql, "StaticDataList") {
+				close(queryStarted)
+				<-releaseQuery
+			}
+		}}
+		cfg := defaultConfig(t, testdb.New(t))
+		cfg.DBMinConns = 2
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		base := "http://" + ln.Addr().String()
+		ready := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- service.Run(ctx, service.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+				Migrate: true, Seed: true, Listener: ln, Tracer: tracer, OnReady: func(net.Addr) { close(ready) }})
+		}()
+		<-ready
+
+		block.Store(true)
+		type result struct {
+			status int
+			body   string
+		}
+		got := make(chan result, 1)
+		go func() {
+			resp, err := http.Get(base + "/api/static-data")
+			if err != nil {
+				got <- result{body: err.Error()}
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			got <- result{resp.StatusCode, string(b)}
+		}()
+		<-queryStarted
+		cancel() // SIGTERM while the request waits on PostgreSQL
+
+		require.Eventually(t, func() bool {
+			_, err := net.DialTimeout("tcp", ln.Addr().String(), 50*time.Millisecond)
+			return err != nil
+		}, 3*time.Second, 5*time.Millisecond, "no new connections once shutdown starts")
+		close(releaseQuery)
+
+		r := <-got
+		require.Equal(t, http.StatusOK, r.status, "in-flight request finishes: %s", r.body)
+		var data map[string][]json.RawMessage
+		require.NoError(t, json.Unmarshal([]byte(r.body), &data))
+		require.NotEmpty(t, data["task_frequencies"], "the drained response is complete")
+		require.NoError(t, <-done, "Run returns cleanly after draining, then closes the pool")
+	})
+
+	t.Run("RefusesToStartWithoutDatabaseURL", func(t *testing.T) {
+		t.Parallel()
+		cfg := defaultConfig(t, "")
+		err := service.Run(context.Background(), service.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+		require.ErrorContains(t, err, "DATABASE_URL")
+	})
+}
+
+func TestStaticData(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+
+	t.Run("ReturnsSeededLookupsInOneRoundTrip", func(t *testing.T) {
+		t.Parallel()
+		before := inst.Stmts.Snapshot()
+		resp, err := inst.Client.Get(inst.API + "/static-data")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
+		require.Zero(t, inst.Stmts.Snapshot().Connects-before.Connects, "no connection opened on the request path")
+
+		var data struct {
+			TaskFrequencies []struct {
+				Name         string `json:"name"`
+				IntervalDays *int   `json:"interval_days"`
+			} `json:"task_frequencies"`
+			TaskCategories []struct{ Name string } `json:"task_categories"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&data))
+		require.GreaterOrEqual(t, len(data.TaskCategories), 10)
+		byName := map[string]*int{}
+		for _, f := range data.TaskFrequencies {
+			byName[f.Name] = f.IntervalDays
+		}
+		require.Contains(t, byName, "Once")
+		require.Nil(t, byName["Once"], "a one-time frequency has no interval")
+		require.NotNil(t, byName["Quarterly"])
+		require.Equal(t, 90, *byName["Quarterly"])
+	})
+
+	t.Run("AcceptsTrailingSlash", func(t *testing.T) {
+		t.Parallel()
+		resp, err := inst.Client.Get(inst.API + "/static-data/")
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	})
+}
+
+func TestErrorsHaveOneShape(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+	tests := []struct {
+		name, method, path string
+		wantStatus         int
+		wantCode           string
+	}{
+		{"UnknownAPIPath", http.MethodGet, "/api/nope", http.StatusNotFound, "not_found"},
+		{"UnknownRootPath", http.MethodGet, "/nope", http.StatusNotFound, "not_found"},
+		{"WrongMethod", http.MethodPost, "/api/static-data", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{"WrongMethodWithTrailingSlash", http.MethodDelete, "/api/static-data/", http.StatusMethodNotAllowed, "method_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequestWithContext(apitest.WithInvalidRequest(context.Background()), tt.method, inst.URL+tt.path, nil)
+			require.NoError(t, err)
+			resp, err := inst.Client.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, tt.wantStatus, resp.StatusCode)
+			require.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+			var body struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+			require.Equal(t, tt.wantCode, body.Error.Code)
+			require.NotEmpty(t, body.Error.Message)
+		})
+	}
+}
+
+func TestValkeyUnreachableAtStart(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadAddr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens here now
+
+	inst := apptest.Start(t, apptest.Options{Configure: func(c *config.Config) { c.ValkeyURL = "redis://" + deadAddr }})
+	status, body := get(t, inst.URL+"/readyz")
+	require.Equal(t, http.StatusOK, status, "still serving from PostgreSQL")
+	require.Contains(t, body, `"degraded"`)
+	require.Contains(t, body, `"valkey":"unreachable"`)
+
+	resp, err := inst.Client.Get(inst.API + "/static-data")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the API works without Valkey")
+}
