@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
 // Stable error codes. Clients branch on these, so they never change meaning.
@@ -117,4 +119,29 @@ func Write(w http.ResponseWriter, e *Error) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
+}
+
+// Conflict returns a 409 with a specific code, e.g. email_taken.
+func Conflict(code, message string) *Error {
+	return &Error{Status: http.StatusConflict, Code: code, Message: message}
+}
+
+// Unauthorized returns a 401 with a specific code.
+func Unauthorized(code, message string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: code, Message: message}
+}
+
+// BadRequest returns a 400 with a specific code and, optionally, the field at fault.
+func BadRequest(code, message string, fields map[string]string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: code, Message: message, Fields: fields}
+}
+
+// RateLimited returns a 429 and sets Retry-After on the response.
+func RateLimited(ctx context.Context, retryAfterSeconds int) *Error {
+	if retryAfterSeconds < 1 {
+		retryAfterSeconds = 1
+	}
+	reqinfo.From(ctx).SetHeader("Retry-After", strconv.Itoa(retryAfterSeconds))
+	return &Error{Status: http.StatusTooManyRequests, Code: CodeRateLimited,
+		Message: fmt.Sprintf("too many attempts; try again in %d seconds", retryAfterSeconds)}
 }

@@ -2,6 +2,7 @@ package apierror
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -83,11 +84,20 @@ func collect(into map[string]string, prefix string, v *validate.Error) {
 
 // describe turns a validator's terse message into one a person can act on.
 func describe(err error) string {
+	var minLen *validate.MinLengthError
+	var maxLen *validate.MaxLengthError
+	var pattern *validate.NoRegexMatchError
 	switch {
 	case err == nil:
 		return "is invalid"
 	case errors.Is(err, validate.ErrFieldRequired):
 		return "is required"
+	case errors.As(err, &minLen):
+		return fmt.Sprintf("must be at least %d characters", minLen.MinLength)
+	case errors.As(err, &maxLen):
+		return fmt.Sprintf("must be at most %d characters", maxLen.MaxLength)
+	case errors.As(err, &pattern):
+		return "has the wrong format"
 	}
 	msg := err.Error()
 	switch {

@@ -169,6 +169,13 @@ type transport struct {
 	report func(format string, args ...any)
 }
 
+// CloseIdleConnections passes through to the base transport, so http.Client.CloseIdleConnections works.
+func (tr *transport) CloseIdleConnections() {
+	if c, ok := tr.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // newTransport is NewTransport with the reporting injectable, so this package can test that mismatches are
 // reported without failing its own tests.
 func newTransport(t testing.TB, base http.RoundTripper, report func(format string, args ...any)) *transport {

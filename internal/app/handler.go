@@ -5,29 +5,60 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/mail"
+	"github.com/homekeep/homekeep/internal/ratelimit"
 )
 
-// Handler implements every operation of the API. Missing one is a compile error, because the generated
-// Unimplemented stubs are switched off.
-type Handler struct {
-	db  *pgxpool.Pool
-	q   *dbsqlc.Queries
-	log *slog.Logger
+// Deps is what the handlers need from the process.
+type Deps struct {
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// Auth caches tokens and users; see package authcache.
+	Auth    *authcache.Cache[*User]
+	Mailer  *mail.Mailer
+	Limiter *ratelimit.Limiter
+	// AuthRateLimit is the attempts per minute per IP and per email on the sensitive auth endpoints.
+	AuthRateLimit int
+	Passwords     PasswordParams
 }
 
-var _ oas.Handler = (*Handler)(nil)
+// Handler implements every operation of the API and ogen's SecurityHandler. Missing one is a compile
+// error, because the generated Unimplemented stubs are switched off.
+type Handler struct {
+	db        *pgxpool.Pool
+	q         *dbsqlc.Queries
+	log       *slog.Logger
+	auth      *authcache.Cache[*User]
+	mail      *mail.Mailer
+	limiter   *ratelimit.Limiter
+	passwords *passwords
+	authLimit int
+}
 
-// NewHandler returns a Handler that runs its queries on pool and logs server faults to logger.
-func NewHandler(pool *pgxpool.Pool, logger *slog.Logger) *Handler {
-	return &Handler{db: pool, q: dbsqlc.New(), log: logger}
+var (
+	_ oas.Handler         = (*Handler)(nil)
+	_ oas.SecurityHandler = (*Handler)(nil)
+)
+
+// NewHandler returns a Handler built on d.
+func NewHandler(d Deps) (*Handler, error) {
+	pw, err := newPasswords(d.Passwords)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, mail: d.Mailer,
+		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit}, nil
 }
 
 // NewError maps any error a handler or the security layer returns to the spec's Error response. Server
@@ -38,4 +69,17 @@ func (h *Handler) NewError(ctx context.Context, err error) *oas.ErrorStatusCode 
 		h.log.ErrorContext(ctx, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
 	}
 	return e.Response()
+}
+
+// limit counts one attempt at rule for each key and refuses with 429 and Retry-After past the limit.
+func (h *Handler) limit(ctx context.Context, rule string, keys ...string) error {
+	d, err := h.limiter.Allow(ctx, ratelimit.Rule{Name: rule, Limit: h.authLimit, Window: time.Minute}, keys...)
+	if err != nil {
+		return fmt.Errorf("error checking rate limit %s: %w", rule, err)
+	}
+	if d.Allowed {
+		return nil
+	}
+	secs := int((d.RetryAfter + time.Second - 1) / time.Second)
+	return apierror.RateLimited(ctx, secs)
 }

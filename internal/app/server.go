@@ -18,7 +18,7 @@ const PathPrefix = "/api"
 // NewServer wraps h in the generated ogen server, sending every error ogen produces outside a handler
 // (decoding, unknown paths, wrong methods) through the same JSON error shape as handler errors.
 func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
-	srv, err := oas.NewServer(h,
+	srv, err := oas.NewServer(h, h,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 			e := apierror.From(err)

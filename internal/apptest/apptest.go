@@ -15,7 +15,9 @@ import (
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/service"
+	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testdb"
+	"github.com/homekeep/homekeep/internal/testvalkey"
 )
 
 // Options configures Start. Zero values give a fresh database, no Valkey and a small warm pool.
@@ -28,6 +30,15 @@ type Options struct {
 	Tracer *Tracer
 	// NoSeed skips seeding reference data.
 	NoSeed bool
+	// ValkeyURL and KeyPrefix connect the instance to Valkey; instances sharing both share caches.
+	// SharedValkey returns a pair for one test.
+	ValkeyURL, KeyPrefix string
+}
+
+// SharedValkey returns the test Valkey's URL and a key prefix of this test's own.
+func SharedValkey(t testing.TB) (url, prefix string) {
+	t.Helper()
+	return testvalkey.New(t)
 }
 
 // Instance is one running API process.
@@ -39,6 +50,8 @@ type Instance struct {
 	Client *http.Client
 	// Stmts counts SQL statements and new connections of this process.
 	Stmts *Tracer
+	// Valkey is the process's Valkey connection (nil without Valkey); its RoundTrips counts network trips.
+	Valkey *sharedcache.Conn
 
 	cancel context.CancelFunc
 	done   chan error
@@ -57,6 +70,11 @@ func Start(t testing.TB, o Options) *Instance {
 	cfg.DatabaseURL = o.DatabaseURL
 	cfg.DBMinConns, cfg.DBMaxConns = 2, 8
 	cfg.ShutdownTimeout = 5 * time.Second
+	// Cheap password hashing keeps tests fast; the parameters travel in the hash, so nothing else changes.
+	cfg.Argon2MemoryKiB, cfg.Argon2Iterations = 1024, 1
+	// Parallel tests share one client IP; rate-limit tests set their own limit.
+	cfg.AuthRateLimit = 1000
+	cfg.ValkeyURL, cfg.CacheKeyPrefix = o.ValkeyURL, o.KeyPrefix
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -72,7 +90,9 @@ func Start(t testing.TB, o Options) *Instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	inst := &Instance{
 		URL: "http://" + ln.Addr().String(), DatabaseURL: o.DatabaseURL,
-		Client: apitest.NewClient(t), Stmts: tracer, cancel: cancel, done: make(chan error, 1),
+		Client: &http.Client{Timeout: 30 * time.Second,
+			Transport: apitest.NewTransport(t, http.DefaultTransport.(*http.Transport).Clone())},
+		Stmts: tracer, cancel: cancel, done: make(chan error, 1),
 	}
 	inst.API = inst.URL + "/api"
 	ready := make(chan struct{})
@@ -81,7 +101,8 @@ func Start(t testing.TB, o Options) *Instance {
 		inst.done <- service.Run(ctx, service.Options{
 			Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
-			OnReady: func(net.Addr) { once.Do(func() { close(ready) }) },
+			OnReady:  func(net.Addr) { once.Do(func() { close(ready) }) },
+			OnShared: func(c *sharedcache.Conn) { inst.Valkey = c },
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })
@@ -101,6 +122,8 @@ func Start(t testing.TB, o Options) *Instance {
 // safe to call more than once.
 func (i *Instance) Stop(t testing.TB) {
 	t.Helper()
+	// Connections the client opened but never used count as busy for 5 s during shutdown; close them first.
+	i.Client.CloseIdleConnections()
 	i.cancel()
 	if err, ok := <-i.done; ok {
 		close(i.done)

@@ -38,6 +38,17 @@ type Config struct {
 	DBMaxConnIdleTime time.Duration
 	DBPooler          string
 
+	CacheKeyPrefix string
+	TokenCacheTTL  time.Duration
+	UserCacheSize  int32
+	UserCacheTTL   time.Duration
+
+	SMTPURL          string
+	MailFrom         string
+	AuthRateLimit    int32
+	Argon2MemoryKiB  int32
+	Argon2Iterations int32
+
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -94,6 +105,36 @@ var Settings = []Setting{
 			c.DBPooler = v
 			return nil
 		}},
+	{"CACHE_KEY_PREFIX", "", "prefix for every Valkey key and channel, to share one Valkey between deployments",
+		func(c *Config, v string) error { c.CacheKeyPrefix = v; return nil }},
+	{"TOKEN_CACHE_TTL", "1h", "how long a token → user mapping stays in Valkey",
+		durationInto(func(c *Config) *time.Duration { return &c.TokenCacheTTL })},
+	{"USER_CACHE_SIZE", "5000", "most users each process keeps in memory",
+		int32Into(func(c *Config) *int32 { return &c.UserCacheSize }, 1)},
+	{"USER_CACHE_TTL", "5m", "how long a process keeps a user in memory",
+		durationInto(func(c *Config) *time.Duration { return &c.UserCacheTTL })},
+	{"SMTP_URL", "", "smtp://user:pass@host:587 or smtps://user:pass@host:465; unset: emails are written to the log",
+		func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "smtp://") && !strings.HasPrefix(v, "smtps://") {
+				return errors.New("want a URL such as smtp://user:pass@host:587 or smtps://host:465")
+			}
+			c.SMTPURL = v
+			return nil
+		}},
+	{"MAIL_FROM", "Homekeep <no-reply@localhost>", "sender of account emails",
+		func(c *Config, v string) error {
+			if !strings.Contains(v, "@") {
+				return errors.New("want an address such as Homekeep <no-reply@example.com>")
+			}
+			c.MailFrom = v
+			return nil
+		}},
+	{"AUTH_RATE_LIMIT", "10", "attempts per minute per IP and per email at login, forgot-password, verify-reset-code and verify-email",
+		int32Into(func(c *Config) *int32 { return &c.AuthRateLimit }, 1)},
+	{"ARGON2_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (raising it upgrades hashes at next sign-in)",
+		int32Into(func(c *Config) *int32 { return &c.Argon2MemoryKiB }, 1)},
+	{"ARGON2_ITERATIONS", "2", "argon2id passes per password hash",
+		int32Into(func(c *Config) *int32 { return &c.Argon2Iterations }, 1)},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {

@@ -36,7 +36,8 @@ func TestLoad(t *testing.T) {
 			"DATABASE_URL": "postgres://db/homekeep", "VALKEY_URL": "redis://cache:6379/1", "HTTP_ADDR": "127.0.0.1:9000",
 			"DB_MAX_CONNS": "40", "DB_MIN_CONNS": "0", "DB_MAX_CONN_LIFETIME": "1h", "DB_MAX_CONN_IDLE_TIME": "2m",
 			"DB_POOLER": "pgbouncer-transaction", "LOG_LEVEL": "debug", "LOG_FORMAT": "json", "SHUTDOWN_TIMEOUT": "3s",
-			"TRUSTED_PROXIES": "none",
+			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
+			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -44,7 +45,9 @@ func TestLoad(t *testing.T) {
 			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
 			HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
 			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, LogLevel: "debug",
-			LogFormat: "json", ShutdownTimeout: 3 * time.Second,
+			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", TokenCacheTTL: 2 * time.Hour,
+			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
+			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 		}, c)
 	})
 
@@ -62,6 +65,9 @@ func TestLoad(t *testing.T) {
 		{"RejectsValkeyURLWithoutScheme", "VALKEY_URL", "localhost:6379", `VALKEY_URL: want a URL such as redis://host:6379/0, got "localhost:6379"`},
 		{"RejectsBadProxyCIDR", "TRUSTED_PROXIES", "10.0.0.0/99", `TRUSTED_PROXIES: want comma-separated CIDRs such as 10.0.0.0/8,::1/128, got "10.0.0.0/99"`},
 		{"RejectsZeroBodyLimit", "HTTP_BODY_LIMIT", "0", `HTTP_BODY_LIMIT: want a positive integer (bytes), got "0"`},
+		{"RejectsNonSMTPURL", "SMTP_URL", "http://mail", `SMTP_URL: want a URL such as smtp://user:pass@host:587 or smtps://host:465, got "http://mail"`},
+		{"RejectsMailFromWithoutAddress", "MAIL_FROM", "Homekeep", `MAIL_FROM: want an address such as Homekeep <no-reply@example.com>, got "Homekeep"`},
+		{"RejectsZeroUserCacheSize", "USER_CACHE_SIZE", "0", `USER_CACHE_SIZE: want a positive integer, got "0"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
 // Options configures NewRouter.
@@ -36,6 +37,7 @@ func NewRouter(o Options) http.Handler {
 	r.Use(AccessLog(o.Logger))
 	r.Use(Recover(o.Logger))
 	r.Use(BodyLimit(o.BodyLimit))
+	r.Use(reqinfo.Middleware)
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, apierror.New(http.StatusNotFound, apierror.CodeNotFound,

@@ -95,4 +95,3 @@ func TestUpIfPending(t *testing.T) {
 		require.Empty(t, res)
 	})
 }
-

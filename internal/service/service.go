@@ -15,10 +15,13 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
+	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/migrate"
+	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/sharedcache"
 )
 
@@ -36,6 +39,8 @@ type Options struct {
 	Tracer pgx.QueryTracer
 	// OnReady is called once the pool is warm and the API takes traffic.
 	OnReady func(addr net.Addr)
+	// OnShared is called with the Valkey connection, when there is one (tests count its round trips).
+	OnShared func(*sharedcache.Conn)
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -63,20 +68,54 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer pool.Close()
 
-	var valkeyPing func(context.Context) error
+	var (
+		valkeyPing func(context.Context) error
+		shared     *sharedcache.Conn
+	)
 	if cfg.ValkeyURL == "" {
 		log.Info("VALKEY_URL is unset: caches are in-process only, and revocations reach only this process")
 	} else {
-		vk, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
-		if err != nil {
+		if shared, err = sharedcache.Connect(ctx, cfg.ValkeyURL, log); err != nil {
 			return err
 		}
-		defer vk.Close()
-		valkeyPing = vk.Ping
+		defer shared.Close()
+		valkeyPing = shared.Ping
+	}
+	if o.OnShared != nil && shared != nil {
+		o.OnShared(shared)
 	}
 
+	auth, err := authcache.New[*app.User](authcache.Options{
+		Shared: shared, KeyPrefix: cfg.CacheKeyPrefix, TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL,
+		UserCacheSize: int(cfg.UserCacheSize), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer auth.Close()
+	mailer, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: log})
+	if err != nil {
+		return err
+	}
+	// Deferred after the pools' Close calls, so it runs first: queued mail is delivered while draining.
+	defer func() {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := mailer.Close(mctx); err != nil {
+			log.Warn("undelivered mail at shutdown", "error", err)
+		}
+	}()
+
+	handler, err := app.NewHandler(app.Deps{
+		Pool: pool, Logger: log, Auth: auth, Mailer: mailer,
+		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
+		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
+	})
+	if err != nil {
+		return err
+	}
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
-	api, err := app.NewServer(app.NewHandler(pool, log), log)
+	api, err := app.NewServer(handler, log)
 	if err != nil {
 		return err
 	}

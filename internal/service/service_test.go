@@ -123,6 +123,7 @@ func TestRun(t *testing.T) {
 				Migrate: true, Seed: true, Listener: ln, Tracer: tracer, OnReady: func(net.Addr) { close(ready) }})
 		}()
 		<-ready
+		token := registerRaw(t, base)
 
 		block.Store(true)
 		type result struct {
@@ -131,7 +132,9 @@ func TestRun(t *testing.T) {
 		}
 		got := make(chan result, 1)
 		go func() {
-			resp, err := http.Get(base + "/api/static-data")
+			req, _ := http.NewRequest(http.MethodGet, base+"/api/static-data", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				got <- result{body: err.Error()}
 				return
@@ -165,17 +168,29 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// registerRaw signs up over plain HTTP (for tests that bypass the contract client) and returns the token.
+func registerRaw(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Post(base+"/api/auth/register", "application/json",
+		strings.NewReader(`{"email":"`+apptest.UniqueEmail()+`","password":"`+apptest.TestPassword+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var out struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return out.Token
+}
+
 func TestStaticData(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
+	acct := inst.Register(t)
 
 	t.Run("ReturnsSeededLookupsInOneRoundTrip", func(t *testing.T) {
 		t.Parallel()
 		before := inst.Stmts.Snapshot()
-		resp, err := inst.Client.Get(inst.API + "/static-data")
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode)
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
+		require.Equal(t, http.StatusOK, r.Status)
 		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
 		require.Zero(t, inst.Stmts.Snapshot().Connects-before.Connects, "no connection opened on the request path")
 
@@ -186,7 +201,7 @@ func TestStaticData(t *testing.T) {
 			} `json:"task_frequencies"`
 			TaskCategories []struct{ Name string } `json:"task_categories"`
 		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&data))
+		r.JSON(t, &data)
 		require.GreaterOrEqual(t, len(data.TaskCategories), 10)
 		byName := map[string]*int{}
 		for _, f := range data.TaskFrequencies {
@@ -200,10 +215,15 @@ func TestStaticData(t *testing.T) {
 
 	t.Run("AcceptsTrailingSlash", func(t *testing.T) {
 		t.Parallel()
-		resp, err := inst.Client.Get(inst.API + "/static-data/")
-		require.NoError(t, err)
-		resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode)
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data/", Token: acct.Token})
+		require.Equal(t, http.StatusOK, r.Status)
+	})
+
+	t.Run("RequiresToken", func(t *testing.T) {
+		t.Parallel()
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data"})
+		require.Equal(t, http.StatusUnauthorized, r.Status)
+		require.Equal(t, "unauthorized", r.Err(t).Error.Code)
 	})
 }
 
@@ -253,8 +273,7 @@ func TestValkeyUnreachableAtStart(t *testing.T) {
 	require.Contains(t, body, `"degraded"`)
 	require.Contains(t, body, `"valkey":"unreachable"`)
 
-	resp, err := inst.Client.Get(inst.API + "/static-data")
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "the API works without Valkey")
+	acct := inst.Register(t)
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "the API works without Valkey")
 }

@@ -30,6 +30,8 @@ type Conn struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	roundTrips atomic.Int64
 }
 
 // Connect parses url and tries to connect once; if that fails it returns a Conn that keeps retrying in the
@@ -88,11 +90,10 @@ func (c *Conn) Client() (cl valkey.Client, ok bool) {
 
 // Ping checks that Valkey answers; readiness uses it.
 func (c *Conn) Ping(ctx context.Context) error {
-	cl, ok := c.Client()
-	if !ok {
+	if _, ok := c.Client(); !ok {
 		return ErrUnavailable
 	}
-	if err := cl.Do(ctx, cl.B().Ping().Build()).Error(); err != nil {
+	if err := c.Do(ctx, func(b valkey.Builder) valkey.Completed { return b.Ping().Build() }).Error(); err != nil {
 		return fmt.Errorf("error pinging valkey: %w", err)
 	}
 	return nil

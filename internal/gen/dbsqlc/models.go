@@ -4,10 +4,34 @@
 
 package dbsqlc
 
+import (
+	"time"
+)
+
+type AuthToken struct {
+	TokenHash   []byte
+	UserID      int64
+	ClientLabel string
+	CreatedAt   time.Time
+	LastUsedAt  time.Time
+}
+
 type ContractorSpecialty struct {
 	ID           int64
 	Name         string
 	DisplayOrder int32
+}
+
+type EmailCode struct {
+	ID             int64
+	UserID         int64
+	Purpose        string
+	CodeHash       []byte
+	ExpiresAt      time.Time
+	Attempts       int32
+	ResetTokenHash []byte
+	UsedAt         *time.Time
+	CreatedAt      time.Time
 }
 
 type ResidenceType struct {
@@ -37,4 +61,18 @@ type TaskPriority struct {
 	Level        int32
 	Color        string
 	DisplayOrder int32
+}
+
+type User struct {
+	ID              int64
+	Email           string
+	PasswordHash    string
+	FirstName       string
+	LastName        string
+	Timezone        string
+	IsActive        bool
+	EmailVerifiedAt *time.Time
+	LastLoginAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }

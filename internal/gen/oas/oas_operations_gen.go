@@ -6,5 +6,17 @@ package oas
 type OperationName = string
 
 const (
-	GetStaticDataOperation OperationName = "GetStaticData"
+	ChangePasswordOperation     OperationName = "ChangePassword"
+	DeleteMeOperation           OperationName = "DeleteMe"
+	ForgotPasswordOperation     OperationName = "ForgotPassword"
+	GetMeOperation              OperationName = "GetMe"
+	GetStaticDataOperation      OperationName = "GetStaticData"
+	LoginOperation              OperationName = "Login"
+	LogoutOperation             OperationName = "Logout"
+	RegisterOperation           OperationName = "Register"
+	ResendVerificationOperation OperationName = "ResendVerification"
+	ResetPasswordOperation      OperationName = "ResetPassword"
+	UpdateMeOperation           OperationName = "UpdateMe"
+	VerifyEmailOperation        OperationName = "VerifyEmail"
+	VerifyResetCodeOperation    OperationName = "VerifyResetCode"
 )

@@ -4,10 +4,108 @@ package oas
 
 import (
 	"fmt"
+	"time"
 )
 
 func (s *ErrorStatusCode) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
+}
+
+// Ref: #/components/schemas/AuthResponse
+type AuthResponse struct {
+	// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its hash.
+	Token string `json:"token"`
+	User  User   `json:"user"`
+}
+
+// GetToken returns the value of Token.
+func (s *AuthResponse) GetToken() string {
+	return s.Token
+}
+
+// GetUser returns the value of User.
+func (s *AuthResponse) GetUser() User {
+	return s.User
+}
+
+// SetToken sets the value of Token.
+func (s *AuthResponse) SetToken(val string) {
+	s.Token = val
+}
+
+// SetUser sets the value of User.
+func (s *AuthResponse) SetUser(val User) {
+	s.User = val
+}
+
+type BearerAuth struct {
+	Token string
+	Roles []string
+}
+
+// GetToken returns the value of Token.
+func (s *BearerAuth) GetToken() string {
+	return s.Token
+}
+
+// GetRoles returns the value of Roles.
+func (s *BearerAuth) GetRoles() []string {
+	return s.Roles
+}
+
+// SetToken sets the value of Token.
+func (s *BearerAuth) SetToken(val string) {
+	s.Token = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *BearerAuth) SetRoles(val []string) {
+	s.Roles = val
+}
+
+// ChangePasswordNoContent is response for ChangePassword operation.
+type ChangePasswordNoContent struct{}
+
+// Ref: #/components/schemas/ChangePasswordRequest
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// GetCurrentPassword returns the value of CurrentPassword.
+func (s *ChangePasswordRequest) GetCurrentPassword() string {
+	return s.CurrentPassword
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *ChangePasswordRequest) GetNewPassword() string {
+	return s.NewPassword
+}
+
+// SetCurrentPassword sets the value of CurrentPassword.
+func (s *ChangePasswordRequest) SetCurrentPassword(val string) {
+	s.CurrentPassword = val
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *ChangePasswordRequest) SetNewPassword(val string) {
+	s.NewPassword = val
+}
+
+// Ref: #/components/schemas/CodeRequest
+type CodeRequest struct {
+	// The 6-digit code from the email.
+	Code string `json:"code"`
+}
+
+// GetCode returns the value of Code.
+func (s *CodeRequest) GetCode() string {
+	return s.Code
+}
+
+// SetCode sets the value of Code.
+func (s *CodeRequest) SetCode(val string) {
+	s.Code = val
 }
 
 // Ref: #/components/schemas/ContractorSpecialty
@@ -45,6 +143,24 @@ func (s *ContractorSpecialty) SetName(val string) {
 // SetDisplayOrder sets the value of DisplayOrder.
 func (s *ContractorSpecialty) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
+}
+
+// DeleteMeNoContent is response for DeleteMe operation.
+type DeleteMeNoContent struct{}
+
+// Ref: #/components/schemas/EmailRequest
+type EmailRequest struct {
+	Email string `json:"email"`
+}
+
+// GetEmail returns the value of Email.
+func (s *EmailRequest) GetEmail() string {
+	return s.Email
+}
+
+// SetEmail sets the value of Email.
+func (s *EmailRequest) SetEmail(val string) {
+	s.Email = val
 }
 
 // Ref: #/components/schemas/Error
@@ -140,6 +256,50 @@ func (s *ErrorStatusCode) SetResponse(val Error) {
 	s.Response = val
 }
 
+// Ref: #/components/schemas/LoginRequest
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// GetEmail returns the value of Email.
+func (s *LoginRequest) GetEmail() string {
+	return s.Email
+}
+
+// GetPassword returns the value of Password.
+func (s *LoginRequest) GetPassword() string {
+	return s.Password
+}
+
+// SetEmail sets the value of Email.
+func (s *LoginRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetPassword sets the value of Password.
+func (s *LoginRequest) SetPassword(val string) {
+	s.Password = val
+}
+
+// LogoutNoContent is response for Logout operation.
+type LogoutNoContent struct{}
+
+// Ref: #/components/schemas/Message
+type Message struct {
+	Message string `json:"message"`
+}
+
+// GetMessage returns the value of Message.
+func (s *Message) GetMessage() string {
+	return s.Message
+}
+
+// SetMessage sets the value of Message.
+func (s *Message) SetMessage(val string) {
+	s.Message = val
+}
+
 // NewNilInt32 returns new NilInt32 with value set to v.
 func NewNilInt32(v int32) NilInt32 {
 	return NilInt32{
@@ -229,6 +389,236 @@ func (o OptErrorBodyFields) Or(d ErrorBodyFields) ErrorBodyFields {
 		return v
 	}
 	return d
+}
+
+// NewOptNilDateTime returns new OptNilDateTime with value set to v.
+func NewOptNilDateTime(v time.Time) OptNilDateTime {
+	return OptNilDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilDateTime is optional nullable time.Time.
+type OptNilDateTime struct {
+	Value time.Time
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilDateTime was set.
+func (o OptNilDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilDateTime) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilDateTime) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptString returns new OptString with value set to v.
+func NewOptString(v string) OptString {
+	return OptString{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptString is optional string.
+type OptString struct {
+	Value string
+	Set   bool
+}
+
+// IsSet returns true if OptString was set.
+func (o OptString) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptString) Reset() {
+	var v string
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptString) SetTo(v string) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptString) Get() (v string, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// Ref: #/components/schemas/RegisterRequest
+type RegisterRequest struct {
+	Email     string    `json:"email"`
+	Password  string    `json:"password"`
+	FirstName OptString `json:"first_name"`
+	LastName  OptString `json:"last_name"`
+	// IANA timezone, e.g. `Europe/Berlin`; default `UTC`.
+	Timezone OptString `json:"timezone"`
+}
+
+// GetEmail returns the value of Email.
+func (s *RegisterRequest) GetEmail() string {
+	return s.Email
+}
+
+// GetPassword returns the value of Password.
+func (s *RegisterRequest) GetPassword() string {
+	return s.Password
+}
+
+// GetFirstName returns the value of FirstName.
+func (s *RegisterRequest) GetFirstName() OptString {
+	return s.FirstName
+}
+
+// GetLastName returns the value of LastName.
+func (s *RegisterRequest) GetLastName() OptString {
+	return s.LastName
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *RegisterRequest) GetTimezone() OptString {
+	return s.Timezone
+}
+
+// SetEmail sets the value of Email.
+func (s *RegisterRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetPassword sets the value of Password.
+func (s *RegisterRequest) SetPassword(val string) {
+	s.Password = val
+}
+
+// SetFirstName sets the value of FirstName.
+func (s *RegisterRequest) SetFirstName(val OptString) {
+	s.FirstName = val
+}
+
+// SetLastName sets the value of LastName.
+func (s *RegisterRequest) SetLastName(val OptString) {
+	s.LastName = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *RegisterRequest) SetTimezone(val OptString) {
+	s.Timezone = val
+}
+
+// ResetPasswordNoContent is response for ResetPassword operation.
+type ResetPasswordNoContent struct{}
+
+// Ref: #/components/schemas/ResetPasswordRequest
+type ResetPasswordRequest struct {
+	ResetToken  string `json:"reset_token"`
+	NewPassword string `json:"new_password"`
+}
+
+// GetResetToken returns the value of ResetToken.
+func (s *ResetPasswordRequest) GetResetToken() string {
+	return s.ResetToken
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *ResetPasswordRequest) GetNewPassword() string {
+	return s.NewPassword
+}
+
+// SetResetToken sets the value of ResetToken.
+func (s *ResetPasswordRequest) SetResetToken(val string) {
+	s.ResetToken = val
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *ResetPasswordRequest) SetNewPassword(val string) {
+	s.NewPassword = val
+}
+
+// Ref: #/components/schemas/ResetTokenResponse
+type ResetTokenResponse struct {
+	// Single use; pass to `POST /auth/reset-password`.
+	ResetToken string    `json:"reset_token"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// GetResetToken returns the value of ResetToken.
+func (s *ResetTokenResponse) GetResetToken() string {
+	return s.ResetToken
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *ResetTokenResponse) GetExpiresAt() time.Time {
+	return s.ExpiresAt
+}
+
+// SetResetToken sets the value of ResetToken.
+func (s *ResetTokenResponse) SetResetToken(val string) {
+	s.ResetToken = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *ResetTokenResponse) SetExpiresAt(val time.Time) {
+	s.ExpiresAt = val
 }
 
 // Ref: #/components/schemas/ResidenceType
@@ -495,4 +885,199 @@ func (s *TaskPriority) SetColor(val string) {
 // SetDisplayOrder sets the value of DisplayOrder.
 func (s *TaskPriority) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
+}
+
+type TokenAuth struct {
+	APIKey string
+	Roles  []string
+}
+
+// GetAPIKey returns the value of APIKey.
+func (s *TokenAuth) GetAPIKey() string {
+	return s.APIKey
+}
+
+// GetRoles returns the value of Roles.
+func (s *TokenAuth) GetRoles() []string {
+	return s.Roles
+}
+
+// SetAPIKey sets the value of APIKey.
+func (s *TokenAuth) SetAPIKey(val string) {
+	s.APIKey = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *TokenAuth) SetRoles(val []string) {
+	s.Roles = val
+}
+
+// Only the fields present change.
+// Ref: #/components/schemas/UpdateMeRequest
+type UpdateMeRequest struct {
+	FirstName OptString `json:"first_name"`
+	LastName  OptString `json:"last_name"`
+	// IANA timezone, e.g. `Europe/Berlin`.
+	Timezone OptString `json:"timezone"`
+}
+
+// GetFirstName returns the value of FirstName.
+func (s *UpdateMeRequest) GetFirstName() OptString {
+	return s.FirstName
+}
+
+// GetLastName returns the value of LastName.
+func (s *UpdateMeRequest) GetLastName() OptString {
+	return s.LastName
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *UpdateMeRequest) GetTimezone() OptString {
+	return s.Timezone
+}
+
+// SetFirstName sets the value of FirstName.
+func (s *UpdateMeRequest) SetFirstName(val OptString) {
+	s.FirstName = val
+}
+
+// SetLastName sets the value of LastName.
+func (s *UpdateMeRequest) SetLastName(val OptString) {
+	s.LastName = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *UpdateMeRequest) SetTimezone(val OptString) {
+	s.Timezone = val
+}
+
+// Ref: #/components/schemas/User
+type User struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	// IANA timezone.
+	Timezone        string         `json:"timezone"`
+	EmailVerified   bool           `json:"email_verified"`
+	EmailVerifiedAt OptNilDateTime `json:"email_verified_at"`
+	LastLoginAt     OptNilDateTime `json:"last_login_at"`
+	CreatedAt       time.Time      `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *User) GetID() int64 {
+	return s.ID
+}
+
+// GetEmail returns the value of Email.
+func (s *User) GetEmail() string {
+	return s.Email
+}
+
+// GetFirstName returns the value of FirstName.
+func (s *User) GetFirstName() string {
+	return s.FirstName
+}
+
+// GetLastName returns the value of LastName.
+func (s *User) GetLastName() string {
+	return s.LastName
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *User) GetTimezone() string {
+	return s.Timezone
+}
+
+// GetEmailVerified returns the value of EmailVerified.
+func (s *User) GetEmailVerified() bool {
+	return s.EmailVerified
+}
+
+// GetEmailVerifiedAt returns the value of EmailVerifiedAt.
+func (s *User) GetEmailVerifiedAt() OptNilDateTime {
+	return s.EmailVerifiedAt
+}
+
+// GetLastLoginAt returns the value of LastLoginAt.
+func (s *User) GetLastLoginAt() OptNilDateTime {
+	return s.LastLoginAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *User) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *User) SetID(val int64) {
+	s.ID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *User) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetFirstName sets the value of FirstName.
+func (s *User) SetFirstName(val string) {
+	s.FirstName = val
+}
+
+// SetLastName sets the value of LastName.
+func (s *User) SetLastName(val string) {
+	s.LastName = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *User) SetTimezone(val string) {
+	s.Timezone = val
+}
+
+// SetEmailVerified sets the value of EmailVerified.
+func (s *User) SetEmailVerified(val bool) {
+	s.EmailVerified = val
+}
+
+// SetEmailVerifiedAt sets the value of EmailVerifiedAt.
+func (s *User) SetEmailVerifiedAt(val OptNilDateTime) {
+	s.EmailVerifiedAt = val
+}
+
+// SetLastLoginAt sets the value of LastLoginAt.
+func (s *User) SetLastLoginAt(val OptNilDateTime) {
+	s.LastLoginAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *User) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// Ref: #/components/schemas/VerifyResetCodeRequest
+type VerifyResetCodeRequest struct {
+	Email string `json:"email"`
+	// The 6-digit code from the email.
+	Code string `json:"code"`
+}
+
+// GetEmail returns the value of Email.
+func (s *VerifyResetCodeRequest) GetEmail() string {
+	return s.Email
+}
+
+// GetCode returns the value of Code.
+func (s *VerifyResetCodeRequest) GetCode() string {
+	return s.Code
+}
+
+// SetEmail sets the value of Email.
+func (s *VerifyResetCodeRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetCode sets the value of Code.
+func (s *VerifyResetCodeRequest) SetCode(val string) {
+	s.Code = val
 }

@@ -8,6 +8,30 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// ChangePassword implements changePassword operation.
+	//
+	// Change the password, signing out every other device.
+	//
+	// POST /auth/change-password
+	ChangePassword(ctx context.Context, req *ChangePasswordRequest) error
+	// DeleteMe implements deleteMe operation.
+	//
+	// Irreversible. Every token of the account stops working at once.
+	//
+	// DELETE /auth/me
+	DeleteMe(ctx context.Context) error
+	// ForgotPassword implements forgotPassword operation.
+	//
+	// Always 202, whether or not an account has this email, so the answer reveals nothing.
+	//
+	// POST /auth/forgot-password
+	ForgotPassword(ctx context.Context, req *EmailRequest) (*Message, error)
+	// GetMe implements getMe operation.
+	//
+	// The signed-in user.
+	//
+	// GET /auth/me
+	GetMe(ctx context.Context) (*User, error)
 	// GetStaticData implements getStaticData operation.
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
@@ -15,6 +39,54 @@ type Handler interface {
 	//
 	// GET /static-data
 	GetStaticData(ctx context.Context) (*StaticData, error)
+	// Login implements login operation.
+	//
+	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
+	//
+	// POST /auth/login
+	Login(ctx context.Context, req *LoginRequest) (*AuthResponse, error)
+	// Logout implements logout operation.
+	//
+	// Revoke the token this request was made with.
+	//
+	// POST /auth/logout
+	Logout(ctx context.Context) error
+	// Register implements register operation.
+	//
+	// Creates the account, returns a token, and emails a 6-digit verification code.
+	//
+	// POST /auth/register
+	Register(ctx context.Context, req *RegisterRequest) (*AuthResponse, error)
+	// ResendVerification implements resendVerification operation.
+	//
+	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+	//
+	// POST /auth/resend-verification
+	ResendVerification(ctx context.Context) (*Message, error)
+	// ResetPassword implements resetPassword operation.
+	//
+	// Every token of the account is revoked; sign in again with the new password.
+	//
+	// POST /auth/reset-password
+	ResetPassword(ctx context.Context, req *ResetPasswordRequest) error
+	// UpdateMe implements updateMe operation.
+	//
+	// Change names or timezone.
+	//
+	// PATCH /auth/me
+	UpdateMe(ctx context.Context, req *UpdateMeRequest) (*User, error)
+	// VerifyEmail implements verifyEmail operation.
+	//
+	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+	//
+	// POST /auth/verify-email
+	VerifyEmail(ctx context.Context, req *CodeRequest) (*User, error)
+	// VerifyResetCode implements verifyResetCode operation.
+	//
+	// Exchange the emailed reset code for a single-use reset token.
+	//
+	// POST /auth/verify-reset-code
+	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (*ResetTokenResponse, error)
 	// NewError creates *ErrorStatusCode from error returned by handler.
 	//
 	// Used for common default response.
@@ -24,18 +96,20 @@ type Handler interface {
 // Server implements http server based on OpenAPI v3 specification and
 // calls Handler to handle requests.
 type Server struct {
-	h Handler
+	h   Handler
+	sec SecurityHandler
 	baseServer
 }
 
 // NewServer creates new Server.
-func NewServer(h Handler, opts ...ServerOption) (*Server, error) {
+func NewServer(h Handler, sec SecurityHandler, opts ...ServerOption) (*Server, error) {
 	s, err := newServerConfig(opts...).baseServer()
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
 		h:          h,
+		sec:        sec,
 		baseServer: s,
 	}, nil
 }

@@ -1,0 +1,49 @@
+-- name: EmailCodeAttemptReset :one
+-- Counts one attempt at the live reset code of the account with this email. When the code matches, the
+-- same statement turns it into a reset token (valid until reset_expires_at, single use), so a code can be
+-- exchanged only once. A code that has expired, was exchanged, or has had 5 attempts never matches.
+UPDATE email_codes c
+SET attempts         = c.attempts + 1,
+    reset_token_hash = CASE WHEN c.code_hash = @code_hash THEN @reset_token_hash::bytea END,
+    expires_at       = CASE WHEN c.code_hash = @code_hash THEN @reset_expires_at::timestamptz ELSE c.expires_at END
+FROM users u
+WHERE u.id = c.user_id AND lower(u.email) = lower(@email) AND u.is_active
+  AND c.purpose = 'reset' AND c.used_at IS NULL AND c.reset_token_hash IS NULL
+  AND c.expires_at > now() AND c.attempts < 5
+RETURNING (c.code_hash = @code_hash)::boolean AS matched, c.attempts;
+
+-- name: EmailCodeAttemptVerify :one
+-- Counts one attempt at the user's live verification code and marks it used when it matches. Counting in
+-- the same statement means concurrent guesses cannot exceed the limit of 5.
+UPDATE email_codes
+SET attempts = attempts + 1,
+    used_at  = CASE WHEN code_hash = @code_hash THEN now() END
+WHERE user_id = @user_id AND purpose = 'verify' AND used_at IS NULL
+  AND expires_at > now() AND attempts < 5
+RETURNING (code_hash = @code_hash)::boolean AS matched, attempts;
+
+-- name: EmailCodeIssue :exec
+-- Issues a new code, replacing any earlier one for the same purpose.
+INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
+VALUES (@user_id, @purpose, @code_hash, @expires_at)
+ON CONFLICT (user_id, purpose) DO UPDATE
+SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
+    reset_token_hash = NULL, used_at = NULL, created_at = now();
+
+-- name: EmailCodeIssueForEmail :many
+-- Issues a reset code for the active account with this email, if there is one, and returns where to send
+-- it. One statement whether or not the account exists, so the two cases take the same time.
+INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
+SELECT id, 'reset', @code_hash, @expires_at FROM users
+WHERE lower(email) = lower(@email) AND is_active
+ON CONFLICT (user_id, purpose) DO UPDATE
+SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
+    reset_token_hash = NULL, used_at = NULL, created_at = now()
+RETURNING (SELECT email FROM users WHERE users.id = email_codes.user_id) AS email;
+
+-- name: EmailCodeUseResetToken :one
+-- Spends a reset token (single use) and returns its user.
+UPDATE email_codes
+SET used_at = now()
+WHERE reset_token_hash = @reset_token_hash AND purpose = 'reset' AND used_at IS NULL AND expires_at > now()
+RETURNING user_id;

@@ -1,0 +1,72 @@
+-- name: UserDelete :many
+-- Deletes the user (tokens and codes cascade) and returns the token hashes so their cache keys can be
+-- revoked, in one statement.
+WITH revoked AS (
+    DELETE FROM auth_tokens WHERE user_id = @id RETURNING token_hash
+), deleted AS (
+    DELETE FROM users WHERE id = @id RETURNING id
+)
+SELECT revoked.token_hash FROM revoked, deleted;
+
+-- name: UserGetActive :one
+SELECT * FROM users WHERE id = @id AND is_active;
+
+-- name: UserGetByEmail :one
+SELECT * FROM users WHERE lower(email) = lower(@email);
+
+-- name: UserLogin :one
+-- Records a successful sign-in and issues its token in one statement.
+WITH token AS (
+    INSERT INTO auth_tokens (token_hash, user_id, client_label)
+    VALUES (@token_hash, @id, @client_label)
+)
+UPDATE users SET last_login_at = now()
+WHERE users.id = @id
+RETURNING *;
+
+-- name: UserMarkEmailVerified :one
+UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: UserRegister :one
+-- Creates the user, its first token and its email-verification code in one statement. A duplicate email
+-- fails with a unique violation on users_email_lower_key.
+WITH new_user AS (
+    INSERT INTO users (email, password_hash, first_name, last_name, timezone)
+    VALUES (@email, @password_hash, @first_name, @last_name, @timezone)
+    RETURNING *
+), token AS (
+    INSERT INTO auth_tokens (token_hash, user_id, client_label)
+    SELECT @token_hash, id, @client_label FROM new_user
+), code AS (
+    INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
+    SELECT id, 'verify', @code_hash, @code_expires_at FROM new_user
+)
+SELECT * FROM new_user;
+
+-- name: UserSetPassword :many
+-- Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all);
+-- returns the revoked hashes so their cache keys can be deleted.
+WITH updated AS (
+    UPDATE users SET password_hash = @password_hash, updated_at = now()
+    WHERE id = @id
+    RETURNING id
+)
+DELETE FROM auth_tokens
+WHERE auth_tokens.user_id = (SELECT id FROM updated)
+  AND auth_tokens.token_hash IS DISTINCT FROM sqlc.narg(keep_token_hash)::bytea
+RETURNING auth_tokens.token_hash;
+
+-- name: UserUpdatePasswordHash :exec
+-- Rewrites a password hash with current parameters after a successful sign-in (no token is revoked).
+UPDATE users SET password_hash = @password_hash WHERE id = @id;
+
+-- name: UserUpdateProfile :one
+UPDATE users
+SET first_name = coalesce(sqlc.narg(first_name), first_name),
+    last_name  = coalesce(sqlc.narg(last_name), last_name),
+    timezone   = coalesce(sqlc.narg(timezone), timezone),
+    updated_at = now()
+WHERE id = @id
+RETURNING *;

@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/reqinfo"
+)
+
+// codeTTL is how long an emailed code, and a reset token, stay valid.
+const codeTTL = 15 * time.Minute
+
+var errInvalidCredentials = apierror.Unauthorized("invalid_credentials", "the email or password is wrong")
+
+// clientLabel names the device a token was issued to, from its User-Agent.
+func clientLabel(ctx context.Context) string {
+	ua := reqinfo.From(ctx).UserAgent
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	return ua
+}
+
+// Register creates the account, its first token and its verification code in one statement.
+func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.AuthResponse, error) {
+	f := fieldErrors{}
+	email := normalizeEmail(f, "email", req.Email)
+	checkNewPassword(f, "password", req.Password)
+	first := checkName(f, "first_name", req.FirstName.Or(""))
+	last := checkName(f, "last_name", req.LastName.Or(""))
+	tz := req.Timezone.Or("UTC")
+	checkTimezone(f, "timezone", tz)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	hash, err := h.passwords.hash(req.Password)
+	if err != nil {
+		return nil, err
+	}
+	token, code := randomToken(), newEmailCode()
+	row, err := h.q.UserRegister(ctx, h.db, &dbsqlc.UserRegisterParams{
+		Email: email, PasswordHash: hash, FirstName: first, LastName: last, Timezone: tz,
+		TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx),
+		CodeHash: codeHash(purposeVerify, code), CodeExpiresAt: time.Now().Add(codeTTL),
+	})
+	if isUniqueViolation(err, "users_email_lower_key") {
+		return nil, apierror.Conflict("email_taken", "an account with this email already exists")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error registering user: %w", err)
+	}
+	u := userFromRow((*dbsqlc.User)(row))
+	h.sendCode(u.Email, purposeVerify, code)
+	h.auth.RememberToken(authcache.HashToken(token), u.ID)
+	h.auth.RememberUser(u.ID, u)
+	return &oas.AuthResponse{Token: token, User: *u.response()}, nil
+}
+
+// Login exchanges email and password for a new token. A wrong password and an unknown email answer the
+// same and take the same time (the unknown email is checked against a dummy hash).
+func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthResponse, error) {
+	email := strings.TrimSpace(req.Email)
+	if err := h.limit(ctx, "login", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
+		return nil, err
+	}
+	row, err := h.q.UserGetByEmail(ctx, h.db, email)
+	if isNoRows(err) {
+		h.passwords.burn(req.Password)
+		return nil, errInvalidCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error looking up user: %w", err)
+	}
+	match, rehash, err := h.passwords.check(req.Password, row.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !match || !row.IsActive {
+		return nil, errInvalidCredentials
+	}
+	if rehash {
+		if newHash, err := h.passwords.hash(req.Password); err == nil {
+			if err := h.q.UserUpdatePasswordHash(ctx, h.db, &dbsqlc.UserUpdatePasswordHashParams{ID: row.ID, PasswordHash: newHash}); err != nil {
+				h.log.WarnContext(ctx, "could not upgrade password hash", "user_id", row.ID, "error", err)
+			}
+		}
+	}
+	token := randomToken()
+	row, err = h.q.UserLogin(ctx, h.db, &dbsqlc.UserLoginParams{
+		ID: row.ID, TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx)})
+	if err != nil {
+		return nil, fmt.Errorf("error issuing token: %w", err)
+	}
+	u := userFromRow(row)
+	h.auth.RememberToken(authcache.HashToken(token), u.ID)
+	h.auth.RememberUser(u.ID, u)
+	return &oas.AuthResponse{Token: token, User: *u.response()}, nil
+}
+
+// Logout revokes the token the request was made with, on every process.
+func (h *Handler) Logout(ctx context.Context) error {
+	p := principalFrom(ctx)
+	if err := h.q.AuthTokenDelete(ctx, h.db, p.token[:]); err != nil {
+		return fmt.Errorf("error deleting token: %w", err)
+	}
+	return h.auth.RevokeTokens(ctx, p.token)
+}
+
+// GetMe returns the caller; warm, it runs no SQL at all.
+func (h *Handler) GetMe(ctx context.Context) (*oas.User, error) {
+	return principalFrom(ctx).user.response(), nil
+}
+
+// UpdateMe changes the fields present and evicts the cached user on every process.
+func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.User, error) {
+	f := fieldErrors{}
+	params := &dbsqlc.UserUpdateProfileParams{ID: principalFrom(ctx).user.ID}
+	if v, ok := req.FirstName.Get(); ok {
+		v = checkName(f, "first_name", v)
+		params.FirstName = &v
+	}
+	if v, ok := req.LastName.Get(); ok {
+		v = checkName(f, "last_name", v)
+		params.LastName = &v
+	}
+	if v, ok := req.Timezone.Get(); ok {
+		checkTimezone(f, "timezone", v)
+		params.Timezone = &v
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	row, err := h.q.UserUpdateProfile(ctx, h.db, params)
+	if err != nil {
+		return nil, fmt.Errorf("error updating profile: %w", err)
+	}
+	if err := h.auth.EvictUser(ctx, row.ID); err != nil {
+		return nil, err
+	}
+	u := userFromRow(row)
+	h.auth.RememberUser(u.ID, u)
+	return u.response(), nil
+}
+
+// DeleteMe deletes the account (what it owns cascades) and revokes all its tokens everywhere.
+func (h *Handler) DeleteMe(ctx context.Context) error {
+	p := principalFrom(ctx)
+	hashes, err := h.q.UserDelete(ctx, h.db, p.user.ID)
+	if err != nil {
+		return fmt.Errorf("error deleting user: %w", err)
+	}
+	if err := h.auth.RevokeTokens(ctx, append(toHashes(hashes), p.token)...); err != nil {
+		return err
+	}
+	return h.auth.EvictUser(ctx, p.user.ID)
+}
+
+// ChangePassword checks the current password, sets the new one, and revokes every other token of the user.
+func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordRequest) error {
+	p := principalFrom(ctx)
+	f := fieldErrors{}
+	checkNewPassword(f, "new_password", req.NewPassword)
+	if err := f.err(); err != nil {
+		return err
+	}
+	row, err := h.q.UserGetActive(ctx, h.db, p.user.ID)
+	if err != nil {
+		return fmt.Errorf("error loading user: %w", err)
+	}
+	match, _, err := h.passwords.check(req.CurrentPassword, row.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !match {
+		return apierror.BadRequest("wrong_password", "the current password is wrong",
+			map[string]string{"current_password": "is wrong"})
+	}
+	return h.setPassword(ctx, p.user.ID, req.NewPassword, p.token[:])
+}
+
+// setPassword stores a new password hash and revokes every token of the user except keep (nil: all).
+func (h *Handler) setPassword(ctx context.Context, userID int64, password string, keep []byte) error {
+	hash, err := h.passwords.hash(password)
+	if err != nil {
+		return err
+	}
+	revoked, err := h.q.UserSetPassword(ctx, h.db, &dbsqlc.UserSetPasswordParams{
+		ID: userID, PasswordHash: hash, KeepTokenHash: keep})
+	if err != nil {
+		return fmt.Errorf("error setting password: %w", err)
+	}
+	return h.auth.RevokeTokens(ctx, toHashes(revoked)...)
+}
+
+func toHashes(raw [][]byte) []authcache.TokenHash {
+	out := make([]authcache.TokenHash, 0, len(raw))
+	for _, b := range raw {
+		var h authcache.TokenHash
+		if copy(h[:], b) == len(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/homekeep/homekeep/internal/apitest"
+)
+
+// Request is one JSON API call. Path is relative to /api.
+type Request struct {
+	Method, Path string
+	// Token, when set, is sent as Authorization: Bearer <token>.
+	Token string
+	// Body is encoded as JSON unless it is a []byte or string, which are sent as they are.
+	Body any
+	// Invalid marks a request that deliberately breaks the spec (its response is still checked).
+	Invalid bool
+	Header  http.Header
+}
+
+// Response is a decoded answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test if it cannot.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("apptest: decoding %s as %T: %v", r.Body, v, err)
+	}
+}
+
+// ErrorBody is the spec's Error shape.
+type ErrorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+// Err decodes the body as the Error shape.
+func (r Response) Err(t testing.TB) ErrorBody {
+	t.Helper()
+	var e ErrorBody
+	r.JSON(t, &e)
+	return e
+}
+
+// Do sends req through the contract-checking client.
+func (i *Instance) Do(t testing.TB, req Request) Response {
+	t.Helper()
+	var body io.Reader
+	switch b := req.Body.(type) {
+	case nil:
+	case []byte:
+		body = bytes.NewReader(b)
+	case string:
+		body = bytes.NewReader([]byte(b))
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("apptest: encoding body: %v", err)
+		}
+		body = bytes.NewReader(enc)
+	}
+	ctx := context.Background()
+	if req.Invalid {
+		ctx = apitest.WithInvalidRequest(ctx)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, i.API+req.Path, body)
+	if err != nil {
+		t.Fatalf("apptest: building request: %v", err)
+	}
+	for k, vs := range req.Header {
+		hr.Header[k] = vs
+	}
+	if body != nil && hr.Header.Get("Content-Type") == "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if req.Token != "" {
+		hr.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	resp, err := i.Client.Do(hr)
+	if err != nil {
+		t.Fatalf("apptest: %s %s: %v", req.Method, req.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("apptest: reading %s %s: %v", req.Method, req.Path, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// UniqueEmail returns an address no other test uses.
+func UniqueEmail() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "user-" + hex.EncodeToString(b) + "@example.com"
+}
+
+// TestPassword is the password Register uses.
+const TestPassword = "correct horse battery"
+
+// Account is a registered user.
+type Account struct {
+	ID    int64
+	Email string
+	Token string
+}
+
+// Register creates an account with a unique email and TestPassword, failing the test if it cannot.
+func (i *Instance) Register(t testing.TB) Account {
+	t.Helper()
+	email := UniqueEmail()
+	r := i.Do(t, Request{Method: http.MethodPost, Path: "/auth/register",
+		Body: map[string]any{"email": email, "password": TestPassword, "first_name": "Test"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("apptest: register: status %d: %s", r.Status, r.Body)
+	}
+	var out struct {
+		Token string `json:"token"`
+		User  struct {
+			ID int64 `json:"id"`
+		} `json:"user"`
+	}
+	r.JSON(t, &out)
+	return Account{ID: out.User.ID, Email: email, Token: out.Token}
+}

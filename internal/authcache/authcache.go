@@ -1,0 +1,298 @@
+// Package authcache keeps the facts token authentication needs close to the process, so that a warm
+// authenticated request costs no SQL statement and no network round trip:
+//
+//   - token hash → user id: in Valkey under auth_token:<sha256 hex>, read through valkey-go's client-side
+//     cache (a hit is process memory; the server pushes an invalidation when the key changes or is
+//     deleted). Without Valkey it is an otter cache in process.
+//   - user id → user: otter in process, bounded in size, evicted everywhere by a message on a Valkey
+//     channel that every process subscribes to.
+//
+// Revocation deletes the token keys before the response is sent; the process that revoked also remembers the
+// hashes locally for a while, so it rejects them at once even before the server's invalidation arrives.
+// Nothing here is authoritative: every miss falls back to PostgreSQL, and a process that has lost its
+// subscription stops using its user cache until it has resubscribed, because it could not learn of
+// evictions meanwhile.
+package authcache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"github.com/valkey-io/valkey-go"
+
+	"github.com/homekeep/homekeep/internal/sharedcache"
+)
+
+// TokenHash is the SHA-256 of a token; only the hash is stored or used as a key.
+type TokenHash [sha256.Size]byte
+
+// HashToken returns the hash of a raw token.
+func HashToken(raw string) TokenHash { return sha256.Sum256([]byte(raw)) }
+
+// revokedMemory is how long a process remembers hashes it revoked itself; it only has to outlive the
+// server's asynchronous invalidation of its client-side cache.
+const revokedMemory = time.Minute
+
+// Options configures New.
+type Options struct {
+	// Shared is the Valkey connection; nil means in-process caches only (revocation is then local).
+	Shared *sharedcache.Conn
+	// KeyPrefix namespaces keys and the channel (tests use one per test; production "").
+	KeyPrefix     string
+	TokenTTL      time.Duration
+	UserTTL       time.Duration
+	UserCacheSize int
+	Logger        *slog.Logger
+}
+
+// Cache is the two-tier authentication cache. U is the caller's user type; values are shared, so callers
+// must not modify them.
+type Cache[U any] struct {
+	o       Options
+	users   *otter.Cache[int64, U]
+	tokens  *otter.Cache[TokenHash, int64] // only without Valkey
+	revoked *otter.Cache[TokenHash, struct{}]
+
+	// subscribed is true while the eviction channel is subscribed (always true without Valkey).
+	subscribed atomic.Bool
+	writes     chan func(context.Context)
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+// New returns a Cache and, with Valkey, starts the eviction subscriber and the background cache writer.
+func New[U any](o Options) (*Cache[U], error) {
+	users, err := otter.New(&otter.Options[int64, U]{
+		MaximumSize:      o.UserCacheSize,
+		ExpiryCalculator: otter.ExpiryWriting[int64, U](o.UserTTL),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("error creating user cache: %w", err)
+	}
+	revoked, err := otter.New(&otter.Options[TokenHash, struct{}]{
+		MaximumSize:      100_000,
+		ExpiryCalculator: otter.ExpiryWriting[TokenHash, struct{}](revokedMemory),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("error creating revocation cache: %w", err)
+	}
+	c := &Cache[U]{o: o, users: users, revoked: revoked, writes: make(chan func(context.Context), 1024)}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stop = cancel
+	if o.Shared == nil {
+		c.tokens, err = otter.New(&otter.Options[TokenHash, int64]{
+			MaximumSize:      o.UserCacheSize * 4,
+			ExpiryCalculator: otter.ExpiryWriting[TokenHash, int64](o.TokenTTL),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("error creating token cache: %w", err)
+		}
+		c.subscribed.Store(true)
+		return c, nil
+	}
+	c.wg.Add(2)
+	go c.subscribe(ctx)
+	go c.writer(ctx)
+	return c, nil
+}
+
+// Close stops the background goroutines.
+func (c *Cache[U]) Close() {
+	c.stop()
+	c.wg.Wait()
+}
+
+func (c *Cache[U]) tokenKey(h TokenHash) string {
+	return c.o.KeyPrefix + "auth_token:" + hex.EncodeToString(h[:])
+}
+
+func (c *Cache[U]) channel() string { return c.o.KeyPrefix + "homekeep:user-evict" }
+
+// TokenUserID returns the user id a token belongs to, if cached. A warm answer comes from process memory.
+// Any failure is a miss: the caller asks PostgreSQL.
+func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
+	if _, revoked := c.revoked.GetIfPresent(h); revoked {
+		return 0, false
+	}
+	if c.tokens != nil {
+		return c.tokens.GetIfPresent(h)
+	}
+	key := c.tokenKey(h)
+	res := c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, c.o.TokenTTL)
+	id, err := res.AsInt64()
+	if err != nil {
+		return 0, false
+	}
+	return id, true
+}
+
+// RememberToken records that h belongs to userID. With Valkey the write happens in the background so it
+// adds no latency to the request that missed.
+func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
+	if c.tokens != nil {
+		c.tokens.Set(h, userID)
+		return
+	}
+	key, ttl := c.tokenKey(h), c.o.TokenTTL
+	c.background(func(ctx context.Context) {
+		err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed {
+			return b.Set().Key(key).Value(strconv.FormatInt(userID, 10)).Ex(ttl).Build()
+		}).Error()
+		if err != nil {
+			return
+		}
+		// Read it back through the client-side cache, so this process's next request with the token is
+		// served from memory rather than paying the GET itself.
+		c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, ttl)
+	})
+}
+
+// RevokeTokens forgets the hashes everywhere before returning: this process rejects them at once, and other
+// processes as soon as Valkey's invalidation reaches them (typically well under a millisecond).
+func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	for _, h := range hashes {
+		c.revoked.Set(h, struct{}{})
+		if c.tokens != nil {
+			c.tokens.Invalidate(h)
+		}
+	}
+	if c.tokens != nil {
+		return nil
+	}
+	keys := make([]string, len(hashes))
+	for i, h := range hashes {
+		keys[i] = c.tokenKey(h)
+	}
+	err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed { return b.Del().Key(keys...).Build() }).Error()
+	if err != nil {
+		return fmt.Errorf("error deleting revoked token keys: %w", err)
+	}
+	return nil
+}
+
+// User returns the cached user. While the eviction channel is not subscribed it always misses.
+func (c *Cache[U]) User(id int64) (U, bool) {
+	if !c.subscribed.Load() {
+		var zero U
+		return zero, false
+	}
+	return c.users.GetIfPresent(id)
+}
+
+// RememberUser caches u.
+func (c *Cache[U]) RememberUser(id int64, u U) {
+	if c.subscribed.Load() {
+		c.users.Set(id, u)
+	}
+}
+
+// EvictUser drops the user from this process at once and from every other process through the channel.
+func (c *Cache[U]) EvictUser(ctx context.Context, id int64) error {
+	c.users.Invalidate(id)
+	if c.o.Shared == nil {
+		return nil
+	}
+	msg := strconv.FormatInt(id, 10)
+	ch := c.channel()
+	if err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed {
+		return b.Publish().Channel(ch).Message(msg).Build()
+	}).Error(); err != nil {
+		return fmt.Errorf("error publishing user eviction: %w", err)
+	}
+	return nil
+}
+
+// background queues a cache write; when the queue is full the write is dropped (a later miss redoes it).
+func (c *Cache[U]) background(f func(context.Context)) {
+	select {
+	case c.writes <- f:
+	default:
+	}
+}
+
+func (c *Cache[U]) writer(ctx context.Context) {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-c.writes:
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			f(wctx)
+			cancel()
+		}
+	}
+}
+
+// subscribe keeps the eviction channel subscribed. Whenever the subscription drops, the user cache is
+// emptied and bypassed until it is back, since evictions published meanwhile were missed.
+func (c *Cache[U]) subscribe(ctx context.Context) {
+	defer c.wg.Done()
+	ch := c.channel()
+	for ctx.Err() == nil {
+		cl, ok := c.o.Shared.Client()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		err := c.receive(ctx, cl, ch)
+		c.subscribed.Store(false)
+		c.users.InvalidateAll()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			c.o.Logger.Warn("user eviction channel lost; user cache bypassed until resubscribed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// receive subscribes on a dedicated connection and returns when it breaks or ctx ends. The user cache is
+// trusted only from the moment the server confirms the subscription.
+func (c *Cache[U]) receive(ctx context.Context, cl valkey.Client, ch string) error {
+	dc, release := cl.Dedicate()
+	defer release()
+	done := dc.SetPubSubHooks(valkey.PubSubHooks{
+		OnMessage: func(m valkey.PubSubMessage) {
+			if id, err := strconv.ParseInt(m.Message, 10, 64); err == nil {
+				c.users.Invalidate(id)
+			}
+		},
+		OnSubscription: func(s valkey.PubSubSubscription) {
+			if s.Kind == "subscribe" {
+				c.users.InvalidateAll()
+				c.subscribed.Store(true)
+			}
+		},
+	})
+	if err := dc.Do(ctx, dc.B().Subscribe().Channel(ch).Build()).Error(); err != nil {
+		return fmt.Errorf("error subscribing to %s: %w", ch, err)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,37 @@
+// Package reqinfo carries what ogen handlers cannot see into their context: the client's IP and User-Agent,
+// and a place to put response headers (Retry-After on 429). ogen hands handlers a context, not the request.
+package reqinfo
+
+import (
+	"context"
+	"net/http"
+)
+
+type ctxKey struct{}
+
+// Info is the request's metadata plus headers to add to its response.
+type Info struct {
+	IP        string
+	UserAgent string
+	header    http.Header
+}
+
+// Middleware stores an Info in each request's context and writes any headers a handler set on it.
+func Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := &Info{IP: r.RemoteAddr, UserAgent: r.UserAgent(), header: w.Header()}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, info)))
+	})
+}
+
+// From returns the request's Info; outside a request it returns an empty one, so callers need no nil check.
+func From(ctx context.Context) *Info {
+	if info, ok := ctx.Value(ctxKey{}).(*Info); ok {
+		return info
+	}
+	return &Info{header: http.Header{}}
+}
+
+// SetHeader sets a header on the response. It must be called before the response is written, which holds
+// for anything a handler does before returning.
+func (i *Info) SetHeader(key, value string) { i.header.Set(key, value) }

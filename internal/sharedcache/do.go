@@ -1,0 +1,50 @@
+package sharedcache
+
+import (
+	"context"
+	"time"
+
+	"github.com/valkey-io/valkey-go"
+)
+
+// Every Valkey call Homekeep makes goes through these wrappers, which count network round trips (a
+// client-side cache hit is not one), so tests can hold the hot paths to their budget.
+
+// Do sends one command: one round trip.
+func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Completed) valkey.ValkeyResult {
+	cl, ok := c.Client()
+	if !ok {
+		return valkey.NewErrorResult(ErrUnavailable)
+	}
+	c.roundTrips.Add(1)
+	return cl.Do(ctx, build(cl.B()))
+}
+
+// DoMulti pipelines commands: one round trip however many there are. The error is ErrUnavailable when not
+// connected; each command's own error is in its result.
+func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.Completed) ([]valkey.ValkeyResult, error) {
+	cl, ok := c.Client()
+	if !ok {
+		return nil, ErrUnavailable
+	}
+	c.roundTrips.Add(1)
+	return cl.DoMulti(ctx, build(cl.B())...), nil
+}
+
+// DoCache reads through valkey-go's client-side cache: a hit is served from process memory (no round trip)
+// and stays correct because the server pushes an invalidation when the key changes. ttl bounds how long the
+// local copy may live.
+func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Cacheable, ttl time.Duration) valkey.ValkeyResult {
+	cl, ok := c.Client()
+	if !ok {
+		return valkey.NewErrorResult(ErrUnavailable)
+	}
+	res := cl.DoCache(ctx, build(cl.B()), ttl)
+	if !res.IsCacheHit() {
+		c.roundTrips.Add(1)
+	}
+	return res
+}
+
+// RoundTrips returns how many network round trips this connection has made through Do, DoMulti and DoCache.
+func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }

@@ -1,0 +1,145 @@
+// Package testsmtp runs a real SMTP server inside a test, so tests see exactly what Homekeep delivered: the
+// whole SMTP conversation happens over a socket, and the test reads the message (and the code in it) from the
+// inbox.
+package testsmtp
+
+import (
+	"bytes"
+	"io"
+	"log"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one delivered email.
+type Message struct {
+	From    string
+	To      []string
+	Subject string
+	Text    string
+}
+
+// Server is a running SMTP server with an inbox.
+type Server struct {
+	// URL is what SMTP_URL should be set to.
+	URL   string
+	inbox chan Message
+
+	mu  sync.Mutex
+	all []Message
+}
+
+// Start runs a server on 127.0.0.1 until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{inbox: make(chan Message, 64)}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testsmtp: listen: %v", err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	s.URL = "smtp://" + ln.Addr().String()
+	return s
+}
+
+// Next waits for the next message to addr (other recipients' messages are kept for their own Next).
+func (s *Server) Next(t testing.TB, to string) Message {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		for i, m := range s.all {
+			if len(m.To) > 0 && strings.EqualFold(m.To[0], to) {
+				s.all = append(s.all[:i], s.all[i+1:]...)
+				s.mu.Unlock()
+				return m
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.inbox:
+		case <-deadline:
+			t.Fatalf("testsmtp: no message to %s within 10s", to)
+		}
+	}
+}
+
+// Count returns how many undelivered-to-Next messages are addressed to addr.
+func (s *Server) Count(to string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.all {
+		if len(m.To) > 0 && strings.EqualFold(m.To[0], to) {
+			n++
+		}
+	}
+	return n
+}
+
+var codeRe = regexp.MustCompile(`\b\d{6}\b`)
+
+// Code returns the 6-digit code in the message text, failing the test if there is none.
+func (m Message) Code(t testing.TB) string {
+	t.Helper()
+	c := codeRe.FindString(m.Text)
+	if c == "" {
+		t.Fatalf("testsmtp: no 6-digit code in %q", m.Text)
+	}
+	return c
+}
+
+type session struct {
+	srv  *Server
+	from string
+	to   []string
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
+func (s *session) Reset()                                      { s.from, s.to = "", nil }
+func (s *session) Logout() error                               { return nil }
+
+func (s *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m := Message{From: s.from, To: s.to}
+	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		dec := new(mime.WordDecoder)
+		if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
+			m.Subject = subj
+		}
+		body, _ := io.ReadAll(msg.Body)
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			if b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body))); err == nil {
+				body = b
+			}
+		}
+		m.Text = string(body)
+	}
+	s.srv.mu.Lock()
+	s.srv.all = append(s.srv.all, m)
+	s.srv.mu.Unlock()
+	select {
+	case s.srv.inbox <- m:
+	default:
+	}
+	return nil
+}
