@@ -3,6 +3,7 @@
 //	homekeep serve            the HTTP API (applies pending migrations first unless --no-migrate)
 //	homekeep migrate up|down|status
 //	homekeep seed             idempotent reference data
+//	homekeep users deactivate|activate EMAIL
 //	homekeep version
 //
 // Every setting comes from an environment variable; `homekeep --help` lists them with their defaults.
@@ -48,6 +49,7 @@ Usage:
   homekeep serve [--no-migrate] [--seed] [--embedded-postgres DIR]
   homekeep migrate up|down|status
   homekeep seed
+  homekeep users deactivate|activate EMAIL
   homekeep version
 
 Run "homekeep <command> --help" for a command's flags.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 		return migrateCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
 		return seed(ctx, args[1:], env, stdout, stderr)
+	case "users":
+		return usersCmd(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "homekeep: unknown command %q\n\n%s", args[0], topUsage)
 	return errUsage

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/testdb"
 )
@@ -80,4 +83,31 @@ func TestRun(t *testing.T) {
 		lines := strings.Count(out.String(), "\n")
 		require.GreaterOrEqual(t, lines, 1)
 	})
+}
+
+func TestUsersDeactivate(t *testing.T) {
+	t.Parallel()
+	url, prefix := apptest.SharedValkey(t)
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: url, KeyPrefix: prefix})
+	acct := inst.Register(t)
+	me := func() int {
+		return inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}).Status
+	}
+	require.Eventually(t, func() bool {
+		before := inst.Valkey.RoundTrips()
+		return me() == http.StatusOK && inst.Valkey.RoundTrips() == before
+	}, 2*time.Second, 5*time.Millisecond, "the token is warm in the server's caches")
+
+	env := envOf(map[string]string{"DATABASE_URL": inst.DatabaseURL, "VALKEY_URL": url, "CACHE_KEY_PREFIX": prefix})
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"users", "deactivate", strings.ToUpper(acct.Email)}, env, &out, &errOut), errOut.String())
+	start := time.Now()
+	for me() != http.StatusUnauthorized {
+		require.Less(t, time.Since(start), time.Second, "the running server must reject the deactivated user's token")
+	}
+	t.Logf("deactivation reached the running server in %v", time.Since(start))
+	require.Less(t, time.Since(start), 100*time.Millisecond)
+
+	err := run(context.Background(), []string{"users", "deactivate", "nobody@example.com"}, env, &out, &errOut)
+	require.ErrorContains(t, err, "no account")
 }

@@ -45,6 +45,21 @@ WITH new_user AS (
 )
 SELECT * FROM new_user;
 
+-- name: UserSetActive :many
+-- Activates or deactivates the account with this email. Deactivating also deletes its tokens and returns
+-- their hashes so their cache keys can be revoked; the user id comes back with every row (and alone, with a
+-- NULL hash, when there were no tokens).
+WITH target AS (
+    UPDATE users SET is_active = @is_active, updated_at = now()
+    WHERE lower(email) = lower(@email)
+    RETURNING id
+), revoked AS (
+    DELETE FROM auth_tokens
+    WHERE user_id IN (SELECT id FROM target) AND NOT @is_active::boolean
+    RETURNING token_hash
+)
+SELECT target.id, revoked.token_hash FROM target LEFT JOIN revoked ON true;
+
 -- name: UserSetPassword :many
 -- Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all);
 -- returns the revoked hashes so their cache keys can be deleted.

@@ -42,8 +42,9 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 		return ctx, errInvalidToken
 	}
 	th := authcache.HashToken(token)
-	if id, ok := h.auth.TokenUserID(ctx, th); ok {
-		if u, ok := h.auth.User(id); ok && u.IsActive {
+	cachedID, tokenCached := h.auth.TokenUserID(ctx, th)
+	if tokenCached {
+		if u, ok := h.auth.User(cachedID); ok && u.IsActive {
 			return withPrincipal(ctx, principal{user: u, token: th}), nil
 		}
 	}
@@ -55,7 +56,10 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 		return ctx, fmt.Errorf("error looking up token: %w", err)
 	}
 	u := userFromRow(&row.User)
-	h.auth.RememberToken(th, u.ID)
+	if !tokenCached || cachedID != u.ID {
+		// Rewriting a key that is already right would invalidate this process's own cached copy of it.
+		h.auth.RememberToken(th, u.ID)
+	}
 	h.auth.RememberUser(u.ID, u)
 	return withPrincipal(ctx, principal{user: u, token: th}), nil
 }

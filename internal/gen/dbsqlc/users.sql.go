@@ -220,6 +220,52 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 	return &i, err
 }
 
+const userSetActive = `-- name: UserSetActive :many
+WITH target AS (
+    UPDATE users SET is_active = $1, updated_at = now()
+    WHERE lower(email) = lower($2)
+    RETURNING id
+), revoked AS (
+    DELETE FROM auth_tokens
+    WHERE user_id IN (SELECT id FROM target) AND NOT $1::boolean
+    RETURNING token_hash
+)
+SELECT target.id, revoked.token_hash FROM target LEFT JOIN revoked ON true
+`
+
+type UserSetActiveParams struct {
+	IsActive bool
+	Email    string
+}
+
+type UserSetActiveRow struct {
+	ID        int64
+	TokenHash []byte
+}
+
+// Activates or deactivates the account with this email. Deactivating also deletes its tokens and returns
+// their hashes so their cache keys can be revoked; the user id comes back with every row (and alone, with a
+// NULL hash, when there were no tokens).
+func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg *UserSetActiveParams) ([]*UserSetActiveRow, error) {
+	rows, err := db.Query(ctx, userSetActive, arg.IsActive, arg.Email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*UserSetActiveRow{}
+	for rows.Next() {
+		var i UserSetActiveRow
+		if err := rows.Scan(&i.ID, &i.TokenHash); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const userSetPassword = `-- name: UserSetPassword :many
 WITH updated AS (
     UPDATE users SET password_hash = $2, updated_at = now()
