@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -25,7 +26,9 @@ type Deps struct {
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
 	// Auth caches tokens and users; see package authcache.
-	Auth    *authcache.Cache[*User]
+	Auth *authcache.Cache[*User]
+	// Access caches which residences each user can access; see package accesscache.
+	Access  *accesscache.Cache
 	Mailer  *mail.Mailer
 	Limiter *ratelimit.Limiter
 	// AuthRateLimit is the attempts per minute per IP and per email on the sensitive auth endpoints.
@@ -40,6 +43,7 @@ type Handler struct {
 	q         *dbsqlc.Queries
 	log       *slog.Logger
 	auth      *authcache.Cache[*User]
+	access    *accesscache.Cache
 	mail      *mail.Mailer
 	limiter   *ratelimit.Limiter
 	passwords *passwords
@@ -57,7 +61,7 @@ func NewHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, mail: d.Mailer,
+	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, access: d.Access, mail: d.Mailer,
 		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit}, nil
 }
 

@@ -64,3 +64,12 @@ func checkCode(f fieldErrors, field, code string) string {
 	}
 	return code
 }
+
+// checkRequiredName trims a required single-line name.
+func checkRequiredName(f fieldErrors, field, name string) string {
+	name = checkName(f, field, name)
+	if name == "" {
+		f.add(field, "is required")
+	}
+	return name
+}

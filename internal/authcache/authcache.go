@@ -7,7 +7,7 @@
 //   - user id → user: otter in process, bounded in size, evicted everywhere by a message on a Valkey
 //     channel that every process subscribes to.
 //
-// Revocation deletes the token keys before the response is sent; the process that revoked also remembers the
+// Revocation overwrites the token keys with a tombstone before the response is sent; the process that revoked also remembers the
 // hashes locally for a while, so it rejects them at once even before the server's invalidation arrives.
 // Nothing here is authoritative: every miss falls back to PostgreSQL, and a process that has lost its
 // subscription stops using its user cache until it has resubscribed, because it could not learn of
@@ -37,6 +37,9 @@ type TokenHash [sha256.Size]byte
 
 // HashToken returns the hash of a raw token.
 func HashToken(raw string) TokenHash { return sha256.Sum256([]byte(raw)) }
+
+// revokedValue marks a revoked token's key until it expires.
+const revokedValue = "-1"
 
 // revokedMemory is how long a process remembers hashes it revoked itself; it only has to outlive the
 // server's asynchronous invalidation of its client-side cache.
@@ -129,7 +132,7 @@ func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 	key := c.tokenKey(h)
 	res := c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, c.o.TokenTTL)
 	id, err := res.AsInt64()
-	if err != nil {
+	if err != nil || id <= 0 { // missing, unreadable, or a revocation tombstone
 		return 0, false
 	}
 	return id, true
@@ -144,10 +147,11 @@ func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
 	}
 	key, ttl := c.tokenKey(h), c.o.TokenTTL
 	c.background(func(ctx context.Context) {
+		// NX: a revocation that raced this request left a tombstone, which must win.
 		err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed {
-			return b.Set().Key(key).Value(strconv.FormatInt(userID, 10)).Ex(ttl).Build()
+			return b.Set().Key(key).Value(strconv.FormatInt(userID, 10)).Nx().Ex(ttl).Build()
 		}).Error()
-		if err != nil {
+		if err != nil && !valkey.IsValkeyNil(err) {
 			return
 		}
 		// Read it back through the client-side cache, so this process's next request with the token is
@@ -171,13 +175,26 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 	if c.tokens != nil {
 		return nil
 	}
-	keys := make([]string, len(hashes))
-	for i, h := range hashes {
-		keys[i] = c.tokenKey(h)
+	// A tombstone rather than DEL: a request that read the token from PostgreSQL just before the revocation
+	// committed writes its cache entry with SET NX, which the tombstone refuses. Writing the key also makes
+	// Valkey invalidate every process's client-side copy.
+	ttl := c.o.TokenTTL
+	res, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
+		cmds := make([]valkey.Completed, len(hashes))
+		for i, h := range hashes {
+			cmds[i] = b.Set().Key(c.tokenKey(h)).Value(revokedValue).Ex(ttl).Build()
+		}
+		return cmds
+	})
+	if err == nil {
+		for _, r := range res {
+			if err = r.Error(); err != nil {
+				break
+			}
+		}
 	}
-	err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed { return b.Del().Key(keys...).Build() }).Error()
 	if err != nil {
-		return fmt.Errorf("error deleting revoked token keys: %w", err)
+		return fmt.Errorf("error revoking token keys: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/config"
@@ -93,6 +94,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer auth.Close()
+	access, err := accesscache.New(accesscache.Options{Shared: shared, KeyPrefix: cfg.CacheKeyPrefix})
+	if err != nil {
+		return err
+	}
+	defer access.Close()
 	mailer, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: log})
 	if err != nil {
 		return err
@@ -107,7 +113,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}()
 
 	handler, err := app.NewHandler(app.Deps{
-		Pool: pool, Logger: log, Auth: auth, Mailer: mailer,
+		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer,
 		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
 		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
 	})

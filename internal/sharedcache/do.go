@@ -48,3 +48,25 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 
 // RoundTrips returns how many network round trips this connection has made through Do, DoMulti and DoCache.
 func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }
+
+// DoMultiCache reads several keys through the client-side cache: one round trip for all the misses, none
+// when every key is a hit.
+func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(valkey.Builder) []valkey.Cacheable) ([]valkey.ValkeyResult, error) {
+	cl, ok := c.Client()
+	if !ok {
+		return nil, ErrUnavailable
+	}
+	cmds := build(cl.B())
+	cts := make([]valkey.CacheableTTL, len(cmds))
+	for i, cmd := range cmds {
+		cts[i] = valkey.CT(cmd, ttl)
+	}
+	res := cl.DoMultiCache(ctx, cts...)
+	for _, r := range res {
+		if !r.IsCacheHit() {
+			c.roundTrips.Add(1)
+			break
+		}
+	}
+	return res, nil
+}

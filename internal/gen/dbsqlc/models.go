@@ -34,10 +34,76 @@ type EmailCode struct {
 	CreatedAt      time.Time
 }
 
+type Residence struct {
+	ID              int64
+	OwnerID         int64
+	Name            string
+	ResidenceTypeID *int64
+	Street          string
+	City            string
+	StateProvince   string
+	PostalCode      string
+	Country         string
+	Bedrooms        *int32
+	Bathrooms       *float64
+	SquareFootage   *int32
+	LotSize         *float64
+	YearBuilt       *int32
+	Description     string
+	PurchaseDate    *time.Time
+	PurchasePrice   *float64
+	IsPrimary       bool
+	Timezone        string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type ResidenceMember struct {
+	ResidenceID int64
+	UserID      int64
+	Role        string
+	JoinedAt    time.Time
+}
+
 type ResidenceType struct {
 	ID           int64
 	Name         string
 	DisplayOrder int32
+}
+
+type ShareCode struct {
+	ID          int64
+	ResidenceID int64
+	Code        string
+	Role        string
+	CreatedBy   *int64
+	ExpiresAt   time.Time
+	Active      bool
+	CreatedAt   time.Time
+}
+
+type Task struct {
+	ID               int64
+	ResidenceID      int64
+	CreatedBy        *int64
+	AssignedTo       *int64
+	Title            string
+	Description      string
+	CategoryID       *int64
+	PriorityID       *int64
+	FrequencyID      *int64
+	IntervalDays     *int32
+	RecurrenceAnchor string
+	InProgress       bool
+	DueDate          *time.Time
+	NextDueDate      *time.Time
+	EstimatedCost    *float64
+	IsCancelled      bool
+	IsArchived       bool
+	CompletionCount  int32
+	LastCompletedAt  *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 type TaskCategory struct {
@@ -46,6 +112,17 @@ type TaskCategory struct {
 	Icon         string
 	Color        string
 	DisplayOrder int32
+}
+
+type TaskCompletion struct {
+	ID          int64
+	TaskID      int64
+	CompletedBy *int64
+	CompletedAt time.Time
+	Notes       string
+	ActualCost  *float64
+	Rating      *int32
+	CreatedAt   time.Time
 }
 
 type TaskFrequency struct {

@@ -5,6 +5,8 @@ package oas
 import (
 	"fmt"
 	"time"
+
+	"github.com/go-faster/errors"
 )
 
 func (s *ErrorStatusCode) Error() string {
@@ -148,6 +150,9 @@ func (s *ContractorSpecialty) SetDisplayOrder(val int32) {
 // DeleteMeNoContent is response for DeleteMe operation.
 type DeleteMeNoContent struct{}
 
+// DeleteResidenceNoContent is response for DeleteResidence operation.
+type DeleteResidenceNoContent struct{}
+
 // Ref: #/components/schemas/EmailRequest
 type EmailRequest struct {
 	Email string `json:"email"`
@@ -256,6 +261,48 @@ func (s *ErrorStatusCode) SetResponse(val Error) {
 	s.Response = val
 }
 
+// Ref: #/components/schemas/JoinRequest
+type JoinRequest struct {
+	Code string `json:"code"`
+}
+
+// GetCode returns the value of Code.
+func (s *JoinRequest) GetCode() string {
+	return s.Code
+}
+
+// SetCode sets the value of Code.
+func (s *JoinRequest) SetCode(val string) {
+	s.Code = val
+}
+
+// Ref: #/components/schemas/JoinResult
+type JoinResult struct {
+	// False when the caller already belonged to the residence.
+	Joined    bool      `json:"joined"`
+	Residence Residence `json:"residence"`
+}
+
+// GetJoined returns the value of Joined.
+func (s *JoinResult) GetJoined() bool {
+	return s.Joined
+}
+
+// GetResidence returns the value of Residence.
+func (s *JoinResult) GetResidence() Residence {
+	return s.Residence
+}
+
+// SetJoined sets the value of Joined.
+func (s *JoinResult) SetJoined(val bool) {
+	s.Joined = val
+}
+
+// SetResidence sets the value of Residence.
+func (s *JoinResult) SetResidence(val Residence) {
+	s.Residence = val
+}
+
 // Ref: #/components/schemas/LoginRequest
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -285,6 +332,132 @@ func (s *LoginRequest) SetPassword(val string) {
 // LogoutNoContent is response for Logout operation.
 type LogoutNoContent struct{}
 
+// Ref: #/components/schemas/Member
+type Member struct {
+	UserID    int64         `json:"user_id"`
+	Email     string        `json:"email"`
+	FirstName string        `json:"first_name"`
+	LastName  string        `json:"last_name"`
+	Role      ResidenceRole `json:"role"`
+	JoinedAt  time.Time     `json:"joined_at"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *Member) GetUserID() int64 {
+	return s.UserID
+}
+
+// GetEmail returns the value of Email.
+func (s *Member) GetEmail() string {
+	return s.Email
+}
+
+// GetFirstName returns the value of FirstName.
+func (s *Member) GetFirstName() string {
+	return s.FirstName
+}
+
+// GetLastName returns the value of LastName.
+func (s *Member) GetLastName() string {
+	return s.LastName
+}
+
+// GetRole returns the value of Role.
+func (s *Member) GetRole() ResidenceRole {
+	return s.Role
+}
+
+// GetJoinedAt returns the value of JoinedAt.
+func (s *Member) GetJoinedAt() time.Time {
+	return s.JoinedAt
+}
+
+// SetUserID sets the value of UserID.
+func (s *Member) SetUserID(val int64) {
+	s.UserID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *Member) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetFirstName sets the value of FirstName.
+func (s *Member) SetFirstName(val string) {
+	s.FirstName = val
+}
+
+// SetLastName sets the value of LastName.
+func (s *Member) SetLastName(val string) {
+	s.LastName = val
+}
+
+// SetRole sets the value of Role.
+func (s *Member) SetRole(val ResidenceRole) {
+	s.Role = val
+}
+
+// SetJoinedAt sets the value of JoinedAt.
+func (s *Member) SetJoinedAt(val time.Time) {
+	s.JoinedAt = val
+}
+
+// Ref: #/components/schemas/MemberRoleUpdate
+type MemberRoleUpdate struct {
+	Role MemberRoleUpdateRole `json:"role"`
+}
+
+// GetRole returns the value of Role.
+func (s *MemberRoleUpdate) GetRole() MemberRoleUpdateRole {
+	return s.Role
+}
+
+// SetRole sets the value of Role.
+func (s *MemberRoleUpdate) SetRole(val MemberRoleUpdateRole) {
+	s.Role = val
+}
+
+type MemberRoleUpdateRole string
+
+const (
+	MemberRoleUpdateRoleEditor MemberRoleUpdateRole = "editor"
+	MemberRoleUpdateRoleViewer MemberRoleUpdateRole = "viewer"
+)
+
+// AllValues returns all MemberRoleUpdateRole values.
+func (MemberRoleUpdateRole) AllValues() []MemberRoleUpdateRole {
+	return []MemberRoleUpdateRole{
+		MemberRoleUpdateRoleEditor,
+		MemberRoleUpdateRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MemberRoleUpdateRole) MarshalText() ([]byte, error) {
+	switch s {
+	case MemberRoleUpdateRoleEditor:
+		return []byte(s), nil
+	case MemberRoleUpdateRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MemberRoleUpdateRole) UnmarshalText(data []byte) error {
+	switch MemberRoleUpdateRole(data) {
+	case MemberRoleUpdateRoleEditor:
+		*s = MemberRoleUpdateRoleEditor
+		return nil
+	case MemberRoleUpdateRoleViewer:
+		*s = MemberRoleUpdateRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/Message
 type Message struct {
 	Message string `json:"message"`
@@ -298,6 +471,96 @@ func (s *Message) GetMessage() string {
 // SetMessage sets the value of Message.
 func (s *Message) SetMessage(val string) {
 	s.Message = val
+}
+
+// NewNilDate returns new NilDate with value set to v.
+func NewNilDate(v time.Time) NilDate {
+	return NilDate{
+		Value: v,
+	}
+}
+
+// NilDate is nullable time.Time.
+type NilDate struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDate) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDate) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDate) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDate) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilFloat64 returns new NilFloat64 with value set to v.
+func NewNilFloat64(v float64) NilFloat64 {
+	return NilFloat64{
+		Value: v,
+	}
+}
+
+// NilFloat64 is nullable float64.
+type NilFloat64 struct {
+	Value float64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilFloat64) SetTo(v float64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilFloat64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilFloat64) SetToNull() {
+	o.Null = true
+	var v float64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilFloat64) Get() (v float64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilFloat64) Or(d float64) float64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
 }
 
 // NewNilInt32 returns new NilInt32 with value set to v.
@@ -345,6 +608,143 @@ func (o NilInt32) Or(d int32) int32 {
 	return d
 }
 
+// NewNilInt64 returns new NilInt64 with value set to v.
+func NewNilInt64(v int64) NilInt64 {
+	return NilInt64{
+		Value: v,
+	}
+}
+
+// NilInt64 is nullable int64.
+type NilInt64 struct {
+	Value int64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt64) SetTo(v int64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt64) SetToNull() {
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptBool returns new OptBool with value set to v.
+func NewOptBool(v bool) OptBool {
+	return OptBool{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptBool is optional bool.
+type OptBool struct {
+	Value bool
+	Set   bool
+}
+
+// IsSet returns true if OptBool was set.
+func (o OptBool) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptBool) Reset() {
+	var v bool
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptBool) SetTo(v bool) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptBool) Get() (v bool, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptBool) Or(d bool) bool {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptDate returns new OptDate with value set to v.
+func NewOptDate(v time.Time) OptDate {
+	return OptDate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDate is optional time.Time.
+type OptDate struct {
+	Value time.Time
+	Set   bool
+}
+
+// IsSet returns true if OptDate was set.
+func (o OptDate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDate) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDate) SetTo(v time.Time) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDate) Get() (v time.Time, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptErrorBodyFields returns new OptErrorBodyFields with value set to v.
 func NewOptErrorBodyFields(v ErrorBodyFields) OptErrorBodyFields {
 	return OptErrorBodyFields{
@@ -385,6 +785,212 @@ func (o OptErrorBodyFields) Get() (v ErrorBodyFields, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptErrorBodyFields) Or(d ErrorBodyFields) ErrorBodyFields {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptFloat64 returns new OptFloat64 with value set to v.
+func NewOptFloat64(v float64) OptFloat64 {
+	return OptFloat64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptFloat64 is optional float64.
+type OptFloat64 struct {
+	Value float64
+	Set   bool
+}
+
+// IsSet returns true if OptFloat64 was set.
+func (o OptFloat64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptFloat64) Reset() {
+	var v float64
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptFloat64) SetTo(v float64) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptFloat64) Get() (v float64, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptFloat64) Or(d float64) float64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt32 returns new OptInt32 with value set to v.
+func NewOptInt32(v int32) OptInt32 {
+	return OptInt32{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt32 is optional int32.
+type OptInt32 struct {
+	Value int32
+	Set   bool
+}
+
+// IsSet returns true if OptInt32 was set.
+func (o OptInt32) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt32) Reset() {
+	var v int32
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt32) SetTo(v int32) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt32) Get() (v int32, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt32) Or(d int32) int32 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt64 returns new OptInt64 with value set to v.
+func NewOptInt64(v int64) OptInt64 {
+	return OptInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt64 is optional int64.
+type OptInt64 struct {
+	Value int64
+	Set   bool
+}
+
+// IsSet returns true if OptInt64 was set.
+func (o OptInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt64) SetTo(v int64) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt64) Get() (v int64, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilDate returns new OptNilDate with value set to v.
+func NewOptNilDate(v time.Time) OptNilDate {
+	return OptNilDate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilDate is optional nullable time.Time.
+type OptNilDate struct {
+	Value time.Time
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilDate was set.
+func (o OptNilDate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilDate) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilDate) SetTo(v time.Time) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilDate) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilDate) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilDate) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilDate) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilDate) Or(d time.Time) time.Time {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -453,6 +1059,302 @@ func (o OptNilDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilFloat64 returns new OptNilFloat64 with value set to v.
+func NewOptNilFloat64(v float64) OptNilFloat64 {
+	return OptNilFloat64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilFloat64 is optional nullable float64.
+type OptNilFloat64 struct {
+	Value float64
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilFloat64 was set.
+func (o OptNilFloat64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilFloat64) Reset() {
+	var v float64
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilFloat64) SetTo(v float64) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilFloat64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilFloat64) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v float64
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilFloat64) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilFloat64) Get() (v float64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilFloat64) Or(d float64) float64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt32 returns new OptNilInt32 with value set to v.
+func NewOptNilInt32(v int32) OptNilInt32 {
+	return OptNilInt32{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt32 is optional nullable int32.
+type OptNilInt32 struct {
+	Value int32
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt32 was set.
+func (o OptNilInt32) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt32) Reset() {
+	var v int32
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt32) SetTo(v int32) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt32) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt32) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int32
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt32) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt32) Get() (v int32, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt32) Or(d int32) int32 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt64 returns new OptNilInt64 with value set to v.
+func NewOptNilInt64(v int64) OptNilInt64 {
+	return OptNilInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt64 is optional nullable int64.
+type OptNilInt64 struct {
+	Value int64
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt64 was set.
+func (o OptNilInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt64) SetTo(v int64) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt64) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt64) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptShareCodeRequest returns new OptShareCodeRequest with value set to v.
+func NewOptShareCodeRequest(v ShareCodeRequest) OptShareCodeRequest {
+	return OptShareCodeRequest{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptShareCodeRequest is optional ShareCodeRequest.
+type OptShareCodeRequest struct {
+	Value ShareCodeRequest
+	Set   bool
+}
+
+// IsSet returns true if OptShareCodeRequest was set.
+func (o OptShareCodeRequest) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptShareCodeRequest) Reset() {
+	var v ShareCodeRequest
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptShareCodeRequest) SetTo(v ShareCodeRequest) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptShareCodeRequest) Get() (v ShareCodeRequest, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptShareCodeRequest) Or(d ShareCodeRequest) ShareCodeRequest {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptShareCodeRequestRole returns new OptShareCodeRequestRole with value set to v.
+func NewOptShareCodeRequestRole(v ShareCodeRequestRole) OptShareCodeRequestRole {
+	return OptShareCodeRequestRole{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptShareCodeRequestRole is optional ShareCodeRequestRole.
+type OptShareCodeRequestRole struct {
+	Value ShareCodeRequestRole
+	Set   bool
+}
+
+// IsSet returns true if OptShareCodeRequestRole was set.
+func (o OptShareCodeRequestRole) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptShareCodeRequestRole) Reset() {
+	var v ShareCodeRequestRole
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptShareCodeRequestRole) SetTo(v ShareCodeRequestRole) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptShareCodeRequestRole) Get() (v ShareCodeRequestRole, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptShareCodeRequestRole) Or(d ShareCodeRequestRole) ShareCodeRequestRole {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -565,6 +1467,9 @@ func (s *RegisterRequest) SetTimezone(val OptString) {
 	s.Timezone = val
 }
 
+// RemoveResidenceMemberNoContent is response for RemoveResidenceMember operation.
+type RemoveResidenceMemberNoContent struct{}
+
 // ResetPasswordNoContent is response for ResetPassword operation.
 type ResetPasswordNoContent struct{}
 
@@ -621,6 +1526,530 @@ func (s *ResetTokenResponse) SetExpiresAt(val time.Time) {
 	s.ExpiresAt = val
 }
 
+// Ref: #/components/schemas/Residence
+type Residence struct {
+	ID              int64      `json:"id"`
+	OwnerID         int64      `json:"owner_id"`
+	Name            string     `json:"name"`
+	ResidenceTypeID NilInt64   `json:"residence_type_id"`
+	Street          string     `json:"street"`
+	City            string     `json:"city"`
+	StateProvince   string     `json:"state_province"`
+	PostalCode      string     `json:"postal_code"`
+	Country         string     `json:"country"`
+	Bedrooms        NilInt32   `json:"bedrooms"`
+	Bathrooms       NilFloat64 `json:"bathrooms"`
+	SquareFootage   NilInt32   `json:"square_footage"`
+	LotSize         NilFloat64 `json:"lot_size"`
+	YearBuilt       NilInt32   `json:"year_built"`
+	Description     string     `json:"description"`
+	PurchaseDate    NilDate    `json:"purchase_date"`
+	PurchasePrice   NilFloat64 `json:"purchase_price"`
+	IsPrimary       bool       `json:"is_primary"`
+	// IANA timezone; "today" for this residence's tasks is computed in it.
+	Timezone     string        `json:"timezone"`
+	Role         ResidenceRole `json:"role"`
+	MembersCount int32         `json:"members_count"`
+	OverdueCount int32         `json:"overdue_count"`
+	// Tasks due within 30 days.
+	DueSoonCount int32     `json:"due_soon_count"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Residence) GetID() int64 {
+	return s.ID
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *Residence) GetOwnerID() int64 {
+	return s.OwnerID
+}
+
+// GetName returns the value of Name.
+func (s *Residence) GetName() string {
+	return s.Name
+}
+
+// GetResidenceTypeID returns the value of ResidenceTypeID.
+func (s *Residence) GetResidenceTypeID() NilInt64 {
+	return s.ResidenceTypeID
+}
+
+// GetStreet returns the value of Street.
+func (s *Residence) GetStreet() string {
+	return s.Street
+}
+
+// GetCity returns the value of City.
+func (s *Residence) GetCity() string {
+	return s.City
+}
+
+// GetStateProvince returns the value of StateProvince.
+func (s *Residence) GetStateProvince() string {
+	return s.StateProvince
+}
+
+// GetPostalCode returns the value of PostalCode.
+func (s *Residence) GetPostalCode() string {
+	return s.PostalCode
+}
+
+// GetCountry returns the value of Country.
+func (s *Residence) GetCountry() string {
+	return s.Country
+}
+
+// GetBedrooms returns the value of Bedrooms.
+func (s *Residence) GetBedrooms() NilInt32 {
+	return s.Bedrooms
+}
+
+// GetBathrooms returns the value of Bathrooms.
+func (s *Residence) GetBathrooms() NilFloat64 {
+	return s.Bathrooms
+}
+
+// GetSquareFootage returns the value of SquareFootage.
+func (s *Residence) GetSquareFootage() NilInt32 {
+	return s.SquareFootage
+}
+
+// GetLotSize returns the value of LotSize.
+func (s *Residence) GetLotSize() NilFloat64 {
+	return s.LotSize
+}
+
+// GetYearBuilt returns the value of YearBuilt.
+func (s *Residence) GetYearBuilt() NilInt32 {
+	return s.YearBuilt
+}
+
+// GetDescription returns the value of Description.
+func (s *Residence) GetDescription() string {
+	return s.Description
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *Residence) GetPurchaseDate() NilDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *Residence) GetPurchasePrice() NilFloat64 {
+	return s.PurchasePrice
+}
+
+// GetIsPrimary returns the value of IsPrimary.
+func (s *Residence) GetIsPrimary() bool {
+	return s.IsPrimary
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *Residence) GetTimezone() string {
+	return s.Timezone
+}
+
+// GetRole returns the value of Role.
+func (s *Residence) GetRole() ResidenceRole {
+	return s.Role
+}
+
+// GetMembersCount returns the value of MembersCount.
+func (s *Residence) GetMembersCount() int32 {
+	return s.MembersCount
+}
+
+// GetOverdueCount returns the value of OverdueCount.
+func (s *Residence) GetOverdueCount() int32 {
+	return s.OverdueCount
+}
+
+// GetDueSoonCount returns the value of DueSoonCount.
+func (s *Residence) GetDueSoonCount() int32 {
+	return s.DueSoonCount
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Residence) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Residence) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Residence) SetID(val int64) {
+	s.ID = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *Residence) SetOwnerID(val int64) {
+	s.OwnerID = val
+}
+
+// SetName sets the value of Name.
+func (s *Residence) SetName(val string) {
+	s.Name = val
+}
+
+// SetResidenceTypeID sets the value of ResidenceTypeID.
+func (s *Residence) SetResidenceTypeID(val NilInt64) {
+	s.ResidenceTypeID = val
+}
+
+// SetStreet sets the value of Street.
+func (s *Residence) SetStreet(val string) {
+	s.Street = val
+}
+
+// SetCity sets the value of City.
+func (s *Residence) SetCity(val string) {
+	s.City = val
+}
+
+// SetStateProvince sets the value of StateProvince.
+func (s *Residence) SetStateProvince(val string) {
+	s.StateProvince = val
+}
+
+// SetPostalCode sets the value of PostalCode.
+func (s *Residence) SetPostalCode(val string) {
+	s.PostalCode = val
+}
+
+// SetCountry sets the value of Country.
+func (s *Residence) SetCountry(val string) {
+	s.Country = val
+}
+
+// SetBedrooms sets the value of Bedrooms.
+func (s *Residence) SetBedrooms(val NilInt32) {
+	s.Bedrooms = val
+}
+
+// SetBathrooms sets the value of Bathrooms.
+func (s *Residence) SetBathrooms(val NilFloat64) {
+	s.Bathrooms = val
+}
+
+// SetSquareFootage sets the value of SquareFootage.
+func (s *Residence) SetSquareFootage(val NilInt32) {
+	s.SquareFootage = val
+}
+
+// SetLotSize sets the value of LotSize.
+func (s *Residence) SetLotSize(val NilFloat64) {
+	s.LotSize = val
+}
+
+// SetYearBuilt sets the value of YearBuilt.
+func (s *Residence) SetYearBuilt(val NilInt32) {
+	s.YearBuilt = val
+}
+
+// SetDescription sets the value of Description.
+func (s *Residence) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *Residence) SetPurchaseDate(val NilDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *Residence) SetPurchasePrice(val NilFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetIsPrimary sets the value of IsPrimary.
+func (s *Residence) SetIsPrimary(val bool) {
+	s.IsPrimary = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *Residence) SetTimezone(val string) {
+	s.Timezone = val
+}
+
+// SetRole sets the value of Role.
+func (s *Residence) SetRole(val ResidenceRole) {
+	s.Role = val
+}
+
+// SetMembersCount sets the value of MembersCount.
+func (s *Residence) SetMembersCount(val int32) {
+	s.MembersCount = val
+}
+
+// SetOverdueCount sets the value of OverdueCount.
+func (s *Residence) SetOverdueCount(val int32) {
+	s.OverdueCount = val
+}
+
+// SetDueSoonCount sets the value of DueSoonCount.
+func (s *Residence) SetDueSoonCount(val int32) {
+	s.DueSoonCount = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Residence) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Residence) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// Ref: #/components/schemas/ResidenceCreate
+type ResidenceCreate struct {
+	Name            string     `json:"name"`
+	ResidenceTypeID OptInt64   `json:"residence_type_id"`
+	Street          OptString  `json:"street"`
+	City            OptString  `json:"city"`
+	StateProvince   OptString  `json:"state_province"`
+	PostalCode      OptString  `json:"postal_code"`
+	Country         OptString  `json:"country"`
+	Bedrooms        OptInt32   `json:"bedrooms"`
+	Bathrooms       OptFloat64 `json:"bathrooms"`
+	SquareFootage   OptInt32   `json:"square_footage"`
+	LotSize         OptFloat64 `json:"lot_size"`
+	YearBuilt       OptInt32   `json:"year_built"`
+	Description     OptString  `json:"description"`
+	PurchaseDate    OptDate    `json:"purchase_date"`
+	PurchasePrice   OptFloat64 `json:"purchase_price"`
+	IsPrimary       OptBool    `json:"is_primary"`
+	// IANA timezone; defaults to the creator's profile timezone.
+	Timezone OptString `json:"timezone"`
+}
+
+// GetName returns the value of Name.
+func (s *ResidenceCreate) GetName() string {
+	return s.Name
+}
+
+// GetResidenceTypeID returns the value of ResidenceTypeID.
+func (s *ResidenceCreate) GetResidenceTypeID() OptInt64 {
+	return s.ResidenceTypeID
+}
+
+// GetStreet returns the value of Street.
+func (s *ResidenceCreate) GetStreet() OptString {
+	return s.Street
+}
+
+// GetCity returns the value of City.
+func (s *ResidenceCreate) GetCity() OptString {
+	return s.City
+}
+
+// GetStateProvince returns the value of StateProvince.
+func (s *ResidenceCreate) GetStateProvince() OptString {
+	return s.StateProvince
+}
+
+// GetPostalCode returns the value of PostalCode.
+func (s *ResidenceCreate) GetPostalCode() OptString {
+	return s.PostalCode
+}
+
+// GetCountry returns the value of Country.
+func (s *ResidenceCreate) GetCountry() OptString {
+	return s.Country
+}
+
+// GetBedrooms returns the value of Bedrooms.
+func (s *ResidenceCreate) GetBedrooms() OptInt32 {
+	return s.Bedrooms
+}
+
+// GetBathrooms returns the value of Bathrooms.
+func (s *ResidenceCreate) GetBathrooms() OptFloat64 {
+	return s.Bathrooms
+}
+
+// GetSquareFootage returns the value of SquareFootage.
+func (s *ResidenceCreate) GetSquareFootage() OptInt32 {
+	return s.SquareFootage
+}
+
+// GetLotSize returns the value of LotSize.
+func (s *ResidenceCreate) GetLotSize() OptFloat64 {
+	return s.LotSize
+}
+
+// GetYearBuilt returns the value of YearBuilt.
+func (s *ResidenceCreate) GetYearBuilt() OptInt32 {
+	return s.YearBuilt
+}
+
+// GetDescription returns the value of Description.
+func (s *ResidenceCreate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *ResidenceCreate) GetPurchaseDate() OptDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *ResidenceCreate) GetPurchasePrice() OptFloat64 {
+	return s.PurchasePrice
+}
+
+// GetIsPrimary returns the value of IsPrimary.
+func (s *ResidenceCreate) GetIsPrimary() OptBool {
+	return s.IsPrimary
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *ResidenceCreate) GetTimezone() OptString {
+	return s.Timezone
+}
+
+// SetName sets the value of Name.
+func (s *ResidenceCreate) SetName(val string) {
+	s.Name = val
+}
+
+// SetResidenceTypeID sets the value of ResidenceTypeID.
+func (s *ResidenceCreate) SetResidenceTypeID(val OptInt64) {
+	s.ResidenceTypeID = val
+}
+
+// SetStreet sets the value of Street.
+func (s *ResidenceCreate) SetStreet(val OptString) {
+	s.Street = val
+}
+
+// SetCity sets the value of City.
+func (s *ResidenceCreate) SetCity(val OptString) {
+	s.City = val
+}
+
+// SetStateProvince sets the value of StateProvince.
+func (s *ResidenceCreate) SetStateProvince(val OptString) {
+	s.StateProvince = val
+}
+
+// SetPostalCode sets the value of PostalCode.
+func (s *ResidenceCreate) SetPostalCode(val OptString) {
+	s.PostalCode = val
+}
+
+// SetCountry sets the value of Country.
+func (s *ResidenceCreate) SetCountry(val OptString) {
+	s.Country = val
+}
+
+// SetBedrooms sets the value of Bedrooms.
+func (s *ResidenceCreate) SetBedrooms(val OptInt32) {
+	s.Bedrooms = val
+}
+
+// SetBathrooms sets the value of Bathrooms.
+func (s *ResidenceCreate) SetBathrooms(val OptFloat64) {
+	s.Bathrooms = val
+}
+
+// SetSquareFootage sets the value of SquareFootage.
+func (s *ResidenceCreate) SetSquareFootage(val OptInt32) {
+	s.SquareFootage = val
+}
+
+// SetLotSize sets the value of LotSize.
+func (s *ResidenceCreate) SetLotSize(val OptFloat64) {
+	s.LotSize = val
+}
+
+// SetYearBuilt sets the value of YearBuilt.
+func (s *ResidenceCreate) SetYearBuilt(val OptInt32) {
+	s.YearBuilt = val
+}
+
+// SetDescription sets the value of Description.
+func (s *ResidenceCreate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *ResidenceCreate) SetPurchaseDate(val OptDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *ResidenceCreate) SetPurchasePrice(val OptFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetIsPrimary sets the value of IsPrimary.
+func (s *ResidenceCreate) SetIsPrimary(val OptBool) {
+	s.IsPrimary = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *ResidenceCreate) SetTimezone(val OptString) {
+	s.Timezone = val
+}
+
+// Owner manages the residence and its members; editor works on tasks, contractors and documents;
+// viewer only reads.
+// Ref: #/components/schemas/ResidenceRole
+type ResidenceRole string
+
+const (
+	ResidenceRoleOwner  ResidenceRole = "owner"
+	ResidenceRoleEditor ResidenceRole = "editor"
+	ResidenceRoleViewer ResidenceRole = "viewer"
+)
+
+// AllValues returns all ResidenceRole values.
+func (ResidenceRole) AllValues() []ResidenceRole {
+	return []ResidenceRole{
+		ResidenceRoleOwner,
+		ResidenceRoleEditor,
+		ResidenceRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ResidenceRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ResidenceRoleOwner:
+		return []byte(s), nil
+	case ResidenceRoleEditor:
+		return []byte(s), nil
+	case ResidenceRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ResidenceRole) UnmarshalText(data []byte) error {
+	switch ResidenceRole(data) {
+	case ResidenceRoleOwner:
+		*s = ResidenceRoleOwner
+		return nil
+	case ResidenceRoleEditor:
+		*s = ResidenceRoleEditor
+		return nil
+	case ResidenceRoleViewer:
+		*s = ResidenceRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/ResidenceType
 type ResidenceType struct {
 	ID           int64  `json:"id"`
@@ -656,6 +2085,346 @@ func (s *ResidenceType) SetName(val string) {
 // SetDisplayOrder sets the value of DisplayOrder.
 func (s *ResidenceType) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
+}
+
+// Only the fields present change; nullable fields sent as null are cleared.
+// Ref: #/components/schemas/ResidenceUpdate
+type ResidenceUpdate struct {
+	Name            OptString     `json:"name"`
+	ResidenceTypeID OptNilInt64   `json:"residence_type_id"`
+	Street          OptString     `json:"street"`
+	City            OptString     `json:"city"`
+	StateProvince   OptString     `json:"state_province"`
+	PostalCode      OptString     `json:"postal_code"`
+	Country         OptString     `json:"country"`
+	Bedrooms        OptNilInt32   `json:"bedrooms"`
+	Bathrooms       OptNilFloat64 `json:"bathrooms"`
+	SquareFootage   OptNilInt32   `json:"square_footage"`
+	LotSize         OptNilFloat64 `json:"lot_size"`
+	YearBuilt       OptNilInt32   `json:"year_built"`
+	Description     OptString     `json:"description"`
+	PurchaseDate    OptNilDate    `json:"purchase_date"`
+	PurchasePrice   OptNilFloat64 `json:"purchase_price"`
+	IsPrimary       OptBool       `json:"is_primary"`
+	Timezone        OptString     `json:"timezone"`
+}
+
+// GetName returns the value of Name.
+func (s *ResidenceUpdate) GetName() OptString {
+	return s.Name
+}
+
+// GetResidenceTypeID returns the value of ResidenceTypeID.
+func (s *ResidenceUpdate) GetResidenceTypeID() OptNilInt64 {
+	return s.ResidenceTypeID
+}
+
+// GetStreet returns the value of Street.
+func (s *ResidenceUpdate) GetStreet() OptString {
+	return s.Street
+}
+
+// GetCity returns the value of City.
+func (s *ResidenceUpdate) GetCity() OptString {
+	return s.City
+}
+
+// GetStateProvince returns the value of StateProvince.
+func (s *ResidenceUpdate) GetStateProvince() OptString {
+	return s.StateProvince
+}
+
+// GetPostalCode returns the value of PostalCode.
+func (s *ResidenceUpdate) GetPostalCode() OptString {
+	return s.PostalCode
+}
+
+// GetCountry returns the value of Country.
+func (s *ResidenceUpdate) GetCountry() OptString {
+	return s.Country
+}
+
+// GetBedrooms returns the value of Bedrooms.
+func (s *ResidenceUpdate) GetBedrooms() OptNilInt32 {
+	return s.Bedrooms
+}
+
+// GetBathrooms returns the value of Bathrooms.
+func (s *ResidenceUpdate) GetBathrooms() OptNilFloat64 {
+	return s.Bathrooms
+}
+
+// GetSquareFootage returns the value of SquareFootage.
+func (s *ResidenceUpdate) GetSquareFootage() OptNilInt32 {
+	return s.SquareFootage
+}
+
+// GetLotSize returns the value of LotSize.
+func (s *ResidenceUpdate) GetLotSize() OptNilFloat64 {
+	return s.LotSize
+}
+
+// GetYearBuilt returns the value of YearBuilt.
+func (s *ResidenceUpdate) GetYearBuilt() OptNilInt32 {
+	return s.YearBuilt
+}
+
+// GetDescription returns the value of Description.
+func (s *ResidenceUpdate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *ResidenceUpdate) GetPurchaseDate() OptNilDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *ResidenceUpdate) GetPurchasePrice() OptNilFloat64 {
+	return s.PurchasePrice
+}
+
+// GetIsPrimary returns the value of IsPrimary.
+func (s *ResidenceUpdate) GetIsPrimary() OptBool {
+	return s.IsPrimary
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *ResidenceUpdate) GetTimezone() OptString {
+	return s.Timezone
+}
+
+// SetName sets the value of Name.
+func (s *ResidenceUpdate) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetResidenceTypeID sets the value of ResidenceTypeID.
+func (s *ResidenceUpdate) SetResidenceTypeID(val OptNilInt64) {
+	s.ResidenceTypeID = val
+}
+
+// SetStreet sets the value of Street.
+func (s *ResidenceUpdate) SetStreet(val OptString) {
+	s.Street = val
+}
+
+// SetCity sets the value of City.
+func (s *ResidenceUpdate) SetCity(val OptString) {
+	s.City = val
+}
+
+// SetStateProvince sets the value of StateProvince.
+func (s *ResidenceUpdate) SetStateProvince(val OptString) {
+	s.StateProvince = val
+}
+
+// SetPostalCode sets the value of PostalCode.
+func (s *ResidenceUpdate) SetPostalCode(val OptString) {
+	s.PostalCode = val
+}
+
+// SetCountry sets the value of Country.
+func (s *ResidenceUpdate) SetCountry(val OptString) {
+	s.Country = val
+}
+
+// SetBedrooms sets the value of Bedrooms.
+func (s *ResidenceUpdate) SetBedrooms(val OptNilInt32) {
+	s.Bedrooms = val
+}
+
+// SetBathrooms sets the value of Bathrooms.
+func (s *ResidenceUpdate) SetBathrooms(val OptNilFloat64) {
+	s.Bathrooms = val
+}
+
+// SetSquareFootage sets the value of SquareFootage.
+func (s *ResidenceUpdate) SetSquareFootage(val OptNilInt32) {
+	s.SquareFootage = val
+}
+
+// SetLotSize sets the value of LotSize.
+func (s *ResidenceUpdate) SetLotSize(val OptNilFloat64) {
+	s.LotSize = val
+}
+
+// SetYearBuilt sets the value of YearBuilt.
+func (s *ResidenceUpdate) SetYearBuilt(val OptNilInt32) {
+	s.YearBuilt = val
+}
+
+// SetDescription sets the value of Description.
+func (s *ResidenceUpdate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *ResidenceUpdate) SetPurchaseDate(val OptNilDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *ResidenceUpdate) SetPurchasePrice(val OptNilFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetIsPrimary sets the value of IsPrimary.
+func (s *ResidenceUpdate) SetIsPrimary(val OptBool) {
+	s.IsPrimary = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *ResidenceUpdate) SetTimezone(val OptString) {
+	s.Timezone = val
+}
+
+// Ref: #/components/schemas/ShareCode
+type ShareCode struct {
+	// 6 characters without look-alikes (no 0, O, 1, I or L); case-insensitive.
+	Code      string        `json:"code"`
+	Role      ShareCodeRole `json:"role"`
+	ExpiresAt time.Time     `json:"expires_at"`
+}
+
+// GetCode returns the value of Code.
+func (s *ShareCode) GetCode() string {
+	return s.Code
+}
+
+// GetRole returns the value of Role.
+func (s *ShareCode) GetRole() ShareCodeRole {
+	return s.Role
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *ShareCode) GetExpiresAt() time.Time {
+	return s.ExpiresAt
+}
+
+// SetCode sets the value of Code.
+func (s *ShareCode) SetCode(val string) {
+	s.Code = val
+}
+
+// SetRole sets the value of Role.
+func (s *ShareCode) SetRole(val ShareCodeRole) {
+	s.Role = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *ShareCode) SetExpiresAt(val time.Time) {
+	s.ExpiresAt = val
+}
+
+// Ref: #/components/schemas/ShareCodeRequest
+type ShareCodeRequest struct {
+	// The role people who join with this code get.
+	Role           OptShareCodeRequestRole `json:"role"`
+	ExpiresInHours OptInt32                `json:"expires_in_hours"`
+}
+
+// GetRole returns the value of Role.
+func (s *ShareCodeRequest) GetRole() OptShareCodeRequestRole {
+	return s.Role
+}
+
+// GetExpiresInHours returns the value of ExpiresInHours.
+func (s *ShareCodeRequest) GetExpiresInHours() OptInt32 {
+	return s.ExpiresInHours
+}
+
+// SetRole sets the value of Role.
+func (s *ShareCodeRequest) SetRole(val OptShareCodeRequestRole) {
+	s.Role = val
+}
+
+// SetExpiresInHours sets the value of ExpiresInHours.
+func (s *ShareCodeRequest) SetExpiresInHours(val OptInt32) {
+	s.ExpiresInHours = val
+}
+
+// The role people who join with this code get.
+type ShareCodeRequestRole string
+
+const (
+	ShareCodeRequestRoleEditor ShareCodeRequestRole = "editor"
+	ShareCodeRequestRoleViewer ShareCodeRequestRole = "viewer"
+)
+
+// AllValues returns all ShareCodeRequestRole values.
+func (ShareCodeRequestRole) AllValues() []ShareCodeRequestRole {
+	return []ShareCodeRequestRole{
+		ShareCodeRequestRoleEditor,
+		ShareCodeRequestRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ShareCodeRequestRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ShareCodeRequestRoleEditor:
+		return []byte(s), nil
+	case ShareCodeRequestRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ShareCodeRequestRole) UnmarshalText(data []byte) error {
+	switch ShareCodeRequestRole(data) {
+	case ShareCodeRequestRoleEditor:
+		*s = ShareCodeRequestRoleEditor
+		return nil
+	case ShareCodeRequestRoleViewer:
+		*s = ShareCodeRequestRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ShareCodeRole string
+
+const (
+	ShareCodeRoleEditor ShareCodeRole = "editor"
+	ShareCodeRoleViewer ShareCodeRole = "viewer"
+)
+
+// AllValues returns all ShareCodeRole values.
+func (ShareCodeRole) AllValues() []ShareCodeRole {
+	return []ShareCodeRole{
+		ShareCodeRoleEditor,
+		ShareCodeRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ShareCodeRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ShareCodeRoleEditor:
+		return []byte(s), nil
+	case ShareCodeRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ShareCodeRole) UnmarshalText(data []byte) error {
+	switch ShareCodeRole(data) {
+	case ShareCodeRoleEditor:
+		*s = ShareCodeRoleEditor
+		return nil
+	case ShareCodeRoleViewer:
+		*s = ShareCodeRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // Ref: #/components/schemas/StaticData
@@ -910,6 +2679,22 @@ func (s *TokenAuth) SetAPIKey(val string) {
 // SetRoles sets the value of Roles.
 func (s *TokenAuth) SetRoles(val []string) {
 	s.Roles = val
+}
+
+// Ref: #/components/schemas/TransferRequest
+type TransferRequest struct {
+	// The member who becomes the owner.
+	UserID int64 `json:"user_id"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *TransferRequest) GetUserID() int64 {
+	return s.UserID
+}
+
+// SetUserID sets the value of UserID.
+func (s *TransferRequest) SetUserID(val int64) {
+	s.UserID = val
 }
 
 // Only the fields present change.

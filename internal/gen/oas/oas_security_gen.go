@@ -38,14 +38,25 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
-	ChangePasswordOperation:     []string{},
-	DeleteMeOperation:           []string{},
-	GetMeOperation:              []string{},
-	GetStaticDataOperation:      []string{},
-	LogoutOperation:             []string{},
-	ResendVerificationOperation: []string{},
-	UpdateMeOperation:           []string{},
-	VerifyEmailOperation:        []string{},
+	ChangePasswordOperation:        []string{},
+	CreateResidenceOperation:       []string{},
+	CreateShareCodeOperation:       []string{},
+	DeleteMeOperation:              []string{},
+	DeleteResidenceOperation:       []string{},
+	GetMeOperation:                 []string{},
+	GetResidenceOperation:          []string{},
+	GetStaticDataOperation:         []string{},
+	JoinResidenceOperation:         []string{},
+	ListResidenceMembersOperation:  []string{},
+	ListResidencesOperation:        []string{},
+	LogoutOperation:                []string{},
+	RemoveResidenceMemberOperation: []string{},
+	ResendVerificationOperation:    []string{},
+	TransferResidenceOperation:     []string{},
+	UpdateMeOperation:              []string{},
+	UpdateResidenceOperation:       []string{},
+	UpdateResidenceMemberOperation: []string{},
+	VerifyEmailOperation:           []string{},
 }
 
 // GetRolesForBearerAuth returns the required roles for the given operation.
@@ -71,14 +82,25 @@ func GetRolesForBearerAuth(operation string) []string {
 
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
-	ChangePasswordOperation:     []string{},
-	DeleteMeOperation:           []string{},
-	GetMeOperation:              []string{},
-	GetStaticDataOperation:      []string{},
-	LogoutOperation:             []string{},
-	ResendVerificationOperation: []string{},
-	UpdateMeOperation:           []string{},
-	VerifyEmailOperation:        []string{},
+	ChangePasswordOperation:        []string{},
+	CreateResidenceOperation:       []string{},
+	CreateShareCodeOperation:       []string{},
+	DeleteMeOperation:              []string{},
+	DeleteResidenceOperation:       []string{},
+	GetMeOperation:                 []string{},
+	GetResidenceOperation:          []string{},
+	GetStaticDataOperation:         []string{},
+	JoinResidenceOperation:         []string{},
+	ListResidenceMembersOperation:  []string{},
+	ListResidencesOperation:        []string{},
+	LogoutOperation:                []string{},
+	RemoveResidenceMemberOperation: []string{},
+	ResendVerificationOperation:    []string{},
+	TransferResidenceOperation:     []string{},
+	UpdateMeOperation:              []string{},
+	UpdateResidenceOperation:       []string{},
+	UpdateResidenceMemberOperation: []string{},
+	VerifyEmailOperation:           []string{},
 }
 
 // GetRolesForTokenAuth returns the required roles for the given operation.

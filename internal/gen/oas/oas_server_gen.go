@@ -14,12 +14,30 @@ type Handler interface {
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) error
+	// CreateResidence implements createResidence operation.
+	//
+	// Create a residence owned by the caller.
+	//
+	// POST /residences
+	CreateResidence(ctx context.Context, req *ResidenceCreate) (*Residence, error)
+	// CreateShareCode implements createShareCode operation.
+	//
+	// A new code replaces the previous one, which stops working.
+	//
+	// POST /residences/{id}/share-code
+	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
 	// DeleteMe implements deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
 	//
 	// DELETE /auth/me
 	DeleteMe(ctx context.Context) error
+	// DeleteResidence implements deleteResidence operation.
+	//
+	// Delete a residence with its tasks (owner only).
+	//
+	// DELETE /residences/{id}
+	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
 	// ForgotPassword implements forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
@@ -32,6 +50,12 @@ type Handler interface {
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (*User, error)
+	// GetResidence implements getResidence operation.
+	//
+	// 404 when it does not exist or the caller is not a member.
+	//
+	// GET /residences/{id}
+	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
 	// GetStaticData implements getStaticData operation.
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
@@ -39,6 +63,26 @@ type Handler interface {
 	//
 	// GET /static-data
 	GetStaticData(ctx context.Context) (*StaticData, error)
+	// JoinResidence implements joinResidence operation.
+	//
+	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
+	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
+	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+	//
+	// POST /residences/join
+	JoinResidence(ctx context.Context, req *JoinRequest) (*JoinResult, error)
+	// ListResidenceMembers implements listResidenceMembers operation.
+	//
+	// The people who share a residence.
+	//
+	// GET /residences/{id}/members
+	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
+	// ListResidences implements listResidences operation.
+	//
+	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+	//
+	// GET /residences
+	ListResidences(ctx context.Context) ([]Residence, error)
 	// Login implements login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
@@ -57,6 +101,13 @@ type Handler interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (*AuthResponse, error)
+	// RemoveResidenceMember implements removeResidenceMember operation.
+	//
+	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
+	// leave (400 `owner_cannot_leave`): transfer ownership first.
+	//
+	// DELETE /residences/{id}/members/{userId}
+	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
 	// ResendVerification implements resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
@@ -69,12 +120,31 @@ type Handler interface {
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) error
+	// TransferResidence implements transferResidence operation.
+	//
+	// The new owner must already be a member; the old owner becomes an editor.
+	//
+	// POST /residences/{id}/transfer
+	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (*Residence, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Change names or timezone.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, req *UpdateMeRequest) (*User, error)
+	// UpdateResidence implements updateResidence operation.
+	//
+	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
+	// 403.
+	//
+	// PATCH /residences/{id}
+	UpdateResidence(ctx context.Context, req *ResidenceUpdate, params UpdateResidenceParams) (*Residence, error)
+	// UpdateResidenceMember implements updateResidenceMember operation.
+	//
+	// Ownership moves only with `POST /residences/{id}/transfer`.
+	//
+	// PATCH /residences/{id}/members/{userId}
+	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
 	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.

@@ -1,0 +1,117 @@
+-- name: ResidenceCreate :one
+-- Creates the residence with its creator as owner; when it is the primary home, the creator's other
+-- residences stop being primary.
+WITH r AS (
+    INSERT INTO residences (owner_id, name, residence_type_id, street, city, state_province, postal_code, country,
+                            bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date,
+                            purchase_price, is_primary, timezone)
+    VALUES (@owner_id, @name, sqlc.narg(residence_type_id), @street, @city, @state_province, @postal_code, @country,
+            sqlc.narg(bedrooms), sqlc.narg(bathrooms), sqlc.narg(square_footage), sqlc.narg(lot_size),
+            sqlc.narg(year_built), @description, sqlc.narg(purchase_date), sqlc.narg(purchase_price), @is_primary,
+            @timezone)
+    RETURNING *
+), owner AS (
+    INSERT INTO residence_members (residence_id, user_id, role) SELECT id, owner_id, 'owner' FROM r
+), others AS (
+    UPDATE residences SET is_primary = false
+    WHERE residences.owner_id = @owner_id AND residences.is_primary AND @is_primary::boolean
+      AND residences.id <> (SELECT id FROM r)
+)
+SELECT * FROM r;
+
+-- name: ResidenceDelete :many
+-- Deletes a residence the user owns (tasks and memberships cascade) and returns every member's id, read
+-- before the delete, so each member's access cache can be invalidated.
+WITH members AS (
+    SELECT user_id FROM residence_members WHERE residence_id = @id
+), deleted AS (
+    DELETE FROM residences WHERE id = @id AND owner_id = @user_id RETURNING id
+)
+SELECT members.user_id FROM members, deleted;
+
+-- name: ResidenceGet :one
+-- One residence with the caller's role and its counts; no row when the caller is not a member.
+SELECT sqlc.embed(r), m.role,
+       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
+       counts.overdue_count, counts.due_soon_count
+FROM residences r
+JOIN residence_members m ON m.residence_id = r.id AND m.user_id = @user_id
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
+           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
+    FROM tasks t
+    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
+        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
+    WHERE t.residence_id = r.id
+) counts
+WHERE r.id = @id;
+
+-- name: ResidenceIDsForUser :many
+-- The residence ids a user can access: what the residence-access cache holds.
+SELECT residence_id FROM residence_members WHERE user_id = @user_id ORDER BY residence_id;
+
+-- name: ResidenceList :many
+-- The residences among ids (from the access cache) that the user still belongs to, with role and counts.
+-- The membership join keeps a stale cache entry from ever showing a residence the user has left.
+SELECT sqlc.embed(r), m.role,
+       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
+       counts.overdue_count, counts.due_soon_count
+FROM residences r
+JOIN residence_members m ON m.residence_id = r.id AND m.user_id = @user_id
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
+           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
+    FROM tasks t
+    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
+        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
+    WHERE t.residence_id = r.id
+) counts
+WHERE r.id = ANY(@ids::bigint[])
+ORDER BY r.is_primary DESC, r.name, r.id;
+
+-- name: ResidenceTransfer :execrows
+-- Hands ownership to a current member: the new owner gets 'owner', the old one 'editor', in one statement
+-- (the one-owner constraint is checked at commit). Affects 2 rows on success, 0 otherwise.
+WITH moved AS (
+    UPDATE residences SET owner_id = @new_owner_id, updated_at = now()
+    WHERE id = @residence_id AND owner_id = @user_id AND @new_owner_id::bigint <> @user_id::bigint
+      AND EXISTS (SELECT 1 FROM residence_members
+                  WHERE residence_id = @residence_id AND user_id = @new_owner_id)
+    RETURNING id
+)
+UPDATE residence_members
+SET role = CASE WHEN residence_members.user_id = @new_owner_id THEN 'owner' ELSE 'editor' END
+WHERE residence_members.residence_id IN (SELECT id FROM moved)
+  AND residence_members.user_id IN (@user_id, @new_owner_id);
+
+-- name: ResidenceUpdate :one
+-- Updates a residence the user owns. Text fields change when given; each nullable field changes when its
+-- set_ flag is true (to a value or to NULL). Making it primary un-primaries the owner's other residences.
+WITH r AS (
+    UPDATE residences SET
+        name              = coalesce(sqlc.narg(name), name),
+        street            = coalesce(sqlc.narg(street), street),
+        city              = coalesce(sqlc.narg(city), city),
+        state_province    = coalesce(sqlc.narg(state_province), state_province),
+        postal_code       = coalesce(sqlc.narg(postal_code), postal_code),
+        country           = coalesce(sqlc.narg(country), country),
+        description       = coalesce(sqlc.narg(description), description),
+        timezone          = coalesce(sqlc.narg(timezone), timezone),
+        is_primary        = coalesce(sqlc.narg(is_primary), is_primary),
+        residence_type_id = CASE WHEN @set_residence_type_id::boolean THEN sqlc.narg(residence_type_id) ELSE residence_type_id END,
+        bedrooms          = CASE WHEN @set_bedrooms::boolean THEN sqlc.narg(bedrooms) ELSE bedrooms END,
+        bathrooms         = CASE WHEN @set_bathrooms::boolean THEN sqlc.narg(bathrooms) ELSE bathrooms END,
+        square_footage    = CASE WHEN @set_square_footage::boolean THEN sqlc.narg(square_footage) ELSE square_footage END,
+        lot_size          = CASE WHEN @set_lot_size::boolean THEN sqlc.narg(lot_size) ELSE lot_size END,
+        year_built        = CASE WHEN @set_year_built::boolean THEN sqlc.narg(year_built) ELSE year_built END,
+        purchase_date     = CASE WHEN @set_purchase_date::boolean THEN sqlc.narg(purchase_date) ELSE purchase_date END,
+        purchase_price    = CASE WHEN @set_purchase_price::boolean THEN sqlc.narg(purchase_price) ELSE purchase_price END,
+        updated_at        = now()
+    WHERE residences.id = @id AND residences.owner_id = @user_id
+    RETURNING *
+), others AS (
+    UPDATE residences SET is_primary = false
+    WHERE residences.owner_id = @user_id AND residences.is_primary AND coalesce(sqlc.narg(is_primary)::boolean, false)
+      AND residences.id <> @id AND EXISTS (SELECT 1 FROM r)
+)
+SELECT * FROM r;

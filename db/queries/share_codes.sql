@@ -1,0 +1,29 @@
+-- name: ShareCodeCreate :one
+-- Issues a new code for a residence the user owns, deactivating the previous one in the same statement.
+WITH owned AS (
+    SELECT r.id FROM residences r WHERE r.id = @residence_id AND r.owner_id = @user_id
+), retired AS (
+    UPDATE share_codes SET active = false
+    WHERE share_codes.residence_id IN (SELECT id FROM owned) AND share_codes.active
+)
+INSERT INTO share_codes (residence_id, code, role, created_by, expires_at)
+SELECT owned.id, @code, @role, @user_id::bigint, @expires_at FROM owned
+RETURNING *;
+
+-- name: ShareCodeJoin :one
+-- Looks the code up and, when it is live, adds the user with the code's role, in one statement. The row
+-- says what happened: no row means no such code.
+WITH c AS (
+    SELECT id, residence_id, role, expires_at, active FROM share_codes
+    WHERE code = @code
+    ORDER BY active DESC, id DESC
+    LIMIT 1
+), joined AS (
+    INSERT INTO residence_members (residence_id, user_id, role)
+    SELECT residence_id, @user_id, role FROM c WHERE active AND expires_at > now()
+    ON CONFLICT (residence_id, user_id) DO NOTHING
+    RETURNING residence_id
+)
+SELECT c.residence_id, c.active, (c.expires_at > now())::boolean AS live,
+       EXISTS (SELECT 1 FROM joined)::boolean AS joined
+FROM c;

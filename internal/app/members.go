@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// ListResidenceMembers lists who shares the residence; any member may.
+func (h *Handler) ListResidenceMembers(ctx context.Context, params oas.ListResidenceMembersParams) ([]oas.Member, error) {
+	user := principalFrom(ctx).user
+	rows, err := h.q.ResidenceMemberList(ctx, h.db, &dbsqlc.ResidenceMemberListParams{ResidenceID: params.ID, UserID: user.ID})
+	if err != nil {
+		return nil, fmt.Errorf("error listing members: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, apierror.NotFound("residence")
+	}
+	out := make([]oas.Member, len(rows))
+	for i, r := range rows {
+		out[i] = oas.Member{UserID: r.UserID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+			Role: oas.ResidenceRole(r.Role), JoinedAt: r.JoinedAt.UTC()}
+	}
+	return out, nil
+}
+
+// roles explains a refused membership change.
+func (h *Handler) roles(ctx context.Context, residenceID, userID, memberID int64) (caller, member string, err error) {
+	r, err := h.q.ResidenceMemberRoles(ctx, h.db, &dbsqlc.ResidenceMemberRolesParams{
+		ResidenceID: residenceID, UserID: userID, MemberID: memberID})
+	if err != nil {
+		return "", "", fmt.Errorf("error reading roles: %w", err)
+	}
+	return r.CallerRole, r.MemberRole, nil
+}
+
+// UpdateResidenceMember changes a member's role; only the owner may, and never the owner's own role.
+func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRoleUpdate, params oas.UpdateResidenceMemberParams) (*oas.Member, error) {
+	user := principalFrom(ctx).user
+	n, err := h.q.ResidenceMemberSetRole(ctx, h.db, &dbsqlc.ResidenceMemberSetRoleParams{
+		ResidenceID: params.ID, MemberID: params.UserID, UserID: user.ID, Role: string(req.Role)})
+	if err != nil {
+		return nil, fmt.Errorf("error changing role: %w", err)
+	}
+	if n == 0 {
+		caller, member, err := h.roles(ctx, params.ID, user.ID, params.UserID)
+		switch {
+		case err != nil:
+			return nil, err
+		case caller == "":
+			return nil, apierror.NotFound("residence")
+		case caller != "owner":
+			return nil, errForbidden
+		case member == "":
+			return nil, apierror.NotFound("member")
+		default:
+			return nil, apierror.BadRequest("owner_role_fixed",
+				"the owner's role changes only by transferring ownership", map[string]string{"userId": "is the owner"})
+		}
+	}
+	if err := h.access.Invalidate(ctx, user.ID, params.UserID); err != nil {
+		return nil, err
+	}
+	members, err := h.ListResidenceMembers(ctx, oas.ListResidenceMembersParams{ID: params.ID})
+	if err != nil {
+		return nil, err
+	}
+	for i := range members {
+		if members[i].UserID == params.UserID {
+			return &members[i], nil
+		}
+	}
+	return nil, apierror.NotFound("member")
+}
+
+// RemoveResidenceMember removes a member (owner) or leaves (any member removing themself). The owner cannot
+// leave without transferring first.
+func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveResidenceMemberParams) error {
+	user := principalFrom(ctx).user
+	n, err := h.q.ResidenceMemberRemove(ctx, h.db, &dbsqlc.ResidenceMemberRemoveParams{
+		ResidenceID: params.ID, MemberID: params.UserID, UserID: user.ID})
+	if err != nil {
+		return fmt.Errorf("error removing member: %w", err)
+	}
+	if n == 0 {
+		caller, member, err := h.roles(ctx, params.ID, user.ID, params.UserID)
+		switch {
+		case err != nil:
+			return err
+		case caller == "":
+			return apierror.NotFound("residence")
+		case member == "owner" && params.UserID == user.ID:
+			return apierror.BadRequest("owner_cannot_leave",
+				"the owner cannot leave; transfer ownership to another member first", nil)
+		case caller != "owner":
+			return errForbidden
+		default:
+			return apierror.NotFound("member")
+		}
+	}
+	return h.access.Invalidate(ctx, params.UserID)
+}
+
+// TransferResidence hands ownership to another member; only the owner may.
+func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferRequest, params oas.TransferResidenceParams) (*oas.Residence, error) {
+	user := principalFrom(ctx).user
+	n, err := h.q.ResidenceTransfer(ctx, h.db, &dbsqlc.ResidenceTransferParams{
+		ResidenceID: params.ID, UserID: user.ID, NewOwnerID: req.UserID})
+	if err != nil {
+		return nil, fmt.Errorf("error transferring residence: %w", err)
+	}
+	if n == 0 {
+		caller, member, err := h.roles(ctx, params.ID, user.ID, req.UserID)
+		switch {
+		case err != nil:
+			return nil, err
+		case caller == "":
+			return nil, apierror.NotFound("residence")
+		case caller != "owner":
+			return nil, errForbidden
+		case req.UserID == user.ID:
+			return nil, apierror.Validation(map[string]string{"user_id": "is already the owner"})
+		case member == "":
+			return nil, apierror.Validation(map[string]string{"user_id": "is not a member of this residence"})
+		default:
+			return nil, fmt.Errorf("error transferring residence: nothing changed")
+		}
+	}
+	if err := h.access.Invalidate(ctx, user.ID, req.UserID); err != nil {
+		return nil, err
+	}
+	return h.getResidence(ctx, user.ID, params.ID)
+}

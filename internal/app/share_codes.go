@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/reqinfo"
+)
+
+// shareCodeAlphabet has no look-alikes (no 0/O, 1/I/L), so a code read aloud or typed from a screen works.
+const shareCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// shareCodeLength gives 31^6 ≈ 887 million codes; with join attempts rate limited, guessing is impractical.
+const shareCodeLength = 6
+
+func newShareCode() string {
+	b := make([]byte, shareCodeLength)
+	max := big.NewInt(int64(len(shareCodeAlphabet)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(fmt.Sprintf("crypto/rand failed: %v", err))
+		}
+		b[i] = shareCodeAlphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+// normalizeShareCode accepts any case and surrounding spaces; it reports false for something that cannot
+// be a code.
+func normalizeShareCode(raw string) (string, bool) {
+	code := strings.ToUpper(strings.TrimSpace(raw))
+	if len(code) != shareCodeLength {
+		return "", false
+	}
+	for _, r := range code {
+		if !strings.ContainsRune(shareCodeAlphabet, r) {
+			return "", false
+		}
+	}
+	return code, true
+}
+
+// CreateShareCode issues a code that replaces the residence's previous one; only the owner may.
+func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeRequest, params oas.CreateShareCodeParams) (*oas.ShareCode, error) {
+	user := principalFrom(ctx).user
+	role, hours := "editor", int32(24)
+	if r, ok := req.Get(); ok {
+		role = string(r.Role.Or(oas.ShareCodeRequestRoleEditor))
+		hours = r.ExpiresInHours.Or(24)
+	}
+	expires := time.Now().Add(time.Duration(hours) * time.Hour).UTC().Truncate(time.Second)
+	for range 5 {
+		row, err := h.q.ShareCodeCreate(ctx, h.db, &dbsqlc.ShareCodeCreateParams{
+			ResidenceID: params.ID, UserID: user.ID, Code: newShareCode(), Role: role, ExpiresAt: expires})
+		if isNoRows(err) {
+			return nil, h.refusal(ctx, user.ID, params.ID)
+		}
+		if isUniqueViolation(err, "share_codes_active_code_key") {
+			continue // another residence holds this code right now; draw again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("error creating share code: %w", err)
+		}
+		return &oas.ShareCode{Code: row.Code, Role: oas.ShareCodeRole(row.Role), ExpiresAt: row.ExpiresAt.UTC()}, nil
+	}
+	return nil, fmt.Errorf("error creating share code: no free code after 5 draws")
+}
+
+// JoinResidence adds the caller to the residence a live code belongs to.
+func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas.JoinResult, error) {
+	user := principalFrom(ctx).user
+	if err := h.limit(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
+		return nil, err
+	}
+	code, ok := normalizeShareCode(req.Code)
+	if !ok {
+		return nil, apierror.Validation(map[string]string{"code": "must be the 6-character share code"})
+	}
+	res, err := h.q.ShareCodeJoin(ctx, h.db, &dbsqlc.ShareCodeJoinParams{Code: code, UserID: user.ID})
+	if isNoRows(err) {
+		return nil, apierror.New(http.StatusNotFound, "share_code_not_found", "no residence has this share code")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error joining residence: %w", err)
+	}
+	switch {
+	case !res.Active:
+		return nil, apierror.BadRequest("share_code_inactive",
+			"this share code was replaced by a newer one; ask the owner for the current code", map[string]string{"code": "is no longer active"})
+	case !res.Live:
+		return nil, apierror.BadRequest("share_code_expired",
+			"this share code has expired; ask the owner for a new one", map[string]string{"code": "has expired"})
+	}
+	if res.Joined {
+		if err := h.access.Invalidate(ctx, user.ID); err != nil {
+			return nil, err
+		}
+	}
+	residence, err := h.getResidence(ctx, user.ID, res.ResidenceID)
+	if err != nil {
+		return nil, err
+	}
+	return &oas.JoinResult{Joined: res.Joined, Residence: *residence}, nil
+}
