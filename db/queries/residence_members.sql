@@ -7,7 +7,7 @@ WHERE m.residence_id = @residence_id
   AND EXISTS (SELECT 1 FROM residence_members me WHERE me.residence_id = @residence_id AND me.user_id = @user_id)
 ORDER BY (m.role = 'owner') DESC, m.joined_at, m.user_id;
 
--- name: ResidenceMemberRemove :execrows
+-- name: ResidenceMemberRemove :one
 -- Removes a non-owner member: the owner may remove anyone, a member may remove themself (leaving). Tasks
 -- assigned to the member in this residence become unassigned in the same statement.
 WITH removed AS (
@@ -20,7 +20,7 @@ WITH removed AS (
     UPDATE tasks SET assigned_to = NULL, updated_at = now()
     WHERE tasks.residence_id = @residence_id AND tasks.assigned_to IN (SELECT user_id FROM removed)
 )
-SELECT count(*) FROM removed;
+SELECT count(*)::bigint AS removed FROM removed;
 
 -- name: ResidenceMemberRoles :one
 -- Explains a refused membership change: the caller's and the target's roles in the residence ('' when

@@ -61,7 +61,7 @@ func (q *Queries) ResidenceMemberList(ctx context.Context, db DBTX, arg *Residen
 	return items, nil
 }
 
-const residenceMemberRemove = `-- name: ResidenceMemberRemove :execrows
+const residenceMemberRemove = `-- name: ResidenceMemberRemove :one
 WITH removed AS (
     DELETE FROM residence_members rm
     WHERE rm.residence_id = $1 AND rm.user_id = $2 AND rm.role <> 'owner'
@@ -72,7 +72,7 @@ WITH removed AS (
     UPDATE tasks SET assigned_to = NULL, updated_at = now()
     WHERE tasks.residence_id = $1 AND tasks.assigned_to IN (SELECT user_id FROM removed)
 )
-SELECT count(*) FROM removed
+SELECT count(*)::bigint AS removed FROM removed
 `
 
 type ResidenceMemberRemoveParams struct {
@@ -84,11 +84,10 @@ type ResidenceMemberRemoveParams struct {
 // Removes a non-owner member: the owner may remove anyone, a member may remove themself (leaving). Tasks
 // assigned to the member in this residence become unassigned in the same statement.
 func (q *Queries) ResidenceMemberRemove(ctx context.Context, db DBTX, arg *ResidenceMemberRemoveParams) (int64, error) {
-	result, err := db.Exec(ctx, residenceMemberRemove, arg.ResidenceID, arg.MemberID, arg.UserID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	row := db.QueryRow(ctx, residenceMemberRemove, arg.ResidenceID, arg.MemberID, arg.UserID)
+	var removed int64
+	err := row.Scan(&removed)
+	return removed, err
 }
 
 const residenceMemberRoles = `-- name: ResidenceMemberRoles :one
