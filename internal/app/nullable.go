@@ -55,3 +55,17 @@ func ptrIf[T any](v T, ok bool) *T {
 	}
 	return &v
 }
+
+func nilString(p *string) oas.NilString {
+	if p == nil {
+		return oas.NilString{Null: true}
+	}
+	return oas.NewNilString(*p)
+}
+
+func nilDateTime(p *time.Time) oas.NilDateTime {
+	if p == nil {
+		return oas.NilDateTime{Null: true}
+	}
+	return oas.NewNilDateTime(*p)
+}

@@ -29,6 +29,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 		q.TaskPriorityUpsert(ctx, tx, seedTaskPriorities).Exec(collect("task_priorities"))
 		q.TaskFrequencyUpsert(ctx, tx, seedTaskFrequencies).Exec(collect("task_frequencies"))
 		q.ContractorSpecialtyUpsert(ctx, tx, seedContractorSpecialties).Exec(collect("contractor_specialties"))
+		// Templates refer to categories and frequencies by name, so they go after them.
+		q.TaskTemplateUpsert(ctx, tx, seedTaskTemplates).Exec(collect("task_templates"))
 		return errors.Join(errs...)
 	})
 }

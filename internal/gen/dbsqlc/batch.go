@@ -283,3 +283,69 @@ func (b *TaskPriorityUpsertBatchResults) Close() error {
 	b.closed = true
 	return b.br.Close()
 }
+
+const taskTemplateUpsert = `-- name: TaskTemplateUpsert :batchexec
+INSERT INTO task_templates (title, description, category_id, frequency_id, icon, tags, display_order)
+VALUES ($1, $2,
+        (SELECT tc.id FROM task_categories tc WHERE tc.name = $3),
+        (SELECT tf.id FROM task_frequencies tf WHERE tf.name = $4),
+        $5, $6, $7)
+ON CONFLICT (title) DO UPDATE
+SET description = EXCLUDED.description, category_id = EXCLUDED.category_id, frequency_id = EXCLUDED.frequency_id,
+    icon = EXCLUDED.icon, tags = EXCLUDED.tags, display_order = EXCLUDED.display_order
+`
+
+type TaskTemplateUpsertBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type TaskTemplateUpsertParams struct {
+	Title         string
+	Description   string
+	CategoryName  string
+	FrequencyName string
+	Icon          string
+	Tags          []string
+	DisplayOrder  int32
+}
+
+func (q *Queries) TaskTemplateUpsert(ctx context.Context, db DBTX, arg []*TaskTemplateUpsertParams) *TaskTemplateUpsertBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.Title,
+			a.Description,
+			a.CategoryName,
+			a.FrequencyName,
+			a.Icon,
+			a.Tags,
+			a.DisplayOrder,
+		}
+		batch.Queue(taskTemplateUpsert, vals...)
+	}
+	br := db.SendBatch(ctx, batch)
+	return &TaskTemplateUpsertBatchResults{br, len(arg), false}
+}
+
+func (b *TaskTemplateUpsertBatchResults) Exec(f func(int, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		if b.closed {
+			if f != nil {
+				f(t, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		_, err := b.br.Exec()
+		if f != nil {
+			f(t, err)
+		}
+	}
+}
+
+func (b *TaskTemplateUpsertBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}

@@ -140,6 +140,18 @@ type TaskPriority struct {
 	DisplayOrder int32
 }
 
+type TaskTemplate struct {
+	ID           int64
+	Title        string
+	Description  string
+	CategoryID   *int64
+	FrequencyID  *int64
+	Icon         string
+	Tags         []string
+	IsActive     bool
+	DisplayOrder int32
+}
+
 type User struct {
 	ID              int64
 	Email           string

@@ -24,6 +24,26 @@ func encodeChangePasswordRequest(
 	return nil
 }
 
+func encodeCompleteTaskRequest(
+	req OptCompletionCreate,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	if !req.Set {
+		// Keep request with empty body if value is not set.
+		return nil
+	}
+	e := new(jx.Encoder)
+	{
+		if req.Set {
+			req.Encode(e)
+		}
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeCreateResidenceRequest(
 	req *ResidenceCreate,
 	r *http.Request,
@@ -52,6 +72,20 @@ func encodeCreateShareCodeRequest(
 		if req.Set {
 			req.Encode(e)
 		}
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeCreateTaskRequest(
+	req *TaskCreate,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
 	}
 	encoded := e.Bytes()
 	ht.SetBody(r, bytes.NewReader(encoded), contentType)
@@ -172,6 +206,20 @@ func encodeUpdateResidenceRequest(
 
 func encodeUpdateResidenceMemberRequest(
 	req *MemberRoleUpdate,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateTaskRequest(
+	req *TaskUpdate,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

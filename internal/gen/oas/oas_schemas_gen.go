@@ -65,6 +65,179 @@ func (s *BearerAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// Ref: #/components/schemas/Board
+type Board struct {
+	DaysThreshold int32         `json:"days_threshold"`
+	Columns       []BoardColumn `json:"columns"`
+}
+
+// GetDaysThreshold returns the value of DaysThreshold.
+func (s *Board) GetDaysThreshold() int32 {
+	return s.DaysThreshold
+}
+
+// GetColumns returns the value of Columns.
+func (s *Board) GetColumns() []BoardColumn {
+	return s.Columns
+}
+
+// SetDaysThreshold sets the value of DaysThreshold.
+func (s *Board) SetDaysThreshold(val int32) {
+	s.DaysThreshold = val
+}
+
+// SetColumns sets the value of Columns.
+func (s *Board) SetColumns(val []BoardColumn) {
+	s.Columns = val
+}
+
+// Ref: #/components/schemas/BoardColumn
+type BoardColumn struct {
+	Name        BoardColumnName `json:"name"`
+	DisplayName string          `json:"display_name"`
+	Count       int32           `json:"count"`
+	Tasks       []Task          `json:"tasks"`
+}
+
+// GetName returns the value of Name.
+func (s *BoardColumn) GetName() BoardColumnName {
+	return s.Name
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *BoardColumn) GetDisplayName() string {
+	return s.DisplayName
+}
+
+// GetCount returns the value of Count.
+func (s *BoardColumn) GetCount() int32 {
+	return s.Count
+}
+
+// GetTasks returns the value of Tasks.
+func (s *BoardColumn) GetTasks() []Task {
+	return s.Tasks
+}
+
+// SetName sets the value of Name.
+func (s *BoardColumn) SetName(val BoardColumnName) {
+	s.Name = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *BoardColumn) SetDisplayName(val string) {
+	s.DisplayName = val
+}
+
+// SetCount sets the value of Count.
+func (s *BoardColumn) SetCount(val int32) {
+	s.Count = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *BoardColumn) SetTasks(val []Task) {
+	s.Tasks = val
+}
+
+// Ref: #/components/schemas/BoardColumnName
+type BoardColumnName string
+
+const (
+	BoardColumnNameOverdue    BoardColumnName = "overdue"
+	BoardColumnNameInProgress BoardColumnName = "in_progress"
+	BoardColumnNameDueSoon    BoardColumnName = "due_soon"
+	BoardColumnNameUpcoming   BoardColumnName = "upcoming"
+	BoardColumnNameCompleted  BoardColumnName = "completed"
+	BoardColumnNameCancelled  BoardColumnName = "cancelled"
+)
+
+// AllValues returns all BoardColumnName values.
+func (BoardColumnName) AllValues() []BoardColumnName {
+	return []BoardColumnName{
+		BoardColumnNameOverdue,
+		BoardColumnNameInProgress,
+		BoardColumnNameDueSoon,
+		BoardColumnNameUpcoming,
+		BoardColumnNameCompleted,
+		BoardColumnNameCancelled,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s BoardColumnName) MarshalText() ([]byte, error) {
+	switch s {
+	case BoardColumnNameOverdue:
+		return []byte(s), nil
+	case BoardColumnNameInProgress:
+		return []byte(s), nil
+	case BoardColumnNameDueSoon:
+		return []byte(s), nil
+	case BoardColumnNameUpcoming:
+		return []byte(s), nil
+	case BoardColumnNameCompleted:
+		return []byte(s), nil
+	case BoardColumnNameCancelled:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *BoardColumnName) UnmarshalText(data []byte) error {
+	switch BoardColumnName(data) {
+	case BoardColumnNameOverdue:
+		*s = BoardColumnNameOverdue
+		return nil
+	case BoardColumnNameInProgress:
+		*s = BoardColumnNameInProgress
+		return nil
+	case BoardColumnNameDueSoon:
+		*s = BoardColumnNameDueSoon
+		return nil
+	case BoardColumnNameUpcoming:
+		*s = BoardColumnNameUpcoming
+		return nil
+	case BoardColumnNameCompleted:
+		*s = BoardColumnNameCompleted
+		return nil
+	case BoardColumnNameCancelled:
+		*s = BoardColumnNameCancelled
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// BoardHeaders wraps Board with response headers.
+type BoardHeaders struct {
+	ETag     string
+	Response Board
+}
+
+// GetETag returns the value of ETag.
+func (s *BoardHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *BoardHeaders) GetResponse() Board {
+	return s.Response
+}
+
+// SetETag sets the value of ETag.
+func (s *BoardHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *BoardHeaders) SetResponse(val Board) {
+	s.Response = val
+}
+
+func (*BoardHeaders) getBoardRes()          {}
+func (*BoardHeaders) getResidenceBoardRes() {}
+
 // ChangePasswordNoContent is response for ChangePassword operation.
 type ChangePasswordNoContent struct{}
 
@@ -110,6 +283,184 @@ func (s *CodeRequest) SetCode(val string) {
 	s.Code = val
 }
 
+// Ref: #/components/schemas/Completion
+type Completion struct {
+	ID              int64      `json:"id"`
+	TaskID          int64      `json:"task_id"`
+	CompletedBy     NilInt64   `json:"completed_by"`
+	CompletedByName NilString  `json:"completed_by_name"`
+	CompletedAt     time.Time  `json:"completed_at"`
+	Notes           string     `json:"notes"`
+	ActualCost      NilFloat64 `json:"actual_cost"`
+	Rating          NilInt32   `json:"rating"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Completion) GetID() int64 {
+	return s.ID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *Completion) GetTaskID() int64 {
+	return s.TaskID
+}
+
+// GetCompletedBy returns the value of CompletedBy.
+func (s *Completion) GetCompletedBy() NilInt64 {
+	return s.CompletedBy
+}
+
+// GetCompletedByName returns the value of CompletedByName.
+func (s *Completion) GetCompletedByName() NilString {
+	return s.CompletedByName
+}
+
+// GetCompletedAt returns the value of CompletedAt.
+func (s *Completion) GetCompletedAt() time.Time {
+	return s.CompletedAt
+}
+
+// GetNotes returns the value of Notes.
+func (s *Completion) GetNotes() string {
+	return s.Notes
+}
+
+// GetActualCost returns the value of ActualCost.
+func (s *Completion) GetActualCost() NilFloat64 {
+	return s.ActualCost
+}
+
+// GetRating returns the value of Rating.
+func (s *Completion) GetRating() NilInt32 {
+	return s.Rating
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Completion) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Completion) SetID(val int64) {
+	s.ID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *Completion) SetTaskID(val int64) {
+	s.TaskID = val
+}
+
+// SetCompletedBy sets the value of CompletedBy.
+func (s *Completion) SetCompletedBy(val NilInt64) {
+	s.CompletedBy = val
+}
+
+// SetCompletedByName sets the value of CompletedByName.
+func (s *Completion) SetCompletedByName(val NilString) {
+	s.CompletedByName = val
+}
+
+// SetCompletedAt sets the value of CompletedAt.
+func (s *Completion) SetCompletedAt(val time.Time) {
+	s.CompletedAt = val
+}
+
+// SetNotes sets the value of Notes.
+func (s *Completion) SetNotes(val string) {
+	s.Notes = val
+}
+
+// SetActualCost sets the value of ActualCost.
+func (s *Completion) SetActualCost(val NilFloat64) {
+	s.ActualCost = val
+}
+
+// SetRating sets the value of Rating.
+func (s *Completion) SetRating(val NilInt32) {
+	s.Rating = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Completion) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// Ref: #/components/schemas/CompletionCreate
+type CompletionCreate struct {
+	// Default now; not in the future.
+	CompletedAt OptDateTime `json:"completed_at"`
+	Notes       OptString   `json:"notes"`
+	ActualCost  OptFloat64  `json:"actual_cost"`
+	Rating      OptInt32    `json:"rating"`
+}
+
+// GetCompletedAt returns the value of CompletedAt.
+func (s *CompletionCreate) GetCompletedAt() OptDateTime {
+	return s.CompletedAt
+}
+
+// GetNotes returns the value of Notes.
+func (s *CompletionCreate) GetNotes() OptString {
+	return s.Notes
+}
+
+// GetActualCost returns the value of ActualCost.
+func (s *CompletionCreate) GetActualCost() OptFloat64 {
+	return s.ActualCost
+}
+
+// GetRating returns the value of Rating.
+func (s *CompletionCreate) GetRating() OptInt32 {
+	return s.Rating
+}
+
+// SetCompletedAt sets the value of CompletedAt.
+func (s *CompletionCreate) SetCompletedAt(val OptDateTime) {
+	s.CompletedAt = val
+}
+
+// SetNotes sets the value of Notes.
+func (s *CompletionCreate) SetNotes(val OptString) {
+	s.Notes = val
+}
+
+// SetActualCost sets the value of ActualCost.
+func (s *CompletionCreate) SetActualCost(val OptFloat64) {
+	s.ActualCost = val
+}
+
+// SetRating sets the value of Rating.
+func (s *CompletionCreate) SetRating(val OptInt32) {
+	s.Rating = val
+}
+
+// Ref: #/components/schemas/CompletionResult
+type CompletionResult struct {
+	Completion Completion `json:"completion"`
+	Task       Task       `json:"task"`
+}
+
+// GetCompletion returns the value of Completion.
+func (s *CompletionResult) GetCompletion() Completion {
+	return s.Completion
+}
+
+// GetTask returns the value of Task.
+func (s *CompletionResult) GetTask() Task {
+	return s.Task
+}
+
+// SetCompletion sets the value of Completion.
+func (s *CompletionResult) SetCompletion(val Completion) {
+	s.Completion = val
+}
+
+// SetTask sets the value of Task.
+func (s *CompletionResult) SetTask(val Task) {
+	s.Task = val
+}
+
 // Ref: #/components/schemas/ContractorSpecialty
 type ContractorSpecialty struct {
 	ID           int64  `json:"id"`
@@ -147,11 +498,17 @@ func (s *ContractorSpecialty) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
 }
 
+// DeleteCompletionNoContent is response for DeleteCompletion operation.
+type DeleteCompletionNoContent struct{}
+
 // DeleteMeNoContent is response for DeleteMe operation.
 type DeleteMeNoContent struct{}
 
 // DeleteResidenceNoContent is response for DeleteResidence operation.
 type DeleteResidenceNoContent struct{}
+
+// DeleteTaskNoContent is response for DeleteTask operation.
+type DeleteTaskNoContent struct{}
 
 // Ref: #/components/schemas/EmailRequest
 type EmailRequest struct {
@@ -260,6 +617,16 @@ func (s *ErrorStatusCode) SetStatusCode(val int) {
 func (s *ErrorStatusCode) SetResponse(val Error) {
 	s.Response = val
 }
+
+// GetBoardNotModified is response for GetBoard operation.
+type GetBoardNotModified struct{}
+
+func (*GetBoardNotModified) getBoardRes() {}
+
+// GetResidenceBoardNotModified is response for GetResidenceBoard operation.
+type GetResidenceBoardNotModified struct{}
+
+func (*GetResidenceBoardNotModified) getResidenceBoardRes() {}
 
 // Ref: #/components/schemas/JoinRequest
 type JoinRequest struct {
@@ -518,6 +885,51 @@ func (o NilDate) Or(d time.Time) time.Time {
 	return d
 }
 
+// NewNilDateTime returns new NilDateTime with value set to v.
+func NewNilDateTime(v time.Time) NilDateTime {
+	return NilDateTime{
+		Value: v,
+	}
+}
+
+// NilDateTime is nullable time.Time.
+type NilDateTime struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDateTime) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDateTime) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewNilFloat64 returns new NilFloat64 with value set to v.
 func NewNilFloat64(v float64) NilFloat64 {
 	return NilFloat64{
@@ -653,6 +1065,51 @@ func (o NilInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewNilString returns new NilString with value set to v.
+func NewNilString(v string) NilString {
+	return NilString{
+		Value: v,
+	}
+}
+
+// NilString is nullable string.
+type NilString struct {
+	Value string
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilString) SetTo(v string) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilString) SetToNull() {
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptBool returns new OptBool with value set to v.
 func NewOptBool(v bool) OptBool {
 	return OptBool{
@@ -699,6 +1156,52 @@ func (o OptBool) Or(d bool) bool {
 	return d
 }
 
+// NewOptCompletionCreate returns new OptCompletionCreate with value set to v.
+func NewOptCompletionCreate(v CompletionCreate) OptCompletionCreate {
+	return OptCompletionCreate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptCompletionCreate is optional CompletionCreate.
+type OptCompletionCreate struct {
+	Value CompletionCreate
+	Set   bool
+}
+
+// IsSet returns true if OptCompletionCreate was set.
+func (o OptCompletionCreate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptCompletionCreate) Reset() {
+	var v CompletionCreate
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptCompletionCreate) SetTo(v CompletionCreate) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptCompletionCreate) Get() (v CompletionCreate, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptCompletionCreate) Or(d CompletionCreate) CompletionCreate {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptDate returns new OptDate with value set to v.
 func NewOptDate(v time.Time) OptDate {
 	return OptDate{
@@ -739,6 +1242,52 @@ func (o OptDate) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptDateTime returns new OptDateTime with value set to v.
+func NewOptDateTime(v time.Time) OptDateTime {
+	return OptDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDateTime is optional time.Time.
+type OptDateTime struct {
+	Value time.Time
+	Set   bool
+}
+
+// IsSet returns true if OptDateTime was set.
+func (o OptDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDateTime) Get() (v time.Time, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDateTime) Or(d time.Time) time.Time {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1269,6 +1818,52 @@ func (o OptNilInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewOptRecurrenceAnchor returns new OptRecurrenceAnchor with value set to v.
+func NewOptRecurrenceAnchor(v RecurrenceAnchor) OptRecurrenceAnchor {
+	return OptRecurrenceAnchor{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptRecurrenceAnchor is optional RecurrenceAnchor.
+type OptRecurrenceAnchor struct {
+	Value RecurrenceAnchor
+	Set   bool
+}
+
+// IsSet returns true if OptRecurrenceAnchor was set.
+func (o OptRecurrenceAnchor) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptRecurrenceAnchor) Reset() {
+	var v RecurrenceAnchor
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptRecurrenceAnchor) SetTo(v RecurrenceAnchor) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptRecurrenceAnchor) Get() (v RecurrenceAnchor, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptRecurrenceAnchor) Or(d RecurrenceAnchor) RecurrenceAnchor {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptShareCodeRequest returns new OptShareCodeRequest with value set to v.
 func NewOptShareCodeRequest(v ShareCodeRequest) OptShareCodeRequest {
 	return OptShareCodeRequest{
@@ -1405,6 +2000,49 @@ func (o OptString) Or(d string) string {
 		return v
 	}
 	return d
+}
+
+// A recurring task's next due date is counted from the completion date or from the previous due date.
+// Ref: #/components/schemas/RecurrenceAnchor
+type RecurrenceAnchor string
+
+const (
+	RecurrenceAnchorCompletion RecurrenceAnchor = "completion"
+	RecurrenceAnchorDueDate    RecurrenceAnchor = "due_date"
+)
+
+// AllValues returns all RecurrenceAnchor values.
+func (RecurrenceAnchor) AllValues() []RecurrenceAnchor {
+	return []RecurrenceAnchor{
+		RecurrenceAnchorCompletion,
+		RecurrenceAnchorDueDate,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s RecurrenceAnchor) MarshalText() ([]byte, error) {
+	switch s {
+	case RecurrenceAnchorCompletion:
+		return []byte(s), nil
+	case RecurrenceAnchorDueDate:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *RecurrenceAnchor) UnmarshalText(data []byte) error {
+	switch RecurrenceAnchor(data) {
+	case RecurrenceAnchorCompletion:
+		*s = RecurrenceAnchorCompletion
+		return nil
+	case RecurrenceAnchorDueDate:
+		*s = RecurrenceAnchorDueDate
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // Ref: #/components/schemas/RegisterRequest
@@ -2486,6 +3124,320 @@ func (s *StaticData) SetContractorSpecialties(val []ContractorSpecialty) {
 	s.ContractorSpecialties = val
 }
 
+// Ref: #/components/schemas/Task
+type Task struct {
+	ID            int64     `json:"id"`
+	ResidenceID   int64     `json:"residence_id"`
+	CreatedBy     NilInt64  `json:"created_by"`
+	AssignedTo    NilInt64  `json:"assigned_to"`
+	AssigneeName  NilString `json:"assignee_name"`
+	Title         string    `json:"title"`
+	Description   string    `json:"description"`
+	CategoryID    NilInt64  `json:"category_id"`
+	CategoryName  NilString `json:"category_name"`
+	PriorityID    NilInt64  `json:"priority_id"`
+	PriorityName  NilString `json:"priority_name"`
+	PriorityLevel NilInt32  `json:"priority_level"`
+	FrequencyID   NilInt64  `json:"frequency_id"`
+	FrequencyName NilString `json:"frequency_name"`
+	// Days between occurrences; null for a one-time task.
+	IntervalDays     NilInt32         `json:"interval_days"`
+	RecurrenceAnchor RecurrenceAnchor `json:"recurrence_anchor"`
+	InProgress       bool             `json:"in_progress"`
+	DueDate          NilDate          `json:"due_date"`
+	NextDueDate      NilDate          `json:"next_due_date"`
+	// Next_due_date, else due_date.
+	EffectiveDueDate NilDate         `json:"effective_due_date"`
+	EstimatedCost    NilFloat64      `json:"estimated_cost"`
+	IsCancelled      bool            `json:"is_cancelled"`
+	IsArchived       bool            `json:"is_archived"`
+	CompletionCount  int32           `json:"completion_count"`
+	LastCompletedAt  NilDateTime     `json:"last_completed_at"`
+	Column           BoardColumnName `json:"column"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Task) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *Task) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *Task) GetCreatedBy() NilInt64 {
+	return s.CreatedBy
+}
+
+// GetAssignedTo returns the value of AssignedTo.
+func (s *Task) GetAssignedTo() NilInt64 {
+	return s.AssignedTo
+}
+
+// GetAssigneeName returns the value of AssigneeName.
+func (s *Task) GetAssigneeName() NilString {
+	return s.AssigneeName
+}
+
+// GetTitle returns the value of Title.
+func (s *Task) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *Task) GetDescription() string {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *Task) GetCategoryID() NilInt64 {
+	return s.CategoryID
+}
+
+// GetCategoryName returns the value of CategoryName.
+func (s *Task) GetCategoryName() NilString {
+	return s.CategoryName
+}
+
+// GetPriorityID returns the value of PriorityID.
+func (s *Task) GetPriorityID() NilInt64 {
+	return s.PriorityID
+}
+
+// GetPriorityName returns the value of PriorityName.
+func (s *Task) GetPriorityName() NilString {
+	return s.PriorityName
+}
+
+// GetPriorityLevel returns the value of PriorityLevel.
+func (s *Task) GetPriorityLevel() NilInt32 {
+	return s.PriorityLevel
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *Task) GetFrequencyID() NilInt64 {
+	return s.FrequencyID
+}
+
+// GetFrequencyName returns the value of FrequencyName.
+func (s *Task) GetFrequencyName() NilString {
+	return s.FrequencyName
+}
+
+// GetIntervalDays returns the value of IntervalDays.
+func (s *Task) GetIntervalDays() NilInt32 {
+	return s.IntervalDays
+}
+
+// GetRecurrenceAnchor returns the value of RecurrenceAnchor.
+func (s *Task) GetRecurrenceAnchor() RecurrenceAnchor {
+	return s.RecurrenceAnchor
+}
+
+// GetInProgress returns the value of InProgress.
+func (s *Task) GetInProgress() bool {
+	return s.InProgress
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *Task) GetDueDate() NilDate {
+	return s.DueDate
+}
+
+// GetNextDueDate returns the value of NextDueDate.
+func (s *Task) GetNextDueDate() NilDate {
+	return s.NextDueDate
+}
+
+// GetEffectiveDueDate returns the value of EffectiveDueDate.
+func (s *Task) GetEffectiveDueDate() NilDate {
+	return s.EffectiveDueDate
+}
+
+// GetEstimatedCost returns the value of EstimatedCost.
+func (s *Task) GetEstimatedCost() NilFloat64 {
+	return s.EstimatedCost
+}
+
+// GetIsCancelled returns the value of IsCancelled.
+func (s *Task) GetIsCancelled() bool {
+	return s.IsCancelled
+}
+
+// GetIsArchived returns the value of IsArchived.
+func (s *Task) GetIsArchived() bool {
+	return s.IsArchived
+}
+
+// GetCompletionCount returns the value of CompletionCount.
+func (s *Task) GetCompletionCount() int32 {
+	return s.CompletionCount
+}
+
+// GetLastCompletedAt returns the value of LastCompletedAt.
+func (s *Task) GetLastCompletedAt() NilDateTime {
+	return s.LastCompletedAt
+}
+
+// GetColumn returns the value of Column.
+func (s *Task) GetColumn() BoardColumnName {
+	return s.Column
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Task) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Task) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Task) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *Task) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *Task) SetCreatedBy(val NilInt64) {
+	s.CreatedBy = val
+}
+
+// SetAssignedTo sets the value of AssignedTo.
+func (s *Task) SetAssignedTo(val NilInt64) {
+	s.AssignedTo = val
+}
+
+// SetAssigneeName sets the value of AssigneeName.
+func (s *Task) SetAssigneeName(val NilString) {
+	s.AssigneeName = val
+}
+
+// SetTitle sets the value of Title.
+func (s *Task) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *Task) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *Task) SetCategoryID(val NilInt64) {
+	s.CategoryID = val
+}
+
+// SetCategoryName sets the value of CategoryName.
+func (s *Task) SetCategoryName(val NilString) {
+	s.CategoryName = val
+}
+
+// SetPriorityID sets the value of PriorityID.
+func (s *Task) SetPriorityID(val NilInt64) {
+	s.PriorityID = val
+}
+
+// SetPriorityName sets the value of PriorityName.
+func (s *Task) SetPriorityName(val NilString) {
+	s.PriorityName = val
+}
+
+// SetPriorityLevel sets the value of PriorityLevel.
+func (s *Task) SetPriorityLevel(val NilInt32) {
+	s.PriorityLevel = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *Task) SetFrequencyID(val NilInt64) {
+	s.FrequencyID = val
+}
+
+// SetFrequencyName sets the value of FrequencyName.
+func (s *Task) SetFrequencyName(val NilString) {
+	s.FrequencyName = val
+}
+
+// SetIntervalDays sets the value of IntervalDays.
+func (s *Task) SetIntervalDays(val NilInt32) {
+	s.IntervalDays = val
+}
+
+// SetRecurrenceAnchor sets the value of RecurrenceAnchor.
+func (s *Task) SetRecurrenceAnchor(val RecurrenceAnchor) {
+	s.RecurrenceAnchor = val
+}
+
+// SetInProgress sets the value of InProgress.
+func (s *Task) SetInProgress(val bool) {
+	s.InProgress = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *Task) SetDueDate(val NilDate) {
+	s.DueDate = val
+}
+
+// SetNextDueDate sets the value of NextDueDate.
+func (s *Task) SetNextDueDate(val NilDate) {
+	s.NextDueDate = val
+}
+
+// SetEffectiveDueDate sets the value of EffectiveDueDate.
+func (s *Task) SetEffectiveDueDate(val NilDate) {
+	s.EffectiveDueDate = val
+}
+
+// SetEstimatedCost sets the value of EstimatedCost.
+func (s *Task) SetEstimatedCost(val NilFloat64) {
+	s.EstimatedCost = val
+}
+
+// SetIsCancelled sets the value of IsCancelled.
+func (s *Task) SetIsCancelled(val bool) {
+	s.IsCancelled = val
+}
+
+// SetIsArchived sets the value of IsArchived.
+func (s *Task) SetIsArchived(val bool) {
+	s.IsArchived = val
+}
+
+// SetCompletionCount sets the value of CompletionCount.
+func (s *Task) SetCompletionCount(val int32) {
+	s.CompletionCount = val
+}
+
+// SetLastCompletedAt sets the value of LastCompletedAt.
+func (s *Task) SetLastCompletedAt(val NilDateTime) {
+	s.LastCompletedAt = val
+}
+
+// SetColumn sets the value of Column.
+func (s *Task) SetColumn(val BoardColumnName) {
+	s.Column = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Task) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Task) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
 // Ref: #/components/schemas/TaskCategory
 type TaskCategory struct {
 	ID   int64  `json:"id"`
@@ -2545,6 +3497,133 @@ func (s *TaskCategory) SetColor(val string) {
 // SetDisplayOrder sets the value of DisplayOrder.
 func (s *TaskCategory) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
+}
+
+// Ref: #/components/schemas/TaskCreate
+type TaskCreate struct {
+	ResidenceID int64    `json:"residence_id"`
+	TemplateID  OptInt64 `json:"template_id"`
+	// Required unless template_id is given.
+	Title       OptString `json:"title"`
+	Description OptString `json:"description"`
+	CategoryID  OptInt64  `json:"category_id"`
+	PriorityID  OptInt64  `json:"priority_id"`
+	FrequencyID OptInt64  `json:"frequency_id"`
+	// A member of the residence.
+	AssignedTo       OptInt64            `json:"assigned_to"`
+	DueDate          OptDate             `json:"due_date"`
+	EstimatedCost    OptFloat64          `json:"estimated_cost"`
+	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *TaskCreate) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetTemplateID returns the value of TemplateID.
+func (s *TaskCreate) GetTemplateID() OptInt64 {
+	return s.TemplateID
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskCreate) GetTitle() OptString {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskCreate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskCreate) GetCategoryID() OptInt64 {
+	return s.CategoryID
+}
+
+// GetPriorityID returns the value of PriorityID.
+func (s *TaskCreate) GetPriorityID() OptInt64 {
+	return s.PriorityID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *TaskCreate) GetFrequencyID() OptInt64 {
+	return s.FrequencyID
+}
+
+// GetAssignedTo returns the value of AssignedTo.
+func (s *TaskCreate) GetAssignedTo() OptInt64 {
+	return s.AssignedTo
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskCreate) GetDueDate() OptDate {
+	return s.DueDate
+}
+
+// GetEstimatedCost returns the value of EstimatedCost.
+func (s *TaskCreate) GetEstimatedCost() OptFloat64 {
+	return s.EstimatedCost
+}
+
+// GetRecurrenceAnchor returns the value of RecurrenceAnchor.
+func (s *TaskCreate) GetRecurrenceAnchor() OptRecurrenceAnchor {
+	return s.RecurrenceAnchor
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *TaskCreate) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetTemplateID sets the value of TemplateID.
+func (s *TaskCreate) SetTemplateID(val OptInt64) {
+	s.TemplateID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskCreate) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskCreate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskCreate) SetCategoryID(val OptInt64) {
+	s.CategoryID = val
+}
+
+// SetPriorityID sets the value of PriorityID.
+func (s *TaskCreate) SetPriorityID(val OptInt64) {
+	s.PriorityID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *TaskCreate) SetFrequencyID(val OptInt64) {
+	s.FrequencyID = val
+}
+
+// SetAssignedTo sets the value of AssignedTo.
+func (s *TaskCreate) SetAssignedTo(val OptInt64) {
+	s.AssignedTo = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskCreate) SetDueDate(val OptDate) {
+	s.DueDate = val
+}
+
+// SetEstimatedCost sets the value of EstimatedCost.
+func (s *TaskCreate) SetEstimatedCost(val OptFloat64) {
+	s.EstimatedCost = val
+}
+
+// SetRecurrenceAnchor sets the value of RecurrenceAnchor.
+func (s *TaskCreate) SetRecurrenceAnchor(val OptRecurrenceAnchor) {
+	s.RecurrenceAnchor = val
 }
 
 // Ref: #/components/schemas/TaskFrequency
@@ -2654,6 +3733,250 @@ func (s *TaskPriority) SetColor(val string) {
 // SetDisplayOrder sets the value of DisplayOrder.
 func (s *TaskPriority) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
+}
+
+// Ref: #/components/schemas/TaskTemplate
+type TaskTemplate struct {
+	ID            int64     `json:"id"`
+	Title         string    `json:"title"`
+	Description   string    `json:"description"`
+	CategoryID    NilInt64  `json:"category_id"`
+	FrequencyID   NilInt64  `json:"frequency_id"`
+	FrequencyName NilString `json:"frequency_name"`
+	IntervalDays  NilInt32  `json:"interval_days"`
+	Icon          string    `json:"icon"`
+	Tags          []string  `json:"tags"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskTemplate) GetID() int64 {
+	return s.ID
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskTemplate) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskTemplate) GetDescription() string {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskTemplate) GetCategoryID() NilInt64 {
+	return s.CategoryID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *TaskTemplate) GetFrequencyID() NilInt64 {
+	return s.FrequencyID
+}
+
+// GetFrequencyName returns the value of FrequencyName.
+func (s *TaskTemplate) GetFrequencyName() NilString {
+	return s.FrequencyName
+}
+
+// GetIntervalDays returns the value of IntervalDays.
+func (s *TaskTemplate) GetIntervalDays() NilInt32 {
+	return s.IntervalDays
+}
+
+// GetIcon returns the value of Icon.
+func (s *TaskTemplate) GetIcon() string {
+	return s.Icon
+}
+
+// GetTags returns the value of Tags.
+func (s *TaskTemplate) GetTags() []string {
+	return s.Tags
+}
+
+// SetID sets the value of ID.
+func (s *TaskTemplate) SetID(val int64) {
+	s.ID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskTemplate) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskTemplate) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskTemplate) SetCategoryID(val NilInt64) {
+	s.CategoryID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *TaskTemplate) SetFrequencyID(val NilInt64) {
+	s.FrequencyID = val
+}
+
+// SetFrequencyName sets the value of FrequencyName.
+func (s *TaskTemplate) SetFrequencyName(val NilString) {
+	s.FrequencyName = val
+}
+
+// SetIntervalDays sets the value of IntervalDays.
+func (s *TaskTemplate) SetIntervalDays(val NilInt32) {
+	s.IntervalDays = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *TaskTemplate) SetIcon(val string) {
+	s.Icon = val
+}
+
+// SetTags sets the value of Tags.
+func (s *TaskTemplate) SetTags(val []string) {
+	s.Tags = val
+}
+
+// Ref: #/components/schemas/TaskTemplateGroup
+type TaskTemplateGroup struct {
+	CategoryID NilInt64 `json:"category_id"`
+	// "Other" for templates without a category.
+	CategoryName string         `json:"category_name"`
+	Templates    []TaskTemplate `json:"templates"`
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskTemplateGroup) GetCategoryID() NilInt64 {
+	return s.CategoryID
+}
+
+// GetCategoryName returns the value of CategoryName.
+func (s *TaskTemplateGroup) GetCategoryName() string {
+	return s.CategoryName
+}
+
+// GetTemplates returns the value of Templates.
+func (s *TaskTemplateGroup) GetTemplates() []TaskTemplate {
+	return s.Templates
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskTemplateGroup) SetCategoryID(val NilInt64) {
+	s.CategoryID = val
+}
+
+// SetCategoryName sets the value of CategoryName.
+func (s *TaskTemplateGroup) SetCategoryName(val string) {
+	s.CategoryName = val
+}
+
+// SetTemplates sets the value of Templates.
+func (s *TaskTemplateGroup) SetTemplates(val []TaskTemplate) {
+	s.Templates = val
+}
+
+// Ref: #/components/schemas/TaskUpdate
+type TaskUpdate struct {
+	Title            OptString           `json:"title"`
+	Description      OptString           `json:"description"`
+	CategoryID       OptNilInt64         `json:"category_id"`
+	PriorityID       OptNilInt64         `json:"priority_id"`
+	FrequencyID      OptNilInt64         `json:"frequency_id"`
+	AssignedTo       OptNilInt64         `json:"assigned_to"`
+	DueDate          OptNilDate          `json:"due_date"`
+	EstimatedCost    OptNilFloat64       `json:"estimated_cost"`
+	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskUpdate) GetTitle() OptString {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskUpdate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskUpdate) GetCategoryID() OptNilInt64 {
+	return s.CategoryID
+}
+
+// GetPriorityID returns the value of PriorityID.
+func (s *TaskUpdate) GetPriorityID() OptNilInt64 {
+	return s.PriorityID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *TaskUpdate) GetFrequencyID() OptNilInt64 {
+	return s.FrequencyID
+}
+
+// GetAssignedTo returns the value of AssignedTo.
+func (s *TaskUpdate) GetAssignedTo() OptNilInt64 {
+	return s.AssignedTo
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskUpdate) GetDueDate() OptNilDate {
+	return s.DueDate
+}
+
+// GetEstimatedCost returns the value of EstimatedCost.
+func (s *TaskUpdate) GetEstimatedCost() OptNilFloat64 {
+	return s.EstimatedCost
+}
+
+// GetRecurrenceAnchor returns the value of RecurrenceAnchor.
+func (s *TaskUpdate) GetRecurrenceAnchor() OptRecurrenceAnchor {
+	return s.RecurrenceAnchor
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskUpdate) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskUpdate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskUpdate) SetCategoryID(val OptNilInt64) {
+	s.CategoryID = val
+}
+
+// SetPriorityID sets the value of PriorityID.
+func (s *TaskUpdate) SetPriorityID(val OptNilInt64) {
+	s.PriorityID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *TaskUpdate) SetFrequencyID(val OptNilInt64) {
+	s.FrequencyID = val
+}
+
+// SetAssignedTo sets the value of AssignedTo.
+func (s *TaskUpdate) SetAssignedTo(val OptNilInt64) {
+	s.AssignedTo = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskUpdate) SetDueDate(val OptNilDate) {
+	s.DueDate = val
+}
+
+// SetEstimatedCost sets the value of EstimatedCost.
+func (s *TaskUpdate) SetEstimatedCost(val OptNilFloat64) {
+	s.EstimatedCost = val
+}
+
+// SetRecurrenceAnchor sets the value of RecurrenceAnchor.
+func (s *TaskUpdate) SetRecurrenceAnchor(val OptRecurrenceAnchor) {
+	s.RecurrenceAnchor = val
 }
 
 type TokenAuth struct {

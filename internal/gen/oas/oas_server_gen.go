@@ -8,12 +8,32 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// ArchiveTask implements archiveTask operation.
+	//
+	// Archive the task (owners and editors).
+	//
+	// POST /tasks/{id}/archive
+	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
+	// CancelTask implements cancelTask operation.
+	//
+	// Cancel the task (owners and editors).
+	//
+	// POST /tasks/{id}/cancel
+	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
 	// ChangePassword implements changePassword operation.
 	//
 	// Change the password, signing out every other device.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) error
+	// CompleteTask implements completeTask operation.
+	//
+	// A recurring task's next due date moves forward by its interval, from the completion date or from the
+	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
+	// to completed. Concurrent completions of one task each count.
+	//
+	// POST /tasks/{id}/completions
+	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
 	// CreateResidence implements createResidence operation.
 	//
 	// Create a residence owned by the caller.
@@ -26,6 +46,18 @@ type Handler interface {
 	//
 	// POST /residences/{id}/share-code
 	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
+	// CreateTask implements createTask operation.
+	//
+	// With `template_id`, the template fills title, description, category and frequency unless given.
+	//
+	// POST /tasks
+	CreateTask(ctx context.Context, req *TaskCreate) (*Task, error)
+	// DeleteCompletion implements deleteCompletion operation.
+	//
+	// Deleting the only completion of a one-time task reopens it.
+	//
+	// DELETE /completions/{id}
+	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
 	// DeleteMe implements deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
@@ -38,12 +70,29 @@ type Handler interface {
 	//
 	// DELETE /residences/{id}
 	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
+	// DeleteTask implements deleteTask operation.
+	//
+	// Delete a task and its completions (owners and editors).
+	//
+	// DELETE /tasks/{id}
+	DeleteTask(ctx context.Context, params DeleteTaskParams) error
 	// ForgotPassword implements forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
 	//
 	// POST /auth/forgot-password
 	ForgotPassword(ctx context.Context, req *EmailRequest) (*Message, error)
+	// GetBoard implements getBoard operation.
+	//
+	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
+	// in exactly one: cancelled → cancelled; archived, or one-time with a completion → completed; in
+	// progress → in_progress; effective due date (next due date, else due date) before today →
+	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
+	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
+	// 304 when nothing changed.
+	//
+	// GET /tasks
+	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The signed-in user.
@@ -56,6 +105,12 @@ type Handler interface {
 	//
 	// GET /residences/{id}
 	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
+	// GetResidenceBoard implements getResidenceBoard operation.
+	//
+	// The board for one residence.
+	//
+	// GET /residences/{id}/tasks
+	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
 	// GetStaticData implements getStaticData operation.
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
@@ -63,6 +118,12 @@ type Handler interface {
 	//
 	// GET /static-data
 	GetStaticData(ctx context.Context) (*StaticData, error)
+	// GetTask implements getTask operation.
+	//
+	// One task.
+	//
+	// GET /tasks/{id}
+	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
 	// JoinResidence implements joinResidence operation.
 	//
 	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
@@ -71,6 +132,12 @@ type Handler interface {
 	//
 	// POST /residences/join
 	JoinResidence(ctx context.Context, req *JoinRequest) (*JoinResult, error)
+	// ListCompletions implements listCompletions operation.
+	//
+	// A task's completions, newest first.
+	//
+	// GET /tasks/{id}/completions
+	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
 	// The people who share a residence.
@@ -83,6 +150,12 @@ type Handler interface {
 	//
 	// GET /residences
 	ListResidences(ctx context.Context) ([]Residence, error)
+	// ListTaskTemplates implements listTaskTemplates operation.
+	//
+	// Ready-made tasks, grouped by category.
+	//
+	// GET /task-templates
+	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
 	// Login implements login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
@@ -120,12 +193,36 @@ type Handler interface {
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) error
+	// StartTask implements startTask operation.
+	//
+	// Mark the task in progress (owners and editors).
+	//
+	// POST /tasks/{id}/in-progress
+	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
+	// StopTask implements stopTask operation.
+	//
+	// Mark the task not in progress (owners and editors).
+	//
+	// POST /tasks/{id}/not-in-progress
+	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
 	// TransferResidence implements transferResidence operation.
 	//
 	// The new owner must already be a member; the old owner becomes an editor.
 	//
 	// POST /residences/{id}/transfer
 	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (*Residence, error)
+	// UnarchiveTask implements unarchiveTask operation.
+	//
+	// Restore an archived task (owners and editors).
+	//
+	// POST /tasks/{id}/unarchive
+	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
+	// UncancelTask implements uncancelTask operation.
+	//
+	// Restore a cancelled task (owners and editors).
+	//
+	// POST /tasks/{id}/uncancel
+	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Change names or timezone.
@@ -145,6 +242,13 @@ type Handler interface {
 	//
 	// PATCH /residences/{id}/members/{userId}
 	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
+	// UpdateTask implements updateTask operation.
+	//
+	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
+	// `next_due_date`.
+	//
+	// PATCH /tasks/{id}
+	UpdateTask(ctx context.Context, req *TaskUpdate, params UpdateTaskParams) (*Task, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
 	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// boardColumns are the board's columns in display order.
+var boardColumns = []struct {
+	name    oas.BoardColumnName
+	display string
+}{
+	{oas.BoardColumnNameOverdue, "Overdue"},
+	{oas.BoardColumnNameInProgress, "In Progress"},
+	{oas.BoardColumnNameDueSoon, "Due Soon"},
+	{oas.BoardColumnNameUpcoming, "Upcoming"},
+	{oas.BoardColumnNameCompleted, "Completed"},
+	{oas.BoardColumnNameCancelled, "Cancelled"},
+}
+
+// board runs the board query (one statement) and lays the tasks out in columns, keeping the query's order
+// (soonest due first) within each column. It answers 304 when ifNoneMatch names the current ETag.
+func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (*oas.BoardHeaders, bool, error) {
+	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
+		UserID: principalFrom(ctx).user.ID, ResidenceID: residenceID, ThresholdDays: threshold})
+	if err != nil {
+		return nil, false, fmt.Errorf("error loading board: %w", err)
+	}
+	index := map[oas.BoardColumnName]int{}
+	b := oas.Board{DaysThreshold: threshold, Columns: make([]oas.BoardColumn, len(boardColumns))}
+	for i, c := range boardColumns {
+		index[c.name] = i
+		b.Columns[i] = oas.BoardColumn{Name: c.name, DisplayName: c.display, Tasks: []oas.Task{}}
+	}
+	for _, r := range rows {
+		t := taskCard(r)
+		col := &b.Columns[index[t.Column]]
+		col.Tasks = append(col.Tasks, t)
+		col.Count++
+	}
+	body, err := b.MarshalJSON()
+	if err != nil {
+		return nil, false, fmt.Errorf("error encoding board: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	if etagMatches(ifNoneMatch, etag) {
+		return nil, true, nil
+	}
+	return &oas.BoardHeaders{ETag: etag, Response: b}, false, nil
+}
+
+// etagMatches implements If-None-Match: a list of tags, weak or strong, or *.
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
+		if candidate == etag || candidate == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// GetBoard returns the board across every residence the caller can access, in one SQL statement.
+func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.GetBoardRes, error) {
+	b, notModified, err := h.board(ctx, nil, params.DaysThreshold.Or(30), params.IfNoneMatch.Or(""))
+	if err != nil {
+		return nil, err
+	}
+	if notModified {
+		return &oas.GetBoardNotModified{}, nil
+	}
+	return b, nil
+}
+
+// GetResidenceBoard returns one residence's board; the access check reads the residence-access cache, so
+// warm it is still one SQL statement.
+func (h *Handler) GetResidenceBoard(ctx context.Context, params oas.GetResidenceBoardParams) (oas.GetResidenceBoardRes, error) {
+	ids, err := h.residenceIDs(ctx, principalFrom(ctx).user.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ids, params.ID) {
+		return nil, apierror.NotFound("residence")
+	}
+	b, notModified, err := h.board(ctx, &params.ID, params.DaysThreshold.Or(30), params.IfNoneMatch.Or(""))
+	if err != nil {
+		return nil, err
+	}
+	if notModified {
+		return &oas.GetResidenceBoardNotModified{}, nil
+	}
+	return b, nil
+}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+func completionName(first, last *string) oas.NilString {
+	if first == nil {
+		return oas.NilString{Null: true}
+	}
+	return oas.NewNilString(strings.TrimSpace(*first + " " + deref(last)))
+}
+
+// CompleteTask records a completion and advances the task, in one statement.
+func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (*oas.CompletionResult, error) {
+	user := principalFrom(ctx).user
+	body := req.Or(oas.CompletionCreate{})
+	at := body.CompletedAt.Or(time.Now()).UTC()
+	if at.After(time.Now().Add(maxClockSkew)) {
+		return nil, apierror.Validation(map[string]string{"completed_at": "cannot be in the future"})
+	}
+	row, err := h.q.TaskComplete(ctx, h.db, &dbsqlc.TaskCompleteParams{
+		TaskID: params.ID, UserID: user.ID, CompletedAt: at, Notes: body.Notes.Or(""),
+		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
+	})
+	if isNoRows(err) {
+		if err := h.taskRefusal(ctx, user.ID, params.ID); err != nil {
+			return nil, err
+		}
+		return nil, apierror.NotFound("task")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error completing task: %w", err)
+	}
+	card := dbsqlc.TaskBoardRow{
+		ID: row.ID, ResidenceID: row.ResidenceID, CreatedBy: row.CreatedBy, AssignedTo: row.AssignedTo,
+		Title: row.Title, Description: row.Description, CategoryID: row.CategoryID, PriorityID: row.PriorityID,
+		FrequencyID: row.FrequencyID, IntervalDays: row.IntervalDays, RecurrenceAnchor: row.RecurrenceAnchor,
+		InProgress: row.InProgress, DueDate: row.DueDate, NextDueDate: row.NextDueDate,
+		EstimatedCost: row.EstimatedCost, IsCancelled: row.IsCancelled, IsArchived: row.IsArchived,
+		CompletionCount: row.CompletionCount, LastCompletedAt: row.LastCompletedAt, CreatedAt: row.CreatedAt,
+		UpdatedAt: row.UpdatedAt, CategoryName: row.CategoryName, PriorityName: row.PriorityName,
+		PriorityLevel: row.PriorityLevel, FrequencyName: row.FrequencyName,
+		AssigneeFirstName: row.AssigneeFirstName, AssigneeLastName: row.AssigneeLastName, BoardColumn: row.BoardColumn,
+	}
+	completedBy := user.ID
+	return &oas.CompletionResult{
+		Completion: oas.Completion{
+			ID: row.CompletionID, TaskID: row.ID, CompletedBy: nilInt64(&completedBy),
+			CompletedByName: completionName(&user.FirstName, &user.LastName), CompletedAt: row.CompletionCompletedAt.UTC(),
+			Notes: body.Notes.Or(""), ActualCost: nilFloat64(ptrIf(body.ActualCost.Get())),
+			Rating: nilInt32(ptrIf(body.Rating.Get())), CreatedAt: row.CompletionCreatedAt.UTC(),
+		},
+		Task: taskCard(&card),
+	}, nil
+}
+
+// ListCompletions returns a task's completions, newest first.
+func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) ([]oas.Completion, error) {
+	user := principalFrom(ctx).user
+	rows, err := h.q.TaskCompletionList(ctx, h.db, &dbsqlc.TaskCompletionListParams{TaskID: params.ID, UserID: user.ID})
+	if err != nil {
+		return nil, fmt.Errorf("error listing completions: %w", err)
+	}
+	if len(rows) == 0 {
+		// Empty is either a task without completions or one the caller cannot see.
+		if _, err := h.GetTask(ctx, oas.GetTaskParams{ID: params.ID}); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]oas.Completion, len(rows))
+	for i, r := range rows {
+		out[i] = oas.Completion{
+			ID: r.ID, TaskID: r.TaskID, CompletedBy: nilInt64(r.CompletedBy),
+			CompletedByName: completionName(r.CompletedByFirstName, r.CompletedByLastName),
+			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: nilFloat64(r.ActualCost),
+			Rating: nilInt32(r.Rating), CreatedAt: r.CreatedAt.UTC(),
+		}
+	}
+	return out, nil
+}
+
+// DeleteCompletion deletes a completion; the only completion of a one-time task reopens it.
+func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) error {
+	user := principalFrom(ctx).user
+	n, err := h.q.TaskCompletionDelete(ctx, h.db, &dbsqlc.TaskCompletionDeleteParams{ID: params.ID, UserID: user.ID})
+	if err != nil {
+		return fmt.Errorf("error deleting completion: %w", err)
+	}
+	if n == 0 {
+		role, err := h.q.CompletionAccessRole(ctx, h.db, &dbsqlc.CompletionAccessRoleParams{ID: params.ID, UserID: user.ID})
+		if err != nil {
+			return fmt.Errorf("error checking completion access: %w", err)
+		}
+		if role == "viewer" {
+			return errForbidden
+		}
+		return apierror.NotFound("completion")
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// taskCard maps the card columns every task query returns (see db/queries/tasks.sql) to the API type.
+// Other row types convert to TaskBoardRow because their columns are the same.
+func taskCard(r *dbsqlc.TaskBoardRow) oas.Task {
+	t := oas.Task{
+		ID: r.ID, ResidenceID: r.ResidenceID, CreatedBy: nilInt64(r.CreatedBy), AssignedTo: nilInt64(r.AssignedTo),
+		Title: r.Title, Description: r.Description, CategoryID: nilInt64(r.CategoryID),
+		CategoryName: nilString(r.CategoryName), PriorityID: nilInt64(r.PriorityID),
+		PriorityName: nilString(r.PriorityName), PriorityLevel: nilInt32(r.PriorityLevel),
+		FrequencyID: nilInt64(r.FrequencyID), FrequencyName: nilString(r.FrequencyName),
+		IntervalDays: nilInt32(r.IntervalDays), RecurrenceAnchor: oas.RecurrenceAnchor(r.RecurrenceAnchor),
+		InProgress: r.InProgress, DueDate: nilDate(r.DueDate), NextDueDate: nilDate(r.NextDueDate),
+		EstimatedCost: nilFloat64(r.EstimatedCost), IsCancelled: r.IsCancelled, IsArchived: r.IsArchived,
+		CompletionCount: r.CompletionCount, LastCompletedAt: nilDateTime(utcPtr(r.LastCompletedAt)),
+		Column: oas.BoardColumnName(r.BoardColumn), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	effective := r.NextDueDate
+	if effective == nil {
+		effective = r.DueDate
+	}
+	t.EffectiveDueDate = nilDate(effective)
+	t.AssigneeName = oas.NilString{Null: true}
+	if r.AssigneeFirstName != nil {
+		t.AssigneeName = oas.NewNilString(strings.TrimSpace(*r.AssigneeFirstName + " " + deref(r.AssigneeLastName)))
+	}
+	return t
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// taskRefusal explains a task write that changed nothing: 404 when the caller cannot see the task, 403
+// when they only view its residence.
+func (h *Handler) taskRefusal(ctx context.Context, userID, taskID int64) error {
+	role, err := h.q.TaskAccessRole(ctx, h.db, &dbsqlc.TaskAccessRoleParams{TaskID: taskID, UserID: userID})
+	if err != nil {
+		return fmt.Errorf("error checking task access: %w", err)
+	}
+	switch role {
+	case "":
+		return apierror.NotFound("task")
+	case "viewer":
+		return errForbidden
+	}
+	return nil
+}
+
+// taskFKError names the field whose lookup id does not exist.
+func taskFKError(err error) error {
+	for constraint, field := range map[string]string{
+		"tasks_category_id_fkey": "category_id", "tasks_priority_id_fkey": "priority_id",
+		"tasks_frequency_id_fkey": "frequency_id",
+	} {
+		if isForeignKeyViolation(err, constraint) {
+			return apierror.Validation(map[string]string{field: "does not exist"})
+		}
+	}
+	return nil
+}
+
+// GetTask returns one task the caller can see.
+func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
+	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: principalFrom(ctx).user.ID})
+	if isNoRows(err) {
+		return nil, apierror.NotFound("task")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error loading task: %w", err)
+	}
+	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	return &t, nil
+}
+
+// CreateTask creates a task; a template fills the fields the request leaves out.
+func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Task, error) {
+	user := principalFrom(ctx).user
+	p := &dbsqlc.TaskCreateParams{
+		UserID: user.ID, ResidenceID: req.ResidenceID, AssignedTo: ptrIf(req.AssignedTo.Get()),
+		Title: strings.TrimSpace(req.Title.Or("")), Description: req.Description.Or(""),
+		CategoryID: ptrIf(req.CategoryID.Get()), PriorityID: ptrIf(req.PriorityID.Get()),
+		FrequencyID: ptrIf(req.FrequencyID.Get()), DueDate: ptrIf(req.DueDate.Get()),
+		EstimatedCost:    ptrIf(req.EstimatedCost.Get()),
+		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.RecurrenceAnchorCompletion)),
+	}
+	if id, ok := req.TemplateID.Get(); ok {
+		tpl, err := h.q.TaskTemplateGet(ctx, h.db, id)
+		if isNoRows(err) {
+			return nil, apierror.Validation(map[string]string{"template_id": "does not exist"})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("error loading template: %w", err)
+		}
+		if p.Title == "" {
+			p.Title = tpl.Title
+		}
+		if !req.Description.IsSet() {
+			p.Description = tpl.Description
+		}
+		if p.CategoryID == nil {
+			p.CategoryID = tpl.CategoryID
+		}
+		if p.FrequencyID == nil {
+			p.FrequencyID = tpl.FrequencyID
+		}
+	}
+	f := fieldErrors{}
+	p.Title = checkRequiredName(f, "title", p.Title)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	row, err := h.q.TaskCreate(ctx, h.db, p)
+	if isNoRows(err) {
+		caller, assignee, err := h.roles(ctx, req.ResidenceID, user.ID, deref64(p.AssignedTo))
+		switch {
+		case err != nil:
+			return nil, err
+		case caller == "":
+			return nil, apierror.NotFound("residence")
+		case caller == "viewer":
+			return nil, errForbidden
+		case p.AssignedTo != nil && assignee == "":
+			return nil, apierror.Validation(map[string]string{"assigned_to": "is not a member of this residence"})
+		}
+		return nil, fmt.Errorf("error creating task: refused without a reason")
+	}
+	if fkErr := taskFKError(err); fkErr != nil {
+		return nil, fkErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error creating task: %w", err)
+	}
+	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	return &t, nil
+}
+
+func deref64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// UpdateTask changes the fields present.
+func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (*oas.Task, error) {
+	user := principalFrom(ctx).user
+	f := fieldErrors{}
+	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, Description: ptrIf(req.Description.Get())}
+	if v, ok := req.Title.Get(); ok {
+		v = checkRequiredName(f, "title", v)
+		p.Title = &v
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if v, ok := req.RecurrenceAnchor.Get(); ok {
+		s := string(v)
+		p.RecurrenceAnchor = &s
+	}
+	p.SetAssignedTo, p.AssignedTo = patchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
+	p.SetCategoryID, p.CategoryID = patchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
+	p.SetPriorityID, p.PriorityID = patchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
+	p.SetFrequencyID, p.FrequencyID = patchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
+	p.SetDueDate, p.DueDate = patchField(req.DueDate.Value, req.DueDate.Set, req.DueDate.Null)
+	p.SetEstimatedCost, p.EstimatedCost = patchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
+
+	row, err := h.q.TaskUpdate(ctx, h.db, p)
+	if isNoRows(err) {
+		if err := h.taskRefusal(ctx, user.ID, params.ID); err != nil {
+			return nil, err
+		}
+		return nil, apierror.Validation(map[string]string{"assigned_to": "is not a member of this residence"})
+	}
+	if fkErr := taskFKError(err); fkErr != nil {
+		return nil, fkErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error updating task: %w", err)
+	}
+	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	return &t, nil
+}
+
+// DeleteTask deletes a task and its completions.
+func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) error {
+	user := principalFrom(ctx).user
+	n, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
+	if err != nil {
+		return fmt.Errorf("error deleting task: %w", err)
+	}
+	if n == 0 {
+		return h.taskRefusal(ctx, user.ID, params.ID)
+	}
+	return nil
+}
+
+// setState applies one of the state actions.
+func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateParams) (*oas.Task, error) {
+	user := principalFrom(ctx).user
+	p.ID, p.UserID = id, user.ID
+	row, err := h.q.TaskSetState(ctx, h.db, &p)
+	if isNoRows(err) {
+		if err := h.taskRefusal(ctx, user.ID, id); err != nil {
+			return nil, err
+		}
+		return nil, apierror.NotFound("task")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error changing task state: %w", err)
+	}
+	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	return &t, nil
+}
+
+func yes() *bool { b := true; return &b }
+func no() *bool  { b := false; return &b }
+
+// StartTask marks a task in progress.
+func (h *Handler) StartTask(ctx context.Context, params oas.StartTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{InProgress: yes()})
+}
+
+// StopTask marks a task not in progress.
+func (h *Handler) StopTask(ctx context.Context, params oas.StopTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{InProgress: no()})
+}
+
+// CancelTask cancels a task.
+func (h *Handler) CancelTask(ctx context.Context, params oas.CancelTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsCancelled: yes()})
+}
+
+// UncancelTask restores a cancelled task.
+func (h *Handler) UncancelTask(ctx context.Context, params oas.UncancelTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsCancelled: no()})
+}
+
+// ArchiveTask archives a task.
+func (h *Handler) ArchiveTask(ctx context.Context, params oas.ArchiveTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsArchived: yes()})
+}
+
+// UnarchiveTask restores an archived task.
+func (h *Handler) UnarchiveTask(ctx context.Context, params oas.UnarchiveTaskParams) (*oas.Task, error) {
+	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsArchived: no()})
+}
+
+// maxClockSkew is how far in the future a completion time may be (phones' clocks drift).
+const maxClockSkew = 5 * time.Minute
