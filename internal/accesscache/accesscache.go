@@ -115,8 +115,12 @@ func (c *Cache) Close() {
 	}
 }
 
-func (c *Cache) idsKey(u int64) string { return c.o.KeyPrefix + "residence_ids_user:" + strconv.FormatInt(u, 10) }
-func (c *Cache) genKey(u int64) string { return c.o.KeyPrefix + "residence_ids_gen:" + strconv.FormatInt(u, 10) }
+func (c *Cache) idsKey(u int64) string {
+	return c.o.KeyPrefix + "residence_ids_user:" + strconv.FormatInt(u, 10)
+}
+func (c *Cache) genKey(u int64) string {
+	return c.o.KeyPrefix + "residence_ids_gen:" + strconv.FormatInt(u, 10)
+}
 
 // Lookup returns the user's residence ids when cached. On a miss it returns a Fill to hand to Store after
 // reading the list from PostgreSQL.
