@@ -4,7 +4,7 @@ OGEN = $(GO) tool ogen --config api/ogen.yml --target internal/gen/oas --package
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
-.PHONY: run build test vet generate check-generated bench tidy
+.PHONY: run build test vet fmt-check generate check-generated bench tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
@@ -13,12 +13,15 @@ run: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/homekeep ./cmd/homekeep
 
-## test: vet, check the generated code against the spec and queries, then every test with the race detector.
-test: vet check-generated
+## test: vet, gofmt, check the generated code against the spec and queries, then every test with the race detector.
+test: vet fmt-check check-generated
 	$(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l cmd internal db); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 
 ## generate: regenerate internal/gen from api/openapi.yaml and db/queries.
 generate:
