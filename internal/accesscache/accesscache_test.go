@@ -86,7 +86,7 @@ func TestCache(t *testing.T) {
 	t.Run("FillThatRacedAnInvalidationIsDropped", func(t *testing.T) {
 		t.Parallel()
 		modes(t, func(t *testing.T, a, b *Cache, _ bool) {
-			_, _, staleFill := a.Lookup(ctx, 10) // a request reads the old list from PostgreSQL...
+			_, _, staleFill := a.Lookup(ctx, 10)      // a request reads the old list from PostgreSQL...
 			require.NoError(t, b.Invalidate(ctx, 10)) // ...while a membership change commits elsewhere
 			a.Store(staleFill, []int64{42})           // the old list must not come back
 			time.Sleep(50 * time.Millisecond)
