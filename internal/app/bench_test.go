@@ -1,0 +1,78 @@
+package app_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apptest"
+)
+
+// benchGet measures one authenticated GET end to end through a real server, reporting SQL statements per
+// request next to time and allocations. Run with `make bench`.
+func benchGet(b *testing.B, inst *apptest.Instance, token, path string) {
+	b.Helper()
+	client := &http.Client{Timeout: 10 * time.Second} // not the contract-checking one: measure the server
+	req, err := http.NewRequest(http.MethodGet, inst.API+path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	get := func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	for range 5 {
+		get() // warm the caches and the connection
+	}
+	before := inst.Stmts.Snapshot()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		get()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(inst.Stmts.RoundTrips(before))/float64(b.N), "sql/op")
+}
+
+func BenchmarkGetMeWarm(b *testing.B) {
+	inst := apptest.Start(b, apptest.Options{NoSeed: true})
+	acct := inst.Register(b)
+	benchGet(b, inst, acct.Token, "/auth/me")
+}
+
+func BenchmarkBoard(b *testing.B) {
+	inst := apptest.Start(b, apptest.Options{})
+	acct := inst.Register(b)
+	for i := range 3 {
+		r := inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
+			Body: map[string]any{"name": fmt.Sprintf("Home %d", i)}})
+		var res struct{ ID int64 }
+		r.JSON(b, &res)
+		for j := range 20 {
+			inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: map[string]any{
+				"residence_id": res.ID, "title": fmt.Sprintf("Task %d", j), "template_id": j%40 + 1,
+				"due_date": time.Now().AddDate(0, 0, j*7-30).Format("2006-01-02")}})
+		}
+	}
+	benchGet(b, inst, acct.Token, "/tasks")
+}
+
+func BenchmarkResidencesWarm(b *testing.B) {
+	inst := apptest.Start(b, apptest.Options{NoSeed: true})
+	acct := inst.Register(b)
+	for i := range 3 {
+		inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
+			Body: map[string]any{"name": fmt.Sprintf("Home %d", i)}})
+	}
+	benchGet(b, inst, acct.Token, "/residences")
+}
