@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/apptest"
@@ -110,4 +111,33 @@ func TestUsersDeactivate(t *testing.T) {
 
 	err := run(context.Background(), []string{"users", "deactivate", "nobody@example.com"}, env, &out, &errOut)
 	require.ErrorContains(t, err, "no account")
+}
+
+func TestSeedInvalidatesRunningServers(t *testing.T) {
+	t.Parallel()
+	url, prefix := apptest.SharedValkey(t)
+	inst := apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix})
+	acct := inst.Register(t)
+	names := func() string {
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
+		require.Equal(t, http.StatusOK, r.Status)
+		return string(r.Body)
+	}
+	require.NotContains(t, names(), "Houseboat") // now cached
+
+	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(context.Background(), "INSERT INTO residence_types (name, display_order) VALUES ('Houseboat', 50)")
+	require.NoError(t, err)
+	require.NotContains(t, names(), "Houseboat", "served from the cache until told otherwise")
+
+	env := envOf(map[string]string{"DATABASE_URL": inst.DatabaseURL, "VALKEY_URL": url, "CACHE_KEY_PREFIX": prefix})
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"seed"}, env, &out, &errOut), errOut.String())
+	start := time.Now()
+	for !strings.Contains(names(), "Houseboat") {
+		require.Less(t, time.Since(start), time.Second, "the running server must drop its cached static data")
+	}
+	t.Logf("seed reached the running server in %v", time.Since(start))
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/migrate"
+	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/service"
+	"github.com/homekeep/homekeep/internal/sharedcache"
 )
 
 func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
@@ -87,6 +89,17 @@ func seed(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.
 	}
 	if err := app.Seed(ctx, pool); err != nil {
 		return fmt.Errorf("error seeding reference data: %w", err)
+	}
+	// Running servers serve static data from Valkey; tell them it changed.
+	if cfg.ValkeyURL != "" {
+		shared, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
+		if err != nil {
+			return err
+		}
+		defer shared.Close()
+		if err := refcache.New(shared, cfg.CacheKeyPrefix, service.StaticDataKey).Invalidate(ctx); err != nil {
+			return fmt.Errorf("reference data seeded, but running servers may serve the old copy for up to a day: %w", err)
+		}
 	}
 	fmt.Fprintln(stdout, "reference data seeded")
 	return nil

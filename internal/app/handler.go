@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -19,6 +20,7 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/ratelimit"
+	"github.com/homekeep/homekeep/internal/refcache"
 )
 
 // Deps is what the handlers need from the process.
@@ -28,7 +30,9 @@ type Deps struct {
 	// Auth caches tokens and users; see package authcache.
 	Auth *authcache.Cache[*User]
 	// Access caches which residences each user can access; see package accesscache.
-	Access  *accesscache.Cache
+	Access *accesscache.Cache
+	// Refs caches the static data; see package refcache.
+	Refs    *refcache.Cache
 	Mailer  *mail.Mailer
 	Limiter *ratelimit.Limiter
 	// AuthRateLimit is the attempts per minute per IP and per email on the sensitive auth endpoints.
@@ -39,15 +43,18 @@ type Deps struct {
 // Handler implements every operation of the API and ogen's SecurityHandler. Missing one is a compile
 // error, because the generated Unimplemented stubs are switched off.
 type Handler struct {
-	db        *pgxpool.Pool
-	q         *dbsqlc.Queries
-	log       *slog.Logger
-	auth      *authcache.Cache[*User]
-	access    *accesscache.Cache
-	mail      *mail.Mailer
-	limiter   *ratelimit.Limiter
-	passwords *passwords
-	authLimit int
+	db     *pgxpool.Pool
+	q      *dbsqlc.Queries
+	log    *slog.Logger
+	auth   *authcache.Cache[*User]
+	access *accesscache.Cache
+	refs   *refcache.Cache
+	// staticMemo is the decoded static data last served.
+	staticMemo atomic.Pointer[staticMemo]
+	mail       *mail.Mailer
+	limiter    *ratelimit.Limiter
+	passwords  *passwords
+	authLimit  int
 }
 
 var (
@@ -61,7 +68,7 @@ func NewHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, access: d.Access, mail: d.Mailer,
+	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, access: d.Access, refs: d.Refs, mail: d.Mailer,
 		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit}, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/ratelimit"
+	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/sharedcache"
 )
 
@@ -114,6 +115,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	handler, err := app.NewHandler(app.Deps{
 		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer,
+		Refs:    refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey),
 		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
 		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
 	})
@@ -140,7 +142,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}, log)
 	}()
 
-	if err := start(ctx, pool, o); err != nil {
+	if err := start(ctx, pool, handler, o); err != nil {
 		cancel(err)
 		<-served
 		return err
@@ -154,7 +156,7 @@ func Run(ctx context.Context, o Options) (err error) {
 }
 
 // start runs everything that must finish before the API takes traffic.
-func start(ctx context.Context, pool *pgxpool.Pool, o Options) error {
+func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) error {
 	if o.Migrate {
 		if err := Migrate(ctx, pool, o.Logger); err != nil {
 			return err
@@ -164,6 +166,9 @@ func start(ctx context.Context, pool *pgxpool.Pool, o Options) error {
 		if err := app.Seed(ctx, pool); err != nil {
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
+		if err := h.InvalidateStaticData(ctx); err != nil {
+			return err
+		}
 		o.Logger.Info("reference data seeded")
 	}
 	if err := dbpool.Warm(ctx, pool, int(o.Config.DBMinConns)); err != nil {
@@ -171,6 +176,9 @@ func start(ctx context.Context, pool *pgxpool.Pool, o Options) error {
 	}
 	return nil
 }
+
+// StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
+const StaticDataKey = "static_data"
 
 // Migrate applies pending migrations over a pooled connection: when nothing is pending that is one query.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {

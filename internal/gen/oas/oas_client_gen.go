@@ -135,10 +135,11 @@ type Invoker interface {
 	// GetStaticData invokes getStaticData operation.
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
-	// ordered for display.
+	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+	// 304.
 	//
 	// GET /static-data
-	GetStaticData(ctx context.Context) (*StaticData, error)
+	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
 	// GetTask invokes getTask operation.
 	//
 	// One task.
@@ -2551,15 +2552,16 @@ func (c *Client) sendGetResidenceBoard(ctx context.Context, params GetResidenceB
 // GetStaticData invokes getStaticData operation.
 //
 // Residence types, task categories, priorities and frequencies, and contractor specialties, each
-// ordered for display.
+// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+// 304.
 //
 // GET /static-data
-func (c *Client) GetStaticData(ctx context.Context) (*StaticData, error) {
-	res, err := c.sendGetStaticData(ctx)
+func (c *Client) GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error) {
+	res, err := c.sendGetStaticData(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendGetStaticData(ctx context.Context) (res *StaticData, err error) {
+func (c *Client) sendGetStaticData(ctx context.Context, params GetStaticDataParams) (res GetStaticDataRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getStaticData"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -2604,6 +2606,23 @@ func (c *Client) sendGetStaticData(ctx context.Context) (res *StaticData, err er
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-None-Match",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfNoneMatch.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{

@@ -3494,7 +3494,8 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 // handleGetStaticDataRequest handles getStaticData operation.
 //
 // Residence types, task categories, priorities and frequencies, and contractor specialties, each
-// ordered for display.
+// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+// 304.
 //
 // GET /static-data
 func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3633,10 +3634,20 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 			return
 		}
 	}
+	params, err := decodeGetStaticDataParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 
-	var response *StaticData
+	var response GetStaticDataRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -3645,14 +3656,19 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 			OperationID:      "getStaticData",
 			Body:             nil,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "If-None-Match",
+					In:   "header",
+				}: params.IfNoneMatch,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = struct{}
-			Params   = struct{}
-			Response = *StaticData
+			Params   = GetStaticDataParams
+			Response = GetStaticDataRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -3661,14 +3677,14 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 		](
 			m,
 			mreq,
-			nil,
+			unpackGetStaticDataParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.GetStaticData(ctx)
+				response, err = s.h.GetStaticData(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.GetStaticData(ctx)
+		response, err = s.h.GetStaticData(ctx, params)
 	}
 	if err != nil {
 		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {

@@ -8,3 +8,7 @@ type GetBoardRes interface {
 type GetResidenceBoardRes interface {
 	getResidenceBoardRes()
 }
+
+type GetStaticDataRes interface {
+	getStaticDataRes()
+}

@@ -1341,7 +1341,7 @@ func decodeGetResidenceBoardResponse(resp *http.Response) (res GetResidenceBoard
 	return res, errors.Wrap(defRes, "error")
 }
 
-func decodeGetStaticDataResponse(resp *http.Response) (res *StaticData, _ error) {
+func decodeGetStaticDataResponse(resp *http.Response) (res GetStaticDataRes, _ error) {
 	switch resp.StatusCode {
 	case 200:
 		// Code 200.
@@ -1383,10 +1383,48 @@ func decodeGetStaticDataResponse(resp *http.Response) (res *StaticData, _ error)
 			}(); err != nil {
 				return res, errors.Wrap(err, "validate")
 			}
-			return &response, nil
+			var wrapper StaticDataHeaders
+			wrapper.Response = response
+			h := uri.NewHeaderDecoder(resp.Header)
+			// Parse "ETag" header.
+			{
+				cfg := uri.HeaderParameterDecodingConfig{
+					Name:    "ETag",
+					Explode: false,
+				}
+				if err := func() error {
+					if err := h.HasParam(cfg); err == nil {
+						if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+							val, err := d.DecodeValue()
+							if err != nil {
+								return err
+							}
+
+							c, err := conv.ToString(val)
+							if err != nil {
+								return err
+							}
+
+							wrapper.ETag = c
+							return nil
+						}); err != nil {
+							return err
+						}
+					} else {
+						return err
+					}
+					return nil
+				}(); err != nil {
+					return res, errors.Wrap(err, "parse ETag header")
+				}
+			}
+			return &wrapper, nil
 		default:
 			return res, validate.InvalidContentType(ct)
 		}
+	case 304:
+		// Code 304.
+		return &GetStaticDataNotModified{}, nil
 	}
 	// Convenient error response.
 	defRes, err := func() (res *ErrorStatusCode, err error) {

@@ -75,7 +75,7 @@ var (
 		"POST": "Authorization,Content-Type",
 	}
 	rn22AllowedHeaders = map[string]string{
-		"GET": "Authorization",
+		"GET": "Authorization,If-None-Match",
 	}
 	rn26AllowedHeaders = map[string]string{
 		"GET": "Authorization",

@@ -628,6 +628,11 @@ type GetResidenceBoardNotModified struct{}
 
 func (*GetResidenceBoardNotModified) getResidenceBoardRes() {}
 
+// GetStaticDataNotModified is response for GetStaticData operation.
+type GetStaticDataNotModified struct{}
+
+func (*GetStaticDataNotModified) getStaticDataRes() {}
+
 // Ref: #/components/schemas/JoinRequest
 type JoinRequest struct {
 	Code string `json:"code"`
@@ -3123,6 +3128,34 @@ func (s *StaticData) SetTaskFrequencies(val []TaskFrequency) {
 func (s *StaticData) SetContractorSpecialties(val []ContractorSpecialty) {
 	s.ContractorSpecialties = val
 }
+
+// StaticDataHeaders wraps StaticData with response headers.
+type StaticDataHeaders struct {
+	ETag     string
+	Response StaticData
+}
+
+// GetETag returns the value of ETag.
+func (s *StaticDataHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *StaticDataHeaders) GetResponse() StaticData {
+	return s.Response
+}
+
+// SetETag sets the value of ETag.
+func (s *StaticDataHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *StaticDataHeaders) SetResponse(val StaticData) {
+	s.Response = val
+}
+
+func (*StaticDataHeaders) getStaticDataRes() {}
 
 // Ref: #/components/schemas/Task
 type Task struct {

@@ -114,10 +114,11 @@ type Handler interface {
 	// GetStaticData implements getStaticData operation.
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
-	// ordered for display.
+	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+	// 304.
 	//
 	// GET /static-data
-	GetStaticData(ctx context.Context) (*StaticData, error)
+	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
 	// GetTask implements getTask operation.
 	//
 	// One task.
