@@ -121,6 +121,7 @@ func TestBoard(t *testing.T) {
 
 	t.Run("OneStatementForThreeResidencesWhenAuthIsWarm", func(t *testing.T) {
 		t.Parallel()
+		inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
 		acct := inst.Register(t)
 		for i := range 3 {
 			rid := createResidence(t, inst, acct, fmt.Sprintf("Home %d", i))

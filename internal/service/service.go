@@ -167,7 +167,8 @@ func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) e
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
 		if err := h.InvalidateStaticData(ctx); err != nil {
-			return err
+			// Not fatal: the server still starts without Valkey; a stale copy expires within a day.
+			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
 		}
 		o.Logger.Info("reference data seeded")
 	}
