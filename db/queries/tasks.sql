@@ -45,7 +45,8 @@ WITH arg AS (
             WHEN tasks.interval_days IS NULL THEN tasks.next_due_date
             WHEN tasks.recurrence_anchor = 'due_date'
                 THEN coalesce(tasks.next_due_date, tasks.due_date, (arg.completed_at AT TIME ZONE r.timezone)::date) + tasks.interval_days
-            ELSE (arg.completed_at AT TIME ZONE r.timezone)::date + tasks.interval_days
+            -- From the latest completion: logging an older one late must not pull the date back.
+            ELSE (greatest(tasks.last_completed_at, arg.completed_at) AT TIME ZONE r.timezone)::date + tasks.interval_days
         END,
         updated_at        = now()
     FROM residences r, arg
@@ -73,9 +74,20 @@ LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to;
 
+-- name: TaskCompletionLockTask :one
+-- Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
+-- in the same transaction with a fresh snapshot, sees every completion committed before it.
+SELECT t.id FROM task_completions tc
+JOIN tasks t ON t.id = tc.task_id
+WHERE tc.id = @id
+  AND EXISTS (SELECT 1 FROM residence_members m
+              WHERE m.residence_id = t.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
+FOR UPDATE OF t;
+
 -- name: TaskCompletionDelete :one
 -- Deletes a completion (owners and editors of the task's residence) and rolls the task's count and last
--- completion back, so deleting the only completion of a one-time task reopens it.
+-- completion back, so deleting the only completion of a one-time task reopens it. Run after
+-- TaskCompletionLockTask: the max() below reads this statement's snapshot, which must postdate the lock.
 WITH del AS (
     DELETE FROM task_completions tc
     USING tasks t

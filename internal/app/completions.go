@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -90,7 +92,20 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 // DeleteCompletion deletes a completion; the only completion of a one-time task reopens it.
 func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) error {
 	user := principalFrom(ctx).user
-	n, err := h.q.TaskCompletionDelete(ctx, h.db, &dbsqlc.TaskCompletionDeleteParams{ID: params.ID, UserID: user.ID})
+	// Two statements in a transaction: lock the task, then delete and recompute. One statement would compute
+	// the task's last completion from a snapshot taken before a concurrent delete committed.
+	var n int64
+	err := pgx.BeginFunc(ctx, h.db, func(tx pgx.Tx) error {
+		_, err := h.q.TaskCompletionLockTask(ctx, tx, &dbsqlc.TaskCompletionLockTaskParams{ID: params.ID, UserID: user.ID})
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err = h.q.TaskCompletionDelete(ctx, tx, &dbsqlc.TaskCompletionDeleteParams{ID: params.ID, UserID: user.ID})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("error deleting completion: %w", err)
 	}

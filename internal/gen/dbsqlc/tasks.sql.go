@@ -173,7 +173,8 @@ WITH arg AS (
             WHEN tasks.interval_days IS NULL THEN tasks.next_due_date
             WHEN tasks.recurrence_anchor = 'due_date'
                 THEN coalesce(tasks.next_due_date, tasks.due_date, (arg.completed_at AT TIME ZONE r.timezone)::date) + tasks.interval_days
-            ELSE (arg.completed_at AT TIME ZONE r.timezone)::date + tasks.interval_days
+            -- From the latest completion: logging an older one late must not pull the date back.
+            ELSE (greatest(tasks.last_completed_at, arg.completed_at) AT TIME ZONE r.timezone)::date + tasks.interval_days
         END,
         updated_at        = now()
     FROM residences r, arg
@@ -320,7 +321,8 @@ type TaskCompletionDeleteParams struct {
 }
 
 // Deletes a completion (owners and editors of the task's residence) and rolls the task's count and last
-// completion back, so deleting the only completion of a one-time task reopens it.
+// completion back, so deleting the only completion of a one-time task reopens it. Run after
+// TaskCompletionLockTask: the max() below reads this statement's snapshot, which must postdate the lock.
 func (q *Queries) TaskCompletionDelete(ctx context.Context, db DBTX, arg *TaskCompletionDeleteParams) (int64, error) {
 	row := db.QueryRow(ctx, taskCompletionDelete, arg.ID, arg.UserID)
 	var deleted int64
@@ -387,6 +389,29 @@ func (q *Queries) TaskCompletionList(ctx context.Context, db DBTX, arg *TaskComp
 		return nil, err
 	}
 	return items, nil
+}
+
+const taskCompletionLockTask = `-- name: TaskCompletionLockTask :one
+SELECT t.id FROM task_completions tc
+JOIN tasks t ON t.id = tc.task_id
+WHERE tc.id = $1
+  AND EXISTS (SELECT 1 FROM residence_members m
+              WHERE m.residence_id = t.residence_id AND m.user_id = $2 AND m.role IN ('owner', 'editor'))
+FOR UPDATE OF t
+`
+
+type TaskCompletionLockTaskParams struct {
+	ID     int64
+	UserID int64
+}
+
+// Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
+// in the same transaction with a fresh snapshot, sees every completion committed before it.
+func (q *Queries) TaskCompletionLockTask(ctx context.Context, db DBTX, arg *TaskCompletionLockTaskParams) (int64, error) {
+	row := db.QueryRow(ctx, taskCompletionLockTask, arg.ID, arg.UserID)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const taskCreate = `-- name: TaskCreate :one
