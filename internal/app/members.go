@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -104,12 +107,26 @@ func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveRe
 	return h.access.Invalidate(ctx, params.UserID)
 }
 
+// errTransferRaced rolls back a transfer whose new owner left while it ran.
+var errTransferRaced = errors.New("transfer raced a membership change")
+
 // TransferResidence hands ownership to another member; only the owner may.
 func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferRequest, params oas.TransferResidenceParams) (*oas.Residence, error) {
 	user := principalFrom(ctx).user
-	n, err := h.q.ResidenceTransfer(ctx, h.db, &dbsqlc.ResidenceTransferParams{
-		ResidenceID: params.ID, UserID: user.ID, NewOwnerID: req.UserID})
-	if err != nil {
+	// In a transaction because the statement must change exactly two rows: if the new owner left while it
+	// ran, only the old owner's row would change, leaving a residence whose owner is not a member.
+	var n int64
+	err := pgx.BeginFunc(ctx, h.db, func(tx pgx.Tx) error {
+		var err error
+		n, err = h.q.ResidenceTransfer(ctx, tx, &dbsqlc.ResidenceTransferParams{
+			ResidenceID: params.ID, UserID: user.ID, NewOwnerID: req.UserID})
+		if err == nil && n != 0 && n != 2 {
+			n = 0
+			return errTransferRaced
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, errTransferRaced) {
 		return nil, fmt.Errorf("error transferring residence: %w", err)
 	}
 	if n == 0 {
