@@ -62,7 +62,7 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 	for range 5 {
 		row, err := h.q.ShareCodeCreate(ctx, h.db, &dbsqlc.ShareCodeCreateParams{
 			ResidenceID: params.ID, UserID: user.ID, Code: newShareCode(), Role: role, ExpiresAt: expires})
-		if isNoRows(err) {
+		if isNoRows(err) || isForeignKeyViolation(err, "share_codes_residence_id_fkey") {
 			return nil, h.refusal(ctx, user.ID, params.ID)
 		}
 		if isUniqueViolation(err, "share_codes_active_code_key") {
@@ -87,7 +87,8 @@ func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas
 		return nil, apierror.Validation(map[string]string{"code": "must be the 6-character share code"})
 	}
 	res, err := h.q.ShareCodeJoin(ctx, h.db, &dbsqlc.ShareCodeJoinParams{Code: code, UserID: user.ID})
-	if isNoRows(err) {
+	// A residence deleted while the join ran fails the membership's foreign key: the code is gone too.
+	if isNoRows(err) || isForeignKeyViolation(err, "residence_members_residence_id_fkey") {
 		return nil, apierror.New(http.StatusNotFound, "share_code_not_found", "no residence has this share code")
 	}
 	if err != nil {

@@ -125,6 +125,9 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 		return nil, err
 	}
 	row, err := h.q.TaskCreate(ctx, h.db, p)
+	if isForeignKeyViolation(err, "tasks_residence_id_fkey") {
+		return nil, apierror.NotFound("residence") // deleted while the task was being created
+	}
 	if isNoRows(err) {
 		caller, assignee, err := h.roles(ctx, req.ResidenceID, user.ID, deref64(p.AssignedTo))
 		switch {

@@ -1,0 +1,1132 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/apptest"
+)
+
+// sharingResidence is the part of the spec's Residence these tests look at.
+type sharingResidence struct {
+	ID           int64  `json:"id"`
+	OwnerID      int64  `json:"owner_id"`
+	Name         string `json:"name"`
+	Role         string `json:"role"`
+	MembersCount int    `json:"members_count"`
+}
+
+type sharingMember struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
+	Role   string `json:"role"`
+}
+
+type sharingCode struct {
+	Code      string    `json:"code"`
+	Role      string    `json:"role"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+type sharingJoin struct {
+	Joined    bool             `json:"joined"`
+	Residence sharingResidence `json:"residence"`
+}
+
+// shareAlphabet is the documented code alphabet: no 0/O, 1/I/L.
+const shareAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// shareCodeRe is the documented code format: 6 characters of shareAlphabet (so no lower case either).
+var shareCodeRe = regexp.MustCompile(`^[` + shareAlphabet + `]{6}$`)
+
+// The statements the residence list runs, recognised by the name sqlc puts in front of each.
+const (
+	sqlResidenceIDs  = "-- name: ResidenceIDsForUser "
+	sqlResidenceList = "-- name: ResidenceList "
+)
+
+func issueCode(t *testing.T, inst *apptest.Instance, token string, residenceID int64, body any, invalid bool) apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/residences/%d/share-code", residenceID),
+		Token: token, Body: body, Invalid: invalid})
+}
+
+func issueCodeOK(t *testing.T, inst *apptest.Instance, token string, residenceID int64, body any) sharingCode {
+	t.Helper()
+	r := issueCode(t, inst, token, residenceID, body, false)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var sc sharingCode
+	r.JSON(t, &sc)
+	return sc
+}
+
+func tryJoin(t *testing.T, inst *apptest.Instance, token, code string, header http.Header) apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences/join", Token: token, Header: header,
+		Body: map[string]any{"code": code}})
+}
+
+func joinOK(t *testing.T, inst *apptest.Instance, token, code string) sharingJoin {
+	t.Helper()
+	r := tryJoin(t, inst, token, code, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var out sharingJoin
+	r.JSON(t, &out)
+	return out
+}
+
+func listOf(t *testing.T, inst *apptest.Instance, token string) []sharingResidence {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: token})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var list []sharingResidence
+	r.JSON(t, &list)
+	return list
+}
+
+func idsOf(list []sharingResidence) []int64 {
+	ids := make([]int64, len(list))
+	for i, r := range list {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+func residenceAs(t *testing.T, inst *apptest.Instance, token string, id int64) (sharingResidence, apptest.Response) {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d", id), Token: token})
+	var res sharingResidence
+	if r.Status == http.StatusOK {
+		r.JSON(t, &res)
+	}
+	return res, r
+}
+
+func membersOf(t *testing.T, inst *apptest.Instance, token string, id int64) []sharingMember {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/members", id), Token: token})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var ms []sharingMember
+	r.JSON(t, &ms)
+	return ms
+}
+
+// memberRoles maps user id to role in the members list as asker sees it.
+func memberRoles(t *testing.T, inst *apptest.Instance, asker apptest.Account, id int64) map[int64]string {
+	t.Helper()
+	out := map[int64]string{}
+	for _, m := range membersOf(t, inst, asker.Token, id) {
+		out[m.UserID] = m.Role
+	}
+	return out
+}
+
+// requireRole checks who's role both as who sees the residence and in the members list asker sees.
+func requireRole(t *testing.T, inst *apptest.Instance, id int64, asker, who apptest.Account, want string) {
+	t.Helper()
+	res, r := residenceAs(t, inst, who.Token, id)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, want, res.Role, "role in GET /residences/{id}")
+	require.Equal(t, want, memberRoles(t, inst, asker, id)[who.ID], "role in the members list")
+}
+
+func removeMember(t *testing.T, inst *apptest.Instance, token string, id, userID int64) apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/residences/%d/members/%d", id, userID), Token: token})
+}
+
+func transfer(t *testing.T, inst *apptest.Instance, token string, id, to int64) apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/residences/%d/transfer", id), Token: token,
+		Body: map[string]any{"user_id": to}})
+}
+
+func setRole(t *testing.T, inst *apptest.Instance, token string, id, userID int64, role string, invalid bool) apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/residences/%d/members/%d", id, userID),
+		Token: token, Body: map[string]any{"role": role}, Invalid: invalid})
+}
+
+// requireAPIError checks the status, the error code and, when given, that fields names field.
+func requireAPIError(t *testing.T, r apptest.Response, status int, code, field string) {
+	t.Helper()
+	require.Equal(t, status, r.Status, string(r.Body))
+	e := r.Err(t)
+	require.Equal(t, code, e.Error.Code, string(r.Body))
+	if field != "" {
+		require.Contains(t, e.Error.Fields, field, string(r.Body))
+	}
+}
+
+// unusedCode returns a well-formed code that no share code in the database has.
+func unusedCode(t *testing.T, inst *apptest.Instance) string {
+	t.Helper()
+	for {
+		b := make([]byte, 6)
+		for i := range b {
+			b[i] = shareAlphabet[rand.IntN(len(shareAlphabet))]
+		}
+		var n int
+		dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE code = $1`, []any{string(b)}, &n)
+		if n == 0 {
+			return string(b)
+		}
+	}
+}
+
+func dbQueryRow(t *testing.T, inst *apptest.Instance, sql string, args []any, dest ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	require.NoError(t, conn.QueryRow(context.Background(), sql, args...).Scan(dest...))
+}
+
+func TestShareCodes(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	t.Run("DefaultsToEditorFor24Hours", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for name, body := range map[string]any{"NoBody": nil, "EmptyObject": map[string]any{}} {
+			before := time.Now()
+			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, body)
+			require.Regexp(t, shareCodeRe, sc.Code, name)
+			require.Equal(t, "editor", sc.Role, name)
+			require.WithinDuration(t, before.Add(24*time.Hour), sc.ExpiresAt, time.Minute, name)
+
+			joiner := inst.Register(t)
+			out := joinOK(t, inst, joiner.Token, sc.Code)
+			require.Equal(t, "editor", out.Residence.Role, "%s: the joiner gets the default role", name)
+		}
+	})
+
+	t.Run("HonoursRoleAndExpiry", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		tests := []struct {
+			body  map[string]any
+			role  string
+			hours int
+		}{
+			{map[string]any{"role": "viewer"}, "viewer", 24},
+			{map[string]any{"expires_in_hours": 1}, "editor", 1},
+			{map[string]any{"role": "viewer", "expires_in_hours": 168}, "viewer", 168},
+			{map[string]any{"role": "editor", "expires_in_hours": 48}, "editor", 48},
+		}
+		for _, tt := range tests {
+			before := time.Now()
+			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, tt.body)
+			require.Equal(t, tt.role, sc.Role, "%v", tt.body)
+			require.WithinDuration(t, before.Add(time.Duration(tt.hours)*time.Hour), sc.ExpiresAt, time.Minute, "%v", tt.body)
+			var role string
+			var expires time.Time
+			dbQueryRow(t, inst, `SELECT role, expires_at FROM share_codes WHERE code = $1 AND active`, []any{sc.Code}, &role, &expires)
+			require.Equal(t, tt.role, role, "stored role")
+			require.WithinDuration(t, sc.ExpiresAt, expires, time.Second, "stored expiry")
+		}
+	})
+
+	t.Run("UsesOnlyUnambiguousCharacters", func(t *testing.T) {
+		t.Parallel()
+		owner := inst.Register(t)
+		id := createResidence(t, inst, owner, "Many Codes")
+		seen := map[string]bool{}
+		for range 40 {
+			sc := issueCodeOK(t, inst, owner.Token, id, nil)
+			require.Len(t, sc.Code, 6)
+			require.Regexp(t, shareCodeRe, sc.Code, "no 0/O, 1/I/L and no lower case")
+			seen[sc.Code] = true
+		}
+		require.Greater(t, len(seen), 35, "codes are random, not repeated")
+	})
+
+	tests := []struct {
+		name string
+		body map[string]any
+	}{
+		{"RejectsZeroHours", map[string]any{"expires_in_hours": 0}},
+		{"RejectsMoreThanAWeek", map[string]any{"expires_in_hours": 169}},
+		{"RejectsNegativeHours", map[string]any{"expires_in_hours": -5, "role": "viewer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			owner := inst.Register(t)
+			id := createResidence(t, inst, owner, "Bad Expiry")
+			r := issueCode(t, inst, owner.Token, id, tt.body, true)
+			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "expires_in_hours")
+			var n int
+			dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1`, []any{id}, &n)
+			require.Zero(t, n, "no code stored")
+		})
+	}
+
+	t.Run("RejectsOwnerRole", func(t *testing.T) {
+		t.Parallel()
+		owner := inst.Register(t)
+		id := createResidence(t, inst, owner, "Owner Code")
+		r := issueCode(t, inst, owner.Token, id, map[string]any{"role": "owner"}, true)
+		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "role")
+	})
+
+	t.Run("NewCodeRetiresThePreviousOne", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		old := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
+		current := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": "viewer"})
+		require.NotEqual(t, old.Code, current.Code)
+
+		late := inst.Register(t)
+		requireAPIError(t, tryJoin(t, inst, late.Token, old.Code, nil), http.StatusBadRequest, "share_code_inactive", "code")
+		_, r := residenceAs(t, inst, late.Token, h.residenceID)
+		require.Equal(t, http.StatusNotFound, r.Status, "the inactive code admitted nobody")
+
+		var active int
+		dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1 AND active`, []any{h.residenceID}, &active)
+		require.Equal(t, 1, active, "one live code per residence")
+
+		out := joinOK(t, inst, late.Token, current.Code)
+		require.True(t, out.Joined)
+		require.Equal(t, "viewer", out.Residence.Role)
+	})
+
+	t.Run("OnlyTheOwnerIssues", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		live := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
+		for _, tc := range []struct {
+			who    apptest.Account
+			status int
+			code   string
+		}{
+			{h.editor, http.StatusForbidden, "forbidden"},
+			{h.viewer, http.StatusForbidden, "forbidden"},
+			{h.stranger, http.StatusNotFound, "not_found"},
+		} {
+			r := issueCode(t, inst, tc.who.Token, h.residenceID, map[string]any{"role": "editor"}, false)
+			requireAPIError(t, r, tc.status, tc.code, "")
+		}
+		require.Equal(t, http.StatusUnauthorized, issueCode(t, inst, "", h.residenceID, nil, false).Status)
+
+		// The refused attempts did not replace the owner's code.
+		joiner := inst.Register(t)
+		require.True(t, joinOK(t, inst, joiner.Token, live.Code).Joined)
+	})
+}
+
+func TestJoinResidence(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	t.Run("IgnoresCaseAndSurroundingSpaces", func(t *testing.T) {
+		t.Parallel()
+		for _, variant := range []func(string) string{
+			strings.ToLower,
+			func(c string) string { return "  " + strings.ToLower(c) + "  " },
+			func(c string) string { return "\t" + c[:3] + strings.ToLower(c[3:]) + "\n" },
+		} {
+			h := newHousehold(t, inst)
+			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
+			out := joinOK(t, inst, h.stranger.Token, variant(sc.Code))
+			require.True(t, out.Joined, "%q", variant(sc.Code))
+			require.Equal(t, h.residenceID, out.Residence.ID)
+		}
+	})
+
+	for _, role := range []string{"editor", "viewer"} {
+		t.Run("JoinerGetsTheCodesRole/"+role, func(t *testing.T) {
+			t.Parallel()
+			h := newHousehold(t, inst)
+			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": role})
+			out := joinOK(t, inst, h.stranger.Token, sc.Code)
+			require.True(t, out.Joined)
+			require.Equal(t, role, out.Residence.Role)
+			require.Equal(t, h.residenceID, out.Residence.ID)
+			require.Equal(t, h.name, out.Residence.Name)
+			require.Equal(t, 4, out.Residence.MembersCount)
+			requireRole(t, inst, h.residenceID, h.owner, h.stranger, role)
+			require.Equal(t, []int64{h.residenceID}, idsOf(listOf(t, inst, h.stranger.Token)))
+		})
+	}
+
+	t.Run("UnknownCodeIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		acct := inst.Register(t)
+		code := unusedCode(t, inst)
+		requireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusNotFound, "share_code_not_found", "")
+		requireAPIError(t, tryJoin(t, inst, acct.Token, strings.ToLower(code), nil), http.StatusNotFound, "share_code_not_found", "")
+	})
+
+	for _, code := range []string{"abc", "", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "abcdel", "ABC DE", "ABCDÉF"} {
+		t.Run(fmt.Sprintf("MalformedCodeNamesTheField/%q", code), func(t *testing.T) {
+			t.Parallel()
+			acct := inst.Register(t)
+			requireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusBadRequest, "validation_failed", "code")
+		})
+	}
+
+	t.Run("ExpiredCodeIsRefused", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"expires_in_hours": 1})
+		dbExec(t, inst, `UPDATE share_codes SET expires_at = now() - interval '1 second' WHERE code = $1 AND active`, sc.Code)
+		requireAPIError(t, tryJoin(t, inst, h.stranger.Token, sc.Code, nil), http.StatusBadRequest, "share_code_expired", "code")
+		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		require.Equal(t, http.StatusNotFound, r.Status, "the expired code admitted nobody")
+		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+
+		// A fresh code works again.
+		require.True(t, joinOK(t, inst, h.stranger.Token, issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil).Code).Joined)
+	})
+
+	t.Run("RejoiningChangesNothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, tc := range []struct {
+			who  apptest.Account
+			code string // the role of the new code, unlike the member's
+			role string
+		}{
+			{h.editor, "viewer", "editor"},
+			{h.viewer, "editor", "viewer"},
+		} {
+			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": tc.code})
+			out := joinOK(t, inst, tc.who.Token, sc.Code)
+			require.False(t, out.Joined, "already a member")
+			require.Equal(t, tc.role, out.Residence.Role, "role unchanged")
+			require.Equal(t, 3, out.Residence.MembersCount)
+			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
+		}
+	})
+
+	t.Run("OwnerJoiningOwnCodeChangesNothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": "viewer"})
+		out := joinOK(t, inst, h.owner.Token, sc.Code)
+		require.False(t, out.Joined)
+		require.Equal(t, "owner", out.Residence.Role)
+		require.Equal(t, h.owner.ID, out.Residence.OwnerID)
+		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+	})
+}
+
+// awayFromMinuteBoundary waits out the last seconds of a minute, so a few quick attempts land in one
+// fixed rate-limit window (windows are aligned to the epoch).
+func awayFromMinuteBoundary() {
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 3*time.Second {
+		time.Sleep(left + 100*time.Millisecond)
+	}
+}
+
+func TestJoinRateLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 3
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: limitTo(limit)})
+	owner := inst.Register(t)
+	id := createResidence(t, inst, owner, "Guarded")
+	code := issueCodeOK(t, inst, owner.Token, id, nil).Code
+	guesser, other, neighbour := inst.Register(t), inst.Register(t), inst.Register(t)
+
+	awayFromMinuteBoundary()
+	for i, guess := range []string{unusedCode(t, inst), "abc", unusedCode(t, inst)} {
+		r := tryJoin(t, inst, guesser.Token, guess, from("198.51.100.7"))
+		require.NotEqual(t, http.StatusTooManyRequests, r.Status, "attempt %d: %s", i+1, r.Body)
+		require.Contains(t, []int{http.StatusBadRequest, http.StatusNotFound}, r.Status)
+	}
+
+	r := tryJoin(t, inst, guesser.Token, code, from("198.51.100.7"))
+	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After is whole seconds: %q", r.Header.Get("Retry-After"))
+	require.True(t, secs >= 1 && secs <= 60, "Retry-After %d within the one-minute window", secs)
+
+	r = tryJoin(t, inst, guesser.Token, code, from("198.51.100.8"))
+	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	require.NotContains(t, memberRoles(t, inst, owner, id), guesser.ID, "a refused attempt joins nothing, even with the right code")
+
+	out := joinOK(t, inst, other.Token, code) // sent from 127.0.0.1 without a forwarded address
+	require.True(t, out.Joined, "another user from another IP is not limited")
+	r = tryJoin(t, inst, other.Token, code, from("203.0.113.9"))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	r = tryJoin(t, inst, neighbour.Token, code, from("198.51.100.7"))
+	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	require.NotEmpty(t, r.Header.Get("Retry-After"), "the guesser's IP is limited for every user")
+}
+
+func TestLeaveAndRemoveMembers(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	for _, role := range []string{"Editor", "Viewer"} {
+		t.Run(role+"Leaves", func(t *testing.T) {
+			t.Parallel()
+			h := newHousehold(t, inst)
+			leaver := map[string]apptest.Account{"Editor": h.editor, "Viewer": h.viewer}[role]
+			require.Equal(t, []int64{h.residenceID}, idsOf(listOf(t, inst, leaver.Token)), "cached before leaving")
+
+			r := removeMember(t, inst, leaver.Token, h.residenceID, leaver.ID)
+			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+			require.Empty(t, listOf(t, inst, leaver.Token))
+			_, r = residenceAs(t, inst, leaver.Token, h.residenceID)
+			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+
+			roles := memberRoles(t, inst, h.owner, h.residenceID)
+			require.Len(t, roles, 2)
+			require.NotContains(t, roles, leaver.ID)
+			res, _ := residenceAs(t, inst, h.owner.Token, h.residenceID)
+			require.Equal(t, 2, res.MembersCount)
+
+			r = removeMember(t, inst, leaver.Token, h.residenceID, leaver.ID)
+			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		})
+	}
+
+	t.Run("OwnerCannotLeave", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		r := removeMember(t, inst, h.owner.Token, h.residenceID, h.owner.ID)
+		requireAPIError(t, r, http.StatusBadRequest, "owner_cannot_leave", "")
+		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+	})
+
+	t.Run("MembersCannotRemoveOthers", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, tc := range []struct {
+			who, target apptest.Account
+		}{
+			{h.editor, h.viewer},
+			{h.viewer, h.editor},
+			{h.editor, h.owner},
+		} {
+			r := removeMember(t, inst, tc.who.Token, h.residenceID, tc.target.ID)
+			requireAPIError(t, r, http.StatusForbidden, "forbidden", "")
+		}
+		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3, "nobody was removed")
+		requireAPIError(t, removeMember(t, inst, h.stranger.Token, h.residenceID, h.viewer.ID), http.StatusNotFound, "not_found", "")
+	})
+
+	t.Run("OwnerRemovesMember", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		require.Len(t, listOf(t, inst, h.editor.Token), 1, "cached before the removal")
+		r := removeMember(t, inst, h.owner.Token, h.residenceID, h.editor.ID)
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		require.Empty(t, listOf(t, inst, h.editor.Token))
+		_, r = residenceAs(t, inst, h.editor.Token, h.residenceID)
+		require.Equal(t, http.StatusNotFound, r.Status)
+		roles := memberRoles(t, inst, h.owner, h.residenceID)
+		require.Equal(t, map[int64]string{h.owner.ID: "owner", h.viewer.ID: "viewer"}, roles)
+	})
+
+	t.Run("RemovingNonMemberIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, id := range []int64{h.stranger.ID, 999999999} {
+			r := removeMember(t, inst, h.owner.Token, h.residenceID, id)
+			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		}
+		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+	})
+}
+
+func TestTransferOwnership(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	for _, role := range []string{"Editor", "Viewer"} {
+		t.Run("OwnerHandsOverTo"+role, func(t *testing.T) {
+			t.Parallel()
+			h := newHousehold(t, inst)
+			heir := map[string]apptest.Account{"Editor": h.editor, "Viewer": h.viewer}[role]
+			r := transfer(t, inst, h.owner.Token, h.residenceID, heir.ID)
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			var res sharingResidence
+			r.JSON(t, &res)
+			require.Equal(t, heir.ID, res.OwnerID)
+			require.Equal(t, "editor", res.Role, "the response is the old owner's view")
+
+			requireRole(t, inst, h.residenceID, h.owner, heir, "owner")
+			requireRole(t, inst, h.residenceID, heir, h.owner, "editor")
+			got, _ := residenceAs(t, inst, h.owner.Token, h.residenceID)
+			require.Equal(t, heir.ID, got.OwnerID)
+			members := membersOf(t, inst, h.owner.Token, h.residenceID)
+			require.Equal(t, heir.ID, members[0].UserID, "owner listed first")
+			require.Len(t, members, 3)
+
+			patch := func(acct apptest.Account, name string) apptest.Response {
+				return inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: h.path(""), Token: acct.Token,
+					Body: map[string]any{"name": name}})
+			}
+			requireAPIError(t, patch(h.owner, "Taken Back"), http.StatusForbidden, "forbidden", "")
+			r = patch(heir, "Renamed By Heir")
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			r.JSON(t, &res)
+			require.Equal(t, "Renamed By Heir", res.Name)
+			require.Equal(t, "owner", res.Role)
+
+			requireAPIError(t, issueCode(t, inst, h.owner.Token, h.residenceID, nil, false), http.StatusForbidden, "forbidden", "")
+			issueCodeOK(t, inst, heir.Token, h.residenceID, nil)
+			requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, h.owner.ID), http.StatusForbidden, "forbidden", "")
+		})
+	}
+
+	t.Run("TargetMustBeMember", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, to := range []int64{h.stranger.ID, 999999999} {
+			requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, to), http.StatusBadRequest, "validation_failed", "user_id")
+		}
+		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		require.Equal(t, http.StatusNotFound, r.Status)
+	})
+
+	t.Run("TransferToSelfIsRefused", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, h.owner.ID), http.StatusBadRequest, "validation_failed", "user_id")
+		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+	})
+
+	t.Run("OnlyTheOwnerTransfers", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, tc := range []struct {
+			who    apptest.Account
+			to     int64
+			status int
+			code   string
+		}{
+			{h.editor, h.editor.ID, http.StatusForbidden, "forbidden"},
+			{h.editor, h.viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.viewer, h.editor.ID, http.StatusForbidden, "forbidden"},
+			{h.stranger, h.stranger.ID, http.StatusNotFound, "not_found"},
+			{h.stranger, h.editor.ID, http.StatusNotFound, "not_found"},
+		} {
+			requireAPIError(t, transfer(t, inst, tc.who.Token, h.residenceID, tc.to), tc.status, tc.code, "")
+		}
+		require.Equal(t, map[int64]string{h.owner.ID: "owner", h.editor.ID: "editor", h.viewer.ID: "viewer"},
+			memberRoles(t, inst, h.owner, h.residenceID))
+	})
+}
+
+func TestChangeMemberRole(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	t.Run("OwnerPromotesAndDemotes", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, tc := range []struct {
+			who  apptest.Account
+			role string
+		}{
+			{h.viewer, "editor"},
+			{h.editor, "viewer"},
+			{h.viewer, "viewer"},
+		} {
+			r := setRole(t, inst, h.owner.Token, h.residenceID, tc.who.ID, tc.role, false)
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			var m sharingMember
+			r.JSON(t, &m)
+			require.Equal(t, tc.who.ID, m.UserID)
+			require.Equal(t, tc.who.Email, m.Email)
+			require.Equal(t, tc.role, m.Role)
+			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
+			list := listOf(t, inst, tc.who.Token)
+			require.Len(t, list, 1)
+			require.Equal(t, tc.role, list[0].Role, "GET /residences shows the new role")
+		}
+	})
+
+	t.Run("OnlyTheOwnerChangesRoles", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, tc := range []struct {
+			who    apptest.Account
+			target int64
+			status int
+			code   string
+		}{
+			{h.editor, h.viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.editor, h.editor.ID, http.StatusForbidden, "forbidden"},
+			{h.viewer, h.viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.stranger, h.viewer.ID, http.StatusNotFound, "not_found"},
+		} {
+			requireAPIError(t, setRole(t, inst, tc.who.Token, h.residenceID, tc.target, "editor", false), tc.status, tc.code, "")
+		}
+		requireRole(t, inst, h.residenceID, h.owner, h.viewer, "viewer")
+		requireRole(t, inst, h.residenceID, h.owner, h.editor, "editor")
+	})
+
+	t.Run("OwnerRoleIsFixed", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		for _, role := range []string{"editor", "viewer"} {
+			requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.owner.ID, role, false),
+				http.StatusBadRequest, "owner_role_fixed", "")
+		}
+		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+	})
+
+	t.Run("RejectsOwnerInBody", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.editor.ID, "owner", true),
+			http.StatusBadRequest, "validation_failed", "role")
+		requireRole(t, inst, h.residenceID, h.owner, h.editor, "editor")
+		requireRole(t, inst, h.residenceID, h.editor, h.owner, "owner")
+	})
+
+	t.Run("NonMemberIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.stranger.ID, "editor", false),
+			http.StatusNotFound, "not_found", "")
+		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		require.Equal(t, http.StatusNotFound, r.Status, "a role change does not add a member")
+	})
+}
+
+// listCost is one GET /residences with what it cost.
+type listCost struct {
+	ids    []int64
+	sql    []string
+	trips  int64
+	valkey int64
+}
+
+// reread reports whether the request read the id list from PostgreSQL (its access cache missed).
+func (c listCost) reread() bool {
+	return slices.ContainsFunc(c.sql, func(s string) bool { return strings.Contains(s, sqlResidenceIDs) })
+}
+
+func residencesCost(t *testing.T, inst *apptest.Instance, token string) listCost {
+	t.Helper()
+	before, vkBefore := inst.Stmts.Snapshot(), int64(0)
+	if inst.Valkey != nil {
+		vkBefore = inst.Valkey.RoundTrips()
+	}
+	ids := idsOf(listOf(t, inst, token))
+	c := listCost{ids: ids, sql: inst.Stmts.Since(before), trips: inst.Stmts.RoundTrips(before)}
+	if inst.Valkey != nil {
+		c.valkey = inst.Valkey.RoundTrips() - vkBefore
+	}
+	return c
+}
+
+// requireColdList checks a GET /residences that misses the access cache: the id list, then the residences.
+func requireColdList(t *testing.T, c listCost, want []int64) {
+	t.Helper()
+	require.Equal(t, int64(2), c.trips, "cold: id list + residences: %q", c.sql)
+	require.Contains(t, c.sql[0], sqlResidenceIDs)
+	require.Contains(t, c.sql[1], sqlResidenceList)
+	require.ElementsMatch(t, want, c.ids)
+}
+
+// requireWarmList checks a GET /residences served from the access cache: the residences only.
+func requireWarmList(t *testing.T, c listCost, want []int64) {
+	t.Helper()
+	require.Equal(t, int64(1), c.trips, "warm: residences only: %q", c.sql)
+	require.Contains(t, c.sql[0], sqlResidenceList)
+	require.ElementsMatch(t, want, c.ids)
+}
+
+// warmList repeats GET /residences until one costs no Valkey round trip and does not read the id list
+// (the background fill has landed and the client-side cache holds it), failing after 50.
+func warmList(t *testing.T, inst *apptest.Instance, token string) listCost {
+	t.Helper()
+	for range 50 {
+		if c := residencesCost(t, inst, token); c.valkey == 0 && !c.reread() {
+			return c
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("GET /residences never became warm")
+	return listCost{}
+}
+
+func TestResidenceAccessCacheCost(t *testing.T) {
+	t.Parallel()
+
+	t.Run("WithoutValkey", func(t *testing.T) {
+		t.Parallel()
+		inst := apptest.Start(t, apptest.Options{NoSeed: true})
+		acct := inst.Register(t)
+		var ids []int64
+		for i := range 3 {
+			ids = append(ids, createResidence(t, inst, acct, fmt.Sprintf("Home %d", i)))
+		}
+
+		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
+		for range 5 {
+			requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+		}
+
+		// Joining someone else's residence invalidates the joiner's list.
+		other := inst.Register(t)
+		shared := createResidence(t, inst, other, "Shared")
+		require.True(t, joinOK(t, inst, acct.Token, issueCodeOK(t, inst, other.Token, shared, nil).Code).Joined)
+		ids = append(ids, shared)
+		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
+		requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+
+		// So does being removed from it.
+		require.Equal(t, http.StatusNoContent, removeMember(t, inst, other.Token, shared, acct.ID).Status)
+		ids = ids[:3]
+		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
+		requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+	})
+
+	t.Run("WithValkey", func(t *testing.T) {
+		t.Parallel()
+		url, prefix := apptest.SharedValkey(t)
+		a := apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: url, KeyPrefix: prefix})
+		b := apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: url, KeyPrefix: prefix, DatabaseURL: a.DatabaseURL})
+		acct := a.Register(t)
+		var ids []int64
+		for i := range 3 {
+			ids = append(ids, createResidence(t, a, acct, fmt.Sprintf("Home %d", i)))
+		}
+		warm(t, a, acct.Token) // the token, so only the residence list costs anything
+
+		requireColdList(t, residencesCost(t, a, acct.Token), ids)
+		warmed := false
+		for range 50 {
+			if c := residencesCost(t, a, acct.Token); c.trips == 1 && c.valkey == 0 {
+				warmed = true
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.True(t, warmed, "GET /residences never cost 1 SQL + 0 Valkey")
+		for range 5 {
+			c := residencesCost(t, a, acct.Token)
+			requireWarmList(t, c, ids)
+			require.Zero(t, c.valkey, "warm: no Valkey round trip (client-side cache)")
+		}
+
+		// Another process reads the list A stored in Valkey instead of PostgreSQL.
+		warm(t, b, acct.Token)
+		c := residencesCost(t, b, acct.Token)
+		requireWarmList(t, c, ids)
+		require.Positive(t, c.valkey, "B fetched the list from Valkey")
+
+		// A change on A is read from PostgreSQL at once on A.
+		ids = append(ids, createResidence(t, a, acct, "Home 3"))
+		requireColdList(t, residencesCost(t, a, acct.Token), ids)
+	})
+}
+
+// pollUntil runs check in a tight loop until it passes and returns how long that took after since.
+func pollUntil(t *testing.T, since time.Time, what string, check func() bool) time.Duration {
+	t.Helper()
+	for time.Since(since) < 2*time.Second {
+		if check() {
+			return time.Since(since)
+		}
+	}
+	t.Fatalf("%s: not within 2s", what)
+	return 0
+}
+
+func TestMembershipChangesReachEveryInstance(t *testing.T) {
+	t.Parallel()
+	const budget = 100 * time.Millisecond
+
+	// Each case has its own pair of processes, so the statements one counts are its own.
+	pair := func(t *testing.T) (a, b *apptest.Instance) {
+		t.Helper()
+		url, prefix := apptest.SharedValkey(t)
+		a = apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: url, KeyPrefix: prefix})
+		b = apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: url, KeyPrefix: prefix, DatabaseURL: a.DatabaseURL})
+		return a, b
+	}
+
+	// lost polls b until acct's list lacks id and b has dropped its client-side copy of acct's cached list
+	// (a request went to Valkey or PostgreSQL for it: Valkey told b the key changed); it returns when each
+	// happened, measured from since. The list must never show id once b fetched it again.
+	lost := func(t *testing.T, b *apptest.Instance, acct apptest.Account, id int64, since time.Time) (hidden, invalidated time.Duration) {
+		t.Helper()
+		hidden, invalidated = -1, -1
+		pollUntil(t, since, "B drops the residence and its cached list", func() bool {
+			c := residencesCost(t, b, acct.Token)
+			if !slices.Contains(c.ids, id) && hidden < 0 {
+				hidden = time.Since(since)
+			}
+			if (c.valkey > 0 || c.reread()) && invalidated < 0 {
+				invalidated = time.Since(since)
+			}
+			if invalidated >= 0 {
+				require.NotContains(t, c.ids, id, "after B fetched the list again")
+			}
+			return hidden >= 0 && invalidated >= 0
+		})
+		return hidden, invalidated
+	}
+
+	t.Run("MemberRemoved", func(t *testing.T) {
+		t.Parallel()
+		a, b := pair(t)
+		owner, m := a.Register(t), a.Register(t)
+		id := createResidence(t, a, owner, "Shared Home")
+		own := createResidence(t, a, m, "M's Own Home")
+		join(t, a, m, shareCode(t, a, owner, id, "editor"))
+		warm(t, b, m.Token)
+		require.ElementsMatch(t, []int64{id, own}, warmList(t, b, m.Token).ids, "B's cache holds the residence")
+
+		require.Equal(t, http.StatusNoContent, removeMember(t, a, owner.Token, id, m.ID).Status)
+		done := time.Now()
+		require.Equal(t, []int64{own}, idsOf(listOf(t, a, m.Token)), "the instance that removed M drops it at once")
+		hidden, invalidated := lost(t, b, m, id, done)
+		t.Logf("removal: hidden on B after %v, B's cached list invalidated after %v", hidden, invalidated)
+		require.Less(t, hidden, budget)
+		require.Less(t, invalidated, budget)
+		require.Equal(t, []int64{own}, idsOf(listOf(t, b, m.Token)))
+		_, r := residenceAs(t, b, m.Token, id)
+		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+	})
+
+	t.Run("ResidenceDeleted", func(t *testing.T) {
+		t.Parallel()
+		a, b := pair(t)
+		h := newHousehold(t, a)
+		everyone := []apptest.Account{h.owner, h.editor, h.viewer}
+		for _, acct := range everyone {
+			warm(t, b, acct.Token)
+			require.Equal(t, []int64{h.residenceID}, warmList(t, b, acct.Token).ids)
+		}
+
+		require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.path(""), Token: h.owner.Token}).Status)
+		done := time.Now()
+		for _, acct := range everyone {
+			require.Empty(t, listOf(t, a, acct.Token), "the deleting instance drops it at once")
+		}
+		for i, acct := range everyone {
+			hidden, invalidated := lost(t, b, acct, h.residenceID, done)
+			t.Logf("deletion, %s: hidden on B after %v, B's cached list invalidated after %v",
+				[]string{"owner", "editor", "viewer"}[i], hidden, invalidated)
+			require.Less(t, hidden, budget)
+			require.Less(t, invalidated, budget)
+		}
+		for _, acct := range everyone {
+			require.Empty(t, listOf(t, b, acct.Token))
+			_, r := residenceAs(t, b, acct.Token, h.residenceID)
+			require.Equal(t, http.StatusNotFound, r.Status)
+		}
+	})
+
+	t.Run("MemberJoined", func(t *testing.T) {
+		t.Parallel()
+		a, b := pair(t)
+		owner, m := a.Register(t), a.Register(t)
+		id := createResidence(t, a, owner, "Open House")
+		own := createResidence(t, a, m, "M's Own Home")
+		code := shareCode(t, a, owner, id, "viewer")
+		warm(t, b, m.Token)
+		require.Equal(t, []int64{own}, warmList(t, b, m.Token).ids)
+
+		join(t, a, m, code)
+		done := time.Now()
+		require.ElementsMatch(t, []int64{id, own}, idsOf(listOf(t, a, m.Token)), "the joining instance shows it at once")
+		took := pollUntil(t, done, "B shows the joined residence", func() bool {
+			return slices.Contains(idsOf(listOf(t, b, m.Token)), id)
+		})
+		t.Logf("join: shown on B after %v", took)
+		require.Less(t, took, budget)
+		res, r := residenceAs(t, b, m.Token, id)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		require.Equal(t, "viewer", res.Role)
+	})
+}
+
+// requireOwnershipInvariants checks, in the database, that every residence has exactly one member with role
+// owner and that residences.owner_id is that member.
+func requireOwnershipInvariants(t *testing.T, inst *apptest.Instance) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `
+		SELECT r.id, r.owner_id,
+		       (SELECT count(*) FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner'),
+		       coalesce((SELECT m.user_id FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner' LIMIT 1), 0)
+		FROM residences r ORDER BY r.id`)
+	require.NoError(t, err)
+	var bad []string
+	n := 0
+	for rows.Next() {
+		var id, ownerID, owners, ownerMember int64
+		require.NoError(t, rows.Scan(&id, &ownerID, &owners, &ownerMember))
+		n++
+		if owners != 1 || ownerMember != ownerID {
+			bad = append(bad, fmt.Sprintf("residence %d: owner_id %d, %d owner rows (%d)", id, ownerID, owners, ownerMember))
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.Positive(t, n)
+	require.Empty(t, bad)
+}
+
+// requireOwner checks one residence in the database: owner_id and the one owner row are want.
+func requireOwner(t *testing.T, inst *apptest.Instance, id, want int64) {
+	t.Helper()
+	var ownerID, owners, ownerMember int64
+	dbQueryRow(t, inst, `
+		SELECT r.owner_id,
+		       (SELECT count(*) FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner'),
+		       coalesce((SELECT m.user_id FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner' LIMIT 1), 0)
+		FROM residences r WHERE r.id = $1`, []any{id}, &ownerID, &owners, &ownerMember)
+	require.Equal(t, int64(1), owners, "exactly one owner row")
+	require.Equal(t, want, ownerID, "residences.owner_id")
+	require.Equal(t, want, ownerMember, "the owner row")
+}
+
+func TestOwnershipInvariants(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	t.Run("AfterEveryTransfer", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		chain := []apptest.Account{h.owner, h.editor, h.viewer, h.owner, h.viewer}
+		for i := 1; i < len(chain); i++ {
+			r := transfer(t, inst, chain[i-1].Token, h.residenceID, chain[i].ID)
+			require.Equal(t, http.StatusOK, r.Status, "transfer %d: %s", i, r.Body)
+			requireOwner(t, inst, h.residenceID, chain[i].ID)
+			requireAPIError(t, transfer(t, inst, chain[i-1].Token, h.residenceID, chain[i].ID),
+				http.StatusForbidden, "forbidden", "")
+		}
+		require.Equal(t, map[int64]string{h.viewer.ID: "owner", h.owner.ID: "editor", h.editor.ID: "editor"},
+			memberRoles(t, inst, h.viewer, h.residenceID), "every former owner is an editor")
+		requireOwnershipInvariants(t, inst)
+	})
+
+	t.Run("ConcurrentTransfersLeaveOneOwner", func(t *testing.T) {
+		t.Parallel()
+		for range 5 {
+			h := newHousehold(t, inst)
+			heirs := []apptest.Account{h.editor, h.viewer}
+			statuses := make([]int, len(heirs))
+			var wg sync.WaitGroup
+			for i, heir := range heirs {
+				wg.Go(func() { statuses[i] = transfer(t, inst, h.owner.Token, h.residenceID, heir.ID).Status })
+			}
+			wg.Wait()
+			require.ElementsMatch(t, []int{http.StatusOK, http.StatusForbidden}, statuses,
+				"one transfer wins; the other finds its caller no longer owner")
+			winner := heirs[slices.Index(statuses, http.StatusOK)]
+			requireOwner(t, inst, h.residenceID, winner.ID)
+			requireRole(t, inst, h.residenceID, winner, h.owner, "editor")
+		}
+		requireOwnershipInvariants(t, inst)
+	})
+}
+
+// waitUntilBlocking waits until another session is blocked on a lock that conn's open transaction holds.
+// (pg_stat_activity's query text is not reliable for a waiting extended-protocol statement, so the
+// blocked session is found by its blocker.)
+func waitUntilBlocking(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	for range 1000 {
+		var blocked bool
+		require.NoError(t, conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))`).Scan(&blocked))
+		if blocked {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("no request ever waited on the transaction's locks")
+}
+
+// TestTransferRacingLeave holds a member's departure uncommitted (as a concurrent DELETE
+// /residences/{id}/members/{userId} does between its delete and its commit) while the owner transfers the
+// residence to that member. Whatever the outcome, the residence must keep exactly one owner who is a member.
+func TestTransferRacingLeave(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+	h := newHousehold(t, inst)
+	ctx := context.Background()
+
+	conn, err := pgx.Connect(ctx, inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	tag, err := tx.Exec(ctx, `DELETE FROM residence_members WHERE residence_id = $1 AND user_id = $2 AND role <> 'owner'`,
+		h.residenceID, h.editor.ID)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), tag.RowsAffected())
+
+	result := make(chan apptest.Response, 1)
+	go func() { result <- transfer(t, inst, h.owner.Token, h.residenceID, h.editor.ID) }()
+
+	// Wait until the transfer is blocked on the departing member's row, then let the departure commit.
+	waitUntilBlocking(t, conn) // the transfer, on the departing member's row
+	require.NoError(t, tx.Commit(ctx))
+
+	r := <-result
+	t.Logf("transfer to a member who left meanwhile: %d %s", r.Status, r.Body)
+	var ownerID, owners int64
+	dbQueryRow(t, inst, `SELECT owner_id, (SELECT count(*) FROM residence_members WHERE residence_id = $1 AND role = 'owner')
+		FROM residences WHERE id = $1`, []any{h.residenceID}, &ownerID, &owners)
+	require.Equal(t, int64(1), owners, "the residence still has exactly one owner row (owner_id is now %d)", ownerID)
+	requireOwnershipInvariants(t, inst)
+	if r.Status == http.StatusOK {
+		t.Errorf("the transfer to a departed member succeeded")
+	}
+}
+
+// TestJoinRacingDeletion holds a residence's deletion uncommitted (as a concurrent DELETE /residences/{id}
+// does between its delete and its commit) while someone joins it with its code. The join must fail as a
+// client error (the code no longer leads anywhere), not as a server fault.
+func TestJoinRacingDeletion(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+	owner, joiner := inst.Register(t), inst.Register(t)
+	id := createResidence(t, inst, owner, "Going Away")
+	code := issueCodeOK(t, inst, owner.Token, id, nil).Code
+	ctx := context.Background()
+
+	conn, err := pgx.Connect(ctx, inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	tag, err := tx.Exec(ctx, `DELETE FROM residences WHERE id = $1`, id)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), tag.RowsAffected())
+
+	result := make(chan apptest.Response, 1)
+	go func() { result <- tryJoin(t, inst, joiner.Token, code, nil) }()
+
+	waitUntilBlocking(t, conn) // the join, on the residence row its foreign key needs
+	require.NoError(t, tx.Commit(ctx))
+
+	r := <-result
+	t.Logf("join while the residence was being deleted: %d %s", r.Status, r.Body)
+	requireAPIError(t, r, http.StatusNotFound, "share_code_not_found", "")
+	require.Empty(t, listOf(t, inst, joiner.Token))
+}
