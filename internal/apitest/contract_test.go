@@ -53,6 +53,7 @@ type reply struct {
 	status      int
 	contentType string
 	body        string
+	noETag      bool
 }
 
 // server answers every request with r, and records the body of the last request it got.
@@ -73,6 +74,9 @@ func server(t *testing.T, r reply) (srv *httptest.Server, lastBody func() string
 		mu.Unlock()
 		if r.contentType != "" {
 			w.Header().Set("Content-Type", r.contentType)
+		}
+		if r.status == http.StatusOK && !r.noETag {
+			w.Header().Set("ETag", `"v1"`) // the spec requires it on GET /static-data's 200
 		}
 		w.WriteHeader(r.status)
 		_, _ = io.WriteString(w, r.body)
@@ -144,6 +148,11 @@ func TestTransportChecksTrafficAgainstTheSpec(t *testing.T) {
 
 	json := "application/json"
 	tests := []exchange{
+		{
+			name: "a missing required response header is reported", method: http.MethodGet, path: "/api/static-data",
+			reply:       reply{status: http.StatusOK, contentType: json, body: validStaticData, noETag: true},
+			wantReports: []string{`response header "ETag" missing`},
+		},
 		{
 			name: "a valid response passes", method: http.MethodGet, path: "/api/static-data",
 			reply: reply{status: http.StatusOK, contentType: json, body: validStaticData},
