@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -24,6 +25,9 @@ type localCount struct {
 
 // localCounter counts attempts in this process: when Valkey is not configured or not reachable.
 type localCounter struct {
+	// mu makes one attempt's keys count together: without it two racing attempts can each see the other's
+	// increment on one key and both be refused at the limit's edge.
+	mu    sync.Mutex
 	cache *otter.Cache[string, localCount]
 }
 
@@ -41,6 +45,8 @@ func newLocalCounter(maxEntries int) *localCounter {
 // key), so concurrent attempts never see the same count. ttl applies to counters this call creates.
 func (c *localCounter) incr(keys []string, ttl time.Duration) []int64 {
 	counts := make([]int64, len(keys))
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for i, k := range keys {
 		v, _ := c.cache.Compute(k, func(old localCount, found bool) (localCount, otter.ComputeOp) {
 			if !found {

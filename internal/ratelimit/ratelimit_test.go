@@ -207,7 +207,14 @@ func TestAllow(t *testing.T) {
 				for err := range errs {
 					require.NoError(t, err, "concurrent Allow")
 				}
-				require.EqualValues(t, rule.Limit, allowed.Load(), "exactly Limit of 50 concurrent attempts are allowed")
+				require.LessOrEqual(t, allowed.Load(), int64(rule.Limit), "never more than Limit of 50 concurrent attempts")
+				if m.name == "InProcess" {
+					require.EqualValues(t, rule.Limit, allowed.Load(), "in process, an attempt's keys count together")
+				} else {
+					// Valkey counts each key atomically but not the pair, so attempts racing at the edge may
+					// both be refused: never more than Limit, occasionally fewer.
+					require.Greater(t, allowed.Load(), int64(rule.Limit/2))
+				}
 			})
 		})
 	}
