@@ -52,9 +52,7 @@ type Cache struct {
 	// With Valkey: a user this process invalidated is read from PostgreSQL until its own next fill lands,
 	// because Valkey's invalidation of this process's client-side copy arrives after the command's reply.
 	stale  *otter.Cache[int64, struct{}]
-	writes chan func(context.Context)
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
+	writes *sharedcache.Queue
 }
 
 type entry struct {
@@ -67,14 +65,6 @@ type Fill struct {
 	userID int64
 	gen    string
 }
-
-var setIfGen = valkey.NewLuaScript(`
-local g = redis.call('GET', KEYS[2]) or '0'
-if g == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-  return 1
-end
-return 0`)
 
 // New returns a Cache.
 func New(o Options) (*Cache, error) {
@@ -100,18 +90,14 @@ func New(o Options) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error creating access cache: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.stop, c.writes = cancel, make(chan func(context.Context), 1024)
-	c.wg.Add(1)
-	go c.writer(ctx)
+	c.writes = sharedcache.NewQueue(1024)
 	return c, nil
 }
 
 // Close stops the background writer.
 func (c *Cache) Close() {
-	if c.stop != nil {
-		c.stop()
-		c.wg.Wait()
+	if c.writes != nil {
+		c.writes.Close()
 	}
 }
 
@@ -172,23 +158,15 @@ func (c *Cache) Store(f Fill, ids []int64) {
 		return
 	}
 	idsKey, genKey, val := c.idsKey(f.userID), c.genKey(f.userID), encode(ids)
-	ttl := strconv.Itoa(int(c.o.TTL / time.Second))
-	select {
-	case c.writes <- func(ctx context.Context) {
-		cl, ok := c.o.Shared.Client()
-		if !ok {
-			return
-		}
-		stored, err := setIfGen.Exec(ctx, cl, []string{idsKey, genKey}, []string{f.gen, val, ttl}).AsInt64()
-		if err != nil || stored != 1 {
+	c.writes.Go(func(ctx context.Context) {
+		stored, err := c.o.Shared.SetIfGeneration(ctx, idsKey, genKey, f.gen, val, c.o.TTL)
+		if err != nil || !stored {
 			return
 		}
 		// Prime this process's client-side copy, then trust it again.
 		c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(idsKey).Cache() }, c.o.TTL)
 		c.stale.Invalidate(f.userID)
-	}:
-	default:
-	}
+	})
 }
 
 // Invalidate forgets the lists of the given users everywhere before returning.
@@ -229,20 +207,6 @@ func (c *Cache) Invalidate(ctx context.Context, userIDs ...int64) error {
 		return fmt.Errorf("error invalidating residence access: %w", err)
 	}
 	return nil
-}
-
-func (c *Cache) writer(ctx context.Context) {
-	defer c.wg.Done()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case f := <-c.writes:
-			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			f(wctx)
-			cancel()
-		}
-	}
 }
 
 // encode writes ids as "1,2,3"; an empty list is "" (a user with no residences is worth caching too).

@@ -67,7 +67,7 @@ type Cache[U any] struct {
 
 	// subscribed is true while the eviction channel is subscribed (always true without Valkey).
 	subscribed atomic.Bool
-	writes     chan func(context.Context)
+	writes     *sharedcache.Queue
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 }
@@ -88,7 +88,7 @@ func New[U any](o Options) (*Cache[U], error) {
 	if err != nil {
 		return nil, fmt.Errorf("error creating revocation cache: %w", err)
 	}
-	c := &Cache[U]{o: o, users: users, revoked: revoked, writes: make(chan func(context.Context), 1024)}
+	c := &Cache[U]{o: o, users: users, revoked: revoked}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
 	if o.Shared == nil {
@@ -102,9 +102,9 @@ func New[U any](o Options) (*Cache[U], error) {
 		c.subscribed.Store(true)
 		return c, nil
 	}
-	c.wg.Add(2)
+	c.writes = sharedcache.NewQueue(1024)
+	c.wg.Add(1)
 	go c.subscribe(ctx)
-	go c.writer(ctx)
 	return c, nil
 }
 
@@ -112,6 +112,9 @@ func New[U any](o Options) (*Cache[U], error) {
 func (c *Cache[U]) Close() {
 	c.stop()
 	c.wg.Wait()
+	if c.writes != nil {
+		c.writes.Close()
+	}
 }
 
 func (c *Cache[U]) tokenKey(h TokenHash) string {
@@ -146,7 +149,7 @@ func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
 		return
 	}
 	key, ttl := c.tokenKey(h), c.o.TokenTTL
-	c.background(func(ctx context.Context) {
+	c.writes.Go(func(ctx context.Context) {
 		// NX: a revocation that raced this request left a tombstone, which must win.
 		err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed {
 			return b.Set().Key(key).Value(strconv.FormatInt(userID, 10)).Nx().Ex(ttl).Build()
@@ -229,28 +232,6 @@ func (c *Cache[U]) EvictUser(ctx context.Context, id int64) error {
 		return fmt.Errorf("error publishing user eviction: %w", err)
 	}
 	return nil
-}
-
-// background queues a cache write; when the queue is full the write is dropped (a later miss redoes it).
-func (c *Cache[U]) background(f func(context.Context)) {
-	select {
-	case c.writes <- f:
-	default:
-	}
-}
-
-func (c *Cache[U]) writer(ctx context.Context) {
-	defer c.wg.Done()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case f := <-c.writes:
-			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			f(wctx)
-			cancel()
-		}
-	}
 }
 
 // subscribe keeps the eviction channel subscribed. Whenever the subscription drops, the user cache is

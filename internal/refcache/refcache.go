@@ -27,14 +27,6 @@ const (
 	LocalTTL = time.Minute
 )
 
-var setIfGen = valkey.NewLuaScript(`
-local g = redis.call('GET', KEYS[2]) or '0'
-if g == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-  return 1
-end
-return 0`)
-
 // Cache holds one document.
 type Cache struct {
 	shared       *sharedcache.Conn
@@ -95,12 +87,7 @@ func (c *Cache) Store(ctx context.Context, f Fill, doc []byte) {
 		}
 		return
 	}
-	cl, ok := c.shared.Client()
-	if !ok {
-		return
-	}
-	_ = setIfGen.Exec(ctx, cl, []string{c.key, c.genKey},
-		[]string{f.gen, string(doc), strconv.Itoa(int(sharedTTL / time.Second))}).Error()
+	_, _ = c.shared.SetIfGeneration(ctx, c.key, c.genKey, f.gen, string(doc), sharedTTL)
 }
 
 // Invalidate drops the document everywhere (every process with Valkey; this process without).

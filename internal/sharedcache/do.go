@@ -2,6 +2,8 @@ package sharedcache
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/valkey-io/valkey-go"
@@ -69,4 +71,30 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 		}
 	}
 	return res, nil
+}
+
+// setIfGen stores KEYS[1] only while the generation counter KEYS[2] still holds ARGV[1] (absent counts as 0).
+var setIfGen = valkey.NewLuaScript(`
+local g = redis.call('GET', KEYS[2]) or '0'
+if g == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`)
+
+// SetIfGeneration stores value under key for ttl only if genKey still holds gen. Caches use it for fills: a
+// fill records the generation before reading PostgreSQL, and an invalidation increments the generation, so
+// a fill that raced an invalidation cannot put stale data back. It reports whether the value was stored.
+func (c *Conn) SetIfGeneration(ctx context.Context, key, genKey, gen, value string, ttl time.Duration) (bool, error) {
+	cl, ok := c.Client()
+	if !ok {
+		return false, ErrUnavailable
+	}
+	c.roundTrips.Add(1)
+	n, err := setIfGen.Exec(ctx, cl, []string{key, genKey},
+		[]string{gen, value, strconv.FormatInt(int64(ttl/time.Second), 10)}).AsInt64()
+	if err != nil {
+		return false, fmt.Errorf("error storing %s: %w", key, err)
+	}
+	return n == 1, nil
 }
