@@ -68,7 +68,10 @@ func Start(t testing.TB, o Options) *Instance {
 		t.Fatalf("apptest: default config: %v", err)
 	}
 	cfg.DatabaseURL = o.DatabaseURL
-	cfg.DBMinConns, cfg.DBMaxConns = 2, 8
+	// Small pools: a package's tests run many instances at once against one PostgreSQL (100 connections).
+	cfg.DBMinConns, cfg.DBMaxConns = 1, 4
+	// Files in memory unless a test inspects storage (it sets its own FILE_STORAGE_URL).
+	cfg.FileStorageURL = "mem://"
 	cfg.ShutdownTimeout = 5 * time.Second
 	// Cheap password hashing keeps tests fast; the parameters travel in the hash, so nothing else changes.
 	cfg.Argon2MemoryKiB, cfg.Argon2Iterations = 1024, 1
