@@ -19,15 +19,20 @@ WITH r AS (
 )
 SELECT * FROM r;
 
--- name: ResidenceDelete :many
--- Deletes a residence the user owns (tasks and memberships cascade) and returns every member's id, read
--- before the delete, so each member's access cache can be invalidated.
+-- name: ResidenceDelete :one
+-- Deletes a residence the user owns (tasks, documents and memberships cascade) and returns every member's
+-- id and the storage keys of its documents' files, both read before the delete, so each member's access
+-- cache can be invalidated and the files deleted once this statement has committed. No row: not deleted.
 WITH members AS (
-    SELECT user_id FROM residence_members WHERE residence_id = @id
+    SELECT coalesce(array_agg(rm.user_id), '{}')::bigint[] AS user_ids
+    FROM residence_members rm WHERE rm.residence_id = @id
+), files AS (
+    SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
+    FROM documents d WHERE d.residence_id = @id
 ), deleted AS (
     DELETE FROM residences WHERE id = @id AND owner_id = @user_id RETURNING id
 )
-SELECT members.user_id FROM members, deleted;
+SELECT members.user_ids, files.storage_keys FROM members, files, deleted;
 
 -- name: ResidenceGet :one
 -- One residence with the caller's role and its counts; no row when the caller is not a member.

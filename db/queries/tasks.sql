@@ -17,6 +17,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM tasks x
@@ -25,6 +26,7 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = @user_id)
   AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
 ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id;
@@ -33,7 +35,8 @@ ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LA
 -- Records a completion and advances the task in one statement. The UPDATE locks the task row, so concurrent
 -- completions of one task apply one after the other, each to the row the previous one left: none is lost
 -- and none is skipped. A recurring task's next due date moves one interval from the completion date
--- (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets.
+-- (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
+-- when given, must be one of the task's residence or a personal contractor of the caller.
 WITH arg AS (
     SELECT @completed_at::timestamptz AS completed_at
 ), upd AS (
@@ -53,18 +56,26 @@ WITH arg AS (
     WHERE tasks.id = @task_id AND r.id = tasks.residence_id
       AND EXISTS (SELECT 1 FROM residence_members m
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
+      AND (sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = sqlc.narg(contractor_id)::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING tasks.*
 ), ins AS (
-    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating)
-    SELECT upd.id, @user_id, arg.completed_at, @notes, sqlc.narg(actual_cost)::numeric, sqlc.narg(rating)::integer FROM upd, arg
-    RETURNING id, completed_at, created_at
+    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating, contractor_id)
+    SELECT upd.id, @user_id, arg.completed_at, @notes, sqlc.narg(actual_cost)::numeric, sqlc.narg(rating)::integer,
+           sqlc.narg(contractor_id)::bigint
+    FROM upd, arg
+    RETURNING id, completed_at, created_at, contractor_id
 )
 SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
+       ins.contractor_id AS completion_contractor_id,
        x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM ins, upd x
@@ -72,7 +83,8 @@ JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to;
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id;
 
 -- name: TaskCompletionLockTask :one
 -- Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
@@ -107,8 +119,8 @@ SELECT count(*)::bigint AS deleted FROM del;
 
 -- name: TaskCompletionList :many
 -- A task's completions, newest first; empty when the caller cannot see the task.
-SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.created_at,
-       u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
+SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.contractor_id,
+       tc.created_at, u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
 FROM task_completions tc
 JOIN tasks t ON t.id = tc.task_id
 LEFT JOIN users u ON u.id = tc.completed_by
@@ -117,19 +129,24 @@ WHERE tc.task_id = @task_id
 ORDER BY tc.completed_at DESC, tc.id DESC;
 
 -- name: TaskCreate :one
--- Creates a task in a residence where the caller is owner or editor; the assignee must be a member. No row
--- means one of those checks failed (TaskCreateRole says which).
+-- Creates a task in a residence where the caller is owner or editor; the assignee must be a member, and the
+-- contractor one of the residence or a personal contractor of the caller. No row means one of those checks
+-- failed (TaskWriteChecks says which).
 WITH ins AS (
-    INSERT INTO tasks (residence_id, created_by, assigned_to, title, description, category_id, priority_id,
-                       frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
-    SELECT m.residence_id, @user_id::bigint, sqlc.narg(assigned_to)::bigint, @title, @description, sqlc.narg(category_id)::bigint,
-           sqlc.narg(priority_id)::bigint, sqlc.narg(frequency_id)::bigint,
+    INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
+                       priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
+    SELECT m.residence_id, @user_id::bigint, sqlc.narg(assigned_to)::bigint, sqlc.narg(contractor_id)::bigint, @title,
+           @description, sqlc.narg(category_id)::bigint, sqlc.narg(priority_id)::bigint, sqlc.narg(frequency_id)::bigint,
            (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = sqlc.narg(frequency_id)::bigint),
            @recurrence_anchor, sqlc.narg(due_date)::date, sqlc.narg(estimated_cost)::numeric
     FROM residence_members m
     WHERE m.residence_id = @residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor')
       AND (sqlc.narg(assigned_to)::bigint IS NULL OR EXISTS (
           SELECT 1 FROM residence_members am WHERE am.residence_id = @residence_id AND am.user_id = sqlc.narg(assigned_to)::bigint))
+      AND (sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = sqlc.narg(contractor_id)::bigint
+            AND (ck.residence_id = @residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING *
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
@@ -137,6 +154,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM ins x
@@ -144,7 +162,8 @@ JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to;
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id;
 
 -- name: TaskDelete :execrows
 DELETE FROM tasks t
@@ -160,6 +179,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM tasks x
@@ -168,8 +188,33 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 WHERE x.id = @id
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id);
+
+-- name: TaskListByContractor :many
+-- The cards of the tasks naming a contractor, among those the caller can see, soonest due first; empty when
+-- the caller cannot see the contractor (a task may name a personal contractor of another member).
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
+       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
+       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
+       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
+       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
+       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+FROM tasks x
+JOIN residences r ON r.id = x.residence_id
+LEFT JOIN task_categories c ON c.id = x.category_id
+LEFT JOIN task_priorities p ON p.id = x.priority_id
+LEFT JOIN task_frequencies f ON f.id = x.frequency_id
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
+WHERE x.contractor_id = @contractor_id::bigint
+  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id)
+  AND ((k.residence_id IS NULL AND k.created_by = @user_id)
+       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = @user_id))
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id;
 
 -- name: TaskSetState :one
 -- Sets any of in_progress, is_cancelled and is_archived (owners and editors).
@@ -189,6 +234,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM upd x
@@ -196,18 +242,21 @@ JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to;
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id;
 
 -- name: TaskUpdate :one
 -- Changes the fields present (owners and editors). Nullable fields change when their set_ flag is true.
 -- Changing the due date clears the next due date (the user is setting the next occurrence); changing the
--- frequency copies its interval. The assignee must be a member of the task's residence.
+-- frequency copies its interval. The assignee must be a member of the task's residence, and the contractor
+-- one of that residence or a personal contractor of the caller.
 WITH upd AS (
     UPDATE tasks SET
         title             = coalesce(sqlc.narg(title)::text, tasks.title),
         description       = coalesce(sqlc.narg(description)::text, tasks.description),
         recurrence_anchor = coalesce(sqlc.narg(recurrence_anchor)::text, tasks.recurrence_anchor),
         assigned_to       = CASE WHEN @set_assigned_to::boolean THEN sqlc.narg(assigned_to)::bigint ELSE tasks.assigned_to END,
+        contractor_id     = CASE WHEN @set_contractor_id::boolean THEN sqlc.narg(contractor_id)::bigint ELSE tasks.contractor_id END,
         category_id       = CASE WHEN @set_category_id::boolean THEN sqlc.narg(category_id)::bigint ELSE tasks.category_id END,
         priority_id       = CASE WHEN @set_priority_id::boolean THEN sqlc.narg(priority_id)::bigint ELSE tasks.priority_id END,
         frequency_id      = CASE WHEN @set_frequency_id::boolean THEN sqlc.narg(frequency_id)::bigint ELSE tasks.frequency_id END,
@@ -223,6 +272,10 @@ WITH upd AS (
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
       AND (NOT @set_assigned_to::boolean OR sqlc.narg(assigned_to)::bigint IS NULL OR EXISTS (
           SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = sqlc.narg(assigned_to)::bigint))
+      AND (NOT @set_contractor_id::boolean OR sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = sqlc.narg(contractor_id)::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING tasks.*
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
@@ -230,6 +283,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM upd x
@@ -237,7 +291,25 @@ JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to;
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id;
+
+-- name: TaskWriteChecks :one
+-- Explains a refused task write: the caller's role in the residence (residence_id, or else the residence of
+-- task_id; '' when not a member or the task does not exist), and whether the assignee and the contractor,
+-- when given, pass the checks TaskCreate, TaskUpdate and TaskComplete make.
+WITH r AS (
+    SELECT coalesce(sqlc.narg(residence_id)::bigint,
+                    (SELECT t.residence_id FROM tasks t WHERE t.id = sqlc.narg(task_id)::bigint)) AS id
+)
+SELECT coalesce((SELECT m.role FROM residence_members m WHERE m.residence_id = r.id AND m.user_id = @user_id), '')::text AS role,
+       (sqlc.narg(assigned_to)::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM residence_members am WHERE am.residence_id = r.id AND am.user_id = sqlc.narg(assigned_to)::bigint))::boolean AS assignee_ok,
+       (sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM contractors ck
+           WHERE ck.id = sqlc.narg(contractor_id)::bigint
+             AND (ck.residence_id = r.id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))::boolean AS contractor_ok
+FROM r;
 
 -- name: CompletionAccessRole :one
 -- Explains a refused completion delete: the caller's role in the completion's residence ('' when none).

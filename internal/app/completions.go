@@ -20,7 +20,8 @@ func completionName(first, last *string) oas.NilString {
 	return oas.NewNilString(strings.TrimSpace(*first + " " + deref(last)))
 }
 
-// CompleteTask records a completion and advances the task, in one statement.
+// CompleteTask records a completion and advances the task, in one statement. The contractor who did the work,
+// when named, must be one of the task's residence or a personal contractor of the caller.
 func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (*oas.CompletionResult, error) {
 	user := principalFrom(ctx).user
 	body := req.Or(oas.CompletionCreate{})
@@ -31,12 +32,17 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	row, err := h.q.TaskComplete(ctx, h.db, &dbsqlc.TaskCompleteParams{
 		TaskID: params.ID, UserID: user.ID, CompletedAt: at, Notes: body.Notes.Or(""),
 		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
+		ContractorID: ptrIf(body.ContractorID.Get()),
 	})
 	if isNoRows(err) {
-		if err := h.taskRefusal(ctx, user.ID, params.ID); err != nil {
+		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
+			ContractorID: ptrIf(body.ContractorID.Get())}, "task"); err != nil {
 			return nil, err
 		}
 		return nil, apierror.NotFound("task")
+	}
+	if fkErr := taskFKError(err); fkErr != nil {
+		return nil, fkErr
 	}
 	if err != nil {
 		return nil, fmt.Errorf("error completing task: %w", err)
@@ -50,7 +56,8 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 		CompletionCount: row.CompletionCount, LastCompletedAt: row.LastCompletedAt, CreatedAt: row.CreatedAt,
 		UpdatedAt: row.UpdatedAt, CategoryName: row.CategoryName, PriorityName: row.PriorityName,
 		PriorityLevel: row.PriorityLevel, FrequencyName: row.FrequencyName,
-		AssigneeFirstName: row.AssigneeFirstName, AssigneeLastName: row.AssigneeLastName, BoardColumn: row.BoardColumn,
+		AssigneeFirstName: row.AssigneeFirstName, AssigneeLastName: row.AssigneeLastName,
+		ContractorID: row.ContractorID, ContractorName: row.ContractorName, BoardColumn: row.BoardColumn,
 	}
 	completedBy := user.ID
 	return &oas.CompletionResult{
@@ -58,7 +65,8 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 			ID: row.CompletionID, TaskID: row.ID, CompletedBy: nilInt64(&completedBy),
 			CompletedByName: completionName(&user.FirstName, &user.LastName), CompletedAt: row.CompletionCompletedAt.UTC(),
 			Notes: body.Notes.Or(""), ActualCost: nilFloat64(ptrIf(body.ActualCost.Get())),
-			Rating: nilInt32(ptrIf(body.Rating.Get())), CreatedAt: row.CompletionCreatedAt.UTC(),
+			Rating: nilInt32(ptrIf(body.Rating.Get())), ContractorID: nilInt64(row.CompletionContractorID),
+			CreatedAt: row.CompletionCreatedAt.UTC(),
 		},
 		Task: taskCard(&card),
 	}, nil
@@ -83,7 +91,7 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 			ID: r.ID, TaskID: r.TaskID, CompletedBy: nilInt64(r.CompletedBy),
 			CompletedByName: completionName(r.CompletedByFirstName, r.CompletedByLastName),
 			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: nilFloat64(r.ActualCost),
-			Rating: nilInt32(r.Rating), CreatedAt: r.CreatedAt.UTC(),
+			Rating: nilInt32(r.Rating), ContractorID: nilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
 		}
 	}
 	return out, nil

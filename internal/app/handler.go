@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/mail"
@@ -38,6 +40,10 @@ type Deps struct {
 	// AuthRateLimit is the attempts per minute per IP and per email on the sensitive auth endpoints.
 	AuthRateLimit int
 	Passwords     PasswordParams
+	// Files stores document files; see package blobstore.
+	Files *blobstore.Store
+	// MaxUploadSize is the largest accepted file in bytes.
+	MaxUploadSize int64
 }
 
 // Handler implements every operation of the API and ogen's SecurityHandler. Missing one is a compile
@@ -55,6 +61,8 @@ type Handler struct {
 	limiter    *ratelimit.Limiter
 	passwords  *passwords
 	authLimit  int
+	files      *blobstore.Store
+	maxUpload  int64
 }
 
 var (
@@ -68,8 +76,11 @@ func NewHandler(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Files == nil || d.MaxUploadSize <= 0 {
+		return nil, errors.New("error creating handler: file storage and a positive upload size are required")
+	}
 	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, access: d.Access, refs: d.Refs, mail: d.Mailer,
-		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit}, nil
+		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit, files: d.Files, maxUpload: d.MaxUploadSize}, nil
 }
 
 // NewError maps any error a handler or the security layer returns to the spec's Error response. Server

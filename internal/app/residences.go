@@ -175,15 +175,19 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 }
 
 // DeleteResidence deletes a residence and everything in it; only the owner may. Every member loses access
-// before the response is sent.
+// before the response is sent, and the files of its documents are deleted once the delete has committed.
 func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenceParams) error {
 	user := principalFrom(ctx).user
-	members, err := h.q.ResidenceDelete(ctx, h.db, &dbsqlc.ResidenceDeleteParams{ID: params.ID, UserID: user.ID})
+	row, err := h.q.ResidenceDelete(ctx, h.db, &dbsqlc.ResidenceDeleteParams{ID: params.ID, UserID: user.ID})
+	if isNoRows(err) {
+		return h.refusal(ctx, user.ID, params.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("error deleting residence: %w", err)
 	}
-	if len(members) == 0 {
-		return h.refusal(ctx, user.ID, params.ID)
+	err = h.access.Invalidate(ctx, row.UserIds...)
+	if len(row.StorageKeys) > 0 {
+		h.deleteFiles(ctx, row.StorageKeys...)
 	}
-	return h.access.Invalidate(ctx, members...)
+	return err
 }

@@ -15,11 +15,21 @@ import (
 // PathPrefix is where the API is mounted; ogen routes on the full path, so it must know the prefix.
 const PathPrefix = "/api"
 
+// maxMultipartMemory is how much of a multipart body ogen keeps in memory: a file part larger than this is
+// written to a temporary file (removed when the request ends) while the body is parsed, and the handler
+// streams it from there to storage.
+const maxMultipartMemory = 1 << 20
+
+// UploadOverhead is what a multipart upload may add to MAX_UPLOAD_SIZE (boundaries, part headers, the
+// metadata fields), so that a body limit of MAX_UPLOAD_SIZE + UploadOverhead admits every valid upload.
+const UploadOverhead = 64 << 10
+
 // NewServer wraps h in the generated ogen server, sending every error ogen produces outside a handler
 // (decoding, unknown paths, wrong methods) through the same JSON error shape as handler errors.
 func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
 	srv, err := oas.NewServer(h, h,
 		oas.WithPathPrefix(PathPrefix),
+		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 			e := apierror.From(err)
 			if e.Status >= 500 {

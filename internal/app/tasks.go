@@ -35,6 +35,7 @@ func taskCard(r *dbsqlc.TaskBoardRow) oas.Task {
 	if r.AssigneeFirstName != nil {
 		t.AssigneeName = oas.NewNilString(strings.TrimSpace(*r.AssigneeFirstName + " " + deref(r.AssigneeLastName)))
 	}
+	t.ContractorID, t.ContractorName = nilInt64(r.ContractorID), nilString(r.ContractorName)
 	return t
 }
 
@@ -61,11 +62,39 @@ func (h *Handler) taskRefusal(ctx context.Context, userID, taskID int64) error {
 	return nil
 }
 
-// taskFKError names the field whose lookup id does not exist.
+// taskWriteRefusal explains a task create, update or completion that wrote nothing: 404 when the caller
+// cannot see the residence (or task), 403 when they only view it, else 400 naming each field whose check
+// failed. It returns nil when every check passes now (the write lost a race, e.g. with a delete).
+func (h *Handler) taskWriteRefusal(ctx context.Context, p *dbsqlc.TaskWriteChecksParams, notFound string) error {
+	c, err := h.q.TaskWriteChecks(ctx, h.db, p)
+	if err != nil {
+		return fmt.Errorf("error checking task write: %w", err)
+	}
+	switch c.Role {
+	case "":
+		return apierror.NotFound(notFound)
+	case "viewer":
+		return errForbidden
+	}
+	f := fieldErrors{}
+	if !c.AssigneeOk {
+		f.add("assigned_to", "is not a member of this residence")
+	}
+	if !c.ContractorOk {
+		f.add("contractor_id", msgContractorNotVisible)
+	}
+	return f.err()
+}
+
+// msgContractorNotVisible explains a contractor_id that names no contractor usable in the residence.
+const msgContractorNotVisible = "is not a contractor of this residence or one of your personal contractors"
+
+// taskFKError names the field whose lookup id does not exist (or whose contractor was deleted meanwhile).
 func taskFKError(err error) error {
 	for constraint, field := range map[string]string{
 		"tasks_category_id_fkey": "category_id", "tasks_priority_id_fkey": "priority_id",
-		"tasks_frequency_id_fkey": "frequency_id",
+		"tasks_frequency_id_fkey": "frequency_id", "tasks_contractor_id_fkey": "contractor_id",
+		"task_completions_contractor_id_fkey": "contractor_id",
 	} {
 		if isForeignKeyViolation(err, constraint) {
 			return apierror.Validation(map[string]string{field: "does not exist"})
@@ -93,8 +122,9 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	p := &dbsqlc.TaskCreateParams{
 		UserID: user.ID, ResidenceID: req.ResidenceID, AssignedTo: ptrIf(req.AssignedTo.Get()),
 		Title: strings.TrimSpace(req.Title.Or("")), Description: req.Description.Or(""),
-		CategoryID: ptrIf(req.CategoryID.Get()), PriorityID: ptrIf(req.PriorityID.Get()),
-		FrequencyID: ptrIf(req.FrequencyID.Get()), DueDate: ptrIf(req.DueDate.Get()),
+		ContractorID: ptrIf(req.ContractorID.Get()), CategoryID: ptrIf(req.CategoryID.Get()),
+		PriorityID: ptrIf(req.PriorityID.Get()), FrequencyID: ptrIf(req.FrequencyID.Get()),
+		DueDate:          ptrIf(req.DueDate.Get()),
 		EstimatedCost:    ptrIf(req.EstimatedCost.Get()),
 		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.RecurrenceAnchorCompletion)),
 	}
@@ -129,16 +159,9 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 		return nil, apierror.NotFound("residence") // deleted while the task was being created
 	}
 	if isNoRows(err) {
-		caller, assignee, err := h.roles(ctx, req.ResidenceID, user.ID, deref64(p.AssignedTo))
-		switch {
-		case err != nil:
+		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, ResidenceID: &req.ResidenceID,
+			AssignedTo: p.AssignedTo, ContractorID: p.ContractorID}, "residence"); err != nil {
 			return nil, err
-		case caller == "":
-			return nil, apierror.NotFound("residence")
-		case caller == "viewer":
-			return nil, errForbidden
-		case p.AssignedTo != nil && assignee == "":
-			return nil, apierror.Validation(map[string]string{"assigned_to": "is not a member of this residence"})
 		}
 		return nil, fmt.Errorf("error creating task: refused without a reason")
 	}
@@ -150,13 +173,6 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	}
 	t := taskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
-}
-
-func deref64(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // UpdateTask changes the fields present.
@@ -176,6 +192,7 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 		p.RecurrenceAnchor = &s
 	}
 	p.SetAssignedTo, p.AssignedTo = patchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
+	p.SetContractorID, p.ContractorID = patchField(req.ContractorID.Value, req.ContractorID.Set, req.ContractorID.Null)
 	p.SetCategoryID, p.CategoryID = patchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
 	p.SetPriorityID, p.PriorityID = patchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
 	p.SetFrequencyID, p.FrequencyID = patchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
@@ -184,10 +201,11 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 
 	row, err := h.q.TaskUpdate(ctx, h.db, p)
 	if isNoRows(err) {
-		if err := h.taskRefusal(ctx, user.ID, params.ID); err != nil {
+		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
+			AssignedTo: p.AssignedTo, ContractorID: p.ContractorID}, "task"); err != nil {
 			return nil, err
 		}
-		return nil, apierror.Validation(map[string]string{"assigned_to": "is not a member of this residence"})
+		return nil, apierror.NotFound("task") // deleted while it was being updated
 	}
 	if fkErr := taskFKError(err); fkErr != nil {
 		return nil, fkErr

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,11 @@ type Config struct {
 	AuthRateLimit    int32
 	Argon2MemoryKiB  int32
 	Argon2Iterations int32
+
+	// FileStorageURL is where uploaded files are kept: file:///absolute/dir, s3://bucket?region=… or mem://.
+	FileStorageURL string
+	// MaxUploadSize is the largest accepted file, in bytes.
+	MaxUploadSize int64
 
 	LogLevel        string
 	LogFormat       string
@@ -135,6 +142,18 @@ var Settings = []Setting{
 		int32Into(func(c *Config) *int32 { return &c.Argon2MemoryKiB }, 1)},
 	{"ARGON2_ITERATIONS", "2", "argon2id passes per password hash",
 		int32Into(func(c *Config) *int32 { return &c.Argon2Iterations }, 1)},
+	{"FILE_STORAGE_URL", "./.data/files",
+		"where uploaded files are kept: a directory (created at start), file:///absolute/dir, or s3://bucket?region=… for S3 (credentials from the usual AWS sources)",
+		parseFileStorageURL},
+	{"MAX_UPLOAD_SIZE", "26214400", "largest accepted uploaded file, in bytes (413 beyond)",
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return errors.New("want a positive integer (bytes)")
+			}
+			c.MaxUploadSize = n
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {
@@ -252,4 +271,27 @@ func parseTrustedProxies(c *Config, v string) error {
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	return nil
+}
+
+// parseFileStorageURL accepts a storage URL or a directory, which becomes a file:// URL of its absolute path.
+func parseFileStorageURL(c *Config, v string) error {
+	const want = "want a directory, file:///absolute/dir or s3://bucket?region=…"
+	if !strings.Contains(v, "://") {
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return errors.New(want)
+		}
+		c.FileStorageURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return errors.New(want)
+	}
+	switch {
+	case u.Scheme == "file" && strings.HasPrefix(u.Path, "/"), u.Scheme == "s3" && u.Host != "", u.Scheme == "mem":
+		c.FileStorageURL = v
+		return nil
+	}
+	return errors.New(want)
 }

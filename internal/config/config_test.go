@@ -2,6 +2,8 @@ package config
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,25 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, int64(1<<20), c.HTTPBodyLimit)
 		require.Empty(t, c.ValkeyURL, "no VALKEY_URL means in-process caches only")
 		require.Contains(t, c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"))
+		wd, err := os.Getwd()
+		require.NoError(t, err)
+		require.Equal(t, "file://"+filepath.ToSlash(filepath.Join(wd, ".data", "files")), c.FileStorageURL,
+			"files default to ./.data/files, made absolute")
+		require.Equal(t, int64(25<<20), c.MaxUploadSize)
+	})
+
+	t.Run("FileStorageAcceptsDirectoriesAndURLs", func(t *testing.T) {
+		t.Parallel()
+		for in, want := range map[string]string{
+			"/srv/homekeep files":                  "file:///srv/homekeep%20files",
+			"file:///srv/files":                    "file:///srv/files",
+			"s3://homekeep-files?region=eu-west-1": "s3://homekeep-files?region=eu-west-1",
+			"mem://":                               "mem://",
+		} {
+			c, err := Load(env(map[string]string{"FILE_STORAGE_URL": in}))
+			require.NoError(t, err, "FILE_STORAGE_URL=%q", in)
+			require.Equal(t, want, c.FileStorageURL, "FILE_STORAGE_URL=%q", in)
+		}
 	})
 
 	t.Run("ReadsEveryVariable", func(t *testing.T) {
@@ -38,6 +59,7 @@ func TestLoad(t *testing.T) {
 			"DB_POOLER": "pgbouncer-transaction", "LOG_LEVEL": "debug", "LOG_FORMAT": "json", "SHUTDOWN_TIMEOUT": "3s",
 			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
+			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -48,6 +70,7 @@ func TestLoad(t *testing.T) {
 			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", TokenCacheTTL: 2 * time.Hour,
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
+			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
 		}, c)
 	})
 
@@ -68,6 +91,9 @@ func TestLoad(t *testing.T) {
 		{"RejectsNonSMTPURL", "SMTP_URL", "http://mail", `SMTP_URL: want a URL such as smtp://user:pass@host:587 or smtps://host:465, got "http://mail"`},
 		{"RejectsMailFromWithoutAddress", "MAIL_FROM", "Homekeep", `MAIL_FROM: want an address such as Homekeep <no-reply@example.com>, got "Homekeep"`},
 		{"RejectsZeroUserCacheSize", "USER_CACHE_SIZE", "0", `USER_CACHE_SIZE: want a positive integer, got "0"`},
+		{"RejectsZeroUploadSize", "MAX_UPLOAD_SIZE", "0", `MAX_UPLOAD_SIZE: want a positive integer (bytes), got "0"`},
+		{"RejectsUnknownStorageScheme", "FILE_STORAGE_URL", "gs://bucket", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "gs://bucket"`},
+		{"RejectsS3WithoutBucket", "FILE_STORAGE_URL", "s3://", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "s3://"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}
 	for _, tt := range tests {

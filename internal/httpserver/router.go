@@ -24,6 +24,8 @@ type Options struct {
 	Readiness *Readiness
 	// BodyLimit caps request bodies in bytes.
 	BodyLimit int64
+	// BodyLimitRules give some requests (uploads) another limit; the first matching rule applies.
+	BodyLimitRules []BodyLimitRule
 	// TrustedProxies are the peers whose forwarding headers name the real client.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
@@ -36,7 +38,7 @@ func NewRouter(o Options) http.Handler {
 	r.Use(RealIP(o.TrustedProxies))
 	r.Use(AccessLog(o.Logger))
 	r.Use(Recover(o.Logger))
-	r.Use(BodyLimit(o.BodyLimit))
+	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
 	r.Use(reqinfo.Middleware)
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -139,6 +139,52 @@ func TestBodyLimit(t *testing.T) {
 	})
 }
 
+func TestBodyLimitRules(t *testing.T) {
+	t.Parallel()
+	read := func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	h := BodyLimit(10,
+		BodyLimitRule{Method: http.MethodPost, Path: "/api/documents", ContentType: "multipart/form-data", Limit: 100},
+		BodyLimitRule{Method: http.MethodPut, Path: "/api/documents/{id}/file", Limit: 100},
+	)(http.HandlerFunc(read))
+
+	tests := []struct {
+		name, method, path, contentType string
+		size                            int
+		undeclared                      bool
+		want                            int
+	}{
+		{"UploadRouteTakesItsLimit", http.MethodPost, "/api/documents", "multipart/form-data; boundary=x", 100, false, http.StatusNoContent},
+		{"UploadRouteStopsAtItsLimit", http.MethodPost, "/api/documents", "multipart/form-data; boundary=x", 101, true, http.StatusRequestEntityTooLarge},
+		{"UploadRouteRefusesDeclaredLengthOverItsLimit", http.MethodPost, "/api/documents", "multipart/form-data; boundary=x", 101, false, http.StatusRequestEntityTooLarge},
+		{"SameRouteAsJSONKeepsTheDefault", http.MethodPost, "/api/documents", "application/json", 11, false, http.StatusRequestEntityTooLarge},
+		{"PathParameterMatchesAnySegment", http.MethodPut, "/api/documents/42/file", "multipart/form-data; boundary=x", 100, true, http.StatusNoContent},
+		{"EmptyParameterDoesNotMatch", http.MethodPut, "/api/documents//file", "multipart/form-data; boundary=x", 11, false, http.StatusRequestEntityTooLarge},
+		{"LongerPathDoesNotMatch", http.MethodPut, "/api/documents/42/file/x", "multipart/form-data; boundary=x", 11, false, http.StatusRequestEntityTooLarge},
+		{"OtherMethodDoesNotMatch", http.MethodPatch, "/api/documents/42/file", "multipart/form-data; boundary=x", 11, false, http.StatusRequestEntityTooLarge},
+		{"OtherRoutesKeepTheDefault", http.MethodPost, "/api/tasks", "multipart/form-data; boundary=x", 11, true, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(strings.Repeat("x", tt.size)))
+			if tt.undeclared {
+				req.Body = io.NopCloser(req.Body)
+				req.ContentLength = -1
+			}
+			req.Header.Set("Content-Type", tt.contentType)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, tt.want, rec.Code, "%s %s with %d bytes", tt.method, tt.path, tt.size)
+		})
+	}
+}
+
 func TestNewRouter(t *testing.T) {
 	t.Parallel()
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

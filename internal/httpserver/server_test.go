@@ -94,3 +94,46 @@ func TestServe(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded, "a stuck request must not hold shutdown forever")
 	})
 }
+
+func TestBodyLimitRuleDeadline(t *testing.T) {
+	t.Parallel()
+	read := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			w.WriteHeader(http.StatusRequestTimeout)
+			return
+		}
+		_, _ = io.WriteString(w, "read it all")
+	})
+	h := BodyLimit(1<<20, BodyLimitRule{Method: http.MethodPut, Path: "/slow", Limit: 1 << 20, Deadline: 5 * time.Second})(read)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		_ = Serve(ctx, ln, h, Timeouts{Read: 200 * time.Millisecond, Write: time.Second, Idle: time.Second,
+			Shutdown: time.Second}, discardLogger())
+	}()
+	send := func(path string) (int, error) {
+		pr, pw := io.Pipe()
+		go func() {
+			_, _ = pw.Write([]byte("first half "))
+			time.Sleep(500 * time.Millisecond) // slower than the server's read timeout
+			_, _ = pw.Write([]byte("second half"))
+			_ = pw.Close()
+		}()
+		req, _ := http.NewRequest(http.MethodPut, "http://"+ln.Addr().String()+path, pr)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	status, err := send("/slow")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status, "a file route gets its own, longer deadline")
+	status, err = send("/other")
+	if err == nil {
+		require.NotEqual(t, http.StatusOK, status, "other routes keep the server's read timeout")
+	}
+}

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,6 +20,7 @@ import (
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
@@ -113,11 +117,18 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 
+	files, err := blobstore.Open(ctx, cfg.FileStorageURL)
+	if err != nil {
+		return fmt.Errorf("FILE_STORAGE_URL: %w", err)
+	}
+	defer files.Close()
+
 	handler, err := app.NewHandler(app.Deps{
 		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer,
 		Refs:    refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey),
 		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
 		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
+		Files:     files, MaxUploadSize: cfg.MaxUploadSize,
 	})
 	if err != nil {
 		return err
@@ -128,10 +139,13 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	router := httpserver.NewRouter(httpserver.Options{
-		API: api, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit,
+		API: api, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, Logger: log,
 	})
 
+	// Background work stops (ctx is cancelled) and is waited for before the pools and storage close.
+	var background sync.WaitGroup
+	defer background.Wait()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	served := make(chan error, 1)
@@ -148,6 +162,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	readiness.MarkReady()
+	background.Go(func() {
+		app.RunFileCleanup(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)
+	})
 	log.Info("ready", "addr", ln.Addr().String(), "db_conns", pool.Stat().TotalConns())
 	if o.OnReady != nil {
 		o.OnReady(ln.Addr())
@@ -177,6 +194,29 @@ func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) e
 	}
 	return nil
 }
+
+// FileCleanupDelay and FileCleanupInterval schedule the deletion of orphaned document files: the first pass
+// a while after start (so short-lived processes still run one, without slowing start-up), then hourly.
+const (
+	FileCleanupDelay    = time.Minute
+	FileCleanupInterval = time.Hour
+)
+
+// uploadRules lift the body limit on the two upload routes to the largest file plus the multipart overhead;
+// the handlers hold the file itself to maxUpload.
+func uploadRules(maxUpload int64) []httpserver.BodyLimitRule {
+	limit := maxUpload + app.UploadOverhead
+	return []httpserver.BodyLimitRule{
+		{Method: http.MethodPost, Path: app.PathPrefix + "/documents", ContentType: "multipart/form-data", Limit: limit,
+			Deadline: FileTransferDeadline},
+		{Method: http.MethodPut, Path: app.PathPrefix + "/documents/{id}/file", ContentType: "multipart/form-data", Limit: limit,
+			Deadline: FileTransferDeadline},
+		{Method: http.MethodGet, Path: app.PathPrefix + "/documents/{id}/file", Deadline: FileTransferDeadline},
+	}
+}
+
+// FileTransferDeadline is how long an upload or download of a document file may take.
+const FileTransferDeadline = 10 * time.Minute
 
 // StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
 const StaticDataKey = "static_data"

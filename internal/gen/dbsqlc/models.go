@@ -16,10 +16,58 @@ type AuthToken struct {
 	LastUsedAt  time.Time
 }
 
+type Contractor struct {
+	ID          int64
+	ResidenceID *int64
+	CreatedBy   int64
+	Name        string
+	Company     string
+	Phone       string
+	Email       string
+	Website     string
+	Address     string
+	Notes       string
+	Rating      *int32
+	IsFavorite  bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type ContractorSpecialty struct {
 	ID           int64
 	Name         string
 	DisplayOrder int32
+}
+
+type ContractorSpecialtyLink struct {
+	ContractorID int64
+	SpecialtyID  int64
+}
+
+type Document struct {
+	ID               int64
+	ResidenceID      int64
+	CreatedBy        *int64
+	Title            string
+	Description      string
+	DocType          string
+	Vendor           string
+	ModelNumber      string
+	SerialNumber     string
+	PurchaseDate     *time.Time
+	PurchasePrice    *float64
+	ExpiryDate       *time.Time
+	WarrantyProvider string
+	ClaimPhone       string
+	ClaimUrl         string
+	TaskID           *int64
+	StorageKey       *string
+	FileName         *string
+	ContentType      *string
+	SizeBytes        *int64
+	Sha256           *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 type EmailCode struct {
@@ -104,6 +152,7 @@ type Task struct {
 	LastCompletedAt  *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	ContractorID     *int64
 }
 
 type TaskCategory struct {
@@ -115,14 +164,15 @@ type TaskCategory struct {
 }
 
 type TaskCompletion struct {
-	ID          int64
-	TaskID      int64
-	CompletedBy *int64
-	CompletedAt time.Time
-	Notes       string
-	ActualCost  *float64
-	Rating      *int32
-	CreatedAt   time.Time
+	ID           int64
+	TaskID       int64
+	CompletedBy  *int64
+	CompletedAt  time.Time
+	Notes        string
+	ActualCost   *float64
+	Rating       *int32
+	CreatedAt    time.Time
+	ContractorID *int64
 }
 
 type TaskFrequency struct {

@@ -125,13 +125,17 @@ func (q *Queries) ResidenceCreate(ctx context.Context, db DBTX, arg *ResidenceCr
 	return &i, err
 }
 
-const residenceDelete = `-- name: ResidenceDelete :many
+const residenceDelete = `-- name: ResidenceDelete :one
 WITH members AS (
-    SELECT user_id FROM residence_members WHERE residence_id = $1
+    SELECT coalesce(array_agg(rm.user_id), '{}')::bigint[] AS user_ids
+    FROM residence_members rm WHERE rm.residence_id = $1
+), files AS (
+    SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
+    FROM documents d WHERE d.residence_id = $1
 ), deleted AS (
     DELETE FROM residences WHERE id = $1 AND owner_id = $2 RETURNING id
 )
-SELECT members.user_id FROM members, deleted
+SELECT members.user_ids, files.storage_keys FROM members, files, deleted
 `
 
 type ResidenceDeleteParams struct {
@@ -139,26 +143,19 @@ type ResidenceDeleteParams struct {
 	UserID int64
 }
 
-// Deletes a residence the user owns (tasks and memberships cascade) and returns every member's id, read
-// before the delete, so each member's access cache can be invalidated.
-func (q *Queries) ResidenceDelete(ctx context.Context, db DBTX, arg *ResidenceDeleteParams) ([]int64, error) {
-	rows, err := db.Query(ctx, residenceDelete, arg.ID, arg.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []int64{}
-	for rows.Next() {
-		var user_id int64
-		if err := rows.Scan(&user_id); err != nil {
-			return nil, err
-		}
-		items = append(items, user_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+type ResidenceDeleteRow struct {
+	UserIds     []int64
+	StorageKeys []string
+}
+
+// Deletes a residence the user owns (tasks, documents and memberships cascade) and returns every member's
+// id and the storage keys of its documents' files, both read before the delete, so each member's access
+// cache can be invalidated and the files deleted once this statement has committed. No row: not deleted.
+func (q *Queries) ResidenceDelete(ctx context.Context, db DBTX, arg *ResidenceDeleteParams) (*ResidenceDeleteRow, error) {
+	row := db.QueryRow(ctx, residenceDelete, arg.ID, arg.UserID)
+	var i ResidenceDeleteRow
+	err := row.Scan(&i.UserIds, &i.StorageKeys)
+	return &i, err
 }
 
 const residenceGet = `-- name: ResidenceGet :one

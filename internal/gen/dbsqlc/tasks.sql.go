@@ -60,6 +60,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM tasks x
@@ -68,6 +69,7 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = $2)
   AND ($3::bigint IS NULL OR x.residence_id = $3::bigint)
 ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id
@@ -107,6 +109,8 @@ type TaskBoardRow struct {
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
 	BoardColumn       string
 }
 
@@ -149,6 +153,8 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 			&i.FrequencyName,
 			&i.AssigneeFirstName,
 			&i.AssigneeLastName,
+			&i.ContractorID,
+			&i.ContractorName,
 			&i.BoardColumn,
 		); err != nil {
 			return nil, err
@@ -181,18 +187,26 @@ WITH arg AS (
     WHERE tasks.id = $2 AND r.id = tasks.residence_id
       AND EXISTS (SELECT 1 FROM residence_members m
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = $3 AND m.role IN ('owner', 'editor'))
-    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at
+      AND ($4::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = $4::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $3))))
+    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 ), ins AS (
-    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating)
-    SELECT upd.id, $3, arg.completed_at, $4, $5::numeric, $6::integer FROM upd, arg
-    RETURNING id, completed_at, created_at
+    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating, contractor_id)
+    SELECT upd.id, $3, arg.completed_at, $5, $6::numeric, $7::integer,
+           $4::bigint
+    FROM upd, arg
+    RETURNING id, completed_at, created_at, contractor_id
 )
 SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
+       ins.contractor_id AS completion_contractor_id,
        x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM ins, upd x
@@ -201,60 +215,67 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskCompleteParams struct {
-	CompletedAt time.Time
-	TaskID      int64
-	UserID      int64
-	Notes       string
-	ActualCost  *float64
-	Rating      *int32
+	CompletedAt  time.Time
+	TaskID       int64
+	UserID       int64
+	ContractorID *int64
+	Notes        string
+	ActualCost   *float64
+	Rating       *int32
 }
 
 type TaskCompleteRow struct {
-	CompletionID          int64
-	CompletionCompletedAt time.Time
-	CompletionCreatedAt   time.Time
-	ID                    int64
-	ResidenceID           int64
-	CreatedBy             *int64
-	AssignedTo            *int64
-	Title                 string
-	Description           string
-	CategoryID            *int64
-	PriorityID            *int64
-	FrequencyID           *int64
-	IntervalDays          *int32
-	RecurrenceAnchor      string
-	InProgress            bool
-	DueDate               *time.Time
-	NextDueDate           *time.Time
-	EstimatedCost         *float64
-	IsCancelled           bool
-	IsArchived            bool
-	CompletionCount       int32
-	LastCompletedAt       *time.Time
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
-	CategoryName          *string
-	PriorityName          *string
-	PriorityLevel         *int32
-	FrequencyName         *string
-	AssigneeFirstName     *string
-	AssigneeLastName      *string
-	BoardColumn           string
+	CompletionID           int64
+	CompletionCompletedAt  time.Time
+	CompletionCreatedAt    time.Time
+	CompletionContractorID *int64
+	ID                     int64
+	ResidenceID            int64
+	CreatedBy              *int64
+	AssignedTo             *int64
+	Title                  string
+	Description            string
+	CategoryID             *int64
+	PriorityID             *int64
+	FrequencyID            *int64
+	IntervalDays           *int32
+	RecurrenceAnchor       string
+	InProgress             bool
+	DueDate                *time.Time
+	NextDueDate            *time.Time
+	EstimatedCost          *float64
+	IsCancelled            bool
+	IsArchived             bool
+	CompletionCount        int32
+	LastCompletedAt        *time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	CategoryName           *string
+	PriorityName           *string
+	PriorityLevel          *int32
+	FrequencyName          *string
+	AssigneeFirstName      *string
+	AssigneeLastName       *string
+	ContractorID           *int64
+	ContractorName         *string
+	BoardColumn            string
 }
 
 // Records a completion and advances the task in one statement. The UPDATE locks the task row, so concurrent
 // completions of one task apply one after the other, each to the row the previous one left: none is lost
 // and none is skipped. A recurring task's next due date moves one interval from the completion date
-// (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets.
+// (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
+// when given, must be one of the task's residence or a personal contractor of the caller.
 func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompleteParams) (*TaskCompleteRow, error) {
 	row := db.QueryRow(ctx, taskComplete,
 		arg.CompletedAt,
 		arg.TaskID,
 		arg.UserID,
+		arg.ContractorID,
 		arg.Notes,
 		arg.ActualCost,
 		arg.Rating,
@@ -264,6 +285,7 @@ func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompletePa
 		&i.CompletionID,
 		&i.CompletionCompletedAt,
 		&i.CompletionCreatedAt,
+		&i.CompletionContractorID,
 		&i.ID,
 		&i.ResidenceID,
 		&i.CreatedBy,
@@ -291,6 +313,8 @@ func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompletePa
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
+		&i.ContractorID,
+		&i.ContractorName,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -331,8 +355,8 @@ func (q *Queries) TaskCompletionDelete(ctx context.Context, db DBTX, arg *TaskCo
 }
 
 const taskCompletionList = `-- name: TaskCompletionList :many
-SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.created_at,
-       u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
+SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.contractor_id,
+       tc.created_at, u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
 FROM task_completions tc
 JOIN tasks t ON t.id = tc.task_id
 LEFT JOIN users u ON u.id = tc.completed_by
@@ -354,6 +378,7 @@ type TaskCompletionListRow struct {
 	Notes                string
 	ActualCost           *float64
 	Rating               *int32
+	ContractorID         *int64
 	CreatedAt            time.Time
 	CompletedByFirstName *string
 	CompletedByLastName  *string
@@ -377,6 +402,7 @@ func (q *Queries) TaskCompletionList(ctx context.Context, db DBTX, arg *TaskComp
 			&i.Notes,
 			&i.ActualCost,
 			&i.Rating,
+			&i.ContractorID,
 			&i.CreatedAt,
 			&i.CompletedByFirstName,
 			&i.CompletedByLastName,
@@ -416,23 +442,28 @@ func (q *Queries) TaskCompletionLockTask(ctx context.Context, db DBTX, arg *Task
 
 const taskCreate = `-- name: TaskCreate :one
 WITH ins AS (
-    INSERT INTO tasks (residence_id, created_by, assigned_to, title, description, category_id, priority_id,
-                       frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
-    SELECT m.residence_id, $1::bigint, $2::bigint, $3, $4, $5::bigint,
-           $6::bigint, $7::bigint,
-           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $7::bigint),
-           $8, $9::date, $10::numeric
+    INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
+                       priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
+    SELECT m.residence_id, $1::bigint, $2::bigint, $3::bigint, $4,
+           $5, $6::bigint, $7::bigint, $8::bigint,
+           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $8::bigint),
+           $9, $10::date, $11::numeric
     FROM residence_members m
-    WHERE m.residence_id = $11 AND m.user_id = $1 AND m.role IN ('owner', 'editor')
+    WHERE m.residence_id = $12 AND m.user_id = $1 AND m.role IN ('owner', 'editor')
       AND ($2::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM residence_members am WHERE am.residence_id = $11 AND am.user_id = $2::bigint))
-    RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at
+          SELECT 1 FROM residence_members am WHERE am.residence_id = $12 AND am.user_id = $2::bigint))
+      AND ($3::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = $3::bigint
+            AND (ck.residence_id = $12 OR (ck.residence_id IS NULL AND ck.created_by = $1))))
+    RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM ins x
@@ -441,11 +472,13 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskCreateParams struct {
 	UserID           int64
 	AssignedTo       *int64
+	ContractorID     *int64
 	Title            string
 	Description      string
 	CategoryID       *int64
@@ -485,15 +518,19 @@ type TaskCreateRow struct {
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
 	BoardColumn       string
 }
 
-// Creates a task in a residence where the caller is owner or editor; the assignee must be a member. No row
-// means one of those checks failed (TaskCreateRole says which).
+// Creates a task in a residence where the caller is owner or editor; the assignee must be a member, and the
+// contractor one of the residence or a personal contractor of the caller. No row means one of those checks
+// failed (TaskWriteChecks says which).
 func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams) (*TaskCreateRow, error) {
 	row := db.QueryRow(ctx, taskCreate,
 		arg.UserID,
 		arg.AssignedTo,
+		arg.ContractorID,
 		arg.Title,
 		arg.Description,
 		arg.CategoryID,
@@ -533,6 +570,8 @@ func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
+		&i.ContractorID,
+		&i.ContractorName,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -564,6 +603,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM tasks x
@@ -572,6 +612,7 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 WHERE x.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2)
 `
@@ -609,6 +650,8 @@ type TaskGetRow struct {
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
 	BoardColumn       string
 }
 
@@ -645,9 +688,125 @@ func (q *Queries) TaskGet(ctx context.Context, db DBTX, arg *TaskGetParams) (*Ta
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
+		&i.ContractorID,
+		&i.ContractorName,
 		&i.BoardColumn,
 	)
 	return &i, err
+}
+
+const taskListByContractor = `-- name: TaskListByContractor :many
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
+       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
+       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
+       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
+       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
+       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+FROM tasks x
+JOIN residences r ON r.id = x.residence_id
+LEFT JOIN task_categories c ON c.id = x.category_id
+LEFT JOIN task_priorities p ON p.id = x.priority_id
+LEFT JOIN task_frequencies f ON f.id = x.frequency_id
+LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
+WHERE x.contractor_id = $1::bigint
+  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2)
+  AND ((k.residence_id IS NULL AND k.created_by = $2)
+       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = $2))
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id
+`
+
+type TaskListByContractorParams struct {
+	ContractorID int64
+	UserID       int64
+}
+
+type TaskListByContractorRow struct {
+	ID                int64
+	ResidenceID       int64
+	CreatedBy         *int64
+	AssignedTo        *int64
+	Title             string
+	Description       string
+	CategoryID        *int64
+	PriorityID        *int64
+	FrequencyID       *int64
+	IntervalDays      *int32
+	RecurrenceAnchor  string
+	InProgress        bool
+	DueDate           *time.Time
+	NextDueDate       *time.Time
+	EstimatedCost     *float64
+	IsCancelled       bool
+	IsArchived        bool
+	CompletionCount   int32
+	LastCompletedAt   *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	CategoryName      *string
+	PriorityName      *string
+	PriorityLevel     *int32
+	FrequencyName     *string
+	AssigneeFirstName *string
+	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
+	BoardColumn       string
+}
+
+// The cards of the tasks naming a contractor, among those the caller can see, soonest due first; empty when
+// the caller cannot see the contractor (a task may name a personal contractor of another member).
+func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskListByContractorParams) ([]*TaskListByContractorRow, error) {
+	rows, err := db.Query(ctx, taskListByContractor, arg.ContractorID, arg.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*TaskListByContractorRow{}
+	for rows.Next() {
+		var i TaskListByContractorRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResidenceID,
+			&i.CreatedBy,
+			&i.AssignedTo,
+			&i.Title,
+			&i.Description,
+			&i.CategoryID,
+			&i.PriorityID,
+			&i.FrequencyID,
+			&i.IntervalDays,
+			&i.RecurrenceAnchor,
+			&i.InProgress,
+			&i.DueDate,
+			&i.NextDueDate,
+			&i.EstimatedCost,
+			&i.IsCancelled,
+			&i.IsArchived,
+			&i.CompletionCount,
+			&i.LastCompletedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.CategoryName,
+			&i.PriorityName,
+			&i.PriorityLevel,
+			&i.FrequencyName,
+			&i.AssigneeFirstName,
+			&i.AssigneeLastName,
+			&i.ContractorID,
+			&i.ContractorName,
+			&i.BoardColumn,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const taskSetState = `-- name: TaskSetState :one
@@ -660,13 +819,14 @@ WITH upd AS (
     WHERE tasks.id = $4
       AND EXISTS (SELECT 1 FROM residence_members m
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = $5 AND m.role IN ('owner', 'editor'))
-    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at
+    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM upd x
@@ -675,6 +835,7 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskSetStateParams struct {
@@ -713,6 +874,8 @@ type TaskSetStateRow struct {
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
 	BoardColumn       string
 }
 
@@ -754,6 +917,8 @@ func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStatePa
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
+		&i.ContractorID,
+		&i.ContractorName,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -766,28 +931,34 @@ WITH upd AS (
         description       = coalesce($2::text, tasks.description),
         recurrence_anchor = coalesce($3::text, tasks.recurrence_anchor),
         assigned_to       = CASE WHEN $4::boolean THEN $5::bigint ELSE tasks.assigned_to END,
-        category_id       = CASE WHEN $6::boolean THEN $7::bigint ELSE tasks.category_id END,
-        priority_id       = CASE WHEN $8::boolean THEN $9::bigint ELSE tasks.priority_id END,
-        frequency_id      = CASE WHEN $10::boolean THEN $11::bigint ELSE tasks.frequency_id END,
-        interval_days     = CASE WHEN $10::boolean
-                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $11::bigint)
+        contractor_id     = CASE WHEN $6::boolean THEN $7::bigint ELSE tasks.contractor_id END,
+        category_id       = CASE WHEN $8::boolean THEN $9::bigint ELSE tasks.category_id END,
+        priority_id       = CASE WHEN $10::boolean THEN $11::bigint ELSE tasks.priority_id END,
+        frequency_id      = CASE WHEN $12::boolean THEN $13::bigint ELSE tasks.frequency_id END,
+        interval_days     = CASE WHEN $12::boolean
+                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $13::bigint)
                                  ELSE tasks.interval_days END,
-        due_date          = CASE WHEN $12::boolean THEN $13::date ELSE tasks.due_date END,
-        next_due_date     = CASE WHEN $12::boolean THEN NULL ELSE tasks.next_due_date END,
-        estimated_cost    = CASE WHEN $14::boolean THEN $15::numeric ELSE tasks.estimated_cost END,
+        due_date          = CASE WHEN $14::boolean THEN $15::date ELSE tasks.due_date END,
+        next_due_date     = CASE WHEN $14::boolean THEN NULL ELSE tasks.next_due_date END,
+        estimated_cost    = CASE WHEN $16::boolean THEN $17::numeric ELSE tasks.estimated_cost END,
         updated_at        = now()
-    WHERE tasks.id = $16
+    WHERE tasks.id = $18
       AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $17 AND m.role IN ('owner', 'editor'))
+                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $19 AND m.role IN ('owner', 'editor'))
       AND (NOT $4::boolean OR $5::bigint IS NULL OR EXISTS (
           SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = $5::bigint))
-    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at
+      AND (NOT $6::boolean OR $7::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contractors ck
+          WHERE ck.id = $7::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $19))))
+    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
        x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
+       x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
                    coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
 FROM upd x
@@ -796,6 +967,7 @@ LEFT JOIN task_categories c ON c.id = x.category_id
 LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
+LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskUpdateParams struct {
@@ -804,6 +976,8 @@ type TaskUpdateParams struct {
 	RecurrenceAnchor *string
 	SetAssignedTo    bool
 	AssignedTo       *int64
+	SetContractorID  bool
+	ContractorID     *int64
 	SetCategoryID    bool
 	CategoryID       *int64
 	SetPriorityID    bool
@@ -846,12 +1020,15 @@ type TaskUpdateRow struct {
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
+	ContractorID      *int64
+	ContractorName    *string
 	BoardColumn       string
 }
 
 // Changes the fields present (owners and editors). Nullable fields change when their set_ flag is true.
 // Changing the due date clears the next due date (the user is setting the next occurrence); changing the
-// frequency copies its interval. The assignee must be a member of the task's residence.
+// frequency copies its interval. The assignee must be a member of the task's residence, and the contractor
+// one of that residence or a personal contractor of the caller.
 func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams) (*TaskUpdateRow, error) {
 	row := db.QueryRow(ctx, taskUpdate,
 		arg.Title,
@@ -859,6 +1036,8 @@ func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams
 		arg.RecurrenceAnchor,
 		arg.SetAssignedTo,
 		arg.AssignedTo,
+		arg.SetContractorID,
+		arg.ContractorID,
 		arg.SetCategoryID,
 		arg.CategoryID,
 		arg.SetPriorityID,
@@ -901,7 +1080,54 @@ func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
+		&i.ContractorID,
+		&i.ContractorName,
 		&i.BoardColumn,
 	)
+	return &i, err
+}
+
+const taskWriteChecks = `-- name: TaskWriteChecks :one
+WITH r AS (
+    SELECT coalesce($4::bigint,
+                    (SELECT t.residence_id FROM tasks t WHERE t.id = $5::bigint)) AS id
+)
+SELECT coalesce((SELECT m.role FROM residence_members m WHERE m.residence_id = r.id AND m.user_id = $1), '')::text AS role,
+       ($2::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM residence_members am WHERE am.residence_id = r.id AND am.user_id = $2::bigint))::boolean AS assignee_ok,
+       ($3::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM contractors ck
+           WHERE ck.id = $3::bigint
+             AND (ck.residence_id = r.id OR (ck.residence_id IS NULL AND ck.created_by = $1))))::boolean AS contractor_ok
+FROM r
+`
+
+type TaskWriteChecksParams struct {
+	UserID       int64
+	AssignedTo   *int64
+	ContractorID *int64
+	ResidenceID  *int64
+	TaskID       *int64
+}
+
+type TaskWriteChecksRow struct {
+	Role         string
+	AssigneeOk   bool
+	ContractorOk bool
+}
+
+// Explains a refused task write: the caller's role in the residence (residence_id, or else the residence of
+// task_id; ” when not a member or the task does not exist), and whether the assignee and the contractor,
+// when given, pass the checks TaskCreate, TaskUpdate and TaskComplete make.
+func (q *Queries) TaskWriteChecks(ctx context.Context, db DBTX, arg *TaskWriteChecksParams) (*TaskWriteChecksRow, error) {
+	row := db.QueryRow(ctx, taskWriteChecks,
+		arg.UserID,
+		arg.AssignedTo,
+		arg.ContractorID,
+		arg.ResidenceID,
+		arg.TaskID,
+	)
+	var i TaskWriteChecksRow
+	err := row.Scan(&i.Role, &i.AssigneeOk, &i.ContractorOk)
 	return &i, err
 }

@@ -4,9 +4,11 @@ package oas
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/go-faster/errors"
+	ht "github.com/ogen-go/ogen/http"
 )
 
 func (s *ErrorStatusCode) Error() string {
@@ -293,6 +295,7 @@ type Completion struct {
 	Notes           string     `json:"notes"`
 	ActualCost      NilFloat64 `json:"actual_cost"`
 	Rating          NilInt32   `json:"rating"`
+	ContractorID    NilInt64   `json:"contractor_id"`
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
@@ -334,6 +337,11 @@ func (s *Completion) GetActualCost() NilFloat64 {
 // GetRating returns the value of Rating.
 func (s *Completion) GetRating() NilInt32 {
 	return s.Rating
+}
+
+// GetContractorID returns the value of ContractorID.
+func (s *Completion) GetContractorID() NilInt64 {
+	return s.ContractorID
 }
 
 // GetCreatedAt returns the value of CreatedAt.
@@ -381,6 +389,11 @@ func (s *Completion) SetRating(val NilInt32) {
 	s.Rating = val
 }
 
+// SetContractorID sets the value of ContractorID.
+func (s *Completion) SetContractorID(val NilInt64) {
+	s.ContractorID = val
+}
+
 // SetCreatedAt sets the value of CreatedAt.
 func (s *Completion) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
@@ -393,6 +406,8 @@ type CompletionCreate struct {
 	Notes       OptString   `json:"notes"`
 	ActualCost  OptFloat64  `json:"actual_cost"`
 	Rating      OptInt32    `json:"rating"`
+	// The contractor who did the work (visible in the task's residence).
+	ContractorID OptInt64 `json:"contractor_id"`
 }
 
 // GetCompletedAt returns the value of CompletedAt.
@@ -415,6 +430,11 @@ func (s *CompletionCreate) GetRating() OptInt32 {
 	return s.Rating
 }
 
+// GetContractorID returns the value of ContractorID.
+func (s *CompletionCreate) GetContractorID() OptInt64 {
+	return s.ContractorID
+}
+
 // SetCompletedAt sets the value of CompletedAt.
 func (s *CompletionCreate) SetCompletedAt(val OptDateTime) {
 	s.CompletedAt = val
@@ -433,6 +453,11 @@ func (s *CompletionCreate) SetActualCost(val OptFloat64) {
 // SetRating sets the value of Rating.
 func (s *CompletionCreate) SetRating(val OptInt32) {
 	s.Rating = val
+}
+
+// SetContractorID sets the value of ContractorID.
+func (s *CompletionCreate) SetContractorID(val OptInt64) {
+	s.ContractorID = val
 }
 
 // Ref: #/components/schemas/CompletionResult
@@ -459,6 +484,302 @@ func (s *CompletionResult) SetCompletion(val Completion) {
 // SetTask sets the value of Task.
 func (s *CompletionResult) SetTask(val Task) {
 	s.Task = val
+}
+
+// Ref: #/components/schemas/Contractor
+type Contractor struct {
+	ID int64 `json:"id"`
+	// Null for a personal contractor, visible only to its creator.
+	ResidenceID NilInt64 `json:"residence_id"`
+	CreatedBy   int64    `json:"created_by"`
+	Name        string   `json:"name"`
+	Company     string   `json:"company"`
+	// Normalised to digits with an optional leading +.
+	Phone       string                `json:"phone"`
+	Email       string                `json:"email"`
+	Website     string                `json:"website"`
+	Address     string                `json:"address"`
+	Notes       string                `json:"notes"`
+	Rating      NilInt32              `json:"rating"`
+	IsFavorite  bool                  `json:"is_favorite"`
+	Specialties []ContractorSpecialty `json:"specialties"`
+	CreatedAt   time.Time             `json:"created_at"`
+	UpdatedAt   time.Time             `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Contractor) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *Contractor) GetResidenceID() NilInt64 {
+	return s.ResidenceID
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *Contractor) GetCreatedBy() int64 {
+	return s.CreatedBy
+}
+
+// GetName returns the value of Name.
+func (s *Contractor) GetName() string {
+	return s.Name
+}
+
+// GetCompany returns the value of Company.
+func (s *Contractor) GetCompany() string {
+	return s.Company
+}
+
+// GetPhone returns the value of Phone.
+func (s *Contractor) GetPhone() string {
+	return s.Phone
+}
+
+// GetEmail returns the value of Email.
+func (s *Contractor) GetEmail() string {
+	return s.Email
+}
+
+// GetWebsite returns the value of Website.
+func (s *Contractor) GetWebsite() string {
+	return s.Website
+}
+
+// GetAddress returns the value of Address.
+func (s *Contractor) GetAddress() string {
+	return s.Address
+}
+
+// GetNotes returns the value of Notes.
+func (s *Contractor) GetNotes() string {
+	return s.Notes
+}
+
+// GetRating returns the value of Rating.
+func (s *Contractor) GetRating() NilInt32 {
+	return s.Rating
+}
+
+// GetIsFavorite returns the value of IsFavorite.
+func (s *Contractor) GetIsFavorite() bool {
+	return s.IsFavorite
+}
+
+// GetSpecialties returns the value of Specialties.
+func (s *Contractor) GetSpecialties() []ContractorSpecialty {
+	return s.Specialties
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Contractor) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Contractor) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Contractor) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *Contractor) SetResidenceID(val NilInt64) {
+	s.ResidenceID = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *Contractor) SetCreatedBy(val int64) {
+	s.CreatedBy = val
+}
+
+// SetName sets the value of Name.
+func (s *Contractor) SetName(val string) {
+	s.Name = val
+}
+
+// SetCompany sets the value of Company.
+func (s *Contractor) SetCompany(val string) {
+	s.Company = val
+}
+
+// SetPhone sets the value of Phone.
+func (s *Contractor) SetPhone(val string) {
+	s.Phone = val
+}
+
+// SetEmail sets the value of Email.
+func (s *Contractor) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetWebsite sets the value of Website.
+func (s *Contractor) SetWebsite(val string) {
+	s.Website = val
+}
+
+// SetAddress sets the value of Address.
+func (s *Contractor) SetAddress(val string) {
+	s.Address = val
+}
+
+// SetNotes sets the value of Notes.
+func (s *Contractor) SetNotes(val string) {
+	s.Notes = val
+}
+
+// SetRating sets the value of Rating.
+func (s *Contractor) SetRating(val NilInt32) {
+	s.Rating = val
+}
+
+// SetIsFavorite sets the value of IsFavorite.
+func (s *Contractor) SetIsFavorite(val bool) {
+	s.IsFavorite = val
+}
+
+// SetSpecialties sets the value of Specialties.
+func (s *Contractor) SetSpecialties(val []ContractorSpecialty) {
+	s.Specialties = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Contractor) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Contractor) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// Ref: #/components/schemas/ContractorCreate
+type ContractorCreate struct {
+	ResidenceID  OptInt64  `json:"residence_id"`
+	Name         string    `json:"name"`
+	Company      OptString `json:"company"`
+	Phone        OptString `json:"phone"`
+	Email        OptString `json:"email"`
+	Website      OptString `json:"website"`
+	Address      OptString `json:"address"`
+	Notes        OptString `json:"notes"`
+	Rating       OptInt32  `json:"rating"`
+	IsFavorite   OptBool   `json:"is_favorite"`
+	SpecialtyIds []int64   `json:"specialty_ids"`
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *ContractorCreate) GetResidenceID() OptInt64 {
+	return s.ResidenceID
+}
+
+// GetName returns the value of Name.
+func (s *ContractorCreate) GetName() string {
+	return s.Name
+}
+
+// GetCompany returns the value of Company.
+func (s *ContractorCreate) GetCompany() OptString {
+	return s.Company
+}
+
+// GetPhone returns the value of Phone.
+func (s *ContractorCreate) GetPhone() OptString {
+	return s.Phone
+}
+
+// GetEmail returns the value of Email.
+func (s *ContractorCreate) GetEmail() OptString {
+	return s.Email
+}
+
+// GetWebsite returns the value of Website.
+func (s *ContractorCreate) GetWebsite() OptString {
+	return s.Website
+}
+
+// GetAddress returns the value of Address.
+func (s *ContractorCreate) GetAddress() OptString {
+	return s.Address
+}
+
+// GetNotes returns the value of Notes.
+func (s *ContractorCreate) GetNotes() OptString {
+	return s.Notes
+}
+
+// GetRating returns the value of Rating.
+func (s *ContractorCreate) GetRating() OptInt32 {
+	return s.Rating
+}
+
+// GetIsFavorite returns the value of IsFavorite.
+func (s *ContractorCreate) GetIsFavorite() OptBool {
+	return s.IsFavorite
+}
+
+// GetSpecialtyIds returns the value of SpecialtyIds.
+func (s *ContractorCreate) GetSpecialtyIds() []int64 {
+	return s.SpecialtyIds
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *ContractorCreate) SetResidenceID(val OptInt64) {
+	s.ResidenceID = val
+}
+
+// SetName sets the value of Name.
+func (s *ContractorCreate) SetName(val string) {
+	s.Name = val
+}
+
+// SetCompany sets the value of Company.
+func (s *ContractorCreate) SetCompany(val OptString) {
+	s.Company = val
+}
+
+// SetPhone sets the value of Phone.
+func (s *ContractorCreate) SetPhone(val OptString) {
+	s.Phone = val
+}
+
+// SetEmail sets the value of Email.
+func (s *ContractorCreate) SetEmail(val OptString) {
+	s.Email = val
+}
+
+// SetWebsite sets the value of Website.
+func (s *ContractorCreate) SetWebsite(val OptString) {
+	s.Website = val
+}
+
+// SetAddress sets the value of Address.
+func (s *ContractorCreate) SetAddress(val OptString) {
+	s.Address = val
+}
+
+// SetNotes sets the value of Notes.
+func (s *ContractorCreate) SetNotes(val OptString) {
+	s.Notes = val
+}
+
+// SetRating sets the value of Rating.
+func (s *ContractorCreate) SetRating(val OptInt32) {
+	s.Rating = val
+}
+
+// SetIsFavorite sets the value of IsFavorite.
+func (s *ContractorCreate) SetIsFavorite(val OptBool) {
+	s.IsFavorite = val
+}
+
+// SetSpecialtyIds sets the value of SpecialtyIds.
+func (s *ContractorCreate) SetSpecialtyIds(val []int64) {
+	s.SpecialtyIds = val
 }
 
 // Ref: #/components/schemas/ContractorSpecialty
@@ -498,8 +819,118 @@ func (s *ContractorSpecialty) SetDisplayOrder(val int32) {
 	s.DisplayOrder = val
 }
 
+// Ref: #/components/schemas/ContractorUpdate
+type ContractorUpdate struct {
+	Name    OptString   `json:"name"`
+	Company OptString   `json:"company"`
+	Phone   OptString   `json:"phone"`
+	Email   OptString   `json:"email"`
+	Website OptString   `json:"website"`
+	Address OptString   `json:"address"`
+	Notes   OptString   `json:"notes"`
+	Rating  OptNilInt32 `json:"rating"`
+	// Replaces the contractor's specialties.
+	SpecialtyIds []int64 `json:"specialty_ids"`
+}
+
+// GetName returns the value of Name.
+func (s *ContractorUpdate) GetName() OptString {
+	return s.Name
+}
+
+// GetCompany returns the value of Company.
+func (s *ContractorUpdate) GetCompany() OptString {
+	return s.Company
+}
+
+// GetPhone returns the value of Phone.
+func (s *ContractorUpdate) GetPhone() OptString {
+	return s.Phone
+}
+
+// GetEmail returns the value of Email.
+func (s *ContractorUpdate) GetEmail() OptString {
+	return s.Email
+}
+
+// GetWebsite returns the value of Website.
+func (s *ContractorUpdate) GetWebsite() OptString {
+	return s.Website
+}
+
+// GetAddress returns the value of Address.
+func (s *ContractorUpdate) GetAddress() OptString {
+	return s.Address
+}
+
+// GetNotes returns the value of Notes.
+func (s *ContractorUpdate) GetNotes() OptString {
+	return s.Notes
+}
+
+// GetRating returns the value of Rating.
+func (s *ContractorUpdate) GetRating() OptNilInt32 {
+	return s.Rating
+}
+
+// GetSpecialtyIds returns the value of SpecialtyIds.
+func (s *ContractorUpdate) GetSpecialtyIds() []int64 {
+	return s.SpecialtyIds
+}
+
+// SetName sets the value of Name.
+func (s *ContractorUpdate) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetCompany sets the value of Company.
+func (s *ContractorUpdate) SetCompany(val OptString) {
+	s.Company = val
+}
+
+// SetPhone sets the value of Phone.
+func (s *ContractorUpdate) SetPhone(val OptString) {
+	s.Phone = val
+}
+
+// SetEmail sets the value of Email.
+func (s *ContractorUpdate) SetEmail(val OptString) {
+	s.Email = val
+}
+
+// SetWebsite sets the value of Website.
+func (s *ContractorUpdate) SetWebsite(val OptString) {
+	s.Website = val
+}
+
+// SetAddress sets the value of Address.
+func (s *ContractorUpdate) SetAddress(val OptString) {
+	s.Address = val
+}
+
+// SetNotes sets the value of Notes.
+func (s *ContractorUpdate) SetNotes(val OptString) {
+	s.Notes = val
+}
+
+// SetRating sets the value of Rating.
+func (s *ContractorUpdate) SetRating(val OptNilInt32) {
+	s.Rating = val
+}
+
+// SetSpecialtyIds sets the value of SpecialtyIds.
+func (s *ContractorUpdate) SetSpecialtyIds(val []int64) {
+	s.SpecialtyIds = val
+}
+
 // DeleteCompletionNoContent is response for DeleteCompletion operation.
 type DeleteCompletionNoContent struct{}
+
+// DeleteContractorNoContent is response for DeleteContractor operation.
+type DeleteContractorNoContent struct{}
+
+// DeleteDocumentNoContent is response for DeleteDocument operation.
+type DeleteDocumentNoContent struct{}
 
 // DeleteMeNoContent is response for DeleteMe operation.
 type DeleteMeNoContent struct{}
@@ -509,6 +940,846 @@ type DeleteResidenceNoContent struct{}
 
 // DeleteTaskNoContent is response for DeleteTask operation.
 type DeleteTaskNoContent struct{}
+
+// Ref: #/components/schemas/Document
+type Document struct {
+	ID               int64        `json:"id"`
+	ResidenceID      int64        `json:"residence_id"`
+	CreatedBy        NilInt64     `json:"created_by"`
+	Title            string       `json:"title"`
+	Description      string       `json:"description"`
+	Type             DocumentType `json:"type"`
+	Vendor           string       `json:"vendor"`
+	ModelNumber      string       `json:"model_number"`
+	SerialNumber     string       `json:"serial_number"`
+	PurchaseDate     NilDate      `json:"purchase_date"`
+	PurchasePrice    NilFloat64   `json:"purchase_price"`
+	ExpiryDate       NilDate      `json:"expiry_date"`
+	WarrantyProvider string       `json:"warranty_provider"`
+	ClaimPhone       string       `json:"claim_phone"`
+	ClaimURL         string       `json:"claim_url"`
+	TaskID           NilInt64     `json:"task_id"`
+	// Null for a document without a file.
+	File      NilDocumentFile `json:"file"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Document) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *Document) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *Document) GetCreatedBy() NilInt64 {
+	return s.CreatedBy
+}
+
+// GetTitle returns the value of Title.
+func (s *Document) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *Document) GetDescription() string {
+	return s.Description
+}
+
+// GetType returns the value of Type.
+func (s *Document) GetType() DocumentType {
+	return s.Type
+}
+
+// GetVendor returns the value of Vendor.
+func (s *Document) GetVendor() string {
+	return s.Vendor
+}
+
+// GetModelNumber returns the value of ModelNumber.
+func (s *Document) GetModelNumber() string {
+	return s.ModelNumber
+}
+
+// GetSerialNumber returns the value of SerialNumber.
+func (s *Document) GetSerialNumber() string {
+	return s.SerialNumber
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *Document) GetPurchaseDate() NilDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *Document) GetPurchasePrice() NilFloat64 {
+	return s.PurchasePrice
+}
+
+// GetExpiryDate returns the value of ExpiryDate.
+func (s *Document) GetExpiryDate() NilDate {
+	return s.ExpiryDate
+}
+
+// GetWarrantyProvider returns the value of WarrantyProvider.
+func (s *Document) GetWarrantyProvider() string {
+	return s.WarrantyProvider
+}
+
+// GetClaimPhone returns the value of ClaimPhone.
+func (s *Document) GetClaimPhone() string {
+	return s.ClaimPhone
+}
+
+// GetClaimURL returns the value of ClaimURL.
+func (s *Document) GetClaimURL() string {
+	return s.ClaimURL
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *Document) GetTaskID() NilInt64 {
+	return s.TaskID
+}
+
+// GetFile returns the value of File.
+func (s *Document) GetFile() NilDocumentFile {
+	return s.File
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Document) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Document) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Document) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *Document) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *Document) SetCreatedBy(val NilInt64) {
+	s.CreatedBy = val
+}
+
+// SetTitle sets the value of Title.
+func (s *Document) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *Document) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetType sets the value of Type.
+func (s *Document) SetType(val DocumentType) {
+	s.Type = val
+}
+
+// SetVendor sets the value of Vendor.
+func (s *Document) SetVendor(val string) {
+	s.Vendor = val
+}
+
+// SetModelNumber sets the value of ModelNumber.
+func (s *Document) SetModelNumber(val string) {
+	s.ModelNumber = val
+}
+
+// SetSerialNumber sets the value of SerialNumber.
+func (s *Document) SetSerialNumber(val string) {
+	s.SerialNumber = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *Document) SetPurchaseDate(val NilDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *Document) SetPurchasePrice(val NilFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetExpiryDate sets the value of ExpiryDate.
+func (s *Document) SetExpiryDate(val NilDate) {
+	s.ExpiryDate = val
+}
+
+// SetWarrantyProvider sets the value of WarrantyProvider.
+func (s *Document) SetWarrantyProvider(val string) {
+	s.WarrantyProvider = val
+}
+
+// SetClaimPhone sets the value of ClaimPhone.
+func (s *Document) SetClaimPhone(val string) {
+	s.ClaimPhone = val
+}
+
+// SetClaimURL sets the value of ClaimURL.
+func (s *Document) SetClaimURL(val string) {
+	s.ClaimURL = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *Document) SetTaskID(val NilInt64) {
+	s.TaskID = val
+}
+
+// SetFile sets the value of File.
+func (s *Document) SetFile(val NilDocumentFile) {
+	s.File = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Document) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Document) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// Ref: #/components/schemas/DocumentCreate
+type DocumentCreate struct {
+	ResidenceID      int64           `json:"residence_id"`
+	Title            string          `json:"title"`
+	Description      OptString       `json:"description"`
+	Type             OptDocumentType `json:"type"`
+	Vendor           OptString       `json:"vendor"`
+	ModelNumber      OptString       `json:"model_number"`
+	SerialNumber     OptString       `json:"serial_number"`
+	PurchaseDate     OptDate         `json:"purchase_date"`
+	PurchasePrice    OptFloat64      `json:"purchase_price"`
+	ExpiryDate       OptDate         `json:"expiry_date"`
+	WarrantyProvider OptString       `json:"warranty_provider"`
+	ClaimPhone       OptString       `json:"claim_phone"`
+	ClaimURL         OptString       `json:"claim_url"`
+	TaskID           OptInt64        `json:"task_id"`
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *DocumentCreate) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetTitle returns the value of Title.
+func (s *DocumentCreate) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *DocumentCreate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetType returns the value of Type.
+func (s *DocumentCreate) GetType() OptDocumentType {
+	return s.Type
+}
+
+// GetVendor returns the value of Vendor.
+func (s *DocumentCreate) GetVendor() OptString {
+	return s.Vendor
+}
+
+// GetModelNumber returns the value of ModelNumber.
+func (s *DocumentCreate) GetModelNumber() OptString {
+	return s.ModelNumber
+}
+
+// GetSerialNumber returns the value of SerialNumber.
+func (s *DocumentCreate) GetSerialNumber() OptString {
+	return s.SerialNumber
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *DocumentCreate) GetPurchaseDate() OptDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *DocumentCreate) GetPurchasePrice() OptFloat64 {
+	return s.PurchasePrice
+}
+
+// GetExpiryDate returns the value of ExpiryDate.
+func (s *DocumentCreate) GetExpiryDate() OptDate {
+	return s.ExpiryDate
+}
+
+// GetWarrantyProvider returns the value of WarrantyProvider.
+func (s *DocumentCreate) GetWarrantyProvider() OptString {
+	return s.WarrantyProvider
+}
+
+// GetClaimPhone returns the value of ClaimPhone.
+func (s *DocumentCreate) GetClaimPhone() OptString {
+	return s.ClaimPhone
+}
+
+// GetClaimURL returns the value of ClaimURL.
+func (s *DocumentCreate) GetClaimURL() OptString {
+	return s.ClaimURL
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *DocumentCreate) GetTaskID() OptInt64 {
+	return s.TaskID
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *DocumentCreate) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *DocumentCreate) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *DocumentCreate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetType sets the value of Type.
+func (s *DocumentCreate) SetType(val OptDocumentType) {
+	s.Type = val
+}
+
+// SetVendor sets the value of Vendor.
+func (s *DocumentCreate) SetVendor(val OptString) {
+	s.Vendor = val
+}
+
+// SetModelNumber sets the value of ModelNumber.
+func (s *DocumentCreate) SetModelNumber(val OptString) {
+	s.ModelNumber = val
+}
+
+// SetSerialNumber sets the value of SerialNumber.
+func (s *DocumentCreate) SetSerialNumber(val OptString) {
+	s.SerialNumber = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *DocumentCreate) SetPurchaseDate(val OptDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *DocumentCreate) SetPurchasePrice(val OptFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetExpiryDate sets the value of ExpiryDate.
+func (s *DocumentCreate) SetExpiryDate(val OptDate) {
+	s.ExpiryDate = val
+}
+
+// SetWarrantyProvider sets the value of WarrantyProvider.
+func (s *DocumentCreate) SetWarrantyProvider(val OptString) {
+	s.WarrantyProvider = val
+}
+
+// SetClaimPhone sets the value of ClaimPhone.
+func (s *DocumentCreate) SetClaimPhone(val OptString) {
+	s.ClaimPhone = val
+}
+
+// SetClaimURL sets the value of ClaimURL.
+func (s *DocumentCreate) SetClaimURL(val OptString) {
+	s.ClaimURL = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *DocumentCreate) SetTaskID(val OptInt64) {
+	s.TaskID = val
+}
+
+func (*DocumentCreate) createDocumentReq() {}
+
+// Ref: #/components/schemas/DocumentCreateUpload
+type DocumentCreateUploadMultipart struct {
+	ResidenceID      int64            `json:"residence_id"`
+	Title            string           `json:"title"`
+	Description      OptString        `json:"description"`
+	Type             OptDocumentType  `json:"type"`
+	Vendor           OptString        `json:"vendor"`
+	ModelNumber      OptString        `json:"model_number"`
+	SerialNumber     OptString        `json:"serial_number"`
+	PurchaseDate     OptDate          `json:"purchase_date"`
+	PurchasePrice    OptFloat64       `json:"purchase_price"`
+	ExpiryDate       OptDate          `json:"expiry_date"`
+	WarrantyProvider OptString        `json:"warranty_provider"`
+	ClaimPhone       OptString        `json:"claim_phone"`
+	ClaimURL         OptString        `json:"claim_url"`
+	TaskID           OptInt64         `json:"task_id"`
+	File             ht.MultipartFile `json:"file"`
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *DocumentCreateUploadMultipart) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetTitle returns the value of Title.
+func (s *DocumentCreateUploadMultipart) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *DocumentCreateUploadMultipart) GetDescription() OptString {
+	return s.Description
+}
+
+// GetType returns the value of Type.
+func (s *DocumentCreateUploadMultipart) GetType() OptDocumentType {
+	return s.Type
+}
+
+// GetVendor returns the value of Vendor.
+func (s *DocumentCreateUploadMultipart) GetVendor() OptString {
+	return s.Vendor
+}
+
+// GetModelNumber returns the value of ModelNumber.
+func (s *DocumentCreateUploadMultipart) GetModelNumber() OptString {
+	return s.ModelNumber
+}
+
+// GetSerialNumber returns the value of SerialNumber.
+func (s *DocumentCreateUploadMultipart) GetSerialNumber() OptString {
+	return s.SerialNumber
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *DocumentCreateUploadMultipart) GetPurchaseDate() OptDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *DocumentCreateUploadMultipart) GetPurchasePrice() OptFloat64 {
+	return s.PurchasePrice
+}
+
+// GetExpiryDate returns the value of ExpiryDate.
+func (s *DocumentCreateUploadMultipart) GetExpiryDate() OptDate {
+	return s.ExpiryDate
+}
+
+// GetWarrantyProvider returns the value of WarrantyProvider.
+func (s *DocumentCreateUploadMultipart) GetWarrantyProvider() OptString {
+	return s.WarrantyProvider
+}
+
+// GetClaimPhone returns the value of ClaimPhone.
+func (s *DocumentCreateUploadMultipart) GetClaimPhone() OptString {
+	return s.ClaimPhone
+}
+
+// GetClaimURL returns the value of ClaimURL.
+func (s *DocumentCreateUploadMultipart) GetClaimURL() OptString {
+	return s.ClaimURL
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *DocumentCreateUploadMultipart) GetTaskID() OptInt64 {
+	return s.TaskID
+}
+
+// GetFile returns the value of File.
+func (s *DocumentCreateUploadMultipart) GetFile() ht.MultipartFile {
+	return s.File
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *DocumentCreateUploadMultipart) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *DocumentCreateUploadMultipart) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *DocumentCreateUploadMultipart) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetType sets the value of Type.
+func (s *DocumentCreateUploadMultipart) SetType(val OptDocumentType) {
+	s.Type = val
+}
+
+// SetVendor sets the value of Vendor.
+func (s *DocumentCreateUploadMultipart) SetVendor(val OptString) {
+	s.Vendor = val
+}
+
+// SetModelNumber sets the value of ModelNumber.
+func (s *DocumentCreateUploadMultipart) SetModelNumber(val OptString) {
+	s.ModelNumber = val
+}
+
+// SetSerialNumber sets the value of SerialNumber.
+func (s *DocumentCreateUploadMultipart) SetSerialNumber(val OptString) {
+	s.SerialNumber = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *DocumentCreateUploadMultipart) SetPurchaseDate(val OptDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *DocumentCreateUploadMultipart) SetPurchasePrice(val OptFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetExpiryDate sets the value of ExpiryDate.
+func (s *DocumentCreateUploadMultipart) SetExpiryDate(val OptDate) {
+	s.ExpiryDate = val
+}
+
+// SetWarrantyProvider sets the value of WarrantyProvider.
+func (s *DocumentCreateUploadMultipart) SetWarrantyProvider(val OptString) {
+	s.WarrantyProvider = val
+}
+
+// SetClaimPhone sets the value of ClaimPhone.
+func (s *DocumentCreateUploadMultipart) SetClaimPhone(val OptString) {
+	s.ClaimPhone = val
+}
+
+// SetClaimURL sets the value of ClaimURL.
+func (s *DocumentCreateUploadMultipart) SetClaimURL(val OptString) {
+	s.ClaimURL = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *DocumentCreateUploadMultipart) SetTaskID(val OptInt64) {
+	s.TaskID = val
+}
+
+// SetFile sets the value of File.
+func (s *DocumentCreateUploadMultipart) SetFile(val ht.MultipartFile) {
+	s.File = val
+}
+
+func (*DocumentCreateUploadMultipart) createDocumentReq() {}
+
+// Ref: #/components/schemas/DocumentFile
+type DocumentFile struct {
+	// The uploaded name, for display and Content-Disposition; never used as a storage key.
+	FileName string `json:"file_name"`
+	// Detected from the bytes.
+	ContentType string `json:"content_type"`
+	SizeBytes   int64  `json:"size_bytes"`
+	SHA256      string `json:"sha256"`
+}
+
+// GetFileName returns the value of FileName.
+func (s *DocumentFile) GetFileName() string {
+	return s.FileName
+}
+
+// GetContentType returns the value of ContentType.
+func (s *DocumentFile) GetContentType() string {
+	return s.ContentType
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *DocumentFile) GetSizeBytes() int64 {
+	return s.SizeBytes
+}
+
+// GetSHA256 returns the value of SHA256.
+func (s *DocumentFile) GetSHA256() string {
+	return s.SHA256
+}
+
+// SetFileName sets the value of FileName.
+func (s *DocumentFile) SetFileName(val string) {
+	s.FileName = val
+}
+
+// SetContentType sets the value of ContentType.
+func (s *DocumentFile) SetContentType(val string) {
+	s.ContentType = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *DocumentFile) SetSizeBytes(val int64) {
+	s.SizeBytes = val
+}
+
+// SetSHA256 sets the value of SHA256.
+func (s *DocumentFile) SetSHA256(val string) {
+	s.SHA256 = val
+}
+
+// Ref: #/components/schemas/DocumentType
+type DocumentType string
+
+const (
+	DocumentTypeGeneral    DocumentType = "general"
+	DocumentTypeWarranty   DocumentType = "warranty"
+	DocumentTypeManual     DocumentType = "manual"
+	DocumentTypeReceipt    DocumentType = "receipt"
+	DocumentTypeInsurance  DocumentType = "insurance"
+	DocumentTypeInspection DocumentType = "inspection"
+	DocumentTypePermit     DocumentType = "permit"
+	DocumentTypeContract   DocumentType = "contract"
+	DocumentTypePhoto      DocumentType = "photo"
+	DocumentTypeOther      DocumentType = "other"
+)
+
+// AllValues returns all DocumentType values.
+func (DocumentType) AllValues() []DocumentType {
+	return []DocumentType{
+		DocumentTypeGeneral,
+		DocumentTypeWarranty,
+		DocumentTypeManual,
+		DocumentTypeReceipt,
+		DocumentTypeInsurance,
+		DocumentTypeInspection,
+		DocumentTypePermit,
+		DocumentTypeContract,
+		DocumentTypePhoto,
+		DocumentTypeOther,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DocumentType) MarshalText() ([]byte, error) {
+	switch s {
+	case DocumentTypeGeneral:
+		return []byte(s), nil
+	case DocumentTypeWarranty:
+		return []byte(s), nil
+	case DocumentTypeManual:
+		return []byte(s), nil
+	case DocumentTypeReceipt:
+		return []byte(s), nil
+	case DocumentTypeInsurance:
+		return []byte(s), nil
+	case DocumentTypeInspection:
+		return []byte(s), nil
+	case DocumentTypePermit:
+		return []byte(s), nil
+	case DocumentTypeContract:
+		return []byte(s), nil
+	case DocumentTypePhoto:
+		return []byte(s), nil
+	case DocumentTypeOther:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DocumentType) UnmarshalText(data []byte) error {
+	switch DocumentType(data) {
+	case DocumentTypeGeneral:
+		*s = DocumentTypeGeneral
+		return nil
+	case DocumentTypeWarranty:
+		*s = DocumentTypeWarranty
+		return nil
+	case DocumentTypeManual:
+		*s = DocumentTypeManual
+		return nil
+	case DocumentTypeReceipt:
+		*s = DocumentTypeReceipt
+		return nil
+	case DocumentTypeInsurance:
+		*s = DocumentTypeInsurance
+		return nil
+	case DocumentTypeInspection:
+		*s = DocumentTypeInspection
+		return nil
+	case DocumentTypePermit:
+		*s = DocumentTypePermit
+		return nil
+	case DocumentTypeContract:
+		*s = DocumentTypeContract
+		return nil
+	case DocumentTypePhoto:
+		*s = DocumentTypePhoto
+		return nil
+	case DocumentTypeOther:
+		*s = DocumentTypeOther
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/DocumentUpdate
+type DocumentUpdate struct {
+	Title            OptString       `json:"title"`
+	Description      OptString       `json:"description"`
+	Type             OptDocumentType `json:"type"`
+	Vendor           OptString       `json:"vendor"`
+	ModelNumber      OptString       `json:"model_number"`
+	SerialNumber     OptString       `json:"serial_number"`
+	PurchaseDate     OptNilDate      `json:"purchase_date"`
+	PurchasePrice    OptNilFloat64   `json:"purchase_price"`
+	ExpiryDate       OptNilDate      `json:"expiry_date"`
+	WarrantyProvider OptString       `json:"warranty_provider"`
+	ClaimPhone       OptString       `json:"claim_phone"`
+	ClaimURL         OptString       `json:"claim_url"`
+	TaskID           OptNilInt64     `json:"task_id"`
+}
+
+// GetTitle returns the value of Title.
+func (s *DocumentUpdate) GetTitle() OptString {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *DocumentUpdate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetType returns the value of Type.
+func (s *DocumentUpdate) GetType() OptDocumentType {
+	return s.Type
+}
+
+// GetVendor returns the value of Vendor.
+func (s *DocumentUpdate) GetVendor() OptString {
+	return s.Vendor
+}
+
+// GetModelNumber returns the value of ModelNumber.
+func (s *DocumentUpdate) GetModelNumber() OptString {
+	return s.ModelNumber
+}
+
+// GetSerialNumber returns the value of SerialNumber.
+func (s *DocumentUpdate) GetSerialNumber() OptString {
+	return s.SerialNumber
+}
+
+// GetPurchaseDate returns the value of PurchaseDate.
+func (s *DocumentUpdate) GetPurchaseDate() OptNilDate {
+	return s.PurchaseDate
+}
+
+// GetPurchasePrice returns the value of PurchasePrice.
+func (s *DocumentUpdate) GetPurchasePrice() OptNilFloat64 {
+	return s.PurchasePrice
+}
+
+// GetExpiryDate returns the value of ExpiryDate.
+func (s *DocumentUpdate) GetExpiryDate() OptNilDate {
+	return s.ExpiryDate
+}
+
+// GetWarrantyProvider returns the value of WarrantyProvider.
+func (s *DocumentUpdate) GetWarrantyProvider() OptString {
+	return s.WarrantyProvider
+}
+
+// GetClaimPhone returns the value of ClaimPhone.
+func (s *DocumentUpdate) GetClaimPhone() OptString {
+	return s.ClaimPhone
+}
+
+// GetClaimURL returns the value of ClaimURL.
+func (s *DocumentUpdate) GetClaimURL() OptString {
+	return s.ClaimURL
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *DocumentUpdate) GetTaskID() OptNilInt64 {
+	return s.TaskID
+}
+
+// SetTitle sets the value of Title.
+func (s *DocumentUpdate) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *DocumentUpdate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetType sets the value of Type.
+func (s *DocumentUpdate) SetType(val OptDocumentType) {
+	s.Type = val
+}
+
+// SetVendor sets the value of Vendor.
+func (s *DocumentUpdate) SetVendor(val OptString) {
+	s.Vendor = val
+}
+
+// SetModelNumber sets the value of ModelNumber.
+func (s *DocumentUpdate) SetModelNumber(val OptString) {
+	s.ModelNumber = val
+}
+
+// SetSerialNumber sets the value of SerialNumber.
+func (s *DocumentUpdate) SetSerialNumber(val OptString) {
+	s.SerialNumber = val
+}
+
+// SetPurchaseDate sets the value of PurchaseDate.
+func (s *DocumentUpdate) SetPurchaseDate(val OptNilDate) {
+	s.PurchaseDate = val
+}
+
+// SetPurchasePrice sets the value of PurchasePrice.
+func (s *DocumentUpdate) SetPurchasePrice(val OptNilFloat64) {
+	s.PurchasePrice = val
+}
+
+// SetExpiryDate sets the value of ExpiryDate.
+func (s *DocumentUpdate) SetExpiryDate(val OptNilDate) {
+	s.ExpiryDate = val
+}
+
+// SetWarrantyProvider sets the value of WarrantyProvider.
+func (s *DocumentUpdate) SetWarrantyProvider(val OptString) {
+	s.WarrantyProvider = val
+}
+
+// SetClaimPhone sets the value of ClaimPhone.
+func (s *DocumentUpdate) SetClaimPhone(val OptString) {
+	s.ClaimPhone = val
+}
+
+// SetClaimURL sets the value of ClaimURL.
+func (s *DocumentUpdate) SetClaimURL(val OptString) {
+	s.ClaimURL = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *DocumentUpdate) SetTaskID(val OptNilInt64) {
+	s.TaskID = val
+}
 
 // Ref: #/components/schemas/EmailRequest
 type EmailRequest struct {
@@ -618,10 +1889,670 @@ func (s *ErrorStatusCode) SetResponse(val Error) {
 	s.Response = val
 }
 
+// Ref: #/components/schemas/FileUpload
+type FileUploadMultipart struct {
+	File ht.MultipartFile `json:"file"`
+}
+
+// GetFile returns the value of File.
+func (s *FileUploadMultipart) GetFile() ht.MultipartFile {
+	return s.File
+}
+
+// SetFile sets the value of File.
+func (s *FileUploadMultipart) SetFile(val ht.MultipartFile) {
+	s.File = val
+}
+
 // GetBoardNotModified is response for GetBoard operation.
 type GetBoardNotModified struct{}
 
 func (*GetBoardNotModified) getBoardRes() {}
+
+// GetDocumentFileNotModified is response for GetDocumentFile operation.
+type GetDocumentFileNotModified struct{}
+
+func (*GetDocumentFileNotModified) getDocumentFileRes() {}
+
+type GetDocumentFileOKApplicationPdf struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKApplicationPdf) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKApplicationPdfHeaders wraps GetDocumentFileOKApplicationPdf with response headers.
+type GetDocumentFileOKApplicationPdfHeaders struct {
+	AcceptRanges       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKApplicationPdf
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKApplicationPdfHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKApplicationPdfHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKApplicationPdfHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKApplicationPdfHeaders) GetResponse() GetDocumentFileOKApplicationPdf {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKApplicationPdfHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKApplicationPdfHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKApplicationPdfHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKApplicationPdfHeaders) SetResponse(val GetDocumentFileOKApplicationPdf) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKApplicationPdfHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageHeic struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageHeic) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageHeicHeaders wraps GetDocumentFileOKImageHeic with response headers.
+type GetDocumentFileOKImageHeicHeaders struct {
+	AcceptRanges       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageHeic
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeicHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeicHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageHeicHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageHeicHeaders) GetResponse() GetDocumentFileOKImageHeic {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeicHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeicHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageHeicHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageHeicHeaders) SetResponse(val GetDocumentFileOKImageHeic) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageHeicHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageJpeg struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageJpeg) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageJpegHeaders wraps GetDocumentFileOKImageJpeg with response headers.
+type GetDocumentFileOKImageJpegHeaders struct {
+	AcceptRanges       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageJpeg
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageJpegHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageJpegHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageJpegHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageJpegHeaders) GetResponse() GetDocumentFileOKImageJpeg {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageJpegHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageJpegHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageJpegHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageJpegHeaders) SetResponse(val GetDocumentFileOKImageJpeg) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageJpegHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImagePNG struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImagePNG) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImagePNGHeaders wraps GetDocumentFileOKImagePNG with response headers.
+type GetDocumentFileOKImagePNGHeaders struct {
+	AcceptRanges       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImagePNG
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImagePNGHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImagePNGHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImagePNGHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImagePNGHeaders) GetResponse() GetDocumentFileOKImagePNG {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImagePNGHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImagePNGHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImagePNGHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImagePNGHeaders) SetResponse(val GetDocumentFileOKImagePNG) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImagePNGHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageWEBP struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageWEBP) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageWEBPHeaders wraps GetDocumentFileOKImageWEBP with response headers.
+type GetDocumentFileOKImageWEBPHeaders struct {
+	AcceptRanges       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageWEBP
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageWEBPHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageWEBPHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageWEBPHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageWEBPHeaders) GetResponse() GetDocumentFileOKImageWEBP {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageWEBPHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageWEBPHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageWEBPHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageWEBPHeaders) SetResponse(val GetDocumentFileOKImageWEBP) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageWEBPHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentApplicationPdf struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentApplicationPdf) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentApplicationPdfHeaders wraps GetDocumentFilePartialContentApplicationPdf with response headers.
+type GetDocumentFilePartialContentApplicationPdfHeaders struct {
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentApplicationPdf
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetResponse() GetDocumentFilePartialContentApplicationPdf {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) SetResponse(val GetDocumentFilePartialContentApplicationPdf) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentApplicationPdfHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImageHeic struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageHeic) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageHeicHeaders wraps GetDocumentFilePartialContentImageHeic with response headers.
+type GetDocumentFilePartialContentImageHeicHeaders struct {
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageHeic
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) GetResponse() GetDocumentFilePartialContentImageHeic {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) SetResponse(val GetDocumentFilePartialContentImageHeic) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageHeicHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImageJpeg struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageJpeg) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageJpegHeaders wraps GetDocumentFilePartialContentImageJpeg with response headers.
+type GetDocumentFilePartialContentImageJpegHeaders struct {
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageJpeg
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) GetResponse() GetDocumentFilePartialContentImageJpeg {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) SetResponse(val GetDocumentFilePartialContentImageJpeg) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageJpegHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImagePNG struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImagePNG) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImagePNGHeaders wraps GetDocumentFilePartialContentImagePNG with response headers.
+type GetDocumentFilePartialContentImagePNGHeaders struct {
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImagePNG
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) GetResponse() GetDocumentFilePartialContentImagePNG {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) SetResponse(val GetDocumentFilePartialContentImagePNG) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImagePNGHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImageWEBP struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageWEBP) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageWEBPHeaders wraps GetDocumentFilePartialContentImageWEBP with response headers.
+type GetDocumentFilePartialContentImageWEBPHeaders struct {
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageWEBP
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetResponse() GetDocumentFilePartialContentImageWEBP {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetResponse(val GetDocumentFilePartialContentImageWEBP) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageWEBPHeaders) getDocumentFileRes() {}
 
 // GetResidenceBoardNotModified is response for GetResidenceBoard operation.
 type GetResidenceBoardNotModified struct{}
@@ -929,6 +2860,51 @@ func (o NilDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilDocumentFile returns new NilDocumentFile with value set to v.
+func NewNilDocumentFile(v DocumentFile) NilDocumentFile {
+	return NilDocumentFile{
+		Value: v,
+	}
+}
+
+// NilDocumentFile is nullable DocumentFile.
+type NilDocumentFile struct {
+	Value DocumentFile
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDocumentFile) SetTo(v DocumentFile) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDocumentFile) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDocumentFile) SetToNull() {
+	o.Null = true
+	var v DocumentFile
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDocumentFile) Get() (v DocumentFile, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDocumentFile) Or(d DocumentFile) DocumentFile {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1293,6 +3269,52 @@ func (o OptDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptDocumentType returns new OptDocumentType with value set to v.
+func NewOptDocumentType(v DocumentType) OptDocumentType {
+	return OptDocumentType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDocumentType is optional DocumentType.
+type OptDocumentType struct {
+	Value DocumentType
+	Set   bool
+}
+
+// IsSet returns true if OptDocumentType was set.
+func (o OptDocumentType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDocumentType) Reset() {
+	var v DocumentType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDocumentType) SetTo(v DocumentType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDocumentType) Get() (v DocumentType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDocumentType) Or(d DocumentType) DocumentType {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -3159,20 +5181,22 @@ func (*StaticDataHeaders) getStaticDataRes() {}
 
 // Ref: #/components/schemas/Task
 type Task struct {
-	ID            int64     `json:"id"`
-	ResidenceID   int64     `json:"residence_id"`
-	CreatedBy     NilInt64  `json:"created_by"`
-	AssignedTo    NilInt64  `json:"assigned_to"`
-	AssigneeName  NilString `json:"assignee_name"`
-	Title         string    `json:"title"`
-	Description   string    `json:"description"`
-	CategoryID    NilInt64  `json:"category_id"`
-	CategoryName  NilString `json:"category_name"`
-	PriorityID    NilInt64  `json:"priority_id"`
-	PriorityName  NilString `json:"priority_name"`
-	PriorityLevel NilInt32  `json:"priority_level"`
-	FrequencyID   NilInt64  `json:"frequency_id"`
-	FrequencyName NilString `json:"frequency_name"`
+	ID             int64     `json:"id"`
+	ResidenceID    int64     `json:"residence_id"`
+	CreatedBy      NilInt64  `json:"created_by"`
+	AssignedTo     NilInt64  `json:"assigned_to"`
+	AssigneeName   NilString `json:"assignee_name"`
+	ContractorID   NilInt64  `json:"contractor_id"`
+	ContractorName NilString `json:"contractor_name"`
+	Title          string    `json:"title"`
+	Description    string    `json:"description"`
+	CategoryID     NilInt64  `json:"category_id"`
+	CategoryName   NilString `json:"category_name"`
+	PriorityID     NilInt64  `json:"priority_id"`
+	PriorityName   NilString `json:"priority_name"`
+	PriorityLevel  NilInt32  `json:"priority_level"`
+	FrequencyID    NilInt64  `json:"frequency_id"`
+	FrequencyName  NilString `json:"frequency_name"`
 	// Days between occurrences; null for a one-time task.
 	IntervalDays     NilInt32         `json:"interval_days"`
 	RecurrenceAnchor RecurrenceAnchor `json:"recurrence_anchor"`
@@ -3214,6 +5238,16 @@ func (s *Task) GetAssignedTo() NilInt64 {
 // GetAssigneeName returns the value of AssigneeName.
 func (s *Task) GetAssigneeName() NilString {
 	return s.AssigneeName
+}
+
+// GetContractorID returns the value of ContractorID.
+func (s *Task) GetContractorID() NilInt64 {
+	return s.ContractorID
+}
+
+// GetContractorName returns the value of ContractorName.
+func (s *Task) GetContractorName() NilString {
+	return s.ContractorName
 }
 
 // GetTitle returns the value of Title.
@@ -3354,6 +5388,16 @@ func (s *Task) SetAssignedTo(val NilInt64) {
 // SetAssigneeName sets the value of AssigneeName.
 func (s *Task) SetAssigneeName(val NilString) {
 	s.AssigneeName = val
+}
+
+// SetContractorID sets the value of ContractorID.
+func (s *Task) SetContractorID(val NilInt64) {
+	s.ContractorID = val
+}
+
+// SetContractorName sets the value of ContractorName.
+func (s *Task) SetContractorName(val NilString) {
+	s.ContractorName = val
 }
 
 // SetTitle sets the value of Title.
@@ -3543,7 +5587,9 @@ type TaskCreate struct {
 	PriorityID  OptInt64  `json:"priority_id"`
 	FrequencyID OptInt64  `json:"frequency_id"`
 	// A member of the residence.
-	AssignedTo       OptInt64            `json:"assigned_to"`
+	AssignedTo OptInt64 `json:"assigned_to"`
+	// A contractor of this residence, or a personal contractor of the caller.
+	ContractorID     OptInt64            `json:"contractor_id"`
 	DueDate          OptDate             `json:"due_date"`
 	EstimatedCost    OptFloat64          `json:"estimated_cost"`
 	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
@@ -3587,6 +5633,11 @@ func (s *TaskCreate) GetFrequencyID() OptInt64 {
 // GetAssignedTo returns the value of AssignedTo.
 func (s *TaskCreate) GetAssignedTo() OptInt64 {
 	return s.AssignedTo
+}
+
+// GetContractorID returns the value of ContractorID.
+func (s *TaskCreate) GetContractorID() OptInt64 {
+	return s.ContractorID
 }
 
 // GetDueDate returns the value of DueDate.
@@ -3642,6 +5693,11 @@ func (s *TaskCreate) SetFrequencyID(val OptInt64) {
 // SetAssignedTo sets the value of AssignedTo.
 func (s *TaskCreate) SetAssignedTo(val OptInt64) {
 	s.AssignedTo = val
+}
+
+// SetContractorID sets the value of ContractorID.
+func (s *TaskCreate) SetContractorID(val OptInt64) {
+	s.ContractorID = val
 }
 
 // SetDueDate sets the value of DueDate.
@@ -3917,6 +5973,7 @@ type TaskUpdate struct {
 	PriorityID       OptNilInt64         `json:"priority_id"`
 	FrequencyID      OptNilInt64         `json:"frequency_id"`
 	AssignedTo       OptNilInt64         `json:"assigned_to"`
+	ContractorID     OptNilInt64         `json:"contractor_id"`
 	DueDate          OptNilDate          `json:"due_date"`
 	EstimatedCost    OptNilFloat64       `json:"estimated_cost"`
 	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
@@ -3950,6 +6007,11 @@ func (s *TaskUpdate) GetFrequencyID() OptNilInt64 {
 // GetAssignedTo returns the value of AssignedTo.
 func (s *TaskUpdate) GetAssignedTo() OptNilInt64 {
 	return s.AssignedTo
+}
+
+// GetContractorID returns the value of ContractorID.
+func (s *TaskUpdate) GetContractorID() OptNilInt64 {
+	return s.ContractorID
 }
 
 // GetDueDate returns the value of DueDate.
@@ -3995,6 +6057,11 @@ func (s *TaskUpdate) SetFrequencyID(val OptNilInt64) {
 // SetAssignedTo sets the value of AssignedTo.
 func (s *TaskUpdate) SetAssignedTo(val OptNilInt64) {
 	s.AssignedTo = val
+}
+
+// SetContractorID sets the value of ContractorID.
+func (s *TaskUpdate) SetContractorID(val OptNilInt64) {
+	s.ContractorID = val
 }
 
 // SetDueDate sets the value of DueDate.
@@ -4221,4 +6288,42 @@ func (s *VerifyResetCodeRequest) SetEmail(val string) {
 // SetCode sets the value of Code.
 func (s *VerifyResetCodeRequest) SetCode(val string) {
 	s.Code = val
+}
+
+// Ref: #/components/schemas/Warranty
+type Warranty struct {
+	Document Document `json:"document"`
+	// Days until expiry_date in the residence's timezone; negative once expired.
+	DaysRemaining int32 `json:"days_remaining"`
+	Expired       bool  `json:"expired"`
+}
+
+// GetDocument returns the value of Document.
+func (s *Warranty) GetDocument() Document {
+	return s.Document
+}
+
+// GetDaysRemaining returns the value of DaysRemaining.
+func (s *Warranty) GetDaysRemaining() int32 {
+	return s.DaysRemaining
+}
+
+// GetExpired returns the value of Expired.
+func (s *Warranty) GetExpired() bool {
+	return s.Expired
+}
+
+// SetDocument sets the value of Document.
+func (s *Warranty) SetDocument(val Document) {
+	s.Document = val
+}
+
+// SetDaysRemaining sets the value of DaysRemaining.
+func (s *Warranty) SetDaysRemaining(val int32) {
+	s.DaysRemaining = val
+}
+
+// SetExpired sets the value of Expired.
+func (s *Warranty) SetExpired(val bool) {
+	s.Expired = val
 }

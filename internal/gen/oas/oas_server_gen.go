@@ -34,6 +34,20 @@ type Handler interface {
 	//
 	// POST /tasks/{id}/completions
 	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
+	// CreateContractor implements createContractor operation.
+	//
+	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+	//
+	// POST /contractors
+	CreateContractor(ctx context.Context, req *ContractorCreate) (*Contractor, error)
+	// CreateDocument implements createDocument operation.
+	//
+	// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
+	// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
+	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
+	//
+	// POST /documents
+	CreateDocument(ctx context.Context, req CreateDocumentReq) (*Document, error)
 	// CreateResidence implements createResidence operation.
 	//
 	// Create a residence owned by the caller.
@@ -58,6 +72,18 @@ type Handler interface {
 	//
 	// DELETE /completions/{id}
 	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
+	// DeleteContractor implements deleteContractor operation.
+	//
+	// Delete a contractor; its tasks keep existing without it.
+	//
+	// DELETE /contractors/{id}
+	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
+	// DeleteDocument implements deleteDocument operation.
+	//
+	// Delete a document and its file (owners and editors).
+	//
+	// DELETE /documents/{id}
+	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
 	// DeleteMe implements deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
@@ -93,6 +119,25 @@ type Handler interface {
 	//
 	// GET /tasks
 	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
+	// GetContractor implements getContractor operation.
+	//
+	// One contractor.
+	//
+	// GET /contractors/{id}
+	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
+	// GetDocument implements getDocument operation.
+	//
+	// One document's metadata.
+	//
+	// GET /documents/{id}
+	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
+	// GetDocumentFile implements getDocumentFile operation.
+	//
+	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
+	// (`Range: bytes=a-b` → 206) and `If-None-Match` (→ 304).
+	//
+	// GET /documents/{id}/file
+	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The signed-in user.
@@ -139,6 +184,24 @@ type Handler interface {
 	//
 	// GET /tasks/{id}/completions
 	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
+	// ListContractorTasks implements listContractorTasks operation.
+	//
+	// Tasks that name this contractor, among those the user can see.
+	//
+	// GET /contractors/{id}/tasks
+	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
+	// ListContractors implements listContractors operation.
+	//
+	// Those of every residence the user belongs to, plus the user's personal ones.
+	//
+	// GET /contractors
+	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
+	// ListDocuments implements listDocuments operation.
+	//
+	// Documents of every residence the user belongs to.
+	//
+	// GET /documents
+	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
 	// The people who share a residence.
@@ -157,6 +220,12 @@ type Handler interface {
 	//
 	// GET /task-templates
 	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
+	// ListWarranties implements listWarranties operation.
+	//
+	// Warranty documents by expiry, soonest first.
+	//
+	// GET /documents/warranties
+	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
 	// Login implements login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
@@ -182,6 +251,12 @@ type Handler interface {
 	//
 	// DELETE /residences/{id}/members/{userId}
 	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
+	// ReplaceDocumentFile implements replaceDocumentFile operation.
+	//
+	// Replace (or add) the document's file (owners and editors).
+	//
+	// PUT /documents/{id}/file
+	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
 	// ResendVerification implements resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
@@ -206,6 +281,12 @@ type Handler interface {
 	//
 	// POST /tasks/{id}/not-in-progress
 	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
+	// ToggleContractorFavorite implements toggleContractorFavorite operation.
+	//
+	// Toggle the favorite flag.
+	//
+	// POST /contractors/{id}/favorite
+	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
 	// TransferResidence implements transferResidence operation.
 	//
 	// The new owner must already be a member; the old owner becomes an editor.
@@ -224,6 +305,18 @@ type Handler interface {
 	//
 	// POST /tasks/{id}/uncancel
 	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
+	// UpdateContractor implements updateContractor operation.
+	//
+	// Change a contractor (its residence's owners and editors, or its creator if personal).
+	//
+	// PATCH /contractors/{id}
+	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
+	// UpdateDocument implements updateDocument operation.
+	//
+	// Change a document's metadata (owners and editors).
+	//
+	// PATCH /documents/{id}
+	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Change names or timezone.

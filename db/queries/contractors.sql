@@ -1,0 +1,156 @@
+-- Every query that returns a contractor returns the same "card" columns in the same order (ContractorGet's):
+-- the contractor's columns, then its specialties as a JSON array of {id, name, display_order} in display
+-- order, so the Go code converts each row type to ContractorGetRow and maps cards in one place.
+--
+-- A contractor with a residence is visible to that residence's members and changed by its owners and
+-- editors; a personal contractor (no residence) is visible to and changed by its creator only.
+
+-- name: ContractorAccessRole :one
+-- Explains a refused contractor write: the caller's role in the contractor's residence, 'owner' for the
+-- creator of a personal contractor, '' when the caller cannot see it or it does not exist.
+SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = @user_id THEN 'owner' END
+                             ELSE m.role END
+                 FROM contractors c
+                 LEFT JOIN residence_members m ON m.residence_id = c.residence_id AND m.user_id = @user_id
+                 WHERE c.id = @id), '')::text AS role;
+
+-- name: ContractorCreate :one
+-- Creates a contractor and its specialty links in one statement: personal when residence_id is NULL,
+-- otherwise in a residence where the caller is owner or editor (no row when they are not). An unknown
+-- specialty fails the links' foreign key. The specialties returned are read from the lookup, because the
+-- links inserted here are not visible to this statement.
+WITH ins AS (
+    INSERT INTO contractors (residence_id, created_by, name, company, phone, email, website, address, notes,
+                             rating, is_favorite)
+    SELECT sqlc.narg(residence_id)::bigint, @user_id::bigint, @name, @company, @phone, @email, @website, @address,
+           @notes, sqlc.narg(rating)::integer, @is_favorite
+    WHERE sqlc.narg(residence_id)::bigint IS NULL
+       OR EXISTS (SELECT 1 FROM residence_members m
+                  WHERE m.residence_id = sqlc.narg(residence_id)::bigint AND m.user_id = @user_id
+                    AND m.role IN ('owner', 'editor'))
+    RETURNING *
+), links AS (
+    INSERT INTO contractor_specialty_links (contractor_id, specialty_id)
+    SELECT ins.id, s.id FROM ins, (SELECT DISTINCT unnest(@specialty_ids::bigint[]) AS id) s
+)
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
+       x.rating, x.is_favorite, x.created_at, x.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                  ORDER BY s.display_order, s.id), '[]')
+        FROM contractor_specialties s WHERE s.id = ANY(@specialty_ids::bigint[]))::jsonb AS specialties
+FROM ins x;
+
+-- name: ContractorDelete :execrows
+-- Deletes a contractor the caller may change; tasks and completions that named it keep existing without it
+-- (their foreign keys set NULL).
+DELETE FROM contractors c
+WHERE c.id = @id
+  AND ((c.residence_id IS NULL AND c.created_by = @user_id)
+       OR EXISTS (SELECT 1 FROM residence_members m
+                  WHERE m.residence_id = c.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor')));
+
+-- name: ContractorGet :one
+-- One contractor card; no row when the caller cannot see it.
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
+       x.rating, x.is_favorite, x.created_at, x.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                  ORDER BY s.display_order, s.id), '[]')
+        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
+        WHERE l.contractor_id = x.id)::jsonb AS specialties
+FROM contractors x
+WHERE x.id = @id
+  AND ((x.residence_id IS NULL AND x.created_by = @user_id)
+       OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id));
+
+-- name: ContractorList :many
+-- The contractors of the residences among ids (from the access cache) plus the caller's personal ones,
+-- favorites first, then by name. The membership check keeps a stale cache entry from ever showing a
+-- residence the caller has left. q is a substring matched case-insensitively against name and company (the
+-- caller escapes % and _).
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
+       x.rating, x.is_favorite, x.created_at, x.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                  ORDER BY s.display_order, s.id), '[]')
+        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
+        WHERE l.contractor_id = x.id)::jsonb AS specialties
+FROM contractors x
+WHERE ((x.residence_id = ANY(@ids::bigint[])
+        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id))
+       OR (x.residence_id IS NULL AND x.created_by = @user_id))
+  AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
+  AND (sqlc.narg(specialty_id)::bigint IS NULL OR EXISTS (
+      SELECT 1 FROM contractor_specialty_links sl
+      WHERE sl.contractor_id = x.id AND sl.specialty_id = sqlc.narg(specialty_id)::bigint))
+  AND (sqlc.narg(q)::text IS NULL
+       OR x.name ILIKE '%' || sqlc.narg(q)::text || '%'
+       OR x.company ILIKE '%' || sqlc.narg(q)::text || '%')
+ORDER BY x.is_favorite DESC, lower(x.name), x.id;
+
+-- name: ContractorToggleFavorite :one
+-- Flips the favorite flag of a contractor the caller may change.
+WITH upd AS (
+    UPDATE contractors SET is_favorite = NOT contractors.is_favorite, updated_at = now()
+    WHERE contractors.id = @id
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id)
+           OR EXISTS (SELECT 1 FROM residence_members m
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id
+                        AND m.role IN ('owner', 'editor')))
+    RETURNING contractors.*
+)
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
+       x.rating, x.is_favorite, x.created_at, x.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                  ORDER BY s.display_order, s.id), '[]')
+        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
+        WHERE l.contractor_id = x.id)::jsonb AS specialties
+FROM upd x;
+
+-- name: ContractorUpdate :one
+-- Changes the fields present of a contractor the caller may change; rating changes when set_rating is true
+-- (to a value or to NULL). When set_specialties is true the links become exactly specialty_ids: links not
+-- in the list are deleted and missing ones inserted (the two sets are disjoint, so the order in which the
+-- statement runs them does not matter); an unknown specialty fails the links' foreign key.
+-- The links are read through this statement's snapshot, which misses links a concurrent update committed
+-- after it was taken (that update held the row lock this one waited for). So when replacing them, the row
+-- must still be the version the snapshot saw (same xmin); otherwise nothing changes, no row comes back and
+-- the caller retries with a fresh snapshot.
+WITH upd AS (
+    UPDATE contractors SET
+        name        = coalesce(sqlc.narg(name)::text, contractors.name),
+        company     = coalesce(sqlc.narg(company)::text, contractors.company),
+        phone       = coalesce(sqlc.narg(phone)::text, contractors.phone),
+        email       = coalesce(sqlc.narg(email)::text, contractors.email),
+        website     = coalesce(sqlc.narg(website)::text, contractors.website),
+        address     = coalesce(sqlc.narg(address)::text, contractors.address),
+        notes       = coalesce(sqlc.narg(notes)::text, contractors.notes),
+        rating      = CASE WHEN @set_rating::boolean THEN sqlc.narg(rating)::integer ELSE contractors.rating END,
+        updated_at  = now()
+    WHERE contractors.id = @id
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id)
+           OR EXISTS (SELECT 1 FROM residence_members m
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id
+                        AND m.role IN ('owner', 'editor')))
+      AND (NOT @set_specialties::boolean
+           OR contractors.xmin = (SELECT c0.xmin FROM contractors c0 WHERE c0.id = @id))
+    RETURNING contractors.*
+), unlinked AS (
+    DELETE FROM contractor_specialty_links l
+    WHERE @set_specialties::boolean AND l.contractor_id IN (SELECT upd.id FROM upd)
+      AND l.specialty_id <> ALL(@specialty_ids::bigint[])
+), linked AS (
+    INSERT INTO contractor_specialty_links (contractor_id, specialty_id)
+    SELECT upd.id, s.id FROM upd, (SELECT DISTINCT unnest(@specialty_ids::bigint[]) AS id) s
+    WHERE @set_specialties::boolean
+    ON CONFLICT DO NOTHING
+)
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
+       x.rating, x.is_favorite, x.created_at, x.updated_at,
+       (CASE WHEN @set_specialties::boolean
+             THEN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                             ORDER BY s.display_order, s.id), '[]')
+                   FROM contractor_specialties s WHERE s.id = ANY(@specialty_ids::bigint[]))
+             ELSE (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
+                                             ORDER BY s.display_order, s.id), '[]')
+                   FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
+                   WHERE l.contractor_id = x.id) END)::jsonb AS specialties
+FROM upd x;

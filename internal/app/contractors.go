@@ -1,0 +1,338 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// Contractors belong to a residence (every member reads them; owners and editors change them) or are
+// personal (residence_id NULL: only their creator sees or changes them). Every contractor query returns the
+// same card columns (see db/queries/contractors.sql), so rows convert to ContractorGetRow.
+
+// contractorCard maps a contractor card row to the API type.
+func contractorCard(r *dbsqlc.ContractorGetRow) (oas.Contractor, error) {
+	specialties := []oas.ContractorSpecialty{}
+	if err := json.Unmarshal(r.Specialties, &specialties); err != nil {
+		return oas.Contractor{}, fmt.Errorf("error decoding contractor specialties: %w", err)
+	}
+	return oas.Contractor{
+		ID: r.ID, ResidenceID: nilInt64(r.ResidenceID), CreatedBy: r.CreatedBy, Name: r.Name, Company: r.Company,
+		Phone: r.Phone, Email: r.Email, Website: r.Website, Address: r.Address, Notes: r.Notes,
+		Rating: nilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}, nil
+}
+
+// contractorResponse is contractorCard for handlers returning one contractor.
+func contractorResponse(r *dbsqlc.ContractorGetRow) (*oas.Contractor, error) {
+	c, err := contractorCard(r)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// contractorRefusal explains a contractor write that changed nothing: 404 when the caller cannot see the
+// contractor (or it does not exist), 403 when they only view its residence, nil when they may change it
+// now (the write lost a race).
+func (h *Handler) contractorRefusal(ctx context.Context, userID, id int64) error {
+	role, err := h.q.ContractorAccessRole(ctx, h.db, &dbsqlc.ContractorAccessRoleParams{ID: id, UserID: userID})
+	if err != nil {
+		return fmt.Errorf("error checking contractor access: %w", err)
+	}
+	switch role {
+	case "":
+		return apierror.NotFound("contractor")
+	case "viewer":
+		return errForbidden
+	}
+	return nil
+}
+
+// contractorSpecialtyError names specialty_ids when an id is not a known specialty.
+func contractorSpecialtyError(err error) error {
+	if isForeignKeyViolation(err, "contractor_specialty_links_specialty_id_fkey") {
+		return apierror.Validation(map[string]string{"specialty_ids": "contains an unknown specialty"})
+	}
+	return nil
+}
+
+// contractorFields holds the normalised text fields of a create or update; nil means absent.
+type contractorFields struct {
+	name, company, phone, email, website, address, notes *string
+}
+
+// checkContractorFields validates and normalises the text fields present: name required and single-line,
+// company single-line, phone to digits with an optional leading +, email as for accounts and website as an
+// absolute http(s) URL (each may be empty).
+func checkContractorFields(f fieldErrors, in contractorFields) contractorFields {
+	if in.name != nil {
+		v := checkRequiredName(f, "name", *in.name)
+		in.name = &v
+	}
+	if in.company != nil {
+		v := checkName(f, "company", *in.company)
+		in.company = &v
+	}
+	if in.phone != nil {
+		v := normalizePhone(f, "phone", *in.phone)
+		in.phone = &v
+	}
+	if in.email != nil {
+		v := strings.TrimSpace(*in.email)
+		if v != "" {
+			v = normalizeEmail(f, "email", v)
+		}
+		in.email = &v
+	}
+	if in.website != nil {
+		v := checkWebURL(f, "website", *in.website)
+		in.website = &v
+	}
+	if in.address != nil {
+		v := strings.TrimSpace(*in.address)
+		in.address = &v
+	}
+	return in
+}
+
+// phoneSeparators are dropped from phone numbers.
+const phoneSeparators = "-.()"
+
+// Phone numbers keep between minPhoneDigits and maxPhoneDigits digits.
+const (
+	minPhoneDigits = 6
+	maxPhoneDigits = 20
+)
+
+// normalizePhone reduces a phone number to its digits with an optional leading +, dropping spaces, dashes,
+// dots and parentheses; letters or any other character are refused. Empty stays empty.
+func normalizePhone(f fieldErrors, field, raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	var b strings.Builder
+	digits := 0
+	for _, r := range raw {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+			digits++
+		case r == '+' && b.Len() == 0:
+			b.WriteRune(r)
+		case unicode.IsSpace(r) || strings.ContainsRune(phoneSeparators, r):
+		default:
+			f.add(field, "may contain only digits, spaces, dashes, dots, parentheses and a leading +")
+			return raw
+		}
+	}
+	if digits < minPhoneDigits || digits > maxPhoneDigits {
+		f.add(field, fmt.Sprintf("must have %d to %d digits", minPhoneDigits, maxPhoneDigits))
+	}
+	return b.String()
+}
+
+// checkWebURL trims an optional URL and requires it to be absolute, http or https, with a host.
+func checkWebURL(f fieldErrors, field, raw string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" ||
+		strings.ContainsFunc(s, unicode.IsSpace) {
+		f.add(field, "must be an http or https address such as https://example.com")
+	}
+	return s
+}
+
+// ListContractors returns the contractors of the caller's residences (from the access cache) and their
+// personal ones, filtered by residence, specialty and a search over name and company: warm, one statement.
+func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractorsParams) ([]oas.Contractor, error) {
+	user := principalFrom(ctx).user
+	ids, err := h.residenceIDs(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &dbsqlc.ContractorListParams{IDs: ids, UserID: user.ID, ResidenceID: ptrIf(params.ResidenceID.Get()),
+		SpecialtyID: ptrIf(params.SpecialtyID.Get())}
+	if p.ResidenceID != nil && !slices.Contains(ids, *p.ResidenceID) {
+		return nil, apierror.NotFound("residence")
+	}
+	if v, ok := params.Q.Get(); ok && strings.TrimSpace(v) != "" {
+		// A substring match; % and _ from the user are literal characters.
+		v = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.TrimSpace(v))
+		p.Q = &v
+	}
+	rows, err := h.q.ContractorList(ctx, h.db, p)
+	if err != nil {
+		return nil, fmt.Errorf("error listing contractors: %w", err)
+	}
+	out := make([]oas.Contractor, len(rows))
+	for i, r := range rows {
+		if out[i], err = contractorCard((*dbsqlc.ContractorGetRow)(r)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CreateContractor adds a contractor to a residence (owners and editors) or, without residence_id, as the
+// caller's personal contractor; its specialties are linked in the same statement.
+func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (*oas.Contractor, error) {
+	user := principalFrom(ctx).user
+	f := fieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: &req.Name, company: ptrIf(req.Company.Get()),
+		phone: ptrIf(req.Phone.Get()), email: ptrIf(req.Email.Get()), website: ptrIf(req.Website.Get()),
+		address: ptrIf(req.Address.Get())})
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	specialties := req.SpecialtyIds
+	if specialties == nil {
+		specialties = []int64{}
+	}
+	row, err := h.q.ContractorCreate(ctx, h.db, &dbsqlc.ContractorCreateParams{
+		SpecialtyIds: specialties, ResidenceID: ptrIf(req.ResidenceID.Get()), UserID: user.ID, Name: *in.name,
+		Company: deref(in.company), Phone: deref(in.phone), Email: deref(in.email), Website: deref(in.website),
+		Address: deref(in.address), Notes: req.Notes.Or(""), Rating: ptrIf(req.Rating.Get()),
+		IsFavorite: req.IsFavorite.Or(false),
+	})
+	if isNoRows(err) {
+		return nil, h.refusal(ctx, user.ID, req.ResidenceID.Value)
+	}
+	if isForeignKeyViolation(err, "contractors_residence_id_fkey") {
+		return nil, apierror.NotFound("residence") // deleted while the contractor was being created
+	}
+	if vErr := contractorSpecialtyError(err); vErr != nil {
+		return nil, vErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error creating contractor: %w", err)
+	}
+	return contractorResponse((*dbsqlc.ContractorGetRow)(row))
+}
+
+// GetContractor returns one contractor the caller can see.
+func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (*oas.Contractor, error) {
+	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: principalFrom(ctx).user.ID})
+	if isNoRows(err) {
+		return nil, apierror.NotFound("contractor")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error loading contractor: %w", err)
+	}
+	return contractorResponse(row)
+}
+
+// UpdateContractor changes the fields present; specialty_ids, when present, replaces the specialties. All in
+// one statement.
+func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdate, params oas.UpdateContractorParams) (*oas.Contractor, error) {
+	user := principalFrom(ctx).user
+	f := fieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: ptrIf(req.Name.Get()), company: ptrIf(req.Company.Get()),
+		phone: ptrIf(req.Phone.Get()), email: ptrIf(req.Email.Get()), website: ptrIf(req.Website.Get()),
+		address: ptrIf(req.Address.Get())})
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	p := &dbsqlc.ContractorUpdateParams{
+		ID: params.ID, UserID: user.ID, Name: in.name, Company: in.company, Phone: in.phone, Email: in.email,
+		Website: in.website, Address: in.address, Notes: ptrIf(req.Notes.Get()),
+		SetSpecialties: req.SpecialtyIds != nil, SpecialtyIds: req.SpecialtyIds,
+	}
+	if p.SpecialtyIds == nil {
+		p.SpecialtyIds = []int64{}
+	}
+	p.SetRating, p.Rating = patchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
+	for attempt := 1; ; attempt++ {
+		row, err := h.q.ContractorUpdate(ctx, h.db, p)
+		if isNoRows(err) {
+			if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
+				return nil, err
+			}
+			if !p.SetSpecialties {
+				return nil, apierror.NotFound("contractor") // deleted meanwhile
+			}
+			// Replacing specialties refuses a row changed since the statement's snapshot: retry.
+			if attempt == maxContractorUpdateAttempts {
+				return nil, apierror.Conflict(apierror.CodeConflict, "the contractor is being changed by someone else; try again")
+			}
+			continue
+		}
+		if vErr := contractorSpecialtyError(err); vErr != nil {
+			return nil, vErr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("error updating contractor: %w", err)
+		}
+		return contractorResponse((*dbsqlc.ContractorGetRow)(row))
+	}
+}
+
+// maxContractorUpdateAttempts bounds the retries of a specialty replacement that raced other updates of the
+// same contractor; each lost race means another update committed.
+const maxContractorUpdateAttempts = 10
+
+// DeleteContractor deletes a contractor; tasks and completions that named it keep existing without it.
+func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) error {
+	user := principalFrom(ctx).user
+	n, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
+	if err != nil {
+		return fmt.Errorf("error deleting contractor: %w", err)
+	}
+	if n == 0 {
+		if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
+			return err
+		}
+		return apierror.NotFound("contractor")
+	}
+	return nil
+}
+
+// ToggleContractorFavorite flips the contractor's favorite flag in one statement.
+func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (*oas.Contractor, error) {
+	user := principalFrom(ctx).user
+	row, err := h.q.ContractorToggleFavorite(ctx, h.db, &dbsqlc.ContractorToggleFavoriteParams{ID: params.ID, UserID: user.ID})
+	if isNoRows(err) {
+		if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
+			return nil, err
+		}
+		return nil, apierror.NotFound("contractor")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error toggling contractor favorite: %w", err)
+	}
+	return contractorResponse((*dbsqlc.ContractorGetRow)(row))
+}
+
+// ListContractorTasks returns the tasks naming a contractor, among those the caller can see, as cards; 404
+// when the caller cannot see the contractor.
+func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) ([]oas.Task, error) {
+	user := principalFrom(ctx).user
+	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID})
+	if err != nil {
+		return nil, fmt.Errorf("error listing contractor tasks: %w", err)
+	}
+	if len(rows) == 0 {
+		// Empty is either a contractor without visible tasks or one the caller cannot see.
+		if _, err := h.GetContractor(ctx, oas.GetContractorParams{ID: params.ID}); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]oas.Task, len(rows))
+	for i, r := range rows {
+		out[i] = taskCard((*dbsqlc.TaskBoardRow)(r))
+	}
+	return out, nil
+}

@@ -1,0 +1,890 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/apptest"
+)
+
+// contractorJSON is the spec's Contractor, with nullable fields as pointers.
+type contractorJSON struct {
+	ID          int64  `json:"id"`
+	ResidenceID *int64 `json:"residence_id"`
+	CreatedBy   int64  `json:"created_by"`
+	Name        string `json:"name"`
+	Company     string `json:"company"`
+	Phone       string `json:"phone"`
+	Email       string `json:"email"`
+	Website     string `json:"website"`
+	Address     string `json:"address"`
+	Notes       string `json:"notes"`
+	Rating      *int   `json:"rating"`
+	IsFavorite  bool   `json:"is_favorite"`
+	Specialties []struct {
+		ID           int64  `json:"id"`
+		Name         string `json:"name"`
+		DisplayOrder int    `json:"display_order"`
+	} `json:"specialties"`
+}
+
+func (c contractorJSON) specialtyNames() []string {
+	names := []string{}
+	for _, s := range c.Specialties {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// contractorTaskJSON is the part of the spec's Task that names a contractor, with the raw values so a test
+// tells null from 0 and "".
+type contractorTaskJSON struct {
+	ID             int64   `json:"id"`
+	ContractorID   *int64  `json:"contractor_id"`
+	ContractorName *string `json:"contractor_name"`
+}
+
+type contractorCompletionJSON struct {
+	ID           int64  `json:"id"`
+	ContractorID *int64 `json:"contractor_id"`
+}
+
+// loadSpecialties maps contractor specialty names to ids, read from GET /static-data.
+func loadSpecialties(t *testing.T, inst *apptest.Instance, acct apptest.Account) map[string]int64 {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var sd struct {
+		ContractorSpecialties []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		} `json:"contractor_specialties"`
+	}
+	r.JSON(t, &sd)
+	m := map[string]int64{}
+	for _, s := range sd.ContractorSpecialties {
+		m[s.Name] = s.ID
+	}
+	for _, name := range []string{"Plumber", "Electrician", "Roofer"} {
+		require.Contains(t, m, name, "seeded specialties")
+	}
+	return m
+}
+
+func createContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) contractorJSON {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body})
+	require.Equal(t, http.StatusCreated, r.Status, "create contractor: %s", r.Body)
+	var c contractorJSON
+	r.JSON(t, &c)
+	return c
+}
+
+func getContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorJSON {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "get contractor: %s", r.Body)
+	var c contractorJSON
+	r.JSON(t, &c)
+	return c
+}
+
+func patchContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) contractorJSON {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token, Body: body})
+	require.Equal(t, http.StatusOK, r.Status, "patch contractor: %s", r.Body)
+	var c contractorJSON
+	r.JSON(t, &c)
+	return c
+}
+
+// listContractors returns GET /contractors with the query, failing unless it answers 200.
+func listContractors(t *testing.T, inst *apptest.Instance, acct apptest.Account, query url.Values) []contractorJSON {
+	t.Helper()
+	path := "/contractors"
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "GET %s: %s", path, r.Body)
+	var list []contractorJSON
+	r.JSON(t, &list)
+	return list
+}
+
+func contractorIDs(list []contractorJSON) []int64 {
+	ids := []int64{}
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func contractorTasks(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []contractorTaskJSON {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d/tasks", id), Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "contractor tasks: %s", r.Body)
+	var list []contractorTaskJSON
+	r.JSON(t, &list)
+	return list
+}
+
+func contractorTaskIDs(list []contractorTaskJSON) []int64 {
+	ids := []int64{}
+	for _, task := range list {
+		ids = append(ids, task.ID)
+	}
+	return ids
+}
+
+// taskContractor reads a task's contractor fields.
+func taskContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorTaskJSON {
+	t.Helper()
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "get task: %s", r.Body)
+	var task contractorTaskJSON
+	r.JSON(t, &task)
+	return task
+}
+
+// contractorFixture is a household with a contractor of its residence and a task naming it.
+type contractorFixture struct {
+	household
+	contractor contractorJSON
+	taskID     int64
+}
+
+func newContractorFixture(t *testing.T, inst *apptest.Instance) contractorFixture {
+	t.Helper()
+	f := contractorFixture{household: newHousehold(t, inst)}
+	f.contractor = createContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID,
+		"name": "Private Plumber " + apptest.UniqueEmail()})
+	f.taskID = createTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Fix the sink",
+		"contractor_id": f.contractor.ID})
+	return f
+}
+
+func (f contractorFixture) path(suffix string) string {
+	return fmt.Sprintf("/contractors/%d%s", f.contractor.ID, suffix)
+}
+
+// TestContractors runs every contractor test on one instance (each group's subtests in parallel), so the
+// package's tests stay within PostgreSQL's connection limit.
+func TestContractors(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	for _, group := range []struct {
+		name string
+		run  func(t *testing.T, inst *apptest.Instance)
+	}{
+		{"Authorization", testContractorAuthorization},
+		{"List", testContractorList},
+		{"CRUD", testContractorCRUD},
+		{"Validation", testContractorValidation},
+		{"OnTasks", testContractorOnTasks},
+		{"TaskList", testContractorTaskList},
+		{"ConcurrentSpecialtyReplacement", testContractorConcurrentSpecialtyReplacement},
+	} {
+		t.Run(group.name, func(t *testing.T) {
+			t.Parallel()
+			group.run(t, inst)
+		})
+	}
+}
+
+func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
+
+	type call struct {
+		method string
+		path   func(f contractorFixture) string
+		body   func(f contractorFixture) any
+	}
+	endpoints := []struct {
+		name string
+		call call
+		// want holds the status for owner, editor, viewer, stranger, anonymous.
+		want [5]int
+		// listed, for the list endpoints, tells whether the contractor is in the 200 answer, by role.
+		listed [5]bool
+	}{
+		{"ListContractors", call{http.MethodGet, func(contractorFixture) string { return "/contractors" }, nil},
+			[5]int{200, 200, 200, 200, 401}, [5]bool{true, true, true, false, false}},
+		{"ListContractorsOfResidence", call{http.MethodGet,
+			func(f contractorFixture) string { return fmt.Sprintf("/contractors?residence_id=%d", f.residenceID) }, nil},
+			[5]int{200, 200, 200, 404, 401}, [5]bool{true, true, true, false, false}},
+		{"CreateContractor", call{http.MethodPost, func(contractorFixture) string { return "/contractors" },
+			func(f contractorFixture) any { return map[string]any{"residence_id": f.residenceID, "name": "Another"} }},
+			[5]int{201, 201, 403, 404, 401}, [5]bool{}},
+		{"GetContractor", call{http.MethodGet, func(f contractorFixture) string { return f.path("") }, nil},
+			[5]int{200, 200, 200, 404, 401}, [5]bool{}},
+		{"UpdateContractor", call{http.MethodPatch, func(f contractorFixture) string { return f.path("") },
+			func(contractorFixture) any { return map[string]any{"name": "Renamed", "rating": 5} }},
+			[5]int{200, 200, 403, 404, 401}, [5]bool{}},
+		{"DeleteContractor", call{http.MethodDelete, func(f contractorFixture) string { return f.path("") }, nil},
+			[5]int{204, 204, 403, 404, 401}, [5]bool{}},
+		{"ToggleFavorite", call{http.MethodPost, func(f contractorFixture) string { return f.path("/favorite") }, nil},
+			[5]int{200, 200, 403, 404, 401}, [5]bool{}},
+		{"ListContractorTasks", call{http.MethodGet, func(f contractorFixture) string { return f.path("/tasks") }, nil},
+			[5]int{200, 200, 200, 404, 401}, [5]bool{}},
+	}
+	roles := []string{"Owner", "Editor", "Viewer", "Stranger", "Anonymous"}
+	for _, ep := range endpoints {
+		for i, role := range roles {
+			t.Run(ep.name+"As"+role, func(t *testing.T) {
+				t.Parallel()
+				f := newContractorFixture(t, inst)
+				token := []string{f.owner.Token, f.editor.Token, f.viewer.Token, f.stranger.Token, ""}[i]
+				req := apptest.Request{Method: ep.call.method, Path: ep.call.path(f), Token: token}
+				if ep.call.body != nil {
+					req.Body = ep.call.body(f)
+				}
+				r := inst.Do(t, req)
+				require.Equal(t, ep.want[i], r.Status, "%s %s as %s: %s", req.Method, req.Path, role, r.Body)
+				if r.Status >= 400 {
+					require.NotContains(t, string(r.Body), f.contractor.Name, "an error must not leak the contractor")
+					require.NotContains(t, string(r.Body), f.name, "an error must not leak the residence")
+					wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[r.Status]
+					require.Equal(t, wantCode, r.Err(t).Error.Code)
+					after := getContractor(t, inst, f.owner, f.contractor.ID)
+					require.Equal(t, f.contractor.Name, after.Name, "a refused write changes nothing")
+					require.False(t, after.IsFavorite, "a refused toggle changes nothing")
+				}
+				if r.Status == http.StatusOK && ep.call.method == http.MethodGet && ep.name != "GetContractor" &&
+					ep.name != "ListContractorTasks" {
+					var list []contractorJSON
+					r.JSON(t, &list)
+					if ep.listed[i] {
+						require.Equal(t, []int64{f.contractor.ID}, contractorIDs(list), "a member lists the residence's contractor")
+					} else {
+						require.Empty(t, list, "a stranger lists none of the residence's contractors")
+					}
+				}
+				if ep.name == "ListContractorTasks" && r.Status == http.StatusOK {
+					var list []contractorTaskJSON
+					r.JSON(t, &list)
+					require.Equal(t, []int64{f.taskID}, contractorTaskIDs(list), "every member sees the residence's task")
+				}
+			})
+		}
+	}
+
+	t.Run("PersonalContractorIsInvisibleToOtherMembers", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		personal := createContractor(t, inst, h.owner, map[string]any{"name": "My Own Electrician " + apptest.UniqueEmail()})
+		require.Nil(t, personal.ResidenceID, "no residence_id: personal")
+		require.Equal(t, h.owner.ID, personal.CreatedBy)
+		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
+			"contractor_id": personal.ID})
+
+		p := fmt.Sprintf("/contractors/%d", personal.ID)
+		for _, acct := range []apptest.Account{h.editor, h.viewer, h.stranger} {
+			for _, req := range []apptest.Request{
+				{Method: http.MethodGet, Path: p},
+				{Method: http.MethodPatch, Path: p, Body: map[string]any{"name": "Stolen"}},
+				{Method: http.MethodPost, Path: p + "/favorite"},
+				{Method: http.MethodGet, Path: p + "/tasks"},
+				{Method: http.MethodDelete, Path: p},
+			} {
+				req.Token = acct.Token
+				r := inst.Do(t, req)
+				requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+				require.NotContains(t, string(r.Body), personal.Name)
+			}
+			require.NotContains(t, contractorIDs(listContractors(t, inst, acct, nil)), personal.ID,
+				"another member does not list it")
+		}
+
+		require.Equal(t, personal.Name, getContractor(t, inst, h.owner, personal.ID).Name, "the creator sees it")
+		require.Contains(t, contractorIDs(listContractors(t, inst, h.owner, nil)), personal.ID, "the creator lists it")
+		require.Equal(t, []int64{taskID}, contractorTaskIDs(contractorTasks(t, inst, h.owner, personal.ID)))
+		require.Equal(t, "Mine", patchContractor(t, inst, h.owner, personal.ID, map[string]any{"name": "Mine"}).Name)
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: p, Token: h.owner.Token})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+	})
+
+	t.Run("UnknownContractorIs404", func(t *testing.T) {
+		t.Parallel()
+		acct := inst.Register(t)
+		for _, req := range []apptest.Request{
+			{Method: http.MethodGet, Path: "/contractors/999999999"},
+			{Method: http.MethodPatch, Path: "/contractors/999999999", Body: map[string]any{"name": "x"}},
+			{Method: http.MethodPost, Path: "/contractors/999999999/favorite"},
+			{Method: http.MethodGet, Path: "/contractors/999999999/tasks"},
+			{Method: http.MethodDelete, Path: "/contractors/999999999"},
+		} {
+			req.Token = acct.Token
+			requireAPIError(t, inst.Do(t, req), http.StatusNotFound, "not_found", "")
+		}
+	})
+}
+
+func testContractorList(t *testing.T, inst *apptest.Instance) {
+
+	// One household with two residences' contractors, personal ones of two users, and one another user's.
+	h := newHousehold(t, inst)
+	specialties := loadSpecialties(t, inst, h.owner)
+	second := createResidence(t, inst, h.owner, "Second Home")
+	alice := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Alice Ames",
+		"company": "Pipes 100% Co", "specialty_ids": []int64{specialties["Plumber"]}})
+	bob := createContractor(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "name": "bob Brown",
+		"company": "Sparks_Inc", "specialty_ids": []int64{specialties["Electrician"], specialties["Plumber"]}})
+	carol := createContractor(t, inst, h.owner, map[string]any{"residence_id": second, "name": "Carol Cole",
+		"company": "Roofs and More", "specialty_ids": []int64{specialties["Roofer"]}, "is_favorite": true})
+	mine := createContractor(t, inst, h.owner, map[string]any{"name": "Dave Dunn", "company": "Solo"})
+	editors := createContractor(t, inst, h.editor, map[string]any{"name": "Eve Evans"})
+	strangers := createContractor(t, inst, h.stranger, map[string]any{"name": "Alice Alone"})
+
+	tests := []struct {
+		name  string
+		as    apptest.Account
+		query url.Values
+		want  []int64
+	}{
+		{"EverythingVisibleFavoritesFirstThenByName", h.owner, nil, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
+		{"EditorSeesTheSharedOnesAndTheirOwn", h.editor, nil, []int64{alice.ID, bob.ID, editors.ID}},
+		{"ViewerSeesTheSharedOnes", h.viewer, nil, []int64{alice.ID, bob.ID}},
+		{"StrangerSeesOnlyTheirOwn", h.stranger, nil, []int64{strangers.ID}},
+		{"ByResidence", h.owner, url.Values{"residence_id": {fmt.Sprint(h.residenceID)}}, []int64{alice.ID, bob.ID}},
+		{"BySecondResidence", h.owner, url.Values{"residence_id": {fmt.Sprint(second)}}, []int64{carol.ID}},
+		{"BySpecialty", h.owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Plumber"])}}, []int64{alice.ID, bob.ID}},
+		{"BySpecialtyAndResidence", h.owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Roofer"])},
+			"residence_id": {fmt.Sprint(h.residenceID)}}, []int64{}},
+		{"SearchIsCaseInsensitiveOverName", h.owner, url.Values{"q": {"aLiCe"}}, []int64{alice.ID}},
+		{"SearchCoversCompany", h.owner, url.Values{"q": {"ROOFS"}}, []int64{carol.ID}},
+		{"SearchIsASubstring", h.owner, url.Values{"q": {"o"}}, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
+		{"PercentIsLiteral", h.owner, url.Values{"q": {"%"}}, []int64{alice.ID}},
+		{"PercentInsideIsLiteral", h.owner, url.Values{"q": {"0% c"}}, []int64{alice.ID}},
+		{"UnderscoreIsLiteral", h.owner, url.Values{"q": {"_"}}, []int64{bob.ID}},
+		{"BlankSearchIsNoFilter", h.viewer, url.Values{"q": {"  "}}, []int64{alice.ID, bob.ID}},
+		{"SearchWithoutMatch", h.owner, url.Values{"q": {"zzz"}}, []int64{}},
+		{"SearchAndSpecialty", h.owner, url.Values{"q": {"bob"}, "specialty_id": {fmt.Sprint(specialties["Plumber"])}},
+			[]int64{bob.ID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, contractorIDs(listContractors(t, inst, tt.as, tt.query)), "query %v", tt.query)
+		})
+	}
+
+	t.Run("CarriesSpecialtiesInDisplayOrder", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range listContractors(t, inst, h.owner, url.Values{"residence_id": {fmt.Sprint(h.residenceID)}}) {
+			if c.ID == bob.ID {
+				require.Equal(t, []string{"Plumber", "Electrician"}, c.specialtyNames())
+				require.Equal(t, specialties["Plumber"], c.Specialties[0].ID)
+				require.Equal(t, 2, c.Specialties[0].DisplayOrder)
+			}
+			if c.ID == alice.ID {
+				require.Equal(t, []string{"Plumber"}, c.specialtyNames())
+			}
+		}
+	})
+
+	t.Run("ResidenceFilterOfAnotherResidenceIs404", func(t *testing.T) {
+		t.Parallel()
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Token: h.stranger.Token,
+			Path: fmt.Sprintf("/contractors?residence_id=%d", h.residenceID)})
+		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+	})
+
+	t.Run("OneStatementWhenAuthAndAccessAreWarm", func(t *testing.T) {
+		t.Parallel()
+		inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
+		acct := inst.Register(t)
+		specialties := loadSpecialties(t, inst, acct)
+		for i := range 3 {
+			rid := createResidence(t, inst, acct, fmt.Sprintf("Home %d", i))
+			for j := range 3 {
+				createContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": fmt.Sprintf("Pro %d.%d", i, j),
+					"specialty_ids": []int64{specialties["Plumber"], specialties["Roofer"]}})
+			}
+		}
+		createContractor(t, inst, acct, map[string]any{"name": "Personal"})
+		listContractors(t, inst, acct, nil) // auth and the access cache are warm
+		before := inst.Stmts.Snapshot()
+		list := listContractors(t, inst, acct, url.Values{"q": {"pro"}, "specialty_id": {fmt.Sprint(specialties["Roofer"])}})
+		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
+		require.Len(t, list, 9)
+		for _, c := range list {
+			require.Equal(t, []string{"Plumber", "Roofer"}, c.specialtyNames(), "specialties come with the same statement")
+		}
+		before = inst.Stmts.Snapshot()
+		require.Len(t, listContractors(t, inst, acct, nil), 10)
+		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
+	})
+}
+
+func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
+
+	t.Run("CreateNormalisesAndReturnsEveryField", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		specialties := loadSpecialties(t, inst, h.owner)
+		c := createContractor(t, inst, h.editor, map[string]any{
+			"residence_id": h.residenceID, "name": "  Pat Plumb  ", "company": " Plumb & Sons ",
+			"phone": "+1 (555) 010-9999", "email": " pat@plumb.example.com ", "website": " https://plumb.example.com/pat ",
+			"address": " 1 Main St ", "notes": "Call before noon", "rating": 4,
+			"specialty_ids": []int64{specialties["Roofer"], specialties["Plumber"], specialties["Plumber"]},
+		})
+		require.Equal(t, "Pat Plumb", c.Name)
+		require.Equal(t, "Plumb & Sons", c.Company)
+		require.Equal(t, "+15550109999", c.Phone)
+		require.Equal(t, "pat@plumb.example.com", c.Email)
+		require.Equal(t, "https://plumb.example.com/pat", c.Website)
+		require.Equal(t, "1 Main St", c.Address)
+		require.Equal(t, "Call before noon", c.Notes)
+		require.NotNil(t, c.Rating)
+		require.Equal(t, 4, *c.Rating)
+		require.False(t, c.IsFavorite)
+		require.Equal(t, h.residenceID, *c.ResidenceID)
+		require.Equal(t, h.editor.ID, c.CreatedBy)
+		require.Equal(t, []string{"Plumber", "Roofer"}, c.specialtyNames(), "display order, duplicates once")
+		got := getContractor(t, inst, h.viewer, c.ID)
+		require.Equal(t, c.specialtyNames(), got.specialtyNames(), "the links were stored")
+		require.Equal(t, c.Phone, got.Phone)
+	})
+
+	t.Run("PhoneNormalisation", func(t *testing.T) {
+		t.Parallel()
+		acct := inst.Register(t)
+		for in, want := range map[string]string{
+			"+1 (555) 010-9999":  "+15550109999",
+			"555.010.9999":       "5550109999",
+			" 030 1234 5678 ":    "03012345678",
+			"(+44) 20-7946-0000": "+442079460000",
+			"":                   "",
+		} {
+			c := createContractor(t, inst, acct, map[string]any{"name": "Phone " + in, "phone": in})
+			require.Equal(t, want, c.Phone, "phone %q", in)
+		}
+	})
+
+	t.Run("MinimalCreateIsPersonalWithEmptyFields", func(t *testing.T) {
+		t.Parallel()
+		acct := inst.Register(t)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token,
+			Body: map[string]any{"name": "Just A Name"}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		require.Contains(t, string(r.Body), `"residence_id":null`)
+		require.Contains(t, string(r.Body), `"rating":null`)
+		require.Contains(t, string(r.Body), `"specialties":[]`)
+	})
+
+	t.Run("PatchReplacesSpecialtiesOnlyWhenPresent", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		specialties := loadSpecialties(t, inst, h.owner)
+		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Sam",
+			"rating": 3, "specialty_ids": []int64{specialties["Plumber"], specialties["Electrician"]}})
+
+		got := patchContractor(t, inst, h.editor, c.ID, map[string]any{
+			"specialty_ids": []int64{specialties["Roofer"], specialties["Electrician"]}})
+		require.Equal(t, []string{"Electrician", "Roofer"}, got.specialtyNames(), "replaced")
+		require.Equal(t, []string{"Electrician", "Roofer"}, getContractor(t, inst, h.viewer, c.ID).specialtyNames(), "stored")
+
+		got = patchContractor(t, inst, h.editor, c.ID, map[string]any{"company": "Sam Co"})
+		require.Equal(t, []string{"Electrician", "Roofer"}, got.specialtyNames(), "absent: kept")
+		require.Equal(t, "Sam Co", got.Company)
+		require.Equal(t, "Sam", got.Name, "absent: kept")
+		require.NotNil(t, got.Rating, "absent: kept")
+
+		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"specialty_ids": []int64{}, "rating": nil})
+		require.Empty(t, got.specialtyNames(), "an empty list clears them")
+		require.Nil(t, got.Rating, "null clears the rating")
+		stored := getContractor(t, inst, h.owner, c.ID)
+		require.Empty(t, stored.specialtyNames())
+		require.Nil(t, stored.Rating)
+
+		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"phone": "555 010 1234", "email": "",
+			"website": "http://sam.example.org", "rating": 1})
+		require.Equal(t, "5550101234", got.Phone)
+		require.Equal(t, "http://sam.example.org", got.Website)
+		require.Equal(t, 1, *got.Rating)
+	})
+
+	t.Run("FavoriteTogglesBackAndForth", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Fav"})
+		for i, want := range []bool{true, false} {
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/contractors/%d/favorite", c.ID),
+				Token: h.editor.Token})
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			var got contractorJSON
+			r.JSON(t, &got)
+			require.Equal(t, want, got.IsFavorite, "toggle %d", i+1)
+			require.Equal(t, want, getContractor(t, inst, h.viewer, c.ID).IsFavorite, "stored after toggle %d", i+1)
+		}
+	})
+
+	t.Run("DeleteKeepsTasksAndCompletions", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Gone Soon"})
+		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Paint",
+			"contractor_id": c.ID})
+		done := completeTask(t, inst, h.owner, taskID, map[string]any{"contractor_id": c.ID})
+		require.Equal(t, c.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID)
+
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.editor.Token})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.owner.Token})
+		require.Equal(t, http.StatusNotFound, r.Status, "deleted")
+
+		task := taskContractor(t, inst, h.viewer, taskID)
+		require.Nil(t, task.ContractorID, "the task keeps existing without it")
+		require.Nil(t, task.ContractorName)
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: h.viewer.Token})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		var completions []contractorCompletionJSON
+		r.JSON(t, &completions)
+		require.Len(t, completions, 1, "the completion keeps existing")
+		require.Equal(t, done.Completion.ID, completions[0].ID)
+		require.Nil(t, completions[0].ContractorID, "without the contractor")
+	})
+}
+
+func testContractorValidation(t *testing.T, inst *apptest.Instance) {
+	acct := inst.Register(t)
+	existing := createContractor(t, inst, acct, map[string]any{"name": "Valid", "phone": "5550100000",
+		"website": "https://valid.example.com"})
+
+	tests := []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"BlankName", map[string]any{"name": "   "}, "name"},
+		{"MultiLineName", map[string]any{"name": "Two\nLines"}, "name"},
+		{"EmailWithoutAt", map[string]any{"name": "x", "email": "not-an-email"}, "email"},
+		{"EmailWithDisplayName", map[string]any{"name": "x", "email": "Pat <pat@example.com>"}, "email"},
+		{"EmailWithoutDomainDot", map[string]any{"name": "x", "email": "pat@localhost"}, "email"},
+		{"WebsiteWithoutScheme", map[string]any{"name": "x", "website": "example.com"}, "website"},
+		{"WebsiteFTP", map[string]any{"name": "x", "website": "ftp://example.com"}, "website"},
+		{"WebsiteWithoutHost", map[string]any{"name": "x", "website": "https://"}, "website"},
+		{"WebsiteJavascript", map[string]any{"name": "x", "website": "javascript:alert(1)"}, "website"},
+		{"WebsiteWithSpace", map[string]any{"name": "x", "website": "https://exa mple.com"}, "website"},
+		{"PhoneWithLetters", map[string]any{"name": "x", "phone": "555-CALL-NOW"}, "phone"},
+		{"PhoneWithExtension", map[string]any{"name": "x", "phone": "555 0100 x12"}, "phone"},
+		{"PhonePlusInside", map[string]any{"name": "x", "phone": "555+0100000"}, "phone"},
+		{"PhoneTooShort", map[string]any{"name": "x", "phone": "12-34"}, "phone"},
+		{"PhoneWithoutDigits", map[string]any{"name": "x", "phone": "( - )"}, "phone"},
+		{"PhoneTooLong", map[string]any{"name": "x", "phone": "+1234567890 1234567890 1"}, "phone"},
+		{"UnknownSpecialty", map[string]any{"name": "x", "specialty_ids": []int64{999999999}}, "specialty_ids"},
+	}
+	for _, tt := range tests {
+		t.Run("Create"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: tt.body})
+			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
+		})
+		t.Run("Update"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := map[string]any{}
+			for k, v := range tt.body {
+				if k != "name" || tt.field == "name" {
+					body[k] = v
+				}
+			}
+			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", existing.ID),
+				Token: acct.Token, Body: body})
+			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
+			after := getContractor(t, inst, acct, existing.ID)
+			require.Equal(t, "Valid", after.Name, "a refused update changes nothing")
+			require.Equal(t, "5550100000", after.Phone)
+			require.Equal(t, "https://valid.example.com", after.Website)
+		})
+	}
+
+	t.Run("EveryBadFieldIsNamed", func(t *testing.T) {
+		t.Parallel()
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token,
+			Body: map[string]any{"name": "x", "email": "nope", "website": "nope", "phone": "nope"}})
+		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "")
+		require.Len(t, r.Err(t).Error.Fields, 3, string(r.Body))
+	})
+
+	t.Run("RatingOutOfRange", func(t *testing.T) {
+		t.Parallel()
+		for _, rating := range []int{0, 6} {
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Invalid: true,
+				Body: map[string]any{"name": "x", "rating": rating}})
+			require.Equal(t, http.StatusBadRequest, r.Status, "rating %d: %s", rating, r.Body)
+		}
+	})
+
+	t.Run("UnknownSpecialtyCreatesNothing", func(t *testing.T) {
+		t.Parallel()
+		other := inst.Register(t)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: other.Token,
+			Body: map[string]any{"name": "Half Made", "specialty_ids": []int64{999999999}}})
+		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "specialty_ids")
+		require.Empty(t, listContractors(t, inst, other, nil))
+	})
+}
+
+func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
+
+	// setup is a household whose residence has a contractor, another residence (of the owner) with its own
+	// contractor, and personal contractors of the owner and the editor.
+	type setup struct {
+		household
+		shared, otherResidences, ownersPersonal, editorsPersonal contractorJSON
+	}
+	newSetup := func(t *testing.T) setup {
+		t.Helper()
+		s := setup{household: newHousehold(t, inst)}
+		other := createResidence(t, inst, s.owner, "Elsewhere")
+		s.shared = createContractor(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "name": "Shared"})
+		s.otherResidences = createContractor(t, inst, s.owner, map[string]any{"residence_id": other, "name": "Elsewhere Pro"})
+		s.ownersPersonal = createContractor(t, inst, s.owner, map[string]any{"name": "Owner's Own"})
+		s.editorsPersonal = createContractor(t, inst, s.editor, map[string]any{"name": "Editor's Own"})
+		return s
+	}
+	contractorOf := map[string]func(s setup) int64{
+		"SharedContractor":          func(s setup) int64 { return s.shared.ID },
+		"CallersPersonalContractor": func(s setup) int64 { return s.ownersPersonal.ID },
+		"OtherResidencesContractor": func(s setup) int64 { return s.otherResidences.ID },
+		"SomeoneElsesPersonal":      func(s setup) int64 { return s.editorsPersonal.ID },
+		"UnknownContractor":         func(setup) int64 { return 999999999 },
+	}
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"SharedContractor", true},
+		{"CallersPersonalContractor", true},
+		{"OtherResidencesContractor", false},
+		{"SomeoneElsesPersonal", false},
+		{"UnknownContractor", false},
+	}
+	for _, tt := range tests {
+		t.Run("Create"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t)
+			id := contractorOf[tt.name](s)
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
+				Body: map[string]any{"residence_id": s.residenceID, "title": "With contractor", "contractor_id": id}})
+			if !tt.ok {
+				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Len(t, residenceBoardIDs(t, inst, s.owner, s.residenceID), 0, "no task created")
+				return
+			}
+			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+			var task contractorTaskJSON
+			r.JSON(t, &task)
+			require.Equal(t, id, *task.ContractorID)
+			require.NotEmpty(t, *task.ContractorName)
+			got := taskContractor(t, inst, s.viewer, task.ID)
+			require.Equal(t, id, *got.ContractorID, "every member sees the task's contractor")
+		})
+		t.Run("Update"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t)
+			id := contractorOf[tt.name](s)
+			taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Later",
+				"contractor_id": s.shared.ID})
+			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.owner.Token,
+				Body: map[string]any{"contractor_id": id, "title": "Changed"}})
+			if !tt.ok {
+				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Equal(t, s.shared.ID, *taskContractor(t, inst, s.owner, taskID).ContractorID, "unchanged")
+				return
+			}
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			var task contractorTaskJSON
+			r.JSON(t, &task)
+			require.Equal(t, id, *task.ContractorID)
+		})
+		t.Run("Complete"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t)
+			id := contractorOf[tt.name](s)
+			taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Do it"})
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", taskID),
+				Token: s.owner.Token, Body: map[string]any{"contractor_id": id}})
+			if !tt.ok {
+				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Empty(t, listCompletions(t, inst, s.owner, taskID), "no completion recorded")
+				require.Zero(t, getTask(t, inst, s.owner, taskID).CompletionCount, "the task did not advance")
+				return
+			}
+			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+			var res struct {
+				Completion contractorCompletionJSON `json:"completion"`
+			}
+			r.JSON(t, &res)
+			require.Equal(t, id, *res.Completion.ContractorID)
+			r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: s.viewer.Token})
+			var list []contractorCompletionJSON
+			r.JSON(t, &list)
+			require.Len(t, list, 1)
+			require.Equal(t, id, *list[0].ContractorID, "the list returns it")
+		})
+	}
+
+	t.Run("NoContractorIsNullNotZero", func(t *testing.T) {
+		t.Parallel()
+		s := newSetup(t)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
+			Body: map[string]any{"residence_id": s.residenceID, "title": "Alone"}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		require.Contains(t, string(r.Body), `"contractor_id":null`)
+		require.Contains(t, string(r.Body), `"contractor_name":null`)
+		var task contractorTaskJSON
+		r.JSON(t, &task)
+		r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID), Token: s.owner.Token})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		require.Contains(t, string(r.Body), `"contractor_id":null`)
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: s.owner.Token})
+		require.Equal(t, http.StatusOK, r.Status)
+		require.NotContains(t, string(r.Body), `"contractor_id":0`)
+		require.NotContains(t, string(r.Body), `"contractor_name":""`)
+	})
+
+	t.Run("UpdateClearsContractorWithNull", func(t *testing.T) {
+		t.Parallel()
+		s := newSetup(t)
+		taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Clear",
+			"contractor_id": s.shared.ID})
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.editor.Token,
+			Body: map[string]any{"contractor_id": nil}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		got := taskContractor(t, inst, s.owner, taskID)
+		require.Nil(t, got.ContractorID)
+		require.Nil(t, got.ContractorName)
+	})
+
+	t.Run("CardNamesTheContractor", func(t *testing.T) {
+		t.Parallel()
+		s := newSetup(t)
+		taskID := createTask(t, inst, s.editor, map[string]any{"residence_id": s.residenceID, "title": "Named",
+			"contractor_id": s.editorsPersonal.ID})
+		got := taskContractor(t, inst, s.viewer, taskID)
+		require.Equal(t, s.editorsPersonal.ID, *got.ContractorID, "a personal contractor of the caller is allowed")
+		require.Equal(t, "Editor's Own", *got.ContractorName)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.owner.Token,
+			Body: map[string]any{"title": "Renamed"}})
+		require.Equal(t, http.StatusOK, r.Status, "an update that leaves the contractor alone is not checked: %s", r.Body)
+	})
+
+	t.Run("BothBadFieldsAreNamed", func(t *testing.T) {
+		t.Parallel()
+		s := newSetup(t)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
+			Body: map[string]any{"residence_id": s.residenceID, "title": "Both", "assigned_to": s.stranger.ID,
+				"contractor_id": s.otherResidences.ID}})
+		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+		require.Contains(t, r.Err(t).Error.Fields, "assigned_to")
+	})
+
+	t.Run("ViewerIsForbiddenBeforeTheContractorIsChecked", func(t *testing.T) {
+		t.Parallel()
+		s := newSetup(t)
+		taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Viewer"})
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", taskID),
+			Token: s.viewer.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
+		requireAPIError(t, r, http.StatusForbidden, "forbidden", "")
+		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID),
+			Token: s.stranger.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
+		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+	})
+}
+
+func testContractorTaskList(t *testing.T, inst *apptest.Instance) {
+
+	t.Run("OnlyTasksTheCallerCanSee", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		// The editor also belongs to a second residence, names their personal contractor on a task in each,
+		// then leaves the second residence: they no longer see its task.
+		other := inst.Register(t)
+		second := createResidence(t, inst, other, "Second")
+		join(t, inst, h.editor, shareCode(t, inst, other, second, "editor"))
+		personal := createContractor(t, inst, h.editor, map[string]any{"name": "Roaming Roofer"})
+		here := createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "Roof here",
+			"contractor_id": personal.ID})
+		there := createTask(t, inst, h.editor, map[string]any{"residence_id": second, "title": "Roof there",
+			"contractor_id": personal.ID})
+		createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "No contractor"})
+		require.ElementsMatch(t, []int64{here, there}, contractorTaskIDs(contractorTasks(t, inst, h.editor, personal.ID)))
+
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Token: h.editor.Token,
+			Path: fmt.Sprintf("/residences/%d/members/%d", second, h.editor.ID)})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		list := contractorTasks(t, inst, h.editor, personal.ID)
+		require.Equal(t, []int64{here}, contractorTaskIDs(list), "the task of the residence left is not listed")
+		require.Equal(t, personal.ID, *list[0].ContractorID)
+		require.Equal(t, "Roaming Roofer", *list[0].ContractorName)
+
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Token: other.Token, Path: fmt.Sprintf("/contractors/%d/tasks", personal.ID)})
+		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+	})
+
+	t.Run("ContractorWithoutTasksIsEmpty", func(t *testing.T) {
+		t.Parallel()
+		acct := inst.Register(t)
+		c := createContractor(t, inst, acct, map[string]any{"name": "Idle"})
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d/tasks", c.ID), Token: acct.Token})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		require.JSONEq(t, "[]", string(r.Body))
+	})
+}
+
+// residenceBoardIDs returns the ids of every task on a residence's board.
+func residenceBoardIDs(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) []int64 {
+	t.Helper()
+	ids := []int64{}
+	for _, c := range residenceBoard(t, inst, acct, residenceID).Columns {
+		for _, task := range c.Tasks {
+			ids = append(ids, task.ID)
+		}
+	}
+	return ids
+}
+
+func testContractorConcurrentSpecialtyReplacement(t *testing.T, inst *apptest.Instance) {
+	h := newHousehold(t, inst)
+	specialties := loadSpecialties(t, inst, h.owner)
+	ids := []int64{}
+	for _, name := range []string{"Plumber", "Electrician", "Roofer", "Painter", "Carpenter", "Locksmith"} {
+		require.Contains(t, specialties, name)
+		ids = append(ids, specialties[name])
+	}
+	c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Contested",
+		"specialty_ids": ids[:1]})
+
+	// Each round, every writer replaces the specialties with a different single one at the same moment: the
+	// result must be one writer's list, never a mix of them.
+	for round := range 15 {
+		start := make(chan struct{})
+		errs := make([]error, len(ids))
+		statuses := make([]int, len(ids))
+		var wg sync.WaitGroup
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				acct := []apptest.Account{h.owner, h.editor}[i%2]
+				r, err := tryDo(inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", c.ID),
+					Token: acct.Token, Body: map[string]any{"specialty_ids": []int64{id}}})
+				errs[i], statuses[i] = err, r.Status
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i := range ids {
+			require.NoError(t, errs[i], "round %d writer %d", round, i)
+			require.Equal(t, http.StatusOK, statuses[i], "round %d writer %d", round, i)
+		}
+		require.Len(t, getContractor(t, inst, h.viewer, c.ID).Specialties, 1, "round %d: one writer's list", round)
+	}
+}

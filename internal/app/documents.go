@@ -1,0 +1,337 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	ht "github.com/ogen-go/ogen/http"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/gen/oas"
+)
+
+// Documents and warranties. A document's file lives in blob storage (see documents_file.go); the row keeps
+// its metadata. The order of operations keeps the two consistent: a file is written before the row that
+// names it (and deleted again if the row is refused or fails), and deleted only after the statement that
+// removed its row has committed. Whatever a crash leaves behind, a file without a row, is deleted by the
+// periodic cleanup (see documents_cleanup.go).
+
+// documentResponse maps a row to the API type.
+func documentResponse(d *dbsqlc.Document) oas.Document {
+	out := oas.Document{
+		ID: d.ID, ResidenceID: d.ResidenceID, CreatedBy: nilInt64(d.CreatedBy), Title: d.Title,
+		Description: d.Description, Type: oas.DocumentType(d.DocType), Vendor: d.Vendor, ModelNumber: d.ModelNumber,
+		SerialNumber: d.SerialNumber, PurchaseDate: nilDate(d.PurchaseDate), PurchasePrice: nilFloat64(d.PurchasePrice),
+		ExpiryDate: nilDate(d.ExpiryDate), WarrantyProvider: d.WarrantyProvider, ClaimPhone: d.ClaimPhone,
+		ClaimURL: d.ClaimUrl, TaskID: nilInt64(d.TaskID), File: oas.NilDocumentFile{Null: true},
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+	}
+	if d.StorageKey != nil {
+		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: orZero(d.FileName),
+			ContentType: orZero(d.ContentType), SizeBytes: orZero(d.SizeBytes), SHA256: orZero(d.Sha256)})
+	}
+	return out
+}
+
+// orZero returns *p, or the zero value when p is nil.
+func orZero[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// checkClaimURL accepts an empty claim URL or an absolute http(s) URL.
+func checkClaimURL(f fieldErrors, field, raw string) string {
+	v := strings.TrimSpace(raw)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \t\r\n") {
+		f.add(field, "must be an http or https URL")
+	}
+	return v
+}
+
+// documentCreateParams validates a new document's metadata and turns it into the insert's parameters.
+func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.DocumentCreateParams, error) {
+	f := fieldErrors{}
+	p := &dbsqlc.DocumentCreateParams{
+		UserID: userID, ResidenceID: req.ResidenceID, Title: checkRequiredName(f, "title", req.Title),
+		Description: req.Description.Or(""), DocType: string(req.Type.Or(oas.DocumentTypeGeneral)),
+		Vendor: checkName(f, "vendor", req.Vendor.Or("")), ModelNumber: checkName(f, "model_number", req.ModelNumber.Or("")),
+		SerialNumber: checkName(f, "serial_number", req.SerialNumber.Or("")),
+		PurchaseDate: ptrIf(req.PurchaseDate.Get()), PurchasePrice: ptrIf(req.PurchasePrice.Get()),
+		ExpiryDate:       ptrIf(req.ExpiryDate.Get()),
+		WarrantyProvider: checkName(f, "warranty_provider", req.WarrantyProvider.Or("")),
+		ClaimPhone:       checkName(f, "claim_phone", req.ClaimPhone.Or("")),
+		ClaimUrl:         checkClaimURL(f, "claim_url", req.ClaimURL.Or("")),
+		TaskID:           ptrIf(req.TaskID.Get()),
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// uploadMetadata is the metadata of a multipart create, as the JSON create carries it.
+func uploadMetadata(m *oas.DocumentCreateUploadMultipart) *oas.DocumentCreate {
+	return &oas.DocumentCreate{
+		ResidenceID: m.ResidenceID, Title: m.Title, Description: m.Description, Type: m.Type, Vendor: m.Vendor,
+		ModelNumber: m.ModelNumber, SerialNumber: m.SerialNumber, PurchaseDate: m.PurchaseDate,
+		PurchasePrice: m.PurchasePrice, ExpiryDate: m.ExpiryDate, WarrantyProvider: m.WarrantyProvider,
+		ClaimPhone: m.ClaimPhone, ClaimURL: m.ClaimURL, TaskID: m.TaskID,
+	}
+}
+
+var errTaskNotInResidence = apierror.Validation(map[string]string{"task_id": "is not a task of this residence"})
+
+// documentRefusal explains a document write that changed nothing: 404 when the caller cannot see the
+// document, 403 when they only view its residence, nil when their role allows the write (so another check
+// failed).
+func (h *Handler) documentRefusal(ctx context.Context, userID, id int64) error {
+	role, err := h.q.DocumentAccessRole(ctx, h.db, &dbsqlc.DocumentAccessRoleParams{ID: id, UserID: userID})
+	if err != nil {
+		return fmt.Errorf("error checking document access: %w", err)
+	}
+	switch role {
+	case "":
+		return apierror.NotFound("document")
+	case "viewer":
+		return errForbidden
+	}
+	return nil
+}
+
+// residenceWriteRefusal is documentRefusal for a residence: why the caller may not add a document to it.
+func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID int64) error {
+	role, _, err := h.roles(ctx, residenceID, userID, 0)
+	switch {
+	case err != nil:
+		return err
+	case role == "":
+		return apierror.NotFound("residence")
+	case role == "viewer":
+		return errForbidden
+	}
+	return nil
+}
+
+// ListDocuments returns the documents of every residence the caller can access, newest first: the ids
+// from the access cache, then one statement.
+func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) ([]oas.Document, error) {
+	user := principalFrom(ctx).user
+	ids, err := h.residenceIDs(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []oas.Document{}
+	rid, filtered := params.ResidenceID.Get()
+	if len(ids) == 0 || (filtered && !slices.Contains(ids, rid)) {
+		return out, nil
+	}
+	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: ptrIf(rid, filtered)}
+	if t, ok := params.Type.Get(); ok {
+		s := string(t)
+		p.DocType = &s
+	}
+	if q := strings.TrimSpace(params.Q.Or("")); q != "" {
+		pattern := "%" + escapeLike(q) + "%"
+		p.Pattern = &pattern
+	}
+	rows, err := h.q.DocumentList(ctx, h.db, p)
+	if err != nil {
+		return nil, fmt.Errorf("error listing documents: %w", err)
+	}
+	for _, r := range rows {
+		out = append(out, documentResponse(r))
+	}
+	return out, nil
+}
+
+// likeEscaper escapes the LIKE wildcards (and the escape character itself) in a search term.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+// ListWarranties returns the warranty documents with an expiry date, soonest first, with the days left in
+// each residence's timezone.
+func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesParams) ([]oas.Warranty, error) {
+	user := principalFrom(ctx).user
+	ids, err := h.residenceIDs(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []oas.Warranty{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := h.q.DocumentWarranties(ctx, h.db, &dbsqlc.DocumentWarrantiesParams{
+		UserID: user.ID, IDs: ids, WithinDays: ptrIf(params.ExpiringWithinDays.Get())})
+	if err != nil {
+		return nil, fmt.Errorf("error listing warranties: %w", err)
+	}
+	for _, r := range rows {
+		out = append(out, oas.Warranty{Document: documentResponse(&r.Document), DaysRemaining: r.DaysRemaining,
+			Expired: r.DaysRemaining < 0})
+	}
+	return out, nil
+}
+
+// GetDocument returns one document the caller can see.
+func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams) (*oas.Document, error) {
+	d, err := h.getDocument(ctx, principalFrom(ctx).user.ID, params.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := documentResponse(d)
+	return &out, nil
+}
+
+// getDocument loads a document the user can see, or returns 404.
+func (h *Handler) getDocument(ctx context.Context, userID, id int64) (*dbsqlc.Document, error) {
+	d, err := h.q.DocumentGet(ctx, h.db, &dbsqlc.DocumentGetParams{ID: id, UserID: userID})
+	if isNoRows(err) {
+		return nil, apierror.NotFound("document")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error loading document: %w", err)
+	}
+	return d, nil
+}
+
+// CreateDocument adds a document (owners and editors): as JSON without a file, as multipart with one.
+func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq) (*oas.Document, error) {
+	switch req := req.(type) {
+	case *oas.DocumentCreate:
+		return h.createDocument(ctx, req, nil)
+	case *oas.DocumentCreateUploadMultipart:
+		return h.createDocument(ctx, uploadMetadata(req), &req.File)
+	}
+	return nil, fmt.Errorf("error creating document: unexpected request type %T", req)
+}
+
+// createDocument validates the metadata, stores the file (if any), then inserts the row in one statement that
+// checks the caller's role and the linked task. When the insert does not happen, the file is deleted again
+// before the error is returned, so a refused or failed insert leaves no file behind.
+func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, file *ht.MultipartFile) (*oas.Document, error) {
+	user := principalFrom(ctx).user
+	p, err := documentCreateParams(user.ID, req)
+	if err != nil {
+		return nil, err
+	}
+	if file != nil {
+		// Refuse strangers and viewers before storing anything; the insert checks again.
+		if err := h.residenceWriteRefusal(ctx, user.ID, req.ResidenceID); err != nil {
+			return nil, err
+		}
+		stored, err := h.storeFile(ctx, file)
+		if err != nil {
+			return nil, err
+		}
+		p.StorageKey, p.FileName, p.ContentType = &stored.key, &stored.name, &stored.contentType
+		p.SizeBytes, p.Sha256 = &stored.size, &stored.sha256
+	}
+	row, err := h.q.DocumentCreate(ctx, h.db, p)
+	if err != nil && p.StorageKey != nil {
+		h.deleteFiles(ctx, *p.StorageKey)
+	}
+	switch {
+	case isNoRows(err):
+		if err := h.residenceWriteRefusal(ctx, user.ID, req.ResidenceID); err != nil {
+			return nil, err
+		}
+		return nil, errTaskNotInResidence
+	case isForeignKeyViolation(err, "documents_residence_id_fkey"):
+		return nil, apierror.NotFound("residence") // deleted while the document was being created
+	case isForeignKeyViolation(err, "documents_task_id_fkey"):
+		return nil, errTaskNotInResidence // deleted while the document was being created
+	case err != nil:
+		return nil, fmt.Errorf("error creating document: %w", err)
+	}
+	out := documentResponse(row)
+	return &out, nil
+}
+
+// UpdateDocument changes the metadata fields present (owners and editors).
+func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, params oas.UpdateDocumentParams) (*oas.Document, error) {
+	user := principalFrom(ctx).user
+	f := fieldErrors{}
+	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: ptrIf(req.Description.Get())}
+	if v, ok := req.Title.Get(); ok {
+		v = checkRequiredName(f, "title", v)
+		p.Title = &v
+	}
+	line := func(field string, o oas.OptString) *string {
+		v, ok := o.Get()
+		if !ok {
+			return nil
+		}
+		v = checkName(f, field, v)
+		return &v
+	}
+	p.Vendor = line("vendor", req.Vendor)
+	p.ModelNumber = line("model_number", req.ModelNumber)
+	p.SerialNumber = line("serial_number", req.SerialNumber)
+	p.WarrantyProvider = line("warranty_provider", req.WarrantyProvider)
+	p.ClaimPhone = line("claim_phone", req.ClaimPhone)
+	if v, ok := req.ClaimURL.Get(); ok {
+		v = checkClaimURL(f, "claim_url", v)
+		p.ClaimUrl = &v
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if v, ok := req.Type.Get(); ok {
+		s := string(v)
+		p.DocType = &s
+	}
+	p.SetPurchaseDate, p.PurchaseDate = patchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
+	p.SetPurchasePrice, p.PurchasePrice = patchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
+	p.SetExpiryDate, p.ExpiryDate = patchField(req.ExpiryDate.Value, req.ExpiryDate.Set, req.ExpiryDate.Null)
+	p.SetTaskID, p.TaskID = patchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
+
+	row, err := h.q.DocumentUpdate(ctx, h.db, p)
+	if isNoRows(err) {
+		if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
+			return nil, err
+		}
+		if p.TaskID != nil {
+			return nil, errTaskNotInResidence
+		}
+		return nil, apierror.NotFound("document") // deleted meanwhile
+	}
+	if isForeignKeyViolation(err, "documents_task_id_fkey") {
+		return nil, errTaskNotInResidence
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error updating document: %w", err)
+	}
+	out := documentResponse(row)
+	return &out, nil
+}
+
+// DeleteDocument deletes a document (owners and editors), then its file once the delete has committed.
+func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) error {
+	user := principalFrom(ctx).user
+	key, err := h.q.DocumentDelete(ctx, h.db, &dbsqlc.DocumentDeleteParams{ID: params.ID, UserID: user.ID})
+	if isNoRows(err) {
+		if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
+			return err
+		}
+		return apierror.NotFound("document") // deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("error deleting document: %w", err)
+	}
+	if key != nil {
+		h.deleteFiles(ctx, *key)
+	}
+	return nil
+}
