@@ -8,10 +8,10 @@
 -- name: ContractorAccessRole :one
 -- Explains a refused contractor write: the caller's role in the contractor's residence, 'owner' for the
 -- creator of a personal contractor, '' when the caller cannot see it or it does not exist.
-SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = @user_id THEN 'owner' END
+SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = @user_id::bigint THEN 'owner' END
                              ELSE m.role END
                  FROM contractors c
-                 LEFT JOIN residence_members m ON m.residence_id = c.residence_id AND m.user_id = @user_id
+                 LEFT JOIN residence_members m ON m.residence_id = c.residence_id AND m.user_id = @user_id::bigint
                  WHERE c.id = @id), '')::text AS role;
 
 -- name: ContractorCreate :one
@@ -26,7 +26,7 @@ WITH ins AS (
            @notes, sqlc.narg(rating)::integer, @is_favorite
     WHERE sqlc.narg(residence_id)::bigint IS NULL
        OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = sqlc.narg(residence_id)::bigint AND m.user_id = @user_id
+                  WHERE m.residence_id = sqlc.narg(residence_id)::bigint AND m.user_id = @user_id::bigint
                     AND m.role IN ('owner', 'editor'))
     RETURNING *
 ), links AS (
@@ -45,9 +45,9 @@ FROM ins x;
 -- (their foreign keys set NULL).
 DELETE FROM contractors c
 WHERE c.id = @id
-  AND ((c.residence_id IS NULL AND c.created_by = @user_id)
+  AND ((c.residence_id IS NULL AND c.created_by = @user_id::bigint)
        OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = c.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor')));
+                  WHERE m.residence_id = c.residence_id AND m.user_id = @user_id::bigint AND m.role IN ('owner', 'editor')));
 
 -- name: ContractorGet :one
 -- One contractor card; no row when the caller cannot see it.
@@ -59,8 +59,8 @@ SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, 
         WHERE l.contractor_id = x.id)::jsonb AS specialties
 FROM contractors x
 WHERE x.id = @id
-  AND ((x.residence_id IS NULL AND x.created_by = @user_id)
-       OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id));
+  AND ((x.residence_id IS NULL AND x.created_by = @user_id::bigint)
+       OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint));
 
 -- name: ContractorList :many
 -- The contractors of the residences among ids (from the access cache) plus the caller's personal ones,
@@ -75,8 +75,8 @@ SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, 
         WHERE l.contractor_id = x.id)::jsonb AS specialties
 FROM contractors x
 WHERE ((x.residence_id = ANY(@ids::bigint[])
-        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id))
-       OR (x.residence_id IS NULL AND x.created_by = @user_id))
+        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint))
+       OR (x.residence_id IS NULL AND x.created_by = @user_id::bigint))
   AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
   AND (sqlc.narg(specialty_id)::bigint IS NULL OR EXISTS (
       SELECT 1 FROM contractor_specialty_links sl
@@ -91,9 +91,9 @@ ORDER BY x.is_favorite DESC, lower(x.name), x.id;
 WITH upd AS (
     UPDATE contractors SET is_favorite = NOT contractors.is_favorite, updated_at = now()
     WHERE contractors.id = @id
-      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id)
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id::bigint)
            OR EXISTS (SELECT 1 FROM residence_members m
-                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id::bigint
                         AND m.role IN ('owner', 'editor')))
     RETURNING contractors.*
 )
@@ -126,9 +126,9 @@ WITH upd AS (
         rating      = CASE WHEN @set_rating::boolean THEN sqlc.narg(rating)::integer ELSE contractors.rating END,
         updated_at  = now()
     WHERE contractors.id = @id
-      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id)
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = @user_id::bigint)
            OR EXISTS (SELECT 1 FROM residence_members m
-                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = @user_id::bigint
                         AND m.role IN ('owner', 'editor')))
       AND (NOT @set_specialties::boolean
            OR contractors.xmin = (SELECT c0.xmin FROM contractors c0 WHERE c0.id = @id))

@@ -3,6 +3,9 @@
 -- revoked, in one statement.
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = @id RETURNING token_hash
+), personal AS (
+    -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
+    DELETE FROM contractors WHERE created_by = @id AND residence_id IS NULL
 ), deleted AS (
     DELETE FROM users WHERE id = @id RETURNING id
 )

@@ -25,7 +25,7 @@ func contractorCard(r *dbsqlc.ContractorGetRow) (oas.Contractor, error) {
 		return oas.Contractor{}, fmt.Errorf("error decoding contractor specialties: %w", err)
 	}
 	return oas.Contractor{
-		ID: r.ID, ResidenceID: nilInt64(r.ResidenceID), CreatedBy: r.CreatedBy, Name: r.Name, Company: r.Company,
+		ID: r.ID, ResidenceID: nilInt64(r.ResidenceID), CreatedBy: nilInt64(r.CreatedBy), Name: r.Name, Company: r.Company,
 		Phone: r.Phone, Email: r.Email, Website: r.Website, Address: r.Address, Notes: r.Notes,
 		Rating: nilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),

@@ -16,7 +16,7 @@ import (
 type contractorJSON struct {
 	ID          int64  `json:"id"`
 	ResidenceID *int64 `json:"residence_id"`
-	CreatedBy   int64  `json:"created_by"`
+	CreatedBy   *int64 `json:"created_by"`
 	Name        string `json:"name"`
 	Company     string `json:"company"`
 	Phone       string `json:"phone"`
@@ -278,7 +278,7 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 		h := newHousehold(t, inst)
 		personal := createContractor(t, inst, h.owner, map[string]any{"name": "My Own Electrician " + apptest.UniqueEmail()})
 		require.Nil(t, personal.ResidenceID, "no residence_id: personal")
-		require.Equal(t, h.owner.ID, personal.CreatedBy)
+		require.Equal(t, h.owner.ID, *personal.CreatedBy)
 		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
 			"contractor_id": personal.ID})
 
@@ -444,7 +444,7 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, 4, *c.Rating)
 		require.False(t, c.IsFavorite)
 		require.Equal(t, h.residenceID, *c.ResidenceID)
-		require.Equal(t, h.editor.ID, c.CreatedBy)
+		require.Equal(t, h.editor.ID, *c.CreatedBy)
 		require.Equal(t, []string{"Plumber", "Roofer"}, c.specialtyNames(), "display order, duplicates once")
 		got := getContractor(t, inst, h.viewer, c.ID)
 		require.Equal(t, c.specialtyNames(), got.specialtyNames(), "the links were stored")
@@ -887,4 +887,43 @@ func testContractorConcurrentSpecialtyReplacement(t *testing.T, inst *apptest.In
 		}
 		require.Len(t, getContractor(t, inst, h.viewer, c.ID).Specialties, 1, "round %d: one writer's list", round)
 	}
+}
+
+func TestContractorsOutliveTheirCreator(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+
+	t.Run("AccountDeletionKeepsResidenceContractorsAndDropsPersonalOnes", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		shared := createContractor(t, inst, h.editor, map[string]any{"name": "Shared Plumbing", "residence_id": h.residenceID})
+		personal := createContractor(t, inst, h.editor, map[string]any{"name": "My Handyman"})
+		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Fix tap",
+			"contractor_id": shared.ID})
+
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: h.editor.Token})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+
+		got := getContractor(t, inst, h.owner, shared.ID)
+		require.Nil(t, got.CreatedBy, "the household keeps the contractor; only the creator link clears")
+		require.Equal(t, shared.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID, "the task still names it")
+		var n int
+		dbQueryRow(t, inst, "SELECT count(*) FROM contractors WHERE id = $1", []any{personal.ID}, &n)
+		require.Zero(t, n, "a personal contractor goes with its owner's account")
+	})
+
+	t.Run("LeavingClearsTheMembersPersonalContractorFromTasks", func(t *testing.T) {
+		t.Parallel()
+		h := newHousehold(t, inst)
+		personal := createContractor(t, inst, h.editor, map[string]any{"name": "Editor's Electrician"})
+		taskID := createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
+			"contractor_id": personal.ID})
+		require.Equal(t, personal.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID)
+
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/residences/%d/members/%d", h.residenceID, h.editor.ID),
+			Token: h.editor.Token})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		require.Nil(t, taskContractor(t, inst, h.owner, taskID).ContractorID,
+			"the remaining members cannot see that contractor, so the task no longer names it")
+	})
 }

@@ -12,10 +12,10 @@ import (
 
 const contractorAccessRole = `-- name: ContractorAccessRole :one
 
-SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = $1 THEN 'owner' END
+SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = $1::bigint THEN 'owner' END
                              ELSE m.role END
                  FROM contractors c
-                 LEFT JOIN residence_members m ON m.residence_id = c.residence_id AND m.user_id = $1
+                 LEFT JOIN residence_members m ON m.residence_id = c.residence_id AND m.user_id = $1::bigint
                  WHERE c.id = $2), '')::text AS role
 `
 
@@ -47,7 +47,7 @@ WITH ins AS (
            $10, $11::integer, $12
     WHERE $2::bigint IS NULL
        OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = $2::bigint AND m.user_id = $3
+                  WHERE m.residence_id = $2::bigint AND m.user_id = $3::bigint
                     AND m.role IN ('owner', 'editor'))
     RETURNING id, residence_id, created_by, name, company, phone, email, website, address, notes, rating, is_favorite, created_at, updated_at
 ), links AS (
@@ -80,7 +80,7 @@ type ContractorCreateParams struct {
 type ContractorCreateRow struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string
@@ -138,9 +138,9 @@ func (q *Queries) ContractorCreate(ctx context.Context, db DBTX, arg *Contractor
 const contractorDelete = `-- name: ContractorDelete :execrows
 DELETE FROM contractors c
 WHERE c.id = $1
-  AND ((c.residence_id IS NULL AND c.created_by = $2)
+  AND ((c.residence_id IS NULL AND c.created_by = $2::bigint)
        OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = c.residence_id AND m.user_id = $2 AND m.role IN ('owner', 'editor')))
+                  WHERE m.residence_id = c.residence_id AND m.user_id = $2::bigint AND m.role IN ('owner', 'editor')))
 `
 
 type ContractorDeleteParams struct {
@@ -167,8 +167,8 @@ SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, 
         WHERE l.contractor_id = x.id)::jsonb AS specialties
 FROM contractors x
 WHERE x.id = $1
-  AND ((x.residence_id IS NULL AND x.created_by = $2)
-       OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2))
+  AND ((x.residence_id IS NULL AND x.created_by = $2::bigint)
+       OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2::bigint))
 `
 
 type ContractorGetParams struct {
@@ -179,7 +179,7 @@ type ContractorGetParams struct {
 type ContractorGetRow struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string
@@ -227,8 +227,8 @@ SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, 
         WHERE l.contractor_id = x.id)::jsonb AS specialties
 FROM contractors x
 WHERE ((x.residence_id = ANY($1::bigint[])
-        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2))
-       OR (x.residence_id IS NULL AND x.created_by = $2))
+        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2::bigint))
+       OR (x.residence_id IS NULL AND x.created_by = $2::bigint))
   AND ($3::bigint IS NULL OR x.residence_id = $3::bigint)
   AND ($4::bigint IS NULL OR EXISTS (
       SELECT 1 FROM contractor_specialty_links sl
@@ -250,7 +250,7 @@ type ContractorListParams struct {
 type ContractorListRow struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string
@@ -315,9 +315,9 @@ const contractorToggleFavorite = `-- name: ContractorToggleFavorite :one
 WITH upd AS (
     UPDATE contractors SET is_favorite = NOT contractors.is_favorite, updated_at = now()
     WHERE contractors.id = $1
-      AND ((contractors.residence_id IS NULL AND contractors.created_by = $2)
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = $2::bigint)
            OR EXISTS (SELECT 1 FROM residence_members m
-                      WHERE m.residence_id = contractors.residence_id AND m.user_id = $2
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = $2::bigint
                         AND m.role IN ('owner', 'editor')))
     RETURNING contractors.id, contractors.residence_id, contractors.created_by, contractors.name, contractors.company, contractors.phone, contractors.email, contractors.website, contractors.address, contractors.notes, contractors.rating, contractors.is_favorite, contractors.created_at, contractors.updated_at
 )
@@ -338,7 +338,7 @@ type ContractorToggleFavoriteParams struct {
 type ContractorToggleFavoriteRow struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string
@@ -390,9 +390,9 @@ WITH upd AS (
         rating      = CASE WHEN $10::boolean THEN $11::integer ELSE contractors.rating END,
         updated_at  = now()
     WHERE contractors.id = $12
-      AND ((contractors.residence_id IS NULL AND contractors.created_by = $13)
+      AND ((contractors.residence_id IS NULL AND contractors.created_by = $13::bigint)
            OR EXISTS (SELECT 1 FROM residence_members m
-                      WHERE m.residence_id = contractors.residence_id AND m.user_id = $13
+                      WHERE m.residence_id = contractors.residence_id AND m.user_id = $13::bigint
                         AND m.role IN ('owner', 'editor')))
       AND (NOT $1::boolean
            OR contractors.xmin = (SELECT c0.xmin FROM contractors c0 WHERE c0.id = $12))
@@ -439,7 +439,7 @@ type ContractorUpdateParams struct {
 type ContractorUpdateRow struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string

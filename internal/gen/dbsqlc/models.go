@@ -19,7 +19,7 @@ type AuthToken struct {
 type Contractor struct {
 	ID          int64
 	ResidenceID *int64
-	CreatedBy   int64
+	CreatedBy   *int64
 	Name        string
 	Company     string
 	Phone       string

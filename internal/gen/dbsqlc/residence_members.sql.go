@@ -69,8 +69,19 @@ WITH removed AS (
            OR EXISTS (SELECT 1 FROM residences r WHERE r.id = $1 AND r.owner_id = $3))
     RETURNING rm.user_id
 ), unassigned AS (
-    UPDATE tasks SET assigned_to = NULL, updated_at = now()
-    WHERE tasks.residence_id = $1 AND tasks.assigned_to IN (SELECT user_id FROM removed)
+    -- The member's tasks here lose them as assignee, and their personal contractors, which the remaining
+    -- members cannot see, as contractor.
+    UPDATE tasks SET
+        assigned_to   = CASE WHEN tasks.assigned_to IN (SELECT user_id FROM removed) THEN NULL ELSE tasks.assigned_to END,
+        contractor_id = CASE WHEN tasks.contractor_id IN (
+                            SELECT pc.id FROM contractors pc
+                            WHERE pc.residence_id IS NULL AND pc.created_by IN (SELECT user_id FROM removed))
+                        THEN NULL ELSE tasks.contractor_id END,
+        updated_at    = now()
+    WHERE tasks.residence_id = $1
+      AND (tasks.assigned_to IN (SELECT user_id FROM removed)
+           OR tasks.contractor_id IN (SELECT pc.id FROM contractors pc
+                                      WHERE pc.residence_id IS NULL AND pc.created_by IN (SELECT user_id FROM removed)))
 )
 SELECT count(*)::bigint AS removed FROM removed
 `

@@ -13,6 +13,9 @@ import (
 const userDelete = `-- name: UserDelete :many
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = $1 RETURNING token_hash
+), personal AS (
+    -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
+    DELETE FROM contractors WHERE created_by = $1 AND residence_id IS NULL
 ), deleted AS (
     DELETE FROM users WHERE id = $1 RETURNING id
 )

@@ -1158,7 +1158,7 @@ func (s *Contractor) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("created_by")
-		e.Int64(s.CreatedBy)
+		s.CreatedBy.Encode(e)
 	}
 	{
 		e.FieldStart("name")
@@ -1266,9 +1266,7 @@ func (s *Contractor) Decode(d *jx.Decoder) error {
 		case "created_by":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Int64()
-				s.CreatedBy = int64(v)
-				if err != nil {
+				if err := s.CreatedBy.Decode(d); err != nil {
 					return err
 				}
 				return nil

@@ -491,9 +491,10 @@ type Contractor struct {
 	ID int64 `json:"id"`
 	// Null for a personal contractor, visible only to its creator.
 	ResidenceID NilInt64 `json:"residence_id"`
-	CreatedBy   int64    `json:"created_by"`
-	Name        string   `json:"name"`
-	Company     string   `json:"company"`
+	// Null once the member who added a residence's contractor has deleted their account.
+	CreatedBy NilInt64 `json:"created_by"`
+	Name      string   `json:"name"`
+	Company   string   `json:"company"`
 	// Normalised to digits with an optional leading +.
 	Phone       string                `json:"phone"`
 	Email       string                `json:"email"`
@@ -518,7 +519,7 @@ func (s *Contractor) GetResidenceID() NilInt64 {
 }
 
 // GetCreatedBy returns the value of CreatedBy.
-func (s *Contractor) GetCreatedBy() int64 {
+func (s *Contractor) GetCreatedBy() NilInt64 {
 	return s.CreatedBy
 }
 
@@ -593,7 +594,7 @@ func (s *Contractor) SetResidenceID(val NilInt64) {
 }
 
 // SetCreatedBy sets the value of CreatedBy.
-func (s *Contractor) SetCreatedBy(val int64) {
+func (s *Contractor) SetCreatedBy(val NilInt64) {
 	s.CreatedBy = val
 }
 
