@@ -78,29 +78,17 @@ func loadSpecialties(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 
 func createContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) contractorJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body})
-	require.Equal(t, http.StatusCreated, r.Status, "create contractor: %s", r.Body)
-	var c contractorJSON
-	r.JSON(t, &c)
-	return c
+	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
 func getContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token})
-	require.Equal(t, http.StatusOK, r.Status, "get contractor: %s", r.Body)
-	var c contractorJSON
-	r.JSON(t, &c)
-	return c
+	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
 func patchContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) contractorJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token, Body: body})
-	require.Equal(t, http.StatusOK, r.Status, "patch contractor: %s", r.Body)
-	var c contractorJSON
-	r.JSON(t, &c)
-	return c
+	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token, Body: body}, http.StatusOK)
 }
 
 // listContractors returns GET /contractors with the query, failing unless it answers 200.
@@ -145,11 +133,7 @@ func contractorTaskIDs(list []contractorTaskJSON) []int64 {
 // taskContractor reads a task's contractor fields.
 func taskContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorTaskJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token})
-	require.Equal(t, http.StatusOK, r.Status, "get task: %s", r.Body)
-	var task contractorTaskJSON
-	r.JSON(t, &task)
-	return task
+	return apptest.Expect[contractorTaskJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
 // contractorFixture is a household with a contractor of its residence and a task naming it.

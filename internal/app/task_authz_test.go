@@ -133,20 +133,12 @@ func loadTaskLookups(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 
 func newTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) taskJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body})
-	require.Equal(t, http.StatusCreated, r.Status, "create task: %s", r.Body)
-	var task taskJSON
-	r.JSON(t, &task)
-	return task
+	return apptest.Expect[taskJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
 func getTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) taskJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token})
-	require.Equal(t, http.StatusOK, r.Status, "get task: %s", r.Body)
-	var task taskJSON
-	r.JSON(t, &task)
-	return task
+	return apptest.Expect[taskJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
 func completeTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) completionResultJSON {
@@ -182,11 +174,7 @@ func listCompletions(t *testing.T, inst *apptest.Instance, acct apptest.Account,
 
 func residenceBoard(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) taskBoardJSON {
 	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", residenceID), Token: acct.Token})
-	require.Equal(t, http.StatusOK, r.Status, "residence board: %s", r.Body)
-	var b taskBoardJSON
-	r.JSON(t, &b)
-	return b
+	return apptest.Expect[taskBoardJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", residenceID), Token: acct.Token}, http.StatusOK)
 }
 
 func listTemplates(t *testing.T, inst *apptest.Instance, acct apptest.Account, q string) []templateGroupJSON {

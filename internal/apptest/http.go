@@ -138,3 +138,16 @@ func (i *Instance) Register(t testing.TB) Account {
 	r.JSON(t, &out)
 	return Account{ID: out.User.ID, Email: email, Token: out.Token}
 }
+
+// Expect sends req, fails the test unless the status is want, and decodes the body into a T. Test files
+// build their small request helpers on it.
+func Expect[T any](t testing.TB, i *Instance, req Request, want int) T {
+	t.Helper()
+	r := i.Do(t, req)
+	if r.Status != want {
+		t.Fatalf("apptest: %s %s: got status %d, want %d: %s", req.Method, req.Path, r.Status, want, r.Body)
+	}
+	var v T
+	r.JSON(t, &v)
+	return v
+}
