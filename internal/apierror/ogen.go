@@ -26,7 +26,7 @@ func fromOgen(err error) *Error {
 	var ct *validate.InvalidContentTypeError
 	if errors.As(err, &ct) {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
-			Message: "unsupported Content-Type " + quote(ct.ContentType) + "; send application/json", Cause: err}
+			Message: "unsupported Content-Type " + quote(ct.ContentType) + " for this operation (see the API description)", Cause: err}
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -47,7 +47,7 @@ func fromOgen(err error) *Error {
 	case errors.As(err, &req):
 		if errors.Is(err, validate.ErrBodyRequired) {
 			return &Error{Status: http.StatusBadRequest, Code: CodeMalformedRequest,
-				Message: "a JSON request body is required", Cause: err}
+				Message: "a request body is required", Cause: err}
 		}
 		fields := map[string]string{}
 		var v *validate.Error
@@ -58,7 +58,7 @@ func fromOgen(err error) *Error {
 		}
 		if len(fields) == 0 {
 			return &Error{Status: http.StatusBadRequest, Code: CodeMalformedRequest,
-				Message: "the request body is not valid JSON for this operation", Cause: err}
+				Message: "the request body could not be read: it is malformed or not what this operation takes", Cause: err}
 		}
 		return &Error{Status: http.StatusBadRequest, Code: CodeValidationFailed,
 			Message: "the request has invalid fields", Fields: fields, Cause: err}
