@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"unicode"
@@ -140,20 +139,6 @@ func normalizePhone(f fieldErrors, field, raw string) string {
 		f.add(field, fmt.Sprintf("must have %d to %d digits", minPhoneDigits, maxPhoneDigits))
 	}
 	return b.String()
-}
-
-// checkWebURL trims an optional URL and requires it to be absolute, http or https, with a host.
-func checkWebURL(f fieldErrors, field, raw string) string {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" ||
-		strings.ContainsFunc(s, unicode.IsSpace) {
-		f.add(field, "must be an http or https address such as https://example.com")
-	}
-	return s
 }
 
 // ListContractors returns the contractors of the caller's residences (from the access cache) and their

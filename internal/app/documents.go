@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -46,19 +45,6 @@ func orZero[T any](p *T) T {
 	return *p
 }
 
-// checkClaimURL accepts an empty claim URL or an absolute http(s) URL.
-func checkClaimURL(f fieldErrors, field, raw string) string {
-	v := strings.TrimSpace(raw)
-	if v == "" {
-		return ""
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \t\r\n") {
-		f.add(field, "must be an http or https URL")
-	}
-	return v
-}
-
 // documentCreateParams validates a new document's metadata and turns it into the insert's parameters.
 func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.DocumentCreateParams, error) {
 	f := fieldErrors{}
@@ -71,7 +57,7 @@ func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.Docume
 		ExpiryDate:       ptrIf(req.ExpiryDate.Get()),
 		WarrantyProvider: checkName(f, "warranty_provider", req.WarrantyProvider.Or("")),
 		ClaimPhone:       checkName(f, "claim_phone", req.ClaimPhone.Or("")),
-		ClaimUrl:         checkClaimURL(f, "claim_url", req.ClaimURL.Or("")),
+		ClaimUrl:         checkWebURL(f, "claim_url", req.ClaimURL.Or("")),
 		TaskID:           ptrIf(req.TaskID.Get()),
 	}
 	if err := f.err(); err != nil {
@@ -282,7 +268,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 	p.WarrantyProvider = line("warranty_provider", req.WarrantyProvider)
 	p.ClaimPhone = line("claim_phone", req.ClaimPhone)
 	if v, ok := req.ClaimURL.Get(); ok {
-		v = checkClaimURL(f, "claim_url", v)
+		v = checkWebURL(f, "claim_url", v)
 		p.ClaimUrl = &v
 	}
 	if err := f.err(); err != nil {

@@ -2,8 +2,10 @@ package app
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/homekeep/homekeep/internal/apierror"
@@ -72,4 +74,18 @@ func checkRequiredName(f fieldErrors, field, name string) string {
 		f.add(field, "is required")
 	}
 	return name
+}
+
+// checkWebURL trims an optional URL and requires it to be absolute, http or https, with a host.
+func checkWebURL(f fieldErrors, field, raw string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" ||
+		strings.ContainsFunc(s, unicode.IsSpace) {
+		f.add(field, "must be an http or https address such as https://example.com")
+	}
+	return s
 }
