@@ -100,6 +100,10 @@ func From(err error) *Error {
 		return &Error{Status: http.StatusBadRequest, Code: "request_cancelled",
 			Message: "the request was cancelled", Cause: err}
 	}
+	if isUnavailable(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+			Message: "a service the API depends on is unreachable; try again shortly", Cause: err}
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
 			Message: "the request took too long; try again", Cause: err}

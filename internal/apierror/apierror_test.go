@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,6 +14,8 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 	"github.com/ogen-go/ogen/validate"
 	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/sharedcache"
 )
 
 func TestFrom(t *testing.T) {
@@ -81,4 +85,22 @@ func TestWrite(t *testing.T) {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 		require.NotContains(t, body["error"], "fields", "no fields key when there are none")
 	})
+}
+
+func TestFromUnavailableDependency(t *testing.T) {
+	t.Parallel()
+	for name, err := range map[string]error{
+		"ConnectionRefused": fmt.Errorf("error listing residences: %w",
+			&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
+		"ValkeyNotConnected":    fmt.Errorf("error invalidating: %w", sharedcache.ErrUnavailable),
+		"ConnectionCutMidQuery": fmt.Errorf("error loading board: %w", io.ErrUnexpectedEOF),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := From(err)
+			require.Equal(t, http.StatusServiceUnavailable, got.Status, "%v", err)
+			require.Equal(t, CodeUnavailable, got.Code)
+			require.NotContains(t, got.Message, "refused", "the cause stays in the log")
+		})
+	}
 }

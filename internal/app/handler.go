@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
+	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
 // Deps is what the handlers need from the process.
@@ -87,6 +89,9 @@ func NewHandler(d Deps) (*Handler, error) {
 // faults are logged with their cause and the request id; the client gets only the safe message.
 func (h *Handler) NewError(ctx context.Context, err error) *oas.ErrorStatusCode {
 	e := apierror.From(err)
+	if e.Status == http.StatusServiceUnavailable {
+		reqinfo.From(ctx).SetHeader("Retry-After", "1")
+	}
 	if e.Status >= 500 {
 		h.log.ErrorContext(ctx, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
 	}

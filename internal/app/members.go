@@ -64,9 +64,7 @@ func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRole
 				"the owner's role changes only by transferring ownership", map[string]string{"userId": "is the owner"})
 		}
 	}
-	if err := h.access.Invalidate(ctx, user.ID, params.UserID); err != nil {
-		return nil, err
-	}
+	h.invalidateAccess(ctx, user.ID, params.UserID)
 	members, err := h.ListResidenceMembers(ctx, oas.ListResidenceMembersParams{ID: params.ID})
 	if err != nil {
 		return nil, err
@@ -104,7 +102,8 @@ func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveRe
 			return apierror.NotFound("member")
 		}
 	}
-	return h.access.Invalidate(ctx, params.UserID)
+	h.invalidateAccess(ctx, params.UserID)
+	return nil
 }
 
 // errTransferRaced rolls back a transfer whose new owner left while it ran.
@@ -146,8 +145,6 @@ func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferReques
 			return nil, fmt.Errorf("error transferring residence: nothing changed")
 		}
 	}
-	if err := h.access.Invalidate(ctx, user.ID, req.UserID); err != nil {
-		return nil, err
-	}
+	h.invalidateAccess(ctx, user.ID, req.UserID)
 	return h.getResidence(ctx, user.ID, params.ID)
 }

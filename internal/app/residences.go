@@ -30,6 +30,17 @@ func (h *Handler) residenceIDs(ctx context.Context, userID int64) ([]int64, erro
 	return ids, nil
 }
 
+// invalidateAccess forgets the users' cached residence lists after a membership change committed. A
+// failure (Valkey unreachable) is logged, not returned: the change is already stored, answering an error
+// would make clients retry a write that succeeded, and a stale list is harmless because every query that
+// reads or writes a residence checks membership in SQL itself; the cached list only picks which ids to
+// query and whether a refusal is 403 or 404.
+func (h *Handler) invalidateAccess(ctx context.Context, userIDs ...int64) {
+	if err := h.access.Invalidate(ctx, userIDs...); err != nil {
+		h.log.WarnContext(ctx, "could not invalidate residence access cache", "users", userIDs, "error", err)
+	}
+}
+
 // refusal explains why a write to a residence affected nothing: 403 when the caller can see the residence
 // (their role is too low), 404 when they cannot (its existence is not revealed).
 func (h *Handler) refusal(ctx context.Context, userID, residenceID int64) error {
@@ -121,9 +132,7 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 	if err != nil {
 		return nil, fmt.Errorf("error creating residence: %w", err)
 	}
-	if err := h.access.Invalidate(ctx, user.ID); err != nil {
-		return nil, err
-	}
+	h.invalidateAccess(ctx, user.ID)
 	out := residenceResponse((*dbsqlc.Residence)(row), "owner", 1, 0, 0)
 	return &out, nil
 }
@@ -185,9 +194,9 @@ func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenc
 	if err != nil {
 		return fmt.Errorf("error deleting residence: %w", err)
 	}
-	err = h.access.Invalidate(ctx, row.UserIds...)
+	h.invalidateAccess(ctx, row.UserIds...)
 	if len(row.StorageKeys) > 0 {
 		h.deleteFiles(ctx, row.StorageKeys...)
 	}
-	return err
+	return nil
 }

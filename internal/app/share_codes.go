@@ -103,9 +103,7 @@ func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas
 			"this share code has expired; ask the owner for a new one", map[string]string{"code": "has expired"})
 	}
 	if res.Joined {
-		if err := h.access.Invalidate(ctx, user.ID); err != nil {
-			return nil, err
-		}
+		h.invalidateAccess(ctx, user.ID)
 	}
 	residence, err := h.getResidence(ctx, user.ID, res.ResidenceID)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -331,4 +333,51 @@ func TestStaticDataCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestValkeyLostMidRun(t *testing.T) {
+	t.Parallel()
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		if server, err = exec.LookPath("valkey-server"); err != nil {
+			t.Skip("needs redis-server or valkey-server to run a Valkey of its own")
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, ln.Close())
+	cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
+
+	inst := apptest.Start(t, apptest.Options{ValkeyURL: "redis://127.0.0.1:" + port})
+	acct := inst.Register(t)
+	me := func() apptest.Response {
+		return inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token})
+	}
+	require.Equal(t, http.StatusOK, me().Status)
+
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+
+	require.Equal(t, http.StatusOK, me().Status, "authentication falls back to PostgreSQL")
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token})
+	require.Equal(t, http.StatusOK, r.Status, "reads fall back to PostgreSQL: %s", r.Body)
+	r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token, Body: map[string]any{"name": "Home"}})
+	require.Equal(t, http.StatusCreated, r.Status,
+		"a stored change is reported as done even when the cache cannot be told (SQL rechecks membership): %s", r.Body)
+	var list []struct{ Name string }
+	inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token}).JSON(t, &list)
+	require.Len(t, list, 1, "and it is visible at once, read from PostgreSQL")
+	status, body := get(t, inst.URL+"/readyz")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `"degraded"`)
 }

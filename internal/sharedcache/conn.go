@@ -32,6 +32,8 @@ type Conn struct {
 	once   sync.Once
 
 	roundTrips atomic.Int64
+	// downUntil (unix nanoseconds) is when calls may try Valkey again after a connection failure.
+	downUntil atomic.Int64
 }
 
 // Connect parses url and tries to connect once; if that fails it returns a Conn that keeps retrying in the

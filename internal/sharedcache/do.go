@@ -10,41 +10,83 @@ import (
 )
 
 // Every Valkey call Homekeep makes goes through these wrappers, which count network round trips (a
-// client-side cache hit is not one), so tests can hold the hot paths to their budget.
+// client-side cache hit is not one), so tests can hold the hot paths to their budget, and which keep a lost
+// Valkey from stalling requests: each call has a short deadline, and after a connection failure calls fail
+// at once (ErrUnavailable, so callers fall back to PostgreSQL) for a cooldown before Valkey is tried again.
+
+const (
+	// CallTimeout bounds one call; Valkey sits next to the app, so anything slower means it is in trouble.
+	CallTimeout = 500 * time.Millisecond
+	// Cooldown is how long calls fail fast after a connection failure.
+	Cooldown = time.Second
+)
+
+// usable returns the client unless Valkey is not connected or cooling down after a failure.
+func (c *Conn) usable() (valkey.Client, bool) {
+	if time.Now().UnixNano() < c.downUntil.Load() {
+		return nil, false
+	}
+	return c.Client()
+}
+
+// observe starts a cooldown when err is a connection failure rather than an answer from Valkey (a nil
+// reply or a server error are answers).
+func (c *Conn) observe(err error) {
+	if err == nil || valkey.IsValkeyNil(err) {
+		return
+	}
+	if _, isReply := valkey.IsValkeyErr(err); isReply {
+		return
+	}
+	c.downUntil.Store(time.Now().Add(Cooldown).UnixNano())
+}
 
 // Do sends one command: one round trip.
 func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Completed) valkey.ValkeyResult {
-	cl, ok := c.Client()
+	cl, ok := c.usable()
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.roundTrips.Add(1)
-	return cl.Do(ctx, build(cl.B()))
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	res := cl.Do(ctx, build(cl.B()))
+	c.observe(res.Error())
+	return res
 }
 
 // DoMulti pipelines commands: one round trip however many there are. The error is ErrUnavailable when not
 // connected; each command's own error is in its result.
 func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.Completed) ([]valkey.ValkeyResult, error) {
-	cl, ok := c.Client()
+	cl, ok := c.usable()
 	if !ok {
 		return nil, ErrUnavailable
 	}
 	c.roundTrips.Add(1)
-	return cl.DoMulti(ctx, build(cl.B())...), nil
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	res := cl.DoMulti(ctx, build(cl.B())...)
+	for _, r := range res {
+		c.observe(r.Error())
+	}
+	return res, nil
 }
 
 // DoCache reads through valkey-go's client-side cache: a hit is served from process memory (no round trip)
 // and stays correct because the server pushes an invalidation when the key changes. ttl bounds how long the
 // local copy may live.
 func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Cacheable, ttl time.Duration) valkey.ValkeyResult {
-	cl, ok := c.Client()
+	cl, ok := c.usable()
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	res := cl.DoCache(ctx, build(cl.B()), ttl)
 	if !res.IsCacheHit() {
 		c.roundTrips.Add(1)
 	}
+	c.observe(res.Error())
 	return res
 }
 
@@ -54,16 +96,21 @@ func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }
 // DoMultiCache reads several keys through the client-side cache: one round trip for all the misses, none
 // when every key is a hit.
 func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(valkey.Builder) []valkey.Cacheable) ([]valkey.ValkeyResult, error) {
-	cl, ok := c.Client()
+	cl, ok := c.usable()
 	if !ok {
 		return nil, ErrUnavailable
 	}
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	cmds := build(cl.B())
 	cts := make([]valkey.CacheableTTL, len(cmds))
 	for i, cmd := range cmds {
 		cts[i] = valkey.CT(cmd, ttl)
 	}
 	res := cl.DoMultiCache(ctx, cts...)
+	for _, r := range res {
+		c.observe(r.Error())
+	}
 	for _, r := range res {
 		if !r.IsCacheHit() {
 			c.roundTrips.Add(1)
@@ -86,13 +133,16 @@ return 0`)
 // fill records the generation before reading PostgreSQL, and an invalidation increments the generation, so
 // a fill that raced an invalidation cannot put stale data back. It reports whether the value was stored.
 func (c *Conn) SetIfGeneration(ctx context.Context, key, genKey, gen, value string, ttl time.Duration) (bool, error) {
-	cl, ok := c.Client()
+	cl, ok := c.usable()
 	if !ok {
 		return false, ErrUnavailable
 	}
 	c.roundTrips.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	n, err := setIfGen.Exec(ctx, cl, []string{key, genKey},
 		[]string{gen, value, strconv.FormatInt(int64(ttl/time.Second), 10)}).AsInt64()
+	c.observe(err)
 	if err != nil {
 		return false, fmt.Errorf("error storing %s: %w", key, err)
 	}

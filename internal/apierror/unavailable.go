@@ -1,0 +1,23 @@
+package apierror
+
+import (
+	"errors"
+	"io"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
+
+	"github.com/homekeep/homekeep/internal/sharedcache"
+)
+
+// isUnavailable reports whether err means PostgreSQL or Valkey could not be reached (refused, reset, timed
+// out, pool closed), which the client should retry, rather than a fault in the request or the code.
+func isUnavailable(err error) bool {
+	var (
+		connect *pgconn.ConnectError
+		netErr  net.Error
+	)
+	return errors.As(err, &connect) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, sharedcache.ErrUnavailable) || errors.Is(err, puddle.ErrClosedPool) || pgconn.Timeout(err)
+}
