@@ -41,6 +41,9 @@ func HashToken(raw string) TokenHash { return sha256.Sum256([]byte(raw)) }
 // revokedValue marks a revoked token's key until it expires.
 const revokedValue = "-1"
 
+// tombstoneRetry is how often queued tombstones are retried.
+const tombstoneRetry = 500 * time.Millisecond
+
 // revokedMemory is how long a process remembers hashes it revoked itself; it only has to outlive the
 // server's asynchronous invalidation of its client-side cache.
 const revokedMemory = time.Minute
@@ -68,8 +71,11 @@ type Cache[U any] struct {
 	// subscribed is true while the eviction channel is subscribed (always true without Valkey).
 	subscribed atomic.Bool
 	writes     *sharedcache.Queue
-	stop       context.CancelFunc
-	wg         sync.WaitGroup
+	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable).
+	pendingMu sync.Mutex
+	pending   map[TokenHash]struct{}
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // New returns a Cache and, with Valkey, starts the eviction subscriber and the background cache writer.
@@ -103,8 +109,10 @@ func New[U any](o Options) (*Cache[U], error) {
 		return c, nil
 	}
 	c.writes = sharedcache.NewQueue(1024)
-	c.wg.Add(1)
+	c.pending = map[TokenHash]struct{}{}
+	c.wg.Add(2)
 	go c.subscribe(ctx)
+	go c.retryLoop(ctx)
 	return c, nil
 }
 
@@ -164,7 +172,9 @@ func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
 }
 
 // RevokeTokens forgets the hashes everywhere before returning: this process rejects them at once, and other
-// processes as soon as Valkey's invalidation reaches them (typically well under a millisecond).
+// processes as soon as Valkey's invalidation reaches them (typically well under a millisecond). When Valkey
+// is unreachable the tombstones are queued and written when it answers again; the call still succeeds,
+// because the revocation itself is already stored in PostgreSQL.
 func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error {
 	if len(hashes) == 0 {
 		return nil
@@ -178,9 +188,20 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 	if c.tokens != nil {
 		return nil
 	}
-	// A tombstone rather than DEL: a request that read the token from PostgreSQL just before the revocation
-	// committed writes its cache entry with SET NX, which the tombstone refuses. Writing the key also makes
-	// Valkey invalidate every process's client-side copy.
+	if err := c.writeTombstones(ctx, hashes); err != nil {
+		// The revocation is stored in PostgreSQL and this process refuses the tokens; the other processes
+		// lost their client-side copies with their Valkey connection. The tombstones are written as soon as
+		// Valkey answers again, so a Valkey that comes back with its data cannot hand the tokens out.
+		c.retryTombstones(hashes)
+		c.o.Logger.WarnContext(ctx, "valkey unreachable during revocation; tombstones queued", "tokens", len(hashes), "error", err)
+	}
+	return nil
+}
+
+// writeTombstones marks the tokens revoked in Valkey. A tombstone rather than DEL: a request that read the
+// token from PostgreSQL just before the revocation committed writes its cache entry with SET NX, which the
+// tombstone refuses. Writing the key also makes Valkey invalidate every process's client-side copy.
+func (c *Cache[U]) writeTombstones(ctx context.Context, hashes []TokenHash) error {
 	ttl := c.o.TokenTTL
 	res, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
 		cmds := make([]valkey.Completed, len(hashes))
@@ -200,6 +221,58 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 		return fmt.Errorf("error revoking token keys: %w", err)
 	}
 	return nil
+}
+
+// maxPendingTombstones bounds the revocations kept for a Valkey outage.
+const maxPendingTombstones = 100_000
+
+// retryTombstones keeps hashes until writeTombstones succeeds (see retryLoop).
+func (c *Cache[U]) retryTombstones(hashes []TokenHash) {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	for _, h := range hashes {
+		if len(c.pending) < maxPendingTombstones {
+			c.pending[h] = struct{}{}
+		}
+	}
+}
+
+// PendingTombstones reports how many revocations wait for Valkey.
+func (c *Cache[U]) PendingTombstones() int {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	return len(c.pending)
+}
+
+// retryLoop writes queued tombstones once Valkey answers again.
+func (c *Cache[U]) retryLoop(ctx context.Context) {
+	defer c.wg.Done()
+	t := time.NewTicker(tombstoneRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c.pendingMu.Lock()
+		batch := make([]TokenHash, 0, len(c.pending))
+		for h := range c.pending {
+			batch = append(batch, h)
+			if len(batch) == 1000 {
+				break
+			}
+		}
+		c.pendingMu.Unlock()
+		if len(batch) == 0 || c.writeTombstones(ctx, batch) != nil {
+			continue
+		}
+		c.pendingMu.Lock()
+		for _, h := range batch {
+			delete(c.pending, h)
+		}
+		c.pendingMu.Unlock()
+	}
 }
 
 // User returns the cached user. While the eviction channel is not subscribed it always misses.

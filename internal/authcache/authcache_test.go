@@ -3,6 +3,9 @@ package authcache
 import (
 	"context"
 	"log/slog"
+	"net"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -109,4 +112,41 @@ func TestCache(t *testing.T) {
 		_, ok = c.TokenUserID(ctx, h)
 		require.False(t, ok, "recently revoked hashes are refused locally too")
 	})
+}
+
+func TestRevocationDuringValkeyOutage(t *testing.T) {
+	t.Parallel()
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		if server, err = exec.LookPath("valkey-server"); err != nil {
+			t.Skip("needs redis-server or valkey-server to stop and start a Valkey of its own")
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, ln.Close())
+	ctx := context.Background()
+
+	// Valkey is down when the revocation happens.
+	c, conn := newShared(t, "redis://127.0.0.1:"+port, "")
+	h := HashToken("revoked-during-outage")
+	require.NoError(t, c.RevokeTokens(ctx, h), "the revocation is stored in PostgreSQL; the call succeeds")
+	require.Equal(t, 1, c.PendingTombstones())
+	_, ok := c.TokenUserID(ctx, h)
+	require.False(t, ok)
+
+	// Valkey comes back.
+	cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.Eventually(t, func() bool { return conn.Ping(ctx) == nil }, 5*time.Second, 20*time.Millisecond)
+
+	require.Eventually(t, func() bool { return c.PendingTombstones() == 0 }, 5*time.Second, 20*time.Millisecond,
+		"queued tombstones are written once Valkey answers")
+	other, _ := newShared(t, "redis://127.0.0.1:"+port, "")
+	other.RememberToken(h, 42) // a late fill from a process that read PostgreSQL before the revocation
+	time.Sleep(100 * time.Millisecond)
+	_, ok = other.TokenUserID(ctx, h)
+	require.False(t, ok, "the tombstone wins")
 }
