@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/testdb"
 )
 
@@ -227,7 +225,7 @@ func TestBoardQueryPlans(t *testing.T) {
 	var userID int64
 	require.NoError(t, pool.QueryRow(ctx, "SELECT owner_id FROM residences WHERE id = 1").Scan(&userID))
 
-	board := boardSQL(t)
+	board := dbsqlc.TaskBoard
 	tests := []struct {
 		name string
 		sql  string
@@ -235,7 +233,7 @@ func TestBoardQueryPlans(t *testing.T) {
 	}{
 		{"Board", board, []any{30, userID, nil}},
 		{"ResidenceBoard", board, []any{30, userID, int64(1)}},
-		{"SingleTask", taskGetSQL(t), []any{int64(12345), userID}},
+		{"SingleTask", dbsqlc.TaskGet, []any{int64(12345), userID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,24 +254,9 @@ func TestBoardQueryPlans(t *testing.T) {
 				}
 			}
 			walk(nodes[0]["Plan"].(map[string]any))
-			t.Logf("scans: %v", scans)
 			require.Contains(t, scans, "tasks", "plan: %s", plan)
 			require.NotContains(t, scans["tasks"], "Seq Scan", "tasks must be read through an index: %s", plan)
 			require.NotContains(t, scans["residence_members"], "Seq Scan", "membership through an index: %s", plan)
 		})
 	}
 }
-
-// generatedSQL returns the SQL text sqlc generated for a query constant, so plan tests explain exactly
-// what the server runs.
-func generatedSQL(t *testing.T, file, constName string) string {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "gen", "dbsqlc", file))
-	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)const " + constName + " = `(.*?)`").FindSubmatch(src)
-	require.NotNil(t, m, "no const %s in %s", constName, file)
-	return string(m[1])
-}
-
-func boardSQL(t *testing.T) string   { return generatedSQL(t, "tasks.sql.go", "taskBoard") }
-func taskGetSQL(t *testing.T) string { return generatedSQL(t, "tasks.sql.go", "taskGet") }

@@ -29,6 +29,17 @@ type Options struct {
 	NoSessionState bool
 	// Tracer observes every query; tests use it to count statements per request.
 	Tracer pgx.QueryTracer
+	// Prepare lists hot statements to prepare on every connection (ignored with NoSessionState). Each is
+	// prepared under its own SQL as name, which pgx then uses for any Query or Exec of that SQL.
+	Prepare []string
+}
+
+// prepare prepares stmts on conn, skipping those already prepared. Errors are dropped: before migrations
+// have run the tables may not exist yet, and Warm prepares again afterwards.
+func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
+	for _, sql := range stmts {
+		_, _ = conn.Prepare(ctx, sql, sql)
+	}
 }
 
 // New returns a pool that starts opening MinConns connections in the background at once. Call Warm before
@@ -37,7 +48,8 @@ type Options struct {
 // Every query uses pgx's QueryExecModeExec: the statement is parsed, bound and executed in one round trip,
 // with parameter types inferred by the server. The default mode (prepare on first use per connection) costs a
 // second round trip the first time each statement runs on each connection, which is exactly the "first
-// request after a deploy" that the product promises is as cheap as any other.
+// request after a deploy" that the product promises is as cheap as any other. The hot statements (Prepare)
+// are prepared up front instead, when a connection is opened and again by Warm, so they skip planning.
 func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {
@@ -72,6 +84,13 @@ func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	}
 	if _, ok := cc.RuntimeParams["application_name"]; !ok {
 		cc.RuntimeParams["application_name"] = "homekeep"
+	}
+	if !o.NoSessionState && len(o.Prepare) > 0 {
+		stmts := o.Prepare
+		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			prepare(ctx, conn, stmts)
+			return nil // an unprepared statement still runs (planned per execution); never fail the connection
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

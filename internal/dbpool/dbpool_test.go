@@ -83,3 +83,51 @@ func TestWarm(t *testing.T) {
 		require.NoError(t, Warm(ctx, pool, 0))
 	})
 }
+
+func TestPrepare(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const hot = "SELECT count(*) FROM goose_db_version WHERE version_id > $1"
+
+	t.Run("WarmConnectionsHoldTheHotStatements", func(t *testing.T) {
+		t.Parallel()
+		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 4, MinConns: 3, Prepare: []string{hot}})
+		require.NoError(t, err)
+		defer pool.Close()
+		require.NoError(t, Warm(ctx, pool, 3, hot))
+		conns := pool.AcquireAllIdle(ctx)
+		defer func() {
+			for _, c := range conns {
+				c.Release()
+			}
+		}()
+		require.GreaterOrEqual(t, len(conns), 3)
+		for _, c := range conns {
+			var n int
+			require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", hot).Scan(&n))
+			require.Equal(t, 1, n, "every warm connection has the hot statement prepared")
+			var got int
+			require.NoError(t, c.QueryRow(ctx, hot, 0).Scan(&got), "and pgx runs it as that prepared statement")
+		}
+	})
+
+	t.Run("NothingIsPreparedBehindATransactionPooler", func(t *testing.T) {
+		t.Parallel()
+		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 2, MinConns: 1, Prepare: []string{hot}, NoSessionState: true})
+		require.NoError(t, err)
+		defer pool.Close()
+		require.NoError(t, Warm(ctx, pool, 1))
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&n))
+		require.Zero(t, n)
+	})
+
+	t.Run("AStatementThatCannotPrepareDoesNotFailTheConnection", func(t *testing.T) {
+		t.Parallel()
+		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 2, MinConns: 1, Prepare: []string{"SELECT * FROM no_such_table"}})
+		require.NoError(t, err)
+		defer pool.Close()
+		require.NoError(t, Warm(ctx, pool, 1, "SELECT * FROM no_such_table"))
+		require.NoError(t, pool.Ping(ctx))
+	})
+}

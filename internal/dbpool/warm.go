@@ -14,10 +14,12 @@ import (
 // request after a deploy pays no TCP, TLS or authentication handshake. With n == 0 it pings one connection,
 // so a successful Warm always means the database is reachable.
 //
+// stmts are the hot statements to prepare on each warm connection (none behind a transaction pooler).
+//
 // The pool opens its MinConns connections in parallel in the background as soon as it is created; Warm waits
 // for those rather than opening duplicates, and opens the missing ones itself (in parallel) if the background
 // attempt failed, so that a failure returns the real connection error.
-func Warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
+func Warm(ctx context.Context, pool *pgxpool.Pool, n int, stmts ...string) error {
 	if n <= 0 {
 		if err := pool.Ping(ctx); err != nil {
 			return fmt.Errorf("error pinging database: %w", err)
@@ -36,7 +38,11 @@ func Warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
 	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
-		wg.Go(func() { errs[i] = c.Ping(ctx) })
+		wg.Go(func() {
+			if errs[i] = c.Ping(ctx); errs[i] == nil && len(stmts) > 0 {
+				prepare(ctx, c.Conn(), stmts) // after migrations, so every hot statement now prepares
+			}
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

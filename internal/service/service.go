@@ -68,6 +68,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
 		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: o.Tracer,
+		Prepare: hotStatements(cfg),
 	})
 	if err != nil {
 		return err
@@ -189,7 +190,7 @@ func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) e
 		}
 		o.Logger.Info("reference data seeded")
 	}
-	if err := dbpool.Warm(ctx, pool, int(o.Config.DBMinConns)); err != nil {
+	if err := dbpool.Warm(ctx, pool, int(o.Config.DBMinConns), hotStatements(o.Config)...); err != nil {
 		return fmt.Errorf("error warming the database pool: %w", err)
 	}
 	return nil
@@ -217,6 +218,15 @@ func uploadRules(maxUpload int64) []httpserver.BodyLimitRule {
 
 // FileTransferDeadline is how long an upload or download of a document file may take.
 const FileTransferDeadline = 10 * time.Minute
+
+// hotStatements are prepared on every pooled connection, except behind a transaction-mode pooler, where a
+// prepared statement would not follow the session.
+func hotStatements(cfg config.Config) []string {
+	if cfg.DBPooler == config.PoolerPgBouncerTransaction {
+		return nil
+	}
+	return app.HotStatements()
+}
 
 // StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
 const StaticDataKey = "static_data"

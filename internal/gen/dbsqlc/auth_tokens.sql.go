@@ -9,16 +9,16 @@ import (
 	"context"
 )
 
-const authTokenDelete = `-- name: AuthTokenDelete :exec
+const AuthTokenDelete = `-- name: AuthTokenDelete :exec
 DELETE FROM auth_tokens WHERE token_hash = $1
 `
 
 func (q *Queries) AuthTokenDelete(ctx context.Context, db DBTX, tokenHash []byte) error {
-	_, err := db.Exec(ctx, authTokenDelete, tokenHash)
+	_, err := db.Exec(ctx, AuthTokenDelete, tokenHash)
 	return err
 }
 
-const authTokenUser = `-- name: AuthTokenUser :one
+const AuthTokenUser = `-- name: AuthTokenUser :one
 WITH touch AS (
     UPDATE auth_tokens SET last_used_at = now()
     WHERE auth_tokens.token_hash = $1 AND auth_tokens.last_used_at < now() - interval '5 minutes'
@@ -36,7 +36,7 @@ type AuthTokenUserRow struct {
 // The cold authentication path: ONE statement joins the token to its (active) user. It also refreshes
 // last_used_at, at most every 5 minutes so that the row is not rewritten on every cold lookup.
 func (q *Queries) AuthTokenUser(ctx context.Context, db DBTX, tokenHash []byte) (*AuthTokenUserRow, error) {
-	row := db.QueryRow(ctx, authTokenUser, tokenHash)
+	row := db.QueryRow(ctx, AuthTokenUser, tokenHash)
 	var i AuthTokenUserRow
 	err := row.Scan(
 		&i.User.ID,

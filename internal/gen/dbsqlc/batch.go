@@ -16,7 +16,7 @@ var (
 	ErrBatchAlreadyClosed = errors.New("batch already closed")
 )
 
-const contractorSpecialtyUpsert = `-- name: ContractorSpecialtyUpsert :batchexec
+const ContractorSpecialtyUpsert = `-- name: ContractorSpecialtyUpsert :batchexec
 INSERT INTO contractor_specialties (name, display_order)
 VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET display_order = EXCLUDED.display_order
@@ -40,7 +40,7 @@ func (q *Queries) ContractorSpecialtyUpsert(ctx context.Context, db DBTX, arg []
 			a.Name,
 			a.DisplayOrder,
 		}
-		batch.Queue(contractorSpecialtyUpsert, vals...)
+		batch.Queue(ContractorSpecialtyUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &ContractorSpecialtyUpsertBatchResults{br, len(arg), false}
@@ -67,7 +67,7 @@ func (b *ContractorSpecialtyUpsertBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const residenceTypeUpsert = `-- name: ResidenceTypeUpsert :batchexec
+const ResidenceTypeUpsert = `-- name: ResidenceTypeUpsert :batchexec
 INSERT INTO residence_types (name, display_order)
 VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET display_order = EXCLUDED.display_order
@@ -91,7 +91,7 @@ func (q *Queries) ResidenceTypeUpsert(ctx context.Context, db DBTX, arg []*Resid
 			a.Name,
 			a.DisplayOrder,
 		}
-		batch.Queue(residenceTypeUpsert, vals...)
+		batch.Queue(ResidenceTypeUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &ResidenceTypeUpsertBatchResults{br, len(arg), false}
@@ -118,7 +118,7 @@ func (b *ResidenceTypeUpsertBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const taskCategoryUpsert = `-- name: TaskCategoryUpsert :batchexec
+const TaskCategoryUpsert = `-- name: TaskCategoryUpsert :batchexec
 INSERT INTO task_categories (name, icon, color, display_order)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (name) DO UPDATE
@@ -147,7 +147,7 @@ func (q *Queries) TaskCategoryUpsert(ctx context.Context, db DBTX, arg []*TaskCa
 			a.Color,
 			a.DisplayOrder,
 		}
-		batch.Queue(taskCategoryUpsert, vals...)
+		batch.Queue(TaskCategoryUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &TaskCategoryUpsertBatchResults{br, len(arg), false}
@@ -174,7 +174,7 @@ func (b *TaskCategoryUpsertBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const taskFrequencyUpsert = `-- name: TaskFrequencyUpsert :batchexec
+const TaskFrequencyUpsert = `-- name: TaskFrequencyUpsert :batchexec
 INSERT INTO task_frequencies (name, interval_days, display_order)
 VALUES ($1, $2, $3)
 ON CONFLICT (name) DO UPDATE
@@ -201,7 +201,7 @@ func (q *Queries) TaskFrequencyUpsert(ctx context.Context, db DBTX, arg []*TaskF
 			a.IntervalDays,
 			a.DisplayOrder,
 		}
-		batch.Queue(taskFrequencyUpsert, vals...)
+		batch.Queue(TaskFrequencyUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &TaskFrequencyUpsertBatchResults{br, len(arg), false}
@@ -228,7 +228,7 @@ func (b *TaskFrequencyUpsertBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const taskPriorityUpsert = `-- name: TaskPriorityUpsert :batchexec
+const TaskPriorityUpsert = `-- name: TaskPriorityUpsert :batchexec
 INSERT INTO task_priorities (name, level, color, display_order)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (name) DO UPDATE
@@ -257,7 +257,7 @@ func (q *Queries) TaskPriorityUpsert(ctx context.Context, db DBTX, arg []*TaskPr
 			a.Color,
 			a.DisplayOrder,
 		}
-		batch.Queue(taskPriorityUpsert, vals...)
+		batch.Queue(TaskPriorityUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &TaskPriorityUpsertBatchResults{br, len(arg), false}
@@ -284,7 +284,7 @@ func (b *TaskPriorityUpsertBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const taskTemplateUpsert = `-- name: TaskTemplateUpsert :batchexec
+const TaskTemplateUpsert = `-- name: TaskTemplateUpsert :batchexec
 INSERT INTO task_templates (title, description, category_id, frequency_id, icon, tags, display_order)
 VALUES ($1, $2,
         (SELECT tc.id FROM task_categories tc WHERE tc.name = $3),
@@ -323,7 +323,7 @@ func (q *Queries) TaskTemplateUpsert(ctx context.Context, db DBTX, arg []*TaskTe
 			a.Tags,
 			a.DisplayOrder,
 		}
-		batch.Queue(taskTemplateUpsert, vals...)
+		batch.Queue(TaskTemplateUpsert, vals...)
 	}
 	br := db.SendBatch(ctx, batch)
 	return &TaskTemplateUpsertBatchResults{br, len(arg), false}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const contractorAccessRole = `-- name: ContractorAccessRole :one
+const ContractorAccessRole = `-- name: ContractorAccessRole :one
 
 SELECT coalesce((SELECT CASE WHEN c.residence_id IS NULL THEN CASE WHEN c.created_by = $1::bigint THEN 'owner' END
                              ELSE m.role END
@@ -33,13 +33,13 @@ type ContractorAccessRoleParams struct {
 // Explains a refused contractor write: the caller's role in the contractor's residence, 'owner' for the
 // creator of a personal contractor, ” when the caller cannot see it or it does not exist.
 func (q *Queries) ContractorAccessRole(ctx context.Context, db DBTX, arg *ContractorAccessRoleParams) (string, error) {
-	row := db.QueryRow(ctx, contractorAccessRole, arg.UserID, arg.ID)
+	row := db.QueryRow(ctx, ContractorAccessRole, arg.UserID, arg.ID)
 	var role string
 	err := row.Scan(&role)
 	return role, err
 }
 
-const contractorCreate = `-- name: ContractorCreate :one
+const ContractorCreate = `-- name: ContractorCreate :one
 WITH ins AS (
     INSERT INTO contractors (residence_id, created_by, name, company, phone, email, website, address, notes,
                              rating, is_favorite)
@@ -100,7 +100,7 @@ type ContractorCreateRow struct {
 // specialty fails the links' foreign key. The specialties returned are read from the lookup, because the
 // links inserted here are not visible to this statement.
 func (q *Queries) ContractorCreate(ctx context.Context, db DBTX, arg *ContractorCreateParams) (*ContractorCreateRow, error) {
-	row := db.QueryRow(ctx, contractorCreate,
+	row := db.QueryRow(ctx, ContractorCreate,
 		arg.SpecialtyIds,
 		arg.ResidenceID,
 		arg.UserID,
@@ -135,7 +135,7 @@ func (q *Queries) ContractorCreate(ctx context.Context, db DBTX, arg *Contractor
 	return &i, err
 }
 
-const contractorDelete = `-- name: ContractorDelete :execrows
+const ContractorDelete = `-- name: ContractorDelete :execrows
 DELETE FROM contractors c
 WHERE c.id = $1
   AND ((c.residence_id IS NULL AND c.created_by = $2::bigint)
@@ -151,14 +151,14 @@ type ContractorDeleteParams struct {
 // Deletes a contractor the caller may change; tasks and completions that named it keep existing without it
 // (their foreign keys set NULL).
 func (q *Queries) ContractorDelete(ctx context.Context, db DBTX, arg *ContractorDeleteParams) (int64, error) {
-	result, err := db.Exec(ctx, contractorDelete, arg.ID, arg.UserID)
+	result, err := db.Exec(ctx, ContractorDelete, arg.ID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const contractorGet = `-- name: ContractorGet :one
+const ContractorGet = `-- name: ContractorGet :one
 SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
        x.rating, x.is_favorite, x.created_at, x.updated_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
@@ -196,7 +196,7 @@ type ContractorGetRow struct {
 
 // One contractor card; no row when the caller cannot see it.
 func (q *Queries) ContractorGet(ctx context.Context, db DBTX, arg *ContractorGetParams) (*ContractorGetRow, error) {
-	row := db.QueryRow(ctx, contractorGet, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, ContractorGet, arg.ID, arg.UserID)
 	var i ContractorGetRow
 	err := row.Scan(
 		&i.ID,
@@ -218,7 +218,7 @@ func (q *Queries) ContractorGet(ctx context.Context, db DBTX, arg *ContractorGet
 	return &i, err
 }
 
-const contractorList = `-- name: ContractorList :many
+const ContractorList = `-- name: ContractorList :many
 SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
        x.rating, x.is_favorite, x.created_at, x.updated_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
@@ -270,7 +270,7 @@ type ContractorListRow struct {
 // residence the caller has left. q is a substring matched case-insensitively against name and company (the
 // caller escapes % and _).
 func (q *Queries) ContractorList(ctx context.Context, db DBTX, arg *ContractorListParams) ([]*ContractorListRow, error) {
-	rows, err := db.Query(ctx, contractorList,
+	rows, err := db.Query(ctx, ContractorList,
 		arg.IDs,
 		arg.UserID,
 		arg.ResidenceID,
@@ -311,7 +311,7 @@ func (q *Queries) ContractorList(ctx context.Context, db DBTX, arg *ContractorLi
 	return items, nil
 }
 
-const contractorToggleFavorite = `-- name: ContractorToggleFavorite :one
+const ContractorToggleFavorite = `-- name: ContractorToggleFavorite :one
 WITH upd AS (
     UPDATE contractors SET is_favorite = NOT contractors.is_favorite, updated_at = now()
     WHERE contractors.id = $1
@@ -355,7 +355,7 @@ type ContractorToggleFavoriteRow struct {
 
 // Flips the favorite flag of a contractor the caller may change.
 func (q *Queries) ContractorToggleFavorite(ctx context.Context, db DBTX, arg *ContractorToggleFavoriteParams) (*ContractorToggleFavoriteRow, error) {
-	row := db.QueryRow(ctx, contractorToggleFavorite, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, ContractorToggleFavorite, arg.ID, arg.UserID)
 	var i ContractorToggleFavoriteRow
 	err := row.Scan(
 		&i.ID,
@@ -377,7 +377,7 @@ func (q *Queries) ContractorToggleFavorite(ctx context.Context, db DBTX, arg *Co
 	return &i, err
 }
 
-const contractorUpdate = `-- name: ContractorUpdate :one
+const ContractorUpdate = `-- name: ContractorUpdate :one
 WITH upd AS (
     UPDATE contractors SET
         name        = coalesce($3::text, contractors.name),
@@ -463,7 +463,7 @@ type ContractorUpdateRow struct {
 // must still be the version the snapshot saw (same xmin); otherwise nothing changes, no row comes back and
 // the caller retries with a fresh snapshot.
 func (q *Queries) ContractorUpdate(ctx context.Context, db DBTX, arg *ContractorUpdateParams) (*ContractorUpdateRow, error) {
-	row := db.QueryRow(ctx, contractorUpdate,
+	row := db.QueryRow(ctx, ContractorUpdate,
 		arg.SetSpecialties,
 		arg.SpecialtyIds,
 		arg.Name,

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const documentAccessRole = `-- name: DocumentAccessRole :one
+const DocumentAccessRole = `-- name: DocumentAccessRole :one
 
 SELECT coalesce((SELECT m.role FROM documents d
                  JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = $1
@@ -29,13 +29,13 @@ type DocumentAccessRoleParams struct {
 // Explains a refused document write: the caller's role in the document's residence (” when the document
 // is not visible to them or does not exist).
 func (q *Queries) DocumentAccessRole(ctx context.Context, db DBTX, arg *DocumentAccessRoleParams) (string, error) {
-	row := db.QueryRow(ctx, documentAccessRole, arg.UserID, arg.ID)
+	row := db.QueryRow(ctx, DocumentAccessRole, arg.UserID, arg.ID)
 	var role string
 	err := row.Scan(&role)
 	return role, err
 }
 
-const documentCreate = `-- name: DocumentCreate :one
+const DocumentCreate = `-- name: DocumentCreate :one
 INSERT INTO documents (residence_id, created_by, title, description, doc_type, vendor, model_number, serial_number,
                        purchase_date, purchase_price, expiry_date, warranty_provider, claim_phone, claim_url, task_id,
                        storage_key, file_name, content_type, size_bytes, sha256)
@@ -78,7 +78,7 @@ type DocumentCreateParams struct {
 // Creates a document in a residence where the caller is owner or editor; a linked task must belong to the
 // same residence. No row means one of those checks failed (the caller's role says which).
 func (q *Queries) DocumentCreate(ctx context.Context, db DBTX, arg *DocumentCreateParams) (*Document, error) {
-	row := db.QueryRow(ctx, documentCreate,
+	row := db.QueryRow(ctx, DocumentCreate,
 		arg.Title,
 		arg.Description,
 		arg.DocType,
@@ -129,7 +129,7 @@ func (q *Queries) DocumentCreate(ctx context.Context, db DBTX, arg *DocumentCrea
 	return &i, err
 }
 
-const documentDelete = `-- name: DocumentDelete :one
+const DocumentDelete = `-- name: DocumentDelete :one
 DELETE FROM documents d
 WHERE d.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m
@@ -145,13 +145,13 @@ type DocumentDeleteParams struct {
 // Deletes a document (owners and editors) and returns its file's storage key (NULL without a file), to be
 // deleted from storage once this statement has committed. No row: not deleted.
 func (q *Queries) DocumentDelete(ctx context.Context, db DBTX, arg *DocumentDeleteParams) (*string, error) {
-	row := db.QueryRow(ctx, documentDelete, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, DocumentDelete, arg.ID, arg.UserID)
 	var storage_key *string
 	err := row.Scan(&storage_key)
 	return storage_key, err
 }
 
-const documentGet = `-- name: DocumentGet :one
+const DocumentGet = `-- name: DocumentGet :one
 SELECT d.id, d.residence_id, d.created_by, d.title, d.description, d.doc_type, d.vendor, d.model_number, d.serial_number, d.purchase_date, d.purchase_price, d.expiry_date, d.warranty_provider, d.claim_phone, d.claim_url, d.task_id, d.storage_key, d.file_name, d.content_type, d.size_bytes, d.sha256, d.created_at, d.updated_at FROM documents d
 WHERE d.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = d.residence_id AND m.user_id = $2)
@@ -164,7 +164,7 @@ type DocumentGetParams struct {
 
 // One document; no row when the caller cannot see it.
 func (q *Queries) DocumentGet(ctx context.Context, db DBTX, arg *DocumentGetParams) (*Document, error) {
-	row := db.QueryRow(ctx, documentGet, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, DocumentGet, arg.ID, arg.UserID)
 	var i Document
 	err := row.Scan(
 		&i.ID,
@@ -194,7 +194,7 @@ func (q *Queries) DocumentGet(ctx context.Context, db DBTX, arg *DocumentGetPara
 	return &i, err
 }
 
-const documentList = `-- name: DocumentList :many
+const DocumentList = `-- name: DocumentList :many
 SELECT d.id, d.residence_id, d.created_by, d.title, d.description, d.doc_type, d.vendor, d.model_number, d.serial_number, d.purchase_date, d.purchase_price, d.expiry_date, d.warranty_provider, d.claim_phone, d.claim_url, d.task_id, d.storage_key, d.file_name, d.content_type, d.size_bytes, d.sha256, d.created_at, d.updated_at FROM documents d
 JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = $1
 WHERE d.residence_id = ANY($2::bigint[])
@@ -219,7 +219,7 @@ type DocumentListParams struct {
 // first, optionally of one residence, of one type, and matching a search pattern (an ILIKE pattern with
 // its wildcards escaped by the caller) in the title, description, vendor, model or serial number.
 func (q *Queries) DocumentList(ctx context.Context, db DBTX, arg *DocumentListParams) ([]*Document, error) {
-	rows, err := db.Query(ctx, documentList,
+	rows, err := db.Query(ctx, DocumentList,
 		arg.UserID,
 		arg.IDs,
 		arg.ResidenceID,
@@ -268,7 +268,7 @@ func (q *Queries) DocumentList(ctx context.Context, db DBTX, arg *DocumentListPa
 	return items, nil
 }
 
-const documentReplaceFile = `-- name: DocumentReplaceFile :one
+const DocumentReplaceFile = `-- name: DocumentReplaceFile :one
 WITH old AS (
     SELECT d.id, d.storage_key FROM documents d
     WHERE d.id = $6
@@ -335,7 +335,7 @@ type DocumentReplaceFileRow struct {
 // read under the row lock, so of two concurrent replacements the second sees (and deletes) the first's
 // file. No row: refused.
 func (q *Queries) DocumentReplaceFile(ctx context.Context, db DBTX, arg *DocumentReplaceFileParams) (*DocumentReplaceFileRow, error) {
-	row := db.QueryRow(ctx, documentReplaceFile,
+	row := db.QueryRow(ctx, DocumentReplaceFile,
 		arg.StorageKey,
 		arg.FileName,
 		arg.ContentType,
@@ -374,13 +374,13 @@ func (q *Queries) DocumentReplaceFile(ctx context.Context, db DBTX, arg *Documen
 	return &i, err
 }
 
-const documentStorageKeysIn = `-- name: DocumentStorageKeysIn :many
+const DocumentStorageKeysIn = `-- name: DocumentStorageKeysIn :many
 SELECT d.storage_key::text AS storage_key FROM documents d WHERE d.storage_key = ANY($1::text[])
 `
 
 // Which of keys some document still names: the periodic cleanup deletes the others.
 func (q *Queries) DocumentStorageKeysIn(ctx context.Context, db DBTX, keys []string) ([]string, error) {
-	rows, err := db.Query(ctx, documentStorageKeysIn, keys)
+	rows, err := db.Query(ctx, DocumentStorageKeysIn, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +399,7 @@ func (q *Queries) DocumentStorageKeysIn(ctx context.Context, db DBTX, keys []str
 	return items, nil
 }
 
-const documentUpdate = `-- name: DocumentUpdate :one
+const DocumentUpdate = `-- name: DocumentUpdate :one
 UPDATE documents d SET
     title             = coalesce($1, d.title),
     description       = coalesce($2, d.description),
@@ -449,7 +449,7 @@ type DocumentUpdateParams struct {
 // changes when its set_ flag is true (to a value or to NULL). A linked task must belong to the document's
 // residence. No row means a check failed (DocumentAccessRole says which).
 func (q *Queries) DocumentUpdate(ctx context.Context, db DBTX, arg *DocumentUpdateParams) (*Document, error) {
-	row := db.QueryRow(ctx, documentUpdate,
+	row := db.QueryRow(ctx, DocumentUpdate,
 		arg.Title,
 		arg.Description,
 		arg.DocType,
@@ -499,7 +499,7 @@ func (q *Queries) DocumentUpdate(ctx context.Context, db DBTX, arg *DocumentUpda
 	return &i, err
 }
 
-const documentWarranties = `-- name: DocumentWarranties :many
+const DocumentWarranties = `-- name: DocumentWarranties :many
 SELECT d.id, d.residence_id, d.created_by, d.title, d.description, d.doc_type, d.vendor, d.model_number, d.serial_number, d.purchase_date, d.purchase_price, d.expiry_date, d.warranty_provider, d.claim_phone, d.claim_url, d.task_id, d.storage_key, d.file_name, d.content_type, d.size_bytes, d.sha256, d.created_at, d.updated_at, w.days_remaining
 FROM documents d
 JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = $1
@@ -525,7 +525,7 @@ type DocumentWarrantiesRow struct {
 // still belongs to, with the days until expiry in each residence's timezone (negative once expired),
 // soonest first; with within_days, only those expiring within that many days (expired ones included).
 func (q *Queries) DocumentWarranties(ctx context.Context, db DBTX, arg *DocumentWarrantiesParams) ([]*DocumentWarrantiesRow, error) {
-	rows, err := db.Query(ctx, documentWarranties, arg.UserID, arg.IDs, arg.WithinDays)
+	rows, err := db.Query(ctx, DocumentWarranties, arg.UserID, arg.IDs, arg.WithinDays)
 	if err != nil {
 		return nil, err
 	}

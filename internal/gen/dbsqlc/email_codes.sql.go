@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const emailCodeAttemptReset = `-- name: EmailCodeAttemptReset :one
+const EmailCodeAttemptReset = `-- name: EmailCodeAttemptReset :one
 UPDATE email_codes c
 SET attempts         = c.attempts + 1,
     reset_token_hash = CASE WHEN c.code_hash = $1 THEN $2::bytea END,
@@ -38,7 +38,7 @@ type EmailCodeAttemptResetRow struct {
 // same statement turns it into a reset token (valid until reset_expires_at, single use), so a code can be
 // exchanged only once. A code that has expired, was exchanged, or has had 5 attempts never matches.
 func (q *Queries) EmailCodeAttemptReset(ctx context.Context, db DBTX, arg *EmailCodeAttemptResetParams) (*EmailCodeAttemptResetRow, error) {
-	row := db.QueryRow(ctx, emailCodeAttemptReset,
+	row := db.QueryRow(ctx, EmailCodeAttemptReset,
 		arg.CodeHash,
 		arg.ResetTokenHash,
 		arg.ResetExpiresAt,
@@ -49,7 +49,7 @@ func (q *Queries) EmailCodeAttemptReset(ctx context.Context, db DBTX, arg *Email
 	return &i, err
 }
 
-const emailCodeAttemptVerify = `-- name: EmailCodeAttemptVerify :one
+const EmailCodeAttemptVerify = `-- name: EmailCodeAttemptVerify :one
 UPDATE email_codes
 SET attempts = attempts + 1,
     used_at  = CASE WHEN code_hash = $1 THEN now() END
@@ -71,13 +71,13 @@ type EmailCodeAttemptVerifyRow struct {
 // Counts one attempt at the user's live verification code and marks it used when it matches. Counting in
 // the same statement means concurrent guesses cannot exceed the limit of 5.
 func (q *Queries) EmailCodeAttemptVerify(ctx context.Context, db DBTX, arg *EmailCodeAttemptVerifyParams) (*EmailCodeAttemptVerifyRow, error) {
-	row := db.QueryRow(ctx, emailCodeAttemptVerify, arg.CodeHash, arg.UserID)
+	row := db.QueryRow(ctx, EmailCodeAttemptVerify, arg.CodeHash, arg.UserID)
 	var i EmailCodeAttemptVerifyRow
 	err := row.Scan(&i.Matched, &i.Attempts)
 	return &i, err
 }
 
-const emailCodeIssue = `-- name: EmailCodeIssue :exec
+const EmailCodeIssue = `-- name: EmailCodeIssue :exec
 INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (user_id, purpose) DO UPDATE
@@ -94,7 +94,7 @@ type EmailCodeIssueParams struct {
 
 // Issues a new code, replacing any earlier one for the same purpose.
 func (q *Queries) EmailCodeIssue(ctx context.Context, db DBTX, arg *EmailCodeIssueParams) error {
-	_, err := db.Exec(ctx, emailCodeIssue,
+	_, err := db.Exec(ctx, EmailCodeIssue,
 		arg.UserID,
 		arg.Purpose,
 		arg.CodeHash,
@@ -103,7 +103,7 @@ func (q *Queries) EmailCodeIssue(ctx context.Context, db DBTX, arg *EmailCodeIss
 	return err
 }
 
-const emailCodeIssueForEmail = `-- name: EmailCodeIssueForEmail :many
+const EmailCodeIssueForEmail = `-- name: EmailCodeIssueForEmail :many
 INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
 SELECT id, 'reset', $1, $2 FROM users
 WHERE lower(email) = lower($3) AND is_active
@@ -122,7 +122,7 @@ type EmailCodeIssueForEmailParams struct {
 // Issues a reset code for the active account with this email, if there is one, and returns where to send
 // it. One statement whether or not the account exists, so the two cases take the same time.
 func (q *Queries) EmailCodeIssueForEmail(ctx context.Context, db DBTX, arg *EmailCodeIssueForEmailParams) ([]string, error) {
-	rows, err := db.Query(ctx, emailCodeIssueForEmail, arg.CodeHash, arg.ExpiresAt, arg.Email)
+	rows, err := db.Query(ctx, EmailCodeIssueForEmail, arg.CodeHash, arg.ExpiresAt, arg.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (q *Queries) EmailCodeIssueForEmail(ctx context.Context, db DBTX, arg *Emai
 	return items, nil
 }
 
-const emailCodeUseResetToken = `-- name: EmailCodeUseResetToken :one
+const EmailCodeUseResetToken = `-- name: EmailCodeUseResetToken :one
 UPDATE email_codes
 SET used_at = now()
 WHERE reset_token_hash = $1 AND purpose = 'reset' AND used_at IS NULL AND expires_at > now()
@@ -150,7 +150,7 @@ RETURNING user_id
 
 // Spends a reset token (single use) and returns its user.
 func (q *Queries) EmailCodeUseResetToken(ctx context.Context, db DBTX, resetTokenHash []byte) (int64, error) {
-	row := db.QueryRow(ctx, emailCodeUseResetToken, resetTokenHash)
+	row := db.QueryRow(ctx, EmailCodeUseResetToken, resetTokenHash)
 	var user_id int64
 	err := row.Scan(&user_id)
 	return user_id, err

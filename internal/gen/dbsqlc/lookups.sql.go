@@ -9,7 +9,7 @@ import (
 	"context"
 )
 
-const staticDataList = `-- name: StaticDataList :many
+const StaticDataList = `-- name: StaticDataList :many
 SELECT 'residence_type'::text AS kind, id, name, ''::text AS icon, ''::text AS color,
        0::integer AS level, NULL::integer AS interval_days, display_order
 FROM residence_types
@@ -42,7 +42,7 @@ type StaticDataListRow struct {
 // StaticDataList returns every lookup row in one result (one round trip), tagged by kind; columns a kind
 // lacks are empty. The upserts are batch queries so `homekeep seed` sends each table's rows in one pipeline.
 func (q *Queries) StaticDataList(ctx context.Context, db DBTX) ([]*StaticDataListRow, error) {
-	rows, err := db.Query(ctx, staticDataList)
+	rows, err := db.Query(ctx, StaticDataList)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const residenceMemberList = `-- name: ResidenceMemberList :many
+const ResidenceMemberList = `-- name: ResidenceMemberList :many
 SELECT m.user_id, m.role, m.joined_at, u.email, u.first_name, u.last_name
 FROM residence_members m
 JOIN users u ON u.id = m.user_id
@@ -35,7 +35,7 @@ type ResidenceMemberListRow struct {
 
 // The members of a residence, owner first; empty when the caller is not a member.
 func (q *Queries) ResidenceMemberList(ctx context.Context, db DBTX, arg *ResidenceMemberListParams) ([]*ResidenceMemberListRow, error) {
-	rows, err := db.Query(ctx, residenceMemberList, arg.ResidenceID, arg.UserID)
+	rows, err := db.Query(ctx, ResidenceMemberList, arg.ResidenceID, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (q *Queries) ResidenceMemberList(ctx context.Context, db DBTX, arg *Residen
 	return items, nil
 }
 
-const residenceMemberRemove = `-- name: ResidenceMemberRemove :one
+const ResidenceMemberRemove = `-- name: ResidenceMemberRemove :one
 WITH removed AS (
     DELETE FROM residence_members rm
     WHERE rm.residence_id = $1 AND rm.user_id = $2 AND rm.role <> 'owner'
@@ -95,13 +95,13 @@ type ResidenceMemberRemoveParams struct {
 // Removes a non-owner member: the owner may remove anyone, a member may remove themself (leaving). Tasks
 // assigned to the member in this residence become unassigned in the same statement.
 func (q *Queries) ResidenceMemberRemove(ctx context.Context, db DBTX, arg *ResidenceMemberRemoveParams) (int64, error) {
-	row := db.QueryRow(ctx, residenceMemberRemove, arg.ResidenceID, arg.MemberID, arg.UserID)
+	row := db.QueryRow(ctx, ResidenceMemberRemove, arg.ResidenceID, arg.MemberID, arg.UserID)
 	var removed int64
 	err := row.Scan(&removed)
 	return removed, err
 }
 
-const residenceMemberRoles = `-- name: ResidenceMemberRoles :one
+const ResidenceMemberRoles = `-- name: ResidenceMemberRoles :one
 SELECT coalesce((SELECT a.role FROM residence_members a WHERE a.residence_id = $1 AND a.user_id = $2), '')::text AS caller_role,
        coalesce((SELECT b.role FROM residence_members b WHERE b.residence_id = $1 AND b.user_id = $3), '')::text AS member_role
 `
@@ -120,13 +120,13 @@ type ResidenceMemberRolesRow struct {
 // Explains a refused membership change: the caller's and the target's roles in the residence (” when
 // not a member).
 func (q *Queries) ResidenceMemberRoles(ctx context.Context, db DBTX, arg *ResidenceMemberRolesParams) (*ResidenceMemberRolesRow, error) {
-	row := db.QueryRow(ctx, residenceMemberRoles, arg.ResidenceID, arg.UserID, arg.MemberID)
+	row := db.QueryRow(ctx, ResidenceMemberRoles, arg.ResidenceID, arg.UserID, arg.MemberID)
 	var i ResidenceMemberRolesRow
 	err := row.Scan(&i.CallerRole, &i.MemberRole)
 	return &i, err
 }
 
-const residenceMemberSetRole = `-- name: ResidenceMemberSetRole :execrows
+const ResidenceMemberSetRole = `-- name: ResidenceMemberSetRole :execrows
 UPDATE residence_members rm SET role = $1
 WHERE rm.residence_id = $2 AND rm.user_id = $3 AND rm.role <> 'owner'
   AND EXISTS (SELECT 1 FROM residences r WHERE r.id = $2 AND r.owner_id = $4)
@@ -141,7 +141,7 @@ type ResidenceMemberSetRoleParams struct {
 
 // The owner changes a non-owner member's role.
 func (q *Queries) ResidenceMemberSetRole(ctx context.Context, db DBTX, arg *ResidenceMemberSetRoleParams) (int64, error) {
-	result, err := db.Exec(ctx, residenceMemberSetRole,
+	result, err := db.Exec(ctx, ResidenceMemberSetRole,
 		arg.Role,
 		arg.ResidenceID,
 		arg.MemberID,

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const residenceCreate = `-- name: ResidenceCreate :one
+const ResidenceCreate = `-- name: ResidenceCreate :one
 WITH r AS (
     INSERT INTO residences (owner_id, name, residence_type_id, street, city, state_province, postal_code, country,
                             bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date,
@@ -78,7 +78,7 @@ type ResidenceCreateRow struct {
 // Creates the residence with its creator as owner; when it is the primary home, the creator's other
 // residences stop being primary.
 func (q *Queries) ResidenceCreate(ctx context.Context, db DBTX, arg *ResidenceCreateParams) (*ResidenceCreateRow, error) {
-	row := db.QueryRow(ctx, residenceCreate,
+	row := db.QueryRow(ctx, ResidenceCreate,
 		arg.OwnerID,
 		arg.Name,
 		arg.ResidenceTypeID,
@@ -125,7 +125,7 @@ func (q *Queries) ResidenceCreate(ctx context.Context, db DBTX, arg *ResidenceCr
 	return &i, err
 }
 
-const residenceDelete = `-- name: ResidenceDelete :one
+const ResidenceDelete = `-- name: ResidenceDelete :one
 WITH members AS (
     SELECT coalesce(array_agg(rm.user_id), '{}')::bigint[] AS user_ids
     FROM residence_members rm WHERE rm.residence_id = $1
@@ -152,13 +152,13 @@ type ResidenceDeleteRow struct {
 // id and the storage keys of its documents' files, both read before the delete, so each member's access
 // cache can be invalidated and the files deleted once this statement has committed. No row: not deleted.
 func (q *Queries) ResidenceDelete(ctx context.Context, db DBTX, arg *ResidenceDeleteParams) (*ResidenceDeleteRow, error) {
-	row := db.QueryRow(ctx, residenceDelete, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, ResidenceDelete, arg.ID, arg.UserID)
 	var i ResidenceDeleteRow
 	err := row.Scan(&i.UserIds, &i.StorageKeys)
 	return &i, err
 }
 
-const residenceGet = `-- name: ResidenceGet :one
+const ResidenceGet = `-- name: ResidenceGet :one
 SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role,
        (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
        counts.overdue_count, counts.due_soon_count
@@ -190,7 +190,7 @@ type ResidenceGetRow struct {
 
 // One residence with the caller's role and its counts; no row when the caller is not a member.
 func (q *Queries) ResidenceGet(ctx context.Context, db DBTX, arg *ResidenceGetParams) (*ResidenceGetRow, error) {
-	row := db.QueryRow(ctx, residenceGet, arg.UserID, arg.ID)
+	row := db.QueryRow(ctx, ResidenceGet, arg.UserID, arg.ID)
 	var i ResidenceGetRow
 	err := row.Scan(
 		&i.Residence.ID,
@@ -222,13 +222,13 @@ func (q *Queries) ResidenceGet(ctx context.Context, db DBTX, arg *ResidenceGetPa
 	return &i, err
 }
 
-const residenceIDsForUser = `-- name: ResidenceIDsForUser :many
+const ResidenceIDsForUser = `-- name: ResidenceIDsForUser :many
 SELECT residence_id FROM residence_members WHERE user_id = $1 ORDER BY residence_id
 `
 
 // The residence ids a user can access: what the residence-access cache holds.
 func (q *Queries) ResidenceIDsForUser(ctx context.Context, db DBTX, userID int64) ([]int64, error) {
-	rows, err := db.Query(ctx, residenceIDsForUser, userID)
+	rows, err := db.Query(ctx, ResidenceIDsForUser, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (q *Queries) ResidenceIDsForUser(ctx context.Context, db DBTX, userID int64
 	return items, nil
 }
 
-const residenceList = `-- name: ResidenceList :many
+const ResidenceList = `-- name: ResidenceList :many
 SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role,
        (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
        counts.overdue_count, counts.due_soon_count
@@ -281,7 +281,7 @@ type ResidenceListRow struct {
 // The residences among ids (from the access cache) that the user still belongs to, with role and counts.
 // The membership join keeps a stale cache entry from ever showing a residence the user has left.
 func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceListParams) ([]*ResidenceListRow, error) {
-	rows, err := db.Query(ctx, residenceList, arg.UserID, arg.IDs)
+	rows, err := db.Query(ctx, ResidenceList, arg.UserID, arg.IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +326,7 @@ func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceList
 	return items, nil
 }
 
-const residenceTransfer = `-- name: ResidenceTransfer :execrows
+const ResidenceTransfer = `-- name: ResidenceTransfer :execrows
 WITH moved AS (
     UPDATE residences SET owner_id = $1, updated_at = now()
     WHERE id = $3 AND owner_id = $2 AND $1::bigint <> $2::bigint
@@ -349,14 +349,14 @@ type ResidenceTransferParams struct {
 // Hands ownership to a current member: the new owner gets 'owner', the old one 'editor', in one statement
 // (the one-owner constraint is checked at commit). Affects 2 rows on success, 0 otherwise.
 func (q *Queries) ResidenceTransfer(ctx context.Context, db DBTX, arg *ResidenceTransferParams) (int64, error) {
-	result, err := db.Exec(ctx, residenceTransfer, arg.NewOwnerID, arg.UserID, arg.ResidenceID)
+	result, err := db.Exec(ctx, ResidenceTransfer, arg.NewOwnerID, arg.UserID, arg.ResidenceID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const residenceUpdate = `-- name: ResidenceUpdate :one
+const ResidenceUpdate = `-- name: ResidenceUpdate :one
 WITH r AS (
     UPDATE residences SET
         name              = coalesce($1, name),
@@ -444,7 +444,7 @@ type ResidenceUpdateRow struct {
 // Updates a residence the user owns. Text fields change when given; each nullable field changes when its
 // set_ flag is true (to a value or to NULL). Making it primary un-primaries the owner's other residences.
 func (q *Queries) ResidenceUpdate(ctx context.Context, db DBTX, arg *ResidenceUpdateParams) (*ResidenceUpdateRow, error) {
-	row := db.QueryRow(ctx, residenceUpdate,
+	row := db.QueryRow(ctx, ResidenceUpdate,
 		arg.Name,
 		arg.Street,
 		arg.City,

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const shareCodeCreate = `-- name: ShareCodeCreate :one
+const ShareCodeCreate = `-- name: ShareCodeCreate :one
 WITH owned AS (
     SELECT r.id FROM residences r WHERE r.id = $5 AND r.owner_id = $3
 ), retired AS (
@@ -32,7 +32,7 @@ type ShareCodeCreateParams struct {
 
 // Issues a new code for a residence the user owns, deactivating the previous one in the same statement.
 func (q *Queries) ShareCodeCreate(ctx context.Context, db DBTX, arg *ShareCodeCreateParams) (*ShareCode, error) {
-	row := db.QueryRow(ctx, shareCodeCreate,
+	row := db.QueryRow(ctx, ShareCodeCreate,
 		arg.Code,
 		arg.Role,
 		arg.UserID,
@@ -53,7 +53,7 @@ func (q *Queries) ShareCodeCreate(ctx context.Context, db DBTX, arg *ShareCodeCr
 	return &i, err
 }
 
-const shareCodeJoin = `-- name: ShareCodeJoin :one
+const ShareCodeJoin = `-- name: ShareCodeJoin :one
 WITH c AS (
     SELECT id, residence_id, role, expires_at, active FROM share_codes
     WHERE code = $1
@@ -85,7 +85,7 @@ type ShareCodeJoinRow struct {
 // Looks the code up and, when it is live, adds the user with the code's role, in one statement. The row
 // says what happened: no row means no such code.
 func (q *Queries) ShareCodeJoin(ctx context.Context, db DBTX, arg *ShareCodeJoinParams) (*ShareCodeJoinRow, error) {
-	row := db.QueryRow(ctx, shareCodeJoin, arg.Code, arg.UserID)
+	row := db.QueryRow(ctx, ShareCodeJoin, arg.Code, arg.UserID)
 	var i ShareCodeJoinRow
 	err := row.Scan(
 		&i.ResidenceID,

@@ -9,12 +9,12 @@ import (
 	"context"
 )
 
-const taskTemplateGet = `-- name: TaskTemplateGet :one
+const TaskTemplateGet = `-- name: TaskTemplateGet :one
 SELECT id, title, description, category_id, frequency_id, icon, tags, is_active, display_order FROM task_templates WHERE id = $1 AND is_active
 `
 
 func (q *Queries) TaskTemplateGet(ctx context.Context, db DBTX, id int64) (*TaskTemplate, error) {
-	row := db.QueryRow(ctx, taskTemplateGet, id)
+	row := db.QueryRow(ctx, TaskTemplateGet, id)
 	var i TaskTemplate
 	err := row.Scan(
 		&i.ID,
@@ -30,7 +30,7 @@ func (q *Queries) TaskTemplateGet(ctx context.Context, db DBTX, id int64) (*Task
 	return &i, err
 }
 
-const taskTemplateList = `-- name: TaskTemplateList :many
+const TaskTemplateList = `-- name: TaskTemplateList :many
 SELECT tt.id, tt.title, tt.description, tt.category_id, tt.frequency_id, tt.icon, tt.tags, tt.display_order,
        c.name AS category_name, c.display_order AS category_order, f.name AS frequency_name,
        f.interval_days
@@ -61,7 +61,7 @@ type TaskTemplateListRow struct {
 
 // Active templates with their category, optionally filtered by a search over title and tags.
 func (q *Queries) TaskTemplateList(ctx context.Context, db DBTX, q_ *string) ([]*TaskTemplateListRow, error) {
-	rows, err := db.Query(ctx, taskTemplateList, q_)
+	rows, err := db.Query(ctx, TaskTemplateList, q_)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const completionAccessRole = `-- name: CompletionAccessRole :one
+const CompletionAccessRole = `-- name: CompletionAccessRole :one
 SELECT coalesce((SELECT m.role FROM task_completions tc
                  JOIN tasks t ON t.id = tc.task_id
                  JOIN residence_members m ON m.residence_id = t.residence_id AND m.user_id = $1
@@ -24,13 +24,13 @@ type CompletionAccessRoleParams struct {
 
 // Explains a refused completion delete: the caller's role in the completion's residence (” when none).
 func (q *Queries) CompletionAccessRole(ctx context.Context, db DBTX, arg *CompletionAccessRoleParams) (string, error) {
-	row := db.QueryRow(ctx, completionAccessRole, arg.UserID, arg.ID)
+	row := db.QueryRow(ctx, CompletionAccessRole, arg.UserID, arg.ID)
 	var role string
 	err := row.Scan(&role)
 	return role, err
 }
 
-const taskAccessRole = `-- name: TaskAccessRole :one
+const TaskAccessRole = `-- name: TaskAccessRole :one
 
 SELECT coalesce((SELECT m.role FROM tasks t
                  JOIN residence_members m ON m.residence_id = t.residence_id AND m.user_id = $1
@@ -48,13 +48,13 @@ type TaskAccessRoleParams struct {
 // Explains a refused task write: the caller's role in the task's residence (” when the task is not
 // visible to them or does not exist).
 func (q *Queries) TaskAccessRole(ctx context.Context, db DBTX, arg *TaskAccessRoleParams) (string, error) {
-	row := db.QueryRow(ctx, taskAccessRole, arg.UserID, arg.TaskID)
+	row := db.QueryRow(ctx, TaskAccessRole, arg.UserID, arg.TaskID)
 	var role string
 	err := row.Scan(&role)
 	return role, err
 }
 
-const taskBoard = `-- name: TaskBoard :many
+const TaskBoard = `-- name: TaskBoard :many
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
@@ -117,7 +117,7 @@ type TaskBoardRow struct {
 // The board in ONE statement: residence access is a subquery, lookups and the assignee are joined, and
 // task_column places each task using "today" in its residence's timezone.
 func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) ([]*TaskBoardRow, error) {
-	rows, err := db.Query(ctx, taskBoard, arg.ThresholdDays, arg.UserID, arg.ResidenceID)
+	rows, err := db.Query(ctx, TaskBoard, arg.ThresholdDays, arg.UserID, arg.ResidenceID)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 	return items, nil
 }
 
-const taskComplete = `-- name: TaskComplete :one
+const TaskComplete = `-- name: TaskComplete :one
 WITH arg AS (
     SELECT $1::timestamptz AS completed_at
 ), upd AS (
@@ -271,7 +271,7 @@ type TaskCompleteRow struct {
 // (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
 // when given, must be one of the task's residence or a personal contractor of the caller.
 func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompleteParams) (*TaskCompleteRow, error) {
-	row := db.QueryRow(ctx, taskComplete,
+	row := db.QueryRow(ctx, TaskComplete,
 		arg.CompletedAt,
 		arg.TaskID,
 		arg.UserID,
@@ -320,7 +320,7 @@ func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompletePa
 	return &i, err
 }
 
-const taskCompletionDelete = `-- name: TaskCompletionDelete :one
+const TaskCompletionDelete = `-- name: TaskCompletionDelete :one
 WITH del AS (
     DELETE FROM task_completions tc
     USING tasks t
@@ -348,13 +348,13 @@ type TaskCompletionDeleteParams struct {
 // completion back, so deleting the only completion of a one-time task reopens it. Run after
 // TaskCompletionLockTask: the max() below reads this statement's snapshot, which must postdate the lock.
 func (q *Queries) TaskCompletionDelete(ctx context.Context, db DBTX, arg *TaskCompletionDeleteParams) (int64, error) {
-	row := db.QueryRow(ctx, taskCompletionDelete, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, TaskCompletionDelete, arg.ID, arg.UserID)
 	var deleted int64
 	err := row.Scan(&deleted)
 	return deleted, err
 }
 
-const taskCompletionList = `-- name: TaskCompletionList :many
+const TaskCompletionList = `-- name: TaskCompletionList :many
 SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.contractor_id,
        tc.created_at, u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
 FROM task_completions tc
@@ -386,7 +386,7 @@ type TaskCompletionListRow struct {
 
 // A task's completions, newest first; empty when the caller cannot see the task.
 func (q *Queries) TaskCompletionList(ctx context.Context, db DBTX, arg *TaskCompletionListParams) ([]*TaskCompletionListRow, error) {
-	rows, err := db.Query(ctx, taskCompletionList, arg.TaskID, arg.UserID)
+	rows, err := db.Query(ctx, TaskCompletionList, arg.TaskID, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func (q *Queries) TaskCompletionList(ctx context.Context, db DBTX, arg *TaskComp
 	return items, nil
 }
 
-const taskCompletionLockTask = `-- name: TaskCompletionLockTask :one
+const TaskCompletionLockTask = `-- name: TaskCompletionLockTask :one
 SELECT t.id FROM task_completions tc
 JOIN tasks t ON t.id = tc.task_id
 WHERE tc.id = $1
@@ -434,13 +434,13 @@ type TaskCompletionLockTaskParams struct {
 // Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
 // in the same transaction with a fresh snapshot, sees every completion committed before it.
 func (q *Queries) TaskCompletionLockTask(ctx context.Context, db DBTX, arg *TaskCompletionLockTaskParams) (int64, error) {
-	row := db.QueryRow(ctx, taskCompletionLockTask, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, TaskCompletionLockTask, arg.ID, arg.UserID)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
 }
 
-const taskCreate = `-- name: TaskCreate :one
+const TaskCreate = `-- name: TaskCreate :one
 WITH ins AS (
     INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
                        priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
@@ -527,7 +527,7 @@ type TaskCreateRow struct {
 // contractor one of the residence or a personal contractor of the caller. No row means one of those checks
 // failed (TaskWriteChecks says which).
 func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams) (*TaskCreateRow, error) {
-	row := db.QueryRow(ctx, taskCreate,
+	row := db.QueryRow(ctx, TaskCreate,
 		arg.UserID,
 		arg.AssignedTo,
 		arg.ContractorID,
@@ -577,7 +577,7 @@ func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams
 	return &i, err
 }
 
-const taskDelete = `-- name: TaskDelete :execrows
+const TaskDelete = `-- name: TaskDelete :execrows
 DELETE FROM tasks t
 WHERE t.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m
@@ -590,14 +590,14 @@ type TaskDeleteParams struct {
 }
 
 func (q *Queries) TaskDelete(ctx context.Context, db DBTX, arg *TaskDeleteParams) (int64, error) {
-	result, err := db.Exec(ctx, taskDelete, arg.ID, arg.UserID)
+	result, err := db.Exec(ctx, TaskDelete, arg.ID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const taskGet = `-- name: TaskGet :one
+const TaskGet = `-- name: TaskGet :one
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
@@ -658,7 +658,7 @@ type TaskGetRow struct {
 // One task card; no row when the caller cannot see it. The primary key finds the task, the membership
 // primary key checks access.
 func (q *Queries) TaskGet(ctx context.Context, db DBTX, arg *TaskGetParams) (*TaskGetRow, error) {
-	row := db.QueryRow(ctx, taskGet, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, TaskGet, arg.ID, arg.UserID)
 	var i TaskGetRow
 	err := row.Scan(
 		&i.ID,
@@ -695,7 +695,7 @@ func (q *Queries) TaskGet(ctx context.Context, db DBTX, arg *TaskGetParams) (*Ta
 	return &i, err
 }
 
-const taskListByContractor = `-- name: TaskListByContractor :many
+const TaskListByContractor = `-- name: TaskListByContractor :many
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
        x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
        x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
@@ -759,7 +759,7 @@ type TaskListByContractorRow struct {
 // The cards of the tasks naming a contractor, among those the caller can see, soonest due first; empty when
 // the caller cannot see the contractor (a task may name a personal contractor of another member).
 func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskListByContractorParams) ([]*TaskListByContractorRow, error) {
-	rows, err := db.Query(ctx, taskListByContractor, arg.ContractorID, arg.UserID)
+	rows, err := db.Query(ctx, TaskListByContractor, arg.ContractorID, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -809,7 +809,7 @@ func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskLi
 	return items, nil
 }
 
-const taskSetState = `-- name: TaskSetState :one
+const TaskSetState = `-- name: TaskSetState :one
 WITH upd AS (
     UPDATE tasks SET
         in_progress  = coalesce($1::boolean, tasks.in_progress),
@@ -881,7 +881,7 @@ type TaskSetStateRow struct {
 
 // Sets any of in_progress, is_cancelled and is_archived (owners and editors).
 func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStateParams) (*TaskSetStateRow, error) {
-	row := db.QueryRow(ctx, taskSetState,
+	row := db.QueryRow(ctx, TaskSetState,
 		arg.InProgress,
 		arg.IsCancelled,
 		arg.IsArchived,
@@ -924,7 +924,7 @@ func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStatePa
 	return &i, err
 }
 
-const taskUpdate = `-- name: TaskUpdate :one
+const TaskUpdate = `-- name: TaskUpdate :one
 WITH upd AS (
     UPDATE tasks SET
         title             = coalesce($1::text, tasks.title),
@@ -1030,7 +1030,7 @@ type TaskUpdateRow struct {
 // frequency copies its interval. The assignee must be a member of the task's residence, and the contractor
 // one of that residence or a personal contractor of the caller.
 func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams) (*TaskUpdateRow, error) {
-	row := db.QueryRow(ctx, taskUpdate,
+	row := db.QueryRow(ctx, TaskUpdate,
 		arg.Title,
 		arg.Description,
 		arg.RecurrenceAnchor,
@@ -1087,7 +1087,7 @@ func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams
 	return &i, err
 }
 
-const taskWriteChecks = `-- name: TaskWriteChecks :one
+const TaskWriteChecks = `-- name: TaskWriteChecks :one
 WITH r AS (
     SELECT coalesce($4::bigint,
                     (SELECT t.residence_id FROM tasks t WHERE t.id = $5::bigint)) AS id
@@ -1120,7 +1120,7 @@ type TaskWriteChecksRow struct {
 // task_id; ” when not a member or the task does not exist), and whether the assignee and the contractor,
 // when given, pass the checks TaskCreate, TaskUpdate and TaskComplete make.
 func (q *Queries) TaskWriteChecks(ctx context.Context, db DBTX, arg *TaskWriteChecksParams) (*TaskWriteChecksRow, error) {
-	row := db.QueryRow(ctx, taskWriteChecks,
+	row := db.QueryRow(ctx, TaskWriteChecks,
 		arg.UserID,
 		arg.AssignedTo,
 		arg.ContractorID,

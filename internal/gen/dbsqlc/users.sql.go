@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const userDelete = `-- name: UserDelete :many
+const UserDelete = `-- name: UserDelete :many
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = $1 RETURNING token_hash
 ), personal AS (
@@ -25,7 +25,7 @@ SELECT revoked.token_hash FROM revoked, deleted
 // Deletes the user (tokens and codes cascade) and returns the token hashes so their cache keys can be
 // revoked, in one statement.
 func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) ([][]byte, error) {
-	rows, err := db.Query(ctx, userDelete, id)
+	rows, err := db.Query(ctx, UserDelete, id)
 	if err != nil {
 		return nil, err
 	}
@@ -44,12 +44,12 @@ func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) ([][]byte, 
 	return items, nil
 }
 
-const userGetActive = `-- name: UserGetActive :one
+const UserGetActive = `-- name: UserGetActive :one
 SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at FROM users WHERE id = $1 AND is_active
 `
 
 func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, error) {
-	row := db.QueryRow(ctx, userGetActive, id)
+	row := db.QueryRow(ctx, UserGetActive, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -67,12 +67,12 @@ func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, 
 	return &i, err
 }
 
-const userGetByEmail = `-- name: UserGetByEmail :one
+const UserGetByEmail = `-- name: UserGetByEmail :one
 SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at FROM users WHERE lower(email) = lower($1)
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*User, error) {
-	row := db.QueryRow(ctx, userGetByEmail, email)
+	row := db.QueryRow(ctx, UserGetByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -90,7 +90,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*U
 	return &i, err
 }
 
-const userLogin = `-- name: UserLogin :one
+const UserLogin = `-- name: UserLogin :one
 WITH token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     VALUES ($2, $1, $3)
@@ -108,7 +108,7 @@ type UserLoginParams struct {
 
 // Records a successful sign-in and issues its token in one statement.
 func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) (*User, error) {
-	row := db.QueryRow(ctx, userLogin, arg.ID, arg.TokenHash, arg.ClientLabel)
+	row := db.QueryRow(ctx, UserLogin, arg.ID, arg.TokenHash, arg.ClientLabel)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -126,14 +126,14 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 	return &i, err
 }
 
-const userMarkEmailVerified = `-- name: UserMarkEmailVerified :one
+const UserMarkEmailVerified = `-- name: UserMarkEmailVerified :one
 UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE id = $1
 RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at
 `
 
 func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) (*User, error) {
-	row := db.QueryRow(ctx, userMarkEmailVerified, id)
+	row := db.QueryRow(ctx, UserMarkEmailVerified, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -151,7 +151,7 @@ func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) 
 	return &i, err
 }
 
-const userRegister = `-- name: UserRegister :one
+const UserRegister = `-- name: UserRegister :one
 WITH new_user AS (
     INSERT INTO users (email, password_hash, first_name, last_name, timezone)
     VALUES ($1, $2, $3, $4, $5)
@@ -195,7 +195,7 @@ type UserRegisterRow struct {
 // Creates the user, its first token and its email-verification code in one statement. A duplicate email
 // fails with a unique violation on users_email_lower_key.
 func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterParams) (*UserRegisterRow, error) {
-	row := db.QueryRow(ctx, userRegister,
+	row := db.QueryRow(ctx, UserRegister,
 		arg.Email,
 		arg.PasswordHash,
 		arg.FirstName,
@@ -223,7 +223,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 	return &i, err
 }
 
-const userSetActive = `-- name: UserSetActive :many
+const UserSetActive = `-- name: UserSetActive :many
 WITH target AS (
     UPDATE users SET is_active = $1, updated_at = now()
     WHERE lower(email) = lower($2)
@@ -250,7 +250,7 @@ type UserSetActiveRow struct {
 // their hashes so their cache keys can be revoked; the user id comes back with every row (and alone, with a
 // NULL hash, when there were no tokens).
 func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg *UserSetActiveParams) ([]*UserSetActiveRow, error) {
-	rows, err := db.Query(ctx, userSetActive, arg.IsActive, arg.Email)
+	rows, err := db.Query(ctx, UserSetActive, arg.IsActive, arg.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg *UserSetActive
 	return items, nil
 }
 
-const userSetPassword = `-- name: UserSetPassword :many
+const UserSetPassword = `-- name: UserSetPassword :many
 WITH updated AS (
     UPDATE users SET password_hash = $2, updated_at = now()
     WHERE id = $3
@@ -290,7 +290,7 @@ type UserSetPasswordParams struct {
 // Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all);
 // returns the revoked hashes so their cache keys can be deleted.
 func (q *Queries) UserSetPassword(ctx context.Context, db DBTX, arg *UserSetPasswordParams) ([][]byte, error) {
-	rows, err := db.Query(ctx, userSetPassword, arg.KeepTokenHash, arg.PasswordHash, arg.ID)
+	rows, err := db.Query(ctx, UserSetPassword, arg.KeepTokenHash, arg.PasswordHash, arg.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func (q *Queries) UserSetPassword(ctx context.Context, db DBTX, arg *UserSetPass
 	return items, nil
 }
 
-const userUpdatePasswordHash = `-- name: UserUpdatePasswordHash :exec
+const UserUpdatePasswordHash = `-- name: UserUpdatePasswordHash :exec
 UPDATE users SET password_hash = $1 WHERE id = $2
 `
 
@@ -320,11 +320,11 @@ type UserUpdatePasswordHashParams struct {
 
 // Rewrites a password hash with current parameters after a successful sign-in (no token is revoked).
 func (q *Queries) UserUpdatePasswordHash(ctx context.Context, db DBTX, arg *UserUpdatePasswordHashParams) error {
-	_, err := db.Exec(ctx, userUpdatePasswordHash, arg.PasswordHash, arg.ID)
+	_, err := db.Exec(ctx, UserUpdatePasswordHash, arg.PasswordHash, arg.ID)
 	return err
 }
 
-const userUpdateProfile = `-- name: UserUpdateProfile :one
+const UserUpdateProfile = `-- name: UserUpdateProfile :one
 UPDATE users
 SET first_name = coalesce($1, first_name),
     last_name  = coalesce($2, last_name),
@@ -342,7 +342,7 @@ type UserUpdateProfileParams struct {
 }
 
 func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdateProfileParams) (*User, error) {
-	row := db.QueryRow(ctx, userUpdateProfile,
+	row := db.QueryRow(ctx, UserUpdateProfile,
 		arg.FirstName,
 		arg.LastName,
 		arg.Timezone,
