@@ -34,11 +34,14 @@ type Options struct {
 	Prepare []string
 }
 
-// prepare prepares stmts on conn, skipping those already prepared. Errors are dropped: before migrations
-// have run the tables may not exist yet, and Warm prepares again afterwards.
+// prepare prepares stmts on conn, skipping those already prepared (no round trip for those). It stops at
+// the first failure, which usually means the schema is not migrated yet, so that a connection opened before
+// migrations does not spend a round trip on each statement; Warm prepares again afterwards.
 func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
 	for _, sql := range stmts {
-		_, _ = conn.Prepare(ctx, sql, sql)
+		if _, err := conn.Prepare(ctx, sql, sql); err != nil {
+			return
+		}
 	}
 }
 
