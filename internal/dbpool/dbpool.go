@@ -32,6 +32,10 @@ type Options struct {
 	// Prepare lists hot statements to prepare on every connection (ignored with NoSessionState). Each is
 	// prepared under its own SQL as name, which pgx then uses for any Query or Exec of that SQL.
 	Prepare []string
+	// OnRequestPath reports whether a connection is being opened for a waiting request (pgxpool passes the
+	// acquiring context on). Such a connection is not prepared: the request would wait a round trip per
+	// statement. It runs its statements unprepared until the pool replaces it in the background.
+	OnRequestPath func(context.Context) bool
 }
 
 // prepare prepares stmts on conn, skipping those already prepared (no round trip for those). It stops at
@@ -89,9 +93,11 @@ func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 		cc.RuntimeParams["application_name"] = "homekeep"
 	}
 	if !o.NoSessionState && len(o.Prepare) > 0 {
-		stmts := o.Prepare
+		stmts, onRequest := o.Prepare, o.OnRequestPath
 		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-			prepare(ctx, conn, stmts)
+			if onRequest == nil || !onRequest(ctx) {
+				prepare(ctx, conn, stmts)
+			}
 			return nil // an unprepared statement still runs (planned per execution); never fail the connection
 		}
 	}

@@ -131,3 +131,33 @@ func TestPrepare(t *testing.T) {
 		require.NoError(t, pool.Ping(ctx))
 	})
 }
+
+type requestKey struct{}
+
+func TestPrepareStaysOffTheRequestPath(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const hot = "SELECT count(*) FROM goose_db_version WHERE version_id > $1"
+	onRequest := func(ctx context.Context) bool { return ctx.Value(requestKey{}) != nil }
+	pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 2, MinConns: 1, Prepare: []string{hot}, OnRequestPath: onRequest})
+	require.NoError(t, err)
+	defer pool.Close()
+	require.NoError(t, Warm(ctx, pool, 1, hot))
+
+	first, err := pool.Acquire(ctx) // the warm connection, now busy
+	require.NoError(t, err)
+	defer first.Release()
+	second, err := pool.Acquire(context.WithValue(ctx, requestKey{}, true)) // opened for a waiting request
+	require.NoError(t, err)
+	defer second.Release()
+
+	count := func(c *pgxpool.Conn) int {
+		var n int
+		require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", hot).Scan(&n))
+		return n
+	}
+	require.Equal(t, 1, count(first), "connections opened outside requests are prepared")
+	require.Zero(t, count(second), "a request does not wait for preparation")
+	var got int
+	require.NoError(t, second.QueryRow(ctx, hot, 0).Scan(&got), "the unprepared connection still runs the statement")
+}

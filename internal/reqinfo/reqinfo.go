@@ -32,6 +32,13 @@ func From(ctx context.Context) *Info {
 	return &Info{header: http.Header{}}
 }
 
+// InRequest reports whether ctx belongs to an HTTP request (the connection pool uses it to keep slow
+// connection set-up off the request path).
+func InRequest(ctx context.Context) bool {
+	_, ok := ctx.Value(ctxKey{}).(*Info)
+	return ok
+}
+
 // SetHeader sets a header on the response. It must be called before the response is written, which holds
 // for anything a handler does before returning.
 func (i *Info) SetHeader(key, value string) { i.header.Set(key, value) }

@@ -28,6 +28,7 @@ import (
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
+	"github.com/homekeep/homekeep/internal/reqinfo"
 	"github.com/homekeep/homekeep/internal/sharedcache"
 )
 
@@ -68,7 +69,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
 		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: o.Tracer,
-		Prepare: hotStatements(cfg),
+		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest,
 	})
 	if err != nil {
 		return err
