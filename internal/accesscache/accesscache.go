@@ -186,7 +186,7 @@ func (c *Cache) Invalidate(ctx context.Context, userIDs ...int64) error {
 	for _, u := range userIDs {
 		c.stale.Set(u, struct{}{})
 	}
-	res, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
+	_, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
 		cmds := make([]valkey.Completed, 0, 3*len(userIDs))
 		for _, u := range userIDs {
 			cmds = append(cmds,
@@ -196,13 +196,6 @@ func (c *Cache) Invalidate(ctx context.Context, userIDs ...int64) error {
 		}
 		return cmds
 	})
-	if err == nil {
-		for _, r := range res {
-			if err = r.Error(); err != nil {
-				break
-			}
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("error invalidating residence access: %w", err)
 	}

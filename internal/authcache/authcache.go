@@ -203,20 +203,13 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 // tombstone refuses. Writing the key also makes Valkey invalidate every process's client-side copy.
 func (c *Cache[U]) writeTombstones(ctx context.Context, hashes []TokenHash) error {
 	ttl := c.o.TokenTTL
-	res, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
+	_, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
 		cmds := make([]valkey.Completed, len(hashes))
 		for i, h := range hashes {
 			cmds[i] = b.Set().Key(c.tokenKey(h)).Value(revokedValue).Ex(ttl).Build()
 		}
 		return cmds
 	})
-	if err == nil {
-		for _, r := range res {
-			if err = r.Error(); err != nil {
-				break
-			}
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("error revoking token keys: %w", err)
 	}

@@ -101,7 +101,13 @@ func (c clientDoer) DoMulti(ctx context.Context, build func(valkey.Builder) []va
 	if !ok {
 		return nil, sharedcache.ErrUnavailable
 	}
-	return cl.DoMulti(ctx, build(cl.B())...), nil
+	res := cl.DoMulti(ctx, build(cl.B())...)
+	for _, r := range res {
+		if err := r.Error(); err != nil {
+			return res, err // like sharedcache.Conn.DoMulti: the first command's error
+		}
+	}
+	return res, nil
 }
 
 // Allow counts one attempt against every key of the rule, such as "ip:203.0.113.9" and "email:a@b.c", and

@@ -50,11 +50,8 @@ func (l *Limiter) countShared(ctx context.Context, keys []string, ttl time.Durat
 	}
 	counts = make([]int64, len(keys))
 	for i := range keys {
-		n, err := res[2*i].AsInt64()
+		n, err := res[2*i].AsInt64() // command errors were already returned by DoMulti
 		if err != nil {
-			return nil, false
-		}
-		if err := res[2*i+1].Error(); err != nil {
 			return nil, false
 		}
 		counts[i] = n

@@ -99,16 +99,9 @@ func (c *Cache) Invalidate(ctx context.Context) error {
 		c.local = nil
 		return nil
 	}
-	res, err := c.shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
+	_, err := c.shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
 		return []valkey.Completed{b.Incr().Key(c.genKey).Build(), b.Del().Key(c.key).Build()}
 	})
-	if err == nil {
-		for _, r := range res {
-			if err = r.Error(); err != nil {
-				break
-			}
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("error invalidating %s: %w", c.key, err)
 	}

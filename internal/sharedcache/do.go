@@ -56,7 +56,7 @@ func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Complet
 }
 
 // DoMulti pipelines commands: one round trip however many there are. The error is ErrUnavailable when not
-// connected; each command's own error is in its result.
+// connected, else the first command's error (each result still carries its own).
 func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.Completed) ([]valkey.ValkeyResult, error) {
 	cl, ok := c.usable()
 	if !ok {
@@ -66,10 +66,15 @@ func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	res := cl.DoMulti(ctx, build(cl.B())...)
+	var first error
 	for _, r := range res {
-		c.observe(r.Error())
+		err := r.Error()
+		c.observe(err)
+		if first == nil {
+			first = err
+		}
 	}
-	return res, nil
+	return res, first
 }
 
 // DoCache reads through valkey-go's client-side cache: a hit is served from process memory (no round trip)
