@@ -38,8 +38,11 @@ type TokenHash [sha256.Size]byte
 // HashToken returns the hash of a raw token.
 func HashToken(raw string) TokenHash { return sha256.Sum256([]byte(raw)) }
 
-// revokedValue marks a revoked token's key until it expires.
-const revokedValue = "-1"
+// revokedValue marks a revoked token's key until it expires; revokedID is the same mark in process.
+const (
+	revokedValue       = "-1"
+	revokedID    int64 = -1
+)
 
 // tombstoneRetry is how often queued tombstones are retried.
 const tombstoneRetry = 500 * time.Millisecond
@@ -58,14 +61,19 @@ type Options struct {
 	UserTTL       time.Duration
 	UserCacheSize int
 	Logger        *slog.Logger
+
+	// clock is the in-process caches' time source; tests move a fake one instead of sleeping.
+	clock otter.Clock
 }
 
 // Cache is the two-tier authentication cache. U is the caller's user type; values are shared, so callers
 // must not modify them.
 type Cache[U any] struct {
-	o       Options
-	users   *otter.Cache[int64, U]
-	tokens  *otter.Cache[TokenHash, int64] // only without Valkey
+	o     Options
+	users *otter.Cache[int64, U]
+	// tokens is the token tier without Valkey: a user id, or revokedID for a revoked token (a tombstone that
+	// a late fill cannot overwrite, as the Valkey path's tombstone cannot be).
+	tokens  *otter.Cache[TokenHash, int64]
 	revoked *otter.Cache[TokenHash, struct{}]
 
 	// subscribed is true while the eviction channel is subscribed (always true without Valkey).
@@ -83,6 +91,7 @@ func New[U any](o Options) (*Cache[U], error) {
 	users, err := otter.New(&otter.Options[int64, U]{
 		MaximumSize:      o.UserCacheSize,
 		ExpiryCalculator: otter.ExpiryWriting[int64, U](o.UserTTL),
+		Clock:            o.clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("error creating user cache: %w", err)
@@ -90,6 +99,7 @@ func New[U any](o Options) (*Cache[U], error) {
 	revoked, err := otter.New(&otter.Options[TokenHash, struct{}]{
 		MaximumSize:      100_000,
 		ExpiryCalculator: otter.ExpiryWriting[TokenHash, struct{}](revokedMemory),
+		Clock:            o.clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("error creating revocation cache: %w", err)
@@ -101,6 +111,7 @@ func New[U any](o Options) (*Cache[U], error) {
 		c.tokens, err = otter.New(&otter.Options[TokenHash, int64]{
 			MaximumSize:      o.UserCacheSize * 4,
 			ExpiryCalculator: otter.ExpiryWriting[TokenHash, int64](o.TokenTTL),
+			Clock:            o.clock,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("error creating token cache: %w", err)
@@ -138,7 +149,8 @@ func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 		return 0, false
 	}
 	if c.tokens != nil {
-		return c.tokens.GetIfPresent(h)
+		id, ok := c.tokens.GetIfPresent(h)
+		return id, ok && id > 0 // a tombstone is a miss
 	}
 	key := c.tokenKey(h)
 	res := c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, c.o.TokenTTL)
@@ -150,10 +162,14 @@ func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 }
 
 // RememberToken records that h belongs to userID. With Valkey the write happens in the background so it
-// adds no latency to the request that missed.
+// adds no latency to the request that missed. The write never replaces an entry: a revocation that raced
+// the request (it read the token from PostgreSQL before the revocation committed) left a tombstone, which
+// must win for as long as the token could be cached.
 func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
 	if c.tokens != nil {
-		c.tokens.Set(h, userID)
+		if _, revoked := c.revoked.GetIfPresent(h); !revoked {
+			c.tokens.SetIfAbsent(h, userID)
+		}
 		return
 	}
 	key, ttl := c.tokenKey(h), c.o.TokenTTL
@@ -182,7 +198,7 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 	for _, h := range hashes {
 		c.revoked.Set(h, struct{}{})
 		if c.tokens != nil {
-			c.tokens.Invalidate(h)
+			c.tokens.Set(h, revokedID) // kept for TokenTTL, like the Valkey tombstone
 		}
 	}
 	if c.tokens != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,7 +113,37 @@ func TestCache(t *testing.T) {
 		_, ok = c.TokenUserID(ctx, h)
 		require.False(t, ok, "recently revoked hashes are refused locally too")
 	})
+
+	t.Run("LateFillCannotResurrectARevokedTokenInProcess", func(t *testing.T) {
+		t.Parallel()
+		clock := &fakeClock{}
+		c, err := New[*user](Options{TokenTTL: time.Hour, UserTTL: time.Minute, UserCacheSize: 10,
+			Logger: slog.New(slog.DiscardHandler), clock: clock})
+		require.NoError(t, err)
+		defer c.Close()
+		h := HashToken("in-flight")
+		// A request misses the cache and reads the token from PostgreSQL; the token is revoked meanwhile, and
+		// the request's fill lands after the revocation.
+		_, ok := c.TokenUserID(ctx, h)
+		require.False(t, ok)
+		require.NoError(t, c.RevokeTokens(ctx, h))
+		c.RememberToken(h, 5)
+		for _, later := range []time.Duration{time.Second, revokedMemory + time.Second, 59 * time.Minute} {
+			clock.Set(later)
+			_, ok = c.TokenUserID(ctx, h)
+			require.False(t, ok, "%v after the revocation the late fill must not authenticate the token", later)
+		}
+	})
 }
+
+// fakeClock is an otter.Clock that moves only when the test sets it.
+type fakeClock struct{ now atomic.Int64 }
+
+func (f *fakeClock) NowNano() int64                      { return f.now.Load() }
+func (f *fakeClock) Tick(time.Duration) <-chan time.Time { return nil }
+
+// Set moves the clock to d after its start.
+func (f *fakeClock) Set(d time.Duration) { f.now.Store(int64(d)) }
 
 func TestRevocationDuringValkeyOutage(t *testing.T) {
 	t.Parallel()
