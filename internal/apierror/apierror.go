@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -37,6 +38,9 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Cause   error
+
+	// missedCheck marks bad input that only PostgreSQL caught: a validation is missing somewhere.
+	missedCheck bool
 }
 
 // Error implements error with the code and message; the cause follows for logs.
@@ -49,6 +53,19 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Cause }
+
+// LogLevel says whether the server logs e, and how loudly: its own faults (5xx) at error, and bad input
+// that only PostgreSQL caught at warn, because that means a check is missing. A client's mistake that was
+// caught where it should be is not logged.
+func (e *Error) LogLevel() (slog.Level, bool) {
+	switch {
+	case e.Status >= http.StatusInternalServerError:
+		return slog.LevelError, true
+	case e.missedCheck:
+		return slog.LevelWarn, true
+	}
+	return 0, false
+}
 
 // New returns an Error with the given status, code and message.
 func New(status int, code, message string) *Error {
@@ -99,6 +116,9 @@ func From(err error) *Error {
 	if errors.Is(err, context.Canceled) {
 		return &Error{Status: http.StatusBadRequest, Code: "request_cancelled",
 			Message: "the request was cancelled", Cause: err}
+	}
+	if e := fromDataException(err); e != nil {
+		return e
 	}
 	if isUnavailable(err) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/ogen-go/ogen/ogenerrors"
@@ -35,14 +36,14 @@ func TestFrom(t *testing.T) {
 		{"NestedFieldGetsDottedName", &ogenerrors.DecodeRequestError{OperationContext: op, Err: &validate.Error{Fields: []validate.FieldError{
 			{Name: "address", Error: &validate.Error{Fields: []validate.FieldError{{Name: "city", Error: validate.ErrFieldRequired}}}}}}},
 			400, CodeValidationFailed, map[string]string{"address.city": "is required"}},
-		{"WrongJSONTypeNamesField", &ogenerrors.DecodeRequestError{OperationContext: op,
-			Err: errors.New(`decode application/json: callback: decode field "bedrooms": unexpected byte 34 '"'`)},
-			400, CodeValidationFailed, map[string]string{"bedrooms": "has the wrong type or format"}},
+		{"WrongJSONTypeNamesField", jsonBodyError(t, `{"name":"Home","bedrooms":"3"}`),
+			400, CodeValidationFailed, map[string]string{"bedrooms": "has the wrong type or format (see the API description)"}},
 		{"MalformedJSONIsMalformedRequest", &ogenerrors.DecodeRequestError{OperationContext: op, Err: errors.New("unexpected EOF")},
 			400, CodeMalformedRequest, nil},
 		{"EmptyBody", &ogenerrors.DecodeRequestError{OperationContext: op, Err: validate.ErrBodyRequired}, 400, CodeMalformedRequest, nil},
 		{"BadPathParameterNamesIt", &ogenerrors.DecodeParamsError{OperationContext: op, Err: &ogenerrors.DecodeParamError{
-			Name: "id", Err: errors.New("invalid syntax")}}, 400, CodeValidationFailed, map[string]string{"id": "is invalid: invalid syntax"}},
+			Name: "id", Err: &strconv.NumError{Func: "ParseInt", Num: "abc", Err: strconv.ErrSyntax}}},
+			400, CodeValidationFailed, map[string]string{"id": "must be a positive integer id"}},
 		{"SecurityFailureIs401", &ogenerrors.SecurityError{OperationContext: op, Security: "BearerAuth", Err: errors.New("no token")},
 			401, CodeUnauthorized, nil},
 		{"WrongContentTypeIs415", &ogenerrors.DecodeRequestError{OperationContext: op, Err: validate.InvalidContentType("text/plain")},

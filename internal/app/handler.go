@@ -92,8 +92,8 @@ func (h *Handler) NewError(ctx context.Context, err error) *oas.ErrorStatusCode 
 	if e.Status == http.StatusServiceUnavailable {
 		reqinfo.From(ctx).SetHeader("Retry-After", "1")
 	}
-	if e.Status >= 500 {
-		h.log.ErrorContext(ctx, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
+	if level, ok := e.LogLevel(); ok {
+		h.log.Log(ctx, level, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
 	}
 	return e.Response()
 }
