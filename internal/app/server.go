@@ -10,6 +10,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/textinput"
 )
 
 // PathPrefix is where the API is mounted; ogen routes on the full path, so it must know the prefix.
@@ -30,10 +31,11 @@ func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
 	srv, err := oas.NewServer(h, h,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
+		oas.WithMiddleware(textinput.Middleware),
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
-			e := apierror.From(err)
-			if e.Status >= 500 {
-				logger.ErrorContext(ctx, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
+			e := decodeError(r, err)
+			if level, ok := e.LogLevel(); ok {
+				logger.Log(ctx, level, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
 			}
 			apierror.Write(w, e)
 		}),
