@@ -3,6 +3,8 @@
 package oas
 
 import (
+	"fmt"
+	"math/big"
 	"net/http"
 	"strings"
 
@@ -16,6 +18,22 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+var ratMap = map[string]*big.Rat{
+	"1/10": func() *big.Rat {
+		r, ok := new(big.Rat).SetString("1/10")
+		if !ok {
+			panic(fmt.Sprintf("rat %q: can't parse", "1/10"))
+		}
+		return r
+	}(),
+	"1/100": func() *big.Rat {
+		r, ok := new(big.Rat).SetString("1/100")
+		if !ok {
+			panic(fmt.Sprintf("rat %q: can't parse", "1/100"))
+		}
+		return r
+	}(),
+}
 var (
 	// Allocate option closure once.
 	clientSpanKind = trace.WithSpanKind(trace.SpanKindClient)

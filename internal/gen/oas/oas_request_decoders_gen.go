@@ -788,8 +788,8 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								Max:           1e+12,
 								MinExclusive:  false,
 								MaxExclusive:  false,
-								MultipleOfSet: false,
-								MultipleOf:    nil,
+								MultipleOfSet: true,
+								MultipleOf:    ratMap["1/100"],
 								Pattern:       nil,
 							}).Validate(float64(value)); err != nil {
 								return errors.Wrap(err, "float")
@@ -2401,6 +2401,14 @@ func (s *Server) decodeVerifyEmailRequest(r *http.Request) (
 				Err:         err,
 			}
 			return req, rawBody, close, err
+		}
+		if err := func() error {
+			if err := request.Validate(); err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return req, rawBody, close, errors.Wrap(err, "validate")
 		}
 		return &request, rawBody, close, nil
 	default:

@@ -404,8 +404,9 @@ type CompletionCreate struct {
 	// Default now; not in the future.
 	CompletedAt OptDateTime `json:"completed_at"`
 	Notes       OptString   `json:"notes"`
-	ActualCost  OptFloat64  `json:"actual_cost"`
-	Rating      OptInt32    `json:"rating"`
+	// At most two decimal places.
+	ActualCost OptFloat64 `json:"actual_cost"`
+	Rating     OptInt32   `json:"rating"`
 	// The contractor who did the work (visible in the task's residence).
 	ContractorID OptInt64 `json:"contractor_id"`
 }
@@ -1158,20 +1159,21 @@ func (s *Document) SetUpdatedAt(val time.Time) {
 
 // Ref: #/components/schemas/DocumentCreate
 type DocumentCreate struct {
-	ResidenceID      int64           `json:"residence_id"`
-	Title            string          `json:"title"`
-	Description      OptString       `json:"description"`
-	Type             OptDocumentType `json:"type"`
-	Vendor           OptString       `json:"vendor"`
-	ModelNumber      OptString       `json:"model_number"`
-	SerialNumber     OptString       `json:"serial_number"`
-	PurchaseDate     OptDate         `json:"purchase_date"`
-	PurchasePrice    OptFloat64      `json:"purchase_price"`
-	ExpiryDate       OptDate         `json:"expiry_date"`
-	WarrantyProvider OptString       `json:"warranty_provider"`
-	ClaimPhone       OptString       `json:"claim_phone"`
-	ClaimURL         OptString       `json:"claim_url"`
-	TaskID           OptInt64        `json:"task_id"`
+	ResidenceID  int64           `json:"residence_id"`
+	Title        string          `json:"title"`
+	Description  OptString       `json:"description"`
+	Type         OptDocumentType `json:"type"`
+	Vendor       OptString       `json:"vendor"`
+	ModelNumber  OptString       `json:"model_number"`
+	SerialNumber OptString       `json:"serial_number"`
+	PurchaseDate OptDate         `json:"purchase_date"`
+	// At most two decimal places.
+	PurchasePrice    OptFloat64 `json:"purchase_price"`
+	ExpiryDate       OptDate    `json:"expiry_date"`
+	WarrantyProvider OptString  `json:"warranty_provider"`
+	ClaimPhone       OptString  `json:"claim_phone"`
+	ClaimURL         OptString  `json:"claim_url"`
+	TaskID           OptInt64   `json:"task_id"`
 }
 
 // GetResidenceID returns the value of ResidenceID.
@@ -1318,14 +1320,15 @@ func (*DocumentCreate) createDocumentReq() {}
 
 // Ref: #/components/schemas/DocumentCreateUpload
 type DocumentCreateUploadMultipart struct {
-	ResidenceID      int64            `json:"residence_id"`
-	Title            string           `json:"title"`
-	Description      OptString        `json:"description"`
-	Type             OptDocumentType  `json:"type"`
-	Vendor           OptString        `json:"vendor"`
-	ModelNumber      OptString        `json:"model_number"`
-	SerialNumber     OptString        `json:"serial_number"`
-	PurchaseDate     OptDate          `json:"purchase_date"`
+	ResidenceID  int64           `json:"residence_id"`
+	Title        string          `json:"title"`
+	Description  OptString       `json:"description"`
+	Type         OptDocumentType `json:"type"`
+	Vendor       OptString       `json:"vendor"`
+	ModelNumber  OptString       `json:"model_number"`
+	SerialNumber OptString       `json:"serial_number"`
+	PurchaseDate OptDate         `json:"purchase_date"`
+	// At most two decimal places.
 	PurchasePrice    OptFloat64       `json:"purchase_price"`
 	ExpiryDate       OptDate          `json:"expiry_date"`
 	WarrantyProvider OptString        `json:"warranty_provider"`
@@ -1637,19 +1640,20 @@ func (s *DocumentType) UnmarshalText(data []byte) error {
 
 // Ref: #/components/schemas/DocumentUpdate
 type DocumentUpdate struct {
-	Title            OptString       `json:"title"`
-	Description      OptString       `json:"description"`
-	Type             OptDocumentType `json:"type"`
-	Vendor           OptString       `json:"vendor"`
-	ModelNumber      OptString       `json:"model_number"`
-	SerialNumber     OptString       `json:"serial_number"`
-	PurchaseDate     OptNilDate      `json:"purchase_date"`
-	PurchasePrice    OptNilFloat64   `json:"purchase_price"`
-	ExpiryDate       OptNilDate      `json:"expiry_date"`
-	WarrantyProvider OptString       `json:"warranty_provider"`
-	ClaimPhone       OptString       `json:"claim_phone"`
-	ClaimURL         OptString       `json:"claim_url"`
-	TaskID           OptNilInt64     `json:"task_id"`
+	Title        OptString       `json:"title"`
+	Description  OptString       `json:"description"`
+	Type         OptDocumentType `json:"type"`
+	Vendor       OptString       `json:"vendor"`
+	ModelNumber  OptString       `json:"model_number"`
+	SerialNumber OptString       `json:"serial_number"`
+	PurchaseDate OptNilDate      `json:"purchase_date"`
+	// At most two decimal places.
+	PurchasePrice    OptNilFloat64 `json:"purchase_price"`
+	ExpiryDate       OptNilDate    `json:"expiry_date"`
+	WarrantyProvider OptString     `json:"warranty_provider"`
+	ClaimPhone       OptString     `json:"claim_phone"`
+	ClaimURL         OptString     `json:"claim_url"`
+	TaskID           OptNilInt64   `json:"task_id"`
 }
 
 // GetTitle returns the value of Title.
@@ -4475,22 +4479,25 @@ func (s *Residence) SetUpdatedAt(val time.Time) {
 
 // Ref: #/components/schemas/ResidenceCreate
 type ResidenceCreate struct {
-	Name            string     `json:"name"`
-	ResidenceTypeID OptInt64   `json:"residence_type_id"`
-	Street          OptString  `json:"street"`
-	City            OptString  `json:"city"`
-	StateProvince   OptString  `json:"state_province"`
-	PostalCode      OptString  `json:"postal_code"`
-	Country         OptString  `json:"country"`
-	Bedrooms        OptInt32   `json:"bedrooms"`
-	Bathrooms       OptFloat64 `json:"bathrooms"`
-	SquareFootage   OptInt32   `json:"square_footage"`
-	LotSize         OptFloat64 `json:"lot_size"`
-	YearBuilt       OptInt32   `json:"year_built"`
-	Description     OptString  `json:"description"`
-	PurchaseDate    OptDate    `json:"purchase_date"`
-	PurchasePrice   OptFloat64 `json:"purchase_price"`
-	IsPrimary       OptBool    `json:"is_primary"`
+	Name            string    `json:"name"`
+	ResidenceTypeID OptInt64  `json:"residence_type_id"`
+	Street          OptString `json:"street"`
+	City            OptString `json:"city"`
+	StateProvince   OptString `json:"state_province"`
+	PostalCode      OptString `json:"postal_code"`
+	Country         OptString `json:"country"`
+	Bedrooms        OptInt32  `json:"bedrooms"`
+	// At most one decimal place, e.g. 2.5.
+	Bathrooms     OptFloat64 `json:"bathrooms"`
+	SquareFootage OptInt32   `json:"square_footage"`
+	// At most two decimal places.
+	LotSize      OptFloat64 `json:"lot_size"`
+	YearBuilt    OptInt32   `json:"year_built"`
+	Description  OptString  `json:"description"`
+	PurchaseDate OptDate    `json:"purchase_date"`
+	// At most two decimal places.
+	PurchasePrice OptFloat64 `json:"purchase_price"`
+	IsPrimary     OptBool    `json:"is_primary"`
 	// IANA timezone; defaults to the creator's profile timezone.
 	Timezone OptString `json:"timezone"`
 }
@@ -4756,23 +4763,26 @@ func (s *ResidenceType) SetDisplayOrder(val int32) {
 // Only the fields present change; nullable fields sent as null are cleared.
 // Ref: #/components/schemas/ResidenceUpdate
 type ResidenceUpdate struct {
-	Name            OptString     `json:"name"`
-	ResidenceTypeID OptNilInt64   `json:"residence_type_id"`
-	Street          OptString     `json:"street"`
-	City            OptString     `json:"city"`
-	StateProvince   OptString     `json:"state_province"`
-	PostalCode      OptString     `json:"postal_code"`
-	Country         OptString     `json:"country"`
-	Bedrooms        OptNilInt32   `json:"bedrooms"`
-	Bathrooms       OptNilFloat64 `json:"bathrooms"`
-	SquareFootage   OptNilInt32   `json:"square_footage"`
-	LotSize         OptNilFloat64 `json:"lot_size"`
-	YearBuilt       OptNilInt32   `json:"year_built"`
-	Description     OptString     `json:"description"`
-	PurchaseDate    OptNilDate    `json:"purchase_date"`
-	PurchasePrice   OptNilFloat64 `json:"purchase_price"`
-	IsPrimary       OptBool       `json:"is_primary"`
-	Timezone        OptString     `json:"timezone"`
+	Name            OptString   `json:"name"`
+	ResidenceTypeID OptNilInt64 `json:"residence_type_id"`
+	Street          OptString   `json:"street"`
+	City            OptString   `json:"city"`
+	StateProvince   OptString   `json:"state_province"`
+	PostalCode      OptString   `json:"postal_code"`
+	Country         OptString   `json:"country"`
+	Bedrooms        OptNilInt32 `json:"bedrooms"`
+	// At most one decimal place, e.g. 2.5.
+	Bathrooms     OptNilFloat64 `json:"bathrooms"`
+	SquareFootage OptNilInt32   `json:"square_footage"`
+	// At most two decimal places.
+	LotSize      OptNilFloat64 `json:"lot_size"`
+	YearBuilt    OptNilInt32   `json:"year_built"`
+	Description  OptString     `json:"description"`
+	PurchaseDate OptNilDate    `json:"purchase_date"`
+	// At most two decimal places.
+	PurchasePrice OptNilFloat64 `json:"purchase_price"`
+	IsPrimary     OptBool       `json:"is_primary"`
+	Timezone      OptString     `json:"timezone"`
 }
 
 // GetName returns the value of Name.
@@ -5590,8 +5600,9 @@ type TaskCreate struct {
 	// A member of the residence.
 	AssignedTo OptInt64 `json:"assigned_to"`
 	// A contractor of this residence, or a personal contractor of the caller.
-	ContractorID     OptInt64            `json:"contractor_id"`
-	DueDate          OptDate             `json:"due_date"`
+	ContractorID OptInt64 `json:"contractor_id"`
+	DueDate      OptDate  `json:"due_date"`
+	// At most two decimal places.
 	EstimatedCost    OptFloat64          `json:"estimated_cost"`
 	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
 }
@@ -5968,14 +5979,15 @@ func (s *TaskTemplateGroup) SetTemplates(val []TaskTemplate) {
 
 // Ref: #/components/schemas/TaskUpdate
 type TaskUpdate struct {
-	Title            OptString           `json:"title"`
-	Description      OptString           `json:"description"`
-	CategoryID       OptNilInt64         `json:"category_id"`
-	PriorityID       OptNilInt64         `json:"priority_id"`
-	FrequencyID      OptNilInt64         `json:"frequency_id"`
-	AssignedTo       OptNilInt64         `json:"assigned_to"`
-	ContractorID     OptNilInt64         `json:"contractor_id"`
-	DueDate          OptNilDate          `json:"due_date"`
+	Title        OptString   `json:"title"`
+	Description  OptString   `json:"description"`
+	CategoryID   OptNilInt64 `json:"category_id"`
+	PriorityID   OptNilInt64 `json:"priority_id"`
+	FrequencyID  OptNilInt64 `json:"frequency_id"`
+	AssignedTo   OptNilInt64 `json:"assigned_to"`
+	ContractorID OptNilInt64 `json:"contractor_id"`
+	DueDate      OptNilDate  `json:"due_date"`
+	// At most two decimal places.
 	EstimatedCost    OptNilFloat64       `json:"estimated_cost"`
 	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
 }

@@ -200,6 +200,41 @@ func (s *ChangePasswordRequest) Validate() error {
 	return nil
 }
 
+func (s *CodeRequest) Validate() error {
+	if s == nil {
+		return validate.ErrNilPointer
+	}
+
+	var failures []validate.FieldError
+	if err := func() error {
+		if err := (validate.String{
+			MinLength:     0,
+			MinLengthSet:  false,
+			MaxLength:     32,
+			MaxLengthSet:  true,
+			Email:         false,
+			Hostname:      false,
+			Regex:         nil,
+			MinNumeric:    0,
+			MinNumericSet: false,
+			MaxNumeric:    0,
+			MaxNumericSet: false,
+		}).Validate(string(s.Code)); err != nil {
+			return errors.Wrap(err, "string")
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "code",
+			Error: err,
+		})
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+	return nil
+}
+
 func (s *Completion) Validate() error {
 	if s == nil {
 		return validate.ErrNilPointer
@@ -276,8 +311,8 @@ func (s *CompletionCreate) Validate() error {
 					Max:           1e+09,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -1134,8 +1169,8 @@ func (s *DocumentCreate) Validate() error {
 					Max:           1e+12,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -1425,8 +1460,8 @@ func (s *DocumentCreateUploadMultipart) Validate() error {
 					Max:           1e+12,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -1750,8 +1785,8 @@ func (s *DocumentUpdate) Validate() error {
 					Max:           1e+12,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -2583,8 +2618,8 @@ func (s *ResidenceCreate) Validate() error {
 					Max:           1000,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/10"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -2639,8 +2674,8 @@ func (s *ResidenceCreate) Validate() error {
 					Max:           1e+09,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -2725,8 +2760,8 @@ func (s *ResidenceCreate) Validate() error {
 					Max:           1e+12,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3016,8 +3051,8 @@ func (s *ResidenceUpdate) Validate() error {
 					Max:           1000,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/10"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3072,8 +3107,8 @@ func (s *ResidenceUpdate) Validate() error {
 					Max:           1e+09,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3158,8 +3193,8 @@ func (s *ResidenceUpdate) Validate() error {
 					Max:           1e+12,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3533,8 +3568,8 @@ func (s *TaskCreate) Validate() error {
 					Max:           1e+09,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3714,8 +3749,8 @@ func (s *TaskUpdate) Validate() error {
 					Max:           1e+09,
 					MinExclusive:  false,
 					MaxExclusive:  false,
-					MultipleOfSet: false,
-					MultipleOf:    nil,
+					MultipleOfSet: true,
+					MultipleOf:    ratMap["1/100"],
 					Pattern:       nil,
 				}).Validate(float64(value)); err != nil {
 					return errors.Wrap(err, "float")
@@ -3884,6 +3919,29 @@ func (s *VerifyResetCodeRequest) Validate() error {
 	}(); err != nil {
 		failures = append(failures, validate.FieldError{
 			Name:  "email",
+			Error: err,
+		})
+	}
+	if err := func() error {
+		if err := (validate.String{
+			MinLength:     0,
+			MinLengthSet:  false,
+			MaxLength:     32,
+			MaxLengthSet:  true,
+			Email:         false,
+			Hostname:      false,
+			Regex:         nil,
+			MinNumeric:    0,
+			MinNumericSet: false,
+			MaxNumeric:    0,
+			MaxNumericSet: false,
+		}).Validate(string(s.Code)); err != nil {
+			return errors.Wrap(err, "string")
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "code",
 			Error: err,
 		})
 	}
