@@ -33,6 +33,9 @@ type Config struct {
 	HTTPIdleTimeout  time.Duration
 	HTTPBodyLimit    int64
 	TrustedProxies   []netip.Prefix
+	// CORSOrigins are the browser origins (scheme://host[:port], or "*") allowed to call the API from
+	// another origin; empty means no CORS headers at all.
+	CORSOrigins []string
 
 	DBMaxConns        int32
 	DBMinConns        int32
@@ -96,6 +99,9 @@ var Settings = []Setting{
 	{"TRUSTED_PROXIES", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
 		"comma-separated CIDRs whose X-Forwarded-For / X-Real-IP headers are believed; `none`: trust no proxy",
 		parseTrustedProxies},
+	{"CORS_ORIGINS", "",
+		"comma-separated browser origins allowed to call the API (https://app.example.com; * for any); unset: no CORS headers",
+		parseCORSOrigins},
 	{"DB_MAX_CONNS", "20", "most PostgreSQL connections this process opens",
 		int32Into(func(c *Config) *int32 { return &c.DBMaxConns }, 1)},
 	{"DB_MIN_CONNS", "10", "connections opened and pinged before the listener opens, and kept open",
@@ -269,6 +275,30 @@ func parseTrustedProxies(c *Config, v string) error {
 			p = netip.PrefixFrom(addr, addr.BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
+}
+
+// parseCORSOrigins accepts origins as browsers send them in the Origin header: a scheme (http or https), a
+// host and an optional port, nothing else. A trailing slash is dropped, since it is easy to paste and
+// browsers never send one; anything more (a path, a query) is refused, as it could never match.
+func parseCORSOrigins(c *Config, v string) error {
+	c.CORSOrigins = nil
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSuffix(strings.TrimSpace(part), "/")
+		if part == "" {
+			continue
+		}
+		if part == "*" {
+			c.CORSOrigins = append(c.CORSOrigins, part)
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(part, "?") || strings.HasSuffix(part, "#") {
+			return errors.New("want comma-separated origins such as https://app.example.com,http://localhost:5173")
+		}
+		c.CORSOrigins = append(c.CORSOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
 	return nil
 }

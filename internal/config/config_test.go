@@ -60,6 +60,7 @@ func TestLoad(t *testing.T) {
 			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
+			"CORS_ORIGINS": "https://app.example.com",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -71,7 +72,18 @@ func TestLoad(t *testing.T) {
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
+			CORSOrigins: []string{"https://app.example.com"},
 		}, c)
+	})
+
+	t.Run("CORSOriginsAreNormalisedOrigins", func(t *testing.T) {
+		t.Parallel()
+		c, err := Load(env(nil))
+		require.NoError(t, err)
+		require.Empty(t, c.CORSOrigins, "no CORS unless configured")
+		c, err = Load(env(map[string]string{"CORS_ORIGINS": " https://App.Example.com/ , http://localhost:5173,,*"}))
+		require.NoError(t, err)
+		require.Equal(t, []string{"https://app.example.com", "http://localhost:5173", "*"}, c.CORSOrigins)
 	})
 
 	tests := []struct {
@@ -94,6 +106,8 @@ func TestLoad(t *testing.T) {
 		{"RejectsZeroUploadSize", "MAX_UPLOAD_SIZE", "0", `MAX_UPLOAD_SIZE: want a positive integer (bytes), got "0"`},
 		{"RejectsUnknownStorageScheme", "FILE_STORAGE_URL", "gs://bucket", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "gs://bucket"`},
 		{"RejectsS3WithoutBucket", "FILE_STORAGE_URL", "s3://", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "s3://"`},
+		{"RejectsCORSOriginWithPath", "CORS_ORIGINS", "https://app.example.com/login", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "https://app.example.com/login"`},
+		{"RejectsCORSOriginWithoutScheme", "CORS_ORIGINS", "app.example.com", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "app.example.com"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}
 	for _, tt := range tests {

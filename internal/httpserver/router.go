@@ -28,16 +28,23 @@ type Options struct {
 	BodyLimitRules []BodyLimitRule
 	// TrustedProxies are the peers whose forwarding headers name the real client.
 	TrustedProxies []netip.Prefix
-	Logger         *slog.Logger
+	// CORSOrigins are the browser origins allowed to call the API (CORS); none means no CORS headers.
+	CORSOrigins []string
+	Logger      *slog.Logger
 }
 
 // NewRouter returns the complete HTTP handler.
 func NewRouter(o Options) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(RequestIDHeader)
 	r.Use(RealIP(o.TrustedProxies))
 	r.Use(AccessLog(o.Logger))
+	// CORS answers preflights before readiness and authentication, and wraps Recover so a 500 still reaches
+	// the browser app that caused it.
+	r.Use(CORS(o.CORSOrigins))
 	r.Use(Recover(o.Logger))
+	r.Use(HeadAsGet)
 	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
 	r.Use(reqinfo.Middleware)
 
@@ -58,6 +65,17 @@ func NewRouter(o Options) http.Handler {
 	r.Mount("/api", o.Readiness.Gate(o.API))
 
 	return TrimTrailingSlash(r)
+}
+
+// RequestIDHeader returns the request's id (the client's X-Request-Id, or one chi made up) in the X-Request-Id
+// response header, so a client can quote it in a bug report and it can be found in the access log.
+func RequestIDHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := middleware.GetReqID(r.Context()); id != "" {
+			w.Header().Set(middleware.RequestIDHeader, id)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // TrimTrailingSlash serves /api/x/ as /api/x, because the mobile app sends trailing slashes and neither chi

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-			return fmt.Errorf("error listening on %s: %w", cfg.HTTPAddr, err)
+			return listenError(cfg.HTTPAddr, err)
 		}
 	}
 	defer ln.Close()
@@ -142,7 +143,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	router := httpserver.NewRouter(httpserver.Options{
 		API: api, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
-		TrustedProxies: cfg.TrustedProxies, Logger: log,
+		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Logger: log,
 	})
 
 	// Background work stops (ctx is cancelled) and is waited for before the pools and storage close.
@@ -215,6 +216,15 @@ func uploadRules(maxUpload int64) []httpserver.BodyLimitRule {
 			Deadline: FileTransferDeadline},
 		{Method: http.MethodGet, Path: app.PathPrefix + "/documents/{id}/file", Deadline: FileTransferDeadline},
 	}
+}
+
+// listenError explains a listen failure and names the setting that changes the address, in one line.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("HTTP_ADDR: cannot listen on %s: the address is already in use by another process; "+
+			"stop it or set HTTP_ADDR to another address such as :8081", addr)
+	}
+	return fmt.Errorf("HTTP_ADDR: cannot listen on %s (set HTTP_ADDR to another address): %w", addr, err)
 }
 
 // FileTransferDeadline is how long an upload or download of a document file may take.
