@@ -3,6 +3,13 @@ INSERT INTO contractor_specialties (name, display_order)
 VALUES (@name, @display_order)
 ON CONFLICT (name) DO UPDATE SET display_order = EXCLUDED.display_order;
 
+-- name: LookupsEmpty :one
+-- Whether the database has no reference data at all, i.e. it is new: migrating seeds it then. Once any
+-- lookup exists the data is the operator's, and this stays one cheap check at start-up.
+SELECT (NOT EXISTS (SELECT 1 FROM residence_types) AND NOT EXISTS (SELECT 1 FROM task_categories)
+    AND NOT EXISTS (SELECT 1 FROM task_priorities) AND NOT EXISTS (SELECT 1 FROM task_frequencies)
+    AND NOT EXISTS (SELECT 1 FROM contractor_specialties))::boolean AS empty;
+
 -- name: ResidenceTypeUpsert :batchexec
 INSERT INTO residence_types (name, display_order)
 VALUES (@name, @display_order)

@@ -35,6 +35,24 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
+// SeedIfEmpty seeds a database that has no reference data at all (a new one) and reports whether it did,
+// so that a plain `homekeep serve` on a new database serves usable lookup lists. A database with any
+// reference data is left as it is (it costs one cheap query): what it holds is the operator's, and
+// `homekeep seed` brings it up to date.
+func SeedIfEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	empty, err := dbsqlc.New().LookupsEmpty(ctx, pool)
+	if err != nil {
+		return false, fmt.Errorf("error checking for reference data: %w", err)
+	}
+	if !empty {
+		return false, nil
+	}
+	if err := Seed(ctx, pool); err != nil {
+		return false, fmt.Errorf("error seeding reference data: %w", err)
+	}
+	return true, nil
+}
+
 func days(n int32) *int32 { return &n }
 
 var seedResidenceTypes = []*dbsqlc.ResidenceTypeUpsertParams{

@@ -177,12 +177,19 @@ func Run(ctx context.Context, o Options) (err error) {
 
 // start runs everything that must finish before the API takes traffic.
 func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) error {
+	seeded := false
 	if o.Migrate {
-		if err := Migrate(ctx, pool, o.Logger); err != nil {
+		var err error
+		if seeded, err = migrateAndSeed(ctx, pool, o.Logger); err != nil {
 			return err
 		}
 	}
-	if o.Seed {
+	if seeded {
+		// A copy cached from an earlier, empty start must not outlive the seed.
+		if err := h.InvalidateStaticData(ctx); err != nil {
+			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
+		}
+	} else if o.Seed {
 		if err := app.Seed(ctx, pool); err != nil {
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
@@ -242,16 +249,31 @@ func hotStatements(cfg config.Config) []string {
 // StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
 const StaticDataKey = "static_data"
 
-// Migrate applies pending migrations over a pooled connection: when nothing is pending that is one query.
+// Migrate applies pending migrations over a pooled connection, then seeds the reference data of a database
+// that has none (a new one), so no separate command is needed before it is usable. When nothing is pending
+// and reference data exists, that is two cheap queries.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	_, err := migrateAndSeed(ctx, pool, log)
+	return err
+}
+
+// migrateAndSeed is Migrate, also reporting whether it seeded.
+func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
 	res, err := migrate.UpIfPending(ctx, sqlDB)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, r := range res {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
-	return nil
+	seeded, err := app.SeedIfEmpty(ctx, pool)
+	if err != nil {
+		return false, err
+	}
+	if seeded {
+		log.Info("reference data seeded: the database had none (`homekeep seed` updates it later)")
+	}
+	return seeded, nil
 }

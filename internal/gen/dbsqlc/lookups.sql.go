@@ -9,6 +9,21 @@ import (
 	"context"
 )
 
+const LookupsEmpty = `-- name: LookupsEmpty :one
+SELECT (NOT EXISTS (SELECT 1 FROM residence_types) AND NOT EXISTS (SELECT 1 FROM task_categories)
+    AND NOT EXISTS (SELECT 1 FROM task_priorities) AND NOT EXISTS (SELECT 1 FROM task_frequencies)
+    AND NOT EXISTS (SELECT 1 FROM contractor_specialties))::boolean AS empty
+`
+
+// Whether the database has no reference data at all, i.e. it is new: migrating seeds it then. Once any
+// lookup exists the data is the operator's, and this stays one cheap check at start-up.
+func (q *Queries) LookupsEmpty(ctx context.Context, db DBTX) (bool, error) {
+	row := db.QueryRow(ctx, LookupsEmpty)
+	var empty bool
+	err := row.Scan(&empty)
+	return empty, err
+}
+
 const StaticDataList = `-- name: StaticDataList :many
 SELECT 'residence_type'::text AS kind, id, name, ''::text AS icon, ''::text AS color,
        0::integer AS level, NULL::integer AS interval_days, display_order
