@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -223,6 +222,3 @@ func step(s *openapi3.Schema) *big.Rat {
 	}
 	return big.NewRat(1, 1)
 }
-
-// isWrite reports whether an HTTP method changes state.
-func isWrite(method string) bool { return method != http.MethodGet && method != http.MethodHead }
