@@ -1,6 +1,8 @@
 -- Every query that returns a task returns the same "card" columns in the same order (the board's), so the
 -- Go code converts each row type to TaskBoardRow and maps cards in one place. Writes build the card from
 -- their RETURNING rows joined to tables they do not modify, so a write is one statement.
+-- threshold_days places a card in due_soon; it is the caller's setting (users.days_threshold, read from the
+-- cached user, so passing it costs nothing), so a single card always agrees with the caller's board.
 
 -- name: TaskAccessRole :one
 -- Explains a refused task write: the caller's role in the task's residence ('' when the task is not
@@ -77,7 +79,7 @@ SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM ins, upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -156,7 +158,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM ins x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -181,7 +183,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM tasks x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -202,7 +204,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM tasks x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -236,7 +238,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -285,7 +287,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
 FROM upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id

@@ -82,9 +82,10 @@ UPDATE users SET password_hash = @password_hash WHERE id = @id;
 
 -- name: UserUpdateProfile :one
 UPDATE users
-SET first_name = coalesce(sqlc.narg(first_name), first_name),
-    last_name  = coalesce(sqlc.narg(last_name), last_name),
-    timezone   = coalesce(sqlc.narg(timezone), timezone),
-    updated_at = now()
+SET first_name     = coalesce(sqlc.narg(first_name), first_name),
+    last_name      = coalesce(sqlc.narg(last_name), last_name),
+    timezone       = coalesce(sqlc.narg(timezone), timezone),
+    days_threshold = coalesce(sqlc.narg(days_threshold)::integer, days_threshold),
+    updated_at     = now()
 WHERE id = @id
 RETURNING *;

@@ -133,6 +133,9 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 		checkTimezone(f, "timezone", v)
 		params.Timezone = &v
 	}
+	if v, ok := req.DaysThreshold.Get(); ok {
+		params.DaysThreshold = &v // 1..365, checked by the generated decoder and the column's constraint
+	}
 	if err := f.err(); err != nil {
 		return nil, err
 	}

@@ -26,13 +26,19 @@ var boardColumns = []struct {
 	{oas.BoardColumnNameCancelled, "Cancelled"},
 }
 
+// boardResult is a board with its ETag, or only the ETag when the client's copy is current (304).
+type boardResult struct {
+	*oas.BoardHeaders
+	notModified bool
+}
+
 // board runs the board query (one statement) and lays the tasks out in columns, keeping the query's order
 // (soonest due first) within each column. It answers 304 when ifNoneMatch names the current ETag.
-func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (*oas.BoardHeaders, bool, error) {
+func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (boardResult, error) {
 	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
 		UserID: principalFrom(ctx).user.ID, ResidenceID: residenceID, ThresholdDays: threshold})
 	if err != nil {
-		return nil, false, fmt.Errorf("error loading board: %w", err)
+		return boardResult{}, fmt.Errorf("error loading board: %w", err)
 	}
 	index := map[oas.BoardColumnName]int{}
 	b := oas.Board{DaysThreshold: threshold, Columns: make([]oas.BoardColumn, len(boardColumns))}
@@ -48,14 +54,14 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 	}
 	body, err := b.MarshalJSON()
 	if err != nil {
-		return nil, false, fmt.Errorf("error encoding board: %w", err)
+		return boardResult{}, fmt.Errorf("error encoding board: %w", err)
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	if etagMatches(ifNoneMatch, etag) {
-		return nil, true, nil
+		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
 	}
-	return &oas.BoardHeaders{ETag: etag, Response: b}, false, nil
+	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: b}}, nil
 }
 
 // etagMatches implements If-None-Match: a list of tags, weak or strong, or *.
@@ -69,16 +75,18 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// GetBoard returns the board across every residence the caller can access, in one SQL statement.
+// GetBoard returns the board across every residence the caller can access, in one SQL statement. The
+// due-soon threshold is the caller's setting unless the request names one.
 func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.GetBoardRes, error) {
-	b, notModified, err := h.board(ctx, nil, params.DaysThreshold.Or(30), params.IfNoneMatch.Or(""))
+	threshold := params.DaysThreshold.Or(principalFrom(ctx).user.DaysThreshold)
+	b, err := h.board(ctx, nil, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err
 	}
-	if notModified {
-		return &oas.GetBoardNotModified{}, nil
+	if b.notModified {
+		return &oas.GetBoardNotModified{ETag: b.ETag}, nil
 	}
-	return b, nil
+	return b.BoardHeaders, nil
 }
 
 // GetResidenceBoard returns one residence's board; the access check reads the residence-access cache, so
@@ -91,12 +99,13 @@ func (h *Handler) GetResidenceBoard(ctx context.Context, params oas.GetResidence
 	if !slices.Contains(ids, params.ID) {
 		return nil, apierror.NotFound("residence")
 	}
-	b, notModified, err := h.board(ctx, &params.ID, params.DaysThreshold.Or(30), params.IfNoneMatch.Or(""))
+	threshold := params.DaysThreshold.Or(principalFrom(ctx).user.DaysThreshold)
+	b, err := h.board(ctx, &params.ID, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err
 	}
-	if notModified {
-		return &oas.GetResidenceBoardNotModified{}, nil
+	if b.notModified {
+		return &oas.GetResidenceBoardNotModified{ETag: b.ETag}, nil
 	}
-	return b, nil
+	return b.BoardHeaders, nil
 }

@@ -233,7 +233,7 @@ func TestBoardQueryPlans(t *testing.T) {
 	}{
 		{"Board", board, []any{30, userID, nil}},
 		{"ResidenceBoard", board, []any{30, userID, int64(1)}},
-		{"SingleTask", dbsqlc.TaskGet, []any{int64(12345), userID}},
+		{"SingleTask", dbsqlc.TaskGet, []any{30, int64(12345), userID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

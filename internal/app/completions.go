@@ -30,7 +30,7 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 		return nil, apierror.Validation(map[string]string{"completed_at": "cannot be in the future"})
 	}
 	row, err := h.q.TaskComplete(ctx, h.db, &dbsqlc.TaskCompleteParams{
-		TaskID: params.ID, UserID: user.ID, CompletedAt: at, Notes: body.Notes.Or(""),
+		TaskID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold, CompletedAt: at, Notes: body.Notes.Or(""),
 		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
 		ContractorID: ptrIf(body.ContractorID.Get()),
 	})

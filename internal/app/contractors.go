@@ -305,7 +305,8 @@ func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.Toggl
 // when the caller cannot see the contractor.
 func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) ([]oas.Task, error) {
 	user := principalFrom(ctx).user
-	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID})
+	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID,
+		ThresholdDays: user.DaysThreshold})
 	if err != nil {
 		return nil, fmt.Errorf("error listing contractor tasks: %w", err)
 	}

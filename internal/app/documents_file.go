@@ -20,6 +20,7 @@ import (
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/httpserver"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
@@ -294,7 +295,8 @@ func contentDisposition(name string) string {
 
 // GetDocumentFile streams a document's file to any member of its residence: the whole file, or one byte
 // range of it, read from storage as it is sent. The ETag is the file's SHA-256, so If-None-Match answers
-// 304 until the file is replaced.
+// 304 until the file is replaced, and If-Range serves the range only while it still names this file. A HEAD
+// request gets the headers without the file being read from storage.
 func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFileParams) (oas.GetDocumentFileRes, error) {
 	d, err := h.getDocument(ctx, principalFrom(ctx).user.ID, params.ID)
 	if err != nil {
@@ -308,18 +310,23 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	info := reqinfo.From(ctx)
 	info.SetHeader("Cache-Control", "private, no-cache")
 	if etagMatches(params.IfNoneMatch.Or(""), etag) {
-		info.SetHeader("ETag", etag)
-		return &oas.GetDocumentFileNotModified{}, nil
+		return &oas.GetDocumentFileNotModified{ETag: etag}, nil
 	}
 	size := *d.SizeBytes
-	start, length, partial, err := parseRange(params.Range.Or(""), size)
+	rangeHeader := params.Range.Or("")
+	if v, ok := params.IfRange.Get(); ok && !ifRangeMatches(v, etag) {
+		rangeHeader = "" // the client's partial copy is of another version: send the whole file
+	}
+	start, length, partial, err := parseRange(rangeHeader, size)
 	if err != nil {
 		info.SetHeader("Content-Range", fmt.Sprintf("bytes */%d", size))
 		return nil, err
 	}
-	r, err := h.files.NewRangeReader(ctx, *d.StorageKey, start, length)
-	if err != nil {
-		return nil, fmt.Errorf("error opening document file: %w", err)
+	var r io.Reader = http.NoBody
+	if !httpserver.IsHead(ctx) {
+		if r, err = h.files.NewRangeReader(ctx, *d.StorageKey, start, length); err != nil {
+			return nil, fmt.Errorf("error opening document file: %w", err)
+		}
 	}
 	info.SetHeader("Content-Length", strconv.FormatInt(length, 10))
 	info.SetHeader("X-Content-Type-Options", "nosniff")
@@ -329,6 +336,13 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 			fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, size)), nil
 	}
 	return fileResponse(orZero(d.ContentType), r, disposition, etag), nil
+}
+
+// ifRangeMatches implements If-Range (RFC 9110 13.1.5) for a file whose validator is etag: the range applies
+// only when the header is that strong ETag, compared strongly. A weak tag never matches, and neither does a
+// date, since downloads carry no Last-Modified.
+func ifRangeMatches(header, etag string) bool {
+	return strings.TrimSpace(header) == etag
 }
 
 // fileResponse picks the generated 200 variant for the file's sniffed content type (the spec declares one

@@ -43,7 +43,7 @@ func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataPar
 		h.staticMemo.Store(m)
 	}
 	if etagMatches(params.IfNoneMatch.Or(""), m.etag) {
-		return &oas.GetStaticDataNotModified{}, nil
+		return &oas.GetStaticDataNotModified{ETag: m.etag}, nil
 	}
 	return &oas.StaticDataHeaders{ETag: m.etag, Response: m.data}, nil
 }

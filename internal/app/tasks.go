@@ -105,7 +105,8 @@ func taskFKError(err error) error {
 
 // GetTask returns one task the caller can see.
 func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
-	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: principalFrom(ctx).user.ID})
+	user := principalFrom(ctx).user
+	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold})
 	if isNoRows(err) {
 		return nil, apierror.NotFound("task")
 	}
@@ -120,7 +121,7 @@ func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.T
 func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Task, error) {
 	user := principalFrom(ctx).user
 	p := &dbsqlc.TaskCreateParams{
-		UserID: user.ID, ResidenceID: req.ResidenceID, AssignedTo: ptrIf(req.AssignedTo.Get()),
+		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: ptrIf(req.AssignedTo.Get()),
 		Title: strings.TrimSpace(req.Title.Or("")), Description: req.Description.Or(""),
 		ContractorID: ptrIf(req.ContractorID.Get()), CategoryID: ptrIf(req.CategoryID.Get()),
 		PriorityID: ptrIf(req.PriorityID.Get()), FrequencyID: ptrIf(req.FrequencyID.Get()),
@@ -179,7 +180,8 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (*oas.Task, error) {
 	user := principalFrom(ctx).user
 	f := fieldErrors{}
-	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, Description: ptrIf(req.Description.Get())}
+	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold,
+		Description: ptrIf(req.Description.Get())}
 	if v, ok := req.Title.Get(); ok {
 		v = checkRequiredName(f, "title", v)
 		p.Title = &v
@@ -233,7 +235,7 @@ func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) e
 // setState applies one of the state actions.
 func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateParams) (*oas.Task, error) {
 	user := principalFrom(ctx).user
-	p.ID, p.UserID = id, user.ID
+	p.ID, p.UserID, p.ThresholdDays = id, user.ID, user.DaysThreshold
 	row, err := h.q.TaskSetState(ctx, h.db, &p)
 	if isNoRows(err) {
 		if err := h.taskRefusal(ctx, user.ID, id); err != nil {

@@ -19,20 +19,24 @@ type User struct {
 	EmailVerifiedAt *time.Time
 	LastLoginAt     *time.Time
 	CreatedAt       time.Time
+
+	// DaysThreshold places tasks due within this many days in due_soon, on the boards and on every card
+	// this user gets (see db/queries/tasks.sql). It travels with the cached user, so reading it is free.
+	DaysThreshold int32
 }
 
 func userFromRow(r *dbsqlc.User) *User {
 	return &User{
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
 		IsActive: r.IsActive, EmailVerifiedAt: utcPtr(r.EmailVerifiedAt), LastLoginAt: utcPtr(r.LastLoginAt),
-		CreatedAt: r.CreatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
 	}
 }
 
 func (u *User) response() *oas.User {
 	out := &oas.User{
 		ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Timezone: u.Timezone,
-		EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt,
+		DaysThreshold: u.DaysThreshold, EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt,
 	}
 	out.EmailVerifiedAt = optNilTime(u.EmailVerifiedAt)
 	out.LastLoginAt = optNilTime(u.LastLoginAt)

@@ -214,4 +214,5 @@ type User struct {
 	LastLoginAt     *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	DaysThreshold   int32
 }

@@ -45,6 +45,8 @@ type TaskAccessRoleParams struct {
 // Every query that returns a task returns the same "card" columns in the same order (the board's), so the
 // Go code converts each row type to TaskBoardRow and maps cards in one place. Writes build the card from
 // their RETURNING rows joined to tables they do not modify, so a write is one statement.
+// threshold_days places a card in due_soon; it is the caller's setting (users.days_threshold, read from the
+// cached user, so passing it costs nothing), so a single card always agrees with the caller's board.
 // Explains a refused task write: the caller's role in the task's residence (” when the task is not
 // visible to them or does not exist).
 func (q *Queries) TaskAccessRole(ctx context.Context, db DBTX, arg *TaskAccessRoleParams) (string, error) {
@@ -169,7 +171,7 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 
 const TaskComplete = `-- name: TaskComplete :one
 WITH arg AS (
-    SELECT $1::timestamptz AS completed_at
+    SELECT $2::timestamptz AS completed_at
 ), upd AS (
     UPDATE tasks SET
         completion_count  = tasks.completion_count + 1,
@@ -184,18 +186,18 @@ WITH arg AS (
         END,
         updated_at        = now()
     FROM residences r, arg
-    WHERE tasks.id = $2 AND r.id = tasks.residence_id
+    WHERE tasks.id = $3 AND r.id = tasks.residence_id
       AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $3 AND m.role IN ('owner', 'editor'))
-      AND ($4::bigint IS NULL OR EXISTS (
+                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $4 AND m.role IN ('owner', 'editor'))
+      AND ($5::bigint IS NULL OR EXISTS (
           SELECT 1 FROM contractors ck
-          WHERE ck.id = $4::bigint
-            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $3))))
+          WHERE ck.id = $5::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $4))))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 ), ins AS (
     INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating, contractor_id)
-    SELECT upd.id, $3, arg.completed_at, $5, $6::numeric, $7::integer,
-           $4::bigint
+    SELECT upd.id, $4, arg.completed_at, $6, $7::numeric, $8::integer,
+           $5::bigint
     FROM upd, arg
     RETURNING id, completed_at, created_at, contractor_id
 )
@@ -208,7 +210,7 @@ SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM ins, upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -219,13 +221,14 @@ LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskCompleteParams struct {
-	CompletedAt  time.Time
-	TaskID       int64
-	UserID       int64
-	ContractorID *int64
-	Notes        string
-	ActualCost   *float64
-	Rating       *int32
+	ThresholdDays int32
+	CompletedAt   time.Time
+	TaskID        int64
+	UserID        int64
+	ContractorID  *int64
+	Notes         string
+	ActualCost    *float64
+	Rating        *int32
 }
 
 type TaskCompleteRow struct {
@@ -272,6 +275,7 @@ type TaskCompleteRow struct {
 // when given, must be one of the task's residence or a personal contractor of the caller.
 func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompleteParams) (*TaskCompleteRow, error) {
 	row := db.QueryRow(ctx, TaskComplete,
+		arg.ThresholdDays,
 		arg.CompletedAt,
 		arg.TaskID,
 		arg.UserID,
@@ -444,18 +448,18 @@ const TaskCreate = `-- name: TaskCreate :one
 WITH ins AS (
     INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
                        priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
-    SELECT m.residence_id, $1::bigint, $2::bigint, $3::bigint, $4,
-           $5, $6::bigint, $7::bigint, $8::bigint,
-           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $8::bigint),
-           $9, $10::date, $11::numeric
+    SELECT m.residence_id, $2::bigint, $3::bigint, $4::bigint, $5,
+           $6, $7::bigint, $8::bigint, $9::bigint,
+           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $9::bigint),
+           $10, $11::date, $12::numeric
     FROM residence_members m
-    WHERE m.residence_id = $12 AND m.user_id = $1 AND m.role IN ('owner', 'editor')
-      AND ($2::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM residence_members am WHERE am.residence_id = $12 AND am.user_id = $2::bigint))
+    WHERE m.residence_id = $13 AND m.user_id = $2 AND m.role IN ('owner', 'editor')
       AND ($3::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM residence_members am WHERE am.residence_id = $13 AND am.user_id = $3::bigint))
+      AND ($4::bigint IS NULL OR EXISTS (
           SELECT 1 FROM contractors ck
-          WHERE ck.id = $3::bigint
-            AND (ck.residence_id = $12 OR (ck.residence_id IS NULL AND ck.created_by = $1))))
+          WHERE ck.id = $4::bigint
+            AND (ck.residence_id = $13 OR (ck.residence_id IS NULL AND ck.created_by = $2))))
     RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
@@ -465,7 +469,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM ins x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -476,6 +480,7 @@ LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskCreateParams struct {
+	ThresholdDays    int32
 	UserID           int64
 	AssignedTo       *int64
 	ContractorID     *int64
@@ -528,6 +533,7 @@ type TaskCreateRow struct {
 // failed (TaskWriteChecks says which).
 func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams) (*TaskCreateRow, error) {
 	row := db.QueryRow(ctx, TaskCreate,
+		arg.ThresholdDays,
 		arg.UserID,
 		arg.AssignedTo,
 		arg.ContractorID,
@@ -605,7 +611,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM tasks x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -613,13 +619,14 @@ LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
 LEFT JOIN contractors k ON k.id = x.contractor_id
-WHERE x.id = $1
-  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2)
+WHERE x.id = $2
+  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $3)
 `
 
 type TaskGetParams struct {
-	ID     int64
-	UserID int64
+	ThresholdDays int32
+	ID            int64
+	UserID        int64
 }
 
 type TaskGetRow struct {
@@ -658,7 +665,7 @@ type TaskGetRow struct {
 // One task card; no row when the caller cannot see it. The primary key finds the task, the membership
 // primary key checks access.
 func (q *Queries) TaskGet(ctx context.Context, db DBTX, arg *TaskGetParams) (*TaskGetRow, error) {
-	row := db.QueryRow(ctx, TaskGet, arg.ID, arg.UserID)
+	row := db.QueryRow(ctx, TaskGet, arg.ThresholdDays, arg.ID, arg.UserID)
 	var i TaskGetRow
 	err := row.Scan(
 		&i.ID,
@@ -703,7 +710,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM tasks x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -711,16 +718,17 @@ LEFT JOIN task_priorities p ON p.id = x.priority_id
 LEFT JOIN task_frequencies f ON f.id = x.frequency_id
 LEFT JOIN users a ON a.id = x.assigned_to
 LEFT JOIN contractors k ON k.id = x.contractor_id
-WHERE x.contractor_id = $1::bigint
-  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2)
-  AND ((k.residence_id IS NULL AND k.created_by = $2)
-       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = $2))
+WHERE x.contractor_id = $2::bigint
+  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $3)
+  AND ((k.residence_id IS NULL AND k.created_by = $3)
+       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = $3))
 ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id
 `
 
 type TaskListByContractorParams struct {
-	ContractorID int64
-	UserID       int64
+	ThresholdDays int32
+	ContractorID  int64
+	UserID        int64
 }
 
 type TaskListByContractorRow struct {
@@ -759,7 +767,7 @@ type TaskListByContractorRow struct {
 // The cards of the tasks naming a contractor, among those the caller can see, soonest due first; empty when
 // the caller cannot see the contractor (a task may name a personal contractor of another member).
 func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskListByContractorParams) ([]*TaskListByContractorRow, error) {
-	rows, err := db.Query(ctx, TaskListByContractor, arg.ContractorID, arg.UserID)
+	rows, err := db.Query(ctx, TaskListByContractor, arg.ThresholdDays, arg.ContractorID, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -812,13 +820,13 @@ func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskLi
 const TaskSetState = `-- name: TaskSetState :one
 WITH upd AS (
     UPDATE tasks SET
-        in_progress  = coalesce($1::boolean, tasks.in_progress),
-        is_cancelled = coalesce($2::boolean, tasks.is_cancelled),
-        is_archived  = coalesce($3::boolean, tasks.is_archived),
+        in_progress  = coalesce($2::boolean, tasks.in_progress),
+        is_cancelled = coalesce($3::boolean, tasks.is_cancelled),
+        is_archived  = coalesce($4::boolean, tasks.is_archived),
         updated_at   = now()
-    WHERE tasks.id = $4
+    WHERE tasks.id = $5
       AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $5 AND m.role IN ('owner', 'editor'))
+                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $6 AND m.role IN ('owner', 'editor'))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
@@ -828,7 +836,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -839,11 +847,12 @@ LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskSetStateParams struct {
-	InProgress  *bool
-	IsCancelled *bool
-	IsArchived  *bool
-	ID          int64
-	UserID      int64
+	ThresholdDays int32
+	InProgress    *bool
+	IsCancelled   *bool
+	IsArchived    *bool
+	ID            int64
+	UserID        int64
 }
 
 type TaskSetStateRow struct {
@@ -882,6 +891,7 @@ type TaskSetStateRow struct {
 // Sets any of in_progress, is_cancelled and is_archived (owners and editors).
 func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStateParams) (*TaskSetStateRow, error) {
 	row := db.QueryRow(ctx, TaskSetState,
+		arg.ThresholdDays,
 		arg.InProgress,
 		arg.IsCancelled,
 		arg.IsArchived,
@@ -927,30 +937,30 @@ func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStatePa
 const TaskUpdate = `-- name: TaskUpdate :one
 WITH upd AS (
     UPDATE tasks SET
-        title             = coalesce($1::text, tasks.title),
-        description       = coalesce($2::text, tasks.description),
-        recurrence_anchor = coalesce($3::text, tasks.recurrence_anchor),
-        assigned_to       = CASE WHEN $4::boolean THEN $5::bigint ELSE tasks.assigned_to END,
-        contractor_id     = CASE WHEN $6::boolean THEN $7::bigint ELSE tasks.contractor_id END,
-        category_id       = CASE WHEN $8::boolean THEN $9::bigint ELSE tasks.category_id END,
-        priority_id       = CASE WHEN $10::boolean THEN $11::bigint ELSE tasks.priority_id END,
-        frequency_id      = CASE WHEN $12::boolean THEN $13::bigint ELSE tasks.frequency_id END,
-        interval_days     = CASE WHEN $12::boolean
-                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $13::bigint)
+        title             = coalesce($2::text, tasks.title),
+        description       = coalesce($3::text, tasks.description),
+        recurrence_anchor = coalesce($4::text, tasks.recurrence_anchor),
+        assigned_to       = CASE WHEN $5::boolean THEN $6::bigint ELSE tasks.assigned_to END,
+        contractor_id     = CASE WHEN $7::boolean THEN $8::bigint ELSE tasks.contractor_id END,
+        category_id       = CASE WHEN $9::boolean THEN $10::bigint ELSE tasks.category_id END,
+        priority_id       = CASE WHEN $11::boolean THEN $12::bigint ELSE tasks.priority_id END,
+        frequency_id      = CASE WHEN $13::boolean THEN $14::bigint ELSE tasks.frequency_id END,
+        interval_days     = CASE WHEN $13::boolean
+                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $14::bigint)
                                  ELSE tasks.interval_days END,
-        due_date          = CASE WHEN $14::boolean THEN $15::date ELSE tasks.due_date END,
-        next_due_date     = CASE WHEN $14::boolean THEN NULL ELSE tasks.next_due_date END,
-        estimated_cost    = CASE WHEN $16::boolean THEN $17::numeric ELSE tasks.estimated_cost END,
+        due_date          = CASE WHEN $15::boolean THEN $16::date ELSE tasks.due_date END,
+        next_due_date     = CASE WHEN $15::boolean THEN NULL ELSE tasks.next_due_date END,
+        estimated_cost    = CASE WHEN $17::boolean THEN $18::numeric ELSE tasks.estimated_cost END,
         updated_at        = now()
-    WHERE tasks.id = $18
+    WHERE tasks.id = $19
       AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $19 AND m.role IN ('owner', 'editor'))
-      AND (NOT $4::boolean OR $5::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = $5::bigint))
-      AND (NOT $6::boolean OR $7::bigint IS NULL OR EXISTS (
+                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $20 AND m.role IN ('owner', 'editor'))
+      AND (NOT $5::boolean OR $6::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = $6::bigint))
+      AND (NOT $7::boolean OR $8::bigint IS NULL OR EXISTS (
           SELECT 1 FROM contractors ck
-          WHERE ck.id = $7::bigint
-            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $19))))
+          WHERE ck.id = $8::bigint
+            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $20))))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
@@ -960,7 +970,7 @@ SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description
        f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
        x.contractor_id, k.name AS contractor_name,
        task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS board_column
+                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
 FROM upd x
 JOIN residences r ON r.id = x.residence_id
 LEFT JOIN task_categories c ON c.id = x.category_id
@@ -971,6 +981,7 @@ LEFT JOIN contractors k ON k.id = x.contractor_id
 `
 
 type TaskUpdateParams struct {
+	ThresholdDays    int32
 	Title            *string
 	Description      *string
 	RecurrenceAnchor *string
@@ -1031,6 +1042,7 @@ type TaskUpdateRow struct {
 // one of that residence or a personal contractor of the caller.
 func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams) (*TaskUpdateRow, error) {
 	row := db.QueryRow(ctx, TaskUpdate,
+		arg.ThresholdDays,
 		arg.Title,
 		arg.Description,
 		arg.RecurrenceAnchor,

@@ -45,7 +45,7 @@ func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) ([][]byte, 
 }
 
 const UserGetActive = `-- name: UserGetActive :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at FROM users WHERE id = $1 AND is_active
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM users WHERE id = $1 AND is_active
 `
 
 func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -63,12 +63,13 @@ func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, 
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }
 
 const UserGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at FROM users WHERE lower(email) = lower($1)
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM users WHERE lower(email) = lower($1)
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*User, error) {
@@ -86,6 +87,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*U
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }
@@ -97,7 +99,7 @@ WITH token AS (
 )
 UPDATE users SET last_login_at = now()
 WHERE users.id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
 `
 
 type UserLoginParams struct {
@@ -122,6 +124,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }
@@ -129,7 +132,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 const UserMarkEmailVerified = `-- name: UserMarkEmailVerified :one
 UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
 `
 
 func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -147,6 +150,7 @@ func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) 
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }
@@ -155,7 +159,7 @@ const UserRegister = `-- name: UserRegister :one
 WITH new_user AS (
     INSERT INTO users (email, password_hash, first_name, last_name, timezone)
     VALUES ($1, $2, $3, $4, $5)
-    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at
+    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT $6, id, $7 FROM new_user
@@ -163,7 +167,7 @@ WITH new_user AS (
     INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
     SELECT id, 'verify', $8, $9 FROM new_user
 )
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at FROM new_user
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM new_user
 `
 
 type UserRegisterParams struct {
@@ -190,6 +194,7 @@ type UserRegisterRow struct {
 	LastLoginAt     *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	DaysThreshold   int32
 }
 
 // Creates the user, its first token and its email-verification code in one statement. A duplicate email
@@ -219,6 +224,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }
@@ -326,19 +332,21 @@ func (q *Queries) UserUpdatePasswordHash(ctx context.Context, db DBTX, arg *User
 
 const UserUpdateProfile = `-- name: UserUpdateProfile :one
 UPDATE users
-SET first_name = coalesce($1, first_name),
-    last_name  = coalesce($2, last_name),
-    timezone   = coalesce($3, timezone),
-    updated_at = now()
-WHERE id = $4
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at
+SET first_name     = coalesce($1, first_name),
+    last_name      = coalesce($2, last_name),
+    timezone       = coalesce($3, timezone),
+    days_threshold = coalesce($4::integer, days_threshold),
+    updated_at     = now()
+WHERE id = $5
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
 `
 
 type UserUpdateProfileParams struct {
-	FirstName *string
-	LastName  *string
-	Timezone  *string
-	ID        int64
+	FirstName     *string
+	LastName      *string
+	Timezone      *string
+	DaysThreshold *int32
+	ID            int64
 }
 
 func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdateProfileParams) (*User, error) {
@@ -346,6 +354,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		arg.FirstName,
 		arg.LastName,
 		arg.Timezone,
+		arg.DaysThreshold,
 		arg.ID,
 	)
 	var i User
@@ -361,6 +370,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		&i.LastLoginAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DaysThreshold,
 	)
 	return &i, err
 }

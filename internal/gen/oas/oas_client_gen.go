@@ -155,7 +155,8 @@ type Invoker interface {
 	// GetDocumentFile invokes getDocumentFile operation.
 	//
 	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206) and `If-None-Match` (→ 304).
+	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+	// whole file with 200) and `If-None-Match` (→ 304).
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
@@ -340,7 +341,7 @@ type Invoker interface {
 	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
 	// UpdateMe invokes updateMe operation.
 	//
-	// Change names or timezone.
+	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, request *UpdateMeRequest) (*User, error)
@@ -3025,7 +3026,8 @@ func (c *Client) sendGetDocument(ctx context.Context, params GetDocumentParams) 
 // GetDocumentFile invokes getDocumentFile operation.
 //
 // Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-// (`Range: bytes=a-b` → 206) and `If-None-Match` (→ 304).
+// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+// whole file with 200) and `If-None-Match` (→ 304).
 //
 // GET /documents/{id}/file
 func (c *Client) GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error) {
@@ -3108,6 +3110,20 @@ func (c *Client) sendGetDocumentFile(ctx context.Context, params GetDocumentFile
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
 			if val, ok := params.Range.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-Range",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfRange.Get(); ok {
 				return e.EncodeValue(conv.StringToString(val))
 			}
 			return nil
@@ -7244,7 +7260,7 @@ func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate
 
 // UpdateMe invokes updateMe operation.
 //
-// Change names or timezone.
+// Change names, timezone or the due-soon threshold.
 //
 // PATCH /auth/me
 func (c *Client) UpdateMe(ctx context.Context, request *UpdateMeRequest) (*User, error) {

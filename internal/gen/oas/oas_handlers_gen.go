@@ -4160,7 +4160,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 // handleGetDocumentFileRequest handles getDocumentFile operation.
 //
 // Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-// (`Range: bytes=a-b` → 206) and `If-None-Match` (→ 304).
+// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+// whole file with 200) and `If-None-Match` (→ 304).
 //
 // GET /documents/{id}/file
 func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4326,6 +4327,10 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 					Name: "Range",
 					In:   "header",
 				}: params.Range,
+				{
+					Name: "If-Range",
+					In:   "header",
+				}: params.IfRange,
 				{
 					Name: "If-None-Match",
 					In:   "header",
@@ -10576,7 +10581,7 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 
 // handleUpdateMeRequest handles updateMe operation.
 //
-// Change names or timezone.
+// Change names, timezone or the due-soon threshold.
 //
 // PATCH /auth/me
 func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10738,7 +10743,7 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 		mreq := middleware.Request{
 			Context:          ctx,
 			OperationName:    UpdateMeOperation,
-			OperationSummary: "Change names or timezone",
+			OperationSummary: "Change names, timezone or the due-soon threshold",
 			OperationID:      "updateMe",
 			Body:             request,
 			RawBody:          rawBody,

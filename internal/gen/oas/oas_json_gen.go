@@ -9724,12 +9724,19 @@ func (s *UpdateMeRequest) encodeFields(e *jx.Encoder) {
 			s.Timezone.Encode(e)
 		}
 	}
+	{
+		if s.DaysThreshold.Set {
+			e.FieldStart("days_threshold")
+			s.DaysThreshold.Encode(e)
+		}
+	}
 }
 
-var jsonFieldsNameOfUpdateMeRequest = [3]string{
+var jsonFieldsNameOfUpdateMeRequest = [4]string{
 	0: "first_name",
 	1: "last_name",
 	2: "timezone",
+	3: "days_threshold",
 }
 
 // Decode decodes UpdateMeRequest from json.
@@ -9769,6 +9776,16 @@ func (s *UpdateMeRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"timezone\"")
+			}
+		case "days_threshold":
+			if err := func() error {
+				s.DaysThreshold.Reset()
+				if err := s.DaysThreshold.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"days_threshold\"")
 			}
 		default:
 			return d.Skip()
@@ -9824,6 +9841,10 @@ func (s *User) encodeFields(e *jx.Encoder) {
 		e.Str(s.Timezone)
 	}
 	{
+		e.FieldStart("days_threshold")
+		e.Int32(s.DaysThreshold)
+	}
+	{
 		e.FieldStart("email_verified")
 		e.Bool(s.EmailVerified)
 	}
@@ -9845,16 +9866,17 @@ func (s *User) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfUser = [9]string{
+var jsonFieldsNameOfUser = [10]string{
 	0: "id",
 	1: "email",
 	2: "first_name",
 	3: "last_name",
 	4: "timezone",
-	5: "email_verified",
-	6: "email_verified_at",
-	7: "last_login_at",
-	8: "created_at",
+	5: "days_threshold",
+	6: "email_verified",
+	7: "email_verified_at",
+	8: "last_login_at",
+	9: "created_at",
 }
 
 // Decode decodes User from json.
@@ -9926,8 +9948,20 @@ func (s *User) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"timezone\"")
 			}
-		case "email_verified":
+		case "days_threshold":
 			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Int32()
+				s.DaysThreshold = int32(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"days_threshold\"")
+			}
+		case "email_verified":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Bool()
 				s.EmailVerified = bool(v)
@@ -9959,7 +9993,7 @@ func (s *User) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"last_login_at\"")
 			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -9980,8 +10014,8 @@ func (s *User) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00111111,
-		0b00000001,
+		0b01111111,
+		0b00000010,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

@@ -601,7 +601,8 @@ func decodeDeleteTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 
 // GetBoardParams is parameters of getBoard operation.
 type GetBoardParams struct {
-	// Tasks due within this many days are due_soon.
+	// Tasks due within this many days are due_soon, for this request only; without it, the user's
+	// `days_threshold` setting (30 unless changed with `PATCH /auth/me`).
 	DaysThreshold OptInt32  `json:",omitempty,omitzero"`
 	IfNoneMatch   OptString `json:",omitempty,omitzero"`
 }
@@ -631,11 +632,6 @@ func unpackGetBoardParams(packed middleware.Parameters) (params GetBoardParams) 
 func decodeGetBoardParams(args [0]string, argsEscaped bool, r *http.Request) (params GetBoardParams, _ error) {
 	q := uri.NewQueryDecoder(r.URL.Query())
 	h := uri.NewHeaderDecoder(r.Header)
-	// Set default value for query: days_threshold.
-	{
-		val := int32(30)
-		params.DaysThreshold.SetTo(val)
-	}
 	// Decode query: days_threshold.
 	if err := func() error {
 		cfg := uri.QueryParameterDecodingConfig{
@@ -876,7 +872,10 @@ func decodeGetDocumentParams(args [1]string, argsEscaped bool, r *http.Request) 
 
 // GetDocumentFileParams is parameters of getDocumentFile operation.
 type GetDocumentFileParams struct {
-	Range       OptString `json:",omitempty,omitzero"`
+	Range OptString `json:",omitempty,omitzero"`
+	// Resume a download only if the file is unchanged; an ETag that no longer matches (or a date) sends
+	// the whole file.
+	IfRange     OptString `json:",omitempty,omitzero"`
 	IfNoneMatch OptString `json:",omitempty,omitzero"`
 	ID          int64
 }
@@ -889,6 +888,15 @@ func unpackGetDocumentFileParams(packed middleware.Parameters) (params GetDocume
 		}
 		if v, ok := packed[key]; ok {
 			params.Range = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Range",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfRange = v.(OptString)
 		}
 	}
 	{
@@ -947,6 +955,45 @@ func decodeGetDocumentFileParams(args [1]string, argsEscaped bool, r *http.Reque
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
 			Name: "Range",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: If-Range.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Range",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfRangeVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIfRangeVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfRange.SetTo(paramsDotIfRangeVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Range",
 			In:   "header",
 			Err:  err,
 		}
@@ -1105,7 +1152,8 @@ func decodeGetResidenceParams(args [1]string, argsEscaped bool, r *http.Request)
 
 // GetResidenceBoardParams is parameters of getResidenceBoard operation.
 type GetResidenceBoardParams struct {
-	// Tasks due within this many days are due_soon.
+	// Tasks due within this many days are due_soon, for this request only; without it, the user's
+	// `days_threshold` setting (30 unless changed with `PATCH /auth/me`).
 	DaysThreshold OptInt32  `json:",omitempty,omitzero"`
 	IfNoneMatch   OptString `json:",omitempty,omitzero"`
 	ID            int64
@@ -1143,11 +1191,6 @@ func unpackGetResidenceBoardParams(packed middleware.Parameters) (params GetResi
 func decodeGetResidenceBoardParams(args [1]string, argsEscaped bool, r *http.Request) (params GetResidenceBoardParams, _ error) {
 	q := uri.NewQueryDecoder(r.URL.Query())
 	h := uri.NewHeaderDecoder(r.Header)
-	// Set default value for query: days_threshold.
-	{
-		val := int32(30)
-		params.DaysThreshold.SetTo(val)
-	}
 	// Decode query: days_threshold.
 	if err := func() error {
 		cfg := uri.QueryParameterDecodingConfig{

@@ -74,7 +74,7 @@ var (
 		"PATCH":  "Authorization,Content-Type",
 	}
 	rn27AllowedHeaders = map[string]string{
-		"GET": "Authorization,If-None-Match,Range",
+		"GET": "Authorization,If-None-Match,If-Range,Range",
 		"PUT": "Authorization,Content-Type",
 	}
 	rn12AllowedHeaders = map[string]string{
@@ -1757,7 +1757,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							return r, true
 						case "PATCH":
 							r.name = UpdateMeOperation
-							r.summary = "Change names or timezone"
+							r.summary = "Change names, timezone or the due-soon threshold"
 							r.operationID = "updateMe"
 							r.operationGroup = ""
 							r.pathPattern = "/auth/me"

@@ -1910,12 +1910,36 @@ func (s *FileUploadMultipart) SetFile(val ht.MultipartFile) {
 }
 
 // GetBoardNotModified is response for GetBoard operation.
-type GetBoardNotModified struct{}
+type GetBoardNotModified struct {
+	ETag string
+}
+
+// GetETag returns the value of ETag.
+func (s *GetBoardNotModified) GetETag() string {
+	return s.ETag
+}
+
+// SetETag sets the value of ETag.
+func (s *GetBoardNotModified) SetETag(val string) {
+	s.ETag = val
+}
 
 func (*GetBoardNotModified) getBoardRes() {}
 
 // GetDocumentFileNotModified is response for GetDocumentFile operation.
-type GetDocumentFileNotModified struct{}
+type GetDocumentFileNotModified struct {
+	ETag string
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileNotModified) GetETag() string {
+	return s.ETag
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileNotModified) SetETag(val string) {
+	s.ETag = val
+}
 
 func (*GetDocumentFileNotModified) getDocumentFileRes() {}
 
@@ -2560,12 +2584,36 @@ func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetResponse(val GetDocum
 func (*GetDocumentFilePartialContentImageWEBPHeaders) getDocumentFileRes() {}
 
 // GetResidenceBoardNotModified is response for GetResidenceBoard operation.
-type GetResidenceBoardNotModified struct{}
+type GetResidenceBoardNotModified struct {
+	ETag string
+}
+
+// GetETag returns the value of ETag.
+func (s *GetResidenceBoardNotModified) GetETag() string {
+	return s.ETag
+}
+
+// SetETag sets the value of ETag.
+func (s *GetResidenceBoardNotModified) SetETag(val string) {
+	s.ETag = val
+}
 
 func (*GetResidenceBoardNotModified) getResidenceBoardRes() {}
 
 // GetStaticDataNotModified is response for GetStaticData operation.
-type GetStaticDataNotModified struct{}
+type GetStaticDataNotModified struct {
+	ETag string
+}
+
+// GetETag returns the value of ETag.
+func (s *GetStaticDataNotModified) GetETag() string {
+	return s.ETag
+}
+
+// SetETag sets the value of ETag.
+func (s *GetStaticDataNotModified) SetETag(val string) {
+	s.ETag = val
+}
 
 func (*GetStaticDataNotModified) getStaticDataRes() {}
 
@@ -6140,6 +6188,8 @@ type UpdateMeRequest struct {
 	LastName  OptString `json:"last_name"`
 	// IANA timezone, e.g. `Europe/Berlin`.
 	Timezone OptString `json:"timezone"`
+	// The due-soon threshold in days (30 for a new user); see User.
+	DaysThreshold OptInt32 `json:"days_threshold"`
 }
 
 // GetFirstName returns the value of FirstName.
@@ -6157,6 +6207,11 @@ func (s *UpdateMeRequest) GetTimezone() OptString {
 	return s.Timezone
 }
 
+// GetDaysThreshold returns the value of DaysThreshold.
+func (s *UpdateMeRequest) GetDaysThreshold() OptInt32 {
+	return s.DaysThreshold
+}
+
 // SetFirstName sets the value of FirstName.
 func (s *UpdateMeRequest) SetFirstName(val OptString) {
 	s.FirstName = val
@@ -6172,6 +6227,11 @@ func (s *UpdateMeRequest) SetTimezone(val OptString) {
 	s.Timezone = val
 }
 
+// SetDaysThreshold sets the value of DaysThreshold.
+func (s *UpdateMeRequest) SetDaysThreshold(val OptInt32) {
+	s.DaysThreshold = val
+}
+
 // Ref: #/components/schemas/User
 type User struct {
 	ID        int64  `json:"id"`
@@ -6179,7 +6239,10 @@ type User struct {
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
 	// IANA timezone.
-	Timezone        string         `json:"timezone"`
+	Timezone string `json:"timezone"`
+	// Tasks due within this many days are in the due_soon column, on the boards and on every task card
+	// this user gets. A board request's `days_threshold` overrides it for that request.
+	DaysThreshold   int32          `json:"days_threshold"`
 	EmailVerified   bool           `json:"email_verified"`
 	EmailVerifiedAt OptNilDateTime `json:"email_verified_at"`
 	LastLoginAt     OptNilDateTime `json:"last_login_at"`
@@ -6209,6 +6272,11 @@ func (s *User) GetLastName() string {
 // GetTimezone returns the value of Timezone.
 func (s *User) GetTimezone() string {
 	return s.Timezone
+}
+
+// GetDaysThreshold returns the value of DaysThreshold.
+func (s *User) GetDaysThreshold() int32 {
+	return s.DaysThreshold
 }
 
 // GetEmailVerified returns the value of EmailVerified.
@@ -6254,6 +6322,11 @@ func (s *User) SetLastName(val string) {
 // SetTimezone sets the value of Timezone.
 func (s *User) SetTimezone(val string) {
 	s.Timezone = val
+}
+
+// SetDaysThreshold sets the value of DaysThreshold.
+func (s *User) SetDaysThreshold(val int32) {
+	s.DaysThreshold = val
 }
 
 // SetEmailVerified sets the value of EmailVerified.

@@ -134,7 +134,8 @@ type Handler interface {
 	// GetDocumentFile implements getDocumentFile operation.
 	//
 	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206) and `If-None-Match` (→ 304).
+	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+	// whole file with 200) and `If-None-Match` (→ 304).
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
@@ -319,7 +320,7 @@ type Handler interface {
 	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
 	// UpdateMe implements updateMe operation.
 	//
-	// Change names or timezone.
+	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, req *UpdateMeRequest) (*User, error)
