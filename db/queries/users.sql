@@ -1,15 +1,24 @@
--- name: UserDelete :many
--- Deletes the user (tokens and codes cascade) and returns the token hashes so their cache keys can be
--- revoked, in one statement.
+-- name: UserDelete :one
+-- Deletes the user in one statement: its tokens; its personal contractors; and the user, with its codes and
+-- the residences it owns (and everything in them) cascading. Returns the revoked token hashes, so their cache
+-- keys can be revoked, and the storage keys of the files of the documents in those residences, read before
+-- the delete, so the files can be deleted once this statement has committed. No row: the user was already
+-- gone.
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = @id RETURNING token_hash
+), files AS (
+    SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
+    FROM documents d INNER JOIN residences r ON r.id = d.residence_id
+    WHERE r.owner_id = @id
 ), personal AS (
     -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
     DELETE FROM contractors WHERE created_by = @id AND residence_id IS NULL
 ), deleted AS (
     DELETE FROM users WHERE id = @id RETURNING id
 )
-SELECT revoked.token_hash FROM revoked, deleted;
+SELECT (SELECT coalesce(array_agg(revoked.token_hash), '{}') FROM revoked)::bytea[] AS token_hashes,
+       files.storage_keys
+FROM files, deleted;
 
 -- name: UserGetActive :one
 SELECT * FROM users WHERE id = @id AND is_active;

@@ -151,15 +151,23 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 	return u.response(), nil
 }
 
-// DeleteMe deletes the account (what it owns cascades) and revokes all its tokens everywhere.
+// DeleteMe deletes the account (what it owns cascades) and revokes all its tokens everywhere, then deletes
+// the files of the documents that went with its residences before answering (the orphan sweep is only the
+// safety net for a file whose deletion fails).
 func (h *Handler) DeleteMe(ctx context.Context) error {
 	p := principalFrom(ctx)
-	hashes, err := h.q.UserDelete(ctx, h.db, p.user.ID)
+	row, err := h.q.UserDelete(ctx, h.db, p.user.ID)
+	if isNoRows(err) {
+		row, err = &dbsqlc.UserDeleteRow{}, nil // deleted meanwhile by another request
+	}
 	if err != nil {
 		return fmt.Errorf("error deleting user: %w", err)
 	}
-	if err := h.auth.RevokeTokens(ctx, append(toHashes(hashes), p.token)...); err != nil {
+	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.token)...); err != nil {
 		return err
+	}
+	if len(row.StorageKeys) > 0 {
+		h.deleteFiles(ctx, row.StorageKeys...)
 	}
 	return h.auth.EvictUser(ctx, p.user.ID)
 }

@@ -10,38 +10,39 @@ import (
 	"time"
 )
 
-const UserDelete = `-- name: UserDelete :many
+const UserDelete = `-- name: UserDelete :one
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = $1 RETURNING token_hash
+), files AS (
+    SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
+    FROM documents d INNER JOIN residences r ON r.id = d.residence_id
+    WHERE r.owner_id = $1
 ), personal AS (
     -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
     DELETE FROM contractors WHERE created_by = $1 AND residence_id IS NULL
 ), deleted AS (
     DELETE FROM users WHERE id = $1 RETURNING id
 )
-SELECT revoked.token_hash FROM revoked, deleted
+SELECT (SELECT coalesce(array_agg(revoked.token_hash), '{}') FROM revoked)::bytea[] AS token_hashes,
+       files.storage_keys
+FROM files, deleted
 `
 
-// Deletes the user (tokens and codes cascade) and returns the token hashes so their cache keys can be
-// revoked, in one statement.
-func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) ([][]byte, error) {
-	rows, err := db.Query(ctx, UserDelete, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := [][]byte{}
-	for rows.Next() {
-		var token_hash []byte
-		if err := rows.Scan(&token_hash); err != nil {
-			return nil, err
-		}
-		items = append(items, token_hash)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+type UserDeleteRow struct {
+	TokenHashes [][]byte
+	StorageKeys []string
+}
+
+// Deletes the user in one statement: its tokens; its personal contractors; and the user, with its codes and
+// the residences it owns (and everything in them) cascading. Returns the revoked token hashes, so their cache
+// keys can be revoked, and the storage keys of the files of the documents in those residences, read before
+// the delete, so the files can be deleted once this statement has committed. No row: the user was already
+// gone.
+func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) (*UserDeleteRow, error) {
+	row := db.QueryRow(ctx, UserDelete, id)
+	var i UserDeleteRow
+	err := row.Scan(&i.TokenHashes, &i.StorageKeys)
+	return &i, err
 }
 
 const UserGetActive = `-- name: UserGetActive :one
