@@ -1,5 +1,12 @@
--- name: AuthTokenDelete :exec
-DELETE FROM auth_tokens WHERE token_hash = @token_hash;
+-- name: AuthTokenRevoke :exec
+-- Logout: deletes the token and records its revocation for Valkey (token_tombstones) in the same statement,
+-- so the revocation holds even if Valkey cannot be told now.
+WITH revoked AS (
+    DELETE FROM auth_tokens WHERE auth_tokens.token_hash = @token_hash RETURNING auth_tokens.token_hash
+)
+INSERT INTO token_tombstones (token_hash)
+SELECT revoked.token_hash FROM revoked
+ON CONFLICT (token_hash) DO NOTHING;
 
 -- name: AuthTokenUser :one
 -- The cold authentication path: ONE statement joins the token to its (active) user. It also refreshes

@@ -1,11 +1,15 @@
 -- name: UserDelete :one
--- Deletes the user in one statement: its tokens; its personal contractors; and the user, with its codes and
--- the residences it owns (and everything in them) cascading. Returns the revoked token hashes, so their cache
--- keys can be revoked, and the storage keys of the files of the documents in those residences, read before
--- the delete, so the files can be deleted once this statement has committed. No row: the user was already
--- gone.
+-- Deletes the user in one statement: its tokens, recording their revocations for Valkey (token_tombstones);
+-- its personal contractors; and the user, with its codes and the residences it owns (and everything in them)
+-- cascading. Returns the revoked token hashes, so their cache keys can be revoked, and the storage keys of
+-- the files of the documents in those residences, read before the delete, so the files can be deleted once
+-- this statement has committed. No row: the user was already gone.
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = @id RETURNING token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 ), files AS (
     SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
     FROM documents d INNER JOIN residences r ON r.id = d.residence_id
@@ -58,9 +62,9 @@ WITH new_user AS (
 SELECT * FROM new_user;
 
 -- name: UserSetActive :many
--- Activates or deactivates the account with this email. Deactivating also deletes its tokens and returns
--- their hashes so their cache keys can be revoked; the user id comes back with every row (and alone, with a
--- NULL hash, when there were no tokens).
+-- Activates or deactivates the account with this email. Deactivating also deletes its tokens, records their
+-- revocations for Valkey (token_tombstones) and returns their hashes so their cache keys can be revoked; the
+-- user id comes back with every row (and alone, with a NULL hash, when there were no tokens).
 WITH target AS (
     UPDATE users SET is_active = @is_active, updated_at = now()
     WHERE lower(email) = lower(@email)
@@ -69,21 +73,32 @@ WITH target AS (
     DELETE FROM auth_tokens
     WHERE user_id IN (SELECT id FROM target) AND NOT @is_active::boolean
     RETURNING token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 )
 SELECT target.id, revoked.token_hash FROM target LEFT JOIN revoked ON true;
 
 -- name: UserSetPassword :many
--- Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all);
--- returns the revoked hashes so their cache keys can be deleted.
+-- Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all),
+-- recording the revocations for Valkey (token_tombstones); returns the revoked hashes so their cache keys can
+-- be revoked.
 WITH updated AS (
     UPDATE users SET password_hash = @password_hash, updated_at = now()
     WHERE id = @id
     RETURNING id
+), revoked AS (
+    DELETE FROM auth_tokens
+    WHERE auth_tokens.user_id = (SELECT id FROM updated)
+      AND auth_tokens.token_hash IS DISTINCT FROM sqlc.narg(keep_token_hash)::bytea
+    RETURNING auth_tokens.token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 )
-DELETE FROM auth_tokens
-WHERE auth_tokens.user_id = (SELECT id FROM updated)
-  AND auth_tokens.token_hash IS DISTINCT FROM sqlc.narg(keep_token_hash)::bytea
-RETURNING auth_tokens.token_hash;
+SELECT revoked.token_hash FROM revoked;
 
 -- name: UserUpdatePasswordHash :exec
 -- Rewrites a password hash with current parameters after a successful sign-in (no token is revoked).

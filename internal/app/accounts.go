@@ -103,10 +103,11 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 	return &oas.AuthResponse{Token: token, User: *u.response()}, nil
 }
 
-// Logout revokes the token the request was made with, on every process.
+// Logout revokes the token the request was made with, on every process. The statement that deletes it also
+// records the revocation, so it reaches Valkey even if Valkey cannot be told now.
 func (h *Handler) Logout(ctx context.Context) error {
 	p := principalFrom(ctx)
-	if err := h.q.AuthTokenDelete(ctx, h.db, p.token[:]); err != nil {
+	if err := h.q.AuthTokenRevoke(ctx, h.db, p.token[:]); err != nil {
 		return fmt.Errorf("error deleting token: %w", err)
 	}
 	return h.auth.RevokeTokens(ctx, p.token)
@@ -169,7 +170,12 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 	if len(row.StorageKeys) > 0 {
 		h.deleteFiles(ctx, row.StorageKeys...)
 	}
-	return h.auth.EvictUser(ctx, p.user.ID)
+	if err := h.auth.EvictUser(ctx, p.user.ID); err != nil {
+		// The account is gone and its tokens are revoked durably, so no process can authenticate it again; a
+		// process that kept a copy of the user only holds it until its cache entry expires.
+		h.log.WarnContext(ctx, "could not evict the deleted user from other processes", "user_id", p.user.ID, "error", err)
+	}
+	return nil
 }
 
 // ChangePassword checks the current password, sets the new one, and revokes every other token of the user.

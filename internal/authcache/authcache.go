@@ -9,9 +9,11 @@
 //
 // Revocation overwrites the token keys with a tombstone before the response is sent; the process that revoked also remembers the
 // hashes locally for a while, so it rejects them at once even before the server's invalidation arrives.
+// Revocations are durable: the statement that revokes also records the hashes in PostgreSQL, and any process
+// writes the tombstones that could not be written at the time (tombstones.go).
 // Nothing here is authoritative: every miss falls back to PostgreSQL, and a process that has lost its
-// subscription stops using its user cache until it has resubscribed, because it could not learn of
-// evictions meanwhile.
+// subscription stops using its user cache until it has resubscribed and delivered the recorded revocations,
+// because it could not learn of evictions meanwhile and Valkey may have come back with revoked tokens' entries.
 package authcache
 
 import (
@@ -61,6 +63,11 @@ type Options struct {
 	UserTTL       time.Duration
 	UserCacheSize int
 	Logger        *slog.Logger
+	// Tombstones holds the revocations recorded in PostgreSQL; with it, the cache delivers them to Valkey
+	// (see Start). Nil skips delivery (the CLI, which exits right away, and tests).
+	Tombstones TombstoneStore
+	// SweepInterval is how often recorded revocations are delivered; zero means TombstoneSweepInterval.
+	SweepInterval time.Duration
 
 	// clock is the in-process caches' time source; tests move a fake one instead of sleeping.
 	clock otter.Clock
@@ -76,12 +83,20 @@ type Cache[U any] struct {
 	tokens  *otter.Cache[TokenHash, int64]
 	revoked *otter.Cache[TokenHash, struct{}]
 
-	// subscribed is true while the eviction channel is subscribed (always true without Valkey).
+	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
+	// delivered (always true without Valkey); while it is false both tiers miss.
 	subscribed atomic.Bool
 	writes     *sharedcache.Queue
-	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable).
+	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable): the fast
+	// path of their delivery, which PostgreSQL's record backs up.
 	pendingMu sync.Mutex
 	pending   map[TokenHash]struct{}
+	// started is closed by Start: the schema exists, so recorded revocations can be read.
+	started   chan struct{}
+	startOnce sync.Once
+	// inUse is closed when the user cache is first in use (subscribed, recorded revocations delivered).
+	inUse     chan struct{}
+	inUseOnce sync.Once
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
 }
@@ -104,7 +119,7 @@ func New[U any](o Options) (*Cache[U], error) {
 	if err != nil {
 		return nil, fmt.Errorf("error creating revocation cache: %w", err)
 	}
-	c := &Cache[U]{o: o, users: users, revoked: revoked}
+	c := &Cache[U]{o: o, users: users, revoked: revoked, started: make(chan struct{}), inUse: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
 	if o.Shared == nil {
@@ -117,6 +132,11 @@ func New[U any](o Options) (*Cache[U], error) {
 			return nil, fmt.Errorf("error creating token cache: %w", err)
 		}
 		c.subscribed.Store(true)
+		c.inUseOnce.Do(func() { close(c.inUse) })
+		if o.Tombstones != nil {
+			c.wg.Add(1)
+			go c.purgeLoop(ctx)
+		}
 		return c, nil
 	}
 	c.writes = sharedcache.NewQueue(1024)
@@ -124,6 +144,10 @@ func New[U any](o Options) (*Cache[U], error) {
 	c.wg.Add(2)
 	go c.subscribe(ctx)
 	go c.retryLoop(ctx)
+	if o.Tombstones != nil {
+		c.wg.Add(1)
+		go c.sweepLoop(ctx)
+	}
 	return c, nil
 }
 
@@ -151,6 +175,10 @@ func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 	if c.tokens != nil {
 		id, ok := c.tokens.GetIfPresent(h)
 		return id, ok && id > 0 // a tombstone is a miss
+	}
+	if !c.subscribed.Load() {
+		// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
+		return 0, false
 	}
 	key := c.tokenKey(h)
 	res := c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, c.o.TokenTTL)
@@ -349,10 +377,14 @@ func (c *Cache[U]) subscribe(ctx context.Context) {
 }
 
 // receive subscribes on a dedicated connection and returns when it breaks or ctx ends. The user cache is
-// trusted only from the moment the server confirms the subscription.
+// trusted only once the server has confirmed the subscription and the revocations recorded in PostgreSQL
+// have been delivered: while this process could not reach Valkey, a revocation may have failed to write its
+// tombstone, and a Valkey that kept its data still maps that token to its user. Until then both tiers miss
+// and every token is checked in PostgreSQL.
 func (c *Cache[U]) receive(ctx context.Context, cl valkey.Client, ch string) error {
 	dc, release := cl.Dedicate()
 	defer release()
+	confirmed := make(chan struct{}, 1)
 	done := dc.SetPubSubHooks(valkey.PubSubHooks{
 		OnMessage: func(m valkey.PubSubMessage) {
 			if id, err := strconv.ParseInt(m.Message, 10, 64); err == nil {
@@ -361,14 +393,29 @@ func (c *Cache[U]) receive(ctx context.Context, cl valkey.Client, ch string) err
 		},
 		OnSubscription: func(s valkey.PubSubSubscription) {
 			if s.Kind == "subscribe" {
-				c.users.InvalidateAll()
-				c.subscribed.Store(true)
+				select {
+				case confirmed <- struct{}{}:
+				default:
+				}
 			}
 		},
 	})
 	if err := dc.Do(ctx, dc.B().Subscribe().Channel(ch).Build()).Error(); err != nil {
 		return fmt.Errorf("error subscribing to %s: %w", ch, err)
 	}
+	select {
+	case <-confirmed:
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := c.deliverRecorded(ctx, done); err != nil {
+		return err
+	}
+	c.users.InvalidateAll()
+	c.subscribed.Store(true)
+	c.inUseOnce.Do(func() { close(c.inUse) })
 	select {
 	case err := <-done:
 		return err

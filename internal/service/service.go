@@ -96,7 +96,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	auth, err := authcache.New[*app.User](authcache.Options{
 		Shared: shared, KeyPrefix: cfg.CacheKeyPrefix, TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL,
-		UserCacheSize: int(cfg.UserCacheSize), Logger: log,
+		UserCacheSize: int(cfg.UserCacheSize), Logger: log, Tombstones: app.NewTombstoneStore(pool),
 	})
 	if err != nil {
 		return err
@@ -164,6 +164,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		<-served
 		return err
 	}
+	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
+	auth.Start(ctx)
 	readiness.MarkReady()
 	background.Go(func() {
 		app.RunFileCleanup(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)

@@ -9,12 +9,19 @@ import (
 	"context"
 )
 
-const AuthTokenDelete = `-- name: AuthTokenDelete :exec
-DELETE FROM auth_tokens WHERE token_hash = $1
+const AuthTokenRevoke = `-- name: AuthTokenRevoke :exec
+WITH revoked AS (
+    DELETE FROM auth_tokens WHERE auth_tokens.token_hash = $1 RETURNING auth_tokens.token_hash
+)
+INSERT INTO token_tombstones (token_hash)
+SELECT revoked.token_hash FROM revoked
+ON CONFLICT (token_hash) DO NOTHING
 `
 
-func (q *Queries) AuthTokenDelete(ctx context.Context, db DBTX, tokenHash []byte) error {
-	_, err := db.Exec(ctx, AuthTokenDelete, tokenHash)
+// Logout: deletes the token and records its revocation for Valkey (token_tombstones) in the same statement,
+// so the revocation holds even if Valkey cannot be told now.
+func (q *Queries) AuthTokenRevoke(ctx context.Context, db DBTX, tokenHash []byte) error {
+	_, err := db.Exec(ctx, AuthTokenRevoke, tokenHash)
 	return err
 }
 

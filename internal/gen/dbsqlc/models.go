@@ -202,6 +202,11 @@ type TaskTemplate struct {
 	DisplayOrder int32
 }
 
+type TokenTombstone struct {
+	TokenHash []byte
+	RevokedAt time.Time
+}
+
 type User struct {
 	ID              int64
 	Email           string

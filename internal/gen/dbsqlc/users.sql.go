@@ -13,6 +13,10 @@ import (
 const UserDelete = `-- name: UserDelete :one
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = $1 RETURNING token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 ), files AS (
     SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
     FROM documents d INNER JOIN residences r ON r.id = d.residence_id
@@ -33,11 +37,11 @@ type UserDeleteRow struct {
 	StorageKeys []string
 }
 
-// Deletes the user in one statement: its tokens; its personal contractors; and the user, with its codes and
-// the residences it owns (and everything in them) cascading. Returns the revoked token hashes, so their cache
-// keys can be revoked, and the storage keys of the files of the documents in those residences, read before
-// the delete, so the files can be deleted once this statement has committed. No row: the user was already
-// gone.
+// Deletes the user in one statement: its tokens, recording their revocations for Valkey (token_tombstones);
+// its personal contractors; and the user, with its codes and the residences it owns (and everything in them)
+// cascading. Returns the revoked token hashes, so their cache keys can be revoked, and the storage keys of
+// the files of the documents in those residences, read before the delete, so the files can be deleted once
+// this statement has committed. No row: the user was already gone.
 func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) (*UserDeleteRow, error) {
 	row := db.QueryRow(ctx, UserDelete, id)
 	var i UserDeleteRow
@@ -239,6 +243,10 @@ WITH target AS (
     DELETE FROM auth_tokens
     WHERE user_id IN (SELECT id FROM target) AND NOT $1::boolean
     RETURNING token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 )
 SELECT target.id, revoked.token_hash FROM target LEFT JOIN revoked ON true
 `
@@ -253,9 +261,9 @@ type UserSetActiveRow struct {
 	TokenHash []byte
 }
 
-// Activates or deactivates the account with this email. Deactivating also deletes its tokens and returns
-// their hashes so their cache keys can be revoked; the user id comes back with every row (and alone, with a
-// NULL hash, when there were no tokens).
+// Activates or deactivates the account with this email. Deactivating also deletes its tokens, records their
+// revocations for Valkey (token_tombstones) and returns their hashes so their cache keys can be revoked; the
+// user id comes back with every row (and alone, with a NULL hash, when there were no tokens).
 func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg *UserSetActiveParams) ([]*UserSetActiveRow, error) {
 	rows, err := db.Query(ctx, UserSetActive, arg.IsActive, arg.Email)
 	if err != nil {
@@ -278,26 +286,33 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg *UserSetActive
 
 const UserSetPassword = `-- name: UserSetPassword :many
 WITH updated AS (
-    UPDATE users SET password_hash = $2, updated_at = now()
-    WHERE id = $3
+    UPDATE users SET password_hash = $1, updated_at = now()
+    WHERE id = $2
     RETURNING id
+), revoked AS (
+    DELETE FROM auth_tokens
+    WHERE auth_tokens.user_id = (SELECT id FROM updated)
+      AND auth_tokens.token_hash IS DISTINCT FROM $3::bytea
+    RETURNING auth_tokens.token_hash
+), tombstones AS (
+    INSERT INTO token_tombstones (token_hash)
+    SELECT revoked.token_hash FROM revoked
+    ON CONFLICT (token_hash) DO NOTHING
 )
-DELETE FROM auth_tokens
-WHERE auth_tokens.user_id = (SELECT id FROM updated)
-  AND auth_tokens.token_hash IS DISTINCT FROM $1::bytea
-RETURNING auth_tokens.token_hash
+SELECT revoked.token_hash FROM revoked
 `
 
 type UserSetPasswordParams struct {
-	KeepTokenHash []byte
 	PasswordHash  string
 	ID            int64
+	KeepTokenHash []byte
 }
 
-// Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all);
-// returns the revoked hashes so their cache keys can be deleted.
+// Changes the password and revokes every token of the user except keep_token_hash (NULL revokes all),
+// recording the revocations for Valkey (token_tombstones); returns the revoked hashes so their cache keys can
+// be revoked.
 func (q *Queries) UserSetPassword(ctx context.Context, db DBTX, arg *UserSetPasswordParams) ([][]byte, error) {
-	rows, err := db.Query(ctx, UserSetPassword, arg.KeepTokenHash, arg.PasswordHash, arg.ID)
+	rows, err := db.Query(ctx, UserSetPassword, arg.PasswordHash, arg.ID, arg.KeepTokenHash)
 	if err != nil {
 		return nil, err
 	}
