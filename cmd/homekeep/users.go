@@ -12,7 +12,9 @@ import (
 
 // usersCmd runs operator actions on accounts: `homekeep users deactivate|activate EMAIL`. Deactivation
 // reaches every running server through Valkey, so it needs the same VALKEY_URL and CACHE_KEY_PREFIX as they
-// use.
+// use. It also works while Valkey is unreachable: the revocation of the account's tokens is recorded in
+// PostgreSQL with the deactivation, and the servers write it to Valkey at their next sweep or when they
+// reach Valkey again.
 func usersCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("users", "users deactivate|activate EMAIL", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -31,14 +33,18 @@ func usersCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr
 		return err
 	}
 	defer pool.Close()
-	var shared *sharedcache.Conn
+	var shared *sharedcache.Conn // nil: Valkey is not configured or not reachable
 	if cfg.ValkeyURL != "" {
-		if shared, err = sharedcache.Connect(ctx, cfg.ValkeyURL, log); err != nil {
+		conn, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
+		if err != nil {
 			return err
 		}
-		defer shared.Close()
-		if err := shared.Ping(ctx); err != nil {
-			return fmt.Errorf("valkey is unreachable, so running servers could not be told: %w", err)
+		defer conn.Close()
+		if err := conn.Ping(ctx); err != nil {
+			fmt.Fprintf(stderr, "valkey is unreachable (%v): running servers apply the change within %v of reaching it\n",
+				err, authcache.TombstoneSweepInterval)
+		} else {
+			shared = conn
 		}
 	}
 	auth, err := authcache.New[*app.User](authcache.Options{Shared: shared, KeyPrefix: cfg.CacheKeyPrefix,
