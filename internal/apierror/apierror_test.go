@@ -44,7 +44,7 @@ func TestFrom(t *testing.T) {
 		{"BadPathParameterNamesIt", &ogenerrors.DecodeParamsError{OperationContext: op, Err: &ogenerrors.DecodeParamError{
 			Name: "id", Err: &strconv.NumError{Func: "ParseInt", Num: "abc", Err: strconv.ErrSyntax}}},
 			400, CodeValidationFailed, map[string]string{"id": "must be a positive integer id"}},
-		{"SecurityFailureIs401", &ogenerrors.SecurityError{OperationContext: op, Security: "BearerAuth", Err: errors.New("no token")},
+		{"SecurityFailureIs401", &ogenerrors.SecurityError{OperationContext: op, Security: "BearerAuth", Err: ogenerrors.ErrSecurityRequirementIsNotSatisfied},
 			401, CodeUnauthorized, nil},
 		{"WrongContentTypeIs415", &ogenerrors.DecodeRequestError{OperationContext: op, Err: validate.InvalidContentType("text/plain")},
 			415, CodeUnsupportedMediaType, nil},

@@ -38,6 +38,13 @@ var (
 func fromOgen(err error) *Error {
 	var sec *ogenerrors.SecurityError
 	if errors.As(err, &sec) {
+		// A bad token arrives here as the *Error the security handler returned (From passes it through), and
+		// a missing one as ogen's unsatisfied requirement. Anything else is the server failing to check the
+		// token (PostgreSQL unreachable during a cold lookup): it is mapped like a handler's error, 503 or
+		// 500, because a 401 would sign the user out of the app over a fault of ours.
+		if !errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied) {
+			return nil
+		}
 		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
 			Message: "a valid token is required: send Authorization: Bearer <token>", Cause: err}
 	}
