@@ -19,6 +19,7 @@ import (
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
+	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/mail"
@@ -51,7 +52,8 @@ type Deps struct {
 // Handler implements every operation of the API and ogen's SecurityHandler. Missing one is a compile
 // error, because the generated Unimplemented stubs are switched off.
 type Handler struct {
-	db     *pgxpool.Pool
+	// db repeats a read whose connection PostgreSQL had closed (see dbpool.DB); db.Pool is the pool itself.
+	db     *dbpool.DB
 	q      *dbsqlc.Queries
 	log    *slog.Logger
 	auth   *authcache.Cache[*User]
@@ -81,7 +83,8 @@ func NewHandler(d Deps) (*Handler, error) {
 	if d.Files == nil || d.MaxUploadSize <= 0 {
 		return nil, errors.New("error creating handler: file storage and a positive upload size are required")
 	}
-	return &Handler{db: d.Pool, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, access: d.Access, refs: d.Refs, mail: d.Mailer,
+	return &Handler{db: dbpool.NewDB(d.Pool, reqinfo.ReadOnly), q: dbsqlc.New(), log: d.Logger, auth: d.Auth,
+		access: d.Access, refs: d.Refs, mail: d.Mailer,
 		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit, files: d.Files, maxUpload: d.MaxUploadSize}, nil
 }
 

@@ -48,7 +48,8 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 			return withPrincipal(ctx, principal{user: u, token: th}), nil
 		}
 	}
-	row, err := h.q.AuthTokenUser(ctx, h.db, th[:])
+	// A read, whatever the request: repeated once on a live connection if PostgreSQL had closed this one.
+	row, err := h.q.AuthTokenUser(ctx, h.db.Reads(), th[:])
 	if isNoRows(err) {
 		return ctx, errInvalidToken
 	}

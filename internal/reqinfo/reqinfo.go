@@ -14,12 +14,15 @@ type Info struct {
 	IP        string
 	UserAgent string
 	header    http.Header
+	// safe is set for GET and HEAD, which RFC 9110 defines as changing nothing on the server.
+	safe bool
 }
 
 // Middleware stores an Info in each request's context and writes any headers a handler set on it.
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &Info{IP: r.RemoteAddr, UserAgent: r.UserAgent(), header: w.Header()}
+		info := &Info{IP: r.RemoteAddr, UserAgent: r.UserAgent(), header: w.Header(),
+			safe: r.Method == http.MethodGet || r.Method == http.MethodHead}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, info)))
 	})
 }
@@ -37,6 +40,13 @@ func From(ctx context.Context) *Info {
 func InRequest(ctx context.Context) bool {
 	_, ok := ctx.Value(ctxKey{}).(*Info)
 	return ok
+}
+
+// ReadOnly reports whether ctx belongs to a request with a safe method (GET, HEAD), whose statements are
+// therefore all reads: the database layer repeats one whose connection PostgreSQL had closed (see dbpool.DB).
+func ReadOnly(ctx context.Context) bool {
+	info, ok := ctx.Value(ctxKey{}).(*Info)
+	return ok && info.safe
 }
 
 // SetHeader sets a header on the response. It must be called before the response is written, which holds
