@@ -76,7 +76,7 @@ func waitOpen(ctx context.Context, pool *pgxpool.Pool, n int) error {
 }
 
 // openMissing holds k connections at once, which makes the pool open the missing ones in parallel, and
-// returns the connection errors.
+// returns the first connection error: the attempts go to the same server and fail alike, so one says it all.
 func openMissing(ctx context.Context, pool *pgxpool.Pool, k int) error {
 	conns := make([]*pgxpool.Conn, k)
 	errs := make([]error, k)
@@ -90,8 +90,18 @@ func openMissing(ctx context.Context, pool *pgxpool.Pool, k int) error {
 			c.Release()
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("error opening database connections: %w", err)
+	failed := 0
+	var first error
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if first != nil {
+		return fmt.Errorf("error opening database connections (%d of %d failed): %w", failed, k, first)
 	}
 	return nil
 }

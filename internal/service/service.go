@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -152,17 +153,22 @@ func Run(ctx context.Context, o Options) (err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	served := make(chan error, 1)
+	var startFailed atomic.Bool
+	serveLog := slog.New(muteHandler{log.Handler(), &startFailed})
 	go func() {
 		served <- httpserver.Serve(ctx, ln, router, httpserver.Timeouts{
 			Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
 			Shutdown: cfg.ShutdownTimeout,
-		}, log)
+		}, serveLog)
 	}()
 
 	if err := start(ctx, pool, handler, o); err != nil {
+		// One line that says what went wrong (dbpool.Explain names the address when PostgreSQL cannot be
+		// reached); main prints it. The server only answered probes, so its shutdown is not worth a line.
+		startFailed.Store(true)
 		cancel(err)
 		<-served
-		return err
+		return dbpool.Explain(err)
 	}
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
 	auth.Start(ctx)
