@@ -20,7 +20,6 @@ import (
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
-	"github.com/homekeep/homekeep/internal/httpserver"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
@@ -323,7 +322,7 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 		return nil, err
 	}
 	var r io.Reader = http.NoBody
-	if !httpserver.IsHead(ctx) {
+	if !reqinfo.IsHead(ctx) {
 		if r, err = h.files.NewRangeReader(ctx, *d.StorageKey, start, length); err != nil {
 			return nil, fmt.Errorf("error opening document file: %w", err)
 		}

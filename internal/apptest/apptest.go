@@ -28,7 +28,7 @@ type Options struct {
 	Configure func(*config.Config)
 	// Tracer replaces the statement counter (it must count if the test reads Stmts).
 	Tracer *Tracer
-	// NoSeed skips seeding reference data.
+	// NoSeed skips the forced seed of reference data; migrating still seeds a database that has none.
 	NoSeed bool
 	// ValkeyURL and KeyPrefix connect the instance to Valkey; instances sharing both share caches.
 	// SharedValkey returns a pair for one test.

@@ -52,3 +52,15 @@ func ReadOnly(ctx context.Context) bool {
 // SetHeader sets a header on the response. It must be called before the response is written, which holds
 // for anything a handler does before returning.
 func (i *Info) SetHeader(key, value string) { i.header.Set(key, value) }
+
+type headKey struct{}
+
+// AsHead marks ctx as belonging to a HEAD request that is served as the GET it mirrors; the response body is
+// dropped by net/http, so handlers may skip producing a large one (see IsHead).
+func AsHead(ctx context.Context) context.Context { return context.WithValue(ctx, headKey{}, true) }
+
+// IsHead reports whether ctx belongs to a HEAD request served as a GET, whose body nobody will read.
+func IsHead(ctx context.Context) bool {
+	head, _ := ctx.Value(headKey{}).(bool)
+	return head
+}
