@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 	case "migrate":
 		return migrateCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
-		return seed(ctx, args[1:], env, stdout, stderr)
+		return seedCmd(ctx, args[1:], env, stdout, stderr)
 	case "users":
 		return usersCmd(ctx, args[1:], env, stdout, stderr)
 	}

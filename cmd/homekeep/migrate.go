@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/migrate"
@@ -70,7 +70,7 @@ func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stde
 	return errUsage
 }
 
-func seed(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
+func seedCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("seed", "seed", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,7 +87,7 @@ func seed(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.
 	if err := service.Migrate(ctx, pool, log); err != nil {
 		return err
 	}
-	if err := app.Seed(ctx, pool); err != nil {
+	if err := seed.Apply(ctx, pool); err != nil {
 		return fmt.Errorf("error seeding reference data: %w", err)
 	}
 	// Running servers serve static data from Valkey; tell them it changed.

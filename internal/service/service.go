@@ -21,6 +21,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
@@ -198,7 +199,7 @@ func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) e
 			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
 		}
 	} else if o.Seed {
-		if err := app.Seed(ctx, pool); err != nil {
+		if err := seed.Apply(ctx, pool); err != nil {
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
 		if err := h.InvalidateStaticData(ctx); err != nil {
@@ -276,7 +277,7 @@ func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (
 	for _, r := range res {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
-	seeded, err := app.SeedIfEmpty(ctx, pool)
+	seeded, err := seed.IfEmpty(ctx, pool)
 	if err != nil {
 		return false, err
 	}

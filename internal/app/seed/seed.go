@@ -1,4 +1,8 @@
-package app
+// Package seed holds the reference data every installation needs (residence types, task categories,
+// priorities, frequencies, contractor specialties and task templates) and upserts it. It is operator work,
+// run by `homekeep seed`, `homekeep serve --seed` and the first migration of a new database, never by a
+// request.
+package seed
 
 import (
 	"context"
@@ -11,9 +15,9 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 )
 
-// Seed upserts the reference data every installation needs, by name, in one transaction. Running it again
+// Apply upserts the reference data every installation needs, by name, in one transaction. Running it again
 // changes nothing; rows an operator added are left alone.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+func Apply(ctx context.Context, pool *pgxpool.Pool) error {
 	q := dbsqlc.New()
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var errs []error
@@ -24,22 +28,22 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				}
 			}
 		}
-		q.ResidenceTypeUpsert(ctx, tx, seedResidenceTypes).Exec(collect("residence_types"))
-		q.TaskCategoryUpsert(ctx, tx, seedTaskCategories).Exec(collect("task_categories"))
-		q.TaskPriorityUpsert(ctx, tx, seedTaskPriorities).Exec(collect("task_priorities"))
-		q.TaskFrequencyUpsert(ctx, tx, seedTaskFrequencies).Exec(collect("task_frequencies"))
-		q.ContractorSpecialtyUpsert(ctx, tx, seedContractorSpecialties).Exec(collect("contractor_specialties"))
+		q.ResidenceTypeUpsert(ctx, tx, residenceTypes).Exec(collect("residence_types"))
+		q.TaskCategoryUpsert(ctx, tx, taskCategories).Exec(collect("task_categories"))
+		q.TaskPriorityUpsert(ctx, tx, taskPriorities).Exec(collect("task_priorities"))
+		q.TaskFrequencyUpsert(ctx, tx, taskFrequencies).Exec(collect("task_frequencies"))
+		q.ContractorSpecialtyUpsert(ctx, tx, contractorSpecialties).Exec(collect("contractor_specialties"))
 		// Templates refer to categories and frequencies by name, so they go after them.
-		q.TaskTemplateUpsert(ctx, tx, seedTaskTemplates).Exec(collect("task_templates"))
+		q.TaskTemplateUpsert(ctx, tx, taskTemplates).Exec(collect("task_templates"))
 		return errors.Join(errs...)
 	})
 }
 
-// SeedIfEmpty seeds a database that has no reference data at all (a new one) and reports whether it did,
+// IfEmpty seeds a database that has no reference data at all (a new one) and reports whether it did,
 // so that a plain `homekeep serve` on a new database serves usable lookup lists. A database with any
 // reference data is left as it is (it costs one cheap query): what it holds is the operator's, and
 // `homekeep seed` brings it up to date.
-func SeedIfEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+func IfEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	empty, err := dbsqlc.New().LookupsEmpty(ctx, pool)
 	if err != nil {
 		return false, fmt.Errorf("error checking for reference data: %w", err)
@@ -47,7 +51,7 @@ func SeedIfEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	if !empty {
 		return false, nil
 	}
-	if err := Seed(ctx, pool); err != nil {
+	if err := Apply(ctx, pool); err != nil {
 		return false, fmt.Errorf("error seeding reference data: %w", err)
 	}
 	return true, nil
@@ -55,7 +59,7 @@ func SeedIfEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 
 func days(n int32) *int32 { return &n }
 
-var seedResidenceTypes = []*dbsqlc.ResidenceTypeUpsertParams{
+var residenceTypes = []*dbsqlc.ResidenceTypeUpsertParams{
 	{Name: "House", DisplayOrder: 1},
 	{Name: "Apartment", DisplayOrder: 2},
 	{Name: "Condo", DisplayOrder: 3},
@@ -67,7 +71,7 @@ var seedResidenceTypes = []*dbsqlc.ResidenceTypeUpsertParams{
 	{Name: "Other", DisplayOrder: 99},
 }
 
-var seedTaskCategories = []*dbsqlc.TaskCategoryUpsertParams{
+var taskCategories = []*dbsqlc.TaskCategoryUpsertParams{
 	{Name: "HVAC", Icon: "fan", Color: "#3b82f6", DisplayOrder: 1},
 	{Name: "Plumbing", Icon: "droplet", Color: "#06b6d4", DisplayOrder: 2},
 	{Name: "Electrical", Icon: "zap", Color: "#eab308", DisplayOrder: 3},
@@ -83,14 +87,14 @@ var seedTaskCategories = []*dbsqlc.TaskCategoryUpsertParams{
 	{Name: "Other", Icon: "wrench", Color: "#64748b", DisplayOrder: 99},
 }
 
-var seedTaskPriorities = []*dbsqlc.TaskPriorityUpsertParams{
+var taskPriorities = []*dbsqlc.TaskPriorityUpsertParams{
 	{Name: "Low", Level: 1, Color: "#22c55e", DisplayOrder: 1},
 	{Name: "Medium", Level: 2, Color: "#eab308", DisplayOrder: 2},
 	{Name: "High", Level: 3, Color: "#f97316", DisplayOrder: 3},
 	{Name: "Urgent", Level: 4, Color: "#ef4444", DisplayOrder: 4},
 }
 
-var seedTaskFrequencies = []*dbsqlc.TaskFrequencyUpsertParams{
+var taskFrequencies = []*dbsqlc.TaskFrequencyUpsertParams{
 	{Name: "Once", IntervalDays: nil, DisplayOrder: 1},
 	{Name: "Daily", IntervalDays: days(1), DisplayOrder: 2},
 	{Name: "Weekly", IntervalDays: days(7), DisplayOrder: 3},
@@ -103,7 +107,7 @@ var seedTaskFrequencies = []*dbsqlc.TaskFrequencyUpsertParams{
 	{Name: "Every 2 Years", IntervalDays: days(730), DisplayOrder: 10},
 }
 
-var seedContractorSpecialties = []*dbsqlc.ContractorSpecialtyUpsertParams{
+var contractorSpecialties = []*dbsqlc.ContractorSpecialtyUpsertParams{
 	{Name: "General Contractor", DisplayOrder: 1},
 	{Name: "Plumber", DisplayOrder: 2},
 	{Name: "Electrician", DisplayOrder: 3},

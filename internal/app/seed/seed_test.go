@@ -1,4 +1,4 @@
-package app
+package seed
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/homekeep/homekeep/internal/testdb"
 )
 
-func TestSeed(t *testing.T) {
+func TestApply(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
@@ -24,12 +24,12 @@ func TestSeed(t *testing.T) {
 		return got
 	}
 
-	require.NoError(t, Seed(ctx, pool))
+	require.NoError(t, Apply(ctx, pool))
 	first := count(t)
 	require.Equal(t, map[string]int{
-		"residence_types": len(seedResidenceTypes), "task_categories": len(seedTaskCategories),
-		"task_priorities": len(seedTaskPriorities), "task_frequencies": len(seedTaskFrequencies),
-		"contractor_specialties": len(seedContractorSpecialties),
+		"residence_types": len(residenceTypes), "task_categories": len(taskCategories),
+		"task_priorities": len(taskPriorities), "task_frequencies": len(taskFrequencies),
+		"contractor_specialties": len(contractorSpecialties),
 	}, first)
 
 	_, err := pool.Exec(ctx, "INSERT INTO residence_types (name, display_order) VALUES ('Houseboat', 50)")
@@ -37,7 +37,7 @@ func TestSeed(t *testing.T) {
 	_, err = pool.Exec(ctx, "UPDATE task_frequencies SET interval_days = 1 WHERE name = 'Quarterly'")
 	require.NoError(t, err)
 
-	require.NoError(t, Seed(ctx, pool), "seeding twice succeeds")
+	require.NoError(t, Apply(ctx, pool), "seeding twice succeeds")
 	second := count(t)
 	first["residence_types"]++
 	require.Equal(t, first, second, "a second seed adds nothing and keeps operator rows")

@@ -1,10 +1,10 @@
-package app
+package seed
 
 import "github.com/homekeep/homekeep/internal/gen/dbsqlc"
 
-// seedTaskTemplates are real-world home-maintenance tasks, upserted by title. Category and frequency are
+// taskTemplates are real-world home-maintenance tasks, upserted by title. Category and frequency are
 // referenced by name so the rows do not depend on lookup ids.
-var seedTaskTemplates = []*dbsqlc.TaskTemplateUpsertParams{
+var taskTemplates = []*dbsqlc.TaskTemplateUpsertParams{
 	{Title: "Replace HVAC filter", Description: "Swap the furnace/air-handler filter; a clogged filter raises energy bills and strains the blower.", CategoryName: "HVAC", FrequencyName: "Quarterly", Icon: "fan", Tags: []string{"hvac", "filter", "air quality"}, DisplayOrder: 1},
 	{Title: "Service furnace", Description: "Have a technician inspect burners, heat exchanger and venting before heating season.", CategoryName: "HVAC", FrequencyName: "Yearly", Icon: "flame", Tags: []string{"hvac", "furnace", "heating", "autumn"}, DisplayOrder: 2},
 	{Title: "Service air conditioner", Description: "Clean condenser coils, check refrigerant and drain line before cooling season.", CategoryName: "HVAC", FrequencyName: "Yearly", Icon: "snowflake", Tags: []string{"hvac", "ac", "cooling", "spring"}, DisplayOrder: 3},
