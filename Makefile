@@ -1,6 +1,8 @@
 # Homekeep developer commands. The README lists the two that matter on a fresh machine: `make run`, `make test`.
 GO ?= go
 OGEN = $(GO) tool ogen --config api/ogen.yml --target internal/gen/oas --package oas --clean api/openapi.yaml
+# The public Go client: same spec, client side only (api/ogen-client.yml); --clean keeps client/doc.go and tests.
+OGEN_CLIENT = $(GO) tool ogen --config api/ogen-client.yml --target client --package client --clean api/openapi.yaml
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
@@ -21,12 +23,13 @@ vet:
 	$(GO) vet ./...
 
 fmt-check:
-	@out=$$(gofmt -l cmd internal db); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	@out=$$(gofmt -l cmd internal db client); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 
-## generate: regenerate internal/gen from api/openapi.yaml and db/queries.
+## generate: regenerate internal/gen and client/ from api/openapi.yaml and db/queries.
 generate:
 	$(GO) tool sqlc generate
 	$(OGEN)
+	$(OGEN_CLIENT)
 
 ## check-generated: fail when committed generated code differs from what the spec and queries produce.
 check-generated:
@@ -35,6 +38,11 @@ check-generated:
 	$(GO) tool ogen --config api/ogen.yml --target "$$tmp/oas" --package oas --clean api/openapi.yaml >/dev/null 2>&1 && \
 	if ! diff -r "$$tmp/oas" internal/gen/oas; then \
 		echo "internal/gen/oas is stale: run 'make generate' and commit the result" >&2; exit 1; fi
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) tool ogen --config api/ogen-client.yml --target "$$tmp/client" --package client --clean api/openapi.yaml >/dev/null 2>&1 && \
+	for f in client/*.go; do case "$$f" in *_gen.go) ;; *) cp "$$f" "$$tmp/client/" ;; esac; done && \
+	if ! diff -r "$$tmp/client" client; then \
+		echo "client is stale: run 'make generate' and commit the result" >&2; exit 1; fi
 
 ## bench: latency and allocation benchmarks against real PostgreSQL and Valkey.
 bench:
