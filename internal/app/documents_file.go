@@ -17,14 +17,15 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
-// documentKeyPrefix is where document files live in storage; the cleanup looks only under it.
-const documentKeyPrefix = "documents"
+// documentKeyPrefix is where document files live in storage; the background sweep looks only under it.
+const documentKeyPrefix = filesweep.DocumentPrefix
 
 // sniffLen is how many leading bytes decide a file's type (what http.DetectContentType reads).
 const sniffLen = 512

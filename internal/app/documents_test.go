@@ -11,7 +11,6 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -25,12 +24,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/apptest"
-	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
 )
 
@@ -249,7 +246,6 @@ func TestDocumentFiles(t *testing.T) {
 		{"ReplaceFile", testReplaceFile},
 		{"Delete", testDelete},
 		{"ResidenceDeletionDeletesDocumentFiles", testResidenceDeletionDeletesFiles},
-		{"CleanOrphanFiles", testCleanOrphanFiles},
 	} {
 		t.Run(part.name, func(t *testing.T) { part.test(t, inst, dir) })
 	}
@@ -935,67 +931,4 @@ func testResidenceDeletionDeletesFiles(t *testing.T, inst *apptest.Instance, dir
 	require.Len(t, addedFiles(t, dir, start), 1, "the deleted residence's files are gone")
 	require.Equal(t, testPDF, download(t, inst, h.owner, kept.ID, nil).Body, "other residences keep theirs")
 	require.Empty(t, listDocuments(t, inst, h.editor, ""), "members lost access")
-}
-
-func testCleanOrphanFiles(t *testing.T, inst *apptest.Instance, dir string) {
-	h := newHousehold(t, inst)
-	ctx := context.Background()
-	// Every file stored so far belongs to a document (the earlier parts delete what they orphan).
-	start := storedFiles(t, dir)
-	doc := upload(t, inst, h.owner, h.residenceID, filePart{name: "kept.pdf", contentType: "application/pdf", content: testPDF})
-	files := addedFiles(t, dir, start)
-	require.Len(t, files, 1)
-	referenced := files[0]
-
-	store, err := blobstore.Open(ctx, "file://"+dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-	put := func(key string) string {
-		_, _, err := store.Put(ctx, key, bytes.NewReader(testPDF), "application/pdf")
-		require.NoError(t, err)
-		return key
-	}
-	oldOrphan := put(blobstore.NewKey("documents", time.Now()))
-	freshOrphan := put(blobstore.NewKey("documents", time.Now()))
-	outside := put("exports/old.zip")
-	twoDaysAgo := time.Now().Add(-48 * time.Hour)
-	for _, key := range []string{referenced, oldOrphan, outside} {
-		require.NoError(t, os.Chtimes(filepath.Join(dir, filepath.FromSlash(key)), twoDaysAgo, twoDaysAgo))
-	}
-
-	pool, err := pgxpool.New(ctx, inst.DatabaseURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	n, err := app.CleanOrphanFiles(ctx, pool, store, app.OrphanFileAge, time.Now())
-	require.NoError(t, err)
-	require.Equal(t, 1, n, "one file deleted")
-	require.ElementsMatch(t, []string{referenced, freshOrphan, outside}, addedFiles(t, dir, start),
-		"the old orphan is deleted; the referenced file, the fresh orphan and files outside documents/ stay")
-	require.Equal(t, testPDF, download(t, inst, h.owner, doc.ID, nil).Body)
-
-	n, err = app.CleanOrphanFiles(ctx, pool, store, app.OrphanFileAge, time.Now().Add(48*time.Hour))
-	require.NoError(t, err)
-	require.Equal(t, 1, n, "a day later the other orphan goes too")
-	require.ElementsMatch(t, []string{referenced, outside}, addedFiles(t, dir, start))
-	require.Subset(t, storedFiles(t, dir), start, "files of documents are never deleted")
-
-	t.Run("BackgroundLoopRunsPassesUntilStopped", func(t *testing.T) {
-		orphan := put(blobstore.NewKey("documents", time.Now()))
-		require.NoError(t, os.Chtimes(filepath.Join(dir, filepath.FromSlash(orphan)), twoDaysAgo, twoDaysAgo))
-		loopCtx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			app.RunFileCleanup(loopCtx, pool, store, slog.New(slog.DiscardHandler), 0, time.Hour)
-		}()
-		require.Eventually(t, func() bool { return !slices.Contains(storedFiles(t, dir), orphan) }, 10*time.Second,
-			10*time.Millisecond, "the first pass runs after the initial delay")
-		stop()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatal("RunFileCleanup did not return after its context ended")
-		}
-		require.Subset(t, storedFiles(t, dir), start)
-	})
 }

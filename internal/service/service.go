@@ -21,6 +21,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
@@ -175,7 +176,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	auth.Start(ctx)
 	readiness.MarkReady()
 	background.Go(func() {
-		app.RunFileCleanup(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)
+		filesweep.Run(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)
 	})
 	log.Info("ready", "addr", ln.Addr().String(), "db_conns", pool.Stat().TotalConns())
 	if o.OnReady != nil {

@@ -1,4 +1,8 @@
-package app
+// Package filesweep deletes document files that no document names: what the request path could not clean
+// up, such as a file written by a process that died before inserting its row. It runs in the background of
+// every server (Run), never on a request; several processes may sweep at once, since deleting a file twice
+// is harmless.
+package filesweep
 
 import (
 	"context"
@@ -12,19 +16,23 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 )
 
-// OrphanFileAge is how long a document file without a row is left alone before the cleanup deletes it:
+// DocumentPrefix is where document files live in storage; the request handlers store every document file
+// under it and the sweep looks only under it.
+const DocumentPrefix = "documents"
+
+// OrphanAge is how long a document file without a row is left alone before the cleanup deletes it:
 // far longer than any upload takes between writing the file and inserting the row that names it.
-const OrphanFileAge = 24 * time.Hour
+const OrphanAge = 24 * time.Hour
 
 // cleanupBatch is how many listed keys one query checks against the documents.
 const cleanupBatch = 500
 
-// CleanOrphanFiles runs one cleanup pass: it lists the files under documents/ last written before
+// CleanOrphans runs one cleanup pass: it lists the files under documents/ last written before
 // now − age and deletes those no document names. Such files are what the request path could not clean up:
 // a process that died between writing a file and inserting its row, or between deleting a row and its
 // file, or a delete that failed. Each batch of keys is checked in one query. It returns how many files it
 // deleted, and stops at the first error.
-func CleanOrphanFiles(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, age time.Duration, now time.Time) (int, error) {
+func CleanOrphans(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, age time.Duration, now time.Time) (int, error) {
 	q := dbsqlc.New()
 	cutoff := now.Add(-age)
 	deleted := 0
@@ -53,7 +61,7 @@ func CleanOrphanFiles(ctx context.Context, pool *pgxpool.Pool, files *blobstore.
 		batch = batch[:0]
 		return nil
 	}
-	for o, err := range files.List(ctx, documentKeyPrefix+"/") {
+	for o, err := range files.List(ctx, DocumentPrefix+"/") {
 		if err != nil {
 			return deleted, err
 		}
@@ -70,10 +78,10 @@ func CleanOrphanFiles(ctx context.Context, pool *pgxpool.Pool, files *blobstore.
 	return deleted, flush()
 }
 
-// RunFileCleanup runs CleanOrphanFiles (with OrphanFileAge) after first, then every interval, until ctx
+// Run runs CleanOrphans (with OrphanAge) after first, then every interval, until ctx
 // ends. A failed pass is logged and retried at the next interval. Several processes may run it at once:
 // deleting a file twice is harmless.
-func RunFileCleanup(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, log *slog.Logger, first, interval time.Duration) {
+func Run(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, log *slog.Logger, first, interval time.Duration) {
 	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
@@ -82,7 +90,7 @@ func RunFileCleanup(ctx context.Context, pool *pgxpool.Pool, files *blobstore.St
 			return
 		case <-t.C:
 		}
-		n, err := CleanOrphanFiles(ctx, pool, files, OrphanFileAge, time.Now())
+		n, err := CleanOrphans(ctx, pool, files, OrphanAge, time.Now())
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("orphaned file cleanup failed; retrying at the next interval", "deleted", n, "error", err)
