@@ -14,7 +14,7 @@ import (
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/service"
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
@@ -92,7 +92,7 @@ func seedCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr 
 	}
 	// Running servers serve static data from Valkey; tell them it changed.
 	if cfg.ValkeyURL != "" {
-		shared, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
+		shared, err := valkeyconn.Connect(ctx, cfg.ValkeyURL, log)
 		if err != nil {
 			return err
 		}

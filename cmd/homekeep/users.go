@@ -7,7 +7,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/authcache"
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // usersCmd runs operator actions on accounts: `homekeep users deactivate|activate EMAIL`. Deactivation
@@ -33,9 +33,9 @@ func usersCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr
 		return err
 	}
 	defer pool.Close()
-	var shared *sharedcache.Conn // nil: Valkey is not configured or not reachable
+	var shared *valkeyconn.Conn // nil: Valkey is not configured or not reachable
 	if cfg.ValkeyURL != "" {
-		conn, err := sharedcache.Connect(ctx, cfg.ValkeyURL, log)
+		conn, err := valkeyconn.Connect(ctx, cfg.ValkeyURL, log)
 		if err != nil {
 			return err
 		}

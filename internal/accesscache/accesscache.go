@@ -22,7 +22,7 @@ import (
 	"github.com/maypok86/otter/v2"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // DefaultTTL is how long a user's list stays cached without a change.
@@ -33,7 +33,7 @@ const genTTL = 24 * time.Hour
 
 // Options configures New.
 type Options struct {
-	Shared    *sharedcache.Conn // nil: in process only
+	Shared    *valkeyconn.Conn // nil: in process only
 	KeyPrefix string
 	TTL       time.Duration
 	// LocalSize bounds the in-process tier (users).
@@ -52,7 +52,7 @@ type Cache struct {
 	// With Valkey: a user this process invalidated is read from PostgreSQL until its own next fill lands,
 	// because Valkey's invalidation of this process's client-side copy arrives after the command's reply.
 	stale  *otter.Cache[int64, struct{}]
-	writes *sharedcache.Queue
+	writes *valkeyconn.Queue
 }
 
 type entry struct {
@@ -90,7 +90,7 @@ func New(o Options) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error creating access cache: %w", err)
 	}
-	c.writes = sharedcache.NewQueue(1024)
+	c.writes = valkeyconn.NewQueue(1024)
 	return c, nil
 }
 

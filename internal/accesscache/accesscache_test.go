@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // modes runs a test against the in-process cache and against two processes sharing one Valkey.
@@ -25,7 +25,7 @@ func modes(t *testing.T, run func(t *testing.T, a, b *Cache, shared bool)) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
 		open := func() *Cache {
-			conn, err := sharedcache.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+			conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
 			c, err := New(Options{Shared: conn, KeyPrefix: prefix, TTL: time.Minute})
 			require.NoError(t, err)
@@ -100,7 +100,7 @@ func TestCache(t *testing.T) {
 	t.Run("ValkeyWarmLookupIsNotARoundTrip", func(t *testing.T) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
-		conn, err := sharedcache.Connect(ctx, url, slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		defer conn.Close()
 		c, err := New(Options{Shared: conn, KeyPrefix: prefix})

@@ -16,7 +16,7 @@ import (
 	"github.com/ogen-go/ogen/validate"
 	"github.com/stretchr/testify/require"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 func TestFrom(t *testing.T) {
@@ -93,7 +93,7 @@ func TestFromUnavailableDependency(t *testing.T) {
 	for name, err := range map[string]error{
 		"ConnectionRefused": fmt.Errorf("error listing residences: %w",
 			&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
-		"ValkeyNotConnected":    fmt.Errorf("error invalidating: %w", sharedcache.ErrUnavailable),
+		"ValkeyNotConnected":    fmt.Errorf("error invalidating: %w", valkeyconn.ErrUnavailable),
 		"ConnectionCutMidQuery": fmt.Errorf("error loading board: %w", io.ErrUnexpectedEOF),
 	} {
 		t.Run(name, func(t *testing.T) {

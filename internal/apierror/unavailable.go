@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/puddle/v2"
 
 	"github.com/homekeep/homekeep/internal/dbpool"
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // isUnavailable reports whether err means PostgreSQL or Valkey could not be reached or went away (refused,
@@ -23,7 +23,7 @@ func isUnavailable(err error) bool {
 		pgErr   *pgconn.PgError
 	)
 	return errors.As(err, &connect) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, sharedcache.ErrUnavailable) || errors.Is(err, puddle.ErrClosedPool) || pgconn.Timeout(err) ||
+		errors.Is(err, valkeyconn.ErrUnavailable) || errors.Is(err, puddle.ErrClosedPool) || pgconn.Timeout(err) ||
 		dbpool.ConnectionLost(err) ||
 		(errors.As(err, &pgErr) && (pgErr.Code == "53300" || pgErr.Code == "57P03")) // too many connections, starting up
 }

@@ -18,10 +18,10 @@ import (
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/authcache"
-	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testdb"
 	"github.com/homekeep/homekeep/internal/testsmtp"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // appendOnlyValkey is a redis-server (or valkey-server) of the test's own that keeps its keys in an
@@ -234,7 +234,7 @@ func TestRecordedRevocationsAreSwept(t *testing.T) {
 	pool := testdb.Pool(t)
 	url, prefix := testvalkey.New(t)
 	log := slog.New(slog.DiscardHandler)
-	conn, err := sharedcache.Connect(ctx, url, log)
+	conn, err := valkeyconn.Connect(ctx, url, log)
 	require.NoError(t, err)
 	defer conn.Close()
 	c, err := authcache.New[*app.User](authcache.Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour,

@@ -15,9 +15,9 @@ import (
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/service"
-	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testdb"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // Options configures Start. Zero values give a fresh database, no Valkey and a small warm pool.
@@ -51,7 +51,7 @@ type Instance struct {
 	// Stmts counts SQL statements and new connections of this process.
 	Stmts *Tracer
 	// Valkey is the process's Valkey connection (nil without Valkey); its RoundTrips counts network trips.
-	Valkey *sharedcache.Conn
+	Valkey *valkeyconn.Conn
 
 	cancel context.CancelFunc
 	done   chan error
@@ -105,7 +105,7 @@ func Start(t testing.TB, o Options) *Instance {
 			Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
 			OnReady:  func(net.Addr) { once.Do(func() { close(ready) }) },
-			OnShared: func(c *sharedcache.Conn) { inst.Valkey = c },
+			OnShared: func(c *valkeyconn.Conn) { inst.Valkey = c },
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })

@@ -31,7 +31,7 @@ import (
 	"github.com/maypok86/otter/v2"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // TokenHash is the SHA-256 of a token; only the hash is stored or used as a key.
@@ -56,7 +56,7 @@ const revokedMemory = time.Minute
 // Options configures New.
 type Options struct {
 	// Shared is the Valkey connection; nil means in-process caches only (revocation is then local).
-	Shared *sharedcache.Conn
+	Shared *valkeyconn.Conn
 	// KeyPrefix namespaces keys and the channel (tests use one per test; production "").
 	KeyPrefix     string
 	TokenTTL      time.Duration
@@ -86,7 +86,7 @@ type Cache[U any] struct {
 	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
 	// delivered (always true without Valkey); while it is false both tiers miss.
 	subscribed atomic.Bool
-	writes     *sharedcache.Queue
+	writes     *valkeyconn.Queue
 	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable): the fast
 	// path of their delivery, which PostgreSQL's record backs up.
 	pendingMu sync.Mutex
@@ -139,7 +139,7 @@ func New[U any](o Options) (*Cache[U], error) {
 		}
 		return c, nil
 	}
-	c.writes = sharedcache.NewQueue(1024)
+	c.writes = valkeyconn.NewQueue(1024)
 	c.pending = map[TokenHash]struct{}{}
 	c.wg.Add(2)
 	go c.subscribe(ctx)

@@ -12,15 +12,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 type user struct{ name string }
 
-func newShared(t *testing.T, url, prefix string) (*Cache[*user], *sharedcache.Conn) {
+func newShared(t *testing.T, url, prefix string) (*Cache[*user], *valkeyconn.Conn) {
 	t.Helper()
-	conn, err := sharedcache.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	c, err := New[*user](Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour, UserTTL: time.Minute,
 		UserCacheSize: 100, Logger: slog.New(slog.DiscardHandler)})
@@ -81,7 +81,7 @@ func TestCache(t *testing.T) {
 	t.Run("UserCacheIsBypassedUntilSubscribed", func(t *testing.T) {
 		t.Parallel()
 		// Valkey configured but unreachable: evictions could not arrive, so users are never served from memory.
-		conn, err := sharedcache.Connect(ctx, "redis://127.0.0.1:1", slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(ctx, "redis://127.0.0.1:1", slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		defer conn.Close()
 		c, err := New[*user](Options{Shared: conn, TokenTTL: time.Hour, UserTTL: time.Minute, UserCacheSize: 10,

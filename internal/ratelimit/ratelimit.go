@@ -20,7 +20,7 @@ import (
 
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // MaxWindow bounds Rule.Window. Longer windows are not rate limits but lockouts, and an unbounded window could
@@ -56,7 +56,7 @@ type Decision struct {
 
 // Limiter counts attempts. It is safe for concurrent use; one Limiter serves every rule.
 type Limiter struct {
-	// shared pipelines commands to Valkey; nil without Valkey. Production passes *sharedcache.Conn, which
+	// shared pipelines commands to Valkey; nil without Valkey. Production passes *valkeyconn.Conn, which
 	// counts the round trip; tests pass a clientDoer around a client they wrap.
 	shared multiDoer
 	prefix string
@@ -67,7 +67,7 @@ type Limiter struct {
 
 // New returns a Limiter. shared may be nil (no VALKEY_URL): counts are then kept in this process only. keyPrefix
 // goes in front of every stored key: tests use a unique prefix each, production uses "".
-func New(shared *sharedcache.Conn, keyPrefix string) *Limiter {
+func New(shared *valkeyconn.Conn, keyPrefix string) *Limiter {
 	l := newLimiter(nil, keyPrefix)
 	if shared != nil {
 		l.shared = shared
@@ -99,12 +99,12 @@ type clientDoer func() (valkey.Client, bool)
 func (c clientDoer) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.Completed) ([]valkey.ValkeyResult, error) {
 	cl, ok := c()
 	if !ok {
-		return nil, sharedcache.ErrUnavailable
+		return nil, valkeyconn.ErrUnavailable
 	}
 	res := cl.DoMulti(ctx, build(cl.B())...)
 	for _, r := range res {
 		if err := r.Error(); err != nil {
-			return res, err // like sharedcache.Conn.DoMulti: the first command's error
+			return res, err // like valkeyconn.Conn.DoMulti: the first command's error
 		}
 	}
 	return res, nil

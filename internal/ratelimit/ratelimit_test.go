@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // mode builds a Limiter that counts in Valkey or in process; the behaviour tests run in both.
@@ -33,11 +33,11 @@ var modes = []mode{
 	{"InProcess", func(*testing.T) *Limiter { return New(nil, "") }},
 }
 
-// connect opens a sharedcache connection of its own (as a separate server process would have) and closes it
+// connect opens a valkeyconn connection of its own (as a separate server process would have) and closes it
 // when the test ends.
-func connect(t *testing.T, url string) *sharedcache.Conn {
+func connect(t *testing.T, url string) *valkeyconn.Conn {
 	t.Helper()
-	conn, err := sharedcache.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
 	require.NoError(t, err, "connecting to valkey")
 	t.Cleanup(conn.Close)
 	_, ok := conn.Client()
@@ -369,7 +369,7 @@ func TestAllowWithValkey(t *testing.T) {
 		require.NoError(t, err, "reserving a port")
 		port := ln.Addr().(*net.TCPAddr).Port
 		require.NoError(t, ln.Close(), "closing the port so nothing listens on it")
-		conn, err := sharedcache.Connect(context.Background(), "redis://127.0.0.1:"+strconv.Itoa(port), slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(context.Background(), "redis://127.0.0.1:"+strconv.Itoa(port), slog.New(slog.DiscardHandler))
 		require.NoError(t, err, "an unreachable Valkey is not an error")
 		t.Cleanup(conn.Close)
 		_, ok := conn.Client()

@@ -25,7 +25,7 @@ const (
 // second round trip). The pipeline is not atomic, but it does not need to be: INCR is atomic per key, and
 // NX sets the expiry only when the key has none, so the first attempt of a window sets it and a counter left
 // without one (a connection lost between the two commands) gets it from the next attempt. PEXPIRE ... NX needs
-// Valkey or Redis 7+, which sharedcache already requires.
+// Valkey or Redis 7+, which valkeyconn already requires.
 func (l *Limiter) countShared(ctx context.Context, keys []string, ttl time.Duration) (counts []int64, ok bool) {
 	if l.shared == nil {
 		return nil, false

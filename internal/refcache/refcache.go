@@ -17,7 +17,7 @@ import (
 
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 const (
@@ -29,7 +29,7 @@ const (
 
 // Cache holds one document.
 type Cache struct {
-	shared       *sharedcache.Conn
+	shared       *valkeyconn.Conn
 	key, genKey  string
 	mu           sync.Mutex
 	local        []byte
@@ -41,7 +41,7 @@ type Cache struct {
 type Fill struct{ gen string }
 
 // New returns a Cache for the document called name.
-func New(shared *sharedcache.Conn, keyPrefix, name string) *Cache {
+func New(shared *valkeyconn.Conn, keyPrefix, name string) *Cache {
 	return &Cache{shared: shared, key: keyPrefix + name, genKey: keyPrefix + name + "_gen"}
 }
 

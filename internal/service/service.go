@@ -33,7 +33,7 @@ import (
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/reqinfo"
-	"github.com/homekeep/homekeep/internal/sharedcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // Options configures Run.
@@ -51,7 +51,7 @@ type Options struct {
 	// OnReady is called once the pool is warm and the API takes traffic.
 	OnReady func(addr net.Addr)
 	// OnShared is called with the Valkey connection, when there is one (tests count its round trips).
-	OnShared func(*sharedcache.Conn)
+	OnShared func(*valkeyconn.Conn)
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -82,12 +82,12 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	var (
 		valkeyPing func(context.Context) error
-		shared     *sharedcache.Conn
+		shared     *valkeyconn.Conn
 	)
 	if cfg.ValkeyURL == "" {
 		log.Info("VALKEY_URL is unset: caches are in-process only, and revocations reach only this process")
 	} else {
-		if shared, err = sharedcache.Connect(ctx, cfg.ValkeyURL, log); err != nil {
+		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log); err != nil {
 			return err
 		}
 		defer shared.Close()

@@ -1,4 +1,4 @@
-package sharedcache
+package valkeyconn
 
 import (
 	"context"
