@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -49,7 +51,8 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.
 		TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx),
 		CodeHash: codeHash(purposeVerify, code), CodeExpiresAt: time.Now().Add(codeTTL),
 	})
-	if isUniqueViolation(err, "users_email_lower_key") {
+	err = dberr.Interpret(err)
+	if dberr.IsUnique(err, dberr.UsersEmailLowerKey) {
 		return nil, apierror.Conflict("email_taken", "an account with this email already exists")
 	}
 	if err != nil {
@@ -70,7 +73,8 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 		return nil, err
 	}
 	row, err := h.q.UserGetByEmail(ctx, h.db, email)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		h.passwords.burn(req.Password)
 		return nil, errInvalidCredentials
 	}
@@ -158,7 +162,8 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 func (h *Handler) DeleteMe(ctx context.Context) error {
 	p := principalFrom(ctx)
 	row, err := h.q.UserDelete(ctx, h.db, p.user.ID)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		row, err = &dbsqlc.UserDeleteRow{}, nil // deleted meanwhile by another request
 	}
 	if err != nil {

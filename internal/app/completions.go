@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -34,7 +36,8 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
 		ContractorID: ptrIf(body.ContractorID.Get()),
 	})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
 			ContractorID: ptrIf(body.ContractorID.Get())}, "task"); err != nil {
 			return nil, err
@@ -105,7 +108,8 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 	var n int64
 	err := pgx.BeginFunc(ctx, h.db, func(tx pgx.Tx) error {
 		_, err := h.q.TaskCompletionLockTask(ctx, tx, &dbsqlc.TaskCompletionLockTaskParams{ID: params.ID, UserID: user.ID})
-		if isNoRows(err) {
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) {
 			return nil
 		}
 		if err != nil {

@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -59,7 +61,7 @@ func (h *Handler) contractorRefusal(ctx context.Context, userID, id int64) error
 
 // contractorSpecialtyError names specialty_ids when an id is not a known specialty.
 func contractorSpecialtyError(err error) error {
-	if isForeignKeyViolation(err, "contractor_specialty_links_specialty_id_fkey") {
+	if dberr.IsForeignKey(err, dberr.ContractorSpecialtyLinksSpecialtyIDFkey) {
 		return apierror.Validation(map[string]string{"specialty_ids": "contains an unknown specialty"})
 	}
 	return nil
@@ -193,10 +195,11 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 		Address: deref(in.address), Notes: req.Notes.Or(""), Rating: ptrIf(req.Rating.Get()),
 		IsFavorite: req.IsFavorite.Or(false),
 	})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, h.refusal(ctx, user.ID, req.ResidenceID.Value)
 	}
-	if isForeignKeyViolation(err, "contractors_residence_id_fkey") {
+	if dberr.IsForeignKey(err, dberr.ContractorsResidenceIDFkey) {
 		return nil, apierror.NotFound("residence") // deleted while the contractor was being created
 	}
 	if vErr := contractorSpecialtyError(err); vErr != nil {
@@ -211,7 +214,8 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 // GetContractor returns one contractor the caller can see.
 func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (*oas.Contractor, error) {
 	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: principalFrom(ctx).user.ID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("contractor")
 	}
 	if err != nil {
@@ -242,7 +246,8 @@ func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdat
 	p.SetRating, p.Rating = patchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
 	for attempt := 1; ; attempt++ {
 		row, err := h.q.ContractorUpdate(ctx, h.db, p)
-		if isNoRows(err) {
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) {
 			if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
 				return nil, err
 			}
@@ -289,7 +294,8 @@ func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContrac
 func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (*oas.Contractor, error) {
 	user := principalFrom(ctx).user
 	row, err := h.q.ContractorToggleFavorite(ctx, h.db, &dbsqlc.ContractorToggleFavoriteParams{ID: params.ID, UserID: user.ID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
 			return nil, err
 		}

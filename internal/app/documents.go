@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -183,7 +185,8 @@ func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams)
 // getDocument loads a document the user can see, or returns 404.
 func (h *Handler) getDocument(ctx context.Context, userID, id int64) (*dbsqlc.Document, error) {
 	d, err := h.q.DocumentGet(ctx, h.db, &dbsqlc.DocumentGetParams{ID: id, UserID: userID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("document")
 	}
 	if err != nil {
@@ -228,15 +231,16 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 	if err != nil && p.StorageKey != nil {
 		h.deleteFiles(ctx, *p.StorageKey)
 	}
+	err = dberr.Interpret(err)
 	switch {
-	case isNoRows(err):
+	case errors.Is(err, dberr.ErrNotFound):
 		if err := h.residenceWriteRefusal(ctx, user.ID, req.ResidenceID); err != nil {
 			return nil, err
 		}
 		return nil, errTaskNotInResidence
-	case isForeignKeyViolation(err, "documents_residence_id_fkey"):
+	case dberr.IsForeignKey(err, dberr.DocumentsResidenceIDFkey):
 		return nil, apierror.NotFound("residence") // deleted while the document was being created
-	case isForeignKeyViolation(err, "documents_task_id_fkey"):
+	case dberr.IsForeignKey(err, dberr.DocumentsTaskIDFkey):
 		return nil, errTaskNotInResidence // deleted while the document was being created
 	case err != nil:
 		return nil, fmt.Errorf("error creating document: %w", err)
@@ -284,7 +288,8 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 	p.SetTaskID, p.TaskID = patchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
 
 	row, err := h.q.DocumentUpdate(ctx, h.db, p)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 			return nil, err
 		}
@@ -293,7 +298,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 		}
 		return nil, apierror.NotFound("document") // deleted meanwhile
 	}
-	if isForeignKeyViolation(err, "documents_task_id_fkey") {
+	if dberr.IsForeignKey(err, dberr.DocumentsTaskIDFkey) {
 		return nil, errTaskNotInResidence
 	}
 	if err != nil {
@@ -307,7 +312,8 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) error {
 	user := principalFrom(ctx).user
 	key, err := h.q.DocumentDelete(ctx, h.db, &dbsqlc.DocumentDeleteParams{ID: params.ID, UserID: user.ID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 			return err
 		}

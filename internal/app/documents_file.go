@@ -17,6 +17,7 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -191,7 +192,8 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 	})
 	if err != nil {
 		h.deleteFiles(ctx, stored.key)
-		if isNoRows(err) {
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) {
 			if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 				return nil, err
 			}

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/mail"
@@ -59,7 +61,8 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 	}
 	res, err := h.q.EmailCodeAttemptVerify(ctx, h.db, &dbsqlc.EmailCodeAttemptVerifyParams{
 		UserID: p.user.ID, CodeHash: codeHash(purposeVerify, code)})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, errCodeExpired
 	}
 	if err != nil {
@@ -136,7 +139,8 @@ func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeR
 	token, expires := randomToken(), time.Now().Add(codeTTL).UTC().Truncate(time.Second)
 	res, err := h.q.EmailCodeAttemptReset(ctx, h.db, &dbsqlc.EmailCodeAttemptResetParams{
 		Email: email, CodeHash: codeHash(purposeReset, code), ResetTokenHash: sha256Of(token), ResetExpiresAt: expires})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		// No live code for this email, or no such account: the same answer either way.
 		return nil, errCodeExpired
 	}
@@ -157,7 +161,8 @@ func (h *Handler) ResetPassword(ctx context.Context, req *oas.ResetPasswordReque
 		return err
 	}
 	userID, err := h.q.EmailCodeUseResetToken(ctx, h.db, sha256Of(strings.TrimSpace(req.ResetToken)))
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return errResetTokenInvalid
 	}
 	if err != nil {

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -69,7 +71,8 @@ func residenceResponse(r *dbsqlc.Residence, role string, members, overdue, dueSo
 // getResidence returns one residence as the caller sees it, or 404.
 func (h *Handler) getResidence(ctx context.Context, userID, id int64) (*oas.Residence, error) {
 	row, err := h.q.ResidenceGet(ctx, h.db, &dbsqlc.ResidenceGetParams{ID: id, UserID: userID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("residence")
 	}
 	if err != nil {
@@ -126,7 +129,8 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 		PurchaseDate: ptrIf(req.PurchaseDate.Get()), PurchasePrice: ptrIf(req.PurchasePrice.Get()),
 		IsPrimary: req.IsPrimary.Or(false), Timezone: tz,
 	})
-	if isForeignKeyViolation(err, "residences_residence_type_id_fkey") {
+	err = dberr.Interpret(err)
+	if dberr.IsForeignKey(err, dberr.ResidencesResidenceTypeIDFkey) {
 		return nil, apierror.Validation(map[string]string{"residence_type_id": "is not a known residence type"})
 	}
 	if err != nil {
@@ -171,10 +175,11 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 	p.SetPurchasePrice, p.PurchasePrice = patchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
 
 	_, err := h.q.ResidenceUpdate(ctx, h.db, p)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, h.refusal(ctx, user.ID, params.ID)
 	}
-	if isForeignKeyViolation(err, "residences_residence_type_id_fkey") {
+	if dberr.IsForeignKey(err, dberr.ResidencesResidenceTypeIDFkey) {
 		return nil, apierror.Validation(map[string]string{"residence_type_id": "is not a known residence type"})
 	}
 	if err != nil {
@@ -188,7 +193,8 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenceParams) error {
 	user := principalFrom(ctx).user
 	row, err := h.q.ResidenceDelete(ctx, h.db, &dbsqlc.ResidenceDeleteParams{ID: params.ID, UserID: user.ID})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return h.refusal(ctx, user.ID, params.ID)
 	}
 	if err != nil {

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/ogen-go/ogen/ogenerrors"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -50,7 +52,8 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 	}
 	// A read, whatever the request: repeated once on a live connection if PostgreSQL had closed this one.
 	row, err := h.q.AuthTokenUser(ctx, h.db.Reads(), th[:])
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return ctx, errInvalidToken
 	}
 	if err != nil {

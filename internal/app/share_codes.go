@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/reqinfo"
@@ -62,10 +64,11 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 	for range 5 {
 		row, err := h.q.ShareCodeCreate(ctx, h.db, &dbsqlc.ShareCodeCreateParams{
 			ResidenceID: params.ID, UserID: user.ID, Code: newShareCode(), Role: role, ExpiresAt: expires})
-		if isNoRows(err) || isForeignKeyViolation(err, "share_codes_residence_id_fkey") {
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) || dberr.IsForeignKey(err, dberr.ShareCodesResidenceIDFkey) {
 			return nil, h.refusal(ctx, user.ID, params.ID)
 		}
-		if isUniqueViolation(err, "share_codes_active_code_key") {
+		if dberr.IsUnique(err, dberr.ShareCodesActiveCodeKey) {
 			continue // another residence holds this code right now; draw again
 		}
 		if err != nil {
@@ -88,7 +91,8 @@ func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas
 	}
 	res, err := h.q.ShareCodeJoin(ctx, h.db, &dbsqlc.ShareCodeJoinParams{Code: code, UserID: user.ID})
 	// A residence deleted while the join ran fails the membership's foreign key: the code is gone too.
-	if isNoRows(err) || isForeignKeyViolation(err, "residence_members_residence_id_fkey") {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) || dberr.IsForeignKey(err, dberr.ResidenceMembersResidenceIDFkey) {
 		return nil, apierror.New(http.StatusNotFound, "share_code_not_found", "no residence has this share code")
 	}
 	if err != nil {

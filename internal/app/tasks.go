@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -91,12 +93,12 @@ const msgContractorNotVisible = "is not a contractor of this residence or one of
 
 // taskFKError names the field whose lookup id does not exist (or whose contractor was deleted meanwhile).
 func taskFKError(err error) error {
-	for constraint, field := range map[string]string{
-		"tasks_category_id_fkey": "category_id", "tasks_priority_id_fkey": "priority_id",
-		"tasks_frequency_id_fkey": "frequency_id", "tasks_contractor_id_fkey": "contractor_id",
-		"task_completions_contractor_id_fkey": "contractor_id",
+	for constraint, field := range map[dberr.Constraint]string{
+		dberr.TasksCategoryIDFkey: "category_id", dberr.TasksPriorityIDFkey: "priority_id",
+		dberr.TasksFrequencyIDFkey: "frequency_id", dberr.TasksContractorIDFkey: "contractor_id",
+		dberr.TaskCompletionsContractorIDFkey: "contractor_id",
 	} {
-		if isForeignKeyViolation(err, constraint) {
+		if dberr.IsForeignKey(err, constraint) {
 			return apierror.Validation(map[string]string{field: "does not exist"})
 		}
 	}
@@ -107,7 +109,8 @@ func taskFKError(err error) error {
 func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
 	user := principalFrom(ctx).user
 	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold})
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("task")
 	}
 	if err != nil {
@@ -131,7 +134,8 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	}
 	if id, ok := req.TemplateID.Get(); ok {
 		tpl, err := h.q.TaskTemplateGet(ctx, h.db, id)
-		if isNoRows(err) {
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) {
 			return nil, apierror.Validation(map[string]string{"template_id": "does not exist"})
 		}
 		if err != nil {
@@ -156,10 +160,11 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 		return nil, err
 	}
 	row, err := h.q.TaskCreate(ctx, h.db, p)
-	if isForeignKeyViolation(err, "tasks_residence_id_fkey") {
+	err = dberr.Interpret(err)
+	if dberr.IsForeignKey(err, dberr.TasksResidenceIDFkey) {
 		return nil, apierror.NotFound("residence") // deleted while the task was being created
 	}
-	if isNoRows(err) {
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, ResidenceID: &req.ResidenceID,
 			AssignedTo: p.AssignedTo, ContractorID: p.ContractorID}, "residence"); err != nil {
 			return nil, err
@@ -202,7 +207,8 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 	p.SetEstimatedCost, p.EstimatedCost = patchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
 
 	row, err := h.q.TaskUpdate(ctx, h.db, p)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
 			AssignedTo: p.AssignedTo, ContractorID: p.ContractorID}, "task"); err != nil {
 			return nil, err
@@ -237,7 +243,8 @@ func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateP
 	user := principalFrom(ctx).user
 	p.ID, p.UserID, p.ThresholdDays = id, user.ID, user.DaysThreshold
 	row, err := h.q.TaskSetState(ctx, h.db, &p)
-	if isNoRows(err) {
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskRefusal(ctx, user.ID, id); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,6 +28,9 @@ FROM pg_index i
 INNER JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indisunique AND c.relnamespace = 'public'::regnamespace
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`
+
+// indexNames lists every index of the public schema, for TestNoConstraintNameWrittenAsText.
+const indexNames = `SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
 
 // kindBySuffix is the kind a constant's name promises, after PostgreSQL's naming convention.
 var kindBySuffix = []struct{ suffix, contype string }{
@@ -60,6 +64,59 @@ func TestConstantsNameConstraintsOfTheSchema(t *testing.T) {
 		require.Equal(t, want, got, "%s = %q: the schema has it as pg_constraint.contype %q, its name says %q",
 			name, value, got, want)
 	}
+}
+
+// TestNoConstraintNameWrittenAsText fails when hand-written Go code outside this package spells the name of a
+// constraint or index of the schema as a string literal: handlers must use the constants, which
+// TestConstantsNameConstraintsOfTheSchema checks.
+func TestNoConstraintNameWrittenAsText(t *testing.T) {
+	t.Parallel()
+	pool := testdb.Pool(t)
+	names := querySchema(t, pool, schemaConstraints)
+	for n, kind := range querySchema(t, pool, indexNames) {
+		names[n] = kind
+	}
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	require.NoError(t, err)
+	here, err := filepath.Abs(".")
+	require.NoError(t, err)
+
+	var found []string
+	fset := token.NewFileSet()
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			rel, _ := filepath.Rel(root, path)
+			if path == here || rel == filepath.Join("internal", "gen") || rel == "client" ||
+				(rel != "." && strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			if s, err := strconv.Unquote(lit.Value); err == nil && names[s] != "" {
+				found = append(found, fset.Position(lit.Pos()).String()+": "+lit.Value)
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err, "walking the module's Go files")
+	require.Empty(t, found, "constraint or index names written as text: add a constant to internal/app/dberr/"+
+		"constraints.go and use it (with dberr.Interpret and dberr.IsUnique/IsForeignKey)")
 }
 
 // constraintConstants returns every constant of type Constraint declared in this package, by name, read from
