@@ -15,8 +15,6 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 	"github.com/ogen-go/ogen/validate"
 	"github.com/stretchr/testify/require"
-
-	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 func TestFrom(t *testing.T) {
@@ -93,7 +91,7 @@ func TestFromUnavailableDependency(t *testing.T) {
 	for name, err := range map[string]error{
 		"ConnectionRefused": fmt.Errorf("error listing residences: %w",
 			&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
-		"ValkeyNotConnected":    fmt.Errorf("error invalidating: %w", valkeyconn.ErrUnavailable),
+		"ValkeyNotConnected":    fmt.Errorf("error invalidating: %w", notConnected{}),
 		"ConnectionCutMidQuery": fmt.Errorf("error loading board: %w", io.ErrUnexpectedEOF),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -105,3 +103,9 @@ func TestFromUnavailableDependency(t *testing.T) {
 		})
 	}
 }
+
+// notConnected is an error of a dependency that is not connected, as valkeyconn.ErrUnavailable is.
+type notConnected struct{}
+
+func (notConnected) Error() string     { return "not connected" }
+func (notConnected) Unavailable() bool { return true }

@@ -5,7 +5,6 @@ package valkeyconn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -15,8 +14,17 @@ import (
 	"github.com/valkey-io/valkey-go"
 )
 
-// ErrUnavailable is returned while no connection to Valkey has been established.
-var ErrUnavailable = errors.New("valkey is not connected")
+// ErrUnavailable is returned while no connection to Valkey has been established, and during the cooldown
+// after a connection failure. Its Unavailable method tells internal/apierror to answer 503 without that
+// package importing this one.
+var ErrUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "valkey is not connected" }
+
+// Unavailable marks the error as a dependency that is down, which the client should retry.
+func (unavailableError) Unavailable() bool { return true }
 
 // ReconnectInterval is how often Conn retries a Valkey that was unreachable at start.
 const ReconnectInterval = 2 * time.Second
