@@ -1,9 +1,3 @@
-// Package mail sends Homekeep's account emails (verification and password-reset codes) over SMTP, or writes
-// them to the log when no SMTP server is configured so local development works without one.
-//
-// Request handlers call Enqueue, which never blocks: a background worker does the SMTP conversation, so a slow
-// or dead mail server cannot slow responses down, and "forgot password" answers in the same time whether or
-// not the address belongs to an account. Send is the synchronous form for callers that need the result.
 package mail
 
 import (
