@@ -1,11 +1,3 @@
-// Package pgembed runs a private PostgreSQL cluster for local development, so `make run` works on a machine
-// with PostgreSQL installed but no database configured (DATABASE_URL unset).
-//
-// The cluster lives in a data directory of the caller's choosing (./.data/postgres for `make run`). The first
-// Start runs initdb there; later starts reuse it, so data survives restarts. The server listens on a free
-// loopback TCP port and on a unix socket inside the data directory, with durability switched off because the
-// data is disposable. PostgreSQL refuses to run as root, so when the program runs as root the package runs the
-// server programs as the postgres system user that Debian's package creates.
 package pgembed
 
 import (
@@ -316,12 +308,12 @@ func (r *runner) prepareDir(dir string) error {
 			break
 		}
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o755); err != nil { //nolint:gosec // G301: the postgres user must pass through
 		return fmt.Errorf("error creating %s: %w", parent, err)
 	}
 	for _, p := range missing {
 		// MkdirAll's mode is reduced by the umask; make the new directories traversable regardless.
-		if err := os.Chmod(p, 0o755); err != nil {
+		if err := os.Chmod(p, 0o755); err != nil { //nolint:gosec // G302: a directory the postgres user passes through
 			return fmt.Errorf("error making %s traversable: %w", p, err)
 		}
 	}
@@ -376,11 +368,19 @@ func (r *runner) chown(dir string) error {
 		return nil
 	}
 	uid, gid := int(r.account.uid), int(r.account.gid)
-	err := filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+	// The postgres user can write in dir, so it could swap a directory for a symlink while the walk runs; the
+	// root-scoped walk and Lchown cannot be led out of dir that way (a plain WalkDir with os.Lchown could be
+	// made to chown files elsewhere to the postgres user).
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("error handing %s to the postgres system user: %w", dir, err)
+	}
+	defer func() { _ = root.Close() }() // a directory opened for reading: closing it cannot lose anything
+	err = fs.WalkDir(root.FS(), ".", func(path string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(path, uid, gid)
+		return root.Lchown(path, uid, gid)
 	})
 	if err != nil {
 		return fmt.Errorf("error handing %s to the postgres system user: %w", dir, err)
@@ -392,8 +392,9 @@ func (r *runner) chown(dir string) error {
 // terminal reaches only this process, which then stops the server in order. Its combined output is returned in
 // the error, trimmed to the end, where the reason is.
 func (r *runner) run(ctx context.Context, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = "/" // the postgres user may not be able to enter our working directory
+	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // G204: name is initdb or pg_ctl, found by findBinaries
+	// The postgres user may not be able to enter our working directory.
+	cmd.Dir = "/"
 	cmd.Env = r.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if r.account != nil {
@@ -431,7 +432,7 @@ func tailOf(s string) string {
 
 // fileTail returns tailOf the file's content, or "" when it cannot be read.
 func fileTail(path string) string {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: path is the server log this package chose
 	if err != nil {
 		return ""
 	}

@@ -151,7 +151,7 @@ func TestStartAfterPostmasterKilled(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(testBase(t), "data")
 
-	c := startCluster(t, dir)
+	startCluster(t, dir)
 	pidFile, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
 	if err != nil {
 		t.Fatalf("read postmaster.pid: %v", err)
@@ -167,7 +167,7 @@ func TestStartAfterPostmasterKilled(t *testing.T) {
 		t.Fatalf("kill postmaster %d: %v", pid, err)
 	}
 
-	c = startCluster(t, dir)
+	c := startCluster(t, dir)
 	selectOne(t, c)
 	stopCluster(t, c)
 }
