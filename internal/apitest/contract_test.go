@@ -399,7 +399,7 @@ func TestTransportPassesOnTransportErrors(t *testing.T) {
 	rec := &recorder{}
 	client := &http.Client{Transport: &transport{base: srv.Client().Transport, contract: c, report: rec.report}}
 
-	_, err = client.Get(srv.URL + "/api/static-data")
+	_, err = client.Get(srv.URL + "/api/static-data") //nolint:bodyclose // the request fails: there is no response
 	require.Error(t, err, "request to a closed server")
 	require.Empty(t, rec.all(), "reports for a valid request that got no response")
 }

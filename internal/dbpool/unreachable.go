@@ -46,14 +46,14 @@ func Explain(err error) error {
 	switch {
 	case errors.As(err, &pgErr):
 		e.Reason = pgErr.Message
-		switch {
-		case pgErr.Code == "28P01" || pgErr.Code == "28000":
+		switch pgErr.Code {
+		case "28P01", "28000":
 			e.Hint = "check the user and password in DATABASE_URL and the server's pg_hba.conf"
-		case pgErr.Code == "3D000":
+		case "3D000":
 			e.Hint = "check the database name in DATABASE_URL, or create the database"
-		case pgErr.Code == "53300":
+		case "53300":
 			e.Hint = "lower DB_MAX_CONNS or raise the server's max_connections"
-		case pgErr.Code == "57P03":
+		case "57P03":
 			e.Hint = "wait until the server has started, then try again"
 		}
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -51,7 +51,7 @@ func parseMail(t *testing.T, data []byte) parsed {
 	t.Helper()
 	msg, err := netmail.ReadMessage(bytes.NewReader(data))
 	require.NoError(t, err, "the delivered DATA is not an RFC 5322 message:\n%s", data)
-	var body io.Reader = msg.Body
+	body := msg.Body
 	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
 		body = quotedprintable.NewReader(body)
 	}
