@@ -3,10 +3,10 @@ package dbpool
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/homekeep/homekeep/internal/leakcheck"
 )
 
 // TestMain fails the package's tests when a goroutine outlives them.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.VerifyTestMain(m)
 }
