@@ -93,10 +93,18 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 	}
 	s.host, s.port, err = net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, err, "splitting the listener address")
-	go func() { _ = srv.Serve(ln) }()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln)
+	}()
 	t.Cleanup(func() {
 		s.release() // unblock a DATA still waiting so its goroutine ends
 		_ = srv.Close()
+		// srv.Close closes only the listeners Serve has registered; a test that ends before Serve got that far
+		// would leave it accepting on ln for good.
+		_ = ln.Close()
+		<-served
 	})
 	return s
 }
