@@ -117,7 +117,9 @@ func TestBodyLimitRuleDeadline(t *testing.T) {
 		pr, pw := io.Pipe()
 		go func() {
 			_, _ = pw.Write([]byte("first half "))
-			time.Sleep(500 * time.Millisecond) // slower than the server's read timeout
+			// The pause is what is under test: a body slower than the server's read timeout, which runs on
+			// the wall clock, so no signal can stand in for it.
+			time.Sleep(500 * time.Millisecond)
 			_, _ = pw.Write([]byte("second half"))
 			_ = pw.Close()
 		}()
