@@ -9,25 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/testsmtp"
 )
 
-type userBody struct {
-	ID            int64   `json:"id"`
-	Email         string  `json:"email"`
-	FirstName     string  `json:"first_name"`
-	LastName      string  `json:"last_name"`
-	Timezone      string  `json:"timezone"`
-	EmailVerified bool    `json:"email_verified"`
-	LastLoginAt   *string `json:"last_login_at"`
-}
-
-type authBody struct {
-	Token string   `json:"token"`
-	User  userBody `json:"user"`
-}
+// authBody is the generated AuthResponse under its old name, until every test file uses the generated name.
+type authBody = client.AuthResponse
 
 func post(path string, body any) apptest.Request {
 	return apptest.Request{Method: http.MethodPost, Path: path, Body: body}
@@ -56,7 +45,7 @@ func TestRegister(t *testing.T) {
 		r := inst.Do(t, post("/auth/register", map[string]any{"email": email, "password": "long enough pw",
 			"first_name": " Alex ", "timezone": "Europe/Berlin"}))
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-		var out authBody
+		var out client.AuthResponse
 		r.JSON(t, &out)
 		require.Len(t, out.Token, 43, "32 random bytes, URL-safe base64")
 		require.Equal(t, email, out.User.Email)
@@ -72,7 +61,7 @@ func TestRegister(t *testing.T) {
 		t.Parallel()
 		r := inst.Do(t, post("/auth/register", map[string]any{"email": apptest.UniqueEmail(), "password": "long enough pw"}))
 		require.Equal(t, http.StatusCreated, r.Status)
-		var out authBody
+		var out client.AuthResponse
 		r.JSON(t, &out)
 		require.Equal(t, "UTC", out.User.Timezone)
 	})
@@ -121,7 +110,7 @@ func TestRegister(t *testing.T) {
 			e := r.Err(t)
 			require.Equal(t, tt.wantCode, e.Error.Code)
 			for _, f := range tt.wantFields {
-				require.Contains(t, e.Error.Fields, f, "fields: %v", e.Error.Fields)
+				require.Contains(t, e.Error.Fields.Value, f, "fields: %v", e.Error.Fields.Value)
 			}
 		})
 	}
@@ -152,10 +141,11 @@ func TestLogin(t *testing.T) {
 		acct := inst.Register(t)
 		r := inst.Do(t, post("/auth/login", map[string]any{"email": strings.ToUpper(acct.Email), "password": apptest.TestPassword}))
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var out authBody
+		var out client.AuthResponse
 		r.JSON(t, &out)
 		require.NotEqual(t, acct.Token, out.Token)
-		require.NotNil(t, out.User.LastLoginAt)
+		_, loggedIn := out.User.LastLoginAt.Get()
+		require.True(t, loggedIn, "last_login_at is set")
 		for _, tok := range []string{acct.Token, out.Token} {
 			require.Equal(t, http.StatusOK, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: tok}).Status,
 				"both devices stay signed in")
@@ -228,7 +218,7 @@ func TestTokenSchemes(t *testing.T) {
 			if tt.wantStatus == 401 {
 				require.Equal(t, "unauthorized", r.Err(t).Error.Code)
 			} else {
-				var u userBody
+				var u client.User
 				r.JSON(t, &u)
 				require.Equal(t, acct.ID, u.ID)
 			}
@@ -246,7 +236,7 @@ func TestProfile(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 			Body: map[string]any{"last_name": "Rivera", "timezone": "America/New_York"}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var u userBody
+		var u client.User
 		r.JSON(t, &u)
 		require.Equal(t, "Test", u.FirstName, "untouched")
 		require.Equal(t, "Rivera", u.LastName)
@@ -265,9 +255,9 @@ func TestProfile(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, r.Status)
 		e := r.Err(t)
 		require.Equal(t, "validation_failed", e.Error.Code)
-		require.Contains(t, e.Error.Fields, "timezone")
+		require.Contains(t, e.Error.Fields.Value, "timezone")
 		me := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token})
-		var u userBody
+		var u client.User
 		me.JSON(t, &u)
 		require.Equal(t, "Test", u.FirstName, "nothing is stored from a rejected request")
 		require.Equal(t, "UTC", u.Timezone)
@@ -285,7 +275,7 @@ func TestLogout(t *testing.T) {
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	acct := inst.Register(t)
 	other := inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
-	var second authBody
+	var second client.AuthResponse
 	other.JSON(t, &second)
 
 	require.Equal(t, http.StatusOK, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}).Status)
@@ -304,7 +294,7 @@ func TestChangePassword(t *testing.T) {
 	t.Run("RevokesEveryOtherToken", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		var other authBody
+		var other client.AuthResponse
 		inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).JSON(t, &other)
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/change-password", Token: acct.Token,
 			Body: map[string]any{"current_password": apptest.TestPassword, "new_password": "a brand new password"}})
@@ -321,7 +311,7 @@ func TestChangePassword(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/change-password", Token: acct.Token,
 			Body: map[string]any{"current_password": "nope", "new_password": "a brand new password"}})
 		require.Equal(t, http.StatusBadRequest, r.Status)
-		require.Contains(t, r.Err(t).Error.Fields, "current_password")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "current_password")
 		require.Equal(t, http.StatusOK, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status,
 			"the password is unchanged")
 	})
@@ -332,7 +322,7 @@ func TestChangePassword(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/change-password", Token: acct.Token, Invalid: true,
 			Body: map[string]any{"current_password": apptest.TestPassword, "new_password": "short"}})
 		require.Equal(t, http.StatusBadRequest, r.Status)
-		require.Contains(t, r.Err(t).Error.Fields, "new_password")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "new_password")
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -102,7 +103,7 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 
 	login := func(t *testing.T, email string) string {
 		t.Helper()
-		var out authBody
+		var out client.AuthResponse
 		a.Do(t, post("/auth/login", map[string]any{"email": email, "password": apptest.TestPassword})).JSON(t, &out)
 		return out.Token
 	}
@@ -149,7 +150,7 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 		require.Equal(t, http.StatusOK, a.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 			Body: map[string]any{"first_name": "Renamed"}}).Status)
 		took := propagation(t, b, func() bool {
-			var u userBody
+			var u client.User
 			me(t, b, acct.Token).JSON(t, &u)
 			return u.FirstName == "Renamed"
 		})

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -102,17 +103,17 @@ func (c badInput) check(a answer) string {
 	case c.Status == 0 && (r.Status < 400 || r.Status > 499):
 		return fmt.Sprintf("%s: got status %d, want a 4xx: %s", what, r.Status, clipBody(r.Body))
 	}
-	var e apptest.ErrorBody
+	var e client.Error
 	if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" ||
 		!strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		return fmt.Sprintf("%s: status %d without the Error shape (Content-Type %q): %s", what, r.Status,
 			r.Header.Get("Content-Type"), clipBody(r.Body))
 	}
-	if (c.Status != 0 || r.Status == http.StatusBadRequest) && !namesField(e.Error.Fields, c.Field) {
+	if (c.Status != 0 || r.Status == http.StatusBadRequest) && !namesField(e.Error.Fields.Value, c.Field) {
 		return fmt.Sprintf("%s: status %d does not name %q in fields: %s", what, r.Status, c.Field, clipBody(r.Body))
 	}
 	texts := []string{e.Error.Message}
-	for _, v := range e.Error.Fields {
+	for _, v := range e.Error.Fields.Value {
 		texts = append(texts, v)
 	}
 	for _, s := range texts {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/testdb"
@@ -81,34 +82,11 @@ func TestTaskColumnRules(t *testing.T) {
 	}
 }
 
-type boardBody struct {
-	DaysThreshold int `json:"days_threshold"`
-	Columns       []struct {
-		Name  string `json:"name"`
-		Count int    `json:"count"`
-		Tasks []struct {
-			ID    int64  `json:"id"`
-			Title string `json:"title"`
-		} `json:"tasks"`
-	} `json:"columns"`
-}
-
-func (b boardBody) columnOf(id int64) string {
-	for _, c := range b.Columns {
-		for _, t := range c.Tasks {
-			if t.ID == id {
-				return c.Name
-			}
-		}
-	}
-	return ""
-}
-
 func createTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) int64 {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var task struct{ ID int64 }
+	var task client.Task
 	r.JSON(t, &task)
 	return task.ID
 }
@@ -133,14 +111,14 @@ func TestBoard(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: acct.Token})
 		require.Equal(t, http.StatusOK, r.Status)
 		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
-		var b boardBody
+		var b client.Board
 		r.JSON(t, &b)
 		total := 0
 		names := []string{}
 		for _, c := range b.Columns {
-			names = append(names, c.Name)
-			require.Equal(t, len(c.Tasks), c.Count)
-			total += c.Count
+			names = append(names, string(c.Name))
+			require.EqualValues(t, len(c.Tasks), c.Count)
+			total += int(c.Count)
 		}
 		require.Equal(t, []string{"overdue", "in_progress", "due_soon", "upcoming", "completed", "cancelled"}, names)
 		require.Equal(t, 12, total, "every task of the 3 residences, each in exactly one column")
@@ -154,7 +132,7 @@ func TestBoard(t *testing.T) {
 			require.NoError(t, err)
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
 				Body: map[string]any{"name": tz, "timezone": tz}})
-			var res struct{ ID int64 }
+			var res client.Residence
 			r.JSON(t, &res)
 			today := time.Now().In(loc)
 			if today.Hour() == 23 && today.Minute() >= 58 {
@@ -165,10 +143,10 @@ func TestBoard(t *testing.T) {
 				"due_date": today.Format("2006-01-02")})
 			dueYesterday := createTask(t, inst, acct, map[string]any{"residence_id": res.ID, "title": "yesterday " + tz,
 				"due_date": today.AddDate(0, 0, -1).Format("2006-01-02")})
-			var b boardBody
+			var b client.Board
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", res.ID), Token: acct.Token}).JSON(t, &b)
-			require.Equal(t, "due_soon", b.columnOf(dueToday), "due today in %s", tz)
-			require.Equal(t, "overdue", b.columnOf(dueYesterday), "due yesterday in %s", tz)
+			require.Equal(t, "due_soon", apptest.ColumnOf(b, dueToday), "due today in %s", tz)
+			require.Equal(t, "overdue", apptest.ColumnOf(b, dueYesterday), "due yesterday in %s", tz)
 		}
 	})
 
@@ -186,7 +164,7 @@ func TestBoard(t *testing.T) {
 		for _, v := range []string{"0", "366", "abc"} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks?days_threshold=" + v, Token: acct.Token, Invalid: true})
 			require.Equal(t, http.StatusBadRequest, r.Status, v)
-			require.Contains(t, r.Err(t).Error.Fields, "days_threshold")
+			require.Contains(t, r.Err(t).Error.Fields.Value, "days_threshold")
 		}
 	})
 
@@ -198,13 +176,10 @@ func TestBoard(t *testing.T) {
 			createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("d%d", days),
 				"due_date": time.Now().UTC().AddDate(0, 0, days).Format("2006-01-02")})
 		}
-		var res struct {
-			OverdueCount int `json:"overdue_count"`
-			DueSoonCount int `json:"due_soon_count"`
-		}
+		var res client.Residence
 		inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d", rid), Token: acct.Token}).JSON(t, &res)
-		require.Equal(t, 2, res.OverdueCount)
-		require.Equal(t, 3, res.DueSoonCount)
+		require.EqualValues(t, 2, res.OverdueCount)
+		require.EqualValues(t, 3, res.DueSoonCount)
 	})
 }
 

@@ -45,7 +45,7 @@ func TestDocumentFileIfRange(t *testing.T) {
 	inst, _ := startDocuments(t, nil)
 	h := newHousehold(t, inst)
 	doc := upload(t, inst, h.editor, h.residenceID, filePart{name: "scan.png", contentType: "image/png", content: testPNG})
-	etag := `"` + doc.File.SHA256[:32] + `"`
+	etag := `"` + doc.File.Value.SHA256[:32] + `"`
 
 	tests := []struct {
 		name, ifRange string

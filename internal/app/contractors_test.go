@@ -9,31 +9,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
-// contractorJSON is the spec's Contractor, with nullable fields as pointers.
-type contractorJSON struct {
-	ID          int64  `json:"id"`
-	ResidenceID *int64 `json:"residence_id"`
-	CreatedBy   *int64 `json:"created_by"`
-	Name        string `json:"name"`
-	Company     string `json:"company"`
-	Phone       string `json:"phone"`
-	Email       string `json:"email"`
-	Website     string `json:"website"`
-	Address     string `json:"address"`
-	Notes       string `json:"notes"`
-	Rating      *int   `json:"rating"`
-	IsFavorite  bool   `json:"is_favorite"`
-	Specialties []struct {
-		ID           int64  `json:"id"`
-		Name         string `json:"name"`
-		DisplayOrder int    `json:"display_order"`
-	} `json:"specialties"`
-}
-
-func (c contractorJSON) specialtyNames() []string {
+// specialtyNames returns the names of c's specialties, in the order the API gives them.
+func specialtyNames(c client.Contractor) []string {
 	names := []string{}
 	for _, s := range c.Specialties {
 		names = append(names, s.Name)
@@ -41,30 +22,12 @@ func (c contractorJSON) specialtyNames() []string {
 	return names
 }
 
-// contractorTaskJSON is the part of the spec's Task that names a contractor, with the raw values so a test
-// tells null from 0 and "".
-type contractorTaskJSON struct {
-	ID             int64   `json:"id"`
-	ContractorID   *int64  `json:"contractor_id"`
-	ContractorName *string `json:"contractor_name"`
-}
-
-type contractorCompletionJSON struct {
-	ID           int64  `json:"id"`
-	ContractorID *int64 `json:"contractor_id"`
-}
-
 // loadSpecialties maps contractor specialty names to ids, read from GET /static-data.
 func loadSpecialties(t *testing.T, inst *apptest.Instance, acct apptest.Account) map[string]int64 {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var sd struct {
-		ContractorSpecialties []struct {
-			ID   int64  `json:"id"`
-			Name string `json:"name"`
-		} `json:"contractor_specialties"`
-	}
+	var sd client.StaticData
 	r.JSON(t, &sd)
 	m := map[string]int64{}
 	for _, s := range sd.ContractorSpecialties {
@@ -76,23 +39,23 @@ func loadSpecialties(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 	return m
 }
 
-func createContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) contractorJSON {
+func createContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) client.Contractor {
 	t.Helper()
-	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body}, http.StatusCreated)
+	return apptest.Expect[client.Contractor](t, inst, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
-func getContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorJSON {
+func getContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) client.Contractor {
 	t.Helper()
-	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token}, http.StatusOK)
+	return apptest.Expect[client.Contractor](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
-func patchContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) contractorJSON {
+func patchContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) client.Contractor {
 	t.Helper()
-	return apptest.Expect[contractorJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token, Body: body}, http.StatusOK)
+	return apptest.Expect[client.Contractor](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", id), Token: acct.Token, Body: body}, http.StatusOK)
 }
 
 // listContractors returns GET /contractors with the query, failing unless it answers 200.
-func listContractors(t *testing.T, inst *apptest.Instance, acct apptest.Account, query url.Values) []contractorJSON {
+func listContractors(t *testing.T, inst *apptest.Instance, acct apptest.Account, query url.Values) []client.Contractor {
 	t.Helper()
 	path := "/contractors"
 	if len(query) > 0 {
@@ -100,12 +63,12 @@ func listContractors(t *testing.T, inst *apptest.Instance, acct apptest.Account,
 	}
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, "GET %s: %s", path, r.Body)
-	var list []contractorJSON
+	var list []client.Contractor
 	r.JSON(t, &list)
 	return list
 }
 
-func contractorIDs(list []contractorJSON) []int64 {
+func contractorIDs(list []client.Contractor) []int64 {
 	ids := []int64{}
 	for _, c := range list {
 		ids = append(ids, c.ID)
@@ -113,16 +76,16 @@ func contractorIDs(list []contractorJSON) []int64 {
 	return ids
 }
 
-func contractorTasks(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []contractorTaskJSON {
+func contractorTasks(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []client.Task {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d/tasks", id), Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, "contractor tasks: %s", r.Body)
-	var list []contractorTaskJSON
+	var list []client.Task
 	r.JSON(t, &list)
 	return list
 }
 
-func contractorTaskIDs(list []contractorTaskJSON) []int64 {
+func contractorTaskIDs(list []client.Task) []int64 {
 	ids := []int64{}
 	for _, task := range list {
 		ids = append(ids, task.ID)
@@ -131,15 +94,15 @@ func contractorTaskIDs(list []contractorTaskJSON) []int64 {
 }
 
 // taskContractor reads a task's contractor fields.
-func taskContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) contractorTaskJSON {
+func taskContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) client.Task {
 	t.Helper()
-	return apptest.Expect[contractorTaskJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
+	return apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
 // contractorFixture is a household with a contractor of its residence and a task naming it.
 type contractorFixture struct {
 	household
-	contractor contractorJSON
+	contractor client.Contractor
 	taskID     int64
 }
 
@@ -240,7 +203,7 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 				}
 				if r.Status == http.StatusOK && ep.call.method == http.MethodGet && ep.name != "GetContractor" &&
 					ep.name != "ListContractorTasks" {
-					var list []contractorJSON
+					var list []client.Contractor
 					r.JSON(t, &list)
 					if ep.listed[i] {
 						require.Equal(t, []int64{f.contractor.ID}, contractorIDs(list), "a member lists the residence's contractor")
@@ -249,7 +212,7 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 					}
 				}
 				if ep.name == "ListContractorTasks" && r.Status == http.StatusOK {
-					var list []contractorTaskJSON
+					var list []client.Task
 					r.JSON(t, &list)
 					require.Equal(t, []int64{f.taskID}, contractorTaskIDs(list), "every member sees the residence's task")
 				}
@@ -261,8 +224,8 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 		t.Parallel()
 		h := newHousehold(t, inst)
 		personal := createContractor(t, inst, h.owner, map[string]any{"name": "My Own Electrician " + apptest.UniqueEmail()})
-		require.Nil(t, personal.ResidenceID, "no residence_id: personal")
-		require.Equal(t, h.owner.ID, *personal.CreatedBy)
+		require.True(t, personal.ResidenceID.Null, "no residence_id: personal")
+		require.Equal(t, h.owner.ID, personal.CreatedBy.Value)
 		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
 			"contractor_id": personal.ID})
 
@@ -361,12 +324,12 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 		t.Parallel()
 		for _, c := range listContractors(t, inst, h.owner, url.Values{"residence_id": {fmt.Sprint(h.residenceID)}}) {
 			if c.ID == bob.ID {
-				require.Equal(t, []string{"Plumber", "Electrician"}, c.specialtyNames())
+				require.Equal(t, []string{"Plumber", "Electrician"}, specialtyNames(c))
 				require.Equal(t, specialties["Plumber"], c.Specialties[0].ID)
-				require.Equal(t, 2, c.Specialties[0].DisplayOrder)
+				require.EqualValues(t, 2, c.Specialties[0].DisplayOrder)
 			}
 			if c.ID == alice.ID {
-				require.Equal(t, []string{"Plumber"}, c.specialtyNames())
+				require.Equal(t, []string{"Plumber"}, specialtyNames(c))
 			}
 		}
 	})
@@ -397,7 +360,7 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
 		require.Len(t, list, 9)
 		for _, c := range list {
-			require.Equal(t, []string{"Plumber", "Roofer"}, c.specialtyNames(), "specialties come with the same statement")
+			require.Equal(t, []string{"Plumber", "Roofer"}, specialtyNames(c), "specialties come with the same statement")
 		}
 		before = inst.Stmts.Snapshot()
 		require.Len(t, listContractors(t, inst, acct, nil), 10)
@@ -424,14 +387,14 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, "https://plumb.example.com/pat", c.Website)
 		require.Equal(t, "1 Main St", c.Address)
 		require.Equal(t, "Call before noon", c.Notes)
-		require.NotNil(t, c.Rating)
-		require.Equal(t, 4, *c.Rating)
+		require.False(t, c.Rating.Null)
+		require.EqualValues(t, 4, c.Rating.Value)
 		require.False(t, c.IsFavorite)
-		require.Equal(t, h.residenceID, *c.ResidenceID)
-		require.Equal(t, h.editor.ID, *c.CreatedBy)
-		require.Equal(t, []string{"Plumber", "Roofer"}, c.specialtyNames(), "display order, duplicates once")
+		require.Equal(t, h.residenceID, c.ResidenceID.Value)
+		require.Equal(t, h.editor.ID, c.CreatedBy.Value)
+		require.Equal(t, []string{"Plumber", "Roofer"}, specialtyNames(c), "display order, duplicates once")
 		got := getContractor(t, inst, h.viewer, c.ID)
-		require.Equal(t, c.specialtyNames(), got.specialtyNames(), "the links were stored")
+		require.Equal(t, specialtyNames(c), specialtyNames(got), "the links were stored")
 		require.Equal(t, c.Phone, got.Phone)
 	})
 
@@ -470,27 +433,27 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 
 		got := patchContractor(t, inst, h.editor, c.ID, map[string]any{
 			"specialty_ids": []int64{specialties["Roofer"], specialties["Electrician"]}})
-		require.Equal(t, []string{"Electrician", "Roofer"}, got.specialtyNames(), "replaced")
-		require.Equal(t, []string{"Electrician", "Roofer"}, getContractor(t, inst, h.viewer, c.ID).specialtyNames(), "stored")
+		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(got), "replaced")
+		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(getContractor(t, inst, h.viewer, c.ID)), "stored")
 
 		got = patchContractor(t, inst, h.editor, c.ID, map[string]any{"company": "Sam Co"})
-		require.Equal(t, []string{"Electrician", "Roofer"}, got.specialtyNames(), "absent: kept")
+		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(got), "absent: kept")
 		require.Equal(t, "Sam Co", got.Company)
 		require.Equal(t, "Sam", got.Name, "absent: kept")
-		require.NotNil(t, got.Rating, "absent: kept")
+		require.False(t, got.Rating.Null, "absent: kept")
 
 		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"specialty_ids": []int64{}, "rating": nil})
-		require.Empty(t, got.specialtyNames(), "an empty list clears them")
-		require.Nil(t, got.Rating, "null clears the rating")
+		require.Empty(t, specialtyNames(got), "an empty list clears them")
+		require.True(t, got.Rating.Null, "null clears the rating")
 		stored := getContractor(t, inst, h.owner, c.ID)
-		require.Empty(t, stored.specialtyNames())
-		require.Nil(t, stored.Rating)
+		require.Empty(t, specialtyNames(stored))
+		require.True(t, stored.Rating.Null)
 
 		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"phone": "555 010 1234", "email": "",
 			"website": "http://sam.example.org", "rating": 1})
 		require.Equal(t, "5550101234", got.Phone)
 		require.Equal(t, "http://sam.example.org", got.Website)
-		require.Equal(t, 1, *got.Rating)
+		require.EqualValues(t, 1, got.Rating.Value)
 	})
 
 	t.Run("FavoriteTogglesBackAndForth", func(t *testing.T) {
@@ -501,7 +464,7 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/contractors/%d/favorite", c.ID),
 				Token: h.editor.Token})
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-			var got contractorJSON
+			var got client.Contractor
 			r.JSON(t, &got)
 			require.Equal(t, want, got.IsFavorite, "toggle %d", i+1)
 			require.Equal(t, want, getContractor(t, inst, h.viewer, c.ID).IsFavorite, "stored after toggle %d", i+1)
@@ -515,7 +478,7 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Paint",
 			"contractor_id": c.ID})
 		done := completeTask(t, inst, h.owner, taskID, map[string]any{"contractor_id": c.ID})
-		require.Equal(t, c.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID)
+		require.Equal(t, c.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value)
 
 		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.editor.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
@@ -523,15 +486,15 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, http.StatusNotFound, r.Status, "deleted")
 
 		task := taskContractor(t, inst, h.viewer, taskID)
-		require.Nil(t, task.ContractorID, "the task keeps existing without it")
-		require.Nil(t, task.ContractorName)
+		require.True(t, task.ContractorID.Null, "the task keeps existing without it")
+		require.True(t, task.ContractorName.Null)
 		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: h.viewer.Token})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var completions []contractorCompletionJSON
+		var completions []client.Completion
 		r.JSON(t, &completions)
 		require.Len(t, completions, 1, "the completion keeps existing")
 		require.Equal(t, done.Completion.ID, completions[0].ID)
-		require.Nil(t, completions[0].ContractorID, "without the contractor")
+		require.True(t, completions[0].ContractorID.Null, "without the contractor")
 	})
 }
 
@@ -592,7 +555,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token,
 			Body: map[string]any{"name": "x", "email": "nope", "website": "nope", "phone": "nope"}})
 		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "")
-		require.Len(t, r.Err(t).Error.Fields, 3, string(r.Body))
+		require.Len(t, r.Err(t).Error.Fields.Value, 3, string(r.Body))
 	})
 
 	t.Run("RatingOutOfRange", func(t *testing.T) {
@@ -620,7 +583,7 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	// contractor, and personal contractors of the owner and the editor.
 	type setup struct {
 		household
-		shared, otherResidences, ownersPersonal, editorsPersonal contractorJSON
+		shared, otherResidences, ownersPersonal, editorsPersonal client.Contractor
 	}
 	newSetup := func(t *testing.T) setup {
 		t.Helper()
@@ -662,12 +625,12 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 				return
 			}
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-			var task contractorTaskJSON
+			var task client.Task
 			r.JSON(t, &task)
-			require.Equal(t, id, *task.ContractorID)
-			require.NotEmpty(t, *task.ContractorName)
+			require.Equal(t, id, task.ContractorID.Value)
+			require.NotEmpty(t, task.ContractorName.Value)
 			got := taskContractor(t, inst, s.viewer, task.ID)
-			require.Equal(t, id, *got.ContractorID, "every member sees the task's contractor")
+			require.Equal(t, id, got.ContractorID.Value, "every member sees the task's contractor")
 		})
 		t.Run("Update"+tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -679,13 +642,13 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 				Body: map[string]any{"contractor_id": id, "title": "Changed"}})
 			if !tt.ok {
 				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
-				require.Equal(t, s.shared.ID, *taskContractor(t, inst, s.owner, taskID).ContractorID, "unchanged")
+				require.Equal(t, s.shared.ID, taskContractor(t, inst, s.owner, taskID).ContractorID.Value, "unchanged")
 				return
 			}
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-			var task contractorTaskJSON
+			var task client.Task
 			r.JSON(t, &task)
-			require.Equal(t, id, *task.ContractorID)
+			require.Equal(t, id, task.ContractorID.Value)
 		})
 		t.Run("Complete"+tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -701,16 +664,14 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 				return
 			}
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-			var res struct {
-				Completion contractorCompletionJSON `json:"completion"`
-			}
+			var res client.CompletionResult
 			r.JSON(t, &res)
-			require.Equal(t, id, *res.Completion.ContractorID)
+			require.Equal(t, id, res.Completion.ContractorID.Value)
 			r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: s.viewer.Token})
-			var list []contractorCompletionJSON
+			var list []client.Completion
 			r.JSON(t, &list)
 			require.Len(t, list, 1)
-			require.Equal(t, id, *list[0].ContractorID, "the list returns it")
+			require.Equal(t, id, list[0].ContractorID.Value, "the list returns it")
 		})
 	}
 
@@ -722,7 +683,7 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 		require.Contains(t, string(r.Body), `"contractor_id":null`)
 		require.Contains(t, string(r.Body), `"contractor_name":null`)
-		var task contractorTaskJSON
+		var task client.Task
 		r.JSON(t, &task)
 		r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID), Token: s.owner.Token})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -742,8 +703,8 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 			Body: map[string]any{"contractor_id": nil}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		got := taskContractor(t, inst, s.owner, taskID)
-		require.Nil(t, got.ContractorID)
-		require.Nil(t, got.ContractorName)
+		require.True(t, got.ContractorID.Null)
+		require.True(t, got.ContractorName.Null)
 	})
 
 	t.Run("CardNamesTheContractor", func(t *testing.T) {
@@ -752,8 +713,8 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 		taskID := createTask(t, inst, s.editor, map[string]any{"residence_id": s.residenceID, "title": "Named",
 			"contractor_id": s.editorsPersonal.ID})
 		got := taskContractor(t, inst, s.viewer, taskID)
-		require.Equal(t, s.editorsPersonal.ID, *got.ContractorID, "a personal contractor of the caller is allowed")
-		require.Equal(t, "Editor's Own", *got.ContractorName)
+		require.Equal(t, s.editorsPersonal.ID, got.ContractorID.Value, "a personal contractor of the caller is allowed")
+		require.Equal(t, "Editor's Own", got.ContractorName.Value)
 		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.owner.Token,
 			Body: map[string]any{"title": "Renamed"}})
 		require.Equal(t, http.StatusOK, r.Status, "an update that leaves the contractor alone is not checked: %s", r.Body)
@@ -766,7 +727,7 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 			Body: map[string]any{"residence_id": s.residenceID, "title": "Both", "assigned_to": s.stranger.ID,
 				"contractor_id": s.otherResidences.ID}})
 		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
-		require.Contains(t, r.Err(t).Error.Fields, "assigned_to")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "assigned_to")
 	})
 
 	t.Run("ViewerIsForbiddenBeforeTheContractorIsChecked", func(t *testing.T) {
@@ -805,8 +766,8 @@ func testContractorTaskList(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		list := contractorTasks(t, inst, h.editor, personal.ID)
 		require.Equal(t, []int64{here}, contractorTaskIDs(list), "the task of the residence left is not listed")
-		require.Equal(t, personal.ID, *list[0].ContractorID)
-		require.Equal(t, "Roaming Roofer", *list[0].ContractorName)
+		require.Equal(t, personal.ID, list[0].ContractorID.Value)
+		require.Equal(t, "Roaming Roofer", list[0].ContractorName.Value)
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Token: other.Token, Path: fmt.Sprintf("/contractors/%d/tasks", personal.ID)})
 		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
@@ -889,8 +850,8 @@ func TestContractorsOutliveTheirCreator(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 
 		got := getContractor(t, inst, h.owner, shared.ID)
-		require.Nil(t, got.CreatedBy, "the household keeps the contractor; only the creator link clears")
-		require.Equal(t, shared.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID, "the task still names it")
+		require.True(t, got.CreatedBy.Null, "the household keeps the contractor; only the creator link clears")
+		require.Equal(t, shared.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value, "the task still names it")
 		var n int
 		dbQueryRow(t, inst, "SELECT count(*) FROM contractors WHERE id = $1", []any{personal.ID}, &n)
 		require.Zero(t, n, "a personal contractor goes with its owner's account")
@@ -902,12 +863,12 @@ func TestContractorsOutliveTheirCreator(t *testing.T) {
 		personal := createContractor(t, inst, h.editor, map[string]any{"name": "Editor's Electrician"})
 		taskID := createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
 			"contractor_id": personal.ID})
-		require.Equal(t, personal.ID, *taskContractor(t, inst, h.owner, taskID).ContractorID)
+		require.Equal(t, personal.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value)
 
 		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/residences/%d/members/%d", h.residenceID, h.editor.ID),
 			Token: h.editor.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-		require.Nil(t, taskContractor(t, inst, h.owner, taskID).ContractorID,
+		require.True(t, taskContractor(t, inst, h.owner, taskID).ContractorID.Null,
 			"the remaining members cannot see that contractor, so the task no longer names it")
 	})
 }

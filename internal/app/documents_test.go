@@ -26,6 +26,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
@@ -52,32 +53,6 @@ func encodePNG() []byte {
 		panic(err)
 	}
 	return b.Bytes()
-}
-
-// documentJSON is the spec's Document.
-type documentJSON struct {
-	ID               int64    `json:"id"`
-	ResidenceID      int64    `json:"residence_id"`
-	CreatedBy        *int64   `json:"created_by"`
-	Title            string   `json:"title"`
-	Description      string   `json:"description"`
-	Type             string   `json:"type"`
-	Vendor           string   `json:"vendor"`
-	ModelNumber      string   `json:"model_number"`
-	SerialNumber     string   `json:"serial_number"`
-	PurchaseDate     *string  `json:"purchase_date"`
-	PurchasePrice    *float64 `json:"purchase_price"`
-	ExpiryDate       *string  `json:"expiry_date"`
-	WarrantyProvider string   `json:"warranty_provider"`
-	ClaimPhone       string   `json:"claim_phone"`
-	ClaimURL         string   `json:"claim_url"`
-	TaskID           *int64   `json:"task_id"`
-	File             *struct {
-		FileName    string `json:"file_name"`
-		ContentType string `json:"content_type"`
-		SizeBytes   int64  `json:"size_bytes"`
-		SHA256      string `json:"sha256"`
-	} `json:"file"`
 }
 
 // startDocuments runs an instance whose files go to a directory of the test's own, which it returns. Its
@@ -180,31 +155,31 @@ func sendMultipart(t *testing.T, inst *apptest.Instance, method, path, token str
 }
 
 // upload creates a document with a file as acct and returns it.
-func upload(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64, f filePart) documentJSON {
+func upload(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64, f filePart) client.Document {
 	t.Helper()
 	r := sendMultipart(t, inst, http.MethodPost, "/documents", acct.Token,
 		map[string]string{"residence_id": strconv.FormatInt(residenceID, 10), "title": "Doc " + f.name, "type": "receipt"}, &f)
 	require.Equal(t, http.StatusCreated, r.Status, "uploading %s: %s", f.name, r.Body)
-	var d documentJSON
+	var d client.Document
 	r.JSON(t, &d)
 	return d
 }
 
 // createDocument creates a document without a file as acct and returns it.
-func createDocument(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) documentJSON {
+func createDocument(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) client.Document {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/documents", Token: acct.Token, Body: body})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var d documentJSON
+	var d client.Document
 	r.JSON(t, &d)
 	return d
 }
 
-func listDocuments(t *testing.T, inst *apptest.Instance, acct apptest.Account, query string) []documentJSON {
+func listDocuments(t *testing.T, inst *apptest.Instance, acct apptest.Account, query string) []client.Document {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/documents" + query, Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var list []documentJSON
+	var list []client.Document
 	r.JSON(t, &list)
 	return list
 }
@@ -279,13 +254,13 @@ func testUploadAndDownload(t *testing.T, inst *apptest.Instance, dir string) {
 	name := "Quittung März \"neu\".png"
 	doc := upload(t, inst, h.editor, h.residenceID, filePart{name: name, contentType: "application/octet-stream", content: testPNG})
 
-	require.NotNil(t, doc.File, "the document has a file")
-	require.Equal(t, "image/png", doc.File.ContentType, "the type comes from the bytes, not the declared type")
-	require.Equal(t, int64(len(testPNG)), doc.File.SizeBytes)
-	require.Equal(t, sha256Hex(testPNG), doc.File.SHA256)
-	require.Equal(t, name, doc.File.FileName)
-	require.Equal(t, "receipt", doc.Type)
-	require.Equal(t, h.editor.ID, *doc.CreatedBy)
+	require.False(t, doc.File.Null, "the document has a file")
+	require.Equal(t, "image/png", doc.File.Value.ContentType, "the type comes from the bytes, not the declared type")
+	require.Equal(t, int64(len(testPNG)), doc.File.Value.SizeBytes)
+	require.Equal(t, sha256Hex(testPNG), doc.File.Value.SHA256)
+	require.Equal(t, name, doc.File.Value.FileName)
+	require.EqualValues(t, "receipt", doc.Type)
+	require.Equal(t, h.editor.ID, doc.CreatedBy.Value)
 
 	files := addedFiles(t, dir, before)
 	require.Len(t, files, 1, "one stored file")
@@ -294,7 +269,7 @@ func testUploadAndDownload(t *testing.T, inst *apptest.Instance, dir string) {
 	require.NoError(t, err)
 	require.Equal(t, testPNG, stored, "the stored bytes are the uploaded ones")
 
-	etag := `"` + doc.File.SHA256[:32] + `"`
+	etag := `"` + doc.File.Value.SHA256[:32] + `"`
 	t.Run("DownloadsTheWholeFileToEveryMember", func(t *testing.T) {
 		t.Parallel()
 		for _, acct := range []apptest.Account{h.owner, h.editor, h.viewer} {
@@ -313,7 +288,7 @@ func testUploadAndDownload(t *testing.T, inst *apptest.Instance, dir string) {
 		t.Parallel()
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/documents/%d", doc.ID), Token: h.viewer.Token})
 		require.Equal(t, http.StatusOK, r.Status)
-		var got documentJSON
+		var got client.Document
 		r.JSON(t, &got)
 		require.Equal(t, doc, got)
 	})
@@ -401,7 +376,7 @@ func testAcceptedTypes(t *testing.T, inst *apptest.Instance, dir string) {
 		t.Run("Accepts"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			doc := upload(t, inst, h.owner, h.residenceID, filePart{name: "scan", contentType: "application/octet-stream", content: tt.content})
-			require.Equal(t, tt.want, doc.File.ContentType)
+			require.Equal(t, tt.want, doc.File.Value.ContentType)
 			r := download(t, inst, h.owner, doc.ID, nil)
 			require.Equal(t, tt.content, r.Body)
 			require.Equal(t, tt.want, r.Header.Get("Content-Type"))
@@ -431,7 +406,7 @@ func testAcceptedTypes(t *testing.T, inst *apptest.Instance, dir string) {
 			require.Equal(t, tt.status, r.Status, string(r.Body))
 			e := r.Err(t)
 			require.Equal(t, tt.code, e.Error.Code)
-			require.Contains(t, e.Error.Fields, "file", "the error names the file field")
+			require.Contains(t, e.Error.Fields.Value, "file", "the error names the file field")
 			require.Empty(t, listDocuments(t, inst, owner, ""), "no row")
 		})
 	}
@@ -449,7 +424,7 @@ func TestDocumentUploadLimits(t *testing.T) {
 	t.Run("AcceptsAFileOfExactlyTheLimit", func(t *testing.T) {
 		t.Parallel()
 		doc := upload(t, inst, h.owner, h.residenceID, filePart{name: "max.png", contentType: "image/png", content: pngOfSize(limit)})
-		require.Equal(t, int64(limit), doc.File.SizeBytes)
+		require.Equal(t, int64(limit), doc.File.Value.SizeBytes)
 	})
 	tests := []struct {
 		name string
@@ -522,21 +497,21 @@ func testCreateWithoutFile(t *testing.T, inst *apptest.Instance) {
 			"task_id": taskID,
 		})
 		require.Equal(t, "Dishwasher warranty", doc.Title, "trimmed")
-		require.Equal(t, "warranty", doc.Type)
-		require.Equal(t, "2027-02-03", *doc.ExpiryDate)
-		require.Equal(t, 649.99, *doc.PurchasePrice)
-		require.Equal(t, taskID, *doc.TaskID)
+		require.EqualValues(t, "warranty", doc.Type)
+		require.Equal(t, "2027-02-03", doc.ExpiryDate.Value.Format(time.DateOnly))
+		require.Equal(t, 649.99, doc.PurchasePrice.Value)
+		require.Equal(t, taskID, doc.TaskID.Value)
 		require.Equal(t, "https://bosch.example/claim", doc.ClaimURL)
-		require.Nil(t, doc.File, "no file")
+		require.True(t, doc.File.Null, "no file")
 		r := download(t, inst, h.owner, doc.ID, nil)
 		require.Equal(t, http.StatusNotFound, r.Status, "a document without a file has nothing to download")
 	})
 	t.Run("DefaultsToGeneral", func(t *testing.T) {
 		t.Parallel()
 		doc := createDocument(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Notes"})
-		require.Equal(t, "general", doc.Type)
-		require.Nil(t, doc.PurchaseDate)
-		require.Nil(t, doc.TaskID)
+		require.EqualValues(t, "general", doc.Type)
+		require.True(t, doc.PurchaseDate.Null)
+		require.True(t, doc.TaskID.Null)
 	})
 
 	other := createResidence(t, inst, h.owner, "Elsewhere")
@@ -561,7 +536,7 @@ func testCreateWithoutFile(t *testing.T, inst *apptest.Instance) {
 			tt.body["residence_id"] = rid
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/documents", Token: owner.Token, Body: tt.body})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-			require.Contains(t, r.Err(t).Error.Fields, tt.field, string(r.Body))
+			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field, string(r.Body))
 			require.Empty(t, listDocuments(t, inst, owner, ""), "nothing stored")
 		})
 	}
@@ -580,7 +555,7 @@ func testRolledBackInsertLeavesNoFile(t *testing.T, inst *apptest.Instance, dir 
 			"task_id": strconv.FormatInt(foreignTask, 10)},
 		&filePart{name: "manual.pdf", contentType: "application/pdf", content: testPDF})
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-	require.Contains(t, r.Err(t).Error.Fields, "task_id")
+	require.Contains(t, r.Err(t).Error.Fields.Value, "task_id")
 	require.Empty(t, listDocuments(t, inst, h.owner, ""), "no row")
 	require.Empty(t, addedFiles(t, dir, before), "the file written before the refused insert is deleted")
 }
@@ -598,11 +573,11 @@ func testReplaceFile(t *testing.T, inst *apptest.Instance, dir string) {
 		r := sendMultipart(t, inst, http.MethodPut, fmt.Sprintf("/documents/%d/file", doc.ID), h.editor.Token, nil,
 			&filePart{name: "v2.png", contentType: "application/pdf", content: testPNG})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var got documentJSON
+		var got client.Document
 		r.JSON(t, &got)
-		require.Equal(t, "image/png", got.File.ContentType)
-		require.Equal(t, "v2.png", got.File.FileName)
-		require.Equal(t, sha256Hex(testPNG), got.File.SHA256)
+		require.Equal(t, "image/png", got.File.Value.ContentType)
+		require.Equal(t, "v2.png", got.File.Value.FileName)
+		require.Equal(t, sha256Hex(testPNG), got.File.Value.SHA256)
 		require.Equal(t, doc.Title, got.Title, "the metadata stays")
 
 		after := addedFiles(t, dir, start)
@@ -668,7 +643,7 @@ func testUpdate(t *testing.T, inst *apptest.Instance) {
 	other := createResidence(t, inst, h.owner, "Elsewhere")
 	foreignTask := newDocumentTask(t, inst, h.owner, other)
 
-	newDoc := func(t *testing.T) documentJSON {
+	newDoc := func(t *testing.T) client.Document {
 		return createDocument(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Boiler",
 			"vendor": "Vaillant", "purchase_date": "2020-01-02", "purchase_price": 1200, "task_id": taskID})
 	}
@@ -682,15 +657,15 @@ func testUpdate(t *testing.T, inst *apptest.Instance) {
 		r := patch(t, doc.ID, map[string]any{"purchase_date": nil, "task_id": nil, "title": "Boiler 2", "type": "manual",
 			"expiry_date": "2030-01-01", "claim_url": ""})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var got documentJSON
+		var got client.Document
 		r.JSON(t, &got)
-		require.Nil(t, got.PurchaseDate, "null clears")
-		require.Nil(t, got.TaskID, "null unlinks the task")
-		require.Equal(t, 1200.0, *got.PurchasePrice, "absent keeps")
+		require.True(t, got.PurchaseDate.Null, "null clears")
+		require.True(t, got.TaskID.Null, "null unlinks the task")
+		require.Equal(t, 1200.0, got.PurchasePrice.Value, "absent keeps")
 		require.Equal(t, "Vaillant", got.Vendor, "absent keeps")
 		require.Equal(t, "Boiler 2", got.Title)
-		require.Equal(t, "manual", got.Type)
-		require.Equal(t, "2030-01-01", *got.ExpiryDate)
+		require.EqualValues(t, "manual", got.Type)
+		require.Equal(t, "2030-01-01", got.ExpiryDate.Value.Format(time.DateOnly))
 	})
 	tests := []struct {
 		name  string
@@ -707,8 +682,8 @@ func testUpdate(t *testing.T, inst *apptest.Instance) {
 			doc := newDoc(t)
 			r := patch(t, doc.ID, tt.body)
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-			require.Contains(t, r.Err(t).Error.Fields, tt.field)
-			var got documentJSON
+			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field)
+			var got client.Document
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/documents/%d", doc.ID), Token: h.owner.Token}).JSON(t, &got)
 			require.Equal(t, doc, got, "nothing changed")
 		})
@@ -727,7 +702,7 @@ func testListFilters(t *testing.T, inst *apptest.Instance) {
 	under := mk(h.residenceID, "Receipt a_b", "receipt", "", "X_1")
 	plain := mk(second, "Receipt ab", "receipt", "Miele", "")
 
-	ids := func(list []documentJSON) []int64 {
+	ids := func(list []client.Document) []int64 {
 		out := []int64{}
 		for _, d := range list {
 			out = append(out, d.ID)
@@ -791,11 +766,6 @@ func testWarranties(t *testing.T, inst *apptest.Instance) {
 	mk("Not a warranty", "receipt", ptr(day(1)))
 	mk("No expiry", "warranty", nil)
 
-	type warranty struct {
-		Document      documentJSON `json:"document"`
-		DaysRemaining int          `json:"days_remaining"`
-		Expired       bool         `json:"expired"`
-	}
 	type row struct {
 		id      int64
 		days    int
@@ -804,11 +774,11 @@ func testWarranties(t *testing.T, inst *apptest.Instance) {
 	list := func(t *testing.T, query string) []row {
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/documents/warranties" + query, Token: owner.Token})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var ws []warranty
+		var ws []client.Warranty
 		r.JSON(t, &ws)
 		out := []row{}
 		for _, w := range ws {
-			out = append(out, row{w.Document.ID, w.DaysRemaining, w.Expired})
+			out = append(out, row{w.Document.ID, int(w.DaysRemaining), w.Expired})
 		}
 		return out
 	}
@@ -841,7 +811,7 @@ func testAuthorization(t *testing.T, inst *apptest.Instance) {
 	// fixture is a household with a document that has a file.
 	type fixture struct {
 		household
-		doc documentJSON
+		doc client.Document
 	}
 	type call func(t *testing.T, f fixture, token string) apptest.Response
 	jsonCall := func(method string, path func(f fixture) string, body func(f fixture) any) call {
@@ -905,7 +875,7 @@ func testAuthorization(t *testing.T, inst *apptest.Instance) {
 				}
 				if r.Status >= 400 {
 					// A refused write changed nothing.
-					var got documentJSON
+					var got client.Document
 					inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/documents/%d", f.doc.ID),
 						Token: h.owner.Token}).JSON(t, &got)
 					require.Equal(t, f.doc, got)

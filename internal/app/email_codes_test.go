@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/testsmtp"
 )
@@ -34,7 +35,7 @@ func TestVerifyEmail(t *testing.T) {
 		require.Contains(t, msg.From, "no-reply@homekeep.test")
 		r := verify(acct.Token, msg.Code(t))
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var u userBody
+		var u client.User
 		r.JSON(t, &u)
 		require.True(t, u.EmailVerified)
 		me := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token})
@@ -90,7 +91,7 @@ func TestVerifyEmail(t *testing.T) {
 		acct := inst.Register(t)
 		r := verify(acct.Token, "12ab56")
 		require.Equal(t, http.StatusBadRequest, r.Status)
-		require.Contains(t, r.Err(t).Error.Fields, "code")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "code")
 	})
 }
 
@@ -116,9 +117,7 @@ func TestPasswordReset(t *testing.T) {
 
 		r := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var rt struct {
-			ResetToken string `json:"reset_token"`
-		}
+		var rt client.ResetTokenResponse
 		r.JSON(t, &rt)
 		require.NotEmpty(t, rt.ResetToken)
 
@@ -169,9 +168,7 @@ func TestPasswordReset(t *testing.T) {
 		acct := inst.Register(t)
 		_ = smtp.Next(t, acct.Email)
 		code := resetCode(t, acct.Email)
-		var rt struct {
-			ResetToken string `json:"reset_token"`
-		}
+		var rt client.ResetTokenResponse
 		inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code})).JSON(t, &rt)
 		dbExec(t, inst, "UPDATE email_codes SET expires_at = now() - interval '1 second' WHERE user_id = $1", acct.ID)
 		r := inst.Do(t, post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "reset to this one"}))

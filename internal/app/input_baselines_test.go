@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/testsmtp"
@@ -65,20 +66,12 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 		joiner: inst.Register(t), changer: inst.Register(t), verifier: inst.Register(t)}
 	f.completionDate = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 
-	refs := apptest.Expect[struct {
-		ResidenceTypes        []struct{ ID int64 } `json:"residence_types"`
-		TaskCategories        []struct{ ID int64 } `json:"task_categories"`
-		TaskPriorities        []struct{ ID int64 } `json:"task_priorities"`
-		TaskFrequencies       []struct{ ID int64 } `json:"task_frequencies"`
-		ContractorSpecialties []struct{ ID int64 } `json:"contractor_specialties"`
-	}](t, inst, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: f.owner.Token}, http.StatusOK)
+	refs := apptest.Expect[client.StaticData](t, inst, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: f.owner.Token}, http.StatusOK)
 	require.NotEmpty(t, refs.ResidenceTypes, "seeded reference data")
 	f.residenceType, f.categoryID = refs.ResidenceTypes[0].ID, refs.TaskCategories[0].ID
 	f.priorityID, f.frequencyID = refs.TaskPriorities[0].ID, refs.TaskFrequencies[0].ID
 	f.specialtyID = refs.ContractorSpecialties[0].ID
-	groups := apptest.Expect[[]struct {
-		Templates []struct{ ID int64 } `json:"templates"`
-	}](t, inst, apptest.Request{Method: http.MethodGet, Path: "/task-templates", Token: f.owner.Token}, http.StatusOK)
+	groups := apptest.Expect[[]client.TaskTemplateGroup](t, inst, apptest.Request{Method: http.MethodGet, Path: "/task-templates", Token: f.owner.Token}, http.StatusOK)
 	require.NotEmpty(t, groups, "seeded task templates")
 	f.templateID = groups[0].Templates[0].ID
 
@@ -102,9 +95,7 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	}
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
 	f.resetEmail, f.resetCode = resetCodeAcct.Email, codeOf(resetCodeAcct)
-	rt := apptest.Expect[struct {
-		ResetToken string `json:"reset_token"`
-	}](t, inst, post("/auth/verify-reset-code", map[string]any{"email": resetTokenAcct.Email, "code": codeOf(resetTokenAcct)}), http.StatusOK)
+	rt := apptest.Expect[client.ResetTokenResponse](t, inst, post("/auth/verify-reset-code", map[string]any{"email": resetTokenAcct.Email, "code": codeOf(resetTokenAcct)}), http.StatusOK)
 	f.resetToken = rt.ResetToken
 	return f
 }

@@ -22,7 +22,7 @@ func requireMessagesForPeople(t *testing.T, r apptest.Response) {
 	t.Helper()
 	e := r.Err(t)
 	require.NotRegexp(t, goWording, e.Error.Message, string(r.Body))
-	for field, msg := range e.Error.Fields {
+	for field, msg := range e.Error.Fields.Value {
 		require.NotRegexp(t, goWording, msg, "message for %s: %s", field, r.Body)
 	}
 }
@@ -131,11 +131,11 @@ func TestMessagesAreForPeople(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 			e := r.Err(t)
 			require.Equal(t, "validation_failed", e.Error.Code, string(r.Body))
-			require.Contains(t, e.Error.Fields, tt.field, string(r.Body))
+			require.Contains(t, e.Error.Fields.Value, tt.field, string(r.Body))
 			if strings.HasPrefix(tt.want, "^") {
-				require.Regexp(t, tt.want, e.Error.Fields[tt.field])
+				require.Regexp(t, tt.want, e.Error.Fields.Value[tt.field])
 			} else {
-				require.Equal(t, tt.want, e.Error.Fields[tt.field])
+				require.Equal(t, tt.want, e.Error.Fields.Value[tt.field])
 			}
 			requireMessagesForPeople(t, r)
 		})

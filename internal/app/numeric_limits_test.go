@@ -166,7 +166,7 @@ func (l limitCase) run(t *testing.T, inst *apptest.Instance, conn *pgx.Conn) {
 	for _, v := range past {
 		r := l.send(t, inst, v, nil, true)
 		require.Equal(t, http.StatusBadRequest, r.Status, "%s = %s: %s", l.field.Path, ratText(v), r.Body)
-		require.Contains(t, r.Err(t).Error.Fields, l.field.Path, "%s = %s: %s", l.field.Path, ratText(v), r.Body)
+		require.Contains(t, r.Err(t).Error.Fields.Value, l.field.Path, "%s = %s: %s", l.field.Path, ratText(v), r.Body)
 	}
 }
 

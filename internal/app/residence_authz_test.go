@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -28,7 +30,7 @@ func shareCode(t *testing.T, inst *apptest.Instance, owner apptest.Account, resi
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/residences/%d/share-code", residenceID),
 		Token: owner.Token, Body: map[string]any{"role": role}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var sc struct{ Code string }
+	var sc client.ShareCode
 	r.JSON(t, &sc)
 	return sc.Code
 }
@@ -43,7 +45,7 @@ func createResidence(t *testing.T, inst *apptest.Instance, owner apptest.Account
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token, Body: map[string]any{"name": name}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var res struct{ ID int64 }
+	var res client.Residence
 	r.JSON(t, &res)
 	return res.ID
 }
@@ -132,16 +134,12 @@ func TestResidenceAuthorization(t *testing.T) {
 		h := newHousehold(t, inst)
 		for role, acct := range map[string]apptest.Account{"owner": h.owner, "editor": h.editor, "viewer": h.viewer} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token})
-			var list []struct {
-				ID           int64  `json:"id"`
-				Role         string `json:"role"`
-				MembersCount int    `json:"members_count"`
-			}
+			var list []client.Residence
 			r.JSON(t, &list)
 			require.Len(t, list, 1)
 			require.Equal(t, h.residenceID, list[0].ID)
-			require.Equal(t, role, list[0].Role)
-			require.Equal(t, 3, list[0].MembersCount)
+			require.EqualValues(t, role, list[0].Role)
+			require.EqualValues(t, 3, list[0].MembersCount)
 		}
 	})
 
@@ -178,14 +176,14 @@ func TestResidenceCRUD(t *testing.T) {
 			"name": "Beach House", "bedrooms": 3, "bathrooms": 2.5, "square_footage": 1800, "year_built": 1987,
 			"purchase_date": "2019-03-15", "purchase_price": 450000.5, "residence_type_id": 1, "city": " Manly "}})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-		var res map[string]any
+		var res client.Residence
 		r.JSON(t, &res)
-		require.Equal(t, "Australia/Sydney", res["timezone"])
-		require.Equal(t, 2.5, res["bathrooms"])
-		require.Equal(t, "2019-03-15", res["purchase_date"])
-		require.Equal(t, 450000.5, res["purchase_price"])
-		require.Equal(t, "Manly", res["city"])
-		require.Equal(t, "owner", res["role"])
+		require.Equal(t, "Australia/Sydney", res.Timezone)
+		require.Equal(t, 2.5, res.Bathrooms.Value)
+		require.Equal(t, "2019-03-15", res.PurchaseDate.Value.Format(time.DateOnly))
+		require.Equal(t, 450000.5, res.PurchasePrice.Value)
+		require.Equal(t, "Manly", res.City)
+		require.EqualValues(t, "owner", res.Role)
 	})
 
 	t.Run("PatchClearsNullAndKeepsAbsent", func(t *testing.T) {
@@ -193,16 +191,16 @@ func TestResidenceCRUD(t *testing.T) {
 		owner := inst.Register(t)
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token,
 			Body: map[string]any{"name": "Flat", "bedrooms": 2, "year_built": 1990}})
-		var res struct{ ID int64 }
+		var res client.Residence
 		r.JSON(t, &res)
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/residences/%d", res.ID), Token: owner.Token,
 			Body: map[string]any{"bedrooms": nil, "name": "Flat 2"}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var got map[string]any
+		var got client.Residence
 		r.JSON(t, &got)
-		require.Nil(t, got["bedrooms"], "null clears")
-		require.Equal(t, float64(1990), got["year_built"], "absent keeps")
-		require.Equal(t, "Flat 2", got["name"])
+		require.True(t, got.Bedrooms.Null, "null clears")
+		require.EqualValues(t, 1990, got.YearBuilt.Value, "absent keeps")
+		require.Equal(t, "Flat 2", got.Name)
 	})
 
 	t.Run("OnlyOnePrimaryPerOwner", func(t *testing.T) {
@@ -213,10 +211,7 @@ func TestResidenceCRUD(t *testing.T) {
 				Body: map[string]any{"name": name, "is_primary": true}})
 			require.Equal(t, http.StatusCreated, r.Status)
 		}
-		var list []struct {
-			Name      string `json:"name"`
-			IsPrimary bool   `json:"is_primary"`
-		}
+		var list []client.Residence
 		inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: owner.Token}).JSON(t, &list)
 		require.Len(t, list, 2)
 		require.Equal(t, "Second", list[0].Name, "primary first")
@@ -244,7 +239,7 @@ func TestResidenceCRUD(t *testing.T) {
 			owner := inst.Register(t)
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token, Body: tt.body, Invalid: tt.invalid})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-			require.Contains(t, r.Err(t).Error.Fields, tt.field, string(r.Body))
+			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field, string(r.Body))
 			var list []any
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: owner.Token}).JSON(t, &list)
 			require.Empty(t, list, "nothing stored")
@@ -256,7 +251,7 @@ func TestResidenceCRUD(t *testing.T) {
 		owner := inst.Register(t)
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences/abc", Token: owner.Token, Invalid: true})
 		require.Equal(t, http.StatusBadRequest, r.Status)
-		require.Contains(t, r.Err(t).Error.Fields, "id")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "id")
 	})
 
 	t.Run("DeleteRemovesForEveryMember", func(t *testing.T) {

@@ -16,34 +16,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
-
-// sharingResidence is the part of the spec's Residence these tests look at.
-type sharingResidence struct {
-	ID           int64  `json:"id"`
-	OwnerID      int64  `json:"owner_id"`
-	Name         string `json:"name"`
-	Role         string `json:"role"`
-	MembersCount int    `json:"members_count"`
-}
-
-type sharingMember struct {
-	UserID int64  `json:"user_id"`
-	Email  string `json:"email"`
-	Role   string `json:"role"`
-}
-
-type sharingCode struct {
-	Code      string    `json:"code"`
-	Role      string    `json:"role"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-type sharingJoin struct {
-	Joined    bool             `json:"joined"`
-	Residence sharingResidence `json:"residence"`
-}
 
 // shareAlphabet is the documented code alphabet: no 0/O, 1/I/L.
 const shareAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -63,11 +38,11 @@ func issueCode(t *testing.T, inst *apptest.Instance, token string, residenceID i
 		Token: token, Body: body, Invalid: invalid})
 }
 
-func issueCodeOK(t *testing.T, inst *apptest.Instance, token string, residenceID int64, body any) sharingCode {
+func issueCodeOK(t *testing.T, inst *apptest.Instance, token string, residenceID int64, body any) client.ShareCode {
 	t.Helper()
 	r := issueCode(t, inst, token, residenceID, body, false)
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var sc sharingCode
+	var sc client.ShareCode
 	r.JSON(t, &sc)
 	return sc
 }
@@ -78,25 +53,25 @@ func tryJoin(t *testing.T, inst *apptest.Instance, token, code string, header ht
 		Body: map[string]any{"code": code}})
 }
 
-func joinOK(t *testing.T, inst *apptest.Instance, token, code string) sharingJoin {
+func joinOK(t *testing.T, inst *apptest.Instance, token, code string) client.JoinResult {
 	t.Helper()
 	r := tryJoin(t, inst, token, code, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var out sharingJoin
+	var out client.JoinResult
 	r.JSON(t, &out)
 	return out
 }
 
-func listOf(t *testing.T, inst *apptest.Instance, token string) []sharingResidence {
+func listOf(t *testing.T, inst *apptest.Instance, token string) []client.Residence {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: token})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var list []sharingResidence
+	var list []client.Residence
 	r.JSON(t, &list)
 	return list
 }
 
-func idsOf(list []sharingResidence) []int64 {
+func idsOf(list []client.Residence) []int64 {
 	ids := make([]int64, len(list))
 	for i, r := range list {
 		ids[i] = r.ID
@@ -104,21 +79,21 @@ func idsOf(list []sharingResidence) []int64 {
 	return ids
 }
 
-func residenceAs(t *testing.T, inst *apptest.Instance, token string, id int64) (sharingResidence, apptest.Response) {
+func residenceAs(t *testing.T, inst *apptest.Instance, token string, id int64) (client.Residence, apptest.Response) {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d", id), Token: token})
-	var res sharingResidence
+	var res client.Residence
 	if r.Status == http.StatusOK {
 		r.JSON(t, &res)
 	}
 	return res, r
 }
 
-func membersOf(t *testing.T, inst *apptest.Instance, token string, id int64) []sharingMember {
+func membersOf(t *testing.T, inst *apptest.Instance, token string, id int64) []client.Member {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/members", id), Token: token})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var ms []sharingMember
+	var ms []client.Member
 	r.JSON(t, &ms)
 	return ms
 }
@@ -128,7 +103,7 @@ func memberRoles(t *testing.T, inst *apptest.Instance, asker apptest.Account, id
 	t.Helper()
 	out := map[int64]string{}
 	for _, m := range membersOf(t, inst, asker.Token, id) {
-		out[m.UserID] = m.Role
+		out[m.UserID] = string(m.Role)
 	}
 	return out
 }
@@ -138,7 +113,7 @@ func requireRole(t *testing.T, inst *apptest.Instance, id int64, asker, who appt
 	t.Helper()
 	res, r := residenceAs(t, inst, who.Token, id)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	require.Equal(t, want, res.Role, "role in GET /residences/{id}")
+	require.EqualValues(t, want, res.Role, "role in GET /residences/{id}")
 	require.Equal(t, want, memberRoles(t, inst, asker, id)[who.ID], "role in the members list")
 }
 
@@ -166,7 +141,7 @@ func requireAPIError(t *testing.T, r apptest.Response, status int, code, field s
 	e := r.Err(t)
 	require.Equal(t, code, e.Error.Code, string(r.Body))
 	if field != "" {
-		require.Contains(t, e.Error.Fields, field, string(r.Body))
+		require.Contains(t, e.Error.Fields.Value, field, string(r.Body))
 	}
 }
 
@@ -205,12 +180,12 @@ func TestShareCodes(t *testing.T) {
 			before := time.Now()
 			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, body)
 			require.Regexp(t, shareCodeRe, sc.Code, name)
-			require.Equal(t, "editor", sc.Role, name)
+			require.EqualValues(t, "editor", sc.Role, name)
 			require.WithinDuration(t, before.Add(24*time.Hour), sc.ExpiresAt, time.Minute, name)
 
 			joiner := inst.Register(t)
 			out := joinOK(t, inst, joiner.Token, sc.Code)
-			require.Equal(t, "editor", out.Residence.Role, "%s: the joiner gets the default role", name)
+			require.EqualValues(t, "editor", out.Residence.Role, "%s: the joiner gets the default role", name)
 		}
 	})
 
@@ -230,7 +205,7 @@ func TestShareCodes(t *testing.T) {
 		for _, tt := range tests {
 			before := time.Now()
 			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, tt.body)
-			require.Equal(t, tt.role, sc.Role, "%v", tt.body)
+			require.EqualValues(t, tt.role, sc.Role, "%v", tt.body)
 			require.WithinDuration(t, before.Add(time.Duration(tt.hours)*time.Hour), sc.ExpiresAt, time.Minute, "%v", tt.body)
 			var role string
 			var expires time.Time
@@ -301,7 +276,7 @@ func TestShareCodes(t *testing.T) {
 
 		out := joinOK(t, inst, late.Token, current.Code)
 		require.True(t, out.Joined)
-		require.Equal(t, "viewer", out.Residence.Role)
+		require.EqualValues(t, "viewer", out.Residence.Role)
 	})
 
 	t.Run("OnlyTheOwnerIssues", func(t *testing.T) {
@@ -354,10 +329,10 @@ func TestJoinResidence(t *testing.T) {
 			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": role})
 			out := joinOK(t, inst, h.stranger.Token, sc.Code)
 			require.True(t, out.Joined)
-			require.Equal(t, role, out.Residence.Role)
+			require.EqualValues(t, role, out.Residence.Role)
 			require.Equal(t, h.residenceID, out.Residence.ID)
 			require.Equal(t, h.name, out.Residence.Name)
-			require.Equal(t, 4, out.Residence.MembersCount)
+			require.EqualValues(t, 4, out.Residence.MembersCount)
 			requireRole(t, inst, h.residenceID, h.owner, h.stranger, role)
 			require.Equal(t, []int64{h.residenceID}, idsOf(listOf(t, inst, h.stranger.Token)))
 		})
@@ -407,8 +382,8 @@ func TestJoinResidence(t *testing.T) {
 			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": tc.code})
 			out := joinOK(t, inst, tc.who.Token, sc.Code)
 			require.False(t, out.Joined, "already a member")
-			require.Equal(t, tc.role, out.Residence.Role, "role unchanged")
-			require.Equal(t, 3, out.Residence.MembersCount)
+			require.EqualValues(t, tc.role, out.Residence.Role, "role unchanged")
+			require.EqualValues(t, 3, out.Residence.MembersCount)
 			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
 		}
 	})
@@ -419,7 +394,7 @@ func TestJoinResidence(t *testing.T) {
 		sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": "viewer"})
 		out := joinOK(t, inst, h.owner.Token, sc.Code)
 		require.False(t, out.Joined)
-		require.Equal(t, "owner", out.Residence.Role)
+		require.EqualValues(t, "owner", out.Residence.Role)
 		require.Equal(t, h.owner.ID, out.Residence.OwnerID)
 		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
 		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
@@ -491,7 +466,7 @@ func TestLeaveAndRemoveMembers(t *testing.T) {
 			require.Len(t, roles, 2)
 			require.NotContains(t, roles, leaver.ID)
 			res, _ := residenceAs(t, inst, h.owner.Token, h.residenceID)
-			require.Equal(t, 2, res.MembersCount)
+			require.EqualValues(t, 2, res.MembersCount)
 
 			r = removeMember(t, inst, leaver.Token, h.residenceID, leaver.ID)
 			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
@@ -559,10 +534,10 @@ func TestTransferOwnership(t *testing.T) {
 			heir := map[string]apptest.Account{"Editor": h.editor, "Viewer": h.viewer}[role]
 			r := transfer(t, inst, h.owner.Token, h.residenceID, heir.ID)
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-			var res sharingResidence
+			var res client.Residence
 			r.JSON(t, &res)
 			require.Equal(t, heir.ID, res.OwnerID)
-			require.Equal(t, "editor", res.Role, "the response is the old owner's view")
+			require.EqualValues(t, "editor", res.Role, "the response is the old owner's view")
 
 			requireRole(t, inst, h.residenceID, h.owner, heir, "owner")
 			requireRole(t, inst, h.residenceID, heir, h.owner, "editor")
@@ -581,7 +556,7 @@ func TestTransferOwnership(t *testing.T) {
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			r.JSON(t, &res)
 			require.Equal(t, "Renamed By Heir", res.Name)
-			require.Equal(t, "owner", res.Role)
+			require.EqualValues(t, "owner", res.Role)
 
 			requireAPIError(t, issueCode(t, inst, h.owner.Token, h.residenceID, nil, false), http.StatusForbidden, "forbidden", "")
 			issueCodeOK(t, inst, heir.Token, h.residenceID, nil)
@@ -646,15 +621,15 @@ func TestChangeMemberRole(t *testing.T) {
 		} {
 			r := setRole(t, inst, h.owner.Token, h.residenceID, tc.who.ID, tc.role, false)
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-			var m sharingMember
+			var m client.Member
 			r.JSON(t, &m)
 			require.Equal(t, tc.who.ID, m.UserID)
 			require.Equal(t, tc.who.Email, m.Email)
-			require.Equal(t, tc.role, m.Role)
+			require.EqualValues(t, tc.role, m.Role)
 			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
 			list := listOf(t, inst, tc.who.Token)
 			require.Len(t, list, 1)
-			require.Equal(t, tc.role, list[0].Role, "GET /residences shows the new role")
+			require.EqualValues(t, tc.role, list[0].Role, "GET /residences shows the new role")
 		}
 	})
 
@@ -955,7 +930,7 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		require.Less(t, took, budget)
 		res, r := residenceAs(t, b, m.Token, id)
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		require.Equal(t, "viewer", res.Role)
+		require.EqualValues(t, "viewer", res.Role)
 	})
 }
 

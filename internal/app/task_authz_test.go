@@ -14,83 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
-
-// taskJSON is the spec's Task, with nullable fields as pointers.
-type taskJSON struct {
-	ID               int64      `json:"id"`
-	ResidenceID      int64      `json:"residence_id"`
-	CreatedBy        *int64     `json:"created_by"`
-	AssignedTo       *int64     `json:"assigned_to"`
-	AssigneeName     *string    `json:"assignee_name"`
-	Title            string     `json:"title"`
-	Description      string     `json:"description"`
-	CategoryID       *int64     `json:"category_id"`
-	PriorityID       *int64     `json:"priority_id"`
-	FrequencyID      *int64     `json:"frequency_id"`
-	IntervalDays     *int       `json:"interval_days"`
-	RecurrenceAnchor string     `json:"recurrence_anchor"`
-	InProgress       bool       `json:"in_progress"`
-	DueDate          *string    `json:"due_date"`
-	NextDueDate      *string    `json:"next_due_date"`
-	EffectiveDueDate *string    `json:"effective_due_date"`
-	IsCancelled      bool       `json:"is_cancelled"`
-	IsArchived       bool       `json:"is_archived"`
-	CompletionCount  int        `json:"completion_count"`
-	LastCompletedAt  *time.Time `json:"last_completed_at"`
-	Column           string     `json:"column"`
-}
-
-type completionJSON struct {
-	ID          int64     `json:"id"`
-	TaskID      int64     `json:"task_id"`
-	CompletedBy *int64    `json:"completed_by"`
-	CompletedAt time.Time `json:"completed_at"`
-	Rating      *int      `json:"rating"`
-}
-
-type completionResultJSON struct {
-	Completion completionJSON `json:"completion"`
-	Task       taskJSON       `json:"task"`
-}
-
-type taskBoardJSON struct {
-	Columns []struct {
-		Name  string     `json:"name"`
-		Count int        `json:"count"`
-		Tasks []taskJSON `json:"tasks"`
-	} `json:"columns"`
-}
-
-// find returns the column holding the task and the card, or "" when the board does not show it.
-func (b taskBoardJSON) find(id int64) (string, taskJSON) {
-	for _, c := range b.Columns {
-		for _, task := range c.Tasks {
-			if task.ID == id {
-				return c.Name, task
-			}
-		}
-	}
-	return "", taskJSON{}
-}
-
-type templateJSON struct {
-	ID            int64    `json:"id"`
-	Title         string   `json:"title"`
-	Description   string   `json:"description"`
-	CategoryID    *int64   `json:"category_id"`
-	FrequencyID   *int64   `json:"frequency_id"`
-	FrequencyName *string  `json:"frequency_name"`
-	IntervalDays  *int     `json:"interval_days"`
-	Tags          []string `json:"tags"`
-}
-
-type templateGroupJSON struct {
-	CategoryID   *int64         `json:"category_id"`
-	CategoryName string         `json:"category_name"`
-	Templates    []templateJSON `json:"templates"`
-}
 
 // taskLookups maps lookup names to ids, read from GET /static-data rather than assumed.
 type taskLookups struct {
@@ -103,25 +29,18 @@ func loadTaskLookups(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	type item struct {
-		ID   int64  `json:"id"`
-		Name string `json:"name"`
-	}
-	var sd struct {
-		TaskCategories  []item `json:"task_categories"`
-		TaskPriorities  []item `json:"task_priorities"`
-		TaskFrequencies []item `json:"task_frequencies"`
-	}
+	var sd client.StaticData
 	r.JSON(t, &sd)
-	toMap := func(items []item) map[string]int64 {
-		m := map[string]int64{}
-		for _, it := range items {
-			m[it.Name] = it.ID
-		}
-		return m
+	l := taskLookups{categories: map[string]int64{}, priorities: map[string]int64{}, frequencies: map[string]int64{}}
+	for _, c := range sd.TaskCategories {
+		l.categories[c.Name] = c.ID
 	}
-	l := taskLookups{categories: toMap(sd.TaskCategories), priorities: toMap(sd.TaskPriorities),
-		frequencies: toMap(sd.TaskFrequencies)}
+	for _, p := range sd.TaskPriorities {
+		l.priorities[p.Name] = p.ID
+	}
+	for _, f := range sd.TaskFrequencies {
+		l.frequencies[f.Name] = f.ID
+	}
 	for _, c := range sd.TaskCategories {
 		l.categoryOrder = append(l.categoryOrder, c.ID)
 	}
@@ -131,17 +50,17 @@ func loadTaskLookups(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 	return l
 }
 
-func newTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) taskJSON {
+func newTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) client.Task {
 	t.Helper()
-	return apptest.Expect[taskJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body}, http.StatusCreated)
+	return apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
-func getTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) taskJSON {
+func getTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) client.Task {
 	t.Helper()
-	return apptest.Expect[taskJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
+	return apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
 }
 
-func completeTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) completionResultJSON {
+func completeTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) client.CompletionResult {
 	t.Helper()
 	req := apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", id), Token: acct.Token}
 	if body != nil {
@@ -149,35 +68,35 @@ func completeTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id
 	}
 	r := inst.Do(t, req)
 	require.Equal(t, http.StatusCreated, r.Status, "complete task: %s", r.Body)
-	var res completionResultJSON
+	var res client.CompletionResult
 	r.JSON(t, &res)
 	return res
 }
 
-func taskAction(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, action string) taskJSON {
+func taskAction(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, action string) client.Task {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/%s", id, action), Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, "%s: %s", action, r.Body)
-	var task taskJSON
+	var task client.Task
 	r.JSON(t, &task)
 	return task
 }
 
-func listCompletions(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []completionJSON {
+func listCompletions(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []client.Completion {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", id), Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, "list completions: %s", r.Body)
-	var list []completionJSON
+	var list []client.Completion
 	r.JSON(t, &list)
 	return list
 }
 
-func residenceBoard(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) taskBoardJSON {
+func residenceBoard(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) client.Board {
 	t.Helper()
-	return apptest.Expect[taskBoardJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", residenceID), Token: acct.Token}, http.StatusOK)
+	return apptest.Expect[client.Board](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", residenceID), Token: acct.Token}, http.StatusOK)
 }
 
-func listTemplates(t *testing.T, inst *apptest.Instance, acct apptest.Account, q string) []templateGroupJSON {
+func listTemplates(t *testing.T, inst *apptest.Instance, acct apptest.Account, q string) []client.TaskTemplateGroup {
 	t.Helper()
 	path := "/task-templates"
 	if q != "" {
@@ -185,12 +104,12 @@ func listTemplates(t *testing.T, inst *apptest.Instance, acct apptest.Account, q
 	}
 	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token})
 	require.Equal(t, http.StatusOK, r.Status, "GET %s: %s", path, r.Body)
-	var groups []templateGroupJSON
+	var groups []client.TaskTemplateGroup
 	r.JSON(t, &groups)
 	return groups
 }
 
-func templateTitles(groups []templateGroupJSON) []string {
+func templateTitles(groups []client.TaskTemplateGroup) []string {
 	titles := []string{}
 	for _, g := range groups {
 		for _, tpl := range g.Templates {
@@ -216,7 +135,7 @@ func addDays(t *testing.T, date string, n int) string {
 // taskFixture is a household with one task (and, when the endpoint needs one, a completion).
 type taskFixture struct {
 	household
-	task         taskJSON
+	task         client.Task
 	title        string
 	completionID int64
 }
@@ -242,9 +161,9 @@ func TestTaskAuthorization(t *testing.T) {
 		check func(t *testing.T, f taskFixture, r apptest.Response)
 	}
 	reads := [5]int{200, 200, 200, 404, 401}
-	decodeTask := func(t *testing.T, r apptest.Response) taskJSON {
+	decodeTask := func(t *testing.T, r apptest.Response) client.Task {
 		t.Helper()
-		var task taskJSON
+		var task client.Task
 		r.JSON(t, &task)
 		return task
 	}
@@ -268,7 +187,7 @@ func TestTaskAuthorization(t *testing.T) {
 				task := decodeTask(t, r)
 				require.Equal(t, f.title+" (new)", task.Title)
 				require.Equal(t, f.residenceID, task.ResidenceID)
-				_, card := residenceBoard(t, inst, f.owner, f.residenceID).find(task.ID)
+				_, card := apptest.FindCard(residenceBoard(t, inst, f.owner, f.residenceID), task.ID)
 				require.Equal(t, task.ID, card.ID, "the new task is on the residence board")
 			}},
 		{name: "GetTask", method: http.MethodGet, path: func(f taskFixture) string { return f.taskPath("") },
@@ -294,7 +213,7 @@ func TestTaskAuthorization(t *testing.T) {
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.True(t, task.InProgress)
-				require.Equal(t, "in_progress", task.Column)
+				require.EqualValues(t, "in_progress", task.Column)
 			}},
 		{name: "StopTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/not-in-progress") },
 			setup: state("in-progress"), want: [5]int{200, 200, 403, 404, 401},
@@ -307,43 +226,43 @@ func TestTaskAuthorization(t *testing.T) {
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.True(t, task.IsCancelled)
-				require.Equal(t, "cancelled", task.Column)
+				require.EqualValues(t, "cancelled", task.Column)
 			}},
 		{name: "UncancelTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/uncancel") },
 			setup: state("cancel"), want: [5]int{200, 200, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.False(t, task.IsCancelled)
-				require.NotEqual(t, "cancelled", task.Column)
+				require.NotEqualValues(t, "cancelled", task.Column)
 			}},
 		{name: "ArchiveTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/archive") },
 			want: [5]int{200, 200, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.True(t, task.IsArchived)
-				require.Equal(t, "completed", task.Column)
+				require.EqualValues(t, "completed", task.Column)
 			}},
 		{name: "UnarchiveTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/unarchive") },
 			setup: state("archive"), want: [5]int{200, 200, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.False(t, task.IsArchived)
-				require.NotEqual(t, "completed", task.Column)
+				require.NotEqualValues(t, "completed", task.Column)
 			}},
 		{name: "CompleteTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/completions") },
 			body: func(taskFixture) any { return map[string]any{"notes": "done"} },
 			want: [5]int{201, 201, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
-				var res completionResultJSON
+				var res client.CompletionResult
 				r.JSON(t, &res)
-				require.Equal(t, 1, res.Task.CompletionCount)
+				require.EqualValues(t, 1, res.Task.CompletionCount)
 				require.Equal(t, f.task.ID, res.Completion.TaskID)
-				require.Equal(t, 1, getTask(t, inst, f.owner, f.task.ID).CompletionCount, "stored")
+				require.EqualValues(t, 1, getTask(t, inst, f.owner, f.task.ID).CompletionCount, "stored")
 			}},
 		{name: "ListCompletions", method: http.MethodGet, path: func(f taskFixture) string { return f.taskPath("/completions") },
 			setup: complete, want: reads,
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
-				var list []completionJSON
+				var list []client.Completion
 				r.JSON(t, &list)
 				require.Len(t, list, 1)
 				require.Equal(t, f.completionID, list[0].ID)
@@ -352,15 +271,15 @@ func TestTaskAuthorization(t *testing.T) {
 			path:  func(f taskFixture) string { return fmt.Sprintf("/completions/%d", f.completionID) },
 			setup: complete, want: [5]int{204, 204, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, _ apptest.Response) {
-				require.Equal(t, 0, getTask(t, inst, f.owner, f.task.ID).CompletionCount)
+				require.EqualValues(t, 0, getTask(t, inst, f.owner, f.task.ID).CompletionCount)
 				require.Empty(t, listCompletions(t, inst, f.owner, f.task.ID))
 			}},
 		{name: "GetResidenceBoard", method: http.MethodGet, path: func(f taskFixture) string { return f.path("/tasks") },
 			want: reads,
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
-				var b taskBoardJSON
+				var b client.Board
 				r.JSON(t, &b)
-				_, card := b.find(f.task.ID)
+				_, card := apptest.FindCard(b, f.task.ID)
 				require.Equal(t, f.title, card.Title, "the board shows the task")
 			}},
 	}
@@ -411,9 +330,9 @@ func TestTaskAuthorization(t *testing.T) {
 		}{{"owner", h.owner, true}, {"editor", h.editor, true}, {"viewer", h.viewer, true}, {"stranger", h.stranger, false}} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: tt.acct.Token})
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-			var b taskBoardJSON
+			var b client.Board
 			r.JSON(t, &b)
-			column, _ := b.find(task.ID)
+			column, _ := apptest.FindCard(b, task.ID)
 			if tt.shown {
 				require.Equal(t, "upcoming", column, "the %s's board shows the task", tt.role)
 			} else {
@@ -480,7 +399,7 @@ func TestConcurrentCompletions(t *testing.T) {
 		const due = "2026-03-02"
 		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Mow lawn",
 			"frequency_id": lk.frequencies["Weekly"], "recurrence_anchor": "due_date", "due_date": due})
-		require.Equal(t, 7, *task.IntervalDays)
+		require.EqualValues(t, 7, task.IntervalDays.Value)
 
 		type result struct {
 			resp apptest.Response
@@ -508,10 +427,10 @@ func TestConcurrentCompletions(t *testing.T) {
 		for i, res := range results {
 			require.NoError(t, res.err, "completion %d", i)
 			require.Equal(t, http.StatusCreated, res.resp.Status, "completion %d: %s", i, res.resp.Body)
-			var cr completionResultJSON
+			var cr client.CompletionResult
 			res.resp.JSON(t, &cr)
-			counts[cr.Task.CompletionCount] = true
-			nextDues[*cr.Task.NextDueDate] = true
+			counts[int(cr.Task.CompletionCount)] = true
+			nextDues[cr.Task.NextDueDate.Value.Format(time.DateOnly)] = true
 		}
 		wantCounts, wantDues := map[int]bool{}, map[string]bool{}
 		for k := 1; k <= n; k++ {
@@ -522,9 +441,9 @@ func TestConcurrentCompletions(t *testing.T) {
 		require.Equal(t, wantDues, nextDues, "each completion advanced exactly one interval")
 
 		got := getTask(t, inst, h.viewer, task.ID)
-		require.Equal(t, n, got.CompletionCount)
-		require.Equal(t, addDays(t, due, 7*n), *got.NextDueDate, "none lost, none skipped")
-		require.Equal(t, due, *got.DueDate, "the original due date stays")
+		require.EqualValues(t, n, got.CompletionCount)
+		require.Equal(t, addDays(t, due, 7*n), got.NextDueDate.Value.Format(time.DateOnly), "none lost, none skipped")
+		require.Equal(t, due, got.DueDate.Value.Format(time.DateOnly), "the original due date stays")
 		require.Len(t, listCompletions(t, inst, h.viewer, task.ID), n)
 	})
 
@@ -553,13 +472,13 @@ func TestConcurrentCompletions(t *testing.T) {
 			require.NoError(t, err)
 			want := addDays(t, ts.In(loc).Format(time.DateOnly), 7)
 			cr := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
-			require.Equal(t, want, *cr.Task.NextDueDate, "completion %d at %s", i+1, at)
-			require.Equal(t, i+1, cr.Task.CompletionCount)
+			require.Equal(t, want, cr.Task.NextDueDate.Value.Format(time.DateOnly), "completion %d at %s", i+1, at)
+			require.EqualValues(t, i+1, cr.Task.CompletionCount)
 			require.True(t, ts.Equal(cr.Completion.CompletedAt), "completed_at stored as sent")
-			require.True(t, ts.Equal(*cr.Task.LastCompletedAt), "last_completed_at is the latest")
+			require.True(t, ts.Equal(cr.Task.LastCompletedAt.Value), "last_completed_at is the latest")
 			got := getTask(t, inst, owner, task.ID)
-			require.Equal(t, want, *got.NextDueDate)
-			require.Equal(t, want, *got.EffectiveDueDate)
+			require.Equal(t, want, got.NextDueDate.Value.Format(time.DateOnly))
+			require.Equal(t, want, got.EffectiveDueDate.Value.Format(time.DateOnly))
 		}
 	})
 
@@ -571,14 +490,14 @@ func TestConcurrentCompletions(t *testing.T) {
 		task := newTask(t, inst, owner, map[string]any{"residence_id": rid, "title": "Clean dishwasher filter",
 			"frequency_id": lk.frequencies["Weekly"], "recurrence_anchor": "completion"})
 		latest := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-03-10T12:00:00Z"})
-		require.Equal(t, "2026-03-17", *latest.Task.NextDueDate)
+		require.Equal(t, "2026-03-17", latest.Task.NextDueDate.Value.Format(time.DateOnly))
 
 		// Logging an older completion afterwards: the latest completion still sets the schedule.
 		old := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-02-01T12:00:00Z"})
-		require.Equal(t, 2, old.Task.CompletionCount)
-		require.True(t, latest.Completion.CompletedAt.Equal(*old.Task.LastCompletedAt), "last_completed_at stays the latest")
+		require.EqualValues(t, 2, old.Task.CompletionCount)
+		require.True(t, latest.Completion.CompletedAt.Equal(old.Task.LastCompletedAt.Value), "last_completed_at stays the latest")
 		got := getTask(t, inst, owner, task.ID)
-		require.Equal(t, "2026-03-17", *got.NextDueDate, "next due counts from the latest completion")
+		require.Equal(t, "2026-03-17", got.NextDueDate.Value.Format(time.DateOnly), "next due counts from the latest completion")
 	})
 
 	t.Run("ConcurrentDeletesLeaveNoStaleLastCompletion", func(t *testing.T) {
@@ -615,10 +534,10 @@ func TestConcurrentCompletions(t *testing.T) {
 		}
 
 		got := getTask(t, inst, h.owner, task.ID)
-		require.Equal(t, 0, got.CompletionCount, "every delete counted")
+		require.EqualValues(t, 0, got.CompletionCount, "every delete counted")
 		require.Empty(t, listCompletions(t, inst, h.owner, task.ID))
-		require.NotEqual(t, "completed", got.Column, "reopened")
-		require.Nil(t, got.LastCompletedAt, "no completions remain")
+		require.NotEqualValues(t, "completed", got.Column, "reopened")
+		require.True(t, got.LastCompletedAt.Null, "no completions remain")
 	})
 }
 
@@ -662,17 +581,17 @@ func TestRecurrenceAnchors(t *testing.T) {
 				body["due_date"] = tt.due
 			}
 			task := newTask(t, inst, owner, body)
-			require.Equal(t, 30, *task.IntervalDays)
-			require.Equal(t, tt.anchor, task.RecurrenceAnchor)
+			require.EqualValues(t, 30, task.IntervalDays.Value)
+			require.EqualValues(t, tt.anchor, task.RecurrenceAnchor)
 			for i, at := range tt.completions {
 				cr := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
-				require.NotNil(t, cr.Task.NextDueDate, "after completion %d", i+1)
-				require.Equal(t, tt.want[i], *cr.Task.NextDueDate, "next due after completion %d at %s", i+1, at)
-				require.NotEqual(t, "completed", cr.Task.Column, "a recurring task never completes")
+				require.False(t, cr.Task.NextDueDate.Null, "after completion %d", i+1)
+				require.Equal(t, tt.want[i], cr.Task.NextDueDate.Value.Format(time.DateOnly), "next due after completion %d at %s", i+1, at)
+				require.NotEqualValues(t, "completed", cr.Task.Column, "a recurring task never completes")
 			}
 			got := getTask(t, inst, owner, task.ID)
-			require.Equal(t, tt.want[len(tt.want)-1], *got.NextDueDate)
-			require.Equal(t, tt.want[len(tt.want)-1], *got.EffectiveDueDate)
+			require.Equal(t, tt.want[len(tt.want)-1], got.NextDueDate.Value.Format(time.DateOnly))
+			require.Equal(t, tt.want[len(tt.want)-1], got.EffectiveDueDate.Value.Format(time.DateOnly))
 		})
 	}
 
@@ -690,26 +609,26 @@ func TestRecurrenceAnchors(t *testing.T) {
 				body["frequency_id"] = lk.frequencies[tt.frequency]
 			}
 			task := newTask(t, inst, h.owner, body)
-			require.Nil(t, task.IntervalDays, "one-time")
-			require.Equal(t, "due_soon", task.Column)
+			require.True(t, task.IntervalDays.Null, "one-time")
+			require.EqualValues(t, "due_soon", task.Column)
 
 			cr := completeTask(t, inst, h.editor, task.ID, nil)
-			require.Equal(t, "completed", cr.Task.Column)
-			require.Nil(t, cr.Task.NextDueDate, "a one-time task has no next occurrence")
-			require.Equal(t, 1, cr.Task.CompletionCount)
-			column, _ := residenceBoard(t, inst, h.viewer, h.residenceID).find(task.ID)
+			require.EqualValues(t, "completed", cr.Task.Column)
+			require.True(t, cr.Task.NextDueDate.Null, "a one-time task has no next occurrence")
+			require.EqualValues(t, 1, cr.Task.CompletionCount)
+			column, _ := apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
 			require.Equal(t, "completed", column)
 
 			r := inst.Do(t, apptest.Request{Method: http.MethodDelete,
 				Path: fmt.Sprintf("/completions/%d", cr.Completion.ID), Token: h.editor.Token})
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 			got := getTask(t, inst, h.owner, task.ID)
-			require.NotEqual(t, "completed", got.Column, "reopened")
-			require.Equal(t, "due_soon", got.Column)
-			require.Equal(t, 0, got.CompletionCount)
-			require.Nil(t, got.LastCompletedAt)
-			require.Nil(t, got.NextDueDate)
-			column, _ = residenceBoard(t, inst, h.viewer, h.residenceID).find(task.ID)
+			require.NotEqualValues(t, "completed", got.Column, "reopened")
+			require.EqualValues(t, "due_soon", got.Column)
+			require.EqualValues(t, 0, got.CompletionCount)
+			require.True(t, got.LastCompletedAt.Null)
+			require.True(t, got.NextDueDate.Null)
+			column, _ = apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
 			require.Equal(t, "due_soon", column)
 
 			r = inst.Do(t, apptest.Request{Method: http.MethodDelete,
@@ -727,11 +646,11 @@ func TestRecurrenceAnchors(t *testing.T) {
 		require.True(t, taskAction(t, inst, h.editor, task.ID, "in-progress").InProgress)
 		cr := completeTask(t, inst, h.editor, task.ID, nil)
 		require.False(t, cr.Task.InProgress, "completion resets in_progress")
-		require.NotEqual(t, "in_progress", cr.Task.Column)
-		require.Equal(t, "upcoming", cr.Task.Column, "next due in 90 days")
+		require.NotEqualValues(t, "in_progress", cr.Task.Column)
+		require.EqualValues(t, "upcoming", cr.Task.Column, "next due in 90 days")
 		got := getTask(t, inst, h.owner, task.ID)
 		require.False(t, got.InProgress)
-		require.Equal(t, time.Now().UTC().AddDate(0, 0, 90).Format(time.DateOnly), *got.NextDueDate)
+		require.Equal(t, time.Now().UTC().AddDate(0, 0, 90).Format(time.DateOnly), got.NextDueDate.Value.Format(time.DateOnly))
 	})
 }
 
@@ -779,10 +698,10 @@ func TestTaskValidation(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 			e := r.Err(t)
 			require.Equal(t, "validation_failed", e.Error.Code)
-			require.Contains(t, e.Error.Fields, tt.field, string(r.Body))
+			require.Contains(t, e.Error.Fields.Value, tt.field, string(r.Body))
 			total := 0
 			for _, c := range residenceBoard(t, inst, h.owner, h.residenceID).Columns {
-				total += c.Count
+				total += int(c.Count)
 			}
 			require.Zero(t, total, "nothing stored")
 		})
@@ -807,11 +726,11 @@ func TestTaskValidation(t *testing.T) {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
 				Token: h.editor.Token, Body: tt.body(h)})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-			require.Contains(t, r.Err(t).Error.Fields, tt.field, string(r.Body))
+			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field, string(r.Body))
 			got := getTask(t, inst, h.owner, task.ID)
 			require.Equal(t, "Unchanged", got.Title)
-			require.Nil(t, got.AssignedTo, "nothing stored")
-			require.Nil(t, got.CategoryID)
+			require.True(t, got.AssignedTo.Null, "nothing stored")
+			require.True(t, got.CategoryID.Null)
 		})
 	}
 
@@ -827,25 +746,25 @@ func TestTaskValidation(t *testing.T) {
 
 		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Assigned",
 			"assigned_to": h.viewer.ID})
-		require.Equal(t, h.viewer.ID, *task.AssignedTo)
-		require.Equal(t, "Priya", *task.AssigneeName)
+		require.Equal(t, h.viewer.ID, task.AssignedTo.Value)
+		require.Equal(t, "Priya", task.AssigneeName.Value)
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
 			Token: h.owner.Token, Body: map[string]any{"assigned_to": h.editor.ID}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var patched taskJSON
+		var patched client.Task
 		r.JSON(t, &patched)
-		require.Equal(t, h.editor.ID, *patched.AssignedTo)
-		require.Equal(t, "Mateo", *patched.AssigneeName)
-		_, card := residenceBoard(t, inst, h.viewer, h.residenceID).find(task.ID)
-		require.Equal(t, "Mateo", *card.AssigneeName, "the board card names the assignee")
+		require.Equal(t, h.editor.ID, patched.AssignedTo.Value)
+		require.Equal(t, "Mateo", patched.AssigneeName.Value)
+		_, card := apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
+		require.Equal(t, "Mateo", card.AssigneeName.Value, "the board card names the assignee")
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
 			Token: h.owner.Token, Body: map[string]any{"assigned_to": nil}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		r.JSON(t, &patched)
-		require.Nil(t, patched.AssignedTo, "null unassigns")
-		require.Nil(t, patched.AssigneeName)
+		require.True(t, patched.AssignedTo.Null, "null unassigns")
+		require.True(t, patched.AssigneeName.Null)
 	})
 
 	t.Run("CompletedAtInTheFutureIsRejected", func(t *testing.T) {
@@ -855,8 +774,8 @@ func TestTaskValidation(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID),
 			Token: h.owner.Token, Body: map[string]any{"completed_at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}})
 		require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-		require.Contains(t, r.Err(t).Error.Fields, "completed_at", string(r.Body))
-		require.Equal(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "completed_at", string(r.Body))
+		require.EqualValues(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
 	})
 
 	t.Run("RatingAboveFiveIsRejected", func(t *testing.T) {
@@ -866,18 +785,18 @@ func TestTaskValidation(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID),
 			Token: h.owner.Token, Body: map[string]any{"rating": 6}, Invalid: true})
 		require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-		require.Contains(t, r.Err(t).Error.Fields, "rating", string(r.Body))
-		require.Equal(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
+		require.Contains(t, r.Err(t).Error.Fields.Value, "rating", string(r.Body))
+		require.EqualValues(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
 
 		cr := completeTask(t, inst, h.owner, task.ID, map[string]any{"rating": 5})
-		require.Equal(t, 5, *cr.Completion.Rating)
+		require.EqualValues(t, 5, cr.Completion.Rating.Value)
 	})
 
 	t.Run("TemplateFillsTitleCategoryAndFrequency", func(t *testing.T) {
 		t.Parallel()
 		h := newHousehold(t, inst)
 		lk := loadTaskLookups(t, inst, h.owner)
-		var tpl templateJSON
+		var tpl client.TaskTemplate
 		for _, g := range listTemplates(t, inst, h.owner, "") {
 			for _, candidate := range g.Templates {
 				if candidate.Title == "Replace HVAC filter" {
@@ -891,17 +810,17 @@ func TestTaskValidation(t *testing.T) {
 		require.Equal(t, tpl.Title, task.Title)
 		require.Equal(t, tpl.Description, task.Description)
 		require.Equal(t, tpl.CategoryID, task.CategoryID)
-		require.Equal(t, lk.categories["HVAC"], *task.CategoryID)
+		require.Equal(t, lk.categories["HVAC"], task.CategoryID.Value)
 		require.Equal(t, tpl.FrequencyID, task.FrequencyID)
-		require.Equal(t, lk.frequencies["Quarterly"], *task.FrequencyID)
-		require.Equal(t, 90, *task.IntervalDays, "the interval comes with the frequency")
+		require.Equal(t, lk.frequencies["Quarterly"], task.FrequencyID.Value)
+		require.EqualValues(t, 90, task.IntervalDays.Value, "the interval comes with the frequency")
 
 		own := newTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "template_id": tpl.ID,
 			"title": "Basement filter", "description": "", "frequency_id": lk.frequencies["Monthly"]})
 		require.Equal(t, "Basement filter", own.Title, "the request's title wins")
 		require.Empty(t, own.Description, "the request's description wins, even empty")
-		require.Equal(t, lk.frequencies["Monthly"], *own.FrequencyID, "the request's frequency wins")
-		require.Equal(t, 30, *own.IntervalDays)
+		require.Equal(t, lk.frequencies["Monthly"], own.FrequencyID.Value, "the request's frequency wins")
+		require.EqualValues(t, 30, own.IntervalDays.Value)
 		require.Equal(t, tpl.CategoryID, own.CategoryID, "the template fills what is left out")
 	})
 }
@@ -922,17 +841,17 @@ func TestTemplates(t *testing.T) {
 		require.NotEmpty(t, groups)
 		total, last := 0, -1
 		for _, g := range groups {
-			require.NotNil(t, g.CategoryID, "group %q has a category", g.CategoryName)
-			pos, ok := order[*g.CategoryID]
+			require.False(t, g.CategoryID.Null, "group %q has a category", g.CategoryName)
+			pos, ok := order[g.CategoryID.Value]
 			require.True(t, ok, "group %q is a known category", g.CategoryName)
 			require.Greater(t, pos, last, "group %q in category display order", g.CategoryName)
 			last = pos
 			require.NotEmpty(t, g.Templates)
 			for _, tpl := range g.Templates {
-				require.NotNil(t, tpl.CategoryID, "%q has a category", tpl.Title)
-				require.Equal(t, *g.CategoryID, *tpl.CategoryID, "%q is in its category's group", tpl.Title)
-				require.NotNil(t, tpl.FrequencyID, "%q has a frequency", tpl.Title)
-				require.NotNil(t, tpl.FrequencyName, "%q has a frequency", tpl.Title)
+				require.False(t, tpl.CategoryID.Null, "%q has a category", tpl.Title)
+				require.Equal(t, g.CategoryID.Value, tpl.CategoryID.Value, "%q is in its category's group", tpl.Title)
+				require.False(t, tpl.FrequencyID.Null, "%q has a frequency", tpl.Title)
+				require.False(t, tpl.FrequencyName.Null, "%q has a frequency", tpl.Title)
 				require.NotEmpty(t, tpl.Title)
 				total++
 			}
@@ -1032,9 +951,9 @@ func TestBoardETag(t *testing.T) {
 			require.Equal(t, http.StatusOK, r.Status, "the board changed: %s", r.Body)
 			require.NotEmpty(t, r.Header.Get("ETag"))
 			require.NotEqual(t, etag, r.Header.Get("ETag"))
-			var b taskBoardJSON
+			var b client.Board
 			r.JSON(t, &b)
-			column, _ := b.find(task.ID)
+			column, _ := apptest.FindCard(b, task.ID)
 			require.Equal(t, "completed", column)
 			require.Equal(t, http.StatusNotModified, get(h.viewer, r.Header.Get("ETag")).Status)
 		})

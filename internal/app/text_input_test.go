@@ -67,8 +67,8 @@ func requireNamed(t *testing.T, r apptest.Response, want map[string]string) {
 	e := r.Err(t)
 	require.Equal(t, "validation_failed", e.Error.Code, string(r.Body))
 	for field, msg := range want {
-		require.Contains(t, e.Error.Fields, field, string(r.Body))
-		require.Equal(t, msg, e.Error.Fields[field], "message for %s", field)
+		require.Contains(t, e.Error.Fields.Value, field, string(r.Body))
+		require.Equal(t, msg, e.Error.Fields.Value[field], "message for %s", field)
 	}
 }
 

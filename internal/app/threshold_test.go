@@ -8,30 +8,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
-
-// cardJSON is the part of the spec's Task that places it on the board.
-type cardJSON struct {
-	ID     int64  `json:"id"`
-	Column string `json:"column"`
-}
-
-// meJSON is the part of the spec's User that holds the due-soon threshold.
-type meJSON struct {
-	ID            int64 `json:"id"`
-	DaysThreshold int   `json:"days_threshold"`
-}
 
 // frequencyID returns the id of the seeded frequency with this name.
 func frequencyID(t *testing.T, inst *apptest.Instance, acct apptest.Account, name string) int64 {
 	t.Helper()
-	data := apptest.Expect[struct {
-		TaskFrequencies []struct {
-			ID   int64  `json:"id"`
-			Name string `json:"name"`
-		} `json:"task_frequencies"`
-	}](t, inst, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token}, http.StatusOK)
+	data := apptest.Expect[client.StaticData](t, inst, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token}, http.StatusOK)
 	for _, f := range data.TaskFrequencies {
 		if f.Name == name {
 			return f.ID
@@ -51,11 +35,11 @@ func TestDaysThreshold(t *testing.T) {
 	t.Run("DefaultIsThirtyDays", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		me := apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
-		require.Equal(t, 30, me.DaysThreshold, "a new user's threshold")
-		var b boardBody
+		me := apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
+		require.EqualValues(t, 30, me.DaysThreshold, "a new user's threshold")
+		var b client.Board
 		inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: acct.Token}).JSON(t, &b)
-		require.Equal(t, 30, b.DaysThreshold, "the board without days_threshold uses the user's setting")
+		require.EqualValues(t, 30, b.DaysThreshold, "the board without days_threshold uses the user's setting")
 	})
 
 	// For a task due in 20 days: due_soon at a threshold of 30, upcoming at 7. Every card the user gets back
@@ -70,27 +54,27 @@ func TestDaysThreshold(t *testing.T) {
 		t.Run(fmt.Sprintf("CardsAgreeWithTheBoardAt%dDays", tt.threshold), func(t *testing.T) {
 			t.Parallel()
 			acct := inst.Register(t)
-			me := apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
+			me := apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 				Body: map[string]any{"days_threshold": tt.threshold}}, http.StatusOK)
-			require.Equal(t, tt.threshold, me.DaysThreshold, "PATCH /auth/me returns the new threshold")
-			me = apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
-			require.Equal(t, tt.threshold, me.DaysThreshold, "GET /auth/me returns the new threshold")
+			require.EqualValues(t, tt.threshold, me.DaysThreshold, "PATCH /auth/me returns the new threshold")
+			me = apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
+			require.EqualValues(t, tt.threshold, me.DaysThreshold, "GET /auth/me returns the new threshold")
 
 			rid := createResidence(t, inst, acct, "Threshold home")
 			in20 := time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02")
-			card := apptest.Expect[cardJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
+			card := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
 				Body: map[string]any{"residence_id": rid, "title": "Due in 20 days", "due_date": in20}}, http.StatusCreated)
-			require.Equal(t, tt.want, card.Column, "create")
+			require.EqualValues(t, tt.want, card.Column, "create")
 			id := card.ID
 
-			var board boardBody
+			var board client.Board
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: acct.Token}).JSON(t, &board)
-			require.Equal(t, tt.threshold, board.DaysThreshold, "board")
-			require.Equal(t, tt.want, board.columnOf(id), "board")
-			var residenceBoard boardBody
+			require.EqualValues(t, tt.threshold, board.DaysThreshold, "board")
+			require.Equal(t, tt.want, apptest.ColumnOf(board, id), "board")
+			var residenceBoard client.Board
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", rid), Token: acct.Token}).JSON(t, &residenceBoard)
-			require.Equal(t, tt.threshold, residenceBoard.DaysThreshold, "residence board")
-			require.Equal(t, tt.want, residenceBoard.columnOf(id), "residence board")
+			require.EqualValues(t, tt.threshold, residenceBoard.DaysThreshold, "residence board")
+			require.Equal(t, tt.want, apptest.ColumnOf(residenceBoard, id), "residence board")
 
 			for _, req := range []apptest.Request{
 				{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id)},
@@ -100,35 +84,33 @@ func TestDaysThreshold(t *testing.T) {
 				{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/unarchive", id)},
 			} {
 				req.Token = acct.Token
-				got := apptest.Expect[cardJSON](t, inst, req, http.StatusOK)
-				require.Equal(t, tt.want, got.Column, "%s %s", req.Method, req.Path)
+				got := apptest.Expect[client.Task](t, inst, req, http.StatusOK)
+				require.EqualValues(t, tt.want, got.Column, "%s %s", req.Method, req.Path)
 			}
 
 			// A weekly task anchored on its due date, due in 13 days, is next due in 20 once completed.
-			weekly := apptest.Expect[cardJSON](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
+			weekly := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
 				Body: map[string]any{"residence_id": rid, "title": "Weekly", "frequency_id": frequencyID(t, inst, acct, "Weekly"),
 					"recurrence_anchor": "due_date", "due_date": time.Now().UTC().AddDate(0, 0, 13).Format("2006-01-02")}}, http.StatusCreated)
-			done := apptest.Expect[struct {
-				Task cardJSON `json:"task"`
-			}](t, inst, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", weekly.ID), Token: acct.Token,
+			done := apptest.Expect[client.CompletionResult](t, inst, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", weekly.ID), Token: acct.Token,
 				Body: map[string]any{}}, http.StatusCreated)
-			require.Equal(t, tt.want, done.Task.Column, "completion")
+			require.EqualValues(t, tt.want, done.Task.Column, "completion")
 
 			contractor := createContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": "Fixer"})
-			apptest.Expect[cardJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token,
+			apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token,
 				Body: map[string]any{"contractor_id": contractor.ID}}, http.StatusOK)
-			cards := apptest.Expect[[]cardJSON](t, inst, apptest.Request{Method: http.MethodGet,
+			cards := apptest.Expect[[]client.Task](t, inst, apptest.Request{Method: http.MethodGet,
 				Path: fmt.Sprintf("/contractors/%d/tasks", contractor.ID), Token: acct.Token}, http.StatusOK)
 			require.Len(t, cards, 1)
-			require.Equal(t, tt.want, cards[0].Column, "contractor's tasks")
+			require.EqualValues(t, tt.want, cards[0].Column, "contractor's tasks")
 
 			other := 37 - tt.threshold // 30 for 7, 7 for 30
-			var overridden boardBody
+			var overridden client.Board
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks?days_threshold=%d", other), Token: acct.Token}).JSON(t, &overridden)
-			require.Equal(t, other, overridden.DaysThreshold, "days_threshold on the request overrides the setting")
-			require.Equal(t, tt.overridden, overridden.columnOf(id))
-			got := apptest.Expect[cardJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
-			require.Equal(t, tt.want, got.Column, "the override lasts one request")
+			require.EqualValues(t, other, overridden.DaysThreshold, "days_threshold on the request overrides the setting")
+			require.Equal(t, tt.overridden, apptest.ColumnOf(overridden, id))
+			got := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
+			require.EqualValues(t, tt.want, got.Column, "the override lasts one request")
 		})
 	}
 
@@ -139,14 +121,14 @@ func TestDaysThreshold(t *testing.T) {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token, Invalid: true,
 				Body: map[string]any{"days_threshold": v}})
 			require.Equal(t, http.StatusBadRequest, r.Status, "days_threshold=%v: %s", v, r.Body)
-			require.Contains(t, r.Err(t).Error.Fields, "days_threshold", "days_threshold=%v", v)
+			require.Contains(t, r.Err(t).Error.Fields.Value, "days_threshold", "days_threshold=%v", v)
 		}
-		me := apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
-		require.Equal(t, 30, me.DaysThreshold, "a refused change changes nothing")
+		me := apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
+		require.EqualValues(t, 30, me.DaysThreshold, "a refused change changes nothing")
 		for _, v := range []int{1, 365} {
-			me := apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
+			me := apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 				Body: map[string]any{"days_threshold": v}}, http.StatusOK)
-			require.Equal(t, v, me.DaysThreshold, "the bounds are allowed")
+			require.EqualValues(t, v, me.DaysThreshold, "the bounds are allowed")
 		}
 	})
 
@@ -154,14 +136,14 @@ func TestDaysThreshold(t *testing.T) {
 		t.Parallel()
 		inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
 		acct := inst.Register(t)
-		apptest.Expect[meJSON](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
+		apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 			Body: map[string]any{"days_threshold": 7}}, http.StatusOK)
 		rid := createResidence(t, inst, acct, "Counted")
 		id := createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": "t",
 			"due_date": time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02")})
 		before := inst.Stmts.Snapshot()
-		got := apptest.Expect[cardJSON](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
-		require.Equal(t, "upcoming", got.Column)
+		got := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
+		require.EqualValues(t, "upcoming", got.Column)
 		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "statements: %q", inst.Stmts.Since(before))
 	})
 }

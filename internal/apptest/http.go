@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apitest"
 )
 
@@ -40,19 +41,10 @@ func (r Response) JSON(t testing.TB, v any) {
 	}
 }
 
-// ErrorBody is the spec's Error shape.
-type ErrorBody struct {
-	Error struct {
-		Code    string            `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields"`
-	} `json:"error"`
-}
-
-// Err decodes the body as the Error shape.
-func (r Response) Err(t testing.TB) ErrorBody {
+// Err decodes the body as the spec's Error shape, failing the test if it is not one.
+func (r Response) Err(t testing.TB) client.Error {
 	t.Helper()
-	var e ErrorBody
+	var e client.Error
 	r.JSON(t, &e)
 	return e
 }
@@ -124,23 +116,17 @@ type Account struct {
 func (i *Instance) Register(t testing.TB) Account {
 	t.Helper()
 	email := UniqueEmail()
-	r := i.Do(t, Request{Method: http.MethodPost, Path: "/auth/register",
-		Body: map[string]any{"email": email, "password": TestPassword, "first_name": "Test"}})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("apptest: register: status %d: %s", r.Status, r.Body)
+	out, err := i.APIClient(t, "").Register(context.Background(), &client.RegisterRequest{
+		Email: email, Password: TestPassword, FirstName: client.NewOptString("Test")})
+	if err != nil {
+		t.Fatalf("apptest: register: %v", err)
 	}
-	var out struct {
-		Token string `json:"token"`
-		User  struct {
-			ID int64 `json:"id"`
-		} `json:"user"`
-	}
-	r.JSON(t, &out)
 	return Account{ID: out.User.ID, Email: email, Token: out.Token}
 }
 
-// Expect sends req, fails the test unless the status is want, and decodes the body into a T. Test files
-// build their small request helpers on it.
+// Expect sends req, fails the test unless the status is want, and decodes the body into a T, which is one
+// of package client's types (they decode themselves with the generated decoders) or a slice of them. Test
+// files build their small request helpers on it.
 func Expect[T any](t testing.TB, i *Instance, req Request, want int) T {
 	t.Helper()
 	r := i.Do(t, req)
