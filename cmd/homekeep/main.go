@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/service"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=...".
@@ -104,6 +105,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// openOperator is the prologue of every command that works on the database (migrate, seed, users): it
+// reads the settings and asks service for an Operator, which the command closes.
+func openOperator(ctx context.Context, env lookupFunc, stderr io.Writer) (*service.Operator, error) {
+	cfg, log, err := loadConfig(env, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return service.OpenOperator(ctx, cfg, log)
 }
 
 // lookupFunc reads one environment variable (os.LookupEnv outside tests).

@@ -4,17 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-
-	"github.com/homekeep/homekeep/internal/app/seed"
-	"github.com/homekeep/homekeep/internal/config"
-	"github.com/homekeep/homekeep/internal/dbpool"
-	"github.com/homekeep/homekeep/internal/migrate"
-	"github.com/homekeep/homekeep/internal/refcache"
-	"github.com/homekeep/homekeep/internal/service"
-	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
@@ -26,43 +15,33 @@ func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stde
 		fs.Usage()
 		return errUsage
 	}
-	cfg, log, err := loadConfig(env, stderr)
+	op, err := openOperator(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	defer sqlDB.Close()
-	p, err := migrate.NewProvider(sqlDB)
-	if err != nil {
-		return err
-	}
+	defer op.Close()
 
 	switch fs.Arg(0) {
 	case "up":
-		return service.Migrate(ctx, pool, log)
+		return op.Migrate(ctx)
 	case "down":
-		r, err := p.Down(ctx)
+		path, err := op.MigrateDown(ctx)
 		if err != nil {
-			return fmt.Errorf("error rolling back the last migration: %w", err)
+			return err
 		}
-		fmt.Fprintf(stdout, "rolled back %s\n", r.Source.Path)
+		fmt.Fprintf(stdout, "rolled back %s\n", path)
 		return nil
 	case "status":
-		st, err := p.Status(ctx)
+		states, err := op.MigrateStatus(ctx)
 		if err != nil {
-			return fmt.Errorf("error reading migration status: %w", err)
+			return err
 		}
-		for _, s := range st {
+		for _, s := range states {
 			applied := "pending"
 			if !s.AppliedAt.IsZero() {
 				applied = "applied " + s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
 			}
-			fmt.Fprintf(stdout, "%-40s %s\n", s.Source.Path, applied)
+			fmt.Fprintf(stdout, "%-40s %s\n", s.Path, applied)
 		}
 		return nil
 	}
@@ -70,46 +49,23 @@ func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stde
 	return errUsage
 }
 
+// seedCmd migrates, then upserts the reference data and tells running servers to drop their copy.
 func seedCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("seed", "seed", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(env, stderr)
+	op, err := openOperator(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, cfg)
-	if err != nil {
+	defer op.Close()
+	if err := op.Migrate(ctx); err != nil {
 		return err
 	}
-	defer pool.Close()
-	if err := service.Migrate(ctx, pool, log); err != nil {
+	if err := op.Seed(ctx); err != nil {
 		return err
-	}
-	if err := seed.Apply(ctx, pool); err != nil {
-		return fmt.Errorf("error seeding reference data: %w", err)
-	}
-	// Running servers serve static data from Valkey; tell them it changed.
-	if cfg.ValkeyURL != "" {
-		shared, err := valkeyconn.Connect(ctx, cfg.ValkeyURL, log)
-		if err != nil {
-			return err
-		}
-		defer shared.Close()
-		if err := refcache.New(shared, cfg.CacheKeyPrefix, service.StaticDataKey).Invalidate(ctx); err != nil {
-			return fmt.Errorf("reference data seeded, but running servers may serve the old copy for up to a day: %w", err)
-		}
 	}
 	fmt.Fprintln(stdout, "reference data seeded")
 	return nil
-}
-
-// openPool opens a small pool for one-off commands.
-func openPool(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
-	if cfg.DatabaseURL == "" {
-		return nil, fmt.Errorf("DATABASE_URL: want a PostgreSQL URL such as postgres://user@host:5432/homekeep")
-	}
-	return dbpool.New(ctx, dbpool.Options{URL: cfg.DatabaseURL, MaxConns: 2,
-		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction})
 }

@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/homekeep/homekeep/internal/app"
-	"github.com/homekeep/homekeep/internal/authcache"
-	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // usersCmd runs operator actions on accounts: `homekeep users deactivate|activate EMAIL`. Deactivation
@@ -24,43 +20,23 @@ func usersCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr
 		fs.Usage()
 		return errUsage
 	}
-	cfg, log, err := loadConfig(env, stderr)
+	op, err := openOperator(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	var shared *valkeyconn.Conn // nil: Valkey is not configured or not reachable
-	if cfg.ValkeyURL != "" {
-		conn, err := valkeyconn.Connect(ctx, cfg.ValkeyURL, log)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if err := conn.Ping(ctx); err != nil {
-			fmt.Fprintf(stderr, "valkey is unreachable (%v): running servers apply the change within %v of reaching it\n",
-				err, authcache.TombstoneSweepInterval)
-		} else {
-			shared = conn
-		}
-	}
-	auth, err := authcache.New[*app.User](authcache.Options{Shared: shared, KeyPrefix: cfg.CacheKeyPrefix,
-		TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL, UserCacheSize: 1, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer auth.Close()
+	defer op.Close()
 
-	email, active := fs.Arg(1), fs.Arg(0) == "activate"
-	found, err := app.SetUserActive(ctx, pool, auth, email, active)
-	if err != nil {
-		return err
+	email, change := fs.Arg(1), op.DeactivateUser
+	if fs.Arg(0) == "activate" {
+		change = op.ActivateUser
 	}
-	if !found {
-		return fmt.Errorf("no account has the email %q", email)
+	reached, err := change(ctx, email)
+	if reached.ValkeyUnreachable != nil {
+		fmt.Fprintf(stderr, "valkey is unreachable (%v): running servers apply the change within %v of reaching it\n",
+			reached.ValkeyUnreachable, reached.ApplyWithin)
+	}
+	if err != nil {
+		return err // an unknown email is service.NoAccountError, one line that names it
 	}
 	fmt.Fprintf(stdout, "%s %sd\n", email, fs.Arg(0))
 	return nil

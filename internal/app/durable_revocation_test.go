@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/testdb"
@@ -220,7 +221,7 @@ func deactivate(t *testing.T, databaseURL, email string) {
 		Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	defer auth.Close()
-	found, err := app.SetUserActive(ctx, pool, auth, email, false)
+	found, err := operator.SetUserActive(ctx, pool, auth, email, false)
 	require.NoError(t, err)
 	require.True(t, found)
 }

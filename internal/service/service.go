@@ -59,7 +59,7 @@ type Options struct {
 func Run(ctx context.Context, o Options) (err error) {
 	cfg, log := o.Config, o.Logger
 	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: want a PostgreSQL URL such as postgres://user@host:5432/homekeep")
+		return errNoDatabaseURL
 	}
 	ln := o.Listener
 	if ln == nil {
@@ -259,15 +259,8 @@ func hotStatements(cfg config.Config) []string {
 // StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
 const StaticDataKey = "static_data"
 
-// Migrate applies pending migrations over a pooled connection, then seeds the reference data of a database
-// that has none (a new one), so no separate command is needed before it is usable. When nothing is pending
-// and reference data exists, that is two cheap queries.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
-	_, err := migrateAndSeed(ctx, pool, log)
-	return err
-}
-
-// migrateAndSeed is Migrate, also reporting whether it seeded.
+// migrateAndSeed applies pending migrations over a pooled connection, then seeds the reference data of a
+// database that has none (see Operator.Migrate), and reports whether it seeded.
 func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()

@@ -1,0 +1,44 @@
+// Package operator holds the actions an operator runs on accounts from the command line (`homekeep users
+// deactivate|activate`), outside any request: they are not answers to a user, so they live apart from the
+// request handlers, and internal/service runs them with the caches they must reach.
+package operator
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+)
+
+// Revoker is what a deactivation must reach besides PostgreSQL: the token and user caches of every running
+// server (authcache.Cache provides it).
+type Revoker interface {
+	RevokeTokens(ctx context.Context, hashes ...authcache.TokenHash) error
+	EvictUser(ctx context.Context, id int64) error
+}
+
+// SetUserActive activates or deactivates the account with this email (case-insensitively). Deactivating
+// revokes every token of the account and evicts the user on every process, as a logout would; the
+// revocation is also recorded in PostgreSQL in the same statement, so it reaches Valkey even when Valkey
+// cannot be reached now. It reports whether an account has this email.
+func SetUserActive(ctx context.Context, db dbsqlc.DBTX, caches Revoker, email string, active bool) (bool, error) {
+	rows, err := dbsqlc.New().UserSetActive(ctx, db, &dbsqlc.UserSetActiveParams{Email: email, IsActive: active})
+	if err != nil {
+		return false, fmt.Errorf("error updating account: %w", err)
+	}
+	if len(rows) == 0 {
+		return false, nil
+	}
+	hashes := make([]authcache.TokenHash, 0, len(rows))
+	for _, r := range rows {
+		var h authcache.TokenHash
+		if copy(h[:], r.TokenHash) == len(h) { // a NULL hash: the account had no tokens
+			hashes = append(hashes, h)
+		}
+	}
+	if err := caches.RevokeTokens(ctx, hashes...); err != nil {
+		return true, err
+	}
+	return true, caches.EvictUser(ctx, rows[0].ID)
+}

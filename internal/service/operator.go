@@ -1,0 +1,201 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/operator"
+	"github.com/homekeep/homekeep/internal/app/seed"
+	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/dbpool"
+	"github.com/homekeep/homekeep/internal/migrate"
+	"github.com/homekeep/homekeep/internal/refcache"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
+)
+
+// errNoDatabaseURL is what every command that needs PostgreSQL says when DATABASE_URL is unset.
+var errNoDatabaseURL = errors.New("DATABASE_URL: want a PostgreSQL URL such as postgres://user@host:5432/homekeep")
+
+// operatorMaxConns is the pool of a one-off command: one connection for its statements, one for goose's
+// session lock.
+const operatorMaxConns = 2
+
+// Operator runs the operator's one-off commands (homekeep migrate, seed and users) against the PostgreSQL
+// and Valkey the servers use, and tells running servers what changed. It builds the caches an action must
+// reach exactly as a server does (same keys, same prefix), so cmd/homekeep only parses flags and prints.
+// Valkey is connected on first need, so migrations neither wait for it nor warn about it.
+type Operator struct {
+	cfg    config.Config
+	log    *slog.Logger
+	pool   *pgxpool.Pool
+	valkey *valkeyconn.Conn // nil until an action needs it, or when VALKEY_URL is unset
+}
+
+// OpenOperator opens a small pool on cfg.DatabaseURL. Close releases it.
+func OpenOperator(ctx context.Context, cfg config.Config, log *slog.Logger) (*Operator, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errNoDatabaseURL
+	}
+	pool, err := dbpool.New(ctx, dbpool.Options{URL: cfg.DatabaseURL, MaxConns: operatorMaxConns,
+		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction})
+	if err != nil {
+		return nil, err
+	}
+	return &Operator{cfg: cfg, log: log, pool: pool}, nil
+}
+
+// Close closes the Valkey connection, when one was opened, and the pool.
+func (o *Operator) Close() {
+	if o.valkey != nil {
+		o.valkey.Close()
+	}
+	o.pool.Close()
+}
+
+// connectValkey returns the Valkey connection, opening it the first time, or nil when VALKEY_URL is unset.
+// An unreachable Valkey still gives a connection (it retries in the background); its calls then fail.
+func (o *Operator) connectValkey(ctx context.Context) (*valkeyconn.Conn, error) {
+	if o.valkey != nil || o.cfg.ValkeyURL == "" {
+		return o.valkey, nil
+	}
+	conn, err := valkeyconn.Connect(ctx, o.cfg.ValkeyURL, o.log)
+	if err != nil {
+		return nil, err
+	}
+	o.valkey = conn
+	return conn, nil
+}
+
+// Migrate applies pending migrations, then seeds the reference data of a database that has none (a new
+// one), so no separate command is needed before it is usable. When nothing is pending and reference data
+// exists, that is two cheap queries.
+func (o *Operator) Migrate(ctx context.Context) error {
+	_, err := migrateAndSeed(ctx, o.pool, o.log)
+	return err
+}
+
+// MigrateDown rolls back the last applied migration and returns its file's path.
+func (o *Operator) MigrateDown(ctx context.Context) (string, error) {
+	var path string
+	err := o.withMigrations(func(p *goose.Provider) error {
+		r, err := p.Down(ctx)
+		if err != nil {
+			return fmt.Errorf("error rolling back the last migration: %w", err)
+		}
+		path = r.Source.Path
+		return nil
+	})
+	return path, err
+}
+
+// MigrationState is one migration file and when it was applied; AppliedAt is zero while it is pending.
+type MigrationState struct {
+	Path      string
+	AppliedAt time.Time
+}
+
+// MigrateStatus lists every migration in order with its state.
+func (o *Operator) MigrateStatus(ctx context.Context) ([]MigrationState, error) {
+	var out []MigrationState
+	err := o.withMigrations(func(p *goose.Provider) error {
+		st, err := p.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("error reading migration status: %w", err)
+		}
+		for _, s := range st {
+			out = append(out, MigrationState{Path: s.Source.Path, AppliedAt: s.AppliedAt})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// withMigrations runs f with a goose provider over a connection of the pool.
+func (o *Operator) withMigrations(f func(*goose.Provider) error) error {
+	sqlDB := stdlib.OpenDBFromPool(o.pool)
+	defer sqlDB.Close()
+	p, err := migrate.NewProvider(sqlDB)
+	if err != nil {
+		return err
+	}
+	return f(p)
+}
+
+// Seed upserts the reference data (see seed.Apply), then drops the static data that running servers hold
+// in Valkey, so they serve the new lists at their next request rather than within a day.
+func (o *Operator) Seed(ctx context.Context) error {
+	if err := seed.Apply(ctx, o.pool); err != nil {
+		return fmt.Errorf("error seeding reference data: %w", err)
+	}
+	shared, err := o.connectValkey(ctx)
+	if err != nil || shared == nil {
+		return err
+	}
+	if err := refcache.New(shared, o.cfg.CacheKeyPrefix, StaticDataKey).Invalidate(ctx); err != nil {
+		return fmt.Errorf("reference data seeded, but running servers may serve the old copy for up to a day: %w", err)
+	}
+	return nil
+}
+
+// NoAccountError is returned when no account has the email an operator named.
+type NoAccountError struct{ Email string }
+
+func (e *NoAccountError) Error() string { return fmt.Sprintf("no account has the email %q", e.Email) }
+
+// AccountChange says how an activation or deactivation reached the running servers.
+type AccountChange struct {
+	// ValkeyUnreachable is set when Valkey is configured but did not answer: the change is made in
+	// PostgreSQL, where the revocation of the account's tokens is recorded, and running servers apply it
+	// within ApplyWithin of reaching Valkey.
+	ValkeyUnreachable error
+	ApplyWithin       time.Duration
+}
+
+// DeactivateUser deactivates the account with this email (case-insensitively), revokes its tokens and
+// evicts it on every running server, as a logout would. It works while Valkey is unreachable (see
+// AccountChange). An unknown email is a *NoAccountError.
+func (o *Operator) DeactivateUser(ctx context.Context, email string) (AccountChange, error) {
+	return o.setUserActive(ctx, email, false)
+}
+
+// ActivateUser lets the account with this email sign in again. An unknown email is a *NoAccountError.
+func (o *Operator) ActivateUser(ctx context.Context, email string) (AccountChange, error) {
+	return o.setUserActive(ctx, email, true)
+}
+
+func (o *Operator) setUserActive(ctx context.Context, email string, active bool) (AccountChange, error) {
+	var change AccountChange
+	shared, err := o.connectValkey(ctx)
+	if err != nil {
+		return change, err
+	}
+	if shared != nil {
+		if err := shared.Ping(ctx); err != nil {
+			change = AccountChange{ValkeyUnreachable: err, ApplyWithin: authcache.TombstoneSweepInterval}
+			shared = nil // revocations are recorded in PostgreSQL; the servers deliver them
+		}
+	}
+	auth, err := authcache.New[*app.User](authcache.Options{Shared: shared, KeyPrefix: o.cfg.CacheKeyPrefix,
+		TokenTTL: o.cfg.TokenCacheTTL, UserTTL: o.cfg.UserCacheTTL, UserCacheSize: 1, Logger: o.log})
+	if err != nil {
+		return change, err
+	}
+	defer auth.Close()
+	found, err := operator.SetUserActive(ctx, o.pool, auth, email, active)
+	if err != nil {
+		return change, err
+	}
+	if !found {
+		return change, &NoAccountError{Email: email}
+	}
+	return change, nil
+}
