@@ -39,26 +39,12 @@ func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
 			}
 			apierror.Write(w, e)
 		}),
-		oas.WithNotFound(NotFound),
-		oas.WithMethodNotAllowed(MethodNotAllowed),
+		// The same answers as the router's outside /api.
+		oas.WithNotFound(apierror.WriteNotFound),
+		oas.WithMethodNotAllowed(apierror.WriteMethodNotAllowed),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("error creating API server: %w", err)
 	}
 	return srv, nil
-}
-
-// NotFound answers an unknown path with the JSON error shape.
-func NotFound(w http.ResponseWriter, r *http.Request) {
-	apierror.Write(w, apierror.New(http.StatusNotFound, apierror.CodeNotFound,
-		"no such endpoint: "+r.Method+" "+r.URL.Path))
-}
-
-// MethodNotAllowed answers a known path called with the wrong method, listing the allowed ones.
-func MethodNotAllowed(w http.ResponseWriter, r *http.Request, allowed string) {
-	if allowed != "" {
-		w.Header().Set("Allow", allowed)
-	}
-	apierror.Write(w, apierror.New(http.StatusMethodNotAllowed, apierror.CodeMethodNotAllowed,
-		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allowed))
 }

@@ -48,13 +48,10 @@ func NewRouter(o Options) http.Handler {
 	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
 	r.Use(reqinfo.Middleware)
 
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		apierror.Write(w, apierror.New(http.StatusNotFound, apierror.CodeNotFound,
-			"no such endpoint: "+r.Method+" "+r.URL.Path))
-	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		apierror.Write(w, apierror.New(http.StatusMethodNotAllowed, apierror.CodeMethodNotAllowed,
-			r.Method+" is not allowed on "+r.URL.Path))
+	// The same answers as the API server's inside /api (app.NewServer passes these to ogen).
+	r.NotFound(apierror.WriteNotFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		apierror.WriteMethodNotAllowed(w, req, allowedMethods(r, req.URL.Path))
 	})
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -65,6 +62,18 @@ func NewRouter(o Options) http.Handler {
 	r.Mount("/api", o.Readiness.Gate(o.API))
 
 	return TrimTrailingSlash(r)
+}
+
+// allowedMethods lists the methods routes serves path with, comma-separated, for the Allow header of a 405:
+// chi keeps its own list to itself once the 405 handler is ours. It runs only on the 405 path.
+func allowedMethods(routes chi.Routes, path string) string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if routes.Match(chi.NewRouteContext(), m, path) {
+			allowed = append(allowed, m)
+		}
+	}
+	return strings.Join(allowed, ",")
 }
 
 // RequestIDHeader returns the request's id (the client's X-Request-Id, or one chi made up) in the X-Request-Id
