@@ -29,225 +29,42 @@ func trimTrailingSlashes(u *url.URL) {
 
 // Invoker invokes operations described by OpenAPI v3 specification.
 type Invoker interface {
-	// ArchiveTask invokes archiveTask operation.
-	//
-	// Archive the task (owners and editors).
-	//
-	// POST /tasks/{id}/archive
-	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
-	// CancelTask invokes cancelTask operation.
-	//
-	// Cancel the task (owners and editors).
-	//
-	// POST /tasks/{id}/cancel
-	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	AccountsInvoker
+	ContractorsInvoker
+	DocumentsInvoker
+	ReferenceInvoker
+	ResidencesInvoker
+	TasksInvoker
+}
+
+// AccountsInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Accounts
+type AccountsInvoker interface {
 	// ChangePassword invokes changePassword operation.
 	//
 	// Change the password, signing out every other device.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, request *ChangePasswordRequest) error
-	// CompleteTask invokes completeTask operation.
-	//
-	// A recurring task's next due date moves forward by its interval, from the completion date or from the
-	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-	// to completed. Concurrent completions of one task each count.
-	//
-	// POST /tasks/{id}/completions
-	CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
-	// CreateContractor invokes createContractor operation.
-	//
-	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
-	//
-	// POST /contractors
-	CreateContractor(ctx context.Context, request *ContractorCreate) (*Contractor, error)
-	// CreateDocument invokes createDocument operation.
-	//
-	// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
-	// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
-	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
-	//
-	// POST /documents
-	CreateDocument(ctx context.Context, request CreateDocumentReq) (*Document, error)
-	// CreateResidence invokes createResidence operation.
-	//
-	// Create a residence owned by the caller.
-	//
-	// POST /residences
-	CreateResidence(ctx context.Context, request *ResidenceCreate) (*Residence, error)
-	// CreateShareCode invokes createShareCode operation.
-	//
-	// A new code replaces the previous one, which stops working.
-	//
-	// POST /residences/{id}/share-code
-	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
-	// CreateTask invokes createTask operation.
-	//
-	// With `template_id`, the template fills title, description, category and frequency unless given.
-	//
-	// POST /tasks
-	CreateTask(ctx context.Context, request *TaskCreate) (*Task, error)
-	// DeleteCompletion invokes deleteCompletion operation.
-	//
-	// Deleting the only completion of a one-time task reopens it.
-	//
-	// DELETE /completions/{id}
-	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
-	// DeleteContractor invokes deleteContractor operation.
-	//
-	// Delete a contractor; its tasks keep existing without it.
-	//
-	// DELETE /contractors/{id}
-	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
-	// DeleteDocument invokes deleteDocument operation.
-	//
-	// Delete a document and its file (owners and editors).
-	//
-	// DELETE /documents/{id}
-	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
 	// DeleteMe invokes deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
 	//
 	// DELETE /auth/me
 	DeleteMe(ctx context.Context) error
-	// DeleteResidence invokes deleteResidence operation.
-	//
-	// Delete a residence with its tasks (owner only).
-	//
-	// DELETE /residences/{id}
-	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
-	// DeleteTask invokes deleteTask operation.
-	//
-	// Delete a task and its completions (owners and editors).
-	//
-	// DELETE /tasks/{id}
-	DeleteTask(ctx context.Context, params DeleteTaskParams) error
 	// ForgotPassword invokes forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
 	//
 	// POST /auth/forgot-password
 	ForgotPassword(ctx context.Context, request *EmailRequest) (*Message, error)
-	// GetBoard invokes getBoard operation.
-	//
-	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
-	// in exactly one: cancelled → cancelled; archived, or one-time with a completion → completed; in
-	// progress → in_progress; effective due date (next due date, else due date) before today →
-	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
-	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-	// 304 when nothing changed.
-	//
-	// GET /tasks
-	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
-	// GetContractor invokes getContractor operation.
-	//
-	// One contractor.
-	//
-	// GET /contractors/{id}
-	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
-	// GetDocument invokes getDocument operation.
-	//
-	// One document's metadata.
-	//
-	// GET /documents/{id}
-	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
-	// GetDocumentFile invokes getDocumentFile operation.
-	//
-	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-	// whole file with 200) and `If-None-Match` (→ 304).
-	//
-	// GET /documents/{id}/file
-	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// GetMe invokes getMe operation.
 	//
 	// The signed-in user.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (*User, error)
-	// GetResidence invokes getResidence operation.
-	//
-	// 404 when it does not exist or the caller is not a member.
-	//
-	// GET /residences/{id}
-	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
-	// GetResidenceBoard invokes getResidenceBoard operation.
-	//
-	// The board for one residence.
-	//
-	// GET /residences/{id}/tasks
-	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
-	// GetStaticData invokes getStaticData operation.
-	//
-	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
-	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-	// 304.
-	//
-	// GET /static-data
-	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
-	// GetTask invokes getTask operation.
-	//
-	// One task.
-	//
-	// GET /tasks/{id}
-	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
-	// JoinResidence invokes joinResidence operation.
-	//
-	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
-	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
-	//
-	// POST /residences/join
-	JoinResidence(ctx context.Context, request *JoinRequest) (*JoinResult, error)
-	// ListCompletions invokes listCompletions operation.
-	//
-	// A task's completions, newest first.
-	//
-	// GET /tasks/{id}/completions
-	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
-	// ListContractorTasks invokes listContractorTasks operation.
-	//
-	// Tasks that name this contractor, among those the user can see.
-	//
-	// GET /contractors/{id}/tasks
-	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
-	// ListContractors invokes listContractors operation.
-	//
-	// Those of every residence the user belongs to, plus the user's personal ones.
-	//
-	// GET /contractors
-	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
-	// ListDocuments invokes listDocuments operation.
-	//
-	// Documents of every residence the user belongs to.
-	//
-	// GET /documents
-	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
-	// ListResidenceMembers invokes listResidenceMembers operation.
-	//
-	// The people who share a residence.
-	//
-	// GET /residences/{id}/members
-	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
-	// ListResidences invokes listResidences operation.
-	//
-	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
-	//
-	// GET /residences
-	ListResidences(ctx context.Context) ([]Residence, error)
-	// ListTaskTemplates invokes listTaskTemplates operation.
-	//
-	// Ready-made tasks, grouped by category.
-	//
-	// GET /task-templates
-	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
-	// ListWarranties invokes listWarranties operation.
-	//
-	// Warranty documents by expiry, soonest first.
-	//
-	// GET /documents/warranties
-	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
 	// Login invokes login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
@@ -266,19 +83,6 @@ type Invoker interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, request *RegisterRequest) (*AuthResponse, error)
-	// RemoveResidenceMember invokes removeResidenceMember operation.
-	//
-	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
-	// leave (400 `owner_cannot_leave`): transfer ownership first.
-	//
-	// DELETE /residences/{id}/members/{userId}
-	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
-	// ReplaceDocumentFile invokes replaceDocumentFile operation.
-	//
-	// Replace (or add) the document's file (owners and editors).
-	//
-	// PUT /documents/{id}/file
-	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
 	// ResendVerification invokes resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
@@ -291,60 +95,207 @@ type Invoker interface {
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, request *ResetPasswordRequest) error
-	// StartTask invokes startTask operation.
-	//
-	// Mark the task in progress (owners and editors).
-	//
-	// POST /tasks/{id}/in-progress
-	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
-	// StopTask invokes stopTask operation.
-	//
-	// Mark the task not in progress (owners and editors).
-	//
-	// POST /tasks/{id}/not-in-progress
-	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
-	// ToggleContractorFavorite invokes toggleContractorFavorite operation.
-	//
-	// Toggle the favorite flag.
-	//
-	// POST /contractors/{id}/favorite
-	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
-	// TransferResidence invokes transferResidence operation.
-	//
-	// The new owner must already be a member; the old owner becomes an editor.
-	//
-	// POST /residences/{id}/transfer
-	TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (*Residence, error)
-	// UnarchiveTask invokes unarchiveTask operation.
-	//
-	// Restore an archived task (owners and editors).
-	//
-	// POST /tasks/{id}/unarchive
-	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
-	// UncancelTask invokes uncancelTask operation.
-	//
-	// Restore a cancelled task (owners and editors).
-	//
-	// POST /tasks/{id}/uncancel
-	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
-	// UpdateContractor invokes updateContractor operation.
-	//
-	// Change a contractor (its residence's owners and editors, or its creator if personal).
-	//
-	// PATCH /contractors/{id}
-	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
-	// UpdateDocument invokes updateDocument operation.
-	//
-	// Change a document's metadata (owners and editors).
-	//
-	// PATCH /documents/{id}
-	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
 	// UpdateMe invokes updateMe operation.
 	//
 	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, request *UpdateMeRequest) (*User, error)
+	// VerifyEmail invokes verifyEmail operation.
+	//
+	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+	//
+	// POST /auth/verify-email
+	VerifyEmail(ctx context.Context, request *CodeRequest) (*User, error)
+	// VerifyResetCode invokes verifyResetCode operation.
+	//
+	// Exchange the emailed reset code for a single-use reset token.
+	//
+	// POST /auth/verify-reset-code
+	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (*ResetTokenResponse, error)
+}
+
+// ContractorsInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Contractors
+type ContractorsInvoker interface {
+	// CreateContractor invokes createContractor operation.
+	//
+	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+	//
+	// POST /contractors
+	CreateContractor(ctx context.Context, request *ContractorCreate) (*Contractor, error)
+	// DeleteContractor invokes deleteContractor operation.
+	//
+	// Delete a contractor; its tasks keep existing without it.
+	//
+	// DELETE /contractors/{id}
+	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
+	// GetContractor invokes getContractor operation.
+	//
+	// One contractor.
+	//
+	// GET /contractors/{id}
+	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
+	// ListContractorTasks invokes listContractorTasks operation.
+	//
+	// Tasks that name this contractor, among those the user can see.
+	//
+	// GET /contractors/{id}/tasks
+	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
+	// ListContractors invokes listContractors operation.
+	//
+	// Those of every residence the user belongs to, plus the user's personal ones.
+	//
+	// GET /contractors
+	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
+	// ToggleContractorFavorite invokes toggleContractorFavorite operation.
+	//
+	// Toggle the favorite flag.
+	//
+	// POST /contractors/{id}/favorite
+	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
+	// UpdateContractor invokes updateContractor operation.
+	//
+	// Change a contractor (its residence's owners and editors, or its creator if personal).
+	//
+	// PATCH /contractors/{id}
+	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
+}
+
+// DocumentsInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Documents
+type DocumentsInvoker interface {
+	// CreateDocument invokes createDocument operation.
+	//
+	// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
+	// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
+	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
+	//
+	// POST /documents
+	CreateDocument(ctx context.Context, request CreateDocumentReq) (*Document, error)
+	// DeleteDocument invokes deleteDocument operation.
+	//
+	// Delete a document and its file (owners and editors).
+	//
+	// DELETE /documents/{id}
+	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
+	// GetDocument invokes getDocument operation.
+	//
+	// One document's metadata.
+	//
+	// GET /documents/{id}
+	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
+	// GetDocumentFile invokes getDocumentFile operation.
+	//
+	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
+	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+	// whole file with 200) and `If-None-Match` (→ 304).
+	//
+	// GET /documents/{id}/file
+	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
+	// ListDocuments invokes listDocuments operation.
+	//
+	// Documents of every residence the user belongs to.
+	//
+	// GET /documents
+	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
+	// ListWarranties invokes listWarranties operation.
+	//
+	// Warranty documents by expiry, soonest first.
+	//
+	// GET /documents/warranties
+	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
+	// ReplaceDocumentFile invokes replaceDocumentFile operation.
+	//
+	// Replace (or add) the document's file (owners and editors).
+	//
+	// PUT /documents/{id}/file
+	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
+	// UpdateDocument invokes updateDocument operation.
+	//
+	// Change a document's metadata (owners and editors).
+	//
+	// PATCH /documents/{id}
+	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
+}
+
+// ReferenceInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Reference
+type ReferenceInvoker interface {
+	// GetStaticData invokes getStaticData operation.
+	//
+	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
+	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+	// 304.
+	//
+	// GET /static-data
+	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
+}
+
+// ResidencesInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Residences
+type ResidencesInvoker interface {
+	// CreateResidence invokes createResidence operation.
+	//
+	// Create a residence owned by the caller.
+	//
+	// POST /residences
+	CreateResidence(ctx context.Context, request *ResidenceCreate) (*Residence, error)
+	// CreateShareCode invokes createShareCode operation.
+	//
+	// A new code replaces the previous one, which stops working.
+	//
+	// POST /residences/{id}/share-code
+	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
+	// DeleteResidence invokes deleteResidence operation.
+	//
+	// Delete a residence with its tasks (owner only).
+	//
+	// DELETE /residences/{id}
+	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
+	// GetResidence invokes getResidence operation.
+	//
+	// 404 when it does not exist or the caller is not a member.
+	//
+	// GET /residences/{id}
+	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
+	// JoinResidence invokes joinResidence operation.
+	//
+	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
+	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
+	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+	//
+	// POST /residences/join
+	JoinResidence(ctx context.Context, request *JoinRequest) (*JoinResult, error)
+	// ListResidenceMembers invokes listResidenceMembers operation.
+	//
+	// The people who share a residence.
+	//
+	// GET /residences/{id}/members
+	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
+	// ListResidences invokes listResidences operation.
+	//
+	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+	//
+	// GET /residences
+	ListResidences(ctx context.Context) ([]Residence, error)
+	// RemoveResidenceMember invokes removeResidenceMember operation.
+	//
+	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
+	// leave (400 `owner_cannot_leave`): transfer ownership first.
+	//
+	// DELETE /residences/{id}/members/{userId}
+	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
+	// TransferResidence invokes transferResidence operation.
+	//
+	// The new owner must already be a member; the old owner becomes an editor.
+	//
+	// POST /residences/{id}/transfer
+	TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (*Residence, error)
 	// UpdateResidence invokes updateResidence operation.
 	//
 	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
@@ -358,6 +309,109 @@ type Invoker interface {
 	//
 	// PATCH /residences/{id}/members/{userId}
 	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
+}
+
+// TasksInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Tasks
+type TasksInvoker interface {
+	// ArchiveTask invokes archiveTask operation.
+	//
+	// Archive the task (owners and editors).
+	//
+	// POST /tasks/{id}/archive
+	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
+	// CancelTask invokes cancelTask operation.
+	//
+	// Cancel the task (owners and editors).
+	//
+	// POST /tasks/{id}/cancel
+	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	// CompleteTask invokes completeTask operation.
+	//
+	// A recurring task's next due date moves forward by its interval, from the completion date or from the
+	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
+	// to completed. Concurrent completions of one task each count.
+	//
+	// POST /tasks/{id}/completions
+	CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
+	// CreateTask invokes createTask operation.
+	//
+	// With `template_id`, the template fills title, description, category and frequency unless given.
+	//
+	// POST /tasks
+	CreateTask(ctx context.Context, request *TaskCreate) (*Task, error)
+	// DeleteCompletion invokes deleteCompletion operation.
+	//
+	// Deleting the only completion of a one-time task reopens it.
+	//
+	// DELETE /completions/{id}
+	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
+	// DeleteTask invokes deleteTask operation.
+	//
+	// Delete a task and its completions (owners and editors).
+	//
+	// DELETE /tasks/{id}
+	DeleteTask(ctx context.Context, params DeleteTaskParams) error
+	// GetBoard invokes getBoard operation.
+	//
+	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
+	// in exactly one: cancelled → cancelled; archived, or one-time with a completion → completed; in
+	// progress → in_progress; effective due date (next due date, else due date) before today →
+	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
+	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
+	// 304 when nothing changed.
+	//
+	// GET /tasks
+	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
+	// GetResidenceBoard invokes getResidenceBoard operation.
+	//
+	// The board for one residence.
+	//
+	// GET /residences/{id}/tasks
+	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
+	// GetTask invokes getTask operation.
+	//
+	// One task.
+	//
+	// GET /tasks/{id}
+	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
+	// ListCompletions invokes listCompletions operation.
+	//
+	// A task's completions, newest first.
+	//
+	// GET /tasks/{id}/completions
+	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
+	// ListTaskTemplates invokes listTaskTemplates operation.
+	//
+	// Ready-made tasks, grouped by category.
+	//
+	// GET /task-templates
+	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
+	// StartTask invokes startTask operation.
+	//
+	// Mark the task in progress (owners and editors).
+	//
+	// POST /tasks/{id}/in-progress
+	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
+	// StopTask invokes stopTask operation.
+	//
+	// Mark the task not in progress (owners and editors).
+	//
+	// POST /tasks/{id}/not-in-progress
+	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
+	// UnarchiveTask invokes unarchiveTask operation.
+	//
+	// Restore an archived task (owners and editors).
+	//
+	// POST /tasks/{id}/unarchive
+	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
+	// UncancelTask invokes uncancelTask operation.
+	//
+	// Restore a cancelled task (owners and editors).
+	//
+	// POST /tasks/{id}/uncancel
+	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
 	// UpdateTask invokes updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
@@ -365,18 +419,6 @@ type Invoker interface {
 	//
 	// PATCH /tasks/{id}
 	UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (*Task, error)
-	// VerifyEmail invokes verifyEmail operation.
-	//
-	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
-	//
-	// POST /auth/verify-email
-	VerifyEmail(ctx context.Context, request *CodeRequest) (*User, error)
-	// VerifyResetCode invokes verifyResetCode operation.
-	//
-	// Exchange the emailed reset code for a single-use reset token.
-	//
-	// POST /auth/verify-reset-code
-	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (*ResetTokenResponse, error)
 }
 
 // Client implements OAS client.

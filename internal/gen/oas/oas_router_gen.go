@@ -1627,7 +1627,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = ChangePasswordOperation
 							r.summary = "Change the password, signing out every other device"
 							r.operationID = "changePassword"
-							r.operationGroup = ""
+							r.operationGroup = "Accounts"
 							r.pathPattern = "/auth/change-password"
 							r.args = args
 							r.count = 0
@@ -1652,7 +1652,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = ForgotPasswordOperation
 							r.summary = "Email a password-reset code"
 							r.operationID = "forgotPassword"
-							r.operationGroup = ""
+							r.operationGroup = "Accounts"
 							r.pathPattern = "/auth/forgot-password"
 							r.args = args
 							r.count = 0
@@ -1689,7 +1689,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = LoginOperation
 								r.summary = "Sign in with email and password"
 								r.operationID = "login"
-								r.operationGroup = ""
+								r.operationGroup = "Accounts"
 								r.pathPattern = "/auth/login"
 								r.args = args
 								r.count = 0
@@ -1714,7 +1714,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = LogoutOperation
 								r.summary = "Revoke the token this request was made with"
 								r.operationID = "logout"
-								r.operationGroup = ""
+								r.operationGroup = "Accounts"
 								r.pathPattern = "/auth/logout"
 								r.args = args
 								r.count = 0
@@ -1741,7 +1741,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = DeleteMeOperation
 							r.summary = "Delete the account and everything it owns"
 							r.operationID = "deleteMe"
-							r.operationGroup = ""
+							r.operationGroup = "Accounts"
 							r.pathPattern = "/auth/me"
 							r.args = args
 							r.count = 0
@@ -1750,7 +1750,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = GetMeOperation
 							r.summary = "The signed-in user"
 							r.operationID = "getMe"
-							r.operationGroup = ""
+							r.operationGroup = "Accounts"
 							r.pathPattern = "/auth/me"
 							r.args = args
 							r.count = 0
@@ -1759,7 +1759,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = UpdateMeOperation
 							r.summary = "Change names, timezone or the due-soon threshold"
 							r.operationID = "updateMe"
-							r.operationGroup = ""
+							r.operationGroup = "Accounts"
 							r.pathPattern = "/auth/me"
 							r.args = args
 							r.count = 0
@@ -1796,7 +1796,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = RegisterOperation
 								r.summary = "Create an account and sign in"
 								r.operationID = "register"
-								r.operationGroup = ""
+								r.operationGroup = "Accounts"
 								r.pathPattern = "/auth/register"
 								r.args = args
 								r.count = 0
@@ -1833,7 +1833,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 									r.name = ResendVerificationOperation
 									r.summary = "Email a new verification code"
 									r.operationID = "resendVerification"
-									r.operationGroup = ""
+									r.operationGroup = "Accounts"
 									r.pathPattern = "/auth/resend-verification"
 									r.args = args
 									r.count = 0
@@ -1858,7 +1858,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 									r.name = ResetPasswordOperation
 									r.summary = "Set a new password with a reset token"
 									r.operationID = "resetPassword"
-									r.operationGroup = ""
+									r.operationGroup = "Accounts"
 									r.pathPattern = "/auth/reset-password"
 									r.args = args
 									r.count = 0
@@ -1899,7 +1899,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = VerifyEmailOperation
 								r.summary = "Confirm the email address with the 6-digit code"
 								r.operationID = "verifyEmail"
-								r.operationGroup = ""
+								r.operationGroup = "Accounts"
 								r.pathPattern = "/auth/verify-email"
 								r.args = args
 								r.count = 0
@@ -1924,7 +1924,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = VerifyResetCodeOperation
 								r.summary = "Exchange the emailed reset code for a single-use reset token"
 								r.operationID = "verifyResetCode"
-								r.operationGroup = ""
+								r.operationGroup = "Accounts"
 								r.pathPattern = "/auth/verify-reset-code"
 								r.args = args
 								r.count = 0
@@ -1974,7 +1974,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = DeleteCompletionOperation
 							r.summary = "Delete a completion (owners and editors)"
 							r.operationID = "deleteCompletion"
-							r.operationGroup = ""
+							r.operationGroup = "Tasks"
 							r.pathPattern = "/completions/{id}"
 							r.args = args
 							r.count = 1
@@ -1998,7 +1998,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = ListContractorsOperation
 							r.summary = "Contractors visible to the user"
 							r.operationID = "listContractors"
-							r.operationGroup = ""
+							r.operationGroup = "Contractors"
 							r.pathPattern = "/contractors"
 							r.args = args
 							r.count = 0
@@ -2007,7 +2007,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = CreateContractorOperation
 							r.summary = "Add a contractor, to a residence (owners and editors) or personal (no residence_id)"
 							r.operationID = "createContractor"
-							r.operationGroup = ""
+							r.operationGroup = "Contractors"
 							r.pathPattern = "/contractors"
 							r.args = args
 							r.count = 0
@@ -2040,7 +2040,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = DeleteContractorOperation
 								r.summary = "Delete a contractor; its tasks keep existing without it"
 								r.operationID = "deleteContractor"
-								r.operationGroup = ""
+								r.operationGroup = "Contractors"
 								r.pathPattern = "/contractors/{id}"
 								r.args = args
 								r.count = 1
@@ -2049,7 +2049,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = GetContractorOperation
 								r.summary = "One contractor"
 								r.operationID = "getContractor"
-								r.operationGroup = ""
+								r.operationGroup = "Contractors"
 								r.pathPattern = "/contractors/{id}"
 								r.args = args
 								r.count = 1
@@ -2058,7 +2058,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = UpdateContractorOperation
 								r.summary = "Change a contractor (its residence's owners and editors, or its creator if personal)"
 								r.operationID = "updateContractor"
-								r.operationGroup = ""
+								r.operationGroup = "Contractors"
 								r.pathPattern = "/contractors/{id}"
 								r.args = args
 								r.count = 1
@@ -2095,7 +2095,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = ToggleContractorFavoriteOperation
 										r.summary = "Toggle the favorite flag"
 										r.operationID = "toggleContractorFavorite"
-										r.operationGroup = ""
+										r.operationGroup = "Contractors"
 										r.pathPattern = "/contractors/{id}/favorite"
 										r.args = args
 										r.count = 1
@@ -2120,7 +2120,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = ListContractorTasksOperation
 										r.summary = "Tasks that name this contractor, among those the user can see"
 										r.operationID = "listContractorTasks"
-										r.operationGroup = ""
+										r.operationGroup = "Contractors"
 										r.pathPattern = "/contractors/{id}/tasks"
 										r.args = args
 										r.count = 1
@@ -2152,7 +2152,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						r.name = ListDocumentsOperation
 						r.summary = "Documents of every residence the user belongs to"
 						r.operationID = "listDocuments"
-						r.operationGroup = ""
+						r.operationGroup = "Documents"
 						r.pathPattern = "/documents"
 						r.args = args
 						r.count = 0
@@ -2161,7 +2161,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						r.name = CreateDocumentOperation
 						r.summary = "Add a document (owners and editors), with a file (multipart) or without (JSON)"
 						r.operationID = "createDocument"
-						r.operationGroup = ""
+						r.operationGroup = "Documents"
 						r.pathPattern = "/documents"
 						r.args = args
 						r.count = 0
@@ -2198,7 +2198,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = ListWarrantiesOperation
 								r.summary = "Warranty documents by expiry, soonest first"
 								r.operationID = "listWarranties"
-								r.operationGroup = ""
+								r.operationGroup = "Documents"
 								r.pathPattern = "/documents/warranties"
 								r.args = args
 								r.count = 0
@@ -2225,7 +2225,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = DeleteDocumentOperation
 							r.summary = "Delete a document and its file (owners and editors)"
 							r.operationID = "deleteDocument"
-							r.operationGroup = ""
+							r.operationGroup = "Documents"
 							r.pathPattern = "/documents/{id}"
 							r.args = args
 							r.count = 1
@@ -2234,7 +2234,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = GetDocumentOperation
 							r.summary = "One document's metadata"
 							r.operationID = "getDocument"
-							r.operationGroup = ""
+							r.operationGroup = "Documents"
 							r.pathPattern = "/documents/{id}"
 							r.args = args
 							r.count = 1
@@ -2243,7 +2243,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = UpdateDocumentOperation
 							r.summary = "Change a document's metadata (owners and editors)"
 							r.operationID = "updateDocument"
-							r.operationGroup = ""
+							r.operationGroup = "Documents"
 							r.pathPattern = "/documents/{id}"
 							r.args = args
 							r.count = 1
@@ -2268,7 +2268,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = GetDocumentFileOperation
 								r.summary = "Download the file (any member)"
 								r.operationID = "getDocumentFile"
-								r.operationGroup = ""
+								r.operationGroup = "Documents"
 								r.pathPattern = "/documents/{id}/file"
 								r.args = args
 								r.count = 1
@@ -2277,7 +2277,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = ReplaceDocumentFileOperation
 								r.summary = "Replace (or add) the document's file (owners and editors)"
 								r.operationID = "replaceDocumentFile"
-								r.operationGroup = ""
+								r.operationGroup = "Documents"
 								r.pathPattern = "/documents/{id}/file"
 								r.args = args
 								r.count = 1
@@ -2305,7 +2305,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						r.name = ListResidencesOperation
 						r.summary = "Every residence the user owns or belongs to"
 						r.operationID = "listResidences"
-						r.operationGroup = ""
+						r.operationGroup = "Residences"
 						r.pathPattern = "/residences"
 						r.args = args
 						r.count = 0
@@ -2314,7 +2314,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						r.name = CreateResidenceOperation
 						r.summary = "Create a residence owned by the caller"
 						r.operationID = "createResidence"
-						r.operationGroup = ""
+						r.operationGroup = "Residences"
 						r.pathPattern = "/residences"
 						r.args = args
 						r.count = 0
@@ -2351,7 +2351,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = JoinResidenceOperation
 								r.summary = "Join a residence with a share code"
 								r.operationID = "joinResidence"
-								r.operationGroup = ""
+								r.operationGroup = "Residences"
 								r.pathPattern = "/residences/join"
 								r.args = args
 								r.count = 0
@@ -2378,7 +2378,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = DeleteResidenceOperation
 							r.summary = "Delete a residence with its tasks (owner only)"
 							r.operationID = "deleteResidence"
-							r.operationGroup = ""
+							r.operationGroup = "Residences"
 							r.pathPattern = "/residences/{id}"
 							r.args = args
 							r.count = 1
@@ -2387,7 +2387,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = GetResidenceOperation
 							r.summary = "One residence"
 							r.operationID = "getResidence"
-							r.operationGroup = ""
+							r.operationGroup = "Residences"
 							r.pathPattern = "/residences/{id}"
 							r.args = args
 							r.count = 1
@@ -2396,7 +2396,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = UpdateResidenceOperation
 							r.summary = "Change a residence (owner only)"
 							r.operationID = "updateResidence"
-							r.operationGroup = ""
+							r.operationGroup = "Residences"
 							r.pathPattern = "/residences/{id}"
 							r.args = args
 							r.count = 1
@@ -2432,7 +2432,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 									r.name = ListResidenceMembersOperation
 									r.summary = "The people who share a residence"
 									r.operationID = "listResidenceMembers"
-									r.operationGroup = ""
+									r.operationGroup = "Residences"
 									r.pathPattern = "/residences/{id}/members"
 									r.args = args
 									r.count = 1
@@ -2466,7 +2466,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = RemoveResidenceMemberOperation
 										r.summary = "Remove a member, or leave"
 										r.operationID = "removeResidenceMember"
-										r.operationGroup = ""
+										r.operationGroup = "Residences"
 										r.pathPattern = "/residences/{id}/members/{userId}"
 										r.args = args
 										r.count = 2
@@ -2475,7 +2475,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = UpdateResidenceMemberOperation
 										r.summary = "Change a member's role (owner only)"
 										r.operationID = "updateResidenceMember"
-										r.operationGroup = ""
+										r.operationGroup = "Residences"
 										r.pathPattern = "/residences/{id}/members/{userId}"
 										r.args = args
 										r.count = 2
@@ -2502,7 +2502,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 									r.name = CreateShareCodeOperation
 									r.summary = "Issue a share code (owner only)"
 									r.operationID = "createShareCode"
-									r.operationGroup = ""
+									r.operationGroup = "Residences"
 									r.pathPattern = "/residences/{id}/share-code"
 									r.args = args
 									r.count = 1
@@ -2539,7 +2539,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = GetResidenceBoardOperation
 										r.summary = "The board for one residence"
 										r.operationID = "getResidenceBoard"
-										r.operationGroup = ""
+										r.operationGroup = "Tasks"
 										r.pathPattern = "/residences/{id}/tasks"
 										r.args = args
 										r.count = 1
@@ -2564,7 +2564,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = TransferResidenceOperation
 										r.summary = "Hand ownership to another member (owner only)"
 										r.operationID = "transferResidence"
-										r.operationGroup = ""
+										r.operationGroup = "Residences"
 										r.pathPattern = "/residences/{id}/transfer"
 										r.args = args
 										r.count = 1
@@ -2597,7 +2597,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						r.name = GetStaticDataOperation
 						r.summary = "Every lookup table the app needs, in one response"
 						r.operationID = "getStaticData"
-						r.operationGroup = ""
+						r.operationGroup = "Reference"
 						r.pathPattern = "/static-data"
 						r.args = args
 						r.count = 0
@@ -2634,7 +2634,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = ListTaskTemplatesOperation
 							r.summary = "Ready-made tasks, grouped by category"
 							r.operationID = "listTaskTemplates"
-							r.operationGroup = ""
+							r.operationGroup = "Tasks"
 							r.pathPattern = "/task-templates"
 							r.args = args
 							r.count = 0
@@ -2658,7 +2658,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = GetBoardOperation
 							r.summary = "The kanban board across every residence the user can access"
 							r.operationID = "getBoard"
-							r.operationGroup = ""
+							r.operationGroup = "Tasks"
 							r.pathPattern = "/tasks"
 							r.args = args
 							r.count = 0
@@ -2667,7 +2667,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = CreateTaskOperation
 							r.summary = "Create a task (owners and editors of the residence)"
 							r.operationID = "createTask"
-							r.operationGroup = ""
+							r.operationGroup = "Tasks"
 							r.pathPattern = "/tasks"
 							r.args = args
 							r.count = 0
@@ -2700,7 +2700,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = DeleteTaskOperation
 								r.summary = "Delete a task and its completions (owners and editors)"
 								r.operationID = "deleteTask"
-								r.operationGroup = ""
+								r.operationGroup = "Tasks"
 								r.pathPattern = "/tasks/{id}"
 								r.args = args
 								r.count = 1
@@ -2709,7 +2709,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = GetTaskOperation
 								r.summary = "One task"
 								r.operationID = "getTask"
-								r.operationGroup = ""
+								r.operationGroup = "Tasks"
 								r.pathPattern = "/tasks/{id}"
 								r.args = args
 								r.count = 1
@@ -2718,7 +2718,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 								r.name = UpdateTaskOperation
 								r.summary = "Change a task (owners and editors)"
 								r.operationID = "updateTask"
-								r.operationGroup = ""
+								r.operationGroup = "Tasks"
 								r.pathPattern = "/tasks/{id}"
 								r.args = args
 								r.count = 1
@@ -2755,7 +2755,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = ArchiveTaskOperation
 										r.summary = "Archive the task (owners and editors)"
 										r.operationID = "archiveTask"
-										r.operationGroup = ""
+										r.operationGroup = "Tasks"
 										r.pathPattern = "/tasks/{id}/archive"
 										r.args = args
 										r.count = 1
@@ -2792,7 +2792,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 											r.name = CancelTaskOperation
 											r.summary = "Cancel the task (owners and editors)"
 											r.operationID = "cancelTask"
-											r.operationGroup = ""
+											r.operationGroup = "Tasks"
 											r.pathPattern = "/tasks/{id}/cancel"
 											r.args = args
 											r.count = 1
@@ -2817,7 +2817,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 											r.name = ListCompletionsOperation
 											r.summary = "A task's completions, newest first"
 											r.operationID = "listCompletions"
-											r.operationGroup = ""
+											r.operationGroup = "Tasks"
 											r.pathPattern = "/tasks/{id}/completions"
 											r.args = args
 											r.count = 1
@@ -2826,7 +2826,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 											r.name = CompleteTaskOperation
 											r.summary = "Record a completion (owners and editors)"
 											r.operationID = "completeTask"
-											r.operationGroup = ""
+											r.operationGroup = "Tasks"
 											r.pathPattern = "/tasks/{id}/completions"
 											r.args = args
 											r.count = 1
@@ -2853,7 +2853,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = StartTaskOperation
 										r.summary = "Mark the task in progress (owners and editors)"
 										r.operationID = "startTask"
-										r.operationGroup = ""
+										r.operationGroup = "Tasks"
 										r.pathPattern = "/tasks/{id}/in-progress"
 										r.args = args
 										r.count = 1
@@ -2878,7 +2878,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.name = StopTaskOperation
 										r.summary = "Mark the task not in progress (owners and editors)"
 										r.operationID = "stopTask"
-										r.operationGroup = ""
+										r.operationGroup = "Tasks"
 										r.pathPattern = "/tasks/{id}/not-in-progress"
 										r.args = args
 										r.count = 1
@@ -2915,7 +2915,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 											r.name = UnarchiveTaskOperation
 											r.summary = "Restore an archived task (owners and editors)"
 											r.operationID = "unarchiveTask"
-											r.operationGroup = ""
+											r.operationGroup = "Tasks"
 											r.pathPattern = "/tasks/{id}/unarchive"
 											r.args = args
 											r.count = 1
@@ -2940,7 +2940,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 											r.name = UncancelTaskOperation
 											r.summary = "Restore a cancelled task (owners and editors)"
 											r.operationID = "uncancelTask"
-											r.operationGroup = ""
+											r.operationGroup = "Tasks"
 											r.pathPattern = "/tasks/{id}/uncancel"
 											r.args = args
 											r.count = 1

@@ -8,225 +8,46 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
-	// ArchiveTask implements archiveTask operation.
+	AccountsHandler
+	ContractorsHandler
+	DocumentsHandler
+	ReferenceHandler
+	ResidencesHandler
+	TasksHandler
+	// NewError creates *ErrorStatusCode from error returned by handler.
 	//
-	// Archive the task (owners and editors).
-	//
-	// POST /tasks/{id}/archive
-	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
-	// CancelTask implements cancelTask operation.
-	//
-	// Cancel the task (owners and editors).
-	//
-	// POST /tasks/{id}/cancel
-	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	// Used for common default response.
+	NewError(ctx context.Context, err error) *ErrorStatusCode
+}
+
+// AccountsHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Accounts
+type AccountsHandler interface {
 	// ChangePassword implements changePassword operation.
 	//
 	// Change the password, signing out every other device.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) error
-	// CompleteTask implements completeTask operation.
-	//
-	// A recurring task's next due date moves forward by its interval, from the completion date or from the
-	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-	// to completed. Concurrent completions of one task each count.
-	//
-	// POST /tasks/{id}/completions
-	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
-	// CreateContractor implements createContractor operation.
-	//
-	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
-	//
-	// POST /contractors
-	CreateContractor(ctx context.Context, req *ContractorCreate) (*Contractor, error)
-	// CreateDocument implements createDocument operation.
-	//
-	// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
-	// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
-	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
-	//
-	// POST /documents
-	CreateDocument(ctx context.Context, req CreateDocumentReq) (*Document, error)
-	// CreateResidence implements createResidence operation.
-	//
-	// Create a residence owned by the caller.
-	//
-	// POST /residences
-	CreateResidence(ctx context.Context, req *ResidenceCreate) (*Residence, error)
-	// CreateShareCode implements createShareCode operation.
-	//
-	// A new code replaces the previous one, which stops working.
-	//
-	// POST /residences/{id}/share-code
-	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
-	// CreateTask implements createTask operation.
-	//
-	// With `template_id`, the template fills title, description, category and frequency unless given.
-	//
-	// POST /tasks
-	CreateTask(ctx context.Context, req *TaskCreate) (*Task, error)
-	// DeleteCompletion implements deleteCompletion operation.
-	//
-	// Deleting the only completion of a one-time task reopens it.
-	//
-	// DELETE /completions/{id}
-	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
-	// DeleteContractor implements deleteContractor operation.
-	//
-	// Delete a contractor; its tasks keep existing without it.
-	//
-	// DELETE /contractors/{id}
-	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
-	// DeleteDocument implements deleteDocument operation.
-	//
-	// Delete a document and its file (owners and editors).
-	//
-	// DELETE /documents/{id}
-	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
 	// DeleteMe implements deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
 	//
 	// DELETE /auth/me
 	DeleteMe(ctx context.Context) error
-	// DeleteResidence implements deleteResidence operation.
-	//
-	// Delete a residence with its tasks (owner only).
-	//
-	// DELETE /residences/{id}
-	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
-	// DeleteTask implements deleteTask operation.
-	//
-	// Delete a task and its completions (owners and editors).
-	//
-	// DELETE /tasks/{id}
-	DeleteTask(ctx context.Context, params DeleteTaskParams) error
 	// ForgotPassword implements forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
 	//
 	// POST /auth/forgot-password
 	ForgotPassword(ctx context.Context, req *EmailRequest) (*Message, error)
-	// GetBoard implements getBoard operation.
-	//
-	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
-	// in exactly one: cancelled → cancelled; archived, or one-time with a completion → completed; in
-	// progress → in_progress; effective due date (next due date, else due date) before today →
-	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
-	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-	// 304 when nothing changed.
-	//
-	// GET /tasks
-	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
-	// GetContractor implements getContractor operation.
-	//
-	// One contractor.
-	//
-	// GET /contractors/{id}
-	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
-	// GetDocument implements getDocument operation.
-	//
-	// One document's metadata.
-	//
-	// GET /documents/{id}
-	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
-	// GetDocumentFile implements getDocumentFile operation.
-	//
-	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-	// whole file with 200) and `If-None-Match` (→ 304).
-	//
-	// GET /documents/{id}/file
-	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The signed-in user.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (*User, error)
-	// GetResidence implements getResidence operation.
-	//
-	// 404 when it does not exist or the caller is not a member.
-	//
-	// GET /residences/{id}
-	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
-	// GetResidenceBoard implements getResidenceBoard operation.
-	//
-	// The board for one residence.
-	//
-	// GET /residences/{id}/tasks
-	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
-	// GetStaticData implements getStaticData operation.
-	//
-	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
-	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-	// 304.
-	//
-	// GET /static-data
-	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
-	// GetTask implements getTask operation.
-	//
-	// One task.
-	//
-	// GET /tasks/{id}
-	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
-	// JoinResidence implements joinResidence operation.
-	//
-	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
-	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
-	//
-	// POST /residences/join
-	JoinResidence(ctx context.Context, req *JoinRequest) (*JoinResult, error)
-	// ListCompletions implements listCompletions operation.
-	//
-	// A task's completions, newest first.
-	//
-	// GET /tasks/{id}/completions
-	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
-	// ListContractorTasks implements listContractorTasks operation.
-	//
-	// Tasks that name this contractor, among those the user can see.
-	//
-	// GET /contractors/{id}/tasks
-	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
-	// ListContractors implements listContractors operation.
-	//
-	// Those of every residence the user belongs to, plus the user's personal ones.
-	//
-	// GET /contractors
-	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
-	// ListDocuments implements listDocuments operation.
-	//
-	// Documents of every residence the user belongs to.
-	//
-	// GET /documents
-	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
-	// ListResidenceMembers implements listResidenceMembers operation.
-	//
-	// The people who share a residence.
-	//
-	// GET /residences/{id}/members
-	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
-	// ListResidences implements listResidences operation.
-	//
-	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
-	//
-	// GET /residences
-	ListResidences(ctx context.Context) ([]Residence, error)
-	// ListTaskTemplates implements listTaskTemplates operation.
-	//
-	// Ready-made tasks, grouped by category.
-	//
-	// GET /task-templates
-	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
-	// ListWarranties implements listWarranties operation.
-	//
-	// Warranty documents by expiry, soonest first.
-	//
-	// GET /documents/warranties
-	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
 	// Login implements login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
@@ -245,19 +66,6 @@ type Handler interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (*AuthResponse, error)
-	// RemoveResidenceMember implements removeResidenceMember operation.
-	//
-	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
-	// leave (400 `owner_cannot_leave`): transfer ownership first.
-	//
-	// DELETE /residences/{id}/members/{userId}
-	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
-	// ReplaceDocumentFile implements replaceDocumentFile operation.
-	//
-	// Replace (or add) the document's file (owners and editors).
-	//
-	// PUT /documents/{id}/file
-	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
 	// ResendVerification implements resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
@@ -270,60 +78,207 @@ type Handler interface {
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) error
-	// StartTask implements startTask operation.
-	//
-	// Mark the task in progress (owners and editors).
-	//
-	// POST /tasks/{id}/in-progress
-	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
-	// StopTask implements stopTask operation.
-	//
-	// Mark the task not in progress (owners and editors).
-	//
-	// POST /tasks/{id}/not-in-progress
-	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
-	// ToggleContractorFavorite implements toggleContractorFavorite operation.
-	//
-	// Toggle the favorite flag.
-	//
-	// POST /contractors/{id}/favorite
-	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
-	// TransferResidence implements transferResidence operation.
-	//
-	// The new owner must already be a member; the old owner becomes an editor.
-	//
-	// POST /residences/{id}/transfer
-	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (*Residence, error)
-	// UnarchiveTask implements unarchiveTask operation.
-	//
-	// Restore an archived task (owners and editors).
-	//
-	// POST /tasks/{id}/unarchive
-	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
-	// UncancelTask implements uncancelTask operation.
-	//
-	// Restore a cancelled task (owners and editors).
-	//
-	// POST /tasks/{id}/uncancel
-	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
-	// UpdateContractor implements updateContractor operation.
-	//
-	// Change a contractor (its residence's owners and editors, or its creator if personal).
-	//
-	// PATCH /contractors/{id}
-	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
-	// UpdateDocument implements updateDocument operation.
-	//
-	// Change a document's metadata (owners and editors).
-	//
-	// PATCH /documents/{id}
-	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, req *UpdateMeRequest) (*User, error)
+	// VerifyEmail implements verifyEmail operation.
+	//
+	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+	//
+	// POST /auth/verify-email
+	VerifyEmail(ctx context.Context, req *CodeRequest) (*User, error)
+	// VerifyResetCode implements verifyResetCode operation.
+	//
+	// Exchange the emailed reset code for a single-use reset token.
+	//
+	// POST /auth/verify-reset-code
+	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (*ResetTokenResponse, error)
+}
+
+// ContractorsHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Contractors
+type ContractorsHandler interface {
+	// CreateContractor implements createContractor operation.
+	//
+	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+	//
+	// POST /contractors
+	CreateContractor(ctx context.Context, req *ContractorCreate) (*Contractor, error)
+	// DeleteContractor implements deleteContractor operation.
+	//
+	// Delete a contractor; its tasks keep existing without it.
+	//
+	// DELETE /contractors/{id}
+	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
+	// GetContractor implements getContractor operation.
+	//
+	// One contractor.
+	//
+	// GET /contractors/{id}
+	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
+	// ListContractorTasks implements listContractorTasks operation.
+	//
+	// Tasks that name this contractor, among those the user can see.
+	//
+	// GET /contractors/{id}/tasks
+	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
+	// ListContractors implements listContractors operation.
+	//
+	// Those of every residence the user belongs to, plus the user's personal ones.
+	//
+	// GET /contractors
+	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
+	// ToggleContractorFavorite implements toggleContractorFavorite operation.
+	//
+	// Toggle the favorite flag.
+	//
+	// POST /contractors/{id}/favorite
+	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
+	// UpdateContractor implements updateContractor operation.
+	//
+	// Change a contractor (its residence's owners and editors, or its creator if personal).
+	//
+	// PATCH /contractors/{id}
+	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
+}
+
+// DocumentsHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Documents
+type DocumentsHandler interface {
+	// CreateDocument implements createDocument operation.
+	//
+	// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
+	// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
+	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
+	//
+	// POST /documents
+	CreateDocument(ctx context.Context, req CreateDocumentReq) (*Document, error)
+	// DeleteDocument implements deleteDocument operation.
+	//
+	// Delete a document and its file (owners and editors).
+	//
+	// DELETE /documents/{id}
+	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
+	// GetDocument implements getDocument operation.
+	//
+	// One document's metadata.
+	//
+	// GET /documents/{id}
+	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
+	// GetDocumentFile implements getDocumentFile operation.
+	//
+	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
+	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
+	// whole file with 200) and `If-None-Match` (→ 304).
+	//
+	// GET /documents/{id}/file
+	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
+	// ListDocuments implements listDocuments operation.
+	//
+	// Documents of every residence the user belongs to.
+	//
+	// GET /documents
+	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
+	// ListWarranties implements listWarranties operation.
+	//
+	// Warranty documents by expiry, soonest first.
+	//
+	// GET /documents/warranties
+	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
+	// ReplaceDocumentFile implements replaceDocumentFile operation.
+	//
+	// Replace (or add) the document's file (owners and editors).
+	//
+	// PUT /documents/{id}/file
+	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
+	// UpdateDocument implements updateDocument operation.
+	//
+	// Change a document's metadata (owners and editors).
+	//
+	// PATCH /documents/{id}
+	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
+}
+
+// ReferenceHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Reference
+type ReferenceHandler interface {
+	// GetStaticData implements getStaticData operation.
+	//
+	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
+	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
+	// 304.
+	//
+	// GET /static-data
+	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
+}
+
+// ResidencesHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Residences
+type ResidencesHandler interface {
+	// CreateResidence implements createResidence operation.
+	//
+	// Create a residence owned by the caller.
+	//
+	// POST /residences
+	CreateResidence(ctx context.Context, req *ResidenceCreate) (*Residence, error)
+	// CreateShareCode implements createShareCode operation.
+	//
+	// A new code replaces the previous one, which stops working.
+	//
+	// POST /residences/{id}/share-code
+	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
+	// DeleteResidence implements deleteResidence operation.
+	//
+	// Delete a residence with its tasks (owner only).
+	//
+	// DELETE /residences/{id}
+	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
+	// GetResidence implements getResidence operation.
+	//
+	// 404 when it does not exist or the caller is not a member.
+	//
+	// GET /residences/{id}
+	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
+	// JoinResidence implements joinResidence operation.
+	//
+	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
+	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
+	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+	//
+	// POST /residences/join
+	JoinResidence(ctx context.Context, req *JoinRequest) (*JoinResult, error)
+	// ListResidenceMembers implements listResidenceMembers operation.
+	//
+	// The people who share a residence.
+	//
+	// GET /residences/{id}/members
+	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
+	// ListResidences implements listResidences operation.
+	//
+	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+	//
+	// GET /residences
+	ListResidences(ctx context.Context) ([]Residence, error)
+	// RemoveResidenceMember implements removeResidenceMember operation.
+	//
+	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
+	// leave (400 `owner_cannot_leave`): transfer ownership first.
+	//
+	// DELETE /residences/{id}/members/{userId}
+	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
+	// TransferResidence implements transferResidence operation.
+	//
+	// The new owner must already be a member; the old owner becomes an editor.
+	//
+	// POST /residences/{id}/transfer
+	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (*Residence, error)
 	// UpdateResidence implements updateResidence operation.
 	//
 	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
@@ -337,6 +292,109 @@ type Handler interface {
 	//
 	// PATCH /residences/{id}/members/{userId}
 	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
+}
+
+// TasksHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Tasks
+type TasksHandler interface {
+	// ArchiveTask implements archiveTask operation.
+	//
+	// Archive the task (owners and editors).
+	//
+	// POST /tasks/{id}/archive
+	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
+	// CancelTask implements cancelTask operation.
+	//
+	// Cancel the task (owners and editors).
+	//
+	// POST /tasks/{id}/cancel
+	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	// CompleteTask implements completeTask operation.
+	//
+	// A recurring task's next due date moves forward by its interval, from the completion date or from the
+	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
+	// to completed. Concurrent completions of one task each count.
+	//
+	// POST /tasks/{id}/completions
+	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
+	// CreateTask implements createTask operation.
+	//
+	// With `template_id`, the template fills title, description, category and frequency unless given.
+	//
+	// POST /tasks
+	CreateTask(ctx context.Context, req *TaskCreate) (*Task, error)
+	// DeleteCompletion implements deleteCompletion operation.
+	//
+	// Deleting the only completion of a one-time task reopens it.
+	//
+	// DELETE /completions/{id}
+	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
+	// DeleteTask implements deleteTask operation.
+	//
+	// Delete a task and its completions (owners and editors).
+	//
+	// DELETE /tasks/{id}
+	DeleteTask(ctx context.Context, params DeleteTaskParams) error
+	// GetBoard implements getBoard operation.
+	//
+	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
+	// in exactly one: cancelled → cancelled; archived, or one-time with a completion → completed; in
+	// progress → in_progress; effective due date (next due date, else due date) before today →
+	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
+	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
+	// 304 when nothing changed.
+	//
+	// GET /tasks
+	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
+	// GetResidenceBoard implements getResidenceBoard operation.
+	//
+	// The board for one residence.
+	//
+	// GET /residences/{id}/tasks
+	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
+	// GetTask implements getTask operation.
+	//
+	// One task.
+	//
+	// GET /tasks/{id}
+	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
+	// ListCompletions implements listCompletions operation.
+	//
+	// A task's completions, newest first.
+	//
+	// GET /tasks/{id}/completions
+	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
+	// ListTaskTemplates implements listTaskTemplates operation.
+	//
+	// Ready-made tasks, grouped by category.
+	//
+	// GET /task-templates
+	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
+	// StartTask implements startTask operation.
+	//
+	// Mark the task in progress (owners and editors).
+	//
+	// POST /tasks/{id}/in-progress
+	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
+	// StopTask implements stopTask operation.
+	//
+	// Mark the task not in progress (owners and editors).
+	//
+	// POST /tasks/{id}/not-in-progress
+	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
+	// UnarchiveTask implements unarchiveTask operation.
+	//
+	// Restore an archived task (owners and editors).
+	//
+	// POST /tasks/{id}/unarchive
+	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
+	// UncancelTask implements uncancelTask operation.
+	//
+	// Restore a cancelled task (owners and editors).
+	//
+	// POST /tasks/{id}/uncancel
+	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
 	// UpdateTask implements updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
@@ -344,22 +402,6 @@ type Handler interface {
 	//
 	// PATCH /tasks/{id}
 	UpdateTask(ctx context.Context, req *TaskUpdate, params UpdateTaskParams) (*Task, error)
-	// VerifyEmail implements verifyEmail operation.
-	//
-	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
-	//
-	// POST /auth/verify-email
-	VerifyEmail(ctx context.Context, req *CodeRequest) (*User, error)
-	// VerifyResetCode implements verifyResetCode operation.
-	//
-	// Exchange the emailed reset code for a single-use reset token.
-	//
-	// POST /auth/verify-reset-code
-	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (*ResetTokenResponse, error)
-	// NewError creates *ErrorStatusCode from error returned by handler.
-	//
-	// Used for common default response.
-	NewError(ctx context.Context, err error) *ErrorStatusCode
 }
 
 // Server implements http server based on OpenAPI v3 specification and
