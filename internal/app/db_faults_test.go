@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
@@ -52,7 +53,7 @@ func TestReadsSurviveTerminatedBackends(t *testing.T) {
 	fullPool := func(c *config.Config) { c.DBMinConns, c.DBMaxConns = conns, conns }
 	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: fullPool})
 	acct := inst.Register(t)
-	res := apptest.Expect[struct{ ID int64 }](t, inst, apptest.Request{Method: http.MethodPost, Path: "/residences",
+	res := apptest.Expect[client.Residence](t, inst, apptest.Request{Method: http.MethodPost, Path: "/residences",
 		Token: acct.Token, Body: map[string]any{"name": "Home"}}, http.StatusCreated)
 	// A second process on the same database: the token is cold there, so authenticating runs SQL.
 	cold := apptest.Start(t, apptest.Options{NoSeed: true, DatabaseURL: inst.DatabaseURL, Configure: fullPool})

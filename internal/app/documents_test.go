@@ -201,7 +201,7 @@ func newDocumentTask(t *testing.T, inst *apptest.Instance, acct apptest.Account,
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
 		Body: map[string]any{"residence_id": residenceID, "title": "Service the boiler"}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var task struct{ ID int64 }
+	var task client.Task
 	r.JSON(t, &task)
 	return task.ID
 }
@@ -743,7 +743,7 @@ func testWarranties(t *testing.T, inst *apptest.Instance) {
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token,
 		Body: map[string]any{"name": "Island house", "timezone": tz}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var res struct{ ID int64 }
+	var res client.Residence
 	r.JSON(t, &res)
 	loc, err := time.LoadLocation(tz)
 	require.NoError(t, err)

@@ -457,7 +457,7 @@ func TestConcurrentCompletions(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token,
 			Body: map[string]any{"name": "Sequential", "timezone": tz}})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-		var res struct{ ID int64 }
+		var res client.Residence
 		r.JSON(t, &res)
 		task := newTask(t, inst, owner, map[string]any{"residence_id": res.ID, "title": "Test sump pump",
 			"frequency_id": lk.frequencies["Weekly"], "recurrence_anchor": "completion", "due_date": "2026-02-20"})
@@ -573,7 +573,7 @@ func TestRecurrenceAnchors(t *testing.T) {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token,
 				Body: map[string]any{"name": tt.name, "timezone": tt.timezone}})
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-			var res struct{ ID int64 }
+			var res client.Residence
 			r.JSON(t, &res)
 			body := map[string]any{"residence_id": res.ID, "title": "Test smoke detectors",
 				"frequency_id": lk.frequencies["Monthly"], "recurrence_anchor": tt.anchor}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
@@ -147,7 +148,7 @@ func TestTextInputIsValidated(t *testing.T) {
 		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: f.residencePath, Token: f.owner.Token,
 			Body: map[string]any{"city": "Zürich", "description": `a backslash \u0000 is text`}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		var res struct{ City, Description string }
+		var res client.Residence
 		r.JSON(t, &res)
 		require.Equal(t, "Zürich", res.City)
 		require.Equal(t, `a backslash \u0000 is text`, res.Description)
