@@ -27,18 +27,20 @@ func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataPar
 		if err != nil {
 			return nil, err
 		}
-		if raw, err = data.MarshalJSON(); err != nil {
+		doc, err := data.MarshalJSON()
+		if err != nil {
 			return nil, fmt.Errorf("error encoding static data: %w", err)
 		}
-		h.refs.Store(ctx, fill, raw)
+		raw = string(doc)
+		h.refs.Store(fill, raw)
 	}
 	m := h.staticMemo.Load()
-	if m == nil || m.raw != string(raw) {
-		m = &staticMemo{raw: string(raw)}
-		if err := m.data.UnmarshalJSON(raw); err != nil {
+	if m == nil || m.raw != raw {
+		m = &staticMemo{raw: raw}
+		if err := m.data.UnmarshalJSON([]byte(raw)); err != nil {
 			return nil, fmt.Errorf("error decoding cached static data: %w", err)
 		}
-		sum := sha256.Sum256(raw)
+		sum := sha256.Sum256([]byte(raw))
 		m.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 		h.staticMemo.Store(m)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/maypok86/otter/v2"
 	"github.com/valkey-io/valkey-go"
 
+	"github.com/homekeep/homekeep/internal/cachetier"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -86,7 +87,7 @@ type Cache[U any] struct {
 	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
 	// delivered (always true without Valkey); while it is false both tiers miss.
 	subscribed atomic.Bool
-	writes     *valkeyconn.Queue
+	writes     *cachetier.Queue
 	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable): the fast
 	// path of their delivery, which PostgreSQL's record backs up.
 	pendingMu sync.Mutex
@@ -139,7 +140,7 @@ func New[U any](o Options) (*Cache[U], error) {
 		}
 		return c, nil
 	}
-	c.writes = valkeyconn.NewQueue(1024)
+	c.writes = cachetier.NewQueue(1024)
 	c.pending = map[TokenHash]struct{}{}
 	c.wg.Add(2)
 	go c.subscribe(ctx)

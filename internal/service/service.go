@@ -129,9 +129,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer files.Close()
 
+	refs := refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey)
+	defer refs.Close()
 	handler, err := app.NewHandler(app.Deps{
-		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer,
-		Refs:    refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey),
+		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer, Refs: refs,
 		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
 		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
 		Files:     files, MaxUploadSize: cfg.MaxUploadSize,

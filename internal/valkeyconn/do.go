@@ -2,8 +2,6 @@ package valkeyconn
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/valkey-io/valkey-go"
@@ -95,7 +93,8 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	return res
 }
 
-// RoundTrips returns how many network round trips this connection has made through Do, DoMulti and DoCache.
+// RoundTrips returns how many network round trips this connection has made through Do, DoMulti, DoCache,
+// DoMultiCache and Exec.
 func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }
 
 // DoMultiCache reads several keys through the client-side cache: one round trip for all the misses, none
@@ -125,31 +124,17 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	return res, nil
 }
 
-// setIfGen stores KEYS[1] only while the generation counter KEYS[2] still holds ARGV[1] (absent counts as 0).
-var setIfGen = valkey.NewLuaScript(`
-local g = redis.call('GET', KEYS[2]) or '0'
-if g == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-  return 1
-end
-return 0`)
-
-// SetIfGeneration stores value under key for ttl only if genKey still holds gen. Caches use it for fills: a
-// fill records the generation before reading PostgreSQL, and an invalidation increments the generation, so
-// a fill that raced an invalidation cannot put stale data back. It reports whether the value was stored.
-func (c *Conn) SetIfGeneration(ctx context.Context, key, genKey, gen, value string, ttl time.Duration) (bool, error) {
+// Exec runs a Lua script (EVALSHA, falling back to EVAL the first time): one round trip. Scripts make a
+// read and a write atomic, such as a cache fill that must not land after an invalidation.
+func (c *Conn) Exec(ctx context.Context, script *valkey.Lua, keys, args []string) valkey.ValkeyResult {
 	cl, ok := c.usable()
 	if !ok {
-		return false, ErrUnavailable
+		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.roundTrips.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	n, err := setIfGen.Exec(ctx, cl, []string{key, genKey},
-		[]string{gen, value, strconv.FormatInt(int64(ttl/time.Second), 10)}).AsInt64()
-	c.observe(err)
-	if err != nil {
-		return false, fmt.Errorf("error storing %s: %w", key, err)
-	}
-	return n == 1, nil
+	res := script.Exec(ctx, cl, keys, args)
+	c.observe(res.Error())
+	return res
 }

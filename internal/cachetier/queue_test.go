@@ -1,4 +1,4 @@
-package valkeyconn
+package cachetier
 
 import (
 	"context"
@@ -40,5 +40,25 @@ func TestQueue(t *testing.T) {
 		require.True(t, q.Go(func(context.Context) {}), "one slot is free")
 		require.False(t, q.Go(func(context.Context) {}), "a full queue refuses without blocking the request")
 		close(release)
+	})
+
+	t.Run("StartsNoGoroutineBeforeTheFirstWrite", func(t *testing.T) {
+		t.Parallel()
+		q := NewQueue(1)
+		q.mu.Lock()
+		started := q.started
+		q.mu.Unlock()
+		require.False(t, started, "a tier that is only invalidated (a CLI run) runs no writer")
+		q.Close()
+	})
+
+	t.Run("RefusesWritesAfterClose", func(t *testing.T) {
+		t.Parallel()
+		q := NewQueue(1)
+		ran := make(chan struct{})
+		require.True(t, q.Go(func(context.Context) { close(ran) }))
+		<-ran
+		q.Close()
+		require.False(t, q.Go(func(context.Context) {}), "a closed queue starts no goroutine again")
 	})
 }
