@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -19,26 +20,16 @@ func TestNewDatabaseGetsReferenceData(t *testing.T) {
 	first := apptest.Start(t, apptest.Options{NoSeed: true}) // Migrate on an empty database, no Seed flag
 	acct := first.Register(t)
 
-	type named struct {
-		ID   int64  `json:"id"`
-		Name string `json:"name"`
-	}
-	data := apptest.Expect[struct {
-		ResidenceTypes        []named `json:"residence_types"`
-		TaskCategories        []named `json:"task_categories"`
-		TaskPriorities        []named `json:"task_priorities"`
-		TaskFrequencies       []named `json:"task_frequencies"`
-		ContractorSpecialties []named `json:"contractor_specialties"`
-	}](t, first, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token}, http.StatusOK)
+	data := apptest.Expect[client.StaticData](t, first, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token}, http.StatusOK)
 	require.NotEmpty(t, data.ResidenceTypes, "residence types")
 	require.NotEmpty(t, data.TaskCategories, "task categories")
 	require.NotEmpty(t, data.TaskPriorities, "task priorities")
 	require.NotEmpty(t, data.TaskFrequencies, "task frequencies")
 	require.NotEmpty(t, data.ContractorSpecialties, "contractor specialties")
 
-	residence := apptest.Expect[named](t, first, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
+	residence := apptest.Expect[client.Residence](t, first, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
 		Body: map[string]any{"name": "New home"}}, http.StatusCreated)
-	apptest.Expect[named](t, first, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
+	apptest.Expect[client.Task](t, first, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
 		Body: map[string]any{"residence_id": residence.ID, "title": "Filter", "frequency_id": data.TaskFrequencies[0].ID,
 			"category_id": data.TaskCategories[0].ID, "priority_id": data.TaskPriorities[0].ID}}, http.StatusCreated)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
@@ -178,7 +179,7 @@ func registerRaw(t *testing.T, base string) string {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	var out struct{ Token string }
+	var out client.AuthResponse
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	return out.Token
 }
@@ -196,23 +197,18 @@ func TestStaticData(t *testing.T) {
 		require.LessOrEqual(t, inst.Stmts.RoundTrips(before), int64(1), "statements: %q", inst.Stmts.Since(before))
 		require.Zero(t, inst.Stmts.Snapshot().Connects-before.Connects, "no connection opened on the request path")
 
-		var data struct {
-			TaskFrequencies []struct {
-				Name         string `json:"name"`
-				IntervalDays *int   `json:"interval_days"`
-			} `json:"task_frequencies"`
-			TaskCategories []struct{ Name string } `json:"task_categories"`
-		}
+		var data client.StaticData
 		r.JSON(t, &data)
 		require.GreaterOrEqual(t, len(data.TaskCategories), 10)
-		byName := map[string]*int{}
+		byName := map[string]client.NilInt32{}
 		for _, f := range data.TaskFrequencies {
 			byName[f.Name] = f.IntervalDays
 		}
 		require.Contains(t, byName, "Once")
-		require.Nil(t, byName["Once"], "a one-time frequency has no interval")
-		require.NotNil(t, byName["Quarterly"])
-		require.Equal(t, 90, *byName["Quarterly"])
+		require.True(t, byName["Once"].Null, "a one-time frequency has no interval")
+		require.Contains(t, byName, "Quarterly")
+		require.False(t, byName["Quarterly"].Null)
+		require.EqualValues(t, 90, byName["Quarterly"].Value)
 	})
 
 	t.Run("AcceptsTrailingSlash", func(t *testing.T) {
@@ -266,9 +262,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 			defer resp.Body.Close()
 			require.Equal(t, tt.wantStatus, resp.StatusCode)
 			require.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
-			var body struct {
-				Error struct{ Code, Message string } `json:"error"`
-			}
+			var body client.Error
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 			require.Equal(t, tt.wantCode, body.Error.Code)
 			require.NotEmpty(t, body.Error.Message)
@@ -374,7 +368,7 @@ func TestValkeyLostMidRun(t *testing.T) {
 	r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token, Body: map[string]any{"name": "Home"}})
 	require.Equal(t, http.StatusCreated, r.Status,
 		"a stored change is reported as done even when the cache cannot be told (SQL rechecks membership): %s", r.Body)
-	var list []struct{ Name string }
+	var list []client.Residence
 	inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token}).JSON(t, &list)
 	require.Len(t, list, 1, "and it is visible at once, read from PostgreSQL")
 	status, body := get(t, inst.URL+"/readyz")
