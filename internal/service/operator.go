@@ -32,7 +32,8 @@ const operatorMaxConns = 2
 // Operator runs the operator's one-off commands (homekeep migrate, seed and users) against the PostgreSQL
 // and Valkey the servers use, and tells running servers what changed. It builds the caches an action must
 // reach exactly as a server does (same keys, same prefix), so cmd/homekeep only parses flags and prints.
-// Valkey is connected on first need, so migrations neither wait for it nor warn about it.
+// Valkey is connected on first need, so migrations neither wait for it nor warn about it. An Operator
+// serves one command: its methods are not safe for concurrent use.
 type Operator struct {
 	cfg    config.Config
 	log    *slog.Logger
@@ -122,7 +123,7 @@ func (o *Operator) MigrateStatus(ctx context.Context) ([]MigrationState, error) 
 // withMigrations runs f with a goose provider over a connection of the pool.
 func (o *Operator) withMigrations(f func(*goose.Provider) error) error {
 	sqlDB := stdlib.OpenDBFromPool(o.pool)
-	defer sqlDB.Close()
+	defer func() { _ = sqlDB.Close() }() // hands its connections back to the pool, which stays open
 	p, err := migrate.NewProvider(sqlDB)
 	if err != nil {
 		return err
@@ -149,6 +150,7 @@ func (o *Operator) Seed(ctx context.Context) error {
 // NoAccountError is returned when no account has the email an operator named.
 type NoAccountError struct{ Email string }
 
+// Error names the email, in one line that the command prints as it is.
 func (e *NoAccountError) Error() string { return fmt.Sprintf("no account has the email %q", e.Email) }
 
 // AccountChange says how an activation or deactivation reached the running servers.
