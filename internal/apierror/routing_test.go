@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
@@ -57,13 +58,10 @@ func TestWriteNotFound(t *testing.T) {
 	require.Equal(t, "no such endpoint: DELETE /api/nope", body.Error.Message)
 }
 
-type errorBody struct {
-	Error struct{ Code, Message string } `json:"error"`
-}
-
-func decode(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
+// decode decodes the spec's Error shape, failing the test if the body is not one.
+func decode(t *testing.T, rec *httptest.ResponseRecorder) client.Error {
 	t.Helper()
-	var b errorBody
+	var b client.Error
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &b), "body %s", rec.Body)
 	return b
 }

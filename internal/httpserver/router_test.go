@@ -13,23 +13,17 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/client"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// errorBody decodes the spec's Error shape.
-type errorBody struct {
-	Error struct {
-		Code    string            `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields"`
-	} `json:"error"`
-}
-
-func decodeError(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
+// decodeError decodes the spec's Error shape, failing the test if the body is not one.
+func decodeError(t *testing.T, rec *httptest.ResponseRecorder) client.Error {
 	t.Helper()
 	require.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
-	var b errorBody
+	var b client.Error
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &b), "body %q is not the JSON error shape", rec.Body.String())
 	return b
 }
