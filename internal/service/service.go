@@ -67,7 +67,8 @@ func Run(ctx context.Context, o Options) (err error) {
 			return listenError(cfg.HTTPAddr, err)
 		}
 	}
-	defer ln.Close()
+	// Serve closes the listener when it shuts down; this covers the returns before it runs.
+	defer func() { _ = ln.Close() }()
 
 	pool, err := dbpool.New(ctx, dbpool.Options{
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
@@ -127,14 +128,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return fmt.Errorf("FILE_STORAGE_URL: %w", err)
 	}
-	defer files.Close()
+	defer func() {
+		if err := files.Close(); err != nil {
+			log.Warn("error closing file storage", "error", err)
+		}
+	}()
 
 	refs := refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey)
 	defer refs.Close()
 	handler, err := app.NewHandler(app.Deps{
 		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer, Refs: refs,
 		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
-		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)},
+		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
 		Files:     files, MaxUploadSize: cfg.MaxUploadSize,
 	})
 	if err != nil {
@@ -170,7 +175,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		// reached); main prints it. The server only answered probes, so its shutdown is not worth a line.
 		startFailed.Store(true)
 		cancel(err)
-		<-served
+		<-served //nolint:errcheck // the server only answered probes; start's error is the one to report
 		return dbpool.Explain(err)
 	}
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
@@ -264,7 +269,7 @@ const StaticDataKey = "static_data"
 // database that has none (see Operator.Migrate), and reports whether it seeded.
 func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
-	defer sqlDB.Close()
+	defer func() { _ = sqlDB.Close() }() // hands its connections back to the pool, which stays open
 	res, err := migrate.UpIfPending(ctx, sqlDB)
 	if err != nil {
 		return false, err
