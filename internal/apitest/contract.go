@@ -1,10 +1,3 @@
-// Package apitest checks, in every API test, that the traffic matches api/openapi.yaml.
-//
-// The server is generated from the spec, but the generated code cannot catch everything: a handler can still
-// return a status the spec does not declare, an error that does not have the Error shape, or a field the
-// schema does not allow, and tests may exercise paths the spec forgot. Routing every test request through
-// NewTransport (or NewClient) turns each of those into a test failure that names the request and shows the
-// body, so the spec and the server cannot drift apart without a test noticing.
 package apitest
 
 import (

@@ -1,16 +1,3 @@
-// Package testdb gives each test its own PostgreSQL database with the schema already applied.
-//
-// Running migrations for every test would dominate test time, and sharing one database would make parallel
-// tests step on each other. Instead the embedded migrations are applied once to a template database, and each
-// test gets a copy made with CREATE DATABASE ... TEMPLATE, which takes milliseconds. Copies are dropped when
-// the test ends, so a test run leaves nothing behind except the template, which later runs reuse.
-//
-// The template's name is derived from a hash of the migrations, so every package's test binary (go test runs
-// them as separate processes) and every later run shares it until the migrations change. A Postgres advisory
-// lock makes sure only one process builds it.
-//
-// The server is taken from TEST_DATABASE_URL (a postgres:// URL naming a database the tests may connect to
-// and a role allowed to create databases), by default postgres://postgres@127.0.0.1:5432/postgres.
 package testdb
 
 import (

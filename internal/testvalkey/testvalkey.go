@@ -1,11 +1,3 @@
-// Package testvalkey lets tests share one Valkey (or Redis) server without seeing each other's keys.
-//
-// Giving every test its own server or logical database does not scale to parallel tests, and FLUSHDB would
-// wipe other tests' data. Instead each test gets a unique key prefix, and code under test is expected to put
-// it in front of every key it writes. When the test ends, the keys under its prefix are deleted.
-//
-// The server is taken from TEST_VALKEY_URL (a redis:// or rediss:// URL as valkey.ParseURL accepts), by
-// default redis://127.0.0.1:6379.
 package testvalkey
 
 import (
