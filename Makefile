@@ -6,7 +6,7 @@ OGEN_CLIENT = $(GO) tool ogen --config api/ogen-client.yml --target client --pac
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
-.PHONY: run build test vet fmt-check generate check-generated bench tidy
+.PHONY: run build test vet fmt-check lint generate check-generated bench tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
@@ -15,8 +15,8 @@ run: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/homekeep ./cmd/homekeep
 
-## test: vet, gofmt, check the generated code against the spec and queries, then every test with the race detector.
-test: vet fmt-check check-generated
+## test: vet, gofmt, lint, check the generated code against the spec and queries, then every test with the race detector.
+test: vet fmt-check lint check-generated
 	$(GO) test -race -count=1 ./...
 
 vet:
@@ -24,6 +24,10 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l cmd internal db client); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+
+## lint: golangci-lint, the version pinned in go.mod's tool block, with the linters and exclusions of .golangci.yml.
+lint:
+	$(GO) tool golangci-lint run ./...
 
 ## generate: regenerate internal/gen and client/ from api/openapi.yaml and db/queries.
 generate:
