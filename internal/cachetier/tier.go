@@ -15,13 +15,13 @@ import (
 type Guard int
 
 const (
-	// Generation: every key has a generation that Invalidate increments. Get records the generation it saw;
-	// Fill stores only while it is unchanged, so a fill that raced an invalidation is dropped and the next
-	// one is stored. For values that change: lists, versions, settings.
+	// Generation guards with a counter: every key has a generation that Invalidate increments. Get records
+	// the generation it saw; Fill stores only while it is unchanged, so a fill that raced an invalidation is
+	// dropped and the next one is stored. For values that change: lists, versions, settings.
 	Generation Guard = iota
-	// Tombstone: Invalidate overwrites the key with a tombstone that lives for the TTL, and a fill never
-	// replaces anything (SET NX), so a revoked key reads as a miss until it expires. For facts that are
-	// revoked for good: a token's user.
+	// Tombstone guards with a marker: Invalidate overwrites the key with a tombstone that lives for the TTL,
+	// and a fill never replaces anything (SET NX), so a revoked key reads as a miss until it expires. For
+	// facts that are revoked for good: a token's user.
 	Tombstone
 )
 
