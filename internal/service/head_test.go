@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -47,17 +48,15 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	inst := apptest.Start(t, apptest.Options{})
 	acct := inst.Register(t)
 	ids := map[string]int64{}
-	create := func(path string, body map[string]any) int64 {
-		var out struct {
-			ID int64 `json:"id"`
-		}
-		inst.Do(t, apptest.Request{Method: http.MethodPost, Path: path, Token: acct.Token, Body: body}).JSON(t, &out)
-		require.NotZero(t, out.ID, "creating %s", path)
-		return out.ID
+	create := func(path string, body map[string]any) apptest.Request {
+		return apptest.Request{Method: http.MethodPost, Path: path, Token: acct.Token, Body: body}
 	}
-	ids["residences"] = create("/residences", map[string]any{"name": "Head home"})
-	ids["tasks"] = create("/tasks", map[string]any{"residence_id": ids["residences"], "title": "Head task"})
-	ids["contractors"] = create("/contractors", map[string]any{"residence_id": ids["residences"], "name": "Head fixer"})
+	ids["residences"] = apptest.Expect[client.Residence](t, inst,
+		create("/residences", map[string]any{"name": "Head home"}), http.StatusCreated).ID
+	ids["tasks"] = apptest.Expect[client.Task](t, inst,
+		create("/tasks", map[string]any{"residence_id": ids["residences"], "title": "Head task"}), http.StatusCreated).ID
+	ids["contractors"] = apptest.Expect[client.Contractor](t, inst,
+		create("/contractors", map[string]any{"residence_id": ids["residences"], "name": "Head fixer"}), http.StatusCreated).ID
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
 	require.NoError(t, w.WriteField("residence_id", fmt.Sprint(ids["residences"])))
@@ -70,7 +69,7 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/documents", Token: acct.Token, Body: b.Bytes(),
 		Header: http.Header{"Content-Type": {w.FormDataContentType()}}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var doc struct{ ID int64 }
+	var doc client.Document
 	r.JSON(t, &doc)
 	ids["documents"] = doc.ID
 
@@ -80,13 +79,13 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 		collection := strings.Split(strings.TrimPrefix(p, "/"), "/")[0]
 		paths = append(paths, "/api"+param.ReplaceAllString(p, fmt.Sprint(ids[collection])))
 	}
-	client := &http.Client{}
+	plain := &http.Client{}
 	do := func(t *testing.T, method, path string) (answer, []byte) {
 		t.Helper()
 		req, err := http.NewRequestWithContext(context.Background(), method, inst.URL+path, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+acct.Token)
-		resp, err := client.Do(req)
+		resp, err := plain.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
