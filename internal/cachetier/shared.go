@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,11 @@ type shared[K comparable, V any] struct {
 	marks   *otter.Cache[K, uint64]
 	markSeq atomic.Uint64
 	writes  *Queue
+	// queued holds, per key, the generation of the fill waiting in writes or being written: requests that
+	// miss before it lands would otherwise each queue the same write, and every extra write of a key makes
+	// Valkey invalidate every process's copy of it again.
+	queuedMu sync.Mutex
+	queued   map[K]string
 }
 
 func newShared[K comparable, V any](o Options[K, V]) (*shared[K, V], error) {
@@ -59,7 +65,7 @@ func newShared[K comparable, V any](o Options[K, V]) (*shared[K, V], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &shared[K, V]{o: o, conn: o.Conn, marks: marks, writes: NewQueue(queueSize)}, nil
+	return &shared[K, V]{o: o, conn: o.Conn, marks: marks, writes: NewQueue(queueSize), queued: map[K]string{}}, nil
 }
 
 func (s *shared[K, V]) get(ctx context.Context, k K) (V, bool, Fill[K]) {
@@ -120,35 +126,54 @@ func (s *shared[K, V]) fresh(k K) Fill[K] {
 }
 
 func (s *shared[K, V]) fill(f Fill[K], v V) {
+	s.queuedMu.Lock()
+	if gen, ok := s.queued[f.key]; ok && gen == f.gen {
+		s.queuedMu.Unlock()
+		return // the same fill is already on its way
+	}
+	s.queued[f.key] = f.gen
+	s.queuedMu.Unlock()
+	done := func() {
+		s.queuedMu.Lock()
+		if s.queued[f.key] == f.gen {
+			delete(s.queued, f.key)
+		}
+		s.queuedMu.Unlock()
+	}
+	if !s.writes.Go(func(ctx context.Context) {
+		defer done()
+		s.write(valkeyconn.Background(ctx), f, v)
+	}) {
+		done() // queue full: a later miss fills again
+	}
+}
+
+// write stores one fill in Valkey (see fill).
+func (s *shared[K, V]) write(ctx context.Context, f Fill[K], v V) {
 	key, val := s.o.Key(f.key), s.o.Codec.Encode(v)
 	if s.o.Guard == Tombstone {
-		s.writes.Go(func(ctx context.Context) {
-			// NX: a revocation that raced the request left a tombstone, which must win.
-			err := s.conn.Do(ctx, func(b valkey.Builder) valkey.Completed {
-				return b.Set().Key(key).Value(val).Nx().Ex(s.o.TTL).Build()
-			}).Error()
-			if err != nil && !valkey.IsValkeyNil(err) {
-				return
-			}
-			s.prime(ctx, key)
-		})
-		return
-	}
-	genKey := s.o.GenKey(f.key)
-	s.writes.Go(func(ctx context.Context) {
-		stored, err := s.conn.Exec(ctx, setIfGen, []string{key, genKey},
-			[]string{f.gen, val, strconv.FormatInt(int64(s.o.TTL/time.Second), 10)}).AsInt64()
-		if err != nil || stored != 1 {
+		// NX: a revocation that raced the request left a tombstone, which must win.
+		err := s.conn.Do(ctx, func(b valkey.Builder) valkey.Completed {
+			return b.Set().Key(key).Value(val).Nx().Ex(s.o.TTL).Build()
+		}).Error()
+		if err != nil && !valkey.IsValkeyNil(err) {
 			return
 		}
 		s.prime(ctx, key)
-		// This process's copy is the new value now: trust it again, unless the key was invalidated since.
-		s.marks.Compute(f.key, func(mark uint64, found bool) (uint64, otter.ComputeOp) {
-			if found && mark == f.mark {
-				return 0, otter.InvalidateOp
-			}
-			return mark, otter.CancelOp
-		})
+		return
+	}
+	stored, err := s.conn.Exec(ctx, setIfGen, []string{key, s.o.GenKey(f.key)},
+		[]string{f.gen, val, strconv.FormatInt(int64(s.o.TTL/time.Second), 10)}).AsInt64()
+	if err != nil || stored != 1 {
+		return
+	}
+	s.prime(ctx, key)
+	// This process's copy is the new value now: trust it again, unless the key was invalidated since.
+	s.marks.Compute(f.key, func(mark uint64, found bool) (uint64, otter.ComputeOp) {
+		if found && mark == f.mark {
+			return 0, otter.InvalidateOp
+		}
+		return mark, otter.CancelOp
 	})
 }
 

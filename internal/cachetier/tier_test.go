@@ -254,6 +254,37 @@ func TestTier(t *testing.T) {
 		}
 	})
 
+	t.Run("MissesBeforeTheFillLandsQueueOneWrite", func(t *testing.T) {
+		t.Parallel()
+		url, prefix := testvalkey.New(t)
+		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		defer conn.Close()
+		for _, guard := range []Guard{Generation, Tombstone} {
+			c, err := New(options(conn, prefix+strconv.Itoa(int(guard)), guard))
+			require.NoError(t, err)
+			defer c.Close()
+			s := c.b.(*shared[int64, string])
+			block := make(chan struct{})
+			require.True(t, s.writes.Go(func(context.Context) { <-block })) // hold the writer
+			var fills []Fill[int64]
+			for range 3 { // three requests miss before any fill lands
+				_, ok, fill := c.Get(ctx, 1)
+				require.False(t, ok)
+				fills = append(fills, fill)
+			}
+			for _, f := range fills {
+				c.Fill(f, "v")
+			}
+			before, requests := conn.BackgroundRoundTrips(), conn.RoundTrips()
+			close(block)
+			drain(t, c)
+			require.LessOrEqual(t, conn.BackgroundRoundTrips()-before, int64(2), "guard %d: one write and one read-back, not three", guard)
+			require.Equal(t, requests, conn.RoundTrips(), "fills are counted as background work")
+			eventually(t, func() bool { v, ok := cached(c, 1); return ok && v == "v" }, "the one write landed")
+		}
+	})
+
 	t.Run("ValkeyUnreachable", func(t *testing.T) {
 		t.Parallel()
 		conn, err := valkeyconn.Connect(ctx, "redis://127.0.0.1:1", slog.New(slog.DiscardHandler))

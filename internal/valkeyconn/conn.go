@@ -39,7 +39,7 @@ type Conn struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	roundTrips atomic.Int64
+	roundTrips, backgroundTrips atomic.Int64
 	// downUntil (unix nanoseconds) is when calls may try Valkey again after a connection failure.
 	downUntil atomic.Int64
 }

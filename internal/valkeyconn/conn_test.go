@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/valkey-io/valkey-go"
 
 	"github.com/homekeep/homekeep/internal/testvalkey"
 )
@@ -66,4 +67,18 @@ func TestConnect(t *testing.T) {
 		require.Eventually(t, func() bool { return c.Ping(context.Background()) == nil },
 			3*ReconnectInterval, 50*time.Millisecond, "reconnects in the background")
 	})
+}
+
+func TestRoundTripsOfBackgroundWorkAreCountedApart(t *testing.T) {
+	t.Parallel()
+	url, prefix := testvalkey.New(t)
+	c, err := Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer c.Close()
+	set := func(b valkey.Builder) valkey.Completed { return b.Set().Key(prefix + "k").Value("v").Build() }
+	require.NoError(t, c.Do(context.Background(), set).Error())
+	require.Equal(t, int64(1), c.RoundTrips())
+	require.NoError(t, c.Do(Background(context.Background()), set).Error())
+	require.Equal(t, int64(1), c.RoundTrips(), "a fill after the response is not the request's round trip")
+	require.Equal(t, int64(1), c.BackgroundRoundTrips())
 }

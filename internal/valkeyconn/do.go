@@ -45,7 +45,7 @@ func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Complet
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
-	c.roundTrips.Add(1)
+	c.count(ctx)
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	res := cl.Do(ctx, build(cl.B()))
@@ -60,7 +60,7 @@ func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.
 	if !ok {
 		return nil, ErrUnavailable
 	}
-	c.roundTrips.Add(1)
+	c.count(ctx)
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	res := cl.DoMulti(ctx, build(cl.B())...)
@@ -87,15 +87,36 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	defer cancel()
 	res := cl.DoCache(ctx, build(cl.B()), ttl)
 	if !res.IsCacheHit() {
-		c.roundTrips.Add(1)
+		c.count(ctx)
 	}
 	c.observe(res.Error())
 	return res
 }
 
 // RoundTrips returns how many network round trips this connection has made through Do, DoMulti, DoCache,
-// DoMultiCache and Exec.
+// DoMultiCache and Exec, except those made for background work (see Background).
 func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }
+
+// BackgroundRoundTrips returns how many network round trips were made for background work.
+func (c *Conn) BackgroundRoundTrips() int64 { return c.backgroundTrips.Load() }
+
+type backgroundKey struct{}
+
+// Background marks ctx as work off the request path, such as a cache fill written after the response:
+// its round trips are counted by BackgroundRoundTrips rather than RoundTrips, so a test that holds a request
+// to its budget is not disturbed by a fill that happens to land meanwhile.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// count records one round trip made with ctx.
+func (c *Conn) count(ctx context.Context) {
+	if ctx.Value(backgroundKey{}) != nil {
+		c.backgroundTrips.Add(1)
+		return
+	}
+	c.roundTrips.Add(1)
+}
 
 // DoMultiCache reads several keys through the client-side cache: one round trip for all the misses, none
 // when every key is a hit.
@@ -117,7 +138,7 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	}
 	for _, r := range res {
 		if !r.IsCacheHit() {
-			c.roundTrips.Add(1)
+			c.count(ctx)
 			break
 		}
 	}
@@ -131,7 +152,7 @@ func (c *Conn) Exec(ctx context.Context, script *valkey.Lua, keys, args []string
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
-	c.roundTrips.Add(1)
+	c.count(ctx)
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	res := script.Exec(ctx, cl, keys, args)
