@@ -60,9 +60,8 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.
 	}
 	u := userFromRow((*dbsqlc.User)(row))
 	h.sendCode(u.Email, purposeVerify, code)
-	h.auth.RememberToken(authcache.HashToken(token), u.ID)
-	h.auth.RememberUser(u.ID, u)
-	return &oas.AuthResponse{Token: token, User: *u.response()}, nil
+	h.auth.Remember(authcache.HashToken(token), u)
+	return &oas.AuthResponse{Token: token, User: *userResponse(u)}, nil
 }
 
 // Login exchanges email and password for a new token. A wrong password and an unknown email answer the
@@ -102,9 +101,8 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 		return nil, fmt.Errorf("error issuing token: %w", err)
 	}
 	u := userFromRow(row)
-	h.auth.RememberToken(authcache.HashToken(token), u.ID)
-	h.auth.RememberUser(u.ID, u)
-	return &oas.AuthResponse{Token: token, User: *u.response()}, nil
+	h.auth.Remember(authcache.HashToken(token), u)
+	return &oas.AuthResponse{Token: token, User: *userResponse(u)}, nil
 }
 
 // Logout revokes the token the request was made with, on every process. The statement that deletes it also
@@ -119,7 +117,7 @@ func (h *Handler) Logout(ctx context.Context) error {
 
 // GetMe returns the caller; warm, it runs no SQL at all.
 func (h *Handler) GetMe(ctx context.Context) (*oas.User, error) {
-	return principalFrom(ctx).user.response(), nil
+	return userResponse(principalFrom(ctx).user), nil
 }
 
 // UpdateMe changes the fields present and evicts the cached user on every process.
@@ -152,8 +150,8 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 		return nil, err
 	}
 	u := userFromRow(row)
-	h.auth.RememberUser(u.ID, u)
-	return u.response(), nil
+	h.auth.RememberUser(u)
+	return userResponse(u), nil
 }
 
 // DeleteMe deletes the account (what it owns cascades) and revokes all its tokens everywhere, then deletes

@@ -57,7 +57,7 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 		return nil, err
 	}
 	if p.user.EmailVerifiedAt != nil {
-		return p.user.response(), nil
+		return userResponse(p.user), nil
 	}
 	res, err := h.q.EmailCodeAttemptVerify(ctx, h.db, &dbsqlc.EmailCodeAttemptVerifyParams{
 		UserID: p.user.ID, CodeHash: codeHash(purposeVerify, code)})
@@ -79,8 +79,8 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 		return nil, err
 	}
 	u := userFromRow(row)
-	h.auth.RememberUser(u.ID, u)
-	return u.response(), nil
+	h.auth.RememberUser(u)
+	return userResponse(u), nil
 }
 
 // ResendVerification emails a new code, replacing the old one.

@@ -33,7 +33,7 @@ type Deps struct {
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
 	// Auth caches tokens and users; see package authcache.
-	Auth *authcache.Cache[*User]
+	Auth *authcache.Cache
 	// Access caches which residences each user can access; see package accesscache.
 	Access *accesscache.Cache
 	// Refs caches the static data; see package refcache.
@@ -56,7 +56,7 @@ type Handler struct {
 	db     *dbpool.DB
 	q      *dbsqlc.Queries
 	log    *slog.Logger
-	auth   *authcache.Cache[*User]
+	auth   *authcache.Cache
 	access *accesscache.Cache
 	refs   *refcache.Cache
 	// staticMemo is the decoded static data last served.

@@ -4,13 +4,14 @@ import (
 	"context"
 
 	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/identity"
 )
 
 type principalKey struct{}
 
 // principal is who made the request and with which token.
 type principal struct {
-	user  *User
+	user  *identity.User
 	token authcache.TokenHash
 }
 

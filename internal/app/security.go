@@ -12,6 +12,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/identity"
 )
 
 // maxTokenLength rejects oversized headers before hashing; real tokens are 43 characters.
@@ -35,35 +36,28 @@ func (h *Handler) HandleTokenAuth(ctx context.Context, _ oas.OperationName, t oa
 	return h.authenticate(ctx, token)
 }
 
-// authenticate resolves a token to its active user. Warm, it is two in-memory lookups: the token's user id
-// from valkey-go's client-side cache and the user from otter. Cold, it is ONE SQL statement that joins the
-// token to its user; the caches are then filled in the background.
+// authenticate resolves a token to its active user through the auth cache (authcache.Resolve), which
+// decides when to fill; cold, the lookup is ONE SQL statement that joins the token to its user.
 func (h *Handler) authenticate(ctx context.Context, token string) (context.Context, error) {
 	token = strings.TrimSpace(token)
 	if token == "" || len(token) > maxTokenLength {
 		return ctx, errInvalidToken
 	}
 	th := authcache.HashToken(token)
-	cachedID, tokenCached := h.auth.TokenUserID(ctx, th)
-	if tokenCached {
-		if u, ok := h.auth.User(cachedID); ok && u.IsActive {
-			return withPrincipal(ctx, principal{user: u, token: th}), nil
+	u, err := h.auth.Resolve(ctx, th, func(ctx context.Context) (*identity.User, error) {
+		// A read, whatever the request: repeated once on a live connection if PostgreSQL had closed this one.
+		row, err := h.q.AuthTokenUser(ctx, h.db.Reads(), th[:])
+		err = dberr.Interpret(err)
+		if errors.Is(err, dberr.ErrNotFound) {
+			return nil, errInvalidToken
 		}
-	}
-	// A read, whatever the request: repeated once on a live connection if PostgreSQL had closed this one.
-	row, err := h.q.AuthTokenUser(ctx, h.db.Reads(), th[:])
-	err = dberr.Interpret(err)
-	if errors.Is(err, dberr.ErrNotFound) {
-		return ctx, errInvalidToken
-	}
+		if err != nil {
+			return nil, fmt.Errorf("error looking up token: %w", err)
+		}
+		return userFromRow(&row.User), nil
+	})
 	if err != nil {
-		return ctx, fmt.Errorf("error looking up token: %w", err)
+		return ctx, err
 	}
-	u := userFromRow(&row.User)
-	if !tokenCached || cachedID != u.ID {
-		// Rewriting a key that is already right would invalidate this process's own cached copy of it.
-		h.auth.RememberToken(th, u.ID)
-	}
-	h.auth.RememberUser(u.ID, u)
 	return withPrincipal(ctx, principal{user: u, token: th}), nil
 }

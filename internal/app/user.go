@@ -5,35 +5,20 @@ import (
 
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/identity"
 )
 
-// User is an account as the rest of the app sees it (no password hash). Cached values are shared between
-// requests, so a User is never modified after it is built.
-type User struct {
-	ID              int64
-	Email           string
-	FirstName       string
-	LastName        string
-	Timezone        string
-	IsActive        bool
-	EmailVerifiedAt *time.Time
-	LastLoginAt     *time.Time
-	CreatedAt       time.Time
-
-	// DaysThreshold places tasks due within this many days in due_soon, on the boards and on every card
-	// this user gets (see db/queries/tasks.sql). It travels with the cached user, so reading it is free.
-	DaysThreshold int32
-}
-
-func userFromRow(r *dbsqlc.User) *User {
-	return &User{
+// userFromRow builds the account as the rest of the code sees it (see package identity).
+func userFromRow(r *dbsqlc.User) *identity.User {
+	return &identity.User{
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
 		IsActive: r.IsActive, EmailVerifiedAt: utcPtr(r.EmailVerifiedAt), LastLoginAt: utcPtr(r.LastLoginAt),
 		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
 	}
 }
 
-func (u *User) response() *oas.User {
+// userResponse is the API form of u.
+func userResponse(u *identity.User) *oas.User {
 	out := &oas.User{
 		ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Timezone: u.Timezone,
 		DaysThreshold: u.DaysThreshold, EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt,

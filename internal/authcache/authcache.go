@@ -1,18 +1,20 @@
 // Package authcache keeps the facts token authentication needs close to the process, so that a warm
 // authenticated request costs no SQL statement and no network round trip:
 //
-//   - token hash → user id: in Valkey under auth_token:<sha256 hex>, read through valkey-go's client-side
-//     cache (a hit is process memory; the server pushes an invalidation when the key changes or is
-//     deleted). Without Valkey it is an otter cache in process.
+//   - token hash → user id: a cachetier.Tier with tombstones, in Valkey under auth_token:<sha256 hex> and
+//     read through valkey-go's client-side cache (a hit is process memory; the server pushes an
+//     invalidation when the key changes). Without Valkey it is an otter cache in process.
 //   - user id → user: otter in process, bounded in size, evicted everywhere by a message on a Valkey
 //     channel that every process subscribes to.
 //
-// Revocation overwrites the token keys with a tombstone before the response is sent; the process that revoked also remembers the
-// hashes locally for a while, so it rejects them at once even before the server's invalidation arrives.
-// Revocations are durable: the statement that revokes also records the hashes in PostgreSQL, and any process
-// writes the tombstones that could not be written at the time (tombstones.go).
+// Resolve is the whole read path (cache, then one SQL statement, then the fills), so the policy of when to
+// fill lives here and the security handler only supplies the statement. Revocation overwrites the token
+// keys with a tombstone before the response is sent, which a fill that raced it cannot overwrite; the process
+// that revoked rejects the hashes at once even before the server's invalidation arrives. Revocations are
+// durable: the statement that revokes also records the hashes in PostgreSQL, and any process writes the
+// tombstones that could not be written at the time (tombstones.go).
 // Nothing here is authoritative: every miss falls back to PostgreSQL, and a process that has lost its
-// subscription stops using its user cache until it has resubscribed and delivered the recorded revocations,
+// subscription stops using its caches until it has resubscribed and delivered the recorded revocations,
 // because it could not learn of evictions meanwhile and Valkey may have come back with revoked tokens' entries.
 package authcache
 
@@ -32,6 +34,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	"github.com/homekeep/homekeep/internal/cachetier"
+	"github.com/homekeep/homekeep/internal/identity"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -41,18 +44,8 @@ type TokenHash [sha256.Size]byte
 // HashToken returns the hash of a raw token.
 func HashToken(raw string) TokenHash { return sha256.Sum256([]byte(raw)) }
 
-// revokedValue marks a revoked token's key until it expires; revokedID is the same mark in process.
-const (
-	revokedValue       = "-1"
-	revokedID    int64 = -1
-)
-
 // tombstoneRetry is how often queued tombstones are retried.
 const tombstoneRetry = 500 * time.Millisecond
-
-// revokedMemory is how long a process remembers hashes it revoked itself; it only has to outlive the
-// server's asynchronous invalidation of its client-side cache.
-const revokedMemory = time.Minute
 
 // Options configures New.
 type Options struct {
@@ -74,20 +67,16 @@ type Options struct {
 	clock otter.Clock
 }
 
-// Cache is the two-tier authentication cache. U is the caller's user type; values are shared, so callers
-// must not modify them.
-type Cache[U any] struct {
-	o     Options
-	users *otter.Cache[int64, U]
-	// tokens is the token tier without Valkey: a user id, or revokedID for a revoked token (a tombstone that
-	// a late fill cannot overwrite, as the Valkey path's tombstone cannot be).
-	tokens  *otter.Cache[TokenHash, int64]
-	revoked *otter.Cache[TokenHash, struct{}]
+// Cache is the two-tier authentication cache. Users are shared between requests, so callers must not
+// modify them.
+type Cache struct {
+	o      Options
+	tokens *cachetier.Tier[TokenHash, int64]
+	users  *otter.Cache[int64, *identity.User]
 
 	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
 	// delivered (always true without Valkey); while it is false both tiers miss.
 	subscribed atomic.Bool
-	writes     *cachetier.Queue
 	// pending holds revocations whose tombstones could not be written yet (Valkey unreachable): the fast
 	// path of their delivery, which PostgreSQL's record backs up.
 	pendingMu sync.Mutex
@@ -102,36 +91,28 @@ type Cache[U any] struct {
 	wg        sync.WaitGroup
 }
 
-// New returns a Cache and, with Valkey, starts the eviction subscriber and the background cache writer.
-func New[U any](o Options) (*Cache[U], error) {
-	users, err := otter.New(&otter.Options[int64, U]{
+// New returns a Cache and, with Valkey, starts the eviction subscriber and the delivery of revocations.
+func New(o Options) (*Cache, error) {
+	users, err := otter.New(&otter.Options[int64, *identity.User]{
 		MaximumSize:      o.UserCacheSize,
-		ExpiryCalculator: otter.ExpiryWriting[int64, U](o.UserTTL),
+		ExpiryCalculator: otter.ExpiryWriting[int64, *identity.User](o.UserTTL),
 		Clock:            o.clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("error creating user cache: %w", err)
 	}
-	revoked, err := otter.New(&otter.Options[TokenHash, struct{}]{
-		MaximumSize:      100_000,
-		ExpiryCalculator: otter.ExpiryWriting[TokenHash, struct{}](revokedMemory),
-		Clock:            o.clock,
+	tokens, err := cachetier.New(cachetier.Options[TokenHash, int64]{
+		Conn: o.Shared, Name: "tokens", Guard: cachetier.Tombstone, Codec: cachetier.Int64,
+		Key: func(h TokenHash) string { return o.KeyPrefix + "auth_token:" + hex.EncodeToString(h[:]) },
+		TTL: o.TokenTTL, LocalSize: o.UserCacheSize * 4, Clock: o.clock,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("error creating revocation cache: %w", err)
+		return nil, err
 	}
-	c := &Cache[U]{o: o, users: users, revoked: revoked, started: make(chan struct{}), inUse: make(chan struct{})}
+	c := &Cache{o: o, tokens: tokens, users: users, started: make(chan struct{}), inUse: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
 	if o.Shared == nil {
-		c.tokens, err = otter.New(&otter.Options[TokenHash, int64]{
-			MaximumSize:      o.UserCacheSize * 4,
-			ExpiryCalculator: otter.ExpiryWriting[TokenHash, int64](o.TokenTTL),
-			Clock:            o.clock,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("error creating token cache: %w", err)
-		}
 		c.subscribed.Store(true)
 		c.inUseOnce.Do(func() { close(c.inUse) })
 		if o.Tombstones != nil {
@@ -140,7 +121,6 @@ func New[U any](o Options) (*Cache[U], error) {
 		}
 		return c, nil
 	}
-	c.writes = cachetier.NewQueue(1024)
 	c.pending = map[TokenHash]struct{}{}
 	c.wg.Add(2)
 	go c.subscribe(ctx)
@@ -153,86 +133,68 @@ func New[U any](o Options) (*Cache[U], error) {
 }
 
 // Close stops the background goroutines.
-func (c *Cache[U]) Close() {
+func (c *Cache) Close() {
 	c.stop()
 	c.wg.Wait()
-	if c.writes != nil {
-		c.writes.Close()
-	}
+	c.tokens.Close()
+	c.users.StopAllGoroutines()
 }
 
-func (c *Cache[U]) tokenKey(h TokenHash) string {
-	return c.o.KeyPrefix + "auth_token:" + hex.EncodeToString(h[:])
+func (c *Cache) channel() string { return c.o.KeyPrefix + "homekeep:user-evict" }
+
+// Resolve returns the active user a token belongs to. Warm, it is two in-memory lookups: the token's user id
+// (valkey-go's client-side cache, or otter) and the user (otter). Otherwise it calls load, the one SQL
+// statement that joins the token to its active user, and caches the answer: the token in the background
+// (SET NX, so a revocation that raced load wins) and the user in process. Errors from load, such as an
+// unknown token, are returned as they are.
+func (c *Cache) Resolve(ctx context.Context, h TokenHash, load func(context.Context) (*identity.User, error)) (*identity.User, error) {
+	var (
+		id   int64
+		hit  bool
+		fill cachetier.Fill[TokenHash]
+	)
+	// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
+	if c.subscribed.Load() {
+		id, hit, fill = c.tokens.Get(ctx, h)
+		if hit && id > 0 {
+			if u, ok := c.users.GetIfPresent(id); ok && u.IsActive {
+				return u, nil
+			}
+		}
+	}
+	u, err := load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A token that was a hit is not filled again: rewriting a key that is already right would invalidate
+	// this process's own cached copy of it.
+	c.tokens.Fill(fill, u.ID)
+	c.RememberUser(u)
+	return u, nil
 }
 
-func (c *Cache[U]) channel() string { return c.o.KeyPrefix + "homekeep:user-evict" }
+// Remember caches a token just issued (login, registration) and its user, so the client's next request is
+// warm. With Valkey the token is written in the background, never over an entry.
+func (c *Cache) Remember(h TokenHash, u *identity.User) {
+	c.tokens.Add(h, u.ID)
+	c.RememberUser(u)
+}
 
-// TokenUserID returns the user id a token belongs to, if cached. A warm answer comes from process memory.
-// Any failure is a miss: the caller asks PostgreSQL.
-func (c *Cache[U]) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
-	if _, revoked := c.revoked.GetIfPresent(h); revoked {
-		return 0, false
-	}
-	if c.tokens != nil {
-		id, ok := c.tokens.GetIfPresent(h)
-		return id, ok && id > 0 // a tombstone is a miss
-	}
+// TokenUserID returns the user id a token belongs to, if cached; tests and diagnostics use it. A warm
+// answer comes from process memory. Any failure is a miss.
+func (c *Cache) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 	if !c.subscribed.Load() {
-		// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
 		return 0, false
 	}
-	key := c.tokenKey(h)
-	res := c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, c.o.TokenTTL)
-	id, err := res.AsInt64()
-	if err != nil || id <= 0 { // missing, unreadable, or a revocation tombstone
-		return 0, false
-	}
-	return id, true
-}
-
-// RememberToken records that h belongs to userID. With Valkey the write happens in the background so it
-// adds no latency to the request that missed. The write never replaces an entry: a revocation that raced
-// the request (it read the token from PostgreSQL before the revocation committed) left a tombstone, which
-// must win for as long as the token could be cached.
-func (c *Cache[U]) RememberToken(h TokenHash, userID int64) {
-	if c.tokens != nil {
-		if _, revoked := c.revoked.GetIfPresent(h); !revoked {
-			c.tokens.SetIfAbsent(h, userID)
-		}
-		return
-	}
-	key, ttl := c.tokenKey(h), c.o.TokenTTL
-	c.writes.Go(func(ctx context.Context) {
-		// NX: a revocation that raced this request left a tombstone, which must win.
-		err := c.o.Shared.Do(ctx, func(b valkey.Builder) valkey.Completed {
-			return b.Set().Key(key).Value(strconv.FormatInt(userID, 10)).Nx().Ex(ttl).Build()
-		}).Error()
-		if err != nil && !valkey.IsValkeyNil(err) {
-			return
-		}
-		// Read it back through the client-side cache, so this process's next request with the token is
-		// served from memory rather than paying the GET itself.
-		c.o.Shared.DoCache(ctx, func(b valkey.Builder) valkey.Cacheable { return b.Get().Key(key).Cache() }, ttl)
-	})
+	id, ok, _ := c.tokens.Get(ctx, h)
+	return id, ok && id > 0
 }
 
 // RevokeTokens forgets the hashes everywhere before returning: this process rejects them at once, and other
 // processes as soon as Valkey's invalidation reaches them (typically well under a millisecond). When Valkey
 // is unreachable the tombstones are queued and written when it answers again; the call still succeeds,
 // because the revocation itself is already stored in PostgreSQL.
-func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error {
-	if len(hashes) == 0 {
-		return nil
-	}
-	for _, h := range hashes {
-		c.revoked.Set(h, struct{}{})
-		if c.tokens != nil {
-			c.tokens.Set(h, revokedID) // kept for TokenTTL, like the Valkey tombstone
-		}
-	}
-	if c.tokens != nil {
-		return nil
-	}
+func (c *Cache) RevokeTokens(ctx context.Context, hashes ...TokenHash) error {
 	if err := c.writeTombstones(ctx, hashes); err != nil {
 		// The revocation is stored in PostgreSQL and this process refuses the tokens; the other processes
 		// lost their client-side copies with their Valkey connection. The tombstones are written as soon as
@@ -243,19 +205,12 @@ func (c *Cache[U]) RevokeTokens(ctx context.Context, hashes ...TokenHash) error 
 	return nil
 }
 
-// writeTombstones marks the tokens revoked in Valkey. A tombstone rather than DEL: a request that read the
-// token from PostgreSQL just before the revocation committed writes its cache entry with SET NX, which the
-// tombstone refuses. Writing the key also makes Valkey invalidate every process's client-side copy.
-func (c *Cache[U]) writeTombstones(ctx context.Context, hashes []TokenHash) error {
-	ttl := c.o.TokenTTL
-	_, err := c.o.Shared.DoMulti(ctx, func(b valkey.Builder) []valkey.Completed {
-		cmds := make([]valkey.Completed, len(hashes))
-		for i, h := range hashes {
-			cmds[i] = b.Set().Key(c.tokenKey(h)).Value(revokedValue).Ex(ttl).Build()
-		}
-		return cmds
-	})
-	if err != nil {
+// writeTombstones marks the tokens revoked: a tombstone rather than a delete, so that a request that read the
+// token from PostgreSQL just before the revocation committed cannot put its entry back (see cachetier's
+// Tombstone guard). With Valkey, writing the keys also makes Valkey invalidate every process's client-side
+// copy; without it the tombstones are in process and this never fails.
+func (c *Cache) writeTombstones(ctx context.Context, hashes []TokenHash) error {
+	if err := c.tokens.Invalidate(ctx, hashes...); err != nil {
 		return fmt.Errorf("error revoking token keys: %w", err)
 	}
 	return nil
@@ -265,7 +220,7 @@ func (c *Cache[U]) writeTombstones(ctx context.Context, hashes []TokenHash) erro
 const maxPendingTombstones = 100_000
 
 // retryTombstones keeps hashes until writeTombstones succeeds (see retryLoop).
-func (c *Cache[U]) retryTombstones(hashes []TokenHash) {
+func (c *Cache) retryTombstones(hashes []TokenHash) {
 	c.pendingMu.Lock()
 	defer c.pendingMu.Unlock()
 	for _, h := range hashes {
@@ -276,14 +231,14 @@ func (c *Cache[U]) retryTombstones(hashes []TokenHash) {
 }
 
 // PendingTombstones reports how many revocations wait for Valkey.
-func (c *Cache[U]) PendingTombstones() int {
+func (c *Cache) PendingTombstones() int {
 	c.pendingMu.Lock()
 	defer c.pendingMu.Unlock()
 	return len(c.pending)
 }
 
 // retryLoop writes queued tombstones once Valkey answers again.
-func (c *Cache[U]) retryLoop(ctx context.Context) {
+func (c *Cache) retryLoop(ctx context.Context) {
 	defer c.wg.Done()
 	t := time.NewTicker(tombstoneRetry)
 	defer t.Stop()
@@ -314,23 +269,22 @@ func (c *Cache[U]) retryLoop(ctx context.Context) {
 }
 
 // User returns the cached user. While the eviction channel is not subscribed it always misses.
-func (c *Cache[U]) User(id int64) (U, bool) {
+func (c *Cache) User(id int64) (*identity.User, bool) {
 	if !c.subscribed.Load() {
-		var zero U
-		return zero, false
+		return nil, false
 	}
 	return c.users.GetIfPresent(id)
 }
 
-// RememberUser caches u.
-func (c *Cache[U]) RememberUser(id int64, u U) {
+// RememberUser caches u, as read from PostgreSQL after a change (evict it everywhere first).
+func (c *Cache) RememberUser(u *identity.User) {
 	if c.subscribed.Load() {
-		c.users.Set(id, u)
+		c.users.Set(u.ID, u)
 	}
 }
 
 // EvictUser drops the user from this process at once and from every other process through the channel.
-func (c *Cache[U]) EvictUser(ctx context.Context, id int64) error {
+func (c *Cache) EvictUser(ctx context.Context, id int64) error {
 	c.users.Invalidate(id)
 	if c.o.Shared == nil {
 		return nil
@@ -347,7 +301,7 @@ func (c *Cache[U]) EvictUser(ctx context.Context, id int64) error {
 
 // subscribe keeps the eviction channel subscribed. Whenever the subscription drops, the user cache is
 // emptied and bypassed until it is back, since evictions published meanwhile were missed.
-func (c *Cache[U]) subscribe(ctx context.Context) {
+func (c *Cache) subscribe(ctx context.Context) {
 	defer c.wg.Done()
 	ch := c.channel()
 	for ctx.Err() == nil {
@@ -382,7 +336,7 @@ func (c *Cache[U]) subscribe(ctx context.Context) {
 // have been delivered: while this process could not reach Valkey, a revocation may have failed to write its
 // tombstone, and a Valkey that kept its data still maps that token to its user. Until then both tiers miss
 // and every token is checked in PostgreSQL.
-func (c *Cache[U]) receive(ctx context.Context, cl valkey.Client, ch string) error {
+func (c *Cache) receive(ctx context.Context, cl valkey.Client, ch string) error {
 	dc, release := cl.Dedicate()
 	defer release()
 	confirmed := make(chan struct{}, 1)

@@ -47,7 +47,7 @@ const (
 // are delivered and the user cache is in use, so the server starts warm; with nothing recorded that is one
 // statement. When Valkey is unreachable it returns at once: the delivery then happens when Valkey answers,
 // and until then tokens are checked in PostgreSQL.
-func (c *Cache[U]) Start(ctx context.Context) {
+func (c *Cache) Start(ctx context.Context) {
 	c.startOnce.Do(func() { close(c.started) })
 	if c.o.Shared == nil || c.o.Tombstones == nil {
 		return
@@ -68,7 +68,7 @@ func (c *Cache[U]) Start(ctx context.Context) {
 
 // deliverRecorded delivers the recorded revocations once Start has been called, trying again every
 // tombstoneRedeliver until it succeeds or the subscription (done) or ctx ends.
-func (c *Cache[U]) deliverRecorded(ctx context.Context, done <-chan error) error {
+func (c *Cache) deliverRecorded(ctx context.Context, done <-chan error) error {
 	if c.o.Tombstones == nil {
 		return nil
 	}
@@ -98,7 +98,7 @@ func (c *Cache[U]) deliverRecorded(ctx context.Context, done <-chan error) error
 // deliverTombstones writes the tombstones of every recorded revocation to Valkey and then forgets them, a
 // batch at a time: one read, one pipelined write and one delete per batch, and just the read when nothing is
 // recorded. Several processes may deliver the same revocation at once; writing a tombstone twice is harmless.
-func (c *Cache[U]) deliverTombstones(ctx context.Context) error {
+func (c *Cache) deliverTombstones(ctx context.Context) error {
 	for {
 		hashes, err := c.o.Tombstones.PendingTombstones(ctx, deliveryBatch)
 		if err != nil {
@@ -122,7 +122,7 @@ func (c *Cache[U]) deliverTombstones(ctx context.Context) error {
 // sweepLoop delivers recorded revocations every SweepInterval while the user cache is in use, and
 // every tombstoneRedeliver while a delivery fails. While the subscription is down it does nothing: receive
 // delivers before the cache is used again.
-func (c *Cache[U]) sweepLoop(ctx context.Context) {
+func (c *Cache) sweepLoop(ctx context.Context) {
 	defer c.wg.Done()
 	select {
 	case <-c.started:
@@ -156,7 +156,7 @@ func (c *Cache[U]) sweepLoop(ctx context.Context) {
 // purgeLoop runs without Valkey, where revocation is local and nothing is delivered: it forgets recorded
 // revocations once they are older than the token TTL, so the table does not grow. Younger ones stay for a
 // process with Valkey to deliver, should one share the database (a CLI run without VALKEY_URL, say).
-func (c *Cache[U]) purgeLoop(ctx context.Context) {
+func (c *Cache) purgeLoop(ctx context.Context) {
 	defer c.wg.Done()
 	select {
 	case <-c.started:

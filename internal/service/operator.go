@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
-	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
@@ -186,7 +185,7 @@ func (o *Operator) setUserActive(ctx context.Context, email string, active bool)
 			shared = nil // revocations are recorded in PostgreSQL; the servers deliver them
 		}
 	}
-	auth, err := authcache.New[*app.User](authcache.Options{Shared: shared, KeyPrefix: o.cfg.CacheKeyPrefix,
+	auth, err := authcache.New(authcache.Options{Shared: shared, KeyPrefix: o.cfg.CacheKeyPrefix,
 		TokenTTL: o.cfg.TokenCacheTTL, UserTTL: o.cfg.UserCacheTTL, UserCacheSize: 1, Logger: o.log})
 	if err != nil {
 		return change, err

@@ -98,7 +98,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		o.OnShared(shared)
 	}
 
-	auth, err := authcache.New[*app.User](authcache.Options{
+	auth, err := authcache.New(authcache.Options{
 		Shared: shared, KeyPrefix: cfg.CacheKeyPrefix, TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL,
 		UserCacheSize: int(cfg.UserCacheSize), Logger: log, Tombstones: app.NewTombstoneStore(pool),
 	})
