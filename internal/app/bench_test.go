@@ -76,3 +76,9 @@ func BenchmarkResidencesWarm(b *testing.B) {
 	}
 	benchGet(b, inst, acct.Token, "/residences")
 }
+
+func BenchmarkStaticDataWarm(b *testing.B) {
+	inst := apptest.Start(b, apptest.Options{})
+	acct := inst.Register(b)
+	benchGet(b, inst, acct.Token, "/static-data")
+}
