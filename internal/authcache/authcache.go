@@ -1,21 +1,3 @@
-// Package authcache keeps the facts token authentication needs close to the process, so that a warm
-// authenticated request costs no SQL statement and no network round trip:
-//
-//   - token hash → user id: a cachetier.Tier with tombstones, in Valkey under auth_token:<sha256 hex> and
-//     read through valkey-go's client-side cache (a hit is process memory; the server pushes an
-//     invalidation when the key changes). Without Valkey it is an otter cache in process.
-//   - user id → user: otter in process, bounded in size, evicted everywhere by a message on a Valkey
-//     channel that every process subscribes to.
-//
-// Resolve is the whole read path (cache, then one SQL statement, then the fills), so the policy of when to
-// fill lives here and the security handler only supplies the statement. Revocation overwrites the token
-// keys with a tombstone before the response is sent, which a fill that raced it cannot overwrite; the process
-// that revoked rejects the hashes at once even before the server's invalidation arrives. Revocations are
-// durable: the statement that revokes also records the hashes in PostgreSQL, and any process writes the
-// tombstones that could not be written at the time (tombstones.go).
-// Nothing here is authoritative: every miss falls back to PostgreSQL, and a process that has lost its
-// subscription stops using its caches until it has resubscribed and delivered the recorded revocations,
-// because it could not learn of evictions meanwhile and Valkey may have come back with revoked tokens' entries.
 package authcache
 
 import (

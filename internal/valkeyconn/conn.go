@@ -1,6 +1,3 @@
-// Package valkeyconn is Homekeep's connection to Valkey (or Redis 7+), the cache every process shares. The
-// connection is optional and may come and go: the server starts without it, serves from PostgreSQL, reports
-// itself degraded, and keeps trying to connect in the background.
 package valkeyconn
 
 import (

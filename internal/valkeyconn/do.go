@@ -7,11 +7,6 @@ import (
 	"github.com/valkey-io/valkey-go"
 )
 
-// Every Valkey call Homekeep makes goes through these wrappers, which count network round trips (a
-// client-side cache hit is not one), so tests can hold the hot paths to their budget, and which keep a lost
-// Valkey from stalling requests: each call has a short deadline, and after a connection failure calls fail
-// at once (ErrUnavailable, so callers fall back to PostgreSQL) for a cooldown before Valkey is tried again.
-
 const (
 	// CallTimeout bounds one call; Valkey sits next to the app, so anything slower means it is in trouble.
 	CallTimeout = 500 * time.Millisecond
