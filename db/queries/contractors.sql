@@ -1,6 +1,7 @@
 -- Every query that returns a contractor returns the same "card" columns in the same order (ContractorGet's):
 -- the contractor's columns, then its specialties as a JSON array of {id, name, display_order} in display
--- order, so the Go code converts each row type to ContractorGetRow and maps cards in one place.
+-- order (specialties_json and contractor_specialties, db/migrations/00013_read_views.sql), so the Go code
+-- converts each row type to ContractorGetRow and maps cards in one place.
 --
 -- A contractor with a residence is visible to that residence's members and changed by its owners and
 -- editors; a personal contractor (no residence) is visible to and changed by its creator only.
@@ -33,12 +34,9 @@ WITH ins AS (
     INSERT INTO contractor_specialty_links (contractor_id, specialty_id)
     SELECT ins.id, s.id FROM ins, (SELECT DISTINCT unnest(@specialty_ids::bigint[]) AS id) s
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialties s WHERE s.id = ANY(@specialty_ids::bigint[]))::jsonb AS specialties
-FROM ins x;
+SELECT x.*, specialties
+FROM ins x
+CROSS JOIN LATERAL specialties_json(@specialty_ids::bigint[]) AS specialties;
 
 -- name: ContractorDelete :execrows
 -- Deletes a contractor the caller may change; tasks and completions that named it keep existing without it
@@ -51,13 +49,9 @@ WHERE c.id = @id
 
 -- name: ContractorGet :one
 -- One contractor card; no row when the caller cannot see it.
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
+SELECT x.*, specialties
 FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
 WHERE x.id = @id
   AND ((x.residence_id IS NULL AND x.created_by = @user_id::bigint)
        OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint));
@@ -67,13 +61,9 @@ WHERE x.id = @id
 -- favorites first, then by name. The membership check keeps a stale cache entry from ever showing a
 -- residence the caller has left. q is a substring matched case-insensitively against name and company (the
 -- caller escapes % and _).
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
+SELECT x.*, specialties
 FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
 WHERE ((x.residence_id = ANY(@ids::bigint[])
         AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint))
        OR (x.residence_id IS NULL AND x.created_by = @user_id::bigint))
@@ -97,13 +87,9 @@ WITH upd AS (
                         AND m.role IN ('owner', 'editor')))
     RETURNING contractors.*
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
-FROM upd x;
+SELECT x.*, specialties
+FROM upd x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties;
 
 -- name: ContractorUpdate :one
 -- Changes the fields present of a contractor the caller may change; rating changes when set_rating is true
@@ -143,14 +129,7 @@ WITH upd AS (
     WHERE @set_specialties::boolean
     ON CONFLICT DO NOTHING
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (CASE WHEN @set_specialties::boolean
-             THEN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                             ORDER BY s.display_order, s.id), '[]')
-                   FROM contractor_specialties s WHERE s.id = ANY(@specialty_ids::bigint[]))
-             ELSE (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                             ORDER BY s.display_order, s.id), '[]')
-                   FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-                   WHERE l.contractor_id = x.id) END)::jsonb AS specialties
-FROM upd x;
+SELECT x.*, (CASE WHEN @set_specialties::boolean THEN given ELSE linked END)::jsonb AS specialties
+FROM upd x
+CROSS JOIN LATERAL specialties_json(@specialty_ids::bigint[]) AS given
+CROSS JOIN LATERAL contractor_specialties(x.id) AS linked;

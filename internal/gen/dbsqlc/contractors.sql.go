@@ -26,7 +26,8 @@ type ContractorAccessRoleParams struct {
 
 // Every query that returns a contractor returns the same "card" columns in the same order (ContractorGet's):
 // the contractor's columns, then its specialties as a JSON array of {id, name, display_order} in display
-// order, so the Go code converts each row type to ContractorGetRow and maps cards in one place.
+// order (specialties_json and contractor_specialties, db/migrations/00013_read_views.sql), so the Go code
+// converts each row type to ContractorGetRow and maps cards in one place.
 //
 // A contractor with a residence is visible to that residence's members and changed by its owners and
 // editors; a personal contractor (no residence) is visible to and changed by its creator only.
@@ -54,12 +55,9 @@ WITH ins AS (
     INSERT INTO contractor_specialty_links (contractor_id, specialty_id)
     SELECT ins.id, s.id FROM ins, (SELECT DISTINCT unnest($1::bigint[]) AS id) s
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialties s WHERE s.id = ANY($1::bigint[]))::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
 FROM ins x
+CROSS JOIN LATERAL specialties_json($1::bigint[]) AS specialties
 `
 
 type ContractorCreateParams struct {
@@ -159,13 +157,9 @@ func (q *Queries) ContractorDelete(ctx context.Context, db DBTX, arg *Contractor
 }
 
 const ContractorGet = `-- name: ContractorGet :one
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
 FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
 WHERE x.id = $1
   AND ((x.residence_id IS NULL AND x.created_by = $2::bigint)
        OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2::bigint))
@@ -219,13 +213,9 @@ func (q *Queries) ContractorGet(ctx context.Context, db DBTX, arg *ContractorGet
 }
 
 const ContractorList = `-- name: ContractorList :many
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
 FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
 WHERE ((x.residence_id = ANY($1::bigint[])
         AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2::bigint))
        OR (x.residence_id IS NULL AND x.created_by = $2::bigint))
@@ -321,13 +311,9 @@ WITH upd AS (
                         AND m.role IN ('owner', 'editor')))
     RETURNING contractors.id, contractors.residence_id, contractors.created_by, contractors.name, contractors.company, contractors.phone, contractors.email, contractors.website, contractors.address, contractors.notes, contractors.rating, contractors.is_favorite, contractors.created_at, contractors.updated_at
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                  ORDER BY s.display_order, s.id), '[]')
-        FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-        WHERE l.contractor_id = x.id)::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
 FROM upd x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
 `
 
 type ContractorToggleFavoriteParams struct {
@@ -407,17 +393,10 @@ WITH upd AS (
     WHERE $1::boolean
     ON CONFLICT DO NOTHING
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes,
-       x.rating, x.is_favorite, x.created_at, x.updated_at,
-       (CASE WHEN $1::boolean
-             THEN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                             ORDER BY s.display_order, s.id), '[]')
-                   FROM contractor_specialties s WHERE s.id = ANY($2::bigint[]))
-             ELSE (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name, 'display_order', s.display_order)
-                                             ORDER BY s.display_order, s.id), '[]')
-                   FROM contractor_specialty_links l JOIN contractor_specialties s ON s.id = l.specialty_id
-                   WHERE l.contractor_id = x.id) END)::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, (CASE WHEN $1::boolean THEN given ELSE linked END)::jsonb AS specialties
 FROM upd x
+CROSS JOIN LATERAL specialties_json($2::bigint[]) AS given
+CROSS JOIN LATERAL contractor_specialties(x.id) AS linked
 `
 
 type ContractorUpdateParams struct {

@@ -106,6 +106,12 @@ type Residence struct {
 	UpdatedAt       time.Time
 }
 
+type ResidenceCountsRow struct {
+	MembersCount int32
+	OverdueCount int32
+	DueSoonCount int32
+}
+
 type ResidenceMember struct {
 	ResidenceID int64
 	UserID      int64
@@ -153,6 +159,39 @@ type Task struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	ContractorID     *int64
+}
+
+type TaskCard struct {
+	ID                int64
+	ResidenceID       int64
+	CreatedBy         *int64
+	AssignedTo        *int64
+	Title             string
+	Description       string
+	CategoryID        *int64
+	PriorityID        *int64
+	FrequencyID       *int64
+	IntervalDays      *int32
+	RecurrenceAnchor  string
+	InProgress        bool
+	DueDate           *time.Time
+	NextDueDate       *time.Time
+	EstimatedCost     *float64
+	IsCancelled       bool
+	IsArchived        bool
+	CompletionCount   int32
+	LastCompletedAt   *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ContractorID      *int64
+	CategoryName      *string
+	PriorityName      *string
+	PriorityLevel     *int32
+	FrequencyName     *string
+	AssigneeFirstName *string
+	AssigneeLastName  *string
+	ContractorName    *string
+	Today             time.Time
 }
 
 type TaskCategory struct {
