@@ -35,20 +35,12 @@ WITH members AS (
 SELECT members.user_ids, files.storage_keys FROM members, files, deleted;
 
 -- name: ResidenceGet :one
--- One residence with the caller's role and its counts; no row when the caller is not a member.
-SELECT sqlc.embed(r), m.role,
-       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
-       counts.overdue_count, counts.due_soon_count
+-- One residence with the caller's role and its counts (residence_counts, at the due-soon threshold the
+-- caller passes); no row when the caller is not a member.
+SELECT sqlc.embed(r), m.role, n.*
 FROM residences r
 JOIN residence_members m ON m.residence_id = r.id AND m.user_id = @user_id
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
-           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
-    FROM tasks t
-    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
-        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
-    WHERE t.residence_id = r.id
-) counts
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, @threshold_days::integer) n
 WHERE r.id = @id;
 
 -- name: ResidenceIDsForUser :many
@@ -58,19 +50,10 @@ SELECT residence_id FROM residence_members WHERE user_id = @user_id ORDER BY res
 -- name: ResidenceList :many
 -- The residences among ids (from the access cache) that the user still belongs to, with role and counts.
 -- The membership join keeps a stale cache entry from ever showing a residence the user has left.
-SELECT sqlc.embed(r), m.role,
-       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
-       counts.overdue_count, counts.due_soon_count
+SELECT sqlc.embed(r), m.role, n.*
 FROM residences r
 JOIN residence_members m ON m.residence_id = r.id AND m.user_id = @user_id
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
-           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
-    FROM tasks t
-    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
-        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
-    WHERE t.residence_id = r.id
-) counts
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, @threshold_days::integer) n
 WHERE r.id = ANY(@ids::bigint[])
 ORDER BY r.is_primary DESC, r.name, r.id;
 

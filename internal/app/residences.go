@@ -17,6 +17,11 @@ import (
 var errForbidden = apierror.New(http.StatusForbidden, apierror.CodeForbidden,
 	"your role in this residence does not allow this")
 
+// DefaultDaysThreshold is the due-soon threshold a new user starts with: the default of users.days_threshold
+// (db/migrations/00011_user_days_threshold.sql), which a test keeps equal to this. A residence's
+// due_soon_count uses it whatever the caller's own setting, as api/openapi.yaml documents.
+const DefaultDaysThreshold int32 = 30
+
 // residenceIDs returns the residences the user can access: from the access cache when warm, else from
 // PostgreSQL (and then cached).
 func (h *Handler) residenceIDs(ctx context.Context, userID int64) ([]int64, error) {
@@ -70,7 +75,8 @@ func residenceResponse(r *dbsqlc.Residence, role string, members, overdue, dueSo
 
 // getResidence returns one residence as the caller sees it, or 404.
 func (h *Handler) getResidence(ctx context.Context, userID, id int64) (*oas.Residence, error) {
-	row, err := h.q.ResidenceGet(ctx, h.db, &dbsqlc.ResidenceGetParams{ID: id, UserID: userID})
+	row, err := h.q.ResidenceGet(ctx, h.db, &dbsqlc.ResidenceGetParams{ID: id, UserID: userID,
+		ThresholdDays: DefaultDaysThreshold})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("residence")
@@ -94,7 +100,8 @@ func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := h.q.ResidenceList(ctx, h.db, &dbsqlc.ResidenceListParams{UserID: user.ID, IDs: ids})
+	rows, err := h.q.ResidenceList(ctx, h.db, &dbsqlc.ResidenceListParams{UserID: user.ID, IDs: ids,
+		ThresholdDays: DefaultDaysThreshold})
 	if err != nil {
 		return nil, fmt.Errorf("error listing residences: %w", err)
 	}

@@ -159,25 +159,17 @@ func (q *Queries) ResidenceDelete(ctx context.Context, db DBTX, arg *ResidenceDe
 }
 
 const ResidenceGet = `-- name: ResidenceGet :one
-SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role,
-       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
-       counts.overdue_count, counts.due_soon_count
+SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role, n.members_count, n.overdue_count, n.due_soon_count
 FROM residences r
 JOIN residence_members m ON m.residence_id = r.id AND m.user_id = $1
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
-           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
-    FROM tasks t
-    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
-        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
-    WHERE t.residence_id = r.id
-) counts
-WHERE r.id = $2
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, $2::integer) n
+WHERE r.id = $3
 `
 
 type ResidenceGetParams struct {
-	UserID int64
-	ID     int64
+	UserID        int64
+	ThresholdDays int32
+	ID            int64
 }
 
 type ResidenceGetRow struct {
@@ -188,9 +180,10 @@ type ResidenceGetRow struct {
 	DueSoonCount int32
 }
 
-// One residence with the caller's role and its counts; no row when the caller is not a member.
+// One residence with the caller's role and its counts (residence_counts, at the due-soon threshold the
+// caller passes); no row when the caller is not a member.
 func (q *Queries) ResidenceGet(ctx context.Context, db DBTX, arg *ResidenceGetParams) (*ResidenceGetRow, error) {
-	row := db.QueryRow(ctx, ResidenceGet, arg.UserID, arg.ID)
+	row := db.QueryRow(ctx, ResidenceGet, arg.UserID, arg.ThresholdDays, arg.ID)
 	var i ResidenceGetRow
 	err := row.Scan(
 		&i.Residence.ID,
@@ -248,26 +241,18 @@ func (q *Queries) ResidenceIDsForUser(ctx context.Context, db DBTX, userID int64
 }
 
 const ResidenceList = `-- name: ResidenceList :many
-SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role,
-       (SELECT count(*) FROM residence_members rm WHERE rm.residence_id = r.id)::integer AS members_count,
-       counts.overdue_count, counts.due_soon_count
+SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role, n.members_count, n.overdue_count, n.due_soon_count
 FROM residences r
 JOIN residence_members m ON m.residence_id = r.id AND m.user_id = $1
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE c.col = 'overdue')::integer  AS overdue_count,
-           count(*) FILTER (WHERE c.col = 'due_soon')::integer AS due_soon_count
-    FROM tasks t
-    CROSS JOIN LATERAL (SELECT task_column(t.is_cancelled, t.is_archived, t.interval_days, t.completion_count,
-        t.in_progress, coalesce(t.next_due_date, t.due_date), (now() AT TIME ZONE r.timezone)::date, 30) AS col) c
-    WHERE t.residence_id = r.id
-) counts
-WHERE r.id = ANY($2::bigint[])
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, $2::integer) n
+WHERE r.id = ANY($3::bigint[])
 ORDER BY r.is_primary DESC, r.name, r.id
 `
 
 type ResidenceListParams struct {
-	UserID int64
-	IDs    []int64
+	UserID        int64
+	ThresholdDays int32
+	IDs           []int64
 }
 
 type ResidenceListRow struct {
@@ -281,7 +266,7 @@ type ResidenceListRow struct {
 // The residences among ids (from the access cache) that the user still belongs to, with role and counts.
 // The membership join keeps a stale cache entry from ever showing a residence the user has left.
 func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceListParams) ([]*ResidenceListRow, error) {
-	rows, err := db.Query(ctx, ResidenceList, arg.UserID, arg.IDs)
+	rows, err := db.Query(ctx, ResidenceList, arg.UserID, arg.ThresholdDays, arg.IDs)
 	if err != nil {
 		return nil, err
 	}
