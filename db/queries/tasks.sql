@@ -1,8 +1,10 @@
--- Every query that returns a task returns the same "card" columns in the same order (the board's), so the
--- Go code converts each row type to TaskBoardRow and maps cards in one place. Writes build the card from
--- their RETURNING rows joined to tables they do not modify, so a write is one statement.
+-- Every query that returns a task returns the same "card" columns in the same order: task_cards' columns
+-- (db/migrations/00013_read_views.sql) and board_column, so the Go code converts each row type to
+-- TaskBoardRow and maps cards in one place. Reads select from task_cards; writes pass the row their
+-- RETURNING gives to task_card, so a write is one statement.
 -- threshold_days places a card in due_soon; it is the caller's setting (users.days_threshold, read from the
 -- cached user, so passing it costs nothing), so a single card always agrees with the caller's board.
+-- A task's completions are in task_completions.sql.
 
 -- name: TaskAccessRole :one
 -- Explains a refused task write: the caller's role in the task's residence ('' when the task is not
@@ -12,123 +14,13 @@ SELECT coalesce((SELECT m.role FROM tasks t
                  WHERE t.id = @task_id), '')::text AS role;
 
 -- name: TaskBoard :many
--- The board in ONE statement: residence access is a subquery, lookups and the assignee are joined, and
--- task_column places each task using "today" in its residence's timezone.
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+-- The board in ONE statement: residence access is a subquery, and task_card_column places each card using
+-- "today" in its residence's timezone.
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM task_cards x
 WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = @user_id)
   AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
-ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id;
-
--- name: TaskComplete :one
--- Records a completion and advances the task in one statement. The UPDATE locks the task row, so concurrent
--- completions of one task apply one after the other, each to the row the previous one left: none is lost
--- and none is skipped. A recurring task's next due date moves one interval from the completion date
--- (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
--- when given, must be one of the task's residence or a personal contractor of the caller.
-WITH arg AS (
-    SELECT @completed_at::timestamptz AS completed_at
-), upd AS (
-    UPDATE tasks SET
-        completion_count  = tasks.completion_count + 1,
-        last_completed_at = greatest(tasks.last_completed_at, arg.completed_at),
-        in_progress       = false,
-        next_due_date     = CASE
-            WHEN tasks.interval_days IS NULL THEN tasks.next_due_date
-            WHEN tasks.recurrence_anchor = 'due_date'
-                THEN coalesce(tasks.next_due_date, tasks.due_date, (arg.completed_at AT TIME ZONE r.timezone)::date) + tasks.interval_days
-            -- From the latest completion: logging an older one late must not pull the date back.
-            ELSE (greatest(tasks.last_completed_at, arg.completed_at) AT TIME ZONE r.timezone)::date + tasks.interval_days
-        END,
-        updated_at        = now()
-    FROM residences r, arg
-    WHERE tasks.id = @task_id AND r.id = tasks.residence_id
-      AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
-      AND (sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM contractors ck
-          WHERE ck.id = sqlc.narg(contractor_id)::bigint
-            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
-    RETURNING tasks.*
-), ins AS (
-    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating, contractor_id)
-    SELECT upd.id, @user_id, arg.completed_at, @notes, sqlc.narg(actual_cost)::numeric, sqlc.narg(rating)::integer,
-           sqlc.narg(contractor_id)::bigint
-    FROM upd, arg
-    RETURNING id, completed_at, created_at, contractor_id
-)
-SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
-       ins.contractor_id AS completion_contractor_id,
-       x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM ins, upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id;
-
--- name: TaskCompletionLockTask :one
--- Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
--- in the same transaction with a fresh snapshot, sees every completion committed before it.
-SELECT t.id FROM task_completions tc
-JOIN tasks t ON t.id = tc.task_id
-WHERE tc.id = @id
-  AND EXISTS (SELECT 1 FROM residence_members m
-              WHERE m.residence_id = t.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
-FOR UPDATE OF t;
-
--- name: TaskCompletionDelete :one
--- Deletes a completion (owners and editors of the task's residence) and rolls the task's count and last
--- completion back, so deleting the only completion of a one-time task reopens it. Run after
--- TaskCompletionLockTask: the max() below reads this statement's snapshot, which must postdate the lock.
-WITH del AS (
-    DELETE FROM task_completions tc
-    USING tasks t
-    WHERE tc.id = @id AND t.id = tc.task_id
-      AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = t.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
-    RETURNING tc.task_id
-), upd AS (
-    UPDATE tasks SET
-        completion_count  = greatest(tasks.completion_count - 1, 0),
-        last_completed_at = (SELECT max(o.completed_at) FROM task_completions o
-                             WHERE o.task_id = tasks.id AND o.id <> @id),
-        updated_at        = now()
-    WHERE tasks.id IN (SELECT task_id FROM del)
-)
-SELECT count(*)::bigint AS deleted FROM del;
-
--- name: TaskCompletionList :many
--- A task's completions, newest first; empty when the caller cannot see the task.
-SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.contractor_id,
-       tc.created_at, u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
-FROM task_completions tc
-JOIN tasks t ON t.id = tc.task_id
-LEFT JOIN users u ON u.id = tc.completed_by
-WHERE tc.task_id = @task_id
-  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = t.residence_id AND m.user_id = @user_id)
-ORDER BY tc.completed_at DESC, tc.id DESC;
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id;
 
 -- name: TaskCreate :one
 -- Creates a task in a residence where the caller is owner or editor; the assignee must be a member, and the
@@ -151,21 +43,8 @@ WITH ins AS (
             AND (ck.residence_id = @residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING *
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM ins x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id;
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM ins CROSS JOIN LATERAL task_card(ins) x;
 
 -- name: TaskDelete :execrows
 DELETE FROM tasks t
@@ -176,47 +55,24 @@ WHERE t.id = @id
 -- name: TaskGet :one
 -- One task card; no row when the caller cannot see it. The primary key finds the task, the membership
 -- primary key checks access.
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM task_cards x
 WHERE x.id = @id
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id);
 
 -- name: TaskListByContractor :many
 -- The cards of the tasks naming a contractor, among those the caller can see, soonest due first; empty when
 -- the caller cannot see the contractor (a task may name a personal contractor of another member).
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM task_cards x
 WHERE x.contractor_id = @contractor_id::bigint
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id)
-  AND ((k.residence_id IS NULL AND k.created_by = @user_id)
-       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = @user_id))
-ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id;
+  AND EXISTS (SELECT 1 FROM contractors k
+              WHERE k.id = @contractor_id::bigint
+                AND ((k.residence_id IS NULL AND k.created_by = @user_id)
+                     OR EXISTS (SELECT 1 FROM residence_members km
+                                WHERE km.residence_id = k.residence_id AND km.user_id = @user_id)))
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id;
 
 -- name: TaskSetState :one
 -- Sets any of in_progress, is_cancelled and is_archived (owners and editors).
@@ -231,21 +87,8 @@ WITH upd AS (
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
     RETURNING tasks.*
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id;
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM upd CROSS JOIN LATERAL task_card(upd) x;
 
 -- name: TaskUpdate :one
 -- Changes the fields present (owners and editors). Nullable fields change when their set_ flag is true.
@@ -280,26 +123,13 @@ WITH upd AS (
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING tasks.*
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, @threshold_days::integer) AS board_column
-FROM upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id;
+SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
+FROM upd CROSS JOIN LATERAL task_card(upd) x;
 
 -- name: TaskWriteChecks :one
 -- Explains a refused task write: the caller's role in the residence (residence_id, or else the residence of
 -- task_id; '' when not a member or the task does not exist), and whether the assignee and the contractor,
--- when given, pass the checks TaskCreate, TaskUpdate and TaskComplete make.
+-- when given, pass the checks TaskCreate, TaskUpdate and CompletionCreate make.
 WITH r AS (
     SELECT coalesce(sqlc.narg(residence_id)::bigint,
                     (SELECT t.residence_id FROM tasks t WHERE t.id = sqlc.narg(task_id)::bigint)) AS id
@@ -312,10 +142,3 @@ SELECT coalesce((SELECT m.role FROM residence_members m WHERE m.residence_id = r
            WHERE ck.id = sqlc.narg(contractor_id)::bigint
              AND (ck.residence_id = r.id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))::boolean AS contractor_ok
 FROM r;
-
--- name: CompletionAccessRole :one
--- Explains a refused completion delete: the caller's role in the completion's residence ('' when none).
-SELECT coalesce((SELECT m.role FROM task_completions tc
-                 JOIN tasks t ON t.id = tc.task_id
-                 JOIN residence_members m ON m.residence_id = t.residence_id AND m.user_id = @user_id
-                 WHERE tc.id = @id), '')::text AS role;

@@ -31,7 +31,7 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	if at.After(time.Now().Add(maxClockSkew)) {
 		return nil, apierror.Validation(map[string]string{"completed_at": "cannot be in the future"})
 	}
-	row, err := h.q.TaskComplete(ctx, h.db, &dbsqlc.TaskCompleteParams{
+	row, err := h.q.CompletionCreate(ctx, h.db, &dbsqlc.CompletionCreateParams{
 		TaskID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold, CompletedAt: at, Notes: body.Notes.Or(""),
 		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
 		ContractorID: ptrIf(body.ContractorID.Get()),
@@ -78,7 +78,7 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 // ListCompletions returns a task's completions, newest first.
 func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) ([]oas.Completion, error) {
 	user := principalFrom(ctx).user
-	rows, err := h.q.TaskCompletionList(ctx, h.db, &dbsqlc.TaskCompletionListParams{TaskID: params.ID, UserID: user.ID})
+	rows, err := h.q.CompletionList(ctx, h.db, &dbsqlc.CompletionListParams{TaskID: params.ID, UserID: user.ID})
 	if err != nil {
 		return nil, fmt.Errorf("error listing completions: %w", err)
 	}
@@ -107,7 +107,7 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 	// the task's last completion from a snapshot taken before a concurrent delete committed.
 	var n int64
 	err := pgx.BeginFunc(ctx, h.db, func(tx pgx.Tx) error {
-		_, err := h.q.TaskCompletionLockTask(ctx, tx, &dbsqlc.TaskCompletionLockTaskParams{ID: params.ID, UserID: user.ID})
+		_, err := h.q.CompletionLockTask(ctx, tx, &dbsqlc.CompletionLockTaskParams{ID: params.ID, UserID: user.ID})
 		err = dberr.Interpret(err)
 		if errors.Is(err, dberr.ErrNotFound) {
 			return nil
@@ -115,7 +115,7 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 		if err != nil {
 			return err
 		}
-		n, err = h.q.TaskCompletionDelete(ctx, tx, &dbsqlc.TaskCompletionDeleteParams{ID: params.ID, UserID: user.ID})
+		n, err = h.q.CompletionDelete(ctx, tx, &dbsqlc.CompletionDeleteParams{ID: params.ID, UserID: user.ID})
 		return err
 	})
 	if err != nil {

@@ -10,26 +10,6 @@ import (
 	"time"
 )
 
-const CompletionAccessRole = `-- name: CompletionAccessRole :one
-SELECT coalesce((SELECT m.role FROM task_completions tc
-                 JOIN tasks t ON t.id = tc.task_id
-                 JOIN residence_members m ON m.residence_id = t.residence_id AND m.user_id = $1
-                 WHERE tc.id = $2), '')::text AS role
-`
-
-type CompletionAccessRoleParams struct {
-	UserID int64
-	ID     int64
-}
-
-// Explains a refused completion delete: the caller's role in the completion's residence (” when none).
-func (q *Queries) CompletionAccessRole(ctx context.Context, db DBTX, arg *CompletionAccessRoleParams) (string, error) {
-	row := db.QueryRow(ctx, CompletionAccessRole, arg.UserID, arg.ID)
-	var role string
-	err := row.Scan(&role)
-	return role, err
-}
-
 const TaskAccessRole = `-- name: TaskAccessRole :one
 
 SELECT coalesce((SELECT m.role FROM tasks t
@@ -42,11 +22,13 @@ type TaskAccessRoleParams struct {
 	TaskID int64
 }
 
-// Every query that returns a task returns the same "card" columns in the same order (the board's), so the
-// Go code converts each row type to TaskBoardRow and maps cards in one place. Writes build the card from
-// their RETURNING rows joined to tables they do not modify, so a write is one statement.
+// Every query that returns a task returns the same "card" columns in the same order: task_cards' columns
+// (db/migrations/00013_read_views.sql) and board_column, so the Go code converts each row type to
+// TaskBoardRow and maps cards in one place. Reads select from task_cards; writes pass the row their
+// RETURNING gives to task_card, so a write is one statement.
 // threshold_days places a card in due_soon; it is the caller's setting (users.days_threshold, read from the
 // cached user, so passing it costs nothing), so a single card always agrees with the caller's board.
+// A task's completions are in task_completions.sql.
 // Explains a refused task write: the caller's role in the task's residence (” when the task is not
 // visible to them or does not exist).
 func (q *Queries) TaskAccessRole(ctx context.Context, db DBTX, arg *TaskAccessRoleParams) (string, error) {
@@ -57,24 +39,11 @@ func (q *Queries) TaskAccessRole(ctx context.Context, db DBTX, arg *TaskAccessRo
 }
 
 const TaskBoard = `-- name: TaskBoard :many
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM task_cards x
 WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = $2)
   AND ($3::bigint IS NULL OR x.residence_id = $3::bigint)
-ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id
 `
 
 type TaskBoardParams struct {
@@ -105,19 +74,20 @@ type TaskBoardRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
-// The board in ONE statement: residence access is a subquery, lookups and the assignee are joined, and
-// task_column places each task using "today" in its residence's timezone.
+// The board in ONE statement: residence access is a subquery, and task_card_column places each card using
+// "today" in its residence's timezone.
 func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) ([]*TaskBoardRow, error) {
 	rows, err := db.Query(ctx, TaskBoard, arg.ThresholdDays, arg.UserID, arg.ResidenceID)
 	if err != nil {
@@ -149,14 +119,15 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 			&i.LastCompletedAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ContractorID,
 			&i.CategoryName,
 			&i.PriorityName,
 			&i.PriorityLevel,
 			&i.FrequencyName,
 			&i.AssigneeFirstName,
 			&i.AssigneeLastName,
-			&i.ContractorID,
 			&i.ContractorName,
+			&i.Today,
 			&i.BoardColumn,
 		); err != nil {
 			return nil, err
@@ -167,281 +138,6 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 		return nil, err
 	}
 	return items, nil
-}
-
-const TaskComplete = `-- name: TaskComplete :one
-WITH arg AS (
-    SELECT $2::timestamptz AS completed_at
-), upd AS (
-    UPDATE tasks SET
-        completion_count  = tasks.completion_count + 1,
-        last_completed_at = greatest(tasks.last_completed_at, arg.completed_at),
-        in_progress       = false,
-        next_due_date     = CASE
-            WHEN tasks.interval_days IS NULL THEN tasks.next_due_date
-            WHEN tasks.recurrence_anchor = 'due_date'
-                THEN coalesce(tasks.next_due_date, tasks.due_date, (arg.completed_at AT TIME ZONE r.timezone)::date) + tasks.interval_days
-            -- From the latest completion: logging an older one late must not pull the date back.
-            ELSE (greatest(tasks.last_completed_at, arg.completed_at) AT TIME ZONE r.timezone)::date + tasks.interval_days
-        END,
-        updated_at        = now()
-    FROM residences r, arg
-    WHERE tasks.id = $3 AND r.id = tasks.residence_id
-      AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = tasks.residence_id AND m.user_id = $4 AND m.role IN ('owner', 'editor'))
-      AND ($5::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM contractors ck
-          WHERE ck.id = $5::bigint
-            AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $4))))
-    RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
-), ins AS (
-    INSERT INTO task_completions (task_id, completed_by, completed_at, notes, actual_cost, rating, contractor_id)
-    SELECT upd.id, $4, arg.completed_at, $6, $7::numeric, $8::integer,
-           $5::bigint
-    FROM upd, arg
-    RETURNING id, completed_at, created_at, contractor_id
-)
-SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
-       ins.contractor_id AS completion_contractor_id,
-       x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM ins, upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
-`
-
-type TaskCompleteParams struct {
-	ThresholdDays int32
-	CompletedAt   time.Time
-	TaskID        int64
-	UserID        int64
-	ContractorID  *int64
-	Notes         string
-	ActualCost    *float64
-	Rating        *int32
-}
-
-type TaskCompleteRow struct {
-	CompletionID           int64
-	CompletionCompletedAt  time.Time
-	CompletionCreatedAt    time.Time
-	CompletionContractorID *int64
-	ID                     int64
-	ResidenceID            int64
-	CreatedBy              *int64
-	AssignedTo             *int64
-	Title                  string
-	Description            string
-	CategoryID             *int64
-	PriorityID             *int64
-	FrequencyID            *int64
-	IntervalDays           *int32
-	RecurrenceAnchor       string
-	InProgress             bool
-	DueDate                *time.Time
-	NextDueDate            *time.Time
-	EstimatedCost          *float64
-	IsCancelled            bool
-	IsArchived             bool
-	CompletionCount        int32
-	LastCompletedAt        *time.Time
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	CategoryName           *string
-	PriorityName           *string
-	PriorityLevel          *int32
-	FrequencyName          *string
-	AssigneeFirstName      *string
-	AssigneeLastName       *string
-	ContractorID           *int64
-	ContractorName         *string
-	BoardColumn            string
-}
-
-// Records a completion and advances the task in one statement. The UPDATE locks the task row, so concurrent
-// completions of one task apply one after the other, each to the row the previous one left: none is lost
-// and none is skipped. A recurring task's next due date moves one interval from the completion date
-// (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
-// when given, must be one of the task's residence or a personal contractor of the caller.
-func (q *Queries) TaskComplete(ctx context.Context, db DBTX, arg *TaskCompleteParams) (*TaskCompleteRow, error) {
-	row := db.QueryRow(ctx, TaskComplete,
-		arg.ThresholdDays,
-		arg.CompletedAt,
-		arg.TaskID,
-		arg.UserID,
-		arg.ContractorID,
-		arg.Notes,
-		arg.ActualCost,
-		arg.Rating,
-	)
-	var i TaskCompleteRow
-	err := row.Scan(
-		&i.CompletionID,
-		&i.CompletionCompletedAt,
-		&i.CompletionCreatedAt,
-		&i.CompletionContractorID,
-		&i.ID,
-		&i.ResidenceID,
-		&i.CreatedBy,
-		&i.AssignedTo,
-		&i.Title,
-		&i.Description,
-		&i.CategoryID,
-		&i.PriorityID,
-		&i.FrequencyID,
-		&i.IntervalDays,
-		&i.RecurrenceAnchor,
-		&i.InProgress,
-		&i.DueDate,
-		&i.NextDueDate,
-		&i.EstimatedCost,
-		&i.IsCancelled,
-		&i.IsArchived,
-		&i.CompletionCount,
-		&i.LastCompletedAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.CategoryName,
-		&i.PriorityName,
-		&i.PriorityLevel,
-		&i.FrequencyName,
-		&i.AssigneeFirstName,
-		&i.AssigneeLastName,
-		&i.ContractorID,
-		&i.ContractorName,
-		&i.BoardColumn,
-	)
-	return &i, err
-}
-
-const TaskCompletionDelete = `-- name: TaskCompletionDelete :one
-WITH del AS (
-    DELETE FROM task_completions tc
-    USING tasks t
-    WHERE tc.id = $1 AND t.id = tc.task_id
-      AND EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = t.residence_id AND m.user_id = $2 AND m.role IN ('owner', 'editor'))
-    RETURNING tc.task_id
-), upd AS (
-    UPDATE tasks SET
-        completion_count  = greatest(tasks.completion_count - 1, 0),
-        last_completed_at = (SELECT max(o.completed_at) FROM task_completions o
-                             WHERE o.task_id = tasks.id AND o.id <> $1),
-        updated_at        = now()
-    WHERE tasks.id IN (SELECT task_id FROM del)
-)
-SELECT count(*)::bigint AS deleted FROM del
-`
-
-type TaskCompletionDeleteParams struct {
-	ID     int64
-	UserID int64
-}
-
-// Deletes a completion (owners and editors of the task's residence) and rolls the task's count and last
-// completion back, so deleting the only completion of a one-time task reopens it. Run after
-// TaskCompletionLockTask: the max() below reads this statement's snapshot, which must postdate the lock.
-func (q *Queries) TaskCompletionDelete(ctx context.Context, db DBTX, arg *TaskCompletionDeleteParams) (int64, error) {
-	row := db.QueryRow(ctx, TaskCompletionDelete, arg.ID, arg.UserID)
-	var deleted int64
-	err := row.Scan(&deleted)
-	return deleted, err
-}
-
-const TaskCompletionList = `-- name: TaskCompletionList :many
-SELECT tc.id, tc.task_id, tc.completed_by, tc.completed_at, tc.notes, tc.actual_cost, tc.rating, tc.contractor_id,
-       tc.created_at, u.first_name AS completed_by_first_name, u.last_name AS completed_by_last_name
-FROM task_completions tc
-JOIN tasks t ON t.id = tc.task_id
-LEFT JOIN users u ON u.id = tc.completed_by
-WHERE tc.task_id = $1
-  AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = t.residence_id AND m.user_id = $2)
-ORDER BY tc.completed_at DESC, tc.id DESC
-`
-
-type TaskCompletionListParams struct {
-	TaskID int64
-	UserID int64
-}
-
-type TaskCompletionListRow struct {
-	ID                   int64
-	TaskID               int64
-	CompletedBy          *int64
-	CompletedAt          time.Time
-	Notes                string
-	ActualCost           *float64
-	Rating               *int32
-	ContractorID         *int64
-	CreatedAt            time.Time
-	CompletedByFirstName *string
-	CompletedByLastName  *string
-}
-
-// A task's completions, newest first; empty when the caller cannot see the task.
-func (q *Queries) TaskCompletionList(ctx context.Context, db DBTX, arg *TaskCompletionListParams) ([]*TaskCompletionListRow, error) {
-	rows, err := db.Query(ctx, TaskCompletionList, arg.TaskID, arg.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []*TaskCompletionListRow{}
-	for rows.Next() {
-		var i TaskCompletionListRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.TaskID,
-			&i.CompletedBy,
-			&i.CompletedAt,
-			&i.Notes,
-			&i.ActualCost,
-			&i.Rating,
-			&i.ContractorID,
-			&i.CreatedAt,
-			&i.CompletedByFirstName,
-			&i.CompletedByLastName,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, &i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const TaskCompletionLockTask = `-- name: TaskCompletionLockTask :one
-SELECT t.id FROM task_completions tc
-JOIN tasks t ON t.id = tc.task_id
-WHERE tc.id = $1
-  AND EXISTS (SELECT 1 FROM residence_members m
-              WHERE m.residence_id = t.residence_id AND m.user_id = $2 AND m.role IN ('owner', 'editor'))
-FOR UPDATE OF t
-`
-
-type TaskCompletionLockTaskParams struct {
-	ID     int64
-	UserID int64
-}
-
-// Locks the task a completion belongs to (owners and editors only), so that TaskCompletionDelete, run next
-// in the same transaction with a fresh snapshot, sees every completion committed before it.
-func (q *Queries) TaskCompletionLockTask(ctx context.Context, db DBTX, arg *TaskCompletionLockTaskParams) (int64, error) {
-	row := db.QueryRow(ctx, TaskCompletionLockTask, arg.ID, arg.UserID)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
 }
 
 const TaskCreate = `-- name: TaskCreate :one
@@ -462,21 +158,8 @@ WITH ins AS (
             AND (ck.residence_id = $13 OR (ck.residence_id IS NULL AND ck.created_by = $2))))
     RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM ins x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM ins CROSS JOIN LATERAL task_card(ins) x
 `
 
 type TaskCreateParams struct {
@@ -517,14 +200,15 @@ type TaskCreateRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
@@ -570,14 +254,15 @@ func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams
 		&i.LastCompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ContractorID,
 		&i.CategoryName,
 		&i.PriorityName,
 		&i.PriorityLevel,
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
-		&i.ContractorID,
 		&i.ContractorName,
+		&i.Today,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -604,21 +289,8 @@ func (q *Queries) TaskDelete(ctx context.Context, db DBTX, arg *TaskDeleteParams
 }
 
 const TaskGet = `-- name: TaskGet :one
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM task_cards x
 WHERE x.id = $2
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $3)
 `
@@ -651,14 +323,15 @@ type TaskGetRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
@@ -689,40 +362,31 @@ func (q *Queries) TaskGet(ctx context.Context, db DBTX, arg *TaskGetParams) (*Ta
 		&i.LastCompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ContractorID,
 		&i.CategoryName,
 		&i.PriorityName,
 		&i.PriorityLevel,
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
-		&i.ContractorID,
 		&i.ContractorName,
+		&i.Today,
 		&i.BoardColumn,
 	)
 	return &i, err
 }
 
 const TaskListByContractor = `-- name: TaskListByContractor :many
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM tasks x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM task_cards x
 WHERE x.contractor_id = $2::bigint
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $3)
-  AND ((k.residence_id IS NULL AND k.created_by = $3)
-       OR EXISTS (SELECT 1 FROM residence_members km WHERE km.residence_id = k.residence_id AND km.user_id = $3))
-ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, p.level DESC NULLS LAST, x.id
+  AND EXISTS (SELECT 1 FROM contractors k
+              WHERE k.id = $2::bigint
+                AND ((k.residence_id IS NULL AND k.created_by = $3)
+                     OR EXISTS (SELECT 1 FROM residence_members km
+                                WHERE km.residence_id = k.residence_id AND km.user_id = $3)))
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id
 `
 
 type TaskListByContractorParams struct {
@@ -753,14 +417,15 @@ type TaskListByContractorRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
@@ -797,14 +462,15 @@ func (q *Queries) TaskListByContractor(ctx context.Context, db DBTX, arg *TaskLi
 			&i.LastCompletedAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ContractorID,
 			&i.CategoryName,
 			&i.PriorityName,
 			&i.PriorityLevel,
 			&i.FrequencyName,
 			&i.AssigneeFirstName,
 			&i.AssigneeLastName,
-			&i.ContractorID,
 			&i.ContractorName,
+			&i.Today,
 			&i.BoardColumn,
 		); err != nil {
 			return nil, err
@@ -829,21 +495,8 @@ WITH upd AS (
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = $6 AND m.role IN ('owner', 'editor'))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM upd CROSS JOIN LATERAL task_card(upd) x
 `
 
 type TaskSetStateParams struct {
@@ -877,14 +530,15 @@ type TaskSetStateRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
@@ -921,14 +575,15 @@ func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStatePa
 		&i.LastCompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ContractorID,
 		&i.CategoryName,
 		&i.PriorityName,
 		&i.PriorityLevel,
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
-		&i.ContractorID,
 		&i.ContractorName,
+		&i.Today,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -963,21 +618,8 @@ WITH upd AS (
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $20))))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 )
-SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id,
-       x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date,
-       x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at,
-       x.updated_at, c.name AS category_name, p.name AS priority_name, p.level AS priority_level,
-       f.name AS frequency_name, a.first_name AS assignee_first_name, a.last_name AS assignee_last_name,
-       x.contractor_id, k.name AS contractor_name,
-       task_column(x.is_cancelled, x.is_archived, x.interval_days, x.completion_count, x.in_progress,
-                   coalesce(x.next_due_date, x.due_date), (now() AT TIME ZONE r.timezone)::date, $1::integer) AS board_column
-FROM upd x
-JOIN residences r ON r.id = x.residence_id
-LEFT JOIN task_categories c ON c.id = x.category_id
-LEFT JOIN task_priorities p ON p.id = x.priority_id
-LEFT JOIN task_frequencies f ON f.id = x.frequency_id
-LEFT JOIN users a ON a.id = x.assigned_to
-LEFT JOIN contractors k ON k.id = x.contractor_id
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
+FROM upd CROSS JOIN LATERAL task_card(upd) x
 `
 
 type TaskUpdateParams struct {
@@ -1025,14 +667,15 @@ type TaskUpdateRow struct {
 	LastCompletedAt   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	ContractorID      *int64
 	CategoryName      *string
 	PriorityName      *string
 	PriorityLevel     *int32
 	FrequencyName     *string
 	AssigneeFirstName *string
 	AssigneeLastName  *string
-	ContractorID      *int64
 	ContractorName    *string
+	Today             time.Time
 	BoardColumn       string
 }
 
@@ -1086,14 +729,15 @@ func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams
 		&i.LastCompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ContractorID,
 		&i.CategoryName,
 		&i.PriorityName,
 		&i.PriorityLevel,
 		&i.FrequencyName,
 		&i.AssigneeFirstName,
 		&i.AssigneeLastName,
-		&i.ContractorID,
 		&i.ContractorName,
+		&i.Today,
 		&i.BoardColumn,
 	)
 	return &i, err
@@ -1130,7 +774,7 @@ type TaskWriteChecksRow struct {
 
 // Explains a refused task write: the caller's role in the residence (residence_id, or else the residence of
 // task_id; ” when not a member or the task does not exist), and whether the assignee and the contractor,
-// when given, pass the checks TaskCreate, TaskUpdate and TaskComplete make.
+// when given, pass the checks TaskCreate, TaskUpdate and CompletionCreate make.
 func (q *Queries) TaskWriteChecks(ctx context.Context, db DBTX, arg *TaskWriteChecksParams) (*TaskWriteChecksRow, error) {
 	row := db.QueryRow(ctx, TaskWriteChecks,
 		arg.UserID,
