@@ -15,9 +15,6 @@ import (
 	"github.com/homekeep/homekeep/internal/testsmtp"
 )
 
-// authBody is the generated AuthResponse under its old name, until every test file uses the generated name.
-type authBody = client.AuthResponse
-
 func post(path string, body any) apptest.Request {
 	return apptest.Request{Method: http.MethodPost, Path: path, Body: body}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -56,7 +57,7 @@ func BenchmarkBoard(b *testing.B) {
 	for i := range 3 {
 		r := inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
 			Body: map[string]any{"name": fmt.Sprintf("Home %d", i)}})
-		var res struct{ ID int64 }
+		var res client.Residence
 		r.JSON(b, &res)
 		for j := range 20 {
 			inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: map[string]any{

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/apptest"
@@ -112,7 +113,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 
 	login := func(t *testing.T, inst *apptest.Instance, email, password string) string {
 		t.Helper()
-		return apptest.Expect[authBody](t, inst, post("/auth/login", map[string]any{"email": email, "password": password}),
+		return apptest.Expect[client.AuthResponse](t, inst, post("/auth/login", map[string]any{"email": email, "password": password}),
 			http.StatusOK).Token
 	}
 	// inValkey waits until the token's entry is in Valkey: A then answers from its client-side copy of it.
@@ -130,9 +131,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 	reset := a.Register(t)
 	_ = smtp.Next(t, reset.Email) // the verification email
 	require.Equal(t, http.StatusAccepted, a.Do(t, post("/auth/forgot-password", map[string]any{"email": reset.Email})).Status)
-	resetToken := apptest.Expect[struct {
-		ResetToken string `json:"reset_token"`
-	}](t, a, post("/auth/verify-reset-code", map[string]any{"email": reset.Email, "code": smtp.Next(t, reset.Email).Code(t)}),
+	resetToken := apptest.Expect[client.ResetTokenResponse](t, a, post("/auth/verify-reset-code", map[string]any{"email": reset.Email, "code": smtp.Next(t, reset.Email).Code(t)}),
 		http.StatusOK).ResetToken
 	deleted := a.Register(t)
 	deactivated := a.Register(t)
