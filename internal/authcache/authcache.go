@@ -92,7 +92,8 @@ func New(o Options) (*Cache, error) {
 		return nil, err
 	}
 	c := &Cache{o: o, tokens: tokens, users: users, started: make(chan struct{}), inUse: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
+	// The goroutines' Valkey calls (retries, deliveries) are background work, not any request's round trip.
+	ctx, cancel := context.WithCancel(valkeyconn.Background(context.Background()))
 	c.stop = cancel
 	if o.Shared == nil {
 		c.subscribed.Store(true)
