@@ -9,6 +9,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/testwait"
 )
 
 func me(t *testing.T, inst *apptest.Instance, token string) apptest.Response {
@@ -31,16 +32,13 @@ func cost(t *testing.T, inst *apptest.Instance, token string) (sql, valkey int64
 	return inst.Stmts.RoundTrips(before), valkey
 }
 
-// warm repeats requests until one costs nothing (the background cache fill has landed), failing after 50.
+// warm repeats requests until one costs nothing (the background cache fill has landed).
 func warm(t *testing.T, inst *apptest.Instance, token string) {
 	t.Helper()
-	for range 50 {
-		if sql, vk := cost(t, inst, token); sql == 0 && vk == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal("the token never became warm")
+	testwait.Until(t, 5*time.Second, func() bool {
+		sql, vk := cost(t, inst, token)
+		return sql == 0 && vk == 0
+	}, "the token never became warm")
 }
 
 func TestAuthenticationCost(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/homekeep/homekeep/internal/testdb"
 	"github.com/homekeep/homekeep/internal/testsmtp"
 	"github.com/homekeep/homekeep/internal/testvalkey"
+	"github.com/homekeep/homekeep/internal/testwait"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -197,16 +198,11 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 // round trip): it has resubscribed and uses its user cache.
 func inUseAgain(t *testing.T, inst *apptest.Instance, token string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.Until(t, 10*time.Second, func() bool {
 		before, vkBefore := inst.Stmts.Snapshot(), inst.Valkey.RoundTrips()
 		require.Equal(t, http.StatusOK, me(t, inst, token).Status)
-		if inst.Stmts.RoundTrips(before) == 0 && inst.Valkey.RoundTrips() == vkBefore {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "the instance never used its caches again after Valkey came back")
-		time.Sleep(10 * time.Millisecond)
-	}
+		return inst.Stmts.RoundTrips(before) == 0 && inst.Valkey.RoundTrips() == vkBefore
+	}, "the instance never used its caches again after Valkey came back")
 }
 
 // deactivate runs the operator's deactivation (homekeep users deactivate) from a process that cannot reach

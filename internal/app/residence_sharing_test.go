@@ -18,6 +18,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/testwait"
 )
 
 // shareAlphabet is the documented code alphabet: no 0/O, 1/I/L.
@@ -402,7 +403,9 @@ func TestJoinResidence(t *testing.T) {
 }
 
 // awayFromMinuteBoundary waits out the last seconds of a minute, so a few quick attempts land in one
-// fixed rate-limit window (windows are aligned to the epoch).
+// fixed rate-limit window (windows are aligned to the epoch). The sleep stays: the limiter inside a running
+// instance reads the wall clock, and waiting at most 3 s in one run out of 20 is cheaper than threading a
+// clock through config, service and app for this test alone (ratelimit's own tests move an injected clock).
 func awayFromMinuteBoundary() {
 	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 3*time.Second {
 		time.Sleep(left + 100*time.Millisecond)
@@ -727,17 +730,15 @@ func requireWarmList(t *testing.T, c listCost, want []int64) {
 }
 
 // warmList repeats GET /residences until one costs no Valkey round trip and does not read the id list
-// (the background fill has landed and the client-side cache holds it), failing after 50.
+// (the background fill has landed and the client-side cache holds it).
 func warmList(t *testing.T, inst *apptest.Instance, token string) listCost {
 	t.Helper()
-	for range 50 {
-		if c := residencesCost(t, inst, token); c.valkey == 0 && !c.reread() {
-			return c
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal("GET /residences never became warm")
-	return listCost{}
+	var c listCost
+	testwait.Until(t, 5*time.Second, func() bool {
+		c = residencesCost(t, inst, token)
+		return c.valkey == 0 && !c.reread()
+	}, "GET /residences never became warm")
+	return c
 }
 
 func TestResidenceAccessCacheCost(t *testing.T) {
@@ -785,15 +786,10 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		warm(t, a, acct.Token) // the token, so only the residence list costs anything
 
 		requireColdList(t, residencesCost(t, a, acct.Token), ids)
-		warmed := false
-		for range 50 {
-			if c := residencesCost(t, a, acct.Token); c.trips == 1 && c.valkey == 0 {
-				warmed = true
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		require.True(t, warmed, "GET /residences never cost 1 SQL + 0 Valkey")
+		testwait.Until(t, 5*time.Second, func() bool {
+			c := residencesCost(t, a, acct.Token)
+			return c.trips == 1 && c.valkey == 0
+		}, "GET /residences never cost 1 SQL + 0 Valkey")
 		for range 5 {
 			c := residencesCost(t, a, acct.Token)
 			requireWarmList(t, c, ids)
@@ -1022,16 +1018,12 @@ func TestOwnershipInvariants(t *testing.T) {
 // blocked session is found by its blocker.)
 func waitUntilBlocking(t *testing.T, conn *pgx.Conn) {
 	t.Helper()
-	for range 1000 {
+	testwait.Until(t, 5*time.Second, func() bool {
 		var blocked bool
 		require.NoError(t, conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
 			WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))`).Scan(&blocked))
-		if blocked {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	t.Fatal("no request ever waited on the transaction's locks")
+		return blocked
+	}, "no request ever waited on the transaction's locks")
 }
 
 // TestTransferRacingLeave holds a member's departure uncommitted (as a concurrent DELETE
