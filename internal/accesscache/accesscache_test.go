@@ -42,6 +42,18 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 	require.Eventually(t, cond, 2*time.Second, 2*time.Millisecond, msg)
 }
 
+// settled waits until the writes c has queued so far have been decided in Valkey (stored, or refused for a
+// stale generation). The writes run one at a time in order (cachetier.Queue), so once a fill of key queued
+// after them can be read back, they are done: a signal instead of a guessed sleep. In process, fills are
+// decided at once.
+func settled(t *testing.T, c *Cache, key int64) {
+	t.Helper()
+	_, _, fill := c.Lookup(context.Background(), key)
+	c.Store(fill, []int64{1})
+	eventually(t, func() bool { _, ok, _ := c.Lookup(context.Background(), key); return ok },
+		"a fill queued after the others never landed")
+}
+
 func TestCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -89,7 +101,7 @@ func TestCache(t *testing.T) {
 			_, _, staleFill := a.Lookup(ctx, 10)      // a request reads the old list from PostgreSQL...
 			require.NoError(t, b.Invalidate(ctx, 10)) // ...while a membership change commits elsewhere
 			a.Store(staleFill, []int64{42})           // the old list must not come back
-			time.Sleep(50 * time.Millisecond)
+			settled(t, a, 11)
 			_, ok, fresh := a.Lookup(ctx, 10)
 			require.False(t, ok, "the stale fill was refused")
 			a.Store(fresh, []int64{43})

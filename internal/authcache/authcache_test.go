@@ -29,6 +29,17 @@ func newShared(t *testing.T, url, prefix string) (*Cache, *valkeyconn.Conn) {
 	return c, conn
 }
 
+// settled waits until the token writes c has queued so far have been decided in Valkey (stored, or refused by
+// a tombstone). The writes run one at a time in order (cachetier.Queue), so once a marker token queued after
+// them can be read back, they are done: a signal instead of a guessed sleep.
+func settled(t *testing.T, c *Cache) {
+	t.Helper()
+	marker := HashToken("settled-marker-" + t.Name())
+	c.Remember(marker, &identity.User{ID: 1, IsActive: true})
+	require.Eventually(t, func() bool { _, ok := c.TokenUserID(context.Background(), marker); return ok },
+		2*time.Second, time.Millisecond, "a write queued after the others never landed")
+}
+
 func TestCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -42,7 +53,7 @@ func TestCache(t *testing.T) {
 		// b read the token from PostgreSQL just before a's revocation committed, and fills afterwards.
 		require.NoError(t, a.RevokeTokens(ctx, h))
 		b.Remember(h, &identity.User{ID: 42, IsActive: true})
-		time.Sleep(100 * time.Millisecond)
+		settled(t, b)
 		for _, c := range []*Cache{a, b} {
 			_, ok := c.TokenUserID(ctx, h)
 			require.False(t, ok, "the tombstone wins over a late fill")
@@ -177,7 +188,7 @@ func TestRevocationDuringValkeyOutage(t *testing.T) {
 		"queued tombstones are written once Valkey answers")
 	other, _ := newShared(t, "redis://127.0.0.1:"+port, "")
 	other.Remember(h, &identity.User{ID: 42, IsActive: true}) // a late fill from a process that read PostgreSQL before the revocation
-	time.Sleep(100 * time.Millisecond)
+	settled(t, other)
 	_, ok = other.TokenUserID(ctx, h)
 	require.False(t, ok, "the tombstone wins")
 }
