@@ -1,12 +1,3 @@
-// Command homekeep is the Homekeep server and its operator tools in one binary:
-//
-//	homekeep serve            the HTTP API (applies pending migrations first unless --no-migrate)
-//	homekeep migrate up|down|status
-//	homekeep seed             idempotent reference data
-//	homekeep users deactivate|activate EMAIL
-//	homekeep version
-//
-// Every setting comes from an environment variable; `homekeep --help` lists them with their defaults.
 package main
 
 import (

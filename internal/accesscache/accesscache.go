@@ -1,11 +1,3 @@
-// Package accesscache remembers which residences each user can access, so the read paths that need the list
-// (residences, contractors, documents, and task paths whose query cannot embed the check) skip the lookup.
-//
-// It is a cachetier.Tier with a generation guard: with Valkey the list lives under residence_ids_user:<id>
-// (its generation under residence_ids_gen:<id>), read through valkey-go's client-side cache, so warm it is
-// process memory, and when the key changes Valkey tells every process. Every membership change invalidates
-// the affected users before its response is sent, and a request that read the list from PostgreSQL just
-// before such a change cannot put the old list back. Without Valkey the same rules hold in process.
 package accesscache
 
 import (

@@ -1,15 +1,3 @@
-// Package ratelimit limits how often Homekeep's sensitive endpoints (login, forgot-password, verify-reset-code,
-// verify-email, joining a residence with a share code) may be tried, so passwords, reset codes and share codes
-// cannot be guessed by brute force.
-//
-// Limits are fixed windows: at most Rule.Limit attempts per key per Rule.Window, the window being aligned to the
-// Unix epoch. A fixed window lets through up to twice the limit around a window boundary, which is fine against
-// guessing (it only doubles a tiny rate) and costs one counter per key instead of a log of timestamps.
-//
-// Counts live in Valkey when it is configured, so every server process shares them and an attacker gains
-// nothing by spreading attempts over processes. Without Valkey, or while it is unreachable, each process
-// counts on its own: the limit then applies per process, which is weaker but keeps the endpoints available
-// and still limited.
 package ratelimit
 
 import (
