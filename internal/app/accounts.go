@@ -31,14 +31,14 @@ func clientLabel(ctx context.Context) string {
 
 // Register creates the account, its first token and its verification code in one statement.
 func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.AuthResponse, error) {
-	f := fieldErrors{}
-	email := normalizeEmail(f, "email", req.Email)
+	f := FieldErrors{}
+	email := NormalizeEmail(f, "email", req.Email)
 	checkNewPassword(f, "password", req.Password)
-	first := checkName(f, "first_name", req.FirstName.Or(""))
-	last := checkName(f, "last_name", req.LastName.Or(""))
+	first := CheckName(f, "first_name", req.FirstName.Or(""))
+	last := CheckName(f, "last_name", req.LastName.Or(""))
 	tz := req.Timezone.Or("UTC")
-	checkTimezone(f, "timezone", tz)
-	if err := f.err(); err != nil {
+	CheckTimezone(f, "timezone", tz)
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	hash, err := h.passwords.hash(req.Password)
@@ -68,7 +68,7 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.
 // same and take the same time (the unknown email is checked against a dummy hash).
 func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthResponse, error) {
 	email := strings.TrimSpace(req.Email)
-	if err := h.limit(ctx, "login", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
+	if err := h.attempts.Check(ctx, "login", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
 	}
 	row, err := h.q.UserGetByEmail(ctx, h.db, email)
@@ -108,38 +108,38 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 // Logout revokes the token the request was made with, on every process. The statement that deletes it also
 // records the revocation, so it reaches Valkey even if Valkey cannot be told now.
 func (h *Handler) Logout(ctx context.Context) error {
-	p := principalFrom(ctx)
-	if err := h.q.AuthTokenRevoke(ctx, h.db, p.token[:]); err != nil {
+	p := PrincipalFrom(ctx)
+	if err := h.q.AuthTokenRevoke(ctx, h.db, p.Token[:]); err != nil {
 		return fmt.Errorf("error deleting token: %w", err)
 	}
-	return h.auth.RevokeTokens(ctx, p.token)
+	return h.auth.RevokeTokens(ctx, p.Token)
 }
 
 // GetMe returns the caller; warm, it runs no SQL at all.
 func (h *Handler) GetMe(ctx context.Context) (*oas.User, error) {
-	return userResponse(principalFrom(ctx).user), nil
+	return userResponse(PrincipalFrom(ctx).User), nil
 }
 
 // UpdateMe changes the fields present and evicts the cached user on every process.
 func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.User, error) {
-	f := fieldErrors{}
-	params := &dbsqlc.UserUpdateProfileParams{ID: principalFrom(ctx).user.ID}
+	f := FieldErrors{}
+	params := &dbsqlc.UserUpdateProfileParams{ID: PrincipalFrom(ctx).User.ID}
 	if v, ok := req.FirstName.Get(); ok {
-		v = checkName(f, "first_name", v)
+		v = CheckName(f, "first_name", v)
 		params.FirstName = &v
 	}
 	if v, ok := req.LastName.Get(); ok {
-		v = checkName(f, "last_name", v)
+		v = CheckName(f, "last_name", v)
 		params.LastName = &v
 	}
 	if v, ok := req.Timezone.Get(); ok {
-		checkTimezone(f, "timezone", v)
+		CheckTimezone(f, "timezone", v)
 		params.Timezone = &v
 	}
 	if v, ok := req.DaysThreshold.Get(); ok {
 		params.DaysThreshold = &v // 1..365, checked by the generated decoder and the column's constraint
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	row, err := h.q.UserUpdateProfile(ctx, h.db, params)
@@ -158,8 +158,8 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 // the files of the documents that went with its residences before answering (the orphan sweep is only the
 // safety net for a file whose deletion fails).
 func (h *Handler) DeleteMe(ctx context.Context) error {
-	p := principalFrom(ctx)
-	row, err := h.q.UserDelete(ctx, h.db, p.user.ID)
+	p := PrincipalFrom(ctx)
+	row, err := h.q.UserDelete(ctx, h.db, p.User.ID)
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		row, err = &dbsqlc.UserDeleteRow{}, nil // deleted meanwhile by another request
@@ -167,29 +167,29 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("error deleting user: %w", err)
 	}
-	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.token)...); err != nil {
+	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.Token)...); err != nil {
 		return err
 	}
 	if len(row.StorageKeys) > 0 {
-		h.deleteFiles(ctx, row.StorageKeys...)
+		DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
 	}
-	if err := h.auth.EvictUser(ctx, p.user.ID); err != nil {
+	if err := h.auth.EvictUser(ctx, p.User.ID); err != nil {
 		// The account is gone and its tokens are revoked durably, so no process can authenticate it again; a
 		// process that kept a copy of the user only holds it until its cache entry expires.
-		h.log.WarnContext(ctx, "could not evict the deleted user from other processes", "user_id", p.user.ID, "error", err)
+		h.log.WarnContext(ctx, "could not evict the deleted user from other processes", "user_id", p.User.ID, "error", err)
 	}
 	return nil
 }
 
 // ChangePassword checks the current password, sets the new one, and revokes every other token of the user.
 func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordRequest) error {
-	p := principalFrom(ctx)
-	f := fieldErrors{}
+	p := PrincipalFrom(ctx)
+	f := FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return err
 	}
-	row, err := h.q.UserGetActive(ctx, h.db, p.user.ID)
+	row, err := h.q.UserGetActive(ctx, h.db, p.User.ID)
 	if err != nil {
 		return fmt.Errorf("error loading user: %w", err)
 	}
@@ -201,7 +201,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordReq
 		return apierror.BadRequest("wrong_password", "the current password is wrong",
 			map[string]string{"current_password": "is wrong"})
 	}
-	return h.setPassword(ctx, p.user.ID, req.NewPassword, p.token[:])
+	return h.setPassword(ctx, p.User.ID, req.NewPassword, p.Token[:])
 }
 
 // setPassword stores a new password hash and revokes every token of the user except keep (nil: all).

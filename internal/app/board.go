@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -36,7 +35,7 @@ type boardResult struct {
 // (soonest due first) within each column. It answers 304 when ifNoneMatch names the current ETag.
 func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (boardResult, error) {
 	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
-		UserID: principalFrom(ctx).user.ID, ResidenceID: residenceID, ThresholdDays: threshold})
+		UserID: PrincipalFrom(ctx).User.ID, ResidenceID: residenceID, ThresholdDays: threshold})
 	if err != nil {
 		return boardResult{}, fmt.Errorf("error loading board: %w", err)
 	}
@@ -47,7 +46,7 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 		b.Columns[i] = oas.BoardColumn{Name: c.name, DisplayName: c.display, Tasks: []oas.Task{}}
 	}
 	for _, r := range rows {
-		t := taskCard(r)
+		t := TaskCard(r)
 		col := &b.Columns[index[t.Column]]
 		col.Tasks = append(col.Tasks, t)
 		col.Count++
@@ -58,27 +57,16 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	if etagMatches(ifNoneMatch, etag) {
+	if ETagMatches(ifNoneMatch, etag) {
 		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
 	}
 	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: b}}, nil
 }
 
-// etagMatches implements If-None-Match: a list of tags, weak or strong, or *.
-func etagMatches(header, etag string) bool {
-	for _, candidate := range strings.Split(header, ",") {
-		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
-		if candidate == etag || candidate == "*" {
-			return true
-		}
-	}
-	return false
-}
-
 // GetBoard returns the board across every residence the caller can access, in one SQL statement. The
 // due-soon threshold is the caller's setting unless the request names one.
 func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.GetBoardRes, error) {
-	threshold := params.DaysThreshold.Or(principalFrom(ctx).user.DaysThreshold)
+	threshold := params.DaysThreshold.Or(PrincipalFrom(ctx).User.DaysThreshold)
 	b, err := h.board(ctx, nil, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err
@@ -92,14 +80,14 @@ func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.
 // GetResidenceBoard returns one residence's board; the access check reads the residence-access cache, so
 // warm it is still one SQL statement.
 func (h *Handler) GetResidenceBoard(ctx context.Context, params oas.GetResidenceBoardParams) (oas.GetResidenceBoardRes, error) {
-	ids, err := h.residenceIDs(ctx, principalFrom(ctx).user.ID)
+	ids, err := h.access.ResidenceIDs(ctx, PrincipalFrom(ctx).User.ID)
 	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(ids, params.ID) {
 		return nil, apierror.NotFound("residence")
 	}
-	threshold := params.DaysThreshold.Or(principalFrom(ctx).user.DaysThreshold)
+	threshold := params.DaysThreshold.Or(PrincipalFrom(ctx).User.DaysThreshold)
 	b, err := h.board(ctx, &params.ID, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err

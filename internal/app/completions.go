@@ -19,13 +19,13 @@ func completionName(first, last *string) oas.NilString {
 	if first == nil {
 		return oas.NilString{Null: true}
 	}
-	return oas.NewNilString(strings.TrimSpace(*first + " " + deref(last)))
+	return oas.NewNilString(strings.TrimSpace(*first + " " + OrZero(last)))
 }
 
 // CompleteTask records a completion and advances the task, in one statement. The contractor who did the work,
 // when named, must be one of the task's residence or a personal contractor of the caller.
 func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (*oas.CompletionResult, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	body := req.Or(oas.CompletionCreate{})
 	at := body.CompletedAt.Or(time.Now()).UTC()
 	if at.After(time.Now().Add(maxClockSkew)) {
@@ -33,13 +33,13 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	}
 	row, err := h.q.CompletionCreate(ctx, h.db, &dbsqlc.CompletionCreateParams{
 		TaskID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold, CompletedAt: at, Notes: body.Notes.Or(""),
-		ActualCost: ptrIf(body.ActualCost.Get()), Rating: ptrIf(body.Rating.Get()),
-		ContractorID: ptrIf(body.ContractorID.Get()),
+		ActualCost: PtrIf(body.ActualCost.Get()), Rating: PtrIf(body.Rating.Get()),
+		ContractorID: PtrIf(body.ContractorID.Get()),
 	})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
-			ContractorID: ptrIf(body.ContractorID.Get())}, "task"); err != nil {
+			ContractorID: PtrIf(body.ContractorID.Get())}, "task"); err != nil {
 			return nil, err
 		}
 		return nil, apierror.NotFound("task")
@@ -65,19 +65,19 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	completedBy := user.ID
 	return &oas.CompletionResult{
 		Completion: oas.Completion{
-			ID: row.CompletionID, TaskID: row.ID, CompletedBy: nilInt64(&completedBy),
+			ID: row.CompletionID, TaskID: row.ID, CompletedBy: NilInt64(&completedBy),
 			CompletedByName: completionName(&user.FirstName, &user.LastName), CompletedAt: row.CompletionCompletedAt.UTC(),
-			Notes: body.Notes.Or(""), ActualCost: nilFloat64(ptrIf(body.ActualCost.Get())),
-			Rating: nilInt32(ptrIf(body.Rating.Get())), ContractorID: nilInt64(row.CompletionContractorID),
+			Notes: body.Notes.Or(""), ActualCost: NilFloat64(PtrIf(body.ActualCost.Get())),
+			Rating: NilInt32(PtrIf(body.Rating.Get())), ContractorID: NilInt64(row.CompletionContractorID),
 			CreatedAt: row.CompletionCreatedAt.UTC(),
 		},
-		Task: taskCard(&card),
+		Task: TaskCard(&card),
 	}, nil
 }
 
 // ListCompletions returns a task's completions, newest first.
 func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) ([]oas.Completion, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	rows, err := h.q.CompletionList(ctx, h.db, &dbsqlc.CompletionListParams{TaskID: params.ID, UserID: user.ID})
 	if err != nil {
 		return nil, fmt.Errorf("error listing completions: %w", err)
@@ -91,10 +91,10 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 	out := make([]oas.Completion, len(rows))
 	for i, r := range rows {
 		out[i] = oas.Completion{
-			ID: r.ID, TaskID: r.TaskID, CompletedBy: nilInt64(r.CompletedBy),
+			ID: r.ID, TaskID: r.TaskID, CompletedBy: NilInt64(r.CompletedBy),
 			CompletedByName: completionName(r.CompletedByFirstName, r.CompletedByLastName),
-			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: nilFloat64(r.ActualCost),
-			Rating: nilInt32(r.Rating), ContractorID: nilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
+			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: NilFloat64(r.ActualCost),
+			Rating: NilInt32(r.Rating), ContractorID: NilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
 		}
 	}
 	return out, nil
@@ -102,7 +102,7 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 
 // DeleteCompletion deletes a completion; the only completion of a one-time task reopens it.
 func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) error {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	// Two statements in a transaction: lock the task, then delete and recompute. One statement would compute
 	// the task's last completion from a snapshot taken before a concurrent delete committed.
 	var n int64
@@ -127,7 +127,7 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 			return fmt.Errorf("error checking completion access: %w", err)
 		}
 		if role == "viewer" {
-			return errForbidden
+			return ErrForbidden
 		}
 		return apierror.NotFound("completion")
 	}

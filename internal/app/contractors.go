@@ -26,9 +26,9 @@ func contractorCard(r *dbsqlc.ContractorGetRow) (oas.Contractor, error) {
 		return oas.Contractor{}, fmt.Errorf("error decoding contractor specialties: %w", err)
 	}
 	return oas.Contractor{
-		ID: r.ID, ResidenceID: nilInt64(r.ResidenceID), CreatedBy: nilInt64(r.CreatedBy), Name: r.Name, Company: r.Company,
+		ID: r.ID, ResidenceID: NilInt64(r.ResidenceID), CreatedBy: NilInt64(r.CreatedBy), Name: r.Name, Company: r.Company,
 		Phone: r.Phone, Email: r.Email, Website: r.Website, Address: r.Address, Notes: r.Notes,
-		Rating: nilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
+		Rating: NilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }
@@ -54,7 +54,7 @@ func (h *Handler) contractorRefusal(ctx context.Context, userID, id int64) error
 	case "":
 		return apierror.NotFound("contractor")
 	case "viewer":
-		return errForbidden
+		return ErrForbidden
 	}
 	return nil
 }
@@ -75,13 +75,13 @@ type contractorFields struct {
 // checkContractorFields validates and normalises the text fields present: name required and single-line,
 // company single-line, phone to digits with an optional leading +, email as for accounts and website as an
 // absolute http(s) URL (each may be empty).
-func checkContractorFields(f fieldErrors, in contractorFields) contractorFields {
+func checkContractorFields(f FieldErrors, in contractorFields) contractorFields {
 	if in.name != nil {
-		v := checkRequiredName(f, "name", *in.name)
+		v := CheckRequiredName(f, "name", *in.name)
 		in.name = &v
 	}
 	if in.company != nil {
-		v := checkName(f, "company", *in.company)
+		v := CheckName(f, "company", *in.company)
 		in.company = &v
 	}
 	if in.phone != nil {
@@ -91,12 +91,12 @@ func checkContractorFields(f fieldErrors, in contractorFields) contractorFields 
 	if in.email != nil {
 		v := strings.TrimSpace(*in.email)
 		if v != "" {
-			v = normalizeEmail(f, "email", v)
+			v = NormalizeEmail(f, "email", v)
 		}
 		in.email = &v
 	}
 	if in.website != nil {
-		v := checkWebURL(f, "website", *in.website)
+		v := CheckWebURL(f, "website", *in.website)
 		in.website = &v
 	}
 	if in.address != nil {
@@ -117,7 +117,7 @@ const (
 
 // normalizePhone reduces a phone number to its digits with an optional leading +, dropping spaces, dashes,
 // dots and parentheses; letters or any other character are refused. Empty stays empty.
-func normalizePhone(f fieldErrors, field, raw string) string {
+func normalizePhone(f FieldErrors, field, raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
@@ -133,12 +133,12 @@ func normalizePhone(f fieldErrors, field, raw string) string {
 			b.WriteRune(r)
 		case unicode.IsSpace(r) || strings.ContainsRune(phoneSeparators, r):
 		default:
-			f.add(field, "may contain only digits, spaces, dashes, dots, parentheses and a leading +")
+			f.Add(field, "may contain only digits, spaces, dashes, dots, parentheses and a leading +")
 			return raw
 		}
 	}
 	if digits < minPhoneDigits || digits > maxPhoneDigits {
-		f.add(field, fmt.Sprintf("must have %d to %d digits", minPhoneDigits, maxPhoneDigits))
+		f.Add(field, fmt.Sprintf("must have %d to %d digits", minPhoneDigits, maxPhoneDigits))
 	}
 	return b.String()
 }
@@ -146,13 +146,13 @@ func normalizePhone(f fieldErrors, field, raw string) string {
 // ListContractors returns the contractors of the caller's residences (from the access cache) and their
 // personal ones, filtered by residence, specialty and a search over name and company: warm, one statement.
 func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractorsParams) ([]oas.Contractor, error) {
-	user := principalFrom(ctx).user
-	ids, err := h.residenceIDs(ctx, user.ID)
+	user := PrincipalFrom(ctx).User
+	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
-	p := &dbsqlc.ContractorListParams{IDs: ids, UserID: user.ID, ResidenceID: ptrIf(params.ResidenceID.Get()),
-		SpecialtyID: ptrIf(params.SpecialtyID.Get())}
+	p := &dbsqlc.ContractorListParams{IDs: ids, UserID: user.ID, ResidenceID: PtrIf(params.ResidenceID.Get()),
+		SpecialtyID: PtrIf(params.SpecialtyID.Get())}
 	if p.ResidenceID != nil && !slices.Contains(ids, *p.ResidenceID) {
 		return nil, apierror.NotFound("residence")
 	}
@@ -177,12 +177,12 @@ func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractor
 // CreateContractor adds a contractor to a residence (owners and editors) or, without residence_id, as the
 // caller's personal contractor; its specialties are linked in the same statement.
 func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (*oas.Contractor, error) {
-	user := principalFrom(ctx).user
-	f := fieldErrors{}
-	in := checkContractorFields(f, contractorFields{name: &req.Name, company: ptrIf(req.Company.Get()),
-		phone: ptrIf(req.Phone.Get()), email: ptrIf(req.Email.Get()), website: ptrIf(req.Website.Get()),
-		address: ptrIf(req.Address.Get())})
-	if err := f.err(); err != nil {
+	user := PrincipalFrom(ctx).User
+	f := FieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: &req.Name, company: PtrIf(req.Company.Get()),
+		phone: PtrIf(req.Phone.Get()), email: PtrIf(req.Email.Get()), website: PtrIf(req.Website.Get()),
+		address: PtrIf(req.Address.Get())})
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	specialties := req.SpecialtyIds
@@ -190,14 +190,14 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 		specialties = []int64{}
 	}
 	row, err := h.q.ContractorCreate(ctx, h.db, &dbsqlc.ContractorCreateParams{
-		SpecialtyIds: specialties, ResidenceID: ptrIf(req.ResidenceID.Get()), UserID: user.ID, Name: *in.name,
-		Company: deref(in.company), Phone: deref(in.phone), Email: deref(in.email), Website: deref(in.website),
-		Address: deref(in.address), Notes: req.Notes.Or(""), Rating: ptrIf(req.Rating.Get()),
+		SpecialtyIds: specialties, ResidenceID: PtrIf(req.ResidenceID.Get()), UserID: user.ID, Name: *in.name,
+		Company: OrZero(in.company), Phone: OrZero(in.phone), Email: OrZero(in.email), Website: OrZero(in.website),
+		Address: OrZero(in.address), Notes: req.Notes.Or(""), Rating: PtrIf(req.Rating.Get()),
 		IsFavorite: req.IsFavorite.Or(false),
 	})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
-		return nil, h.refusal(ctx, user.ID, req.ResidenceID.Value)
+		return nil, h.access.Refusal(ctx, user.ID, req.ResidenceID.Value)
 	}
 	if dberr.IsForeignKey(err, dberr.ContractorsResidenceIDFkey) {
 		return nil, apierror.NotFound("residence") // deleted while the contractor was being created
@@ -213,7 +213,7 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 
 // GetContractor returns one contractor the caller can see.
 func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (*oas.Contractor, error) {
-	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: principalFrom(ctx).user.ID})
+	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: PrincipalFrom(ctx).User.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("contractor")
@@ -227,23 +227,23 @@ func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorPar
 // UpdateContractor changes the fields present; specialty_ids, when present, replaces the specialties. All in
 // one statement.
 func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdate, params oas.UpdateContractorParams) (*oas.Contractor, error) {
-	user := principalFrom(ctx).user
-	f := fieldErrors{}
-	in := checkContractorFields(f, contractorFields{name: ptrIf(req.Name.Get()), company: ptrIf(req.Company.Get()),
-		phone: ptrIf(req.Phone.Get()), email: ptrIf(req.Email.Get()), website: ptrIf(req.Website.Get()),
-		address: ptrIf(req.Address.Get())})
-	if err := f.err(); err != nil {
+	user := PrincipalFrom(ctx).User
+	f := FieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: PtrIf(req.Name.Get()), company: PtrIf(req.Company.Get()),
+		phone: PtrIf(req.Phone.Get()), email: PtrIf(req.Email.Get()), website: PtrIf(req.Website.Get()),
+		address: PtrIf(req.Address.Get())})
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	p := &dbsqlc.ContractorUpdateParams{
 		ID: params.ID, UserID: user.ID, Name: in.name, Company: in.company, Phone: in.phone, Email: in.email,
-		Website: in.website, Address: in.address, Notes: ptrIf(req.Notes.Get()),
+		Website: in.website, Address: in.address, Notes: PtrIf(req.Notes.Get()),
 		SetSpecialties: req.SpecialtyIds != nil, SpecialtyIds: req.SpecialtyIds,
 	}
 	if p.SpecialtyIds == nil {
 		p.SpecialtyIds = []int64{}
 	}
-	p.SetRating, p.Rating = patchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
+	p.SetRating, p.Rating = PatchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
 	for attempt := 1; ; attempt++ {
 		row, err := h.q.ContractorUpdate(ctx, h.db, p)
 		err = dberr.Interpret(err)
@@ -276,7 +276,7 @@ const maxContractorUpdateAttempts = 10
 
 // DeleteContractor deletes a contractor; tasks and completions that named it keep existing without it.
 func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) error {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	n, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
 		return fmt.Errorf("error deleting contractor: %w", err)
@@ -292,7 +292,7 @@ func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContrac
 
 // ToggleContractorFavorite flips the contractor's favorite flag in one statement.
 func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (*oas.Contractor, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	row, err := h.q.ContractorToggleFavorite(ctx, h.db, &dbsqlc.ContractorToggleFavoriteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -310,7 +310,7 @@ func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.Toggl
 // ListContractorTasks returns the tasks naming a contractor, among those the caller can see, as cards; 404
 // when the caller cannot see the contractor.
 func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) ([]oas.Task, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID,
 		ThresholdDays: user.DaysThreshold})
 	if err != nil {
@@ -324,7 +324,7 @@ func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContra
 	}
 	out := make([]oas.Task, len(rows))
 	for i, r := range rows {
-		out[i] = taskCard((*dbsqlc.TaskBoardRow)(r))
+		out[i] = TaskCard((*dbsqlc.TaskBoardRow)(r))
 	}
 	return out, nil
 }

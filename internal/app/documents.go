@@ -24,45 +24,36 @@ import (
 // documentResponse maps a row to the API type.
 func documentResponse(d *dbsqlc.Document) oas.Document {
 	out := oas.Document{
-		ID: d.ID, ResidenceID: d.ResidenceID, CreatedBy: nilInt64(d.CreatedBy), Title: d.Title,
+		ID: d.ID, ResidenceID: d.ResidenceID, CreatedBy: NilInt64(d.CreatedBy), Title: d.Title,
 		Description: d.Description, Type: oas.DocumentType(d.DocType), Vendor: d.Vendor, ModelNumber: d.ModelNumber,
-		SerialNumber: d.SerialNumber, PurchaseDate: nilDate(d.PurchaseDate), PurchasePrice: nilFloat64(d.PurchasePrice),
-		ExpiryDate: nilDate(d.ExpiryDate), WarrantyProvider: d.WarrantyProvider, ClaimPhone: d.ClaimPhone,
-		ClaimURL: d.ClaimUrl, TaskID: nilInt64(d.TaskID), File: oas.NilDocumentFile{Null: true},
+		SerialNumber: d.SerialNumber, PurchaseDate: NilDate(d.PurchaseDate), PurchasePrice: NilFloat64(d.PurchasePrice),
+		ExpiryDate: NilDate(d.ExpiryDate), WarrantyProvider: d.WarrantyProvider, ClaimPhone: d.ClaimPhone,
+		ClaimURL: d.ClaimUrl, TaskID: NilInt64(d.TaskID), File: oas.NilDocumentFile{Null: true},
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
 	if d.StorageKey != nil {
-		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: orZero(d.FileName),
-			ContentType: orZero(d.ContentType), SizeBytes: orZero(d.SizeBytes), SHA256: orZero(d.Sha256)})
+		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: OrZero(d.FileName),
+			ContentType: OrZero(d.ContentType), SizeBytes: OrZero(d.SizeBytes), SHA256: OrZero(d.Sha256)})
 	}
 	return out
 }
 
-// orZero returns *p, or the zero value when p is nil.
-func orZero[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
 // documentCreateParams validates a new document's metadata and turns it into the insert's parameters.
 func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.DocumentCreateParams, error) {
-	f := fieldErrors{}
+	f := FieldErrors{}
 	p := &dbsqlc.DocumentCreateParams{
-		UserID: userID, ResidenceID: req.ResidenceID, Title: checkRequiredName(f, "title", req.Title),
+		UserID: userID, ResidenceID: req.ResidenceID, Title: CheckRequiredName(f, "title", req.Title),
 		Description: req.Description.Or(""), DocType: string(req.Type.Or(oas.DocumentTypeGeneral)),
-		Vendor: checkName(f, "vendor", req.Vendor.Or("")), ModelNumber: checkName(f, "model_number", req.ModelNumber.Or("")),
-		SerialNumber: checkName(f, "serial_number", req.SerialNumber.Or("")),
-		PurchaseDate: ptrIf(req.PurchaseDate.Get()), PurchasePrice: ptrIf(req.PurchasePrice.Get()),
-		ExpiryDate:       ptrIf(req.ExpiryDate.Get()),
-		WarrantyProvider: checkName(f, "warranty_provider", req.WarrantyProvider.Or("")),
-		ClaimPhone:       checkName(f, "claim_phone", req.ClaimPhone.Or("")),
-		ClaimUrl:         checkWebURL(f, "claim_url", req.ClaimURL.Or("")),
-		TaskID:           ptrIf(req.TaskID.Get()),
+		Vendor: CheckName(f, "vendor", req.Vendor.Or("")), ModelNumber: CheckName(f, "model_number", req.ModelNumber.Or("")),
+		SerialNumber: CheckName(f, "serial_number", req.SerialNumber.Or("")),
+		PurchaseDate: PtrIf(req.PurchaseDate.Get()), PurchasePrice: PtrIf(req.PurchasePrice.Get()),
+		ExpiryDate:       PtrIf(req.ExpiryDate.Get()),
+		WarrantyProvider: CheckName(f, "warranty_provider", req.WarrantyProvider.Or("")),
+		ClaimPhone:       CheckName(f, "claim_phone", req.ClaimPhone.Or("")),
+		ClaimUrl:         CheckWebURL(f, "claim_url", req.ClaimURL.Or("")),
+		TaskID:           PtrIf(req.TaskID.Get()),
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -92,7 +83,7 @@ func (h *Handler) documentRefusal(ctx context.Context, userID, id int64) error {
 	case "":
 		return apierror.NotFound("document")
 	case "viewer":
-		return errForbidden
+		return ErrForbidden
 	}
 	return nil
 }
@@ -106,7 +97,7 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 	case role == "":
 		return apierror.NotFound("residence")
 	case role == "viewer":
-		return errForbidden
+		return ErrForbidden
 	}
 	return nil
 }
@@ -114,8 +105,8 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 // ListDocuments returns the documents of every residence the caller can access, newest first: the ids
 // from the access cache, then one statement.
 func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) ([]oas.Document, error) {
-	user := principalFrom(ctx).user
-	ids, err := h.residenceIDs(ctx, user.ID)
+	user := PrincipalFrom(ctx).User
+	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +115,7 @@ func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsPar
 	if len(ids) == 0 || (filtered && !slices.Contains(ids, rid)) {
 		return out, nil
 	}
-	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: ptrIf(rid, filtered)}
+	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: PtrIf(rid, filtered)}
 	if t, ok := params.Type.Get(); ok {
 		s := string(t)
 		p.DocType = &s
@@ -151,8 +142,8 @@ func escapeLike(s string) string { return likeEscaper.Replace(s) }
 // ListWarranties returns the warranty documents with an expiry date, soonest first, with the days left in
 // each residence's timezone.
 func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesParams) ([]oas.Warranty, error) {
-	user := principalFrom(ctx).user
-	ids, err := h.residenceIDs(ctx, user.ID)
+	user := PrincipalFrom(ctx).User
+	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +152,7 @@ func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesP
 		return out, nil
 	}
 	rows, err := h.q.DocumentWarranties(ctx, h.db, &dbsqlc.DocumentWarrantiesParams{
-		UserID: user.ID, IDs: ids, WithinDays: ptrIf(params.ExpiringWithinDays.Get())})
+		UserID: user.ID, IDs: ids, WithinDays: PtrIf(params.ExpiringWithinDays.Get())})
 	if err != nil {
 		return nil, fmt.Errorf("error listing warranties: %w", err)
 	}
@@ -174,7 +165,7 @@ func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesP
 
 // GetDocument returns one document the caller can see.
 func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams) (*oas.Document, error) {
-	d, err := h.getDocument(ctx, principalFrom(ctx).user.ID, params.ID)
+	d, err := h.getDocument(ctx, PrincipalFrom(ctx).User.ID, params.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +201,7 @@ func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq)
 // checks the caller's role and the linked task. When the insert does not happen, the file is deleted again
 // before the error is returned, so a refused or failed insert leaves no file behind.
 func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, file *ht.MultipartFile) (*oas.Document, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	p, err := documentCreateParams(user.ID, req)
 	if err != nil {
 		return nil, err
@@ -229,7 +220,7 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 	}
 	row, err := h.q.DocumentCreate(ctx, h.db, p)
 	if err != nil && p.StorageKey != nil {
-		h.deleteFiles(ctx, *p.StorageKey)
+		DeleteFiles(ctx, h.files, h.log, *p.StorageKey)
 	}
 	err = dberr.Interpret(err)
 	switch {
@@ -251,11 +242,11 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 
 // UpdateDocument changes the metadata fields present (owners and editors).
 func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, params oas.UpdateDocumentParams) (*oas.Document, error) {
-	user := principalFrom(ctx).user
-	f := fieldErrors{}
-	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: ptrIf(req.Description.Get())}
+	user := PrincipalFrom(ctx).User
+	f := FieldErrors{}
+	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: PtrIf(req.Description.Get())}
 	if v, ok := req.Title.Get(); ok {
-		v = checkRequiredName(f, "title", v)
+		v = CheckRequiredName(f, "title", v)
 		p.Title = &v
 	}
 	line := func(field string, o oas.OptString) *string {
@@ -263,7 +254,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 		if !ok {
 			return nil
 		}
-		v = checkName(f, field, v)
+		v = CheckName(f, field, v)
 		return &v
 	}
 	p.Vendor = line("vendor", req.Vendor)
@@ -272,20 +263,20 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 	p.WarrantyProvider = line("warranty_provider", req.WarrantyProvider)
 	p.ClaimPhone = line("claim_phone", req.ClaimPhone)
 	if v, ok := req.ClaimURL.Get(); ok {
-		v = checkWebURL(f, "claim_url", v)
+		v = CheckWebURL(f, "claim_url", v)
 		p.ClaimUrl = &v
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	if v, ok := req.Type.Get(); ok {
 		s := string(v)
 		p.DocType = &s
 	}
-	p.SetPurchaseDate, p.PurchaseDate = patchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
-	p.SetPurchasePrice, p.PurchasePrice = patchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
-	p.SetExpiryDate, p.ExpiryDate = patchField(req.ExpiryDate.Value, req.ExpiryDate.Set, req.ExpiryDate.Null)
-	p.SetTaskID, p.TaskID = patchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
+	p.SetPurchaseDate, p.PurchaseDate = PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
+	p.SetPurchasePrice, p.PurchasePrice = PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
+	p.SetExpiryDate, p.ExpiryDate = PatchField(req.ExpiryDate.Value, req.ExpiryDate.Set, req.ExpiryDate.Null)
+	p.SetTaskID, p.TaskID = PatchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
 
 	row, err := h.q.DocumentUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
@@ -310,7 +301,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 
 // DeleteDocument deletes a document (owners and editors), then its file once the delete has committed.
 func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) error {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	key, err := h.q.DocumentDelete(ctx, h.db, &dbsqlc.DocumentDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -323,7 +314,7 @@ func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentP
 		return fmt.Errorf("error deleting document: %w", err)
 	}
 	if key != nil {
-		h.deleteFiles(ctx, *key)
+		DeleteFiles(ctx, h.files, h.log, *key)
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -30,10 +29,6 @@ const documentKeyPrefix = filesweep.DocumentPrefix
 
 // sniffLen is how many leading bytes decide a file's type (what http.DetectContentType reads).
 const sniffLen = 512
-
-// fileDeleteTimeout bounds deleting files after a request is answered or refused; a file left behind is the
-// periodic cleanup's.
-const fileDeleteTimeout = time.Minute
 
 // storedFile is a file written to storage.
 type storedFile struct {
@@ -147,37 +142,11 @@ func (h *Handler) storeFile(ctx context.Context, f *ht.MultipartFile) (*storedFi
 	return &storedFile{key: key, name: cleanFileName(f.Name), contentType: ct, sha256: sum, size: size}, nil
 }
 
-// deleteFiles deletes files whose rows are gone (or never came to be), a few at a time, and logs the ones
-// it could not delete: those are left to the periodic cleanup. It runs even when the request's context has
-// ended, because the rows are already gone.
-func (h *Handler) deleteFiles(ctx context.Context, keys ...string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fileDeleteTimeout)
-	defer cancel()
-	const workers = 8
-	next := make(chan string)
-	var wg sync.WaitGroup
-	for range min(workers, len(keys)) {
-		wg.Go(func() {
-			for key := range next {
-				if err := h.files.Delete(ctx, key); err != nil {
-					h.log.WarnContext(ctx, "could not delete a document file; the periodic cleanup will",
-						"key", key, "error", err)
-				}
-			}
-		})
-	}
-	for _, key := range keys {
-		next <- key
-	}
-	close(next)
-	wg.Wait()
-}
-
 // ReplaceDocumentFile stores a new file for a document (owners and editors), points the row at it in one
 // statement that returns the old file's key, and deletes the old file once that has committed. If the row
 // is not updated, the new file is deleted instead.
 func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMultipart, params oas.ReplaceDocumentFileParams) (*oas.Document, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	// Refuse strangers and viewers before storing anything; the update checks again.
 	if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 		return nil, err
@@ -191,7 +160,7 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 		ContentType: stored.contentType, SizeBytes: stored.size, Sha256: stored.sha256,
 	})
 	if err != nil {
-		h.deleteFiles(ctx, stored.key)
+		DeleteFiles(ctx, h.files, h.log, stored.key)
 		err = dberr.Interpret(err)
 		if errors.Is(err, dberr.ErrNotFound) {
 			if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
@@ -202,7 +171,7 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 		return nil, fmt.Errorf("error replacing document file: %w", err)
 	}
 	if row.OldStorageKey != nil {
-		h.deleteFiles(ctx, *row.OldStorageKey)
+		DeleteFiles(ctx, h.files, h.log, *row.OldStorageKey)
 	}
 	out := documentResponse(&dbsqlc.Document{
 		ID: row.ID, ResidenceID: row.ResidenceID, CreatedBy: row.CreatedBy, Title: row.Title,
@@ -300,7 +269,7 @@ func contentDisposition(name string) string {
 // 304 until the file is replaced, and If-Range serves the range only while it still names this file. A HEAD
 // request gets the headers without the file being read from storage.
 func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFileParams) (oas.GetDocumentFileRes, error) {
-	d, err := h.getDocument(ctx, principalFrom(ctx).user.ID, params.ID)
+	d, err := h.getDocument(ctx, PrincipalFrom(ctx).User.ID, params.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +280,7 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	etag := `"` + sum[:min(32, len(sum))] + `"`
 	info := reqinfo.From(ctx)
 	info.SetHeader("Cache-Control", "private, no-cache")
-	if etagMatches(params.IfNoneMatch.Or(""), etag) {
+	if ETagMatches(params.IfNoneMatch.Or(""), etag) {
 		return &oas.GetDocumentFileNotModified{ETag: etag}, nil
 	}
 	size := *d.SizeBytes
@@ -332,12 +301,12 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	}
 	info.SetHeader("Content-Length", strconv.FormatInt(length, 10))
 	info.SetHeader("X-Content-Type-Options", "nosniff")
-	disposition := contentDisposition(orZero(d.FileName))
+	disposition := contentDisposition(OrZero(d.FileName))
 	if partial {
-		return partialFileResponse(orZero(d.ContentType), r, disposition, etag,
+		return partialFileResponse(OrZero(d.ContentType), r, disposition, etag,
 			fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, size)), nil
 	}
-	return fileResponse(orZero(d.ContentType), r, disposition, etag), nil
+	return fileResponse(OrZero(d.ContentType), r, disposition, etag), nil
 }
 
 // ifRangeMatches implements If-Range (RFC 9110 13.1.5) for a file whose validator is etag: the range applies

@@ -47,20 +47,20 @@ func (h *Handler) sendCode(to, purpose, code string) {
 
 // VerifyEmail confirms the caller's email with the emailed code.
 func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.User, error) {
-	p := principalFrom(ctx)
-	if err := h.limit(ctx, "verify-email", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.user.Email)); err != nil {
+	p := PrincipalFrom(ctx)
+	if err := h.attempts.Check(ctx, "verify-email", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.User.Email)); err != nil {
 		return nil, err
 	}
-	f := fieldErrors{}
+	f := FieldErrors{}
 	code := checkCode(f, "code", req.Code)
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if p.user.EmailVerifiedAt != nil {
-		return userResponse(p.user), nil
+	if p.User.EmailVerifiedAt != nil {
+		return userResponse(p.User), nil
 	}
 	res, err := h.q.EmailCodeAttemptVerify(ctx, h.db, &dbsqlc.EmailCodeAttemptVerifyParams{
-		UserID: p.user.ID, CodeHash: codeHash(purposeVerify, code)})
+		UserID: p.User.ID, CodeHash: codeHash(purposeVerify, code)})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, errCodeExpired
@@ -71,7 +71,7 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 	if !res.Matched {
 		return nil, errCodeWrong(res.Attempts)
 	}
-	row, err := h.q.UserMarkEmailVerified(ctx, h.db, p.user.ID)
+	row, err := h.q.UserMarkEmailVerified(ctx, h.db, p.User.ID)
 	if err != nil {
 		return nil, fmt.Errorf("error marking email verified: %w", err)
 	}
@@ -85,32 +85,32 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 
 // ResendVerification emails a new code, replacing the old one.
 func (h *Handler) ResendVerification(ctx context.Context) (*oas.Message, error) {
-	p := principalFrom(ctx)
-	if p.user.EmailVerifiedAt != nil {
+	p := PrincipalFrom(ctx)
+	if p.User.EmailVerifiedAt != nil {
 		return nil, apierror.Conflict("already_verified", "the email address is already verified")
 	}
-	if err := h.limit(ctx, "resend-verification", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.user.Email)); err != nil {
+	if err := h.attempts.Check(ctx, "resend-verification", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.User.Email)); err != nil {
 		return nil, err
 	}
 	code := newEmailCode()
 	if err := h.q.EmailCodeIssue(ctx, h.db, &dbsqlc.EmailCodeIssueParams{
-		UserID: p.user.ID, Purpose: purposeVerify, CodeHash: codeHash(purposeVerify, code),
+		UserID: p.User.ID, Purpose: purposeVerify, CodeHash: codeHash(purposeVerify, code),
 		ExpiresAt: time.Now().Add(codeTTL)}); err != nil {
 		return nil, fmt.Errorf("error issuing code: %w", err)
 	}
-	h.sendCode(p.user.Email, purposeVerify, code)
+	h.sendCode(p.User.Email, purposeVerify, code)
 	return &oas.Message{Message: "a new code is on its way"}, nil
 }
 
 // ForgotPassword emails a reset code if the account exists. It answers 202 either way, in one statement
 // either way, so neither the answer nor its timing reveals whether the email has an account.
 func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*oas.Message, error) {
-	f := fieldErrors{}
-	email := normalizeEmail(f, "email", req.Email)
-	if err := f.err(); err != nil {
+	f := FieldErrors{}
+	email := NormalizeEmail(f, "email", req.Email)
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if err := h.limit(ctx, "forgot-password", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
+	if err := h.attempts.Check(ctx, "forgot-password", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
 	}
 	code := newEmailCode()
@@ -127,13 +127,13 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*o
 
 // VerifyResetCode exchanges a reset code for a single-use reset token, in one statement.
 func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeRequest) (*oas.ResetTokenResponse, error) {
-	f := fieldErrors{}
-	email := normalizeEmail(f, "email", req.Email)
+	f := FieldErrors{}
+	email := NormalizeEmail(f, "email", req.Email)
 	code := checkCode(f, "code", req.Code)
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if err := h.limit(ctx, "verify-reset-code", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
+	if err := h.attempts.Check(ctx, "verify-reset-code", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
 	}
 	token, expires := randomToken(), time.Now().Add(codeTTL).UTC().Truncate(time.Second)
@@ -155,9 +155,9 @@ func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeR
 
 // ResetPassword spends a reset token, sets the new password and revokes every token of the account.
 func (h *Handler) ResetPassword(ctx context.Context, req *oas.ResetPasswordRequest) error {
-	f := fieldErrors{}
+	f := FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return err
 	}
 	userID, err := h.q.EmailCodeUseResetToken(ctx, h.db, sha256Of(strings.TrimSpace(req.ResetToken)))

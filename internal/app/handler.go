@@ -6,11 +6,9 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,14 +55,13 @@ type Handler struct {
 	q      *dbsqlc.Queries
 	log    *slog.Logger
 	auth   *authcache.Cache
-	access *accesscache.Cache
+	access *Access
 	refs   *refcache.Cache
 	// staticMemo is the decoded static data last served.
 	staticMemo atomic.Pointer[staticMemo]
 	mail       *mail.Mailer
-	limiter    *ratelimit.Limiter
+	attempts   AttemptLimit
 	passwords  *passwords
-	authLimit  int
 	files      *blobstore.Store
 	maxUpload  int64
 }
@@ -83,9 +80,11 @@ func NewHandler(d Deps) (*Handler, error) {
 	if d.Files == nil || d.MaxUploadSize <= 0 {
 		return nil, errors.New("error creating handler: file storage and a positive upload size are required")
 	}
-	return &Handler{db: dbpool.NewDB(d.Pool, reqinfo.ReadOnly), q: dbsqlc.New(), log: d.Logger, auth: d.Auth,
-		access: d.Access, refs: d.Refs, mail: d.Mailer,
-		limiter: d.Limiter, passwords: pw, authLimit: d.AuthRateLimit, files: d.Files, maxUpload: d.MaxUploadSize}, nil
+	db := dbpool.NewDB(d.Pool, reqinfo.ReadOnly)
+	return &Handler{db: db, q: dbsqlc.New(), log: d.Logger, auth: d.Auth,
+		access: NewAccess(db, d.Access), refs: d.Refs, mail: d.Mailer,
+		attempts: AttemptLimit{Limiter: d.Limiter, PerMinute: d.AuthRateLimit}, passwords: pw, files: d.Files,
+		maxUpload: d.MaxUploadSize}, nil
 }
 
 // NewError maps any error a handler or the security layer returns to the spec's Error response. Server
@@ -99,17 +98,4 @@ func (h *Handler) NewError(ctx context.Context, err error) *oas.ErrorStatusCode 
 		h.log.Log(ctx, level, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)
 	}
 	return e.Response()
-}
-
-// limit counts one attempt at rule for each key and refuses with 429 and Retry-After past the limit.
-func (h *Handler) limit(ctx context.Context, rule string, keys ...string) error {
-	d, err := h.limiter.Allow(ctx, ratelimit.Rule{Name: rule, Limit: h.authLimit, Window: time.Minute}, keys...)
-	if err != nil {
-		return fmt.Errorf("error checking rate limit %s: %w", rule, err)
-	}
-	if d.Allowed {
-		return nil
-	}
-	secs := int((d.RetryAfter + time.Second - 1) / time.Second)
-	return apierror.RateLimited(ctx, secs)
 }

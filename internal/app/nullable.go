@@ -8,37 +8,41 @@ import (
 
 // Conversions between sqlc's pointers (NULL = nil) and ogen's Nil/OptNil wrappers.
 
-func nilInt64(p *int64) oas.NilInt64 {
+// NilInt64 is p as a nullable API integer: null when p is nil.
+func NilInt64(p *int64) oas.NilInt64 {
 	if p == nil {
 		return oas.NilInt64{Null: true}
 	}
 	return oas.NewNilInt64(*p)
 }
 
-func nilInt32(p *int32) oas.NilInt32 {
+// NilInt32 is p as a nullable API integer: null when p is nil.
+func NilInt32(p *int32) oas.NilInt32 {
 	if p == nil {
 		return oas.NilInt32{Null: true}
 	}
 	return oas.NewNilInt32(*p)
 }
 
-func nilFloat64(p *float64) oas.NilFloat64 {
+// NilFloat64 is p as a nullable API number: null when p is nil.
+func NilFloat64(p *float64) oas.NilFloat64 {
 	if p == nil {
 		return oas.NilFloat64{Null: true}
 	}
 	return oas.NewNilFloat64(*p)
 }
 
-func nilDate(p *time.Time) oas.NilDate {
+// NilDate is p as a nullable API date: null when p is nil.
+func NilDate(p *time.Time) oas.NilDate {
 	if p == nil {
 		return oas.NilDate{Null: true}
 	}
 	return oas.NewNilDate(*p)
 }
 
-// patchField reads an optional, nullable request field: set reports whether it was sent, and the pointer is
+// PatchField reads an optional, nullable request field: set reports whether it was sent, and the pointer is
 // nil when it was sent as null.
-func patchField[T any](v T, isSet, isNull bool) (set bool, p *T) {
+func PatchField[T any](v T, isSet, isNull bool) (set bool, p *T) {
 	if !isSet {
 		return false, nil
 	}
@@ -48,24 +52,44 @@ func patchField[T any](v T, isSet, isNull bool) (set bool, p *T) {
 	return true, &v
 }
 
-// ptrIf returns &v when ok.
-func ptrIf[T any](v T, ok bool) *T {
+// PtrIf returns &v when ok.
+func PtrIf[T any](v T, ok bool) *T {
 	if !ok {
 		return nil
 	}
 	return &v
 }
 
-func nilString(p *string) oas.NilString {
+// NilString is p as a nullable API string: null when p is nil.
+func NilString(p *string) oas.NilString {
 	if p == nil {
 		return oas.NilString{Null: true}
 	}
 	return oas.NewNilString(*p)
 }
 
-func nilDateTime(p *time.Time) oas.NilDateTime {
+// NilDateTime is p as a nullable API timestamp: null when p is nil.
+func NilDateTime(p *time.Time) oas.NilDateTime {
 	if p == nil {
 		return oas.NilDateTime{Null: true}
 	}
 	return oas.NewNilDateTime(*p)
+}
+
+// OrZero returns *p, or the zero value when p is nil.
+func OrZero[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// UTCPtr returns *t in UTC, or nil.
+func UTCPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

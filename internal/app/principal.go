@@ -9,19 +9,20 @@ import (
 
 type principalKey struct{}
 
-// principal is who made the request and with which token.
-type principal struct {
-	user  *identity.User
-	token authcache.TokenHash
+// Principal is who made the request and with which token.
+type Principal struct {
+	User  *identity.User
+	Token authcache.TokenHash
 }
 
-func withPrincipal(ctx context.Context, p principal) context.Context {
+// WithPrincipal returns ctx carrying p; the security handler calls it once it has authenticated a request.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// principalFrom returns the authenticated caller. ogen runs the security handler before every operation that
+// PrincipalFrom returns the authenticated caller. ogen runs the security handler before every operation that
 // requires a token, so inside such an operation it is always present.
-func principalFrom(ctx context.Context) principal {
-	p, _ := ctx.Value(principalKey{}).(principal)
+func PrincipalFrom(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
 	return p
 }

@@ -59,5 +59,5 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 	if err != nil {
 		return ctx, err
 	}
-	return withPrincipal(ctx, principal{user: u, token: th}), nil
+	return WithPrincipal(ctx, Principal{User: u, Token: th}), nil
 }

@@ -54,7 +54,7 @@ func normalizeShareCode(raw string) (string, bool) {
 
 // CreateShareCode issues a code that replaces the residence's previous one; only the owner may.
 func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeRequest, params oas.CreateShareCodeParams) (*oas.ShareCode, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	role, hours := "editor", int32(24)
 	if r, ok := req.Get(); ok {
 		role = string(r.Role.Or(oas.ShareCodeRequestRoleEditor))
@@ -66,7 +66,7 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 			ResidenceID: params.ID, UserID: user.ID, Code: newShareCode(), Role: role, ExpiresAt: expires})
 		err = dberr.Interpret(err)
 		if errors.Is(err, dberr.ErrNotFound) || dberr.IsForeignKey(err, dberr.ShareCodesResidenceIDFkey) {
-			return nil, h.refusal(ctx, user.ID, params.ID)
+			return nil, h.access.Refusal(ctx, user.ID, params.ID)
 		}
 		if dberr.IsUnique(err, dberr.ShareCodesActiveCodeKey) {
 			continue // another residence holds this code right now; draw again
@@ -81,8 +81,8 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 
 // JoinResidence adds the caller to the residence a live code belongs to.
 func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas.JoinResult, error) {
-	user := principalFrom(ctx).user
-	if err := h.limit(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
+	user := PrincipalFrom(ctx).User
+	if err := h.attempts.Check(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
 		return nil, err
 	}
 	code, ok := normalizeShareCode(req.Code)

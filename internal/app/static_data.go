@@ -44,7 +44,7 @@ func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataPar
 		m.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 		h.staticMemo.Store(m)
 	}
-	if etagMatches(params.IfNoneMatch.Or(""), m.etag) {
+	if ETagMatches(params.IfNoneMatch.Or(""), m.etag) {
 		return &oas.GetStaticDataNotModified{ETag: m.etag}, nil
 	}
 	return &oas.StaticDataHeaders{ETag: m.etag, Response: m.data}, nil
@@ -79,7 +79,7 @@ func (h *Handler) loadStaticData(ctx context.Context) (*oas.StaticData, error) {
 				ID: r.ID, Name: r.Name, Level: r.Level, Color: r.Color, DisplayOrder: r.DisplayOrder})
 		case "task_frequency":
 			out.TaskFrequencies = append(out.TaskFrequencies,
-				oas.TaskFrequency{ID: r.ID, Name: r.Name, IntervalDays: nilInt32(r.IntervalDays), DisplayOrder: r.DisplayOrder})
+				oas.TaskFrequency{ID: r.ID, Name: r.Name, IntervalDays: NilInt32(r.IntervalDays), DisplayOrder: r.DisplayOrder})
 		case "contractor_specialty":
 			out.ContractorSpecialties = append(out.ContractorSpecialties,
 				oas.ContractorSpecialty{ID: r.ID, Name: r.Name, DisplayOrder: r.DisplayOrder})

@@ -13,41 +13,6 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
 
-// taskCard maps the card columns every task query returns (see db/queries/tasks.sql) to the API type.
-// Other row types convert to TaskBoardRow because their columns are the same.
-func taskCard(r *dbsqlc.TaskBoardRow) oas.Task {
-	t := oas.Task{
-		ID: r.ID, ResidenceID: r.ResidenceID, CreatedBy: nilInt64(r.CreatedBy), AssignedTo: nilInt64(r.AssignedTo),
-		Title: r.Title, Description: r.Description, CategoryID: nilInt64(r.CategoryID),
-		CategoryName: nilString(r.CategoryName), PriorityID: nilInt64(r.PriorityID),
-		PriorityName: nilString(r.PriorityName), PriorityLevel: nilInt32(r.PriorityLevel),
-		FrequencyID: nilInt64(r.FrequencyID), FrequencyName: nilString(r.FrequencyName),
-		IntervalDays: nilInt32(r.IntervalDays), RecurrenceAnchor: oas.RecurrenceAnchor(r.RecurrenceAnchor),
-		InProgress: r.InProgress, DueDate: nilDate(r.DueDate), NextDueDate: nilDate(r.NextDueDate),
-		EstimatedCost: nilFloat64(r.EstimatedCost), IsCancelled: r.IsCancelled, IsArchived: r.IsArchived,
-		CompletionCount: r.CompletionCount, LastCompletedAt: nilDateTime(utcPtr(r.LastCompletedAt)),
-		Column: oas.BoardColumnName(r.BoardColumn), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-	}
-	effective := r.NextDueDate
-	if effective == nil {
-		effective = r.DueDate
-	}
-	t.EffectiveDueDate = nilDate(effective)
-	t.AssigneeName = oas.NilString{Null: true}
-	if r.AssigneeFirstName != nil {
-		t.AssigneeName = oas.NewNilString(strings.TrimSpace(*r.AssigneeFirstName + " " + deref(r.AssigneeLastName)))
-	}
-	t.ContractorID, t.ContractorName = nilInt64(r.ContractorID), nilString(r.ContractorName)
-	return t
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // taskRefusal explains a task write that changed nothing: 404 when the caller cannot see the task, 403
 // when they only view its residence.
 func (h *Handler) taskRefusal(ctx context.Context, userID, taskID int64) error {
@@ -59,7 +24,7 @@ func (h *Handler) taskRefusal(ctx context.Context, userID, taskID int64) error {
 	case "":
 		return apierror.NotFound("task")
 	case "viewer":
-		return errForbidden
+		return ErrForbidden
 	}
 	return nil
 }
@@ -76,16 +41,16 @@ func (h *Handler) taskWriteRefusal(ctx context.Context, p *dbsqlc.TaskWriteCheck
 	case "":
 		return apierror.NotFound(notFound)
 	case "viewer":
-		return errForbidden
+		return ErrForbidden
 	}
-	f := fieldErrors{}
+	f := FieldErrors{}
 	if !c.AssigneeOk {
-		f.add("assigned_to", "is not a member of this residence")
+		f.Add("assigned_to", "is not a member of this residence")
 	}
 	if !c.ContractorOk {
-		f.add("contractor_id", msgContractorNotVisible)
+		f.Add("contractor_id", msgContractorNotVisible)
 	}
-	return f.err()
+	return f.Err()
 }
 
 // msgContractorNotVisible explains a contractor_id that names no contractor usable in the residence.
@@ -107,7 +72,7 @@ func taskFKError(err error) error {
 
 // GetTask returns one task the caller can see.
 func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -116,20 +81,20 @@ func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.T
 	if err != nil {
 		return nil, fmt.Errorf("error loading task: %w", err)
 	}
-	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // CreateTask creates a task; a template fills the fields the request leaves out.
 func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Task, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	p := &dbsqlc.TaskCreateParams{
-		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: ptrIf(req.AssignedTo.Get()),
+		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: PtrIf(req.AssignedTo.Get()),
 		Title: strings.TrimSpace(req.Title.Or("")), Description: req.Description.Or(""),
-		ContractorID: ptrIf(req.ContractorID.Get()), CategoryID: ptrIf(req.CategoryID.Get()),
-		PriorityID: ptrIf(req.PriorityID.Get()), FrequencyID: ptrIf(req.FrequencyID.Get()),
-		DueDate:          ptrIf(req.DueDate.Get()),
-		EstimatedCost:    ptrIf(req.EstimatedCost.Get()),
+		ContractorID: PtrIf(req.ContractorID.Get()), CategoryID: PtrIf(req.CategoryID.Get()),
+		PriorityID: PtrIf(req.PriorityID.Get()), FrequencyID: PtrIf(req.FrequencyID.Get()),
+		DueDate:          PtrIf(req.DueDate.Get()),
+		EstimatedCost:    PtrIf(req.EstimatedCost.Get()),
 		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.RecurrenceAnchorCompletion)),
 	}
 	if id, ok := req.TemplateID.Get(); ok {
@@ -154,9 +119,9 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 			p.FrequencyID = tpl.FrequencyID
 		}
 	}
-	f := fieldErrors{}
-	p.Title = checkRequiredName(f, "title", p.Title)
-	if err := f.err(); err != nil {
+	f := FieldErrors{}
+	p.Title = CheckRequiredName(f, "title", p.Title)
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	row, err := h.q.TaskCreate(ctx, h.db, p)
@@ -177,34 +142,34 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	if err != nil {
 		return nil, fmt.Errorf("error creating task: %w", err)
 	}
-	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // UpdateTask changes the fields present.
 func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (*oas.Task, error) {
-	user := principalFrom(ctx).user
-	f := fieldErrors{}
+	user := PrincipalFrom(ctx).User
+	f := FieldErrors{}
 	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold,
-		Description: ptrIf(req.Description.Get())}
+		Description: PtrIf(req.Description.Get())}
 	if v, ok := req.Title.Get(); ok {
-		v = checkRequiredName(f, "title", v)
+		v = CheckRequiredName(f, "title", v)
 		p.Title = &v
 	}
-	if err := f.err(); err != nil {
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	if v, ok := req.RecurrenceAnchor.Get(); ok {
 		s := string(v)
 		p.RecurrenceAnchor = &s
 	}
-	p.SetAssignedTo, p.AssignedTo = patchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
-	p.SetContractorID, p.ContractorID = patchField(req.ContractorID.Value, req.ContractorID.Set, req.ContractorID.Null)
-	p.SetCategoryID, p.CategoryID = patchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
-	p.SetPriorityID, p.PriorityID = patchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
-	p.SetFrequencyID, p.FrequencyID = patchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
-	p.SetDueDate, p.DueDate = patchField(req.DueDate.Value, req.DueDate.Set, req.DueDate.Null)
-	p.SetEstimatedCost, p.EstimatedCost = patchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
+	p.SetAssignedTo, p.AssignedTo = PatchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
+	p.SetContractorID, p.ContractorID = PatchField(req.ContractorID.Value, req.ContractorID.Set, req.ContractorID.Null)
+	p.SetCategoryID, p.CategoryID = PatchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
+	p.SetPriorityID, p.PriorityID = PatchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
+	p.SetFrequencyID, p.FrequencyID = PatchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
+	p.SetDueDate, p.DueDate = PatchField(req.DueDate.Value, req.DueDate.Set, req.DueDate.Null)
+	p.SetEstimatedCost, p.EstimatedCost = PatchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
 
 	row, err := h.q.TaskUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
@@ -221,13 +186,13 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 	if err != nil {
 		return nil, fmt.Errorf("error updating task: %w", err)
 	}
-	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // DeleteTask deletes a task and its completions.
 func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) error {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	n, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
 		return fmt.Errorf("error deleting task: %w", err)
@@ -240,7 +205,7 @@ func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) e
 
 // setState applies one of the state actions.
 func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateParams) (*oas.Task, error) {
-	user := principalFrom(ctx).user
+	user := PrincipalFrom(ctx).User
 	p.ID, p.UserID, p.ThresholdDays = id, user.ID, user.DaysThreshold
 	row, err := h.q.TaskSetState(ctx, h.db, &p)
 	err = dberr.Interpret(err)
@@ -253,7 +218,7 @@ func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateP
 	if err != nil {
 		return nil, fmt.Errorf("error changing task state: %w", err)
 	}
-	t := taskCard((*dbsqlc.TaskBoardRow)(row))
+	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 

@@ -12,7 +12,7 @@ import (
 func userFromRow(r *dbsqlc.User) *identity.User {
 	return &identity.User{
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
-		IsActive: r.IsActive, EmailVerifiedAt: utcPtr(r.EmailVerifiedAt), LastLoginAt: utcPtr(r.LastLoginAt),
+		IsActive: r.IsActive, EmailVerifiedAt: UTCPtr(r.EmailVerifiedAt), LastLoginAt: UTCPtr(r.LastLoginAt),
 		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
 	}
 }
@@ -36,12 +36,4 @@ func optNilTime(t *time.Time) oas.OptNilDateTime {
 		o.SetTo(*t)
 	}
 	return o
-}
-
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
