@@ -27,7 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/client"
-	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 )
@@ -431,7 +431,7 @@ func TestDocumentUploadLimits(t *testing.T) {
 		size int
 	}{
 		{"RejectsOneByteOver", limit + 1},
-		{"RejectsABodyFarOverTheLimit", limit + app.UploadOverhead + 1},
+		{"RejectsABodyFarOverTheLimit", limit + api.UploadOverhead + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -450,7 +450,7 @@ func TestDocumentUploadLimits(t *testing.T) {
 		t.Parallel()
 		// The contract-checking client always declares the length; a chunked body is only checked as it is read.
 		body, ct := multipartBody(t, map[string]string{"residence_id": strconv.FormatInt(h.residenceID, 10), "title": "Big"},
-			&filePart{name: "big.png", contentType: "image/png", content: pngOfSize(limit + app.UploadOverhead + 1)})
+			&filePart{name: "big.png", contentType: "image/png", content: pngOfSize(limit + api.UploadOverhead + 1)})
 		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, inst.API+"/documents",
 			io.MultiReader(bytes.NewReader(body))) // an unknown length: sent chunked
 		require.NoError(t, err)

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/client"
-	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/authcache"
@@ -235,7 +235,7 @@ func TestRecordedRevocationsAreSwept(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	c, err := authcache.New(authcache.Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour,
-		UserTTL: time.Minute, UserCacheSize: 10, Logger: log, Tombstones: app.NewTombstoneStore(pool),
+		UserTTL: time.Minute, UserCacheSize: 10, Logger: log, Tombstones: accounts.NewTombstoneStore(pool),
 		SweepInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
 	defer c.Close()

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/homekeep/homekeep/internal/apierror"
 )
@@ -46,12 +45,6 @@ func CheckTimezone(f FieldErrors, field, tz string) {
 	}
 }
 
-func checkNewPassword(f FieldErrors, field, pw string) {
-	if utf8.RuneCountInString(pw) < MinPasswordLength {
-		f.Add(field, "must be at least 8 characters")
-	}
-}
-
 // CheckName trims an optional single-line name.
 func CheckName(f FieldErrors, field, name string) string {
 	name = strings.TrimSpace(name)
@@ -59,15 +52,6 @@ func CheckName(f FieldErrors, field, name string) string {
 		f.Add(field, "must be a single line of text")
 	}
 	return name
-}
-
-// checkCode requires the 6-digit code format before anything is counted against the code.
-func checkCode(f FieldErrors, field, code string) string {
-	code = strings.TrimSpace(code)
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		f.Add(field, "must be the 6-digit code from the email")
-	}
-	return code
 }
 
 // CheckRequiredName trims a required single-line name.

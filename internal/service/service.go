@@ -21,7 +21,10 @@ import (
 
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/accounts"
+	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
+	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
@@ -100,7 +103,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	auth, err := authcache.New(authcache.Options{
 		Shared: shared, KeyPrefix: cfg.CacheKeyPrefix, TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL,
-		UserCacheSize: int(cfg.UserCacheSize), Logger: log, Tombstones: app.NewTombstoneStore(pool),
+		UserCacheSize: int(cfg.UserCacheSize), Logger: log, Tombstones: accounts.NewTombstoneStore(pool),
 	})
 	if err != nil {
 		return err
@@ -136,22 +139,37 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	refs := refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey)
 	defer refs.Close()
-	handler, err := app.NewHandler(app.Deps{
-		Pool: pool, Logger: log, Auth: auth, Access: access, Mailer: mailer, Refs: refs,
-		Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), AuthRateLimit: int(cfg.AuthRateLimit),
-		Passwords: app.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
-		Files:     files, MaxUploadSize: cfg.MaxUploadSize,
+	// Each operation group gets exactly what it uses; db and residenceAccess are shared by all.
+	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
+	residenceAccess := app.NewAccess(db, access)
+	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
+	accountOps, err := accounts.New(accounts.Deps{
+		DB: db, Logger: log, Auth: auth, Mailer: mailer, Attempts: attempts, Files: files,
+		Passwords: accounts.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
 	})
 	if err != nil {
 		return err
 	}
+	rest, err := app.NewHandler(app.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts,
+		Files: files, MaxUploadSize: cfg.MaxUploadSize})
+	if err != nil {
+		return err
+	}
+	staticData := reference.New(reference.Deps{DB: db, Refs: refs})
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
-	api, err := app.NewServer(handler, log)
+	server, err := api.NewServer(api.Handlers{
+		Accounts:    accountOps,
+		Residences:  rest,
+		Tasks:       rest,
+		Contractors: rest,
+		Documents:   rest,
+		Reference:   staticData,
+	}, log)
 	if err != nil {
 		return err
 	}
 	router := httpserver.NewRouter(httpserver.Options{
-		API: api, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
+		API: server, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Logger: log,
 	})
 
@@ -170,7 +188,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}, serveLog)
 	}()
 
-	if err := start(ctx, pool, handler, o); err != nil {
+	if err := start(ctx, pool, staticData, o); err != nil {
 		// One line that says what went wrong (dbpool.Explain names the address when PostgreSQL cannot be
 		// reached); main prints it. The server only answered probes, so its shutdown is not worth a line.
 		startFailed.Store(true)
@@ -192,7 +210,7 @@ func Run(ctx context.Context, o Options) (err error) {
 }
 
 // start runs everything that must finish before the API takes traffic.
-func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) error {
+func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handler, o Options) error {
 	seeded := false
 	if o.Migrate {
 		var err error
@@ -202,14 +220,14 @@ func start(ctx context.Context, pool *pgxpool.Pool, h *app.Handler, o Options) e
 	}
 	if seeded {
 		// A copy cached from an earlier, empty start must not outlive the seed.
-		if err := h.InvalidateStaticData(ctx); err != nil {
+		if err := staticData.InvalidateStaticData(ctx); err != nil {
 			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
 		}
 	} else if o.Seed {
 		if err := seed.Apply(ctx, pool); err != nil {
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
-		if err := h.InvalidateStaticData(ctx); err != nil {
+		if err := staticData.InvalidateStaticData(ctx); err != nil {
 			// Not fatal: the server still starts without Valkey; a stale copy expires within a day.
 			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
 		}
@@ -231,13 +249,13 @@ const (
 // uploadRules lift the body limit on the two upload routes to the largest file plus the multipart overhead;
 // the handlers hold the file itself to maxUpload.
 func uploadRules(maxUpload int64) []httpserver.BodyLimitRule {
-	limit := maxUpload + app.UploadOverhead
+	limit := maxUpload + api.UploadOverhead
 	return []httpserver.BodyLimitRule{
-		{Method: http.MethodPost, Path: app.PathPrefix + "/documents", ContentType: "multipart/form-data", Limit: limit,
+		{Method: http.MethodPost, Path: api.PathPrefix + "/documents", ContentType: "multipart/form-data", Limit: limit,
 			Deadline: FileTransferDeadline},
-		{Method: http.MethodPut, Path: app.PathPrefix + "/documents/{id}/file", ContentType: "multipart/form-data", Limit: limit,
+		{Method: http.MethodPut, Path: api.PathPrefix + "/documents/{id}/file", ContentType: "multipart/form-data", Limit: limit,
 			Deadline: FileTransferDeadline},
-		{Method: http.MethodGet, Path: app.PathPrefix + "/documents/{id}/file", Deadline: FileTransferDeadline},
+		{Method: http.MethodGet, Path: api.PathPrefix + "/documents/{id}/file", Deadline: FileTransferDeadline},
 	}
 }
 

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -25,10 +25,13 @@ const maxMultipartMemory = 1 << 20
 // metadata fields), so that a body limit of MAX_UPLOAD_SIZE + UploadOverhead admits every valid upload.
 const UploadOverhead = 64 << 10
 
-// NewServer wraps h in the generated ogen server, sending every error ogen produces outside a handler
-// (decoding, unknown paths, wrong methods) through the same JSON error shape as handler errors.
-func NewServer(h *Handler, logger *slog.Logger) (*oas.Server, error) {
-	srv, err := oas.NewServer(h, h,
+// NewServer composes hs into the generated ogen server, hs.Accounts authenticating, and sends every error ogen
+// produces outside a handler (decoding, unknown paths, wrong methods) through the same JSON error shape as
+// handler errors.
+func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
+	h := &handler{AccountsHandler: hs.Accounts, ContractorsHandler: hs.Contractors, DocumentsHandler: hs.Documents,
+		ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, TasksHandler: hs.Tasks, log: logger}
+	srv, err := oas.NewServer(h, hs.Accounts,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		oas.WithMiddleware(textinput.Middleware),

@@ -1,8 +1,9 @@
-package app
+package accounts
 
 import (
 	"time"
 
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/identity"
@@ -12,7 +13,7 @@ import (
 func userFromRow(r *dbsqlc.User) *identity.User {
 	return &identity.User{
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
-		IsActive: r.IsActive, EmailVerifiedAt: UTCPtr(r.EmailVerifiedAt), LastLoginAt: UTCPtr(r.LastLoginAt),
+		IsActive: r.IsActive, EmailVerifiedAt: app.UTCPtr(r.EmailVerifiedAt), LastLoginAt: app.UTCPtr(r.LastLoginAt),
 		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
 	}
 }

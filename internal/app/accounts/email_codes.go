@@ -1,4 +1,4 @@
-package app
+package accounts
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -47,11 +48,11 @@ func (h *Handler) sendCode(to, purpose, code string) {
 
 // VerifyEmail confirms the caller's email with the emailed code.
 func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.User, error) {
-	p := PrincipalFrom(ctx)
+	p := app.PrincipalFrom(ctx)
 	if err := h.attempts.Check(ctx, "verify-email", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.User.Email)); err != nil {
 		return nil, err
 	}
-	f := FieldErrors{}
+	f := app.FieldErrors{}
 	code := checkCode(f, "code", req.Code)
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 
 // ResendVerification emails a new code, replacing the old one.
 func (h *Handler) ResendVerification(ctx context.Context) (*oas.Message, error) {
-	p := PrincipalFrom(ctx)
+	p := app.PrincipalFrom(ctx)
 	if p.User.EmailVerifiedAt != nil {
 		return nil, apierror.Conflict("already_verified", "the email address is already verified")
 	}
@@ -105,8 +106,8 @@ func (h *Handler) ResendVerification(ctx context.Context) (*oas.Message, error) 
 // ForgotPassword emails a reset code if the account exists. It answers 202 either way, in one statement
 // either way, so neither the answer nor its timing reveals whether the email has an account.
 func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*oas.Message, error) {
-	f := FieldErrors{}
-	email := NormalizeEmail(f, "email", req.Email)
+	f := app.FieldErrors{}
+	email := app.NormalizeEmail(f, "email", req.Email)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -127,8 +128,8 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*o
 
 // VerifyResetCode exchanges a reset code for a single-use reset token, in one statement.
 func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeRequest) (*oas.ResetTokenResponse, error) {
-	f := FieldErrors{}
-	email := NormalizeEmail(f, "email", req.Email)
+	f := app.FieldErrors{}
+	email := app.NormalizeEmail(f, "email", req.Email)
 	code := checkCode(f, "code", req.Code)
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -155,7 +156,7 @@ func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeR
 
 // ResetPassword spends a reset token, sets the new password and revokes every token of the account.
 func (h *Handler) ResetPassword(ctx context.Context, req *oas.ResetPasswordRequest) error {
-	f := FieldErrors{}
+	f := app.FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
 	if err := f.Err(); err != nil {
 		return err

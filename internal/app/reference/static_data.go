@@ -1,4 +1,4 @@
-package app
+package reference
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
 
@@ -44,7 +45,7 @@ func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataPar
 		m.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 		h.staticMemo.Store(m)
 	}
-	if ETagMatches(params.IfNoneMatch.Or(""), m.etag) {
+	if app.ETagMatches(params.IfNoneMatch.Or(""), m.etag) {
 		return &oas.GetStaticDataNotModified{ETag: m.etag}, nil
 	}
 	return &oas.StaticDataHeaders{ETag: m.etag, Response: m.data}, nil
@@ -79,7 +80,7 @@ func (h *Handler) loadStaticData(ctx context.Context) (*oas.StaticData, error) {
 				ID: r.ID, Name: r.Name, Level: r.Level, Color: r.Color, DisplayOrder: r.DisplayOrder})
 		case "task_frequency":
 			out.TaskFrequencies = append(out.TaskFrequencies,
-				oas.TaskFrequency{ID: r.ID, Name: r.Name, IntervalDays: NilInt32(r.IntervalDays), DisplayOrder: r.DisplayOrder})
+				oas.TaskFrequency{ID: r.ID, Name: r.Name, IntervalDays: app.NilInt32(r.IntervalDays), DisplayOrder: r.DisplayOrder})
 		case "contractor_specialty":
 			out.ContractorSpecialties = append(out.ContractorSpecialties,
 				oas.ContractorSpecialty{ID: r.ID, Name: r.Name, DisplayOrder: r.DisplayOrder})

@@ -1,4 +1,4 @@
-package app
+package accounts
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -31,13 +32,13 @@ func clientLabel(ctx context.Context) string {
 
 // Register creates the account, its first token and its verification code in one statement.
 func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.AuthResponse, error) {
-	f := FieldErrors{}
-	email := NormalizeEmail(f, "email", req.Email)
+	f := app.FieldErrors{}
+	email := app.NormalizeEmail(f, "email", req.Email)
 	checkNewPassword(f, "password", req.Password)
-	first := CheckName(f, "first_name", req.FirstName.Or(""))
-	last := CheckName(f, "last_name", req.LastName.Or(""))
+	first := app.CheckName(f, "first_name", req.FirstName.Or(""))
+	last := app.CheckName(f, "last_name", req.LastName.Or(""))
 	tz := req.Timezone.Or("UTC")
-	CheckTimezone(f, "timezone", tz)
+	app.CheckTimezone(f, "timezone", tz)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 // Logout revokes the token the request was made with, on every process. The statement that deletes it also
 // records the revocation, so it reaches Valkey even if Valkey cannot be told now.
 func (h *Handler) Logout(ctx context.Context) error {
-	p := PrincipalFrom(ctx)
+	p := app.PrincipalFrom(ctx)
 	if err := h.q.AuthTokenRevoke(ctx, h.db, p.Token[:]); err != nil {
 		return fmt.Errorf("error deleting token: %w", err)
 	}
@@ -117,23 +118,23 @@ func (h *Handler) Logout(ctx context.Context) error {
 
 // GetMe returns the caller; warm, it runs no SQL at all.
 func (h *Handler) GetMe(ctx context.Context) (*oas.User, error) {
-	return userResponse(PrincipalFrom(ctx).User), nil
+	return userResponse(app.PrincipalFrom(ctx).User), nil
 }
 
 // UpdateMe changes the fields present and evicts the cached user on every process.
 func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.User, error) {
-	f := FieldErrors{}
-	params := &dbsqlc.UserUpdateProfileParams{ID: PrincipalFrom(ctx).User.ID}
+	f := app.FieldErrors{}
+	params := &dbsqlc.UserUpdateProfileParams{ID: app.PrincipalFrom(ctx).User.ID}
 	if v, ok := req.FirstName.Get(); ok {
-		v = CheckName(f, "first_name", v)
+		v = app.CheckName(f, "first_name", v)
 		params.FirstName = &v
 	}
 	if v, ok := req.LastName.Get(); ok {
-		v = CheckName(f, "last_name", v)
+		v = app.CheckName(f, "last_name", v)
 		params.LastName = &v
 	}
 	if v, ok := req.Timezone.Get(); ok {
-		CheckTimezone(f, "timezone", v)
+		app.CheckTimezone(f, "timezone", v)
 		params.Timezone = &v
 	}
 	if v, ok := req.DaysThreshold.Get(); ok {
@@ -158,7 +159,7 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 // the files of the documents that went with its residences before answering (the orphan sweep is only the
 // safety net for a file whose deletion fails).
 func (h *Handler) DeleteMe(ctx context.Context) error {
-	p := PrincipalFrom(ctx)
+	p := app.PrincipalFrom(ctx)
 	row, err := h.q.UserDelete(ctx, h.db, p.User.ID)
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -171,7 +172,7 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 		return err
 	}
 	if len(row.StorageKeys) > 0 {
-		DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
+		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
 	}
 	if err := h.auth.EvictUser(ctx, p.User.ID); err != nil {
 		// The account is gone and its tokens are revoked durably, so no process can authenticate it again; a
@@ -183,8 +184,8 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 
 // ChangePassword checks the current password, sets the new one, and revokes every other token of the user.
 func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordRequest) error {
-	p := PrincipalFrom(ctx)
-	f := FieldErrors{}
+	p := app.PrincipalFrom(ctx)
+	f := app.FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
 	if err := f.Err(); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package app
+package accounts
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -59,5 +60,5 @@ func (h *Handler) authenticate(ctx context.Context, token string) (context.Conte
 	if err != nil {
 		return ctx, err
 	}
-	return WithPrincipal(ctx, Principal{User: u, Token: th}), nil
+	return app.WithPrincipal(ctx, app.Principal{User: u, Token: th}), nil
 }
