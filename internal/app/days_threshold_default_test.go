@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/testdb"
 )
 
@@ -22,6 +22,6 @@ func TestDefaultDaysThresholdIsTheColumnDefault(t *testing.T) {
 		FROM pg_attrdef d
 		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
 		WHERE d.adrelid = 'users'::regclass AND a.attname = 'days_threshold'`).Scan(&def))
-	require.Equal(t, strconv.Itoa(int(app.DefaultDaysThreshold)), def,
-		"app.DefaultDaysThreshold must equal the default of users.days_threshold")
+	require.Equal(t, strconv.Itoa(int(residences.DefaultDaysThreshold)), def,
+		"residences.DefaultDaysThreshold must equal the default of users.days_threshold")
 }

@@ -90,13 +90,15 @@ func (h *Handler) documentRefusal(ctx context.Context, userID, id int64) error {
 
 // residenceWriteRefusal is documentRefusal for a residence: why the caller may not add a document to it.
 func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID int64) error {
-	role, _, err := h.roles(ctx, residenceID, userID, 0)
-	switch {
-	case err != nil:
-		return err
-	case role == "":
+	r, err := h.q.ResidenceMemberRoles(ctx, h.db, &dbsqlc.ResidenceMemberRolesParams{
+		ResidenceID: residenceID, UserID: userID})
+	if err != nil {
+		return fmt.Errorf("error reading roles: %w", err)
+	}
+	switch r.CallerRole {
+	case "":
 		return apierror.NotFound("residence")
-	case role == "viewer":
+	case "viewer":
 		return ErrForbidden
 	}
 	return nil

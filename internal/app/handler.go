@@ -15,31 +15,27 @@ import (
 
 // Deps is what the handlers still in this package need from the process.
 type Deps struct {
-	DB       *dbpool.DB
-	Logger   *slog.Logger
-	Access   *Access
-	Attempts AttemptLimit
+	DB     *dbpool.DB
+	Logger *slog.Logger
+	Access *Access
 	// Files stores document files; see package blobstore.
 	Files *blobstore.Store
 	// MaxUploadSize is the largest accepted file in bytes.
 	MaxUploadSize int64
 }
 
-// Handler implements the residence, task, contractor and document operations.
+// Handler implements the contractor and document operations.
 type Handler struct {
 	// db repeats a read whose connection PostgreSQL had closed (see dbpool.DB); db.Pool is the pool itself.
 	db        *dbpool.DB
 	q         *dbsqlc.Queries
 	log       *slog.Logger
 	access    *Access
-	attempts  AttemptLimit
 	files     *blobstore.Store
 	maxUpload int64
 }
 
 var (
-	_ oas.ResidencesHandler  = (*Handler)(nil)
-	_ oas.TasksHandler       = (*Handler)(nil)
 	_ oas.ContractorsHandler = (*Handler)(nil)
 	_ oas.DocumentsHandler   = (*Handler)(nil)
 )
@@ -49,6 +45,6 @@ func NewHandler(d Deps) (*Handler, error) {
 	if d.Files == nil || d.MaxUploadSize <= 0 {
 		return nil, errors.New("error creating handler: file storage and a positive upload size are required")
 	}
-	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, access: d.Access, attempts: d.Attempts,
+	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, access: d.Access,
 		files: d.Files, maxUpload: d.MaxUploadSize}, nil
 }

@@ -25,7 +25,9 @@ import (
 	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/reference"
+	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/seed"
+	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
@@ -150,7 +152,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	rest, err := app.NewHandler(app.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts,
+	rest, err := app.NewHandler(app.Deps{DB: db, Logger: log, Access: residenceAccess,
 		Files: files, MaxUploadSize: cfg.MaxUploadSize})
 	if err != nil {
 		return err
@@ -159,8 +161,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
-		Residences:  rest,
-		Tasks:       rest,
+		Residences:  residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files}),
+		Tasks:       tasks.New(tasks.Deps{DB: db, Access: residenceAccess}),
 		Contractors: rest,
 		Documents:   rest,
 		Reference:   staticData,

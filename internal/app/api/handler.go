@@ -10,6 +10,8 @@ import (
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/reference"
+	"github.com/homekeep/homekeep/internal/app/residences"
+	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
@@ -19,8 +21,8 @@ import (
 type Handlers struct {
 	// Accounts also authenticates every request that needs a token (it is ogen's SecurityHandler).
 	Accounts    *accounts.Handler
-	Residences  oas.ResidencesHandler
-	Tasks       oas.TasksHandler
+	Residences  *residences.Handler
+	Tasks       *tasks.Handler
 	Contractors oas.ContractorsHandler
 	Documents   oas.DocumentsHandler
 	Reference   *reference.Handler

@@ -1,4 +1,4 @@
-package app
+package tasks
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -35,7 +36,7 @@ type boardResult struct {
 // (soonest due first) within each column. It answers 304 when ifNoneMatch names the current ETag.
 func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (boardResult, error) {
 	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
-		UserID: PrincipalFrom(ctx).User.ID, ResidenceID: residenceID, ThresholdDays: threshold})
+		UserID: app.PrincipalFrom(ctx).User.ID, ResidenceID: residenceID, ThresholdDays: threshold})
 	if err != nil {
 		return boardResult{}, fmt.Errorf("error loading board: %w", err)
 	}
@@ -46,7 +47,7 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 		b.Columns[i] = oas.BoardColumn{Name: c.name, DisplayName: c.display, Tasks: []oas.Task{}}
 	}
 	for _, r := range rows {
-		t := TaskCard(r)
+		t := app.TaskCard(r)
 		col := &b.Columns[index[t.Column]]
 		col.Tasks = append(col.Tasks, t)
 		col.Count++
@@ -57,7 +58,7 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	if ETagMatches(ifNoneMatch, etag) {
+	if app.ETagMatches(ifNoneMatch, etag) {
 		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
 	}
 	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: b}}, nil
@@ -66,7 +67,7 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 // GetBoard returns the board across every residence the caller can access, in one SQL statement. The
 // due-soon threshold is the caller's setting unless the request names one.
 func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.GetBoardRes, error) {
-	threshold := params.DaysThreshold.Or(PrincipalFrom(ctx).User.DaysThreshold)
+	threshold := params.DaysThreshold.Or(app.PrincipalFrom(ctx).User.DaysThreshold)
 	b, err := h.board(ctx, nil, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err
@@ -80,14 +81,14 @@ func (h *Handler) GetBoard(ctx context.Context, params oas.GetBoardParams) (oas.
 // GetResidenceBoard returns one residence's board; the access check reads the residence-access cache, so
 // warm it is still one SQL statement.
 func (h *Handler) GetResidenceBoard(ctx context.Context, params oas.GetResidenceBoardParams) (oas.GetResidenceBoardRes, error) {
-	ids, err := h.access.ResidenceIDs(ctx, PrincipalFrom(ctx).User.ID)
+	ids, err := h.access.ResidenceIDs(ctx, app.PrincipalFrom(ctx).User.ID)
 	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(ids, params.ID) {
 		return nil, apierror.NotFound("residence")
 	}
-	threshold := params.DaysThreshold.Or(PrincipalFrom(ctx).User.DaysThreshold)
+	threshold := params.DaysThreshold.Or(app.PrincipalFrom(ctx).User.DaysThreshold)
 	b, err := h.board(ctx, &params.ID, threshold, params.IfNoneMatch.Or(""))
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package app
+package residences
 
 import (
 	"context"
@@ -8,13 +8,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
 
 // ListResidenceMembers lists who shares the residence; any member may.
 func (h *Handler) ListResidenceMembers(ctx context.Context, params oas.ListResidenceMembersParams) ([]oas.Member, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	rows, err := h.q.ResidenceMemberList(ctx, h.db, &dbsqlc.ResidenceMemberListParams{ResidenceID: params.ID, UserID: user.ID})
 	if err != nil {
 		return nil, fmt.Errorf("error listing members: %w", err)
@@ -42,7 +43,7 @@ func (h *Handler) roles(ctx context.Context, residenceID, userID, memberID int64
 
 // UpdateResidenceMember changes a member's role; only the owner may, and never the owner's own role.
 func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRoleUpdate, params oas.UpdateResidenceMemberParams) (*oas.Member, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	n, err := h.q.ResidenceMemberSetRole(ctx, h.db, &dbsqlc.ResidenceMemberSetRoleParams{
 		ResidenceID: params.ID, MemberID: params.UserID, UserID: user.ID, Role: string(req.Role)})
 	if err != nil {
@@ -56,7 +57,7 @@ func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRole
 		case caller == "":
 			return nil, apierror.NotFound("residence")
 		case caller != "owner":
-			return nil, ErrForbidden
+			return nil, app.ErrForbidden
 		case member == "":
 			return nil, apierror.NotFound("member")
 		default:
@@ -80,7 +81,7 @@ func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRole
 // RemoveResidenceMember removes a member (owner) or leaves (any member removing themself). The owner cannot
 // leave without transferring first.
 func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveResidenceMemberParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	n, err := h.q.ResidenceMemberRemove(ctx, h.db, &dbsqlc.ResidenceMemberRemoveParams{
 		ResidenceID: params.ID, MemberID: params.UserID, UserID: user.ID})
 	if err != nil {
@@ -97,7 +98,7 @@ func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveRe
 			return apierror.BadRequest("owner_cannot_leave",
 				"the owner cannot leave; transfer ownership to another member first", nil)
 		case caller != "owner":
-			return ErrForbidden
+			return app.ErrForbidden
 		default:
 			return apierror.NotFound("member")
 		}
@@ -111,7 +112,7 @@ var errTransferRaced = errors.New("transfer raced a membership change")
 
 // TransferResidence hands ownership to another member; only the owner may.
 func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferRequest, params oas.TransferResidenceParams) (*oas.Residence, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	// In a transaction because the statement must change exactly two rows: if the new owner left while it
 	// ran, only the old owner's row would change, leaving a residence whose owner is not a member.
 	var n int64
@@ -136,7 +137,7 @@ func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferReques
 		case caller == "":
 			return nil, apierror.NotFound("residence")
 		case caller != "owner":
-			return nil, ErrForbidden
+			return nil, app.ErrForbidden
 		case req.UserID == user.ID:
 			return nil, apierror.Validation(map[string]string{"user_id": "is already the owner"})
 		case member == "":

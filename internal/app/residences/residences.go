@@ -1,4 +1,4 @@
-package app
+package residences
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -30,11 +31,11 @@ func (h *Handler) invalidateAccess(ctx context.Context, userIDs ...int64) {
 
 func residenceResponse(r *dbsqlc.Residence, role string, members, overdue, dueSoon int32) oas.Residence {
 	return oas.Residence{
-		ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, ResidenceTypeID: NilInt64(r.ResidenceTypeID),
+		ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, ResidenceTypeID: app.NilInt64(r.ResidenceTypeID),
 		Street: r.Street, City: r.City, StateProvince: r.StateProvince, PostalCode: r.PostalCode, Country: r.Country,
-		Bedrooms: NilInt32(r.Bedrooms), Bathrooms: NilFloat64(r.Bathrooms), SquareFootage: NilInt32(r.SquareFootage),
-		LotSize: NilFloat64(r.LotSize), YearBuilt: NilInt32(r.YearBuilt), Description: r.Description,
-		PurchaseDate: NilDate(r.PurchaseDate), PurchasePrice: NilFloat64(r.PurchasePrice), IsPrimary: r.IsPrimary,
+		Bedrooms: app.NilInt32(r.Bedrooms), Bathrooms: app.NilFloat64(r.Bathrooms), SquareFootage: app.NilInt32(r.SquareFootage),
+		LotSize: app.NilFloat64(r.LotSize), YearBuilt: app.NilInt32(r.YearBuilt), Description: r.Description,
+		PurchaseDate: app.NilDate(r.PurchaseDate), PurchasePrice: app.NilFloat64(r.PurchasePrice), IsPrimary: r.IsPrimary,
 		Timezone: r.Timezone, Role: oas.ResidenceRole(role), MembersCount: members, OverdueCount: overdue,
 		DueSoonCount: dueSoon, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -58,7 +59,7 @@ func (h *Handler) getResidence(ctx context.Context, userID, id int64) (*oas.Resi
 // ListResidences returns every residence the caller can access: the id list from the access cache, then
 // one statement for the residences with their counts.
 func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
@@ -80,27 +81,27 @@ func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
 
 // GetResidence returns one residence the caller belongs to.
 func (h *Handler) GetResidence(ctx context.Context, params oas.GetResidenceParams) (*oas.Residence, error) {
-	return h.getResidence(ctx, PrincipalFrom(ctx).User.ID, params.ID)
+	return h.getResidence(ctx, app.PrincipalFrom(ctx).User.ID, params.ID)
 }
 
 // CreateResidence creates a residence owned by the caller, in their profile timezone unless told otherwise.
 func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate) (*oas.Residence, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
-	name := CheckRequiredName(f, "name", req.Name)
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
+	name := app.CheckRequiredName(f, "name", req.Name)
 	tz := req.Timezone.Or(user.Timezone)
-	CheckTimezone(f, "timezone", tz)
+	app.CheckTimezone(f, "timezone", tz)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	row, err := h.q.ResidenceCreate(ctx, h.db, &dbsqlc.ResidenceCreateParams{
-		OwnerID: user.ID, Name: name, ResidenceTypeID: PtrIf(req.ResidenceTypeID.Get()),
+		OwnerID: user.ID, Name: name, ResidenceTypeID: app.PtrIf(req.ResidenceTypeID.Get()),
 		Street: strings.TrimSpace(req.Street.Or("")), City: strings.TrimSpace(req.City.Or("")),
 		StateProvince: strings.TrimSpace(req.StateProvince.Or("")), PostalCode: strings.TrimSpace(req.PostalCode.Or("")),
-		Country: strings.TrimSpace(req.Country.Or("")), Bedrooms: PtrIf(req.Bedrooms.Get()),
-		Bathrooms: PtrIf(req.Bathrooms.Get()), SquareFootage: PtrIf(req.SquareFootage.Get()),
-		LotSize: PtrIf(req.LotSize.Get()), YearBuilt: PtrIf(req.YearBuilt.Get()), Description: req.Description.Or(""),
-		PurchaseDate: PtrIf(req.PurchaseDate.Get()), PurchasePrice: PtrIf(req.PurchasePrice.Get()),
+		Country: strings.TrimSpace(req.Country.Or("")), Bedrooms: app.PtrIf(req.Bedrooms.Get()),
+		Bathrooms: app.PtrIf(req.Bathrooms.Get()), SquareFootage: app.PtrIf(req.SquareFootage.Get()),
+		LotSize: app.PtrIf(req.LotSize.Get()), YearBuilt: app.PtrIf(req.YearBuilt.Get()), Description: req.Description.Or(""),
+		PurchaseDate: app.PtrIf(req.PurchaseDate.Get()), PurchasePrice: app.PtrIf(req.PurchasePrice.Get()),
 		IsPrimary: req.IsPrimary.Or(false), Timezone: tz,
 	})
 	err = dberr.Interpret(err)
@@ -117,36 +118,36 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 
 // UpdateResidence changes the fields present; only the owner may.
 func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate, params oas.UpdateResidenceParams) (*oas.Residence, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
 	p := &dbsqlc.ResidenceUpdateParams{ID: params.ID, UserID: user.ID}
 	if v, ok := req.Name.Get(); ok {
-		v = CheckRequiredName(f, "name", v)
+		v = app.CheckRequiredName(f, "name", v)
 		p.Name = &v
 	}
 	if v, ok := req.Timezone.Get(); ok {
-		CheckTimezone(f, "timezone", v)
+		app.CheckTimezone(f, "timezone", v)
 		p.Timezone = &v
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	trimmed := func(v string, ok bool) *string { v = strings.TrimSpace(v); return PtrIf(v, ok) }
+	trimmed := func(v string, ok bool) *string { v = strings.TrimSpace(v); return app.PtrIf(v, ok) }
 	p.Street = trimmed(req.Street.Get())
 	p.City = trimmed(req.City.Get())
 	p.StateProvince = trimmed(req.StateProvince.Get())
 	p.PostalCode = trimmed(req.PostalCode.Get())
 	p.Country = trimmed(req.Country.Get())
-	p.Description = PtrIf(req.Description.Get())
-	p.IsPrimary = PtrIf(req.IsPrimary.Get())
-	p.SetResidenceTypeID, p.ResidenceTypeID = PatchField(req.ResidenceTypeID.Value, req.ResidenceTypeID.Set, req.ResidenceTypeID.Null)
-	p.SetBedrooms, p.Bedrooms = PatchField(req.Bedrooms.Value, req.Bedrooms.Set, req.Bedrooms.Null)
-	p.SetBathrooms, p.Bathrooms = PatchField(req.Bathrooms.Value, req.Bathrooms.Set, req.Bathrooms.Null)
-	p.SetSquareFootage, p.SquareFootage = PatchField(req.SquareFootage.Value, req.SquareFootage.Set, req.SquareFootage.Null)
-	p.SetLotSize, p.LotSize = PatchField(req.LotSize.Value, req.LotSize.Set, req.LotSize.Null)
-	p.SetYearBuilt, p.YearBuilt = PatchField(req.YearBuilt.Value, req.YearBuilt.Set, req.YearBuilt.Null)
-	p.SetPurchaseDate, p.PurchaseDate = PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
-	p.SetPurchasePrice, p.PurchasePrice = PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
+	p.Description = app.PtrIf(req.Description.Get())
+	p.IsPrimary = app.PtrIf(req.IsPrimary.Get())
+	p.SetResidenceTypeID, p.ResidenceTypeID = app.PatchField(req.ResidenceTypeID.Value, req.ResidenceTypeID.Set, req.ResidenceTypeID.Null)
+	p.SetBedrooms, p.Bedrooms = app.PatchField(req.Bedrooms.Value, req.Bedrooms.Set, req.Bedrooms.Null)
+	p.SetBathrooms, p.Bathrooms = app.PatchField(req.Bathrooms.Value, req.Bathrooms.Set, req.Bathrooms.Null)
+	p.SetSquareFootage, p.SquareFootage = app.PatchField(req.SquareFootage.Value, req.SquareFootage.Set, req.SquareFootage.Null)
+	p.SetLotSize, p.LotSize = app.PatchField(req.LotSize.Value, req.LotSize.Set, req.LotSize.Null)
+	p.SetYearBuilt, p.YearBuilt = app.PatchField(req.YearBuilt.Value, req.YearBuilt.Set, req.YearBuilt.Null)
+	p.SetPurchaseDate, p.PurchaseDate = app.PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
+	p.SetPurchasePrice, p.PurchasePrice = app.PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
 
 	_, err := h.q.ResidenceUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
@@ -165,7 +166,7 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 // DeleteResidence deletes a residence and everything in it; only the owner may. Every member loses access
 // before the response is sent, and the files of its documents are deleted once the delete has committed.
 func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenceParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.ResidenceDelete(ctx, h.db, &dbsqlc.ResidenceDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -176,7 +177,7 @@ func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenc
 	}
 	h.invalidateAccess(ctx, row.UserIds...)
 	if len(row.StorageKeys) > 0 {
-		DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
+		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
 	}
 	return nil
 }

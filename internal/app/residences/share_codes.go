@@ -1,4 +1,4 @@
-package app
+package residences
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -54,7 +55,7 @@ func normalizeShareCode(raw string) (string, bool) {
 
 // CreateShareCode issues a code that replaces the residence's previous one; only the owner may.
 func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeRequest, params oas.CreateShareCodeParams) (*oas.ShareCode, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	role, hours := "editor", int32(24)
 	if r, ok := req.Get(); ok {
 		role = string(r.Role.Or(oas.ShareCodeRequestRoleEditor))
@@ -81,7 +82,7 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 
 // JoinResidence adds the caller to the residence a live code belongs to.
 func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas.JoinResult, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	if err := h.attempts.Check(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
 		return nil, err
 	}

@@ -1,10 +1,11 @@
-package app
+package tasks
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
 
@@ -29,14 +30,14 @@ func (h *Handler) ListTaskTemplates(ctx context.Context, params oas.ListTaskTemp
 			name = *r.CategoryName
 		}
 		if len(out) == 0 || out[len(out)-1].CategoryName != name {
-			out = append(out, oas.TaskTemplateGroup{CategoryID: NilInt64(r.CategoryID), CategoryName: name,
+			out = append(out, oas.TaskTemplateGroup{CategoryID: app.NilInt64(r.CategoryID), CategoryName: name,
 				Templates: []oas.TaskTemplate{}})
 		}
 		g := &out[len(out)-1]
 		g.Templates = append(g.Templates, oas.TaskTemplate{
-			ID: r.ID, Title: r.Title, Description: r.Description, CategoryID: NilInt64(r.CategoryID),
-			FrequencyID: NilInt64(r.FrequencyID), FrequencyName: NilString(r.FrequencyName),
-			IntervalDays: NilInt32(r.IntervalDays), Icon: r.Icon, Tags: r.Tags,
+			ID: r.ID, Title: r.Title, Description: r.Description, CategoryID: app.NilInt64(r.CategoryID),
+			FrequencyID: app.NilInt64(r.FrequencyID), FrequencyName: app.NilString(r.FrequencyName),
+			IntervalDays: app.NilInt32(r.IntervalDays), Icon: r.Icon, Tags: r.Tags,
 		})
 	}
 	return out, nil

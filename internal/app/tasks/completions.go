@@ -1,4 +1,4 @@
-package app
+package tasks
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -19,13 +20,13 @@ func completionName(first, last *string) oas.NilString {
 	if first == nil {
 		return oas.NilString{Null: true}
 	}
-	return oas.NewNilString(strings.TrimSpace(*first + " " + OrZero(last)))
+	return oas.NewNilString(strings.TrimSpace(*first + " " + app.OrZero(last)))
 }
 
 // CompleteTask records a completion and advances the task, in one statement. The contractor who did the work,
 // when named, must be one of the task's residence or a personal contractor of the caller.
 func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (*oas.CompletionResult, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	body := req.Or(oas.CompletionCreate{})
 	at := body.CompletedAt.Or(time.Now()).UTC()
 	if at.After(time.Now().Add(maxClockSkew)) {
@@ -33,13 +34,13 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	}
 	row, err := h.q.CompletionCreate(ctx, h.db, &dbsqlc.CompletionCreateParams{
 		TaskID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold, CompletedAt: at, Notes: body.Notes.Or(""),
-		ActualCost: PtrIf(body.ActualCost.Get()), Rating: PtrIf(body.Rating.Get()),
-		ContractorID: PtrIf(body.ContractorID.Get()),
+		ActualCost: app.PtrIf(body.ActualCost.Get()), Rating: app.PtrIf(body.Rating.Get()),
+		ContractorID: app.PtrIf(body.ContractorID.Get()),
 	})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.taskWriteRefusal(ctx, &dbsqlc.TaskWriteChecksParams{UserID: user.ID, TaskID: &params.ID,
-			ContractorID: PtrIf(body.ContractorID.Get())}, "task"); err != nil {
+			ContractorID: app.PtrIf(body.ContractorID.Get())}, "task"); err != nil {
 			return nil, err
 		}
 		return nil, apierror.NotFound("task")
@@ -65,19 +66,19 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	completedBy := user.ID
 	return &oas.CompletionResult{
 		Completion: oas.Completion{
-			ID: row.CompletionID, TaskID: row.ID, CompletedBy: NilInt64(&completedBy),
+			ID: row.CompletionID, TaskID: row.ID, CompletedBy: app.NilInt64(&completedBy),
 			CompletedByName: completionName(&user.FirstName, &user.LastName), CompletedAt: row.CompletionCompletedAt.UTC(),
-			Notes: body.Notes.Or(""), ActualCost: NilFloat64(PtrIf(body.ActualCost.Get())),
-			Rating: NilInt32(PtrIf(body.Rating.Get())), ContractorID: NilInt64(row.CompletionContractorID),
+			Notes: body.Notes.Or(""), ActualCost: app.NilFloat64(app.PtrIf(body.ActualCost.Get())),
+			Rating: app.NilInt32(app.PtrIf(body.Rating.Get())), ContractorID: app.NilInt64(row.CompletionContractorID),
 			CreatedAt: row.CompletionCreatedAt.UTC(),
 		},
-		Task: TaskCard(&card),
+		Task: app.TaskCard(&card),
 	}, nil
 }
 
 // ListCompletions returns a task's completions, newest first.
 func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) ([]oas.Completion, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	rows, err := h.q.CompletionList(ctx, h.db, &dbsqlc.CompletionListParams{TaskID: params.ID, UserID: user.ID})
 	if err != nil {
 		return nil, fmt.Errorf("error listing completions: %w", err)
@@ -91,10 +92,10 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 	out := make([]oas.Completion, len(rows))
 	for i, r := range rows {
 		out[i] = oas.Completion{
-			ID: r.ID, TaskID: r.TaskID, CompletedBy: NilInt64(r.CompletedBy),
+			ID: r.ID, TaskID: r.TaskID, CompletedBy: app.NilInt64(r.CompletedBy),
 			CompletedByName: completionName(r.CompletedByFirstName, r.CompletedByLastName),
-			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: NilFloat64(r.ActualCost),
-			Rating: NilInt32(r.Rating), ContractorID: NilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
+			CompletedAt:     r.CompletedAt.UTC(), Notes: r.Notes, ActualCost: app.NilFloat64(r.ActualCost),
+			Rating: app.NilInt32(r.Rating), ContractorID: app.NilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
 		}
 	}
 	return out, nil
@@ -102,7 +103,7 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 
 // DeleteCompletion deletes a completion; the only completion of a one-time task reopens it.
 func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	// Two statements in a transaction: lock the task, then delete and recompute. One statement would compute
 	// the task's last completion from a snapshot taken before a concurrent delete committed.
 	var n int64
@@ -127,7 +128,7 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 			return fmt.Errorf("error checking completion access: %w", err)
 		}
 		if role == "viewer" {
-			return ErrForbidden
+			return app.ErrForbidden
 		}
 		return apierror.NotFound("completion")
 	}

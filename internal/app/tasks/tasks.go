@@ -1,4 +1,4 @@
-package app
+package tasks
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -24,7 +25,7 @@ func (h *Handler) taskRefusal(ctx context.Context, userID, taskID int64) error {
 	case "":
 		return apierror.NotFound("task")
 	case "viewer":
-		return ErrForbidden
+		return app.ErrForbidden
 	}
 	return nil
 }
@@ -41,9 +42,9 @@ func (h *Handler) taskWriteRefusal(ctx context.Context, p *dbsqlc.TaskWriteCheck
 	case "":
 		return apierror.NotFound(notFound)
 	case "viewer":
-		return ErrForbidden
+		return app.ErrForbidden
 	}
-	f := FieldErrors{}
+	f := app.FieldErrors{}
 	if !c.AssigneeOk {
 		f.Add("assigned_to", "is not a member of this residence")
 	}
@@ -72,7 +73,7 @@ func taskFKError(err error) error {
 
 // GetTask returns one task the caller can see.
 func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -81,20 +82,20 @@ func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.T
 	if err != nil {
 		return nil, fmt.Errorf("error loading task: %w", err)
 	}
-	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
+	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // CreateTask creates a task; a template fills the fields the request leaves out.
 func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Task, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	p := &dbsqlc.TaskCreateParams{
-		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: PtrIf(req.AssignedTo.Get()),
+		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: app.PtrIf(req.AssignedTo.Get()),
 		Title: strings.TrimSpace(req.Title.Or("")), Description: req.Description.Or(""),
-		ContractorID: PtrIf(req.ContractorID.Get()), CategoryID: PtrIf(req.CategoryID.Get()),
-		PriorityID: PtrIf(req.PriorityID.Get()), FrequencyID: PtrIf(req.FrequencyID.Get()),
-		DueDate:          PtrIf(req.DueDate.Get()),
-		EstimatedCost:    PtrIf(req.EstimatedCost.Get()),
+		ContractorID: app.PtrIf(req.ContractorID.Get()), CategoryID: app.PtrIf(req.CategoryID.Get()),
+		PriorityID: app.PtrIf(req.PriorityID.Get()), FrequencyID: app.PtrIf(req.FrequencyID.Get()),
+		DueDate:          app.PtrIf(req.DueDate.Get()),
+		EstimatedCost:    app.PtrIf(req.EstimatedCost.Get()),
 		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.RecurrenceAnchorCompletion)),
 	}
 	if id, ok := req.TemplateID.Get(); ok {
@@ -119,8 +120,8 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 			p.FrequencyID = tpl.FrequencyID
 		}
 	}
-	f := FieldErrors{}
-	p.Title = CheckRequiredName(f, "title", p.Title)
+	f := app.FieldErrors{}
+	p.Title = app.CheckRequiredName(f, "title", p.Title)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -142,18 +143,18 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	if err != nil {
 		return nil, fmt.Errorf("error creating task: %w", err)
 	}
-	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
+	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // UpdateTask changes the fields present.
 func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (*oas.Task, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
 	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold,
-		Description: PtrIf(req.Description.Get())}
+		Description: app.PtrIf(req.Description.Get())}
 	if v, ok := req.Title.Get(); ok {
-		v = CheckRequiredName(f, "title", v)
+		v = app.CheckRequiredName(f, "title", v)
 		p.Title = &v
 	}
 	if err := f.Err(); err != nil {
@@ -163,13 +164,13 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 		s := string(v)
 		p.RecurrenceAnchor = &s
 	}
-	p.SetAssignedTo, p.AssignedTo = PatchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
-	p.SetContractorID, p.ContractorID = PatchField(req.ContractorID.Value, req.ContractorID.Set, req.ContractorID.Null)
-	p.SetCategoryID, p.CategoryID = PatchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
-	p.SetPriorityID, p.PriorityID = PatchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
-	p.SetFrequencyID, p.FrequencyID = PatchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
-	p.SetDueDate, p.DueDate = PatchField(req.DueDate.Value, req.DueDate.Set, req.DueDate.Null)
-	p.SetEstimatedCost, p.EstimatedCost = PatchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
+	p.SetAssignedTo, p.AssignedTo = app.PatchField(req.AssignedTo.Value, req.AssignedTo.Set, req.AssignedTo.Null)
+	p.SetContractorID, p.ContractorID = app.PatchField(req.ContractorID.Value, req.ContractorID.Set, req.ContractorID.Null)
+	p.SetCategoryID, p.CategoryID = app.PatchField(req.CategoryID.Value, req.CategoryID.Set, req.CategoryID.Null)
+	p.SetPriorityID, p.PriorityID = app.PatchField(req.PriorityID.Value, req.PriorityID.Set, req.PriorityID.Null)
+	p.SetFrequencyID, p.FrequencyID = app.PatchField(req.FrequencyID.Value, req.FrequencyID.Set, req.FrequencyID.Null)
+	p.SetDueDate, p.DueDate = app.PatchField(req.DueDate.Value, req.DueDate.Set, req.DueDate.Null)
+	p.SetEstimatedCost, p.EstimatedCost = app.PatchField(req.EstimatedCost.Value, req.EstimatedCost.Set, req.EstimatedCost.Null)
 
 	row, err := h.q.TaskUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
@@ -186,13 +187,13 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 	if err != nil {
 		return nil, fmt.Errorf("error updating task: %w", err)
 	}
-	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
+	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
 // DeleteTask deletes a task and its completions.
 func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	n, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
 		return fmt.Errorf("error deleting task: %w", err)
@@ -205,7 +206,7 @@ func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) e
 
 // setState applies one of the state actions.
 func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateParams) (*oas.Task, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	p.ID, p.UserID, p.ThresholdDays = id, user.ID, user.DaysThreshold
 	row, err := h.q.TaskSetState(ctx, h.db, &p)
 	err = dberr.Interpret(err)
@@ -218,7 +219,7 @@ func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateP
 	if err != nil {
 		return nil, fmt.Errorf("error changing task state: %w", err)
 	}
-	t := TaskCard((*dbsqlc.TaskBoardRow)(row))
+	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
 
