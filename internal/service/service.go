@@ -23,6 +23,8 @@ import (
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/api"
+	"github.com/homekeep/homekeep/internal/app/contractors"
+	"github.com/homekeep/homekeep/internal/app/documents"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
@@ -141,7 +143,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	refs := refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey)
 	defer refs.Close()
-	// Each operation group gets exactly what it uses; db and residenceAccess are shared by all.
+	// Each operation group gets exactly what it uses; the pool (as db) and residence access are shared.
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
@@ -152,24 +154,26 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	rest, err := app.NewHandler(app.Deps{DB: db, Logger: log, Access: residenceAccess,
-		Files: files, MaxUploadSize: cfg.MaxUploadSize})
+	documentOps, err := documents.New(documents.Deps{
+		DB: db, Logger: log, Access: residenceAccess, Files: files, MaxUploadSize: cfg.MaxUploadSize,
+	})
 	if err != nil {
 		return err
 	}
+	residenceOps := residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files})
 	staticData := reference.New(reference.Deps{DB: db, Refs: refs})
-	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
-		Residences:  residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files}),
+		Residences:  residenceOps,
 		Tasks:       tasks.New(tasks.Deps{DB: db, Access: residenceAccess}),
-		Contractors: rest,
-		Documents:   rest,
+		Contractors: contractors.New(contractors.Deps{DB: db, Access: residenceAccess}),
+		Documents:   documentOps,
 		Reference:   staticData,
 	}, log)
 	if err != nil {
 		return err
 	}
+	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
 		API: server, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Logger: log,

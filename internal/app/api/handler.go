@@ -9,6 +9,8 @@ import (
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/app/accounts"
+	"github.com/homekeep/homekeep/internal/app/contractors"
+	"github.com/homekeep/homekeep/internal/app/documents"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/tasks"
@@ -23,8 +25,8 @@ type Handlers struct {
 	Accounts    *accounts.Handler
 	Residences  *residences.Handler
 	Tasks       *tasks.Handler
-	Contractors oas.ContractorsHandler
-	Documents   oas.DocumentsHandler
+	Contractors *contractors.Handler
+	Documents   *documents.Handler
 	Reference   *reference.Handler
 }
 

@@ -1,4 +1,4 @@
-package app
+package contractors
 
 import (
 	"context"
@@ -10,14 +10,11 @@ import (
 	"unicode"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
-
-// Contractors belong to a residence (every member reads them; owners and editors change them) or are
-// personal (residence_id NULL: only their creator sees or changes them). Every contractor query returns the
-// same card columns (see db/queries/contractors.sql), so rows convert to ContractorGetRow.
 
 // contractorCard maps a contractor card row to the API type.
 func contractorCard(r *dbsqlc.ContractorGetRow) (oas.Contractor, error) {
@@ -26,9 +23,9 @@ func contractorCard(r *dbsqlc.ContractorGetRow) (oas.Contractor, error) {
 		return oas.Contractor{}, fmt.Errorf("error decoding contractor specialties: %w", err)
 	}
 	return oas.Contractor{
-		ID: r.ID, ResidenceID: NilInt64(r.ResidenceID), CreatedBy: NilInt64(r.CreatedBy), Name: r.Name, Company: r.Company,
+		ID: r.ID, ResidenceID: app.NilInt64(r.ResidenceID), CreatedBy: app.NilInt64(r.CreatedBy), Name: r.Name, Company: r.Company,
 		Phone: r.Phone, Email: r.Email, Website: r.Website, Address: r.Address, Notes: r.Notes,
-		Rating: NilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
+		Rating: app.NilInt32(r.Rating), IsFavorite: r.IsFavorite, Specialties: specialties,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }
@@ -54,7 +51,7 @@ func (h *Handler) contractorRefusal(ctx context.Context, userID, id int64) error
 	case "":
 		return apierror.NotFound("contractor")
 	case "viewer":
-		return ErrForbidden
+		return app.ErrForbidden
 	}
 	return nil
 }
@@ -75,13 +72,13 @@ type contractorFields struct {
 // checkContractorFields validates and normalises the text fields present: name required and single-line,
 // company single-line, phone to digits with an optional leading +, email as for accounts and website as an
 // absolute http(s) URL (each may be empty).
-func checkContractorFields(f FieldErrors, in contractorFields) contractorFields {
+func checkContractorFields(f app.FieldErrors, in contractorFields) contractorFields {
 	if in.name != nil {
-		v := CheckRequiredName(f, "name", *in.name)
+		v := app.CheckRequiredName(f, "name", *in.name)
 		in.name = &v
 	}
 	if in.company != nil {
-		v := CheckName(f, "company", *in.company)
+		v := app.CheckName(f, "company", *in.company)
 		in.company = &v
 	}
 	if in.phone != nil {
@@ -91,12 +88,12 @@ func checkContractorFields(f FieldErrors, in contractorFields) contractorFields 
 	if in.email != nil {
 		v := strings.TrimSpace(*in.email)
 		if v != "" {
-			v = NormalizeEmail(f, "email", v)
+			v = app.NormalizeEmail(f, "email", v)
 		}
 		in.email = &v
 	}
 	if in.website != nil {
-		v := CheckWebURL(f, "website", *in.website)
+		v := app.CheckWebURL(f, "website", *in.website)
 		in.website = &v
 	}
 	if in.address != nil {
@@ -117,7 +114,7 @@ const (
 
 // normalizePhone reduces a phone number to its digits with an optional leading +, dropping spaces, dashes,
 // dots and parentheses; letters or any other character are refused. Empty stays empty.
-func normalizePhone(f FieldErrors, field, raw string) string {
+func normalizePhone(f app.FieldErrors, field, raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
@@ -146,13 +143,13 @@ func normalizePhone(f FieldErrors, field, raw string) string {
 // ListContractors returns the contractors of the caller's residences (from the access cache) and their
 // personal ones, filtered by residence, specialty and a search over name and company: warm, one statement.
 func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractorsParams) ([]oas.Contractor, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
-	p := &dbsqlc.ContractorListParams{IDs: ids, UserID: user.ID, ResidenceID: PtrIf(params.ResidenceID.Get()),
-		SpecialtyID: PtrIf(params.SpecialtyID.Get())}
+	p := &dbsqlc.ContractorListParams{IDs: ids, UserID: user.ID, ResidenceID: app.PtrIf(params.ResidenceID.Get()),
+		SpecialtyID: app.PtrIf(params.SpecialtyID.Get())}
 	if p.ResidenceID != nil && !slices.Contains(ids, *p.ResidenceID) {
 		return nil, apierror.NotFound("residence")
 	}
@@ -177,11 +174,11 @@ func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractor
 // CreateContractor adds a contractor to a residence (owners and editors) or, without residence_id, as the
 // caller's personal contractor; its specialties are linked in the same statement.
 func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (*oas.Contractor, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
-	in := checkContractorFields(f, contractorFields{name: &req.Name, company: PtrIf(req.Company.Get()),
-		phone: PtrIf(req.Phone.Get()), email: PtrIf(req.Email.Get()), website: PtrIf(req.Website.Get()),
-		address: PtrIf(req.Address.Get())})
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: &req.Name, company: app.PtrIf(req.Company.Get()),
+		phone: app.PtrIf(req.Phone.Get()), email: app.PtrIf(req.Email.Get()), website: app.PtrIf(req.Website.Get()),
+		address: app.PtrIf(req.Address.Get())})
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -190,9 +187,9 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 		specialties = []int64{}
 	}
 	row, err := h.q.ContractorCreate(ctx, h.db, &dbsqlc.ContractorCreateParams{
-		SpecialtyIds: specialties, ResidenceID: PtrIf(req.ResidenceID.Get()), UserID: user.ID, Name: *in.name,
-		Company: OrZero(in.company), Phone: OrZero(in.phone), Email: OrZero(in.email), Website: OrZero(in.website),
-		Address: OrZero(in.address), Notes: req.Notes.Or(""), Rating: PtrIf(req.Rating.Get()),
+		SpecialtyIds: specialties, ResidenceID: app.PtrIf(req.ResidenceID.Get()), UserID: user.ID, Name: *in.name,
+		Company: app.OrZero(in.company), Phone: app.OrZero(in.phone), Email: app.OrZero(in.email), Website: app.OrZero(in.website),
+		Address: app.OrZero(in.address), Notes: req.Notes.Or(""), Rating: app.PtrIf(req.Rating.Get()),
 		IsFavorite: req.IsFavorite.Or(false),
 	})
 	err = dberr.Interpret(err)
@@ -213,7 +210,7 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 
 // GetContractor returns one contractor the caller can see.
 func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (*oas.Contractor, error) {
-	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: PrincipalFrom(ctx).User.ID})
+	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: app.PrincipalFrom(ctx).User.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, apierror.NotFound("contractor")
@@ -227,23 +224,23 @@ func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorPar
 // UpdateContractor changes the fields present; specialty_ids, when present, replaces the specialties. All in
 // one statement.
 func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdate, params oas.UpdateContractorParams) (*oas.Contractor, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
-	in := checkContractorFields(f, contractorFields{name: PtrIf(req.Name.Get()), company: PtrIf(req.Company.Get()),
-		phone: PtrIf(req.Phone.Get()), email: PtrIf(req.Email.Get()), website: PtrIf(req.Website.Get()),
-		address: PtrIf(req.Address.Get())})
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
+	in := checkContractorFields(f, contractorFields{name: app.PtrIf(req.Name.Get()), company: app.PtrIf(req.Company.Get()),
+		phone: app.PtrIf(req.Phone.Get()), email: app.PtrIf(req.Email.Get()), website: app.PtrIf(req.Website.Get()),
+		address: app.PtrIf(req.Address.Get())})
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	p := &dbsqlc.ContractorUpdateParams{
 		ID: params.ID, UserID: user.ID, Name: in.name, Company: in.company, Phone: in.phone, Email: in.email,
-		Website: in.website, Address: in.address, Notes: PtrIf(req.Notes.Get()),
+		Website: in.website, Address: in.address, Notes: app.PtrIf(req.Notes.Get()),
 		SetSpecialties: req.SpecialtyIds != nil, SpecialtyIds: req.SpecialtyIds,
 	}
 	if p.SpecialtyIds == nil {
 		p.SpecialtyIds = []int64{}
 	}
-	p.SetRating, p.Rating = PatchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
+	p.SetRating, p.Rating = app.PatchField(req.Rating.Value, req.Rating.Set, req.Rating.Null)
 	for attempt := 1; ; attempt++ {
 		row, err := h.q.ContractorUpdate(ctx, h.db, p)
 		err = dberr.Interpret(err)
@@ -276,7 +273,7 @@ const maxContractorUpdateAttempts = 10
 
 // DeleteContractor deletes a contractor; tasks and completions that named it keep existing without it.
 func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	n, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
 		return fmt.Errorf("error deleting contractor: %w", err)
@@ -292,7 +289,7 @@ func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContrac
 
 // ToggleContractorFavorite flips the contractor's favorite flag in one statement.
 func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (*oas.Contractor, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.ContractorToggleFavorite(ctx, h.db, &dbsqlc.ContractorToggleFavoriteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -310,7 +307,7 @@ func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.Toggl
 // ListContractorTasks returns the tasks naming a contractor, among those the caller can see, as cards; 404
 // when the caller cannot see the contractor.
 func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) ([]oas.Task, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID,
 		ThresholdDays: user.DaysThreshold})
 	if err != nil {
@@ -324,7 +321,7 @@ func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContra
 	}
 	out := make([]oas.Task, len(rows))
 	for i, r := range rows {
-		out[i] = TaskCard((*dbsqlc.TaskBoardRow)(r))
+		out[i] = app.TaskCard((*dbsqlc.TaskBoardRow)(r))
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package app
+package documents
 
 import (
 	"context"
@@ -10,48 +10,43 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
 
-// Documents and warranties. A document's file lives in blob storage (see documents_file.go); the row keeps
-// its metadata. The order of operations keeps the two consistent: a file is written before the row that
-// names it (and deleted again if the row is refused or fails), and deleted only after the statement that
-// removed its row has committed. Whatever a crash leaves behind, a file without a row, is deleted by the
-// periodic cleanup (see documents_cleanup.go).
-
 // documentResponse maps a row to the API type.
 func documentResponse(d *dbsqlc.Document) oas.Document {
 	out := oas.Document{
-		ID: d.ID, ResidenceID: d.ResidenceID, CreatedBy: NilInt64(d.CreatedBy), Title: d.Title,
+		ID: d.ID, ResidenceID: d.ResidenceID, CreatedBy: app.NilInt64(d.CreatedBy), Title: d.Title,
 		Description: d.Description, Type: oas.DocumentType(d.DocType), Vendor: d.Vendor, ModelNumber: d.ModelNumber,
-		SerialNumber: d.SerialNumber, PurchaseDate: NilDate(d.PurchaseDate), PurchasePrice: NilFloat64(d.PurchasePrice),
-		ExpiryDate: NilDate(d.ExpiryDate), WarrantyProvider: d.WarrantyProvider, ClaimPhone: d.ClaimPhone,
-		ClaimURL: d.ClaimUrl, TaskID: NilInt64(d.TaskID), File: oas.NilDocumentFile{Null: true},
+		SerialNumber: d.SerialNumber, PurchaseDate: app.NilDate(d.PurchaseDate), PurchasePrice: app.NilFloat64(d.PurchasePrice),
+		ExpiryDate: app.NilDate(d.ExpiryDate), WarrantyProvider: d.WarrantyProvider, ClaimPhone: d.ClaimPhone,
+		ClaimURL: d.ClaimUrl, TaskID: app.NilInt64(d.TaskID), File: oas.NilDocumentFile{Null: true},
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
 	if d.StorageKey != nil {
-		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: OrZero(d.FileName),
-			ContentType: OrZero(d.ContentType), SizeBytes: OrZero(d.SizeBytes), SHA256: OrZero(d.Sha256)})
+		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: app.OrZero(d.FileName),
+			ContentType: app.OrZero(d.ContentType), SizeBytes: app.OrZero(d.SizeBytes), SHA256: app.OrZero(d.Sha256)})
 	}
 	return out
 }
 
 // documentCreateParams validates a new document's metadata and turns it into the insert's parameters.
 func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.DocumentCreateParams, error) {
-	f := FieldErrors{}
+	f := app.FieldErrors{}
 	p := &dbsqlc.DocumentCreateParams{
-		UserID: userID, ResidenceID: req.ResidenceID, Title: CheckRequiredName(f, "title", req.Title),
+		UserID: userID, ResidenceID: req.ResidenceID, Title: app.CheckRequiredName(f, "title", req.Title),
 		Description: req.Description.Or(""), DocType: string(req.Type.Or(oas.DocumentTypeGeneral)),
-		Vendor: CheckName(f, "vendor", req.Vendor.Or("")), ModelNumber: CheckName(f, "model_number", req.ModelNumber.Or("")),
-		SerialNumber: CheckName(f, "serial_number", req.SerialNumber.Or("")),
-		PurchaseDate: PtrIf(req.PurchaseDate.Get()), PurchasePrice: PtrIf(req.PurchasePrice.Get()),
-		ExpiryDate:       PtrIf(req.ExpiryDate.Get()),
-		WarrantyProvider: CheckName(f, "warranty_provider", req.WarrantyProvider.Or("")),
-		ClaimPhone:       CheckName(f, "claim_phone", req.ClaimPhone.Or("")),
-		ClaimUrl:         CheckWebURL(f, "claim_url", req.ClaimURL.Or("")),
-		TaskID:           PtrIf(req.TaskID.Get()),
+		Vendor: app.CheckName(f, "vendor", req.Vendor.Or("")), ModelNumber: app.CheckName(f, "model_number", req.ModelNumber.Or("")),
+		SerialNumber: app.CheckName(f, "serial_number", req.SerialNumber.Or("")),
+		PurchaseDate: app.PtrIf(req.PurchaseDate.Get()), PurchasePrice: app.PtrIf(req.PurchasePrice.Get()),
+		ExpiryDate:       app.PtrIf(req.ExpiryDate.Get()),
+		WarrantyProvider: app.CheckName(f, "warranty_provider", req.WarrantyProvider.Or("")),
+		ClaimPhone:       app.CheckName(f, "claim_phone", req.ClaimPhone.Or("")),
+		ClaimUrl:         app.CheckWebURL(f, "claim_url", req.ClaimURL.Or("")),
+		TaskID:           app.PtrIf(req.TaskID.Get()),
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -83,7 +78,7 @@ func (h *Handler) documentRefusal(ctx context.Context, userID, id int64) error {
 	case "":
 		return apierror.NotFound("document")
 	case "viewer":
-		return ErrForbidden
+		return app.ErrForbidden
 	}
 	return nil
 }
@@ -99,7 +94,7 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 	case "":
 		return apierror.NotFound("residence")
 	case "viewer":
-		return ErrForbidden
+		return app.ErrForbidden
 	}
 	return nil
 }
@@ -107,7 +102,7 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 // ListDocuments returns the documents of every residence the caller can access, newest first: the ids
 // from the access cache, then one statement.
 func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) ([]oas.Document, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
@@ -117,7 +112,7 @@ func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsPar
 	if len(ids) == 0 || (filtered && !slices.Contains(ids, rid)) {
 		return out, nil
 	}
-	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: PtrIf(rid, filtered)}
+	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: app.PtrIf(rid, filtered)}
 	if t, ok := params.Type.Get(); ok {
 		s := string(t)
 		p.DocType = &s
@@ -144,7 +139,7 @@ func escapeLike(s string) string { return likeEscaper.Replace(s) }
 // ListWarranties returns the warranty documents with an expiry date, soonest first, with the days left in
 // each residence's timezone.
 func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesParams) ([]oas.Warranty, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
@@ -154,7 +149,7 @@ func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesP
 		return out, nil
 	}
 	rows, err := h.q.DocumentWarranties(ctx, h.db, &dbsqlc.DocumentWarrantiesParams{
-		UserID: user.ID, IDs: ids, WithinDays: PtrIf(params.ExpiringWithinDays.Get())})
+		UserID: user.ID, IDs: ids, WithinDays: app.PtrIf(params.ExpiringWithinDays.Get())})
 	if err != nil {
 		return nil, fmt.Errorf("error listing warranties: %w", err)
 	}
@@ -167,7 +162,7 @@ func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesP
 
 // GetDocument returns one document the caller can see.
 func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams) (*oas.Document, error) {
-	d, err := h.getDocument(ctx, PrincipalFrom(ctx).User.ID, params.ID)
+	d, err := h.getDocument(ctx, app.PrincipalFrom(ctx).User.ID, params.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +198,7 @@ func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq)
 // checks the caller's role and the linked task. When the insert does not happen, the file is deleted again
 // before the error is returned, so a refused or failed insert leaves no file behind.
 func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, file *ht.MultipartFile) (*oas.Document, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	p, err := documentCreateParams(user.ID, req)
 	if err != nil {
 		return nil, err
@@ -222,7 +217,7 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 	}
 	row, err := h.q.DocumentCreate(ctx, h.db, p)
 	if err != nil && p.StorageKey != nil {
-		DeleteFiles(ctx, h.files, h.log, *p.StorageKey)
+		app.DeleteFiles(ctx, h.files, h.log, *p.StorageKey)
 	}
 	err = dberr.Interpret(err)
 	switch {
@@ -244,11 +239,11 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 
 // UpdateDocument changes the metadata fields present (owners and editors).
 func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, params oas.UpdateDocumentParams) (*oas.Document, error) {
-	user := PrincipalFrom(ctx).User
-	f := FieldErrors{}
-	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: PtrIf(req.Description.Get())}
+	user := app.PrincipalFrom(ctx).User
+	f := app.FieldErrors{}
+	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: app.PtrIf(req.Description.Get())}
 	if v, ok := req.Title.Get(); ok {
-		v = CheckRequiredName(f, "title", v)
+		v = app.CheckRequiredName(f, "title", v)
 		p.Title = &v
 	}
 	line := func(field string, o oas.OptString) *string {
@@ -256,7 +251,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 		if !ok {
 			return nil
 		}
-		v = CheckName(f, field, v)
+		v = app.CheckName(f, field, v)
 		return &v
 	}
 	p.Vendor = line("vendor", req.Vendor)
@@ -265,7 +260,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 	p.WarrantyProvider = line("warranty_provider", req.WarrantyProvider)
 	p.ClaimPhone = line("claim_phone", req.ClaimPhone)
 	if v, ok := req.ClaimURL.Get(); ok {
-		v = CheckWebURL(f, "claim_url", v)
+		v = app.CheckWebURL(f, "claim_url", v)
 		p.ClaimUrl = &v
 	}
 	if err := f.Err(); err != nil {
@@ -275,10 +270,10 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 		s := string(v)
 		p.DocType = &s
 	}
-	p.SetPurchaseDate, p.PurchaseDate = PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
-	p.SetPurchasePrice, p.PurchasePrice = PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
-	p.SetExpiryDate, p.ExpiryDate = PatchField(req.ExpiryDate.Value, req.ExpiryDate.Set, req.ExpiryDate.Null)
-	p.SetTaskID, p.TaskID = PatchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
+	p.SetPurchaseDate, p.PurchaseDate = app.PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
+	p.SetPurchasePrice, p.PurchasePrice = app.PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
+	p.SetExpiryDate, p.ExpiryDate = app.PatchField(req.ExpiryDate.Value, req.ExpiryDate.Set, req.ExpiryDate.Null)
+	p.SetTaskID, p.TaskID = app.PatchField(req.TaskID.Value, req.TaskID.Set, req.TaskID.Null)
 
 	row, err := h.q.DocumentUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
@@ -303,7 +298,7 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 
 // DeleteDocument deletes a document (owners and editors), then its file once the delete has committed.
 func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) error {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	key, err := h.q.DocumentDelete(ctx, h.db, &dbsqlc.DocumentDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -316,7 +311,7 @@ func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentP
 		return fmt.Errorf("error deleting document: %w", err)
 	}
 	if key != nil {
-		DeleteFiles(ctx, h.files, h.log, *key)
+		app.DeleteFiles(ctx, h.files, h.log, *key)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package app
+package documents
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/blobstore"
@@ -146,7 +147,7 @@ func (h *Handler) storeFile(ctx context.Context, f *ht.MultipartFile) (*storedFi
 // statement that returns the old file's key, and deletes the old file once that has committed. If the row
 // is not updated, the new file is deleted instead.
 func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMultipart, params oas.ReplaceDocumentFileParams) (*oas.Document, error) {
-	user := PrincipalFrom(ctx).User
+	user := app.PrincipalFrom(ctx).User
 	// Refuse strangers and viewers before storing anything; the update checks again.
 	if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 		return nil, err
@@ -160,7 +161,7 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 		ContentType: stored.contentType, SizeBytes: stored.size, Sha256: stored.sha256,
 	})
 	if err != nil {
-		DeleteFiles(ctx, h.files, h.log, stored.key)
+		app.DeleteFiles(ctx, h.files, h.log, stored.key)
 		err = dberr.Interpret(err)
 		if errors.Is(err, dberr.ErrNotFound) {
 			if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
@@ -171,7 +172,7 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 		return nil, fmt.Errorf("error replacing document file: %w", err)
 	}
 	if row.OldStorageKey != nil {
-		DeleteFiles(ctx, h.files, h.log, *row.OldStorageKey)
+		app.DeleteFiles(ctx, h.files, h.log, *row.OldStorageKey)
 	}
 	out := documentResponse(&dbsqlc.Document{
 		ID: row.ID, ResidenceID: row.ResidenceID, CreatedBy: row.CreatedBy, Title: row.Title,
@@ -269,7 +270,7 @@ func contentDisposition(name string) string {
 // 304 until the file is replaced, and If-Range serves the range only while it still names this file. A HEAD
 // request gets the headers without the file being read from storage.
 func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFileParams) (oas.GetDocumentFileRes, error) {
-	d, err := h.getDocument(ctx, PrincipalFrom(ctx).User.ID, params.ID)
+	d, err := h.getDocument(ctx, app.PrincipalFrom(ctx).User.ID, params.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +281,7 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	etag := `"` + sum[:min(32, len(sum))] + `"`
 	info := reqinfo.From(ctx)
 	info.SetHeader("Cache-Control", "private, no-cache")
-	if ETagMatches(params.IfNoneMatch.Or(""), etag) {
+	if app.ETagMatches(params.IfNoneMatch.Or(""), etag) {
 		return &oas.GetDocumentFileNotModified{ETag: etag}, nil
 	}
 	size := *d.SizeBytes
@@ -301,12 +302,12 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	}
 	info.SetHeader("Content-Length", strconv.FormatInt(length, 10))
 	info.SetHeader("X-Content-Type-Options", "nosniff")
-	disposition := contentDisposition(OrZero(d.FileName))
+	disposition := contentDisposition(app.OrZero(d.FileName))
 	if partial {
-		return partialFileResponse(OrZero(d.ContentType), r, disposition, etag,
+		return partialFileResponse(app.OrZero(d.ContentType), r, disposition, etag,
 			fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, size)), nil
 	}
-	return fileResponse(OrZero(d.ContentType), r, disposition, etag), nil
+	return fileResponse(app.OrZero(d.ContentType), r, disposition, etag), nil
 }
 
 // ifRangeMatches implements If-Range (RFC 9110 13.1.5) for a file whose validator is etag: the range applies
