@@ -1,6 +1,10 @@
 // Package apptest runs real Homekeep API processes for tests: each on a random port, on its own cloned
 // database (or a shared one, for multi-instance tests), with a contract-checking HTTP client and a counter of
 // the SQL statements the process runs.
+//
+// It also holds the fixtures the HTTP tests of several operation groups share (accounts.go, residences.go,
+// tasks.go, contractors.go, documents.go: a household with one member of each role, a task, an uploaded
+// file, ...), since those tests live in the packages of their groups under internal/app.
 package apptest
 
 import (

@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"fmt"
@@ -18,8 +18,8 @@ func TestNotModifiedCarriesTheETag(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
 	acct := inst.Register(t)
-	rid := createResidence(t, inst, acct, "Tagged")
-	createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": "t"})
+	rid := apptest.CreateResidence(t, inst, acct, "Tagged")
+	apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": rid, "title": "t"})
 
 	for _, path := range []string{"/tasks", fmt.Sprintf("/residences/%d/tasks", rid), "/static-data"} {
 		t.Run(path, func(t *testing.T) {
@@ -42,9 +42,9 @@ func TestNotModifiedCarriesTheETag(t *testing.T) {
 // versions of a file together.
 func TestDocumentFileIfRange(t *testing.T) {
 	t.Parallel()
-	inst, _ := startDocuments(t, nil)
-	h := newHousehold(t, inst)
-	doc := upload(t, inst, h.editor, h.residenceID, filePart{name: "scan.png", contentType: "image/png", content: testPNG})
+	inst, _ := apptest.StartDocuments(t, nil)
+	h := apptest.NewHousehold(t, inst)
+	doc := apptest.Upload(t, inst, h.Editor, h.ResidenceID, apptest.FilePart{Name: "scan.png", ContentType: "image/png", Content: apptest.TestPNG})
 	etag := `"` + doc.File.Value.SHA256[:32] + `"`
 
 	tests := []struct {
@@ -60,22 +60,22 @@ func TestDocumentFileIfRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := download(t, inst, h.viewer, doc.ID, http.Header{"Range": {"bytes=0-3"}, "If-Range": {tt.ifRange}})
+			r := apptest.Download(t, inst, h.Viewer, doc.ID, http.Header{"Range": {"bytes=0-3"}, "If-Range": {tt.ifRange}})
 			require.Equal(t, tt.wantStatus, r.Status, "If-Range: %s", tt.ifRange)
 			require.Equal(t, etag, r.Header.Get("ETag"))
 			if tt.wantStatus == http.StatusOK {
-				require.Equal(t, testPNG, r.Body, "the whole file")
+				require.Equal(t, apptest.TestPNG, r.Body, "the whole file")
 				require.Empty(t, r.Header.Get("Content-Range"))
-				require.Equal(t, strconv.Itoa(len(testPNG)), r.Header.Get("Content-Length"))
+				require.Equal(t, strconv.Itoa(len(apptest.TestPNG)), r.Header.Get("Content-Length"))
 			} else {
-				require.Equal(t, testPNG[:4], r.Body)
-				require.Equal(t, fmt.Sprintf("bytes 0-3/%d", len(testPNG)), r.Header.Get("Content-Range"))
+				require.Equal(t, apptest.TestPNG[:4], r.Body)
+				require.Equal(t, fmt.Sprintf("bytes 0-3/%d", len(apptest.TestPNG)), r.Header.Get("Content-Range"))
 			}
 		})
 	}
 	t.Run("NotModifiedCarriesTheETag", func(t *testing.T) {
 		t.Parallel()
-		r := download(t, inst, h.viewer, doc.ID, http.Header{"If-None-Match": {etag}})
+		r := apptest.Download(t, inst, h.Viewer, doc.ID, http.Header{"If-None-Match": {etag}})
 		require.Equal(t, http.StatusNotModified, r.Status)
 		require.Equal(t, etag, r.Header.Get("ETag"))
 	})

@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func (o specOperation) takesInput() bool { return len(o.Bodies) > 0 || len(o.Que
 // loadSpec reads api/openapi.yaml once per test binary.
 var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(filepath.Join("..", "..", "api", "openapi.yaml"))
+	doc, err := loader.LoadFromFile(filepath.Join("..", "..", "..", "api", "openapi.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("error loading the spec: %w", err)
 	}

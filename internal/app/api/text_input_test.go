@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"bytes"
@@ -36,10 +36,10 @@ type textFixture struct {
 func newTextFixture(t *testing.T, inst *apptest.Instance) textFixture {
 	t.Helper()
 	f := textFixture{inst: inst, owner: inst.Register(t)}
-	f.residenceID = createResidence(t, inst, f.owner, "Home")
-	f.taskID = createTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Replace the filter"})
-	f.contractorID = createContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "name": "Bob"}).ID
-	f.documentID = createDocument(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Manual"}).ID
+	f.residenceID = apptest.CreateResidence(t, inst, f.owner, "Home")
+	f.taskID = apptest.CreateTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Replace the filter"})
+	f.contractorID = apptest.CreateContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "name": "Bob"}).ID
+	f.documentID = apptest.CreateDocument(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Manual"}).ID
 	f.residencePath = fmt.Sprintf("/residences/%d", f.residenceID)
 	f.taskPath = fmt.Sprintf("/tasks/%d", f.taskID)
 	f.contractorPath = fmt.Sprintf("/contractors/%d", f.contractorID)
@@ -152,7 +152,7 @@ func TestTextInputIsValidated(t *testing.T) {
 		r.JSON(t, &res)
 		require.Equal(t, "Zürich", res.City)
 		require.Equal(t, `a backslash \u0000 is text`, res.Description)
-		docs := listDocuments(t, inst, f.owner, "?q=Man%C3%BCal")
+		docs := apptest.ListDocuments(t, inst, f.owner, "?q=Man%C3%BCal")
 		require.Empty(t, docs, "an encoded UTF-8 search term is searched for")
 	})
 }
@@ -165,7 +165,9 @@ type formPart struct {
 
 func textPart(name, value string) formPart { return formPart{name: name, content: []byte(value)} }
 
-func pdfPart() formPart { return formPart{name: "file", fileName: "receipt.pdf", content: testPDF} }
+func pdfPart() formPart {
+	return formPart{name: "file", fileName: "receipt.pdf", content: apptest.TestPDF}
+}
 
 // sendForm sends a multipart request that may break the spec (its response is still checked).
 func sendForm(t *testing.T, inst *apptest.Instance, method, path, token string, parts ...formPart) apptest.Response {

@@ -1,4 +1,4 @@
-package app_test
+package residences_test
 
 import (
 	"fmt"
@@ -13,61 +13,14 @@ import (
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
-// household is a residence with one member of each role, plus a stranger.
-type household struct {
-	inst                            *apptest.Instance
-	owner, editor, viewer, stranger apptest.Account
-	residenceID                     int64
-	name                            string
-}
-
-func (h household) path(format string, args ...any) string {
-	return fmt.Sprintf("/residences/%d"+format, append([]any{h.residenceID}, args...)...)
-}
-
-func shareCode(t *testing.T, inst *apptest.Instance, owner apptest.Account, residenceID int64, role string) string {
-	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/residences/%d/share-code", residenceID),
-		Token: owner.Token, Body: map[string]any{"role": role}})
-	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var sc client.ShareCode
-	r.JSON(t, &sc)
-	return sc.Code
-}
-
-func join(t *testing.T, inst *apptest.Instance, who apptest.Account, code string) {
-	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences/join", Token: who.Token, Body: map[string]any{"code": code}})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-}
-
-func createResidence(t *testing.T, inst *apptest.Instance, owner apptest.Account, name string) int64 {
-	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: owner.Token, Body: map[string]any{"name": name}})
-	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var res client.Residence
-	r.JSON(t, &res)
-	return res.ID
-}
-
-func newHousehold(t *testing.T, inst *apptest.Instance) household {
-	t.Helper()
-	h := household{inst: inst, owner: inst.Register(t), editor: inst.Register(t), viewer: inst.Register(t),
-		stranger: inst.Register(t), name: "Secret Cottage " + apptest.UniqueEmail()}
-	h.residenceID = createResidence(t, inst, h.owner, h.name)
-	join(t, inst, h.editor, shareCode(t, inst, h.owner, h.residenceID, "editor"))
-	join(t, inst, h.viewer, shareCode(t, inst, h.owner, h.residenceID, "viewer"))
-	return h
-}
-
 func TestResidenceAuthorization(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 
 	type call struct {
 		method string
-		path   func(h household) string
-		body   func(h household) any
+		path   func(h apptest.Household) string
+		body   func(h apptest.Household) any
 	}
 	endpoints := []struct {
 		name string
@@ -75,27 +28,27 @@ func TestResidenceAuthorization(t *testing.T) {
 		// want holds the status for owner, editor, viewer, stranger, anonymous.
 		want [5]int
 	}{
-		{"GetResidence", call{http.MethodGet, func(h household) string { return h.path("") }, nil},
+		{"GetResidence", call{http.MethodGet, func(h apptest.Household) string { return h.Path("") }, nil},
 			[5]int{200, 200, 200, 404, 401}},
-		{"UpdateResidence", call{http.MethodPatch, func(h household) string { return h.path("") },
-			func(household) any { return map[string]any{"description": "changed"} }},
+		{"UpdateResidence", call{http.MethodPatch, func(h apptest.Household) string { return h.Path("") },
+			func(apptest.Household) any { return map[string]any{"description": "changed"} }},
 			[5]int{200, 403, 403, 404, 401}},
-		{"DeleteResidence", call{http.MethodDelete, func(h household) string { return h.path("") }, nil},
+		{"DeleteResidence", call{http.MethodDelete, func(h apptest.Household) string { return h.Path("") }, nil},
 			[5]int{204, 403, 403, 404, 401}},
-		{"ListMembers", call{http.MethodGet, func(h household) string { return h.path("/members") }, nil},
+		{"ListMembers", call{http.MethodGet, func(h apptest.Household) string { return h.Path("/members") }, nil},
 			[5]int{200, 200, 200, 404, 401}},
-		{"ChangeRole", call{http.MethodPatch, func(h household) string { return h.path("/members/%d", h.viewer.ID) },
-			func(household) any { return map[string]any{"role": "editor"} }},
+		{"ChangeRole", call{http.MethodPatch, func(h apptest.Household) string { return h.Path("/members/%d", h.Viewer.ID) },
+			func(apptest.Household) any { return map[string]any{"role": "editor"} }},
 			[5]int{200, 403, 403, 404, 401}},
-		{"RemoveOtherMember", call{http.MethodDelete, func(h household) string { return h.path("/members/%d", h.viewer.ID) }, nil},
+		{"RemoveOtherMember", call{http.MethodDelete, func(h apptest.Household) string { return h.Path("/members/%d", h.Viewer.ID) }, nil},
 			[5]int{204, 403, 204, 404, 401}}, // the viewer removing themself is leaving
-		{"RemoveEditor", call{http.MethodDelete, func(h household) string { return h.path("/members/%d", h.editor.ID) }, nil},
+		{"RemoveEditor", call{http.MethodDelete, func(h apptest.Household) string { return h.Path("/members/%d", h.Editor.ID) }, nil},
 			[5]int{204, 204, 403, 404, 401}},
-		{"Transfer", call{http.MethodPost, func(h household) string { return h.path("/transfer") },
-			func(h household) any { return map[string]any{"user_id": h.editor.ID} }},
+		{"Transfer", call{http.MethodPost, func(h apptest.Household) string { return h.Path("/transfer") },
+			func(h apptest.Household) any { return map[string]any{"user_id": h.Editor.ID} }},
 			[5]int{200, 403, 403, 404, 401}},
-		{"CreateShareCode", call{http.MethodPost, func(h household) string { return h.path("/share-code") },
-			func(household) any { return map[string]any{} }},
+		{"CreateShareCode", call{http.MethodPost, func(h apptest.Household) string { return h.Path("/share-code") },
+			func(apptest.Household) any { return map[string]any{} }},
 			[5]int{201, 403, 403, 404, 401}},
 	}
 	roles := []string{"Owner", "Editor", "Viewer", "Stranger", "Anonymous"}
@@ -103,8 +56,8 @@ func TestResidenceAuthorization(t *testing.T) {
 		for i, role := range roles {
 			t.Run(ep.name+"As"+role, func(t *testing.T) {
 				t.Parallel()
-				h := newHousehold(t, inst)
-				token := []string{h.owner.Token, h.editor.Token, h.viewer.Token, h.stranger.Token, ""}[i]
+				h := apptest.NewHousehold(t, inst)
+				token := []string{h.Owner.Token, h.Editor.Token, h.Viewer.Token, h.Stranger.Token, ""}[i]
 				req := apptest.Request{Method: ep.call.method, Path: ep.call.path(h), Token: token}
 				if ep.call.body != nil {
 					req.Body = ep.call.body(h)
@@ -112,8 +65,8 @@ func TestResidenceAuthorization(t *testing.T) {
 				r := inst.Do(t, req)
 				require.Equal(t, ep.want[i], r.Status, "%s %s as %s: %s", req.Method, req.Path, role, r.Body)
 				if r.Status >= 400 {
-					require.NotContains(t, string(r.Body), h.name, "an error must not leak the residence")
-					require.NotContains(t, string(r.Body), h.owner.Email)
+					require.NotContains(t, string(r.Body), h.Name, "an error must not leak the residence")
+					require.NotContains(t, string(r.Body), h.Owner.Email)
 					wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[r.Status]
 					require.Equal(t, wantCode, r.Err(t).Error.Code)
 				}
@@ -123,21 +76,21 @@ func TestResidenceAuthorization(t *testing.T) {
 
 	t.Run("StrangerListsNothing", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: h.stranger.Token})
+		h := apptest.NewHousehold(t, inst)
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: h.Stranger.Token})
 		require.Equal(t, http.StatusOK, r.Status)
 		require.Equal(t, "[]", strings.TrimSpace(string(r.Body)))
 	})
 
 	t.Run("EveryRoleListsTheResidenceWithItsRole", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		for role, acct := range map[string]apptest.Account{"owner": h.owner, "editor": h.editor, "viewer": h.viewer} {
+		h := apptest.NewHousehold(t, inst)
+		for role, acct := range map[string]apptest.Account{"owner": h.Owner, "editor": h.Editor, "viewer": h.Viewer} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token})
 			var list []client.Residence
 			r.JSON(t, &list)
 			require.Len(t, list, 1)
-			require.Equal(t, h.residenceID, list[0].ID)
+			require.Equal(t, h.ResidenceID, list[0].ID)
 			require.EqualValues(t, role, list[0].Role)
 			require.EqualValues(t, 3, list[0].MembersCount)
 		}
@@ -156,8 +109,8 @@ func TestResidenceAuthorization(t *testing.T) {
 
 	t.Run("UnknownResidenceIs404ForEveryone", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/residences/999999999", Token: h.owner.Token,
+		h := apptest.NewHousehold(t, inst)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/residences/999999999", Token: h.Owner.Token,
 			Body: map[string]any{"name": "x"}})
 		require.Equal(t, http.StatusNotFound, r.Status)
 	})
@@ -256,23 +209,23 @@ func TestResidenceCRUD(t *testing.T) {
 
 	t.Run("DeleteRemovesForEveryMember", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		for _, acct := range []apptest.Account{h.editor, h.viewer} {
-			require.Equal(t, http.StatusOK, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.path(""), Token: acct.Token}).Status)
+		h := apptest.NewHousehold(t, inst)
+		for _, acct := range []apptest.Account{h.Editor, h.Viewer} {
+			require.Equal(t, http.StatusOK, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.Path(""), Token: acct.Token}).Status)
 		}
-		require.Equal(t, http.StatusNoContent, inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.path(""), Token: h.owner.Token}).Status)
-		for _, acct := range []apptest.Account{h.owner, h.editor, h.viewer} {
+		require.Equal(t, http.StatusNoContent, inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.Path(""), Token: h.Owner.Token}).Status)
+		for _, acct := range []apptest.Account{h.Owner, h.Editor, h.Viewer} {
 			var list []any
 			inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/residences", Token: acct.Token}).JSON(t, &list)
 			require.Empty(t, list, "every member's list drops it at once")
-			require.Equal(t, http.StatusNotFound, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.path(""), Token: acct.Token}).Status)
+			require.Equal(t, http.StatusNotFound, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.Path(""), Token: acct.Token}).Status)
 		}
 	})
 
 	t.Run("DeletingAccountDeletesOwnedResidences", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		require.Equal(t, http.StatusNoContent, inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: h.owner.Token}).Status)
-		require.Equal(t, http.StatusNotFound, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.path(""), Token: h.editor.Token}).Status)
+		h := apptest.NewHousehold(t, inst)
+		require.Equal(t, http.StatusNoContent, inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: h.Owner.Token}).Status)
+		require.Equal(t, http.StatusNotFound, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: h.Path(""), Token: h.Editor.Token}).Status)
 	})
 }

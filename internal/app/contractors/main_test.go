@@ -1,4 +1,4 @@
-package app_test
+package contractors_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package app_test
+package tasks_test
 
 import (
 	"context"
@@ -82,15 +82,6 @@ func TestTaskColumnRules(t *testing.T) {
 	}
 }
 
-func createTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) int64 {
-	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body})
-	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var task client.Task
-	r.JSON(t, &task)
-	return task.ID
-}
-
 func TestBoard(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
@@ -100,9 +91,9 @@ func TestBoard(t *testing.T) {
 		inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
 		acct := inst.Register(t)
 		for i := range 3 {
-			rid := createResidence(t, inst, acct, fmt.Sprintf("Home %d", i))
+			rid := apptest.CreateResidence(t, inst, acct, fmt.Sprintf("Home %d", i))
 			for j := range 4 {
-				createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("Task %d.%d", i, j),
+				apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("Task %d.%d", i, j),
 					"due_date": time.Now().AddDate(0, 0, j*20-10).Format("2006-01-02")})
 			}
 		}
@@ -136,9 +127,9 @@ func TestBoard(t *testing.T) {
 			r.JSON(t, &res)
 			for {
 				today := time.Now().In(loc).Format(time.DateOnly)
-				dueToday := createTask(t, inst, acct, map[string]any{"residence_id": res.ID, "title": "today " + tz,
+				dueToday := apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": res.ID, "title": "today " + tz,
 					"due_date": today})
-				dueYesterday := createTask(t, inst, acct, map[string]any{"residence_id": res.ID, "title": "yesterday " + tz,
+				dueYesterday := apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": res.ID, "title": "yesterday " + tz,
 					"due_date": time.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)})
 				var b client.Board
 				inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", res.ID), Token: acct.Token}).JSON(t, &b)
@@ -155,7 +146,7 @@ func TestBoard(t *testing.T) {
 	t.Run("ResidenceBoardIs404WhenNotAccessible", func(t *testing.T) {
 		t.Parallel()
 		owner, stranger := inst.Register(t), inst.Register(t)
-		rid := createResidence(t, inst, owner, "Private")
+		rid := apptest.CreateResidence(t, inst, owner, "Private")
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", rid), Token: stranger.Token})
 		require.Equal(t, http.StatusNotFound, r.Status)
 	})
@@ -173,9 +164,9 @@ func TestBoard(t *testing.T) {
 	t.Run("ResidenceCountsMatchTheBoard", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		rid := createResidence(t, inst, acct, "Counted")
+		rid := apptest.CreateResidence(t, inst, acct, "Counted")
 		for _, days := range []int{-3, -1, 0, 5, 29, 31, 90} {
-			createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("d%d", days),
+			apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("d%d", days),
 				"due_date": time.Now().UTC().AddDate(0, 0, days).Format("2006-01-02")})
 		}
 		var res client.Residence

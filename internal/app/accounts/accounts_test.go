@@ -1,4 +1,4 @@
-package app_test
+package accounts_test
 
 import (
 	"context"
@@ -12,25 +12,7 @@ import (
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
-	"github.com/homekeep/homekeep/internal/testsmtp"
 )
-
-func post(path string, body any) apptest.Request {
-	return apptest.Request{Method: http.MethodPost, Path: path, Body: body}
-}
-
-func dbExec(t *testing.T, inst *apptest.Instance, sql string, args ...any) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
-	require.NoError(t, err)
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(context.Background(), sql, args...)
-	require.NoError(t, err)
-}
-
-func withSMTP(s *testsmtp.Server) func(*config.Config) {
-	return func(c *config.Config) { c.SMTPURL = s.URL; c.MailFrom = "Homekeep <no-reply@homekeep.test>" }
-}
 
 func TestRegister(t *testing.T) {
 	t.Parallel()
@@ -39,7 +21,7 @@ func TestRegister(t *testing.T) {
 	t.Run("CreatesAccountAndSignsIn", func(t *testing.T) {
 		t.Parallel()
 		email := apptest.UniqueEmail()
-		r := inst.Do(t, post("/auth/register", map[string]any{"email": email, "password": "long enough pw",
+		r := inst.Do(t, apptest.Post("/auth/register", map[string]any{"email": email, "password": "long enough pw",
 			"first_name": " Alex ", "timezone": "Europe/Berlin"}))
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 		var out client.AuthResponse
@@ -56,7 +38,7 @@ func TestRegister(t *testing.T) {
 
 	t.Run("DefaultsTimezoneToUTC", func(t *testing.T) {
 		t.Parallel()
-		r := inst.Do(t, post("/auth/register", map[string]any{"email": apptest.UniqueEmail(), "password": "long enough pw"}))
+		r := inst.Do(t, apptest.Post("/auth/register", map[string]any{"email": apptest.UniqueEmail(), "password": "long enough pw"}))
 		require.Equal(t, http.StatusCreated, r.Status)
 		var out client.AuthResponse
 		r.JSON(t, &out)
@@ -115,7 +97,7 @@ func TestRegister(t *testing.T) {
 	t.Run("RejectsDuplicateEmailCaseInsensitively", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		r := inst.Do(t, post("/auth/register", map[string]any{"email": strings.ToUpper(acct.Email), "password": "long enough pw"}))
+		r := inst.Do(t, apptest.Post("/auth/register", map[string]any{"email": strings.ToUpper(acct.Email), "password": "long enough pw"}))
 		require.Equal(t, http.StatusConflict, r.Status)
 		require.Equal(t, "email_taken", r.Err(t).Error.Code)
 	})
@@ -136,7 +118,7 @@ func TestLogin(t *testing.T) {
 	t.Run("IssuesNewTokenAndRecordsLogin", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		r := inst.Do(t, post("/auth/login", map[string]any{"email": strings.ToUpper(acct.Email), "password": apptest.TestPassword}))
+		r := inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": strings.ToUpper(acct.Email), "password": apptest.TestPassword}))
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var out client.AuthResponse
 		r.JSON(t, &out)
@@ -152,8 +134,8 @@ func TestLogin(t *testing.T) {
 	t.Run("WrongPasswordAndUnknownEmailLookTheSame", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		wrong := inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": "not the password"}))
-		unknown := inst.Do(t, post("/auth/login", map[string]any{"email": apptest.UniqueEmail(), "password": "not the password"}))
+		wrong := inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": "not the password"}))
+		unknown := inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": apptest.UniqueEmail(), "password": "not the password"}))
 		require.Equal(t, http.StatusUnauthorized, wrong.Status)
 		require.Equal(t, http.StatusUnauthorized, unknown.Status)
 		require.Equal(t, string(wrong.Body), string(unknown.Body), "no account enumeration")
@@ -163,8 +145,8 @@ func TestLogin(t *testing.T) {
 	t.Run("RejectsDeactivatedAccount", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		dbExec(t, inst, "UPDATE users SET is_active = false WHERE id = $1", acct.ID)
-		r := inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
+		apptest.DBExec(t, inst, "UPDATE users SET is_active = false WHERE id = $1", acct.ID)
+		r := inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
 		require.Equal(t, http.StatusUnauthorized, r.Status)
 		require.Equal(t, "invalid_credentials", r.Err(t).Error.Code)
 	})
@@ -174,7 +156,7 @@ func TestLogin(t *testing.T) {
 		strong := apptest.Start(t, apptest.Options{NoSeed: true, DatabaseURL: inst.DatabaseURL,
 			Configure: func(c *config.Config) { c.Argon2MemoryKiB, c.Argon2Iterations = 2048, 2 }})
 		acct := inst.Register(t) // hashed with the cheap test parameters
-		r := strong.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
+		r := strong.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
 		require.Equal(t, http.StatusOK, r.Status)
 		conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
 		require.NoError(t, err)
@@ -271,7 +253,7 @@ func TestLogout(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	acct := inst.Register(t)
-	other := inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
+	other := inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
 	var second client.AuthResponse
 	other.JSON(t, &second)
 
@@ -292,14 +274,14 @@ func TestChangePassword(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
 		var other client.AuthResponse
-		inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).JSON(t, &other)
+		inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).JSON(t, &other)
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/change-password", Token: acct.Token,
 			Body: map[string]any{"current_password": apptest.TestPassword, "new_password": "a brand new password"}})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		require.Equal(t, http.StatusOK, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}).Status)
 		require.Equal(t, http.StatusUnauthorized, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: other.Token}).Status)
-		require.Equal(t, http.StatusUnauthorized, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status)
-		require.Equal(t, http.StatusOK, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": "a brand new password"})).Status)
+		require.Equal(t, http.StatusUnauthorized, inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status)
+		require.Equal(t, http.StatusOK, inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": "a brand new password"})).Status)
 	})
 
 	t.Run("RejectsWrongCurrentPassword", func(t *testing.T) {
@@ -309,7 +291,7 @@ func TestChangePassword(t *testing.T) {
 			Body: map[string]any{"current_password": "nope", "new_password": "a brand new password"}})
 		require.Equal(t, http.StatusBadRequest, r.Status)
 		require.Contains(t, r.Err(t).Error.Fields.Value, "current_password")
-		require.Equal(t, http.StatusOK, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status,
+		require.Equal(t, http.StatusOK, inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status,
 			"the password is unchanged")
 	})
 
@@ -330,7 +312,7 @@ func TestDeleteMe(t *testing.T) {
 	r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: acct.Token})
 	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 	require.Equal(t, http.StatusUnauthorized, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}).Status)
-	require.Equal(t, http.StatusUnauthorized, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status)
-	again := inst.Do(t, post("/auth/register", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
+	require.Equal(t, http.StatusUnauthorized, inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": apptest.TestPassword})).Status)
+	again := inst.Do(t, apptest.Post("/auth/register", map[string]any{"email": acct.Email, "password": apptest.TestPassword}))
 	require.Equal(t, http.StatusCreated, again.Status, "the email is free again")
 }

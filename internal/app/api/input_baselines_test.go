@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"maps"
@@ -26,7 +26,7 @@ func startInputInstance(t *testing.T) (*apptest.Instance, *testsmtp.Server) {
 	t.Helper()
 	smtp := testsmtp.Start(t)
 	inst := apptest.Start(t, apptest.Options{Configure: func(c *config.Config) {
-		withSMTP(smtp)(c)
+		apptest.WithSMTP(smtp)(c)
 		c.MaxUploadSize = inputUploadLimit
 	}})
 	return inst, smtp
@@ -75,27 +75,27 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	require.NotEmpty(t, groups, "seeded task templates")
 	f.templateID = groups[0].Templates[0].ID
 
-	f.residenceID = createResidence(t, inst, f.owner, "Input House")
-	join(t, inst, f.member, shareCode(t, inst, f.owner, f.residenceID, "editor"))
-	f.transferID = createResidence(t, inst, f.owner, "Input Transfer")
-	join(t, inst, f.transferee, shareCode(t, inst, f.owner, f.transferID, "editor"))
-	f.joinCode = shareCode(t, inst, f.owner, createResidence(t, inst, f.owner, "Input Join"), "viewer")
+	f.residenceID = apptest.CreateResidence(t, inst, f.owner, "Input House")
+	apptest.Join(t, inst, f.member, apptest.ShareCode(t, inst, f.owner, f.residenceID, "editor"))
+	f.transferID = apptest.CreateResidence(t, inst, f.owner, "Input Transfer")
+	apptest.Join(t, inst, f.transferee, apptest.ShareCode(t, inst, f.owner, f.transferID, "editor"))
+	f.joinCode = apptest.ShareCode(t, inst, f.owner, apptest.CreateResidence(t, inst, f.owner, "Input Join"), "viewer")
 
-	f.contractorID = createContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "name": "Pat Plumber"}).ID
-	f.taskID = createTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Service the boiler"})
-	f.documentID = upload(t, inst, f.owner, f.residenceID, filePart{name: "manual.pdf", contentType: "application/pdf", content: testPDF}).ID
+	f.contractorID = apptest.CreateContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "name": "Pat Plumber"}).ID
+	f.taskID = apptest.CreateTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Service the boiler"})
+	f.documentID = apptest.Upload(t, inst, f.owner, f.residenceID, apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF}).ID
 
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
 	codeOf := func(acct apptest.Account) string {
 		t.Helper()
 		smtp.Next(t, acct.Email) // the verification email sent at registration
-		r := inst.Do(t, post("/auth/forgot-password", map[string]any{"email": acct.Email}))
+		r := inst.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": acct.Email}))
 		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 		return smtp.Next(t, acct.Email).Code(t)
 	}
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
 	f.resetEmail, f.resetCode = resetCodeAcct.Email, codeOf(resetCodeAcct)
-	rt := apptest.Expect[client.ResetTokenResponse](t, inst, post("/auth/verify-reset-code", map[string]any{"email": resetTokenAcct.Email, "code": codeOf(resetTokenAcct)}), http.StatusOK)
+	rt := apptest.Expect[client.ResetTokenResponse](t, inst, apptest.Post("/auth/verify-reset-code", map[string]any{"email": resetTokenAcct.Email, "code": codeOf(resetTokenAcct)}), http.StatusOK)
 	f.resetToken = rt.ResetToken
 	return f
 }
@@ -109,7 +109,7 @@ type inputBaseline struct {
 	// JSON is the application/json body; Form and File the multipart/form-data one.
 	JSON map[string]any
 	Form map[string]string
-	File *filePart
+	File *apptest.FilePart
 	// Table is where the operation stores its numeric fields, RowID where the response has the row's id
 	// ("id", "completion.id"), or "" for the path's id. NotStored lists numeric fields that are no column.
 	Table, RowID string
@@ -167,7 +167,7 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 			form[k] = strconv.FormatFloat(v, 'f', -1, 64)
 		}
 	}
-	pdf := &filePart{name: "manual.pdf", contentType: "application/pdf", content: testPDF}
+	pdf := &apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF}
 	residencePath := map[string]string{"id": idText(f.residenceID)}
 
 	return map[string]inputBaseline{

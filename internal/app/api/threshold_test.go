@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"fmt"
@@ -60,7 +60,7 @@ func TestDaysThreshold(t *testing.T) {
 			me = apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}, http.StatusOK)
 			require.EqualValues(t, tt.threshold, me.DaysThreshold, "GET /auth/me returns the new threshold")
 
-			rid := createResidence(t, inst, acct, "Threshold home")
+			rid := apptest.CreateResidence(t, inst, acct, "Threshold home")
 			in20 := time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02")
 			card := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token,
 				Body: map[string]any{"residence_id": rid, "title": "Due in 20 days", "due_date": in20}}, http.StatusCreated)
@@ -96,7 +96,7 @@ func TestDaysThreshold(t *testing.T) {
 				Body: map[string]any{}}, http.StatusCreated)
 			require.EqualValues(t, tt.want, done.Task.Column, "completion")
 
-			contractor := createContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": "Fixer"})
+			contractor := apptest.CreateContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": "Fixer"})
 			apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token,
 				Body: map[string]any{"contractor_id": contractor.ID}}, http.StatusOK)
 			cards := apptest.Expect[[]client.Task](t, inst, apptest.Request{Method: http.MethodGet,
@@ -138,8 +138,8 @@ func TestDaysThreshold(t *testing.T) {
 		acct := inst.Register(t)
 		apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: acct.Token,
 			Body: map[string]any{"days_threshold": 7}}, http.StatusOK)
-		rid := createResidence(t, inst, acct, "Counted")
-		id := createTask(t, inst, acct, map[string]any{"residence_id": rid, "title": "t",
+		rid := apptest.CreateResidence(t, inst, acct, "Counted")
+		id := apptest.CreateTask(t, inst, acct, map[string]any{"residence_id": rid, "title": "t",
 			"due_date": time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02")})
 		before := inst.Stmts.Snapshot()
 		got := apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)

@@ -1,4 +1,4 @@
-package app_test
+package accounts_test
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ import (
 func TestVerifyEmail(t *testing.T) {
 	t.Parallel()
 	smtp := testsmtp.Start(t)
-	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: withSMTP(smtp)})
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: apptest.WithSMTP(smtp)})
 	verify := func(token, code string) apptest.Response {
 		return inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/verify-email", Token: token,
 			Body: map[string]any{"code": code}})
@@ -67,7 +67,7 @@ func TestVerifyEmail(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
 		code := smtp.Next(t, acct.Email).Code(t)
-		dbExec(t, inst, "UPDATE email_codes SET expires_at = now() - interval '1 second' WHERE user_id = $1", acct.ID)
+		apptest.DBExec(t, inst, "UPDATE email_codes SET expires_at = now() - interval '1 second' WHERE user_id = $1", acct.ID)
 		r := verify(acct.Token, code)
 		require.Equal(t, http.StatusBadRequest, r.Status)
 		require.Equal(t, "code_expired", r.Err(t).Error.Code)
@@ -98,11 +98,11 @@ func TestVerifyEmail(t *testing.T) {
 func TestPasswordReset(t *testing.T) {
 	t.Parallel()
 	smtp := testsmtp.Start(t)
-	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: withSMTP(smtp)})
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: apptest.WithSMTP(smtp)})
 
 	resetCode := func(t *testing.T, email string) string {
 		t.Helper()
-		r := inst.Do(t, post("/auth/forgot-password", map[string]any{"email": email}))
+		r := inst.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": email}))
 		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 		msg := smtp.Next(t, email)
 		require.Equal(t, "Your Homekeep password reset code", msg.Subject)
@@ -115,22 +115,22 @@ func TestPasswordReset(t *testing.T) {
 		_ = smtp.Next(t, acct.Email) // the verification email
 		code := resetCode(t, strings.ToUpper(acct.Email))
 
-		r := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
+		r := inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var rt client.ResetTokenResponse
 		r.JSON(t, &rt)
 		require.NotEmpty(t, rt.ResetToken)
 
-		again := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
+		again := inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
 		require.Equal(t, http.StatusBadRequest, again.Status, "a code is exchanged once")
 
-		r = inst.Do(t, post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "reset to this one"}))
+		r = inst.Do(t, apptest.Post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "reset to this one"}))
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		require.Equal(t, http.StatusUnauthorized, inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me", Token: acct.Token}).Status,
 			"every token is revoked")
-		require.Equal(t, http.StatusOK, inst.Do(t, post("/auth/login", map[string]any{"email": acct.Email, "password": "reset to this one"})).Status)
+		require.Equal(t, http.StatusOK, inst.Do(t, apptest.Post("/auth/login", map[string]any{"email": acct.Email, "password": "reset to this one"})).Status)
 
-		reuse := inst.Do(t, post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "and again this one"}))
+		reuse := inst.Do(t, apptest.Post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "and again this one"}))
 		require.Equal(t, http.StatusBadRequest, reuse.Status, "the reset token is single use")
 		require.Equal(t, "reset_token_invalid", reuse.Err(t).Error.Code)
 	})
@@ -138,9 +138,9 @@ func TestPasswordReset(t *testing.T) {
 	t.Run("UnknownEmailGetsSameAnswerAndNoMail", func(t *testing.T) {
 		t.Parallel()
 		email := apptest.UniqueEmail()
-		r := inst.Do(t, post("/auth/forgot-password", map[string]any{"email": email}))
+		r := inst.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": email}))
 		require.Equal(t, http.StatusAccepted, r.Status)
-		v := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": email, "code": "123456"}))
+		v := inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": email, "code": "123456"}))
 		require.Equal(t, http.StatusBadRequest, v.Status)
 		require.Equal(t, "code_expired", v.Err(t).Error.Code)
 		require.Zero(t, smtp.Count(email))
@@ -156,10 +156,10 @@ func TestPasswordReset(t *testing.T) {
 			bad = "000001"
 		}
 		for range 5 {
-			r := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": bad}))
+			r := inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": bad}))
 			require.Equal(t, "code_invalid", r.Err(t).Error.Code)
 		}
-		r := inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
+		r := inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code}))
 		require.Equal(t, "code_expired", r.Err(t).Error.Code)
 	})
 
@@ -169,9 +169,9 @@ func TestPasswordReset(t *testing.T) {
 		_ = smtp.Next(t, acct.Email)
 		code := resetCode(t, acct.Email)
 		var rt client.ResetTokenResponse
-		inst.Do(t, post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code})).JSON(t, &rt)
-		dbExec(t, inst, "UPDATE email_codes SET expires_at = now() - interval '1 second' WHERE user_id = $1", acct.ID)
-		r := inst.Do(t, post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "reset to this one"}))
+		inst.Do(t, apptest.Post("/auth/verify-reset-code", map[string]any{"email": acct.Email, "code": code})).JSON(t, &rt)
+		apptest.DBExec(t, inst, "UPDATE email_codes SET expires_at = now() - interval '1 second' WHERE user_id = $1", acct.ID)
+		r := inst.Do(t, apptest.Post("/auth/reset-password", map[string]any{"reset_token": rt.ResetToken, "new_password": "reset to this one"}))
 		require.Equal(t, http.StatusBadRequest, r.Status)
 		require.Equal(t, "reset_token_invalid", r.Err(t).Error.Code)
 	})

@@ -1,4 +1,4 @@
-package app_test
+package residences_test
 
 import (
 	"context"
@@ -135,17 +135,6 @@ func setRole(t *testing.T, inst *apptest.Instance, token string, id, userID int6
 		Token: token, Body: map[string]any{"role": role}, Invalid: invalid})
 }
 
-// requireAPIError checks the status, the error code and, when given, that fields names field.
-func requireAPIError(t *testing.T, r apptest.Response, status int, code, field string) {
-	t.Helper()
-	require.Equal(t, status, r.Status, string(r.Body))
-	e := r.Err(t)
-	require.Equal(t, code, e.Error.Code, string(r.Body))
-	if field != "" {
-		require.Contains(t, e.Error.Fields.Value, field, string(r.Body))
-	}
-}
-
 // unusedCode returns a well-formed code that no share code in the database has.
 func unusedCode(t *testing.T, inst *apptest.Instance) string {
 	t.Helper()
@@ -155,19 +144,11 @@ func unusedCode(t *testing.T, inst *apptest.Instance) string {
 			b[i] = shareAlphabet[rand.IntN(len(shareAlphabet))]
 		}
 		var n int
-		dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE code = $1`, []any{string(b)}, &n)
+		apptest.DBQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE code = $1`, []any{string(b)}, &n)
 		if n == 0 {
 			return string(b)
 		}
 	}
-}
-
-func dbQueryRow(t *testing.T, inst *apptest.Instance, sql string, args []any, dest ...any) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
-	require.NoError(t, err)
-	defer conn.Close(context.Background())
-	require.NoError(t, conn.QueryRow(context.Background(), sql, args...).Scan(dest...))
 }
 
 func TestShareCodes(t *testing.T) {
@@ -176,10 +157,10 @@ func TestShareCodes(t *testing.T) {
 
 	t.Run("DefaultsToEditorFor24Hours", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for name, body := range map[string]any{"NoBody": nil, "EmptyObject": map[string]any{}} {
 			before := time.Now()
-			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, body)
+			sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, body)
 			require.Regexp(t, shareCodeRe, sc.Code, name)
 			require.EqualValues(t, "editor", sc.Role, name)
 			require.WithinDuration(t, before.Add(24*time.Hour), sc.ExpiresAt, time.Minute, name)
@@ -192,7 +173,7 @@ func TestShareCodes(t *testing.T) {
 
 	t.Run("HonoursRoleAndExpiry", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		tests := []struct {
 			body  map[string]any
 			role  string
@@ -205,12 +186,12 @@ func TestShareCodes(t *testing.T) {
 		}
 		for _, tt := range tests {
 			before := time.Now()
-			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, tt.body)
+			sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, tt.body)
 			require.EqualValues(t, tt.role, sc.Role, "%v", tt.body)
 			require.WithinDuration(t, before.Add(time.Duration(tt.hours)*time.Hour), sc.ExpiresAt, time.Minute, "%v", tt.body)
 			var role string
 			var expires time.Time
-			dbQueryRow(t, inst, `SELECT role, expires_at FROM share_codes WHERE code = $1 AND active`, []any{sc.Code}, &role, &expires)
+			apptest.DBQueryRow(t, inst, `SELECT role, expires_at FROM share_codes WHERE code = $1 AND active`, []any{sc.Code}, &role, &expires)
 			require.Equal(t, tt.role, role, "stored role")
 			require.WithinDuration(t, sc.ExpiresAt, expires, time.Second, "stored expiry")
 		}
@@ -219,7 +200,7 @@ func TestShareCodes(t *testing.T) {
 	t.Run("UsesOnlyUnambiguousCharacters", func(t *testing.T) {
 		t.Parallel()
 		owner := inst.Register(t)
-		id := createResidence(t, inst, owner, "Many Codes")
+		id := apptest.CreateResidence(t, inst, owner, "Many Codes")
 		seen := map[string]bool{}
 		for range 40 {
 			sc := issueCodeOK(t, inst, owner.Token, id, nil)
@@ -242,11 +223,11 @@ func TestShareCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			owner := inst.Register(t)
-			id := createResidence(t, inst, owner, "Bad Expiry")
+			id := apptest.CreateResidence(t, inst, owner, "Bad Expiry")
 			r := issueCode(t, inst, owner.Token, id, tt.body, true)
-			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "expires_in_hours")
+			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "expires_in_hours")
 			var n int
-			dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1`, []any{id}, &n)
+			apptest.DBQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1`, []any{id}, &n)
 			require.Zero(t, n, "no code stored")
 		})
 	}
@@ -254,25 +235,25 @@ func TestShareCodes(t *testing.T) {
 	t.Run("RejectsOwnerRole", func(t *testing.T) {
 		t.Parallel()
 		owner := inst.Register(t)
-		id := createResidence(t, inst, owner, "Owner Code")
+		id := apptest.CreateResidence(t, inst, owner, "Owner Code")
 		r := issueCode(t, inst, owner.Token, id, map[string]any{"role": "owner"}, true)
-		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "role")
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "role")
 	})
 
 	t.Run("NewCodeRetiresThePreviousOne", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		old := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
-		current := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": "viewer"})
+		h := apptest.NewHousehold(t, inst)
+		old := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, nil)
+		current := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, map[string]any{"role": "viewer"})
 		require.NotEqual(t, old.Code, current.Code)
 
 		late := inst.Register(t)
-		requireAPIError(t, tryJoin(t, inst, late.Token, old.Code, nil), http.StatusBadRequest, "share_code_inactive", "code")
-		_, r := residenceAs(t, inst, late.Token, h.residenceID)
+		apptest.RequireAPIError(t, tryJoin(t, inst, late.Token, old.Code, nil), http.StatusBadRequest, "share_code_inactive", "code")
+		_, r := residenceAs(t, inst, late.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status, "the inactive code admitted nobody")
 
 		var active int
-		dbQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1 AND active`, []any{h.residenceID}, &active)
+		apptest.DBQueryRow(t, inst, `SELECT count(*) FROM share_codes WHERE residence_id = $1 AND active`, []any{h.ResidenceID}, &active)
 		require.Equal(t, 1, active, "one live code per residence")
 
 		out := joinOK(t, inst, late.Token, current.Code)
@@ -282,21 +263,21 @@ func TestShareCodes(t *testing.T) {
 
 	t.Run("OnlyTheOwnerIssues", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		live := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
+		h := apptest.NewHousehold(t, inst)
+		live := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, nil)
 		for _, tc := range []struct {
 			who    apptest.Account
 			status int
 			code   string
 		}{
-			{h.editor, http.StatusForbidden, "forbidden"},
-			{h.viewer, http.StatusForbidden, "forbidden"},
-			{h.stranger, http.StatusNotFound, "not_found"},
+			{h.Editor, http.StatusForbidden, "forbidden"},
+			{h.Viewer, http.StatusForbidden, "forbidden"},
+			{h.Stranger, http.StatusNotFound, "not_found"},
 		} {
-			r := issueCode(t, inst, tc.who.Token, h.residenceID, map[string]any{"role": "editor"}, false)
-			requireAPIError(t, r, tc.status, tc.code, "")
+			r := issueCode(t, inst, tc.who.Token, h.ResidenceID, map[string]any{"role": "editor"}, false)
+			apptest.RequireAPIError(t, r, tc.status, tc.code, "")
 		}
-		require.Equal(t, http.StatusUnauthorized, issueCode(t, inst, "", h.residenceID, nil, false).Status)
+		require.Equal(t, http.StatusUnauthorized, issueCode(t, inst, "", h.ResidenceID, nil, false).Status)
 
 		// The refused attempts did not replace the owner's code.
 		joiner := inst.Register(t)
@@ -315,27 +296,27 @@ func TestJoinResidence(t *testing.T) {
 			func(c string) string { return "  " + strings.ToLower(c) + "  " },
 			func(c string) string { return "\t" + c[:3] + strings.ToLower(c[3:]) + "\n" },
 		} {
-			h := newHousehold(t, inst)
-			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil)
-			out := joinOK(t, inst, h.stranger.Token, variant(sc.Code))
+			h := apptest.NewHousehold(t, inst)
+			sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, nil)
+			out := joinOK(t, inst, h.Stranger.Token, variant(sc.Code))
 			require.True(t, out.Joined, "%q", variant(sc.Code))
-			require.Equal(t, h.residenceID, out.Residence.ID)
+			require.Equal(t, h.ResidenceID, out.Residence.ID)
 		}
 	})
 
 	for _, role := range []string{"editor", "viewer"} {
 		t.Run("JoinerGetsTheCodesRole/"+role, func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": role})
-			out := joinOK(t, inst, h.stranger.Token, sc.Code)
+			h := apptest.NewHousehold(t, inst)
+			sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, map[string]any{"role": role})
+			out := joinOK(t, inst, h.Stranger.Token, sc.Code)
 			require.True(t, out.Joined)
 			require.EqualValues(t, role, out.Residence.Role)
-			require.Equal(t, h.residenceID, out.Residence.ID)
-			require.Equal(t, h.name, out.Residence.Name)
+			require.Equal(t, h.ResidenceID, out.Residence.ID)
+			require.Equal(t, h.Name, out.Residence.Name)
 			require.EqualValues(t, 4, out.Residence.MembersCount)
-			requireRole(t, inst, h.residenceID, h.owner, h.stranger, role)
-			require.Equal(t, []int64{h.residenceID}, idsOf(listOf(t, inst, h.stranger.Token)))
+			requireRole(t, inst, h.ResidenceID, h.Owner, h.Stranger, role)
+			require.Equal(t, []int64{h.ResidenceID}, idsOf(listOf(t, inst, h.Stranger.Token)))
 		})
 	}
 
@@ -343,62 +324,62 @@ func TestJoinResidence(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
 		code := unusedCode(t, inst)
-		requireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusNotFound, "share_code_not_found", "")
-		requireAPIError(t, tryJoin(t, inst, acct.Token, strings.ToLower(code), nil), http.StatusNotFound, "share_code_not_found", "")
+		apptest.RequireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusNotFound, "share_code_not_found", "")
+		apptest.RequireAPIError(t, tryJoin(t, inst, acct.Token, strings.ToLower(code), nil), http.StatusNotFound, "share_code_not_found", "")
 	})
 
 	for _, code := range []string{"abc", "", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "abcdel", "ABC DE", "ABCDÉF"} {
 		t.Run(fmt.Sprintf("MalformedCodeNamesTheField/%q", code), func(t *testing.T) {
 			t.Parallel()
 			acct := inst.Register(t)
-			requireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusBadRequest, "validation_failed", "code")
+			apptest.RequireAPIError(t, tryJoin(t, inst, acct.Token, code, nil), http.StatusBadRequest, "validation_failed", "code")
 		})
 	}
 
 	t.Run("ExpiredCodeIsRefused", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"expires_in_hours": 1})
-		dbExec(t, inst, `UPDATE share_codes SET expires_at = now() - interval '1 second' WHERE code = $1 AND active`, sc.Code)
-		requireAPIError(t, tryJoin(t, inst, h.stranger.Token, sc.Code, nil), http.StatusBadRequest, "share_code_expired", "code")
-		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		h := apptest.NewHousehold(t, inst)
+		sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, map[string]any{"expires_in_hours": 1})
+		apptest.DBExec(t, inst, `UPDATE share_codes SET expires_at = now() - interval '1 second' WHERE code = $1 AND active`, sc.Code)
+		apptest.RequireAPIError(t, tryJoin(t, inst, h.Stranger.Token, sc.Code, nil), http.StatusBadRequest, "share_code_expired", "code")
+		_, r := residenceAs(t, inst, h.Stranger.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status, "the expired code admitted nobody")
-		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+		require.Len(t, membersOf(t, inst, h.Owner.Token, h.ResidenceID), 3)
 
 		// A fresh code works again.
-		require.True(t, joinOK(t, inst, h.stranger.Token, issueCodeOK(t, inst, h.owner.Token, h.residenceID, nil).Code).Joined)
+		require.True(t, joinOK(t, inst, h.Stranger.Token, issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, nil).Code).Joined)
 	})
 
 	t.Run("RejoiningChangesNothing", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, tc := range []struct {
 			who  apptest.Account
 			code string // the role of the new code, unlike the member's
 			role string
 		}{
-			{h.editor, "viewer", "editor"},
-			{h.viewer, "editor", "viewer"},
+			{h.Editor, "viewer", "editor"},
+			{h.Viewer, "editor", "viewer"},
 		} {
-			sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": tc.code})
+			sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, map[string]any{"role": tc.code})
 			out := joinOK(t, inst, tc.who.Token, sc.Code)
 			require.False(t, out.Joined, "already a member")
 			require.EqualValues(t, tc.role, out.Residence.Role, "role unchanged")
 			require.EqualValues(t, 3, out.Residence.MembersCount)
-			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
+			requireRole(t, inst, h.ResidenceID, h.Owner, tc.who, tc.role)
 		}
 	})
 
 	t.Run("OwnerJoiningOwnCodeChangesNothing", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		sc := issueCodeOK(t, inst, h.owner.Token, h.residenceID, map[string]any{"role": "viewer"})
-		out := joinOK(t, inst, h.owner.Token, sc.Code)
+		h := apptest.NewHousehold(t, inst)
+		sc := issueCodeOK(t, inst, h.Owner.Token, h.ResidenceID, map[string]any{"role": "viewer"})
+		out := joinOK(t, inst, h.Owner.Token, sc.Code)
 		require.False(t, out.Joined)
 		require.EqualValues(t, "owner", out.Residence.Role)
-		require.Equal(t, h.owner.ID, out.Residence.OwnerID)
-		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
-		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+		require.Equal(t, h.Owner.ID, out.Residence.OwnerID)
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Owner, "owner")
+		require.Len(t, membersOf(t, inst, h.Owner.Token, h.ResidenceID), 3)
 	})
 }
 
@@ -415,36 +396,36 @@ func awayFromMinuteBoundary() {
 func TestJoinRateLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 3
-	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: limitTo(limit)})
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: apptest.AuthRateLimit(limit)})
 	owner := inst.Register(t)
-	id := createResidence(t, inst, owner, "Guarded")
+	id := apptest.CreateResidence(t, inst, owner, "Guarded")
 	code := issueCodeOK(t, inst, owner.Token, id, nil).Code
 	guesser, other, neighbour := inst.Register(t), inst.Register(t), inst.Register(t)
 
 	awayFromMinuteBoundary()
 	for i, guess := range []string{unusedCode(t, inst), "abc", unusedCode(t, inst)} {
-		r := tryJoin(t, inst, guesser.Token, guess, from("198.51.100.7"))
+		r := tryJoin(t, inst, guesser.Token, guess, apptest.ForwardedFor("198.51.100.7"))
 		require.NotEqual(t, http.StatusTooManyRequests, r.Status, "attempt %d: %s", i+1, r.Body)
 		require.Contains(t, []int{http.StatusBadRequest, http.StatusNotFound}, r.Status)
 	}
 
-	r := tryJoin(t, inst, guesser.Token, code, from("198.51.100.7"))
-	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	r := tryJoin(t, inst, guesser.Token, code, apptest.ForwardedFor("198.51.100.7"))
+	apptest.RequireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	require.NoError(t, err, "Retry-After is whole seconds: %q", r.Header.Get("Retry-After"))
 	require.True(t, secs >= 1 && secs <= 60, "Retry-After %d within the one-minute window", secs)
 
-	r = tryJoin(t, inst, guesser.Token, code, from("198.51.100.8"))
-	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	r = tryJoin(t, inst, guesser.Token, code, apptest.ForwardedFor("198.51.100.8"))
+	apptest.RequireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
 	require.NotContains(t, memberRoles(t, inst, owner, id), guesser.ID, "a refused attempt joins nothing, even with the right code")
 
 	out := joinOK(t, inst, other.Token, code) // sent from 127.0.0.1 without a forwarded address
 	require.True(t, out.Joined, "another user from another IP is not limited")
-	r = tryJoin(t, inst, other.Token, code, from("203.0.113.9"))
+	r = tryJoin(t, inst, other.Token, code, apptest.ForwardedFor("203.0.113.9"))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
-	r = tryJoin(t, inst, neighbour.Token, code, from("198.51.100.7"))
-	requireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
+	r = tryJoin(t, inst, neighbour.Token, code, apptest.ForwardedFor("198.51.100.7"))
+	apptest.RequireAPIError(t, r, http.StatusTooManyRequests, "rate_limited", "")
 	require.NotEmpty(t, r.Header.Get("Retry-After"), "the guesser's IP is limited for every user")
 }
 
@@ -455,74 +436,74 @@ func TestLeaveAndRemoveMembers(t *testing.T) {
 	for _, role := range []string{"Editor", "Viewer"} {
 		t.Run(role+"Leaves", func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			leaver := map[string]apptest.Account{"Editor": h.editor, "Viewer": h.viewer}[role]
-			require.Equal(t, []int64{h.residenceID}, idsOf(listOf(t, inst, leaver.Token)), "cached before leaving")
+			h := apptest.NewHousehold(t, inst)
+			leaver := map[string]apptest.Account{"Editor": h.Editor, "Viewer": h.Viewer}[role]
+			require.Equal(t, []int64{h.ResidenceID}, idsOf(listOf(t, inst, leaver.Token)), "cached before leaving")
 
-			r := removeMember(t, inst, leaver.Token, h.residenceID, leaver.ID)
+			r := removeMember(t, inst, leaver.Token, h.ResidenceID, leaver.ID)
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 			require.Empty(t, listOf(t, inst, leaver.Token))
-			_, r = residenceAs(t, inst, leaver.Token, h.residenceID)
-			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+			_, r = residenceAs(t, inst, leaver.Token, h.ResidenceID)
+			apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 
-			roles := memberRoles(t, inst, h.owner, h.residenceID)
+			roles := memberRoles(t, inst, h.Owner, h.ResidenceID)
 			require.Len(t, roles, 2)
 			require.NotContains(t, roles, leaver.ID)
-			res, _ := residenceAs(t, inst, h.owner.Token, h.residenceID)
+			res, _ := residenceAs(t, inst, h.Owner.Token, h.ResidenceID)
 			require.EqualValues(t, 2, res.MembersCount)
 
-			r = removeMember(t, inst, leaver.Token, h.residenceID, leaver.ID)
-			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+			r = removeMember(t, inst, leaver.Token, h.ResidenceID, leaver.ID)
+			apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 		})
 	}
 
 	t.Run("OwnerCannotLeave", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		r := removeMember(t, inst, h.owner.Token, h.residenceID, h.owner.ID)
-		requireAPIError(t, r, http.StatusBadRequest, "owner_cannot_leave", "")
-		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
-		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+		h := apptest.NewHousehold(t, inst)
+		r := removeMember(t, inst, h.Owner.Token, h.ResidenceID, h.Owner.ID)
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "owner_cannot_leave", "")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Owner, "owner")
+		require.Len(t, membersOf(t, inst, h.Owner.Token, h.ResidenceID), 3)
 	})
 
 	t.Run("MembersCannotRemoveOthers", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, tc := range []struct {
 			who, target apptest.Account
 		}{
-			{h.editor, h.viewer},
-			{h.viewer, h.editor},
-			{h.editor, h.owner},
+			{h.Editor, h.Viewer},
+			{h.Viewer, h.Editor},
+			{h.Editor, h.Owner},
 		} {
-			r := removeMember(t, inst, tc.who.Token, h.residenceID, tc.target.ID)
-			requireAPIError(t, r, http.StatusForbidden, "forbidden", "")
+			r := removeMember(t, inst, tc.who.Token, h.ResidenceID, tc.target.ID)
+			apptest.RequireAPIError(t, r, http.StatusForbidden, "forbidden", "")
 		}
-		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3, "nobody was removed")
-		requireAPIError(t, removeMember(t, inst, h.stranger.Token, h.residenceID, h.viewer.ID), http.StatusNotFound, "not_found", "")
+		require.Len(t, membersOf(t, inst, h.Owner.Token, h.ResidenceID), 3, "nobody was removed")
+		apptest.RequireAPIError(t, removeMember(t, inst, h.Stranger.Token, h.ResidenceID, h.Viewer.ID), http.StatusNotFound, "not_found", "")
 	})
 
 	t.Run("OwnerRemovesMember", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		require.Len(t, listOf(t, inst, h.editor.Token), 1, "cached before the removal")
-		r := removeMember(t, inst, h.owner.Token, h.residenceID, h.editor.ID)
+		h := apptest.NewHousehold(t, inst)
+		require.Len(t, listOf(t, inst, h.Editor.Token), 1, "cached before the removal")
+		r := removeMember(t, inst, h.Owner.Token, h.ResidenceID, h.Editor.ID)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-		require.Empty(t, listOf(t, inst, h.editor.Token))
-		_, r = residenceAs(t, inst, h.editor.Token, h.residenceID)
+		require.Empty(t, listOf(t, inst, h.Editor.Token))
+		_, r = residenceAs(t, inst, h.Editor.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status)
-		roles := memberRoles(t, inst, h.owner, h.residenceID)
-		require.Equal(t, map[int64]string{h.owner.ID: "owner", h.viewer.ID: "viewer"}, roles)
+		roles := memberRoles(t, inst, h.Owner, h.ResidenceID)
+		require.Equal(t, map[int64]string{h.Owner.ID: "owner", h.Viewer.ID: "viewer"}, roles)
 	})
 
 	t.Run("RemovingNonMemberIsNotFound", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		for _, id := range []int64{h.stranger.ID, 999999999} {
-			r := removeMember(t, inst, h.owner.Token, h.residenceID, id)
-			requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		h := apptest.NewHousehold(t, inst)
+		for _, id := range []int64{h.Stranger.ID, 999999999} {
+			r := removeMember(t, inst, h.Owner.Token, h.ResidenceID, id)
+			apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 		}
-		require.Len(t, membersOf(t, inst, h.owner.Token, h.residenceID), 3)
+		require.Len(t, membersOf(t, inst, h.Owner.Token, h.ResidenceID), 3)
 	})
 }
 
@@ -533,77 +514,77 @@ func TestTransferOwnership(t *testing.T) {
 	for _, role := range []string{"Editor", "Viewer"} {
 		t.Run("OwnerHandsOverTo"+role, func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			heir := map[string]apptest.Account{"Editor": h.editor, "Viewer": h.viewer}[role]
-			r := transfer(t, inst, h.owner.Token, h.residenceID, heir.ID)
+			h := apptest.NewHousehold(t, inst)
+			heir := map[string]apptest.Account{"Editor": h.Editor, "Viewer": h.Viewer}[role]
+			r := transfer(t, inst, h.Owner.Token, h.ResidenceID, heir.ID)
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			var res client.Residence
 			r.JSON(t, &res)
 			require.Equal(t, heir.ID, res.OwnerID)
 			require.EqualValues(t, "editor", res.Role, "the response is the old owner's view")
 
-			requireRole(t, inst, h.residenceID, h.owner, heir, "owner")
-			requireRole(t, inst, h.residenceID, heir, h.owner, "editor")
-			got, _ := residenceAs(t, inst, h.owner.Token, h.residenceID)
+			requireRole(t, inst, h.ResidenceID, h.Owner, heir, "owner")
+			requireRole(t, inst, h.ResidenceID, heir, h.Owner, "editor")
+			got, _ := residenceAs(t, inst, h.Owner.Token, h.ResidenceID)
 			require.Equal(t, heir.ID, got.OwnerID)
-			members := membersOf(t, inst, h.owner.Token, h.residenceID)
+			members := membersOf(t, inst, h.Owner.Token, h.ResidenceID)
 			require.Equal(t, heir.ID, members[0].UserID, "owner listed first")
 			require.Len(t, members, 3)
 
 			patch := func(acct apptest.Account, name string) apptest.Response {
-				return inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: h.path(""), Token: acct.Token,
+				return inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: h.Path(""), Token: acct.Token,
 					Body: map[string]any{"name": name}})
 			}
-			requireAPIError(t, patch(h.owner, "Taken Back"), http.StatusForbidden, "forbidden", "")
+			apptest.RequireAPIError(t, patch(h.Owner, "Taken Back"), http.StatusForbidden, "forbidden", "")
 			r = patch(heir, "Renamed By Heir")
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			r.JSON(t, &res)
 			require.Equal(t, "Renamed By Heir", res.Name)
 			require.EqualValues(t, "owner", res.Role)
 
-			requireAPIError(t, issueCode(t, inst, h.owner.Token, h.residenceID, nil, false), http.StatusForbidden, "forbidden", "")
-			issueCodeOK(t, inst, heir.Token, h.residenceID, nil)
-			requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, h.owner.ID), http.StatusForbidden, "forbidden", "")
+			apptest.RequireAPIError(t, issueCode(t, inst, h.Owner.Token, h.ResidenceID, nil, false), http.StatusForbidden, "forbidden", "")
+			issueCodeOK(t, inst, heir.Token, h.ResidenceID, nil)
+			apptest.RequireAPIError(t, transfer(t, inst, h.Owner.Token, h.ResidenceID, h.Owner.ID), http.StatusForbidden, "forbidden", "")
 		})
 	}
 
 	t.Run("TargetMustBeMember", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		for _, to := range []int64{h.stranger.ID, 999999999} {
-			requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, to), http.StatusBadRequest, "validation_failed", "user_id")
+		h := apptest.NewHousehold(t, inst)
+		for _, to := range []int64{h.Stranger.ID, 999999999} {
+			apptest.RequireAPIError(t, transfer(t, inst, h.Owner.Token, h.ResidenceID, to), http.StatusBadRequest, "validation_failed", "user_id")
 		}
-		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
-		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Owner, "owner")
+		_, r := residenceAs(t, inst, h.Stranger.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status)
 	})
 
 	t.Run("TransferToSelfIsRefused", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		requireAPIError(t, transfer(t, inst, h.owner.Token, h.residenceID, h.owner.ID), http.StatusBadRequest, "validation_failed", "user_id")
-		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+		h := apptest.NewHousehold(t, inst)
+		apptest.RequireAPIError(t, transfer(t, inst, h.Owner.Token, h.ResidenceID, h.Owner.ID), http.StatusBadRequest, "validation_failed", "user_id")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Owner, "owner")
 	})
 
 	t.Run("OnlyTheOwnerTransfers", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, tc := range []struct {
 			who    apptest.Account
 			to     int64
 			status int
 			code   string
 		}{
-			{h.editor, h.editor.ID, http.StatusForbidden, "forbidden"},
-			{h.editor, h.viewer.ID, http.StatusForbidden, "forbidden"},
-			{h.viewer, h.editor.ID, http.StatusForbidden, "forbidden"},
-			{h.stranger, h.stranger.ID, http.StatusNotFound, "not_found"},
-			{h.stranger, h.editor.ID, http.StatusNotFound, "not_found"},
+			{h.Editor, h.Editor.ID, http.StatusForbidden, "forbidden"},
+			{h.Editor, h.Viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.Viewer, h.Editor.ID, http.StatusForbidden, "forbidden"},
+			{h.Stranger, h.Stranger.ID, http.StatusNotFound, "not_found"},
+			{h.Stranger, h.Editor.ID, http.StatusNotFound, "not_found"},
 		} {
-			requireAPIError(t, transfer(t, inst, tc.who.Token, h.residenceID, tc.to), tc.status, tc.code, "")
+			apptest.RequireAPIError(t, transfer(t, inst, tc.who.Token, h.ResidenceID, tc.to), tc.status, tc.code, "")
 		}
-		require.Equal(t, map[int64]string{h.owner.ID: "owner", h.editor.ID: "editor", h.viewer.ID: "viewer"},
-			memberRoles(t, inst, h.owner, h.residenceID))
+		require.Equal(t, map[int64]string{h.Owner.ID: "owner", h.Editor.ID: "editor", h.Viewer.ID: "viewer"},
+			memberRoles(t, inst, h.Owner, h.ResidenceID))
 	})
 }
 
@@ -613,23 +594,23 @@ func TestChangeMemberRole(t *testing.T) {
 
 	t.Run("OwnerPromotesAndDemotes", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, tc := range []struct {
 			who  apptest.Account
 			role string
 		}{
-			{h.viewer, "editor"},
-			{h.editor, "viewer"},
-			{h.viewer, "viewer"},
+			{h.Viewer, "editor"},
+			{h.Editor, "viewer"},
+			{h.Viewer, "viewer"},
 		} {
-			r := setRole(t, inst, h.owner.Token, h.residenceID, tc.who.ID, tc.role, false)
+			r := setRole(t, inst, h.Owner.Token, h.ResidenceID, tc.who.ID, tc.role, false)
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			var m client.Member
 			r.JSON(t, &m)
 			require.Equal(t, tc.who.ID, m.UserID)
 			require.Equal(t, tc.who.Email, m.Email)
 			require.EqualValues(t, tc.role, m.Role)
-			requireRole(t, inst, h.residenceID, h.owner, tc.who, tc.role)
+			requireRole(t, inst, h.ResidenceID, h.Owner, tc.who, tc.role)
 			list := listOf(t, inst, tc.who.Token)
 			require.Len(t, list, 1)
 			require.EqualValues(t, tc.role, list[0].Role, "GET /residences shows the new role")
@@ -638,49 +619,49 @@ func TestChangeMemberRole(t *testing.T) {
 
 	t.Run("OnlyTheOwnerChangesRoles", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, tc := range []struct {
 			who    apptest.Account
 			target int64
 			status int
 			code   string
 		}{
-			{h.editor, h.viewer.ID, http.StatusForbidden, "forbidden"},
-			{h.editor, h.editor.ID, http.StatusForbidden, "forbidden"},
-			{h.viewer, h.viewer.ID, http.StatusForbidden, "forbidden"},
-			{h.stranger, h.viewer.ID, http.StatusNotFound, "not_found"},
+			{h.Editor, h.Viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.Editor, h.Editor.ID, http.StatusForbidden, "forbidden"},
+			{h.Viewer, h.Viewer.ID, http.StatusForbidden, "forbidden"},
+			{h.Stranger, h.Viewer.ID, http.StatusNotFound, "not_found"},
 		} {
-			requireAPIError(t, setRole(t, inst, tc.who.Token, h.residenceID, tc.target, "editor", false), tc.status, tc.code, "")
+			apptest.RequireAPIError(t, setRole(t, inst, tc.who.Token, h.ResidenceID, tc.target, "editor", false), tc.status, tc.code, "")
 		}
-		requireRole(t, inst, h.residenceID, h.owner, h.viewer, "viewer")
-		requireRole(t, inst, h.residenceID, h.owner, h.editor, "editor")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Viewer, "viewer")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Editor, "editor")
 	})
 
 	t.Run("OwnerRoleIsFixed", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, role := range []string{"editor", "viewer"} {
-			requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.owner.ID, role, false),
+			apptest.RequireAPIError(t, setRole(t, inst, h.Owner.Token, h.ResidenceID, h.Owner.ID, role, false),
 				http.StatusBadRequest, "owner_role_fixed", "")
 		}
-		requireRole(t, inst, h.residenceID, h.owner, h.owner, "owner")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Owner, "owner")
 	})
 
 	t.Run("RejectsOwnerInBody", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.editor.ID, "owner", true),
+		h := apptest.NewHousehold(t, inst)
+		apptest.RequireAPIError(t, setRole(t, inst, h.Owner.Token, h.ResidenceID, h.Editor.ID, "owner", true),
 			http.StatusBadRequest, "validation_failed", "role")
-		requireRole(t, inst, h.residenceID, h.owner, h.editor, "editor")
-		requireRole(t, inst, h.residenceID, h.editor, h.owner, "owner")
+		requireRole(t, inst, h.ResidenceID, h.Owner, h.Editor, "editor")
+		requireRole(t, inst, h.ResidenceID, h.Editor, h.Owner, "owner")
 	})
 
 	t.Run("NonMemberIsNotFound", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		requireAPIError(t, setRole(t, inst, h.owner.Token, h.residenceID, h.stranger.ID, "editor", false),
+		h := apptest.NewHousehold(t, inst)
+		apptest.RequireAPIError(t, setRole(t, inst, h.Owner.Token, h.ResidenceID, h.Stranger.ID, "editor", false),
 			http.StatusNotFound, "not_found", "")
-		_, r := residenceAs(t, inst, h.stranger.Token, h.residenceID)
+		_, r := residenceAs(t, inst, h.Stranger.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status, "a role change does not add a member")
 	})
 }
@@ -750,7 +731,7 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		acct := inst.Register(t)
 		var ids []int64
 		for i := range 3 {
-			ids = append(ids, createResidence(t, inst, acct, fmt.Sprintf("Home %d", i)))
+			ids = append(ids, apptest.CreateResidence(t, inst, acct, fmt.Sprintf("Home %d", i)))
 		}
 
 		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
@@ -760,7 +741,7 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 
 		// Joining someone else's residence invalidates the joiner's list.
 		other := inst.Register(t)
-		shared := createResidence(t, inst, other, "Shared")
+		shared := apptest.CreateResidence(t, inst, other, "Shared")
 		require.True(t, joinOK(t, inst, acct.Token, issueCodeOK(t, inst, other.Token, shared, nil).Code).Joined)
 		ids = append(ids, shared)
 		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
@@ -781,9 +762,9 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		acct := a.Register(t)
 		var ids []int64
 		for i := range 3 {
-			ids = append(ids, createResidence(t, a, acct, fmt.Sprintf("Home %d", i)))
+			ids = append(ids, apptest.CreateResidence(t, a, acct, fmt.Sprintf("Home %d", i)))
 		}
-		warm(t, a, acct.Token) // the token, so only the residence list costs anything
+		apptest.Warm(t, a, acct.Token) // the token, so only the residence list costs anything
 
 		requireColdList(t, residencesCost(t, a, acct.Token), ids)
 		testwait.Until(t, 5*time.Second, func() bool {
@@ -797,13 +778,13 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		}
 
 		// Another process reads the list A stored in Valkey instead of PostgreSQL.
-		warm(t, b, acct.Token)
+		apptest.Warm(t, b, acct.Token)
 		c := residencesCost(t, b, acct.Token)
 		requireWarmList(t, c, ids)
 		require.Positive(t, c.valkey, "B fetched the list from Valkey")
 
 		// A change on A is read from PostgreSQL at once on A.
-		ids = append(ids, createResidence(t, a, acct, "Home 3"))
+		ids = append(ids, apptest.CreateResidence(t, a, acct, "Home 3"))
 		requireColdList(t, residencesCost(t, a, acct.Token), ids)
 	})
 }
@@ -859,10 +840,10 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		t.Parallel()
 		a, b := pair(t)
 		owner, m := a.Register(t), a.Register(t)
-		id := createResidence(t, a, owner, "Shared Home")
-		own := createResidence(t, a, m, "M's Own Home")
-		join(t, a, m, shareCode(t, a, owner, id, "editor"))
-		warm(t, b, m.Token)
+		id := apptest.CreateResidence(t, a, owner, "Shared Home")
+		own := apptest.CreateResidence(t, a, m, "M's Own Home")
+		apptest.Join(t, a, m, apptest.ShareCode(t, a, owner, id, "editor"))
+		apptest.Warm(t, b, m.Token)
 		require.ElementsMatch(t, []int64{id, own}, warmList(t, b, m.Token).ids, "B's cache holds the residence")
 
 		require.Equal(t, http.StatusNoContent, removeMember(t, a, owner.Token, id, m.ID).Status)
@@ -874,26 +855,26 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		require.Less(t, invalidated, budget)
 		require.Equal(t, []int64{own}, idsOf(listOf(t, b, m.Token)))
 		_, r := residenceAs(t, b, m.Token, id)
-		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 	})
 
 	t.Run("ResidenceDeleted", func(t *testing.T) {
 		t.Parallel()
 		a, b := pair(t)
-		h := newHousehold(t, a)
-		everyone := []apptest.Account{h.owner, h.editor, h.viewer}
+		h := apptest.NewHousehold(t, a)
+		everyone := []apptest.Account{h.Owner, h.Editor, h.Viewer}
 		for _, acct := range everyone {
-			warm(t, b, acct.Token)
-			require.Equal(t, []int64{h.residenceID}, warmList(t, b, acct.Token).ids)
+			apptest.Warm(t, b, acct.Token)
+			require.Equal(t, []int64{h.ResidenceID}, warmList(t, b, acct.Token).ids)
 		}
 
-		require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.path(""), Token: h.owner.Token}).Status)
+		require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.Path(""), Token: h.Owner.Token}).Status)
 		done := time.Now()
 		for _, acct := range everyone {
 			require.Empty(t, listOf(t, a, acct.Token), "the deleting instance drops it at once")
 		}
 		for i, acct := range everyone {
-			hidden, invalidated := lost(t, b, acct, h.residenceID, done)
+			hidden, invalidated := lost(t, b, acct, h.ResidenceID, done)
 			t.Logf("deletion, %s: hidden on B after %v, B's cached list invalidated after %v",
 				[]string{"owner", "editor", "viewer"}[i], hidden, invalidated)
 			require.Less(t, hidden, budget)
@@ -901,7 +882,7 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		}
 		for _, acct := range everyone {
 			require.Empty(t, listOf(t, b, acct.Token))
-			_, r := residenceAs(t, b, acct.Token, h.residenceID)
+			_, r := residenceAs(t, b, acct.Token, h.ResidenceID)
 			require.Equal(t, http.StatusNotFound, r.Status)
 		}
 	})
@@ -910,13 +891,13 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		t.Parallel()
 		a, b := pair(t)
 		owner, m := a.Register(t), a.Register(t)
-		id := createResidence(t, a, owner, "Open House")
-		own := createResidence(t, a, m, "M's Own Home")
-		code := shareCode(t, a, owner, id, "viewer")
-		warm(t, b, m.Token)
+		id := apptest.CreateResidence(t, a, owner, "Open House")
+		own := apptest.CreateResidence(t, a, m, "M's Own Home")
+		code := apptest.ShareCode(t, a, owner, id, "viewer")
+		apptest.Warm(t, b, m.Token)
 		require.Equal(t, []int64{own}, warmList(t, b, m.Token).ids)
 
-		join(t, a, m, code)
+		apptest.Join(t, a, m, code)
 		done := time.Now()
 		require.ElementsMatch(t, []int64{id, own}, idsOf(listOf(t, a, m.Token)), "the joining instance shows it at once")
 		took := pollUntil(t, done, "B shows the joined residence", func() bool {
@@ -962,7 +943,7 @@ func requireOwnershipInvariants(t *testing.T, inst *apptest.Instance) {
 func requireOwner(t *testing.T, inst *apptest.Instance, id, want int64) {
 	t.Helper()
 	var ownerID, owners, ownerMember int64
-	dbQueryRow(t, inst, `
+	apptest.DBQueryRow(t, inst, `
 		SELECT r.owner_id,
 		       (SELECT count(*) FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner'),
 		       coalesce((SELECT m.user_id FROM residence_members m WHERE m.residence_id = r.id AND m.role = 'owner' LIMIT 1), 0)
@@ -978,36 +959,36 @@ func TestOwnershipInvariants(t *testing.T) {
 
 	t.Run("AfterEveryTransfer", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		chain := []apptest.Account{h.owner, h.editor, h.viewer, h.owner, h.viewer}
+		h := apptest.NewHousehold(t, inst)
+		chain := []apptest.Account{h.Owner, h.Editor, h.Viewer, h.Owner, h.Viewer}
 		for i := 1; i < len(chain); i++ {
-			r := transfer(t, inst, chain[i-1].Token, h.residenceID, chain[i].ID)
+			r := transfer(t, inst, chain[i-1].Token, h.ResidenceID, chain[i].ID)
 			require.Equal(t, http.StatusOK, r.Status, "transfer %d: %s", i, r.Body)
-			requireOwner(t, inst, h.residenceID, chain[i].ID)
-			requireAPIError(t, transfer(t, inst, chain[i-1].Token, h.residenceID, chain[i].ID),
+			requireOwner(t, inst, h.ResidenceID, chain[i].ID)
+			apptest.RequireAPIError(t, transfer(t, inst, chain[i-1].Token, h.ResidenceID, chain[i].ID),
 				http.StatusForbidden, "forbidden", "")
 		}
-		require.Equal(t, map[int64]string{h.viewer.ID: "owner", h.owner.ID: "editor", h.editor.ID: "editor"},
-			memberRoles(t, inst, h.viewer, h.residenceID), "every former owner is an editor")
+		require.Equal(t, map[int64]string{h.Viewer.ID: "owner", h.Owner.ID: "editor", h.Editor.ID: "editor"},
+			memberRoles(t, inst, h.Viewer, h.ResidenceID), "every former owner is an editor")
 		requireOwnershipInvariants(t, inst)
 	})
 
 	t.Run("ConcurrentTransfersLeaveOneOwner", func(t *testing.T) {
 		t.Parallel()
 		for range 5 {
-			h := newHousehold(t, inst)
-			heirs := []apptest.Account{h.editor, h.viewer}
+			h := apptest.NewHousehold(t, inst)
+			heirs := []apptest.Account{h.Editor, h.Viewer}
 			statuses := make([]int, len(heirs))
 			var wg sync.WaitGroup
 			for i, heir := range heirs {
-				wg.Go(func() { statuses[i] = transfer(t, inst, h.owner.Token, h.residenceID, heir.ID).Status })
+				wg.Go(func() { statuses[i] = transfer(t, inst, h.Owner.Token, h.ResidenceID, heir.ID).Status })
 			}
 			wg.Wait()
 			require.ElementsMatch(t, []int{http.StatusOK, http.StatusForbidden}, statuses,
 				"one transfer wins; the other finds its caller no longer owner")
 			winner := heirs[slices.Index(statuses, http.StatusOK)]
-			requireOwner(t, inst, h.residenceID, winner.ID)
-			requireRole(t, inst, h.residenceID, winner, h.owner, "editor")
+			requireOwner(t, inst, h.ResidenceID, winner.ID)
+			requireRole(t, inst, h.ResidenceID, winner, h.Owner, "editor")
 		}
 		requireOwnershipInvariants(t, inst)
 	})
@@ -1032,7 +1013,7 @@ func waitUntilBlocking(t *testing.T, conn *pgx.Conn) {
 func TestTransferRacingLeave(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
-	h := newHousehold(t, inst)
+	h := apptest.NewHousehold(t, inst)
 	ctx := context.Background()
 
 	conn, err := pgx.Connect(ctx, inst.DatabaseURL)
@@ -1042,12 +1023,12 @@ func TestTransferRacingLeave(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = tx.Rollback(ctx) }()
 	tag, err := tx.Exec(ctx, `DELETE FROM residence_members WHERE residence_id = $1 AND user_id = $2 AND role <> 'owner'`,
-		h.residenceID, h.editor.ID)
+		h.ResidenceID, h.Editor.ID)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), tag.RowsAffected())
 
 	result := make(chan apptest.Response, 1)
-	go func() { result <- transfer(t, inst, h.owner.Token, h.residenceID, h.editor.ID) }()
+	go func() { result <- transfer(t, inst, h.Owner.Token, h.ResidenceID, h.Editor.ID) }()
 
 	// Wait until the transfer is blocked on the departing member's row, then let the departure commit.
 	waitUntilBlocking(t, conn) // the transfer, on the departing member's row
@@ -1056,8 +1037,8 @@ func TestTransferRacingLeave(t *testing.T) {
 	r := <-result
 	t.Logf("transfer to a member who left meanwhile: %d %s", r.Status, r.Body)
 	var ownerID, owners int64
-	dbQueryRow(t, inst, `SELECT owner_id, (SELECT count(*) FROM residence_members WHERE residence_id = $1 AND role = 'owner')
-		FROM residences WHERE id = $1`, []any{h.residenceID}, &ownerID, &owners)
+	apptest.DBQueryRow(t, inst, `SELECT owner_id, (SELECT count(*) FROM residence_members WHERE residence_id = $1 AND role = 'owner')
+		FROM residences WHERE id = $1`, []any{h.ResidenceID}, &ownerID, &owners)
 	require.Equal(t, int64(1), owners, "the residence still has exactly one owner row (owner_id is now %d)", ownerID)
 	requireOwnershipInvariants(t, inst)
 	if r.Status == http.StatusOK {
@@ -1072,7 +1053,7 @@ func TestJoinRacingDeletion(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	owner, joiner := inst.Register(t), inst.Register(t)
-	id := createResidence(t, inst, owner, "Going Away")
+	id := apptest.CreateResidence(t, inst, owner, "Going Away")
 	code := issueCodeOK(t, inst, owner.Token, id, nil).Code
 	ctx := context.Background()
 
@@ -1094,6 +1075,6 @@ func TestJoinRacingDeletion(t *testing.T) {
 
 	r := <-result
 	t.Logf("join while the residence was being deleted: %d %s", r.Status, r.Body)
-	requireAPIError(t, r, http.StatusNotFound, "share_code_not_found", "")
+	apptest.RequireAPIError(t, r, http.StatusNotFound, "share_code_not_found", "")
 	require.Empty(t, listOf(t, inst, joiner.Token))
 }

@@ -1,4 +1,4 @@
-package app_test
+package contractors_test
 
 import (
 	"fmt"
@@ -37,11 +37,6 @@ func loadSpecialties(t *testing.T, inst *apptest.Instance, acct apptest.Account)
 		require.Contains(t, m, name, "seeded specialties")
 	}
 	return m
-}
-
-func createContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, body map[string]any) client.Contractor {
-	t.Helper()
-	return apptest.Expect[client.Contractor](t, inst, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
 func getContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) client.Contractor {
@@ -101,17 +96,17 @@ func taskContractor(t *testing.T, inst *apptest.Instance, acct apptest.Account, 
 
 // contractorFixture is a household with a contractor of its residence and a task naming it.
 type contractorFixture struct {
-	household
+	apptest.Household
 	contractor client.Contractor
 	taskID     int64
 }
 
 func newContractorFixture(t *testing.T, inst *apptest.Instance) contractorFixture {
 	t.Helper()
-	f := contractorFixture{household: newHousehold(t, inst)}
-	f.contractor = createContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID,
+	f := contractorFixture{Household: apptest.NewHousehold(t, inst)}
+	f.contractor = apptest.CreateContractor(t, inst, f.Owner, map[string]any{"residence_id": f.ResidenceID,
 		"name": "Private Plumber " + apptest.UniqueEmail()})
-	f.taskID = createTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Fix the sink",
+	f.taskID = apptest.CreateTask(t, inst, f.Owner, map[string]any{"residence_id": f.ResidenceID, "title": "Fix the sink",
 		"contractor_id": f.contractor.ID})
 	return f
 }
@@ -162,10 +157,10 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 		{"ListContractors", call{http.MethodGet, func(contractorFixture) string { return "/contractors" }, nil},
 			[5]int{200, 200, 200, 200, 401}, [5]bool{true, true, true, false, false}},
 		{"ListContractorsOfResidence", call{http.MethodGet,
-			func(f contractorFixture) string { return fmt.Sprintf("/contractors?residence_id=%d", f.residenceID) }, nil},
+			func(f contractorFixture) string { return fmt.Sprintf("/contractors?residence_id=%d", f.ResidenceID) }, nil},
 			[5]int{200, 200, 200, 404, 401}, [5]bool{true, true, true, false, false}},
 		{"CreateContractor", call{http.MethodPost, func(contractorFixture) string { return "/contractors" },
-			func(f contractorFixture) any { return map[string]any{"residence_id": f.residenceID, "name": "Another"} }},
+			func(f contractorFixture) any { return map[string]any{"residence_id": f.ResidenceID, "name": "Another"} }},
 			[5]int{201, 201, 403, 404, 401}, [5]bool{}},
 		{"GetContractor", call{http.MethodGet, func(f contractorFixture) string { return f.path("") }, nil},
 			[5]int{200, 200, 200, 404, 401}, [5]bool{}},
@@ -185,7 +180,7 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 			t.Run(ep.name+"As"+role, func(t *testing.T) {
 				t.Parallel()
 				f := newContractorFixture(t, inst)
-				token := []string{f.owner.Token, f.editor.Token, f.viewer.Token, f.stranger.Token, ""}[i]
+				token := []string{f.Owner.Token, f.Editor.Token, f.Viewer.Token, f.Stranger.Token, ""}[i]
 				req := apptest.Request{Method: ep.call.method, Path: ep.call.path(f), Token: token}
 				if ep.call.body != nil {
 					req.Body = ep.call.body(f)
@@ -194,10 +189,10 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 				require.Equal(t, ep.want[i], r.Status, "%s %s as %s: %s", req.Method, req.Path, role, r.Body)
 				if r.Status >= 400 {
 					require.NotContains(t, string(r.Body), f.contractor.Name, "an error must not leak the contractor")
-					require.NotContains(t, string(r.Body), f.name, "an error must not leak the residence")
+					require.NotContains(t, string(r.Body), f.Name, "an error must not leak the residence")
 					wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[r.Status]
 					require.Equal(t, wantCode, r.Err(t).Error.Code)
-					after := getContractor(t, inst, f.owner, f.contractor.ID)
+					after := getContractor(t, inst, f.Owner, f.contractor.ID)
 					require.Equal(t, f.contractor.Name, after.Name, "a refused write changes nothing")
 					require.False(t, after.IsFavorite, "a refused toggle changes nothing")
 				}
@@ -222,15 +217,15 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("PersonalContractorIsInvisibleToOtherMembers", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		personal := createContractor(t, inst, h.owner, map[string]any{"name": "My Own Electrician " + apptest.UniqueEmail()})
+		h := apptest.NewHousehold(t, inst)
+		personal := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"name": "My Own Electrician " + apptest.UniqueEmail()})
 		require.True(t, personal.ResidenceID.Null, "no residence_id: personal")
-		require.Equal(t, h.owner.ID, personal.CreatedBy.Value)
-		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
+		require.Equal(t, h.Owner.ID, personal.CreatedBy.Value)
+		taskID := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Rewire",
 			"contractor_id": personal.ID})
 
 		p := fmt.Sprintf("/contractors/%d", personal.ID)
-		for _, acct := range []apptest.Account{h.editor, h.viewer, h.stranger} {
+		for _, acct := range []apptest.Account{h.Editor, h.Viewer, h.Stranger} {
 			for _, req := range []apptest.Request{
 				{Method: http.MethodGet, Path: p},
 				{Method: http.MethodPatch, Path: p, Body: map[string]any{"name": "Stolen"}},
@@ -240,18 +235,18 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 			} {
 				req.Token = acct.Token
 				r := inst.Do(t, req)
-				requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+				apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 				require.NotContains(t, string(r.Body), personal.Name)
 			}
 			require.NotContains(t, contractorIDs(listContractors(t, inst, acct, nil)), personal.ID,
 				"another member does not list it")
 		}
 
-		require.Equal(t, personal.Name, getContractor(t, inst, h.owner, personal.ID).Name, "the creator sees it")
-		require.Contains(t, contractorIDs(listContractors(t, inst, h.owner, nil)), personal.ID, "the creator lists it")
-		require.Equal(t, []int64{taskID}, contractorTaskIDs(contractorTasks(t, inst, h.owner, personal.ID)))
-		require.Equal(t, "Mine", patchContractor(t, inst, h.owner, personal.ID, map[string]any{"name": "Mine"}).Name)
-		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: p, Token: h.owner.Token})
+		require.Equal(t, personal.Name, getContractor(t, inst, h.Owner, personal.ID).Name, "the creator sees it")
+		require.Contains(t, contractorIDs(listContractors(t, inst, h.Owner, nil)), personal.ID, "the creator lists it")
+		require.Equal(t, []int64{taskID}, contractorTaskIDs(contractorTasks(t, inst, h.Owner, personal.ID)))
+		require.Equal(t, "Mine", patchContractor(t, inst, h.Owner, personal.ID, map[string]any{"name": "Mine"}).Name)
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: p, Token: h.Owner.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 	})
 
@@ -266,7 +261,7 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 			{Method: http.MethodDelete, Path: "/contractors/999999999"},
 		} {
 			req.Token = acct.Token
-			requireAPIError(t, inst.Do(t, req), http.StatusNotFound, "not_found", "")
+			apptest.RequireAPIError(t, inst.Do(t, req), http.StatusNotFound, "not_found", "")
 		}
 	})
 }
@@ -274,18 +269,18 @@ func testContractorAuthorization(t *testing.T, inst *apptest.Instance) {
 func testContractorList(t *testing.T, inst *apptest.Instance) {
 
 	// One household with two residences' contractors, personal ones of two users, and one another user's.
-	h := newHousehold(t, inst)
-	specialties := loadSpecialties(t, inst, h.owner)
-	second := createResidence(t, inst, h.owner, "Second Home")
-	alice := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Alice Ames",
+	h := apptest.NewHousehold(t, inst)
+	specialties := loadSpecialties(t, inst, h.Owner)
+	second := apptest.CreateResidence(t, inst, h.Owner, "Second Home")
+	alice := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Alice Ames",
 		"company": "Pipes 100% Co", "specialty_ids": []int64{specialties["Plumber"]}})
-	bob := createContractor(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "name": "bob Brown",
+	bob := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "name": "bob Brown",
 		"company": "Sparks_Inc", "specialty_ids": []int64{specialties["Electrician"], specialties["Plumber"]}})
-	carol := createContractor(t, inst, h.owner, map[string]any{"residence_id": second, "name": "Carol Cole",
+	carol := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": second, "name": "Carol Cole",
 		"company": "Roofs and More", "specialty_ids": []int64{specialties["Roofer"]}, "is_favorite": true})
-	mine := createContractor(t, inst, h.owner, map[string]any{"name": "Dave Dunn", "company": "Solo"})
-	editors := createContractor(t, inst, h.editor, map[string]any{"name": "Eve Evans"})
-	strangers := createContractor(t, inst, h.stranger, map[string]any{"name": "Alice Alone"})
+	mine := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"name": "Dave Dunn", "company": "Solo"})
+	editors := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"name": "Eve Evans"})
+	strangers := apptest.CreateContractor(t, inst, h.Stranger, map[string]any{"name": "Alice Alone"})
 
 	tests := []struct {
 		name  string
@@ -293,24 +288,24 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 		query url.Values
 		want  []int64
 	}{
-		{"EverythingVisibleFavoritesFirstThenByName", h.owner, nil, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
-		{"EditorSeesTheSharedOnesAndTheirOwn", h.editor, nil, []int64{alice.ID, bob.ID, editors.ID}},
-		{"ViewerSeesTheSharedOnes", h.viewer, nil, []int64{alice.ID, bob.ID}},
-		{"StrangerSeesOnlyTheirOwn", h.stranger, nil, []int64{strangers.ID}},
-		{"ByResidence", h.owner, url.Values{"residence_id": {fmt.Sprint(h.residenceID)}}, []int64{alice.ID, bob.ID}},
-		{"BySecondResidence", h.owner, url.Values{"residence_id": {fmt.Sprint(second)}}, []int64{carol.ID}},
-		{"BySpecialty", h.owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Plumber"])}}, []int64{alice.ID, bob.ID}},
-		{"BySpecialtyAndResidence", h.owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Roofer"])},
-			"residence_id": {fmt.Sprint(h.residenceID)}}, []int64{}},
-		{"SearchIsCaseInsensitiveOverName", h.owner, url.Values{"q": {"aLiCe"}}, []int64{alice.ID}},
-		{"SearchCoversCompany", h.owner, url.Values{"q": {"ROOFS"}}, []int64{carol.ID}},
-		{"SearchIsASubstring", h.owner, url.Values{"q": {"o"}}, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
-		{"PercentIsLiteral", h.owner, url.Values{"q": {"%"}}, []int64{alice.ID}},
-		{"PercentInsideIsLiteral", h.owner, url.Values{"q": {"0% c"}}, []int64{alice.ID}},
-		{"UnderscoreIsLiteral", h.owner, url.Values{"q": {"_"}}, []int64{bob.ID}},
-		{"BlankSearchIsNoFilter", h.viewer, url.Values{"q": {"  "}}, []int64{alice.ID, bob.ID}},
-		{"SearchWithoutMatch", h.owner, url.Values{"q": {"zzz"}}, []int64{}},
-		{"SearchAndSpecialty", h.owner, url.Values{"q": {"bob"}, "specialty_id": {fmt.Sprint(specialties["Plumber"])}},
+		{"EverythingVisibleFavoritesFirstThenByName", h.Owner, nil, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
+		{"EditorSeesTheSharedOnesAndTheirOwn", h.Editor, nil, []int64{alice.ID, bob.ID, editors.ID}},
+		{"ViewerSeesTheSharedOnes", h.Viewer, nil, []int64{alice.ID, bob.ID}},
+		{"StrangerSeesOnlyTheirOwn", h.Stranger, nil, []int64{strangers.ID}},
+		{"ByResidence", h.Owner, url.Values{"residence_id": {fmt.Sprint(h.ResidenceID)}}, []int64{alice.ID, bob.ID}},
+		{"BySecondResidence", h.Owner, url.Values{"residence_id": {fmt.Sprint(second)}}, []int64{carol.ID}},
+		{"BySpecialty", h.Owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Plumber"])}}, []int64{alice.ID, bob.ID}},
+		{"BySpecialtyAndResidence", h.Owner, url.Values{"specialty_id": {fmt.Sprint(specialties["Roofer"])},
+			"residence_id": {fmt.Sprint(h.ResidenceID)}}, []int64{}},
+		{"SearchIsCaseInsensitiveOverName", h.Owner, url.Values{"q": {"aLiCe"}}, []int64{alice.ID}},
+		{"SearchCoversCompany", h.Owner, url.Values{"q": {"ROOFS"}}, []int64{carol.ID}},
+		{"SearchIsASubstring", h.Owner, url.Values{"q": {"o"}}, []int64{carol.ID, alice.ID, bob.ID, mine.ID}},
+		{"PercentIsLiteral", h.Owner, url.Values{"q": {"%"}}, []int64{alice.ID}},
+		{"PercentInsideIsLiteral", h.Owner, url.Values{"q": {"0% c"}}, []int64{alice.ID}},
+		{"UnderscoreIsLiteral", h.Owner, url.Values{"q": {"_"}}, []int64{bob.ID}},
+		{"BlankSearchIsNoFilter", h.Viewer, url.Values{"q": {"  "}}, []int64{alice.ID, bob.ID}},
+		{"SearchWithoutMatch", h.Owner, url.Values{"q": {"zzz"}}, []int64{}},
+		{"SearchAndSpecialty", h.Owner, url.Values{"q": {"bob"}, "specialty_id": {fmt.Sprint(specialties["Plumber"])}},
 			[]int64{bob.ID}},
 	}
 	for _, tt := range tests {
@@ -322,7 +317,7 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("CarriesSpecialtiesInDisplayOrder", func(t *testing.T) {
 		t.Parallel()
-		for _, c := range listContractors(t, inst, h.owner, url.Values{"residence_id": {fmt.Sprint(h.residenceID)}}) {
+		for _, c := range listContractors(t, inst, h.Owner, url.Values{"residence_id": {fmt.Sprint(h.ResidenceID)}}) {
 			if c.ID == bob.ID {
 				require.Equal(t, []string{"Plumber", "Electrician"}, specialtyNames(c))
 				require.Equal(t, specialties["Plumber"], c.Specialties[0].ID)
@@ -336,9 +331,9 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("ResidenceFilterOfAnotherResidenceIs404", func(t *testing.T) {
 		t.Parallel()
-		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Token: h.stranger.Token,
-			Path: fmt.Sprintf("/contractors?residence_id=%d", h.residenceID)})
-		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Token: h.Stranger.Token,
+			Path: fmt.Sprintf("/contractors?residence_id=%d", h.ResidenceID)})
+		apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 	})
 
 	t.Run("OneStatementWhenAuthAndAccessAreWarm", func(t *testing.T) {
@@ -347,13 +342,13 @@ func testContractorList(t *testing.T, inst *apptest.Instance) {
 		acct := inst.Register(t)
 		specialties := loadSpecialties(t, inst, acct)
 		for i := range 3 {
-			rid := createResidence(t, inst, acct, fmt.Sprintf("Home %d", i))
+			rid := apptest.CreateResidence(t, inst, acct, fmt.Sprintf("Home %d", i))
 			for j := range 3 {
-				createContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": fmt.Sprintf("Pro %d.%d", i, j),
+				apptest.CreateContractor(t, inst, acct, map[string]any{"residence_id": rid, "name": fmt.Sprintf("Pro %d.%d", i, j),
 					"specialty_ids": []int64{specialties["Plumber"], specialties["Roofer"]}})
 			}
 		}
-		createContractor(t, inst, acct, map[string]any{"name": "Personal"})
+		apptest.CreateContractor(t, inst, acct, map[string]any{"name": "Personal"})
 		listContractors(t, inst, acct, nil) // auth and the access cache are warm
 		before := inst.Stmts.Snapshot()
 		list := listContractors(t, inst, acct, url.Values{"q": {"pro"}, "specialty_id": {fmt.Sprint(specialties["Roofer"])}})
@@ -372,10 +367,10 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("CreateNormalisesAndReturnsEveryField", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		specialties := loadSpecialties(t, inst, h.owner)
-		c := createContractor(t, inst, h.editor, map[string]any{
-			"residence_id": h.residenceID, "name": "  Pat Plumb  ", "company": " Plumb & Sons ",
+		h := apptest.NewHousehold(t, inst)
+		specialties := loadSpecialties(t, inst, h.Owner)
+		c := apptest.CreateContractor(t, inst, h.Editor, map[string]any{
+			"residence_id": h.ResidenceID, "name": "  Pat Plumb  ", "company": " Plumb & Sons ",
 			"phone": "+1 (555) 010-9999", "email": " pat@plumb.example.com ", "website": " https://plumb.example.com/pat ",
 			"address": " 1 Main St ", "notes": "Call before noon", "rating": 4,
 			"specialty_ids": []int64{specialties["Roofer"], specialties["Plumber"], specialties["Plumber"]},
@@ -390,10 +385,10 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 		require.False(t, c.Rating.Null)
 		require.EqualValues(t, 4, c.Rating.Value)
 		require.False(t, c.IsFavorite)
-		require.Equal(t, h.residenceID, c.ResidenceID.Value)
-		require.Equal(t, h.editor.ID, c.CreatedBy.Value)
+		require.Equal(t, h.ResidenceID, c.ResidenceID.Value)
+		require.Equal(t, h.Editor.ID, c.CreatedBy.Value)
 		require.Equal(t, []string{"Plumber", "Roofer"}, specialtyNames(c), "display order, duplicates once")
-		got := getContractor(t, inst, h.viewer, c.ID)
+		got := getContractor(t, inst, h.Viewer, c.ID)
 		require.Equal(t, specialtyNames(c), specialtyNames(got), "the links were stored")
 		require.Equal(t, c.Phone, got.Phone)
 	})
@@ -408,7 +403,7 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 			"(+44) 20-7946-0000": "+442079460000",
 			"":                   "",
 		} {
-			c := createContractor(t, inst, acct, map[string]any{"name": "Phone " + in, "phone": in})
+			c := apptest.CreateContractor(t, inst, acct, map[string]any{"name": "Phone " + in, "phone": in})
 			require.Equal(t, want, c.Phone, "phone %q", in)
 		}
 	})
@@ -426,30 +421,30 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("PatchReplacesSpecialtiesOnlyWhenPresent", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		specialties := loadSpecialties(t, inst, h.owner)
-		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Sam",
+		h := apptest.NewHousehold(t, inst)
+		specialties := loadSpecialties(t, inst, h.Owner)
+		c := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Sam",
 			"rating": 3, "specialty_ids": []int64{specialties["Plumber"], specialties["Electrician"]}})
 
-		got := patchContractor(t, inst, h.editor, c.ID, map[string]any{
+		got := patchContractor(t, inst, h.Editor, c.ID, map[string]any{
 			"specialty_ids": []int64{specialties["Roofer"], specialties["Electrician"]}})
 		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(got), "replaced")
-		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(getContractor(t, inst, h.viewer, c.ID)), "stored")
+		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(getContractor(t, inst, h.Viewer, c.ID)), "stored")
 
-		got = patchContractor(t, inst, h.editor, c.ID, map[string]any{"company": "Sam Co"})
+		got = patchContractor(t, inst, h.Editor, c.ID, map[string]any{"company": "Sam Co"})
 		require.Equal(t, []string{"Electrician", "Roofer"}, specialtyNames(got), "absent: kept")
 		require.Equal(t, "Sam Co", got.Company)
 		require.Equal(t, "Sam", got.Name, "absent: kept")
 		require.False(t, got.Rating.Null, "absent: kept")
 
-		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"specialty_ids": []int64{}, "rating": nil})
+		got = patchContractor(t, inst, h.Owner, c.ID, map[string]any{"specialty_ids": []int64{}, "rating": nil})
 		require.Empty(t, specialtyNames(got), "an empty list clears them")
 		require.True(t, got.Rating.Null, "null clears the rating")
-		stored := getContractor(t, inst, h.owner, c.ID)
+		stored := getContractor(t, inst, h.Owner, c.ID)
 		require.Empty(t, specialtyNames(stored))
 		require.True(t, stored.Rating.Null)
 
-		got = patchContractor(t, inst, h.owner, c.ID, map[string]any{"phone": "555 010 1234", "email": "",
+		got = patchContractor(t, inst, h.Owner, c.ID, map[string]any{"phone": "555 010 1234", "email": "",
 			"website": "http://sam.example.org", "rating": 1})
 		require.Equal(t, "5550101234", got.Phone)
 		require.Equal(t, "http://sam.example.org", got.Website)
@@ -458,37 +453,37 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("FavoriteTogglesBackAndForth", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Fav"})
+		h := apptest.NewHousehold(t, inst)
+		c := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Fav"})
 		for i, want := range []bool{true, false} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/contractors/%d/favorite", c.ID),
-				Token: h.editor.Token})
+				Token: h.Editor.Token})
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			var got client.Contractor
 			r.JSON(t, &got)
 			require.Equal(t, want, got.IsFavorite, "toggle %d", i+1)
-			require.Equal(t, want, getContractor(t, inst, h.viewer, c.ID).IsFavorite, "stored after toggle %d", i+1)
+			require.Equal(t, want, getContractor(t, inst, h.Viewer, c.ID).IsFavorite, "stored after toggle %d", i+1)
 		}
 	})
 
 	t.Run("DeleteKeepsTasksAndCompletions", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Gone Soon"})
-		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Paint",
+		h := apptest.NewHousehold(t, inst)
+		c := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Gone Soon"})
+		taskID := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Paint",
 			"contractor_id": c.ID})
-		done := completeTask(t, inst, h.owner, taskID, map[string]any{"contractor_id": c.ID})
-		require.Equal(t, c.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value)
+		done := apptest.CompleteTask(t, inst, h.Owner, taskID, map[string]any{"contractor_id": c.ID})
+		require.Equal(t, c.ID, taskContractor(t, inst, h.Owner, taskID).ContractorID.Value)
 
-		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.editor.Token})
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.Editor.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.owner.Token})
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d", c.ID), Token: h.Owner.Token})
 		require.Equal(t, http.StatusNotFound, r.Status, "deleted")
 
-		task := taskContractor(t, inst, h.viewer, taskID)
+		task := taskContractor(t, inst, h.Viewer, taskID)
 		require.True(t, task.ContractorID.Null, "the task keeps existing without it")
 		require.True(t, task.ContractorName.Null)
-		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: h.viewer.Token})
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: h.Viewer.Token})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var completions []client.Completion
 		r.JSON(t, &completions)
@@ -500,7 +495,7 @@ func testContractorCRUD(t *testing.T, inst *apptest.Instance) {
 
 func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 	acct := inst.Register(t)
-	existing := createContractor(t, inst, acct, map[string]any{"name": "Valid", "phone": "5550100000",
+	existing := apptest.CreateContractor(t, inst, acct, map[string]any{"name": "Valid", "phone": "5550100000",
 		"website": "https://valid.example.com"})
 
 	tests := []struct {
@@ -530,7 +525,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 		t.Run("Create"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: tt.body})
-			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
+			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
 		})
 		t.Run("Update"+tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -542,7 +537,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 			}
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", existing.ID),
 				Token: acct.Token, Body: body})
-			requireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
+			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
 			after := getContractor(t, inst, acct, existing.ID)
 			require.Equal(t, "Valid", after.Name, "a refused update changes nothing")
 			require.Equal(t, "5550100000", after.Phone)
@@ -554,7 +549,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 		t.Parallel()
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token,
 			Body: map[string]any{"name": "x", "email": "nope", "website": "nope", "phone": "nope"}})
-		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "")
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "")
 		require.Len(t, r.Err(t).Error.Fields.Value, 3, string(r.Body))
 	})
 
@@ -572,7 +567,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 		other := inst.Register(t)
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: other.Token,
 			Body: map[string]any{"name": "Half Made", "specialty_ids": []int64{999999999}}})
-		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "specialty_ids")
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "specialty_ids")
 		require.Empty(t, listContractors(t, inst, other, nil))
 	})
 }
@@ -582,17 +577,17 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	// setup is a household whose residence has a contractor, another residence (of the owner) with its own
 	// contractor, and personal contractors of the owner and the editor.
 	type setup struct {
-		household
+		apptest.Household
 		shared, otherResidences, ownersPersonal, editorsPersonal client.Contractor
 	}
 	newSetup := func(t *testing.T) setup {
 		t.Helper()
-		s := setup{household: newHousehold(t, inst)}
-		other := createResidence(t, inst, s.owner, "Elsewhere")
-		s.shared = createContractor(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "name": "Shared"})
-		s.otherResidences = createContractor(t, inst, s.owner, map[string]any{"residence_id": other, "name": "Elsewhere Pro"})
-		s.ownersPersonal = createContractor(t, inst, s.owner, map[string]any{"name": "Owner's Own"})
-		s.editorsPersonal = createContractor(t, inst, s.editor, map[string]any{"name": "Editor's Own"})
+		s := setup{Household: apptest.NewHousehold(t, inst)}
+		other := apptest.CreateResidence(t, inst, s.Owner, "Elsewhere")
+		s.shared = apptest.CreateContractor(t, inst, s.Owner, map[string]any{"residence_id": s.ResidenceID, "name": "Shared"})
+		s.otherResidences = apptest.CreateContractor(t, inst, s.Owner, map[string]any{"residence_id": other, "name": "Elsewhere Pro"})
+		s.ownersPersonal = apptest.CreateContractor(t, inst, s.Owner, map[string]any{"name": "Owner's Own"})
+		s.editorsPersonal = apptest.CreateContractor(t, inst, s.Editor, map[string]any{"name": "Editor's Own"})
 		return s
 	}
 	contractorOf := map[string]func(s setup) int64{
@@ -617,11 +612,11 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 			t.Parallel()
 			s := newSetup(t)
 			id := contractorOf[tt.name](s)
-			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
-				Body: map[string]any{"residence_id": s.residenceID, "title": "With contractor", "contractor_id": id}})
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.Owner.Token,
+				Body: map[string]any{"residence_id": s.ResidenceID, "title": "With contractor", "contractor_id": id}})
 			if !tt.ok {
-				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
-				require.Len(t, residenceBoardIDs(t, inst, s.owner, s.residenceID), 0, "no task created")
+				apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Len(t, residenceBoardIDs(t, inst, s.Owner, s.ResidenceID), 0, "no task created")
 				return
 			}
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -629,20 +624,20 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 			r.JSON(t, &task)
 			require.Equal(t, id, task.ContractorID.Value)
 			require.NotEmpty(t, task.ContractorName.Value)
-			got := taskContractor(t, inst, s.viewer, task.ID)
+			got := taskContractor(t, inst, s.Viewer, task.ID)
 			require.Equal(t, id, got.ContractorID.Value, "every member sees the task's contractor")
 		})
 		t.Run("Update"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSetup(t)
 			id := contractorOf[tt.name](s)
-			taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Later",
+			taskID := apptest.CreateTask(t, inst, s.Owner, map[string]any{"residence_id": s.ResidenceID, "title": "Later",
 				"contractor_id": s.shared.ID})
-			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.owner.Token,
+			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.Owner.Token,
 				Body: map[string]any{"contractor_id": id, "title": "Changed"}})
 			if !tt.ok {
-				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
-				require.Equal(t, s.shared.ID, taskContractor(t, inst, s.owner, taskID).ContractorID.Value, "unchanged")
+				apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Equal(t, s.shared.ID, taskContractor(t, inst, s.Owner, taskID).ContractorID.Value, "unchanged")
 				return
 			}
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
@@ -654,20 +649,20 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 			t.Parallel()
 			s := newSetup(t)
 			id := contractorOf[tt.name](s)
-			taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Do it"})
+			taskID := apptest.CreateTask(t, inst, s.Owner, map[string]any{"residence_id": s.ResidenceID, "title": "Do it"})
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", taskID),
-				Token: s.owner.Token, Body: map[string]any{"contractor_id": id}})
+				Token: s.Owner.Token, Body: map[string]any{"contractor_id": id}})
 			if !tt.ok {
-				requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
-				require.Empty(t, listCompletions(t, inst, s.owner, taskID), "no completion recorded")
-				require.Zero(t, getTask(t, inst, s.owner, taskID).CompletionCount, "the task did not advance")
+				apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+				require.Empty(t, apptest.ListCompletions(t, inst, s.Owner, taskID), "no completion recorded")
+				require.Zero(t, apptest.GetTask(t, inst, s.Owner, taskID).CompletionCount, "the task did not advance")
 				return
 			}
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 			var res client.CompletionResult
 			r.JSON(t, &res)
 			require.Equal(t, id, res.Completion.ContractorID.Value)
-			r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: s.viewer.Token})
+			r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", taskID), Token: s.Viewer.Token})
 			var list []client.Completion
 			r.JSON(t, &list)
 			require.Len(t, list, 1)
@@ -678,17 +673,17 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	t.Run("NoContractorIsNullNotZero", func(t *testing.T) {
 		t.Parallel()
 		s := newSetup(t)
-		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
-			Body: map[string]any{"residence_id": s.residenceID, "title": "Alone"}})
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.Owner.Token,
+			Body: map[string]any{"residence_id": s.ResidenceID, "title": "Alone"}})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 		require.Contains(t, string(r.Body), `"contractor_id":null`)
 		require.Contains(t, string(r.Body), `"contractor_name":null`)
 		var task client.Task
 		r.JSON(t, &task)
-		r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID), Token: s.owner.Token})
+		r = inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID), Token: s.Owner.Token})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 		require.Contains(t, string(r.Body), `"contractor_id":null`)
-		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: s.owner.Token})
+		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: s.Owner.Token})
 		require.Equal(t, http.StatusOK, r.Status)
 		require.NotContains(t, string(r.Body), `"contractor_id":0`)
 		require.NotContains(t, string(r.Body), `"contractor_name":""`)
@@ -697,12 +692,12 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	t.Run("UpdateClearsContractorWithNull", func(t *testing.T) {
 		t.Parallel()
 		s := newSetup(t)
-		taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Clear",
+		taskID := apptest.CreateTask(t, inst, s.Owner, map[string]any{"residence_id": s.ResidenceID, "title": "Clear",
 			"contractor_id": s.shared.ID})
-		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.editor.Token,
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.Editor.Token,
 			Body: map[string]any{"contractor_id": nil}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		got := taskContractor(t, inst, s.owner, taskID)
+		got := taskContractor(t, inst, s.Owner, taskID)
 		require.True(t, got.ContractorID.Null)
 		require.True(t, got.ContractorName.Null)
 	})
@@ -710,12 +705,12 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	t.Run("CardNamesTheContractor", func(t *testing.T) {
 		t.Parallel()
 		s := newSetup(t)
-		taskID := createTask(t, inst, s.editor, map[string]any{"residence_id": s.residenceID, "title": "Named",
+		taskID := apptest.CreateTask(t, inst, s.Editor, map[string]any{"residence_id": s.ResidenceID, "title": "Named",
 			"contractor_id": s.editorsPersonal.ID})
-		got := taskContractor(t, inst, s.viewer, taskID)
+		got := taskContractor(t, inst, s.Viewer, taskID)
 		require.Equal(t, s.editorsPersonal.ID, got.ContractorID.Value, "a personal contractor of the caller is allowed")
 		require.Equal(t, "Editor's Own", got.ContractorName.Value)
-		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.owner.Token,
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID), Token: s.Owner.Token,
 			Body: map[string]any{"title": "Renamed"}})
 		require.Equal(t, http.StatusOK, r.Status, "an update that leaves the contractor alone is not checked: %s", r.Body)
 	})
@@ -723,23 +718,23 @@ func testContractorOnTasks(t *testing.T, inst *apptest.Instance) {
 	t.Run("BothBadFieldsAreNamed", func(t *testing.T) {
 		t.Parallel()
 		s := newSetup(t)
-		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.owner.Token,
-			Body: map[string]any{"residence_id": s.residenceID, "title": "Both", "assigned_to": s.stranger.ID,
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: s.Owner.Token,
+			Body: map[string]any{"residence_id": s.ResidenceID, "title": "Both", "assigned_to": s.Stranger.ID,
 				"contractor_id": s.otherResidences.ID}})
-		requireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "contractor_id")
 		require.Contains(t, r.Err(t).Error.Fields.Value, "assigned_to")
 	})
 
 	t.Run("ViewerIsForbiddenBeforeTheContractorIsChecked", func(t *testing.T) {
 		t.Parallel()
 		s := newSetup(t)
-		taskID := createTask(t, inst, s.owner, map[string]any{"residence_id": s.residenceID, "title": "Viewer"})
+		taskID := apptest.CreateTask(t, inst, s.Owner, map[string]any{"residence_id": s.ResidenceID, "title": "Viewer"})
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", taskID),
-			Token: s.viewer.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
-		requireAPIError(t, r, http.StatusForbidden, "forbidden", "")
+			Token: s.Viewer.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
+		apptest.RequireAPIError(t, r, http.StatusForbidden, "forbidden", "")
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", taskID),
-			Token: s.stranger.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
-		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+			Token: s.Stranger.Token, Body: map[string]any{"contractor_id": s.otherResidences.ID}})
+		apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 	})
 }
 
@@ -747,36 +742,36 @@ func testContractorTaskList(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("OnlyTasksTheCallerCanSee", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		// The editor also belongs to a second residence, names their personal contractor on a task in each,
 		// then leaves the second residence: they no longer see its task.
 		other := inst.Register(t)
-		second := createResidence(t, inst, other, "Second")
-		join(t, inst, h.editor, shareCode(t, inst, other, second, "editor"))
-		personal := createContractor(t, inst, h.editor, map[string]any{"name": "Roaming Roofer"})
-		here := createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "Roof here",
+		second := apptest.CreateResidence(t, inst, other, "Second")
+		apptest.Join(t, inst, h.Editor, apptest.ShareCode(t, inst, other, second, "editor"))
+		personal := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"name": "Roaming Roofer"})
+		here := apptest.CreateTask(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "title": "Roof here",
 			"contractor_id": personal.ID})
-		there := createTask(t, inst, h.editor, map[string]any{"residence_id": second, "title": "Roof there",
+		there := apptest.CreateTask(t, inst, h.Editor, map[string]any{"residence_id": second, "title": "Roof there",
 			"contractor_id": personal.ID})
-		createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "No contractor"})
-		require.ElementsMatch(t, []int64{here, there}, contractorTaskIDs(contractorTasks(t, inst, h.editor, personal.ID)))
+		apptest.CreateTask(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "title": "No contractor"})
+		require.ElementsMatch(t, []int64{here, there}, contractorTaskIDs(contractorTasks(t, inst, h.Editor, personal.ID)))
 
-		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Token: h.editor.Token,
-			Path: fmt.Sprintf("/residences/%d/members/%d", second, h.editor.ID)})
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Token: h.Editor.Token,
+			Path: fmt.Sprintf("/residences/%d/members/%d", second, h.Editor.ID)})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-		list := contractorTasks(t, inst, h.editor, personal.ID)
+		list := contractorTasks(t, inst, h.Editor, personal.ID)
 		require.Equal(t, []int64{here}, contractorTaskIDs(list), "the task of the residence left is not listed")
 		require.Equal(t, personal.ID, list[0].ContractorID.Value)
 		require.Equal(t, "Roaming Roofer", list[0].ContractorName.Value)
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodGet, Token: other.Token, Path: fmt.Sprintf("/contractors/%d/tasks", personal.ID)})
-		requireAPIError(t, r, http.StatusNotFound, "not_found", "")
+		apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 	})
 
 	t.Run("ContractorWithoutTasksIsEmpty", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		c := createContractor(t, inst, acct, map[string]any{"name": "Idle"})
+		c := apptest.CreateContractor(t, inst, acct, map[string]any{"name": "Idle"})
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/contractors/%d/tasks", c.ID), Token: acct.Token})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		require.JSONEq(t, "[]", string(r.Body))
@@ -787,7 +782,7 @@ func testContractorTaskList(t *testing.T, inst *apptest.Instance) {
 func residenceBoardIDs(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) []int64 {
 	t.Helper()
 	ids := []int64{}
-	for _, c := range residenceBoard(t, inst, acct, residenceID).Columns {
+	for _, c := range apptest.ResidenceBoard(t, inst, acct, residenceID).Columns {
 		for _, task := range c.Tasks {
 			ids = append(ids, task.ID)
 		}
@@ -796,14 +791,14 @@ func residenceBoardIDs(t *testing.T, inst *apptest.Instance, acct apptest.Accoun
 }
 
 func testContractorConcurrentSpecialtyReplacement(t *testing.T, inst *apptest.Instance) {
-	h := newHousehold(t, inst)
-	specialties := loadSpecialties(t, inst, h.owner)
+	h := apptest.NewHousehold(t, inst)
+	specialties := loadSpecialties(t, inst, h.Owner)
 	ids := []int64{}
 	for _, name := range []string{"Plumber", "Electrician", "Roofer", "Painter", "Carpenter", "Locksmith"} {
 		require.Contains(t, specialties, name)
 		ids = append(ids, specialties[name])
 	}
-	c := createContractor(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "name": "Contested",
+	c := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Contested",
 		"specialty_ids": ids[:1]})
 
 	// Each round, every writer replaces the specialties with a different single one at the same moment: the
@@ -818,8 +813,8 @@ func testContractorConcurrentSpecialtyReplacement(t *testing.T, inst *apptest.In
 			go func() {
 				defer wg.Done()
 				<-start
-				acct := []apptest.Account{h.owner, h.editor}[i%2]
-				r, err := tryDo(inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", c.ID),
+				acct := []apptest.Account{h.Owner, h.Editor}[i%2]
+				r, err := apptest.TryDo(inst, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", c.ID),
 					Token: acct.Token, Body: map[string]any{"specialty_ids": []int64{id}}})
 				errs[i], statuses[i] = err, r.Status
 			}()
@@ -830,7 +825,7 @@ func testContractorConcurrentSpecialtyReplacement(t *testing.T, inst *apptest.In
 			require.NoError(t, errs[i], "round %d writer %d", round, i)
 			require.Equal(t, http.StatusOK, statuses[i], "round %d writer %d", round, i)
 		}
-		require.Len(t, getContractor(t, inst, h.viewer, c.ID).Specialties, 1, "round %d: one writer's list", round)
+		require.Len(t, getContractor(t, inst, h.Viewer, c.ID).Specialties, 1, "round %d: one writer's list", round)
 	}
 }
 
@@ -840,35 +835,35 @@ func TestContractorsOutliveTheirCreator(t *testing.T) {
 
 	t.Run("AccountDeletionKeepsResidenceContractorsAndDropsPersonalOnes", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		shared := createContractor(t, inst, h.editor, map[string]any{"name": "Shared Plumbing", "residence_id": h.residenceID})
-		personal := createContractor(t, inst, h.editor, map[string]any{"name": "My Handyman"})
-		taskID := createTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Fix tap",
+		h := apptest.NewHousehold(t, inst)
+		shared := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"name": "Shared Plumbing", "residence_id": h.ResidenceID})
+		personal := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"name": "My Handyman"})
+		taskID := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Fix tap",
 			"contractor_id": shared.ID})
 
-		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: h.editor.Token})
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me", Token: h.Editor.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 
-		got := getContractor(t, inst, h.owner, shared.ID)
+		got := getContractor(t, inst, h.Owner, shared.ID)
 		require.True(t, got.CreatedBy.Null, "the household keeps the contractor; only the creator link clears")
-		require.Equal(t, shared.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value, "the task still names it")
+		require.Equal(t, shared.ID, taskContractor(t, inst, h.Owner, taskID).ContractorID.Value, "the task still names it")
 		var n int
-		dbQueryRow(t, inst, "SELECT count(*) FROM contractors WHERE id = $1", []any{personal.ID}, &n)
+		apptest.DBQueryRow(t, inst, "SELECT count(*) FROM contractors WHERE id = $1", []any{personal.ID}, &n)
 		require.Zero(t, n, "a personal contractor goes with its owner's account")
 	})
 
 	t.Run("LeavingClearsTheMembersPersonalContractorFromTasks", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		personal := createContractor(t, inst, h.editor, map[string]any{"name": "Editor's Electrician"})
-		taskID := createTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "title": "Rewire",
+		h := apptest.NewHousehold(t, inst)
+		personal := apptest.CreateContractor(t, inst, h.Editor, map[string]any{"name": "Editor's Electrician"})
+		taskID := apptest.CreateTask(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "title": "Rewire",
 			"contractor_id": personal.ID})
-		require.Equal(t, personal.ID, taskContractor(t, inst, h.owner, taskID).ContractorID.Value)
+		require.Equal(t, personal.ID, taskContractor(t, inst, h.Owner, taskID).ContractorID.Value)
 
-		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/residences/%d/members/%d", h.residenceID, h.editor.ID),
-			Token: h.editor.Token})
+		r := inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/residences/%d/members/%d", h.ResidenceID, h.Editor.ID),
+			Token: h.Editor.Token})
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-		require.True(t, taskContractor(t, inst, h.owner, taskID).ContractorID.Null,
+		require.True(t, taskContractor(t, inst, h.Owner, taskID).ContractorID.Null,
 			"the remaining members cannot see that contractor, so the task no longer names it")
 	})
 }

@@ -1,11 +1,7 @@
-package app_test
+package tasks_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -55,24 +51,6 @@ func newTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, body ma
 	return apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: body}, http.StatusCreated)
 }
 
-func getTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) client.Task {
-	t.Helper()
-	return apptest.Expect[client.Task](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d", id), Token: acct.Token}, http.StatusOK)
-}
-
-func completeTask(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, body map[string]any) client.CompletionResult {
-	t.Helper()
-	req := apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", id), Token: acct.Token}
-	if body != nil {
-		req.Body = body
-	}
-	r := inst.Do(t, req)
-	require.Equal(t, http.StatusCreated, r.Status, "complete task: %s", r.Body)
-	var res client.CompletionResult
-	r.JSON(t, &res)
-	return res
-}
-
 func taskAction(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, action string) client.Task {
 	t.Helper()
 	r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/%s", id, action), Token: acct.Token})
@@ -80,20 +58,6 @@ func taskAction(t *testing.T, inst *apptest.Instance, acct apptest.Account, id i
 	var task client.Task
 	r.JSON(t, &task)
 	return task
-}
-
-func listCompletions(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64) []client.Completion {
-	t.Helper()
-	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/tasks/%d/completions", id), Token: acct.Token})
-	require.Equal(t, http.StatusOK, r.Status, "list completions: %s", r.Body)
-	var list []client.Completion
-	r.JSON(t, &list)
-	return list
-}
-
-func residenceBoard(t *testing.T, inst *apptest.Instance, acct apptest.Account, residenceID int64) client.Board {
-	t.Helper()
-	return apptest.Expect[client.Board](t, inst, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", residenceID), Token: acct.Token}, http.StatusOK)
 }
 
 func listTemplates(t *testing.T, inst *apptest.Instance, acct apptest.Account, q string) []client.TaskTemplateGroup {
@@ -134,7 +98,7 @@ func addDays(t *testing.T, date string, n int) string {
 
 // taskFixture is a household with one task (and, when the endpoint needs one, a completion).
 type taskFixture struct {
-	household
+	apptest.Household
 	task         client.Task
 	title        string
 	completionID int64
@@ -169,25 +133,25 @@ func TestTaskAuthorization(t *testing.T) {
 	}
 	complete := func(t *testing.T, f *taskFixture) {
 		t.Helper()
-		f.completionID = completeTask(t, inst, f.owner, f.task.ID, nil).Completion.ID
+		f.completionID = apptest.CompleteTask(t, inst, f.Owner, f.task.ID, nil).Completion.ID
 	}
 	state := func(action string) func(t *testing.T, f *taskFixture) {
 		return func(t *testing.T, f *taskFixture) {
 			t.Helper()
-			taskAction(t, inst, f.owner, f.task.ID, action)
+			taskAction(t, inst, f.Owner, f.task.ID, action)
 		}
 	}
 	endpoints := []endpoint{
 		{name: "CreateTask", method: http.MethodPost, path: func(taskFixture) string { return "/tasks" },
 			body: func(f taskFixture) any {
-				return map[string]any{"residence_id": f.residenceID, "title": f.title + " (new)"}
+				return map[string]any{"residence_id": f.ResidenceID, "title": f.title + " (new)"}
 			},
 			want: [5]int{201, 201, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				task := decodeTask(t, r)
 				require.Equal(t, f.title+" (new)", task.Title)
-				require.Equal(t, f.residenceID, task.ResidenceID)
-				_, card := apptest.FindCard(residenceBoard(t, inst, f.owner, f.residenceID), task.ID)
+				require.Equal(t, f.ResidenceID, task.ResidenceID)
+				_, card := apptest.FindCard(apptest.ResidenceBoard(t, inst, f.Owner, f.ResidenceID), task.ID)
 				require.Equal(t, task.ID, card.ID, "the new task is on the residence board")
 			}},
 		{name: "GetTask", method: http.MethodGet, path: func(f taskFixture) string { return f.taskPath("") },
@@ -200,12 +164,12 @@ func TestTaskAuthorization(t *testing.T) {
 			want: [5]int{200, 200, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				require.Equal(t, "changed by a member", decodeTask(t, r).Description)
-				require.Equal(t, "changed by a member", getTask(t, inst, f.owner, f.task.ID).Description, "stored")
+				require.Equal(t, "changed by a member", apptest.GetTask(t, inst, f.Owner, f.task.ID).Description, "stored")
 			}},
 		{name: "DeleteTask", method: http.MethodDelete, path: func(f taskFixture) string { return f.taskPath("") },
 			want: [5]int{204, 204, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, _ apptest.Response) {
-				r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.taskPath(""), Token: f.owner.Token})
+				r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.taskPath(""), Token: f.Owner.Token})
 				require.Equal(t, http.StatusNotFound, r.Status, "deleted: %s", r.Body)
 			}},
 		{name: "StartTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/in-progress") },
@@ -219,7 +183,7 @@ func TestTaskAuthorization(t *testing.T) {
 			setup: state("in-progress"), want: [5]int{200, 200, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				require.False(t, decodeTask(t, r).InProgress)
-				require.False(t, getTask(t, inst, f.owner, f.task.ID).InProgress, "stored")
+				require.False(t, apptest.GetTask(t, inst, f.Owner, f.task.ID).InProgress, "stored")
 			}},
 		{name: "CancelTask", method: http.MethodPost, path: func(f taskFixture) string { return f.taskPath("/cancel") },
 			want: [5]int{200, 200, 403, 404, 401},
@@ -257,7 +221,7 @@ func TestTaskAuthorization(t *testing.T) {
 				r.JSON(t, &res)
 				require.EqualValues(t, 1, res.Task.CompletionCount)
 				require.Equal(t, f.task.ID, res.Completion.TaskID)
-				require.EqualValues(t, 1, getTask(t, inst, f.owner, f.task.ID).CompletionCount, "stored")
+				require.EqualValues(t, 1, apptest.GetTask(t, inst, f.Owner, f.task.ID).CompletionCount, "stored")
 			}},
 		{name: "ListCompletions", method: http.MethodGet, path: func(f taskFixture) string { return f.taskPath("/completions") },
 			setup: complete, want: reads,
@@ -271,10 +235,10 @@ func TestTaskAuthorization(t *testing.T) {
 			path:  func(f taskFixture) string { return fmt.Sprintf("/completions/%d", f.completionID) },
 			setup: complete, want: [5]int{204, 204, 403, 404, 401},
 			check: func(t *testing.T, f taskFixture, _ apptest.Response) {
-				require.EqualValues(t, 0, getTask(t, inst, f.owner, f.task.ID).CompletionCount)
-				require.Empty(t, listCompletions(t, inst, f.owner, f.task.ID))
+				require.EqualValues(t, 0, apptest.GetTask(t, inst, f.Owner, f.task.ID).CompletionCount)
+				require.Empty(t, apptest.ListCompletions(t, inst, f.Owner, f.task.ID))
 			}},
-		{name: "GetResidenceBoard", method: http.MethodGet, path: func(f taskFixture) string { return f.path("/tasks") },
+		{name: "GetResidenceBoard", method: http.MethodGet, path: func(f taskFixture) string { return f.Path("/tasks") },
 			want: reads,
 			check: func(t *testing.T, f taskFixture, r apptest.Response) {
 				var b client.Board
@@ -288,16 +252,16 @@ func TestTaskAuthorization(t *testing.T) {
 		for i, role := range roles {
 			t.Run(ep.name+"As"+role, func(t *testing.T) {
 				t.Parallel()
-				f := taskFixture{household: newHousehold(t, inst), title: uniqueTitle("Secret chore")}
-				f.task = newTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": f.title,
+				f := taskFixture{Household: apptest.NewHousehold(t, inst), title: uniqueTitle("Secret chore")}
+				f.task = newTask(t, inst, f.Owner, map[string]any{"residence_id": f.ResidenceID, "title": f.title,
 					"due_date": time.Now().UTC().AddDate(0, 0, 10).Format(time.DateOnly)})
 				if ep.setup != nil {
 					ep.setup(t, &f)
 				}
-				before := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.path("/tasks"), Token: f.owner.Token})
+				before := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.Path("/tasks"), Token: f.Owner.Token})
 				require.Equal(t, http.StatusOK, before.Status)
 
-				token := []string{f.owner.Token, f.editor.Token, f.viewer.Token, f.stranger.Token, ""}[i]
+				token := []string{f.Owner.Token, f.Editor.Token, f.Viewer.Token, f.Stranger.Token, ""}[i]
 				req := apptest.Request{Method: ep.method, Path: ep.path(f), Token: token}
 				if ep.body != nil {
 					req.Body = ep.body(f)
@@ -308,8 +272,8 @@ func TestTaskAuthorization(t *testing.T) {
 					wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[r.Status]
 					require.Equal(t, wantCode, r.Err(t).Error.Code, string(r.Body))
 					require.NotContains(t, string(r.Body), f.title, "an error must not leak the task")
-					require.NotContains(t, string(r.Body), f.name, "an error must not leak the residence")
-					after := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.path("/tasks"), Token: f.owner.Token})
+					require.NotContains(t, string(r.Body), f.Name, "an error must not leak the residence")
+					after := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: f.Path("/tasks"), Token: f.Owner.Token})
 					require.JSONEq(t, string(before.Body), string(after.Body), "a refused request changes nothing")
 					return
 				}
@@ -320,14 +284,14 @@ func TestTaskAuthorization(t *testing.T) {
 
 	t.Run("BoardShowsTheTaskToMembersOnly", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		title := uniqueTitle("Household chore")
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": title})
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": title})
 		for _, tt := range []struct {
 			role  string
 			acct  apptest.Account
 			shown bool
-		}{{"owner", h.owner, true}, {"editor", h.editor, true}, {"viewer", h.viewer, true}, {"stranger", h.stranger, false}} {
+		}{{"owner", h.Owner, true}, {"editor", h.Editor, true}, {"viewer", h.Viewer, true}, {"stranger", h.Stranger, false}} {
 			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: tt.acct.Token})
 			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 			var b client.Board
@@ -344,7 +308,7 @@ func TestTaskAuthorization(t *testing.T) {
 
 	t.Run("UnknownTaskIs404ForEveryone", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
+		h := apptest.NewHousehold(t, inst)
 		for _, req := range []apptest.Request{
 			{Method: http.MethodGet, Path: "/tasks/999999999"},
 			{Method: http.MethodPatch, Path: "/tasks/999999999", Body: map[string]any{"description": "x"}},
@@ -352,39 +316,12 @@ func TestTaskAuthorization(t *testing.T) {
 			{Method: http.MethodGet, Path: "/tasks/999999999/completions"},
 			{Method: http.MethodDelete, Path: "/completions/999999999"},
 		} {
-			req.Token = h.owner.Token
+			req.Token = h.Owner.Token
 			r := inst.Do(t, req)
 			require.Equal(t, http.StatusNotFound, r.Status, "%s %s: %s", req.Method, req.Path, r.Body)
 			require.Equal(t, "not_found", r.Err(t).Error.Code)
 		}
 	})
-}
-
-// tryDo sends req without failing the test, so goroutines can use it.
-func tryDo(inst *apptest.Instance, req apptest.Request) (apptest.Response, error) {
-	var body io.Reader
-	if req.Body != nil {
-		b, err := json.Marshal(req.Body)
-		if err != nil {
-			return apptest.Response{}, err
-		}
-		body = bytes.NewReader(b)
-	}
-	hr, err := http.NewRequestWithContext(context.Background(), req.Method, inst.API+req.Path, body)
-	if err != nil {
-		return apptest.Response{}, err
-	}
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	hr.Header.Set("Authorization", "Bearer "+req.Token)
-	resp, err := inst.Client.Do(hr)
-	if err != nil {
-		return apptest.Response{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
 }
 
 func TestConcurrentCompletions(t *testing.T) {
@@ -393,11 +330,11 @@ func TestConcurrentCompletions(t *testing.T) {
 
 	t.Run("EveryCompletionAdvancesOneInterval", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		lk := loadTaskLookups(t, inst, h.owner)
+		h := apptest.NewHousehold(t, inst)
+		lk := loadTaskLookups(t, inst, h.Owner)
 		const n = 10
 		const due = "2026-03-02"
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Mow lawn",
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Mow lawn",
 			"frequency_id": lk.frequencies["Weekly"], "recurrence_anchor": "due_date", "due_date": due})
 		require.EqualValues(t, 7, task.IntervalDays.Value)
 
@@ -414,8 +351,8 @@ func TestConcurrentCompletions(t *testing.T) {
 				defer wg.Done()
 				<-start
 				// Owner and editor alternate, so both roles write at once.
-				acct := []apptest.Account{h.owner, h.editor}[i%2]
-				results[i].resp, results[i].err = tryDo(inst, apptest.Request{Method: http.MethodPost,
+				acct := []apptest.Account{h.Owner, h.Editor}[i%2]
+				results[i].resp, results[i].err = apptest.TryDo(inst, apptest.Request{Method: http.MethodPost,
 					Path: fmt.Sprintf("/tasks/%d/completions", task.ID), Token: acct.Token,
 					Body: map[string]any{"notes": fmt.Sprintf("completion %d", i)}})
 			}()
@@ -440,11 +377,11 @@ func TestConcurrentCompletions(t *testing.T) {
 		require.Equal(t, wantCounts, counts, "each completion saw the one before it")
 		require.Equal(t, wantDues, nextDues, "each completion advanced exactly one interval")
 
-		got := getTask(t, inst, h.viewer, task.ID)
+		got := apptest.GetTask(t, inst, h.Viewer, task.ID)
 		require.EqualValues(t, n, got.CompletionCount)
 		require.Equal(t, addDays(t, due, 7*n), got.NextDueDate.Value.Format(time.DateOnly), "none lost, none skipped")
 		require.Equal(t, due, got.DueDate.Value.Format(time.DateOnly), "the original due date stays")
-		require.Len(t, listCompletions(t, inst, h.viewer, task.ID), n)
+		require.Len(t, apptest.ListCompletions(t, inst, h.Viewer, task.ID), n)
 	})
 
 	t.Run("CompletionAnchorCountsFromEachCompletionLocalDate", func(t *testing.T) {
@@ -471,12 +408,12 @@ func TestConcurrentCompletions(t *testing.T) {
 			ts, err := time.Parse(time.RFC3339, at)
 			require.NoError(t, err)
 			want := addDays(t, ts.In(loc).Format(time.DateOnly), 7)
-			cr := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
+			cr := apptest.CompleteTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
 			require.Equal(t, want, cr.Task.NextDueDate.Value.Format(time.DateOnly), "completion %d at %s", i+1, at)
 			require.EqualValues(t, i+1, cr.Task.CompletionCount)
 			require.True(t, ts.Equal(cr.Completion.CompletedAt), "completed_at stored as sent")
 			require.True(t, ts.Equal(cr.Task.LastCompletedAt.Value), "last_completed_at is the latest")
-			got := getTask(t, inst, owner, task.ID)
+			got := apptest.GetTask(t, inst, owner, task.ID)
 			require.Equal(t, want, got.NextDueDate.Value.Format(time.DateOnly))
 			require.Equal(t, want, got.EffectiveDueDate.Value.Format(time.DateOnly))
 		}
@@ -486,28 +423,28 @@ func TestConcurrentCompletions(t *testing.T) {
 		t.Parallel()
 		owner := inst.Register(t)
 		lk := loadTaskLookups(t, inst, owner)
-		rid := createResidence(t, inst, owner, "Backdated")
+		rid := apptest.CreateResidence(t, inst, owner, "Backdated")
 		task := newTask(t, inst, owner, map[string]any{"residence_id": rid, "title": "Clean dishwasher filter",
 			"frequency_id": lk.frequencies["Weekly"], "recurrence_anchor": "completion"})
-		latest := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-03-10T12:00:00Z"})
+		latest := apptest.CompleteTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-03-10T12:00:00Z"})
 		require.Equal(t, "2026-03-17", latest.Task.NextDueDate.Value.Format(time.DateOnly))
 
 		// Logging an older completion afterwards: the latest completion still sets the schedule.
-		old := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-02-01T12:00:00Z"})
+		old := apptest.CompleteTask(t, inst, owner, task.ID, map[string]any{"completed_at": "2026-02-01T12:00:00Z"})
 		require.EqualValues(t, 2, old.Task.CompletionCount)
 		require.True(t, latest.Completion.CompletedAt.Equal(old.Task.LastCompletedAt.Value), "last_completed_at stays the latest")
-		got := getTask(t, inst, owner, task.ID)
+		got := apptest.GetTask(t, inst, owner, task.ID)
 		require.Equal(t, "2026-03-17", got.NextDueDate.Value.Format(time.DateOnly), "next due counts from the latest completion")
 	})
 
 	t.Run("ConcurrentDeletesLeaveNoStaleLastCompletion", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Clean windows"})
+		h := apptest.NewHousehold(t, inst)
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Clean windows"})
 		const n = 8
 		ids := make([]int64, n)
 		for i := range n {
-			ids[i] = completeTask(t, inst, h.owner, task.ID,
+			ids[i] = apptest.CompleteTask(t, inst, h.Owner, task.ID,
 				map[string]any{"completed_at": fmt.Sprintf("2026-01-%02dT12:00:00Z", i+1)}).Completion.ID
 		}
 		type result struct {
@@ -522,8 +459,8 @@ func TestConcurrentCompletions(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				results[i].resp, results[i].err = tryDo(inst, apptest.Request{Method: http.MethodDelete,
-					Path: fmt.Sprintf("/completions/%d", id), Token: []apptest.Account{h.owner, h.editor}[i%2].Token})
+				results[i].resp, results[i].err = apptest.TryDo(inst, apptest.Request{Method: http.MethodDelete,
+					Path: fmt.Sprintf("/completions/%d", id), Token: []apptest.Account{h.Owner, h.Editor}[i%2].Token})
 			}()
 		}
 		close(start)
@@ -533,9 +470,9 @@ func TestConcurrentCompletions(t *testing.T) {
 			require.Equal(t, http.StatusNoContent, res.resp.Status, "delete %d: %s", i, res.resp.Body)
 		}
 
-		got := getTask(t, inst, h.owner, task.ID)
+		got := apptest.GetTask(t, inst, h.Owner, task.ID)
 		require.EqualValues(t, 0, got.CompletionCount, "every delete counted")
-		require.Empty(t, listCompletions(t, inst, h.owner, task.ID))
+		require.Empty(t, apptest.ListCompletions(t, inst, h.Owner, task.ID))
 		require.NotEqualValues(t, "completed", got.Column, "reopened")
 		require.True(t, got.LastCompletedAt.Null, "no completions remain")
 	})
@@ -584,12 +521,12 @@ func TestRecurrenceAnchors(t *testing.T) {
 			require.EqualValues(t, 30, task.IntervalDays.Value)
 			require.EqualValues(t, tt.anchor, task.RecurrenceAnchor)
 			for i, at := range tt.completions {
-				cr := completeTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
+				cr := apptest.CompleteTask(t, inst, owner, task.ID, map[string]any{"completed_at": at})
 				require.False(t, cr.Task.NextDueDate.Null, "after completion %d", i+1)
 				require.Equal(t, tt.want[i], cr.Task.NextDueDate.Value.Format(time.DateOnly), "next due after completion %d at %s", i+1, at)
 				require.NotEqualValues(t, "completed", cr.Task.Column, "a recurring task never completes")
 			}
-			got := getTask(t, inst, owner, task.ID)
+			got := apptest.GetTask(t, inst, owner, task.ID)
 			require.Equal(t, tt.want[len(tt.want)-1], got.NextDueDate.Value.Format(time.DateOnly))
 			require.Equal(t, tt.want[len(tt.want)-1], got.EffectiveDueDate.Value.Format(time.DateOnly))
 		})
@@ -601,54 +538,54 @@ func TestRecurrenceAnchors(t *testing.T) {
 	}{{"OneTimeTaskWithFrequencyOnce", "Once"}, {"OneTimeTaskWithoutFrequency", ""}} {
 		t.Run(tt.name+"CompletesAndReopensWhenItsCompletionIsDeleted", func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			lk := loadTaskLookups(t, inst, h.owner)
-			body := map[string]any{"residence_id": h.residenceID, "title": "Fix leaking tap",
+			h := apptest.NewHousehold(t, inst)
+			lk := loadTaskLookups(t, inst, h.Owner)
+			body := map[string]any{"residence_id": h.ResidenceID, "title": "Fix leaking tap",
 				"due_date": time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)}
 			if tt.frequency != "" {
 				body["frequency_id"] = lk.frequencies[tt.frequency]
 			}
-			task := newTask(t, inst, h.owner, body)
+			task := newTask(t, inst, h.Owner, body)
 			require.True(t, task.IntervalDays.Null, "one-time")
 			require.EqualValues(t, "due_soon", task.Column)
 
-			cr := completeTask(t, inst, h.editor, task.ID, nil)
+			cr := apptest.CompleteTask(t, inst, h.Editor, task.ID, nil)
 			require.EqualValues(t, "completed", cr.Task.Column)
 			require.True(t, cr.Task.NextDueDate.Null, "a one-time task has no next occurrence")
 			require.EqualValues(t, 1, cr.Task.CompletionCount)
-			column, _ := apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
+			column, _ := apptest.FindCard(apptest.ResidenceBoard(t, inst, h.Viewer, h.ResidenceID), task.ID)
 			require.Equal(t, "completed", column)
 
 			r := inst.Do(t, apptest.Request{Method: http.MethodDelete,
-				Path: fmt.Sprintf("/completions/%d", cr.Completion.ID), Token: h.editor.Token})
+				Path: fmt.Sprintf("/completions/%d", cr.Completion.ID), Token: h.Editor.Token})
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
-			got := getTask(t, inst, h.owner, task.ID)
+			got := apptest.GetTask(t, inst, h.Owner, task.ID)
 			require.NotEqualValues(t, "completed", got.Column, "reopened")
 			require.EqualValues(t, "due_soon", got.Column)
 			require.EqualValues(t, 0, got.CompletionCount)
 			require.True(t, got.LastCompletedAt.Null)
 			require.True(t, got.NextDueDate.Null)
-			column, _ = apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
+			column, _ = apptest.FindCard(apptest.ResidenceBoard(t, inst, h.Viewer, h.ResidenceID), task.ID)
 			require.Equal(t, "due_soon", column)
 
 			r = inst.Do(t, apptest.Request{Method: http.MethodDelete,
-				Path: fmt.Sprintf("/completions/%d", cr.Completion.ID), Token: h.editor.Token})
+				Path: fmt.Sprintf("/completions/%d", cr.Completion.ID), Token: h.Editor.Token})
 			require.Equal(t, http.StatusNotFound, r.Status, "a deleted completion is gone: %s", r.Body)
 		})
 	}
 
 	t.Run("RecurringTaskLeavesInProgressOnCompletion", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		lk := loadTaskLookups(t, inst, h.owner)
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Clean gutters",
+		h := apptest.NewHousehold(t, inst)
+		lk := loadTaskLookups(t, inst, h.Owner)
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Clean gutters",
 			"frequency_id": lk.frequencies["Quarterly"]})
-		require.True(t, taskAction(t, inst, h.editor, task.ID, "in-progress").InProgress)
-		cr := completeTask(t, inst, h.editor, task.ID, nil)
+		require.True(t, taskAction(t, inst, h.Editor, task.ID, "in-progress").InProgress)
+		cr := apptest.CompleteTask(t, inst, h.Editor, task.ID, nil)
 		require.False(t, cr.Task.InProgress, "completion resets in_progress")
 		require.NotEqualValues(t, "in_progress", cr.Task.Column)
 		require.EqualValues(t, "upcoming", cr.Task.Column, "next due in 90 days")
-		got := getTask(t, inst, h.owner, task.ID)
+		got := apptest.GetTask(t, inst, h.Owner, task.ID)
 		require.False(t, got.InProgress)
 		require.Equal(t, time.Now().UTC().AddDate(0, 0, 90).Format(time.DateOnly), got.NextDueDate.Value.Format(time.DateOnly))
 	})
@@ -660,47 +597,47 @@ func TestTaskValidation(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		body    func(h household) map[string]any
+		body    func(h apptest.Household) map[string]any
 		invalid bool
 		field   string
 	}{
-		{"CreateWithoutTitleOrTemplate", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID}
+		{"CreateWithoutTitleOrTemplate", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID}
 		}, false, "title"},
-		{"CreateWithBlankTitle", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": "   "}
+		{"CreateWithBlankTitle", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": "   "}
 		}, false, "title"},
-		{"CreateWithUnknownCategory", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": "x", "category_id": 987654321}
+		{"CreateWithUnknownCategory", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": "x", "category_id": 987654321}
 		}, false, "category_id"},
-		{"CreateWithUnknownPriority", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": "x", "priority_id": 987654321}
+		{"CreateWithUnknownPriority", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": "x", "priority_id": 987654321}
 		}, false, "priority_id"},
-		{"CreateWithUnknownFrequency", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": "x", "frequency_id": 987654321}
+		{"CreateWithUnknownFrequency", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": "x", "frequency_id": 987654321}
 		}, false, "frequency_id"},
-		{"CreateAssignedToNonMember", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": "x", "assigned_to": h.stranger.ID}
+		{"CreateAssignedToNonMember", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": "x", "assigned_to": h.Stranger.ID}
 		}, false, "assigned_to"},
-		{"CreateWithUnknownTemplate", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "template_id": 987654321}
+		{"CreateWithUnknownTemplate", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "template_id": 987654321}
 		}, false, "template_id"},
-		{"CreateWithTitleTooLong", func(h household) map[string]any {
-			return map[string]any{"residence_id": h.residenceID, "title": strings.Repeat("x", 201)}
+		{"CreateWithTitleTooLong", func(h apptest.Household) map[string]any {
+			return map[string]any{"residence_id": h.ResidenceID, "title": strings.Repeat("x", 201)}
 		}, true, "title"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: h.owner.Token,
+			h := apptest.NewHousehold(t, inst)
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: h.Owner.Token,
 				Body: tt.body(h), Invalid: tt.invalid})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 			e := r.Err(t)
 			require.Equal(t, "validation_failed", e.Error.Code)
 			require.Contains(t, e.Error.Fields.Value, tt.field, string(r.Body))
 			total := 0
-			for _, c := range residenceBoard(t, inst, h.owner, h.residenceID).Columns {
+			for _, c := range apptest.ResidenceBoard(t, inst, h.Owner, h.ResidenceID).Columns {
 				total += int(c.Count)
 			}
 			require.Zero(t, total, "nothing stored")
@@ -709,25 +646,25 @@ func TestTaskValidation(t *testing.T) {
 
 	patches := []struct {
 		name  string
-		body  func(h household) map[string]any
+		body  func(h apptest.Household) map[string]any
 		field string
 	}{
-		{"PatchAssignedToNonMember", func(h household) map[string]any { return map[string]any{"assigned_to": h.stranger.ID} }, "assigned_to"},
-		{"PatchUnknownCategory", func(household) map[string]any { return map[string]any{"category_id": 987654321} }, "category_id"},
-		{"PatchUnknownPriority", func(household) map[string]any { return map[string]any{"priority_id": 987654321} }, "priority_id"},
-		{"PatchUnknownFrequency", func(household) map[string]any { return map[string]any{"frequency_id": 987654321} }, "frequency_id"},
-		{"PatchBlankTitle", func(household) map[string]any { return map[string]any{"title": "  "} }, "title"},
+		{"PatchAssignedToNonMember", func(h apptest.Household) map[string]any { return map[string]any{"assigned_to": h.Stranger.ID} }, "assigned_to"},
+		{"PatchUnknownCategory", func(apptest.Household) map[string]any { return map[string]any{"category_id": 987654321} }, "category_id"},
+		{"PatchUnknownPriority", func(apptest.Household) map[string]any { return map[string]any{"priority_id": 987654321} }, "priority_id"},
+		{"PatchUnknownFrequency", func(apptest.Household) map[string]any { return map[string]any{"frequency_id": 987654321} }, "frequency_id"},
+		{"PatchBlankTitle", func(apptest.Household) map[string]any { return map[string]any{"title": "  "} }, "title"},
 	}
 	for _, tt := range patches {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Unchanged"})
+			h := apptest.NewHousehold(t, inst)
+			task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Unchanged"})
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
-				Token: h.editor.Token, Body: tt.body(h)})
+				Token: h.Editor.Token, Body: tt.body(h)})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field, string(r.Body))
-			got := getTask(t, inst, h.owner, task.ID)
+			got := apptest.GetTask(t, inst, h.Owner, task.ID)
 			require.Equal(t, "Unchanged", got.Title)
 			require.True(t, got.AssignedTo.Null, "nothing stored")
 			require.True(t, got.CategoryID.Null)
@@ -736,31 +673,31 @@ func TestTaskValidation(t *testing.T) {
 
 	t.Run("AssignedToMemberShowsTheirFirstName", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: h.viewer.Token,
+		h := apptest.NewHousehold(t, inst)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: h.Viewer.Token,
 			Body: map[string]any{"first_name": "Priya"}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: h.editor.Token,
+		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: h.Editor.Token,
 			Body: map[string]any{"first_name": "Mateo"}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Assigned",
-			"assigned_to": h.viewer.ID})
-		require.Equal(t, h.viewer.ID, task.AssignedTo.Value)
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Assigned",
+			"assigned_to": h.Viewer.ID})
+		require.Equal(t, h.Viewer.ID, task.AssignedTo.Value)
 		require.Equal(t, "Priya", task.AssigneeName.Value)
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
-			Token: h.owner.Token, Body: map[string]any{"assigned_to": h.editor.ID}})
+			Token: h.Owner.Token, Body: map[string]any{"assigned_to": h.Editor.ID}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		var patched client.Task
 		r.JSON(t, &patched)
-		require.Equal(t, h.editor.ID, patched.AssignedTo.Value)
+		require.Equal(t, h.Editor.ID, patched.AssignedTo.Value)
 		require.Equal(t, "Mateo", patched.AssigneeName.Value)
-		_, card := apptest.FindCard(residenceBoard(t, inst, h.viewer, h.residenceID), task.ID)
+		_, card := apptest.FindCard(apptest.ResidenceBoard(t, inst, h.Viewer, h.ResidenceID), task.ID)
 		require.Equal(t, "Mateo", card.AssigneeName.Value, "the board card names the assignee")
 
 		r = inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
-			Token: h.owner.Token, Body: map[string]any{"assigned_to": nil}})
+			Token: h.Owner.Token, Body: map[string]any{"assigned_to": nil}})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		r.JSON(t, &patched)
 		require.True(t, patched.AssignedTo.Null, "null unassigns")
@@ -769,35 +706,35 @@ func TestTaskValidation(t *testing.T) {
 
 	t.Run("CompletedAtInTheFutureIsRejected", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Future"})
+		h := apptest.NewHousehold(t, inst)
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Future"})
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID),
-			Token: h.owner.Token, Body: map[string]any{"completed_at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}})
+			Token: h.Owner.Token, Body: map[string]any{"completed_at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}})
 		require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 		require.Contains(t, r.Err(t).Error.Fields.Value, "completed_at", string(r.Body))
-		require.EqualValues(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
+		require.EqualValues(t, 0, apptest.GetTask(t, inst, h.Owner, task.ID).CompletionCount, "nothing stored")
 	})
 
 	t.Run("RatingAboveFiveIsRejected", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Rated"})
+		h := apptest.NewHousehold(t, inst)
+		task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Rated"})
 		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: fmt.Sprintf("/tasks/%d/completions", task.ID),
-			Token: h.owner.Token, Body: map[string]any{"rating": 6}, Invalid: true})
+			Token: h.Owner.Token, Body: map[string]any{"rating": 6}, Invalid: true})
 		require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 		require.Contains(t, r.Err(t).Error.Fields.Value, "rating", string(r.Body))
-		require.EqualValues(t, 0, getTask(t, inst, h.owner, task.ID).CompletionCount, "nothing stored")
+		require.EqualValues(t, 0, apptest.GetTask(t, inst, h.Owner, task.ID).CompletionCount, "nothing stored")
 
-		cr := completeTask(t, inst, h.owner, task.ID, map[string]any{"rating": 5})
+		cr := apptest.CompleteTask(t, inst, h.Owner, task.ID, map[string]any{"rating": 5})
 		require.EqualValues(t, 5, cr.Completion.Rating.Value)
 	})
 
 	t.Run("TemplateFillsTitleCategoryAndFrequency", func(t *testing.T) {
 		t.Parallel()
-		h := newHousehold(t, inst)
-		lk := loadTaskLookups(t, inst, h.owner)
+		h := apptest.NewHousehold(t, inst)
+		lk := loadTaskLookups(t, inst, h.Owner)
 		var tpl client.TaskTemplate
-		for _, g := range listTemplates(t, inst, h.owner, "") {
+		for _, g := range listTemplates(t, inst, h.Owner, "") {
 			for _, candidate := range g.Templates {
 				if candidate.Title == "Replace HVAC filter" {
 					tpl = candidate
@@ -806,7 +743,7 @@ func TestTaskValidation(t *testing.T) {
 		}
 		require.NotZero(t, tpl.ID, "seeded template")
 
-		task := newTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "template_id": tpl.ID})
+		task := newTask(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "template_id": tpl.ID})
 		require.Equal(t, tpl.Title, task.Title)
 		require.Equal(t, tpl.Description, task.Description)
 		require.Equal(t, tpl.CategoryID, task.CategoryID)
@@ -815,7 +752,7 @@ func TestTaskValidation(t *testing.T) {
 		require.Equal(t, lk.frequencies["Quarterly"], task.FrequencyID.Value)
 		require.EqualValues(t, 90, task.IntervalDays.Value, "the interval comes with the frequency")
 
-		own := newTask(t, inst, h.editor, map[string]any{"residence_id": h.residenceID, "template_id": tpl.ID,
+		own := newTask(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "template_id": tpl.ID,
 			"title": "Basement filter", "description": "", "frequency_id": lk.frequencies["Monthly"]})
 		require.Equal(t, "Basement filter", own.Title, "the request's title wins")
 		require.Empty(t, own.Description, "the request's description wins, even empty")
@@ -911,15 +848,15 @@ func TestBoardETag(t *testing.T) {
 
 	for _, board := range []struct {
 		name string
-		path func(h household) string
+		path func(h apptest.Household) string
 	}{
-		{"Board", func(household) string { return "/tasks" }},
-		{"ResidenceBoard", func(h household) string { return h.path("/tasks") }},
+		{"Board", func(apptest.Household) string { return "/tasks" }},
+		{"ResidenceBoard", func(h apptest.Household) string { return h.Path("/tasks") }},
 	} {
 		t.Run(board.name+"AnswersNotModifiedUntilATaskChanges", func(t *testing.T) {
 			t.Parallel()
-			h := newHousehold(t, inst)
-			task := newTask(t, inst, h.owner, map[string]any{"residence_id": h.residenceID, "title": "Tagged"})
+			h := apptest.NewHousehold(t, inst)
+			task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Tagged"})
 			get := func(acct apptest.Account, ifNoneMatch string) apptest.Response {
 				t.Helper()
 				req := apptest.Request{Method: http.MethodGet, Path: board.path(h), Token: acct.Token}
@@ -929,7 +866,7 @@ func TestBoardETag(t *testing.T) {
 				return inst.Do(t, req)
 			}
 
-			first := get(h.viewer, "")
+			first := get(h.Viewer, "")
 			require.Equal(t, http.StatusOK, first.Status, string(first.Body))
 			etag := first.Header.Get("ETag")
 			require.NotEmpty(t, etag, "headers: %v", first.Header)
@@ -937,17 +874,17 @@ func TestBoardETag(t *testing.T) {
 			require.True(t, strings.HasPrefix(etag, `"`) && strings.HasSuffix(etag, `"`), "a quoted entity tag: %s", etag)
 
 			for _, inm := range []string{etag, "W/" + etag, `"stale", ` + etag, "*"} {
-				r := get(h.viewer, inm)
+				r := get(h.Viewer, inm)
 				require.Equal(t, http.StatusNotModified, r.Status, "If-None-Match: %s: %s", inm, r.Body)
 				require.Empty(t, r.Body, "304 has no body")
 			}
-			r := get(h.viewer, `"stale"`)
+			r := get(h.Viewer, `"stale"`)
 			require.Equal(t, http.StatusOK, r.Status, "an unknown tag gets the board")
 			require.Equal(t, etag, r.Header.Get("ETag"), "the same board, the same tag")
 			require.JSONEq(t, string(first.Body), string(r.Body))
 
-			completeTask(t, inst, h.editor, task.ID, nil)
-			r = get(h.viewer, etag)
+			apptest.CompleteTask(t, inst, h.Editor, task.ID, nil)
+			r = get(h.Viewer, etag)
 			require.Equal(t, http.StatusOK, r.Status, "the board changed: %s", r.Body)
 			require.NotEmpty(t, r.Header.Get("ETag"))
 			require.NotEqual(t, etag, r.Header.Get("ETag"))
@@ -955,7 +892,7 @@ func TestBoardETag(t *testing.T) {
 			r.JSON(t, &b)
 			column, _ := apptest.FindCard(b, task.ID)
 			require.Equal(t, "completed", column)
-			require.Equal(t, http.StatusNotModified, get(h.viewer, r.Header.Get("ETag")).Status)
+			require.Equal(t, http.StatusNotModified, get(h.Viewer, r.Header.Get("ETag")).Status)
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"bytes"
@@ -180,7 +180,7 @@ const (
 )
 
 // multipartForm encodes form fields (values as raw bytes, in name order) and, when f is not nil, the file.
-func multipartForm(fields map[string]string, f *filePart, mode fileMode) (body []byte, contentType string, err error) {
+func multipartForm(fields map[string]string, f *apptest.FilePart, mode fileMode) (body []byte, contentType string, err error) {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
@@ -193,14 +193,14 @@ func multipartForm(fields map[string]string, f *filePart, mode fileMode) (body [
 		if mode == fileNoFilename {
 			h.Set("Content-Disposition", `form-data; name="file"`)
 		} else {
-			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, f.name))
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, f.Name))
 		}
-		h.Set("Content-Type", f.contentType)
+		h.Set("Content-Type", f.ContentType)
 		part, err := w.CreatePart(h)
 		if err != nil {
 			return nil, "", fmt.Errorf("error writing the file part: %w", err)
 		}
-		if _, err := part.Write(f.content); err != nil {
+		if _, err := part.Write(f.Content); err != nil {
 			return nil, "", fmt.Errorf("error writing the file part: %w", err)
 		}
 	}

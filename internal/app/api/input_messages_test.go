@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func TestMultipartNamesTheField(t *testing.T) {
 	f := newTextFixture(t, inst)
 	rid := textPart("residence_id", fmt.Sprint(f.residenceID))
 	title := textPart("title", "Receipt")
-	fileWithoutName := formPart{name: "file", content: testPDF}
+	fileWithoutName := formPart{name: "file", content: apptest.TestPDF}
 
 	tests := []struct {
 		name, method, path string
@@ -86,7 +86,7 @@ func TestMessagesAreForPeople(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	owner := inst.Register(t)
-	rid := createResidence(t, inst, owner, "Home")
+	rid := apptest.CreateResidence(t, inst, owner, "Home")
 
 	tests := []struct {
 		name, method, path string

@@ -1,4 +1,4 @@
-package app_test
+package accounts_test
 
 import (
 	"context"
@@ -106,7 +106,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 	ctx := context.Background()
 	v := startAppendOnlyValkey(t)
 	smtp := testsmtp.Start(t)
-	a := apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: v.url(), Configure: withSMTP(smtp)})
+	a := apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: v.url(), Configure: apptest.WithSMTP(smtp)})
 	var b *apptest.Instance
 	if bKeepsRunning {
 		b = apptest.Start(t, apptest.Options{NoSeed: true, ValkeyURL: v.url(), DatabaseURL: a.DatabaseURL})
@@ -114,7 +114,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 
 	login := func(t *testing.T, inst *apptest.Instance, email, password string) string {
 		t.Helper()
-		return apptest.Expect[client.AuthResponse](t, inst, post("/auth/login", map[string]any{"email": email, "password": password}),
+		return apptest.Expect[client.AuthResponse](t, inst, apptest.Post("/auth/login", map[string]any{"email": email, "password": password}),
 			http.StatusOK).Token
 	}
 	// inValkey waits until the token's entry is in Valkey: A then answers from its client-side copy of it.
@@ -122,7 +122,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 		t.Helper()
 		require.Eventually(t, func() bool {
 			before := a.Valkey.RoundTrips()
-			return me(t, a, token).Status == http.StatusOK && a.Valkey.RoundTrips() == before
+			return apptest.Me(t, a, token).Status == http.StatusOK && a.Valkey.RoundTrips() == before
 		}, 2*time.Second, 5*time.Millisecond, "the token's entry never reached Valkey")
 	}
 
@@ -131,8 +131,8 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 	changedOther := login(t, a, changed.Email, apptest.TestPassword)
 	reset := a.Register(t)
 	_ = smtp.Next(t, reset.Email) // the verification email
-	require.Equal(t, http.StatusAccepted, a.Do(t, post("/auth/forgot-password", map[string]any{"email": reset.Email})).Status)
-	resetToken := apptest.Expect[client.ResetTokenResponse](t, a, post("/auth/verify-reset-code", map[string]any{"email": reset.Email, "code": smtp.Next(t, reset.Email).Code(t)}),
+	require.Equal(t, http.StatusAccepted, a.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": reset.Email})).Status)
+	resetToken := apptest.Expect[client.ResetTokenResponse](t, a, apptest.Post("/auth/verify-reset-code", map[string]any{"email": reset.Email, "code": smtp.Next(t, reset.Email).Code(t)}),
 		http.StatusOK).ResetToken
 	deleted := a.Register(t)
 	deactivated := a.Register(t)
@@ -146,7 +146,7 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 		Token: loggedOut.Token}).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodPost, Path: "/auth/change-password",
 		Token: changed.Token, Body: map[string]any{"current_password": apptest.TestPassword, "new_password": "changed during the outage"}}).Status)
-	require.Equal(t, http.StatusNoContent, a.Do(t, post("/auth/reset-password",
+	require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Post("/auth/reset-password",
 		map[string]any{"reset_token": resetToken, "new_password": "reset during the outage"})).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/auth/me",
 		Token: deleted.Token}).Status)
@@ -179,9 +179,9 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if fresh := tt.signIn(t); fresh != "" {
-				require.Equal(t, http.StatusOK, me(t, b, fresh).Status, "the new sign-in works")
+				require.Equal(t, http.StatusOK, apptest.Me(t, b, fresh).Status, "the new sign-in works")
 			}
-			require.Equal(t, http.StatusUnauthorized, me(t, b, tt.token).Status,
+			require.Equal(t, http.StatusUnauthorized, apptest.Me(t, b, tt.token).Status,
 				"a token revoked while Valkey was down stays revoked once Valkey is back with its data")
 		})
 	}
@@ -200,7 +200,7 @@ func inUseAgain(t *testing.T, inst *apptest.Instance, token string) {
 	t.Helper()
 	testwait.Until(t, 10*time.Second, func() bool {
 		before, vkBefore := inst.Stmts.Snapshot(), inst.Valkey.RoundTrips()
-		require.Equal(t, http.StatusOK, me(t, inst, token).Status)
+		require.Equal(t, http.StatusOK, apptest.Me(t, inst, token).Status)
 		return inst.Stmts.RoundTrips(before) == 0 && inst.Valkey.RoundTrips() == vkBefore
 	}, "the instance never used its caches again after Valkey came back")
 }

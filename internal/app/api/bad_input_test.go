@@ -1,4 +1,4 @@
-package app_test
+package api_test
 
 import (
 	"encoding/json"
@@ -373,7 +373,7 @@ func (g *caseGen) jsonField(f specField) {
 
 // formField adds the bad multipart bodies for one field.
 func (g *caseGen) formField(f specField) {
-	send := func(what string, fields map[string]string, file *filePart, mode fileMode, status int) {
+	send := func(what string, fields map[string]string, file *apptest.FilePart, mode fileMode, status int) {
 		body, ct, err := multipartForm(fields, file, mode)
 		require.NoError(g.t, err)
 		g.add("form", f, what, status, g.request(nil, nil, ct, body))
@@ -403,18 +403,18 @@ func (g *caseGen) formField(f specField) {
 }
 
 // formFile adds the bad file parts: missing, without a filename, over MAX_UPLOAD_SIZE, of a refused type.
-func (g *caseGen) formFile(f specField, send func(string, map[string]string, *filePart, fileMode, int)) {
+func (g *caseGen) formFile(f specField, send func(string, map[string]string, *apptest.FilePart, fileMode, int)) {
 	file := g.base.File
 	require.NotNil(g.t, file, "%s: the baseline needs a File", g.op.ID)
 	if f.Required {
 		send("missing", g.base.Form, nil, fileAsIs, http.StatusBadRequest)
 	}
 	send("a part without a filename", g.base.Form, file, fileNoFilename, http.StatusBadRequest)
-	big := &filePart{name: "big.pdf", contentType: "application/pdf",
-		content: append(append([]byte{}, testPDF...), make([]byte, inputUploadLimit)...)}
-	send(fmt.Sprintf("%d bytes, over MAX_UPLOAD_SIZE", len(big.content)), g.base.Form, big, fileAsIs,
+	big := &apptest.FilePart{Name: "big.pdf", ContentType: "application/pdf",
+		Content: append(append([]byte{}, apptest.TestPDF...), make([]byte, inputUploadLimit)...)}
+	send(fmt.Sprintf("%d bytes, over MAX_UPLOAD_SIZE", len(big.Content)), g.base.Form, big, fileAsIs,
 		http.StatusRequestEntityTooLarge)
-	text := &filePart{name: "notes.txt", contentType: "application/pdf", content: []byte("plain text, not a PDF\n")}
+	text := &apptest.FilePart{Name: "notes.txt", ContentType: "application/pdf", Content: []byte("plain text, not a PDF\n")}
 	send("a text file", g.base.Form, text, fileAsIs, http.StatusUnsupportedMediaType)
 }
 
