@@ -34,8 +34,8 @@ var (
 // encodePNG encodes a small valid PNG image.
 func encodePNG() []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for i := range 4 {
-		img.Set(i, i, color.RGBA{R: 200, G: uint8(40 * i), B: 10, A: 255})
+	for i := range uint8(4) {
+		img.Set(int(i), int(i), color.RGBA{R: 200, G: 40 * i, B: 10, A: 255})
 	}
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
