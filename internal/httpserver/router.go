@@ -48,7 +48,7 @@ func NewRouter(o Options) http.Handler {
 	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
 	r.Use(reqinfo.Middleware)
 
-	// The same answers as the API server's inside /api (app.NewServer passes these to ogen).
+	// The same answers as the API server's inside /api (api.NewServer passes these to ogen).
 	r.NotFound(apierror.WriteNotFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		apierror.WriteMethodNotAllowed(w, req, allowedMethods(r, req.URL.Path))
