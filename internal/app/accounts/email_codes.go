@@ -21,7 +21,7 @@ var (
 		"the code has expired or has been used up; request a new one", map[string]string{"code": "has expired"})
 	errResetTokenInvalid = apierror.BadRequest("reset_token_invalid",
 		"the reset token is invalid, expired or already used; request a new code",
-		map[string]string{"reset_token": "is invalid or expired"})
+		map[string]string{"reset_token": "is invalid or expired"}) //nolint:gosec // G101: reset_token names the field at fault; no credential is written here
 )
 
 func errCodeWrong(attempts int32) error {

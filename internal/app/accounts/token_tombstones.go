@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,7 +29,7 @@ func NewTombstoneStore(pool *pgxpool.Pool) *TombstoneStore {
 
 // PendingTombstones implements authcache.TombstoneStore.
 func (s *TombstoneStore) PendingTombstones(ctx context.Context, limit int) ([]authcache.TokenHash, error) {
-	raw, err := s.q.TokenTombstoneList(ctx, s.pool, int32(limit))
+	raw, err := s.q.TokenTombstoneList(ctx, s.pool, int32(min(max(limit, 0), math.MaxInt32)))
 	if err != nil {
 		return nil, fmt.Errorf("error listing token tombstones: %w", err)
 	}

@@ -288,7 +288,7 @@ func badValues(f specField, inQuery bool) []badValue {
 		}
 		n := 300
 		if s.MaxLength != nil {
-			n = int(*s.MaxLength) + 1
+			n = int(min(*s.MaxLength, 1<<20)) + 1
 		}
 		long := strings.Repeat("x", n)
 		add(fmt.Sprintf("%d characters", n), long, long, http.StatusBadRequest)

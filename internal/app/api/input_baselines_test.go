@@ -151,7 +151,7 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 		"claim_phone": "+47 555 0199", "claim_url": "https://heatco.example.com/claims", "task_id": f.taskID}
 	with := func(m map[string]any, kv ...any) map[string]any {
 		out := maps.Clone(m)
-		for i := 0; i < len(kv); i += 2 {
+		for i := 0; i+1 < len(kv); i += 2 {
 			out[kv[i].(string)] = kv[i+1]
 		}
 		return out

@@ -121,8 +121,8 @@ func (l limitCase) send(t *testing.T, inst *apptest.Instance, value *big.Rat, pa
 	}
 	req := inputRequest{Method: l.op.Method, Path: l.base.path(l.op.Path, pathOver),
 		RawQuery: rawQuery(l.base.Query, query), Token: l.base.Token, Invalid: invalid}
-	switch {
-	case l.contentType == contentJSON:
+	switch l.contentType {
+	case contentJSON:
 		body := cloneJSON(l.base.JSON)
 		if value != nil && !l.inQuery {
 			body = setAt(body, l.field.Keys, rawJSON(text))
@@ -130,7 +130,7 @@ func (l limitCase) send(t *testing.T, inst *apptest.Instance, value *big.Rat, pa
 		b, err := jsonBody(body)
 		require.NoError(t, err)
 		req.ContentType, req.Body = contentJSON, b
-	case l.contentType == contentMultipart:
+	case contentMultipart:
 		form := maps.Clone(l.base.Form)
 		if value != nil && !l.inQuery {
 			form[l.field.Path] = text

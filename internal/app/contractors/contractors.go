@@ -66,7 +66,7 @@ func contractorSpecialtyError(err error) error {
 
 // contractorFields holds the normalised text fields of a create or update; nil means absent.
 type contractorFields struct {
-	name, company, phone, email, website, address, notes *string
+	name, company, phone, email, website, address *string
 }
 
 // checkContractorFields validates and normalises the text fields present: name required and single-line,
