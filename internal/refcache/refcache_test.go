@@ -65,7 +65,7 @@ func TestCache(t *testing.T) {
 			_, ok, stale := b.Lookup(ctx) // a request misses and reads PostgreSQL...
 			require.False(t, ok)
 			require.NoError(t, a.Invalidate(ctx)) // ...while the seed commits and invalidates
-			b.Store(stale, "old") // a fill that read PostgreSQL before the seed lands after it
+			b.Store(stale, "old")                 // a fill that read PostgreSQL before the seed lands after it
 			require.Eventually(t, func() bool { got, ok := served(b, "new"); return ok && got == "new" },
 				2*time.Second, 2*time.Millisecond, "the new document replaces the old one, never the reverse")
 			require.Eventually(t, func() bool { got, ok := served(a, "new"); return ok && got == "new" },
