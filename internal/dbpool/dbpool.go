@@ -9,11 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// PingAfterIdle is how long a connection may sit idle before the pool pings it on acquire. pgxpool's default
-// pings after one second, which makes every human-paced request pay an extra round trip; a dead connection
-// is instead found by the pool's background health check or by the failing query.
-const PingAfterIdle = 5 * time.Minute
-
 // Options configures New. Zero values mean pgxpool's defaults, except where noted.
 type Options struct {
 	URL             string
@@ -71,9 +66,12 @@ func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	if o.MaxConnIdleTime > 0 {
 		cfg.MaxConnIdleTime = o.MaxConnIdleTime
 	}
-	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
-		return p.IdleDuration >= PingAfterIdle
-	}
+	// Never ping on acquire. pgxpool's default pings a connection idle for a second or more, which makes every
+	// human-paced request pay an extra round trip, and any threshold makes the first request after a quiet
+	// spell pay it. A dead connection is found instead by the pool's background health check (which closes
+	// connections idle beyond MaxConnIdleTime) or by the failing statement, which DB repeats once on a live
+	// connection when it is a read.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
 	cc := cfg.ConnConfig
 	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
 	if o.NoSessionState {

@@ -28,9 +28,10 @@ func TestNew(t *testing.T) {
 		require.Equal(t, int32(3), cfg.MinConns)
 		require.Equal(t, time.Hour/10, cfg.MaxConnLifetimeJitter)
 		require.Equal(t, "homekeep", cfg.ConnConfig.RuntimeParams["application_name"])
-		require.False(t, cfg.ShouldPing(ctx, pgxpool.ShouldPingParams{IdleDuration: 30 * time.Second}),
-			"a connection idle for human-paced seconds is used without a ping")
-		require.True(t, cfg.ShouldPing(ctx, pgxpool.ShouldPingParams{IdleDuration: PingAfterIdle}))
+		for _, idle := range []time.Duration{time.Second, 30 * time.Second, 5 * time.Minute, 10 * time.Minute, 24 * time.Hour} {
+			require.False(t, cfg.ShouldPing(ctx, pgxpool.ShouldPingParams{IdleDuration: idle}),
+				"a connection idle for %v is used without a ping; a read on a dead one is repeated by DB", idle)
+		}
 	})
 
 	t.Run("KeepsNoSessionStateBehindTransactionPooler", func(t *testing.T) {

@@ -5,7 +5,7 @@
 // # Overview
 //
 // New configures pgxpool: statements run in pgx's QueryExecModeExec (parse, bind and execute in one round
-// trip), a connection is pinged on acquire only after PingAfterIdle of idleness, and the hot statements the
+// trip), a connection is never pinged on acquire (a read on a dead one is repeated by DB), and the hot statements the
 // caller lists are prepared when a connection opens, except one opened for a waiting request, which would
 // otherwise wait a round trip per statement. Behind a transaction-mode pooler nothing is cached per
 // connection. Warm then waits for the pool's connections, pings each and prepares the hot statements on it,
