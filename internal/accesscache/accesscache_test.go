@@ -25,7 +25,7 @@ func modes(t *testing.T, run func(t *testing.T, a, b *Cache, shared bool)) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
 		open := func() *Cache {
-			conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+			conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 			require.NoError(t, err)
 			c, err := New(Options{Shared: conn, KeyPrefix: prefix, TTL: time.Minute})
 			require.NoError(t, err)
@@ -112,7 +112,7 @@ func TestCache(t *testing.T) {
 	t.Run("ValkeyWarmLookupIsNotARoundTrip", func(t *testing.T) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
-		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 		require.NoError(t, err)
 		defer conn.Close()
 		c, err := New(Options{Shared: conn, KeyPrefix: prefix})

@@ -82,6 +82,9 @@ func Start(t testing.TB, o Options) *Instance {
 	// Parallel tests share one client IP; rate-limit tests set their own limit.
 	cfg.AuthRateLimit = 1000
 	cfg.ValkeyURL, cfg.CacheKeyPrefix = o.ValkeyURL, o.KeyPrefix
+	// The test machine may be busy (2 cores, many test binaries): a healthy Valkey that answers after 500 ms
+	// must not count as down. Tests of an unreachable Valkey stop it, which fails at once.
+	cfg.ValkeyTimeout = testvalkey.CallTimeout
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}

@@ -20,7 +20,7 @@ import (
 
 func newShared(t *testing.T, url, prefix string) (*Cache, *valkeyconn.Conn) {
 	t.Helper()
-	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 	require.NoError(t, err)
 	c, err := New(Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour, UserTTL: time.Minute,
 		UserCacheSize: 100, Logger: slog.New(slog.DiscardHandler)})

@@ -48,7 +48,7 @@ func modes(t *testing.T, guard Guard, run func(t *testing.T, a, b *tier)) {
 // open is one process's tier over its own connection.
 func open(t *testing.T, url, prefix string, guard Guard) *tier {
 	t.Helper()
-	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 	require.NoError(t, err)
 	c, err := New(options(conn, prefix, guard))
 	require.NoError(t, err)
@@ -234,7 +234,7 @@ func TestTier(t *testing.T) {
 	t.Run("WarmGetIsNotARoundTrip", func(t *testing.T) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
-		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 		require.NoError(t, err)
 		defer conn.Close()
 		for _, guard := range []Guard{Generation, Tombstone} {
@@ -257,7 +257,7 @@ func TestTier(t *testing.T) {
 	t.Run("MissesBeforeTheFillLandsQueueOneWrite", func(t *testing.T) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
-		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler))
+		conn, err := valkeyconn.Connect(ctx, url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 		require.NoError(t, err)
 		defer conn.Close()
 		for _, guard := range []Guard{Generation, Tombstone} {

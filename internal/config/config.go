@@ -44,9 +44,11 @@ type Config struct {
 	DBPooler          string
 
 	CacheKeyPrefix string
-	TokenCacheTTL  time.Duration
-	UserCacheSize  int32
-	UserCacheTTL   time.Duration
+	// ValkeyTimeout bounds each Valkey call; after a connection failure calls skip Valkey for a second.
+	ValkeyTimeout time.Duration
+	TokenCacheTTL time.Duration
+	UserCacheSize int32
+	UserCacheTTL  time.Duration
 
 	SMTPURL          string
 	MailFrom         string
@@ -118,6 +120,8 @@ var Settings = []Setting{
 			c.DBPooler = v
 			return nil
 		}},
+	{"VALKEY_TIMEOUT", "500ms", "longest wait for one Valkey call; a slower answer counts as Valkey being down (requests go to PostgreSQL for a second)",
+		durationInto(func(c *Config) *time.Duration { return &c.ValkeyTimeout })},
 	{"CACHE_KEY_PREFIX", "", "prefix for every Valkey key and channel, to share one Valkey between deployments",
 		func(c *Config, v string) error { c.CacheKeyPrefix = v; return nil }},
 	{"TOKEN_CACHE_TTL", "1h", "how long a token → user mapping stays in Valkey",

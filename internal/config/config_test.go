@@ -35,6 +35,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, "file://"+filepath.ToSlash(filepath.Join(wd, ".data", "files")), c.FileStorageURL,
 			"files default to ./.data/files, made absolute")
 		require.Equal(t, int64(25<<20), c.MaxUploadSize)
+		require.Equal(t, 500*time.Millisecond, c.ValkeyTimeout, "a Valkey call waits half a second at most")
 	})
 
 	t.Run("FileStorageAcceptsDirectoriesAndURLs", func(t *testing.T) {
@@ -60,7 +61,7 @@ func TestLoad(t *testing.T) {
 			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
-			"CORS_ORIGINS": "https://app.example.com",
+			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -68,7 +69,7 @@ func TestLoad(t *testing.T) {
 			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
 			HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
 			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, LogLevel: "debug",
-			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", TokenCacheTTL: 2 * time.Hour,
+			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", ValkeyTimeout: 2 * time.Second, TokenCacheTTL: 2 * time.Hour,
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,

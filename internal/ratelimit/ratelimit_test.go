@@ -37,7 +37,7 @@ var modes = []mode{
 // when the test ends.
 func connect(t *testing.T, url string) *valkeyconn.Conn {
 	t.Helper()
-	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+	conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 	require.NoError(t, err, "connecting to valkey")
 	t.Cleanup(conn.Close)
 	_, ok := conn.Client()

@@ -25,7 +25,7 @@ func modes(t *testing.T, run func(t *testing.T, a, b *Cache)) {
 		t.Parallel()
 		url, prefix := testvalkey.New(t)
 		open := func() *Cache {
-			conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler))
+			conn, err := valkeyconn.Connect(context.Background(), url, slog.New(slog.DiscardHandler), valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 			require.NoError(t, err)
 			c := New(conn, prefix, "static_data")
 			t.Cleanup(func() { c.Close(); conn.Close() })

@@ -67,7 +67,7 @@ func (o *Operator) connectValkey(ctx context.Context) (*valkeyconn.Conn, error) 
 	if o.valkey != nil || o.cfg.ValkeyURL == "" {
 		return o.valkey, nil
 	}
-	conn, err := valkeyconn.Connect(ctx, o.cfg.ValkeyURL, o.log)
+	conn, err := valkeyconn.Connect(ctx, o.cfg.ValkeyURL, o.log, valkeyconn.WithCallTimeout(o.cfg.ValkeyTimeout))
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if cfg.ValkeyURL == "" {
 		log.Info("VALKEY_URL is unset: caches are in-process only, and revocations reach only this process")
 	} else {
-		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log); err != nil {
+		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout)); err != nil {
 			return err
 		}
 		defer shared.Close()

@@ -25,6 +25,11 @@ const (
 	scanCount = 500
 )
 
+// CallTimeout is the per-call deadline tests give their Valkey connections (valkeyconn.WithCallTimeout, or
+// VALKEY_TIMEOUT for API instances): on a busy test machine a healthy Valkey can take longer than the
+// production default to answer, and a test must not mistake that for an outage.
+const CallTimeout = 5 * time.Second
+
 // New returns the server's URL and a key prefix that belongs to this test alone, such as
 // "test:3f9a0c1d2e4b5a69:". Every key starting with the prefix is deleted when the test and its subtests
 // finish. New fails the test if the server cannot be reached, so a missing server shows up as one clear

@@ -39,18 +39,36 @@ type Conn struct {
 	roundTrips, backgroundTrips atomic.Int64
 	// downUntil (unix nanoseconds) is when calls may try Valkey again after a connection failure.
 	downUntil atomic.Int64
+	// callTimeout bounds each call (CallTimeout unless WithCallTimeout says otherwise).
+	callTimeout time.Duration
+}
+
+// Option adjusts a connection made by Connect.
+type Option func(*Conn)
+
+// WithCallTimeout bounds each call by d instead of CallTimeout: for a Valkey further away than the next rack,
+// and for tests on a machine so busy that a healthy Valkey answers late. Zero or less keeps the default.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *Conn) {
+		if d > 0 {
+			c.callTimeout = d
+		}
+	}
 }
 
 // Connect parses url and tries to connect once; if that fails it returns a Conn that keeps retrying in the
 // background every ReconnectInterval. Only a malformed URL is an error.
-func Connect(ctx context.Context, url string, logger *slog.Logger) (*Conn, error) {
+func Connect(ctx context.Context, url string, logger *slog.Logger, opts ...Option) (*Conn, error) {
 	opt, err := valkey.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("error parsing VALKEY_URL: %w", err)
 	}
 	// Client-side caching (RESP3 tracking) stays on: warm reads are then served from process memory.
 	opt.ConnWriteTimeout = 2 * time.Second
-	c := &Conn{opt: opt, log: logger, stop: make(chan struct{})}
+	c := &Conn{opt: opt, log: logger, stop: make(chan struct{}), callTimeout: CallTimeout}
+	for _, o := range opts {
+		o(c)
+	}
 	if err := c.dial(); err != nil {
 		logger.WarnContext(ctx, "valkey unreachable; serving from PostgreSQL and retrying in the background",
 			"error", err, "retry_every", ReconnectInterval)

@@ -8,7 +8,8 @@ import (
 )
 
 const (
-	// CallTimeout bounds one call; Valkey sits next to the app, so anything slower means it is in trouble.
+	// CallTimeout is the default bound on one call (VALKEY_TIMEOUT): Valkey sits next to the app, so anything
+	// slower means it is in trouble. WithCallTimeout changes it for one connection.
 	CallTimeout = 500 * time.Millisecond
 	// Cooldown is how long calls fail fast after a connection failure.
 	Cooldown = time.Second
@@ -41,7 +42,7 @@ func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Complet
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.count(ctx)
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := cl.Do(ctx, build(cl.B()))
 	c.observe(res.Error())
@@ -56,7 +57,7 @@ func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.
 		return nil, ErrUnavailable
 	}
 	c.count(ctx)
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := cl.DoMulti(ctx, build(cl.B())...)
 	var first error
@@ -78,7 +79,7 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := cl.DoCache(ctx, build(cl.B()), ttl)
 	if !res.IsCacheHit() {
@@ -120,7 +121,7 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	if !ok {
 		return nil, ErrUnavailable
 	}
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	cmds := build(cl.B())
 	cts := make([]valkey.CacheableTTL, len(cmds))
@@ -148,7 +149,7 @@ func (c *Conn) Exec(ctx context.Context, script *valkey.Lua, keys, args []string
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.count(ctx)
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := script.Exec(ctx, cl, keys, args)
 	c.observe(res.Error())

@@ -231,7 +231,7 @@ func TestRecordedRevocationsAreSwept(t *testing.T) {
 	pool := testdb.Pool(t)
 	url, prefix := testvalkey.New(t)
 	log := slog.New(slog.DiscardHandler)
-	conn, err := valkeyconn.Connect(ctx, url, log)
+	conn, err := valkeyconn.Connect(ctx, url, log, valkeyconn.WithCallTimeout(testvalkey.CallTimeout))
 	require.NoError(t, err)
 	defer conn.Close()
 	c, err := authcache.New(authcache.Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour,
