@@ -2,8 +2,6 @@ package tasks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 
@@ -14,7 +12,7 @@ import (
 )
 
 // boardColumns are the board's columns in display order.
-var boardColumns = []struct {
+var boardColumns = [...]struct {
 	name    oas.BoardColumnName
 	display string
 }{
@@ -26,42 +24,59 @@ var boardColumns = []struct {
 	{oas.BoardColumnNameCancelled, "Cancelled"},
 }
 
+// boardColumnIndex is the position of the column a row names in boardColumns; an unknown name goes first,
+// as it always has.
+func boardColumnIndex(name string) int {
+	for i := range boardColumns {
+		if string(boardColumns[i].name) == name {
+			return i
+		}
+	}
+	return 0
+}
+
 // boardResult is a board with its ETag, or only the ETag when the client's copy is current (304).
 type boardResult struct {
 	*oas.BoardHeaders
 	notModified bool
 }
 
-// board runs the board query (one statement) and lays the tasks out in columns, keeping the query's order
-// (soonest due first) within each column. It answers 304 when ifNoneMatch names the current ETag.
+// board runs the board query (one statement) and answers 304 when ifNoneMatch names the current ETag.
+// The ETag is hashed from the rows (boardETag), so the board is JSON-encoded once, by the response encoder,
+// and a 304 does not build the board at all.
 func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (boardResult, error) {
 	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
 		UserID: app.PrincipalFrom(ctx).User.ID, ResidenceID: residenceID, ThresholdDays: threshold})
 	if err != nil {
 		return boardResult{}, fmt.Errorf("error loading board: %w", err)
 	}
-	index := map[oas.BoardColumnName]int{}
-	b := oas.Board{DaysThreshold: threshold, Columns: make([]oas.BoardColumn, len(boardColumns))}
-	for i, c := range boardColumns {
-		index[c.name] = i
-		b.Columns[i] = oas.BoardColumn{Name: c.name, DisplayName: c.display, Tasks: []oas.Task{}}
-	}
-	for _, r := range rows {
-		t := app.TaskCard(r)
-		col := &b.Columns[index[t.Column]]
-		col.Tasks = append(col.Tasks, t)
-		col.Count++
-	}
-	body, err := b.MarshalJSON()
-	if err != nil {
-		return boardResult{}, fmt.Errorf("error encoding board: %w", err)
-	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	etag := boardETag(threshold, rows)
 	if app.ETagMatches(ifNoneMatch, etag) {
 		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
 	}
-	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: b}}, nil
+	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: layOutBoard(threshold, rows)}}, nil
+}
+
+// layOutBoard lays the rows out in columns, keeping the query's order (soonest due first) within each
+// column. The cards of all columns share one array, sized once.
+func layOutBoard(threshold int32, rows []*dbsqlc.TaskBoardRow) oas.Board {
+	var counts [len(boardColumns)]int32 // a board is one query's rows: far fewer than 2^31
+	for _, r := range rows {
+		counts[boardColumnIndex(r.BoardColumn)]++
+	}
+	cards := make([]oas.Task, len(rows))
+	b := oas.Board{DaysThreshold: threshold, Columns: make([]oas.BoardColumn, len(boardColumns))}
+	start := 0
+	for i, c := range boardColumns {
+		b.Columns[i] = oas.BoardColumn{Name: c.name, DisplayName: c.display, Count: counts[i],
+			Tasks: cards[start : start : start+int(counts[i])]}
+		start += int(counts[i])
+	}
+	for _, r := range rows {
+		col := &b.Columns[boardColumnIndex(r.BoardColumn)]
+		col.Tasks = append(col.Tasks, app.TaskCard(r))
+	}
+	return b
 }
 
 // GetBoard returns the board across every residence the caller can access, in one SQL statement. The

@@ -228,3 +228,32 @@ func TestBoardQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestBoardETagIsTheSameOnEveryInstance checks that two processes tag the same board alike, so a client
+// behind a load balancer keeps getting 304s whichever instance answers, and that the tag does not depend
+// on which of the two board endpoints served it when the cards are the same.
+func TestBoardETagIsTheSameOnEveryInstance(t *testing.T) {
+	t.Parallel()
+	one := apptest.Start(t, apptest.Options{})
+	two := apptest.Start(t, apptest.Options{DatabaseURL: one.DatabaseURL, NoSeed: true})
+	acct := one.Register(t)
+	rid := apptest.CreateResidence(t, one, acct, "Shared")
+	for j := range 5 {
+		apptest.CreateTask(t, one, acct, map[string]any{"residence_id": rid, "title": fmt.Sprintf("Task %d", j),
+			"description": "Check it", "due_date": time.Now().AddDate(0, 0, j*10-15).Format(time.DateOnly)})
+	}
+	for _, path := range []string{"/tasks", fmt.Sprintf("/residences/%d/tasks", rid)} {
+		first := one.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token})
+		require.Equal(t, http.StatusOK, first.Status, string(first.Body))
+		etag := first.Header.Get("ETag")
+		require.NotEmpty(t, etag)
+		second := two.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token})
+		require.Equal(t, http.StatusOK, second.Status, string(second.Body))
+		require.Equal(t, etag, second.Header.Get("ETag"), "%s: the same board on another instance, the same tag", path)
+		require.JSONEq(t, string(first.Body), string(second.Body))
+		r := two.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: acct.Token,
+			Header: http.Header{"If-None-Match": {etag}}})
+		require.Equal(t, http.StatusNotModified, r.Status, "%s: another instance's tag is current", path)
+		require.Equal(t, etag, r.Header.Get("ETag"))
+	}
+}
