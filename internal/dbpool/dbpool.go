@@ -25,20 +25,9 @@ type Options struct {
 	// prepared under its own SQL as name, which pgx then uses for any Query or Exec of that SQL.
 	Prepare []string
 	// OnRequestPath reports whether a connection is being opened for a waiting request (pgxpool passes the
-	// acquiring context on). Such a connection is not prepared: the request would wait a round trip per
-	// statement. It runs its statements unprepared until the pool replaces it in the background.
+	// acquiring context on). Such a connection is not prepared while the request waits: it serves that request
+	// unprepared and is prepared when the request releases it, before it serves another (see preparer).
 	OnRequestPath func(context.Context) bool
-}
-
-// prepare prepares stmts on conn, skipping those already prepared (no round trip for those). It stops at
-// the first failure, which usually means the schema is not migrated yet, so that a connection opened before
-// migrations does not spend a round trip on each statement; Warm prepares again afterwards.
-func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
-	for _, sql := range stmts {
-		if _, err := conn.Prepare(ctx, sql, sql); err != nil {
-			return
-		}
-	}
 }
 
 // New returns a pool that starts opening MinConns connections in the background at once. Call Warm before
@@ -88,13 +77,9 @@ func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 		cc.RuntimeParams["application_name"] = "homekeep"
 	}
 	if !o.NoSessionState && len(o.Prepare) > 0 {
-		stmts, onRequest := o.Prepare, o.OnRequestPath
-		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-			if onRequest == nil || !onRequest(ctx) {
-				prepare(ctx, conn, stmts)
-			}
-			return nil // an unprepared statement still runs (planned per execution); never fail the connection
-		}
+		p := preparer{stmts: o.Prepare, onRequest: o.OnRequestPath}
+		cfg.AfterConnect = p.afterConnect
+		cfg.AfterRelease = p.afterRelease
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

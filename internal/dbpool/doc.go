@@ -5,9 +5,10 @@
 // # Overview
 //
 // New configures pgxpool: statements run in pgx's QueryExecModeExec (parse, bind and execute in one round
-// trip), a connection is never pinged on acquire (a read on a dead one is repeated by DB), and the hot statements the
-// caller lists are prepared when a connection opens, except one opened for a waiting request, which would
-// otherwise wait a round trip per statement. Behind a transaction-mode pooler nothing is cached per
+// trip), a connection is never pinged on acquire (a read on a dead one is repeated by DB), and the hot
+// statements the caller lists are prepared on every connection: when it opens, or, for one opened for a
+// waiting request (which would otherwise wait for the preparation), right after that request releases it
+// and before it serves another (see preparer). Behind a transaction-mode pooler nothing is cached per
 // connection. Warm then waits for the pool's connections, pings each and prepares the hot statements on it,
 // so the first request after a deploy costs what any other does.
 //
@@ -16,8 +17,9 @@
 //
 // # State
 //
-// The package keeps no state of its own beyond the pool. A DB shares one sweeper among its copies, so that
-// concurrent requests that all met dead connections wait for one sweep of the pool's idle connections
+// The package keeps no state of its own beyond the pool; whether a connection's hot statements were
+// prepared is marked in that connection's pgconn custom data. A DB shares one sweeper among its copies, so
+// that concurrent requests that all met dead connections wait for one sweep of the pool's idle connections
 // instead of starting one each.
 //
 // # Failure handling

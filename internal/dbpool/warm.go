@@ -34,6 +34,9 @@ func Warm(ctx context.Context, pool *pgxpool.Pool, n int, stmts ...string) error
 		for _, c := range conns {
 			c.Release()
 		}
+		// With hot statements the pool hands a released connection back from a goroutine (AfterRelease);
+		// wait for them, so that the pool is really full when Warm returns.
+		waitIdle(ctx, pool, len(conns))
 	}()
 	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
@@ -49,6 +52,14 @@ func Warm(ctx context.Context, pool *pgxpool.Pool, n int, stmts ...string) error
 		return fmt.Errorf("error pinging pooled connections: %w", err)
 	}
 	return nil
+}
+
+// waitIdle waits (briefly, polling) until n connections are idle or ctx ends.
+func waitIdle(ctx context.Context, pool *pgxpool.Pool, n int) {
+	deadline := time.Now().Add(time.Second)
+	for int(pool.Stat().IdleConns()) < n && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Microsecond)
+	}
 }
 
 // waitOpen waits until n connections are open. When the pool's background creation has finished (or

@@ -1,0 +1,70 @@
+package dbpool
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// preparedKey marks, in a connection's pgconn custom data, that preparing the hot statements was attempted on it
+// outside a request. The mark lives and dies with the connection, so a replacement (for one dropped because its
+// client gave up mid-request, or expired) starts unmarked.
+const preparedKey = "homekeep.dbpool.prepared"
+
+// prepareTimeout bounds one background preparation, which otherwise holds its connection out of the pool.
+const prepareTimeout = 10 * time.Second
+
+// prepare prepares stmts on conn, skipping those already prepared (no round trip for those), and marks conn
+// as prepared. It stops at the first failure, which usually means the schema is not migrated yet, so that a
+// connection opened before migrations does not spend a round trip on each statement; Warm prepares again
+// afterwards.
+func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
+	conn.PgConn().CustomData()[preparedKey] = true
+	for _, sql := range stmts {
+		if _, err := conn.Prepare(ctx, sql, sql); err != nil {
+			return
+		}
+	}
+}
+
+// prepared reports whether the hot statements were prepared on conn (or attempted).
+func prepared(conn *pgx.Conn) bool {
+	done, _ := conn.PgConn().CustomData()[preparedKey].(bool)
+	return done
+}
+
+// preparer holds the hooks that give every pooled connection the hot statements without a request waiting
+// for them.
+//
+// A connection the pool opens in the background (MinConns, replacements by the health check) is prepared in
+// AfterConnect, before it serves. One opened for a waiting request (a burst beyond MinConns, or the
+// replacement of a connection dropped mid-request) is not: its request would wait for the preparation. It
+// serves that request unprepared (its statements are planned, one round trip each as always), and when the
+// request releases it, AfterRelease prepares it before it goes back to the idle set. pgxpool runs
+// AfterRelease on its own goroutine, so the request has already had its connection back; meanwhile the pool
+// counts the connection as in use and serves others from the rest.
+type preparer struct {
+	stmts     []string
+	onRequest func(context.Context) bool
+}
+
+// afterConnect prepares a connection opened outside a request. It never fails the connection: an unprepared
+// statement still runs, only planned on each execution.
+func (p preparer) afterConnect(ctx context.Context, conn *pgx.Conn) error {
+	if p.onRequest == nil || !p.onRequest(ctx) {
+		prepare(ctx, conn, p.stmts)
+	}
+	return nil
+}
+
+// afterRelease prepares a connection that served a request unprepared, before the pool hands it out again.
+// It keeps every connection pgx did not close.
+func (p preparer) afterRelease(conn *pgx.Conn) bool {
+	if !prepared(conn) {
+		ctx, cancel := context.WithTimeout(context.Background(), prepareTimeout)
+		prepare(ctx, conn, p.stmts)
+		cancel()
+	}
+	return !conn.IsClosed()
+}

@@ -1,0 +1,138 @@
+package dbpool
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/testdb"
+	"github.com/homekeep/homekeep/internal/testwait"
+)
+
+// prepareTracer records, for every statement prepared, whether a request was waiting for it.
+type prepareTracer struct {
+	mu                 sync.Mutex
+	onRequest, offPath int
+}
+
+func (tr *prepareTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (tr *prepareTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (tr *prepareTracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if ctx.Value(requestKey{}) != nil {
+		tr.onRequest++
+	} else {
+		tr.offPath++
+	}
+	return ctx
+}
+
+func (tr *prepareTracer) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+
+func (tr *prepareTracer) counts() (onRequest, offPath int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.onRequest, tr.offPath
+}
+
+// preparedOnEvery reports whether every connection of pool is idle and has all of stmts prepared.
+func preparedOnEvery(t *testing.T, pool *pgxpool.Pool, stmts []string) bool {
+	t.Helper()
+	ctx := context.Background()
+	conns := pool.AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	if len(conns) < int(pool.Stat().TotalConns()) {
+		return false // some connection is still being prepared after its release
+	}
+	for _, c := range conns {
+		var n int
+		require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = ANY($1)", stmts).Scan(&n))
+		if n != len(stmts) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEveryConnectionGetsTheHotStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hot := []string{
+		"SELECT count(*) FROM goose_db_version WHERE version_id > $1",
+		"SELECT max(version_id) FROM goose_db_version WHERE is_applied = $1",
+	}
+	const minConns, maxConns = 2, 6
+	onRequest := func(ctx context.Context) bool { return ctx.Value(requestKey{}) != nil }
+	setup := func(t *testing.T) (*pgxpool.Pool, *prepareTracer) {
+		t.Helper()
+		tr := &prepareTracer{}
+		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: maxConns, MinConns: minConns, Prepare: hot,
+			OnRequestPath: onRequest, Tracer: tr})
+		require.NoError(t, err)
+		t.Cleanup(pool.Close)
+		require.NoError(t, Warm(ctx, pool, minConns, hot...))
+		return pool, tr
+	}
+	rctx := context.WithValue(ctx, requestKey{}, true)
+
+	t.Run("ConnectionsOpenedForABurst", func(t *testing.T) {
+		t.Parallel()
+		pool, tr := setup(t)
+		held := make([]*pgxpool.Conn, 0, maxConns)
+		for range maxConns { // every request holds its connection: the pool opens the rest for waiting requests
+			c, err := pool.Acquire(rctx)
+			require.NoError(t, err)
+			var got int
+			require.NoError(t, c.QueryRow(rctx, hot[0], 0).Scan(&got), "an unprepared connection still serves")
+			held = append(held, c)
+		}
+		require.Equal(t, int32(maxConns), pool.Stat().TotalConns())
+		onReq, _ := tr.counts()
+		require.Zero(t, onReq, "no request waited for a statement to be prepared")
+		for _, c := range held {
+			c.Release()
+		}
+		testwait.Until(t, 5*time.Second, func() bool { return preparedOnEvery(t, pool, hot) },
+			"every connection opened for the burst has the hot statements prepared")
+		onReq, offPath := tr.counts()
+		require.Zero(t, onReq, "preparation ran after the requests released their connections")
+		require.GreaterOrEqual(t, offPath, maxConns*len(hot))
+	})
+
+	t.Run("TheReplacementOfAConnectionDroppedMidRequest", func(t *testing.T) {
+		t.Parallel()
+		pool, tr := setup(t)
+		held := pool.AcquireAllIdle(ctx) // the warm connections are busy, so the request gets a new one
+		require.Len(t, held, minConns)
+		for range 2 { // a new connection dropped mid-request, then its replacement
+			qctx, cancel := context.WithTimeout(rctx, 50*time.Millisecond)
+			_, err := pool.Exec(qctx, "SELECT pg_sleep(5)")
+			cancel()
+			require.Error(t, err, "the client gave up; pgx closes the connection")
+		}
+		c, err := pool.Acquire(rctx)
+		require.NoError(t, err)
+		c.Release()
+		for _, c := range held {
+			c.Release()
+		}
+		testwait.Until(t, 5*time.Second, func() bool { return preparedOnEvery(t, pool, hot) },
+			"the replacement has the hot statements prepared")
+		onReq, _ := tr.counts()
+		require.Zero(t, onReq)
+	})
+}
