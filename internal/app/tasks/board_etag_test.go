@@ -1,11 +1,13 @@
 package tasks
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/go-faster/jx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
@@ -13,7 +15,7 @@ import (
 
 // fullBoardRow is a row with every field set to a value of its own (no zeros, no nils), built by reflection
 // so a column added to the query is filled too.
-func fullBoardRow(t *testing.T) *dbsqlc.TaskBoardRow {
+func fullBoardRow(t testing.TB) *dbsqlc.TaskBoardRow {
 	t.Helper()
 	r := &dbsqlc.TaskBoardRow{}
 	v := reflect.ValueOf(r).Elem()
@@ -29,7 +31,7 @@ func fullBoardRow(t *testing.T) *dbsqlc.TaskBoardRow {
 }
 
 // setDistinct sets f to a non-zero value derived from n.
-func setDistinct(t *testing.T, f reflect.Value, n int) {
+func setDistinct(t testing.TB, f reflect.Value, n int) {
 	t.Helper()
 	switch {
 	case f.Type() == reflect.TypeFor[time.Time]():
@@ -153,5 +155,50 @@ func TestBoardETag(t *testing.T) {
 		a.Description = string(make([]byte, 5000)) + "a"
 		b.Description = string(make([]byte, 5000)) + "b"
 		require.NotEqual(t, boardETag(30, []*dbsqlc.TaskBoardRow{&a, two}), boardETag(30, []*dbsqlc.TaskBoardRow{&b, two}))
+	})
+}
+
+// benchBoardRows is a board like BenchmarkBoard's in internal/app/api: 60 cards, most fields set.
+func benchBoardRows(b *testing.B) []*dbsqlc.TaskBoardRow {
+	b.Helper()
+	rows := make([]*dbsqlc.TaskBoardRow, 60)
+	for i := range rows {
+		rows[i] = fullBoardRow(b)
+		rows[i].ID = int64(i + 1)
+		rows[i].Description = "Clean the gutters and check the downspouts for blockages."
+		rows[i].BoardColumn = string(boardColumns[i%len(boardColumns)].name)
+	}
+	return rows
+}
+
+// BenchmarkBoardInProcess measures the board's CPU in the process, without HTTP or SQL: tagging it from
+// the rows, tagging it the old way (SHA-256 of a first JSON encoding, for comparison), and laying it out
+// and encoding it once for the response.
+func BenchmarkBoardInProcess(b *testing.B) {
+	rows := benchBoardRows(b)
+	b.Run("ETagFromRows", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = boardETag(30, rows)
+		}
+	})
+	b.Run("ETagFromJSONForComparison", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			board := layOutBoard(30, rows)
+			body, err := board.MarshalJSON()
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = sha256.Sum256(body)
+		}
+	})
+	b.Run("LayOutAndEncode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			board := layOutBoard(30, rows)
+			e := jx.Encoder{}
+			board.Encode(&e)
+		}
 	})
 }
