@@ -2,6 +2,7 @@ package dbpool
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,13 +16,15 @@ const preparedKey = "homekeep.dbpool.prepared"
 // prepareTimeout bounds one background preparation, which otherwise holds its connection out of the pool.
 const prepareTimeout = 10 * time.Second
 
-// prepare prepares stmts on conn, skipping those already prepared (no round trip for those), and marks conn
-// as prepared. It stops at the first failure, which usually means the schema is not migrated yet, so that a
-// connection opened before migrations does not spend a round trip on each statement; Warm prepares again
-// afterwards.
+// prepare prepares stmts on conn in one round trip (preparePipelined), skipping those already prepared, and
+// marks conn as prepared. A statement that fails to prepare, usually because the schema is not migrated yet,
+// is left out (it still runs, planned on each execution); Warm prepares again after migrations.
 func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
 	conn.PgConn().CustomData()[preparedKey] = true
-	for _, sql := range stmts {
+	if _, err := preparePipelined(ctx, conn, stmts); !errors.Is(err, errNoRegistry) {
+		return
+	}
+	for _, sql := range stmts { // one round trip each
 		if _, err := conn.Prepare(ctx, sql, sql); err != nil {
 			return
 		}

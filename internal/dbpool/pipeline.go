@@ -1,0 +1,103 @@
+package dbpool
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// preparePipelined prepares stmts on conn in one round trip and registers each with pgx exactly as
+// conn.Prepare(ctx, sql, sql) does, so that pgx then runs any Query or Exec of that SQL as the prepared
+// statement. Statements pgx already holds are skipped. Each statement has its own sync point, so one that
+// fails (a table not migrated yet) does not keep the others from being prepared; ok reports whether all were.
+//
+// pgx has no public way to register a statement prepared through pgconn (conn.Prepare sends and waits for
+// one statement at a time, ten round trips for ten statements), so registered writes into pgx's map of
+// explicitly prepared statements. When a pgx upgrade changes that map, registered reports it and prepare
+// falls back to conn.Prepare one statement at a time; TestPreparePipelined then fails, which says so.
+func preparePipelined(ctx context.Context, conn *pgx.Conn, stmts []string) (ok bool, err error) {
+	known, found := preparedStatements(conn)
+	if !found {
+		return false, errNoRegistry
+	}
+	type pending struct{ name, sql string }
+	var todo []pending
+	for _, sql := range stmts {
+		if _, done := known[sql]; !done {
+			todo = append(todo, pending{statementName(sql), sql})
+		}
+	}
+	if len(todo) == 0 {
+		return true, nil
+	}
+	p := conn.PgConn().StartPipeline(ctx)
+	for _, s := range todo {
+		p.SendPrepare(s.name, s.sql, nil)
+		p.SendPipelineSync()
+	}
+	if err := p.Flush(); err != nil {
+		return false, fmt.Errorf("error sending the hot statements: %w", err)
+	}
+	ok = true
+	for _, s := range todo {
+		res, err := p.GetResults()
+		var pgErr *pgconn.PgError
+		switch sd, isSD := res.(*pgconn.StatementDescription); {
+		case isSD:
+			sd.Name, sd.SQL = s.name, s.sql
+			known[s.sql] = sd
+		case errors.As(err, &pgErr):
+			ok = false // this statement stays unprepared; pgx runs it unprepared, planned each time
+		default:
+			_ = p.Close()
+			return false, fmt.Errorf("error preparing the hot statements: %w", errOr(err, res))
+		}
+		if res, err := p.GetResults(); err != nil {
+			_ = p.Close()
+			return false, fmt.Errorf("error preparing the hot statements: %w", err)
+		} else if _, isSync := res.(*pgconn.PipelineSync); !isSync {
+			_ = p.Close()
+			return false, fmt.Errorf("error preparing the hot statements: unexpected %T", res)
+		}
+	}
+	if err := p.Close(); err != nil {
+		return false, fmt.Errorf("error closing the preparation pipeline: %w", err)
+	}
+	return ok, nil
+}
+
+// errNoRegistry means this pgx version keeps its prepared statements elsewhere (see preparePipelined).
+var errNoRegistry = errors.New("pgx's map of prepared statements was not found")
+
+func errOr(err error, res any) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("unexpected %T", res)
+}
+
+// statementName is the server-side name conn.Prepare(ctx, sql, sql) gives sql, so that statements prepared
+// either way are the same to pgx (Deallocate, and a later conn.Prepare that finds it already prepared).
+func statementName(sql string) string {
+	digest := sha256.Sum256([]byte(sql))
+	return "stmt_" + hex.EncodeToString(digest[0:24])
+}
+
+// preparedStatements returns pgx's map of conn's explicitly prepared statements, keyed by name (by the SQL
+// for those prepared under their SQL), which Query and Exec consult before anything else.
+func preparedStatements(conn *pgx.Conn) (map[string]*pgconn.StatementDescription, bool) {
+	f := reflect.ValueOf(conn).Elem().FieldByName("preparedStatements")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[map[string]*pgconn.StatementDescription]() {
+		return nil, false
+	}
+	//nolint:gosec // G103: reads one field of pgx.Conn whose type was checked just above; see preparePipelined
+	m := *(*map[string]*pgconn.StatementDescription)(unsafe.Pointer(f.UnsafeAddr()))
+	return m, m != nil
+}
