@@ -29,7 +29,11 @@ func TaskCard(r *dbsqlc.TaskBoardRow) oas.Task {
 	t.EffectiveDueDate = NilDate(effective)
 	t.AssigneeName = oas.NilString{Null: true}
 	if r.AssigneeFirstName != nil {
-		t.AssigneeName = oas.NewNilString(strings.TrimSpace(*r.AssigneeFirstName + " " + OrZero(r.AssigneeLastName)))
+		name := *r.AssigneeFirstName // without a last name, no concatenation to allocate
+		if last := OrZero(r.AssigneeLastName); last != "" {
+			name += " " + last
+		}
+		t.AssigneeName = oas.NewNilString(strings.TrimSpace(name))
 	}
 	t.ContractorID, t.ContractorName = NilInt64(r.ContractorID), NilString(r.ContractorName)
 	return t
