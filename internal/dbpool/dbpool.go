@@ -37,7 +37,9 @@ type Options struct {
 // with parameter types inferred by the server. The default mode (prepare on first use per connection) costs a
 // second round trip the first time each statement runs on each connection, which is exactly the "first
 // request after a deploy" that the product promises is as cheap as any other. The hot statements (Prepare)
-// are prepared up front instead, when a connection is opened and again by Warm, so they skip planning.
+// are prepared up front instead, in one pipelined round trip per connection, when a connection is opened
+// (or, for one opened for a waiting request, when that request releases it) and again by Warm, so they skip
+// planning on every connection.
 func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package dbpool builds the PostgreSQL connection pool the way Homekeep's round-trip budget needs it: every
-// statement costs exactly one round trip, idle connections are not pinged on every acquire, and the pool is
+// statement costs exactly one round trip, idle connections are never pinged on acquire, and the pool is
 // full and pinged before the server takes traffic (see Warm).
 //
 // # Overview
