@@ -55,6 +55,12 @@ type Cache struct {
 	o      Options
 	tokens *cachetier.Tier[TokenHash, int64]
 	users  *otter.Cache[int64, *identity.User]
+	// shared is the user tier in Valkey under users (nil without Valkey; see users.go), and adds writes
+	// the users read without a guard to it in the background.
+	shared *cachetier.Tier[int64, *identity.User]
+	adds   *cachetier.Queue
+	// evictions counts the evictions received from the channel (see sharedUser).
+	evictions atomic.Uint64
 
 	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
 	// delivered (always true without Valkey); while it is false both tiers miss.
@@ -63,6 +69,8 @@ type Cache struct {
 	// path of their delivery, which PostgreSQL's record backs up.
 	pendingMu sync.Mutex
 	pending   map[TokenHash]struct{}
+	// pendingUsers holds users whose Valkey entry could not be deleted yet (retried with the tombstones).
+	pendingUsers map[int64]struct{}
 	// started is closed by Start: the schema exists, so recorded revocations can be read.
 	started   chan struct{}
 	startOnce sync.Once
@@ -105,6 +113,13 @@ func New(o Options) (*Cache, error) {
 		return c, nil
 	}
 	c.pending = map[TokenHash]struct{}{}
+	c.pendingUsers = map[int64]struct{}{}
+	if c.shared, err = c.newSharedUsers(); err != nil {
+		cancel()
+		tokens.Close()
+		return nil, err
+	}
+	c.adds = cachetier.NewQueue(1024)
 	c.wg.Add(2)
 	go c.subscribe(ctx)
 	go c.retryLoop(ctx)
@@ -120,28 +135,45 @@ func (c *Cache) Close() {
 	c.stop()
 	c.wg.Wait()
 	c.tokens.Close()
+	if c.shared != nil {
+		c.adds.Close()
+		c.shared.Close()
+	}
 	c.users.StopAllGoroutines()
 }
 
 func (c *Cache) channel() string { return c.o.KeyPrefix + "homekeep:user-evict" }
 
 // Resolve returns the active user a token belongs to. Warm, it is two in-memory lookups: the token's user id
-// (valkey-go's client-side cache, or otter) and the user (otter). Otherwise it calls load, the one SQL
-// statement that joins the token to its active user, and caches the answer: the token in the background
-// (SET NX, so a revocation that raced load wins) and the user in process. Errors from load, such as an
+// (valkey-go's client-side cache, or otter) and the user (otter). When the user is not in process, Valkey's
+// copy is read (through the client-side cache), so a restarted process needs no SQL for a token and user
+// Valkey knows. Otherwise it calls load, the one SQL statement that joins the token to its active user, and
+// caches the answer: the token and the Valkey user in the background (SET NX and a generation check, so a
+// revocation or eviction that raced load wins) and the user in process. Errors from load, such as an
 // unknown token, are returned as they are.
 func (c *Cache) Resolve(ctx context.Context, h TokenHash, load func(context.Context) (*identity.User, error)) (*identity.User, error) {
 	var (
-		id   int64
-		hit  bool
-		fill cachetier.Fill[TokenHash]
+		id       int64
+		hit      bool
+		fill     cachetier.Fill[TokenHash]
+		userFill cachetier.Fill[int64]
+		guarded  bool
 	)
+	seq := c.evictions.Load()
 	// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
 	if c.subscribed.Load() {
 		id, hit, fill = c.tokens.Get(ctx, h)
 		if hit && id > 0 {
 			if u, ok := c.users.GetIfPresent(id); ok && u.IsActive {
 				return u, nil
+			}
+			if c.shared != nil {
+				var u *identity.User
+				var ok bool
+				if u, ok, userFill = c.sharedUser(ctx, id); ok {
+					return u, nil
+				}
+				guarded = true
 			}
 		}
 	}
@@ -152,7 +184,17 @@ func (c *Cache) Resolve(ctx context.Context, h TokenHash, load func(context.Cont
 	// A token that was a hit is not filled again: rewriting a key that is already right would invalidate
 	// this process's own cached copy of it.
 	c.tokens.Fill(fill, u.ID)
+	if guarded && u.ID == id {
+		c.shared.Fill(userFill, u)
+	} else if !hit {
+		c.addSharedUser(u)
+	}
 	c.RememberUser(u)
+	// An eviction that came while load ran may have been applied before the line above: forget what may
+	// be the old user (evictions are rare, so dropping an unrelated user now and then costs nothing).
+	if c.evictions.Load() != seq {
+		c.users.Invalidate(u.ID)
+	}
 	return u, nil
 }
 
@@ -160,6 +202,7 @@ func (c *Cache) Resolve(ctx context.Context, h TokenHash, load func(context.Cont
 // warm. With Valkey the token is written in the background, never over an entry.
 func (c *Cache) Remember(h TokenHash, u *identity.User) {
 	c.tokens.Add(h, u.ID)
+	c.addSharedUser(u)
 	c.RememberUser(u)
 }
 
@@ -240,6 +283,7 @@ func (c *Cache) retryLoop(ctx context.Context) {
 			}
 		}
 		c.pendingMu.Unlock()
+		c.retryUsers(ctx)
 		if len(batch) == 0 || c.writeTombstones(ctx, batch) != nil {
 			continue
 		}
@@ -266,11 +310,17 @@ func (c *Cache) RememberUser(u *identity.User) {
 	}
 }
 
-// EvictUser drops the user from this process at once and from every other process through the channel.
+// EvictUser drops the user from this process at once, from Valkey (which invalidates every process's
+// client-side copy, and refuses a fill that read the old user), and from every other process's in-process
+// cache through the channel.
 func (c *Cache) EvictUser(ctx context.Context, id int64) error {
 	c.users.Invalidate(id)
+	c.evictions.Add(1)
 	if c.o.Shared == nil {
 		return nil
+	}
+	if err := c.evictShared(ctx, id); err != nil {
+		c.o.Logger.WarnContext(ctx, "valkey unreachable during user eviction; retried", "user_id", id, "error", err)
 	}
 	msg := strconv.FormatInt(id, 10)
 	ch := c.channel()
@@ -326,7 +376,7 @@ func (c *Cache) receive(ctx context.Context, cl valkey.Client, ch string) error 
 	done := dc.SetPubSubHooks(valkey.PubSubHooks{
 		OnMessage: func(m valkey.PubSubMessage) {
 			if id, err := strconv.ParseInt(m.Message, 10, 64); err == nil {
-				c.users.Invalidate(id)
+				c.received(ctx, id)
 			}
 		},
 		OnSubscription: func(s valkey.PubSubSubscription) {

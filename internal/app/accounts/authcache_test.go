@@ -39,7 +39,8 @@ func TestAuthenticationCost(t *testing.T) {
 		acct := a.Register(t)
 
 		sql, _ := apptest.MeCost(t, b, acct.Token)
-		require.Equal(t, int64(1), sql, "cold on a fresh process: one statement")
+		// One statement, or none once the sign-in's background fills reached Valkey (TestUserSurvivesRestart).
+		require.LessOrEqual(t, sql, int64(1), "cold on a fresh process: at most one statement")
 		apptest.Warm(t, b, acct.Token)
 		for range 10 {
 			sql, vk := apptest.MeCost(t, b, acct.Token)
