@@ -15,10 +15,19 @@ import (
 // request next to time and allocations. Run with `make bench`.
 func benchGet(b *testing.B, inst *apptest.Instance, token, path string) {
 	b.Helper()
+	benchRequest(b, inst, token, path, nil, http.StatusOK)
+}
+
+// benchRequest is benchGet with extra request headers and the status every answer must have.
+func benchRequest(b *testing.B, inst *apptest.Instance, token, path string, header http.Header, want int) {
+	b.Helper()
 	client := &http.Client{Timeout: 10 * time.Second} // not the contract-checking one: measure the server
 	req, err := http.NewRequest(http.MethodGet, inst.API+path, nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	get := func() {
@@ -28,8 +37,8 @@ func benchGet(b *testing.B, inst *apptest.Instance, token, path string) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("status %d", resp.StatusCode)
+		if resp.StatusCode != want {
+			b.Fatalf("status %d, want %d", resp.StatusCode, want)
 		}
 	}
 	for range 5 {
