@@ -6,7 +6,7 @@ OGEN_CLIENT = $(GO) tool ogen --config api/ogen-client.yml --target client --pac
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
-.PHONY: run build test vet fmt-check lint generate check-generated bench tidy
+.PHONY: run build test vet fmt-check lint generate check-generated bench bench-quick tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
@@ -51,3 +51,8 @@ check-generated:
 ## bench: latency and allocation benchmarks against real PostgreSQL and Valkey.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-quick: latency of the authenticated reads as multiples of a 50 ms PostgreSQL RTT (an in-process Toxiproxy);
+## writes bench/results.md and bench/results.json. A minute or two.
+bench-quick:
+	HOMEKEEP_BENCH=quick $(GO) test -count=1 -v -timeout 10m -run '^TestLatencyQuick$$' ./internal/bench/

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +103,12 @@ func measure(t *testing.T, inst *apptest.Instance, token, path string) Endpoint 
 		return took, inst.Stmts.RoundTrips(before)
 	}
 	e := Endpoint{Path: "/api" + path}
+	s := inst.Stmts.Snapshot()
 	first, firstSQL := get()
 	e.FirstMs, e.FirstSQL = ms(first), firstSQL
+	for _, q := range inst.Stmts.Since(s) {
+		e.FirstStatements = append(e.FirstStatements, shorten(q, 100))
+	}
 
 	for range 5 {
 		get()
@@ -124,6 +129,15 @@ func measure(t *testing.T, inst *apptest.Instance, token, path string) Endpoint 
 	}
 	e.IdleMs, e.IdleSQL = ms(percentile(idle, 50)), float64(sql)/idleSamples
 	return e
+}
+
+// shorten returns the first n bytes of q's whitespace-collapsed text.
+func shorten(q string, n int) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if len(q) > n {
+		return q[:n] + "…"
+	}
+	return q
 }
 
 // selectOneRTT returns the median time of a bare SELECT 1 on one connection to databaseURL.

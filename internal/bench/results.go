@@ -33,6 +33,8 @@ type Endpoint struct {
 	// First is the first request to a freshly started instance whose token Valkey already knows.
 	FirstMs  float64 `json:"first_ms"`
 	FirstSQL int64   `json:"first_sql"`
+	// FirstStatements are the beginnings of the statements the first request ran, to see what it waited for.
+	FirstStatements []string `json:"first_statements"`
 	// WarmMedian and WarmP95 are over back-to-back requests; WarmSQL is statements per request.
 	WarmMedianMs float64 `json:"warm_median_ms"`
 	WarmP95Ms    float64 `json:"warm_p95_ms"`
