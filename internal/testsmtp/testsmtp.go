@@ -31,17 +31,20 @@ type Message struct {
 // Server is a running SMTP server with an inbox.
 type Server struct {
 	// URL is what SMTP_URL should be set to.
-	URL   string
-	inbox chan Message
+	URL string
 
 	mu  sync.Mutex
 	all []Message
+	// arrived is closed (and replaced) whenever a message arrives, waking every waiting Next at once: tests
+	// wait for different recipients in parallel, and a wake-up handed to one waiter only could leave another
+	// asleep next to its message.
+	arrived chan struct{}
 }
 
 // Start runs a server on 127.0.0.1 until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{inbox: make(chan Message, 64)}
+	s := &Server{arrived: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -70,9 +73,10 @@ func (s *Server) Next(t testing.TB, to string) Message {
 				return m
 			}
 		}
+		arrived := s.arrived
 		s.mu.Unlock()
 		select {
-		case <-s.inbox:
+		case <-arrived:
 		case <-deadline:
 			t.Fatalf("testsmtp: no message to %s within 10s", to)
 		}
@@ -136,10 +140,8 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.srv.mu.Lock()
 	s.srv.all = append(s.srv.all, m)
+	close(s.srv.arrived)
+	s.srv.arrived = make(chan struct{})
 	s.srv.mu.Unlock()
-	select {
-	case s.srv.inbox <- m:
-	default:
-	}
 	return nil
 }
