@@ -220,30 +220,3 @@ func (s *Server) securityTokenAuth(ctx context.Context, operationName OperationN
 	}
 	return rctx, true, err
 }
-
-// SecuritySource is provider of security values (tokens, passwords, etc.).
-type SecuritySource interface {
-	// BearerAuth provides bearerAuth security value.
-	// `Authorization: Bearer <token>` with the token from register or login.
-	BearerAuth(ctx context.Context, operationName OperationName) (BearerAuth, error)
-	// TokenAuth provides tokenAuth security value.
-	// `Authorization: Token <token>`, accepted for older clients.
-	TokenAuth(ctx context.Context, operationName OperationName) (TokenAuth, error)
-}
-
-func (s *Client) securityBearerAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
-	t, err := s.sec.BearerAuth(ctx, operationName)
-	if err != nil {
-		return errors.Wrap(err, "security source \"BearerAuth\"")
-	}
-	req.Header.Set("Authorization", "Bearer "+t.Token)
-	return nil
-}
-func (s *Client) securityTokenAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
-	t, err := s.sec.TokenAuth(ctx, operationName)
-	if err != nil {
-		return errors.Wrap(err, "security source \"TokenAuth\"")
-	}
-	req.Header.Set("Authorization", t.APIKey)
-	return nil
-}
