@@ -17,6 +17,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/cachetier"
 	"github.com/homekeep/homekeep/internal/identity"
+	"github.com/homekeep/homekeep/internal/periodic"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -266,33 +267,33 @@ func (c *Cache) PendingTombstones() int {
 // retryLoop writes queued tombstones once Valkey answers again.
 func (c *Cache) retryLoop(ctx context.Context) {
 	defer c.wg.Done()
-	t := time.NewTicker(tombstoneRetry)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		c.pendingMu.Lock()
-		batch := make([]TokenHash, 0, len(c.pending))
-		for h := range c.pending {
-			batch = append(batch, h)
-			if len(batch) == 1000 {
-				break
-			}
-		}
-		c.pendingMu.Unlock()
+	periodic.Run(ctx, tombstoneRetry, func(ctx context.Context) time.Duration {
 		c.retryUsers(ctx)
-		if len(batch) == 0 || c.writeTombstones(ctx, batch) != nil {
-			continue
+		retryPending(&c.pendingMu, c.pending, func(batch []TokenHash) error { return c.writeTombstones(ctx, batch) })
+		return tombstoneRetry
+	})
+}
+
+// retryPending takes up to 1000 of the keys in pending (guarded by mu), hands them to write and forgets them
+// when it succeeds; they stay for the next pass otherwise.
+func retryPending[K comparable](mu *sync.Mutex, pending map[K]struct{}, write func([]K) error) {
+	mu.Lock()
+	batch := make([]K, 0, min(len(pending), 1000))
+	for k := range pending {
+		batch = append(batch, k)
+		if len(batch) == 1000 {
+			break
 		}
-		c.pendingMu.Lock()
-		for _, h := range batch {
-			delete(c.pending, h)
-		}
-		c.pendingMu.Unlock()
 	}
+	mu.Unlock()
+	if len(batch) == 0 || write(batch) != nil {
+		return
+	}
+	mu.Lock()
+	for _, k := range batch {
+		delete(pending, k)
+	}
+	mu.Unlock()
 }
 
 // User returns the cached user. While the eviction channel is not subscribed it always misses.

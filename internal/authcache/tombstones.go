@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/homekeep/homekeep/internal/periodic"
 )
 
 // TombstoneStore is the durable record of revocations: every statement that revokes tokens records their
@@ -133,24 +135,16 @@ func (c *Cache) sweepLoop(ctx context.Context) {
 	if interval <= 0 {
 		interval = TombstoneSweepInterval
 	}
-	t := time.NewTimer(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		next := interval
+	periodic.Run(ctx, interval, func(ctx context.Context) time.Duration {
 		if c.subscribed.Load() {
 			if err := c.deliverTombstones(ctx); err != nil && ctx.Err() == nil {
 				c.o.Logger.Warn("recorded revocations not delivered to valkey; retrying", "error", err,
 					"retry_in", tombstoneRedeliver)
-				next = tombstoneRedeliver
+				return tombstoneRedeliver
 			}
 		}
-		t.Reset(next)
-	}
+		return interval
+	})
 }
 
 // purgeLoop runs without Valkey, where revocation is local and nothing is delivered: it forgets recorded
@@ -163,17 +157,10 @@ func (c *Cache) purgeLoop(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
-	t := time.NewTimer(purgeDelay)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, purgeDelay, func(ctx context.Context) time.Duration {
 		if err := c.o.Tombstones.DeleteTombstonesBefore(ctx, time.Now().Add(-c.o.TokenTTL)); err != nil && ctx.Err() == nil {
 			c.o.Logger.Warn("could not forget old recorded revocations; retrying at the next interval", "error", err)
 		}
-		t.Reset(purgeInterval)
-	}
+		return purgeInterval
+	})
 }

@@ -133,23 +133,14 @@ func (c *Cache) retryUserEvictions(ids ...int64) {
 
 // retryUsers deletes the Valkey entries of users whose eviction could not reach Valkey.
 func (c *Cache) retryUsers(ctx context.Context) {
-	c.pendingMu.Lock()
-	batch := make([]int64, 0, len(c.pendingUsers))
-	for id := range c.pendingUsers {
-		batch = append(batch, id)
-		if len(batch) == 1000 {
-			break
+	var batch []int64
+	retryPending(&c.pendingMu, c.pendingUsers, func(ids []int64) error {
+		if err := c.shared.Invalidate(ctx, ids...); err != nil {
+			return err
 		}
-	}
-	c.pendingMu.Unlock()
-	if len(batch) == 0 || c.shared.Invalidate(ctx, batch...) != nil {
-		return
-	}
-	c.pendingMu.Lock()
-	for _, id := range batch {
-		delete(c.pendingUsers, id)
-	}
-	c.pendingMu.Unlock()
+		batch = ids
+		return nil
+	})
 	// Other processes may have copied the old user from Valkey after the first announcement; announce again.
 	for _, id := range batch {
 		msg, ch := strconv.FormatInt(id, 10), c.channel()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/periodic"
 )
 
 // DocumentPrefix is where document files live in storage; the request handlers store every document file
@@ -82,14 +83,7 @@ func CleanOrphans(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Stor
 // ends. A failed pass is logged and retried at the next interval. Several processes may run it at once:
 // deleting a file twice is harmless.
 func Run(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, log *slog.Logger, first, interval time.Duration) {
-	t := time.NewTimer(first)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, first, func(ctx context.Context) time.Duration {
 		n, err := CleanOrphans(ctx, pool, files, OrphanAge, time.Now())
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -97,6 +91,6 @@ func Run(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, log *s
 		case n > 0:
 			log.Info("orphaned files deleted", "count", n)
 		}
-		t.Reset(interval)
-	}
+		return interval
+	})
 }
