@@ -4,8 +4,10 @@
 // # Overview
 //
 // It is a cachetier.Tier with a generation guard and a single key: with Valkey the encoded document lives
-// under one key read through valkey-go's client-side cache, and seeding (or any admin change of lookups)
-// invalidates it for every process.
+// under one key read through valkey-go's client-side cache, and an admin change of lookups (or `homekeep
+// seed`) invalidates it for every process. A starting server refreshes it instead (reference's
+// RefreshStaticData): it leaves a current copy alone, replaces one that differs from PostgreSQL and fills a
+// missing one, so the first request after a deploy finds it cached.
 //
 // # State
 //

@@ -224,20 +224,17 @@ func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handle
 			return err
 		}
 	}
-	if seeded {
-		// A copy cached from an earlier, empty start must not outlive the seed.
-		if err := staticData.InvalidateStaticData(ctx); err != nil {
-			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
-		}
-	} else if o.Seed {
+	if o.Seed && !seeded {
 		if err := seed.Apply(ctx, pool); err != nil {
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
-		if err := staticData.InvalidateStaticData(ctx); err != nil {
-			// Not fatal: the server still starts without Valkey; a stale copy expires within a day.
-			o.Logger.Warn("could not invalidate cached static data after seeding", "error", err)
-		}
 		o.Logger.Info("reference data seeded")
+	}
+	// The cached static data must match what was just seeded, and the first request after a deploy should
+	// find it cached (DESIGN.md: no round trip); a copy that is already current is left alone.
+	if err := staticData.RefreshStaticData(ctx); err != nil {
+		// Not fatal: the server still starts without Valkey; a stale copy expires within a day.
+		o.Logger.Warn("could not refresh the cached static data", "error", err)
 	}
 	if err := dbpool.Warm(ctx, pool, int(o.Config.DBMinConns), hotStatements(o.Config)...); err != nil {
 		return fmt.Errorf("error warming the database pool: %w", err)

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/refcache"
 )
 
 // staticMemo keeps the decoded form of the last document seen, so a warm request neither queries nor
@@ -24,15 +26,11 @@ type staticMemo struct {
 func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataParams) (oas.GetStaticDataRes, error) {
 	raw, ok, fill := h.refs.Lookup(ctx)
 	if !ok {
-		data, err := h.loadStaticData(ctx)
+		doc, err := h.staticDocument(ctx)
 		if err != nil {
 			return nil, err
 		}
-		doc, err := data.MarshalJSON()
-		if err != nil {
-			return nil, fmt.Errorf("error encoding static data: %w", err)
-		}
-		raw = string(doc)
+		raw = doc
 		h.refs.Store(fill, raw)
 	}
 	m := h.staticMemo.Load()
@@ -51,8 +49,76 @@ func (h *Handler) GetStaticData(ctx context.Context, params oas.GetStaticDataPar
 	return &oas.StaticDataHeaders{ETag: m.etag, Response: m.data}, nil
 }
 
-// InvalidateStaticData drops the cached lookups everywhere; seeding and admin changes call it.
+// InvalidateStaticData drops the cached lookups everywhere; admin changes call it.
 func (h *Handler) InvalidateStaticData(ctx context.Context) error { return h.refs.Invalidate(ctx) }
+
+// refreshWait bounds how long RefreshStaticData waits for its fill to reach the cache.
+const refreshWait = time.Second
+
+// RefreshStaticData makes the cache hold the static data PostgreSQL holds, before the server takes traffic,
+// so the first request after a deploy costs no SQL (DESIGN.md). A copy that is already current is left
+// alone: a start that seeds without changing anything (`serve --seed`, as `make run` does) no longer drops
+// the document every process reads, which made the next request of every process read PostgreSQL. A copy
+// that differs (the seed or an operator changed a lookup) is replaced, and a missing one (never filled,
+// evicted, expired) is filled. It costs one statement when the copy is current or missing, and waits up to a
+// second for the fill to land; when Valkey cannot be read it stores nothing and the first miss fills as
+// before.
+func (h *Handler) RefreshStaticData(ctx context.Context) error {
+	// Every read of PostgreSQL follows the lookup whose fill stores it, so that the fill's guard refuses it
+	// if a change was committed in between.
+	cached, ok, fill := h.refs.Lookup(ctx)
+	doc, err := h.staticDocument(ctx)
+	if err != nil {
+		return err
+	}
+	if ok && cached == doc {
+		return nil
+	}
+	if ok {
+		if err := h.refs.Invalidate(ctx); err != nil {
+			return fmt.Errorf("error replacing cached static data: %w", err)
+		}
+		_, _, fill = h.refs.Lookup(ctx)
+		if doc, err = h.staticDocument(ctx); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, refreshWait)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for fill != (refcache.Fill{}) {
+		h.refs.Store(fill, doc)
+		select {
+		case <-ctx.Done():
+			return nil // the first request fills it instead
+		case <-tick.C:
+		}
+		// Cached now: this fill or a newer one of another process. Otherwise the fill was refused (the
+		// generation read right after the invalidation can be this process's old copy of it) or is still
+		// queued: look up and read again.
+		if _, ok, fill = h.refs.Lookup(ctx); ok {
+			return nil
+		}
+		if doc, err = h.staticDocument(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staticDocument reads the static data from PostgreSQL and encodes it as the cache stores it.
+func (h *Handler) staticDocument(ctx context.Context) (string, error) {
+	data, err := h.loadStaticData(ctx)
+	if err != nil {
+		return "", err
+	}
+	doc, err := data.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("error encoding static data: %w", err)
+	}
+	return string(doc), nil
+}
 
 // loadStaticData reads every lookup table in one SQL round trip.
 func (h *Handler) loadStaticData(ctx context.Context) (*oas.StaticData, error) {
