@@ -151,52 +151,79 @@ func (c *Cache) channel() string { return c.o.KeyPrefix + "homekeep:user-evict" 
 // Valkey knows. Otherwise it calls load, the one SQL statement that joins the token to its active user, and
 // caches the answer: the token and the Valkey user in the background (SET NX and a generation check, so a
 // revocation or eviction that raced load wins) and the user in process. Errors from load, such as an
-// unknown token, are returned as they are.
+// unknown token, are returned as they are. It is Begin, load and Miss.Complete in one call.
 func (c *Cache) Resolve(ctx context.Context, h TokenHash, load func(context.Context) (*identity.User, error)) (*identity.User, error) {
-	var (
-		id       int64
-		hit      bool
-		fill     cachetier.Fill[TokenHash]
-		userFill cachetier.Fill[int64]
-		guarded  bool
-	)
-	seq := c.evictions.Load()
-	// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
-	if c.subscribed.Load() {
-		id, hit, fill = c.tokens.Get(ctx, h)
-		if hit && id > 0 {
-			if u, ok := c.users.GetIfPresent(id); ok && u.IsActive {
-				return u, nil
-			}
-			if c.shared != nil {
-				var u *identity.User
-				var ok bool
-				if u, ok, userFill = c.sharedUser(ctx, id); ok {
-					return u, nil
-				}
-				guarded = true
-			}
-		}
+	u, miss := c.Begin(ctx, h)
+	if miss == nil {
+		return u, nil
 	}
 	u, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	miss.Complete(u)
+	return u, nil
+}
+
+// Miss is a lookup the caches could not answer. It holds what the lookup saw (the fills' guards), so that the
+// user read from PostgreSQL afterwards, by whatever statement and whenever it runs, is cached as Resolve would
+// cache it: a revocation or eviction that came in between still wins. Drop it when the token turned out
+// unknown or inactive; nothing is cached then.
+type Miss struct {
+	c *Cache
+	// id is the user id the token tier held (hit), which the user tier then missed.
+	id       int64
+	hit      bool
+	fill     cachetier.Fill[TokenHash]
+	userFill cachetier.Fill[int64]
+	guarded  bool
+	// seq is the eviction count before the lookup (see Complete).
+	seq uint64
+}
+
+// Begin looks the token and its user up in the caches, as Resolve does. It returns the user when they
+// answer, or else a Miss to Complete with the user once it has been read from PostgreSQL: Resolve does that
+// at once; a read that authenticates inside its own data statement does it when that statement returns.
+func (c *Cache) Begin(ctx context.Context, h TokenHash) (*identity.User, *Miss) {
+	m := &Miss{c: c, seq: c.evictions.Load()}
+	// Until the recorded revocations are delivered (see receive), Valkey may still map a revoked token.
+	if c.subscribed.Load() {
+		m.id, m.hit, m.fill = c.tokens.Get(ctx, h)
+		if m.hit && m.id > 0 {
+			if u, ok := c.users.GetIfPresent(m.id); ok && u.IsActive {
+				return u, nil
+			}
+			if c.shared != nil {
+				var u *identity.User
+				var ok bool
+				if u, ok, m.userFill = c.sharedUser(ctx, m.id); ok {
+					return u, nil
+				}
+				m.guarded = true
+			}
+		}
+	}
+	return nil, m
+}
+
+// Complete caches u, the active user of the token Begin missed, read from PostgreSQL after Begin: the token
+// and the Valkey user in the background, guarded by what Begin saw, and the user in process.
+func (m *Miss) Complete(u *identity.User) {
+	c := m.c
 	// A token that was a hit is not filled again: rewriting a key that is already right would invalidate
 	// this process's own cached copy of it.
-	c.tokens.Fill(fill, u.ID)
-	if guarded && u.ID == id {
-		c.shared.Fill(userFill, u)
-	} else if !hit {
+	c.tokens.Fill(m.fill, u.ID)
+	if m.guarded && u.ID == m.id {
+		c.shared.Fill(m.userFill, u)
+	} else if !m.hit {
 		c.addSharedUser(u)
 	}
 	c.RememberUser(u)
-	// An eviction that came while load ran may have been applied before the line above: forget what may
-	// be the old user (evictions are rare, so dropping an unrelated user now and then costs nothing).
-	if c.evictions.Load() != seq {
+	// An eviction that came while the user was read may have been applied before the line above: forget
+	// what may be the old user (evictions are rare, so dropping an unrelated user now and then costs nothing).
+	if c.evictions.Load() != m.seq {
 		c.users.Invalidate(u.ID)
 	}
-	return u, nil
 }
 
 // Remember caches a token just issued (login, registration) and its user, so the client's next request is

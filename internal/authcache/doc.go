@@ -13,7 +13,9 @@
 //
 // Resolve is the whole read path (cache, then the caller's one SQL statement, then the fills), so the
 // policy of when to fill lives here and the security handler only supplies the statement; Remember caches a
-// token just issued.
+// token just issued. Begin and Miss.Complete are Resolve in two halves, for a request that reads the user in
+// the same round trip as its data (internal/app's ReadAuthenticated): the Miss carries the guards Begin saw,
+// so a revocation or eviction that comes before Complete wins exactly as it does against Resolve.
 //
 // # Revocation
 //
