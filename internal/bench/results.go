@@ -5,59 +5,237 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-	"time"
 )
 
-// Results is what one run measured; it is written as JSON and as a Markdown table.
+// Results is what one run measured; Write stores it as results.json and as results.md.
 type Results struct {
 	Date string `json:"date"`
-	// ConfiguredRTTMs is the delay the proxy adds per round trip; MeasuredRTTMs is the median of a bare
-	// SELECT 1 through it, and DirectRTTMs the same without the proxy.
+	// Mode is quick, full or long (HOMEKEEP_BENCH).
+	Mode    string  `json:"mode"`
+	Machine Machine `json:"machine"`
+	Seed    string  `json:"seed"`
+	// WarmSamples back-to-back requests give each warm median and p95; IdleSamples requests are sent after
+	// each idle gap (one each for gaps of a minute or more).
+	WarmSamples int `json:"warm_samples"`
+	// StartRepeats is how many processes the single-request states are measured on (the median is kept).
+	StartRepeats int      `json:"start_repeats"`
+	IdleSamples  int      `json:"idle_samples"`
+	IdleGaps     []string `json:"idle_gaps"`
+	// Latency has one run per pooler and RTT.
+	Latency    []LatencyRun `json:"latency"`
+	Throughput *Throughput  `json:"throughput,omitempty"`
+	Memory     *Memory      `json:"memory,omitempty"`
+	Plans      *Plans       `json:"plans,omitempty"`
+	Goals      []Goal       `json:"goals"`
+	// Notes say what was skipped and why; Errors name phases that failed (their sections are partial).
+	Notes       []string `json:"notes,omitempty"`
+	NotMeasured []string `json:"not_measured,omitempty"`
+	Errors      []string `json:"errors,omitempty"`
+}
+
+// Machine describes where and under what load the run happened: the numbers mean little without it.
+type Machine struct {
+	Cores int `json:"cores"`
+	// LoadBefore and LoadAfter are /proc/loadavg at the start and the end; LoadMax is the highest
+	// one-minute load seen between phases. Other work on the machine shows up there.
+	LoadBefore string  `json:"load_before"`
+	LoadAfter  string  `json:"load_after"`
+	LoadMax    float64 `json:"load_max"`
+	Go         string  `json:"go"`
+	PostgreSQL string  `json:"postgresql"`
+	PgBouncer  string  `json:"pgbouncer,omitempty"`
+	Valkey     string  `json:"valkey"`
+}
+
+// State names, in table order.
+const (
+	StateFirst    = "first"
+	StateCold     = "cold"
+	StateForgot   = "forgot"
+	StateWarm     = "warm"
+	StateIdle1500 = "idle_1.5s"
+	StateIdle60   = "idle_60s"
+	StateIdle600  = "idle_10m"
+)
+
+// States lists every state with its column heading.
+var States = []struct{ Key, Heading string }{
+	{StateFirst, "first after a fresh start"},
+	{StateCold, "cold caches, warm pool"},
+	{StateForgot, "token Valkey forgot"},
+	{StateWarm, "warm, median (p95)"},
+	{StateIdle1500, "after 1.5 s idle"},
+	{StateIdle60, "after 60 s idle"},
+	{StateIdle600, "after 10 min idle"},
+}
+
+// LatencyRun is the latency matrix at one RTT through one pooler.
+type LatencyRun struct {
+	// Pooler is "none" (PostgreSQL directly) or "pgbouncer-transaction".
+	Pooler          string  `json:"pooler"`
 	ConfiguredRTTMs float64 `json:"configured_rtt_ms"`
-	MeasuredRTTMs   float64 `json:"measured_rtt_ms"`
-	DirectRTTMs     float64 `json:"direct_rtt_ms"`
-	// WarmSamples is how many back-to-back requests the warm median and p95 are taken over.
-	WarmSamples int        `json:"warm_samples"`
-	IdleSamples int        `json:"idle_samples"`
-	IdleGap     string     `json:"idle_gap"`
-	Seed        string     `json:"seed"`
-	Endpoints   []Endpoint `json:"endpoints"`
-	NotMeasured []string   `json:"not_measured"`
+	// MeasuredRTTMs is the median of a bare SELECT 1 on one connection along the path the server uses: the
+	// unit every multiple in this run is given in.
+	MeasuredRTTMs float64 `json:"measured_rtt_ms"`
+	// ValkeyRTTMs is the median PING through the proxy in front of Valkey.
+	ValkeyRTTMs float64      `json:"valkey_rtt_ms"`
+	Rows        []LatencyRow `json:"rows"`
+	Writes      []LatencyRow `json:"writes"`
 }
 
-// Endpoint holds one path's timings in milliseconds, with the SQL statements the process ran for them.
-type Endpoint struct {
-	Path string `json:"path"`
-	// First is the first request to a freshly started instance whose token Valkey already knows.
-	FirstMs  float64 `json:"first_ms"`
-	FirstSQL int64   `json:"first_sql"`
-	// FirstStatements are the beginnings of the statements the first request ran, to see what it waited for.
-	FirstStatements []string `json:"first_statements"`
-	// WarmMedian and WarmP95 are over back-to-back requests; WarmSQL is statements per request.
-	WarmMedianMs float64 `json:"warm_median_ms"`
-	WarmP95Ms    float64 `json:"warm_p95_ms"`
-	WarmSQL      float64 `json:"warm_sql_per_request"`
-	// Idle is the median of requests each sent after the idle gap.
-	IdleMs  float64 `json:"idle_ms"`
-	IdleSQL float64 `json:"idle_sql_per_request"`
+// LatencyRow is one request in every state measured.
+type LatencyRow struct {
+	Request string           `json:"request"`
+	Cells   map[string]*Cell `json:"cells"`
+	// Error says why the row is incomplete.
+	Error string `json:"error,omitempty"`
 }
 
-// ms converts a duration to milliseconds with microsecond precision.
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// Cell is one request in one state: the median of its samples in milliseconds and as a multiple of the
+// run's RTT, with the SQL statements and Valkey round trips the process made per request.
+type Cell struct {
+	Ms      float64 `json:"ms"`
+	RTT     float64 `json:"rtt_multiple"`
+	P95Ms   float64 `json:"p95_ms,omitempty"`
+	SQL     float64 `json:"sql_per_request"`
+	Valkey  float64 `json:"valkey_per_request"`
+	Samples int     `json:"samples"`
+	Status  int     `json:"status"`
+	// Statements are the beginnings of what a single-sample state ran, to see what it waited for.
+	Statements []string `json:"statements,omitempty"`
+}
 
-// percentile returns the p-th percentile (nearest rank) of ds.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(p/100*float64(len(s)) + 0.5)
-	i = min(max(i-1, 0), len(s)-1)
-	return s[i]
+// Throughput compares Homekeep with the reference server under load on loopback.
+type Throughput struct {
+	Rounds         int     `json:"rounds"`
+	SecondsPerRun  float64 `json:"seconds_per_run"`
+	WarmupSeconds  float64 `json:"warmup_seconds"`
+	HomekeepConfig string  `json:"homekeep_config"`
+	// Runs are every measured run, in the order they ran.
+	Runs []ThroughputRun `json:"runs"`
+	// Comparisons pair the servers per concurrency: medians over the rounds.
+	Comparisons []Comparison `json:"comparisons"`
+	// Conditional, Login and Mixed are Homekeep alone.
+	Conditional []ThroughputRun `json:"conditional_board,omitempty"`
+	Login       *ThroughputRun  `json:"login,omitempty"`
+	Mixed       *ThroughputRun  `json:"mixed,omitempty"`
+}
+
+// ThroughputRun is one load against one server process.
+type ThroughputRun struct {
+	Server      string `json:"server"`
+	Workload    string `json:"workload"`
+	Concurrency int    `json:"concurrency"`
+	Round       int    `json:"round,omitempty"`
+	LoadResult
+	// PeakRSSMiB is the process's VmHWM over the run (reset before it); CPUPerRequestMs its user plus system
+	// CPU time per request; SQLPerRequest the transactions PostgreSQL committed in the database per request.
+	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+	CPUPerRequestMs float64 `json:"cpu_ms_per_request"`
+	SQLPerRequest   float64 `json:"sql_per_request"`
+}
+
+// Comparison is a Homekeep server against the reference at one concurrency, each the median of its rounds.
+type Comparison struct {
+	Workload    string `json:"workload"`
+	Concurrency int    `json:"concurrency"`
+	// Server names the Homekeep process compared: at the defaults, or with the board cache off.
+	Server    string  `json:"server"`
+	Reference Summary `json:"reference"`
+	Homekeep  Summary `json:"homekeep"`
+	// RPSRatio is Homekeep's req/s over the reference's; P99Ratio Homekeep's p99 over the reference's.
+	RPSRatio float64 `json:"rps_ratio"`
+	P99Ratio float64 `json:"p99_ratio"`
+}
+
+// Summary is the median over rounds of each figure of a server's runs (each figure on its own), with the
+// range of req/s and p99 across rounds.
+type Summary struct {
+	RPS             float64    `json:"rps"`
+	RPSRange        [2]float64 `json:"rps_range"`
+	P50Ms           float64    `json:"p50_ms"`
+	P99Ms           float64    `json:"p99_ms"`
+	P99Range        [2]float64 `json:"p99_range"`
+	Errors          int64      `json:"errors"`
+	PeakRSSMiB      float64    `json:"peak_rss_mib"`
+	CPUPerRequestMs float64    `json:"cpu_ms_per_request"`
+	SQLPerRequest   float64    `json:"sql_per_request"`
+}
+
+// Memory is 20,000 distinct users authenticating once each against a fresh process.
+type Memory struct {
+	Users     int `json:"users"`
+	UserCache int `json:"user_cache_size"`
+	// WithValkey is production-like; WithoutValkey keeps every tier in process, where the resident users can
+	// be counted from the statements a sample of re-authentications costs.
+	WithValkey    *MemoryRun `json:"with_valkey,omitempty"`
+	WithoutValkey *MemoryRun `json:"without_valkey,omitempty"`
+	// Sample users, chosen at random among Users, authenticated again; SampleMisses of them cost a statement
+	// (their user was no longer in process). EstimatedResident = Users × (1 − misses/sample).
+	Sample            int `json:"sample"`
+	SampleMisses      int `json:"sample_misses"`
+	EstimatedResident int `json:"estimated_resident_users"`
+}
+
+// MemoryRun is RSS as users arrive.
+type MemoryRun struct {
+	StartRSSMiB float64      `json:"start_rss_mib"`
+	Steps       []MemoryStep `json:"steps"`
+	PeakRSSMiB  float64      `json:"peak_rss_mib"`
+	RPS         float64      `json:"rps"`
+	Errors      int64        `json:"errors"`
+}
+
+// MemoryStep is the RSS once Users distinct users have authenticated.
+type MemoryStep struct {
+	Users  int     `json:"users"`
+	RSSMiB float64 `json:"rss_mib"`
+}
+
+// Plans are EXPLAIN (ANALYZE, BUFFERS) of every hot statement on a large database.
+type Plans struct {
+	Users       int          `json:"users"`
+	Residences  int          `json:"residences"`
+	Tasks       int          `json:"tasks"`
+	SeedSeconds float64      `json:"seed_seconds"`
+	TypicalUser string       `json:"typical_user"`
+	Statements  []PlanResult `json:"statements"`
+}
+
+// PlanResult is one statement's plans: the custom plan PostgreSQL makes for the first executions of a
+// prepared statement, and the generic plan it may switch to after five.
+type PlanResult struct {
+	Name    string       `json:"name"`
+	Custom  *PlanSummary `json:"custom,omitempty"`
+	Generic *PlanSummary `json:"generic,omitempty"`
+	// Flags name what breaks the target: a sequential scan of a big table, or execution over 1 ms.
+	Flags []string `json:"flags,omitempty"`
+	Error string   `json:"error,omitempty"`
+}
+
+// PlanSummary is what a plan does and what it cost.
+type PlanSummary struct {
+	// Nodes are the plan's nodes, depth first: "Index Scan on tasks (tasks_residence_id_idx)".
+	Nodes       []string `json:"nodes"`
+	PlanningMs  float64  `json:"planning_ms"`
+	ExecutionMs float64  `json:"execution_ms"`
+	SharedHit   int64    `json:"shared_hit_blocks"`
+	SharedRead  int64    `json:"shared_read_blocks"`
+	Rows        int64    `json:"rows"`
+}
+
+// Goal is a verdict on one of issue 11's goals.
+type Goal struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	// Status is "met", "missed" or "not measured".
+	Status string `json:"status"`
+	// Details say what was compared, and for a miss by how much.
+	Details []string `json:"details"`
 }
 
 // Write stores r as results.json and results.md in dir.
-func (r Results) Write(dir string) error {
+func (r *Results) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("error creating %s: %w", dir, err)
 	}
@@ -68,37 +246,14 @@ func (r Results) Write(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(j, '\n'), 0o600); err != nil {
 		return fmt.Errorf("error writing results.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(r.markdown()), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(r.Markdown()), 0o600); err != nil {
 		return fmt.Errorf("error writing results.md: %w", err)
 	}
 	return nil
 }
 
-// markdown renders r as a page with one table row per endpoint: ms, the multiple of the RTT, statements.
-func (r Results) markdown() string {
-	var b strings.Builder
-	rtt := r.MeasuredRTTMs
-	cell := func(v float64, sql float64) string {
-		return fmt.Sprintf("%.1f ms · %.2f RTT · %g sql", v, v/rtt, sql)
-	}
-	fmt.Fprintf(&b, "# Latency of authenticated reads (`make bench-quick`)\n\n")
-	fmt.Fprintf(&b, "Run %s. PostgreSQL behind an in-process Toxiproxy adding %.0f ms per round trip (half each way); "+
-		"a bare `SELECT 1` through it takes **%.1f ms** (directly %.2f ms), the RTT used below. Valkey direct. "+
-		"Seed: %s.\n\n", r.Date, r.ConfiguredRTTMs, r.MeasuredRTTMs, r.DirectRTTMs, r.Seed)
-	fmt.Fprintf(&b, "Each cell: milliseconds from the client, that as a multiple of the RTT, and SQL statements the "+
-		"process ran per request. First: one request to a freshly started instance (token known to Valkey). "+
-		"Warm: %d back-to-back requests after five warm-ups. After idle: median of %d requests each sent %s after "+
-		"the previous one.\n\n", r.WarmSamples, r.IdleSamples, r.IdleGap)
-	b.WriteString("| GET | first after a fresh start | warm, median | warm, p95 | warm after " + r.IdleGap + " idle |\n")
-	b.WriteString("|---|---|---|---|---|\n")
-	for _, e := range r.Endpoints {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %.1f ms · %.2f RTT | %s |\n", e.Path,
-			cell(e.FirstMs, float64(e.FirstSQL)), cell(e.WarmMedianMs, e.WarmSQL), e.WarmP95Ms, e.WarmP95Ms/rtt,
-			cell(e.IdleMs, e.IdleSQL))
-	}
-	b.WriteString("\n## Not measured yet\n\n")
-	for _, n := range r.NotMeasured {
-		fmt.Fprintf(&b, "- %s\n", n)
-	}
-	return b.String()
-}
+// Poolers the latency matrix runs through (the values of DB_POOLER).
+const (
+	PoolerNone      = "none"
+	PoolerPgBouncer = "pgbouncer-transaction"
+)
