@@ -38,14 +38,21 @@ SELECT x.*, specialties
 FROM ins x
 CROSS JOIN LATERAL specialties_json(@specialty_ids::bigint[]) AS specialties;
 
--- name: ContractorDelete :execrows
+-- name: ContractorDelete :one
 -- Deletes a contractor the caller may change; tasks and completions that named it keep existing without it
--- (their foreign keys set NULL).
-DELETE FROM contractors c
-WHERE c.id = @id
-  AND ((c.residence_id IS NULL AND c.created_by = @user_id::bigint)
-       OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = c.residence_id AND m.user_id = @user_id::bigint AND m.role IN ('owner', 'editor')));
+-- (their foreign keys set NULL). Returns how many were deleted and the residences of the tasks that named it,
+-- read before the delete, whose board versions the caller bumps.
+WITH del AS (
+    DELETE FROM contractors c
+    WHERE c.id = @id
+      AND ((c.residence_id IS NULL AND c.created_by = @user_id::bigint)
+           OR EXISTS (SELECT 1 FROM residence_members m
+                      WHERE m.residence_id = c.residence_id AND m.user_id = @user_id::bigint AND m.role IN ('owner', 'editor')))
+    RETURNING c.id
+)
+SELECT (SELECT count(*) FROM del)::bigint AS deleted,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t
+                 WHERE t.contractor_id IN (SELECT del.id FROM del)), '{}')::bigint[] AS task_residence_ids;
 
 -- name: ContractorGet :one
 -- One contractor card; no row when the caller cannot see it.
@@ -99,7 +106,8 @@ CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties;
 -- The links are read through this statement's snapshot, which misses links a concurrent update committed
 -- after it was taken (that update held the row lock this one waited for). So when replacing them, the row
 -- must still be the version the snapshot saw (same xmin); otherwise nothing changes, no row comes back and
--- the caller retries with a fresh snapshot.
+-- the caller retries with a fresh snapshot. task_residence_ids are the residences of the tasks that name the
+-- contractor (their cards show its name), whose board versions the caller bumps.
 WITH upd AS (
     UPDATE contractors SET
         name        = coalesce(sqlc.narg(name)::text, contractors.name),
@@ -129,7 +137,9 @@ WITH upd AS (
     WHERE @set_specialties::boolean
     ON CONFLICT DO NOTHING
 )
-SELECT x.*, (CASE WHEN @set_specialties::boolean THEN given ELSE linked END)::jsonb AS specialties
+SELECT x.*, (CASE WHEN @set_specialties::boolean THEN given ELSE linked END)::jsonb AS specialties,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.contractor_id = x.id),
+                '{}')::bigint[] AS task_residence_ids
 FROM upd x
 CROSS JOIN LATERAL specialties_json(@specialty_ids::bigint[]) AS given
 CROSS JOIN LATERAL contractor_specialties(x.id) AS linked;

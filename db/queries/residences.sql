@@ -57,6 +57,11 @@ CROSS JOIN LATERAL residence_counts(r.id, r.timezone, @threshold_days::integer) 
 WHERE r.id = ANY(@ids::bigint[])
 ORDER BY r.is_primary DESC, r.name, r.id;
 
+-- name: ResidenceTimezones :many
+-- The timezones of the residences among ids, for a board that does not know them yet (it runs this beside
+-- its own statement, and computes each residence's local date from it).
+SELECT r.id, r.timezone FROM residences r WHERE r.id = ANY(@ids::bigint[]);
+
 -- name: ResidenceTransfer :execrows
 -- Hands ownership to a current member: the new owner gets 'owner', the old one 'editor', in one statement
 -- (the one-owner constraint is checked at commit). Affects 2 rows on success, 0 otherwise.

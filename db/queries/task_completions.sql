@@ -83,8 +83,9 @@ ORDER BY tc.completed_at DESC, tc.id DESC;
 
 -- name: CompletionLockTask :one
 -- Locks the task a completion belongs to (owners and editors only), so that CompletionDelete, run next
--- in the same transaction with a fresh snapshot, sees every completion committed before it.
-SELECT t.id FROM task_completions tc
+-- in the same transaction with a fresh snapshot, sees every completion committed before it. The residence
+-- is the board whose version the caller bumps.
+SELECT t.id, t.residence_id FROM task_completions tc
 JOIN tasks t ON t.id = tc.task_id
 WHERE tc.id = @id
   AND EXISTS (SELECT 1 FROM residence_members m

@@ -46,11 +46,14 @@ WITH ins AS (
 SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
 FROM ins CROSS JOIN LATERAL task_card(ins) x;
 
--- name: TaskDelete :execrows
+-- name: TaskDelete :one
+-- Deletes a task (owners and editors) and returns its residence, whose board version the caller bumps; no
+-- row: nothing was deleted.
 DELETE FROM tasks t
 WHERE t.id = @id
   AND EXISTS (SELECT 1 FROM residence_members m
-              WHERE m.residence_id = t.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'));
+              WHERE m.residence_id = t.residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor'))
+RETURNING t.residence_id;
 
 -- name: TaskGet :one
 -- One task card; no row when the caller cannot see it. The primary key finds the task, the membership

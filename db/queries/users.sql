@@ -1,9 +1,11 @@
 -- name: UserDelete :one
 -- Deletes the user in one statement: its tokens, recording their revocations for Valkey (token_tombstones);
 -- its personal contractors; and the user, with its codes and the residences it owns (and everything in them)
--- cascading. Returns the revoked token hashes, so their cache keys can be revoked, and the storage keys of
+-- cascading. Returns the revoked token hashes, so their cache keys can be revoked, the storage keys of
 -- the files of the documents in those residences, read before the delete, so the files can be deleted once
--- this statement has committed. No row: the user was already gone.
+-- this statement has committed, and the residences whose cards change (those it owns, and those of the tasks
+-- it created, is assigned or whose personal contractor it names), whose board versions the caller bumps. No
+-- row: the user was already gone.
 WITH revoked AS (
     DELETE FROM auth_tokens WHERE user_id = @id RETURNING token_hash
 ), tombstones AS (
@@ -14,6 +16,13 @@ WITH revoked AS (
     SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
     FROM documents d INNER JOIN residences r ON r.id = d.residence_id
     WHERE r.owner_id = @id
+), boards AS (
+    SELECT coalesce(array_agg(b.id), '{}')::bigint[] AS residence_ids
+    FROM (SELECT r.id FROM residences r WHERE r.owner_id = @id
+          UNION
+          SELECT t.residence_id FROM tasks t
+          WHERE t.created_by = @id OR t.assigned_to = @id
+             OR t.contractor_id IN (SELECT pc.id FROM contractors pc WHERE pc.created_by = @id AND pc.residence_id IS NULL)) b
 ), personal AS (
     -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
     DELETE FROM contractors WHERE created_by = @id AND residence_id IS NULL
@@ -21,8 +30,8 @@ WITH revoked AS (
     DELETE FROM users WHERE id = @id RETURNING id
 )
 SELECT (SELECT coalesce(array_agg(revoked.token_hash), '{}') FROM revoked)::bytea[] AS token_hashes,
-       files.storage_keys
-FROM files, deleted;
+       files.storage_keys, boards.residence_ids AS board_residence_ids
+FROM files, boards, deleted;
 
 -- name: UserGetActive :one
 SELECT * FROM users WHERE id = @id AND is_active;
@@ -105,11 +114,19 @@ SELECT revoked.token_hash FROM revoked;
 UPDATE users SET password_hash = @password_hash WHERE id = @id;
 
 -- name: UserUpdateProfile :one
-UPDATE users
-SET first_name     = coalesce(sqlc.narg(first_name), first_name),
-    last_name      = coalesce(sqlc.narg(last_name), last_name),
-    timezone       = coalesce(sqlc.narg(timezone), timezone),
-    days_threshold = coalesce(sqlc.narg(days_threshold)::integer, days_threshold),
-    updated_at     = now()
-WHERE id = @id
-RETURNING *;
+-- Changes the fields given, and returns the user with the residences of the tasks assigned to it (their
+-- cards show its name), whose board versions the caller bumps when the name changed.
+WITH u AS (
+    UPDATE users
+    SET first_name     = coalesce(sqlc.narg(first_name)::text, users.first_name),
+        last_name      = coalesce(sqlc.narg(last_name)::text, users.last_name),
+        timezone       = coalesce(sqlc.narg(timezone)::text, users.timezone),
+        days_threshold = coalesce(sqlc.narg(days_threshold)::integer, users.days_threshold),
+        updated_at     = now()
+    WHERE users.id = @id
+    RETURNING users.*
+)
+SELECT u.*,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.assigned_to = u.id),
+                '{}')::bigint[] AS assigned_residence_ids
+FROM u;

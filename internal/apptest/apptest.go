@@ -37,6 +37,8 @@ type Options struct {
 	// ValkeyURL and KeyPrefix connect the instance to Valkey; instances sharing both share caches.
 	// SharedValkey returns a pair for one test.
 	ValkeyURL, KeyPrefix string
+	// BoardClock replaces the clock boards read their residences' local dates from.
+	BoardClock func() time.Time
 }
 
 // SharedValkey returns the test Valkey's URL and a key prefix of this test's own.
@@ -111,8 +113,9 @@ func Start(t testing.TB, o Options) *Instance {
 		inst.done <- service.Run(ctx, service.Options{
 			Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
-			OnReady:  func(net.Addr) { once.Do(func() { close(ready) }) },
-			OnShared: func(c *valkeyconn.Conn) { inst.Valkey = c },
+			OnReady:    func(net.Addr) { once.Do(func() { close(ready) }) },
+			OnShared:   func(c *valkeyconn.Conn) { inst.Valkey = c },
+			BoardClock: o.BoardClock,
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })

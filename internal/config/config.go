@@ -49,6 +49,8 @@ type Config struct {
 	TokenCacheTTL time.Duration
 	UserCacheSize int32
 	UserCacheTTL  time.Duration
+	// BoardCacheSize bounds the built boards each process keeps, in bytes; 0 keeps none.
+	BoardCacheSize int64
 
 	SMTPURL          string
 	MailFrom         string
@@ -130,6 +132,15 @@ var Settings = []Setting{
 		int32Into(func(c *Config) *int32 { return &c.UserCacheSize }, 1)},
 	{"USER_CACHE_TTL", "5m", "how long a process keeps a user in memory",
 		durationInto(func(c *Config) *time.Duration { return &c.UserCacheTTL })},
+	{"BOARD_CACHE_SIZE", "16777216", "bytes of built boards each process keeps, served without SQL while their residences are unchanged; 0 keeps none",
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return errors.New("want a non-negative integer (bytes)")
+			}
+			c.BoardCacheSize = n
+			return nil
+		}},
 	{"SMTP_URL", "", "smtp://user:pass@host:587 or smtps://user:pass@host:465; unset: emails are written to the log",
 		func(c *Config, v string) error {
 			if v != "" && !strings.HasPrefix(v, "smtp://") && !strings.HasPrefix(v, "smtps://") {

@@ -61,7 +61,7 @@ func TestLoad(t *testing.T) {
 			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
-			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s",
+			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -73,7 +73,7 @@ func TestLoad(t *testing.T) {
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
-			CORSOrigins: []string{"https://app.example.com"},
+			CORSOrigins: []string{"https://app.example.com"}, BoardCacheSize: 0,
 		}, c)
 	})
 
@@ -105,6 +105,7 @@ func TestLoad(t *testing.T) {
 		{"RejectsMailFromWithoutAddress", "MAIL_FROM", "Homekeep", `MAIL_FROM: want an address such as Homekeep <no-reply@example.com>, got "Homekeep"`},
 		{"RejectsZeroUserCacheSize", "USER_CACHE_SIZE", "0", `USER_CACHE_SIZE: want a positive integer, got "0"`},
 		{"RejectsZeroUploadSize", "MAX_UPLOAD_SIZE", "0", `MAX_UPLOAD_SIZE: want a positive integer (bytes), got "0"`},
+		{"RejectsNegativeBoardCacheSize", "BOARD_CACHE_SIZE", "-1", `BOARD_CACHE_SIZE: want a non-negative integer (bytes), got "-1"`},
 		{"RejectsUnknownStorageScheme", "FILE_STORAGE_URL", "gs://bucket", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "gs://bucket"`},
 		{"RejectsS3WithoutBucket", "FILE_STORAGE_URL", "s3://", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "s3://"`},
 		{"RejectsCORSOriginWithPath", "CORS_ORIGINS", "https://app.example.com/login", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "https://app.example.com/login"`},

@@ -14,6 +14,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/migrate"
@@ -142,6 +143,14 @@ func (o *Operator) Seed(ctx context.Context) error {
 	}
 	if err := refcache.New(shared, o.cfg.CacheKeyPrefix, StaticDataKey).Invalidate(ctx); err != nil {
 		return fmt.Errorf("reference data seeded, but running servers may serve the old copy for up to a day: %w", err)
+	}
+	boards, err := boardversion.New(boardversion.Options{Conn: shared, KeyPrefix: o.cfg.CacheKeyPrefix, Logger: o.log})
+	if err != nil {
+		return err
+	}
+	defer boards.Close()
+	if err := boards.BumpLookups(ctx); err != nil {
+		return fmt.Errorf("reference data seeded, but running servers may show the old names on boards until a task changes: %w", err)
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
+	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
@@ -59,6 +60,9 @@ type Options struct {
 	OnReady func(addr net.Addr)
 	// OnShared is called with the Valkey connection, when there is one (tests count its round trips).
 	OnShared func(*valkeyconn.Conn)
+	// BoardClock is the clock boards read their residences' local dates from (tests move it across a
+	// residence's midnight); nil is time.Now.
+	BoardClock func() time.Time
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -118,6 +122,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer access.Close()
+	boards, err := boardversion.New(boardversion.Options{Conn: shared, KeyPrefix: cfg.CacheKeyPrefix, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer boards.Close()
 	mailer, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: log})
 	if err != nil {
 		return err
@@ -148,7 +157,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
 	accountOps, err := accounts.New(accounts.Deps{
-		DB: db, Logger: log, Auth: auth, Mailer: mailer, Attempts: attempts, Files: files,
+		DB: db, Logger: log, Auth: auth, Mailer: mailer, Attempts: attempts, Files: files, Boards: boards,
 		Passwords: accounts.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
 	})
 	if err != nil {
@@ -160,13 +169,16 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	residenceOps := residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files})
+	residenceOps := residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files,
+		Boards: boards})
 	staticData := reference.New(reference.Deps{DB: db, Refs: refs})
+	taskOps := tasks.New(tasks.Deps{DB: db, Access: residenceAccess, Boards: boards, BoardCacheSize: cfg.BoardCacheSize,
+		Now: o.BoardClock})
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
 		Residences:  residenceOps,
-		Tasks:       tasks.New(tasks.Deps{DB: db, Access: residenceAccess}),
-		Contractors: contractors.New(contractors.Deps{DB: db, Access: residenceAccess}),
+		Tasks:       taskOps,
+		Contractors: contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
 		Documents:   documentOps,
 		Reference:   staticData,
 	}, log)
@@ -194,7 +206,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}, serveLog)
 	}()
 
-	if err := start(ctx, pool, staticData, o); err != nil {
+	if err := start(ctx, pool, staticData, boards, o); err != nil {
 		// One line that says what went wrong (dbpool.Explain names the address when PostgreSQL cannot be
 		// reached); main prints it. The server only answered probes, so its shutdown is not worth a line.
 		startFailed.Store(true)
@@ -216,7 +228,7 @@ func Run(ctx context.Context, o Options) (err error) {
 }
 
 // start runs everything that must finish before the API takes traffic.
-func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handler, o Options) error {
+func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handler, boards *boardversion.Store, o Options) error {
 	seeded := false
 	if o.Migrate {
 		var err error
@@ -229,6 +241,12 @@ func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handle
 			return fmt.Errorf("error seeding reference data: %w", err)
 		}
 		o.Logger.Info("reference data seeded")
+	}
+	if seeded || o.Seed {
+		// Cards show lookup names: every board's ETag changes once.
+		if err := boards.BumpLookups(ctx); err != nil {
+			o.Logger.Warn("could not change the boards' lookups version after seeding", "error", err)
+		}
 	}
 	// The cached static data must match what was just seeded, and the first request after a deploy should
 	// find it cached (DESIGN.md: no round trip); a copy that is already current is left alone.

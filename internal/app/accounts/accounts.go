@@ -147,10 +147,13 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 	if err != nil {
 		return nil, fmt.Errorf("error updating profile: %w", err)
 	}
+	if params.FirstName != nil || params.LastName != nil {
+		h.boards.Changed(ctx, row.AssignedResidenceIds...) // the cards of the user's tasks show the name
+	}
 	if err := h.auth.EvictUser(ctx, row.ID); err != nil {
 		return nil, err
 	}
-	u := userFromRow(row)
+	u := userFromRow(profileUser(row))
 	h.auth.RememberUser(u)
 	return userResponse(u), nil
 }
@@ -168,6 +171,7 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("error deleting user: %w", err)
 	}
+	h.boards.Changed(ctx, row.BoardResidenceIds...)
 	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.Token)...); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
+	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -26,6 +27,8 @@ type Deps struct {
 	Passwords PasswordParams
 	// Files stores document files: deleting an account deletes the files of the residences it owned.
 	Files *blobstore.Store
+	// Boards is bumped for the residences whose task cards show a user whose name changed or who is gone.
+	Boards *boardversion.Store
 }
 
 // Handler implements the Accounts operations (sign-up, sign-in, the caller's profile, emailed codes,
@@ -39,6 +42,7 @@ type Handler struct {
 	attempts  app.AttemptLimit
 	passwords *passwords
 	files     *blobstore.Store
+	boards    *boardversion.Store
 }
 
 var (
@@ -53,5 +57,5 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, mail: d.Mailer, attempts: d.Attempts,
-		passwords: pw, files: d.Files}, nil
+		passwords: pw, files: d.Files, boards: d.Boards}, nil
 }

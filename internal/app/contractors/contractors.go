@@ -263,7 +263,8 @@ func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdat
 		if err != nil {
 			return nil, fmt.Errorf("error updating contractor: %w", err)
 		}
-		return contractorResponse((*dbsqlc.ContractorGetRow)(row))
+		h.boards.Changed(ctx, row.TaskResidenceIds...)
+		return contractorResponse(updatedCard(row))
 	}
 }
 
@@ -274,11 +275,12 @@ const maxContractorUpdateAttempts = 10
 // DeleteContractor deletes a contractor; tasks and completions that named it keep existing without it.
 func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) error {
 	user := app.PrincipalFrom(ctx).User
-	n, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
+	res, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
 		return fmt.Errorf("error deleting contractor: %w", err)
 	}
-	if n == 0 {
+	h.boards.Changed(ctx, res.TaskResidenceIds...)
+	if res.Deleted == 0 {
 		if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ package contractors
 
 import (
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -17,6 +18,8 @@ type Deps struct {
 	DB *dbpool.DB
 	// Access lists the residences each user can access (the list, and refusals, read it).
 	Access *app.Access
+	// Boards is bumped for the residences whose task cards show a contractor that changed.
+	Boards *boardversion.Store
 }
 
 // Handler implements the Contractors operations.
@@ -24,11 +27,12 @@ type Handler struct {
 	db     *dbpool.DB
 	q      *dbsqlc.Queries
 	access *app.Access
+	boards *boardversion.Store
 }
 
 var _ oas.ContractorsHandler = (*Handler)(nil)
 
 // New returns a Handler built on d.
 func New(d Deps) *Handler {
-	return &Handler{db: d.DB, q: dbsqlc.New(), access: d.Access}
+	return &Handler{db: d.DB, q: dbsqlc.New(), access: d.Access, boards: d.Boards}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/blobstore"
+	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -21,6 +22,8 @@ type Deps struct {
 	Attempts app.AttemptLimit
 	// Files stores document files: deleting a residence deletes its documents' files.
 	Files *blobstore.Store
+	// Boards is bumped when a residence, its timezone or its members change.
+	Boards *boardversion.Store
 }
 
 // Handler implements the Residences operations.
@@ -31,11 +34,13 @@ type Handler struct {
 	access   *app.Access
 	attempts app.AttemptLimit
 	files    *blobstore.Store
+	boards   *boardversion.Store
 }
 
 var _ oas.ResidencesHandler = (*Handler)(nil)
 
 // New returns a Handler built on d.
 func New(d Deps) *Handler {
-	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, access: d.Access, attempts: d.Attempts, files: d.Files}
+	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, access: d.Access, attempts: d.Attempts, files: d.Files,
+		boards: d.Boards}
 }

@@ -65,6 +65,7 @@ func (h *Handler) UpdateResidenceMember(ctx context.Context, req *oas.MemberRole
 				"the owner's role changes only by transferring ownership", map[string]string{"userId": "is the owner"})
 		}
 	}
+	h.boards.Changed(ctx, params.ID)
 	h.invalidateAccess(ctx, user.ID, params.UserID)
 	members, err := h.ListResidenceMembers(ctx, oas.ListResidenceMembersParams{ID: params.ID})
 	if err != nil {
@@ -103,6 +104,7 @@ func (h *Handler) RemoveResidenceMember(ctx context.Context, params oas.RemoveRe
 			return apierror.NotFound("member")
 		}
 	}
+	h.boards.Changed(ctx, params.ID) // the member's tasks there may have lost their assignee
 	h.invalidateAccess(ctx, params.UserID)
 	return nil
 }
@@ -146,6 +148,7 @@ func (h *Handler) TransferResidence(ctx context.Context, req *oas.TransferReques
 			return nil, fmt.Errorf("error transferring residence: nothing changed")
 		}
 	}
+	h.boards.Changed(ctx, params.ID)
 	h.invalidateAccess(ctx, user.ID, req.UserID)
 	return h.getResidence(ctx, user.ID, params.ID)
 }

@@ -111,6 +111,7 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 	if err != nil {
 		return nil, fmt.Errorf("error creating residence: %w", err)
 	}
+	h.boards.SetTimezone(ctx, row.ID, row.Timezone)
 	h.invalidateAccess(ctx, user.ID)
 	out := residenceResponse((*dbsqlc.Residence)(row), "owner", 1, 0, 0)
 	return &out, nil
@@ -149,7 +150,7 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 	p.SetPurchaseDate, p.PurchaseDate = app.PatchField(req.PurchaseDate.Value, req.PurchaseDate.Set, req.PurchaseDate.Null)
 	p.SetPurchasePrice, p.PurchasePrice = app.PatchField(req.PurchasePrice.Value, req.PurchasePrice.Set, req.PurchasePrice.Null)
 
-	_, err := h.q.ResidenceUpdate(ctx, h.db, p)
+	row, err := h.q.ResidenceUpdate(ctx, h.db, p)
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		return nil, h.access.Refusal(ctx, user.ID, params.ID)
@@ -160,6 +161,7 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 	if err != nil {
 		return nil, fmt.Errorf("error updating residence: %w", err)
 	}
+	h.boards.SetTimezone(ctx, row.ID, row.Timezone)
 	return h.getResidence(ctx, user.ID, params.ID)
 }
 
@@ -175,6 +177,7 @@ func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenc
 	if err != nil {
 		return fmt.Errorf("error deleting residence: %w", err)
 	}
+	h.boards.Changed(ctx, params.ID)
 	h.invalidateAccess(ctx, row.UserIds...)
 	if len(row.StorageKeys) > 0 {
 		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)

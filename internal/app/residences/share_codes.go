@@ -108,6 +108,7 @@ func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas
 			"this share code has expired; ask the owner for a new one", map[string]string{"code": "has expired"})
 	}
 	if res.Joined {
+		h.boards.Changed(ctx, res.ResidenceID)
 		h.invalidateAccess(ctx, user.ID)
 	}
 	residence, err := h.getResidence(ctx, user.ID, res.ResidenceID)

@@ -41,20 +41,90 @@ type boardResult struct {
 	notModified bool
 }
 
-// board runs the board query (one statement) and answers 304 when ifNoneMatch names the current ETag.
-// The ETag is hashed from the rows (boardETag), so the board is JSON-encoded once, by the response encoder,
-// and a 304 does not build the board at all.
+// board answers a board request. When the versions of the board's residences can be read (boardView), its
+// ETag is computed from them before any SQL: a current If-None-Match is answered 304, and a board built
+// earlier under the same versions is served from memory, both with no statement. Otherwise the board
+// statement runs (one statement; the residences' timezones, when unknown, are read beside it), and the board
+// is tagged and cached under the view only if its rows are what the view describes; failing that, or with
+// no view at all, it is tagged from its rows (boardETag) as before.
 func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32, ifNoneMatch string) (boardResult, error) {
-	rows, err := h.q.TaskBoard(ctx, h.db, &dbsqlc.TaskBoardParams{
-		UserID: app.PrincipalFrom(ctx).User.ID, ResidenceID: residenceID, ThresholdDays: threshold})
+	userID := app.PrincipalFrom(ctx).User.ID
+	var ids []int64
+	if residenceID != nil {
+		ids = []int64{*residenceID}
+	}
+	view, versioned := h.readView(ctx, userID, ids)
+	if key := view.keyFor(threshold); versioned && key != "" {
+		etag := versionETag(key)
+		if app.ETagMatches(ifNoneMatch, etag) {
+			return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
+		}
+		if b, ok := h.built.get(key); ok {
+			return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: *b}}, nil
+		}
+	}
+
+	var (
+		side  func(context.Context)
+		zones map[int64]string
+	)
+	if missing := view.missingZones(); versioned && len(missing) > 0 {
+		side = func(ctx context.Context) { zones = h.residenceZones(ctx, missing) }
+	}
+	rows, err := h.boardRows(ctx, &dbsqlc.TaskBoardParams{UserID: userID, ResidenceID: residenceID, ThresholdDays: threshold}, side)
 	if err != nil {
 		return boardResult{}, fmt.Errorf("error loading board: %w", err)
 	}
-	etag := boardETag(threshold, rows)
+	if zones != nil {
+		view.date(zones)
+		h.boards.FillTimezones(view.stamp, zones)
+	}
+
+	key := view.keyFor(threshold)
+	if !versioned || key == "" || !view.shows(rows) {
+		etag := boardETag(threshold, rows)
+		if app.ETagMatches(ifNoneMatch, etag) {
+			return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
+		}
+		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: layOutBoard(threshold, rows)}}, nil
+	}
+	etag := versionETag(key)
 	if app.ETagMatches(ifNoneMatch, etag) {
 		return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
 	}
-	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: layOutBoard(threshold, rows)}}, nil
+	b := layOutBoard(threshold, rows)
+	h.built.put(key, &b)
+	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: b}}, nil
+}
+
+// boardRows runs the board statement, and side, when given, at the same time on another connection: one
+// round trip for both. side's failures are its own to ignore.
+func (h *Handler) boardRows(ctx context.Context, p *dbsqlc.TaskBoardParams, side func(context.Context)) ([]*dbsqlc.TaskBoardRow, error) {
+	if side == nil {
+		return h.q.TaskBoard(ctx, h.db, p)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		side(ctx)
+	}()
+	rows, err := h.q.TaskBoard(ctx, h.db, p)
+	<-done
+	return rows, err
+}
+
+// residenceZones reads the timezones of residences from PostgreSQL; nil when it cannot (the board is then
+// tagged from its rows).
+func (h *Handler) residenceZones(ctx context.Context, ids []int64) map[int64]string {
+	rows, err := h.q.ResidenceTimezones(ctx, h.db, ids)
+	if err != nil {
+		return nil
+	}
+	zones := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		zones[r.ID] = r.Timezone
+	}
+	return zones
 }
 
 // layOutBoard lays the rows out in columns, keeping the query's order (soonest due first) within each

@@ -51,6 +51,7 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 	if err != nil {
 		return nil, fmt.Errorf("error completing task: %w", err)
 	}
+	h.boards.Changed(ctx, row.ResidenceID)
 	card := dbsqlc.TaskBoardRow{
 		ID: row.ID, ResidenceID: row.ResidenceID, CreatedBy: row.CreatedBy, AssignedTo: row.AssignedTo,
 		Title: row.Title, Description: row.Description, CategoryID: row.CategoryID, PriorityID: row.PriorityID,
@@ -106,9 +107,9 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 	user := app.PrincipalFrom(ctx).User
 	// Two statements in a transaction: lock the task, then delete and recompute. One statement would compute
 	// the task's last completion from a snapshot taken before a concurrent delete committed.
-	var n int64
+	var n, residenceID int64
 	err := pgx.BeginFunc(ctx, h.db, func(tx pgx.Tx) error {
-		_, err := h.q.CompletionLockTask(ctx, tx, &dbsqlc.CompletionLockTaskParams{ID: params.ID, UserID: user.ID})
+		locked, err := h.q.CompletionLockTask(ctx, tx, &dbsqlc.CompletionLockTaskParams{ID: params.ID, UserID: user.ID})
 		err = dberr.Interpret(err)
 		if errors.Is(err, dberr.ErrNotFound) {
 			return nil
@@ -116,6 +117,7 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 		if err != nil {
 			return err
 		}
+		residenceID = locked.ResidenceID
 		n, err = h.q.CompletionDelete(ctx, tx, &dbsqlc.CompletionDeleteParams{ID: params.ID, UserID: user.ID})
 		return err
 	})
@@ -132,5 +134,6 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 		}
 		return apierror.NotFound("completion")
 	}
+	h.boards.Changed(ctx, residenceID)
 	return nil
 }

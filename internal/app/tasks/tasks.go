@@ -143,6 +143,7 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 	if err != nil {
 		return nil, fmt.Errorf("error creating task: %w", err)
 	}
+	h.boards.Changed(ctx, row.ResidenceID)
 	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
@@ -187,6 +188,7 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 	if err != nil {
 		return nil, fmt.Errorf("error updating task: %w", err)
 	}
+	h.boards.Changed(ctx, row.ResidenceID)
 	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }
@@ -194,13 +196,15 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 // DeleteTask deletes a task and its completions.
 func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) error {
 	user := app.PrincipalFrom(ctx).User
-	n, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
+	residenceID, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
+	err = dberr.Interpret(err)
+	if errors.Is(err, dberr.ErrNotFound) {
+		return h.taskRefusal(ctx, user.ID, params.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("error deleting task: %w", err)
 	}
-	if n == 0 {
-		return h.taskRefusal(ctx, user.ID, params.ID)
-	}
+	h.boards.Changed(ctx, residenceID)
 	return nil
 }
 
@@ -219,6 +223,7 @@ func (h *Handler) setState(ctx context.Context, id int64, p dbsqlc.TaskSetStateP
 	if err != nil {
 		return nil, fmt.Errorf("error changing task state: %w", err)
 	}
+	h.boards.Changed(ctx, row.ResidenceID)
 	t := app.TaskCard((*dbsqlc.TaskBoardRow)(row))
 	return &t, nil
 }

@@ -133,12 +133,18 @@ func (q *Queries) ContractorCreate(ctx context.Context, db DBTX, arg *Contractor
 	return &i, err
 }
 
-const ContractorDelete = `-- name: ContractorDelete :execrows
-DELETE FROM contractors c
-WHERE c.id = $1
-  AND ((c.residence_id IS NULL AND c.created_by = $2::bigint)
-       OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = c.residence_id AND m.user_id = $2::bigint AND m.role IN ('owner', 'editor')))
+const ContractorDelete = `-- name: ContractorDelete :one
+WITH del AS (
+    DELETE FROM contractors c
+    WHERE c.id = $1
+      AND ((c.residence_id IS NULL AND c.created_by = $2::bigint)
+           OR EXISTS (SELECT 1 FROM residence_members m
+                      WHERE m.residence_id = c.residence_id AND m.user_id = $2::bigint AND m.role IN ('owner', 'editor')))
+    RETURNING c.id
+)
+SELECT (SELECT count(*) FROM del)::bigint AS deleted,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t
+                 WHERE t.contractor_id IN (SELECT del.id FROM del)), '{}')::bigint[] AS task_residence_ids
 `
 
 type ContractorDeleteParams struct {
@@ -146,14 +152,19 @@ type ContractorDeleteParams struct {
 	UserID int64
 }
 
+type ContractorDeleteRow struct {
+	Deleted          int64
+	TaskResidenceIds []int64
+}
+
 // Deletes a contractor the caller may change; tasks and completions that named it keep existing without it
-// (their foreign keys set NULL).
-func (q *Queries) ContractorDelete(ctx context.Context, db DBTX, arg *ContractorDeleteParams) (int64, error) {
-	result, err := db.Exec(ctx, ContractorDelete, arg.ID, arg.UserID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// (their foreign keys set NULL). Returns how many were deleted and the residences of the tasks that named it,
+// read before the delete, whose board versions the caller bumps.
+func (q *Queries) ContractorDelete(ctx context.Context, db DBTX, arg *ContractorDeleteParams) (*ContractorDeleteRow, error) {
+	row := db.QueryRow(ctx, ContractorDelete, arg.ID, arg.UserID)
+	var i ContractorDeleteRow
+	err := row.Scan(&i.Deleted, &i.TaskResidenceIds)
+	return &i, err
 }
 
 const ContractorGet = `-- name: ContractorGet :one
@@ -393,7 +404,9 @@ WITH upd AS (
     WHERE $1::boolean
     ON CONFLICT DO NOTHING
 )
-SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, (CASE WHEN $1::boolean THEN given ELSE linked END)::jsonb AS specialties
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, (CASE WHEN $1::boolean THEN given ELSE linked END)::jsonb AS specialties,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.contractor_id = x.id),
+                '{}')::bigint[] AS task_residence_ids
 FROM upd x
 CROSS JOIN LATERAL specialties_json($2::bigint[]) AS given
 CROSS JOIN LATERAL contractor_specialties(x.id) AS linked
@@ -416,21 +429,22 @@ type ContractorUpdateParams struct {
 }
 
 type ContractorUpdateRow struct {
-	ID          int64
-	ResidenceID *int64
-	CreatedBy   *int64
-	Name        string
-	Company     string
-	Phone       string
-	Email       string
-	Website     string
-	Address     string
-	Notes       string
-	Rating      *int32
-	IsFavorite  bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Specialties []byte
+	ID               int64
+	ResidenceID      *int64
+	CreatedBy        *int64
+	Name             string
+	Company          string
+	Phone            string
+	Email            string
+	Website          string
+	Address          string
+	Notes            string
+	Rating           *int32
+	IsFavorite       bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Specialties      []byte
+	TaskResidenceIds []int64
 }
 
 // Changes the fields present of a contractor the caller may change; rating changes when set_rating is true
@@ -440,7 +454,8 @@ type ContractorUpdateRow struct {
 // The links are read through this statement's snapshot, which misses links a concurrent update committed
 // after it was taken (that update held the row lock this one waited for). So when replacing them, the row
 // must still be the version the snapshot saw (same xmin); otherwise nothing changes, no row comes back and
-// the caller retries with a fresh snapshot.
+// the caller retries with a fresh snapshot. task_residence_ids are the residences of the tasks that name the
+// contractor (their cards show its name), whose board versions the caller bumps.
 func (q *Queries) ContractorUpdate(ctx context.Context, db DBTX, arg *ContractorUpdateParams) (*ContractorUpdateRow, error) {
 	row := db.QueryRow(ctx, ContractorUpdate,
 		arg.SetSpecialties,
@@ -474,6 +489,7 @@ func (q *Queries) ContractorUpdate(ctx context.Context, db DBTX, arg *Contractor
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Specialties,
+		&i.TaskResidenceIds,
 	)
 	return &i, err
 }

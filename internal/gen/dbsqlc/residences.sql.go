@@ -311,6 +311,37 @@ func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceList
 	return items, nil
 }
 
+const ResidenceTimezones = `-- name: ResidenceTimezones :many
+SELECT r.id, r.timezone FROM residences r WHERE r.id = ANY($1::bigint[])
+`
+
+type ResidenceTimezonesRow struct {
+	ID       int64
+	Timezone string
+}
+
+// The timezones of the residences among ids, for a board that does not know them yet (it runs this beside
+// its own statement, and computes each residence's local date from it).
+func (q *Queries) ResidenceTimezones(ctx context.Context, db DBTX, ids []int64) ([]*ResidenceTimezonesRow, error) {
+	rows, err := db.Query(ctx, ResidenceTimezones, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*ResidenceTimezonesRow{}
+	for rows.Next() {
+		var i ResidenceTimezonesRow
+		if err := rows.Scan(&i.ID, &i.Timezone); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const ResidenceTransfer = `-- name: ResidenceTransfer :execrows
 WITH moved AS (
     UPDATE residences SET owner_id = $1, updated_at = now()

@@ -274,7 +274,7 @@ func (q *Queries) CompletionList(ctx context.Context, db DBTX, arg *CompletionLi
 }
 
 const CompletionLockTask = `-- name: CompletionLockTask :one
-SELECT t.id FROM task_completions tc
+SELECT t.id, t.residence_id FROM task_completions tc
 JOIN tasks t ON t.id = tc.task_id
 WHERE tc.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m
@@ -287,11 +287,17 @@ type CompletionLockTaskParams struct {
 	UserID int64
 }
 
+type CompletionLockTaskRow struct {
+	ID          int64
+	ResidenceID int64
+}
+
 // Locks the task a completion belongs to (owners and editors only), so that CompletionDelete, run next
-// in the same transaction with a fresh snapshot, sees every completion committed before it.
-func (q *Queries) CompletionLockTask(ctx context.Context, db DBTX, arg *CompletionLockTaskParams) (int64, error) {
+// in the same transaction with a fresh snapshot, sees every completion committed before it. The residence
+// is the board whose version the caller bumps.
+func (q *Queries) CompletionLockTask(ctx context.Context, db DBTX, arg *CompletionLockTaskParams) (*CompletionLockTaskRow, error) {
 	row := db.QueryRow(ctx, CompletionLockTask, arg.ID, arg.UserID)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
+	var i CompletionLockTaskRow
+	err := row.Scan(&i.ID, &i.ResidenceID)
+	return &i, err
 }

@@ -268,11 +268,12 @@ func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams
 	return &i, err
 }
 
-const TaskDelete = `-- name: TaskDelete :execrows
+const TaskDelete = `-- name: TaskDelete :one
 DELETE FROM tasks t
 WHERE t.id = $1
   AND EXISTS (SELECT 1 FROM residence_members m
               WHERE m.residence_id = t.residence_id AND m.user_id = $2 AND m.role IN ('owner', 'editor'))
+RETURNING t.residence_id
 `
 
 type TaskDeleteParams struct {
@@ -280,12 +281,13 @@ type TaskDeleteParams struct {
 	UserID int64
 }
 
+// Deletes a task (owners and editors) and returns its residence, whose board version the caller bumps; no
+// row: nothing was deleted.
 func (q *Queries) TaskDelete(ctx context.Context, db DBTX, arg *TaskDeleteParams) (int64, error) {
-	result, err := db.Exec(ctx, TaskDelete, arg.ID, arg.UserID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	row := db.QueryRow(ctx, TaskDelete, arg.ID, arg.UserID)
+	var residence_id int64
+	err := row.Scan(&residence_id)
+	return residence_id, err
 }
 
 const TaskGet = `-- name: TaskGet :one

@@ -21,6 +21,13 @@ WITH revoked AS (
     SELECT coalesce(array_agg(d.storage_key) FILTER (WHERE d.storage_key IS NOT NULL), '{}')::text[] AS storage_keys
     FROM documents d INNER JOIN residences r ON r.id = d.residence_id
     WHERE r.owner_id = $1
+), boards AS (
+    SELECT coalesce(array_agg(b.id), '{}')::bigint[] AS residence_ids
+    FROM (SELECT r.id FROM residences r WHERE r.owner_id = $1
+          UNION
+          SELECT t.residence_id FROM tasks t
+          WHERE t.created_by = $1 OR t.assigned_to = $1
+             OR t.contractor_id IN (SELECT pc.id FROM contractors pc WHERE pc.created_by = $1 AND pc.residence_id IS NULL)) b
 ), personal AS (
     -- Personal contractors go with their owner; a residence's contractors stay (their creator link clears).
     DELETE FROM contractors WHERE created_by = $1 AND residence_id IS NULL
@@ -28,24 +35,27 @@ WITH revoked AS (
     DELETE FROM users WHERE id = $1 RETURNING id
 )
 SELECT (SELECT coalesce(array_agg(revoked.token_hash), '{}') FROM revoked)::bytea[] AS token_hashes,
-       files.storage_keys
-FROM files, deleted
+       files.storage_keys, boards.residence_ids AS board_residence_ids
+FROM files, boards, deleted
 `
 
 type UserDeleteRow struct {
-	TokenHashes [][]byte
-	StorageKeys []string
+	TokenHashes       [][]byte
+	StorageKeys       []string
+	BoardResidenceIds []int64
 }
 
 // Deletes the user in one statement: its tokens, recording their revocations for Valkey (token_tombstones);
 // its personal contractors; and the user, with its codes and the residences it owns (and everything in them)
-// cascading. Returns the revoked token hashes, so their cache keys can be revoked, and the storage keys of
+// cascading. Returns the revoked token hashes, so their cache keys can be revoked, the storage keys of
 // the files of the documents in those residences, read before the delete, so the files can be deleted once
-// this statement has committed. No row: the user was already gone.
+// this statement has committed, and the residences whose cards change (those it owns, and those of the tasks
+// it created, is assigned or whose personal contractor it names), whose board versions the caller bumps. No
+// row: the user was already gone.
 func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) (*UserDeleteRow, error) {
 	row := db.QueryRow(ctx, UserDelete, id)
 	var i UserDeleteRow
-	err := row.Scan(&i.TokenHashes, &i.StorageKeys)
+	err := row.Scan(&i.TokenHashes, &i.StorageKeys, &i.BoardResidenceIds)
 	return &i, err
 }
 
@@ -347,14 +357,20 @@ func (q *Queries) UserUpdatePasswordHash(ctx context.Context, db DBTX, arg *User
 }
 
 const UserUpdateProfile = `-- name: UserUpdateProfile :one
-UPDATE users
-SET first_name     = coalesce($1, first_name),
-    last_name      = coalesce($2, last_name),
-    timezone       = coalesce($3, timezone),
-    days_threshold = coalesce($4::integer, days_threshold),
-    updated_at     = now()
-WHERE id = $5
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
+WITH u AS (
+    UPDATE users
+    SET first_name     = coalesce($1::text, users.first_name),
+        last_name      = coalesce($2::text, users.last_name),
+        timezone       = coalesce($3::text, users.timezone),
+        days_threshold = coalesce($4::integer, users.days_threshold),
+        updated_at     = now()
+    WHERE users.id = $5
+    RETURNING users.id, users.email, users.password_hash, users.first_name, users.last_name, users.timezone, users.is_active, users.email_verified_at, users.last_login_at, users.created_at, users.updated_at, users.days_threshold
+)
+SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold,
+       coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.assigned_to = u.id),
+                '{}')::bigint[] AS assigned_residence_ids
+FROM u
 `
 
 type UserUpdateProfileParams struct {
@@ -365,7 +381,25 @@ type UserUpdateProfileParams struct {
 	ID            int64
 }
 
-func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdateProfileParams) (*User, error) {
+type UserUpdateProfileRow struct {
+	ID                   int64
+	Email                string
+	PasswordHash         string
+	FirstName            string
+	LastName             string
+	Timezone             string
+	IsActive             bool
+	EmailVerifiedAt      *time.Time
+	LastLoginAt          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	DaysThreshold        int32
+	AssignedResidenceIds []int64
+}
+
+// Changes the fields given, and returns the user with the residences of the tasks assigned to it (their
+// cards show its name), whose board versions the caller bumps when the name changed.
+func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdateProfileParams) (*UserUpdateProfileRow, error) {
 	row := db.QueryRow(ctx, UserUpdateProfile,
 		arg.FirstName,
 		arg.LastName,
@@ -373,7 +407,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		arg.DaysThreshold,
 		arg.ID,
 	)
-	var i User
+	var i UserUpdateProfileRow
 	err := row.Scan(
 		&i.ID,
 		&i.Email,
@@ -387,6 +421,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.AssignedResidenceIds,
 	)
 	return &i, err
 }
