@@ -44,13 +44,13 @@ WHERE d.id = @id
   AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = d.residence_id AND m.user_id = @user_id);
 
 -- name: DocumentList :many
--- The documents of the residences among ids (from the access cache) that the user still belongs to, newest
--- first, optionally of one residence, of one type, and matching a search pattern (an ILIKE pattern with
--- its wildcards escaped by the caller) in the title, description, vendor, model or serial number.
+-- The documents of the residences the user belongs to, newest first, optionally of one residence, of one
+-- type, and matching a search pattern (an ILIKE pattern with its wildcards escaped by the caller) in the
+-- title, description, vendor, model or serial number. The membership join is the access check, so no id
+-- list is read first.
 SELECT d.* FROM documents d
 JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = @user_id
-WHERE d.residence_id = ANY(@ids::bigint[])
-  AND (sqlc.narg(residence_id)::bigint IS NULL OR d.residence_id = sqlc.narg(residence_id)::bigint)
+WHERE (sqlc.narg(residence_id)::bigint IS NULL OR d.residence_id = sqlc.narg(residence_id)::bigint)
   AND (sqlc.narg(doc_type)::text IS NULL OR d.doc_type = sqlc.narg(doc_type)::text)
   AND (sqlc.narg(pattern)::text IS NULL
        OR d.title ILIKE sqlc.narg(pattern)::text OR d.description ILIKE sqlc.narg(pattern)::text
@@ -128,3 +128,20 @@ CROSS JOIN LATERAL (SELECT (d.expiry_date - (now() AT TIME ZONE r.timezone)::dat
 WHERE d.residence_id = ANY(@ids::bigint[]) AND d.doc_type = 'warranty' AND d.expiry_date IS NOT NULL
   AND (sqlc.narg(within_days)::integer IS NULL OR w.days_remaining <= sqlc.narg(within_days)::integer)
 ORDER BY w.days_remaining, d.id;
+
+-- name: DocumentListByToken :many
+-- DocumentList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+-- authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = @token_hash AND u.is_active
+)
+SELECT d.* FROM documents d
+JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = (SELECT me.id FROM me)
+WHERE (sqlc.narg(residence_id)::bigint IS NULL OR d.residence_id = sqlc.narg(residence_id)::bigint)
+  AND (sqlc.narg(doc_type)::text IS NULL OR d.doc_type = sqlc.narg(doc_type)::text)
+  AND (sqlc.narg(pattern)::text IS NULL
+       OR d.title ILIKE sqlc.narg(pattern)::text OR d.description ILIKE sqlc.narg(pattern)::text
+       OR d.vendor ILIKE sqlc.narg(pattern)::text OR d.model_number ILIKE sqlc.narg(pattern)::text
+       OR d.serial_number ILIKE sqlc.narg(pattern)::text)
+ORDER BY d.created_at DESC, d.id DESC;

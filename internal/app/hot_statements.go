@@ -10,12 +10,16 @@ func HotStatements() []string {
 	return []string{
 		dbsqlc.AuthTokenUser,
 		dbsqlc.ContractorList,
+		dbsqlc.ContractorListByToken,
 		dbsqlc.DocumentList,
+		dbsqlc.DocumentListByToken,
 		dbsqlc.ResidenceGet,
 		dbsqlc.ResidenceIDsForUser,
 		dbsqlc.ResidenceList,
+		dbsqlc.ResidenceListByToken,
 		dbsqlc.StaticDataList,
 		dbsqlc.TaskBoard,
+		dbsqlc.TaskBoardByToken,
 		dbsqlc.TaskGet,
 		dbsqlc.UserGetActive,
 	}

@@ -21,8 +21,21 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 }
 
 // PrincipalFrom returns the authenticated caller. ogen runs the security handler before every operation that
-// requires a token, so inside such an operation it is always present.
+// requires a token, so inside such an operation it is always present, once a deferred authentication (see
+// deferred_auth.go) has completed. Before that it panics: a handler that reads the caller before
+// ReadAuthenticated is a bug, and must fail loudly rather than act for nobody.
 func PrincipalFrom(ctx context.Context) Principal {
-	p, _ := ctx.Value(principalKey{}).(Principal)
-	return p
+	if p, ok := ctx.Value(principalKey{}).(Principal); ok {
+		return p
+	}
+	if pa := pendingFrom(ctx); pa != nil {
+		u, done := pa.completed()
+		if !done {
+			panic("app: PrincipalFrom while the request's authentication is pending; read through ReadAuthenticated first")
+		}
+		if u != nil {
+			return Principal{User: u, Token: pa.token}
+		}
+	}
+	return Principal{}
 }

@@ -29,6 +29,9 @@ type Tracer struct {
 	BeforeConnect func(ctx context.Context)
 	// BeforeQuery, when set, runs before each statement with its SQL (a test may block in it).
 	BeforeQuery func(ctx context.Context, sql string)
+	// AfterBatch, when set, runs when a batch is closed, after its results were read and before the code that
+	// sent it goes on (a test may block in it).
+	AfterBatch func(ctx context.Context)
 }
 
 var (
@@ -75,6 +78,9 @@ func (tr *Tracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQuer
 // TraceBatchEnd implements pgx.BatchTracer.
 func (tr *Tracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
 	endTrip(ctx)
+	if tr.AfterBatch != nil {
+		tr.AfterBatch(ctx)
+	}
 }
 
 // TraceConnectStart implements pgx.ConnectTracer.

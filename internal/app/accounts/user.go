@@ -10,13 +10,7 @@ import (
 )
 
 // userFromRow builds the account as the rest of the code sees it (see package identity).
-func userFromRow(r *dbsqlc.User) *identity.User {
-	return &identity.User{
-		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
-		IsActive: r.IsActive, EmailVerifiedAt: app.UTCPtr(r.EmailVerifiedAt), LastLoginAt: app.UTCPtr(r.LastLoginAt),
-		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
-	}
-}
+func userFromRow(r *dbsqlc.User) *identity.User { return app.UserFromRow(r) }
 
 // userResponse is the API form of u.
 func userResponse(u *identity.User) *oas.User {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/textinput"
 )
@@ -34,8 +35,11 @@ func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
 	srv, err := oas.NewServer(h, hs.Accounts,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
-		oas.WithMiddleware(textinput.Middleware),
+		// SettleAuthentication first: no answer, not even textinput's 400, leaves before the caller is
+		// authenticated (see app.ReadAuthenticated).
+		oas.WithMiddleware(app.SettleAuthentication, textinput.Middleware),
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+			err = app.SettleBeforeError(ctx, err)
 			e := decodeError(r, err)
 			if level, ok := e.LogLevel(); ok {
 				logger.Log(ctx, level, "request failed", "request_id", middleware.GetReqID(ctx), "error", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	ht "github.com/ogen-go/ogen/http"
@@ -99,34 +98,39 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 	return nil
 }
 
-// ListDocuments returns the documents of every residence the caller can access, newest first: the ids
-// from the access cache, then one statement.
+// ListDocuments returns the documents of every residence the caller can access, newest first, in ONE
+// statement whatever the caches hold: membership is the statement's join (a residence the caller cannot see
+// filters to nothing). When the token was not cached, the statement is keyed by the token and goes out in
+// the same round trip as the authentication (app.ReadAuthenticated).
 func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) ([]oas.Document, error) {
-	user := app.PrincipalFrom(ctx).User
-	ids, err := h.access.ResidenceIDs(ctx, user.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := []oas.Document{}
-	rid, filtered := params.ResidenceID.Get()
-	if len(ids) == 0 || (filtered && !slices.Contains(ids, rid)) {
-		return out, nil
-	}
-	p := &dbsqlc.DocumentListParams{UserID: user.ID, IDs: ids, ResidenceID: app.PtrIf(rid, filtered)}
+	var docType, pattern *string
 	if t, ok := params.Type.Get(); ok {
 		s := string(t)
-		p.DocType = &s
+		docType = &s
 	}
 	if q := strings.TrimSpace(params.Q.Or("")); q != "" {
-		pattern := "%" + escapeLike(q) + "%"
-		p.Pattern = &pattern
+		p := "%" + escapeLike(q) + "%"
+		pattern = &p
 	}
-	rows, err := h.q.DocumentList(ctx, h.db, p)
+	rid := app.PtrIf(params.ResidenceID.Get())
+	var rows []*dbsqlc.Document
+	var err error
+	if app.AuthenticationPending(ctx) {
+		_, err = app.ReadAuthenticated(ctx, func(db dbsqlc.DBTX, token []byte) (err error) {
+			rows, err = h.q.DocumentListByToken(ctx, db, &dbsqlc.DocumentListByTokenParams{TokenHash: token,
+				ResidenceID: rid, DocType: docType, Pattern: pattern})
+			return err
+		})
+	} else {
+		rows, err = h.q.DocumentList(ctx, h.db, &dbsqlc.DocumentListParams{UserID: app.PrincipalFrom(ctx).User.ID,
+			ResidenceID: rid, DocType: docType, Pattern: pattern})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("error listing documents: %w", err)
 	}
-	for _, r := range rows {
-		out = append(out, documentResponse(r))
+	out := make([]oas.Document, len(rows))
+	for i, r := range rows {
+		out[i] = documentResponse(r)
 	}
 	return out, nil
 }

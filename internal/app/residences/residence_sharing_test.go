@@ -438,11 +438,13 @@ func TestLeaveAndRemoveMembers(t *testing.T) {
 			t.Parallel()
 			h := apptest.NewHousehold(t, inst)
 			leaver := map[string]apptest.Account{"Editor": h.Editor, "Viewer": h.Viewer}[role]
-			require.Equal(t, []int64{h.ResidenceID}, idsOf(listOf(t, inst, leaver.Token)), "cached before leaving")
+			require.Equal(t, []int64{h.ResidenceID}, idsOf(listOf(t, inst, leaver.Token)))
+			require.True(t, accessProbe(t, inst, leaver.Token, h.ResidenceID).visible, "cached before leaving")
 
 			r := removeMember(t, inst, leaver.Token, h.ResidenceID, leaver.ID)
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 			require.Empty(t, listOf(t, inst, leaver.Token))
+			require.False(t, accessProbe(t, inst, leaver.Token, h.ResidenceID).visible, "the cached list forgot it")
 			_, r = residenceAs(t, inst, leaver.Token, h.ResidenceID)
 			apptest.RequireAPIError(t, r, http.StatusNotFound, "not_found", "")
 
@@ -486,10 +488,12 @@ func TestLeaveAndRemoveMembers(t *testing.T) {
 	t.Run("OwnerRemovesMember", func(t *testing.T) {
 		t.Parallel()
 		h := apptest.NewHousehold(t, inst)
-		require.Len(t, listOf(t, inst, h.Editor.Token), 1, "cached before the removal")
+		require.Len(t, listOf(t, inst, h.Editor.Token), 1)
+		require.True(t, accessProbe(t, inst, h.Editor.Token, h.ResidenceID).visible, "cached before the removal")
 		r := removeMember(t, inst, h.Owner.Token, h.ResidenceID, h.Editor.ID)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		require.Empty(t, listOf(t, inst, h.Editor.Token))
+		require.False(t, accessProbe(t, inst, h.Editor.Token, h.ResidenceID).visible, "the cached list forgot it")
 		_, r = residenceAs(t, inst, h.Editor.Token, h.ResidenceID)
 		require.Equal(t, http.StatusNotFound, r.Status)
 		roles := memberRoles(t, inst, h.Owner, h.ResidenceID)
@@ -666,59 +670,72 @@ func TestChangeMemberRole(t *testing.T) {
 	})
 }
 
-// listCost is one GET /residences with what it cost.
-type listCost struct {
-	ids    []int64
-	sql    []string
-	trips  int64
-	valkey int64
+// accessCost is one read that consults the residence-access cache, GET /residences/{id}/tasks (one
+// residence's board: 404 unless the cached list holds the residence), with what it cost.
+type accessCost struct {
+	visible bool
+	sql     []string
+	valkey  int64
 }
 
 // reread reports whether the request read the id list from PostgreSQL (its access cache missed).
-func (c listCost) reread() bool {
+func (c accessCost) reread() bool {
 	return slices.ContainsFunc(c.sql, func(s string) bool { return strings.Contains(s, sqlResidenceIDs) })
 }
 
-func residencesCost(t *testing.T, inst *apptest.Instance, token string) listCost {
+// accessProbe asks for residence id's board as token's user and returns what it cost.
+func accessProbe(t *testing.T, inst *apptest.Instance, token string, id int64) accessCost {
 	t.Helper()
 	before, vkBefore := inst.Stmts.Snapshot(), int64(0)
 	if inst.Valkey != nil {
 		vkBefore = inst.Valkey.RoundTrips()
 	}
-	ids := idsOf(listOf(t, inst, token))
-	c := listCost{ids: ids, sql: inst.Stmts.Since(before), trips: inst.Stmts.RoundTrips(before)}
+	r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/residences/%d/tasks", id), Token: token})
+	require.Contains(t, []int{http.StatusOK, http.StatusNotFound}, r.Status, string(r.Body))
+	c := accessCost{visible: r.Status == http.StatusOK, sql: inst.Stmts.Since(before)}
 	if inst.Valkey != nil {
 		c.valkey = inst.Valkey.RoundTrips() - vkBefore
 	}
 	return c
 }
 
-// requireColdList checks a GET /residences that misses the access cache: the id list, then the residences.
-func requireColdList(t *testing.T, c listCost, want []int64) {
+// requireAccess probes every residence in visible and hidden (the first of visible first) and checks that
+// exactly the visible ones are. It returns the first probe, which shows whether the cache was cold.
+func requireAccess(t *testing.T, inst *apptest.Instance, token string, visible, hidden []int64) accessCost {
 	t.Helper()
-	require.Equal(t, int64(2), c.trips, "cold: id list + residences: %q", c.sql)
-	require.Contains(t, c.sql[0], sqlResidenceIDs)
-	require.Contains(t, c.sql[1], sqlResidenceList)
-	require.ElementsMatch(t, want, c.ids)
+	var first accessCost
+	for i, id := range append(slices.Clone(visible), hidden...) {
+		c := accessProbe(t, inst, token, id)
+		require.Equal(t, i < len(visible), c.visible, "residence %d visible through the access cache", id)
+		if i == 0 {
+			first = c
+		}
+	}
+	return first
 }
 
-// requireWarmList checks a GET /residences served from the access cache: the residences only.
-func requireWarmList(t *testing.T, c listCost, want []int64) {
+// requireCold checks that a probe missed the access cache: the id list was read first.
+func requireCold(t *testing.T, c accessCost) {
 	t.Helper()
-	require.Equal(t, int64(1), c.trips, "warm: residences only: %q", c.sql)
-	require.Contains(t, c.sql[0], sqlResidenceList)
-	require.ElementsMatch(t, want, c.ids)
+	require.True(t, c.reread(), "cold: the id list is read: %q", c.sql)
+	require.Contains(t, c.sql[0], sqlResidenceIDs, "the id list before the board")
 }
 
-// warmList repeats GET /residences until one costs no Valkey round trip and does not read the id list
-// (the background fill has landed and the client-side cache holds it).
-func warmList(t *testing.T, inst *apptest.Instance, token string) listCost {
+// requireWarm checks that a probe was served from the access cache.
+func requireWarm(t *testing.T, c accessCost) {
 	t.Helper()
-	var c listCost
+	require.False(t, c.reread(), "warm: the id list comes from the cache: %q", c.sql)
+}
+
+// warmAccess probes residence id until a probe costs no Valkey round trip and does not read the id list (the
+// background fill has landed and the client-side cache holds it), and returns that probe.
+func warmAccess(t *testing.T, inst *apptest.Instance, token string, id int64) accessCost {
+	t.Helper()
+	var c accessCost
 	testwait.Until(t, 5*time.Second, func() bool {
-		c = residencesCost(t, inst, token)
+		c = accessProbe(t, inst, token, id)
 		return c.valkey == 0 && !c.reread()
-	}, "GET /residences never became warm")
+	}, "the access cache never became warm")
 	return c
 }
 
@@ -733,25 +750,25 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		for i := range 3 {
 			ids = append(ids, apptest.CreateResidence(t, inst, acct, fmt.Sprintf("Home %d", i)))
 		}
+		other := inst.Register(t)
+		shared := apptest.CreateResidence(t, inst, other, "Shared")
 
-		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
+		requireCold(t, requireAccess(t, inst, acct.Token, ids, []int64{shared}))
 		for range 5 {
-			requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+			requireWarm(t, requireAccess(t, inst, acct.Token, ids, []int64{shared}))
 		}
 
 		// Joining someone else's residence invalidates the joiner's list.
-		other := inst.Register(t)
-		shared := apptest.CreateResidence(t, inst, other, "Shared")
 		require.True(t, joinOK(t, inst, acct.Token, issueCodeOK(t, inst, other.Token, shared, nil).Code).Joined)
 		ids = append(ids, shared)
-		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
-		requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+		requireCold(t, requireAccess(t, inst, acct.Token, ids, nil))
+		requireWarm(t, requireAccess(t, inst, acct.Token, ids, nil))
 
 		// So does being removed from it.
 		require.Equal(t, http.StatusNoContent, removeMember(t, inst, other.Token, shared, acct.ID).Status)
 		ids = ids[:3]
-		requireColdList(t, residencesCost(t, inst, acct.Token), ids)
-		requireWarmList(t, residencesCost(t, inst, acct.Token), ids)
+		requireCold(t, requireAccess(t, inst, acct.Token, ids, []int64{shared}))
+		requireWarm(t, requireAccess(t, inst, acct.Token, ids, []int64{shared}))
 	})
 
 	t.Run("WithValkey", func(t *testing.T) {
@@ -764,28 +781,25 @@ func TestResidenceAccessCacheCost(t *testing.T) {
 		for i := range 3 {
 			ids = append(ids, apptest.CreateResidence(t, a, acct, fmt.Sprintf("Home %d", i)))
 		}
-		apptest.Warm(t, a, acct.Token) // the token, so only the residence list costs anything
+		apptest.Warm(t, a, acct.Token) // the token, so only the residence access costs anything
 
-		requireColdList(t, residencesCost(t, a, acct.Token), ids)
-		testwait.Until(t, 5*time.Second, func() bool {
-			c := residencesCost(t, a, acct.Token)
-			return c.trips == 1 && c.valkey == 0
-		}, "GET /residences never cost 1 SQL + 0 Valkey")
+		requireCold(t, requireAccess(t, a, acct.Token, ids, nil))
+		warmAccess(t, a, acct.Token, ids[0])
 		for range 5 {
-			c := residencesCost(t, a, acct.Token)
-			requireWarmList(t, c, ids)
+			c := requireAccess(t, a, acct.Token, ids, nil)
+			requireWarm(t, c)
 			require.Zero(t, c.valkey, "warm: no Valkey round trip (client-side cache)")
 		}
 
 		// Another process reads the list A stored in Valkey instead of PostgreSQL.
 		apptest.Warm(t, b, acct.Token)
-		c := residencesCost(t, b, acct.Token)
-		requireWarmList(t, c, ids)
+		c := requireAccess(t, b, acct.Token, ids, nil)
+		requireWarm(t, c)
 		require.Positive(t, c.valkey, "B fetched the list from Valkey")
 
 		// A change on A is read from PostgreSQL at once on A.
 		ids = append(ids, apptest.CreateResidence(t, a, acct, "Home 3"))
-		requireColdList(t, residencesCost(t, a, acct.Token), ids)
+		requireCold(t, requireAccess(t, a, acct.Token, ids, nil))
 	})
 }
 
@@ -814,22 +828,23 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		return a, b
 	}
 
-	// lost polls b until acct's list lacks id and b has dropped its client-side copy of acct's cached list
-	// (a request went to Valkey or PostgreSQL for it: Valkey told b the key changed); it returns when each
-	// happened, measured from since. The list must never show id once b fetched it again.
+	// lost polls b until acct's cached list lacks id (the residence's board answers 404) and b has dropped
+	// its client-side copy of the list (a request went to Valkey or PostgreSQL for it: Valkey told b the key
+	// changed); it returns when each happened, measured from since. The residence must never be visible
+	// again once b fetched the list again.
 	lost := func(t *testing.T, b *apptest.Instance, acct apptest.Account, id int64, since time.Time) (hidden, invalidated time.Duration) {
 		t.Helper()
 		hidden, invalidated = -1, -1
 		pollUntil(t, since, "B drops the residence and its cached list", func() bool {
-			c := residencesCost(t, b, acct.Token)
-			if !slices.Contains(c.ids, id) && hidden < 0 {
+			c := accessProbe(t, b, acct.Token, id)
+			if !c.visible && hidden < 0 {
 				hidden = time.Since(since)
 			}
 			if (c.valkey > 0 || c.reread()) && invalidated < 0 {
 				invalidated = time.Since(since)
 			}
 			if invalidated >= 0 {
-				require.NotContains(t, c.ids, id, "after B fetched the list again")
+				require.False(t, c.visible, "after B fetched the list again")
 			}
 			return hidden >= 0 && invalidated >= 0
 		})
@@ -844,11 +859,12 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		own := apptest.CreateResidence(t, a, m, "M's Own Home")
 		apptest.Join(t, a, m, apptest.ShareCode(t, a, owner, id, "editor"))
 		apptest.Warm(t, b, m.Token)
-		require.ElementsMatch(t, []int64{id, own}, warmList(t, b, m.Token).ids, "B's cache holds the residence")
+		require.True(t, warmAccess(t, b, m.Token, id).visible, "B's cache holds the residence")
 
 		require.Equal(t, http.StatusNoContent, removeMember(t, a, owner.Token, id, m.ID).Status)
 		done := time.Now()
-		require.Equal(t, []int64{own}, idsOf(listOf(t, a, m.Token)), "the instance that removed M drops it at once")
+		require.False(t, accessProbe(t, a, m.Token, id).visible, "the instance that removed M drops it at once")
+		require.Equal(t, []int64{own}, idsOf(listOf(t, a, m.Token)))
 		hidden, invalidated := lost(t, b, m, id, done)
 		t.Logf("removal: hidden on B after %v, B's cached list invalidated after %v", hidden, invalidated)
 		require.Less(t, hidden, budget)
@@ -865,13 +881,14 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		everyone := []apptest.Account{h.Owner, h.Editor, h.Viewer}
 		for _, acct := range everyone {
 			apptest.Warm(t, b, acct.Token)
-			require.Equal(t, []int64{h.ResidenceID}, warmList(t, b, acct.Token).ids)
+			require.True(t, warmAccess(t, b, acct.Token, h.ResidenceID).visible)
 		}
 
 		require.Equal(t, http.StatusNoContent, a.Do(t, apptest.Request{Method: http.MethodDelete, Path: h.Path(""), Token: h.Owner.Token}).Status)
 		done := time.Now()
 		for _, acct := range everyone {
-			require.Empty(t, listOf(t, a, acct.Token), "the deleting instance drops it at once")
+			require.False(t, accessProbe(t, a, acct.Token, h.ResidenceID).visible, "the deleting instance drops it at once")
+			require.Empty(t, listOf(t, a, acct.Token))
 		}
 		for i, acct := range everyone {
 			hidden, invalidated := lost(t, b, acct, h.ResidenceID, done)
@@ -895,13 +912,14 @@ func TestMembershipChangesReachEveryInstance(t *testing.T) {
 		own := apptest.CreateResidence(t, a, m, "M's Own Home")
 		code := apptest.ShareCode(t, a, owner, id, "viewer")
 		apptest.Warm(t, b, m.Token)
-		require.Equal(t, []int64{own}, warmList(t, b, m.Token).ids)
+		require.False(t, warmAccess(t, b, m.Token, id).visible)
 
 		apptest.Join(t, a, m, code)
 		done := time.Now()
-		require.ElementsMatch(t, []int64{id, own}, idsOf(listOf(t, a, m.Token)), "the joining instance shows it at once")
+		require.True(t, accessProbe(t, a, m.Token, id).visible, "the joining instance shows it at once")
+		require.ElementsMatch(t, []int64{id, own}, idsOf(listOf(t, a, m.Token)))
 		took := pollUntil(t, done, "B shows the joined residence", func() bool {
-			return slices.Contains(idsOf(listOf(t, b, m.Token)), id)
+			return accessProbe(t, b, m.Token, id).visible
 		})
 		t.Logf("join: shown on B after %v", took)
 		require.Less(t, took, budget)

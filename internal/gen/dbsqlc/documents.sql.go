@@ -197,34 +197,106 @@ func (q *Queries) DocumentGet(ctx context.Context, db DBTX, arg *DocumentGetPara
 const DocumentList = `-- name: DocumentList :many
 SELECT d.id, d.residence_id, d.created_by, d.title, d.description, d.doc_type, d.vendor, d.model_number, d.serial_number, d.purchase_date, d.purchase_price, d.expiry_date, d.warranty_provider, d.claim_phone, d.claim_url, d.task_id, d.storage_key, d.file_name, d.content_type, d.size_bytes, d.sha256, d.created_at, d.updated_at FROM documents d
 JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = $1
-WHERE d.residence_id = ANY($2::bigint[])
-  AND ($3::bigint IS NULL OR d.residence_id = $3::bigint)
-  AND ($4::text IS NULL OR d.doc_type = $4::text)
-  AND ($5::text IS NULL
-       OR d.title ILIKE $5::text OR d.description ILIKE $5::text
-       OR d.vendor ILIKE $5::text OR d.model_number ILIKE $5::text
-       OR d.serial_number ILIKE $5::text)
+WHERE ($2::bigint IS NULL OR d.residence_id = $2::bigint)
+  AND ($3::text IS NULL OR d.doc_type = $3::text)
+  AND ($4::text IS NULL
+       OR d.title ILIKE $4::text OR d.description ILIKE $4::text
+       OR d.vendor ILIKE $4::text OR d.model_number ILIKE $4::text
+       OR d.serial_number ILIKE $4::text)
 ORDER BY d.created_at DESC, d.id DESC
 `
 
 type DocumentListParams struct {
 	UserID      int64
-	IDs         []int64
 	ResidenceID *int64
 	DocType     *string
 	Pattern     *string
 }
 
-// The documents of the residences among ids (from the access cache) that the user still belongs to, newest
-// first, optionally of one residence, of one type, and matching a search pattern (an ILIKE pattern with
-// its wildcards escaped by the caller) in the title, description, vendor, model or serial number.
+// The documents of the residences the user belongs to, newest first, optionally of one residence, of one
+// type, and matching a search pattern (an ILIKE pattern with its wildcards escaped by the caller) in the
+// title, description, vendor, model or serial number. The membership join is the access check, so no id
+// list is read first.
 func (q *Queries) DocumentList(ctx context.Context, db DBTX, arg *DocumentListParams) ([]*Document, error) {
 	rows, err := db.Query(ctx, DocumentList,
 		arg.UserID,
-		arg.IDs,
 		arg.ResidenceID,
 		arg.DocType,
 		arg.Pattern,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*Document{}
+	for rows.Next() {
+		var i Document
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResidenceID,
+			&i.CreatedBy,
+			&i.Title,
+			&i.Description,
+			&i.DocType,
+			&i.Vendor,
+			&i.ModelNumber,
+			&i.SerialNumber,
+			&i.PurchaseDate,
+			&i.PurchasePrice,
+			&i.ExpiryDate,
+			&i.WarrantyProvider,
+			&i.ClaimPhone,
+			&i.ClaimUrl,
+			&i.TaskID,
+			&i.StorageKey,
+			&i.FileName,
+			&i.ContentType,
+			&i.SizeBytes,
+			&i.Sha256,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const DocumentListByToken = `-- name: DocumentListByToken :many
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = $4 AND u.is_active
+)
+SELECT d.id, d.residence_id, d.created_by, d.title, d.description, d.doc_type, d.vendor, d.model_number, d.serial_number, d.purchase_date, d.purchase_price, d.expiry_date, d.warranty_provider, d.claim_phone, d.claim_url, d.task_id, d.storage_key, d.file_name, d.content_type, d.size_bytes, d.sha256, d.created_at, d.updated_at FROM documents d
+JOIN residence_members m ON m.residence_id = d.residence_id AND m.user_id = (SELECT me.id FROM me)
+WHERE ($1::bigint IS NULL OR d.residence_id = $1::bigint)
+  AND ($2::text IS NULL OR d.doc_type = $2::text)
+  AND ($3::text IS NULL
+       OR d.title ILIKE $3::text OR d.description ILIKE $3::text
+       OR d.vendor ILIKE $3::text OR d.model_number ILIKE $3::text
+       OR d.serial_number ILIKE $3::text)
+ORDER BY d.created_at DESC, d.id DESC
+`
+
+type DocumentListByTokenParams struct {
+	ResidenceID *int64
+	DocType     *string
+	Pattern     *string
+	TokenHash   []byte
+}
+
+// DocumentList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+// authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+func (q *Queries) DocumentListByToken(ctx context.Context, db DBTX, arg *DocumentListByTokenParams) ([]*Document, error) {
+	rows, err := db.Query(ctx, DocumentListByToken,
+		arg.ResidenceID,
+		arg.DocType,
+		arg.Pattern,
+		arg.TokenHash,
 	)
 	if err != nil {
 		return nil, err
