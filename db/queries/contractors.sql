@@ -64,15 +64,14 @@ WHERE x.id = @id
        OR EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint));
 
 -- name: ContractorList :many
--- The contractors of the residences among ids (from the access cache) plus the caller's personal ones,
--- favorites first, then by name. The membership check keeps a stale cache entry from ever showing a
--- residence the caller has left. q is a substring matched case-insensitively against name and company (the
--- caller escapes % and _).
+-- The contractors of the residences the caller belongs to plus the caller's personal ones, favorites first,
+-- then by name, in one statement: the caller's residences are read inside it (once, as an array, so that
+-- both halves of the OR use their index). q is a substring matched case-insensitively against name and
+-- company (the caller escapes % and _).
 SELECT x.*, specialties
 FROM contractors x
 CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
-WHERE ((x.residence_id = ANY(@ids::bigint[])
-        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = @user_id::bigint))
+WHERE (x.residence_id = ANY(ARRAY(SELECT m.residence_id FROM residence_members m WHERE m.user_id = @user_id::bigint))
        OR (x.residence_id IS NULL AND x.created_by = @user_id::bigint))
   AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
   AND (sqlc.narg(specialty_id)::bigint IS NULL OR EXISTS (
@@ -143,3 +142,24 @@ SELECT x.*, (CASE WHEN @set_specialties::boolean THEN given ELSE linked END)::js
 FROM upd x
 CROSS JOIN LATERAL specialties_json(@specialty_ids::bigint[]) AS given
 CROSS JOIN LATERAL contractor_specialties(x.id) AS linked;
+
+-- name: ContractorListByToken :many
+-- ContractorList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+-- authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = @token_hash AND u.is_active
+)
+SELECT x.*, specialties
+FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
+WHERE (x.residence_id = ANY(ARRAY(SELECT m.residence_id FROM residence_members m WHERE m.user_id = (SELECT me.id FROM me)))
+       OR (x.residence_id IS NULL AND x.created_by = (SELECT me.id FROM me)))
+  AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
+  AND (sqlc.narg(specialty_id)::bigint IS NULL OR EXISTS (
+      SELECT 1 FROM contractor_specialty_links sl
+      WHERE sl.contractor_id = x.id AND sl.specialty_id = sqlc.narg(specialty_id)::bigint))
+  AND (sqlc.narg(q)::text IS NULL
+       OR x.name ILIKE '%' || sqlc.narg(q)::text || '%'
+       OR x.company ILIKE '%' || sqlc.narg(q)::text || '%')
+ORDER BY x.is_favorite DESC, lower(x.name), x.id;

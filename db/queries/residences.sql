@@ -48,13 +48,13 @@ WHERE r.id = @id;
 SELECT residence_id FROM residence_members WHERE user_id = @user_id ORDER BY residence_id;
 
 -- name: ResidenceList :many
--- The residences among ids (from the access cache) that the user still belongs to, with role and counts.
--- The membership join keeps a stale cache entry from ever showing a residence the user has left.
+-- Every residence the user belongs to, with role and counts, in one statement: the membership join is the
+-- access check, so no id list is read first, and the ids returned are the user's residence access.
 SELECT sqlc.embed(r), m.role, n.*
-FROM residences r
-JOIN residence_members m ON m.residence_id = r.id AND m.user_id = @user_id
+FROM residence_members m
+JOIN residences r ON r.id = m.residence_id
 CROSS JOIN LATERAL residence_counts(r.id, r.timezone, @threshold_days::integer) n
-WHERE r.id = ANY(@ids::bigint[])
+WHERE m.user_id = @user_id
 ORDER BY r.is_primary DESC, r.name, r.id;
 
 -- name: ResidenceTimezones :many
@@ -108,3 +108,17 @@ WITH r AS (
       AND residences.id <> @id AND EXISTS (SELECT 1 FROM r)
 )
 SELECT * FROM r;
+
+-- name: ResidenceListByToken :many
+-- ResidenceList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+-- authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = @token_hash AND u.is_active
+)
+SELECT sqlc.embed(r), m.role, n.*
+FROM residence_members m
+JOIN residences r ON r.id = m.residence_id
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, @threshold_days::integer) n
+WHERE m.user_id = (SELECT me.id FROM me)
+ORDER BY r.is_primary DESC, r.name, r.id;

@@ -145,3 +145,17 @@ SELECT coalesce((SELECT m.role FROM residence_members m WHERE m.residence_id = r
            WHERE ck.id = sqlc.narg(contractor_id)::bigint
              AND (ck.residence_id = r.id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))::boolean AS contractor_ok
 FROM r;
+
+-- name: TaskBoardByToken :many
+-- TaskBoard for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+-- authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it). The
+-- threshold is the request's, else the user's own days_threshold.
+WITH me AS (
+    SELECT u.id, u.days_threshold FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = @token_hash AND u.is_active
+)
+SELECT x.*, task_card_column(x, coalesce(sqlc.narg(threshold_days)::integer, (SELECT me.days_threshold FROM me))) AS board_column
+FROM task_cards x
+WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = (SELECT me.id FROM me))
+  AND (sqlc.narg(residence_id)::bigint IS NULL OR x.residence_id = sqlc.narg(residence_id)::bigint)
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/homekeep/homekeep/internal/apierror"
@@ -56,25 +57,50 @@ func (h *Handler) getResidence(ctx context.Context, userID, id int64) (*oas.Resi
 	return &out, nil
 }
 
-// ListResidences returns every residence the caller can access: the id list from the access cache, then
-// one statement for the residences with their counts.
+// ListResidences returns every residence the caller belongs to in ONE statement, whatever the caches hold:
+// membership is the statement's join, not an id list read first. The ids it returns are exactly the
+// caller's residence access, so when the access cache missed, they fill it (in the background, refused if
+// a membership change of the caller came after the lookup) and the access checks that follow are warm.
+// When the token was not cached, the statement is keyed by the token and goes out in the same round trip as
+// the authentication (app.ReadAuthenticated); the access cache is then left to the next miss, since no
+// lookup came before the read to guard a fill.
 func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
+	if app.AuthenticationPending(ctx) {
+		return h.listResidencesByToken(ctx)
+	}
 	user := app.PrincipalFrom(ctx).User
-	ids, err := h.access.ResidenceIDs(ctx, user.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := []oas.Residence{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := h.q.ResidenceList(ctx, h.db, &dbsqlc.ResidenceListParams{UserID: user.ID, IDs: ids,
-		ThresholdDays: DefaultDaysThreshold})
+	_, cached, fill := h.access.Lookup(ctx, user.ID)
+	rows, err := h.q.ResidenceList(ctx, h.db, &dbsqlc.ResidenceListParams{UserID: user.ID, ThresholdDays: DefaultDaysThreshold})
 	if err != nil {
 		return nil, fmt.Errorf("error listing residences: %w", err)
 	}
-	for _, r := range rows {
-		out = append(out, residenceResponse(&r.Residence, r.Role, r.MembersCount, r.OverdueCount, r.DueSoonCount))
+	out := make([]oas.Residence, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = residenceResponse(&r.Residence, r.Role, r.MembersCount, r.OverdueCount, r.DueSoonCount)
+		ids[i] = r.Residence.ID
+	}
+	if !cached {
+		slices.Sort(ids) // as the access cache holds them (ResidenceIDsForUser's order)
+		h.access.Store(fill, ids)
+	}
+	return out, nil
+}
+
+// listResidencesByToken is ListResidences for a request whose authentication is pending.
+func (h *Handler) listResidencesByToken(ctx context.Context) ([]oas.Residence, error) {
+	var rows []*dbsqlc.ResidenceListByTokenRow
+	_, err := app.ReadAuthenticated(ctx, func(db dbsqlc.DBTX, token []byte) (err error) {
+		rows, err = h.q.ResidenceListByToken(ctx, db, &dbsqlc.ResidenceListByTokenParams{TokenHash: token,
+			ThresholdDays: DefaultDaysThreshold})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]oas.Residence, len(rows))
+	for i, r := range rows {
+		out[i] = residenceResponse(&r.Residence, r.Role, r.MembersCount, r.OverdueCount, r.DueSoonCount)
 	}
 	return out, nil
 }

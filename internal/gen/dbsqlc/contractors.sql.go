@@ -227,21 +227,19 @@ const ContractorList = `-- name: ContractorList :many
 SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
 FROM contractors x
 CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
-WHERE ((x.residence_id = ANY($1::bigint[])
-        AND EXISTS (SELECT 1 FROM residence_members m WHERE m.residence_id = x.residence_id AND m.user_id = $2::bigint))
-       OR (x.residence_id IS NULL AND x.created_by = $2::bigint))
-  AND ($3::bigint IS NULL OR x.residence_id = $3::bigint)
-  AND ($4::bigint IS NULL OR EXISTS (
+WHERE (x.residence_id = ANY(ARRAY(SELECT m.residence_id FROM residence_members m WHERE m.user_id = $1::bigint))
+       OR (x.residence_id IS NULL AND x.created_by = $1::bigint))
+  AND ($2::bigint IS NULL OR x.residence_id = $2::bigint)
+  AND ($3::bigint IS NULL OR EXISTS (
       SELECT 1 FROM contractor_specialty_links sl
-      WHERE sl.contractor_id = x.id AND sl.specialty_id = $4::bigint))
-  AND ($5::text IS NULL
-       OR x.name ILIKE '%' || $5::text || '%'
-       OR x.company ILIKE '%' || $5::text || '%')
+      WHERE sl.contractor_id = x.id AND sl.specialty_id = $3::bigint))
+  AND ($4::text IS NULL
+       OR x.name ILIKE '%' || $4::text || '%'
+       OR x.company ILIKE '%' || $4::text || '%')
 ORDER BY x.is_favorite DESC, lower(x.name), x.id
 `
 
 type ContractorListParams struct {
-	IDs         []int64
 	UserID      int64
 	ResidenceID *int64
 	SpecialtyID *int64
@@ -266,13 +264,12 @@ type ContractorListRow struct {
 	Specialties []byte
 }
 
-// The contractors of the residences among ids (from the access cache) plus the caller's personal ones,
-// favorites first, then by name. The membership check keeps a stale cache entry from ever showing a
-// residence the caller has left. q is a substring matched case-insensitively against name and company (the
-// caller escapes % and _).
+// The contractors of the residences the caller belongs to plus the caller's personal ones, favorites first,
+// then by name, in one statement: the caller's residences are read inside it (once, as an array, so that
+// both halves of the OR use their index). q is a substring matched case-insensitively against name and
+// company (the caller escapes % and _).
 func (q *Queries) ContractorList(ctx context.Context, db DBTX, arg *ContractorListParams) ([]*ContractorListRow, error) {
 	rows, err := db.Query(ctx, ContractorList,
-		arg.IDs,
 		arg.UserID,
 		arg.ResidenceID,
 		arg.SpecialtyID,
@@ -285,6 +282,94 @@ func (q *Queries) ContractorList(ctx context.Context, db DBTX, arg *ContractorLi
 	items := []*ContractorListRow{}
 	for rows.Next() {
 		var i ContractorListRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResidenceID,
+			&i.CreatedBy,
+			&i.Name,
+			&i.Company,
+			&i.Phone,
+			&i.Email,
+			&i.Website,
+			&i.Address,
+			&i.Notes,
+			&i.Rating,
+			&i.IsFavorite,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Specialties,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const ContractorListByToken = `-- name: ContractorListByToken :many
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = $4 AND u.is_active
+)
+SELECT x.id, x.residence_id, x.created_by, x.name, x.company, x.phone, x.email, x.website, x.address, x.notes, x.rating, x.is_favorite, x.created_at, x.updated_at, specialties
+FROM contractors x
+CROSS JOIN LATERAL contractor_specialties(x.id) AS specialties
+WHERE (x.residence_id = ANY(ARRAY(SELECT m.residence_id FROM residence_members m WHERE m.user_id = (SELECT me.id FROM me)))
+       OR (x.residence_id IS NULL AND x.created_by = (SELECT me.id FROM me)))
+  AND ($1::bigint IS NULL OR x.residence_id = $1::bigint)
+  AND ($2::bigint IS NULL OR EXISTS (
+      SELECT 1 FROM contractor_specialty_links sl
+      WHERE sl.contractor_id = x.id AND sl.specialty_id = $2::bigint))
+  AND ($3::text IS NULL
+       OR x.name ILIKE '%' || $3::text || '%'
+       OR x.company ILIKE '%' || $3::text || '%')
+ORDER BY x.is_favorite DESC, lower(x.name), x.id
+`
+
+type ContractorListByTokenParams struct {
+	ResidenceID *int64
+	SpecialtyID *int64
+	Q           *string
+	TokenHash   []byte
+}
+
+type ContractorListByTokenRow struct {
+	ID          int64
+	ResidenceID *int64
+	CreatedBy   *int64
+	Name        string
+	Company     string
+	Phone       string
+	Email       string
+	Website     string
+	Address     string
+	Notes       string
+	Rating      *int32
+	IsFavorite  bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Specialties []byte
+}
+
+// ContractorList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+// authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+func (q *Queries) ContractorListByToken(ctx context.Context, db DBTX, arg *ContractorListByTokenParams) ([]*ContractorListByTokenRow, error) {
+	rows, err := db.Query(ctx, ContractorListByToken,
+		arg.ResidenceID,
+		arg.SpecialtyID,
+		arg.Q,
+		arg.TokenHash,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*ContractorListByTokenRow{}
+	for rows.Next() {
+		var i ContractorListByTokenRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.ResidenceID,

@@ -242,17 +242,16 @@ func (q *Queries) ResidenceIDsForUser(ctx context.Context, db DBTX, userID int64
 
 const ResidenceList = `-- name: ResidenceList :many
 SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role, n.members_count, n.overdue_count, n.due_soon_count
-FROM residences r
-JOIN residence_members m ON m.residence_id = r.id AND m.user_id = $1
-CROSS JOIN LATERAL residence_counts(r.id, r.timezone, $2::integer) n
-WHERE r.id = ANY($3::bigint[])
+FROM residence_members m
+JOIN residences r ON r.id = m.residence_id
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, $1::integer) n
+WHERE m.user_id = $2
 ORDER BY r.is_primary DESC, r.name, r.id
 `
 
 type ResidenceListParams struct {
-	UserID        int64
 	ThresholdDays int32
-	IDs           []int64
+	UserID        int64
 }
 
 type ResidenceListRow struct {
@@ -263,10 +262,10 @@ type ResidenceListRow struct {
 	DueSoonCount int32
 }
 
-// The residences among ids (from the access cache) that the user still belongs to, with role and counts.
-// The membership join keeps a stale cache entry from ever showing a residence the user has left.
+// Every residence the user belongs to, with role and counts, in one statement: the membership join is the
+// access check, so no id list is read first, and the ids returned are the user's residence access.
 func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceListParams) ([]*ResidenceListRow, error) {
-	rows, err := db.Query(ctx, ResidenceList, arg.UserID, arg.ThresholdDays, arg.IDs)
+	rows, err := db.Query(ctx, ResidenceList, arg.ThresholdDays, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +273,80 @@ func (q *Queries) ResidenceList(ctx context.Context, db DBTX, arg *ResidenceList
 	items := []*ResidenceListRow{}
 	for rows.Next() {
 		var i ResidenceListRow
+		if err := rows.Scan(
+			&i.Residence.ID,
+			&i.Residence.OwnerID,
+			&i.Residence.Name,
+			&i.Residence.ResidenceTypeID,
+			&i.Residence.Street,
+			&i.Residence.City,
+			&i.Residence.StateProvince,
+			&i.Residence.PostalCode,
+			&i.Residence.Country,
+			&i.Residence.Bedrooms,
+			&i.Residence.Bathrooms,
+			&i.Residence.SquareFootage,
+			&i.Residence.LotSize,
+			&i.Residence.YearBuilt,
+			&i.Residence.Description,
+			&i.Residence.PurchaseDate,
+			&i.Residence.PurchasePrice,
+			&i.Residence.IsPrimary,
+			&i.Residence.Timezone,
+			&i.Residence.CreatedAt,
+			&i.Residence.UpdatedAt,
+			&i.Role,
+			&i.MembersCount,
+			&i.OverdueCount,
+			&i.DueSoonCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const ResidenceListByToken = `-- name: ResidenceListByToken :many
+WITH me AS (
+    SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = $2 AND u.is_active
+)
+SELECT r.id, r.owner_id, r.name, r.residence_type_id, r.street, r.city, r.state_province, r.postal_code, r.country, r.bedrooms, r.bathrooms, r.square_footage, r.lot_size, r.year_built, r.description, r.purchase_date, r.purchase_price, r.is_primary, r.timezone, r.created_at, r.updated_at, m.role, n.members_count, n.overdue_count, n.due_soon_count
+FROM residence_members m
+JOIN residences r ON r.id = m.residence_id
+CROSS JOIN LATERAL residence_counts(r.id, r.timezone, $1::integer) n
+WHERE m.user_id = (SELECT me.id FROM me)
+ORDER BY r.is_primary DESC, r.name, r.id
+`
+
+type ResidenceListByTokenParams struct {
+	ThresholdDays int32
+	TokenHash     []byte
+}
+
+type ResidenceListByTokenRow struct {
+	Residence    Residence
+	Role         string
+	MembersCount int32
+	OverdueCount int32
+	DueSoonCount int32
+}
+
+// ResidenceList for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+// authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it).
+func (q *Queries) ResidenceListByToken(ctx context.Context, db DBTX, arg *ResidenceListByTokenParams) ([]*ResidenceListByTokenRow, error) {
+	rows, err := db.Query(ctx, ResidenceListByToken, arg.ThresholdDays, arg.TokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*ResidenceListByTokenRow{}
+	for rows.Next() {
+		var i ResidenceListByTokenRow
 		if err := rows.Scan(
 			&i.Residence.ID,
 			&i.Residence.OwnerID,

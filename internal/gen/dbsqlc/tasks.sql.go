@@ -140,6 +140,113 @@ func (q *Queries) TaskBoard(ctx context.Context, db DBTX, arg *TaskBoardParams) 
 	return items, nil
 }
 
+const TaskBoardByToken = `-- name: TaskBoardByToken :many
+WITH me AS (
+    SELECT u.id, u.days_threshold FROM auth_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = $3 AND u.is_active
+)
+SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, coalesce($1::integer, (SELECT me.days_threshold FROM me))) AS board_column
+FROM task_cards x
+WHERE x.residence_id IN (SELECT rm.residence_id FROM residence_members rm WHERE rm.user_id = (SELECT me.id FROM me))
+  AND ($2::bigint IS NULL OR x.residence_id = $2::bigint)
+ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC NULLS LAST, x.id
+`
+
+type TaskBoardByTokenParams struct {
+	ThresholdDays *int32
+	ResidenceID   *int64
+	TokenHash     []byte
+}
+
+type TaskBoardByTokenRow struct {
+	ID                int64
+	ResidenceID       int64
+	CreatedBy         *int64
+	AssignedTo        *int64
+	Title             string
+	Description       string
+	CategoryID        *int64
+	PriorityID        *int64
+	FrequencyID       *int64
+	IntervalDays      *int32
+	RecurrenceAnchor  string
+	InProgress        bool
+	DueDate           *time.Time
+	NextDueDate       *time.Time
+	EstimatedCost     *float64
+	IsCancelled       bool
+	IsArchived        bool
+	CompletionCount   int32
+	LastCompletedAt   *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ContractorID      *int64
+	CategoryName      *string
+	PriorityName      *string
+	PriorityLevel     *int32
+	FrequencyName     *string
+	AssigneeFirstName *string
+	AssigneeLastName  *string
+	ContractorName    *string
+	Today             time.Time
+	BoardColumn       string
+}
+
+// TaskBoard for the active user a token belongs to (the conditions of AuthTokenUser), for a request whose
+// authentication runs in the same round trip (app.ReadAuthenticated sends AuthTokenUser beside it). The
+// threshold is the request's, else the user's own days_threshold.
+func (q *Queries) TaskBoardByToken(ctx context.Context, db DBTX, arg *TaskBoardByTokenParams) ([]*TaskBoardByTokenRow, error) {
+	rows, err := db.Query(ctx, TaskBoardByToken, arg.ThresholdDays, arg.ResidenceID, arg.TokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*TaskBoardByTokenRow{}
+	for rows.Next() {
+		var i TaskBoardByTokenRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResidenceID,
+			&i.CreatedBy,
+			&i.AssignedTo,
+			&i.Title,
+			&i.Description,
+			&i.CategoryID,
+			&i.PriorityID,
+			&i.FrequencyID,
+			&i.IntervalDays,
+			&i.RecurrenceAnchor,
+			&i.InProgress,
+			&i.DueDate,
+			&i.NextDueDate,
+			&i.EstimatedCost,
+			&i.IsCancelled,
+			&i.IsArchived,
+			&i.CompletionCount,
+			&i.LastCompletedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.ContractorID,
+			&i.CategoryName,
+			&i.PriorityName,
+			&i.PriorityLevel,
+			&i.FrequencyName,
+			&i.AssigneeFirstName,
+			&i.AssigneeLastName,
+			&i.ContractorName,
+			&i.Today,
+			&i.BoardColumn,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const TaskCreate = `-- name: TaskCreate :one
 WITH ins AS (
     INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
