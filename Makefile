@@ -6,7 +6,7 @@ OGEN_CLIENT = $(GO) tool ogen --config api/ogen-client.yml --target client --pac
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
-.PHONY: run build test vet fmt-check lint generate check-generated bench bench-long bench-quick bench-go tidy
+.PHONY: run build test vet fmt-check lint generate check-generated bench bench-long bench-quick bench-smoke bench-go tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
@@ -63,6 +63,11 @@ bench-long:
 ## bench-quick: the latency matrix at 50 ms RTT only, with fewer samples; a minute or two.
 bench-quick:
 	HOMEKEEP_BENCH=quick $(BENCH_TEST) -timeout 10m
+
+## bench-smoke: every phase of bench at its smallest, to check the harness itself in a few minutes (the numbers
+## mean little).
+bench-smoke:
+	HOMEKEEP_BENCH=smoke $(BENCH_TEST) -timeout 20m
 
 ## bench-go: the Go benchmarks (allocations, sql/op) against real PostgreSQL and Valkey.
 bench-go:

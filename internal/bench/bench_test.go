@@ -37,22 +37,29 @@ type mode struct {
 	run, warmup     time.Duration
 	otherHouseholds int
 	memoryUsers     int
+	// scaleResidences sizes the plans' database (ten tasks and two users per residence).
+	scaleResidences int
 }
 
-// modes are the three targets; see the Makefile.
+// modes are the three targets (see the Makefile) and smoke, every phase at its smallest: a check of the
+// harness itself in two or three minutes, whose numbers mean little.
 var modes = map[string]mode{
+	"smoke": {name: "smoke", rtts: []time.Duration{50 * time.Millisecond}, warmSamples: 5, idleSamples: 1,
+		writeSamples: 2, startRepeats: 1, idleGaps: []time.Duration{1500 * time.Millisecond}, pgbouncer: true,
+		throughput: true, memory: true, plans: true, rounds: 1, run: 2 * time.Second, warmup: time.Second,
+		otherHouseholds: 1_000, memoryUsers: 2_000, scaleResidences: 10_000},
 	"quick": {name: "quick", rtts: []time.Duration{50 * time.Millisecond}, warmSamples: 20, idleSamples: 3,
 		writeSamples: 5, startRepeats: 1, idleGaps: []time.Duration{1500 * time.Millisecond}, otherHouseholds: 10_000},
 	"full": {name: "full", rtts: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, warmSamples: 50,
 		idleSamples: 3, writeSamples: 10, startRepeats: 3,
 		idleGaps:  []time.Duration{1500 * time.Millisecond, time.Minute},
 		pgbouncer: true, throughput: true, memory: true, plans: true, rounds: 3, run: 8 * time.Second,
-		warmup: 2 * time.Second, otherHouseholds: 10_000, memoryUsers: 20_000},
+		warmup: 2 * time.Second, otherHouseholds: 10_000, memoryUsers: 20_000, scaleResidences: 100_000},
 	"long": {name: "long", rtts: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, warmSamples: 50,
 		idleSamples: 3, writeSamples: 10, startRepeats: 5,
 		idleGaps:  []time.Duration{1500 * time.Millisecond, time.Minute, 10 * time.Minute},
 		pgbouncer: true, throughput: true, memory: true, plans: true, rounds: 5, run: 15 * time.Second,
-		warmup: 3 * time.Second, otherHouseholds: 10_000, memoryUsers: 20_000},
+		warmup: 3 * time.Second, otherHouseholds: 10_000, memoryUsers: 20_000, scaleResidences: 100_000},
 }
 
 // bench is one run: its mode, its results so far (phases running in parallel add to them under mu), and
@@ -72,7 +79,7 @@ func TestBench(t *testing.T) {
 		t.Skip("a measurement, not a test: run it with `make bench-quick`, `make bench` or `make bench-long`")
 	}
 	m, ok := modes[name]
-	require.True(t, ok, "HOMEKEEP_BENCH=%q: want quick, full or long", name)
+	require.True(t, ok, "HOMEKEEP_BENCH=%q: want quick, full, long or smoke", name)
 	b := &bench{mode: m, res: &Results{Date: time.Now().UTC().Format(time.RFC3339), Mode: m.name,
 		Machine:     Machine{Cores: runtime.NumCPU(), LoadBefore: loadAverage(), Go: runtime.Version()},
 		WarmSamples: m.warmSamples, IdleSamples: m.idleSamples, StartRepeats: m.startRepeats}}

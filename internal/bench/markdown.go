@@ -12,7 +12,7 @@ import (
 func (r *Results) Markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("# Homekeep bench (`make bench%s`)\n\n", map[string]string{"quick": "-quick", "long": "-long"}[r.Mode])
+	p("# Homekeep bench (`make bench%s`)\n\n", map[string]string{"quick": "-quick", "long": "-long", "smoke": "-smoke"}[r.Mode])
 	p("Run %s, mode `%s`, on %d cores. Load average before: %s; after: %s; highest one-minute load seen between "+
 		"phases: %.2f (other work on the machine makes every number noisier). Go %s, %s, Valkey/Redis %s",
 		r.Date, r.Mode, r.Machine.Cores, r.Machine.LoadBefore, r.Machine.LoadAfter, r.Machine.LoadMax,

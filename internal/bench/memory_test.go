@@ -45,11 +45,15 @@ func (b *bench) memoryPhase(t *testing.T, env *benchEnv) {
 		Request: func(n int64) (*http.Request, string, error) {
 			return authed(http.MethodGet, inst.API+"/auth/me", otherToken(int(n)+1), "")
 		}}
-	res := l.Run(context.Background(), l.Client())
+	lc := l.Client()
+	res := l.Run(context.Background(), lc)
+	lc.CloseIdleConnections()
 	require.Zero(t, res.Errors, res.FirstError)
 
 	hc := newHTTPClient()
-	for _, i := range rand.Perm(users)[:memorySample] {
+	defer hc.CloseIdleConnections()
+	sample := min(memorySample, users)
+	for _, i := range rand.Perm(users)[:sample] {
 		before := inst.Stmts.Snapshot()
 		req, _, err := authed(http.MethodGet, inst.API+"/auth/me", otherToken(i+1), "")
 		require.NoError(t, err)
@@ -61,10 +65,10 @@ func (b *bench) memoryPhase(t *testing.T, env *benchEnv) {
 			mem.SampleMisses++
 		}
 	}
-	mem.Sample = memorySample
-	mem.EstimatedResident = users - users*mem.SampleMisses/memorySample
+	mem.Sample = sample
+	mem.EstimatedResident = users - users*mem.SampleMisses/sample
 	t.Logf("without Valkey: %d of %d sampled users cost a statement: about %d users in process (cap %d)",
-		mem.SampleMisses, memorySample, mem.EstimatedResident, mem.UserCache)
+		mem.SampleMisses, sample, mem.EstimatedResident, mem.UserCache)
 }
 
 // authenticateAll sends one GET /api/auth/me for each of users 1..users (tokens no process has seen), in four
@@ -81,7 +85,9 @@ func authenticateAll(t *testing.T, proc *Process, users int) *MemoryRun {
 			Request: func(n int64) (*http.Request, string, error) {
 				return authed(http.MethodGet, proc.URL+"/api/auth/me", otherToken(from+int(n)+1), "")
 			}}
-		res := l.Run(context.Background(), l.Client())
+		lc := l.Client()
+		res := l.Run(context.Background(), lc)
+		lc.CloseIdleConnections()
 		done += res.Requests
 		run.Errors += res.Errors
 		run.Steps = append(run.Steps, MemoryStep{Users: from + int(res.Requests),

@@ -5,15 +5,22 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/seed"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/testdb"
 )
@@ -26,31 +33,134 @@ var bigTables = []string{"auth_tokens", "contractors", "documents", "residence_m
 const maxExecutionMs = 1.0
 
 // typicalUser is who the statements run for at scale: user 1 of scale.sql, in three residences with 60
-// tasks between them, like the realistic account.
+// tasks between them, like the realistic account; task, contractor and document are one of each of theirs.
 type typicalUser struct {
-	id         int64
-	token      string
-	residences []int64
-	task       int64
+	id                         int64
+	token                      string
+	residences                 []int64
+	task, contractor, document int64
 }
 
-// planArgs are the arguments of each hot statement for u, in the order of its parameters ($1, $2, ...), by
-// the statement's sqlc name. A hot statement missing here is reported, not explained.
-func planArgs(u typicalUser) map[string][]any {
-	h := authcache.HashToken(u.token)
-	const threshold = 30
-	return map[string][]any{
-		"AuthTokenUser":       {h[:]},
-		"ContractorList":      {u.residences, u.id, nil, nil, nil},
-		"DocumentList":        {u.id, u.residences, nil, nil, nil},
-		"ResidenceGet":        {u.id, threshold, u.residences[0]},
-		"ResidenceIDsForUser": {u.id},
-		"ResidenceList":       {u.id, threshold, u.residences},
-		"StaticDataList":      {},
-		"TaskBoard":           {threshold, u.id, nil},
-		"TaskGet":             {threshold, u.task, u.id},
-		"UserGetActive":       {u.id},
+// queriesDir holds the sqlc query files, seen from this package's directory.
+const queriesDir = "../../db/queries"
+
+// param is one of a statement's parameters, as the query file names it.
+type param struct {
+	name     string
+	nullable bool // sqlc.narg: an optional filter, NULL for the typical request
+}
+
+// paramPattern finds @name, sqlc.arg(name), sqlc.narg(name) and sqlc.slice(name).
+var paramPattern = regexp.MustCompile(`@(\w+)|sqlc\.(arg|narg|slice)\((\w+)\)`)
+
+// placeholderPattern finds the $n that sqlc writes in their place.
+var placeholderPattern = regexp.MustCompile(`\$(\d+)`)
+
+// queryParams reads every statement's parameter occurrences from the query files, by statement name.
+func queryParams(t *testing.T) map[string][]param {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(queriesDir, "*.sql"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no query files in %s", queriesDir)
+	out := map[string][]param{}
+	for _, f := range files {
+		b, err := os.ReadFile(f) //nolint:gosec // G304: the repository's own query files
+		require.NoError(t, err)
+		maps.Copy(out, parseQueries(string(b)))
 	}
+	return out
+}
+
+// parseQueries returns, for each statement of one query file, its parameter occurrences in the order they
+// appear (repeats included).
+func parseQueries(file string) map[string][]param {
+	out := map[string][]param{}
+	blocks := strings.Split(file, "-- name: ")
+	for _, block := range blocks[1:] {
+		name := strings.Fields(block)[0]
+		ps := []param{}
+		for _, m := range paramPattern.FindAllStringSubmatch(stripComments(block), -1) {
+			p := param{name: m[1]}
+			if p.name == "" {
+				p = param{name: m[3], nullable: m[2] == "narg"}
+			}
+			ps = append(ps, p)
+		}
+		out[name] = ps
+	}
+	return out
+}
+
+// numberParams returns the parameters in $n order. sqlc writes $n where each name was, but does not number
+// them in the order they appear (a CTE's come after the main query's), so the names are read off the
+// generated statement, occurrence by occurrence.
+func numberParams(occurrences []param, generated string) ([]param, error) {
+	marks := placeholderPattern.FindAllStringSubmatch(stripComments(generated), -1)
+	if len(marks) != len(occurrences) {
+		return nil, fmt.Errorf("the query file has %d parameter occurrences, the generated statement %d: "+
+			"regenerate", len(occurrences), len(marks))
+	}
+	byNumber := map[int]param{}
+	for i, m := range marks {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", m[0], err)
+		}
+		if prev, ok := byNumber[n]; ok && prev.name != occurrences[i].name {
+			return nil, fmt.Errorf("$%d stands for both %s and %s", n, prev.name, occurrences[i].name)
+		}
+		byNumber[n] = occurrences[i]
+	}
+	out := make([]param, len(byNumber))
+	for n, p := range byNumber {
+		if n < 1 || n > len(out) {
+			return nil, fmt.Errorf("$%d out of range 1..%d", n, len(out))
+		}
+		out[n-1] = p
+	}
+	return out, nil
+}
+
+// stripComments drops -- comments, whose words may look like parameters.
+func stripComments(sql string) string {
+	lines := strings.Split(sql, "\n")
+	for i, l := range lines {
+		if j := strings.Index(l, "--"); j >= 0 {
+			lines[i] = l[:j]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// planArgs returns the arguments of statement name for u, from its parameters' names: an optional filter is
+// NULL (the typical request has none), and "id" is the typical row of the statement's table.
+func planArgs(name string, params []param, u typicalUser) ([]any, error) {
+	h := authcache.HashToken(u.token)
+	ids := map[string]any{"Task": u.task, "Residence": u.residences[0], "User": u.id, "Contractor": u.contractor,
+		"Document": u.document}
+	values := map[string]any{"token_hash": h[:], "user_id": u.id, "threshold_days": 30, "ids": u.residences,
+		"residence_ids": u.residences, "residence_id": u.residences[0], "task_id": u.task,
+		"contractor_id": u.contractor, "document_id": u.document}
+	args := make([]any, 0, len(params))
+	for _, p := range params {
+		v, ok := values[p.name]
+		switch {
+		case p.nullable:
+			v, ok = nil, true
+		case p.name == "id":
+			for prefix, id := range ids {
+				if strings.HasPrefix(name, prefix) {
+					v, ok = id, true
+				}
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("the bench has no value for parameter %q: add one to planArgs in "+
+				"internal/bench/plans_test.go", p.name)
+		}
+		args = append(args, v)
+	}
+	return args, nil
 }
 
 // plans builds the big database and explains every hot statement on it.
@@ -61,7 +171,14 @@ func (b *bench) plans(t *testing.T, _ *benchEnv) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, conn.Close(ctx)) }()
 	start := time.Now()
-	_, err = conn.Exec(ctx, scaleSQL)
+	pool, err := pgxpool.New(ctx, dbURL)
+	require.NoError(t, err)
+	err = seed.Apply(ctx, pool) // the lookups the tasks name, and the static data
+	pool.Close()
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "SELECT set_config('bench.residences', $1, false)", fmt.Sprint(b.mode.scaleResidences))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, scaleSQL) // no arguments: one simple-protocol batch
 	require.NoError(t, err, "building the database at scale")
 	pl := &Plans{SeedSeconds: time.Since(start).Seconds()}
 	defer func() {
@@ -73,21 +190,32 @@ func (b *bench) plans(t *testing.T, _ *benchEnv) {
 		"(SELECT count(*) FROM tasks)").Scan(&pl.Users, &pl.Residences, &pl.Tasks))
 
 	u := typicalUser{id: 1, token: "scale-user-1", residences: []int64{1, 2, 3}}
-	require.NoError(t, conn.QueryRow(ctx, "SELECT min(id) FROM tasks WHERE residence_id = 2").Scan(&u.task))
+	require.NoError(t, conn.QueryRow(ctx, "SELECT (SELECT min(id) FROM tasks WHERE residence_id = 2), "+
+		"(SELECT min(id) FROM contractors WHERE residence_id = 2), (SELECT min(id) FROM documents WHERE residence_id = 2)").
+		Scan(&u.task, &u.contractor, &u.document))
 	var boardSize int
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM tasks WHERE residence_id IN (1, 2, 3)").Scan(&boardSize))
 	pl.TypicalUser = fmt.Sprintf("user 1, a member of 3 residences with %d tasks between them", boardSize)
-	args := planArgs(u)
+	params := queryParams(t)
 
 	for _, sql := range app.HotStatements() {
 		res := PlanResult{Name: statementName(sql)}
-		a, ok := args[res.Name]
+		occurrences, ok := params[res.Name]
 		if !ok {
-			res.Error = "the bench knows no arguments for it: add them to planArgs in internal/bench/plans_test.go"
+			res.Error = "not found in " + queriesDir
 			pl.Statements = append(pl.Statements, res)
 			continue
 		}
-		var err error
+		ps, err := numberParams(occurrences, sql)
+		var a []any
+		if err == nil {
+			a, err = planArgs(res.Name, ps, u)
+		}
+		if err != nil {
+			res.Error = err.Error()
+			pl.Statements = append(pl.Statements, res)
+			continue
+		}
 		if res.Custom, err = explainCustom(ctx, conn, sql, a); err != nil {
 			res.Error = err.Error()
 		} else if res.Generic, err = explainGeneric(ctx, conn, sql, a); err != nil {
