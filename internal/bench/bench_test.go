@@ -49,7 +49,7 @@ var modes = map[string]mode{
 		throughput: true, memory: true, plans: true, rounds: 1, run: 2 * time.Second, warmup: time.Second,
 		otherHouseholds: 1_000, memoryUsers: 2_000, scaleResidences: 10_000},
 	"quick": {name: "quick", rtts: []time.Duration{50 * time.Millisecond}, warmSamples: 20, idleSamples: 3,
-		writeSamples: 5, startRepeats: 1, idleGaps: []time.Duration{1500 * time.Millisecond}, otherHouseholds: 10_000},
+		writeSamples: 5, startRepeats: 3, idleGaps: []time.Duration{1500 * time.Millisecond}, otherHouseholds: 10_000},
 	"full": {name: "full", rtts: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, warmSamples: 50,
 		idleSamples: 3, writeSamples: 10, startRepeats: 3,
 		idleGaps:  []time.Duration{1500 * time.Millisecond, time.Minute},

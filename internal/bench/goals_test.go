@@ -11,7 +11,7 @@ import (
 // latencyResults is a run at 50 ms with one read and the conditional board, each cell at the given multiple.
 func latencyResults(pooler string, read, conditional float64, conditionalSQL float64) *Results {
 	cell := func(m, sql float64, status int) *Cell {
-		return &Cell{Ms: m * 50, RTT: m, SQL: sql, Status: status}
+		return &Cell{Ms: m * 50, RTT: m, SQL: sql, RoundTrips: min(sql, 1), Sequential: min(sql, 1), Status: status}
 	}
 	return &Results{Latency: []LatencyRun{{Pooler: pooler, ConfiguredRTTMs: 50, MeasuredRTTMs: 50, Rows: []LatencyRow{
 		{Request: "GET /api/tasks", Cells: map[string]*Cell{StateWarm: cell(1.02, 1, 200), StateFirst: cell(read, 2, 200)}},
@@ -76,7 +76,7 @@ func TestMarkdownShowsEveryCell(t *testing.T) {
 	r.Goals = EvaluateGoals(r)
 	md := r.Markdown()
 	for _, want := range []string{"# Homekeep bench (`make bench-quick`)", "**Goal 1, one round trip",
-		"| `GET /api/tasks` | 60.0 ms · 1.20 RTT · 2 sql | — | 51.0 ms · 1.02 RTT · 1 sql |",
+		"| `GET /api/tasks` | 60.0 ms · 1.20 RTT · 2 sql in 1 trip | — | 51.0 ms · 1.02 RTT · 1 sql |",
 		"| `GET /api/tasks (If-None-Match)` | — | 100.0 ms · 2.00 RTT · 1 sql · 304 | 0.5 ms · 0.01 RTT · 0 sql · 304 |"} {
 		require.Contains(t, md, want)
 	}

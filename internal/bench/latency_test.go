@@ -118,6 +118,11 @@ func (b *bench) latency(t *testing.T, env *benchEnv) {
 				t.Parallel()
 				slots <- struct{}{}
 				defer func() { <-slots }()
+				defer func() {
+					for i := range p.run.Writes {
+						markFailed(t, &p.run.Writes[i])
+					}
+				}()
 				b.writesJob(t, env, p, valkeyURL, pi+1)
 			})
 		}
@@ -147,7 +152,7 @@ func directSlots(t *testing.T, databaseURL string) int {
 	defer func() { require.NoError(t, conn.Close(ctx)) }()
 	require.NoError(t, conn.QueryRow(ctx, "SELECT current_setting('max_connections')::int, "+
 		"(SELECT count(*) FROM pg_stat_activity)::int").Scan(&maxConns, &used))
-	const margin, perJob = 40, 12
+	const margin, perJob = 30, 11
 	return min(max((maxConns-used-margin)/perJob, 1), 5)
 }
 
@@ -287,12 +292,13 @@ type meter struct {
 	n    int
 }
 
-// sample is one timed request.
+// sample is one timed request: its statements, round trips to PostgreSQL, the longest chain of them that
+// had to wait for one another (Tracer.Sequential), and Valkey round trips.
 type sample struct {
-	took        time.Duration
-	sql, valkey int64
-	status      int
-	statements  []string
+	took                    time.Duration
+	sql, trips, seq, valkey int64
+	status                  int
+	statements              []string
 }
 
 // cell sends n requests to inst, each gap after the previous one, and summarizes them.
@@ -313,9 +319,9 @@ func (m *meter) summarize(samples []sample) *Cell {
 	n := len(samples)
 	c := &Cell{Samples: n}
 	ds := make([]time.Duration, n)
-	var sql, vk int64
+	var sql, trips, seq, vk int64
 	for i, s := range samples {
-		ds[i], sql, vk = s.took, sql+s.sql, vk+s.valkey
+		ds[i], sql, trips, seq, vk = s.took, sql+s.sql, trips+s.trips, seq+s.seq, vk+s.valkey
 		if c.Status == 0 || s.status != m.rq.want {
 			c.Status = s.status
 		}
@@ -326,7 +332,8 @@ func (m *meter) summarize(samples []sample) *Cell {
 	if n >= 10 {
 		c.P95Ms = ms(percentile(ds, 95))
 	}
-	c.SQL, c.Valkey = float64(sql)/float64(n), float64(vk)/float64(n)
+	per := func(v int64) float64 { return float64(v) / float64(n) }
+	c.SQL, c.RoundTrips, c.Sequential, c.Valkey = per(sql), per(trips), per(seq), per(vk)
 	if n <= 3 {
 		for _, s := range samples {
 			if s.took == med {
@@ -363,8 +370,8 @@ func (m *meter) do(inst *apptest.Instance) sample {
 	took := time.Since(start)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	s := sample{took: took, sql: inst.Stmts.RoundTrips(before), valkey: valkeyTrips(inst) - vkBefore,
-		status: resp.StatusCode}
+	s := sample{took: took, sql: inst.Stmts.Statements(before), trips: inst.Stmts.RoundTrips(before),
+		seq: inst.Stmts.Sequential(before), valkey: valkeyTrips(inst) - vkBefore, status: resp.StatusCode}
 	for _, q := range inst.Stmts.Since(before) {
 		s.statements = append(s.statements, shorten(q, 100))
 	}

@@ -66,7 +66,8 @@ func (r *Results) latencyMarkdown(b *strings.Builder) {
 	p("PostgreSQL behind an in-process Toxiproxy that adds the RTT (half each way), Valkey behind one adding " +
 		"about 1 ms, so both kinds of round trip show. Each cell: milliseconds from the client · that as a " +
 		"multiple of the measured RTT (a bare `SELECT 1` along the same path) · SQL statements the process ran " +
-		"per request · Valkey round trips per request (when any). Pool at the defaults (`DB_MIN_CONNS` 10, " +
+		"per request (\"in N trips\" when they took fewer round trips one after another: pipelined in a batch, " +
+		"or overlapping on two connections) · Valkey round trips per request (when any). Pool at the defaults (`DB_MIN_CONNS` 10, " +
 		"`DB_MAX_CONNS` 20).\n\n")
 	p("States: *first after a fresh start*: one request to a just-started process whose token, user and "+
 		"caches Valkey knows. *Cold caches, warm pool*: one request to a just-started process with nothing in "+
@@ -138,6 +139,13 @@ func (c *Cell) format(withStatus bool) string {
 		return "—"
 	}
 	s := fmt.Sprintf("%.1f ms · %.2f RTT · %s sql", c.Ms, c.RTT, num(c.SQL))
+	if c.Sequential != c.SQL {
+		unit := " trips"
+		if c.Sequential == 1 {
+			unit = " trip"
+		}
+		s += " in " + num(c.Sequential) + unit
+	}
 	if c.Valkey > 0 {
 		s += " · " + num(c.Valkey) + " vk"
 	}
@@ -236,6 +244,23 @@ func (m *Memory) markdown(b *strings.Builder) {
 		}
 		p("| %s | %.1f | %s | %.1f | %.0f | %d |\n", r.name, r.run.StartRSSMiB, strings.Join(steps, ", "),
 			r.run.PeakRSSMiB, r.run.RPS, r.run.Errors)
+	}
+	if r := m.WithValkey; r != nil && len(r.Steps) > 1 && m.Users > m.UserCache {
+		// The step at or just past the cap, and the last one.
+		var atCap *MemoryStep
+		for i := range r.Steps {
+			if r.Steps[i].Users >= m.UserCache {
+				atCap = &r.Steps[i]
+				break
+			}
+		}
+		last := r.Steps[len(r.Steps)-1]
+		if atCap != nil && last.Users > atCap.Users {
+			p("\nWith Valkey, from %d to %d users, past the user cache's cap of %d, RSS still grew by %.1f MiB "+
+				"(%.2f KiB per further user): memory `USER_CACHE_SIZE` does not bound (the token tier, valkey-go's "+
+				"client-side cache, or the heap's growth between collections).\n", atCap.Users, last.Users,
+				m.UserCache, last.RSSMiB-atCap.RSSMiB, 1024*(last.RSSMiB-atCap.RSSMiB)/float64(last.Users-atCap.Users))
+		}
 	}
 	if m.Sample > 0 {
 		p("\nUser cache: without Valkey, %d users picked at random among the %d authenticated again; %d of them "+

@@ -92,15 +92,18 @@ type LatencyRow struct {
 }
 
 // Cell is one request in one state: the median of its samples in milliseconds and as a multiple of the
-// run's RTT, with the SQL statements and Valkey round trips the process made per request.
+// run's RTT, with what the process sent per request: SQL statements, the round trips they took (a pipelined
+// batch is one), the longest chain of round trips that waited for one another, and Valkey round trips.
 type Cell struct {
-	Ms      float64 `json:"ms"`
-	RTT     float64 `json:"rtt_multiple"`
-	P95Ms   float64 `json:"p95_ms,omitempty"`
-	SQL     float64 `json:"sql_per_request"`
-	Valkey  float64 `json:"valkey_per_request"`
-	Samples int     `json:"samples"`
-	Status  int     `json:"status"`
+	Ms         float64 `json:"ms"`
+	RTT        float64 `json:"rtt_multiple"`
+	P95Ms      float64 `json:"p95_ms,omitempty"`
+	SQL        float64 `json:"sql_per_request"`
+	RoundTrips float64 `json:"sql_round_trips_per_request"`
+	Sequential float64 `json:"sql_sequential_round_trips_per_request"`
+	Valkey     float64 `json:"valkey_per_request"`
+	Samples    int     `json:"samples"`
+	Status     int     `json:"status"`
 	// Statements are the beginnings of what a single-sample state ran, to see what it waited for.
 	Statements []string `json:"statements,omitempty"`
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/config"
 )
 
 // statsSettle is how long PostgreSQL may take to publish a backend's transaction counts: a backend that
@@ -215,7 +216,10 @@ func (b *bench) throughput(t *testing.T, env *benchEnv) {
 		return authed(http.MethodPost, hk.proc.URL+"/api/auth/login", "",
 			fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
 	}}
-	lr := b.measure(t, hk, login, "POST /auth/login", 8, 0)
+	def, err := config.Load(func(string) (string, bool) { return "", false })
+	require.NoError(t, err)
+	lr := b.measure(t, hk, login, fmt.Sprintf("POST /auth/login (argon2id, %d KiB × %d passes per hash)",
+		def.Argon2MemoryKiB, def.Argon2Iterations), 8, 0)
 	settle()
 	lr.SQLPerRequest = sent.next(t)
 	th.Login = &lr
