@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -58,23 +57,6 @@ func BenchmarkGetMeWarm(b *testing.B) {
 	inst := apptest.Start(b, apptest.Options{NoSeed: true})
 	acct := inst.Register(b)
 	benchGet(b, inst, acct.Token, "/auth/me")
-}
-
-func BenchmarkBoard(b *testing.B) {
-	inst := apptest.Start(b, apptest.Options{})
-	acct := inst.Register(b)
-	for i := range 3 {
-		r := inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
-			Body: map[string]any{"name": fmt.Sprintf("Home %d", i)}})
-		var res client.Residence
-		r.JSON(b, &res)
-		for j := range 20 {
-			inst.Do(b, apptest.Request{Method: http.MethodPost, Path: "/tasks", Token: acct.Token, Body: map[string]any{
-				"residence_id": res.ID, "title": fmt.Sprintf("Task %d", j), "template_id": j%40 + 1,
-				"due_date": time.Now().AddDate(0, 0, j*7-30).Format("2006-01-02")}})
-		}
-	}
-	benchGet(b, inst, acct.Token, "/tasks")
 }
 
 func BenchmarkResidencesWarm(b *testing.B) {
