@@ -38,9 +38,9 @@ import (
 // ErrInvalidToken refuses a token that is unknown, revoked, or whose user is no longer active.
 var ErrInvalidToken = apierror.Unauthorized(apierror.CodeUnauthorized, "the token is invalid or has been revoked")
 
-// deferredReads are the operations whose handlers authenticate through ReadAuthenticated. tasks' GetBoard
-// joins them once it calls its by-token read (board_token.go).
+// deferredReads are the operations whose handlers authenticate through ReadAuthenticated.
 var deferredReads = map[oas.OperationName]bool{
+	oas.GetBoardOperation:        true,
 	oas.ListResidencesOperation:  true,
 	oas.ListContractorsOperation: true,
 	oas.ListDocumentsOperation:   true,
