@@ -13,8 +13,9 @@ import (
 
 const (
 	// LocalTTLDefault is how long a version lives in process without Valkey: the longest a process without
-	// Valkey may answer 304 for a board another process changed.
-	LocalTTLDefault = time.Minute
+	// Valkey may answer 304 for a board another process changed, as long as it may use a residence list
+	// another process changed (accesscache). Each expiry costs each board one statement and one download.
+	LocalTTLDefault = 5 * time.Minute
 	// RetryInterval is how often a dirty process (a bump failed) retries bumping the lookups version.
 	RetryInterval = time.Second
 )
