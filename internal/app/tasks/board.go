@@ -53,8 +53,8 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 	if residenceID != nil {
 		ids = []int64{*residenceID}
 	}
-	view, versioned := h.readView(ctx, userID, ids)
-	if key := view.keyFor(threshold); versioned && key != "" {
+	view, versioned, cold := h.readView(ctx, userID, ids)
+	if key := view.keyFor(threshold); versioned && cold == nil && key != "" {
 		etag := versionETag(key)
 		if app.ETagMatches(ifNoneMatch, etag) {
 			return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag}, notModified: true}, nil
@@ -71,9 +71,12 @@ func (h *Handler) board(ctx context.Context, residenceID *int64, threshold int32
 	if missing := view.missingZones(); versioned && len(missing) > 0 {
 		side = func(ctx context.Context) { zones = h.residenceZones(ctx, missing) }
 	}
-	rows, err := h.boardRows(ctx, &dbsqlc.TaskBoardParams{UserID: userID, ResidenceID: residenceID, ThresholdDays: threshold}, side)
+	rows, err := h.boardRows(ctx, &dbsqlc.TaskBoardParams{UserID: userID, ResidenceID: residenceID, ThresholdDays: threshold}, side, cold)
 	if err != nil {
 		return boardResult{}, fmt.Errorf("error loading board: %w", err)
+	}
+	if cold != nil && !cold.confirm(h.access, h.lists, userID) {
+		versioned = false
 	}
 	if zones != nil {
 		view.date(zones)
@@ -103,18 +106,25 @@ func fromRows(threshold int32, rows []*dbsqlc.TaskBoardRow, ifNoneMatch string) 
 	return boardResult{BoardHeaders: &oas.BoardHeaders{ETag: etag, Response: layOutBoard(threshold, rows)}}
 }
 
-// boardRows runs the board statement, and side, when given, at the same time on another connection: one
-// round trip for both. side's failures are its own to ignore.
-func (h *Handler) boardRows(ctx context.Context, p *dbsqlc.TaskBoardParams, side func(context.Context)) ([]*dbsqlc.TaskBoardRow, error) {
-	if side == nil {
+// boardRows runs the board statement (with the caller's residence list when cold is not nil, in the same
+// batch), and side, when given, at the same time on another connection: one round trip for all. side's
+// failures are its own to ignore.
+func (h *Handler) boardRows(ctx context.Context, p *dbsqlc.TaskBoardParams, side func(context.Context), cold *coldList) ([]*dbsqlc.TaskBoardRow, error) {
+	read := func() ([]*dbsqlc.TaskBoardRow, error) {
+		if cold != nil {
+			return h.readBoardAndList(ctx, p, cold)
+		}
 		return h.q.TaskBoard(ctx, h.db, p)
+	}
+	if side == nil {
+		return read()
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		side(ctx)
 	}()
-	rows, err := h.q.TaskBoard(ctx, h.db, p)
+	rows, err := read()
 	<-done
 	return rows, err
 }

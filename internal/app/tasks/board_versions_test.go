@@ -89,6 +89,7 @@ func TestUnchangedBoardCostsNothing(t *testing.T) {
 			}
 			for n, path := range []string{"/tasks", h.Path("/tasks")} {
 				for _, inst := range instances {
+					boardGet(t, inst, h.Owner, path, "") // a process new to the caller tags its first board from its rows
 					first := boardGet(t, inst, h.Owner, path, "")
 					require.Equal(t, http.StatusOK, first.Status, string(first.Body))
 					etag := first.Header.Get("ETag")
@@ -164,6 +165,7 @@ func TestBoardETagChangesAtTheResidencesMidnight(t *testing.T) {
 		}
 		return out
 	}
+	tags() // a process new to the caller tags its first board from its rows
 	before := tags()
 	set(time.Date(2030, 6, 14, 23, 59, 59, 0, auckland))
 	require.Equal(t, before, tags(), "a second before Auckland's midnight: nothing changed")
@@ -229,6 +231,7 @@ func TestBoardsWhenValkeyIsDown(t *testing.T) {
 	a := apptest.Start(t, apptest.Options{ValkeyURL: server.URL(), KeyPrefix: "down:"})
 	h := apptest.NewHousehold(t, a)
 	taskID := apptest.CreateTask(t, a, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Clean the gutters"})
+	boardGet(t, a, h.Owner, "/tasks", "") // a process new to the caller tags its first board from its rows
 	first := boardGet(t, a, h.Owner, "/tasks", "")
 	versionTag := first.Header.Get("ETag")
 	require.True(t, strings.HasPrefix(versionTag, `"v`), versionTag)

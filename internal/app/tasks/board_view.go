@@ -36,17 +36,30 @@ type boardView struct {
 // trip. It returns false when the versions cannot be known (no version store, Valkey unreachable): the
 // board is then tagged from its rows.
 //
-// A caller whose residences are not cached pays one statement for them first (ResidenceIDsForUser), rather
-// than having the board tagged from its rows: a tag that changed kind whenever the list dropped out of the
-// cache would make clients download an unchanged board again.
-func (h *Handler) readView(ctx context.Context, userID int64, ids []int64) (boardView, bool) {
+// A caller whose residence list is not cached (it expires, and a membership change drops it) gets a view
+// over the list this process last saw for them, and a coldList: the board statement then reads the list
+// beside it, in the same round trip (boardRows), and the view only stands if the list it read is the one
+// guessed (confirm). Without a guess (a caller this process has not seen since it started, whose list
+// Valkey no longer holds) the board is tagged from its rows: still one round trip, and the client's next
+// request downloads the board once more to get the version tag.
+func (h *Handler) readView(ctx context.Context, userID int64, ids []int64) (boardView, bool, *coldList) {
 	if h.boards == nil {
-		return boardView{}, false
+		return boardView{}, false, nil
 	}
+	var cold *coldList
 	if ids == nil {
-		all, err := h.access.ResidenceIDs(ctx, userID)
-		if err != nil {
-			return boardView{}, false
+		all, ok, fill := h.access.Lookup(ctx, userID)
+		switch {
+		case ok:
+			h.lists.remember(userID, all)
+		default:
+			cold = &coldList{fill: fill}
+			guess, found := h.lists.guess(userID)
+			if !found {
+				return boardView{}, false, cold
+			}
+			cold.guess = guess
+			all = guess
 		}
 		ids = all
 	}
@@ -55,7 +68,7 @@ func (h *Handler) readView(ctx context.Context, userID int64, ids []int64) (boar
 	}
 	st, err := h.boards.Read(ctx, ids)
 	if err != nil {
-		return boardView{}, false
+		return boardView{}, false, cold
 	}
 	v := boardView{ids: ids, stamp: st, now: h.now(), dates: make([]int32, len(ids))}
 	zones := make(map[int64]string, len(ids))
@@ -63,7 +76,7 @@ func (h *Handler) readView(ctx context.Context, userID int64, ids []int64) (boar
 		zones[r.ID] = r.Timezone
 	}
 	v.date(zones)
-	return v, true
+	return v, true, cold
 }
 
 // date fills the local dates from zones (residence id → timezone) and, once every one is known, the key.

@@ -34,7 +34,9 @@ type Handler struct {
 	access *app.Access
 	boards *boardversion.Store
 	built  *boardCache
-	now    func() time.Time
+	// lists are the residence lists last read per user: a board's guess when the access cache has none.
+	lists *lastLists
+	now   func() time.Time
 }
 
 var _ oas.TasksHandler = (*Handler)(nil)
@@ -45,5 +47,5 @@ func New(d Deps) *Handler {
 		d.Now = time.Now
 	}
 	return &Handler{db: d.DB, q: dbsqlc.New(), access: d.Access, boards: d.Boards, built: newBoardCache(d.BoardCacheSize),
-		now: d.Now}
+		lists: newLastLists(), now: d.Now}
 }
