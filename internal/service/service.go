@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -216,6 +217,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
 	auth.Start(ctx)
+	// Starting leaves garbage the heap will not need again (the dummy password hash alone is MemoryKiB,
+	// 19 MiB by default, and the migrations and seed add more): hand it back to the OS now rather than
+	// let a serving process sit on it until the scavenger gets round to it.
+	debug.FreeOSMemory()
 	readiness.MarkReady()
 	background.Go(func() {
 		filesweep.Run(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)

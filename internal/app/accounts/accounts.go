@@ -42,7 +42,7 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := h.passwords.hash(req.Password)
+	hash, err := h.passwords.hash(ctx, req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +75,13 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 	row, err := h.q.UserGetByEmail(ctx, h.db, email)
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
-		h.passwords.burn(req.Password)
+		h.passwords.burn(ctx, req.Password)
 		return nil, errInvalidCredentials
 	}
 	if err != nil {
 		return nil, fmt.Errorf("error looking up user: %w", err)
 	}
-	match, rehash, err := h.passwords.check(req.Password, row.PasswordHash)
+	match, rehash, err := h.passwords.check(ctx, req.Password, row.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 		return nil, errInvalidCredentials
 	}
 	if rehash {
-		if newHash, err := h.passwords.hash(req.Password); err == nil {
+		if newHash, err := h.passwords.hash(ctx, req.Password); err == nil {
 			if err := h.q.UserUpdatePasswordHash(ctx, h.db, &dbsqlc.UserUpdatePasswordHashParams{ID: row.ID, PasswordHash: newHash}); err != nil {
 				h.log.WarnContext(ctx, "could not upgrade password hash", "user_id", row.ID, "error", err)
 			}
@@ -198,7 +198,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordReq
 	if err != nil {
 		return fmt.Errorf("error loading user: %w", err)
 	}
-	match, _, err := h.passwords.check(req.CurrentPassword, row.PasswordHash)
+	match, _, err := h.passwords.check(ctx, req.CurrentPassword, row.PasswordHash)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordReq
 
 // setPassword stores a new password hash and revokes every token of the user except keep (nil: all).
 func (h *Handler) setPassword(ctx context.Context, userID int64, password string, keep []byte) error {
-	hash, err := h.passwords.hash(password)
+	hash, err := h.passwords.hash(ctx, password)
 	if err != nil {
 		return err
 	}
