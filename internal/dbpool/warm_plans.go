@@ -17,8 +17,8 @@ import (
 // about 35 ms more than the next, as long as the round trip itself on a fast machine. Running the statements
 // here puts that cost on the connection's preparation instead of on its first request.
 //
-// The arguments are zero values of each parameter's type (an empty string for text and bytea, 0 for
-// numbers, an empty array), which match no row. Errors are ignored: the point is only the warming, and a statement that fails
+// The arguments are zero values of each parameter's type (” for text and bytea, 0 for numbers, an empty
+// array), which match no row. Errors are ignored: the point is only the warming, and a statement that fails
 // here is simply planned cold later.
 func runOnce(ctx context.Context, conn *pgx.Conn, stmts []*pgconn.StatementDescription) error {
 	if len(stmts) == 0 {
