@@ -46,7 +46,6 @@ func preparePipelined(ctx context.Context, conn *pgx.Conn, stmts []string) (ok b
 		return false, fmt.Errorf("error sending the hot statements: %w", err)
 	}
 	ok = true
-	var prepared []*pgconn.StatementDescription
 	for _, s := range todo {
 		res, err := p.GetResults()
 		var pgErr *pgconn.PgError
@@ -54,7 +53,6 @@ func preparePipelined(ctx context.Context, conn *pgx.Conn, stmts []string) (ok b
 		case isSD:
 			sd.Name, sd.SQL = s.name, s.sql
 			known[s.sql] = sd
-			prepared = append(prepared, sd)
 		case errors.As(err, &pgErr):
 			ok = false // this statement stays unprepared; pgx runs it unprepared, planned each time
 		default:
@@ -71,9 +69,6 @@ func preparePipelined(ctx context.Context, conn *pgx.Conn, stmts []string) (ok b
 	}
 	if err := p.Close(); err != nil {
 		return false, fmt.Errorf("error closing the preparation pipeline: %w", err)
-	}
-	if err := runOnce(ctx, conn, prepared); err != nil {
-		return false, err
 	}
 	return ok, nil
 }

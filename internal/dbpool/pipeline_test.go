@@ -28,12 +28,10 @@ func TestPreparePipelined(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	hot := []string{
-		"SELECT 1 / $1::integer", // fails when run with a zero: the others are still run
 		"SELECT count(*) FROM goose_db_version WHERE version_id > $1",
 		"SELECT max(version_id) FROM goose_db_version WHERE is_applied = $1",
 		"SELECT * FROM no_such_table",
 		"SELECT version_id FROM goose_db_version WHERE id = $1",
-		"INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, $2)",
 	}
 	cfg, err := pgx.ParseConfig(testdb.New(t))
 	require.NoError(t, err)
@@ -48,29 +46,16 @@ func TestPreparePipelined(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, conn.Close(ctx)) }()
 
-	var zeros int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM goose_db_version WHERE version_id = 0").Scan(&zeros))
 	before := writes.Load()
 	ok, err := preparePipelined(ctx, conn, hot)
 	require.NoError(t, err, "the registry of this pgx version was found; otherwise prepare falls back to one round trip per statement")
 	require.False(t, ok, "one statement cannot be prepared")
-	require.Equal(t, int64(2), writes.Load()-before,
-		"all statements are prepared in one write, then run once in another: two round trips")
+	require.Equal(t, int64(1), writes.Load()-before, "all statements go to the server in one write, one round trip")
 
 	var n int
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&n))
-	require.Equal(t, 5, n, "the failing statement does not keep the others from being prepared")
-	for _, sql := range []string{hot[1], hot[2], hot[4], hot[5]} {
-		var runs int
-		require.NoError(t, conn.QueryRow(ctx,
-			"SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = $1", sql).Scan(&runs))
-		require.Equal(t, 1, runs, "%q was run once while preparing, so its first request finds it warm", sql)
-	}
-	var zerosAfter int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM goose_db_version WHERE version_id = 0").Scan(&zerosAfter))
-	require.Equal(t, zeros, zerosAfter, "what the warming run wrote was rolled back")
-	require.Equal(t, byte('I'), conn.PgConn().TxStatus(), "the connection is left outside any transaction")
-	for sql, arg := range map[string]any{hot[1]: 1, hot[2]: true, hot[4]: 1} {
+	require.Equal(t, 3, n, "the failing statement does not keep the others from being prepared")
+	for sql, arg := range map[string]any{hot[0]: 1, hot[1]: true, hot[3]: 1} {
 		var got *int64
 		err := conn.QueryRow(ctx, sql, arg).Scan(&got)
 		if err != pgx.ErrNoRows {
@@ -79,19 +64,19 @@ func TestPreparePipelined(t *testing.T) {
 		var runs int
 		require.NoError(t, conn.QueryRow(ctx,
 			"SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = $1", sql).Scan(&runs))
-		require.Equal(t, 2, runs, "pgx ran %q as the prepared statement", sql)
+		require.Equal(t, 1, runs, "pgx ran %q as the prepared statement", sql)
 	}
 
 	before = writes.Load()
-	ok, err = preparePipelined(ctx, conn, hot[1:3])
+	ok, err = preparePipelined(ctx, conn, hot[:2])
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, before, writes.Load(), "statements already prepared cost nothing")
-	sd, err := conn.Prepare(ctx, hot[1], hot[1])
+	sd, err := conn.Prepare(ctx, hot[0], hot[0])
 	require.NoError(t, err, "pgx sees it as prepared under its SQL, as conn.Prepare(ctx, sql, sql) does")
-	require.Equal(t, statementName(hot[1]), sd.Name)
+	require.Equal(t, statementName(hot[0]), sd.Name)
 	require.Equal(t, before, writes.Load())
-	require.NoError(t, conn.Deallocate(ctx, hot[1]), "and can deallocate it")
+	require.NoError(t, conn.Deallocate(ctx, hot[0]), "and can deallocate it")
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&n))
-	require.Equal(t, 4, n)
+	require.Equal(t, 2, n)
 }
