@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +82,18 @@ func TestMarkdownShowsEveryCell(t *testing.T) {
 		"| `GET /api/tasks (If-None-Match)` | — | 100.0 ms · 2.00 RTT · 1 sql · 304 | 0.5 ms · 0.01 RTT · 0 sql · 304 |"} {
 		require.Contains(t, md, want)
 	}
+}
+
+func TestMarkdownCarriesTheAnalysisOfTheMisses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "why.md"), []byte("- the board plans slowly\n"), 0o600))
+	r := latencyResults(PoolerNone, 1.2, 0.01, 0)
+	r.Goals = EvaluateGoals(r)
+	require.NoError(t, r.Write(dir))
+	md, err := os.ReadFile(filepath.Join(dir, "results.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "## Why the misses\n\n- the board plans slowly\n")
 }
 
 func TestPercentile(t *testing.T) {

@@ -31,6 +31,9 @@ func (r *Results) Markdown() string {
 		p("\n")
 	}
 
+	if r.Why != "" {
+		p("## Why the misses\n\n%s\n", r.Why)
+	}
 	if len(r.Latency) > 0 {
 		r.latencyMarkdown(&b)
 	}

@@ -10,6 +10,8 @@ import (
 // Results is what one run measured; Write stores it as results.json and as results.md.
 type Results struct {
 	Date string `json:"date"`
+	// Why is the hand-written analysis of the misses, bench/why.md, copied in by Write.
+	Why string `json:"-"`
 	// Mode is quick, full or long (HOMEKEEP_BENCH).
 	Mode    string  `json:"mode"`
 	Machine Machine `json:"machine"`
@@ -248,6 +250,10 @@ func (r *Results) Write(dir string) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(j, '\n'), 0o600); err != nil {
 		return fmt.Errorf("error writing results.json: %w", err)
+	}
+	//nolint:gosec // G304: dir is the bench's own output directory, named by the caller
+	if why, err := os.ReadFile(filepath.Join(dir, "why.md")); err == nil {
+		r.Why = string(why)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(r.Markdown()), 0o600); err != nil {
 		return fmt.Errorf("error writing results.md: %w", err)

@@ -178,12 +178,22 @@ func TestDeferredAuthentication(t *testing.T) {
 			{Method: http.MethodPatch, Path: "/auth/me", Body: map[string]any{"first_name": "Ada"}},
 			{Method: http.MethodPost, Path: "/residences", Body: map[string]any{"name": "Barn"}},
 		} {
-			forgetToken(t, b.a, b.prefix, b.acct.Token)
 			req.Token = b.acct.Token
-			before := b.a.Stmts.Snapshot()
-			r := b.a.Do(t, req)
-			require.Less(t, r.Status, 300, "%s %s: %s", req.Method, req.Path, r.Body)
-			sql := b.a.Stmts.Since(before)
+			var (
+				before apptest.Snapshot
+				sql    []string
+			)
+			// A fill queued by the previous cold request can land after the key was deleted and cache the
+			// token again: forget it until a request finds it forgotten.
+			for range 10 {
+				forgetToken(t, b.a, b.prefix, b.acct.Token)
+				before = b.a.Stmts.Snapshot()
+				r := b.a.Do(t, req)
+				require.Less(t, r.Status, 300, "%s %s: %s", req.Method, req.Path, r.Body)
+				if sql = b.a.Stmts.Since(before); len(sql) > 0 && strings.Contains(sql[0], "-- name: AuthTokenUser ") {
+					break
+				}
+			}
 			require.Contains(t, sql[0], "-- name: AuthTokenUser ", "%s %s: authenticated first: %q", req.Method, req.Path, sql)
 			require.Zero(t, b.a.Stmts.Snapshot().Batches-before.Batches, "%s %s: on its own", req.Method, req.Path)
 		}

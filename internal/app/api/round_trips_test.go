@@ -159,8 +159,16 @@ func TestHotReadsCostOneRoundTrip(t *testing.T) {
 		b := setupReads(t, true)
 		for _, hr := range hotReads {
 			warm := costOf(t, b.a, b.acct.Token, hr.path)
-			forgetToken(t, b.a, b.prefix, b.acct.Token)
-			c := costOf(t, b.a, b.acct.Token, hr.path)
+			var c readCost
+			// A fill queued by an earlier cold request can land after the key was deleted and cache the
+			// token again: forget it until a request finds it forgotten.
+			for range 10 {
+				forgetToken(t, b.a, b.prefix, b.acct.Token)
+				if c = costOf(t, b.a, b.acct.Token, hr.path); len(c.sql) > 0 &&
+					strings.Contains(c.sql[0], "-- name: AuthTokenUser ") {
+					break
+				}
+			}
 			requireAuthenticatedAlongside(t, hr.path, hr.op, c)
 			require.Equal(t, warm.body, c.body, "GET %s answers as it does warm", hr.path)
 			// The token is cached again: the next read costs no authentication.

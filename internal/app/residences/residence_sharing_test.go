@@ -817,7 +817,10 @@ func pollUntil(t *testing.T, since time.Time, what string, check func() bool) ti
 
 func TestMembershipChangesReachEveryInstance(t *testing.T) {
 	t.Parallel()
-	const budget = 100 * time.Millisecond
+	// The test proves that every change reaches the other process without a restart or a TTL; how fast is
+	// logged (a few milliseconds here) and not asserted: a busy CI machine once took 186 ms for a join, and
+	// speed targets belong in benchmarks. The bound only keeps a lost invalidation from passing as slow.
+	const budget = 5 * time.Second
 
 	// Each case has its own pair of processes, so the statements one counts are its own.
 	pair := func(t *testing.T) (a, b *apptest.Instance) {
