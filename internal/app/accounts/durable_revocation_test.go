@@ -189,9 +189,12 @@ func testRevocationSurvivesValkeyOutage(t *testing.T, bKeepsRunning bool) {
 	conn, err := pgx.Connect(ctx, a.DatabaseURL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	var pending int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM token_tombstones").Scan(&pending))
-	require.Zero(t, pending, "the recorded revocations were delivered to Valkey and forgotten")
+	// Delivered before b took traffic; forgetting the record can trail that on a busy machine.
+	testwait.Until(t, 10*time.Second, func() bool {
+		var pending int
+		require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM token_tombstones").Scan(&pending))
+		return pending == 0
+	}, "the recorded revocations were delivered to Valkey and forgotten")
 }
 
 // inUseAgain waits until inst, after Valkey came back, serves token from its caches again (no SQL, no
