@@ -15,8 +15,13 @@ run: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/homekeep ./cmd/homekeep
 
-## test: vet, gofmt, lint, check the generated code against the spec and queries, then every test with the race detector.
-test: vet fmt-check lint check-generated
+# Each mk/*.mk adds its own targets and appends to TEST_STEPS the checks `make test` runs before the Go tests.
+TEST_STEPS :=
+include $(wildcard mk/*.mk)
+
+## test: vet, gofmt, lint, check the generated code against the spec and queries, the mk/*.mk checks, then every
+## test with the race detector.
+test: vet fmt-check lint check-generated $(TEST_STEPS)
 	$(GO) test -race -count=1 ./...
 
 vet:
