@@ -42,6 +42,8 @@ type Config struct {
 	DBMaxConnLifetime time.Duration
 	DBMaxConnIdleTime time.Duration
 	DBPooler          string
+	// DBPlanCacheMode is PostgreSQL's plan_cache_mode on every connection; empty keeps the server's.
+	DBPlanCacheMode string
 
 	CacheKeyPrefix string
 	// ValkeyTimeout bounds each Valkey call; after a connection failure calls skip Valkey for a second.
@@ -120,6 +122,19 @@ var Settings = []Setting{
 				return errors.New("want none or pgbouncer-transaction")
 			}
 			c.DBPooler = v
+			return nil
+		}},
+	{"DB_PLAN_CACHE_MODE", "force_generic_plan",
+		"PostgreSQL's plan_cache_mode for this process's connections: force_generic_plan plans each hot statement once per connection, before it serves; auto (PostgreSQL's default) plans the first five executions of each with their arguments; server: send nothing (ignored with DB_POOLER=pgbouncer-transaction)",
+		func(c *Config, v string) error {
+			switch v {
+			case "force_generic_plan", "auto", "force_custom_plan":
+				c.DBPlanCacheMode = v
+			case "server":
+				c.DBPlanCacheMode = ""
+			default:
+				return errors.New("want force_generic_plan, auto, force_custom_plan or server")
+			}
 			return nil
 		}},
 	{"VALKEY_TIMEOUT", "500ms", "longest wait for one Valkey call; a slower answer counts as Valkey being down (requests go to PostgreSQL for a second)",

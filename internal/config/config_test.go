@@ -27,6 +27,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, int32(20), c.DBMaxConns)
 		require.Equal(t, 30*time.Minute, c.DBMaxConnLifetime)
 		require.Equal(t, PoolerNone, c.DBPooler)
+		require.Equal(t, "force_generic_plan", c.DBPlanCacheMode, "hot statements are planned once per connection")
 		require.Equal(t, int64(1<<20), c.HTTPBodyLimit)
 		require.Empty(t, c.ValkeyURL, "no VALKEY_URL means in-process caches only")
 		require.Contains(t, c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"))
@@ -62,13 +63,14 @@ func TestLoad(t *testing.T) {
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
 			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
+			"DB_PLAN_CACHE_MODE": "auto",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
 			DatabaseURL: "postgres://db/homekeep", ValkeyURL: "redis://cache:6379/1", HTTPAddr: "127.0.0.1:9000",
 			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
 			HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
-			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, LogLevel: "debug",
+			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, DBPlanCacheMode: "auto", LogLevel: "debug",
 			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", ValkeyTimeout: 2 * time.Second, TokenCacheTTL: 2 * time.Hour,
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,

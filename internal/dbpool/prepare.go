@@ -13,15 +13,27 @@ import (
 // client gave up mid-request, or expired) starts unmarked.
 const preparedKey = "homekeep.dbpool.prepared"
 
+// plannedKey marks a connection whose hot statements were planned (planPipelined), so Warm, which prepares
+// again after migrations, does not plan them twice.
+const plannedKey = "homekeep.dbpool.planned"
+
 // prepareTimeout bounds one background preparation, which otherwise holds its connection out of the pool.
 const prepareTimeout = 10 * time.Second
 
 // prepare prepares stmts on conn in one round trip (preparePipelined), skipping those already prepared, and
 // marks conn as prepared. A statement that fails to prepare, usually because the schema is not migrated yet,
 // is left out (it still runs, planned on each execution); Warm prepares again after migrations.
-func prepare(ctx context.Context, conn *pgx.Conn, stmts []string) {
+//
+// With plan, it then plans them too (planPipelined), so that not even the first request on conn waits for
+// PostgreSQL's planner.
+func prepare(ctx context.Context, conn *pgx.Conn, stmts []string, plan bool) {
 	conn.PgConn().CustomData()[preparedKey] = true
-	if _, err := preparePipelined(ctx, conn, stmts); !errors.Is(err, errNoRegistry) {
+	ok, err := preparePipelined(ctx, conn, stmts)
+	if !errors.Is(err, errNoRegistry) {
+		if ok && plan && conn.PgConn().CustomData()[plannedKey] == nil {
+			conn.PgConn().CustomData()[plannedKey] = true
+			_ = planPipelined(ctx, conn, stmts) // a failure only leaves the planning to the first request
+		}
 		return
 	}
 	for _, sql := range stmts { // one round trip each
@@ -50,13 +62,15 @@ func prepared(conn *pgx.Conn) bool {
 type preparer struct {
 	stmts     []string
 	onRequest func(context.Context) bool
+	// plan: the connection's plan_cache_mode is PlanCacheGeneric, so planning ahead is worth it.
+	plan bool
 }
 
 // afterConnect prepares a connection opened outside a request. It never fails the connection: an unprepared
 // statement still runs, only planned on each execution.
 func (p preparer) afterConnect(ctx context.Context, conn *pgx.Conn) error {
 	if p.onRequest == nil || !p.onRequest(ctx) {
-		prepare(ctx, conn, p.stmts)
+		prepare(ctx, conn, p.stmts, p.plan)
 	}
 	return nil
 }
@@ -66,7 +80,7 @@ func (p preparer) afterConnect(ctx context.Context, conn *pgx.Conn) error {
 func (p preparer) afterRelease(conn *pgx.Conn) bool {
 	if !prepared(conn) {
 		ctx, cancel := context.WithTimeout(context.Background(), prepareTimeout)
-		prepare(ctx, conn, p.stmts)
+		prepare(ctx, conn, p.stmts, p.plan)
 		cancel()
 	}
 	return !conn.IsClosed()

@@ -110,3 +110,57 @@ func TestEveryConnectionGetsTheHotStatements(t *testing.T) {
 			"the replacement has the hot statements prepared")
 	})
 }
+
+// planCounts returns, summed over stmts on c's session, how often PostgreSQL chose the generic and the custom
+// plan (pg_prepared_statements counts both per statement).
+func planCounts(t *testing.T, c *pgxpool.Conn, stmts []string) (generic, custom int) {
+	t.Helper()
+	require.NoError(t, c.QueryRow(context.Background(),
+		"SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) FROM pg_prepared_statements WHERE statement = ANY($1)",
+		stmts).Scan(&generic, &custom))
+	return generic, custom
+}
+
+func TestHotStatementsArePlannedBeforeTheFirstRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hot := []string{
+		"SELECT count(*) FROM goose_db_version WHERE version_id > $1",
+		"SELECT max(version_id) FROM goose_db_version WHERE is_applied = $1 AND version_id < $2",
+	}
+	for _, tc := range []struct {
+		name               string
+		mode               string
+		wantGenericAtStart int // per connection, over both statements
+		wantCustomAfterUse int
+	}{
+		{"GenericModePlansEachOnceAtStart", PlanCacheGeneric, len(hot), 0},
+		{"ServerDefaultLeavesPlanningToRequests", "", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const conns = 2
+			pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: conns, MinConns: conns, Prepare: hot,
+				PlanCacheMode: tc.mode})
+			require.NoError(t, err)
+			t.Cleanup(pool.Close)
+			require.NoError(t, Warm(ctx, pool, conns, hot...))
+			held := pool.AcquireAllIdle(ctx)
+			t.Cleanup(func() { // before pool.Close, which waits for every connection to come back
+				for _, c := range held {
+					c.Release()
+				}
+			})
+			require.Len(t, held, conns)
+			for _, c := range held {
+				generic, custom := planCounts(t, c, hot)
+				require.Equal(t, tc.wantGenericAtStart, generic, "generic plans built while preparing")
+				require.Zero(t, custom)
+				var n int
+				require.NoError(t, c.QueryRow(ctx, hot[0], 0).Scan(&n))
+				_, custom = planCounts(t, c, hot)
+				require.Equal(t, tc.wantCustomAfterUse, custom, "custom plans after the first request")
+			}
+		})
+	}
+}

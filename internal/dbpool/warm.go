@@ -38,12 +38,13 @@ func Warm(ctx context.Context, pool *pgxpool.Pool, n int, stmts ...string) error
 		// wait for them, so that the pool is really full when Warm returns.
 		waitIdle(ctx, pool, len(conns))
 	}()
+	plan := pool.Config().ConnConfig.RuntimeParams["plan_cache_mode"] == PlanCacheGeneric
 	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
 			if errs[i] = c.Ping(ctx); errs[i] == nil && len(stmts) > 0 {
-				prepare(ctx, c.Conn(), stmts) // after migrations, so every hot statement now prepares
+				prepare(ctx, c.Conn(), stmts, plan) // after migrations, so every hot statement now prepares
 			}
 		})
 	}

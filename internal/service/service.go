@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
 		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: o.Tracer,
-		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest,
+		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest, PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
 		return err
