@@ -30,7 +30,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// CORSOrigins are the browser origins allowed to call the API (CORS); none means no CORS headers.
 	CORSOrigins []string
-	Logger      *slog.Logger
+	// Docs are GET routes outside /api by path (the spec and its reference, apidocs.Docs.Routes): public, and
+	// served before the pool is warm.
+	Docs   map[string]http.Handler
+	Logger *slog.Logger
 }
 
 // NewRouter returns the complete HTTP handler.
@@ -59,6 +62,9 @@ func NewRouter(o Options) http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
 	r.Get("/readyz", o.Readiness.ServeHTTP)
+	for path, h := range o.Docs {
+		r.Method(http.MethodGet, path, h)
+	}
 	r.Mount("/api", o.Readiness.Gate(o.API))
 
 	return TrimTrailingSlash(r)

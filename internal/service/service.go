@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/homekeep/homekeep/internal/accesscache"
+	"github.com/homekeep/homekeep/internal/apidocs"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/api"
@@ -186,10 +187,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	docs, err := apidocs.New()
+	if err != nil {
+		return err
+	}
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
 		API: server, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
-		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Logger: log,
+		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Docs: docs.Routes(), Logger: log,
 	})
 
 	// Background work stops (ctx is cancelled) and is waited for before the pools and storage close.
