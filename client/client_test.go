@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,8 @@ import (
 )
 
 // TestClientAgainstAnInstance runs the package examples' calls against a real instance: the base URL with
-// /api, BearerToken, WithClient, an error answer as *ErrorStatusCode, and validation before sending.
+// /api, BearerToken, WithClient, answers as typed results (a 404 as *NotFoundHeaders, any error as an
+// ErrorResponse), and validation before sending.
 func TestClientAgainstAnInstance(t *testing.T) {
 	t.Parallel()
 	inst := apptest.Start(t, apptest.Options{})
@@ -23,10 +23,20 @@ func TestClientAgainstAnInstance(t *testing.T) {
 
 	anonymous, err := client.NewClient(inst.API, client.BearerToken(""), client.WithClient(inst.Client))
 	require.NoError(t, err)
-	_, err = anonymous.Register(ctx, &client.RegisterRequest{Email: email, Password: apptest.TestPassword})
+	registered, err := anonymous.Register(ctx, &client.RegisterRequest{Email: email, Password: apptest.TestPassword})
 	require.NoError(t, err)
-	auth, err := anonymous.Login(ctx, &client.LoginRequest{Email: email, Password: apptest.TestPassword})
+	require.IsType(t, &client.AuthResponse{}, registered)
+	again, err := anonymous.Register(ctx, &client.RegisterRequest{Email: email, Password: apptest.TestPassword})
+	require.NoError(t, err, "a declared error status is a result, not a Go error")
+	taken, ok := again.(*client.ConflictHeaders)
+	require.True(t, ok, "got %T, want *client.ConflictHeaders", again)
+	require.Equal(t, "email_taken", taken.Response.Error.Code)
+	require.NotEmpty(t, taken.XRequestID)
+
+	res, err := anonymous.Login(ctx, &client.LoginRequest{Email: email, Password: apptest.TestPassword})
 	require.NoError(t, err)
+	auth, ok := res.(*client.AuthResponse)
+	require.True(t, ok, "got %T", res)
 	require.NotEmpty(t, auth.Token)
 	_, err = anonymous.ListResidences(ctx)
 	require.Error(t, err, "an operation that needs a token fails without one")
@@ -40,26 +50,29 @@ func TestClientAgainstAnInstance(t *testing.T) {
 	require.NoError(t, err)
 	me, err := c.GetMe(ctx)
 	require.NoError(t, err)
-	require.Equal(t, email, me.Email)
+	require.Equal(t, email, me.(*client.User).Email)
 
-	home, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
+	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
 	require.NoError(t, err)
+	home, ok := created.(*client.Residence)
+	require.True(t, ok, "got %T", created)
 	require.Equal(t, "Home", home.Name)
 	require.Equal(t, int32(3), home.Bedrooms.Value)
 	got, err := c.GetResidence(ctx, client.GetResidenceParams{ID: home.ID})
 	require.NoError(t, err)
-	require.Equal(t, home.ID, got.ID)
+	require.Equal(t, home.ID, got.(*client.Residence).ID)
 
-	_, err = c.GetResidence(ctx, client.GetResidenceParams{ID: home.ID + 1_000_000})
-	var apiErr *client.ErrorStatusCode
-	require.ErrorAs(t, err, &apiErr)
-	require.Equal(t, http.StatusNotFound, apiErr.StatusCode)
-	require.Equal(t, "not_found", apiErr.Response.Error.Code)
+	missing, err := c.GetResidence(ctx, client.GetResidenceParams{ID: home.ID + 1_000_000})
+	require.NoError(t, err)
+	notFound, ok := missing.(*client.NotFoundHeaders)
+	require.True(t, ok, "got %T, want *client.NotFoundHeaders", missing)
+	require.Equal(t, "not_found", notFound.Response.Error.Code)
+	var answer client.ErrorResponse = notFound
+	require.Equal(t, "not_found", answer.GetResponse().Error.Code)
 
 	before := sent.Load()
 	_, err = c.CreateResidence(ctx, &client.ResidenceCreate{Name: ""})
-	require.Error(t, err, "an empty name breaks the spec's minLength")
-	require.False(t, errors.As(err, &apiErr), "the client refuses it itself: %v", err)
+	require.Error(t, err, "an empty name breaks the spec's minLength: the client refuses it itself")
 	require.Equal(t, before, sent.Load(), "no request was sent")
 }
 

@@ -11,24 +11,40 @@
 // supplies the token for the operations that need one. BearerToken is the usual source:
 //
 //	c, err := client.NewClient("https://homekeep.example.com/api", client.BearerToken(token))
-//	residences, err := c.ListResidences(ctx)
+//	res, err := c.ListResidences(ctx) // *ListResidencesOKApplicationJSON, or an error answer
 //
 // Register and Login need no token, so a client with an empty BearerToken can call them and then build a
 // second client with the token they return. WithClient sets the http.Client the requests go through (for
 // timeouts, proxies or a custom transport).
 //
-// # Errors
+// # Answers and errors
 //
-// Every error answer of the API has the Error shape, and the client returns it as a Go error of type
-// *ErrorStatusCode carrying the status and the decoded body; errors.As finds it:
+// Each operation returns an interface with one type per answer the spec declares for it, successes and
+// errors alike (GetTaskRes: *Task, or *BadRequestHeaders, *UnauthorizedHeaders, *NotFoundHeaders,
+// *InternalServerErrorHeaders, *ServiceUnavailableHeaders), and a Go error only when no declared answer came
+// back (the request could not be sent, or the answer was not what the spec says). A type switch handles the
+// answers an app cares about:
 //
-//	var apiErr *client.ErrorStatusCode
-//	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound { ... }
+//	res, err := c.GetTask(ctx, client.GetTaskParams{ID: 42})
+//	if err != nil {
+//		return err // the network, or an answer outside the spec
+//	}
+//	switch res := res.(type) {
+//	case *client.Task:
+//		fmt.Println(res.Title, res.Column)
+//	case *client.NotFoundHeaders:
+//		fmt.Println("no such task:", res.Response.Error.Message)
+//	case client.ErrorResponse: // any other error answer
+//		return fmt.Errorf("%s (request %s)", res.GetResponse().Error.Code, res.GetXRequestID())
+//	}
 //
-// An answer that cannot be decoded (not JSON, or not the schema) comes back as a plain error. Requests are
-// validated against the spec before they are sent, so a too-long name fails without a round trip.
-// Operations with more than one successful answer, such as a board that may answer 304 Not Modified, return
-// an interface with a type per answer (GetBoardRes).
+// Every error answer has the ApiError body (a stable code, a message for people, the fields at fault) and
+// the X-Request-Id of the request; ErrorResponse reads both from any of them. A 429 or 503
+// (*TooManyRequestsHeaders, *ServiceUnavailableHeaders) also carries RetryAfter, in seconds.
+//
+// Requests are validated against the spec before they are sent, so a too-long name fails with a Go error
+// without a round trip. Operations with more than one successful answer, such as a board that may answer
+// 304 Not Modified (*GetBoardNotModified) or a download that may answer 206, have a type for each.
 //
 // Optional fields use Opt types and nullable ones Nil types: NewOptString("x") sets a value, the zero value
 // leaves the field out, and Get, IsSet, IsNull and Or read one.

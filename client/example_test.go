@@ -2,10 +2,8 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
-	"net/http"
 
 	"github.com/homekeep/homekeep/client"
 )
@@ -19,31 +17,46 @@ func ExampleNewClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := anonymous.Login(ctx, &client.LoginRequest{Email: "me@example.com", Password: "correct horse battery"})
+	res, err := anonymous.Login(ctx, &client.LoginRequest{Email: "me@example.com", Password: "correct horse battery"})
 	if err != nil {
 		log.Fatal(err)
+	}
+	auth, ok := res.(*client.AuthResponse)
+	if !ok {
+		log.Fatalf("not signed in: %+v", res)
 	}
 
 	c, err := client.NewClient(api, client.BearerToken(auth.Token))
 	if err != nil {
 		log.Fatal(err)
 	}
-	home, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
+	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(home.ID, home.Name)
+	if home, ok := created.(*client.Residence); ok {
+		fmt.Println(home.ID, home.Name)
+	}
 }
 
-// Error answers come back as *client.ErrorStatusCode, with the status and the API's Error body.
-func ExampleErrorStatusCode() {
+// Each answer the spec declares comes back as its own type: the task, a 404 as *client.NotFoundHeaders, and
+// any error answer as a client.ErrorResponse with the API's ApiError body. A Go error means no declared
+// answer came back.
+func ExampleErrorResponse() {
 	c, err := client.NewClient("https://homekeep.example.com/api", client.BearerToken("a token"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = c.GetResidence(context.Background(), client.GetResidenceParams{ID: 42})
-	var apiErr *client.ErrorStatusCode
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
-		fmt.Println("no such residence:", apiErr.Response.Error.Message)
+	res, err := c.GetTask(context.Background(), client.GetTaskParams{ID: 42})
+	if err != nil {
+		log.Fatal(err)
+	}
+	switch res := res.(type) {
+	case *client.Task:
+		fmt.Println(res.Title, "is", res.Column)
+	case *client.NotFoundHeaders:
+		fmt.Println("no such task:", res.Response.Error.Message)
+	case client.ErrorResponse:
+		fmt.Println(res.GetResponse().Error.Code, "in request", res.GetXRequestID())
 	}
 }

@@ -46,73 +46,73 @@ type AccountsInvoker interface {
 	// Change the password, signing out every other device.
 	//
 	// POST /auth/change-password
-	ChangePassword(ctx context.Context, request *ChangePasswordRequest) error
+	ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error)
 	// DeleteMe invokes deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
 	//
 	// DELETE /auth/me
-	DeleteMe(ctx context.Context) error
+	DeleteMe(ctx context.Context) (DeleteMeRes, error)
 	// ForgotPassword invokes forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
 	//
 	// POST /auth/forgot-password
-	ForgotPassword(ctx context.Context, request *EmailRequest) (*Message, error)
+	ForgotPassword(ctx context.Context, request *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe invokes getMe operation.
 	//
 	// The signed-in user.
 	//
 	// GET /auth/me
-	GetMe(ctx context.Context) (*User, error)
+	GetMe(ctx context.Context) (GetMeRes, error)
 	// Login invokes login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
 	//
 	// POST /auth/login
-	Login(ctx context.Context, request *LoginRequest) (*AuthResponse, error)
+	Login(ctx context.Context, request *LoginRequest) (LoginRes, error)
 	// Logout invokes logout operation.
 	//
 	// Revoke the token this request was made with.
 	//
 	// POST /auth/logout
-	Logout(ctx context.Context) error
+	Logout(ctx context.Context) (LogoutRes, error)
 	// Register invokes register operation.
 	//
 	// Creates the account, returns a token, and emails a 6-digit verification code.
 	//
 	// POST /auth/register
-	Register(ctx context.Context, request *RegisterRequest) (*AuthResponse, error)
+	Register(ctx context.Context, request *RegisterRequest) (RegisterRes, error)
 	// ResendVerification invokes resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
 	//
 	// POST /auth/resend-verification
-	ResendVerification(ctx context.Context) (*Message, error)
+	ResendVerification(ctx context.Context) (ResendVerificationRes, error)
 	// ResetPassword invokes resetPassword operation.
 	//
 	// Every token of the account is revoked; sign in again with the new password.
 	//
 	// POST /auth/reset-password
-	ResetPassword(ctx context.Context, request *ResetPasswordRequest) error
+	ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error)
 	// UpdateMe invokes updateMe operation.
 	//
 	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
-	UpdateMe(ctx context.Context, request *UpdateMeRequest) (*User, error)
+	UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error)
 	// VerifyEmail invokes verifyEmail operation.
 	//
 	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
 	//
 	// POST /auth/verify-email
-	VerifyEmail(ctx context.Context, request *CodeRequest) (*User, error)
+	VerifyEmail(ctx context.Context, request *CodeRequest) (VerifyEmailRes, error)
 	// VerifyResetCode invokes verifyResetCode operation.
 	//
 	// Exchange the emailed reset code for a single-use reset token.
 	//
 	// POST /auth/verify-reset-code
-	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (*ResetTokenResponse, error)
+	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
 }
 
 // ContractorsInvoker invokes operations described by OpenAPI v3 specification.
@@ -124,43 +124,43 @@ type ContractorsInvoker interface {
 	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
 	//
 	// POST /contractors
-	CreateContractor(ctx context.Context, request *ContractorCreate) (*Contractor, error)
+	CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor invokes deleteContractor operation.
 	//
 	// Delete a contractor; its tasks keep existing without it.
 	//
 	// DELETE /contractors/{id}
-	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
+	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor invokes getContractor operation.
 	//
 	// One contractor.
 	//
 	// GET /contractors/{id}
-	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
+	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks invokes listContractorTasks operation.
 	//
 	// Tasks that name this contractor, among those the user can see.
 	//
 	// GET /contractors/{id}/tasks
-	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
+	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
 	// ListContractors invokes listContractors operation.
 	//
 	// Those of every residence the user belongs to, plus the user's personal ones.
 	//
 	// GET /contractors
-	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
+	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite invokes toggleContractorFavorite operation.
 	//
 	// Toggle the favorite flag.
 	//
 	// POST /contractors/{id}/favorite
-	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
+	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
 	// UpdateContractor invokes updateContractor operation.
 	//
 	// Change a contractor (its residence's owners and editors, or its creator if personal).
 	//
 	// PATCH /contractors/{id}
-	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
+	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
 }
 
 // DocumentsInvoker invokes operations described by OpenAPI v3 specification.
@@ -174,24 +174,24 @@ type DocumentsInvoker interface {
 	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
 	//
 	// POST /documents
-	CreateDocument(ctx context.Context, request CreateDocumentReq) (*Document, error)
+	CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument invokes deleteDocument operation.
 	//
 	// Delete a document and its file (owners and editors).
 	//
 	// DELETE /documents/{id}
-	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
+	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument invokes getDocument operation.
 	//
 	// One document's metadata.
 	//
 	// GET /documents/{id}
-	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
+	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
 	// GetDocumentFile invokes getDocumentFile operation.
 	//
-	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-	// whole file with 200) and `If-None-Match` (→ 304).
+	// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
+	// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
+	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
@@ -200,25 +200,25 @@ type DocumentsInvoker interface {
 	// Documents of every residence the user belongs to.
 	//
 	// GET /documents
-	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
+	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
 	// ListWarranties invokes listWarranties operation.
 	//
 	// Warranty documents by expiry, soonest first.
 	//
 	// GET /documents/warranties
-	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
+	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
 	// ReplaceDocumentFile invokes replaceDocumentFile operation.
 	//
 	// Replace (or add) the document's file (owners and editors).
 	//
 	// PUT /documents/{id}/file
-	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
+	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument invokes updateDocument operation.
 	//
 	// Change a document's metadata (owners and editors).
 	//
 	// PATCH /documents/{id}
-	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
+	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
 }
 
 // ReferenceInvoker invokes operations described by OpenAPI v3 specification.
@@ -244,25 +244,25 @@ type ResidencesInvoker interface {
 	// Create a residence owned by the caller.
 	//
 	// POST /residences
-	CreateResidence(ctx context.Context, request *ResidenceCreate) (*Residence, error)
+	CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error)
 	// CreateShareCode invokes createShareCode operation.
 	//
 	// A new code replaces the previous one, which stops working.
 	//
 	// POST /residences/{id}/share-code
-	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
+	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence invokes deleteResidence operation.
 	//
 	// Delete a residence with its tasks (owner only).
 	//
 	// DELETE /residences/{id}
-	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
+	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
 	// GetResidence invokes getResidence operation.
 	//
 	// 404 when it does not exist or the caller is not a member.
 	//
 	// GET /residences/{id}
-	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
+	GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error)
 	// JoinResidence invokes joinResidence operation.
 	//
 	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
@@ -270,45 +270,45 @@ type ResidencesInvoker interface {
 	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
 	//
 	// POST /residences/join
-	JoinResidence(ctx context.Context, request *JoinRequest) (*JoinResult, error)
+	JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers invokes listResidenceMembers operation.
 	//
 	// The people who share a residence.
 	//
 	// GET /residences/{id}/members
-	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
+	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
 	// ListResidences invokes listResidences operation.
 	//
 	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
 	//
 	// GET /residences
-	ListResidences(ctx context.Context) ([]Residence, error)
+	ListResidences(ctx context.Context) (ListResidencesRes, error)
 	// RemoveResidenceMember invokes removeResidenceMember operation.
 	//
 	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
 	// leave (400 `owner_cannot_leave`): transfer ownership first.
 	//
-	// DELETE /residences/{id}/members/{userId}
-	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
+	// DELETE /residences/{id}/members/{user_id}
+	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error)
 	// TransferResidence invokes transferResidence operation.
 	//
 	// The new owner must already be a member; the old owner becomes an editor.
 	//
 	// POST /residences/{id}/transfer
-	TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (*Residence, error)
+	TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error)
 	// UpdateResidence invokes updateResidence operation.
 	//
 	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
 	// 403.
 	//
 	// PATCH /residences/{id}
-	UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (*Residence, error)
+	UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error)
 	// UpdateResidenceMember invokes updateResidenceMember operation.
 	//
 	// Ownership moves only with `POST /residences/{id}/transfer`.
 	//
-	// PATCH /residences/{id}/members/{userId}
-	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
+	// PATCH /residences/{id}/members/{user_id}
+	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
 }
 
 // TasksInvoker invokes operations described by OpenAPI v3 specification.
@@ -320,13 +320,13 @@ type TasksInvoker interface {
 	// Archive the task (owners and editors).
 	//
 	// POST /tasks/{id}/archive
-	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
+	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask invokes cancelTask operation.
 	//
 	// Cancel the task (owners and editors).
 	//
 	// POST /tasks/{id}/cancel
-	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
 	// CompleteTask invokes completeTask operation.
 	//
 	// A recurring task's next due date moves forward by its interval, from the completion date or from the
@@ -334,25 +334,25 @@ type TasksInvoker interface {
 	// to completed. Concurrent completions of one task each count.
 	//
 	// POST /tasks/{id}/completions
-	CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
+	CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error)
 	// CreateTask invokes createTask operation.
 	//
 	// With `template_id`, the template fills title, description, category and frequency unless given.
 	//
 	// POST /tasks
-	CreateTask(ctx context.Context, request *TaskCreate) (*Task, error)
+	CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error)
 	// DeleteCompletion invokes deleteCompletion operation.
 	//
 	// Deleting the only completion of a one-time task reopens it.
 	//
 	// DELETE /completions/{id}
-	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
+	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask invokes deleteTask operation.
 	//
 	// Delete a task and its completions (owners and editors).
 	//
 	// DELETE /tasks/{id}
-	DeleteTask(ctx context.Context, params DeleteTaskParams) error
+	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
 	// GetBoard invokes getBoard operation.
 	//
 	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
@@ -375,50 +375,50 @@ type TasksInvoker interface {
 	// One task.
 	//
 	// GET /tasks/{id}
-	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
+	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions invokes listCompletions operation.
 	//
 	// A task's completions, newest first.
 	//
 	// GET /tasks/{id}/completions
-	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
+	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates invokes listTaskTemplates operation.
 	//
 	// Ready-made tasks, grouped by category.
 	//
 	// GET /task-templates
-	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
+	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask invokes startTask operation.
 	//
 	// Mark the task in progress (owners and editors).
 	//
 	// POST /tasks/{id}/in-progress
-	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
+	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask invokes stopTask operation.
 	//
 	// Mark the task not in progress (owners and editors).
 	//
 	// POST /tasks/{id}/not-in-progress
-	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
+	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask invokes unarchiveTask operation.
 	//
 	// Restore an archived task (owners and editors).
 	//
 	// POST /tasks/{id}/unarchive
-	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
+	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask invokes uncancelTask operation.
 	//
 	// Restore a cancelled task (owners and editors).
 	//
 	// POST /tasks/{id}/uncancel
-	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
+	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
 	// UpdateTask invokes updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
 	// `next_due_date`.
 	//
 	// PATCH /tasks/{id}
-	UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (*Task, error)
+	UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error)
 }
 
 // Client implements OAS client.
@@ -467,12 +467,12 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 // Archive the task (owners and editors).
 //
 // POST /tasks/{id}/archive
-func (c *Client) ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error) {
+func (c *Client) ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error) {
 	res, err := c.sendArchiveTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendArchiveTask(ctx context.Context, params ArchiveTaskParams) (res *Task, err error) {
+func (c *Client) sendArchiveTask(ctx context.Context, params ArchiveTaskParams) (res ArchiveTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("archiveTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -611,12 +611,12 @@ func (c *Client) sendArchiveTask(ctx context.Context, params ArchiveTaskParams) 
 // Cancel the task (owners and editors).
 //
 // POST /tasks/{id}/cancel
-func (c *Client) CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error) {
+func (c *Client) CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error) {
 	res, err := c.sendCancelTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendCancelTask(ctx context.Context, params CancelTaskParams) (res *Task, err error) {
+func (c *Client) sendCancelTask(ctx context.Context, params CancelTaskParams) (res CancelTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("cancelTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -755,12 +755,12 @@ func (c *Client) sendCancelTask(ctx context.Context, params CancelTaskParams) (r
 // Change the password, signing out every other device.
 //
 // POST /auth/change-password
-func (c *Client) ChangePassword(ctx context.Context, request *ChangePasswordRequest) error {
-	_, err := c.sendChangePassword(ctx, request)
-	return err
+func (c *Client) ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error) {
+	res, err := c.sendChangePassword(ctx, request)
+	return res, err
 }
 
-func (c *Client) sendChangePassword(ctx context.Context, request *ChangePasswordRequest) (res *ChangePasswordNoContent, err error) {
+func (c *Client) sendChangePassword(ctx context.Context, request *ChangePasswordRequest) (res ChangePasswordRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -894,12 +894,12 @@ func (c *Client) sendChangePassword(ctx context.Context, request *ChangePassword
 // to completed. Concurrent completions of one task each count.
 //
 // POST /tasks/{id}/completions
-func (c *Client) CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error) {
+func (c *Client) CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error) {
 	res, err := c.sendCompleteTask(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (res *CompletionResult, err error) {
+func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (res CompleteTaskRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if value, ok := request.Get(); ok {
@@ -1057,12 +1057,12 @@ func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCrea
 // Add a contractor, to a residence (owners and editors) or personal (no residence_id).
 //
 // POST /contractors
-func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate) (*Contractor, error) {
+func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error) {
 	res, err := c.sendCreateContractor(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCreate) (res *Contractor, err error) {
+func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCreate) (res CreateContractorRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -1196,12 +1196,12 @@ func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCr
 // not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
 //
 // POST /documents
-func (c *Client) CreateDocument(ctx context.Context, request CreateDocumentReq) (*Document, error) {
+func (c *Client) CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error) {
 	res, err := c.sendCreateDocument(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentReq) (res *Document, err error) {
+func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentReq) (res CreateDocumentRes, err error) {
 	// Validate request before sending.
 	switch request := request.(type) {
 	case *DocumentCreate:
@@ -1347,12 +1347,12 @@ func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentR
 // Create a residence owned by the caller.
 //
 // POST /residences
-func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate) (*Residence, error) {
+func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error) {
 	res, err := c.sendCreateResidence(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCreate) (res *Residence, err error) {
+func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCreate) (res CreateResidenceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -1484,12 +1484,12 @@ func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCrea
 // A new code replaces the previous one, which stops working.
 //
 // POST /residences/{id}/share-code
-func (c *Client) CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error) {
+func (c *Client) CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error) {
 	res, err := c.sendCreateShareCode(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (res *ShareCode, err error) {
+func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (res CreateShareCodeRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if value, ok := request.Get(); ok {
@@ -1647,12 +1647,12 @@ func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRe
 // With `template_id`, the template fills title, description, category and frequency unless given.
 //
 // POST /tasks
-func (c *Client) CreateTask(ctx context.Context, request *TaskCreate) (*Task, error) {
+func (c *Client) CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error) {
 	res, err := c.sendCreateTask(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res *Task, err error) {
+func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res CreateTaskRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -1784,12 +1784,12 @@ func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res *
 // Deleting the only completion of a one-time task reopens it.
 //
 // DELETE /completions/{id}
-func (c *Client) DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error {
-	_, err := c.sendDeleteCompletion(ctx, params)
-	return err
+func (c *Client) DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error) {
+	res, err := c.sendDeleteCompletion(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendDeleteCompletion(ctx context.Context, params DeleteCompletionParams) (res *DeleteCompletionNoContent, err error) {
+func (c *Client) sendDeleteCompletion(ctx context.Context, params DeleteCompletionParams) (res DeleteCompletionRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteCompletion"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -1927,12 +1927,12 @@ func (c *Client) sendDeleteCompletion(ctx context.Context, params DeleteCompleti
 // Delete a contractor; its tasks keep existing without it.
 //
 // DELETE /contractors/{id}
-func (c *Client) DeleteContractor(ctx context.Context, params DeleteContractorParams) error {
-	_, err := c.sendDeleteContractor(ctx, params)
-	return err
+func (c *Client) DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error) {
+	res, err := c.sendDeleteContractor(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendDeleteContractor(ctx context.Context, params DeleteContractorParams) (res *DeleteContractorNoContent, err error) {
+func (c *Client) sendDeleteContractor(ctx context.Context, params DeleteContractorParams) (res DeleteContractorRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteContractor"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -2070,12 +2070,12 @@ func (c *Client) sendDeleteContractor(ctx context.Context, params DeleteContract
 // Delete a document and its file (owners and editors).
 //
 // DELETE /documents/{id}
-func (c *Client) DeleteDocument(ctx context.Context, params DeleteDocumentParams) error {
-	_, err := c.sendDeleteDocument(ctx, params)
-	return err
+func (c *Client) DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error) {
+	res, err := c.sendDeleteDocument(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendDeleteDocument(ctx context.Context, params DeleteDocumentParams) (res *DeleteDocumentNoContent, err error) {
+func (c *Client) sendDeleteDocument(ctx context.Context, params DeleteDocumentParams) (res DeleteDocumentRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteDocument"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -2213,12 +2213,12 @@ func (c *Client) sendDeleteDocument(ctx context.Context, params DeleteDocumentPa
 // Irreversible. Every token of the account stops working at once.
 //
 // DELETE /auth/me
-func (c *Client) DeleteMe(ctx context.Context) error {
-	_, err := c.sendDeleteMe(ctx)
-	return err
+func (c *Client) DeleteMe(ctx context.Context) (DeleteMeRes, error) {
+	res, err := c.sendDeleteMe(ctx)
+	return res, err
 }
 
-func (c *Client) sendDeleteMe(ctx context.Context) (res *DeleteMeNoContent, err error) {
+func (c *Client) sendDeleteMe(ctx context.Context) (res DeleteMeRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteMe"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -2338,12 +2338,12 @@ func (c *Client) sendDeleteMe(ctx context.Context) (res *DeleteMeNoContent, err 
 // Delete a residence with its tasks (owner only).
 //
 // DELETE /residences/{id}
-func (c *Client) DeleteResidence(ctx context.Context, params DeleteResidenceParams) error {
-	_, err := c.sendDeleteResidence(ctx, params)
-	return err
+func (c *Client) DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error) {
+	res, err := c.sendDeleteResidence(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendDeleteResidence(ctx context.Context, params DeleteResidenceParams) (res *DeleteResidenceNoContent, err error) {
+func (c *Client) sendDeleteResidence(ctx context.Context, params DeleteResidenceParams) (res DeleteResidenceRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteResidence"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -2481,12 +2481,12 @@ func (c *Client) sendDeleteResidence(ctx context.Context, params DeleteResidence
 // Delete a task and its completions (owners and editors).
 //
 // DELETE /tasks/{id}
-func (c *Client) DeleteTask(ctx context.Context, params DeleteTaskParams) error {
-	_, err := c.sendDeleteTask(ctx, params)
-	return err
+func (c *Client) DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error) {
+	res, err := c.sendDeleteTask(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendDeleteTask(ctx context.Context, params DeleteTaskParams) (res *DeleteTaskNoContent, err error) {
+func (c *Client) sendDeleteTask(ctx context.Context, params DeleteTaskParams) (res DeleteTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("deleteTask"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
@@ -2624,12 +2624,12 @@ func (c *Client) sendDeleteTask(ctx context.Context, params DeleteTaskParams) (r
 // Always 202, whether or not an account has this email, so the answer reveals nothing.
 //
 // POST /auth/forgot-password
-func (c *Client) ForgotPassword(ctx context.Context, request *EmailRequest) (*Message, error) {
+func (c *Client) ForgotPassword(ctx context.Context, request *EmailRequest) (ForgotPasswordRes, error) {
 	res, err := c.sendForgotPassword(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendForgotPassword(ctx context.Context, request *EmailRequest) (res *Message, err error) {
+func (c *Client) sendForgotPassword(ctx context.Context, request *EmailRequest) (res ForgotPasswordRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -2884,12 +2884,12 @@ func (c *Client) sendGetBoard(ctx context.Context, params GetBoardParams) (res G
 // One contractor.
 //
 // GET /contractors/{id}
-func (c *Client) GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error) {
+func (c *Client) GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error) {
 	res, err := c.sendGetContractor(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendGetContractor(ctx context.Context, params GetContractorParams) (res *Contractor, err error) {
+func (c *Client) sendGetContractor(ctx context.Context, params GetContractorParams) (res GetContractorRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getContractor"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -3027,12 +3027,12 @@ func (c *Client) sendGetContractor(ctx context.Context, params GetContractorPara
 // One document's metadata.
 //
 // GET /documents/{id}
-func (c *Client) GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error) {
+func (c *Client) GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error) {
 	res, err := c.sendGetDocument(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendGetDocument(ctx context.Context, params GetDocumentParams) (res *Document, err error) {
+func (c *Client) sendGetDocument(ctx context.Context, params GetDocumentParams) (res GetDocumentRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getDocument"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -3167,9 +3167,9 @@ func (c *Client) sendGetDocument(ctx context.Context, params GetDocumentParams) 
 
 // GetDocumentFile invokes getDocumentFile operation.
 //
-// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-// whole file with 200) and `If-None-Match` (→ 304).
+// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
+// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
+// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
 //
 // GET /documents/{id}/file
 func (c *Client) GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error) {
@@ -3361,12 +3361,12 @@ func (c *Client) sendGetDocumentFile(ctx context.Context, params GetDocumentFile
 // The signed-in user.
 //
 // GET /auth/me
-func (c *Client) GetMe(ctx context.Context) (*User, error) {
+func (c *Client) GetMe(ctx context.Context) (GetMeRes, error) {
 	res, err := c.sendGetMe(ctx)
 	return res, err
 }
 
-func (c *Client) sendGetMe(ctx context.Context) (res *User, err error) {
+func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getMe"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -3486,12 +3486,12 @@ func (c *Client) sendGetMe(ctx context.Context) (res *User, err error) {
 // 404 when it does not exist or the caller is not a member.
 //
 // GET /residences/{id}
-func (c *Client) GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error) {
+func (c *Client) GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error) {
 	res, err := c.sendGetResidence(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendGetResidence(ctx context.Context, params GetResidenceParams) (res *Residence, err error) {
+func (c *Client) sendGetResidence(ctx context.Context, params GetResidenceParams) (res GetResidenceRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getResidence"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -3955,12 +3955,12 @@ func (c *Client) sendGetStaticData(ctx context.Context, params GetStaticDataPara
 // One task.
 //
 // GET /tasks/{id}
-func (c *Client) GetTask(ctx context.Context, params GetTaskParams) (*Task, error) {
+func (c *Client) GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error) {
 	res, err := c.sendGetTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendGetTask(ctx context.Context, params GetTaskParams) (res *Task, err error) {
+func (c *Client) sendGetTask(ctx context.Context, params GetTaskParams) (res GetTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("getTask"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -4100,12 +4100,12 @@ func (c *Client) sendGetTask(ctx context.Context, params GetTaskParams) (res *Ta
 // belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
 //
 // POST /residences/join
-func (c *Client) JoinResidence(ctx context.Context, request *JoinRequest) (*JoinResult, error) {
+func (c *Client) JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error) {
 	res, err := c.sendJoinResidence(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (res *JoinResult, err error) {
+func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (res JoinResidenceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -4237,12 +4237,12 @@ func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (r
 // A task's completions, newest first.
 //
 // GET /tasks/{id}/completions
-func (c *Client) ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error) {
+func (c *Client) ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error) {
 	res, err := c.sendListCompletions(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListCompletions(ctx context.Context, params ListCompletionsParams) (res []Completion, err error) {
+func (c *Client) sendListCompletions(ctx context.Context, params ListCompletionsParams) (res ListCompletionsRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listCompletions"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -4381,12 +4381,12 @@ func (c *Client) sendListCompletions(ctx context.Context, params ListCompletions
 // Tasks that name this contractor, among those the user can see.
 //
 // GET /contractors/{id}/tasks
-func (c *Client) ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error) {
+func (c *Client) ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error) {
 	res, err := c.sendListContractorTasks(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListContractorTasks(ctx context.Context, params ListContractorTasksParams) (res []Task, err error) {
+func (c *Client) sendListContractorTasks(ctx context.Context, params ListContractorTasksParams) (res ListContractorTasksRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listContractorTasks"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -4525,12 +4525,12 @@ func (c *Client) sendListContractorTasks(ctx context.Context, params ListContrac
 // Those of every residence the user belongs to, plus the user's personal ones.
 //
 // GET /contractors
-func (c *Client) ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error) {
+func (c *Client) ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error) {
 	res, err := c.sendListContractors(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListContractors(ctx context.Context, params ListContractorsParams) (res []Contractor, err error) {
+func (c *Client) sendListContractors(ctx context.Context, params ListContractorsParams) (res ListContractorsRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listContractors"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -4705,12 +4705,12 @@ func (c *Client) sendListContractors(ctx context.Context, params ListContractors
 // Documents of every residence the user belongs to.
 //
 // GET /documents
-func (c *Client) ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error) {
+func (c *Client) ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error) {
 	res, err := c.sendListDocuments(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListDocuments(ctx context.Context, params ListDocumentsParams) (res []Document, err error) {
+func (c *Client) sendListDocuments(ctx context.Context, params ListDocumentsParams) (res ListDocumentsRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listDocuments"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -4885,12 +4885,12 @@ func (c *Client) sendListDocuments(ctx context.Context, params ListDocumentsPara
 // The people who share a residence.
 //
 // GET /residences/{id}/members
-func (c *Client) ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error) {
+func (c *Client) ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error) {
 	res, err := c.sendListResidenceMembers(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (res []Member, err error) {
+func (c *Client) sendListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (res ListResidenceMembersRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listResidenceMembers"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -5029,12 +5029,12 @@ func (c *Client) sendListResidenceMembers(ctx context.Context, params ListReside
 // Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
 //
 // GET /residences
-func (c *Client) ListResidences(ctx context.Context) ([]Residence, error) {
+func (c *Client) ListResidences(ctx context.Context) (ListResidencesRes, error) {
 	res, err := c.sendListResidences(ctx)
 	return res, err
 }
 
-func (c *Client) sendListResidences(ctx context.Context) (res []Residence, err error) {
+func (c *Client) sendListResidences(ctx context.Context) (res ListResidencesRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listResidences"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -5154,12 +5154,12 @@ func (c *Client) sendListResidences(ctx context.Context) (res []Residence, err e
 // Ready-made tasks, grouped by category.
 //
 // GET /task-templates
-func (c *Client) ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error) {
+func (c *Client) ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error) {
 	res, err := c.sendListTaskTemplates(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (res []TaskTemplateGroup, err error) {
+func (c *Client) sendListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (res ListTaskTemplatesRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listTaskTemplates"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -5300,12 +5300,12 @@ func (c *Client) sendListTaskTemplates(ctx context.Context, params ListTaskTempl
 // Warranty documents by expiry, soonest first.
 //
 // GET /documents/warranties
-func (c *Client) ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error) {
+func (c *Client) ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error) {
 	res, err := c.sendListWarranties(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendListWarranties(ctx context.Context, params ListWarrantiesParams) (res []Warranty, err error) {
+func (c *Client) sendListWarranties(ctx context.Context, params ListWarrantiesParams) (res ListWarrantiesRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("listWarranties"),
 		semconv.HTTPRequestMethodKey.String("GET"),
@@ -5446,12 +5446,12 @@ func (c *Client) sendListWarranties(ctx context.Context, params ListWarrantiesPa
 // A wrong password and an unknown email get the same 401 `invalid_credentials`.
 //
 // POST /auth/login
-func (c *Client) Login(ctx context.Context, request *LoginRequest) (*AuthResponse, error) {
+func (c *Client) Login(ctx context.Context, request *LoginRequest) (LoginRes, error) {
 	res, err := c.sendLogin(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res *AuthResponse, err error) {
+func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res LoginRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -5538,12 +5538,12 @@ func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res *Aut
 // Revoke the token this request was made with.
 //
 // POST /auth/logout
-func (c *Client) Logout(ctx context.Context) error {
-	_, err := c.sendLogout(ctx)
-	return err
+func (c *Client) Logout(ctx context.Context) (LogoutRes, error) {
+	res, err := c.sendLogout(ctx)
+	return res, err
 }
 
-func (c *Client) sendLogout(ctx context.Context) (res *LogoutNoContent, err error) {
+func (c *Client) sendLogout(ctx context.Context) (res LogoutRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("logout"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -5663,12 +5663,12 @@ func (c *Client) sendLogout(ctx context.Context) (res *LogoutNoContent, err erro
 // Creates the account, returns a token, and emails a 6-digit verification code.
 //
 // POST /auth/register
-func (c *Client) Register(ctx context.Context, request *RegisterRequest) (*AuthResponse, error) {
+func (c *Client) Register(ctx context.Context, request *RegisterRequest) (RegisterRes, error) {
 	res, err := c.sendRegister(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendRegister(ctx context.Context, request *RegisterRequest) (res *AuthResponse, err error) {
+func (c *Client) sendRegister(ctx context.Context, request *RegisterRequest) (res RegisterRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -5755,17 +5755,17 @@ func (c *Client) sendRegister(ctx context.Context, request *RegisterRequest) (re
 // The owner may remove any other member; any member may remove themself (leave). The owner cannot
 // leave (400 `owner_cannot_leave`): transfer ownership first.
 //
-// DELETE /residences/{id}/members/{userId}
-func (c *Client) RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error {
-	_, err := c.sendRemoveResidenceMember(ctx, params)
-	return err
+// DELETE /residences/{id}/members/{user_id}
+func (c *Client) RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error) {
+	res, err := c.sendRemoveResidenceMember(ctx, params)
+	return res, err
 }
 
-func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (res *RemoveResidenceMemberNoContent, err error) {
+func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (res RemoveResidenceMemberRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("removeResidenceMember"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.URLTemplateKey.String("/residences/{id}/members/{userId}"),
+		semconv.URLTemplateKey.String("/residences/{id}/members/{user_id}"),
 	}
 	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
@@ -5820,9 +5820,9 @@ func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveRes
 	}
 	pathParts[2] = "/members/"
 	{
-		// Encode "userId" parameter.
+		// Encode "user_id" parameter.
 		e := uri.NewPathEncoder(uri.PathEncoderConfig{
-			Param:   "userId",
+			Param:   "user_id",
 			Style:   uri.PathStyleSimple,
 			Explode: false,
 		})
@@ -5918,12 +5918,12 @@ func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveRes
 // Replace (or add) the document's file (owners and editors).
 //
 // PUT /documents/{id}/file
-func (c *Client) ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error) {
+func (c *Client) ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error) {
 	res, err := c.sendReplaceDocumentFile(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (res *Document, err error) {
+func (c *Client) sendReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (res ReplaceDocumentFileRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("replaceDocumentFile"),
 		semconv.HTTPRequestMethodKey.String("PUT"),
@@ -6065,12 +6065,12 @@ func (c *Client) sendReplaceDocumentFile(ctx context.Context, request *FileUploa
 // Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
 //
 // POST /auth/resend-verification
-func (c *Client) ResendVerification(ctx context.Context) (*Message, error) {
+func (c *Client) ResendVerification(ctx context.Context) (ResendVerificationRes, error) {
 	res, err := c.sendResendVerification(ctx)
 	return res, err
 }
 
-func (c *Client) sendResendVerification(ctx context.Context) (res *Message, err error) {
+func (c *Client) sendResendVerification(ctx context.Context) (res ResendVerificationRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("resendVerification"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -6190,12 +6190,12 @@ func (c *Client) sendResendVerification(ctx context.Context) (res *Message, err 
 // Every token of the account is revoked; sign in again with the new password.
 //
 // POST /auth/reset-password
-func (c *Client) ResetPassword(ctx context.Context, request *ResetPasswordRequest) error {
-	_, err := c.sendResetPassword(ctx, request)
-	return err
+func (c *Client) ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error) {
+	res, err := c.sendResetPassword(ctx, request)
+	return res, err
 }
 
-func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRequest) (res *ResetPasswordNoContent, err error) {
+func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRequest) (res ResetPasswordRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -6282,12 +6282,12 @@ func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRe
 // Mark the task in progress (owners and editors).
 //
 // POST /tasks/{id}/in-progress
-func (c *Client) StartTask(ctx context.Context, params StartTaskParams) (*Task, error) {
+func (c *Client) StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error) {
 	res, err := c.sendStartTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendStartTask(ctx context.Context, params StartTaskParams) (res *Task, err error) {
+func (c *Client) sendStartTask(ctx context.Context, params StartTaskParams) (res StartTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("startTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -6426,12 +6426,12 @@ func (c *Client) sendStartTask(ctx context.Context, params StartTaskParams) (res
 // Mark the task not in progress (owners and editors).
 //
 // POST /tasks/{id}/not-in-progress
-func (c *Client) StopTask(ctx context.Context, params StopTaskParams) (*Task, error) {
+func (c *Client) StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error) {
 	res, err := c.sendStopTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendStopTask(ctx context.Context, params StopTaskParams) (res *Task, err error) {
+func (c *Client) sendStopTask(ctx context.Context, params StopTaskParams) (res StopTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("stopTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -6570,12 +6570,12 @@ func (c *Client) sendStopTask(ctx context.Context, params StopTaskParams) (res *
 // Toggle the favorite flag.
 //
 // POST /contractors/{id}/favorite
-func (c *Client) ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error) {
+func (c *Client) ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error) {
 	res, err := c.sendToggleContractorFavorite(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (res *Contractor, err error) {
+func (c *Client) sendToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (res ToggleContractorFavoriteRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("toggleContractorFavorite"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -6714,12 +6714,12 @@ func (c *Client) sendToggleContractorFavorite(ctx context.Context, params Toggle
 // The new owner must already be a member; the old owner becomes an editor.
 //
 // POST /residences/{id}/transfer
-func (c *Client) TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (*Residence, error) {
+func (c *Client) TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error) {
 	res, err := c.sendTransferResidence(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendTransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (res *Residence, err error) {
+func (c *Client) sendTransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (res TransferResidenceRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("transferResidence"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -6861,12 +6861,12 @@ func (c *Client) sendTransferResidence(ctx context.Context, request *TransferReq
 // Restore an archived task (owners and editors).
 //
 // POST /tasks/{id}/unarchive
-func (c *Client) UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error) {
+func (c *Client) UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error) {
 	res, err := c.sendUnarchiveTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendUnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (res *Task, err error) {
+func (c *Client) sendUnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (res UnarchiveTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("unarchiveTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -7005,12 +7005,12 @@ func (c *Client) sendUnarchiveTask(ctx context.Context, params UnarchiveTaskPara
 // Restore a cancelled task (owners and editors).
 //
 // POST /tasks/{id}/uncancel
-func (c *Client) UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error) {
+func (c *Client) UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error) {
 	res, err := c.sendUncancelTask(ctx, params)
 	return res, err
 }
 
-func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams) (res *Task, err error) {
+func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams) (res UncancelTaskRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("uncancelTask"),
 		semconv.HTTPRequestMethodKey.String("POST"),
@@ -7149,12 +7149,12 @@ func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams
 // Change a contractor (its residence's owners and editors, or its creator if personal).
 //
 // PATCH /contractors/{id}
-func (c *Client) UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (*Contractor, error) {
+func (c *Client) UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error) {
 	res, err := c.sendUpdateContractor(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendUpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (res *Contractor, err error) {
+func (c *Client) sendUpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (res UpdateContractorRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7304,12 +7304,12 @@ func (c *Client) sendUpdateContractor(ctx context.Context, request *ContractorUp
 // Change a document's metadata (owners and editors).
 //
 // PATCH /documents/{id}
-func (c *Client) UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (*Document, error) {
+func (c *Client) UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error) {
 	res, err := c.sendUpdateDocument(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (res *Document, err error) {
+func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (res UpdateDocumentRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7459,12 +7459,12 @@ func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate
 // Change names, timezone or the due-soon threshold.
 //
 // PATCH /auth/me
-func (c *Client) UpdateMe(ctx context.Context, request *UpdateMeRequest) (*User, error) {
+func (c *Client) UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error) {
 	res, err := c.sendUpdateMe(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendUpdateMe(ctx context.Context, request *UpdateMeRequest) (res *User, err error) {
+func (c *Client) sendUpdateMe(ctx context.Context, request *UpdateMeRequest) (res UpdateMeRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7597,12 +7597,12 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UpdateMeRequest) (re
 // 403.
 //
 // PATCH /residences/{id}
-func (c *Client) UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (*Residence, error) {
+func (c *Client) UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error) {
 	res, err := c.sendUpdateResidence(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendUpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (res *Residence, err error) {
+func (c *Client) sendUpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (res UpdateResidenceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7751,13 +7751,13 @@ func (c *Client) sendUpdateResidence(ctx context.Context, request *ResidenceUpda
 //
 // Ownership moves only with `POST /residences/{id}/transfer`.
 //
-// PATCH /residences/{id}/members/{userId}
-func (c *Client) UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error) {
+// PATCH /residences/{id}/members/{user_id}
+func (c *Client) UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error) {
 	res, err := c.sendUpdateResidenceMember(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (res *Member, err error) {
+func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (res UpdateResidenceMemberRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7770,7 +7770,7 @@ func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberR
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("updateResidenceMember"),
 		semconv.HTTPRequestMethodKey.String("PATCH"),
-		semconv.URLTemplateKey.String("/residences/{id}/members/{userId}"),
+		semconv.URLTemplateKey.String("/residences/{id}/members/{user_id}"),
 	}
 	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
@@ -7825,9 +7825,9 @@ func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberR
 	}
 	pathParts[2] = "/members/"
 	{
-		// Encode "userId" parameter.
+		// Encode "user_id" parameter.
 		e := uri.NewPathEncoder(uri.PathEncoderConfig{
-			Param:   "userId",
+			Param:   "user_id",
 			Style:   uri.PathStyleSimple,
 			Explode: false,
 		})
@@ -7927,12 +7927,12 @@ func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberR
 // `next_due_date`.
 //
 // PATCH /tasks/{id}
-func (c *Client) UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (*Task, error) {
+func (c *Client) UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error) {
 	res, err := c.sendUpdateTask(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (res *Task, err error) {
+func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (res UpdateTaskRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -8082,12 +8082,12 @@ func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdate, params
 // A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
 //
 // POST /auth/verify-email
-func (c *Client) VerifyEmail(ctx context.Context, request *CodeRequest) (*User, error) {
+func (c *Client) VerifyEmail(ctx context.Context, request *CodeRequest) (VerifyEmailRes, error) {
 	res, err := c.sendVerifyEmail(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendVerifyEmail(ctx context.Context, request *CodeRequest) (res *User, err error) {
+func (c *Client) sendVerifyEmail(ctx context.Context, request *CodeRequest) (res VerifyEmailRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -8219,12 +8219,12 @@ func (c *Client) sendVerifyEmail(ctx context.Context, request *CodeRequest) (res
 // Exchange the emailed reset code for a single-use reset token.
 //
 // POST /auth/verify-reset-code
-func (c *Client) VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (*ResetTokenResponse, error) {
+func (c *Client) VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error) {
 	res, err := c.sendVerifyResetCode(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendVerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (res *ResetTokenResponse, err error) {
+func (c *Client) sendVerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (res VerifyResetCodeRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {

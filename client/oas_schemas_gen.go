@@ -3,7 +3,6 @@
 package client
 
 import (
-	"fmt"
 	"io"
 	"time"
 
@@ -11,8 +10,71 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 )
 
-func (s *ErrorStatusCode) Error() string {
-	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
+// Ref: #/components/schemas/ApiError
+type APIError struct {
+	Error APIErrorBody `json:"error"`
+}
+
+// GetError returns the value of Error.
+func (s *APIError) GetError() APIErrorBody {
+	return s.Error
+}
+
+// SetError sets the value of Error.
+func (s *APIError) SetError(val APIErrorBody) {
+	s.Error = val
+}
+
+// Ref: #/components/schemas/ApiErrorBody
+type APIErrorBody struct {
+	// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `unauthorized`.
+	Code string `json:"code"`
+	// Human-readable explanation; safe to show.
+	Message string `json:"message"`
+	// Request fields at fault, each with what is wrong with it.
+	Fields OptAPIErrorBodyFields `json:"fields"`
+}
+
+// GetCode returns the value of Code.
+func (s *APIErrorBody) GetCode() string {
+	return s.Code
+}
+
+// GetMessage returns the value of Message.
+func (s *APIErrorBody) GetMessage() string {
+	return s.Message
+}
+
+// GetFields returns the value of Fields.
+func (s *APIErrorBody) GetFields() OptAPIErrorBodyFields {
+	return s.Fields
+}
+
+// SetCode sets the value of Code.
+func (s *APIErrorBody) SetCode(val string) {
+	s.Code = val
+}
+
+// SetMessage sets the value of Message.
+func (s *APIErrorBody) SetMessage(val string) {
+	s.Message = val
+}
+
+// SetFields sets the value of Fields.
+func (s *APIErrorBody) SetFields(val OptAPIErrorBodyFields) {
+	s.Fields = val
+}
+
+// Request fields at fault, each with what is wrong with it.
+type APIErrorBodyFields map[string]string
+
+func (s *APIErrorBodyFields) init() APIErrorBodyFields {
+	m := *s
+	if m == nil {
+		m = map[string]string{}
+		*s = m
+	}
+	return m
 }
 
 // Ref: #/components/schemas/AuthResponse
@@ -41,6 +103,91 @@ func (s *AuthResponse) SetToken(val string) {
 func (s *AuthResponse) SetUser(val User) {
 	s.User = val
 }
+
+func (*AuthResponse) loginRes()    {}
+func (*AuthResponse) registerRes() {}
+
+// BadRequestHeaders wraps APIError with response headers.
+type BadRequestHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *BadRequestHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *BadRequestHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *BadRequestHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *BadRequestHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*BadRequestHeaders) archiveTaskRes()              {}
+func (*BadRequestHeaders) cancelTaskRes()               {}
+func (*BadRequestHeaders) changePasswordRes()           {}
+func (*BadRequestHeaders) completeTaskRes()             {}
+func (*BadRequestHeaders) createContractorRes()         {}
+func (*BadRequestHeaders) createDocumentRes()           {}
+func (*BadRequestHeaders) createResidenceRes()          {}
+func (*BadRequestHeaders) createShareCodeRes()          {}
+func (*BadRequestHeaders) createTaskRes()               {}
+func (*BadRequestHeaders) deleteCompletionRes()         {}
+func (*BadRequestHeaders) deleteContractorRes()         {}
+func (*BadRequestHeaders) deleteDocumentRes()           {}
+func (*BadRequestHeaders) deleteMeRes()                 {}
+func (*BadRequestHeaders) deleteResidenceRes()          {}
+func (*BadRequestHeaders) deleteTaskRes()               {}
+func (*BadRequestHeaders) forgotPasswordRes()           {}
+func (*BadRequestHeaders) getBoardRes()                 {}
+func (*BadRequestHeaders) getContractorRes()            {}
+func (*BadRequestHeaders) getDocumentFileRes()          {}
+func (*BadRequestHeaders) getDocumentRes()              {}
+func (*BadRequestHeaders) getMeRes()                    {}
+func (*BadRequestHeaders) getResidenceBoardRes()        {}
+func (*BadRequestHeaders) getResidenceRes()             {}
+func (*BadRequestHeaders) getStaticDataRes()            {}
+func (*BadRequestHeaders) getTaskRes()                  {}
+func (*BadRequestHeaders) joinResidenceRes()            {}
+func (*BadRequestHeaders) listCompletionsRes()          {}
+func (*BadRequestHeaders) listContractorTasksRes()      {}
+func (*BadRequestHeaders) listContractorsRes()          {}
+func (*BadRequestHeaders) listDocumentsRes()            {}
+func (*BadRequestHeaders) listResidenceMembersRes()     {}
+func (*BadRequestHeaders) listResidencesRes()           {}
+func (*BadRequestHeaders) listTaskTemplatesRes()        {}
+func (*BadRequestHeaders) listWarrantiesRes()           {}
+func (*BadRequestHeaders) loginRes()                    {}
+func (*BadRequestHeaders) logoutRes()                   {}
+func (*BadRequestHeaders) registerRes()                 {}
+func (*BadRequestHeaders) removeResidenceMemberRes()    {}
+func (*BadRequestHeaders) replaceDocumentFileRes()      {}
+func (*BadRequestHeaders) resendVerificationRes()       {}
+func (*BadRequestHeaders) resetPasswordRes()            {}
+func (*BadRequestHeaders) startTaskRes()                {}
+func (*BadRequestHeaders) stopTaskRes()                 {}
+func (*BadRequestHeaders) toggleContractorFavoriteRes() {}
+func (*BadRequestHeaders) transferResidenceRes()        {}
+func (*BadRequestHeaders) unarchiveTaskRes()            {}
+func (*BadRequestHeaders) uncancelTaskRes()             {}
+func (*BadRequestHeaders) updateContractorRes()         {}
+func (*BadRequestHeaders) updateDocumentRes()           {}
+func (*BadRequestHeaders) updateMeRes()                 {}
+func (*BadRequestHeaders) updateResidenceMemberRes()    {}
+func (*BadRequestHeaders) updateResidenceRes()          {}
+func (*BadRequestHeaders) updateTaskRes()               {}
+func (*BadRequestHeaders) verifyEmailRes()              {}
+func (*BadRequestHeaders) verifyResetCodeRes()          {}
 
 type BearerAuth struct {
 	Token string
@@ -242,6 +389,8 @@ func (*BoardHeaders) getResidenceBoardRes() {}
 
 // ChangePasswordNoContent is response for ChangePassword operation.
 type ChangePasswordNoContent struct{}
+
+func (*ChangePasswordNoContent) changePasswordRes() {}
 
 // Ref: #/components/schemas/ChangePasswordRequest
 type ChangePasswordRequest struct {
@@ -487,6 +636,87 @@ func (s *CompletionResult) SetTask(val Task) {
 	s.Task = val
 }
 
+func (*CompletionResult) completeTaskRes() {}
+
+// ConflictHeaders wraps APIError with response headers.
+type ConflictHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *ConflictHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *ConflictHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *ConflictHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ConflictHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*ConflictHeaders) registerRes()           {}
+func (*ConflictHeaders) resendVerificationRes() {}
+func (*ConflictHeaders) updateContractorRes()   {}
+
+// ContentTooLargeHeaders wraps APIError with response headers.
+type ContentTooLargeHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *ContentTooLargeHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *ContentTooLargeHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *ContentTooLargeHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ContentTooLargeHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*ContentTooLargeHeaders) changePasswordRes()        {}
+func (*ContentTooLargeHeaders) completeTaskRes()          {}
+func (*ContentTooLargeHeaders) createContractorRes()      {}
+func (*ContentTooLargeHeaders) createDocumentRes()        {}
+func (*ContentTooLargeHeaders) createResidenceRes()       {}
+func (*ContentTooLargeHeaders) createShareCodeRes()       {}
+func (*ContentTooLargeHeaders) createTaskRes()            {}
+func (*ContentTooLargeHeaders) forgotPasswordRes()        {}
+func (*ContentTooLargeHeaders) joinResidenceRes()         {}
+func (*ContentTooLargeHeaders) loginRes()                 {}
+func (*ContentTooLargeHeaders) registerRes()              {}
+func (*ContentTooLargeHeaders) replaceDocumentFileRes()   {}
+func (*ContentTooLargeHeaders) resetPasswordRes()         {}
+func (*ContentTooLargeHeaders) transferResidenceRes()     {}
+func (*ContentTooLargeHeaders) updateContractorRes()      {}
+func (*ContentTooLargeHeaders) updateDocumentRes()        {}
+func (*ContentTooLargeHeaders) updateMeRes()              {}
+func (*ContentTooLargeHeaders) updateResidenceMemberRes() {}
+func (*ContentTooLargeHeaders) updateResidenceRes()       {}
+func (*ContentTooLargeHeaders) updateTaskRes()            {}
+func (*ContentTooLargeHeaders) verifyEmailRes()           {}
+func (*ContentTooLargeHeaders) verifyResetCodeRes()       {}
+
 // Ref: #/components/schemas/Contractor
 type Contractor struct {
 	ID int64 `json:"id"`
@@ -658,6 +888,11 @@ func (s *Contractor) SetCreatedAt(val time.Time) {
 func (s *Contractor) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
+
+func (*Contractor) createContractorRes()         {}
+func (*Contractor) getContractorRes()            {}
+func (*Contractor) toggleContractorFavoriteRes() {}
+func (*Contractor) updateContractorRes()         {}
 
 // Ref: #/components/schemas/ContractorCreate
 type ContractorCreate struct {
@@ -928,20 +1163,32 @@ func (s *ContractorUpdate) SetSpecialtyIds(val []int64) {
 // DeleteCompletionNoContent is response for DeleteCompletion operation.
 type DeleteCompletionNoContent struct{}
 
+func (*DeleteCompletionNoContent) deleteCompletionRes() {}
+
 // DeleteContractorNoContent is response for DeleteContractor operation.
 type DeleteContractorNoContent struct{}
+
+func (*DeleteContractorNoContent) deleteContractorRes() {}
 
 // DeleteDocumentNoContent is response for DeleteDocument operation.
 type DeleteDocumentNoContent struct{}
 
+func (*DeleteDocumentNoContent) deleteDocumentRes() {}
+
 // DeleteMeNoContent is response for DeleteMe operation.
 type DeleteMeNoContent struct{}
+
+func (*DeleteMeNoContent) deleteMeRes() {}
 
 // DeleteResidenceNoContent is response for DeleteResidence operation.
 type DeleteResidenceNoContent struct{}
 
+func (*DeleteResidenceNoContent) deleteResidenceRes() {}
+
 // DeleteTaskNoContent is response for DeleteTask operation.
 type DeleteTaskNoContent struct{}
+
+func (*DeleteTaskNoContent) deleteTaskRes() {}
 
 // Ref: #/components/schemas/Document
 type Document struct {
@@ -1156,6 +1403,11 @@ func (s *Document) SetCreatedAt(val time.Time) {
 func (s *Document) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
+
+func (*Document) createDocumentRes()      {}
+func (*Document) getDocumentRes()         {}
+func (*Document) replaceDocumentFileRes() {}
+func (*Document) updateDocumentRes()      {}
 
 // Ref: #/components/schemas/DocumentCreate
 type DocumentCreate struct {
@@ -1801,99 +2053,6 @@ func (s *EmailRequest) SetEmail(val string) {
 	s.Email = val
 }
 
-// Ref: #/components/schemas/Error
-type Error struct {
-	Error ErrorBody `json:"error"`
-}
-
-// GetError returns the value of Error.
-func (s *Error) GetError() ErrorBody {
-	return s.Error
-}
-
-// SetError sets the value of Error.
-func (s *Error) SetError(val ErrorBody) {
-	s.Error = val
-}
-
-// Ref: #/components/schemas/ErrorBody
-type ErrorBody struct {
-	// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `unauthorized`.
-	Code string `json:"code"`
-	// Human-readable explanation; safe to show.
-	Message string `json:"message"`
-	// Request fields at fault, each with what is wrong with it.
-	Fields OptErrorBodyFields `json:"fields"`
-}
-
-// GetCode returns the value of Code.
-func (s *ErrorBody) GetCode() string {
-	return s.Code
-}
-
-// GetMessage returns the value of Message.
-func (s *ErrorBody) GetMessage() string {
-	return s.Message
-}
-
-// GetFields returns the value of Fields.
-func (s *ErrorBody) GetFields() OptErrorBodyFields {
-	return s.Fields
-}
-
-// SetCode sets the value of Code.
-func (s *ErrorBody) SetCode(val string) {
-	s.Code = val
-}
-
-// SetMessage sets the value of Message.
-func (s *ErrorBody) SetMessage(val string) {
-	s.Message = val
-}
-
-// SetFields sets the value of Fields.
-func (s *ErrorBody) SetFields(val OptErrorBodyFields) {
-	s.Fields = val
-}
-
-// Request fields at fault, each with what is wrong with it.
-type ErrorBodyFields map[string]string
-
-func (s *ErrorBodyFields) init() ErrorBodyFields {
-	m := *s
-	if m == nil {
-		m = map[string]string{}
-		*s = m
-	}
-	return m
-}
-
-// ErrorStatusCode wraps Error with StatusCode.
-type ErrorStatusCode struct {
-	StatusCode int
-	Response   Error
-}
-
-// GetStatusCode returns the value of StatusCode.
-func (s *ErrorStatusCode) GetStatusCode() int {
-	return s.StatusCode
-}
-
-// GetResponse returns the value of Response.
-func (s *ErrorStatusCode) GetResponse() Error {
-	return s.Response
-}
-
-// SetStatusCode sets the value of StatusCode.
-func (s *ErrorStatusCode) SetStatusCode(val int) {
-	s.StatusCode = val
-}
-
-// SetResponse sets the value of Response.
-func (s *ErrorStatusCode) SetResponse(val Error) {
-	s.Response = val
-}
-
 // Ref: #/components/schemas/FileUpload
 type FileUploadMultipart struct {
 	File ht.MultipartFile `json:"file"`
@@ -1908,6 +2067,58 @@ func (s *FileUploadMultipart) GetFile() ht.MultipartFile {
 func (s *FileUploadMultipart) SetFile(val ht.MultipartFile) {
 	s.File = val
 }
+
+// ForbiddenHeaders wraps APIError with response headers.
+type ForbiddenHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *ForbiddenHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *ForbiddenHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *ForbiddenHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ForbiddenHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*ForbiddenHeaders) archiveTaskRes()              {}
+func (*ForbiddenHeaders) cancelTaskRes()               {}
+func (*ForbiddenHeaders) completeTaskRes()             {}
+func (*ForbiddenHeaders) createContractorRes()         {}
+func (*ForbiddenHeaders) createDocumentRes()           {}
+func (*ForbiddenHeaders) createShareCodeRes()          {}
+func (*ForbiddenHeaders) createTaskRes()               {}
+func (*ForbiddenHeaders) deleteCompletionRes()         {}
+func (*ForbiddenHeaders) deleteContractorRes()         {}
+func (*ForbiddenHeaders) deleteDocumentRes()           {}
+func (*ForbiddenHeaders) deleteResidenceRes()          {}
+func (*ForbiddenHeaders) deleteTaskRes()               {}
+func (*ForbiddenHeaders) removeResidenceMemberRes()    {}
+func (*ForbiddenHeaders) replaceDocumentFileRes()      {}
+func (*ForbiddenHeaders) startTaskRes()                {}
+func (*ForbiddenHeaders) stopTaskRes()                 {}
+func (*ForbiddenHeaders) toggleContractorFavoriteRes() {}
+func (*ForbiddenHeaders) transferResidenceRes()        {}
+func (*ForbiddenHeaders) unarchiveTaskRes()            {}
+func (*ForbiddenHeaders) uncancelTaskRes()             {}
+func (*ForbiddenHeaders) updateContractorRes()         {}
+func (*ForbiddenHeaders) updateDocumentRes()           {}
+func (*ForbiddenHeaders) updateResidenceMemberRes()    {}
+func (*ForbiddenHeaders) updateResidenceRes()          {}
+func (*ForbiddenHeaders) updateTaskRes()               {}
 
 // GetBoardNotModified is response for GetBoard operation.
 type GetBoardNotModified struct {
@@ -1928,12 +2139,23 @@ func (*GetBoardNotModified) getBoardRes() {}
 
 // GetDocumentFileNotModified is response for GetDocumentFile operation.
 type GetDocumentFileNotModified struct {
-	ETag string
+	CacheControl string
+	ETag         string
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileNotModified) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetETag returns the value of ETag.
 func (s *GetDocumentFileNotModified) GetETag() string {
 	return s.ETag
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileNotModified) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetETag sets the value of ETag.
@@ -1960,6 +2182,7 @@ func (s GetDocumentFileOKApplicationPdf) Read(p []byte) (n int, err error) {
 // GetDocumentFileOKApplicationPdfHeaders wraps GetDocumentFileOKApplicationPdf with response headers.
 type GetDocumentFileOKApplicationPdfHeaders struct {
 	AcceptRanges       string
+	CacheControl       string
 	ContentDisposition string
 	ETag               string
 	Response           GetDocumentFileOKApplicationPdf
@@ -1968,6 +2191,11 @@ type GetDocumentFileOKApplicationPdfHeaders struct {
 // GetAcceptRanges returns the value of AcceptRanges.
 func (s *GetDocumentFileOKApplicationPdfHeaders) GetAcceptRanges() string {
 	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKApplicationPdfHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -1988,6 +2216,11 @@ func (s *GetDocumentFileOKApplicationPdfHeaders) GetResponse() GetDocumentFileOK
 // SetAcceptRanges sets the value of AcceptRanges.
 func (s *GetDocumentFileOKApplicationPdfHeaders) SetAcceptRanges(val string) {
 	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKApplicationPdfHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2024,6 +2257,7 @@ func (s GetDocumentFileOKImageHeic) Read(p []byte) (n int, err error) {
 // GetDocumentFileOKImageHeicHeaders wraps GetDocumentFileOKImageHeic with response headers.
 type GetDocumentFileOKImageHeicHeaders struct {
 	AcceptRanges       string
+	CacheControl       string
 	ContentDisposition string
 	ETag               string
 	Response           GetDocumentFileOKImageHeic
@@ -2032,6 +2266,11 @@ type GetDocumentFileOKImageHeicHeaders struct {
 // GetAcceptRanges returns the value of AcceptRanges.
 func (s *GetDocumentFileOKImageHeicHeaders) GetAcceptRanges() string {
 	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageHeicHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2054,6 +2293,11 @@ func (s *GetDocumentFileOKImageHeicHeaders) SetAcceptRanges(val string) {
 	s.AcceptRanges = val
 }
 
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageHeicHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
 // SetContentDisposition sets the value of ContentDisposition.
 func (s *GetDocumentFileOKImageHeicHeaders) SetContentDisposition(val string) {
 	s.ContentDisposition = val
@@ -2070,6 +2314,231 @@ func (s *GetDocumentFileOKImageHeicHeaders) SetResponse(val GetDocumentFileOKIma
 }
 
 func (*GetDocumentFileOKImageHeicHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageHeicSequence struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageHeicSequence) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageHeicSequenceHeaders wraps GetDocumentFileOKImageHeicSequence with response headers.
+type GetDocumentFileOKImageHeicSequenceHeaders struct {
+	AcceptRanges       string
+	CacheControl       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageHeicSequence
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) GetResponse() GetDocumentFileOKImageHeicSequence {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageHeicSequenceHeaders) SetResponse(val GetDocumentFileOKImageHeicSequence) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageHeicSequenceHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageHeif struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageHeif) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageHeifHeaders wraps GetDocumentFileOKImageHeif with response headers.
+type GetDocumentFileOKImageHeifHeaders struct {
+	AcceptRanges       string
+	CacheControl       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageHeif
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeifHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageHeifHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeifHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageHeifHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageHeifHeaders) GetResponse() GetDocumentFileOKImageHeif {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeifHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageHeifHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeifHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageHeifHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageHeifHeaders) SetResponse(val GetDocumentFileOKImageHeif) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageHeifHeaders) getDocumentFileRes() {}
+
+type GetDocumentFileOKImageHeifSequence struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFileOKImageHeifSequence) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFileOKImageHeifSequenceHeaders wraps GetDocumentFileOKImageHeifSequence with response headers.
+type GetDocumentFileOKImageHeifSequenceHeaders struct {
+	AcceptRanges       string
+	CacheControl       string
+	ContentDisposition string
+	ETag               string
+	Response           GetDocumentFileOKImageHeifSequence
+}
+
+// GetAcceptRanges returns the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) GetAcceptRanges() string {
+	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) GetResponse() GetDocumentFileOKImageHeifSequence {
+	return s.Response
+}
+
+// SetAcceptRanges sets the value of AcceptRanges.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) SetAcceptRanges(val string) {
+	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFileOKImageHeifSequenceHeaders) SetResponse(val GetDocumentFileOKImageHeifSequence) {
+	s.Response = val
+}
+
+func (*GetDocumentFileOKImageHeifSequenceHeaders) getDocumentFileRes() {}
 
 type GetDocumentFileOKImageJpeg struct {
 	Data io.Reader
@@ -2088,6 +2557,7 @@ func (s GetDocumentFileOKImageJpeg) Read(p []byte) (n int, err error) {
 // GetDocumentFileOKImageJpegHeaders wraps GetDocumentFileOKImageJpeg with response headers.
 type GetDocumentFileOKImageJpegHeaders struct {
 	AcceptRanges       string
+	CacheControl       string
 	ContentDisposition string
 	ETag               string
 	Response           GetDocumentFileOKImageJpeg
@@ -2096,6 +2566,11 @@ type GetDocumentFileOKImageJpegHeaders struct {
 // GetAcceptRanges returns the value of AcceptRanges.
 func (s *GetDocumentFileOKImageJpegHeaders) GetAcceptRanges() string {
 	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageJpegHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2116,6 +2591,11 @@ func (s *GetDocumentFileOKImageJpegHeaders) GetResponse() GetDocumentFileOKImage
 // SetAcceptRanges sets the value of AcceptRanges.
 func (s *GetDocumentFileOKImageJpegHeaders) SetAcceptRanges(val string) {
 	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageJpegHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2152,6 +2632,7 @@ func (s GetDocumentFileOKImagePNG) Read(p []byte) (n int, err error) {
 // GetDocumentFileOKImagePNGHeaders wraps GetDocumentFileOKImagePNG with response headers.
 type GetDocumentFileOKImagePNGHeaders struct {
 	AcceptRanges       string
+	CacheControl       string
 	ContentDisposition string
 	ETag               string
 	Response           GetDocumentFileOKImagePNG
@@ -2160,6 +2641,11 @@ type GetDocumentFileOKImagePNGHeaders struct {
 // GetAcceptRanges returns the value of AcceptRanges.
 func (s *GetDocumentFileOKImagePNGHeaders) GetAcceptRanges() string {
 	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImagePNGHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2180,6 +2666,11 @@ func (s *GetDocumentFileOKImagePNGHeaders) GetResponse() GetDocumentFileOKImageP
 // SetAcceptRanges sets the value of AcceptRanges.
 func (s *GetDocumentFileOKImagePNGHeaders) SetAcceptRanges(val string) {
 	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImagePNGHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2216,6 +2707,7 @@ func (s GetDocumentFileOKImageWEBP) Read(p []byte) (n int, err error) {
 // GetDocumentFileOKImageWEBPHeaders wraps GetDocumentFileOKImageWEBP with response headers.
 type GetDocumentFileOKImageWEBPHeaders struct {
 	AcceptRanges       string
+	CacheControl       string
 	ContentDisposition string
 	ETag               string
 	Response           GetDocumentFileOKImageWEBP
@@ -2224,6 +2716,11 @@ type GetDocumentFileOKImageWEBPHeaders struct {
 // GetAcceptRanges returns the value of AcceptRanges.
 func (s *GetDocumentFileOKImageWEBPHeaders) GetAcceptRanges() string {
 	return s.AcceptRanges
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFileOKImageWEBPHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2244,6 +2741,11 @@ func (s *GetDocumentFileOKImageWEBPHeaders) GetResponse() GetDocumentFileOKImage
 // SetAcceptRanges sets the value of AcceptRanges.
 func (s *GetDocumentFileOKImageWEBPHeaders) SetAcceptRanges(val string) {
 	s.AcceptRanges = val
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFileOKImageWEBPHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2279,10 +2781,16 @@ func (s GetDocumentFilePartialContentApplicationPdf) Read(p []byte) (n int, err 
 
 // GetDocumentFilePartialContentApplicationPdfHeaders wraps GetDocumentFilePartialContentApplicationPdf with response headers.
 type GetDocumentFilePartialContentApplicationPdfHeaders struct {
+	CacheControl       string
 	ContentDisposition string
 	ContentRange       string
 	ETag               string
 	Response           GetDocumentFilePartialContentApplicationPdf
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2303,6 +2811,11 @@ func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetETag() string {
 // GetResponse returns the value of Response.
 func (s *GetDocumentFilePartialContentApplicationPdfHeaders) GetResponse() GetDocumentFilePartialContentApplicationPdf {
 	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentApplicationPdfHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2343,10 +2856,16 @@ func (s GetDocumentFilePartialContentImageHeic) Read(p []byte) (n int, err error
 
 // GetDocumentFilePartialContentImageHeicHeaders wraps GetDocumentFilePartialContentImageHeic with response headers.
 type GetDocumentFilePartialContentImageHeicHeaders struct {
+	CacheControl       string
 	ContentDisposition string
 	ContentRange       string
 	ETag               string
 	Response           GetDocumentFilePartialContentImageHeic
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2367,6 +2886,11 @@ func (s *GetDocumentFilePartialContentImageHeicHeaders) GetETag() string {
 // GetResponse returns the value of Response.
 func (s *GetDocumentFilePartialContentImageHeicHeaders) GetResponse() GetDocumentFilePartialContentImageHeic {
 	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeicHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2391,6 +2915,231 @@ func (s *GetDocumentFilePartialContentImageHeicHeaders) SetResponse(val GetDocum
 
 func (*GetDocumentFilePartialContentImageHeicHeaders) getDocumentFileRes() {}
 
+type GetDocumentFilePartialContentImageHeicSequence struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageHeicSequence) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageHeicSequenceHeaders wraps GetDocumentFilePartialContentImageHeicSequence with response headers.
+type GetDocumentFilePartialContentImageHeicSequenceHeaders struct {
+	CacheControl       string
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageHeicSequence
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) GetResponse() GetDocumentFilePartialContentImageHeicSequence {
+	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageHeicSequenceHeaders) SetResponse(val GetDocumentFilePartialContentImageHeicSequence) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageHeicSequenceHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImageHeif struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageHeif) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageHeifHeaders wraps GetDocumentFilePartialContentImageHeif with response headers.
+type GetDocumentFilePartialContentImageHeifHeaders struct {
+	CacheControl       string
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageHeif
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) GetResponse() GetDocumentFilePartialContentImageHeif {
+	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageHeifHeaders) SetResponse(val GetDocumentFilePartialContentImageHeif) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageHeifHeaders) getDocumentFileRes() {}
+
+type GetDocumentFilePartialContentImageHeifSequence struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetDocumentFilePartialContentImageHeifSequence) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// GetDocumentFilePartialContentImageHeifSequenceHeaders wraps GetDocumentFilePartialContentImageHeifSequence with response headers.
+type GetDocumentFilePartialContentImageHeifSequenceHeaders struct {
+	CacheControl       string
+	ContentDisposition string
+	ContentRange       string
+	ETag               string
+	Response           GetDocumentFilePartialContentImageHeifSequence
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) GetCacheControl() string {
+	return s.CacheControl
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) GetContentDisposition() string {
+	return s.ContentDisposition
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetETag returns the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) GetETag() string {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) GetResponse() GetDocumentFilePartialContentImageHeifSequence {
+	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) SetContentDisposition(val string) {
+	s.ContentDisposition = val
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetETag sets the value of ETag.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) SetETag(val string) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *GetDocumentFilePartialContentImageHeifSequenceHeaders) SetResponse(val GetDocumentFilePartialContentImageHeifSequence) {
+	s.Response = val
+}
+
+func (*GetDocumentFilePartialContentImageHeifSequenceHeaders) getDocumentFileRes() {}
+
 type GetDocumentFilePartialContentImageJpeg struct {
 	Data io.Reader
 }
@@ -2407,10 +3156,16 @@ func (s GetDocumentFilePartialContentImageJpeg) Read(p []byte) (n int, err error
 
 // GetDocumentFilePartialContentImageJpegHeaders wraps GetDocumentFilePartialContentImageJpeg with response headers.
 type GetDocumentFilePartialContentImageJpegHeaders struct {
+	CacheControl       string
 	ContentDisposition string
 	ContentRange       string
 	ETag               string
 	Response           GetDocumentFilePartialContentImageJpeg
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2431,6 +3186,11 @@ func (s *GetDocumentFilePartialContentImageJpegHeaders) GetETag() string {
 // GetResponse returns the value of Response.
 func (s *GetDocumentFilePartialContentImageJpegHeaders) GetResponse() GetDocumentFilePartialContentImageJpeg {
 	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageJpegHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2471,10 +3231,16 @@ func (s GetDocumentFilePartialContentImagePNG) Read(p []byte) (n int, err error)
 
 // GetDocumentFilePartialContentImagePNGHeaders wraps GetDocumentFilePartialContentImagePNG with response headers.
 type GetDocumentFilePartialContentImagePNGHeaders struct {
+	CacheControl       string
 	ContentDisposition string
 	ContentRange       string
 	ETag               string
 	Response           GetDocumentFilePartialContentImagePNG
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2495,6 +3261,11 @@ func (s *GetDocumentFilePartialContentImagePNGHeaders) GetETag() string {
 // GetResponse returns the value of Response.
 func (s *GetDocumentFilePartialContentImagePNGHeaders) GetResponse() GetDocumentFilePartialContentImagePNG {
 	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImagePNGHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2535,10 +3306,16 @@ func (s GetDocumentFilePartialContentImageWEBP) Read(p []byte) (n int, err error
 
 // GetDocumentFilePartialContentImageWEBPHeaders wraps GetDocumentFilePartialContentImageWEBP with response headers.
 type GetDocumentFilePartialContentImageWEBPHeaders struct {
+	CacheControl       string
 	ContentDisposition string
 	ContentRange       string
 	ETag               string
 	Response           GetDocumentFilePartialContentImageWEBP
+}
+
+// GetCacheControl returns the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetCacheControl() string {
+	return s.CacheControl
 }
 
 // GetContentDisposition returns the value of ContentDisposition.
@@ -2559,6 +3336,11 @@ func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetETag() string {
 // GetResponse returns the value of Response.
 func (s *GetDocumentFilePartialContentImageWEBPHeaders) GetResponse() GetDocumentFilePartialContentImageWEBP {
 	return s.Response
+}
+
+// SetCacheControl sets the value of CacheControl.
+func (s *GetDocumentFilePartialContentImageWEBPHeaders) SetCacheControl(val string) {
+	s.CacheControl = val
 }
 
 // SetContentDisposition sets the value of ContentDisposition.
@@ -2617,6 +3399,88 @@ func (s *GetStaticDataNotModified) SetETag(val string) {
 
 func (*GetStaticDataNotModified) getStaticDataRes() {}
 
+// InternalServerErrorHeaders wraps APIError with response headers.
+type InternalServerErrorHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *InternalServerErrorHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *InternalServerErrorHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *InternalServerErrorHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *InternalServerErrorHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*InternalServerErrorHeaders) archiveTaskRes()              {}
+func (*InternalServerErrorHeaders) cancelTaskRes()               {}
+func (*InternalServerErrorHeaders) changePasswordRes()           {}
+func (*InternalServerErrorHeaders) completeTaskRes()             {}
+func (*InternalServerErrorHeaders) createContractorRes()         {}
+func (*InternalServerErrorHeaders) createDocumentRes()           {}
+func (*InternalServerErrorHeaders) createResidenceRes()          {}
+func (*InternalServerErrorHeaders) createShareCodeRes()          {}
+func (*InternalServerErrorHeaders) createTaskRes()               {}
+func (*InternalServerErrorHeaders) deleteCompletionRes()         {}
+func (*InternalServerErrorHeaders) deleteContractorRes()         {}
+func (*InternalServerErrorHeaders) deleteDocumentRes()           {}
+func (*InternalServerErrorHeaders) deleteMeRes()                 {}
+func (*InternalServerErrorHeaders) deleteResidenceRes()          {}
+func (*InternalServerErrorHeaders) deleteTaskRes()               {}
+func (*InternalServerErrorHeaders) forgotPasswordRes()           {}
+func (*InternalServerErrorHeaders) getBoardRes()                 {}
+func (*InternalServerErrorHeaders) getContractorRes()            {}
+func (*InternalServerErrorHeaders) getDocumentFileRes()          {}
+func (*InternalServerErrorHeaders) getDocumentRes()              {}
+func (*InternalServerErrorHeaders) getMeRes()                    {}
+func (*InternalServerErrorHeaders) getResidenceBoardRes()        {}
+func (*InternalServerErrorHeaders) getResidenceRes()             {}
+func (*InternalServerErrorHeaders) getStaticDataRes()            {}
+func (*InternalServerErrorHeaders) getTaskRes()                  {}
+func (*InternalServerErrorHeaders) joinResidenceRes()            {}
+func (*InternalServerErrorHeaders) listCompletionsRes()          {}
+func (*InternalServerErrorHeaders) listContractorTasksRes()      {}
+func (*InternalServerErrorHeaders) listContractorsRes()          {}
+func (*InternalServerErrorHeaders) listDocumentsRes()            {}
+func (*InternalServerErrorHeaders) listResidenceMembersRes()     {}
+func (*InternalServerErrorHeaders) listResidencesRes()           {}
+func (*InternalServerErrorHeaders) listTaskTemplatesRes()        {}
+func (*InternalServerErrorHeaders) listWarrantiesRes()           {}
+func (*InternalServerErrorHeaders) loginRes()                    {}
+func (*InternalServerErrorHeaders) logoutRes()                   {}
+func (*InternalServerErrorHeaders) registerRes()                 {}
+func (*InternalServerErrorHeaders) removeResidenceMemberRes()    {}
+func (*InternalServerErrorHeaders) replaceDocumentFileRes()      {}
+func (*InternalServerErrorHeaders) resendVerificationRes()       {}
+func (*InternalServerErrorHeaders) resetPasswordRes()            {}
+func (*InternalServerErrorHeaders) startTaskRes()                {}
+func (*InternalServerErrorHeaders) stopTaskRes()                 {}
+func (*InternalServerErrorHeaders) toggleContractorFavoriteRes() {}
+func (*InternalServerErrorHeaders) transferResidenceRes()        {}
+func (*InternalServerErrorHeaders) unarchiveTaskRes()            {}
+func (*InternalServerErrorHeaders) uncancelTaskRes()             {}
+func (*InternalServerErrorHeaders) updateContractorRes()         {}
+func (*InternalServerErrorHeaders) updateDocumentRes()           {}
+func (*InternalServerErrorHeaders) updateMeRes()                 {}
+func (*InternalServerErrorHeaders) updateResidenceMemberRes()    {}
+func (*InternalServerErrorHeaders) updateResidenceRes()          {}
+func (*InternalServerErrorHeaders) updateTaskRes()               {}
+func (*InternalServerErrorHeaders) verifyEmailRes()              {}
+func (*InternalServerErrorHeaders) verifyResetCodeRes()          {}
+
 // Ref: #/components/schemas/JoinRequest
 type JoinRequest struct {
 	Code string `json:"code"`
@@ -2659,6 +3523,40 @@ func (s *JoinResult) SetResidence(val Residence) {
 	s.Residence = val
 }
 
+func (*JoinResult) joinResidenceRes() {}
+
+type ListCompletionsOKApplicationJSON []Completion
+
+func (*ListCompletionsOKApplicationJSON) listCompletionsRes() {}
+
+type ListContractorTasksOKApplicationJSON []Task
+
+func (*ListContractorTasksOKApplicationJSON) listContractorTasksRes() {}
+
+type ListContractorsOKApplicationJSON []Contractor
+
+func (*ListContractorsOKApplicationJSON) listContractorsRes() {}
+
+type ListDocumentsOKApplicationJSON []Document
+
+func (*ListDocumentsOKApplicationJSON) listDocumentsRes() {}
+
+type ListResidenceMembersOKApplicationJSON []Member
+
+func (*ListResidenceMembersOKApplicationJSON) listResidenceMembersRes() {}
+
+type ListResidencesOKApplicationJSON []Residence
+
+func (*ListResidencesOKApplicationJSON) listResidencesRes() {}
+
+type ListTaskTemplatesOKApplicationJSON []TaskTemplateGroup
+
+func (*ListTaskTemplatesOKApplicationJSON) listTaskTemplatesRes() {}
+
+type ListWarrantiesOKApplicationJSON []Warranty
+
+func (*ListWarrantiesOKApplicationJSON) listWarrantiesRes() {}
+
 // Ref: #/components/schemas/LoginRequest
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -2687,6 +3585,8 @@ func (s *LoginRequest) SetPassword(val string) {
 
 // LogoutNoContent is response for Logout operation.
 type LogoutNoContent struct{}
+
+func (*LogoutNoContent) logoutRes() {}
 
 // Ref: #/components/schemas/Member
 type Member struct {
@@ -2758,6 +3658,8 @@ func (s *Member) SetJoinedAt(val time.Time) {
 	s.JoinedAt = val
 }
 
+func (*Member) updateResidenceMemberRes() {}
+
 // Ref: #/components/schemas/MemberRoleUpdate
 type MemberRoleUpdate struct {
 	Role MemberRoleUpdateRole `json:"role"`
@@ -2828,6 +3730,9 @@ func (s *Message) GetMessage() string {
 func (s *Message) SetMessage(val string) {
 	s.Message = val
 }
+
+func (*Message) forgotPasswordRes()     {}
+func (*Message) resendVerificationRes() {}
 
 // NewNilDate returns new NilDate with value set to v.
 func NewNilDate(v time.Time) NilDate {
@@ -3144,6 +4049,115 @@ func (o NilString) Or(d string) string {
 	return d
 }
 
+// NotFoundHeaders wraps APIError with response headers.
+type NotFoundHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *NotFoundHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *NotFoundHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *NotFoundHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *NotFoundHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*NotFoundHeaders) archiveTaskRes()              {}
+func (*NotFoundHeaders) cancelTaskRes()               {}
+func (*NotFoundHeaders) completeTaskRes()             {}
+func (*NotFoundHeaders) createContractorRes()         {}
+func (*NotFoundHeaders) createDocumentRes()           {}
+func (*NotFoundHeaders) createShareCodeRes()          {}
+func (*NotFoundHeaders) createTaskRes()               {}
+func (*NotFoundHeaders) deleteCompletionRes()         {}
+func (*NotFoundHeaders) deleteContractorRes()         {}
+func (*NotFoundHeaders) deleteDocumentRes()           {}
+func (*NotFoundHeaders) deleteResidenceRes()          {}
+func (*NotFoundHeaders) deleteTaskRes()               {}
+func (*NotFoundHeaders) getContractorRes()            {}
+func (*NotFoundHeaders) getDocumentFileRes()          {}
+func (*NotFoundHeaders) getDocumentRes()              {}
+func (*NotFoundHeaders) getResidenceBoardRes()        {}
+func (*NotFoundHeaders) getResidenceRes()             {}
+func (*NotFoundHeaders) getTaskRes()                  {}
+func (*NotFoundHeaders) joinResidenceRes()            {}
+func (*NotFoundHeaders) listCompletionsRes()          {}
+func (*NotFoundHeaders) listContractorTasksRes()      {}
+func (*NotFoundHeaders) listContractorsRes()          {}
+func (*NotFoundHeaders) listResidenceMembersRes()     {}
+func (*NotFoundHeaders) removeResidenceMemberRes()    {}
+func (*NotFoundHeaders) replaceDocumentFileRes()      {}
+func (*NotFoundHeaders) startTaskRes()                {}
+func (*NotFoundHeaders) stopTaskRes()                 {}
+func (*NotFoundHeaders) toggleContractorFavoriteRes() {}
+func (*NotFoundHeaders) transferResidenceRes()        {}
+func (*NotFoundHeaders) unarchiveTaskRes()            {}
+func (*NotFoundHeaders) uncancelTaskRes()             {}
+func (*NotFoundHeaders) updateContractorRes()         {}
+func (*NotFoundHeaders) updateDocumentRes()           {}
+func (*NotFoundHeaders) updateResidenceMemberRes()    {}
+func (*NotFoundHeaders) updateResidenceRes()          {}
+func (*NotFoundHeaders) updateTaskRes()               {}
+
+// NewOptAPIErrorBodyFields returns new OptAPIErrorBodyFields with value set to v.
+func NewOptAPIErrorBodyFields(v APIErrorBodyFields) OptAPIErrorBodyFields {
+	return OptAPIErrorBodyFields{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAPIErrorBodyFields is optional APIErrorBodyFields.
+type OptAPIErrorBodyFields struct {
+	Value APIErrorBodyFields
+	Set   bool
+}
+
+// IsSet returns true if OptAPIErrorBodyFields was set.
+func (o OptAPIErrorBodyFields) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAPIErrorBodyFields) Reset() {
+	var v APIErrorBodyFields
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAPIErrorBodyFields) SetTo(v APIErrorBodyFields) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAPIErrorBodyFields) Get() (v APIErrorBodyFields, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAPIErrorBodyFields) Or(d APIErrorBodyFields) APIErrorBodyFields {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptBool returns new OptBool with value set to v.
 func NewOptBool(v bool) OptBool {
 	return OptBool{
@@ -3368,52 +4382,6 @@ func (o OptDocumentType) Get() (v DocumentType, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptDocumentType) Or(d DocumentType) DocumentType {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptErrorBodyFields returns new OptErrorBodyFields with value set to v.
-func NewOptErrorBodyFields(v ErrorBodyFields) OptErrorBodyFields {
-	return OptErrorBodyFields{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptErrorBodyFields is optional ErrorBodyFields.
-type OptErrorBodyFields struct {
-	Value ErrorBodyFields
-	Set   bool
-}
-
-// IsSet returns true if OptErrorBodyFields was set.
-func (o OptErrorBodyFields) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptErrorBodyFields) Reset() {
-	var v ErrorBodyFields
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptErrorBodyFields) SetTo(v ErrorBodyFields) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptErrorBodyFields) Get() (v ErrorBodyFields, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptErrorBodyFields) Or(d ErrorBodyFields) ErrorBodyFields {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -4082,6 +5050,45 @@ func (o OptString) Or(d string) string {
 	return d
 }
 
+// RangeNotSatisfiableHeaders wraps APIError with response headers.
+type RangeNotSatisfiableHeaders struct {
+	ContentRange string
+	XRequestID   string
+	Response     APIError
+}
+
+// GetContentRange returns the value of ContentRange.
+func (s *RangeNotSatisfiableHeaders) GetContentRange() string {
+	return s.ContentRange
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *RangeNotSatisfiableHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *RangeNotSatisfiableHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetContentRange sets the value of ContentRange.
+func (s *RangeNotSatisfiableHeaders) SetContentRange(val string) {
+	s.ContentRange = val
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *RangeNotSatisfiableHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *RangeNotSatisfiableHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*RangeNotSatisfiableHeaders) getDocumentFileRes() {}
+
 // A recurring task's next due date is counted from the completion date or from the previous due date.
 // Ref: #/components/schemas/RecurrenceAnchor
 type RecurrenceAnchor string
@@ -4188,8 +5195,12 @@ func (s *RegisterRequest) SetTimezone(val OptString) {
 // RemoveResidenceMemberNoContent is response for RemoveResidenceMember operation.
 type RemoveResidenceMemberNoContent struct{}
 
+func (*RemoveResidenceMemberNoContent) removeResidenceMemberRes() {}
+
 // ResetPasswordNoContent is response for ResetPassword operation.
 type ResetPasswordNoContent struct{}
+
+func (*ResetPasswordNoContent) resetPasswordRes() {}
 
 // Ref: #/components/schemas/ResetPasswordRequest
 type ResetPasswordRequest struct {
@@ -4243,6 +5254,8 @@ func (s *ResetTokenResponse) SetResetToken(val string) {
 func (s *ResetTokenResponse) SetExpiresAt(val time.Time) {
 	s.ExpiresAt = val
 }
+
+func (*ResetTokenResponse) verifyResetCodeRes() {}
 
 // Ref: #/components/schemas/Residence
 type Residence struct {
@@ -4524,6 +5537,11 @@ func (s *Residence) SetCreatedAt(val time.Time) {
 func (s *Residence) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
+
+func (*Residence) createResidenceRes()   {}
+func (*Residence) getResidenceRes()      {}
+func (*Residence) transferResidenceRes() {}
+func (*Residence) updateResidenceRes()   {}
 
 // Ref: #/components/schemas/ResidenceCreate
 type ResidenceCreate struct {
@@ -5003,6 +6021,99 @@ func (s *ResidenceUpdate) SetTimezone(val OptString) {
 	s.Timezone = val
 }
 
+// ServiceUnavailableHeaders wraps APIError with response headers.
+type ServiceUnavailableHeaders struct {
+	RetryAfter int
+	XRequestID string
+	Response   APIError
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *ServiceUnavailableHeaders) GetRetryAfter() int {
+	return s.RetryAfter
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *ServiceUnavailableHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *ServiceUnavailableHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *ServiceUnavailableHeaders) SetRetryAfter(val int) {
+	s.RetryAfter = val
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *ServiceUnavailableHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ServiceUnavailableHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*ServiceUnavailableHeaders) archiveTaskRes()              {}
+func (*ServiceUnavailableHeaders) cancelTaskRes()               {}
+func (*ServiceUnavailableHeaders) changePasswordRes()           {}
+func (*ServiceUnavailableHeaders) completeTaskRes()             {}
+func (*ServiceUnavailableHeaders) createContractorRes()         {}
+func (*ServiceUnavailableHeaders) createDocumentRes()           {}
+func (*ServiceUnavailableHeaders) createResidenceRes()          {}
+func (*ServiceUnavailableHeaders) createShareCodeRes()          {}
+func (*ServiceUnavailableHeaders) createTaskRes()               {}
+func (*ServiceUnavailableHeaders) deleteCompletionRes()         {}
+func (*ServiceUnavailableHeaders) deleteContractorRes()         {}
+func (*ServiceUnavailableHeaders) deleteDocumentRes()           {}
+func (*ServiceUnavailableHeaders) deleteMeRes()                 {}
+func (*ServiceUnavailableHeaders) deleteResidenceRes()          {}
+func (*ServiceUnavailableHeaders) deleteTaskRes()               {}
+func (*ServiceUnavailableHeaders) forgotPasswordRes()           {}
+func (*ServiceUnavailableHeaders) getBoardRes()                 {}
+func (*ServiceUnavailableHeaders) getContractorRes()            {}
+func (*ServiceUnavailableHeaders) getDocumentFileRes()          {}
+func (*ServiceUnavailableHeaders) getDocumentRes()              {}
+func (*ServiceUnavailableHeaders) getMeRes()                    {}
+func (*ServiceUnavailableHeaders) getResidenceBoardRes()        {}
+func (*ServiceUnavailableHeaders) getResidenceRes()             {}
+func (*ServiceUnavailableHeaders) getStaticDataRes()            {}
+func (*ServiceUnavailableHeaders) getTaskRes()                  {}
+func (*ServiceUnavailableHeaders) joinResidenceRes()            {}
+func (*ServiceUnavailableHeaders) listCompletionsRes()          {}
+func (*ServiceUnavailableHeaders) listContractorTasksRes()      {}
+func (*ServiceUnavailableHeaders) listContractorsRes()          {}
+func (*ServiceUnavailableHeaders) listDocumentsRes()            {}
+func (*ServiceUnavailableHeaders) listResidenceMembersRes()     {}
+func (*ServiceUnavailableHeaders) listResidencesRes()           {}
+func (*ServiceUnavailableHeaders) listTaskTemplatesRes()        {}
+func (*ServiceUnavailableHeaders) listWarrantiesRes()           {}
+func (*ServiceUnavailableHeaders) loginRes()                    {}
+func (*ServiceUnavailableHeaders) logoutRes()                   {}
+func (*ServiceUnavailableHeaders) registerRes()                 {}
+func (*ServiceUnavailableHeaders) removeResidenceMemberRes()    {}
+func (*ServiceUnavailableHeaders) replaceDocumentFileRes()      {}
+func (*ServiceUnavailableHeaders) resendVerificationRes()       {}
+func (*ServiceUnavailableHeaders) resetPasswordRes()            {}
+func (*ServiceUnavailableHeaders) startTaskRes()                {}
+func (*ServiceUnavailableHeaders) stopTaskRes()                 {}
+func (*ServiceUnavailableHeaders) toggleContractorFavoriteRes() {}
+func (*ServiceUnavailableHeaders) transferResidenceRes()        {}
+func (*ServiceUnavailableHeaders) unarchiveTaskRes()            {}
+func (*ServiceUnavailableHeaders) uncancelTaskRes()             {}
+func (*ServiceUnavailableHeaders) updateContractorRes()         {}
+func (*ServiceUnavailableHeaders) updateDocumentRes()           {}
+func (*ServiceUnavailableHeaders) updateMeRes()                 {}
+func (*ServiceUnavailableHeaders) updateResidenceMemberRes()    {}
+func (*ServiceUnavailableHeaders) updateResidenceRes()          {}
+func (*ServiceUnavailableHeaders) updateTaskRes()               {}
+func (*ServiceUnavailableHeaders) verifyEmailRes()              {}
+func (*ServiceUnavailableHeaders) verifyResetCodeRes()          {}
+
 // Ref: #/components/schemas/ShareCode
 type ShareCode struct {
 	// 6 characters without look-alikes (no 0, O, 1, I or L); case-insensitive.
@@ -5040,6 +6151,8 @@ func (s *ShareCode) SetRole(val ShareCodeRole) {
 func (s *ShareCode) SetExpiresAt(val time.Time) {
 	s.ExpiresAt = val
 }
+
+func (*ShareCode) createShareCodeRes() {}
 
 // Ref: #/components/schemas/ShareCodeRequest
 type ShareCodeRequest struct {
@@ -5573,6 +6686,16 @@ func (s *Task) SetCreatedAt(val time.Time) {
 func (s *Task) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
+
+func (*Task) archiveTaskRes()   {}
+func (*Task) cancelTaskRes()    {}
+func (*Task) createTaskRes()    {}
+func (*Task) getTaskRes()       {}
+func (*Task) startTaskRes()     {}
+func (*Task) stopTaskRes()      {}
+func (*Task) unarchiveTaskRes() {}
+func (*Task) uncancelTaskRes()  {}
+func (*Task) updateTaskRes()    {}
 
 // Ref: #/components/schemas/TaskCategory
 type TaskCategory struct {
@@ -6165,6 +7288,50 @@ func (s *TokenAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// TooManyRequestsHeaders wraps APIError with response headers.
+type TooManyRequestsHeaders struct {
+	RetryAfter int
+	XRequestID string
+	Response   APIError
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *TooManyRequestsHeaders) GetRetryAfter() int {
+	return s.RetryAfter
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *TooManyRequestsHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *TooManyRequestsHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *TooManyRequestsHeaders) SetRetryAfter(val int) {
+	s.RetryAfter = val
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *TooManyRequestsHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *TooManyRequestsHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*TooManyRequestsHeaders) forgotPasswordRes()     {}
+func (*TooManyRequestsHeaders) joinResidenceRes()      {}
+func (*TooManyRequestsHeaders) loginRes()              {}
+func (*TooManyRequestsHeaders) resendVerificationRes() {}
+func (*TooManyRequestsHeaders) verifyEmailRes()        {}
+func (*TooManyRequestsHeaders) verifyResetCodeRes()    {}
+
 // Ref: #/components/schemas/TransferRequest
 type TransferRequest struct {
 	// The member who becomes the owner.
@@ -6180,6 +7347,133 @@ func (s *TransferRequest) GetUserID() int64 {
 func (s *TransferRequest) SetUserID(val int64) {
 	s.UserID = val
 }
+
+// UnauthorizedHeaders wraps APIError with response headers.
+type UnauthorizedHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *UnauthorizedHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *UnauthorizedHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *UnauthorizedHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *UnauthorizedHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*UnauthorizedHeaders) archiveTaskRes()              {}
+func (*UnauthorizedHeaders) cancelTaskRes()               {}
+func (*UnauthorizedHeaders) changePasswordRes()           {}
+func (*UnauthorizedHeaders) completeTaskRes()             {}
+func (*UnauthorizedHeaders) createContractorRes()         {}
+func (*UnauthorizedHeaders) createDocumentRes()           {}
+func (*UnauthorizedHeaders) createResidenceRes()          {}
+func (*UnauthorizedHeaders) createShareCodeRes()          {}
+func (*UnauthorizedHeaders) createTaskRes()               {}
+func (*UnauthorizedHeaders) deleteCompletionRes()         {}
+func (*UnauthorizedHeaders) deleteContractorRes()         {}
+func (*UnauthorizedHeaders) deleteDocumentRes()           {}
+func (*UnauthorizedHeaders) deleteMeRes()                 {}
+func (*UnauthorizedHeaders) deleteResidenceRes()          {}
+func (*UnauthorizedHeaders) deleteTaskRes()               {}
+func (*UnauthorizedHeaders) getBoardRes()                 {}
+func (*UnauthorizedHeaders) getContractorRes()            {}
+func (*UnauthorizedHeaders) getDocumentFileRes()          {}
+func (*UnauthorizedHeaders) getDocumentRes()              {}
+func (*UnauthorizedHeaders) getMeRes()                    {}
+func (*UnauthorizedHeaders) getResidenceBoardRes()        {}
+func (*UnauthorizedHeaders) getResidenceRes()             {}
+func (*UnauthorizedHeaders) getStaticDataRes()            {}
+func (*UnauthorizedHeaders) getTaskRes()                  {}
+func (*UnauthorizedHeaders) joinResidenceRes()            {}
+func (*UnauthorizedHeaders) listCompletionsRes()          {}
+func (*UnauthorizedHeaders) listContractorTasksRes()      {}
+func (*UnauthorizedHeaders) listContractorsRes()          {}
+func (*UnauthorizedHeaders) listDocumentsRes()            {}
+func (*UnauthorizedHeaders) listResidenceMembersRes()     {}
+func (*UnauthorizedHeaders) listResidencesRes()           {}
+func (*UnauthorizedHeaders) listTaskTemplatesRes()        {}
+func (*UnauthorizedHeaders) listWarrantiesRes()           {}
+func (*UnauthorizedHeaders) loginRes()                    {}
+func (*UnauthorizedHeaders) logoutRes()                   {}
+func (*UnauthorizedHeaders) removeResidenceMemberRes()    {}
+func (*UnauthorizedHeaders) replaceDocumentFileRes()      {}
+func (*UnauthorizedHeaders) resendVerificationRes()       {}
+func (*UnauthorizedHeaders) startTaskRes()                {}
+func (*UnauthorizedHeaders) stopTaskRes()                 {}
+func (*UnauthorizedHeaders) toggleContractorFavoriteRes() {}
+func (*UnauthorizedHeaders) transferResidenceRes()        {}
+func (*UnauthorizedHeaders) unarchiveTaskRes()            {}
+func (*UnauthorizedHeaders) uncancelTaskRes()             {}
+func (*UnauthorizedHeaders) updateContractorRes()         {}
+func (*UnauthorizedHeaders) updateDocumentRes()           {}
+func (*UnauthorizedHeaders) updateMeRes()                 {}
+func (*UnauthorizedHeaders) updateResidenceMemberRes()    {}
+func (*UnauthorizedHeaders) updateResidenceRes()          {}
+func (*UnauthorizedHeaders) updateTaskRes()               {}
+func (*UnauthorizedHeaders) verifyEmailRes()              {}
+
+// UnsupportedMediaTypeHeaders wraps APIError with response headers.
+type UnsupportedMediaTypeHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *UnsupportedMediaTypeHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *UnsupportedMediaTypeHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *UnsupportedMediaTypeHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *UnsupportedMediaTypeHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*UnsupportedMediaTypeHeaders) changePasswordRes()        {}
+func (*UnsupportedMediaTypeHeaders) completeTaskRes()          {}
+func (*UnsupportedMediaTypeHeaders) createContractorRes()      {}
+func (*UnsupportedMediaTypeHeaders) createDocumentRes()        {}
+func (*UnsupportedMediaTypeHeaders) createResidenceRes()       {}
+func (*UnsupportedMediaTypeHeaders) createShareCodeRes()       {}
+func (*UnsupportedMediaTypeHeaders) createTaskRes()            {}
+func (*UnsupportedMediaTypeHeaders) forgotPasswordRes()        {}
+func (*UnsupportedMediaTypeHeaders) joinResidenceRes()         {}
+func (*UnsupportedMediaTypeHeaders) loginRes()                 {}
+func (*UnsupportedMediaTypeHeaders) registerRes()              {}
+func (*UnsupportedMediaTypeHeaders) replaceDocumentFileRes()   {}
+func (*UnsupportedMediaTypeHeaders) resetPasswordRes()         {}
+func (*UnsupportedMediaTypeHeaders) transferResidenceRes()     {}
+func (*UnsupportedMediaTypeHeaders) updateContractorRes()      {}
+func (*UnsupportedMediaTypeHeaders) updateDocumentRes()        {}
+func (*UnsupportedMediaTypeHeaders) updateMeRes()              {}
+func (*UnsupportedMediaTypeHeaders) updateResidenceMemberRes() {}
+func (*UnsupportedMediaTypeHeaders) updateResidenceRes()       {}
+func (*UnsupportedMediaTypeHeaders) updateTaskRes()            {}
+func (*UnsupportedMediaTypeHeaders) verifyEmailRes()           {}
+func (*UnsupportedMediaTypeHeaders) verifyResetCodeRes()       {}
 
 // Only the fields present change.
 // Ref: #/components/schemas/UpdateMeRequest
@@ -6348,6 +7642,10 @@ func (s *User) SetLastLoginAt(val OptNilDateTime) {
 func (s *User) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
 }
+
+func (*User) getMeRes()       {}
+func (*User) updateMeRes()    {}
+func (*User) verifyEmailRes() {}
 
 // Ref: #/components/schemas/VerifyResetCodeRequest
 type VerifyResetCodeRequest struct {

@@ -89,13 +89,13 @@ func Internal(cause error) *Error {
 		Message: "something went wrong on our side", Cause: cause}
 }
 
-// Response converts e to the generated type that ogen encodes for the `default` response.
-func (e *Error) Response() *oas.ErrorStatusCode {
-	body := oas.ErrorBody{Code: e.Code, Message: e.Message}
+// Body converts e to the spec's ApiError, the body of every error response.
+func (e *Error) Body() *oas.APIError {
+	body := oas.APIErrorBody{Code: e.Code, Message: e.Message}
 	if len(e.Fields) > 0 {
-		body.Fields = oas.NewOptErrorBodyFields(oas.ErrorBodyFields(e.Fields))
+		body.Fields = oas.NewOptAPIErrorBodyFields(oas.APIErrorBodyFields(e.Fields))
 	}
-	return &oas.ErrorStatusCode{StatusCode: e.Status, Response: oas.Error{Error: body}}
+	return &oas.APIError{Error: body}
 }
 
 // From turns any error into an *Error: an *Error passes through, ogen's decoding and security failures become
@@ -131,18 +131,22 @@ func From(err error) *Error {
 	return Internal(err)
 }
 
-// Write sends e as JSON with its status. It is for code outside ogen (router, middleware); ogen writes
-// handler errors itself through Response.
+// Write sends e as JSON with its status, and Retry-After with a 503 (a 429 has its own, set by RateLimited).
+// Every error is written here: the API server's error handler sends handler, security and decoding errors
+// through it, and the router and middleware outside the API use it directly.
 func Write(w http.ResponseWriter, e *Error) {
-	body, err := e.Response().Response.MarshalJSON()
+	body, err := e.Body().MarshalJSON()
 	if err != nil { // the type is generated and plain; this cannot happen
 		body = []byte(`{"error":{"code":"internal_error","message":"something went wrong on our side"}}`)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if e.Status == http.StatusServiceUnavailable && len(h.Values("Retry-After")) == 0 {
+		h.Set("Retry-After", "1")
+	}
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(body) //nolint:gosec // G705: JSON with nosniff, never HTML; a 404's message quotes the path
 }
 
 // Conflict returns a 409 with a specific code, e.g. email_taken.

@@ -84,6 +84,20 @@ func TestWrite(t *testing.T) {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 		require.NotContains(t, body["error"], "fields", "no fields key when there are none")
 	})
+	t.Run("UnavailableSaysWhenToRetry", func(t *testing.T) {
+		t.Parallel()
+		rec := httptest.NewRecorder()
+		Write(rec, From(io.ErrUnexpectedEOF))
+		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+		require.Equal(t, "1", rec.Header().Get("Retry-After"), "the spec requires Retry-After on every 503")
+	})
+	t.Run("UnavailableKeepsARetryAfterAlreadySet", func(t *testing.T) {
+		t.Parallel()
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Retry-After", "5")
+		Write(rec, From(io.ErrUnexpectedEOF))
+		require.Equal(t, "5", rec.Header().Get("Retry-After"))
+	})
 }
 
 func TestFromUnavailableDependency(t *testing.T) {

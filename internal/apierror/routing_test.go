@@ -59,9 +59,9 @@ func TestWriteNotFound(t *testing.T) {
 }
 
 // decode decodes the spec's Error shape, failing the test if the body is not one.
-func decode(t *testing.T, rec *httptest.ResponseRecorder) client.Error {
+func decode(t *testing.T, rec *httptest.ResponseRecorder) client.APIError {
 	t.Helper()
-	var b client.Error
+	var b client.APIError
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &b), "body %s", rec.Body)
 	return b
 }

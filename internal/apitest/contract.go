@@ -28,6 +28,8 @@ const (
 	maxReportedBody = 2 << 10
 	// clientTimeout keeps a hung server from hanging the test run until go test's own timeout.
 	clientTimeout = 10 * time.Second
+	// errorSchemaName is the schema every error body has.
+	errorSchemaName = "ApiError"
 )
 
 // NewTransport returns a RoundTripper that sends requests through base (http.DefaultTransport if nil) and
@@ -53,7 +55,7 @@ func NewClient(t testing.TB) *http.Client {
 // WithInvalidRequest marks a request as deliberately breaking the spec, for tests of the server's 4xx
 // handling: the transport does not check the request (not even that its path exists), but still checks the
 // response. When the path is not in the spec, the response must be an error: a 4xx or 5xx status with the
-// Error body every error has.
+// ApiError body every error has.
 func WithInvalidRequest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, invalidRequestKey{}, true)
 }
@@ -64,8 +66,8 @@ type invalidRequestKey struct{}
 type contract struct {
 	doc    *openapi3.T
 	router routers.Router
-	// errorOp has only the spec's shared Error response, as default; responses to requests outside the spec
-	// are checked against it.
+	// errorOp has only a default response with the spec's ApiError body; responses to requests outside the
+	// spec are checked against it.
 	errorOp *openapi3.Operation
 	// options are the validation options for both directions.
 	options *openapi3filter.Options
@@ -108,13 +110,14 @@ func newContract(path string) (*contract, error) {
 		return nil, fmt.Errorf("error building a router for %s: %w", path, err)
 	}
 
-	errorResp := doc.Components.Responses["Error"]
-	if errorResp == nil {
-		return nil, fmt.Errorf("error preparing to check error responses: %s has no components/responses/Error", path)
+	errorSchema := doc.Components.Schemas[errorSchemaName]
+	if errorSchema == nil {
+		return nil, fmt.Errorf("error preparing to check error responses: %s has no components/schemas/%s", path, errorSchemaName)
 	}
 	errorOp := openapi3.NewOperation()
 	errorOp.Responses = openapi3.NewResponses()
-	errorOp.Responses.Set("default", errorResp)
+	errorOp.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+		WithDescription("Any error.").WithJSONSchemaRef(errorSchema)})
 
 	options := &openapi3filter.Options{
 		// The server authenticates; the spec's security schemes are not the contract test's business.

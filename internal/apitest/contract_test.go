@@ -28,7 +28,10 @@ const validStaticData = `{
 	"contractor_specialties": [{"id": 1, "name": "Plumber", "display_order": 1}]
 }`
 
-const notFoundError = `{"error": {"code": "not_found", "message": "no such thing"}}`
+const (
+	notFoundError     = `{"error": {"code": "not_found", "message": "no such thing"}}`
+	unauthorizedError = `{"error": {"code": "unauthorized", "message": "a valid token is required"}}`
+)
 
 // recorder collects what the transport reports, in place of t.Errorf.
 type recorder struct {
@@ -54,6 +57,8 @@ type reply struct {
 	contentType string
 	body        string
 	noETag      bool
+	// noRequestID leaves out the X-Request-Id the real server sends with every answer.
+	noRequestID bool
 }
 
 // server answers every request with r, and records the body of the last request it got.
@@ -74,6 +79,9 @@ func server(t *testing.T, r reply) (srv *httptest.Server, lastBody func() string
 		mu.Unlock()
 		if r.contentType != "" {
 			w.Header().Set("Content-Type", r.contentType)
+		}
+		if !r.noRequestID {
+			w.Header().Set("X-Request-Id", "test-1") // the spec requires it on every error answer
 		}
 		if r.status == http.StatusOK && !r.noETag {
 			w.Header().Set("ETag", `"v1"`) // the spec requires it on GET /static-data's 200
@@ -184,15 +192,25 @@ func TestTransportChecksTrafficAgainstTheSpec(t *testing.T) {
 		},
 		{
 			name: "a missing content type is reported", method: http.MethodGet, path: "/api/static-data",
-			reply:       reply{status: http.StatusNotFound, body: ""},
+			reply:       reply{status: http.StatusUnauthorized, body: ""},
 			wantReports: []string{`Content-Type`},
 		},
 		{
-			name: "an error response covered by default passes", method: http.MethodGet, path: "/api/static-data",
-			reply: reply{status: http.StatusNotFound, contentType: json, body: notFoundError},
+			name: "an error status the operation declares passes", method: http.MethodGet, path: "/api/static-data",
+			reply: reply{status: http.StatusUnauthorized, contentType: json, body: unauthorizedError},
 		},
 		{
-			name: "an error response without the Error shape is reported", method: http.MethodGet, path: "/api/static-data",
+			name: "an error status the operation does not declare is reported", method: http.MethodGet, path: "/api/static-data",
+			reply:       reply{status: http.StatusNotFound, contentType: json, body: notFoundError},
+			wantReports: []string{"status is not supported"},
+		},
+		{
+			name: "an error response without its required header is reported", method: http.MethodGet, path: "/api/static-data",
+			reply:       reply{status: http.StatusUnauthorized, contentType: json, body: unauthorizedError, noRequestID: true},
+			wantReports: []string{`response header "X-Request-Id" missing`},
+		},
+		{
+			name: "an error response without the ApiError shape is reported", method: http.MethodGet, path: "/api/static-data",
 			reply:       reply{status: http.StatusInternalServerError, contentType: json, body: `{"message": "boom"}`},
 			wantReports: []string{`property "error" is missing`},
 		},
@@ -237,8 +255,8 @@ func TestTransportChecksTrafficAgainstTheSpec(t *testing.T) {
 	}
 }
 
-// widgetSpec exercises what api/openapi.yaml does not have yet: request bodies, path parameters, an
-// operation without a default response, an absolute server URL, and security.
+// widgetSpec exercises what api/openapi.yaml does not have: a default response, an operation without any
+// error response, an absolute server URL, and request bodies and path parameters kept simple.
 const widgetSpec = `
 openapi: 3.0.3
 info: {title: widgets, version: "1"}
@@ -289,15 +307,18 @@ components:
       content:
         application/json:
           schema:
-            type: object
-            required: [error]
-            properties:
-              error:
-                type: object
-                required: [code, message]
-                properties:
-                  code: {type: string}
-                  message: {type: string}
+            $ref: "#/components/schemas/ApiError"
+  schemas:
+    ApiError:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: object
+          required: [code, message]
+          properties:
+            code: {type: string}
+            message: {type: string}
 `
 
 func TestTransportChecksRequests(t *testing.T) {

@@ -3,7 +3,7 @@
 // # Overview
 //
 // The server is generated from the spec, but the generated code cannot catch everything: a handler can still
-// return a status the spec does not declare, an error that does not have the Error shape, or a field the
+// return a status the spec does not declare, an error that does not have the ApiError shape, or a field the
 // schema does not allow, and tests may exercise paths the spec forgot. Routing every test request through
 // NewTransport (or NewClient) turns each of those into a test failure that names the request and shows the
 // body, so the spec and the server cannot drift apart without a test noticing.
@@ -12,7 +12,7 @@
 // operation, sends it, then checks the status, content type and body of the response, and returns the
 // response unchanged so the test can make its own assertions. A test of bad input marks its request with
 // WithInvalidRequest; then only the response is checked, and one to a path the spec does not have must be an
-// error with the shared Error body.
+// error with the ApiError body every error has.
 //
 // # State
 //

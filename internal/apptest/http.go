@@ -41,10 +41,10 @@ func (r Response) JSON(t testing.TB, v any) {
 	}
 }
 
-// Err decodes the body as the spec's Error shape, failing the test if it is not one.
-func (r Response) Err(t testing.TB) client.Error {
+// Err decodes the body as the spec's ApiError shape, failing the test if it is not one.
+func (r Response) Err(t testing.TB) client.APIError {
 	t.Helper()
-	var e client.Error
+	var e client.APIError
 	r.JSON(t, &e)
 	return e
 }
@@ -121,7 +121,11 @@ func (i *Instance) Register(t testing.TB) Account {
 	if err != nil {
 		t.Fatalf("apptest: register: %v", err)
 	}
-	return Account{ID: out.User.ID, Email: email, Token: out.Token}
+	created, ok := out.(*client.AuthResponse)
+	if !ok {
+		t.Fatalf("apptest: register: got %T (%+v), want *client.AuthResponse", out, out)
+	}
+	return Account{ID: created.User.ID, Email: email, Token: created.Token}
 }
 
 // Expect sends req, fails the test unless the status is want, and decodes the body into a T, which is one

@@ -20,10 +20,10 @@ import (
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // decodeError decodes the spec's Error shape, failing the test if the body is not one.
-func decodeError(t *testing.T, rec *httptest.ResponseRecorder) client.Error {
+func decodeError(t *testing.T, rec *httptest.ResponseRecorder) client.APIError {
 	t.Helper()
 	require.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
-	var b client.Error
+	var b client.APIError
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &b), "body %q is not the JSON error shape", rec.Body.String())
 	return b
 }

@@ -267,7 +267,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 			defer resp.Body.Close()
 			require.Equal(t, tt.wantStatus, resp.StatusCode)
 			require.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
-			var body client.Error
+			var body client.APIError
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 			require.Equal(t, tt.wantCode, body.Error.Code)
 			require.NotEmpty(t, body.Error.Message)

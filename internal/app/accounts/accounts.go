@@ -31,7 +31,7 @@ func clientLabel(ctx context.Context) string {
 }
 
 // Register creates the account, its first token and its verification code in one statement.
-func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.AuthResponse, error) {
+func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.RegisterRes, error) {
 	f := app.FieldErrors{}
 	email := app.NormalizeEmail(f, "email", req.Email)
 	checkNewPassword(f, "password", req.Password)
@@ -67,7 +67,7 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (*oas.
 
 // Login exchanges email and password for a new token. A wrong password and an unknown email answer the
 // same and take the same time (the unknown email is checked against a dummy hash).
-func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthResponse, error) {
+func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (oas.LoginRes, error) {
 	email := strings.TrimSpace(req.Email)
 	if err := h.attempts.Check(ctx, "login", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
@@ -108,21 +108,24 @@ func (h *Handler) Login(ctx context.Context, req *oas.LoginRequest) (*oas.AuthRe
 
 // Logout revokes the token the request was made with, on every process. The statement that deletes it also
 // records the revocation, so it reaches Valkey even if Valkey cannot be told now.
-func (h *Handler) Logout(ctx context.Context) error {
+func (h *Handler) Logout(ctx context.Context) (oas.LogoutRes, error) {
 	p := app.PrincipalFrom(ctx)
 	if err := h.q.AuthTokenRevoke(ctx, h.db, p.Token[:]); err != nil {
-		return fmt.Errorf("error deleting token: %w", err)
+		return nil, fmt.Errorf("error deleting token: %w", err)
 	}
-	return h.auth.RevokeTokens(ctx, p.Token)
+	if err := h.auth.RevokeTokens(ctx, p.Token); err != nil {
+		return nil, err
+	}
+	return &oas.LogoutNoContent{}, nil
 }
 
 // GetMe returns the caller; warm, it runs no SQL at all.
-func (h *Handler) GetMe(ctx context.Context) (*oas.User, error) {
+func (h *Handler) GetMe(ctx context.Context) (oas.GetMeRes, error) {
 	return userResponse(app.PrincipalFrom(ctx).User), nil
 }
 
 // UpdateMe changes the fields present and evicts the cached user on every process.
-func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.User, error) {
+func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (oas.UpdateMeRes, error) {
 	f := app.FieldErrors{}
 	params := &dbsqlc.UserUpdateProfileParams{ID: app.PrincipalFrom(ctx).User.ID}
 	if v, ok := req.FirstName.Get(); ok {
@@ -161,7 +164,7 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (*oas.
 // DeleteMe deletes the account (what it owns cascades) and revokes all its tokens everywhere, then deletes
 // the files of the documents that went with its residences before answering (the orphan sweep is only the
 // safety net for a file whose deletion fails).
-func (h *Handler) DeleteMe(ctx context.Context) error {
+func (h *Handler) DeleteMe(ctx context.Context) (oas.DeleteMeRes, error) {
 	p := app.PrincipalFrom(ctx)
 	row, err := h.q.UserDelete(ctx, h.db, p.User.ID)
 	err = dberr.Interpret(err)
@@ -169,11 +172,11 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 		row, err = &dbsqlc.UserDeleteRow{}, nil // deleted meanwhile by another request
 	}
 	if err != nil {
-		return fmt.Errorf("error deleting user: %w", err)
+		return nil, fmt.Errorf("error deleting user: %w", err)
 	}
 	h.boards.Changed(ctx, row.BoardResidenceIds...)
 	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.Token)...); err != nil {
-		return err
+		return nil, err
 	}
 	if len(row.StorageKeys) > 0 {
 		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
@@ -183,30 +186,33 @@ func (h *Handler) DeleteMe(ctx context.Context) error {
 		// process that kept a copy of the user only holds it until its cache entry expires.
 		h.log.WarnContext(ctx, "could not evict the deleted user from other processes", "user_id", p.User.ID, "error", err)
 	}
-	return nil
+	return &oas.DeleteMeNoContent{}, nil
 }
 
 // ChangePassword checks the current password, sets the new one, and revokes every other token of the user.
-func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordRequest) error {
+func (h *Handler) ChangePassword(ctx context.Context, req *oas.ChangePasswordRequest) (oas.ChangePasswordRes, error) {
 	p := app.PrincipalFrom(ctx)
 	f := app.FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
 	if err := f.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	row, err := h.q.UserGetActive(ctx, h.db, p.User.ID)
 	if err != nil {
-		return fmt.Errorf("error loading user: %w", err)
+		return nil, fmt.Errorf("error loading user: %w", err)
 	}
 	match, _, err := h.passwords.check(ctx, req.CurrentPassword, row.PasswordHash)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !match {
-		return apierror.BadRequest("wrong_password", "the current password is wrong",
+		return nil, apierror.BadRequest("wrong_password", "the current password is wrong",
 			map[string]string{"current_password": "is wrong"})
 	}
-	return h.setPassword(ctx, p.User.ID, req.NewPassword, p.Token[:])
+	if err := h.setPassword(ctx, p.User.ID, req.NewPassword, p.Token[:]); err != nil {
+		return nil, err
+	}
+	return &oas.ChangePasswordNoContent{}, nil
 }
 
 // setPassword stores a new password hash and revokes every token of the user except keep (nil: all).

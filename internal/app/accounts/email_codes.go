@@ -47,7 +47,7 @@ func (h *Handler) sendCode(to, purpose, code string) {
 }
 
 // VerifyEmail confirms the caller's email with the emailed code.
-func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.User, error) {
+func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (oas.VerifyEmailRes, error) {
 	p := app.PrincipalFrom(ctx)
 	if err := h.attempts.Check(ctx, "verify-email", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.User.Email)); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (*oas.U
 }
 
 // ResendVerification emails a new code, replacing the old one.
-func (h *Handler) ResendVerification(ctx context.Context) (*oas.Message, error) {
+func (h *Handler) ResendVerification(ctx context.Context) (oas.ResendVerificationRes, error) {
 	p := app.PrincipalFrom(ctx)
 	if p.User.EmailVerifiedAt != nil {
 		return nil, apierror.Conflict("already_verified", "the email address is already verified")
@@ -105,7 +105,7 @@ func (h *Handler) ResendVerification(ctx context.Context) (*oas.Message, error) 
 
 // ForgotPassword emails a reset code if the account exists. It answers 202 either way, in one statement
 // either way, so neither the answer nor its timing reveals whether the email has an account.
-func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*oas.Message, error) {
+func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oas.ForgotPasswordRes, error) {
 	f := app.FieldErrors{}
 	email := app.NormalizeEmail(f, "email", req.Email)
 	if err := f.Err(); err != nil {
@@ -127,7 +127,7 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (*o
 }
 
 // VerifyResetCode exchanges a reset code for a single-use reset token, in one statement.
-func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeRequest) (*oas.ResetTokenResponse, error) {
+func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeRequest) (oas.VerifyResetCodeRes, error) {
 	f := app.FieldErrors{}
 	email := app.NormalizeEmail(f, "email", req.Email)
 	code := checkCode(f, "code", req.Code)
@@ -155,19 +155,22 @@ func (h *Handler) VerifyResetCode(ctx context.Context, req *oas.VerifyResetCodeR
 }
 
 // ResetPassword spends a reset token, sets the new password and revokes every token of the account.
-func (h *Handler) ResetPassword(ctx context.Context, req *oas.ResetPasswordRequest) error {
+func (h *Handler) ResetPassword(ctx context.Context, req *oas.ResetPasswordRequest) (oas.ResetPasswordRes, error) {
 	f := app.FieldErrors{}
 	checkNewPassword(f, "new_password", req.NewPassword)
 	if err := f.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	userID, err := h.q.EmailCodeUseResetToken(ctx, h.db, sha256Of(strings.TrimSpace(req.ResetToken)))
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
-		return errResetTokenInvalid
+		return nil, errResetTokenInvalid
 	}
 	if err != nil {
-		return fmt.Errorf("error spending reset token: %w", err)
+		return nil, fmt.Errorf("error spending reset token: %w", err)
 	}
-	return h.setPassword(ctx, userID, req.NewPassword, nil)
+	if err := h.setPassword(ctx, userID, req.NewPassword, nil); err != nil {
+		return nil, err
+	}
+	return &oas.ResetPasswordNoContent{}, nil
 }

@@ -103,7 +103,7 @@ func (c badInput) check(a answer) string {
 	case c.Status == 0 && (r.Status < 400 || r.Status > 499):
 		return fmt.Sprintf("%s: got status %d, want a 4xx: %s", what, r.Status, clipBody(r.Body))
 	}
-	var e client.Error
+	var e client.APIError
 	if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" ||
 		!strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		return fmt.Sprintf("%s: status %d without the Error shape (Content-Type %q): %s", what, r.Status,

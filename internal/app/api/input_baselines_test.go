@@ -185,7 +185,7 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 		"createResidence": {Token: owner, JSON: residence, Table: "residences", RowID: "id"},
 		"updateResidence": {Token: owner, PathParams: residencePath, JSON: residence, Table: "residences"},
 		"joinResidence":   {Token: f.joiner.Token, JSON: map[string]any{"code": f.joinCode}},
-		"updateResidenceMember": {Token: owner, PathParams: map[string]string{"id": idText(f.residenceID), "userId": idText(f.member.ID)},
+		"updateResidenceMember": {Token: owner, PathParams: map[string]string{"id": idText(f.residenceID), "user_id": idText(f.member.ID)},
 			JSON: map[string]any{"role": "viewer"}},
 		"transferResidence": {Token: owner, PathParams: map[string]string{"id": idText(f.transferID)},
 			JSON: map[string]any{"user_id": f.transferee.ID}},

@@ -97,7 +97,7 @@ func TestMessagesAreForPeople(t *testing.T) {
 	}{
 		{"PathIDNotANumber", http.MethodGet, "/residences/abc", "", "id", "must be a positive integer id"},
 		{"PathIDTooLarge", http.MethodGet, "/residences/99999999999999999999", "", "id", "must be a positive integer id"},
-		{"SecondPathID", http.MethodDelete, fmt.Sprintf("/residences/%d/members/x", rid), "", "userId", "must be a positive integer id"},
+		{"SecondPathID", http.MethodDelete, fmt.Sprintf("/residences/%d/members/x", rid), "", "user_id", "must be a positive integer id"},
 		{"QueryBelowMinimum", http.MethodGet, "/tasks?days_threshold=-1", "", "days_threshold", "^must be at least -?[0-9]+$"},
 		{"QueryAboveMaximum", http.MethodGet, "/tasks?days_threshold=100000", "", "days_threshold", "^must be at most [0-9]+$"},
 		{"QueryNotANumber", http.MethodGet, "/tasks?days_threshold=soon", "", "days_threshold", "must be a whole number"},

@@ -26,18 +26,22 @@ const maxMultipartMemory = 1 << 20
 // metadata fields), so that a body limit of MAX_UPLOAD_SIZE + UploadOverhead admits every valid upload.
 const UploadOverhead = 64 << 10
 
-// NewServer composes hs into the generated ogen server, hs.Accounts authenticating, and sends every error ogen
-// produces outside a handler (decoding, unknown paths, wrong methods) through the same JSON error shape as
-// handler errors.
+// NewServer composes hs into the generated ogen server, hs.Accounts authenticating, and sends every error
+// through the one JSON error shape: what a handler returns as a Go error, a refused token, a request that
+// does not decode or validate, an unknown path or a wrong method. Handlers answer errors with Go errors (an
+// *apierror.Error for a 4xx), never with the generated error types, which exist for the clients: the spec
+// declares each operation's error statuses, and the contract tests hold the server to them.
 func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
 	h := &handler{AccountsHandler: hs.Accounts, ContractorsHandler: hs.Contractors, DocumentsHandler: hs.Documents,
-		ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, TasksHandler: hs.Tasks, log: logger}
+		ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, TasksHandler: hs.Tasks}
 	srv, err := oas.NewServer(h, hs.Accounts,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		// SettleAuthentication first: no answer, not even textinput's 400, leaves before the caller is
 		// authenticated (see app.ReadAuthenticated).
 		oas.WithMiddleware(app.SettleAuthentication, textinput.Middleware),
+		// Server faults are logged with their cause and the request id; the client gets only the safe
+		// message. A handler's error arrives here too, after its handler settled any pending authentication.
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 			err = app.SettleBeforeError(ctx, err)
 			e := decodeError(r, err)

@@ -146,7 +146,7 @@ func normalizePhone(f app.FieldErrors, field, raw string) string {
 // token and goes out in the same round trip as the authentication (app.ReadAuthenticated). A residence the
 // caller cannot see answers 404; only when the filtered list comes back empty does that take an access
 // check (from the access cache when warm).
-func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractorsParams) ([]oas.Contractor, error) {
+func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractorsParams) (oas.ListContractorsRes, error) {
 	residenceID, specialtyID := app.PtrIf(params.ResidenceID.Get()), app.PtrIf(params.SpecialtyID.Get())
 	var q *string
 	if v, ok := params.Q.Get(); ok && strings.TrimSpace(v) != "" {
@@ -182,18 +182,18 @@ func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractor
 			return nil, apierror.NotFound("residence")
 		}
 	}
-	out := make([]oas.Contractor, len(rows))
+	out := make(oas.ListContractorsOKApplicationJSON, len(rows))
 	for i, r := range rows {
 		if out[i], err = contractorCard((*dbsqlc.ContractorGetRow)(r)); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return &out, nil
 }
 
 // CreateContractor adds a contractor to a residence (owners and editors) or, without residence_id, as the
 // caller's personal contractor; its specialties are linked in the same statement.
-func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (*oas.Contractor, error) {
+func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (oas.CreateContractorRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	in := checkContractorFields(f, contractorFields{name: &req.Name, company: app.PtrIf(req.Company.Get()),
@@ -229,7 +229,7 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 }
 
 // GetContractor returns one contractor the caller can see.
-func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (*oas.Contractor, error) {
+func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorParams) (oas.GetContractorRes, error) {
 	row, err := h.q.ContractorGet(ctx, h.db, &dbsqlc.ContractorGetParams{ID: params.ID, UserID: app.PrincipalFrom(ctx).User.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
@@ -243,7 +243,7 @@ func (h *Handler) GetContractor(ctx context.Context, params oas.GetContractorPar
 
 // UpdateContractor changes the fields present; specialty_ids, when present, replaces the specialties. All in
 // one statement.
-func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdate, params oas.UpdateContractorParams) (*oas.Contractor, error) {
+func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdate, params oas.UpdateContractorParams) (oas.UpdateContractorRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	in := checkContractorFields(f, contractorFields{name: app.PtrIf(req.Name.Get()), company: app.PtrIf(req.Company.Get()),
@@ -293,24 +293,24 @@ func (h *Handler) UpdateContractor(ctx context.Context, req *oas.ContractorUpdat
 const maxContractorUpdateAttempts = 10
 
 // DeleteContractor deletes a contractor; tasks and completions that named it keep existing without it.
-func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) error {
+func (h *Handler) DeleteContractor(ctx context.Context, params oas.DeleteContractorParams) (oas.DeleteContractorRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	res, err := h.q.ContractorDelete(ctx, h.db, &dbsqlc.ContractorDeleteParams{ID: params.ID, UserID: user.ID})
 	if err != nil {
-		return fmt.Errorf("error deleting contractor: %w", err)
+		return nil, fmt.Errorf("error deleting contractor: %w", err)
 	}
 	h.boards.Changed(ctx, res.TaskResidenceIds...)
 	if res.Deleted == 0 {
 		if err := h.contractorRefusal(ctx, user.ID, params.ID); err != nil {
-			return err
+			return nil, err
 		}
-		return apierror.NotFound("contractor")
+		return nil, apierror.NotFound("contractor")
 	}
-	return nil
+	return &oas.DeleteContractorNoContent{}, nil
 }
 
 // ToggleContractorFavorite flips the contractor's favorite flag in one statement.
-func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (*oas.Contractor, error) {
+func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.ToggleContractorFavoriteParams) (oas.ToggleContractorFavoriteRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.ContractorToggleFavorite(ctx, h.db, &dbsqlc.ContractorToggleFavoriteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
@@ -328,7 +328,7 @@ func (h *Handler) ToggleContractorFavorite(ctx context.Context, params oas.Toggl
 
 // ListContractorTasks returns the tasks naming a contractor, among those the caller can see, as cards; 404
 // when the caller cannot see the contractor.
-func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) ([]oas.Task, error) {
+func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContractorTasksParams) (oas.ListContractorTasksRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	rows, err := h.q.TaskListByContractor(ctx, h.db, &dbsqlc.TaskListByContractorParams{ContractorID: params.ID, UserID: user.ID,
 		ThresholdDays: user.DaysThreshold})
@@ -341,9 +341,9 @@ func (h *Handler) ListContractorTasks(ctx context.Context, params oas.ListContra
 			return nil, err
 		}
 	}
-	out := make([]oas.Task, len(rows))
+	out := make(oas.ListContractorTasksOKApplicationJSON, len(rows))
 	for i, r := range rows {
 		out[i] = app.TaskCard((*dbsqlc.TaskBoardRow)(r))
 	}
-	return out, nil
+	return &out, nil
 }

@@ -102,7 +102,7 @@ func (h *Handler) residenceWriteRefusal(ctx context.Context, userID, residenceID
 // statement whatever the caches hold: membership is the statement's join (a residence the caller cannot see
 // filters to nothing). When the token was not cached, the statement is keyed by the token and goes out in
 // the same round trip as the authentication (app.ReadAuthenticated).
-func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) ([]oas.Document, error) {
+func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsParams) (oas.ListDocumentsRes, error) {
 	var docType, pattern *string
 	if t, ok := params.Type.Get(); ok {
 		s := string(t)
@@ -128,11 +128,11 @@ func (h *Handler) ListDocuments(ctx context.Context, params oas.ListDocumentsPar
 	if err != nil {
 		return nil, fmt.Errorf("error listing documents: %w", err)
 	}
-	out := make([]oas.Document, len(rows))
+	out := make(oas.ListDocumentsOKApplicationJSON, len(rows))
 	for i, r := range rows {
 		out[i] = documentResponse(r)
 	}
-	return out, nil
+	return &out, nil
 }
 
 // likeEscaper escapes the LIKE wildcards (and the escape character itself) in a search term.
@@ -142,15 +142,15 @@ func escapeLike(s string) string { return likeEscaper.Replace(s) }
 
 // ListWarranties returns the warranty documents with an expiry date, soonest first, with the days left in
 // each residence's timezone.
-func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesParams) ([]oas.Warranty, error) {
+func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesParams) (oas.ListWarrantiesRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	ids, err := h.access.ResidenceIDs(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := []oas.Warranty{}
+	out := oas.ListWarrantiesOKApplicationJSON{}
 	if len(ids) == 0 {
-		return out, nil
+		return &out, nil
 	}
 	rows, err := h.q.DocumentWarranties(ctx, h.db, &dbsqlc.DocumentWarrantiesParams{
 		UserID: user.ID, IDs: ids, WithinDays: app.PtrIf(params.ExpiringWithinDays.Get())})
@@ -161,11 +161,11 @@ func (h *Handler) ListWarranties(ctx context.Context, params oas.ListWarrantiesP
 		out = append(out, oas.Warranty{Document: documentResponse(&r.Document), DaysRemaining: r.DaysRemaining,
 			Expired: r.DaysRemaining < 0})
 	}
-	return out, nil
+	return &out, nil
 }
 
 // GetDocument returns one document the caller can see.
-func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams) (*oas.Document, error) {
+func (h *Handler) GetDocument(ctx context.Context, params oas.GetDocumentParams) (oas.GetDocumentRes, error) {
 	d, err := h.getDocument(ctx, app.PrincipalFrom(ctx).User.ID, params.ID)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (h *Handler) getDocument(ctx context.Context, userID, id int64) (*dbsqlc.Do
 }
 
 // CreateDocument adds a document (owners and editors): as JSON without a file, as multipart with one.
-func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq) (*oas.Document, error) {
+func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq) (oas.CreateDocumentRes, error) {
 	switch req := req.(type) {
 	case *oas.DocumentCreate:
 		return h.createDocument(ctx, req, nil)
@@ -242,7 +242,7 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 }
 
 // UpdateDocument changes the metadata fields present (owners and editors).
-func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, params oas.UpdateDocumentParams) (*oas.Document, error) {
+func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, params oas.UpdateDocumentParams) (oas.UpdateDocumentRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	p := &dbsqlc.DocumentUpdateParams{ID: params.ID, UserID: user.ID, Description: app.PtrIf(req.Description.Get())}
@@ -301,21 +301,21 @@ func (h *Handler) UpdateDocument(ctx context.Context, req *oas.DocumentUpdate, p
 }
 
 // DeleteDocument deletes a document (owners and editors), then its file once the delete has committed.
-func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) error {
+func (h *Handler) DeleteDocument(ctx context.Context, params oas.DeleteDocumentParams) (oas.DeleteDocumentRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	key, err := h.q.DocumentDelete(ctx, h.db, &dbsqlc.DocumentDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
 		if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
-			return err
+			return nil, err
 		}
-		return apierror.NotFound("document") // deleted meanwhile
+		return nil, apierror.NotFound("document") // deleted meanwhile
 	}
 	if err != nil {
-		return fmt.Errorf("error deleting document: %w", err)
+		return nil, fmt.Errorf("error deleting document: %w", err)
 	}
 	if key != nil {
 		app.DeleteFiles(ctx, h.files, h.log, *key)
 	}
-	return nil
+	return &oas.DeleteDocumentNoContent{}, nil
 }

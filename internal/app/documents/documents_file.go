@@ -146,7 +146,7 @@ func (h *Handler) storeFile(ctx context.Context, f *ht.MultipartFile) (*storedFi
 // ReplaceDocumentFile stores a new file for a document (owners and editors), points the row at it in one
 // statement that returns the old file's key, and deletes the old file once that has committed. If the row
 // is not updated, the new file is deleted instead.
-func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMultipart, params oas.ReplaceDocumentFileParams) (*oas.Document, error) {
+func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMultipart, params oas.ReplaceDocumentFileParams) (oas.ReplaceDocumentFileRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	// Refuse strangers and viewers before storing anything; the update checks again.
 	if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
@@ -280,9 +280,9 @@ func (h *Handler) GetDocumentFile(ctx context.Context, params oas.GetDocumentFil
 	sum := *d.Sha256
 	etag := `"` + sum[:min(32, len(sum))] + `"`
 	info := reqinfo.From(ctx)
-	info.SetHeader("Cache-Control", "private, no-cache")
+	info.SetHeader("Cache-Control", fileCacheControl) // for the errors below as well
 	if app.ETagMatches(params.IfNoneMatch.Or(""), etag) {
-		return &oas.GetDocumentFileNotModified{ETag: etag}, nil
+		return &oas.GetDocumentFileNotModified{CacheControl: fileCacheControl, ETag: etag}, nil
 	}
 	size := *d.SizeBytes
 	rangeHeader := params.Range.Or("")
@@ -317,45 +317,68 @@ func ifRangeMatches(header, etag string) bool {
 	return strings.TrimSpace(header) == etag
 }
 
+// fileCacheControl lets a client keep a downloaded file but makes it revalidate (If-None-Match) before use.
+const fileCacheControl = "private, no-cache"
+
 // fileResponse picks the generated 200 variant for the file's sniffed content type (the spec declares one
 // per accepted type, so clients and SDKs see the real type).
 func fileResponse(contentType string, r io.Reader, disposition, etag string) oas.GetDocumentFileRes {
+	const ranges, cc = "bytes", fileCacheControl
 	switch contentType {
 	case "image/jpeg":
-		return &oas.GetDocumentFileOKImageJpegHeaders{AcceptRanges: "bytes", ContentDisposition: disposition, ETag: etag,
-			Response: oas.GetDocumentFileOKImageJpeg{Data: r}}
+		return &oas.GetDocumentFileOKImageJpegHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKImageJpeg{Data: r}}
 	case "image/png":
-		return &oas.GetDocumentFileOKImagePNGHeaders{AcceptRanges: "bytes", ContentDisposition: disposition, ETag: etag,
-			Response: oas.GetDocumentFileOKImagePNG{Data: r}}
+		return &oas.GetDocumentFileOKImagePNGHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKImagePNG{Data: r}}
 	case "image/heic":
-		return &oas.GetDocumentFileOKImageHeicHeaders{AcceptRanges: "bytes", ContentDisposition: disposition, ETag: etag,
-			Response: oas.GetDocumentFileOKImageHeic{Data: r}}
+		return &oas.GetDocumentFileOKImageHeicHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKImageHeic{Data: r}}
+	case "image/heif":
+		return &oas.GetDocumentFileOKImageHeifHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKImageHeif{Data: r}}
+	case "image/heic-sequence":
+		return &oas.GetDocumentFileOKImageHeicSequenceHeaders{AcceptRanges: ranges, CacheControl: cc,
+			ContentDisposition: disposition, ETag: etag, Response: oas.GetDocumentFileOKImageHeicSequence{Data: r}}
+	case "image/heif-sequence":
+		return &oas.GetDocumentFileOKImageHeifSequenceHeaders{AcceptRanges: ranges, CacheControl: cc,
+			ContentDisposition: disposition, ETag: etag, Response: oas.GetDocumentFileOKImageHeifSequence{Data: r}}
 	case "image/webp":
-		return &oas.GetDocumentFileOKImageWEBPHeaders{AcceptRanges: "bytes", ContentDisposition: disposition, ETag: etag,
-			Response: oas.GetDocumentFileOKImageWEBP{Data: r}}
-	default: // application/pdf, the only other accepted type
-		return &oas.GetDocumentFileOKApplicationPdfHeaders{AcceptRanges: "bytes", ContentDisposition: disposition, ETag: etag,
-			Response: oas.GetDocumentFileOKApplicationPdf{Data: r}}
+		return &oas.GetDocumentFileOKImageWEBPHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKImageWEBP{Data: r}}
+	default: // application/pdf, the only other type sniffContentType accepts
+		return &oas.GetDocumentFileOKApplicationPdfHeaders{AcceptRanges: ranges, CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, Response: oas.GetDocumentFileOKApplicationPdf{Data: r}}
 	}
 }
 
 // partialFileResponse is fileResponse for a 206 with one byte range.
 func partialFileResponse(contentType string, r io.Reader, disposition, etag, contentRange string) oas.GetDocumentFileRes {
+	const cc = fileCacheControl
 	switch contentType {
 	case "image/jpeg":
-		return &oas.GetDocumentFilePartialContentImageJpegHeaders{ContentDisposition: disposition, ETag: etag,
+		return &oas.GetDocumentFilePartialContentImageJpegHeaders{CacheControl: cc, ContentDisposition: disposition, ETag: etag,
 			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageJpeg{Data: r}}
 	case "image/png":
-		return &oas.GetDocumentFilePartialContentImagePNGHeaders{ContentDisposition: disposition, ETag: etag,
+		return &oas.GetDocumentFilePartialContentImagePNGHeaders{CacheControl: cc, ContentDisposition: disposition, ETag: etag,
 			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImagePNG{Data: r}}
 	case "image/heic":
-		return &oas.GetDocumentFilePartialContentImageHeicHeaders{ContentDisposition: disposition, ETag: etag,
+		return &oas.GetDocumentFilePartialContentImageHeicHeaders{CacheControl: cc, ContentDisposition: disposition, ETag: etag,
 			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageHeic{Data: r}}
+	case "image/heif":
+		return &oas.GetDocumentFilePartialContentImageHeifHeaders{CacheControl: cc, ContentDisposition: disposition, ETag: etag,
+			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageHeif{Data: r}}
+	case "image/heic-sequence":
+		return &oas.GetDocumentFilePartialContentImageHeicSequenceHeaders{CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageHeicSequence{Data: r}}
+	case "image/heif-sequence":
+		return &oas.GetDocumentFilePartialContentImageHeifSequenceHeaders{CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageHeifSequence{Data: r}}
 	case "image/webp":
-		return &oas.GetDocumentFilePartialContentImageWEBPHeaders{ContentDisposition: disposition, ETag: etag,
+		return &oas.GetDocumentFilePartialContentImageWEBPHeaders{CacheControl: cc, ContentDisposition: disposition, ETag: etag,
 			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentImageWEBP{Data: r}}
 	default:
-		return &oas.GetDocumentFilePartialContentApplicationPdfHeaders{ContentDisposition: disposition, ETag: etag,
-			ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentApplicationPdf{Data: r}}
+		return &oas.GetDocumentFilePartialContentApplicationPdfHeaders{CacheControl: cc, ContentDisposition: disposition,
+			ETag: etag, ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentApplicationPdf{Data: r}}
 	}
 }

@@ -26,11 +26,15 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 )
 
-// Files of the other accepted types: the leading bytes that identify JPEG, WebP and HEIC files.
+// Files of the other accepted types: the leading bytes that identify JPEG, WebP and HEIF files (HEIC, HEIF,
+// and their sequences).
 var (
-	testJPEG = append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"), bytes.Repeat([]byte{0}, 64)...)
-	testWebP = append([]byte("RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00"), bytes.Repeat([]byte{0}, 32)...)
-	testHEIC = append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), bytes.Repeat([]byte{0}, 32)...)
+	testJPEG         = append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"), bytes.Repeat([]byte{0}, 64)...)
+	testWebP         = append([]byte("RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00"), bytes.Repeat([]byte{0}, 32)...)
+	testHEIC         = append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), bytes.Repeat([]byte{0}, 32)...)
+	testHEIF         = append([]byte("\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic"), bytes.Repeat([]byte{0}, 32)...)
+	testHEICSequence = append([]byte("\x00\x00\x00\x18ftyphevc\x00\x00\x00\x00msf1hevc"), bytes.Repeat([]byte{0}, 32)...)
+	testHEIFSequence = append([]byte("\x00\x00\x00\x18ftypmsf1\x00\x00\x00\x00msf1iso8"), bytes.Repeat([]byte{0}, 32)...)
 )
 
 func sha256Hex(b []byte) string {
@@ -202,7 +206,7 @@ func testAcceptedTypes(t *testing.T, inst *apptest.Instance, dir string) {
 	h := apptest.NewHousehold(t, inst)
 	before := apptest.StoredFiles(t, dir)
 	// Runs once every subtest has finished: each new file belongs to an accepted upload.
-	t.Cleanup(func() { require.Len(t, apptest.AddedFiles(t, dir, before), 5, "only the accepted uploads are stored") })
+	t.Cleanup(func() { require.Len(t, apptest.AddedFiles(t, dir, before), 8, "only the accepted uploads are stored") })
 
 	accepted := []struct {
 		name    string
@@ -214,6 +218,9 @@ func testAcceptedTypes(t *testing.T, inst *apptest.Instance, dir string) {
 		{"JPEG", testJPEG, "image/jpeg"},
 		{"WebP", testWebP, "image/webp"},
 		{"HEIC", testHEIC, "image/heic"},
+		{"HEIF", testHEIF, "image/heif"},
+		{"HEICSequence", testHEICSequence, "image/heic-sequence"},
+		{"HEIFSequence", testHEIFSequence, "image/heif-sequence"},
 	}
 	for _, tt := range accepted {
 		t.Run("Accepts"+tt.name, func(t *testing.T) {

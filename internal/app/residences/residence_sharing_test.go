@@ -1029,7 +1029,7 @@ func waitUntilBlocking(t *testing.T, conn *pgx.Conn) {
 }
 
 // TestTransferRacingLeave holds a member's departure uncommitted (as a concurrent DELETE
-// /residences/{id}/members/{userId} does between its delete and its commit) while the owner transfers the
+// /residences/{id}/members/{user_id} does between its delete and its commit) while the owner transfers the
 // residence to that member. Whatever the outcome, the residence must keep exactly one owner who is a member.
 func TestTransferRacingLeave(t *testing.T) {
 	t.Parallel()

@@ -64,7 +64,7 @@ func (h *Handler) getResidence(ctx context.Context, userID, id int64) (*oas.Resi
 // When the token was not cached, the statement is keyed by the token and goes out in the same round trip as
 // the authentication (app.ReadAuthenticated); the access cache is then left to the next miss, since no
 // lookup came before the read to guard a fill.
-func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
+func (h *Handler) ListResidences(ctx context.Context) (oas.ListResidencesRes, error) {
 	if app.AuthenticationPending(ctx) {
 		return h.listResidencesByToken(ctx)
 	}
@@ -74,7 +74,7 @@ func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error listing residences: %w", err)
 	}
-	out := make([]oas.Residence, len(rows))
+	out := make(oas.ListResidencesOKApplicationJSON, len(rows))
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		out[i] = residenceResponse(&r.Residence, r.Role, r.MembersCount, r.OverdueCount, r.DueSoonCount)
@@ -84,11 +84,11 @@ func (h *Handler) ListResidences(ctx context.Context) ([]oas.Residence, error) {
 		slices.Sort(ids) // as the access cache holds them (ResidenceIDsForUser's order)
 		h.access.Store(fill, ids)
 	}
-	return out, nil
+	return &out, nil
 }
 
 // listResidencesByToken is ListResidences for a request whose authentication is pending.
-func (h *Handler) listResidencesByToken(ctx context.Context) ([]oas.Residence, error) {
+func (h *Handler) listResidencesByToken(ctx context.Context) (oas.ListResidencesRes, error) {
 	var rows []*dbsqlc.ResidenceListByTokenRow
 	_, err := app.ReadAuthenticated(ctx, func(db dbsqlc.DBTX, token []byte) (err error) {
 		rows, err = h.q.ResidenceListByToken(ctx, db, &dbsqlc.ResidenceListByTokenParams{TokenHash: token,
@@ -98,20 +98,20 @@ func (h *Handler) listResidencesByToken(ctx context.Context) ([]oas.Residence, e
 	if err != nil {
 		return nil, err
 	}
-	out := make([]oas.Residence, len(rows))
+	out := make(oas.ListResidencesOKApplicationJSON, len(rows))
 	for i, r := range rows {
 		out[i] = residenceResponse(&r.Residence, r.Role, r.MembersCount, r.OverdueCount, r.DueSoonCount)
 	}
-	return out, nil
+	return &out, nil
 }
 
 // GetResidence returns one residence the caller belongs to.
-func (h *Handler) GetResidence(ctx context.Context, params oas.GetResidenceParams) (*oas.Residence, error) {
+func (h *Handler) GetResidence(ctx context.Context, params oas.GetResidenceParams) (oas.GetResidenceRes, error) {
 	return h.getResidence(ctx, app.PrincipalFrom(ctx).User.ID, params.ID)
 }
 
 // CreateResidence creates a residence owned by the caller, in their profile timezone unless told otherwise.
-func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate) (*oas.Residence, error) {
+func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate) (oas.CreateResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	name := app.CheckRequiredName(f, "name", req.Name)
@@ -144,7 +144,7 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 }
 
 // UpdateResidence changes the fields present; only the owner may.
-func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate, params oas.UpdateResidenceParams) (*oas.Residence, error) {
+func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate, params oas.UpdateResidenceParams) (oas.UpdateResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	p := &dbsqlc.ResidenceUpdateParams{ID: params.ID, UserID: user.ID}
@@ -193,20 +193,20 @@ func (h *Handler) UpdateResidence(ctx context.Context, req *oas.ResidenceUpdate,
 
 // DeleteResidence deletes a residence and everything in it; only the owner may. Every member loses access
 // before the response is sent, and the files of its documents are deleted once the delete has committed.
-func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenceParams) error {
+func (h *Handler) DeleteResidence(ctx context.Context, params oas.DeleteResidenceParams) (oas.DeleteResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.ResidenceDelete(ctx, h.db, &dbsqlc.ResidenceDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
-		return h.access.Refusal(ctx, user.ID, params.ID)
+		return nil, h.access.Refusal(ctx, user.ID, params.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("error deleting residence: %w", err)
+		return nil, fmt.Errorf("error deleting residence: %w", err)
 	}
 	h.boards.Changed(ctx, params.ID)
 	h.invalidateAccess(ctx, row.UserIds...)
 	if len(row.StorageKeys) > 0 {
 		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
 	}
-	return nil
+	return &oas.DeleteResidenceNoContent{}, nil
 }

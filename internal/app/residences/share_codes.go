@@ -54,7 +54,7 @@ func normalizeShareCode(raw string) (string, bool) {
 }
 
 // CreateShareCode issues a code that replaces the residence's previous one; only the owner may.
-func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeRequest, params oas.CreateShareCodeParams) (*oas.ShareCode, error) {
+func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeRequest, params oas.CreateShareCodeParams) (oas.CreateShareCodeRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	role, hours := "editor", int32(24)
 	if r, ok := req.Get(); ok {
@@ -81,7 +81,7 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 }
 
 // JoinResidence adds the caller to the residence a live code belongs to.
-func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (*oas.JoinResult, error) {
+func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (oas.JoinResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	if err := h.attempts.Check(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
 		return nil, err

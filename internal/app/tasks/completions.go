@@ -25,7 +25,7 @@ func completionName(first, last *string) oas.NilString {
 
 // CompleteTask records a completion and advances the task, in one statement. The contractor who did the work,
 // when named, must be one of the task's residence or a personal contractor of the caller.
-func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (*oas.CompletionResult, error) {
+func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate, params oas.CompleteTaskParams) (oas.CompleteTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	body := req.Or(oas.CompletionCreate{})
 	at := body.CompletedAt.Or(time.Now()).UTC()
@@ -78,7 +78,7 @@ func (h *Handler) CompleteTask(ctx context.Context, req oas.OptCompletionCreate,
 }
 
 // ListCompletions returns a task's completions, newest first.
-func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) ([]oas.Completion, error) {
+func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletionsParams) (oas.ListCompletionsRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	rows, err := h.q.CompletionList(ctx, h.db, &dbsqlc.CompletionListParams{TaskID: params.ID, UserID: user.ID})
 	if err != nil {
@@ -90,7 +90,7 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 			return nil, err
 		}
 	}
-	out := make([]oas.Completion, len(rows))
+	out := make(oas.ListCompletionsOKApplicationJSON, len(rows))
 	for i, r := range rows {
 		out[i] = oas.Completion{
 			ID: r.ID, TaskID: r.TaskID, CompletedBy: app.NilInt64(r.CompletedBy),
@@ -99,11 +99,11 @@ func (h *Handler) ListCompletions(ctx context.Context, params oas.ListCompletion
 			Rating: app.NilInt32(r.Rating), ContractorID: app.NilInt64(r.ContractorID), CreatedAt: r.CreatedAt.UTC(),
 		}
 	}
-	return out, nil
+	return &out, nil
 }
 
 // DeleteCompletion deletes a completion; the only completion of a one-time task reopens it.
-func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) error {
+func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteCompletionParams) (oas.DeleteCompletionRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	// Two statements in a transaction: lock the task, then delete and recompute. One statement would compute
 	// the task's last completion from a snapshot taken before a concurrent delete committed.
@@ -122,18 +122,18 @@ func (h *Handler) DeleteCompletion(ctx context.Context, params oas.DeleteComplet
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("error deleting completion: %w", err)
+		return nil, fmt.Errorf("error deleting completion: %w", err)
 	}
 	if n == 0 {
 		role, err := h.q.CompletionAccessRole(ctx, h.db, &dbsqlc.CompletionAccessRoleParams{ID: params.ID, UserID: user.ID})
 		if err != nil {
-			return fmt.Errorf("error checking completion access: %w", err)
+			return nil, fmt.Errorf("error checking completion access: %w", err)
 		}
 		if role == "viewer" {
-			return app.ErrForbidden
+			return nil, app.ErrForbidden
 		}
-		return apierror.NotFound("completion")
+		return nil, apierror.NotFound("completion")
 	}
 	h.boards.Changed(ctx, residenceID)
-	return nil
+	return &oas.DeleteCompletionNoContent{}, nil
 }

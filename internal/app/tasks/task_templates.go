@@ -11,7 +11,7 @@ import (
 
 // ListTaskTemplates returns active templates grouped by category, optionally filtered by ?q= over title and
 // tags.
-func (h *Handler) ListTaskTemplates(ctx context.Context, params oas.ListTaskTemplatesParams) ([]oas.TaskTemplateGroup, error) {
+func (h *Handler) ListTaskTemplates(ctx context.Context, params oas.ListTaskTemplatesParams) (oas.ListTaskTemplatesRes, error) {
 	var q *string
 	if v, ok := params.Q.Get(); ok && strings.TrimSpace(v) != "" {
 		v = strings.TrimSpace(v)
@@ -23,7 +23,7 @@ func (h *Handler) ListTaskTemplates(ctx context.Context, params oas.ListTaskTemp
 	if err != nil {
 		return nil, fmt.Errorf("error listing task templates: %w", err)
 	}
-	out := []oas.TaskTemplateGroup{}
+	out := oas.ListTaskTemplatesOKApplicationJSON{}
 	for _, r := range rows {
 		name := "Other"
 		if r.CategoryName != nil {
@@ -40,5 +40,5 @@ func (h *Handler) ListTaskTemplates(ctx context.Context, params oas.ListTaskTemp
 			IntervalDays: app.NilInt32(r.IntervalDays), Icon: r.Icon, Tags: r.Tags,
 		})
 	}
-	return out, nil
+	return &out, nil
 }

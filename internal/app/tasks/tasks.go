@@ -72,7 +72,7 @@ func taskFKError(err error) error {
 }
 
 // GetTask returns one task the caller can see.
-func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.Task, error) {
+func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (oas.GetTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	row, err := h.q.TaskGet(ctx, h.db, &dbsqlc.TaskGetParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold})
 	err = dberr.Interpret(err)
@@ -87,7 +87,7 @@ func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (*oas.T
 }
 
 // CreateTask creates a task; a template fills the fields the request leaves out.
-func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Task, error) {
+func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (oas.CreateTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	p := &dbsqlc.TaskCreateParams{
 		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: app.PtrIf(req.AssignedTo.Get()),
@@ -149,7 +149,7 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (*oas.Tas
 }
 
 // UpdateTask changes the fields present.
-func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (*oas.Task, error) {
+func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oas.UpdateTaskParams) (oas.UpdateTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	p := &dbsqlc.TaskUpdateParams{ID: params.ID, UserID: user.ID, ThresholdDays: user.DaysThreshold,
@@ -194,18 +194,18 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdate, params oa
 }
 
 // DeleteTask deletes a task and its completions.
-func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) error {
+func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) (oas.DeleteTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	residenceID, err := h.q.TaskDelete(ctx, h.db, &dbsqlc.TaskDeleteParams{ID: params.ID, UserID: user.ID})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
-		return h.taskRefusal(ctx, user.ID, params.ID)
+		return nil, h.taskRefusal(ctx, user.ID, params.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("error deleting task: %w", err)
+		return nil, fmt.Errorf("error deleting task: %w", err)
 	}
 	h.boards.Changed(ctx, residenceID)
-	return nil
+	return &oas.DeleteTaskNoContent{}, nil
 }
 
 // setState applies one of the state actions.
@@ -232,32 +232,32 @@ func yes() *bool { b := true; return &b }
 func no() *bool  { b := false; return &b }
 
 // StartTask marks a task in progress.
-func (h *Handler) StartTask(ctx context.Context, params oas.StartTaskParams) (*oas.Task, error) {
+func (h *Handler) StartTask(ctx context.Context, params oas.StartTaskParams) (oas.StartTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{InProgress: yes()})
 }
 
 // StopTask marks a task not in progress.
-func (h *Handler) StopTask(ctx context.Context, params oas.StopTaskParams) (*oas.Task, error) {
+func (h *Handler) StopTask(ctx context.Context, params oas.StopTaskParams) (oas.StopTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{InProgress: no()})
 }
 
 // CancelTask cancels a task.
-func (h *Handler) CancelTask(ctx context.Context, params oas.CancelTaskParams) (*oas.Task, error) {
+func (h *Handler) CancelTask(ctx context.Context, params oas.CancelTaskParams) (oas.CancelTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsCancelled: yes()})
 }
 
 // UncancelTask restores a cancelled task.
-func (h *Handler) UncancelTask(ctx context.Context, params oas.UncancelTaskParams) (*oas.Task, error) {
+func (h *Handler) UncancelTask(ctx context.Context, params oas.UncancelTaskParams) (oas.UncancelTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsCancelled: no()})
 }
 
 // ArchiveTask archives a task.
-func (h *Handler) ArchiveTask(ctx context.Context, params oas.ArchiveTaskParams) (*oas.Task, error) {
+func (h *Handler) ArchiveTask(ctx context.Context, params oas.ArchiveTaskParams) (oas.ArchiveTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsArchived: yes()})
 }
 
 // UnarchiveTask restores an archived task.
-func (h *Handler) UnarchiveTask(ctx context.Context, params oas.UnarchiveTaskParams) (*oas.Task, error) {
+func (h *Handler) UnarchiveTask(ctx context.Context, params oas.UnarchiveTaskParams) (oas.UnarchiveTaskRes, error) {
 	return h.setState(ctx, params.ID, dbsqlc.TaskSetStateParams{IsArchived: no()})
 }
 

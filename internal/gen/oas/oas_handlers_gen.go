@@ -120,9 +120,8 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -138,9 +137,8 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -168,9 +166,8 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -187,7 +184,7 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 
 	var rawBody []byte
 
-	var response *Task
+	var response ArchiveTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -208,7 +205,7 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 		type (
 			Request  = struct{}
 			Params   = ArchiveTaskParams
-			Response = *Task
+			Response = ArchiveTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -227,19 +224,8 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.ArchiveTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -339,9 +325,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -357,9 +342,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -387,9 +371,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -406,7 +389,7 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 
 	var rawBody []byte
 
-	var response *Task
+	var response CancelTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -427,7 +410,7 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 		type (
 			Request  = struct{}
 			Params   = CancelTaskParams
-			Response = *Task
+			Response = CancelTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -446,19 +429,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CancelTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -558,9 +530,8 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -576,9 +547,8 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -606,9 +576,8 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -630,7 +599,7 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 		}
 	}()
 
-	var response *ChangePasswordNoContent
+	var response ChangePasswordRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -646,7 +615,7 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 		type (
 			Request  = *ChangePasswordRequest
 			Params   = struct{}
-			Response = *ChangePasswordNoContent
+			Response = ChangePasswordRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -657,27 +626,16 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 			mreq,
 			nil,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.ChangePassword(ctx, request)
+				response, err = s.h.ChangePassword(ctx, request)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.ChangePassword(ctx, request)
+		response, err = s.h.ChangePassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -779,9 +737,8 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -797,9 +754,8 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -827,9 +783,8 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -861,7 +816,7 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 		}
 	}()
 
-	var response *CompletionResult
+	var response CompleteTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -882,7 +837,7 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 		type (
 			Request  = OptCompletionCreate
 			Params   = CompleteTaskParams
-			Response = *CompletionResult
+			Response = CompleteTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -901,19 +856,8 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.CompleteTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -1013,9 +957,8 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1031,9 +974,8 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1061,9 +1003,8 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -1085,7 +1026,7 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 		}
 	}()
 
-	var response *Contractor
+	var response CreateContractorRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -1101,7 +1042,7 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 		type (
 			Request  = *ContractorCreate
 			Params   = struct{}
-			Response = *Contractor
+			Response = CreateContractorRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -1120,19 +1061,8 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 		response, err = s.h.CreateContractor(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -1234,9 +1164,8 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1252,9 +1181,8 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1282,9 +1210,8 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -1306,7 +1233,7 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 		}
 	}()
 
-	var response *Document
+	var response CreateDocumentRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -1322,7 +1249,7 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 		type (
 			Request  = CreateDocumentReq
 			Params   = struct{}
-			Response = *Document
+			Response = CreateDocumentRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -1341,19 +1268,8 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.CreateDocument(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -1453,9 +1369,8 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1471,9 +1386,8 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1501,9 +1415,8 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -1525,7 +1438,7 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 		}
 	}()
 
-	var response *Residence
+	var response CreateResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -1541,7 +1454,7 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 		type (
 			Request  = *ResidenceCreate
 			Params   = struct{}
-			Response = *Residence
+			Response = CreateResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -1560,19 +1473,8 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.CreateResidence(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -1672,9 +1574,8 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1690,9 +1591,8 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1720,9 +1620,8 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -1754,7 +1653,7 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 		}
 	}()
 
-	var response *ShareCode
+	var response CreateShareCodeRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -1775,7 +1674,7 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 		type (
 			Request  = OptShareCodeRequest
 			Params   = CreateShareCodeParams
-			Response = *ShareCode
+			Response = CreateShareCodeRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -1794,19 +1693,8 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.CreateShareCode(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -1906,9 +1794,8 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1924,9 +1811,8 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -1954,9 +1840,8 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -1978,7 +1863,7 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 		}
 	}()
 
-	var response *Task
+	var response CreateTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -1994,7 +1879,7 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 		type (
 			Request  = *TaskCreate
 			Params   = struct{}
-			Response = *Task
+			Response = CreateTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -2013,19 +1898,8 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.CreateTask(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -2125,9 +1999,8 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2143,9 +2016,8 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2173,9 +2045,8 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -2192,7 +2063,7 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 
 	var rawBody []byte
 
-	var response *DeleteCompletionNoContent
+	var response DeleteCompletionRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -2213,7 +2084,7 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 		type (
 			Request  = struct{}
 			Params   = DeleteCompletionParams
-			Response = *DeleteCompletionNoContent
+			Response = DeleteCompletionRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -2224,27 +2095,16 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 			mreq,
 			unpackDeleteCompletionParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteCompletion(ctx, params)
+				response, err = s.h.DeleteCompletion(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteCompletion(ctx, params)
+		response, err = s.h.DeleteCompletion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -2344,9 +2204,8 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2362,9 +2221,8 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2392,9 +2250,8 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -2411,7 +2268,7 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 
 	var rawBody []byte
 
-	var response *DeleteContractorNoContent
+	var response DeleteContractorRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -2432,7 +2289,7 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 		type (
 			Request  = struct{}
 			Params   = DeleteContractorParams
-			Response = *DeleteContractorNoContent
+			Response = DeleteContractorRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -2443,27 +2300,16 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 			mreq,
 			unpackDeleteContractorParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteContractor(ctx, params)
+				response, err = s.h.DeleteContractor(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteContractor(ctx, params)
+		response, err = s.h.DeleteContractor(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -2563,9 +2409,8 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2581,9 +2426,8 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2611,9 +2455,8 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -2630,7 +2473,7 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 
 	var rawBody []byte
 
-	var response *DeleteDocumentNoContent
+	var response DeleteDocumentRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -2651,7 +2494,7 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 		type (
 			Request  = struct{}
 			Params   = DeleteDocumentParams
-			Response = *DeleteDocumentNoContent
+			Response = DeleteDocumentRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -2662,27 +2505,16 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 			mreq,
 			unpackDeleteDocumentParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteDocument(ctx, params)
+				response, err = s.h.DeleteDocument(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteDocument(ctx, params)
+		response, err = s.h.DeleteDocument(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -2782,9 +2614,8 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2800,9 +2631,8 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -2830,16 +2660,15 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
 
 	var rawBody []byte
 
-	var response *DeleteMeNoContent
+	var response DeleteMeRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -2855,7 +2684,7 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 		type (
 			Request  = struct{}
 			Params   = struct{}
-			Response = *DeleteMeNoContent
+			Response = DeleteMeRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -2866,27 +2695,16 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 			mreq,
 			nil,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteMe(ctx)
+				response, err = s.h.DeleteMe(ctx)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteMe(ctx)
+		response, err = s.h.DeleteMe(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -2986,9 +2804,8 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3004,9 +2821,8 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3034,9 +2850,8 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -3053,7 +2868,7 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 
 	var rawBody []byte
 
-	var response *DeleteResidenceNoContent
+	var response DeleteResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -3074,7 +2889,7 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 		type (
 			Request  = struct{}
 			Params   = DeleteResidenceParams
-			Response = *DeleteResidenceNoContent
+			Response = DeleteResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -3085,27 +2900,16 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 			mreq,
 			unpackDeleteResidenceParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteResidence(ctx, params)
+				response, err = s.h.DeleteResidence(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteResidence(ctx, params)
+		response, err = s.h.DeleteResidence(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -3205,9 +3009,8 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3223,9 +3026,8 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3253,9 +3055,8 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -3272,7 +3073,7 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 
 	var rawBody []byte
 
-	var response *DeleteTaskNoContent
+	var response DeleteTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -3293,7 +3094,7 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 		type (
 			Request  = struct{}
 			Params   = DeleteTaskParams
-			Response = *DeleteTaskNoContent
+			Response = DeleteTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -3304,27 +3105,16 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 			mreq,
 			unpackDeleteTaskParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.DeleteTask(ctx, params)
+				response, err = s.h.DeleteTask(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.DeleteTask(ctx, params)
+		response, err = s.h.DeleteTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -3431,7 +3221,7 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 		}
 	}()
 
-	var response *Message
+	var response ForgotPasswordRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -3447,7 +3237,7 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 		type (
 			Request  = *EmailRequest
 			Params   = struct{}
-			Response = *Message
+			Response = ForgotPasswordRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -3466,19 +3256,8 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ForgotPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -3583,9 +3362,8 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3601,9 +3379,8 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3631,9 +3408,8 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -3694,19 +3470,8 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 		response, err = s.h.GetBoard(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -3806,9 +3571,8 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3824,9 +3588,8 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -3854,9 +3617,8 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -3873,7 +3635,7 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 
 	var rawBody []byte
 
-	var response *Contractor
+	var response GetContractorRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -3894,7 +3656,7 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 		type (
 			Request  = struct{}
 			Params   = GetContractorParams
-			Response = *Contractor
+			Response = GetContractorRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -3913,19 +3675,8 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.GetContractor(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -4025,9 +3776,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4043,9 +3793,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4073,9 +3822,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -4092,7 +3840,7 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 
 	var rawBody []byte
 
-	var response *Document
+	var response GetDocumentRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -4113,7 +3861,7 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 		type (
 			Request  = struct{}
 			Params   = GetDocumentParams
-			Response = *Document
+			Response = GetDocumentRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -4132,19 +3880,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.GetDocument(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -4159,9 +3896,9 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 
 // handleGetDocumentFileRequest handles getDocumentFile operation.
 //
-// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-// whole file with 200) and `If-None-Match` (→ 304).
+// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
+// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
+// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
 //
 // GET /documents/{id}/file
 func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4246,9 +3983,8 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4264,9 +4000,8 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4294,9 +4029,8 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -4365,19 +4099,8 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.GetDocumentFile(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -4477,9 +4200,8 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4495,9 +4217,8 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4525,16 +4246,15 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
 
 	var rawBody []byte
 
-	var response *User
+	var response GetMeRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -4550,7 +4270,7 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 		type (
 			Request  = struct{}
 			Params   = struct{}
-			Response = *User
+			Response = GetMeRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -4569,19 +4289,8 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.GetMe(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -4681,9 +4390,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4699,9 +4407,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4729,9 +4436,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -4748,7 +4454,7 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 
 	var rawBody []byte
 
-	var response *Residence
+	var response GetResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -4769,7 +4475,7 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 		type (
 			Request  = struct{}
 			Params   = GetResidenceParams
-			Response = *Residence
+			Response = GetResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -4788,19 +4494,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.GetResidence(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -4900,9 +4595,8 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4918,9 +4612,8 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -4948,9 +4641,8 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -5015,19 +4707,8 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 		response, err = s.h.GetResidenceBoard(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -5129,9 +4810,8 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5147,9 +4827,8 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5177,9 +4856,8 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -5236,19 +4914,8 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.GetStaticData(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -5348,9 +5015,8 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5366,9 +5032,8 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5396,9 +5061,8 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -5415,7 +5079,7 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 
 	var rawBody []byte
 
-	var response *Task
+	var response GetTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -5436,7 +5100,7 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 		type (
 			Request  = struct{}
 			Params   = GetTaskParams
-			Response = *Task
+			Response = GetTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -5455,19 +5119,8 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 		response, err = s.h.GetTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -5569,9 +5222,8 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5587,9 +5239,8 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5617,9 +5268,8 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -5641,7 +5291,7 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 		}
 	}()
 
-	var response *JoinResult
+	var response JoinResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -5657,7 +5307,7 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 		type (
 			Request  = *JoinRequest
 			Params   = struct{}
-			Response = *JoinResult
+			Response = JoinResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -5676,19 +5326,8 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.JoinResidence(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -5788,9 +5427,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5806,9 +5444,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -5836,9 +5473,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -5855,7 +5491,7 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 
 	var rawBody []byte
 
-	var response []Completion
+	var response ListCompletionsRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -5876,7 +5512,7 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 		type (
 			Request  = struct{}
 			Params   = ListCompletionsParams
-			Response = []Completion
+			Response = ListCompletionsRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -5895,19 +5531,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.ListCompletions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -6007,9 +5632,8 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6025,9 +5649,8 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6055,9 +5678,8 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -6074,7 +5696,7 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 
 	var rawBody []byte
 
-	var response []Task
+	var response ListContractorTasksRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -6095,7 +5717,7 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 		type (
 			Request  = struct{}
 			Params   = ListContractorTasksParams
-			Response = []Task
+			Response = ListContractorTasksRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -6114,19 +5736,8 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListContractorTasks(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -6226,9 +5837,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6244,9 +5854,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6274,9 +5883,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -6293,7 +5901,7 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 
 	var rawBody []byte
 
-	var response []Contractor
+	var response ListContractorsRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -6322,7 +5930,7 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 		type (
 			Request  = struct{}
 			Params   = ListContractorsParams
-			Response = []Contractor
+			Response = ListContractorsRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -6341,19 +5949,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.ListContractors(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -6453,9 +6050,8 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6471,9 +6067,8 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6501,9 +6096,8 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -6520,7 +6114,7 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 
 	var rawBody []byte
 
-	var response []Document
+	var response ListDocumentsRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -6549,7 +6143,7 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 		type (
 			Request  = struct{}
 			Params   = ListDocumentsParams
-			Response = []Document
+			Response = ListDocumentsRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -6568,19 +6162,8 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.ListDocuments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -6680,9 +6263,8 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6698,9 +6280,8 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6728,9 +6309,8 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -6747,7 +6327,7 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 
 	var rawBody []byte
 
-	var response []Member
+	var response ListResidenceMembersRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -6768,7 +6348,7 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 		type (
 			Request  = struct{}
 			Params   = ListResidenceMembersParams
-			Response = []Member
+			Response = ListResidenceMembersRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -6787,19 +6367,8 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 		response, err = s.h.ListResidenceMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -6899,9 +6468,8 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6917,9 +6485,8 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -6947,16 +6514,15 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
 
 	var rawBody []byte
 
-	var response []Residence
+	var response ListResidencesRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -6972,7 +6538,7 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 		type (
 			Request  = struct{}
 			Params   = struct{}
-			Response = []Residence
+			Response = ListResidencesRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -6991,19 +6557,8 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListResidences(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7103,9 +6658,8 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7121,9 +6675,8 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7151,9 +6704,8 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -7170,7 +6722,7 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 
 	var rawBody []byte
 
-	var response []TaskTemplateGroup
+	var response ListTaskTemplatesRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -7191,7 +6743,7 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 		type (
 			Request  = struct{}
 			Params   = ListTaskTemplatesParams
-			Response = []TaskTemplateGroup
+			Response = ListTaskTemplatesRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -7210,19 +6762,8 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListTaskTemplates(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7322,9 +6863,8 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7340,9 +6880,8 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7370,9 +6909,8 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -7389,7 +6927,7 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 
 	var rawBody []byte
 
-	var response []Warranty
+	var response ListWarrantiesRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -7410,7 +6948,7 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 		type (
 			Request  = struct{}
 			Params   = ListWarrantiesParams
-			Response = []Warranty
+			Response = ListWarrantiesRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -7429,19 +6967,8 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListWarranties(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7548,7 +7075,7 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 		}
 	}()
 
-	var response *AuthResponse
+	var response LoginRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -7564,7 +7091,7 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 		type (
 			Request  = *LoginRequest
 			Params   = struct{}
-			Response = *AuthResponse
+			Response = LoginRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -7583,19 +7110,8 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.Login(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7695,9 +7211,8 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7713,9 +7228,8 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -7743,16 +7257,15 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
 
 	var rawBody []byte
 
-	var response *LogoutNoContent
+	var response LogoutRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -7768,7 +7281,7 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 		type (
 			Request  = struct{}
 			Params   = struct{}
-			Response = *LogoutNoContent
+			Response = LogoutRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -7779,27 +7292,16 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 			mreq,
 			nil,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.Logout(ctx)
+				response, err = s.h.Logout(ctx)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.Logout(ctx)
+		response, err = s.h.Logout(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7906,7 +7408,7 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 		}
 	}()
 
-	var response *AuthResponse
+	var response RegisterRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -7922,7 +7424,7 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 		type (
 			Request  = *RegisterRequest
 			Params   = struct{}
-			Response = *AuthResponse
+			Response = RegisterRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -7941,19 +7443,8 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 		response, err = s.h.Register(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -7971,14 +7462,14 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 // The owner may remove any other member; any member may remove themself (leave). The owner cannot
 // leave (400 `owner_cannot_leave`): transfer ownership first.
 //
-// DELETE /residences/{id}/members/{userId}
+// DELETE /residences/{id}/members/{user_id}
 func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
 	statusWriter := &codeRecorder{ResponseWriter: w}
 	w = statusWriter
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("removeResidenceMember"),
 		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.HTTPRouteKey.String("/residences/{id}/members/{userId}"),
+		semconv.HTTPRouteKey.String("/residences/{id}/members/{user_id}"),
 	}
 	// Add attributes from config.
 	otelAttrs = append(otelAttrs, s.cfg.Attributes...)
@@ -8054,9 +7545,8 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8072,9 +7562,8 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8102,9 +7591,8 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -8121,7 +7609,7 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 
 	var rawBody []byte
 
-	var response *RemoveResidenceMemberNoContent
+	var response RemoveResidenceMemberRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -8136,7 +7624,7 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 					In:   "path",
 				}: params.ID,
 				{
-					Name: "userId",
+					Name: "user_id",
 					In:   "path",
 				}: params.UserID,
 			},
@@ -8146,7 +7634,7 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 		type (
 			Request  = struct{}
 			Params   = RemoveResidenceMemberParams
-			Response = *RemoveResidenceMemberNoContent
+			Response = RemoveResidenceMemberRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -8157,27 +7645,16 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 			mreq,
 			unpackRemoveResidenceMemberParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.RemoveResidenceMember(ctx, params)
+				response, err = s.h.RemoveResidenceMember(ctx, params)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.RemoveResidenceMember(ctx, params)
+		response, err = s.h.RemoveResidenceMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -8277,9 +7754,8 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8295,9 +7771,8 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8325,9 +7800,8 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -8359,7 +7833,7 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 		}
 	}()
 
-	var response *Document
+	var response ReplaceDocumentFileRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -8380,7 +7854,7 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 		type (
 			Request  = *FileUploadMultipart
 			Params   = ReplaceDocumentFileParams
-			Response = *Document
+			Response = ReplaceDocumentFileRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -8399,19 +7873,8 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ReplaceDocumentFile(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -8511,9 +7974,8 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8529,9 +7991,8 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8559,16 +8020,15 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
 
 	var rawBody []byte
 
-	var response *Message
+	var response ResendVerificationRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -8584,7 +8044,7 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 		type (
 			Request  = struct{}
 			Params   = struct{}
-			Response = *Message
+			Response = ResendVerificationRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -8603,19 +8063,8 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 		response, err = s.h.ResendVerification(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -8722,7 +8171,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 		}
 	}()
 
-	var response *ResetPasswordNoContent
+	var response ResetPasswordRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -8738,7 +8187,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 		type (
 			Request  = *ResetPasswordRequest
 			Params   = struct{}
-			Response = *ResetPasswordNoContent
+			Response = ResetPasswordRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -8749,27 +8198,16 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 			mreq,
 			nil,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				err = s.h.ResetPassword(ctx, request)
+				response, err = s.h.ResetPassword(ctx, request)
 				return response, err
 			},
 		)
 	} else {
-		err = s.h.ResetPassword(ctx, request)
+		response, err = s.h.ResetPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -8869,9 +8307,8 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8887,9 +8324,8 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -8917,9 +8353,8 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -8936,7 +8371,7 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 
 	var rawBody []byte
 
-	var response *Task
+	var response StartTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -8957,7 +8392,7 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 		type (
 			Request  = struct{}
 			Params   = StartTaskParams
-			Response = *Task
+			Response = StartTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -8976,19 +8411,8 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.StartTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -9088,9 +8512,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9106,9 +8529,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9136,9 +8558,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -9155,7 +8576,7 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 
 	var rawBody []byte
 
-	var response *Task
+	var response StopTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -9176,7 +8597,7 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 		type (
 			Request  = struct{}
 			Params   = StopTaskParams
-			Response = *Task
+			Response = StopTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -9195,19 +8616,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.StopTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -9307,9 +8717,8 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9325,9 +8734,8 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9355,9 +8763,8 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -9374,7 +8781,7 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 
 	var rawBody []byte
 
-	var response *Contractor
+	var response ToggleContractorFavoriteRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -9395,7 +8802,7 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 		type (
 			Request  = struct{}
 			Params   = ToggleContractorFavoriteParams
-			Response = *Contractor
+			Response = ToggleContractorFavoriteRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -9414,19 +8821,8 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 		response, err = s.h.ToggleContractorFavorite(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -9526,9 +8922,8 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9544,9 +8939,8 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9574,9 +8968,8 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -9608,7 +9001,7 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 		}
 	}()
 
-	var response *Residence
+	var response TransferResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -9629,7 +9022,7 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 		type (
 			Request  = *TransferRequest
 			Params   = TransferResidenceParams
-			Response = *Residence
+			Response = TransferResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -9648,19 +9041,8 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 		response, err = s.h.TransferResidence(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -9760,9 +9142,8 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9778,9 +9159,8 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9808,9 +9188,8 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -9827,7 +9206,7 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 
 	var rawBody []byte
 
-	var response *Task
+	var response UnarchiveTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -9848,7 +9227,7 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 		type (
 			Request  = struct{}
 			Params   = UnarchiveTaskParams
-			Response = *Task
+			Response = UnarchiveTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -9867,19 +9246,8 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UnarchiveTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -9979,9 +9347,8 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -9997,9 +9364,8 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10027,9 +9393,8 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -10046,7 +9411,7 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 
 	var rawBody []byte
 
-	var response *Task
+	var response UncancelTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -10067,7 +9432,7 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 		type (
 			Request  = struct{}
 			Params   = UncancelTaskParams
-			Response = *Task
+			Response = UncancelTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -10086,19 +9451,8 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.UncancelTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -10198,9 +9552,8 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10216,9 +9569,8 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10246,9 +9598,8 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -10280,7 +9631,7 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 		}
 	}()
 
-	var response *Contractor
+	var response UpdateContractorRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -10301,7 +9652,7 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 		type (
 			Request  = *ContractorUpdate
 			Params   = UpdateContractorParams
-			Response = *Contractor
+			Response = UpdateContractorRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -10320,19 +9671,8 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UpdateContractor(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -10432,9 +9772,8 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10450,9 +9789,8 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10480,9 +9818,8 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -10514,7 +9851,7 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 		}
 	}()
 
-	var response *Document
+	var response UpdateDocumentRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -10535,7 +9872,7 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 		type (
 			Request  = *DocumentUpdate
 			Params   = UpdateDocumentParams
-			Response = *Document
+			Response = UpdateDocumentRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -10554,19 +9891,8 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.UpdateDocument(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -10666,9 +9992,8 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10684,9 +10009,8 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10714,9 +10038,8 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -10738,7 +10061,7 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 		}
 	}()
 
-	var response *User
+	var response UpdateMeRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -10754,7 +10077,7 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 		type (
 			Request  = *UpdateMeRequest
 			Params   = struct{}
-			Response = *User
+			Response = UpdateMeRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -10773,19 +10096,8 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 		response, err = s.h.UpdateMe(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -10886,9 +10198,8 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10904,9 +10215,8 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -10934,9 +10244,8 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -10968,7 +10277,7 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 		}
 	}()
 
-	var response *Residence
+	var response UpdateResidenceRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -10989,7 +10298,7 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 		type (
 			Request  = *ResidenceUpdate
 			Params   = UpdateResidenceParams
-			Response = *Residence
+			Response = UpdateResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -11008,19 +10317,8 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.UpdateResidence(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -11037,14 +10335,14 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 //
 // Ownership moves only with `POST /residences/{id}/transfer`.
 //
-// PATCH /residences/{id}/members/{userId}
+// PATCH /residences/{id}/members/{user_id}
 func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
 	statusWriter := &codeRecorder{ResponseWriter: w}
 	w = statusWriter
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("updateResidenceMember"),
 		semconv.HTTPRequestMethodKey.String("PATCH"),
-		semconv.HTTPRouteKey.String("/residences/{id}/members/{userId}"),
+		semconv.HTTPRouteKey.String("/residences/{id}/members/{user_id}"),
 	}
 	// Add attributes from config.
 	otelAttrs = append(otelAttrs, s.cfg.Attributes...)
@@ -11120,9 +10418,8 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11138,9 +10435,8 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11168,9 +10464,8 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -11202,7 +10497,7 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 		}
 	}()
 
-	var response *Member
+	var response UpdateResidenceMemberRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -11217,7 +10512,7 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 					In:   "path",
 				}: params.ID,
 				{
-					Name: "userId",
+					Name: "user_id",
 					In:   "path",
 				}: params.UserID,
 			},
@@ -11227,7 +10522,7 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 		type (
 			Request  = *MemberRoleUpdate
 			Params   = UpdateResidenceMemberParams
-			Response = *Member
+			Response = UpdateResidenceMemberRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -11246,19 +10541,8 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 		response, err = s.h.UpdateResidenceMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -11359,9 +10643,8 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11377,9 +10660,8 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11407,9 +10689,8 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -11441,7 +10722,7 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 		}
 	}()
 
-	var response *Task
+	var response UpdateTaskRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -11462,7 +10743,7 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 		type (
 			Request  = *TaskUpdate
 			Params   = UpdateTaskParams
-			Response = *Task
+			Response = UpdateTaskRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -11481,19 +10762,8 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -11593,9 +10863,8 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 					Security:         "BearerAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:BearerAuth", err)
-				}
+				defer recordError("Security:BearerAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11611,9 +10880,8 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 					Security:         "TokenAuth",
 					Err:              err,
 				}
-				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-					defer recordError("Security:TokenAuth", err)
-				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
 				return
 			}
 			if ok {
@@ -11641,9 +10909,8 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 				OperationContext: opErrContext,
 				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
 			}
-			if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
-				defer recordError("Security", err)
-			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
 			return
 		}
 	}
@@ -11665,7 +10932,7 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 		}
 	}()
 
-	var response *User
+	var response VerifyEmailRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -11681,7 +10948,7 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 		type (
 			Request  = *CodeRequest
 			Params   = struct{}
-			Response = *User
+			Response = VerifyEmailRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -11700,19 +10967,8 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 		response, err = s.h.VerifyEmail(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 
@@ -11819,7 +11075,7 @@ func (s *Server) handleVerifyResetCodeRequest(args [0]string, argsEscaped bool, 
 		}
 	}()
 
-	var response *ResetTokenResponse
+	var response VerifyResetCodeRes
 	if m := s.cfg.Middleware; m != nil {
 		mreq := middleware.Request{
 			Context:          ctx,
@@ -11835,7 +11091,7 @@ func (s *Server) handleVerifyResetCodeRequest(args [0]string, argsEscaped bool, 
 		type (
 			Request  = *VerifyResetCodeRequest
 			Params   = struct{}
-			Response = *ResetTokenResponse
+			Response = VerifyResetCodeRes
 		)
 		response, err = middleware.HookMiddleware[
 			Request,
@@ -11854,19 +11110,8 @@ func (s *Server) handleVerifyResetCodeRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.VerifyResetCode(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ErrorStatusCode](err); ok {
-			if err := encodeErrorResponse(errRes, w, span); err != nil {
-				defer recordError("Internal", err)
-			}
-			return
-		}
-		if errors.Is(err, ht.ErrNotImplemented) {
-			s.cfg.ErrorHandler(ctx, w, r, err)
-			return
-		}
-		if err := encodeErrorResponse(s.h.NewError(ctx, err), w, span); err != nil {
-			defer recordError("Internal", err)
-		}
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
 		return
 	}
 

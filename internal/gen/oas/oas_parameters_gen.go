@@ -2267,7 +2267,7 @@ func unpackRemoveResidenceMemberParams(packed middleware.Parameters) (params Rem
 	}
 	{
 		key := middleware.ParameterKey{
-			Name: "userId",
+			Name: "user_id",
 			In:   "path",
 		}
 		params.UserID = packed[key].(int64)
@@ -2321,7 +2321,7 @@ func decodeRemoveResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 			Err:  err,
 		}
 	}
-	// Decode path: userId.
+	// Decode path: user_id.
 	if err := func() error {
 		param := args[1]
 		if argsEscaped {
@@ -2333,7 +2333,7 @@ func decodeRemoveResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 		}
 		if len(param) > 0 {
 			d := uri.NewPathDecoder(uri.PathDecoderConfig{
-				Param:   "userId",
+				Param:   "user_id",
 				Value:   param,
 				Style:   uri.PathStyleSimple,
 				Explode: false,
@@ -2361,7 +2361,7 @@ func decodeRemoveResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 		return nil
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
-			Name: "userId",
+			Name: "user_id",
 			In:   "path",
 			Err:  err,
 		}
@@ -3035,7 +3035,7 @@ func unpackUpdateResidenceMemberParams(packed middleware.Parameters) (params Upd
 	}
 	{
 		key := middleware.ParameterKey{
-			Name: "userId",
+			Name: "user_id",
 			In:   "path",
 		}
 		params.UserID = packed[key].(int64)
@@ -3089,7 +3089,7 @@ func decodeUpdateResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 			Err:  err,
 		}
 	}
-	// Decode path: userId.
+	// Decode path: user_id.
 	if err := func() error {
 		param := args[1]
 		if argsEscaped {
@@ -3101,7 +3101,7 @@ func decodeUpdateResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 		}
 		if len(param) > 0 {
 			d := uri.NewPathDecoder(uri.PathDecoderConfig{
-				Param:   "userId",
+				Param:   "user_id",
 				Value:   param,
 				Style:   uri.PathStyleSimple,
 				Explode: false,
@@ -3129,7 +3129,7 @@ func decodeUpdateResidenceMemberParams(args [2]string, argsEscaped bool, r *http
 		return nil
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
-			Name: "userId",
+			Name: "user_id",
 			In:   "path",
 			Err:  err,
 		}

@@ -991,7 +991,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 									break
 								}
 
-								// Param: "userId"
+								// Param: "user_id"
 								// Leaf parameter, slashes are prohibited
 								idx := strings.IndexByte(elem, '/')
 								if idx >= 0 {
@@ -2450,7 +2450,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 									break
 								}
 
-								// Param: "userId"
+								// Param: "user_id"
 								// Leaf parameter, slashes are prohibited
 								idx := strings.IndexByte(elem, '/')
 								if idx >= 0 {
@@ -2467,7 +2467,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.summary = "Remove a member, or leave"
 										r.operationID = "removeResidenceMember"
 										r.operationGroup = "Residences"
-										r.pathPattern = "/residences/{id}/members/{userId}"
+										r.pathPattern = "/residences/{id}/members/{user_id}"
 										r.args = args
 										r.count = 2
 										return r, true
@@ -2476,7 +2476,7 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 										r.summary = "Change a member's role (owner only)"
 										r.operationID = "updateResidenceMember"
 										r.operationGroup = "Residences"
-										r.pathPattern = "/residences/{id}/members/{userId}"
+										r.pathPattern = "/residences/{id}/members/{user_id}"
 										r.args = args
 										r.count = 2
 										return r, true

@@ -14,10 +14,6 @@ type Handler interface {
 	ReferenceHandler
 	ResidencesHandler
 	TasksHandler
-	// NewError creates *ErrorStatusCode from error returned by handler.
-	//
-	// Used for common default response.
-	NewError(ctx context.Context, err error) *ErrorStatusCode
 }
 
 // AccountsHandler handles operations described by OpenAPI v3 specification.
@@ -29,73 +25,73 @@ type AccountsHandler interface {
 	// Change the password, signing out every other device.
 	//
 	// POST /auth/change-password
-	ChangePassword(ctx context.Context, req *ChangePasswordRequest) error
+	ChangePassword(ctx context.Context, req *ChangePasswordRequest) (ChangePasswordRes, error)
 	// DeleteMe implements deleteMe operation.
 	//
 	// Irreversible. Every token of the account stops working at once.
 	//
 	// DELETE /auth/me
-	DeleteMe(ctx context.Context) error
+	DeleteMe(ctx context.Context) (DeleteMeRes, error)
 	// ForgotPassword implements forgotPassword operation.
 	//
 	// Always 202, whether or not an account has this email, so the answer reveals nothing.
 	//
 	// POST /auth/forgot-password
-	ForgotPassword(ctx context.Context, req *EmailRequest) (*Message, error)
+	ForgotPassword(ctx context.Context, req *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The signed-in user.
 	//
 	// GET /auth/me
-	GetMe(ctx context.Context) (*User, error)
+	GetMe(ctx context.Context) (GetMeRes, error)
 	// Login implements login operation.
 	//
 	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
 	//
 	// POST /auth/login
-	Login(ctx context.Context, req *LoginRequest) (*AuthResponse, error)
+	Login(ctx context.Context, req *LoginRequest) (LoginRes, error)
 	// Logout implements logout operation.
 	//
 	// Revoke the token this request was made with.
 	//
 	// POST /auth/logout
-	Logout(ctx context.Context) error
+	Logout(ctx context.Context) (LogoutRes, error)
 	// Register implements register operation.
 	//
 	// Creates the account, returns a token, and emails a 6-digit verification code.
 	//
 	// POST /auth/register
-	Register(ctx context.Context, req *RegisterRequest) (*AuthResponse, error)
+	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
 	// ResendVerification implements resendVerification operation.
 	//
 	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
 	//
 	// POST /auth/resend-verification
-	ResendVerification(ctx context.Context) (*Message, error)
+	ResendVerification(ctx context.Context) (ResendVerificationRes, error)
 	// ResetPassword implements resetPassword operation.
 	//
 	// Every token of the account is revoked; sign in again with the new password.
 	//
 	// POST /auth/reset-password
-	ResetPassword(ctx context.Context, req *ResetPasswordRequest) error
+	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Change names, timezone or the due-soon threshold.
 	//
 	// PATCH /auth/me
-	UpdateMe(ctx context.Context, req *UpdateMeRequest) (*User, error)
+	UpdateMe(ctx context.Context, req *UpdateMeRequest) (UpdateMeRes, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
 	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
 	//
 	// POST /auth/verify-email
-	VerifyEmail(ctx context.Context, req *CodeRequest) (*User, error)
+	VerifyEmail(ctx context.Context, req *CodeRequest) (VerifyEmailRes, error)
 	// VerifyResetCode implements verifyResetCode operation.
 	//
 	// Exchange the emailed reset code for a single-use reset token.
 	//
 	// POST /auth/verify-reset-code
-	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (*ResetTokenResponse, error)
+	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
 }
 
 // ContractorsHandler handles operations described by OpenAPI v3 specification.
@@ -107,43 +103,43 @@ type ContractorsHandler interface {
 	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
 	//
 	// POST /contractors
-	CreateContractor(ctx context.Context, req *ContractorCreate) (*Contractor, error)
+	CreateContractor(ctx context.Context, req *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor implements deleteContractor operation.
 	//
 	// Delete a contractor; its tasks keep existing without it.
 	//
 	// DELETE /contractors/{id}
-	DeleteContractor(ctx context.Context, params DeleteContractorParams) error
+	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor implements getContractor operation.
 	//
 	// One contractor.
 	//
 	// GET /contractors/{id}
-	GetContractor(ctx context.Context, params GetContractorParams) (*Contractor, error)
+	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks implements listContractorTasks operation.
 	//
 	// Tasks that name this contractor, among those the user can see.
 	//
 	// GET /contractors/{id}/tasks
-	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) ([]Task, error)
+	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
 	// ListContractors implements listContractors operation.
 	//
 	// Those of every residence the user belongs to, plus the user's personal ones.
 	//
 	// GET /contractors
-	ListContractors(ctx context.Context, params ListContractorsParams) ([]Contractor, error)
+	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite implements toggleContractorFavorite operation.
 	//
 	// Toggle the favorite flag.
 	//
 	// POST /contractors/{id}/favorite
-	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (*Contractor, error)
+	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
 	// UpdateContractor implements updateContractor operation.
 	//
 	// Change a contractor (its residence's owners and editors, or its creator if personal).
 	//
 	// PATCH /contractors/{id}
-	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (*Contractor, error)
+	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
 }
 
 // DocumentsHandler handles operations described by OpenAPI v3 specification.
@@ -157,24 +153,24 @@ type DocumentsHandler interface {
 	// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
 	//
 	// POST /documents
-	CreateDocument(ctx context.Context, req CreateDocumentReq) (*Document, error)
+	CreateDocument(ctx context.Context, req CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument implements deleteDocument operation.
 	//
 	// Delete a document and its file (owners and editors).
 	//
 	// DELETE /documents/{id}
-	DeleteDocument(ctx context.Context, params DeleteDocumentParams) error
+	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument implements getDocument operation.
 	//
 	// One document's metadata.
 	//
 	// GET /documents/{id}
-	GetDocument(ctx context.Context, params GetDocumentParams) (*Document, error)
+	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
 	// GetDocumentFile implements getDocumentFile operation.
 	//
-	// Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range
-	// (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the
-	// whole file with 200) and `If-None-Match` (→ 304).
+	// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
+	// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
+	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
@@ -183,25 +179,25 @@ type DocumentsHandler interface {
 	// Documents of every residence the user belongs to.
 	//
 	// GET /documents
-	ListDocuments(ctx context.Context, params ListDocumentsParams) ([]Document, error)
+	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
 	// ListWarranties implements listWarranties operation.
 	//
 	// Warranty documents by expiry, soonest first.
 	//
 	// GET /documents/warranties
-	ListWarranties(ctx context.Context, params ListWarrantiesParams) ([]Warranty, error)
+	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
 	// ReplaceDocumentFile implements replaceDocumentFile operation.
 	//
 	// Replace (or add) the document's file (owners and editors).
 	//
 	// PUT /documents/{id}/file
-	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (*Document, error)
+	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument implements updateDocument operation.
 	//
 	// Change a document's metadata (owners and editors).
 	//
 	// PATCH /documents/{id}
-	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (*Document, error)
+	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
 }
 
 // ReferenceHandler handles operations described by OpenAPI v3 specification.
@@ -227,25 +223,25 @@ type ResidencesHandler interface {
 	// Create a residence owned by the caller.
 	//
 	// POST /residences
-	CreateResidence(ctx context.Context, req *ResidenceCreate) (*Residence, error)
+	CreateResidence(ctx context.Context, req *ResidenceCreate) (CreateResidenceRes, error)
 	// CreateShareCode implements createShareCode operation.
 	//
 	// A new code replaces the previous one, which stops working.
 	//
 	// POST /residences/{id}/share-code
-	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (*ShareCode, error)
+	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence implements deleteResidence operation.
 	//
 	// Delete a residence with its tasks (owner only).
 	//
 	// DELETE /residences/{id}
-	DeleteResidence(ctx context.Context, params DeleteResidenceParams) error
+	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
 	// GetResidence implements getResidence operation.
 	//
 	// 404 when it does not exist or the caller is not a member.
 	//
 	// GET /residences/{id}
-	GetResidence(ctx context.Context, params GetResidenceParams) (*Residence, error)
+	GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error)
 	// JoinResidence implements joinResidence operation.
 	//
 	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
@@ -253,45 +249,45 @@ type ResidencesHandler interface {
 	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
 	//
 	// POST /residences/join
-	JoinResidence(ctx context.Context, req *JoinRequest) (*JoinResult, error)
+	JoinResidence(ctx context.Context, req *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
 	// The people who share a residence.
 	//
 	// GET /residences/{id}/members
-	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) ([]Member, error)
+	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
 	// ListResidences implements listResidences operation.
 	//
 	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
 	//
 	// GET /residences
-	ListResidences(ctx context.Context) ([]Residence, error)
+	ListResidences(ctx context.Context) (ListResidencesRes, error)
 	// RemoveResidenceMember implements removeResidenceMember operation.
 	//
 	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
 	// leave (400 `owner_cannot_leave`): transfer ownership first.
 	//
-	// DELETE /residences/{id}/members/{userId}
-	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) error
+	// DELETE /residences/{id}/members/{user_id}
+	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error)
 	// TransferResidence implements transferResidence operation.
 	//
 	// The new owner must already be a member; the old owner becomes an editor.
 	//
 	// POST /residences/{id}/transfer
-	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (*Residence, error)
+	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error)
 	// UpdateResidence implements updateResidence operation.
 	//
 	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
 	// 403.
 	//
 	// PATCH /residences/{id}
-	UpdateResidence(ctx context.Context, req *ResidenceUpdate, params UpdateResidenceParams) (*Residence, error)
+	UpdateResidence(ctx context.Context, req *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error)
 	// UpdateResidenceMember implements updateResidenceMember operation.
 	//
 	// Ownership moves only with `POST /residences/{id}/transfer`.
 	//
-	// PATCH /residences/{id}/members/{userId}
-	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (*Member, error)
+	// PATCH /residences/{id}/members/{user_id}
+	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
 }
 
 // TasksHandler handles operations described by OpenAPI v3 specification.
@@ -303,13 +299,13 @@ type TasksHandler interface {
 	// Archive the task (owners and editors).
 	//
 	// POST /tasks/{id}/archive
-	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (*Task, error)
+	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask implements cancelTask operation.
 	//
 	// Cancel the task (owners and editors).
 	//
 	// POST /tasks/{id}/cancel
-	CancelTask(ctx context.Context, params CancelTaskParams) (*Task, error)
+	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
 	// CompleteTask implements completeTask operation.
 	//
 	// A recurring task's next due date moves forward by its interval, from the completion date or from the
@@ -317,25 +313,25 @@ type TasksHandler interface {
 	// to completed. Concurrent completions of one task each count.
 	//
 	// POST /tasks/{id}/completions
-	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (*CompletionResult, error)
+	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error)
 	// CreateTask implements createTask operation.
 	//
 	// With `template_id`, the template fills title, description, category and frequency unless given.
 	//
 	// POST /tasks
-	CreateTask(ctx context.Context, req *TaskCreate) (*Task, error)
+	CreateTask(ctx context.Context, req *TaskCreate) (CreateTaskRes, error)
 	// DeleteCompletion implements deleteCompletion operation.
 	//
 	// Deleting the only completion of a one-time task reopens it.
 	//
 	// DELETE /completions/{id}
-	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) error
+	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask implements deleteTask operation.
 	//
 	// Delete a task and its completions (owners and editors).
 	//
 	// DELETE /tasks/{id}
-	DeleteTask(ctx context.Context, params DeleteTaskParams) error
+	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
 	// GetBoard implements getBoard operation.
 	//
 	// Six columns in this order: overdue, in_progress, due_soon, upcoming, completed, cancelled. A task is
@@ -358,50 +354,50 @@ type TasksHandler interface {
 	// One task.
 	//
 	// GET /tasks/{id}
-	GetTask(ctx context.Context, params GetTaskParams) (*Task, error)
+	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions implements listCompletions operation.
 	//
 	// A task's completions, newest first.
 	//
 	// GET /tasks/{id}/completions
-	ListCompletions(ctx context.Context, params ListCompletionsParams) ([]Completion, error)
+	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates implements listTaskTemplates operation.
 	//
 	// Ready-made tasks, grouped by category.
 	//
 	// GET /task-templates
-	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) ([]TaskTemplateGroup, error)
+	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask implements startTask operation.
 	//
 	// Mark the task in progress (owners and editors).
 	//
 	// POST /tasks/{id}/in-progress
-	StartTask(ctx context.Context, params StartTaskParams) (*Task, error)
+	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask implements stopTask operation.
 	//
 	// Mark the task not in progress (owners and editors).
 	//
 	// POST /tasks/{id}/not-in-progress
-	StopTask(ctx context.Context, params StopTaskParams) (*Task, error)
+	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask implements unarchiveTask operation.
 	//
 	// Restore an archived task (owners and editors).
 	//
 	// POST /tasks/{id}/unarchive
-	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (*Task, error)
+	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask implements uncancelTask operation.
 	//
 	// Restore a cancelled task (owners and editors).
 	//
 	// POST /tasks/{id}/uncancel
-	UncancelTask(ctx context.Context, params UncancelTaskParams) (*Task, error)
+	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
 	// UpdateTask implements updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
 	// `next_due_date`.
 	//
 	// PATCH /tasks/{id}
-	UpdateTask(ctx context.Context, req *TaskUpdate, params UpdateTaskParams) (*Task, error)
+	UpdateTask(ctx context.Context, req *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error)
 }
 
 // Server implements http server based on OpenAPI v3 specification and
