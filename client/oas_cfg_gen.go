@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	ht "github.com/ogen-go/ogen/http"
+	"github.com/ogen-go/ogen/ogenregex"
 	"github.com/ogen-go/ogen/otelogen"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,6 +16,20 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+var regexMap = map[string]ogenregex.Regexp{
+	"^#[0-9a-f]{6}$": ogenregex.MustCompile("^#[0-9a-f]{6}$"),
+	"^([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?$":              ogenregex.MustCompile("^([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?$"),
+	"^(\\+?[0-9]{6,20})?$":                                     ogenregex.MustCompile("^(\\+?[0-9]{6,20})?$"),
+	"^(\\s*|[\\s().-]*\\+?[\\s().-]*([0-9][\\s().-]*){6,20})$": ogenregex.MustCompile("^(\\s*|[\\s().-]*\\+?[\\s().-]*([0-9][\\s().-]*){6,20})$"),
+	"^[0-9a-f]{64}$":                                           ogenregex.MustCompile("^[0-9a-f]{64}$"),
+	"^[A-HJKMNP-Z2-9]{6}$":                                     ogenregex.MustCompile("^[A-HJKMNP-Z2-9]{6}$"),
+	"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$":                     ogenregex.MustCompile("^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"),
+	"^[^\\r\\n]*$":                                             ogenregex.MustCompile("^[^\\r\\n]*$"),
+	"^[^\\r\\n]*\\S[^\\r\\n]*$":                                ogenregex.MustCompile("^[^\\r\\n]*\\S[^\\r\\n]*$"),
+	"^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$":      ogenregex.MustCompile("^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$"),
+	"^\\s*[0-9]{6}\\s*$":                                       ogenregex.MustCompile("^\\s*[0-9]{6}\\s*$"),
+	"^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$":                   ogenregex.MustCompile("^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$"),
+}
 var ratMap = map[string]*big.Rat{
 	"1/10": func() *big.Rat {
 		r, ok := new(big.Rat).SetString("1/10")

@@ -1857,6 +1857,7 @@ func (s *ContractorCreate) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode ContractorCreate to nil")
 	}
 	var requiredBitSet [2]uint8
+	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -2884,6 +2885,7 @@ func (s *DocumentCreate) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode DocumentCreate to nil")
 	}
 	var requiredBitSet [2]uint8
+	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -3088,6 +3090,62 @@ func (s *DocumentCreate) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes DocumentCreateType as json.
+func (s DocumentCreateType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes DocumentCreateType from json.
+func (s *DocumentCreateType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode DocumentCreateType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch DocumentCreateType(v) {
+	case DocumentCreateTypeGeneral:
+		*s = DocumentCreateTypeGeneral
+	case DocumentCreateTypeWarranty:
+		*s = DocumentCreateTypeWarranty
+	case DocumentCreateTypeManual:
+		*s = DocumentCreateTypeManual
+	case DocumentCreateTypeReceipt:
+		*s = DocumentCreateTypeReceipt
+	case DocumentCreateTypeInsurance:
+		*s = DocumentCreateTypeInsurance
+	case DocumentCreateTypeInspection:
+		*s = DocumentCreateTypeInspection
+	case DocumentCreateTypePermit:
+		*s = DocumentCreateTypePermit
+	case DocumentCreateTypeContract:
+		*s = DocumentCreateTypeContract
+	case DocumentCreateTypePhoto:
+		*s = DocumentCreateTypePhoto
+	case DocumentCreateTypeOther:
+		*s = DocumentCreateTypeOther
+	default:
+		*s = DocumentCreateType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s DocumentCreateType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *DocumentCreateType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *DocumentFile) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -3103,7 +3161,7 @@ func (s *DocumentFile) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("content_type")
-		e.Str(s.ContentType)
+		s.ContentType.Encode(e)
 	}
 	{
 		e.FieldStart("size_bytes")
@@ -3146,9 +3204,7 @@ func (s *DocumentFile) Decode(d *jx.Decoder) error {
 		case "content_type":
 			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
-				v, err := d.Str()
-				s.ContentType = string(v)
-				if err != nil {
+				if err := s.ContentType.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -3231,6 +3287,58 @@ func (s *DocumentFile) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *DocumentFile) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes DocumentFileContentType as json.
+func (s DocumentFileContentType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes DocumentFileContentType from json.
+func (s *DocumentFileContentType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode DocumentFileContentType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch DocumentFileContentType(v) {
+	case DocumentFileContentTypeApplicationPdf:
+		*s = DocumentFileContentTypeApplicationPdf
+	case DocumentFileContentTypeImageJpeg:
+		*s = DocumentFileContentTypeImageJpeg
+	case DocumentFileContentTypeImagePNG:
+		*s = DocumentFileContentTypeImagePNG
+	case DocumentFileContentTypeImageWEBP:
+		*s = DocumentFileContentTypeImageWEBP
+	case DocumentFileContentTypeImageHeic:
+		*s = DocumentFileContentTypeImageHeic
+	case DocumentFileContentTypeImageHeif:
+		*s = DocumentFileContentTypeImageHeif
+	case DocumentFileContentTypeImageHeicSequence:
+		*s = DocumentFileContentTypeImageHeicSequence
+	case DocumentFileContentTypeImageHeifSequence:
+		*s = DocumentFileContentTypeImageHeifSequence
+	default:
+		*s = DocumentFileContentType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s DocumentFileContentType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *DocumentFileContentType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -5275,6 +5383,39 @@ func (s *OptDateTime) UnmarshalJSON(data []byte) error {
 	return s.Decode(d, json.DecodeDateTime)
 }
 
+// Encode encodes DocumentCreateType as json.
+func (o OptDocumentCreateType) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes DocumentCreateType from json.
+func (o *OptDocumentCreateType) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptDocumentCreateType to nil")
+	}
+	o.Set = true
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptDocumentCreateType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptDocumentCreateType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes DocumentType as json.
 func (o OptDocumentType) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -5802,6 +5943,39 @@ func (s *OptString) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes TaskCreateRecurrenceAnchor as json.
+func (o OptTaskCreateRecurrenceAnchor) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes TaskCreateRecurrenceAnchor from json.
+func (o *OptTaskCreateRecurrenceAnchor) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptTaskCreateRecurrenceAnchor to nil")
+	}
+	o.Set = true
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptTaskCreateRecurrenceAnchor) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptTaskCreateRecurrenceAnchor) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes RecurrenceAnchor as json.
 func (s RecurrenceAnchor) Encode(e *jx.Encoder) {
 	e.Str(string(s))
@@ -5893,6 +6067,7 @@ func (s *RegisterRequest) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode RegisterRequest to nil")
 	}
 	var requiredBitSet [1]uint8
+	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -6858,6 +7033,7 @@ func (s *ResidenceCreate) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode ResidenceCreate to nil")
 	}
 	var requiredBitSet [3]uint8
+	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -8919,6 +9095,7 @@ func (s *TaskCreate) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode TaskCreate to nil")
 	}
 	var requiredBitSet [2]uint8
+	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -9097,6 +9274,46 @@ func (s *TaskCreate) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *TaskCreate) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes TaskCreateRecurrenceAnchor as json.
+func (s TaskCreateRecurrenceAnchor) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes TaskCreateRecurrenceAnchor from json.
+func (s *TaskCreateRecurrenceAnchor) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode TaskCreateRecurrenceAnchor to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch TaskCreateRecurrenceAnchor(v) {
+	case TaskCreateRecurrenceAnchorCompletion:
+		*s = TaskCreateRecurrenceAnchorCompletion
+	case TaskCreateRecurrenceAnchorDueDate:
+		*s = TaskCreateRecurrenceAnchorDueDate
+	default:
+		*s = TaskCreateRecurrenceAnchor(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s TaskCreateRecurrenceAnchor) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *TaskCreateRecurrenceAnchor) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

@@ -24,7 +24,31 @@ const (
 	msgID        = "must be a positive integer id"
 	msgDate      = "must be a date like 2026-05-01"
 	msgDateTime  = "must be a date and time like 2026-05-01T09:30:00Z"
+	msgEmail     = "must be a valid address"
+	// msgNotText is textinput.Problem (which imports this package): a NUL character is reported as bad
+	// text wherever it is found first, by the text check or by the email format's.
+	msgNotText = "must be valid UTF-8 text without NUL characters"
 )
+
+// patternMessages says, for each pattern a request field has in api/openapi.yaml, what a value that does not
+// match it is told: the rule in words, as the handlers' own checks word it. A pattern without a message
+// gets a generic one; TestEveryPatternHasAMessage (internal/app/api) keeps the list complete.
+var patternMessages = map[string]string{
+	`^[^\r\n]*$`:                                      "must be a single line of text",
+	`^[^\r\n]*\S[^\r\n]*$`:                            "must be a single line of text, not blank",
+	`^\s*[0-9]{6}\s*$`:                                "must be the 6-digit code from the email",
+	`^\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\s*$`:            "must be the 6-character share code",
+	`^\s*([hH][tT][tT][pP][sS]?://[^\s/?#]+\S*)?\s*$`: "must be an http or https address such as https://example.com",
+	`^(\s*|[\s().-]*\+?[\s().-]*([0-9][\s().-]*){6,20})$`: "must be a phone number of 6 to 20 digits, " +
+		"written with digits, spaces, dashes, dots, parentheses and a leading +",
+	`^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$`: "must be an IANA timezone such as Europe/Berlin",
+}
+
+// PatternMessage returns what a field that does not match pattern, one of the spec's, is told.
+func PatternMessage(pattern string) (string, bool) {
+	msg, ok := patternMessages[pattern]
+	return msg, ok
+}
 
 var (
 	// fieldLabelRe matches the labels ogen's generated decoders wrap a field's error in: `decode field "x"`
@@ -201,6 +225,9 @@ func explain(name string, err error) string {
 	case errors.As(err, &maxLen):
 		return lengthBound("at most", maxLen.MaxLength, isArrayError(err))
 	case errors.As(err, &pattern):
+		if msg, ok := PatternMessage(pattern.Pattern.String()); ok {
+			return msg
+		}
 		return "has the wrong format (see the API description)"
 	case errors.As(err, &dup):
 		return "must not contain the same item twice"
@@ -295,12 +322,26 @@ func describeValidator(msg string) string {
 		return "must be a finite number"
 	case strings.HasPrefix(msg, "invalid value: "), msg == "nil is invalid value":
 		return msgNotInEnum
+	case msg == "not printable character (U+0000)": // the email format's check met a NUL first
+		return msgNotText
+	case isEmailProblem(msg):
+		return msgEmail
 	case strings.HasPrefix(msg, "duplicate element "):
 		return "must not contain the same item twice"
 	case strings.HasPrefix(msg, "object properties number "):
 		return "has too many or too few properties (see the API description)"
 	}
 	return ""
+}
+
+// isEmailProblem reports whether msg is one of the fixed messages of ogen's check of `format: email`
+// (validate.String.checkEmail).
+func isEmailProblem(msg string) bool {
+	switch msg {
+	case "blank", "no @", "got @ at start", "@ at end", "got @ multiple times":
+		return true
+	}
+	return strings.HasPrefix(msg, "space character (") || strings.HasPrefix(msg, "not printable character (")
 }
 
 // scan reports whether msg has exactly the form of format, whose %s verbs each match one word.

@@ -110,6 +110,13 @@ func TestFromNamesFieldsInPlainWords(t *testing.T) {
 			{Name: "tags", Error: &validate.Error{Fields: []validate.FieldError{
 				{Name: "[2]", Error: errors.Wrap(validate.String{MaxLengthSet: true, MaxLength: 5}.Validate("toolong"), "string")}}}}}}},
 			map[string]string{"tags.2": "must be at most 5 characters"}},
+		{"BodyPatternSaysTheRule", jsonBodyError(t, `{"name":"x","timezone":"Europe Berlin"}`),
+			map[string]string{"timezone": "must be an IANA timezone such as Europe/Berlin"}},
+		{"BodyBlankName", jsonBodyError(t, `{"name":"   "}`),
+			map[string]string{"name": "must be a single line of text, not blank"}},
+		{"BodyEmailFormat", &ogenerrors.DecodeRequestError{OperationContext: testOp, Err: &validate.Error{Fields: []validate.FieldError{
+			{Name: "email", Error: errors.Wrap(validate.String{Email: true}.Validate("alex.example.com"), "string")}}}},
+			map[string]string{"email": "must be a valid address"}},
 
 		{"MultipartMissingField", multipartError(errors.Wrap(notSet, "query")), map[string]string{"title": "is required"}},
 		{"MultipartBadValue", multipartError(errors.Wrap(errOf(conv.ToInt64("abc")), `decode "residence_id"`)),

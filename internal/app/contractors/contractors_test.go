@@ -521,10 +521,13 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 		{"PhoneTooLong", map[string]any{"name": "x", "phone": "+1234567890 1234567890 1"}, "phone"},
 		{"UnknownSpecialty", map[string]any{"name": "x", "specialty_ids": []int64{999999999}}, "specialty_ids"},
 	}
+	// Most of these break the spec's patterns and are refused by the generated decoder; the rest (an email
+	// address, a specialty) fit the spec and are refused by the handler. Either way: a 400 naming the field.
 	for _, tt := range tests {
 		t.Run("Create"+tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: tt.body})
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Body: tt.body,
+				Invalid: true})
 			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
 		})
 		t.Run("Update"+tt.name, func(t *testing.T) {
@@ -536,7 +539,7 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 				}
 			}
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/contractors/%d", existing.ID),
-				Token: acct.Token, Body: body})
+				Token: acct.Token, Body: body, Invalid: true})
 			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", tt.field)
 			after := getContractor(t, inst, acct, existing.ID)
 			require.Equal(t, "Valid", after.Name, "a refused update changes nothing")
@@ -547,8 +550,8 @@ func testContractorValidation(t *testing.T, inst *apptest.Instance) {
 
 	t.Run("EveryBadFieldIsNamed", func(t *testing.T) {
 		t.Parallel()
-		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token,
-			Body: map[string]any{"name": "x", "email": "nope", "website": "nope", "phone": "nope"}})
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/contractors", Token: acct.Token, Invalid: true,
+			Body: map[string]any{"name": "x", "company": "Two\nLines", "website": "nope", "phone": "nope"}})
 		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "")
 		require.Len(t, r.Err(t).Error.Fields.Value, 3, string(r.Body))
 	})

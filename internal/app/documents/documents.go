@@ -27,7 +27,7 @@ func documentResponse(d *dbsqlc.Document) oas.Document {
 	}
 	if d.StorageKey != nil {
 		out.File = oas.NewNilDocumentFile(oas.DocumentFile{FileName: app.OrZero(d.FileName),
-			ContentType: app.OrZero(d.ContentType), SizeBytes: app.OrZero(d.SizeBytes), SHA256: app.OrZero(d.Sha256)})
+			ContentType: oas.DocumentFileContentType(app.OrZero(d.ContentType)), SizeBytes: app.OrZero(d.SizeBytes), SHA256: app.OrZero(d.Sha256)})
 	}
 	return out
 }
@@ -37,7 +37,7 @@ func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.Docume
 	f := app.FieldErrors{}
 	p := &dbsqlc.DocumentCreateParams{
 		UserID: userID, ResidenceID: req.ResidenceID, Title: app.CheckRequiredName(f, "title", req.Title),
-		Description: req.Description.Or(""), DocType: string(req.Type.Or(oas.DocumentTypeGeneral)),
+		Description: req.Description.Or(""), DocType: string(req.Type.Or(oas.DocumentCreateTypeGeneral)),
 		Vendor: app.CheckName(f, "vendor", req.Vendor.Or("")), ModelNumber: app.CheckName(f, "model_number", req.ModelNumber.Or("")),
 		SerialNumber: app.CheckName(f, "serial_number", req.SerialNumber.Or("")),
 		PurchaseDate: app.PtrIf(req.PurchaseDate.Get()), PurchasePrice: app.PtrIf(req.PurchasePrice.Get()),
@@ -56,7 +56,8 @@ func documentCreateParams(userID int64, req *oas.DocumentCreate) (*dbsqlc.Docume
 // uploadMetadata is the metadata of a multipart create, as the JSON create carries it.
 func uploadMetadata(m *oas.DocumentCreateUploadMultipart) *oas.DocumentCreate {
 	return &oas.DocumentCreate{
-		ResidenceID: m.ResidenceID, Title: m.Title, Description: m.Description, Type: m.Type, Vendor: m.Vendor,
+		ResidenceID: m.ResidenceID, Title: m.Title, Description: m.Description,
+		Type: oas.OptDocumentCreateType{Value: oas.DocumentCreateType(m.Type.Value), Set: m.Type.Set}, Vendor: m.Vendor,
 		ModelNumber: m.ModelNumber, SerialNumber: m.SerialNumber, PurchaseDate: m.PurchaseDate,
 		PurchasePrice: m.PurchasePrice, ExpiryDate: m.ExpiryDate, WarrantyProvider: m.WarrantyProvider,
 		ClaimPhone: m.ClaimPhone, ClaimURL: m.ClaimURL, TaskID: m.TaskID,

@@ -179,7 +179,7 @@ func TestResidenceCRUD(t *testing.T) {
 		field   string
 	}{
 		{"RejectsEmptyName", map[string]any{"name": ""}, true, "name"},
-		{"RejectsBlankName", map[string]any{"name": "   "}, false, "name"},
+		{"RejectsBlankName", map[string]any{"name": "   "}, true, "name"},
 		{"RejectsUnknownTimezone", map[string]any{"name": "x", "timezone": "Nowhere/Land"}, false, "timezone"},
 		{"RejectsUnknownResidenceType", map[string]any{"name": "x", "residence_type_id": 987654}, false, "residence_type_id"},
 		{"RejectsNegativeBedrooms", map[string]any{"name": "x", "bedrooms": -1}, true, "bedrooms"},

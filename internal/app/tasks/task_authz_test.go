@@ -645,15 +645,16 @@ func TestTaskValidation(t *testing.T) {
 	}
 
 	patches := []struct {
-		name  string
-		body  func(h apptest.Household) map[string]any
-		field string
+		name    string
+		body    func(h apptest.Household) map[string]any
+		invalid bool // the spec refuses it, not only the handler
+		field   string
 	}{
-		{"PatchAssignedToNonMember", func(h apptest.Household) map[string]any { return map[string]any{"assigned_to": h.Stranger.ID} }, "assigned_to"},
-		{"PatchUnknownCategory", func(apptest.Household) map[string]any { return map[string]any{"category_id": 987654321} }, "category_id"},
-		{"PatchUnknownPriority", func(apptest.Household) map[string]any { return map[string]any{"priority_id": 987654321} }, "priority_id"},
-		{"PatchUnknownFrequency", func(apptest.Household) map[string]any { return map[string]any{"frequency_id": 987654321} }, "frequency_id"},
-		{"PatchBlankTitle", func(apptest.Household) map[string]any { return map[string]any{"title": "  "} }, "title"},
+		{"PatchAssignedToNonMember", func(h apptest.Household) map[string]any { return map[string]any{"assigned_to": h.Stranger.ID} }, false, "assigned_to"},
+		{"PatchUnknownCategory", func(apptest.Household) map[string]any { return map[string]any{"category_id": 987654321} }, false, "category_id"},
+		{"PatchUnknownPriority", func(apptest.Household) map[string]any { return map[string]any{"priority_id": 987654321} }, false, "priority_id"},
+		{"PatchUnknownFrequency", func(apptest.Household) map[string]any { return map[string]any{"frequency_id": 987654321} }, false, "frequency_id"},
+		{"PatchBlankTitle", func(apptest.Household) map[string]any { return map[string]any{"title": "  "} }, true, "title"},
 	}
 	for _, tt := range patches {
 		t.Run(tt.name, func(t *testing.T) {
@@ -661,7 +662,7 @@ func TestTaskValidation(t *testing.T) {
 			h := apptest.NewHousehold(t, inst)
 			task := newTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Unchanged"})
 			r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/tasks/%d", task.ID),
-				Token: h.Editor.Token, Body: tt.body(h)})
+				Token: h.Editor.Token, Body: tt.body(h), Invalid: tt.invalid})
 			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 			require.Contains(t, r.Err(t).Error.Fields.Value, tt.field, string(r.Body))
 			got := apptest.GetTask(t, inst, h.Owner, task.ID)

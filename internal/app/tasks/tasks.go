@@ -96,7 +96,7 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (oas.Crea
 		PriorityID: app.PtrIf(req.PriorityID.Get()), FrequencyID: app.PtrIf(req.FrequencyID.Get()),
 		DueDate:          app.PtrIf(req.DueDate.Get()),
 		EstimatedCost:    app.PtrIf(req.EstimatedCost.Get()),
-		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.RecurrenceAnchorCompletion)),
+		RecurrenceAnchor: string(req.RecurrenceAnchor.Or(oas.TaskCreateRecurrenceAnchorCompletion)),
 	}
 	if id, ok := req.TemplateID.Get(); ok {
 		tpl, err := h.q.TaskTemplateGet(ctx, h.db, id)

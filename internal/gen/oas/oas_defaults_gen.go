@@ -3,6 +3,46 @@
 package oas
 
 // setDefaults set default value of fields.
+func (s *ContractorCreate) setDefaults() {
+	{
+		val := bool(false)
+		s.IsFavorite.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *DocumentCreate) setDefaults() {
+	{
+		val := DocumentCreateType("general")
+		s.Type.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *DocumentCreateUploadMultipart) setDefaults() {
+	{
+		val := DocumentCreateUploadMultipartType("general")
+		s.Type.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *RegisterRequest) setDefaults() {
+	{
+		val := string("UTC")
+		s.Timezone.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *ResidenceCreate) setDefaults() {
+	{
+		val := bool(false)
+		s.IsPrimary.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
 func (s *ShareCodeRequest) setDefaults() {
 	{
 		val := ShareCodeRequestRole("editor")
@@ -11,5 +51,13 @@ func (s *ShareCodeRequest) setDefaults() {
 	{
 		val := int32(24)
 		s.ExpiresInHours.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *TaskCreate) setDefaults() {
+	{
+		val := TaskCreateRecurrenceAnchor("completion")
+		s.RecurrenceAnchor.SetTo(val)
 	}
 }

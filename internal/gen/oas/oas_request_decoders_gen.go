@@ -358,6 +358,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 		_ = form
 
 		var request DocumentCreateUploadMultipart
+		request.setDefaults()
 		q := uri.NewQueryDecoder(form)
 		{
 			cfg := uri.QueryParameterDecodingConfig{
@@ -417,7 +418,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 						MaxLengthSet:  true,
 						Email:         false,
 						Hostname:      false,
-						Regex:         nil,
+						Regex:         regexMap["^[^\\r\\n]*\\S[^\\r\\n]*$"],
 						MinNumeric:    0,
 						MinNumericSet: false,
 						MaxNumeric:    0,
@@ -500,7 +501,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 			}
 			if err := q.HasParam(cfg); err == nil {
 				if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
-					var requestDotTypeVal DocumentType
+					var requestDotTypeVal DocumentCreateUploadMultipartType
 					if err := func() error {
 						val, err := d.DecodeValue()
 						if err != nil {
@@ -512,7 +513,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 							return err
 						}
 
-						requestDotTypeVal = DocumentType(c)
+						requestDotTypeVal = DocumentCreateUploadMultipartType(c)
 						return nil
 					}(); err != nil {
 						return err
@@ -579,7 +580,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^[^\\r\\n]*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,
@@ -638,7 +639,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^[^\\r\\n]*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,
@@ -697,7 +698,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^[^\\r\\n]*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,
@@ -877,7 +878,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^[^\\r\\n]*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,
@@ -936,7 +937,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^[^\\r\\n]*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,
@@ -995,7 +996,7 @@ func (s *Server) decodeCreateDocumentRequest(r *http.Request) (
 								MaxLengthSet:  true,
 								Email:         false,
 								Hostname:      false,
-								Regex:         nil,
+								Regex:         regexMap["^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$"],
 								MinNumeric:    0,
 								MinNumericSet: false,
 								MaxNumeric:    0,

@@ -420,7 +420,7 @@ func (s *ChangePasswordRequest) SetNewPassword(val string) {
 
 // Ref: #/components/schemas/CodeRequest
 type CodeRequest struct {
-	// The 6-digit code from the email.
+	// The 6-digit code from the email; surrounding spaces are ignored.
 	Code string `json:"code"`
 }
 
@@ -726,9 +726,11 @@ type Contractor struct {
 	CreatedBy NilInt64 `json:"created_by"`
 	Name      string   `json:"name"`
 	Company   string   `json:"company"`
-	// Normalised to digits with an optional leading +.
-	Phone       string                `json:"phone"`
-	Email       string                `json:"email"`
+	// The digits, with a leading `+` when one was given; empty for none.
+	Phone string `json:"phone"`
+	// An email address, or empty for none.
+	Email string `json:"email"`
+	// An absolute http or https URL, or empty for none (not `format: uri`, because it may be empty).
 	Website     string                `json:"website"`
 	Address     string                `json:"address"`
 	Notes       string                `json:"notes"`
@@ -896,11 +898,19 @@ func (*Contractor) updateContractorRes()         {}
 
 // Ref: #/components/schemas/ContractorCreate
 type ContractorCreate struct {
-	ResidenceID  OptInt64  `json:"residence_id"`
-	Name         string    `json:"name"`
-	Company      OptString `json:"company"`
-	Phone        OptString `json:"phone"`
-	Email        OptString `json:"email"`
+	ResidenceID OptInt64 `json:"residence_id"`
+	// One line of text, not blank; surrounding spaces are trimmed.
+	Name string `json:"name"`
+	// One line of text; surrounding spaces are trimmed.
+	Company OptString `json:"company"`
+	// A phone number of 6 to 20 digits, written with spaces, dashes, dots, parentheses and a leading `+`
+	// as you like; it is stored as the digits with the `+`. Empty for none.
+	Phone OptString `json:"phone"`
+	// An email address, checked as an account's is (a plain address whose domain has a dot), or empty for
+	// none; surrounding spaces are trimmed. Not declared `format: email`, because empty is allowed.
+	Email OptString `json:"email"`
+	// An absolute http or https URL with a host, or empty for none; surrounding spaces are trimmed. Not
+	// declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
 	Website      OptString `json:"website"`
 	Address      OptString `json:"address"`
 	Notes        OptString `json:"notes"`
@@ -1058,10 +1068,18 @@ func (s *ContractorSpecialty) SetDisplayOrder(val int32) {
 
 // Ref: #/components/schemas/ContractorUpdate
 type ContractorUpdate struct {
-	Name    OptString   `json:"name"`
-	Company OptString   `json:"company"`
-	Phone   OptString   `json:"phone"`
-	Email   OptString   `json:"email"`
+	// One line of text, not blank; surrounding spaces are trimmed.
+	Name OptString `json:"name"`
+	// One line of text; surrounding spaces are trimmed.
+	Company OptString `json:"company"`
+	// A phone number of 6 to 20 digits, written with spaces, dashes, dots, parentheses and a leading `+`
+	// as you like; it is stored as the digits with the `+`. Empty for none.
+	Phone OptString `json:"phone"`
+	// An email address, checked as an account's is (a plain address whose domain has a dot), or empty for
+	// none; surrounding spaces are trimmed. Not declared `format: email`, because empty is allowed.
+	Email OptString `json:"email"`
+	// An absolute http or https URL with a host, or empty for none; surrounding spaces are trimmed. Not
+	// declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
 	Website OptString   `json:"website"`
 	Address OptString   `json:"address"`
 	Notes   OptString   `json:"notes"`
@@ -1206,8 +1224,9 @@ type Document struct {
 	ExpiryDate       NilDate      `json:"expiry_date"`
 	WarrantyProvider string       `json:"warranty_provider"`
 	ClaimPhone       string       `json:"claim_phone"`
-	ClaimURL         string       `json:"claim_url"`
-	TaskID           NilInt64     `json:"task_id"`
+	// An absolute http or https URL, or empty for none (not `format: uri`, because it may be empty).
+	ClaimURL string   `json:"claim_url"`
+	TaskID   NilInt64 `json:"task_id"`
 	// Null for a document without a file.
 	File      NilDocumentFile `json:"file"`
 	CreatedAt time.Time       `json:"created_at"`
@@ -1411,21 +1430,31 @@ func (*Document) updateDocumentRes()      {}
 
 // Ref: #/components/schemas/DocumentCreate
 type DocumentCreate struct {
-	ResidenceID  int64           `json:"residence_id"`
-	Title        string          `json:"title"`
-	Description  OptString       `json:"description"`
-	Type         OptDocumentType `json:"type"`
-	Vendor       OptString       `json:"vendor"`
-	ModelNumber  OptString       `json:"model_number"`
-	SerialNumber OptString       `json:"serial_number"`
-	PurchaseDate OptDate         `json:"purchase_date"`
+	ResidenceID int64 `json:"residence_id"`
+	// One line of text, not blank; surrounding spaces are trimmed.
+	Title       string    `json:"title"`
+	Description OptString `json:"description"`
+	// The DocumentType; `general` when left out.
+	Type OptDocumentCreateType `json:"type"`
+	// One line of text; surrounding spaces are trimmed.
+	Vendor OptString `json:"vendor"`
+	// One line of text; surrounding spaces are trimmed.
+	ModelNumber OptString `json:"model_number"`
+	// One line of text; surrounding spaces are trimmed.
+	SerialNumber OptString `json:"serial_number"`
+	PurchaseDate OptDate   `json:"purchase_date"`
 	// At most two decimal places.
-	PurchasePrice    OptFloat64 `json:"purchase_price"`
-	ExpiryDate       OptDate    `json:"expiry_date"`
-	WarrantyProvider OptString  `json:"warranty_provider"`
-	ClaimPhone       OptString  `json:"claim_phone"`
-	ClaimURL         OptString  `json:"claim_url"`
-	TaskID           OptInt64   `json:"task_id"`
+	PurchasePrice OptFloat64 `json:"purchase_price"`
+	ExpiryDate    OptDate    `json:"expiry_date"`
+	// One line of text; surrounding spaces are trimmed.
+	WarrantyProvider OptString `json:"warranty_provider"`
+	// One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone).
+	ClaimPhone OptString `json:"claim_phone"`
+	// Where to file a warranty claim: an absolute http or https URL with a host, or empty for none
+	// (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server
+	// also requires that the URL parses.
+	ClaimURL OptString `json:"claim_url"`
+	TaskID   OptInt64  `json:"task_id"`
 }
 
 // GetResidenceID returns the value of ResidenceID.
@@ -1444,7 +1473,7 @@ func (s *DocumentCreate) GetDescription() OptString {
 }
 
 // GetType returns the value of Type.
-func (s *DocumentCreate) GetType() OptDocumentType {
+func (s *DocumentCreate) GetType() OptDocumentCreateType {
 	return s.Type
 }
 
@@ -1514,7 +1543,7 @@ func (s *DocumentCreate) SetDescription(val OptString) {
 }
 
 // SetType sets the value of Type.
-func (s *DocumentCreate) SetType(val OptDocumentType) {
+func (s *DocumentCreate) SetType(val OptDocumentCreateType) {
 	s.Type = val
 }
 
@@ -1570,24 +1599,132 @@ func (s *DocumentCreate) SetTaskID(val OptInt64) {
 
 func (*DocumentCreate) createDocumentReq() {}
 
+// The DocumentType; `general` when left out.
+type DocumentCreateType string
+
+const (
+	DocumentCreateTypeGeneral    DocumentCreateType = "general"
+	DocumentCreateTypeWarranty   DocumentCreateType = "warranty"
+	DocumentCreateTypeManual     DocumentCreateType = "manual"
+	DocumentCreateTypeReceipt    DocumentCreateType = "receipt"
+	DocumentCreateTypeInsurance  DocumentCreateType = "insurance"
+	DocumentCreateTypeInspection DocumentCreateType = "inspection"
+	DocumentCreateTypePermit     DocumentCreateType = "permit"
+	DocumentCreateTypeContract   DocumentCreateType = "contract"
+	DocumentCreateTypePhoto      DocumentCreateType = "photo"
+	DocumentCreateTypeOther      DocumentCreateType = "other"
+)
+
+// AllValues returns all DocumentCreateType values.
+func (DocumentCreateType) AllValues() []DocumentCreateType {
+	return []DocumentCreateType{
+		DocumentCreateTypeGeneral,
+		DocumentCreateTypeWarranty,
+		DocumentCreateTypeManual,
+		DocumentCreateTypeReceipt,
+		DocumentCreateTypeInsurance,
+		DocumentCreateTypeInspection,
+		DocumentCreateTypePermit,
+		DocumentCreateTypeContract,
+		DocumentCreateTypePhoto,
+		DocumentCreateTypeOther,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DocumentCreateType) MarshalText() ([]byte, error) {
+	switch s {
+	case DocumentCreateTypeGeneral:
+		return []byte(s), nil
+	case DocumentCreateTypeWarranty:
+		return []byte(s), nil
+	case DocumentCreateTypeManual:
+		return []byte(s), nil
+	case DocumentCreateTypeReceipt:
+		return []byte(s), nil
+	case DocumentCreateTypeInsurance:
+		return []byte(s), nil
+	case DocumentCreateTypeInspection:
+		return []byte(s), nil
+	case DocumentCreateTypePermit:
+		return []byte(s), nil
+	case DocumentCreateTypeContract:
+		return []byte(s), nil
+	case DocumentCreateTypePhoto:
+		return []byte(s), nil
+	case DocumentCreateTypeOther:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DocumentCreateType) UnmarshalText(data []byte) error {
+	switch DocumentCreateType(data) {
+	case DocumentCreateTypeGeneral:
+		*s = DocumentCreateTypeGeneral
+		return nil
+	case DocumentCreateTypeWarranty:
+		*s = DocumentCreateTypeWarranty
+		return nil
+	case DocumentCreateTypeManual:
+		*s = DocumentCreateTypeManual
+		return nil
+	case DocumentCreateTypeReceipt:
+		*s = DocumentCreateTypeReceipt
+		return nil
+	case DocumentCreateTypeInsurance:
+		*s = DocumentCreateTypeInsurance
+		return nil
+	case DocumentCreateTypeInspection:
+		*s = DocumentCreateTypeInspection
+		return nil
+	case DocumentCreateTypePermit:
+		*s = DocumentCreateTypePermit
+		return nil
+	case DocumentCreateTypeContract:
+		*s = DocumentCreateTypeContract
+		return nil
+	case DocumentCreateTypePhoto:
+		*s = DocumentCreateTypePhoto
+		return nil
+	case DocumentCreateTypeOther:
+		*s = DocumentCreateTypeOther
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/DocumentCreateUpload
 type DocumentCreateUploadMultipart struct {
-	ResidenceID  int64           `json:"residence_id"`
-	Title        string          `json:"title"`
-	Description  OptString       `json:"description"`
-	Type         OptDocumentType `json:"type"`
-	Vendor       OptString       `json:"vendor"`
-	ModelNumber  OptString       `json:"model_number"`
-	SerialNumber OptString       `json:"serial_number"`
-	PurchaseDate OptDate         `json:"purchase_date"`
+	ResidenceID int64 `json:"residence_id"`
+	// One line of text, not blank; surrounding spaces are trimmed.
+	Title       string    `json:"title"`
+	Description OptString `json:"description"`
+	// The DocumentType; `general` when left out.
+	Type OptDocumentCreateUploadMultipartType `json:"type"`
+	// One line of text; surrounding spaces are trimmed.
+	Vendor OptString `json:"vendor"`
+	// One line of text; surrounding spaces are trimmed.
+	ModelNumber OptString `json:"model_number"`
+	// One line of text; surrounding spaces are trimmed.
+	SerialNumber OptString `json:"serial_number"`
+	PurchaseDate OptDate   `json:"purchase_date"`
 	// At most two decimal places.
-	PurchasePrice    OptFloat64       `json:"purchase_price"`
-	ExpiryDate       OptDate          `json:"expiry_date"`
-	WarrantyProvider OptString        `json:"warranty_provider"`
-	ClaimPhone       OptString        `json:"claim_phone"`
-	ClaimURL         OptString        `json:"claim_url"`
-	TaskID           OptInt64         `json:"task_id"`
-	File             ht.MultipartFile `json:"file"`
+	PurchasePrice OptFloat64 `json:"purchase_price"`
+	ExpiryDate    OptDate    `json:"expiry_date"`
+	// One line of text; surrounding spaces are trimmed.
+	WarrantyProvider OptString `json:"warranty_provider"`
+	// One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone).
+	ClaimPhone OptString `json:"claim_phone"`
+	// Where to file a warranty claim: an absolute http or https URL with a host, or empty for none
+	// (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server
+	// also requires that the URL parses.
+	ClaimURL OptString        `json:"claim_url"`
+	TaskID   OptInt64         `json:"task_id"`
+	File     ht.MultipartFile `json:"file"`
 }
 
 // GetResidenceID returns the value of ResidenceID.
@@ -1606,7 +1743,7 @@ func (s *DocumentCreateUploadMultipart) GetDescription() OptString {
 }
 
 // GetType returns the value of Type.
-func (s *DocumentCreateUploadMultipart) GetType() OptDocumentType {
+func (s *DocumentCreateUploadMultipart) GetType() OptDocumentCreateUploadMultipartType {
 	return s.Type
 }
 
@@ -1681,7 +1818,7 @@ func (s *DocumentCreateUploadMultipart) SetDescription(val OptString) {
 }
 
 // SetType sets the value of Type.
-func (s *DocumentCreateUploadMultipart) SetType(val OptDocumentType) {
+func (s *DocumentCreateUploadMultipart) SetType(val OptDocumentCreateUploadMultipartType) {
 	s.Type = val
 }
 
@@ -1742,14 +1879,115 @@ func (s *DocumentCreateUploadMultipart) SetFile(val ht.MultipartFile) {
 
 func (*DocumentCreateUploadMultipart) createDocumentReq() {}
 
+// The DocumentType; `general` when left out.
+type DocumentCreateUploadMultipartType string
+
+const (
+	DocumentCreateUploadMultipartTypeGeneral    DocumentCreateUploadMultipartType = "general"
+	DocumentCreateUploadMultipartTypeWarranty   DocumentCreateUploadMultipartType = "warranty"
+	DocumentCreateUploadMultipartTypeManual     DocumentCreateUploadMultipartType = "manual"
+	DocumentCreateUploadMultipartTypeReceipt    DocumentCreateUploadMultipartType = "receipt"
+	DocumentCreateUploadMultipartTypeInsurance  DocumentCreateUploadMultipartType = "insurance"
+	DocumentCreateUploadMultipartTypeInspection DocumentCreateUploadMultipartType = "inspection"
+	DocumentCreateUploadMultipartTypePermit     DocumentCreateUploadMultipartType = "permit"
+	DocumentCreateUploadMultipartTypeContract   DocumentCreateUploadMultipartType = "contract"
+	DocumentCreateUploadMultipartTypePhoto      DocumentCreateUploadMultipartType = "photo"
+	DocumentCreateUploadMultipartTypeOther      DocumentCreateUploadMultipartType = "other"
+)
+
+// AllValues returns all DocumentCreateUploadMultipartType values.
+func (DocumentCreateUploadMultipartType) AllValues() []DocumentCreateUploadMultipartType {
+	return []DocumentCreateUploadMultipartType{
+		DocumentCreateUploadMultipartTypeGeneral,
+		DocumentCreateUploadMultipartTypeWarranty,
+		DocumentCreateUploadMultipartTypeManual,
+		DocumentCreateUploadMultipartTypeReceipt,
+		DocumentCreateUploadMultipartTypeInsurance,
+		DocumentCreateUploadMultipartTypeInspection,
+		DocumentCreateUploadMultipartTypePermit,
+		DocumentCreateUploadMultipartTypeContract,
+		DocumentCreateUploadMultipartTypePhoto,
+		DocumentCreateUploadMultipartTypeOther,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DocumentCreateUploadMultipartType) MarshalText() ([]byte, error) {
+	switch s {
+	case DocumentCreateUploadMultipartTypeGeneral:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeWarranty:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeManual:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeReceipt:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeInsurance:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeInspection:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypePermit:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeContract:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypePhoto:
+		return []byte(s), nil
+	case DocumentCreateUploadMultipartTypeOther:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DocumentCreateUploadMultipartType) UnmarshalText(data []byte) error {
+	switch DocumentCreateUploadMultipartType(data) {
+	case DocumentCreateUploadMultipartTypeGeneral:
+		*s = DocumentCreateUploadMultipartTypeGeneral
+		return nil
+	case DocumentCreateUploadMultipartTypeWarranty:
+		*s = DocumentCreateUploadMultipartTypeWarranty
+		return nil
+	case DocumentCreateUploadMultipartTypeManual:
+		*s = DocumentCreateUploadMultipartTypeManual
+		return nil
+	case DocumentCreateUploadMultipartTypeReceipt:
+		*s = DocumentCreateUploadMultipartTypeReceipt
+		return nil
+	case DocumentCreateUploadMultipartTypeInsurance:
+		*s = DocumentCreateUploadMultipartTypeInsurance
+		return nil
+	case DocumentCreateUploadMultipartTypeInspection:
+		*s = DocumentCreateUploadMultipartTypeInspection
+		return nil
+	case DocumentCreateUploadMultipartTypePermit:
+		*s = DocumentCreateUploadMultipartTypePermit
+		return nil
+	case DocumentCreateUploadMultipartTypeContract:
+		*s = DocumentCreateUploadMultipartTypeContract
+		return nil
+	case DocumentCreateUploadMultipartTypePhoto:
+		*s = DocumentCreateUploadMultipartTypePhoto
+		return nil
+	case DocumentCreateUploadMultipartTypeOther:
+		*s = DocumentCreateUploadMultipartTypeOther
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/DocumentFile
 type DocumentFile struct {
 	// The uploaded name, for display and Content-Disposition; never used as a storage key.
 	FileName string `json:"file_name"`
-	// Detected from the bytes.
-	ContentType string `json:"content_type"`
-	SizeBytes   int64  `json:"size_bytes"`
-	SHA256      string `json:"sha256"`
+	// Detected from the file's bytes at upload (what the client declared is not trusted); the download is
+	// sent with it.
+	ContentType DocumentFileContentType `json:"content_type"`
+	// At most the server's MAX_UPLOAD_SIZE (25 MiB unless configured otherwise).
+	SizeBytes int64 `json:"size_bytes"`
+	// SHA-256 of the file, in hex; the download's ETag is made from it.
+	SHA256 string `json:"sha256"`
 }
 
 // GetFileName returns the value of FileName.
@@ -1758,7 +1996,7 @@ func (s *DocumentFile) GetFileName() string {
 }
 
 // GetContentType returns the value of ContentType.
-func (s *DocumentFile) GetContentType() string {
+func (s *DocumentFile) GetContentType() DocumentFileContentType {
 	return s.ContentType
 }
 
@@ -1778,7 +2016,7 @@ func (s *DocumentFile) SetFileName(val string) {
 }
 
 // SetContentType sets the value of ContentType.
-func (s *DocumentFile) SetContentType(val string) {
+func (s *DocumentFile) SetContentType(val DocumentFileContentType) {
 	s.ContentType = val
 }
 
@@ -1790,6 +2028,91 @@ func (s *DocumentFile) SetSizeBytes(val int64) {
 // SetSHA256 sets the value of SHA256.
 func (s *DocumentFile) SetSHA256(val string) {
 	s.SHA256 = val
+}
+
+// Detected from the file's bytes at upload (what the client declared is not trusted); the download is
+// sent with it.
+type DocumentFileContentType string
+
+const (
+	DocumentFileContentTypeApplicationPdf    DocumentFileContentType = "application/pdf"
+	DocumentFileContentTypeImageJpeg         DocumentFileContentType = "image/jpeg"
+	DocumentFileContentTypeImagePNG          DocumentFileContentType = "image/png"
+	DocumentFileContentTypeImageWEBP         DocumentFileContentType = "image/webp"
+	DocumentFileContentTypeImageHeic         DocumentFileContentType = "image/heic"
+	DocumentFileContentTypeImageHeif         DocumentFileContentType = "image/heif"
+	DocumentFileContentTypeImageHeicSequence DocumentFileContentType = "image/heic-sequence"
+	DocumentFileContentTypeImageHeifSequence DocumentFileContentType = "image/heif-sequence"
+)
+
+// AllValues returns all DocumentFileContentType values.
+func (DocumentFileContentType) AllValues() []DocumentFileContentType {
+	return []DocumentFileContentType{
+		DocumentFileContentTypeApplicationPdf,
+		DocumentFileContentTypeImageJpeg,
+		DocumentFileContentTypeImagePNG,
+		DocumentFileContentTypeImageWEBP,
+		DocumentFileContentTypeImageHeic,
+		DocumentFileContentTypeImageHeif,
+		DocumentFileContentTypeImageHeicSequence,
+		DocumentFileContentTypeImageHeifSequence,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DocumentFileContentType) MarshalText() ([]byte, error) {
+	switch s {
+	case DocumentFileContentTypeApplicationPdf:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageJpeg:
+		return []byte(s), nil
+	case DocumentFileContentTypeImagePNG:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageWEBP:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageHeic:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageHeif:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageHeicSequence:
+		return []byte(s), nil
+	case DocumentFileContentTypeImageHeifSequence:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DocumentFileContentType) UnmarshalText(data []byte) error {
+	switch DocumentFileContentType(data) {
+	case DocumentFileContentTypeApplicationPdf:
+		*s = DocumentFileContentTypeApplicationPdf
+		return nil
+	case DocumentFileContentTypeImageJpeg:
+		*s = DocumentFileContentTypeImageJpeg
+		return nil
+	case DocumentFileContentTypeImagePNG:
+		*s = DocumentFileContentTypeImagePNG
+		return nil
+	case DocumentFileContentTypeImageWEBP:
+		*s = DocumentFileContentTypeImageWEBP
+		return nil
+	case DocumentFileContentTypeImageHeic:
+		*s = DocumentFileContentTypeImageHeic
+		return nil
+	case DocumentFileContentTypeImageHeif:
+		*s = DocumentFileContentTypeImageHeif
+		return nil
+	case DocumentFileContentTypeImageHeicSequence:
+		*s = DocumentFileContentTypeImageHeicSequence
+		return nil
+	case DocumentFileContentTypeImageHeifSequence:
+		*s = DocumentFileContentTypeImageHeifSequence
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // Ref: #/components/schemas/DocumentType
@@ -1892,20 +2215,29 @@ func (s *DocumentType) UnmarshalText(data []byte) error {
 
 // Ref: #/components/schemas/DocumentUpdate
 type DocumentUpdate struct {
-	Title        OptString       `json:"title"`
-	Description  OptString       `json:"description"`
-	Type         OptDocumentType `json:"type"`
-	Vendor       OptString       `json:"vendor"`
-	ModelNumber  OptString       `json:"model_number"`
-	SerialNumber OptString       `json:"serial_number"`
-	PurchaseDate OptNilDate      `json:"purchase_date"`
+	// One line of text, not blank; surrounding spaces are trimmed.
+	Title       OptString       `json:"title"`
+	Description OptString       `json:"description"`
+	Type        OptDocumentType `json:"type"`
+	// One line of text; surrounding spaces are trimmed.
+	Vendor OptString `json:"vendor"`
+	// One line of text; surrounding spaces are trimmed.
+	ModelNumber OptString `json:"model_number"`
+	// One line of text; surrounding spaces are trimmed.
+	SerialNumber OptString  `json:"serial_number"`
+	PurchaseDate OptNilDate `json:"purchase_date"`
 	// At most two decimal places.
-	PurchasePrice    OptNilFloat64 `json:"purchase_price"`
-	ExpiryDate       OptNilDate    `json:"expiry_date"`
-	WarrantyProvider OptString     `json:"warranty_provider"`
-	ClaimPhone       OptString     `json:"claim_phone"`
-	ClaimURL         OptString     `json:"claim_url"`
-	TaskID           OptNilInt64   `json:"task_id"`
+	PurchasePrice OptNilFloat64 `json:"purchase_price"`
+	ExpiryDate    OptNilDate    `json:"expiry_date"`
+	// One line of text; surrounding spaces are trimmed.
+	WarrantyProvider OptString `json:"warranty_provider"`
+	// One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone).
+	ClaimPhone OptString `json:"claim_phone"`
+	// Where to file a warranty claim: an absolute http or https URL with a host, or empty for none
+	// (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server
+	// also requires that the URL parses.
+	ClaimURL OptString   `json:"claim_url"`
+	TaskID   OptNilInt64 `json:"task_id"`
 }
 
 // GetTitle returns the value of Title.
@@ -2040,6 +2372,8 @@ func (s *DocumentUpdate) SetTaskID(val OptNilInt64) {
 
 // Ref: #/components/schemas/EmailRequest
 type EmailRequest struct {
+	// An email address (`format: email`); the server also requires a plain address (no display name) whose
+	// domain has a dot. Spaces after it are trimmed.
 	Email string `json:"email"`
 }
 
@@ -3483,6 +3817,8 @@ func (*InternalServerErrorHeaders) verifyResetCodeRes()          {}
 
 // Ref: #/components/schemas/JoinRequest
 type JoinRequest struct {
+	// The 6-character share code, in any case; surrounding spaces are ignored. Its characters are those of
+	// ShareCode (no 0, O, 1, I or L).
 	Code string `json:"code"`
 }
 
@@ -3559,6 +3895,8 @@ func (*ListWarrantiesOKApplicationJSON) listWarrantiesRes() {}
 
 // Ref: #/components/schemas/LoginRequest
 type LoginRequest struct {
+	// The address the account was registered with. Any text is accepted (not `format: email`): an address
+	// that is not an account's answers 401 `invalid_credentials`, like a wrong password.
 	Email    string `json:"email"`
 	Password string `json:"password"`
 }
@@ -4342,6 +4680,98 @@ func (o OptDateTime) Or(d time.Time) time.Time {
 	return d
 }
 
+// NewOptDocumentCreateType returns new OptDocumentCreateType with value set to v.
+func NewOptDocumentCreateType(v DocumentCreateType) OptDocumentCreateType {
+	return OptDocumentCreateType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDocumentCreateType is optional DocumentCreateType.
+type OptDocumentCreateType struct {
+	Value DocumentCreateType
+	Set   bool
+}
+
+// IsSet returns true if OptDocumentCreateType was set.
+func (o OptDocumentCreateType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDocumentCreateType) Reset() {
+	var v DocumentCreateType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDocumentCreateType) SetTo(v DocumentCreateType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDocumentCreateType) Get() (v DocumentCreateType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDocumentCreateType) Or(d DocumentCreateType) DocumentCreateType {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptDocumentCreateUploadMultipartType returns new OptDocumentCreateUploadMultipartType with value set to v.
+func NewOptDocumentCreateUploadMultipartType(v DocumentCreateUploadMultipartType) OptDocumentCreateUploadMultipartType {
+	return OptDocumentCreateUploadMultipartType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDocumentCreateUploadMultipartType is optional DocumentCreateUploadMultipartType.
+type OptDocumentCreateUploadMultipartType struct {
+	Value DocumentCreateUploadMultipartType
+	Set   bool
+}
+
+// IsSet returns true if OptDocumentCreateUploadMultipartType was set.
+func (o OptDocumentCreateUploadMultipartType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDocumentCreateUploadMultipartType) Reset() {
+	var v DocumentCreateUploadMultipartType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDocumentCreateUploadMultipartType) SetTo(v DocumentCreateUploadMultipartType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDocumentCreateUploadMultipartType) Get() (v DocumentCreateUploadMultipartType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDocumentCreateUploadMultipartType) Or(d DocumentCreateUploadMultipartType) DocumentCreateUploadMultipartType {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptDocumentType returns new OptDocumentType with value set to v.
 func NewOptDocumentType(v DocumentType) OptDocumentType {
 	return OptDocumentType{
@@ -5050,6 +5480,52 @@ func (o OptString) Or(d string) string {
 	return d
 }
 
+// NewOptTaskCreateRecurrenceAnchor returns new OptTaskCreateRecurrenceAnchor with value set to v.
+func NewOptTaskCreateRecurrenceAnchor(v TaskCreateRecurrenceAnchor) OptTaskCreateRecurrenceAnchor {
+	return OptTaskCreateRecurrenceAnchor{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskCreateRecurrenceAnchor is optional TaskCreateRecurrenceAnchor.
+type OptTaskCreateRecurrenceAnchor struct {
+	Value TaskCreateRecurrenceAnchor
+	Set   bool
+}
+
+// IsSet returns true if OptTaskCreateRecurrenceAnchor was set.
+func (o OptTaskCreateRecurrenceAnchor) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskCreateRecurrenceAnchor) Reset() {
+	var v TaskCreateRecurrenceAnchor
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskCreateRecurrenceAnchor) SetTo(v TaskCreateRecurrenceAnchor) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskCreateRecurrenceAnchor) Get() (v TaskCreateRecurrenceAnchor, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskCreateRecurrenceAnchor) Or(d TaskCreateRecurrenceAnchor) TaskCreateRecurrenceAnchor {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // RangeNotSatisfiableHeaders wraps APIError with response headers.
 type RangeNotSatisfiableHeaders struct {
 	ContentRange string
@@ -5134,11 +5610,17 @@ func (s *RecurrenceAnchor) UnmarshalText(data []byte) error {
 
 // Ref: #/components/schemas/RegisterRequest
 type RegisterRequest struct {
-	Email     string    `json:"email"`
-	Password  string    `json:"password"`
+	// An email address (`format: email`); the server also requires a plain address (no display name) whose
+	// domain has a dot. Spaces after it are trimmed.
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// One line of text; surrounding spaces are trimmed.
 	FirstName OptString `json:"first_name"`
-	LastName  OptString `json:"last_name"`
-	// IANA timezone, e.g. `Europe/Berlin`; default `UTC`.
+	// One line of text; surrounding spaces are trimmed.
+	LastName OptString `json:"last_name"`
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused). Without it, `UTC`.
 	Timezone OptString `json:"timezone"`
 }
 
@@ -5277,7 +5759,9 @@ type Residence struct {
 	PurchaseDate    NilDate    `json:"purchase_date"`
 	PurchasePrice   NilFloat64 `json:"purchase_price"`
 	IsPrimary       bool       `json:"is_primary"`
-	// IANA timezone; "today" for this residence's tasks is computed in it.
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused). "Today" for this residence's tasks is the date in it.
 	Timezone     string        `json:"timezone"`
 	Role         ResidenceRole `json:"role"`
 	MembersCount int32         `json:"members_count"`
@@ -5545,6 +6029,7 @@ func (*Residence) updateResidenceRes()   {}
 
 // Ref: #/components/schemas/ResidenceCreate
 type ResidenceCreate struct {
+	// One line of text, not blank; surrounding spaces are trimmed.
 	Name            string    `json:"name"`
 	ResidenceTypeID OptInt64  `json:"residence_type_id"`
 	Street          OptString `json:"street"`
@@ -5564,7 +6049,9 @@ type ResidenceCreate struct {
 	// At most two decimal places.
 	PurchasePrice OptFloat64 `json:"purchase_price"`
 	IsPrimary     OptBool    `json:"is_primary"`
-	// IANA timezone; defaults to the creator's profile timezone.
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused). Without it, the creator's profile timezone.
 	Timezone OptString `json:"timezone"`
 }
 
@@ -5829,6 +6316,7 @@ func (s *ResidenceType) SetDisplayOrder(val int32) {
 // Only the fields present change; nullable fields sent as null are cleared.
 // Ref: #/components/schemas/ResidenceUpdate
 type ResidenceUpdate struct {
+	// One line of text, not blank; surrounding spaces are trimmed.
 	Name            OptString   `json:"name"`
 	ResidenceTypeID OptNilInt64 `json:"residence_type_id"`
 	Street          OptString   `json:"street"`
@@ -5848,7 +6336,10 @@ type ResidenceUpdate struct {
 	// At most two decimal places.
 	PurchasePrice OptNilFloat64 `json:"purchase_price"`
 	IsPrimary     OptBool       `json:"is_primary"`
-	Timezone      OptString     `json:"timezone"`
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused).
+	Timezone OptString `json:"timezone"`
 }
 
 // GetName returns the value of Name.
@@ -6116,7 +6607,7 @@ func (*ServiceUnavailableHeaders) verifyResetCodeRes()          {}
 
 // Ref: #/components/schemas/ShareCode
 type ShareCode struct {
-	// 6 characters without look-alikes (no 0, O, 1, I or L); case-insensitive.
+	// 6 characters without look-alikes (no 0, O, 1, I or L); joining accepts it in any case.
 	Code      string        `json:"code"`
 	Role      ShareCodeRole `json:"role"`
 	ExpiresAt time.Time     `json:"expires_at"`
@@ -6762,7 +7253,8 @@ func (s *TaskCategory) SetDisplayOrder(val int32) {
 type TaskCreate struct {
 	ResidenceID int64    `json:"residence_id"`
 	TemplateID  OptInt64 `json:"template_id"`
-	// Required unless template_id is given.
+	// One line of text; surrounding spaces are trimmed. Required (not blank) unless template_id is given,
+	// whose title it then replaces.
 	Title       OptString `json:"title"`
 	Description OptString `json:"description"`
 	CategoryID  OptInt64  `json:"category_id"`
@@ -6774,8 +7266,10 @@ type TaskCreate struct {
 	ContractorID OptInt64 `json:"contractor_id"`
 	DueDate      OptDate  `json:"due_date"`
 	// At most two decimal places.
-	EstimatedCost    OptFloat64          `json:"estimated_cost"`
-	RecurrenceAnchor OptRecurrenceAnchor `json:"recurrence_anchor"`
+	EstimatedCost OptFloat64 `json:"estimated_cost"`
+	// A recurring task's next due date is counted from the completion date or from the previous due date,
+	// as RecurrenceAnchor says.
+	RecurrenceAnchor OptTaskCreateRecurrenceAnchor `json:"recurrence_anchor"`
 }
 
 // GetResidenceID returns the value of ResidenceID.
@@ -6834,7 +7328,7 @@ func (s *TaskCreate) GetEstimatedCost() OptFloat64 {
 }
 
 // GetRecurrenceAnchor returns the value of RecurrenceAnchor.
-func (s *TaskCreate) GetRecurrenceAnchor() OptRecurrenceAnchor {
+func (s *TaskCreate) GetRecurrenceAnchor() OptTaskCreateRecurrenceAnchor {
 	return s.RecurrenceAnchor
 }
 
@@ -6894,8 +7388,51 @@ func (s *TaskCreate) SetEstimatedCost(val OptFloat64) {
 }
 
 // SetRecurrenceAnchor sets the value of RecurrenceAnchor.
-func (s *TaskCreate) SetRecurrenceAnchor(val OptRecurrenceAnchor) {
+func (s *TaskCreate) SetRecurrenceAnchor(val OptTaskCreateRecurrenceAnchor) {
 	s.RecurrenceAnchor = val
+}
+
+// A recurring task's next due date is counted from the completion date or from the previous due date,
+// as RecurrenceAnchor says.
+type TaskCreateRecurrenceAnchor string
+
+const (
+	TaskCreateRecurrenceAnchorCompletion TaskCreateRecurrenceAnchor = "completion"
+	TaskCreateRecurrenceAnchorDueDate    TaskCreateRecurrenceAnchor = "due_date"
+)
+
+// AllValues returns all TaskCreateRecurrenceAnchor values.
+func (TaskCreateRecurrenceAnchor) AllValues() []TaskCreateRecurrenceAnchor {
+	return []TaskCreateRecurrenceAnchor{
+		TaskCreateRecurrenceAnchorCompletion,
+		TaskCreateRecurrenceAnchorDueDate,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskCreateRecurrenceAnchor) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskCreateRecurrenceAnchorCompletion:
+		return []byte(s), nil
+	case TaskCreateRecurrenceAnchorDueDate:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskCreateRecurrenceAnchor) UnmarshalText(data []byte) error {
+	switch TaskCreateRecurrenceAnchor(data) {
+	case TaskCreateRecurrenceAnchorCompletion:
+		*s = TaskCreateRecurrenceAnchorCompletion
+		return nil
+	case TaskCreateRecurrenceAnchorDueDate:
+		*s = TaskCreateRecurrenceAnchorDueDate
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // Ref: #/components/schemas/TaskFrequency
@@ -6952,7 +7489,8 @@ type TaskPriority struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 	// Higher is more urgent.
-	Level        int32  `json:"level"`
+	Level int32 `json:"level"`
+	// Hex colour, `#rrggbb`.
 	Color        string `json:"color"`
 	DisplayOrder int32  `json:"display_order"`
 }
@@ -7150,6 +7688,7 @@ func (s *TaskTemplateGroup) SetTemplates(val []TaskTemplate) {
 
 // Ref: #/components/schemas/TaskUpdate
 type TaskUpdate struct {
+	// One line of text, not blank; surrounding spaces are trimmed.
 	Title        OptString   `json:"title"`
 	Description  OptString   `json:"description"`
 	CategoryID   OptNilInt64 `json:"category_id"`
@@ -7478,9 +8017,13 @@ func (*UnsupportedMediaTypeHeaders) verifyResetCodeRes()       {}
 // Only the fields present change.
 // Ref: #/components/schemas/UpdateMeRequest
 type UpdateMeRequest struct {
+	// One line of text; surrounding spaces are trimmed.
 	FirstName OptString `json:"first_name"`
-	LastName  OptString `json:"last_name"`
-	// IANA timezone, e.g. `Europe/Berlin`.
+	// One line of text; surrounding spaces are trimmed.
+	LastName OptString `json:"last_name"`
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused).
 	Timezone OptString `json:"timezone"`
 	// The due-soon threshold in days (30 for a new user); see User.
 	DaysThreshold OptInt32 `json:"days_threshold"`
@@ -7532,7 +8075,9 @@ type User struct {
 	Email     string `json:"email"`
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
-	// IANA timezone.
+	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
+	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
+	// with (`Local` is refused).
 	Timezone string `json:"timezone"`
 	// Tasks due within this many days are in the due_soon column, on the boards and on every task card
 	// this user gets. A board request's `days_threshold` overrides it for that request.
@@ -7649,8 +8194,10 @@ func (*User) verifyEmailRes() {}
 
 // Ref: #/components/schemas/VerifyResetCodeRequest
 type VerifyResetCodeRequest struct {
+	// An email address (`format: email`); the server also requires a plain address (no display name) whose
+	// domain has a dot. Spaces after it are trimmed.
 	Email string `json:"email"`
-	// The 6-digit code from the email.
+	// The 6-digit code from the email; surrounding spaces are ignored.
 	Code string `json:"code"`
 }
 
