@@ -358,6 +358,49 @@ func testCreateWithoutFile(t *testing.T, inst *apptest.Instance) {
 		r := apptest.Download(t, inst, h.Owner, doc.ID, nil)
 		require.Equal(t, http.StatusNotFound, r.Status, "a document without a file has nothing to download")
 	})
+	// What a generated client sends when it is handed a file but encodes the body as JSON (a browser's File
+	// becomes {}), or builds a form and forgets the file: each looks like an upload and carries no file, and
+	// must not become a document without one.
+	refused := []struct {
+		name, contentType string
+		body              func(residenceID int64) []byte
+	}{
+		{"JSONWithAFileObject", "application/json", func(rid int64) []byte {
+			return fmt.Appendf(nil, `{"residence_id":%d,"title":"Receipt","file":{}}`, rid)
+		}},
+		{"JSONWithFileText", "application/json", func(rid int64) []byte {
+			return fmt.Appendf(nil, `{"residence_id":%d,"title":"Receipt","file":"JVBERi0xLjQK"}`, rid)
+		}},
+	}
+	for _, tt := range refused {
+		t.Run("Refuses"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			owner := inst.Register(t)
+			rid := apptest.CreateResidence(t, inst, owner, "Uploads")
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/documents", Token: owner.Token,
+				Body: tt.body(rid), Header: http.Header{"Content-Type": {tt.contentType}}, Invalid: true})
+			apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "file")
+			require.Empty(t, apptest.ListDocuments(t, inst, owner, ""), "no document without its file")
+		})
+	}
+	t.Run("AcceptsJSONWithANullFile", func(t *testing.T) {
+		t.Parallel()
+		// null is what a Document without a file says; a client sending one back means no file.
+		doc := apptest.CreateDocument(t, inst, h.Editor, map[string]any{"residence_id": h.ResidenceID, "title": "Notes",
+			"file": nil})
+		require.True(t, doc.File.Null)
+	})
+	t.Run("RefusesAFormWithoutTheFilePart", func(t *testing.T) {
+		t.Parallel()
+		owner := inst.Register(t)
+		rid := apptest.CreateResidence(t, inst, owner, "Uploads")
+		body, ct := apptest.MultipartBody(t, map[string]string{"residence_id": strconv.FormatInt(rid, 10), "title": "Receipt"}, nil)
+		r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/documents", Token: owner.Token, Body: body,
+			Header: http.Header{"Content-Type": {ct}}, Invalid: true})
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "file")
+		require.Empty(t, apptest.ListDocuments(t, inst, owner, ""), "no document without its file")
+	})
+
 	t.Run("DefaultsToGeneral", func(t *testing.T) {
 		t.Parallel()
 		doc := apptest.CreateDocument(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Notes"})

@@ -1077,9 +1077,13 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 
 // handleCreateDocumentRequest handles createDocument operation.
 //
-// As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
-// PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are
-// not trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
+// Two ways in. As multipart/form-data, with the file: the metadata are text parts and `file` is the
+// file part, which is required (a form without it answers 400 naming `file`). Accepted files: PDF,
+// JPEG, PNG, WebP and HEIC/HEIF, recognised from their bytes (the declared type and the file name are
+// not trusted; anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON,
+// without a file: JSON cannot carry one, so a JSON body with a `file` member (other than null) answers
+// 400 naming `file` rather than creating a document without it; add the file later with
+// `PUT /documents/{id}/file`.
 //
 // POST /documents
 func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

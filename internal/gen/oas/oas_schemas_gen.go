@@ -1428,6 +1428,8 @@ func (*Document) getDocumentRes()         {}
 func (*Document) replaceDocumentFileRes() {}
 func (*Document) updateDocumentRes()      {}
 
+// A document without a file (JSON). A `file` member other than null is refused with 400: upload a file
+// as multipart/form-data (DocumentCreateUpload) instead.
 // Ref: #/components/schemas/DocumentCreate
 type DocumentCreate struct {
 	ResidenceID int64 `json:"residence_id"`
@@ -1697,6 +1699,8 @@ func (s *DocumentCreateType) UnmarshalText(data []byte) error {
 	}
 }
 
+// A document with its file (multipart/form-data): the fields of DocumentCreate as text parts, and the
+// file part.
 // Ref: #/components/schemas/DocumentCreateUpload
 type DocumentCreateUploadMultipart struct {
 	ResidenceID int64 `json:"residence_id"`
@@ -1722,9 +1726,13 @@ type DocumentCreateUploadMultipart struct {
 	// Where to file a warranty claim: an absolute http or https URL with a host, or empty for none
 	// (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server
 	// also requires that the URL parses.
-	ClaimURL OptString        `json:"claim_url"`
-	TaskID   OptInt64         `json:"task_id"`
-	File     ht.MultipartFile `json:"file"`
+	ClaimURL OptString `json:"claim_url"`
+	TaskID   OptInt64  `json:"task_id"`
+	// The file, as a part with a filename (a part without one is refused). PDF, JPEG, PNG, WebP, or
+	// HEIC/HEIF (an image or a sequence), recognised from its bytes: the part's declared Content-Type and
+	// the file name are not trusted, and anything else answers 415. At most the server's MAX_UPLOAD_SIZE
+	// (25 MiB unless configured otherwise), or 413.
+	File ht.MultipartFile `json:"file"`
 }
 
 // GetResidenceID returns the value of ResidenceID.
@@ -2387,8 +2395,13 @@ func (s *EmailRequest) SetEmail(val string) {
 	s.Email = val
 }
 
+// The new file (multipart/form-data); it replaces the document's file, if it had one.
 // Ref: #/components/schemas/FileUpload
 type FileUploadMultipart struct {
+	// The file, as a part with a filename (a part without one is refused). PDF, JPEG, PNG, WebP, or
+	// HEIC/HEIF (an image or a sequence), recognised from its bytes: the part's declared Content-Type and
+	// the file name are not trusted, and anything else answers 415. At most the server's MAX_UPLOAD_SIZE
+	// (25 MiB unless configured otherwise), or 413.
 	File ht.MultipartFile `json:"file"`
 }
 
