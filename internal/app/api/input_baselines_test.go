@@ -86,18 +86,26 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	f.documentID = apptest.Upload(t, inst, f.owner, f.residenceID, apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF}).ID
 
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
-	codeOf := func(acct apptest.Account) string {
-		t.Helper()
-		smtp.Next(t, acct.Email) // the verification email sent at registration
-		r := inst.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": acct.Email}))
-		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
-		return smtp.Next(t, acct.Email).Code(t)
-	}
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
-	f.resetEmail, f.resetCode = resetCodeAcct.Email, codeOf(resetCodeAcct)
-	rt := apptest.Expect[client.ResetTokenResponse](t, inst, apptest.Post("/auth/verify-reset-code", map[string]any{"email": resetTokenAcct.Email, "code": codeOf(resetTokenAcct)}), http.StatusOK)
-	f.resetToken = rt.ResetToken
+	f.resetEmail, f.resetCode = resetCodeAcct.Email, resetCode(t, inst, smtp, resetCodeAcct)
+	f.resetToken = resetToken(t, inst, smtp, resetTokenAcct)
 	return f
+}
+
+// resetCode asks for a password reset for a newly registered account and returns the emailed code.
+func resetCode(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server, acct apptest.Account) string {
+	t.Helper()
+	smtp.Next(t, acct.Email) // the verification email sent at registration
+	r := inst.Do(t, apptest.Post("/auth/forgot-password", map[string]any{"email": acct.Email}))
+	require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
+	return smtp.Next(t, acct.Email).Code(t)
+}
+
+// resetToken exchanges a reset code of a newly registered account for a reset token.
+func resetToken(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server, acct apptest.Account) string {
+	t.Helper()
+	return apptest.Expect[client.ResetTokenResponse](t, inst, apptest.Post("/auth/verify-reset-code",
+		map[string]any{"email": acct.Email, "code": resetCode(t, inst, smtp, acct)}), http.StatusOK).ResetToken
 }
 
 // inputBaseline is a valid request for one operation against the fixture. Mutations change one field of it.

@@ -2,8 +2,11 @@ package api
 
 import (
 	"errors"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,12 +63,40 @@ func decodeError(r *http.Request, err error) *apierror.Error {
 		named.Cause = err
 		e = named
 	}
+	nameMissing(e, err, form)
 	for name, msg := range e.Fields {
-		if _, sentAsText := form.Value[name]; msg == "is required" && sentAsText && len(form.File[name]) == 0 {
+		if _, sentAsText := form.Value[name]; msg == msgRequired && sentAsText && len(form.File[name]) == 0 {
 			e.Fields[name] = msgNotAFile
 		}
 	}
 	return e
+}
+
+// msgRequired is what ogen's decoder tells a required field that is missing.
+const msgRequired = "is required"
+
+// nameMissing adds every other required field the form lacks to an error that names a missing one: ogen's
+// multipart decoder stops at the first, where the JSON decoder names them all.
+func nameMissing(e *apierror.Error, err error, form *multipart.Form) {
+	var req *ogenerrors.DecodeRequestError
+	if !slices.Contains(slices.Collect(maps.Values(e.Fields)), msgRequired) || !errors.As(err, &req) {
+		return
+	}
+	newBody, ok := multipartBodies[req.OperationName()]
+	if !ok {
+		return
+	}
+	t := reflect.TypeOf(newBody()).Elem()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		// ogen gives an optional field an Opt type (OptString, OptNilDate, ...); the others are required.
+		optional := strings.HasPrefix(t.Field(i).Type.Name(), "Opt")
+		if name != "" && !optional && len(form.Value[name]) == 0 && len(form.File[name]) == 0 {
+			if _, named := e.Fields[name]; !named {
+				e.Fields[name] = msgRequired
+			}
+		}
+	}
 }
 
 // loadForm sets the fields of the generated struct v from form values by their JSON names, as far as the
