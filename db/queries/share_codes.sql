@@ -1,7 +1,11 @@
 -- name: ShareCodeCreate :one
 -- Issues a new code for a residence the user owns, deactivating the previous one in the same statement.
+-- Concurrent issues for one residence queue on the residence row's lock; the one that waited retires on a
+-- snapshot taken before the other's code committed, so share_codes_residence_id_excl refuses it at commit
+-- and the caller runs it again (a new statement, a new snapshot).
 WITH owned AS (
     SELECT r.id FROM residences r WHERE r.id = @residence_id AND r.owner_id = @user_id
+    FOR NO KEY UPDATE
 ), retired AS (
     UPDATE share_codes SET active = false
     WHERE share_codes.residence_id IN (SELECT id FROM owned) AND share_codes.active

@@ -38,6 +38,7 @@ var kindBySuffix = []struct{ suffix, contype string }{
 	{"_pkey", "p"},
 	{"_key", "u"},
 	{"_check", "c"},
+	{"_excl", "x"},
 }
 
 // TestConstantsNameConstraintsOfTheSchema fails when a Constraint constant names no constraint of the migrated
@@ -56,7 +57,7 @@ func TestConstantsNameConstraintsOfTheSchema(t *testing.T) {
 				break
 			}
 		}
-		require.NotEmpty(t, want, "%s = %q: the name must end in _fkey, _key, _pkey or _check, as PostgreSQL names them",
+		require.NotEmpty(t, want, "%s = %q: the name must end in _fkey, _key, _pkey, _check or _excl, as PostgreSQL names them",
 			name, value)
 		got, ok := schema[value]
 		require.True(t, ok, "%s = %q: no such constraint or unique index in the migrated schema (renamed in a migration?)",

@@ -27,10 +27,11 @@ const (
 	Unique     Kind = "unique"      // 23505 unique_violation (a unique constraint or unique index)
 	ForeignKey Kind = "foreign key" // 23503 foreign_key_violation
 	Check      Kind = "check"       // 23514 check_violation
+	Exclusion  Kind = "exclusion"   // 23P01 exclusion_violation
 )
 
 // kindOf maps a SQLSTATE of class 23 (integrity constraint violation) to the kind Interpret reports.
-var kindOf = map[string]Kind{"23505": Unique, "23503": ForeignKey, "23514": Check}
+var kindOf = map[string]Kind{"23505": Unique, "23503": ForeignKey, "23514": Check, "23P01": Exclusion}
 
 // ConstraintError is a statement PostgreSQL refused because it would break a constraint of the schema. It
 // wraps the original error, so logs show PostgreSQL's own message and internal/apierror still sees the
@@ -48,7 +49,7 @@ func (e *ConstraintError) Error() string { return e.err.Error() }
 func (e *ConstraintError) Unwrap() error { return e.err }
 
 // Interpret maps err, as returned by a generated query, to the errors handlers branch on: pgx.ErrNoRows to
-// ErrNotFound; a unique, foreign-key or check violation to a *ConstraintError; anything else (nil included)
+// ErrNotFound; a unique, foreign-key, check or exclusion violation to a *ConstraintError; anything else (nil included)
 // unchanged. It is idempotent, so an error that is already interpreted passes through as it is.
 func Interpret(err error) error {
 	if err == nil {
@@ -72,6 +73,9 @@ func Interpret(err error) error {
 
 // IsUnique reports whether err, as returned by Interpret, is a unique violation of c.
 func IsUnique(err error, c Constraint) bool { return violates(err, Unique, c) }
+
+// IsExclusion reports whether err, as returned by Interpret, is an exclusion violation of c.
+func IsExclusion(err error, c Constraint) bool { return violates(err, Exclusion, c) }
 
 // IsForeignKey reports whether err, as returned by Interpret, is a foreign-key violation of c.
 func IsForeignKey(err error, c Constraint) bool { return violates(err, ForeignKey, c) }

@@ -3,7 +3,6 @@ package residences_test
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 
@@ -19,13 +18,6 @@ import (
 // walk (internal/app/api/conformance_test.go), whose valid share-code requests once ran side by side.
 func TestConcurrentShareCodesAllSucceed(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("HOMEKEEP_RUN_KNOWN_DEFECTS") == "" {
-		t.Skip("defect: concurrent POST /residences/{id}/share-code for one residence answers 500 " +
-			"(share_codes_one_active exclusion violation, or a deadlock after deadlock_timeout): ShareCodeCreate " +
-			"retires the previous code on a snapshot that cannot see a concurrent request's new one; the fix locks " +
-			"the residence row in a statement of its own before it (a new sqlc query, so internal/gen), owner: " +
-			"spec helper. HOMEKEEP_RUN_KNOWN_DEFECTS=1 runs it")
-	}
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	owner := inst.Register(t)
 	rid := apptest.CreateResidence(t, inst, owner, "Shared at once")

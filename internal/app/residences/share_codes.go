@@ -72,6 +72,9 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 		if dberr.IsUnique(err, dberr.ShareCodesActiveCodeKey) {
 			continue // another residence holds this code right now; draw again
 		}
+		if dberr.IsExclusion(err, dberr.ShareCodesResidenceIDExcl) {
+			continue // a code issued at the same moment committed first; this one replaces it on a new snapshot
+		}
 		if err != nil {
 			return nil, fmt.Errorf("error creating share code: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 const ShareCodeCreate = `-- name: ShareCodeCreate :one
 WITH owned AS (
     SELECT r.id FROM residences r WHERE r.id = $5 AND r.owner_id = $3
+    FOR NO KEY UPDATE
 ), retired AS (
     UPDATE share_codes SET active = false
     WHERE share_codes.residence_id IN (SELECT id FROM owned) AND share_codes.active
@@ -31,6 +32,9 @@ type ShareCodeCreateParams struct {
 }
 
 // Issues a new code for a residence the user owns, deactivating the previous one in the same statement.
+// Concurrent issues for one residence queue on the residence row's lock; the one that waited retires on a
+// snapshot taken before the other's code committed, so share_codes_residence_id_excl refuses it at commit
+// and the caller runs it again (a new statement, a new snapshot).
 func (q *Queries) ShareCodeCreate(ctx context.Context, db DBTX, arg *ShareCodeCreateParams) (*ShareCode, error) {
 	row := db.QueryRow(ctx, ShareCodeCreate,
 		arg.Code,
