@@ -43,7 +43,8 @@ type Invoker interface {
 type AccountsInvoker interface {
 	// ChangePassword invokes changePassword operation.
 	//
-	// Change the password, signing out every other device.
+	// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
+	// keeps working; every other token of the account is revoked.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error)
@@ -61,7 +62,8 @@ type AccountsInvoker interface {
 	ForgotPassword(ctx context.Context, request *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe invokes getMe operation.
 	//
-	// The signed-in user.
+	// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
+	// threshold (`days_threshold`) the boards use.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
@@ -73,7 +75,8 @@ type AccountsInvoker interface {
 	Login(ctx context.Context, request *LoginRequest) (LoginRes, error)
 	// Logout invokes logout operation.
 	//
-	// Revoke the token this request was made with.
+	// The token this request carries stops working at once, on every server; the account's other tokens
+	// keep working.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
@@ -97,7 +100,9 @@ type AccountsInvoker interface {
 	ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error)
 	// UpdateMe invokes updateMe operation.
 	//
-	// Change names, timezone or the due-soon threshold.
+	// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
+	// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
+	// them.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error)
@@ -109,7 +114,9 @@ type AccountsInvoker interface {
 	VerifyEmail(ctx context.Context, request *CodeRequest) (VerifyEmailRes, error)
 	// VerifyResetCode invokes verifyResetCode operation.
 	//
-	// Exchange the emailed reset code for a single-use reset token.
+	// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
+	// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
+	// client IP and per address.
 	//
 	// POST /auth/verify-reset-code
 	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
@@ -121,25 +128,29 @@ type AccountsInvoker interface {
 type ContractorsInvoker interface {
 	// CreateContractor invokes createContractor operation.
 	//
-	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+	// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
+	// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
+	// stored as digits; specialties come from the static data.
 	//
 	// POST /contractors
 	CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor invokes deleteContractor operation.
 	//
-	// Delete a contractor; its tasks keep existing without it.
+	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
+	// editors of its residence, or its creator for a personal one.
 	//
 	// DELETE /contractors/{id}
 	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor invokes getContractor operation.
 	//
-	// One contractor.
+	// A contractor of a residence the caller belongs to, or one of the caller's own.
 	//
 	// GET /contractors/{id}
 	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks invokes listContractorTasks operation.
 	//
-	// Tasks that name this contractor, among those the user can see.
+	// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
+	// cannot see the contractor.
 	//
 	// GET /contractors/{id}/tasks
 	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
@@ -151,13 +162,16 @@ type ContractorsInvoker interface {
 	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite invokes toggleContractorFavorite operation.
 	//
-	// Toggle the favorite flag.
+	// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
+	// lists. Owners and editors of its residence, or its creator for a personal one.
 	//
 	// POST /contractors/{id}/favorite
 	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
 	// UpdateContractor invokes updateContractor operation.
 	//
-	// Change a contractor (its residence's owners and editors, or its creator if personal).
+	// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
+	// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
+	// replace the specialties are retried; one that keeps losing answers 409.
 	//
 	// PATCH /contractors/{id}
 	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
@@ -181,13 +195,13 @@ type DocumentsInvoker interface {
 	CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument invokes deleteDocument operation.
 	//
-	// Delete a document and its file (owners and editors).
+	// Deletes the document and its stored file. Viewers get 403.
 	//
 	// DELETE /documents/{id}
 	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument invokes getDocument operation.
 	//
-	// One document's metadata.
+	// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
 	//
 	// GET /documents/{id}
 	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
@@ -201,25 +215,32 @@ type DocumentsInvoker interface {
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// ListDocuments invokes listDocuments operation.
 	//
-	// Documents of every residence the user belongs to.
+	// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
+	// search over title, description, vendor, model and serial number.
 	//
 	// GET /documents
 	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
 	// ListWarranties invokes listWarranties operation.
 	//
-	// Warranty documents by expiry, soonest first.
+	// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
+	// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
+	// ones included).
 	//
 	// GET /documents/warranties
 	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
 	// ReplaceDocumentFile invokes replaceDocumentFile operation.
 	//
-	// Replace (or add) the document's file (owners and editors).
+	// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
+	// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
+	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
+	// 403.
 	//
 	// PUT /documents/{id}/file
 	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument invokes updateDocument operation.
 	//
-	// Change a document's metadata (owners and editors).
+	// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
+	// `PUT /documents/{id}/file`. Viewers get 403.
 	//
 	// PATCH /documents/{id}
 	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
@@ -245,7 +266,8 @@ type ReferenceInvoker interface {
 type ResidencesInvoker interface {
 	// CreateResidence invokes createResidence operation.
 	//
-	// Create a residence owned by the caller.
+	// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
+	// date "today" for the residence's tasks.
 	//
 	// POST /residences
 	CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error)
@@ -257,7 +279,8 @@ type ResidencesInvoker interface {
 	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence invokes deleteResidence operation.
 	//
-	// Delete a residence with its tasks (owner only).
+	// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
+	// every member. Editors and viewers get 403.
 	//
 	// DELETE /residences/{id}
 	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
@@ -277,7 +300,7 @@ type ResidencesInvoker interface {
 	JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers invokes listResidenceMembers operation.
 	//
-	// The people who share a residence.
+	// Every member with their role, the owner first. Any member may list them.
 	//
 	// GET /residences/{id}/members
 	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
@@ -321,13 +344,13 @@ type ResidencesInvoker interface {
 type TasksInvoker interface {
 	// ArchiveTask invokes archiveTask operation.
 	//
-	// Archive the task (owners and editors).
+	// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
 	//
 	// POST /tasks/{id}/archive
 	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask invokes cancelTask operation.
 	//
-	// Cancel the task (owners and editors).
+	// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
 	//
 	// POST /tasks/{id}/cancel
 	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
@@ -353,7 +376,7 @@ type TasksInvoker interface {
 	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask invokes deleteTask operation.
 	//
-	// Delete a task and its completions (owners and editors).
+	// Deletes the task and its completions; documents that named it keep existing without it.
 	//
 	// DELETE /tasks/{id}
 	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
@@ -370,49 +393,52 @@ type TasksInvoker interface {
 	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
 	// GetResidenceBoard invokes getResidenceBoard operation.
 	//
-	// The board for one residence.
+	// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
+	// `If- None-Match` to get 304 when nothing changed.
 	//
 	// GET /residences/{id}/tasks
 	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
 	// GetTask invokes getTask operation.
 	//
-	// One task.
+	// The task as its board card shows it, `column` included (computed with the caller's
+	// `days_threshold`).
 	//
 	// GET /tasks/{id}
 	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions invokes listCompletions operation.
 	//
-	// A task's completions, newest first.
+	// Every completion of the task, newest first, with who completed it. Any member may list them.
 	//
 	// GET /tasks/{id}/completions
 	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates invokes listTaskTemplates operation.
 	//
-	// Ready-made tasks, grouped by category.
+	// Ready-made tasks (title, description, category and frequency) to create tasks from with
+	// `template_id`, grouped by category in display order; `q` searches titles and tags.
 	//
 	// GET /task-templates
 	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask invokes startTask operation.
 	//
-	// Mark the task in progress (owners and editors).
+	// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
 	//
 	// POST /tasks/{id}/in-progress
 	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask invokes stopTask operation.
 	//
-	// Mark the task not in progress (owners and editors).
+	// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
 	//
 	// POST /tasks/{id}/not-in-progress
 	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask invokes unarchiveTask operation.
 	//
-	// Restore an archived task (owners and editors).
+	// Brings an archived task back to the column its state and due date give it. Viewers get 403.
 	//
 	// POST /tasks/{id}/unarchive
 	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask invokes uncancelTask operation.
 	//
-	// Restore a cancelled task (owners and editors).
+	// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
 	//
 	// POST /tasks/{id}/uncancel
 	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
@@ -468,7 +494,7 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 
 // ArchiveTask invokes archiveTask operation.
 //
-// Archive the task (owners and editors).
+// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
 //
 // POST /tasks/{id}/archive
 func (c *Client) ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error) {
@@ -612,7 +638,7 @@ func (c *Client) sendArchiveTask(ctx context.Context, params ArchiveTaskParams) 
 
 // CancelTask invokes cancelTask operation.
 //
-// Cancel the task (owners and editors).
+// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
 //
 // POST /tasks/{id}/cancel
 func (c *Client) CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error) {
@@ -756,7 +782,8 @@ func (c *Client) sendCancelTask(ctx context.Context, params CancelTaskParams) (r
 
 // ChangePassword invokes changePassword operation.
 //
-// Change the password, signing out every other device.
+// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
+// keeps working; every other token of the account is revoked.
 //
 // POST /auth/change-password
 func (c *Client) ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error) {
@@ -1058,7 +1085,9 @@ func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCrea
 
 // CreateContractor invokes createContractor operation.
 //
-// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
+// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
+// stored as digits; specialties come from the static data.
 //
 // POST /contractors
 func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error) {
@@ -1352,7 +1381,8 @@ func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentR
 
 // CreateResidence invokes createResidence operation.
 //
-// Create a residence owned by the caller.
+// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
+// date "today" for the residence's tasks.
 //
 // POST /residences
 func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error) {
@@ -1932,7 +1962,8 @@ func (c *Client) sendDeleteCompletion(ctx context.Context, params DeleteCompleti
 
 // DeleteContractor invokes deleteContractor operation.
 //
-// Delete a contractor; its tasks keep existing without it.
+// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
+// editors of its residence, or its creator for a personal one.
 //
 // DELETE /contractors/{id}
 func (c *Client) DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error) {
@@ -2075,7 +2106,7 @@ func (c *Client) sendDeleteContractor(ctx context.Context, params DeleteContract
 
 // DeleteDocument invokes deleteDocument operation.
 //
-// Delete a document and its file (owners and editors).
+// Deletes the document and its stored file. Viewers get 403.
 //
 // DELETE /documents/{id}
 func (c *Client) DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error) {
@@ -2343,7 +2374,8 @@ func (c *Client) sendDeleteMe(ctx context.Context) (res DeleteMeRes, err error) 
 
 // DeleteResidence invokes deleteResidence operation.
 //
-// Delete a residence with its tasks (owner only).
+// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
+// every member. Editors and viewers get 403.
 //
 // DELETE /residences/{id}
 func (c *Client) DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error) {
@@ -2486,7 +2518,7 @@ func (c *Client) sendDeleteResidence(ctx context.Context, params DeleteResidence
 
 // DeleteTask invokes deleteTask operation.
 //
-// Delete a task and its completions (owners and editors).
+// Deletes the task and its completions; documents that named it keep existing without it.
 //
 // DELETE /tasks/{id}
 func (c *Client) DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error) {
@@ -2889,7 +2921,7 @@ func (c *Client) sendGetBoard(ctx context.Context, params GetBoardParams) (res G
 
 // GetContractor invokes getContractor operation.
 //
-// One contractor.
+// A contractor of a residence the caller belongs to, or one of the caller's own.
 //
 // GET /contractors/{id}
 func (c *Client) GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error) {
@@ -3032,7 +3064,7 @@ func (c *Client) sendGetContractor(ctx context.Context, params GetContractorPara
 
 // GetDocument invokes getDocument operation.
 //
-// One document's metadata.
+// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
 //
 // GET /documents/{id}
 func (c *Client) GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error) {
@@ -3366,7 +3398,8 @@ func (c *Client) sendGetDocumentFile(ctx context.Context, params GetDocumentFile
 
 // GetMe invokes getMe operation.
 //
-// The signed-in user.
+// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
+// threshold (`days_threshold`) the boards use.
 //
 // GET /auth/me
 func (c *Client) GetMe(ctx context.Context) (GetMeRes, error) {
@@ -3634,7 +3667,8 @@ func (c *Client) sendGetResidence(ctx context.Context, params GetResidenceParams
 
 // GetResidenceBoard invokes getResidenceBoard operation.
 //
-// The board for one residence.
+// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
+// `If- None-Match` to get 304 when nothing changed.
 //
 // GET /residences/{id}/tasks
 func (c *Client) GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error) {
@@ -3960,7 +3994,8 @@ func (c *Client) sendGetStaticData(ctx context.Context, params GetStaticDataPara
 
 // GetTask invokes getTask operation.
 //
-// One task.
+// The task as its board card shows it, `column` included (computed with the caller's
+// `days_threshold`).
 //
 // GET /tasks/{id}
 func (c *Client) GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error) {
@@ -4242,7 +4277,7 @@ func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (r
 
 // ListCompletions invokes listCompletions operation.
 //
-// A task's completions, newest first.
+// Every completion of the task, newest first, with who completed it. Any member may list them.
 //
 // GET /tasks/{id}/completions
 func (c *Client) ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error) {
@@ -4386,7 +4421,8 @@ func (c *Client) sendListCompletions(ctx context.Context, params ListCompletions
 
 // ListContractorTasks invokes listContractorTasks operation.
 //
-// Tasks that name this contractor, among those the user can see.
+// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
+// cannot see the contractor.
 //
 // GET /contractors/{id}/tasks
 func (c *Client) ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error) {
@@ -4710,7 +4746,8 @@ func (c *Client) sendListContractors(ctx context.Context, params ListContractors
 
 // ListDocuments invokes listDocuments operation.
 //
-// Documents of every residence the user belongs to.
+// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
+// search over title, description, vendor, model and serial number.
 //
 // GET /documents
 func (c *Client) ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error) {
@@ -4890,7 +4927,7 @@ func (c *Client) sendListDocuments(ctx context.Context, params ListDocumentsPara
 
 // ListResidenceMembers invokes listResidenceMembers operation.
 //
-// The people who share a residence.
+// Every member with their role, the owner first. Any member may list them.
 //
 // GET /residences/{id}/members
 func (c *Client) ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error) {
@@ -5159,7 +5196,8 @@ func (c *Client) sendListResidences(ctx context.Context) (res ListResidencesRes,
 
 // ListTaskTemplates invokes listTaskTemplates operation.
 //
-// Ready-made tasks, grouped by category.
+// Ready-made tasks (title, description, category and frequency) to create tasks from with
+// `template_id`, grouped by category in display order; `q` searches titles and tags.
 //
 // GET /task-templates
 func (c *Client) ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error) {
@@ -5305,7 +5343,9 @@ func (c *Client) sendListTaskTemplates(ctx context.Context, params ListTaskTempl
 
 // ListWarranties invokes listWarranties operation.
 //
-// Warranty documents by expiry, soonest first.
+// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
+// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
+// ones included).
 //
 // GET /documents/warranties
 func (c *Client) ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error) {
@@ -5543,7 +5583,8 @@ func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res Logi
 
 // Logout invokes logout operation.
 //
-// Revoke the token this request was made with.
+// The token this request carries stops working at once, on every server; the account's other tokens
+// keep working.
 //
 // POST /auth/logout
 func (c *Client) Logout(ctx context.Context) (LogoutRes, error) {
@@ -5923,7 +5964,10 @@ func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveRes
 
 // ReplaceDocumentFile invokes replaceDocumentFile operation.
 //
-// Replace (or add) the document's file (owners and editors).
+// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
+// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
+// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
+// 403.
 //
 // PUT /documents/{id}/file
 func (c *Client) ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error) {
@@ -6287,7 +6331,7 @@ func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRe
 
 // StartTask invokes startTask operation.
 //
-// Mark the task in progress (owners and editors).
+// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
 //
 // POST /tasks/{id}/in-progress
 func (c *Client) StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error) {
@@ -6431,7 +6475,7 @@ func (c *Client) sendStartTask(ctx context.Context, params StartTaskParams) (res
 
 // StopTask invokes stopTask operation.
 //
-// Mark the task not in progress (owners and editors).
+// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
 //
 // POST /tasks/{id}/not-in-progress
 func (c *Client) StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error) {
@@ -6575,7 +6619,8 @@ func (c *Client) sendStopTask(ctx context.Context, params StopTaskParams) (res S
 
 // ToggleContractorFavorite invokes toggleContractorFavorite operation.
 //
-// Toggle the favorite flag.
+// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
+// lists. Owners and editors of its residence, or its creator for a personal one.
 //
 // POST /contractors/{id}/favorite
 func (c *Client) ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error) {
@@ -6866,7 +6911,7 @@ func (c *Client) sendTransferResidence(ctx context.Context, request *TransferReq
 
 // UnarchiveTask invokes unarchiveTask operation.
 //
-// Restore an archived task (owners and editors).
+// Brings an archived task back to the column its state and due date give it. Viewers get 403.
 //
 // POST /tasks/{id}/unarchive
 func (c *Client) UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error) {
@@ -7010,7 +7055,7 @@ func (c *Client) sendUnarchiveTask(ctx context.Context, params UnarchiveTaskPara
 
 // UncancelTask invokes uncancelTask operation.
 //
-// Restore a cancelled task (owners and editors).
+// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
 //
 // POST /tasks/{id}/uncancel
 func (c *Client) UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error) {
@@ -7154,7 +7199,9 @@ func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams
 
 // UpdateContractor invokes updateContractor operation.
 //
-// Change a contractor (its residence's owners and editors, or its creator if personal).
+// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
+// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
+// replace the specialties are retried; one that keeps losing answers 409.
 //
 // PATCH /contractors/{id}
 func (c *Client) UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error) {
@@ -7309,7 +7356,8 @@ func (c *Client) sendUpdateContractor(ctx context.Context, request *ContractorUp
 
 // UpdateDocument invokes updateDocument operation.
 //
-// Change a document's metadata (owners and editors).
+// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
+// `PUT /documents/{id}/file`. Viewers get 403.
 //
 // PATCH /documents/{id}
 func (c *Client) UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error) {
@@ -7464,7 +7512,9 @@ func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate
 
 // UpdateMe invokes updateMe operation.
 //
-// Change names, timezone or the due-soon threshold.
+// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
+// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
+// them.
 //
 // PATCH /auth/me
 func (c *Client) UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error) {
@@ -8224,7 +8274,9 @@ func (c *Client) sendVerifyEmail(ctx context.Context, request *CodeRequest) (res
 
 // VerifyResetCode invokes verifyResetCode operation.
 //
-// Exchange the emailed reset code for a single-use reset token.
+// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
+// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
+// client IP and per address.
 //
 // POST /auth/verify-reset-code
 func (c *Client) VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error) {

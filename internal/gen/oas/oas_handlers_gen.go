@@ -35,7 +35,7 @@ func (c *codeRecorder) Unwrap() http.ResponseWriter {
 
 // handleArchiveTaskRequest handles archiveTask operation.
 //
-// Archive the task (owners and editors).
+// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
 //
 // POST /tasks/{id}/archive
 func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -240,7 +240,7 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 
 // handleCancelTaskRequest handles cancelTask operation.
 //
-// Cancel the task (owners and editors).
+// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
 //
 // POST /tasks/{id}/cancel
 func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -445,7 +445,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 
 // handleChangePasswordRequest handles changePassword operation.
 //
-// Change the password, signing out every other device.
+// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
+// keeps working; every other token of the account is revoked.
 //
 // POST /auth/change-password
 func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -872,7 +873,9 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 
 // handleCreateContractorRequest handles createContractor operation.
 //
-// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
+// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
+// stored as digits; specialties come from the static data.
 //
 // POST /contractors
 func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1288,7 +1291,8 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 
 // handleCreateResidenceRequest handles createResidence operation.
 //
-// Create a residence owned by the caller.
+// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
+// date "today" for the residence's tasks.
 //
 // POST /residences
 func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2123,7 +2127,8 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 
 // handleDeleteContractorRequest handles deleteContractor operation.
 //
-// Delete a contractor; its tasks keep existing without it.
+// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
+// editors of its residence, or its creator for a personal one.
 //
 // DELETE /contractors/{id}
 func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2328,7 +2333,7 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 
 // handleDeleteDocumentRequest handles deleteDocument operation.
 //
-// Delete a document and its file (owners and editors).
+// Deletes the document and its stored file. Viewers get 403.
 //
 // DELETE /documents/{id}
 func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2723,7 +2728,8 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 
 // handleDeleteResidenceRequest handles deleteResidence operation.
 //
-// Delete a residence with its tasks (owner only).
+// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
+// every member. Editors and viewers get 403.
 //
 // DELETE /residences/{id}
 func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2928,7 +2934,7 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 
 // handleDeleteTaskRequest handles deleteTask operation.
 //
-// Delete a task and its completions (owners and editors).
+// Deletes the task and its completions; documents that named it keep existing without it.
 //
 // DELETE /tasks/{id}
 func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3490,7 +3496,7 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 
 // handleGetContractorRequest handles getContractor operation.
 //
-// One contractor.
+// A contractor of a residence the caller belongs to, or one of the caller's own.
 //
 // GET /contractors/{id}
 func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3695,7 +3701,7 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 
 // handleGetDocumentRequest handles getDocument operation.
 //
-// One document's metadata.
+// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
 //
 // GET /documents/{id}
 func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4119,7 +4125,8 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 
 // handleGetMeRequest handles getMe operation.
 //
-// The signed-in user.
+// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
+// threshold (`days_threshold`) the boards use.
 //
 // GET /auth/me
 func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4514,7 +4521,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 
 // handleGetResidenceBoardRequest handles getResidenceBoard operation.
 //
-// The board for one residence.
+// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
+// `If- None-Match` to get 304 when nothing changed.
 //
 // GET /residences/{id}/tasks
 func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4934,7 +4942,8 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 
 // handleGetTaskRequest handles getTask operation.
 //
-// One task.
+// The task as its board card shows it, `column` included (computed with the caller's
+// `days_threshold`).
 //
 // GET /tasks/{id}
 func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5346,7 +5355,7 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 
 // handleListCompletionsRequest handles listCompletions operation.
 //
-// A task's completions, newest first.
+// Every completion of the task, newest first, with who completed it. Any member may list them.
 //
 // GET /tasks/{id}/completions
 func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5551,7 +5560,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 
 // handleListContractorTasksRequest handles listContractorTasks operation.
 //
-// Tasks that name this contractor, among those the user can see.
+// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
+// cannot see the contractor.
 //
 // GET /contractors/{id}/tasks
 func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5969,7 +5979,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 
 // handleListDocumentsRequest handles listDocuments operation.
 //
-// Documents of every residence the user belongs to.
+// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
+// search over title, description, vendor, model and serial number.
 //
 // GET /documents
 func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6182,7 +6193,7 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 
 // handleListResidenceMembersRequest handles listResidenceMembers operation.
 //
-// The people who share a residence.
+// Every member with their role, the owner first. Any member may list them.
 //
 // GET /residences/{id}/members
 func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6577,7 +6588,8 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 
 // handleListTaskTemplatesRequest handles listTaskTemplates operation.
 //
-// Ready-made tasks, grouped by category.
+// Ready-made tasks (title, description, category and frequency) to create tasks from with
+// `template_id`, grouped by category in display order; `q` searches titles and tags.
 //
 // GET /task-templates
 func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6782,7 +6794,9 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 
 // handleListWarrantiesRequest handles listWarranties operation.
 //
-// Warranty documents by expiry, soonest first.
+// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
+// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
+// ones included).
 //
 // GET /documents/warranties
 func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7130,7 +7144,8 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 
 // handleLogoutRequest handles logout operation.
 //
-// Revoke the token this request was made with.
+// The token this request carries stops working at once, on every server; the account's other tokens
+// keep working.
 //
 // POST /auth/logout
 func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7673,7 +7688,10 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 
 // handleReplaceDocumentFileRequest handles replaceDocumentFile operation.
 //
-// Replace (or add) the document's file (owners and editors).
+// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
+// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
+// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
+// 403.
 //
 // PUT /documents/{id}/file
 func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8226,7 +8244,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 
 // handleStartTaskRequest handles startTask operation.
 //
-// Mark the task in progress (owners and editors).
+// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
 //
 // POST /tasks/{id}/in-progress
 func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8431,7 +8449,7 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 
 // handleStopTaskRequest handles stopTask operation.
 //
-// Mark the task not in progress (owners and editors).
+// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
 //
 // POST /tasks/{id}/not-in-progress
 func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8636,7 +8654,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 
 // handleToggleContractorFavoriteRequest handles toggleContractorFavorite operation.
 //
-// Toggle the favorite flag.
+// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
+// lists. Owners and editors of its residence, or its creator for a personal one.
 //
 // POST /contractors/{id}/favorite
 func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9061,7 +9080,7 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 
 // handleUnarchiveTaskRequest handles unarchiveTask operation.
 //
-// Restore an archived task (owners and editors).
+// Brings an archived task back to the column its state and due date give it. Viewers get 403.
 //
 // POST /tasks/{id}/unarchive
 func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9266,7 +9285,7 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 
 // handleUncancelTaskRequest handles uncancelTask operation.
 //
-// Restore a cancelled task (owners and editors).
+// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
 //
 // POST /tasks/{id}/uncancel
 func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9471,7 +9490,9 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 
 // handleUpdateContractorRequest handles updateContractor operation.
 //
-// Change a contractor (its residence's owners and editors, or its creator if personal).
+// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
+// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
+// replace the specialties are retried; one that keeps losing answers 409.
 //
 // PATCH /contractors/{id}
 func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9691,7 +9712,8 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 
 // handleUpdateDocumentRequest handles updateDocument operation.
 //
-// Change a document's metadata (owners and editors).
+// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
+// `PUT /documents/{id}/file`. Viewers get 403.
 //
 // PATCH /documents/{id}
 func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9911,7 +9933,9 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 
 // handleUpdateMeRequest handles updateMe operation.
 //
-// Change names, timezone or the due-soon threshold.
+// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
+// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
+// them.
 //
 // PATCH /auth/me
 func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10987,7 +11011,9 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 
 // handleVerifyResetCodeRequest handles verifyResetCode operation.
 //
-// Exchange the emailed reset code for a single-use reset token.
+// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
+// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
+// client IP and per address.
 //
 // POST /auth/verify-reset-code
 func (s *Server) handleVerifyResetCodeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

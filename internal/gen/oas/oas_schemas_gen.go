@@ -1227,7 +1227,7 @@ type Document struct {
 	// An absolute http or https URL, or empty for none (not `format: uri`, because it may be empty).
 	ClaimURL string   `json:"claim_url"`
 	TaskID   NilInt64 `json:"task_id"`
-	// Null for a document without a file.
+	// The document's file, or null for a document without one.
 	File      NilDocumentFile `json:"file"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
@@ -1985,7 +1985,7 @@ func (s *DocumentCreateUploadMultipartType) UnmarshalText(data []byte) error {
 	}
 }
 
-// Ref: #/components/schemas/DocumentFile
+// The document's file, or null for a document without one.
 type DocumentFile struct {
 	// The uploaded name, for display and Content-Disposition; never used as a storage key.
 	FileName string `json:"file_name"`

@@ -22,7 +22,8 @@ type Handler interface {
 type AccountsHandler interface {
 	// ChangePassword implements changePassword operation.
 	//
-	// Change the password, signing out every other device.
+	// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
+	// keeps working; every other token of the account is revoked.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) (ChangePasswordRes, error)
@@ -40,7 +41,8 @@ type AccountsHandler interface {
 	ForgotPassword(ctx context.Context, req *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe implements getMe operation.
 	//
-	// The signed-in user.
+	// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
+	// threshold (`days_threshold`) the boards use.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
@@ -52,7 +54,8 @@ type AccountsHandler interface {
 	Login(ctx context.Context, req *LoginRequest) (LoginRes, error)
 	// Logout implements logout operation.
 	//
-	// Revoke the token this request was made with.
+	// The token this request carries stops working at once, on every server; the account's other tokens
+	// keep working.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
@@ -76,7 +79,9 @@ type AccountsHandler interface {
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
 	// UpdateMe implements updateMe operation.
 	//
-	// Change names, timezone or the due-soon threshold.
+	// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
+	// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
+	// them.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, req *UpdateMeRequest) (UpdateMeRes, error)
@@ -88,7 +93,9 @@ type AccountsHandler interface {
 	VerifyEmail(ctx context.Context, req *CodeRequest) (VerifyEmailRes, error)
 	// VerifyResetCode implements verifyResetCode operation.
 	//
-	// Exchange the emailed reset code for a single-use reset token.
+	// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
+	// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
+	// client IP and per address.
 	//
 	// POST /auth/verify-reset-code
 	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
@@ -100,25 +107,29 @@ type AccountsHandler interface {
 type ContractorsHandler interface {
 	// CreateContractor implements createContractor operation.
 	//
-	// Add a contractor, to a residence (owners and editors) or personal (no residence_id).
+	// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
+	// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
+	// stored as digits; specialties come from the static data.
 	//
 	// POST /contractors
 	CreateContractor(ctx context.Context, req *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor implements deleteContractor operation.
 	//
-	// Delete a contractor; its tasks keep existing without it.
+	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
+	// editors of its residence, or its creator for a personal one.
 	//
 	// DELETE /contractors/{id}
 	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor implements getContractor operation.
 	//
-	// One contractor.
+	// A contractor of a residence the caller belongs to, or one of the caller's own.
 	//
 	// GET /contractors/{id}
 	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks implements listContractorTasks operation.
 	//
-	// Tasks that name this contractor, among those the user can see.
+	// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
+	// cannot see the contractor.
 	//
 	// GET /contractors/{id}/tasks
 	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
@@ -130,13 +141,16 @@ type ContractorsHandler interface {
 	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite implements toggleContractorFavorite operation.
 	//
-	// Toggle the favorite flag.
+	// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
+	// lists. Owners and editors of its residence, or its creator for a personal one.
 	//
 	// POST /contractors/{id}/favorite
 	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
 	// UpdateContractor implements updateContractor operation.
 	//
-	// Change a contractor (its residence's owners and editors, or its creator if personal).
+	// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
+	// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
+	// replace the specialties are retried; one that keeps losing answers 409.
 	//
 	// PATCH /contractors/{id}
 	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
@@ -160,13 +174,13 @@ type DocumentsHandler interface {
 	CreateDocument(ctx context.Context, req CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument implements deleteDocument operation.
 	//
-	// Delete a document and its file (owners and editors).
+	// Deletes the document and its stored file. Viewers get 403.
 	//
 	// DELETE /documents/{id}
 	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument implements getDocument operation.
 	//
-	// One document's metadata.
+	// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
 	//
 	// GET /documents/{id}
 	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
@@ -180,25 +194,32 @@ type DocumentsHandler interface {
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// ListDocuments implements listDocuments operation.
 	//
-	// Documents of every residence the user belongs to.
+	// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
+	// search over title, description, vendor, model and serial number.
 	//
 	// GET /documents
 	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
 	// ListWarranties implements listWarranties operation.
 	//
-	// Warranty documents by expiry, soonest first.
+	// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
+	// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
+	// ones included).
 	//
 	// GET /documents/warranties
 	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
 	// ReplaceDocumentFile implements replaceDocumentFile operation.
 	//
-	// Replace (or add) the document's file (owners and editors).
+	// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
+	// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
+	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
+	// 403.
 	//
 	// PUT /documents/{id}/file
 	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument implements updateDocument operation.
 	//
-	// Change a document's metadata (owners and editors).
+	// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
+	// `PUT /documents/{id}/file`. Viewers get 403.
 	//
 	// PATCH /documents/{id}
 	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
@@ -224,7 +245,8 @@ type ReferenceHandler interface {
 type ResidencesHandler interface {
 	// CreateResidence implements createResidence operation.
 	//
-	// Create a residence owned by the caller.
+	// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
+	// date "today" for the residence's tasks.
 	//
 	// POST /residences
 	CreateResidence(ctx context.Context, req *ResidenceCreate) (CreateResidenceRes, error)
@@ -236,7 +258,8 @@ type ResidencesHandler interface {
 	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence implements deleteResidence operation.
 	//
-	// Delete a residence with its tasks (owner only).
+	// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
+	// every member. Editors and viewers get 403.
 	//
 	// DELETE /residences/{id}
 	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
@@ -256,7 +279,7 @@ type ResidencesHandler interface {
 	JoinResidence(ctx context.Context, req *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
-	// The people who share a residence.
+	// Every member with their role, the owner first. Any member may list them.
 	//
 	// GET /residences/{id}/members
 	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
@@ -300,13 +323,13 @@ type ResidencesHandler interface {
 type TasksHandler interface {
 	// ArchiveTask implements archiveTask operation.
 	//
-	// Archive the task (owners and editors).
+	// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
 	//
 	// POST /tasks/{id}/archive
 	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask implements cancelTask operation.
 	//
-	// Cancel the task (owners and editors).
+	// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
 	//
 	// POST /tasks/{id}/cancel
 	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
@@ -332,7 +355,7 @@ type TasksHandler interface {
 	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask implements deleteTask operation.
 	//
-	// Delete a task and its completions (owners and editors).
+	// Deletes the task and its completions; documents that named it keep existing without it.
 	//
 	// DELETE /tasks/{id}
 	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
@@ -349,49 +372,52 @@ type TasksHandler interface {
 	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
 	// GetResidenceBoard implements getResidenceBoard operation.
 	//
-	// The board for one residence.
+	// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
+	// `If- None-Match` to get 304 when nothing changed.
 	//
 	// GET /residences/{id}/tasks
 	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
 	// GetTask implements getTask operation.
 	//
-	// One task.
+	// The task as its board card shows it, `column` included (computed with the caller's
+	// `days_threshold`).
 	//
 	// GET /tasks/{id}
 	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions implements listCompletions operation.
 	//
-	// A task's completions, newest first.
+	// Every completion of the task, newest first, with who completed it. Any member may list them.
 	//
 	// GET /tasks/{id}/completions
 	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates implements listTaskTemplates operation.
 	//
-	// Ready-made tasks, grouped by category.
+	// Ready-made tasks (title, description, category and frequency) to create tasks from with
+	// `template_id`, grouped by category in display order; `q` searches titles and tags.
 	//
 	// GET /task-templates
 	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask implements startTask operation.
 	//
-	// Mark the task in progress (owners and editors).
+	// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
 	//
 	// POST /tasks/{id}/in-progress
 	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask implements stopTask operation.
 	//
-	// Mark the task not in progress (owners and editors).
+	// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
 	//
 	// POST /tasks/{id}/not-in-progress
 	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask implements unarchiveTask operation.
 	//
-	// Restore an archived task (owners and editors).
+	// Brings an archived task back to the column its state and due date give it. Viewers get 403.
 	//
 	// POST /tasks/{id}/unarchive
 	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask implements uncancelTask operation.
 	//
-	// Restore a cancelled task (owners and editors).
+	// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
 	//
 	// POST /tasks/{id}/uncancel
 	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
