@@ -7,7 +7,10 @@ import (
 )
 
 func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", "migrate up|down|status", stdout, stderr)
+	fs := newFlagSet("migrate", "migrate up|down|status\n\n"+
+		"  up      apply pending migrations: river's job tables, then Homekeep's own, under one advisory lock\n"+
+		"  down    roll back Homekeep's last migration (river's job tables are never rolled back: they hold the queue)\n"+
+		"  status  list every migration, river's first, and whether it is applied", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -25,23 +28,34 @@ func migrateCmd(ctx context.Context, args []string, env lookupFunc, stdout, stde
 	case "up":
 		return op.Migrate(ctx)
 	case "down":
-		path, err := op.MigrateDown(ctx)
+		res, err := op.MigrateDown(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "rolled back %s\n", path)
+		fmt.Fprintf(stdout, "rolled back %s\n", res.Path)
+		if res.RiverVersion > 0 {
+			fmt.Fprintf(stdout, "river's job tables stay at version %d: they hold the job queue, and homekeep never drops them\n",
+				res.RiverVersion)
+		}
 		return nil
 	case "status":
 		states, err := op.MigrateStatus(ctx)
 		if err != nil {
 			return err
 		}
+		width := 0
+		for _, s := range states {
+			width = max(width, len(s.Name))
+		}
 		for _, s := range states {
 			applied := "pending"
-			if !s.AppliedAt.IsZero() {
+			switch {
+			case !s.AppliedAt.IsZero():
 				applied = "applied " + s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
+			case s.Applied:
+				applied = "applied"
 			}
-			fmt.Fprintf(stdout, "%-40s %s\n", s.Path, applied)
+			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, applied)
 		}
 		return nil
 	}

@@ -22,24 +22,35 @@ WHERE user_id = @user_id AND purpose = 'verify' AND used_at IS NULL
   AND expires_at > now() AND attempts < 5
 RETURNING (code_hash = @code_hash)::boolean AS matched, attempts;
 
--- name: EmailCodeIssue :exec
--- Issues a new code, replacing any earlier one for the same purpose.
+-- name: EmailCodeIssueForUser :one
+-- Issues a new code for the email_code job that sends it, replacing any earlier one for the same purpose:
+-- for an active user, and a verification code only while the email is unverified. Returns the address to
+-- send it to; no row when there is nothing to send (the account is gone or deactivated, or verified since).
 INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-VALUES (@user_id, @purpose, @code_hash, @expires_at)
-ON CONFLICT (user_id, purpose) DO UPDATE
-SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
-    reset_token_hash = NULL, used_at = NULL, created_at = now();
-
--- name: EmailCodeIssueForEmail :many
--- Issues a reset code for the active account with this email, if there is one, and returns where to send
--- it. One statement whether or not the account exists, so the two cases take the same time.
-INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-SELECT id, 'reset', @code_hash, @expires_at FROM users
-WHERE lower(email) = lower(@email) AND is_active
+SELECT u.id, @purpose, @code_hash, @expires_at FROM users u
+WHERE u.id = @user_id AND u.is_active AND (@purpose::text <> 'verify' OR u.email_verified_at IS NULL)
 ON CONFLICT (user_id, purpose) DO UPDATE
 SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
     reset_token_hash = NULL, used_at = NULL, created_at = now()
 RETURNING (SELECT email FROM users WHERE users.id = email_codes.user_id) AS email;
+
+-- name: EmailCodeRequest :exec
+-- Asks for a code to be emailed to the user: inserts the email_code job (its kind, queue and attempts come
+-- from package jobs) that issues the code and sends it, and wakes the queue's workers once the statement
+-- commits, as river's own insert does.
+INSERT INTO river_job (kind, queue, max_attempts, args)
+VALUES (@job_kind, @job_queue, @job_max_attempts,
+        jsonb_build_object('user_id', @user_id::bigint, 'purpose', @purpose::text))
+RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);
+
+-- name: EmailCodeRequestForEmail :exec
+-- Asks for a reset code for the active account with this email, if there is one (see EmailCodeRequest).
+-- One statement whether or not the account exists, so the two cases take the same time.
+INSERT INTO river_job (kind, queue, max_attempts, args)
+SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', u.id, 'purpose', 'reset')
+FROM users u
+WHERE lower(u.email) = lower(@email) AND u.is_active
+RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);
 
 -- name: EmailCodeUseResetToken :one
 -- Spends a reset token (single use) and returns its user.

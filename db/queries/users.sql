@@ -55,8 +55,9 @@ WHERE id = @id
 RETURNING *;
 
 -- name: UserRegister :one
--- Creates the user, its first token and its email-verification code in one statement. A duplicate email
--- fails with a unique violation on users_email_lower_key.
+-- Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
+-- one statement. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+-- nothing.
 WITH new_user AS (
     INSERT INTO users (email, password_hash, first_name, last_name, timezone)
     VALUES (@email, @password_hash, @first_name, @last_name, @timezone)
@@ -64,9 +65,11 @@ WITH new_user AS (
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT @token_hash, id, @client_label FROM new_user
-), code AS (
-    INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-    SELECT id, 'verify', @code_hash, @code_expires_at FROM new_user
+), code_job AS (
+    INSERT INTO river_job (kind, queue, max_attempts, args)
+    SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', id, 'purpose', 'verify')
+    FROM new_user
+    RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )
 SELECT * FROM new_user;
 

@@ -12,9 +12,11 @@ import (
 	"github.com/homekeep/homekeep/internal/testwait"
 )
 
-// WithSMTP configures an instance to send its mail to s.
+// WithSMTP configures an instance to send its mail to s, and to run the job workers that send it.
 func WithSMTP(s *testsmtp.Server) func(*config.Config) {
-	return func(c *config.Config) { c.SMTPURL = s.URL; c.MailFrom = "Homekeep <no-reply@homekeep.test>" }
+	return func(c *config.Config) {
+		c.SMTPURL, c.MailFrom, c.Workers = s.URL, "Homekeep <no-reply@homekeep.test>", true
+	}
 }
 
 // Me sends GET /auth/me with token.

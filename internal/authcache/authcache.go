@@ -17,7 +17,6 @@ import (
 
 	"github.com/homekeep/homekeep/internal/cachetier"
 	"github.com/homekeep/homekeep/internal/identity"
-	"github.com/homekeep/homekeep/internal/periodic"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -41,10 +40,8 @@ type Options struct {
 	UserCacheSize int
 	Logger        *slog.Logger
 	// Tombstones holds the revocations recorded in PostgreSQL; with it, the cache delivers them to Valkey
-	// (see Start). Nil skips delivery (the CLI, which exits right away, and tests).
+	// (see Start and DeliverRecorded). Nil skips delivery (the CLI, which exits right away, and tests).
 	Tombstones TombstoneStore
-	// SweepInterval is how often recorded revocations are delivered; zero means TombstoneSweepInterval.
-	SweepInterval time.Duration
 
 	// clock is the in-process caches' time source; tests move a fake one instead of sleeping.
 	clock otter.Clock
@@ -107,10 +104,6 @@ func New(o Options) (*Cache, error) {
 	if o.Shared == nil {
 		c.subscribed.Store(true)
 		c.inUseOnce.Do(func() { close(c.inUse) })
-		if o.Tombstones != nil {
-			c.wg.Add(1)
-			go c.purgeLoop(ctx)
-		}
 		return c, nil
 	}
 	c.pending = map[TokenHash]struct{}{}
@@ -124,10 +117,6 @@ func New(o Options) (*Cache, error) {
 	c.wg.Add(2)
 	go c.subscribe(ctx)
 	go c.retryLoop(ctx)
-	if o.Tombstones != nil {
-		c.wg.Add(1)
-		go c.sweepLoop(ctx)
-	}
 	return c, nil
 }
 
@@ -294,11 +283,17 @@ func (c *Cache) PendingTombstones() int {
 // retryLoop writes queued tombstones once Valkey answers again.
 func (c *Cache) retryLoop(ctx context.Context) {
 	defer c.wg.Done()
-	periodic.Run(ctx, tombstoneRetry, func(ctx context.Context) time.Duration {
+	t := time.NewTicker(tombstoneRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		c.retryUsers(ctx)
 		retryPending(&c.pendingMu, c.pending, func(batch []TokenHash) error { return c.writeTombstones(ctx, batch) })
-		return tombstoneRetry
-	})
+	}
 }
 
 // retryPending takes up to 1000 of the keys in pending (guarded by mu), hands them to write and forgets them

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/homekeep/homekeep/internal/periodic"
 )
 
 // TombstoneStore is the durable record of revocations: every statement that revokes tokens records their
@@ -14,8 +12,9 @@ import (
 // of the process that revoked, and lost with it; a Valkey that keeps its data would then map the revoked
 // token to its user again when it comes back. internal/app implements it over the token_tombstones table.
 //
-// Delivery runs in this package's goroutines for now; when river arrives (the jobs issue), it becomes a
-// periodic job, and the delivery before the user cache is used (see receive) stays here.
+// The periodic delivery of what any process recorded is a river job (package jobs) that calls
+// DeliverRecorded; the delivery before the user cache is used (see receive) and the retries of the
+// revoking process's own tombstones (retryLoop) stay in this package.
 type TombstoneStore interface {
 	// PendingTombstones returns at most limit recorded revocations, oldest first.
 	PendingTombstones(ctx context.Context, limit int) ([]TokenHash, error)
@@ -26,22 +25,12 @@ type TombstoneStore interface {
 }
 
 const (
-	// TombstoneSweepInterval is how often every process delivers revocations recorded by any process. It only
-	// matters when the process that revoked died before it could write the tombstones while the others kept
-	// their connection to Valkey: a process whose connection broke delivers as soon as it is back, before it
-	// uses its user cache again, and the process that revoked retries every tombstoneRetry from memory. With
-	// nothing recorded a sweep is one cheap statement.
-	TombstoneSweepInterval = 30 * time.Second
 	// tombstoneRedeliver is how often a failed delivery is tried again.
 	tombstoneRedeliver = 2 * time.Second
 	// deliveryBatch is how many revocations one read, one pipelined write and one delete handle.
 	deliveryBatch = 1000
 	// startWait bounds how long Start waits for the first delivery.
 	startWait = 5 * time.Second
-	// purgeDelay and purgeInterval schedule forgetting old revocations when there is no Valkey to deliver
-	// them to: a while after start, then hourly.
-	purgeDelay    = time.Minute
-	purgeInterval = time.Hour
 )
 
 // Start lets the cache deliver the revocations recorded in PostgreSQL; the server calls it once the schema
@@ -121,46 +110,24 @@ func (c *Cache) deliverTombstones(ctx context.Context) error {
 	}
 }
 
-// sweepLoop delivers recorded revocations every SweepInterval while the user cache is in use, and
-// every tombstoneRedeliver while a delivery fails. While the subscription is down it does nothing: receive
-// delivers before the cache is used again.
-func (c *Cache) sweepLoop(ctx context.Context) {
-	defer c.wg.Done()
-	select {
-	case <-c.started:
-	case <-ctx.Done():
-		return
+// DeliverRecorded writes the revocations recorded in PostgreSQL by any process to Valkey and forgets them:
+// the periodic job that covers a process that revoked and died before Valkey answered it again. While this
+// cache is not subscribed to Valkey it does nothing: it delivers when it subscribes again, before its user
+// cache is used (see receive). Without Valkey or a TombstoneStore it does nothing either.
+func (c *Cache) DeliverRecorded(ctx context.Context) error {
+	if c.o.Shared == nil || c.o.Tombstones == nil || !c.subscribed.Load() {
+		return nil
 	}
-	interval := c.o.SweepInterval
-	if interval <= 0 {
-		interval = TombstoneSweepInterval
-	}
-	periodic.Run(ctx, interval, func(ctx context.Context) time.Duration {
-		if c.subscribed.Load() {
-			if err := c.deliverTombstones(ctx); err != nil && ctx.Err() == nil {
-				c.o.Logger.Warn("recorded revocations not delivered to valkey; retrying", "error", err,
-					"retry_in", tombstoneRedeliver)
-				return tombstoneRedeliver
-			}
-		}
-		return interval
-	})
+	return c.deliverTombstones(ctx)
 }
 
-// purgeLoop runs without Valkey, where revocation is local and nothing is delivered: it forgets recorded
-// revocations once they are older than the token TTL, so the table does not grow. Younger ones stay for a
-// process with Valkey to deliver, should one share the database (a CLI run without VALKEY_URL, say).
-func (c *Cache) purgeLoop(ctx context.Context) {
-	defer c.wg.Done()
-	select {
-	case <-c.started:
-	case <-ctx.Done():
-		return
+// PurgeRecorded forgets recorded revocations older than the token TTL: every cache entry they could
+// contradict has expired. Without Valkey, where revocation is local and nothing is delivered, the periodic
+// job that calls it keeps the table from growing; younger revocations stay for a process with Valkey to
+// deliver, should one share the database (a CLI run without VALKEY_URL, say).
+func (c *Cache) PurgeRecorded(ctx context.Context) error {
+	if c.o.Tombstones == nil {
+		return nil
 	}
-	periodic.Run(ctx, purgeDelay, func(ctx context.Context) time.Duration {
-		if err := c.o.Tombstones.DeleteTombstonesBefore(ctx, time.Now().Add(-c.o.TokenTTL)); err != nil && ctx.Err() == nil {
-			c.o.Logger.Warn("could not forget old recorded revocations; retrying at the next interval", "error", err)
-		}
-		return purgeInterval
-	})
+	return c.o.Tombstones.DeleteTombstonesBefore(ctx, time.Now().Add(-c.o.TokenTTL))
 }

@@ -65,6 +65,10 @@ type Config struct {
 	// MaxUploadSize is the largest accepted file, in bytes.
 	MaxUploadSize int64
 
+	// Workers runs the background job workers in `homekeep serve`; without them serve only inserts jobs, and
+	// `homekeep worker` processes run them.
+	Workers bool
+
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -190,6 +194,16 @@ var Settings = []Setting{
 			c.MaxUploadSize = n
 			return nil
 		}},
+	{"WORKERS", "true",
+		"true: `homekeep serve` also runs the background jobs (account emails, the orphan-file sweep, revocation delivery); false: it only queues them, for `homekeep worker` processes to run",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.Workers = b
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {
@@ -207,7 +221,7 @@ var Settings = []Setting{
 			c.LogFormat = v
 			return nil
 		}},
-	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests before closing connections",
+	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests, and for running jobs, before closing connections",
 		durationInto(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 }
 

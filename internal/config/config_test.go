@@ -37,6 +37,7 @@ func TestLoad(t *testing.T) {
 			"files default to ./.data/files, made absolute")
 		require.Equal(t, int64(25<<20), c.MaxUploadSize)
 		require.Equal(t, 500*time.Millisecond, c.ValkeyTimeout, "a Valkey call waits half a second at most")
+		require.True(t, c.Workers, "serve runs the job workers unless told not to")
 	})
 
 	t.Run("FileStorageAcceptsDirectoriesAndURLs", func(t *testing.T) {
@@ -63,7 +64,7 @@ func TestLoad(t *testing.T) {
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
 			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
-			"DB_PLAN_CACHE_MODE": "auto",
+			"DB_PLAN_CACHE_MODE": "auto", "WORKERS": "false",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -112,6 +113,7 @@ func TestLoad(t *testing.T) {
 		{"RejectsS3WithoutBucket", "FILE_STORAGE_URL", "s3://", `FILE_STORAGE_URL: want a directory, file:///absolute/dir or s3://bucket?region=…, got "s3://"`},
 		{"RejectsCORSOriginWithPath", "CORS_ORIGINS", "https://app.example.com/login", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "https://app.example.com/login"`},
 		{"RejectsCORSOriginWithoutScheme", "CORS_ORIGINS", "app.example.com", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "app.example.com"`},
+		{"RejectsWorkersNotABoolean", "WORKERS", "sometimes", `WORKERS: want true or false, got "sometimes"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}
 	for _, tt := range tests {

@@ -6,18 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"regexp"
 	"strings"
-	"sync"
-	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
-
-// DefaultQueueSize is the Enqueue capacity when Options.QueueSize is not set: enough to absorb a burst of
-// sign-ups while the SMTP server is slow, small enough that a dead server cannot pile up memory.
-const DefaultQueueSize = 100
-
-// defaultRetryBackoff is how long the worker waits before its single retry: long enough to ride out a
-// greylisting blip or a restarting relay, short enough that the code is still valid when it arrives.
-const defaultRetryBackoff = 2 * time.Second
 
 // Options configures a Mailer. The zero value is valid and logs every message instead of sending it.
 type Options struct {
@@ -39,10 +32,8 @@ type Options struct {
 	// From is the MAIL_FROM setting, e.g. "Homekeep <no-reply@example.com>". Required when SMTPURL is set; it
 	// is both the From header and the envelope sender, and its domain names the Message-ID.
 	From string
-	// Logger receives the log-only messages and delivery problems; nil means slog.Default().
+	// Logger receives the log-only messages; nil means slog.Default().
 	Logger *slog.Logger
-	// QueueSize is the capacity of the Enqueue queue; zero or negative means DefaultQueueSize.
-	QueueSize int
 }
 
 // Message is one plain-text email. Account emails carry a short code and nothing else, so there is no HTML
@@ -56,27 +47,17 @@ type Message struct {
 	Text string
 }
 
-// Mailer sends Messages. It is safe for concurrent use. Every Mailer runs a background worker, so it must be
-// closed with Close to deliver what is still queued.
+// Mailer sends Messages. It is safe for concurrent use and holds no goroutine or connection between sends.
 type Mailer struct {
-	smtp         *smtpConfig // nil: log only
-	from         *netmail.Address
-	log          *slog.Logger
-	retryBackoff time.Duration
-
-	mu     sync.Mutex // guards closed and sending on queue, so Enqueue never sends on a closed channel
-	closed bool
-	queue  chan Message
-
-	stop     context.Context // cancelled when Close gives up, so the worker drops what is left
-	stopWork context.CancelFunc
-	done     chan struct{} // closed when the worker has exited
+	smtp *smtpConfig // nil: log only
+	from *netmail.Address
+	log  *slog.Logger
 }
 
-// New validates the configuration and starts the background worker. It does not contact the SMTP server: the
-// API must start even while the mail relay is down, and a bad password shows up in the first delivery's log.
+// New validates the configuration. It does not contact the SMTP server: the API must start even while the
+// mail relay is down, and a bad password shows up in the first delivery's error.
 func New(o Options) (*Mailer, error) {
-	m := &Mailer{log: o.Logger, retryBackoff: defaultRetryBackoff, done: make(chan struct{})}
+	m := &Mailer{log: o.Logger}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -97,33 +78,58 @@ func New(o Options) (*Mailer, error) {
 		}
 		m.from = from
 	}
-	size := o.QueueSize
-	if size <= 0 {
-		size = DefaultQueueSize
-	}
-	m.queue = make(chan Message, size)
-	m.stop, m.stopWork = context.WithCancel(context.Background())
 	if m.smtp == nil {
 		m.log.Info("SMTP_URL is not set: emails are written to the log instead of being sent")
 	}
-	go m.run()
 	return m, nil
 }
 
 // Send delivers msg before returning, or logs it when no SMTP server is configured. The context bounds dialing
 // and, through its deadline, the whole SMTP conversation, which is otherwise capped at 30 seconds.
+//
+// Its error names the recipient's domain only, never the address (go-mail's errors and servers' replies
+// quote it): the job queue records the error (river_job.errors), where operators read it. The underlying
+// error stays reachable with errors.Is and errors.As; Permanent tells a rejection from a failure worth
+// retrying.
 func (m *Mailer) Send(ctx context.Context, msg Message) error {
-	if err := msg.validate(); err != nil {
-		return fmt.Errorf("error sending mail to %s: %w", msg.To, err)
+	err := msg.validate()
+	if err == nil {
+		err = m.send(ctx, msg)
 	}
-	if err := m.send(ctx, msg); err != nil {
-		return fmt.Errorf("error sending mail to %s: %w", msg.To, err)
+	if err != nil {
+		return &SendError{Domain: recipientDomain(msg.To), text: redact(err, msg.To), err: err}
 	}
 	return nil
 }
 
-// send delivers a validated message, or logs it in log-only mode. Its errors do not name the recipient, so the
-// worker can log them.
+// SendError is a failed Send. Its message names the recipient's domain, not the address.
+type SendError struct {
+	// Domain is the recipient's domain, lower-cased ("(invalid)" for an address that does not parse).
+	Domain string
+	text   string
+	err    error
+}
+
+// Error implements error.
+func (e *SendError) Error() string {
+	return "error sending mail to a recipient at " + e.Domain + ": " + e.text
+}
+
+// Unwrap returns the underlying error, which may quote the recipient's address.
+func (e *SendError) Unwrap() error { return e.err }
+
+// Permanent reports a 5xx reply to the message (a rejected recipient, say), which a retry would only
+// repeat. Connection failures, timeouts and 4xx replies are worth retrying; nil is not permanent.
+func Permanent(err error) bool {
+	var sendErr *gomail.SendError
+	if errors.As(err, &sendErr) {
+		code := sendErr.ErrorCode()
+		return code >= 500 && code < 600
+	}
+	return false
+}
+
+// send delivers a validated message, or logs it in log-only mode.
 func (m *Mailer) send(ctx context.Context, msg Message) error {
 	if m.smtp == nil {
 		m.log.InfoContext(ctx, "email not sent (SMTP_URL is not set)",
@@ -156,4 +162,20 @@ func recipientDomain(to string) string {
 		return strings.ToLower(addr[i+1:])
 	}
 	return "(invalid)"
+}
+
+// redact removes the recipient's address from an error's text: go-mail lists the affected recipients in its
+// errors, and servers often quote the address in their replies.
+func redact(err error, to string) string {
+	s := err.Error()
+	addr := to
+	if a, perr := netmail.ParseAddress(to); perr == nil {
+		addr = a.Address
+	}
+	for _, v := range []string{to, addr} {
+		if v != "" {
+			s = regexp.MustCompile("(?i)"+regexp.QuoteMeta(v)).ReplaceAllLiteralString(s, "<recipient>")
+		}
+	}
+	return s
 }

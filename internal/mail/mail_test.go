@@ -21,8 +21,7 @@ import (
 
 const testFrom = "Homekeep <no-reply@example.com>"
 
-// newMailer builds a Mailer that logs JSON into the returned buffer, retries after 10ms instead of seconds,
-// and is closed when the test ends.
+// newMailer builds a Mailer that logs JSON into the returned buffer.
 func newMailer(t *testing.T, o Options) (*Mailer, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
@@ -31,12 +30,6 @@ func newMailer(t *testing.T, o Options) (*Mailer, *logBuffer) {
 	}
 	m, err := New(o)
 	require.NoError(t, err, "New(%+v)", o)
-	m.retryBackoff = 10 * time.Millisecond // before the first Enqueue, which orders it before the worker reads it
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		_ = m.Close(ctx)
-	})
 	return m, logs
 }
 
@@ -100,7 +93,7 @@ func TestNew(t *testing.T) {
 			m, err := New(tt.opts)
 			if tt.wantErr == "" {
 				require.NoError(t, err, "New should accept %+v", tt.opts)
-				require.NoError(t, m.Close(context.Background()), "closing an idle Mailer")
+				require.NotNil(t, m)
 				return
 			}
 			require.ErrorContains(t, err, tt.wantErr, "New should reject %+v naming the setting", tt.opts)
@@ -195,7 +188,7 @@ func TestSendAuthenticates(t *testing.T) {
 			err := m.Send(context.Background(), Message{To: "alice@example.com", Subject: "Code", Text: "123456"})
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr, "the server refuses the session")
-				require.ErrorContains(t, err, "error sending mail to alice@example.com", "errors name the recipient")
+				require.ErrorContains(t, err, "error sending mail to a recipient at example.com", "errors name the recipient's domain")
 				require.Empty(t, srv.mails, "nothing is delivered")
 				return
 			}
@@ -244,141 +237,38 @@ func TestSendTLS(t *testing.T) {
 	}
 }
 
-func TestEnqueueDeliversInBackground(t *testing.T) {
+func TestSendErrorsNameTheDomainOnly(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
-	m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
-
-	require.True(t, m.Enqueue(Message{To: "alice@example.com", Subject: "Code", Text: "Your code is 123456"}), "Enqueue accepts")
-	got := srv.waitMail(t)
-	require.Equal(t, []string{"alice@example.com"}, got.To, "the worker delivered it")
-	require.Contains(t, parseMail(t, got.Data).body, "123456", "body")
-}
-
-func TestCloseDrainsQueue(t *testing.T) {
-	t.Parallel()
-	srv := startServer(t, serverOptions{block: true})
-	m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom, QueueSize: 10})
-
-	const n = 5
-	for i := range n {
-		require.True(t, m.Enqueue(Message{To: "alice@example.com", Subject: "Code", Text: strings.Repeat("1", i+1)}), "Enqueue %d", i)
-	}
-	select {
-	case <-srv.dataStarted: // the first is in DATA, the other four are still queued
-	case <-time.After(waitTimeout):
-		t.Fatal("the worker never reached DATA")
-	}
-	srv.release()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	require.NoError(t, m.Close(ctx), "Close drains within the deadline")
-	require.Len(t, srv.mails, n, "every queued message was delivered before Close returned")
-	require.NoError(t, m.Close(ctx), "a second Close is a no-op")
-}
-
-func TestEnqueueQueueFull(t *testing.T) {
-	t.Parallel()
-	srv := startServer(t, serverOptions{block: true})
-	m, logs := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom, QueueSize: 1})
-	msg := Message{To: "alice@example.com", Subject: "Code", Text: "123456"}
-
-	require.True(t, m.Enqueue(msg), "first message goes to the worker")
-	select {
-	case <-srv.dataStarted:
-	case <-time.After(waitTimeout):
-		t.Fatal("the worker never reached DATA")
-	}
-	require.True(t, m.Enqueue(msg), "second message fills the queue of one")
-	third := make(chan bool, 1)
-	go func() { third <- m.Enqueue(msg) }()
-	select {
-	case ok := <-third:
-		require.False(t, ok, "third message does not fit")
-	case <-time.After(time.Second):
-		t.Fatal("Enqueue blocked on a full queue")
-	}
-	rec, ok := logs.find(t, "WARN", "queue full")
-	require.True(t, ok, "a full queue is logged as a warning:\n%s", logs)
-	require.Equal(t, "example.com", rec["to_domain"], "the warning names the domain only")
-
-	srv.release()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	require.NoError(t, m.Close(ctx), "Close drains")
-	require.Len(t, srv.mails, 2, "the two accepted messages were delivered, the rejected one was not")
-}
-
-func TestCloseGivesUpAtDeadline(t *testing.T) {
-	t.Parallel()
-	srv := startServer(t, serverOptions{block: true})
-	m, logs := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
-	msg := Message{To: "alice@example.com", Subject: "Code", Text: "123456"}
-
-	require.True(t, m.Enqueue(msg), "first message goes to the worker")
-	select {
-	case <-srv.dataStarted:
-	case <-time.After(waitTimeout):
-		t.Fatal("the worker never reached DATA")
-	}
-	require.True(t, m.Enqueue(msg), "second message waits in the queue")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	require.ErrorIs(t, m.Close(ctx), context.DeadlineExceeded, "Close returns when its context ends")
-	require.False(t, m.Enqueue(msg), "a closed Mailer accepts nothing")
-	_, ok := logs.find(t, "WARN", "mailer is closed")
-	require.True(t, ok, "Enqueue after Close is logged:\n%s", logs)
-
-	srv.release()
-	select {
-	case <-m.done:
-	case <-time.After(waitTimeout):
-		t.Fatal("the worker did not exit after the in-flight delivery")
-	}
-	require.Len(t, srv.mails, 1, "the in-flight message finished, the queued one was dropped")
-	rec, ok := logs.find(t, "ERROR", "shutdown deadline passed")
-	require.True(t, ok, "dropping at shutdown is logged:\n%s", logs)
-	require.EqualValues(t, 1, rec["count"], "one message dropped")
-}
-
-func TestEnqueueRetry(t *testing.T) {
-	t.Parallel()
-	// Replies quote the address, as real servers do, to check it is kept out of the logs.
+	// Replies quote the address, as real servers do, to check it is kept out of the error the job queue stores.
 	tempFail := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "<alice@example.com>: try again later"}
 	permFail := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<alice@example.com>: no such user"}
 	tests := []struct {
 		name          string
-		replies       []*smtp.SMTPError
-		wantDelivered int
-		wantAttempts  int
-		wantLevel     string
-		wantLog       string
+		reply         *smtp.SMTPError
+		wantPermanent bool
 	}{
-		{name: "TransientFailureIsRetried", replies: []*smtp.SMTPError{tempFail}, wantDelivered: 1, wantAttempts: 2, wantLevel: "WARN", wantLog: "retrying"},
-		{name: "SecondFailureDrops", replies: []*smtp.SMTPError{tempFail, tempFail}, wantAttempts: 2, wantLevel: "ERROR", wantLog: "dropped after retry"},
-		{name: "PermanentRejectionIsNotRetried", replies: []*smtp.SMTPError{permFail}, wantAttempts: 1, wantLevel: "ERROR", wantLog: "rejected by the SMTP server"},
+		{name: "TransientFailureIsWorthRetrying", reply: tempFail},
+		{name: "RejectionIsPermanent", reply: permFail, wantPermanent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startServer(t, serverOptions{rcptReplies: tt.replies})
-			m, logs := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
+			srv := startServer(t, serverOptions{rcptReplies: []*smtp.SMTPError{tt.reply}})
+			m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
 
-			require.True(t, m.Enqueue(Message{To: "alice@example.com", Subject: "Code", Text: "Your code is 123456"}), "Enqueue")
-			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-			defer cancel()
-			require.NoError(t, m.Close(ctx), "Close waits for the retry")
-
-			require.Len(t, srv.mails, tt.wantDelivered, "delivered messages")
-			require.Equal(t, tt.wantAttempts, srv.rcptCount(), "delivery attempts")
-			rec, ok := logs.find(t, tt.wantLevel, tt.wantLog)
-			require.True(t, ok, "want a %s record %q:\n%s", tt.wantLevel, tt.wantLog, logs)
-			require.Equal(t, "example.com", rec["to_domain"], "failures name the recipient's domain")
-			require.NotContains(t, logs.String(), "alice", "the recipient's address stays out of the logs")
-			require.NotContains(t, logs.String(), "123456", "the message text stays out of the logs")
+			err := m.Send(context.Background(), Message{To: "Alice <alice@example.com>", Subject: "Code", Text: "Your code is 123456"})
+			require.Error(t, err)
+			require.Equal(t, tt.wantPermanent, Permanent(err), "Permanent(%v)", err)
+			require.ErrorContains(t, err, "error sending mail to a recipient at example.com")
+			require.NotContains(t, strings.ToLower(err.Error()), "alice", "the recipient's address stays out of the error")
+			require.NotContains(t, err.Error(), "123456", "the message text stays out of the error")
+			var se *SendError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, "example.com", se.Domain)
 		})
 	}
+	require.False(t, Permanent(nil), "no error is not a rejection")
+	require.False(t, Permanent(context.DeadlineExceeded), "a timeout is worth retrying")
 }
 
 func TestLogOnlyMode(t *testing.T) {
@@ -397,13 +287,6 @@ func TestLogOnlyMode(t *testing.T) {
 		t.Parallel()
 		m, logs := newMailer(t, Options{})
 		require.NoError(t, m.Send(context.Background(), msg), "Send without SMTP_URL only logs")
-		check(t, logs)
-	})
-	t.Run("Enqueue", func(t *testing.T) {
-		t.Parallel()
-		m, logs := newMailer(t, Options{})
-		require.True(t, m.Enqueue(msg), "Enqueue without SMTP_URL")
-		require.NoError(t, m.Close(context.Background()), "Close drains")
 		check(t, logs)
 	})
 }
@@ -425,8 +308,6 @@ func TestRejectsInvalidMessage(t *testing.T) {
 			m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
 
 			require.ErrorContains(t, m.Send(context.Background(), tt.msg), "error sending mail to", "Send rejects it")
-			require.False(t, m.Enqueue(tt.msg), "Enqueue rejects it")
-			require.NoError(t, m.Close(context.Background()), "Close")
 			require.Zero(t, srv.rcptCount(), "the server was never asked")
 		})
 	}
@@ -446,7 +327,7 @@ func TestSendFailures(t *testing.T) {
 
 		err = m.Send(context.Background(), msg)
 		require.ErrorIs(t, err, syscall.ECONNREFUSED, "Send reports the refused connection")
-		require.ErrorContains(t, err, "error sending mail to alice@example.com", "wrapped with the recipient")
+		require.ErrorContains(t, err, "error sending mail to a recipient at example.com", "wrapped with the recipient's domain")
 	})
 	t.Run("ContextDeadlineBoundsConversation", func(t *testing.T) {
 		t.Parallel()

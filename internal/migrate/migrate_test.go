@@ -3,16 +3,17 @@ package migrate
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/db"
@@ -59,14 +60,14 @@ func TestUpIfPending(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range instances {
 			wg.Go(func() {
-				sqlDB, err := sql.Open("pgx", dsn)
+				pool, err := pgxpool.New(context.Background(), dsn)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				defer sqlDB.Close()
-				res, err := UpIfPending(context.Background(), sqlDB)
-				errs[i], applied[i] = err, len(res)
+				defer pool.Close()
+				res, err := UpIfPending(context.Background(), pool)
+				errs[i], applied[i] = err, res.Applied()
 			})
 		}
 		wg.Wait()
@@ -75,23 +76,84 @@ func TestUpIfPending(t *testing.T) {
 		}
 		entries, err := fs.Glob(db.Migrations(), "*.sql")
 		require.NoError(t, err)
+		river, err := RiverMigrations()
+		require.NoError(t, err)
 		total := 0
 		for _, n := range applied {
 			total += n
 		}
-		require.Equal(t, len(entries), total, "each migration applied exactly once across instances: %v", applied)
+		require.Equal(t, len(river)+len(entries), total,
+			"each migration, river's and Homekeep's, applied exactly once across instances: %v", applied)
 	})
 
-	t.Run("NothingPendingAppliesNothing", func(t *testing.T) {
+	t.Run("AppliesRiversTablesThenNothingTheSecondTime", func(t *testing.T) {
 		t.Parallel()
-		sqlDB, err := sql.Open("pgx", emptyDatabase(t))
+		ctx := context.Background()
+		pool, err := pgxpool.New(ctx, emptyDatabase(t))
 		require.NoError(t, err)
-		defer sqlDB.Close()
-		res, err := UpIfPending(context.Background(), sqlDB)
+		defer pool.Close()
+		res, err := UpIfPending(ctx, pool)
 		require.NoError(t, err)
-		require.NotEmpty(t, res)
-		res, err = UpIfPending(context.Background(), sqlDB)
+		river, err := RiverMigrations()
 		require.NoError(t, err)
-		require.Empty(t, res)
+		require.Len(t, res.River, len(river), "every river migration is applied")
+		require.NotEmpty(t, res.Homekeep, "and Homekeep's")
+		for _, table := range []string{"river_job", "river_leader", "river_queue", "river_migration", "goose_db_version", "users"} {
+			var exists bool
+			require.NoError(t, pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists))
+			require.True(t, exists, "table %s exists after the first run", table)
+		}
+
+		res, err = UpIfPending(ctx, pool)
+		require.NoError(t, err)
+		require.Zero(t, res.Applied(), "a second run applies nothing: %+v", res)
 	})
+
+	t.Run("RiverPendingAloneIsApplied", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		pool, err := pgxpool.New(ctx, emptyDatabase(t))
+		require.NoError(t, err)
+		defer pool.Close()
+		_, err = UpIfPending(ctx, pool)
+		require.NoError(t, err)
+		// A database migrated by a build before river: Homekeep's migrations are all applied, river's are not.
+		rm, err := newRiverMigrator(pool)
+		require.NoError(t, err)
+		_, err = rm.Migrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1})
+		require.NoError(t, err)
+		res, err := UpIfPending(ctx, pool)
+		require.NoError(t, err)
+		require.NotEmpty(t, res.River, "river's migrations are applied although Homekeep's were not pending")
+		require.Empty(t, res.Homekeep)
+	})
+}
+
+func TestDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, emptyDatabase(t))
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = UpIfPending(ctx, pool)
+	require.NoError(t, err)
+	river, err := RiverMigrations()
+	require.NoError(t, err)
+
+	entries, err := fs.Glob(db.Migrations(), "*.sql")
+	require.NoError(t, err)
+	for i := len(entries) - 1; i >= 0; i-- {
+		res, err := Down(ctx, pool)
+		require.NoError(t, err, "rolling back %s", entries[i])
+		require.Equal(t, entries[i], res.Path)
+		require.Equal(t, river[len(river)-1].Version, res.RiverVersion, "river's tables stay at their version")
+	}
+	_, err = Down(ctx, pool)
+	require.ErrorIs(t, err, ErrNothingToRollBack, "nothing of Homekeep's is left to roll back")
+
+	states, err := Status(ctx, pool)
+	require.NoError(t, err)
+	for _, s := range states {
+		require.Equal(t, strings.HasPrefix(s.Name, "river "), s.Applied, "%s: only river's migrations stay applied", s.Name)
+	}
 }

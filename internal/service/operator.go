@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/app/seed"
@@ -17,6 +16,7 @@ import (
 	"github.com/homekeep/homekeep/internal/boardversion"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
+	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
@@ -84,51 +84,15 @@ func (o *Operator) Migrate(ctx context.Context) error {
 	return err
 }
 
-// MigrateDown rolls back the last applied migration and returns its file's path.
-func (o *Operator) MigrateDown(ctx context.Context) (string, error) {
-	var path string
-	err := o.withMigrations(func(p *goose.Provider) error {
-		r, err := p.Down(ctx)
-		if err != nil {
-			return fmt.Errorf("error rolling back the last migration: %w", err)
-		}
-		path = r.Source.Path
-		return nil
-	})
-	return path, err
+// MigrateDown rolls back the last applied Homekeep migration. River's tables stay (they hold the job
+// queue); the result says at which version.
+func (o *Operator) MigrateDown(ctx context.Context) (migrate.DownResult, error) {
+	return migrate.Down(ctx, o.pool)
 }
 
-// MigrationState is one migration file and when it was applied; AppliedAt is zero while it is pending.
-type MigrationState struct {
-	Path      string
-	AppliedAt time.Time
-}
-
-// MigrateStatus lists every migration in order with its state.
-func (o *Operator) MigrateStatus(ctx context.Context) ([]MigrationState, error) {
-	var out []MigrationState
-	err := o.withMigrations(func(p *goose.Provider) error {
-		st, err := p.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("error reading migration status: %w", err)
-		}
-		for _, s := range st {
-			out = append(out, MigrationState{Path: s.Source.Path, AppliedAt: s.AppliedAt})
-		}
-		return nil
-	})
-	return out, err
-}
-
-// withMigrations runs f with a goose provider over a connection of the pool.
-func (o *Operator) withMigrations(f func(*goose.Provider) error) error {
-	sqlDB := stdlib.OpenDBFromPool(o.pool)
-	defer func() { _ = sqlDB.Close() }() // hands its connections back to the pool, which stays open
-	p, err := migrate.NewProvider(sqlDB)
-	if err != nil {
-		return err
-	}
-	return f(p)
+// MigrateStatus lists every migration, river's and then Homekeep's, in the order they apply, with its state.
+func (o *Operator) MigrateStatus(ctx context.Context) ([]migrate.State, error) {
+	return migrate.Status(ctx, o.pool)
 }
 
 // Seed upserts the reference data (see seed.Apply), then drops the static data that running servers hold
@@ -190,7 +154,7 @@ func (o *Operator) setUserActive(ctx context.Context, email string, active bool)
 	}
 	if shared != nil {
 		if err := shared.Ping(ctx); err != nil {
-			change = AccountChange{ValkeyUnreachable: err, ApplyWithin: authcache.TombstoneSweepInterval}
+			change = AccountChange{ValkeyUnreachable: err, ApplyWithin: jobs.RevocationDeliveryInterval}
 			shared = nil // revocations are recorded in PostgreSQL; the servers deliver them
 		}
 	}
@@ -208,4 +172,15 @@ func (o *Operator) setUserActive(ctx context.Context, email string, active bool)
 		return change, &NoAccountError{Email: email}
 	}
 	return change, nil
+}
+
+// Jobs reads the job queue for `homekeep jobs`: how many jobs of each kind are in each state, and the last
+// maxErrors errors. It only reads.
+func (o *Operator) Jobs(ctx context.Context, maxErrors int) (operator.JobReport, error) {
+	r, err := operator.Jobs(ctx, o.pool, maxErrors)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+		return r, errors.New("the job tables do not exist yet: run `homekeep migrate up` (or start `homekeep serve`)")
+	}
+	return r, err
 }

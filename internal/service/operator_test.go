@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,21 +44,29 @@ func TestOperator(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEmpty(t, before)
 		for _, s := range before {
-			require.False(t, s.AppliedAt.IsZero(), "%s is applied in a migrated database", s.Path)
+			require.True(t, s.Applied, "%s is applied in a migrated database", s.Name)
 		}
-		last := before[len(before)-1].Path
+		require.True(t, strings.HasPrefix(before[0].Name, "river 001 "), "river's migrations are listed first: %q", before[0].Name)
+		last := before[len(before)-1].Name
 
-		path, err := op.MigrateDown(ctx)
+		res, err := op.MigrateDown(ctx)
 		require.NoError(t, err)
-		require.Equal(t, last, path, "down rolls back the last migration")
+		require.Equal(t, last, res.Path, "down rolls back Homekeep's last migration")
+		require.Positive(t, res.RiverVersion, "and says which version river's tables stay at")
 		after, err := op.MigrateStatus(ctx)
 		require.NoError(t, err)
-		require.True(t, after[len(after)-1].AppliedAt.IsZero(), "%s is pending again", last)
+		require.False(t, after[len(after)-1].Applied, "%s is pending again", last)
+		for _, s := range after {
+			if strings.HasPrefix(s.Name, "river ") {
+				require.True(t, s.Applied, "%s stays applied: down never drops the job queue", s.Name)
+			}
+		}
 
 		require.NoError(t, op.Migrate(ctx))
 		again, err := op.MigrateStatus(ctx)
 		require.NoError(t, err)
-		require.False(t, again[len(again)-1].AppliedAt.IsZero(), "%s is applied again", last)
+		require.True(t, again[len(again)-1].Applied, "%s is applied again", last)
+		require.False(t, again[len(again)-1].AppliedAt.IsZero(), "with the time goose recorded")
 	})
 
 	t.Run("DeactivateThenActivate", func(t *testing.T) {

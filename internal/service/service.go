@@ -1,6 +1,8 @@
-// Package service runs one Homekeep API process: it opens the database pool and the shared cache, applies
-// migrations, warms the pool, and serves HTTP until its context ends, then drains requests and closes the
-// pools in that order. cmd/homekeep calls it; tests call it to run real instances on random ports.
+// Package service runs one Homekeep process: the API (Run), which opens the database pool and the shared
+// cache, applies migrations, warms the pool, serves HTTP and, unless WORKERS=false, runs the job workers
+// until its context ends, then stops fetching jobs, drains requests and running jobs, and closes the pools in
+// that order; or the job workers alone (RunWorker). cmd/homekeep calls it; tests call it to run real
+// instances on random ports.
 package service
 
 import (
@@ -18,7 +20,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/apidocs"
@@ -27,7 +28,6 @@ import (
 	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
-	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/seed"
@@ -38,7 +38,6 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
-	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
@@ -129,19 +128,6 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer boards.Close()
-	mailer, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: log})
-	if err != nil {
-		return err
-	}
-	// Deferred after the pools' Close calls, so it runs first: queued mail is delivered while draining.
-	defer func() {
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-		defer cancel()
-		if err := mailer.Close(mctx); err != nil {
-			log.Warn("undelivered mail at shutdown", "error", err)
-		}
-	}()
-
 	files, err := blobstore.Open(ctx, cfg.FileStorageURL)
 	if err != nil {
 		return fmt.Errorf("FILE_STORAGE_URL: %w", err)
@@ -159,7 +145,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
 	accountOps, err := accounts.New(accounts.Deps{
-		DB: db, Logger: log, Auth: auth, Mailer: mailer, Attempts: attempts, Files: files, Boards: boards,
+		DB: db, Logger: log, Auth: auth, Attempts: attempts, Files: files, Boards: boards,
 		Passwords: accounts.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
 	})
 	if err != nil {
@@ -222,15 +208,27 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
 	auth.Start(ctx)
+	if cfg.Workers {
+		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil})
+		if err != nil {
+			startFailed.Store(true)
+			cancel(err)
+			<-served //nolint:errcheck // as above: the error to report is the start-up's
+			return dbpool.Explain(err)
+		}
+		// Stops fetching as soon as shutdown starts, and lets running jobs finish while requests drain; the
+		// pools and storage close only after (background.Wait).
+		background.Go(func() {
+			<-ctx.Done()
+			runner.stop(ctx)
+		})
+	}
 	// Starting leaves garbage the heap will not need again (the dummy password hash alone is MemoryKiB,
 	// 19 MiB by default, and the migrations and seed add more): hand it back to the OS now rather than
 	// let a serving process sit on it until the scavenger gets round to it.
 	debug.FreeOSMemory()
 	readiness.MarkReady()
-	background.Go(func() {
-		filesweep.Run(ctx, pool, files, log, FileCleanupDelay, FileCleanupInterval)
-	})
-	log.Info("ready", "addr", ln.Addr().String(), "db_conns", pool.Stat().TotalConns())
+	log.Info("ready", "addr", ln.Addr().String(), "db_conns", pool.Stat().TotalConns(), "workers", cfg.Workers)
 	if o.OnReady != nil {
 		o.OnReady(ln.Addr())
 	}
@@ -269,13 +267,6 @@ func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handle
 	}
 	return nil
 }
-
-// FileCleanupDelay and FileCleanupInterval schedule the deletion of orphaned document files: the first pass
-// a while after start (so short-lived processes still run one, without slowing start-up), then hourly.
-const (
-	FileCleanupDelay    = time.Minute
-	FileCleanupInterval = time.Hour
-)
 
 // uploadRules lift the body limit on the two upload routes to the largest file plus the multipart overhead;
 // the handlers hold the file itself to maxUpload.
@@ -317,13 +308,14 @@ const StaticDataKey = "static_data"
 // migrateAndSeed applies pending migrations over a pooled connection, then seeds the reference data of a
 // database that has none (see Operator.Migrate), and reports whether it seeded.
 func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	defer func() { _ = sqlDB.Close() }() // hands its connections back to the pool, which stays open
-	res, err := migrate.UpIfPending(ctx, sqlDB)
+	res, err := migrate.UpIfPending(ctx, pool)
 	if err != nil {
 		return false, err
 	}
-	for _, r := range res {
+	for _, r := range res.River {
+		log.Info("river migration applied", "version", r.Version, "name", r.Name, "took", r.Duration)
+	}
+	for _, r := range res.Homekeep {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
 	seeded, err := seed.IfEmpty(ctx, pool)

@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/homekeep/homekeep/db"
 	"github.com/homekeep/homekeep/internal/migrate"
@@ -37,7 +36,7 @@ const (
 
 	// templateFormat is mixed into the template hash; bump it when the way the template is built changes, so
 	// templates built by older code are not reused.
-	templateFormat = "homekeep testdb template v1"
+	templateFormat = "homekeep testdb template v2 (river's migrations too)"
 
 	// completeMarker is written as the template's comment as the very last step, so a template left half-built
 	// by a crashed run is recognised and rebuilt.
@@ -149,6 +148,17 @@ func templateName(migrations fs.FS) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("error hashing the migrations: %w", err)
 	}
+	// River's migrations come with the river module: a new river version builds a new template.
+	river, err := migrate.RiverMigrations()
+	if err != nil {
+		return "", err
+	}
+	for _, m := range river {
+		for _, part := range [][]byte{[]byte(m.Name), []byte(m.SQLUp)} {
+			_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
+			h.Write(part)
+		}
+	}
 	return templatePrefix + hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
@@ -224,20 +234,16 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, admin, name string) erro
 	return nil
 }
 
-// migrateDatabase applies the embedded migrations the way the server does, through database/sql.
+// migrateDatabase applies the embedded migrations (river's and Homekeep's) the way the server does.
 func migrateDatabase(ctx context.Context, dbURL string) error {
-	cfg, err := pgx.ParseConfig(dbURL)
+	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
-		return fmt.Errorf("error parsing the template database URL: %w", err)
-	}
-	sqlDB := stdlib.OpenDB(*cfg)
-	defer sqlDB.Close() // after the explicit Close below this is a no-op; it covers the error path
-	if _, err := migrate.UpIfPending(ctx, sqlDB); err != nil {
-		return fmt.Errorf("error migrating the template database: %w", err)
+		return fmt.Errorf("error opening the template database: %w", err)
 	}
 	// Closing the pool closes its connections, so the template is free to be copied afterwards.
-	if err := sqlDB.Close(); err != nil {
-		return fmt.Errorf("error closing the template database: %w", err)
+	defer pool.Close()
+	if _, err := migrate.UpIfPending(ctx, pool); err != nil {
+		return fmt.Errorf("error migrating the template database: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
@@ -30,7 +31,8 @@ func clientLabel(ctx context.Context) string {
 	return ua
 }
 
-// Register creates the account, its first token and its verification code in one statement.
+// Register creates the account, its first token and the job that emails its verification code in one
+// statement.
 func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.RegisterRes, error) {
 	f := app.FieldErrors{}
 	email := app.NormalizeEmail(f, "email", req.Email)
@@ -46,11 +48,11 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.R
 	if err != nil {
 		return nil, err
 	}
-	token, code := randomToken(), newEmailCode()
+	token, job := randomToken(), jobs.EmailCodeInsert
 	row, err := h.q.UserRegister(ctx, h.db, &dbsqlc.UserRegisterParams{
 		Email: email, PasswordHash: hash, FirstName: first, LastName: last, Timezone: tz,
 		TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx),
-		CodeHash: codeHash(purposeVerify, code), CodeExpiresAt: time.Now().Add(codeTTL),
+		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
 	})
 	err = dberr.Interpret(err)
 	if dberr.IsUnique(err, dberr.UsersEmailLowerKey) {
@@ -60,7 +62,6 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.R
 		return nil, fmt.Errorf("error registering user: %w", err)
 	}
 	u := userFromRow((*dbsqlc.User)(row))
-	h.sendCode(u.Email, purposeVerify, code)
 	h.auth.Remember(authcache.HashToken(token), u)
 	return &oas.AuthResponse{Token: token, User: *userResponse(u)}, nil
 }

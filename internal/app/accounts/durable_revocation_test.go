@@ -227,7 +227,8 @@ func deactivate(t *testing.T, databaseURL, email string) {
 
 // TestRecordedRevocationsAreSwept: when the process that revoked a token could not write its tombstone and
 // died before Valkey answered it again, while the other processes kept their connection (so none of them
-// delivers on reconnecting), the recorded revocation reaches Valkey at their next sweep.
+// delivers on reconnecting), the recorded revocation reaches Valkey at the next periodic delivery job
+// (package jobs schedules it; this runs its work, DeliverRecorded).
 func TestRecordedRevocationsAreSwept(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -238,8 +239,7 @@ func TestRecordedRevocationsAreSwept(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	c, err := authcache.New(authcache.Options{Shared: conn, KeyPrefix: prefix, TokenTTL: time.Hour,
-		UserTTL: time.Minute, UserCacheSize: 10, Logger: log, Tombstones: accounts.NewTombstoneStore(pool),
-		SweepInterval: 20 * time.Millisecond})
+		UserTTL: time.Minute, UserCacheSize: 10, Logger: log, Tombstones: accounts.NewTombstoneStore(pool)})
 	require.NoError(t, err)
 	defer c.Close()
 	c.Start(ctx)
@@ -252,12 +252,10 @@ func TestRecordedRevocationsAreSwept(t *testing.T) {
 	_, err = pool.Exec(ctx, "INSERT INTO token_tombstones (token_hash) VALUES ($1)", h[:])
 	require.NoError(t, err)
 
+	require.NoError(t, c.DeliverRecorded(ctx), "the delivery job's work")
 	require.Eventually(t, func() bool { _, ok := c.TokenUserID(ctx, h); return !ok }, 2*time.Second, 5*time.Millisecond,
-		"the sweep writes the tombstone over the cached entry")
-	// The sweep forgets the revocation right after writing its tombstone, which the test may see first.
-	require.Eventually(t, func() bool {
-		var pending int
-		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM token_tombstones").Scan(&pending))
-		return pending == 0
-	}, 2*time.Second, 5*time.Millisecond, "and forgets the delivered revocation")
+		"the delivery writes the tombstone over the cached entry")
+	var pending int
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM token_tombstones").Scan(&pending))
+	require.Zero(t, pending, "and forgets the delivered revocation")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/reqinfo"
 )
@@ -30,20 +31,51 @@ func errCodeWrong(attempts int32) error {
 		map[string]string{"code": "is wrong"})
 }
 
-// sendCode queues the email carrying a code; delivery happens after the response, so the response time
-// does not depend on the mail server.
-func (h *Handler) sendCode(to, purpose, code string) {
-	msg := mail.Message{To: to}
+// CodeMailer issues the emailed codes and sends them: the work of the email_code job (package jobs), which
+// the statement that asks for a code inserts (Register, ResendVerification, ForgotPassword). Issuing the code
+// in the job keeps it out of the database in clear, and makes a late email carry a code that is still live.
+type CodeMailer struct {
+	db   dbsqlc.DBTX
+	q    *dbsqlc.Queries
+	mail *mail.Mailer
+}
+
+// NewCodeMailer returns a CodeMailer that issues codes on db and sends them with m.
+func NewCodeMailer(db dbsqlc.DBTX, m *mail.Mailer) *CodeMailer {
+	return &CodeMailer{db: db, q: dbsqlc.New(), mail: m}
+}
+
+// SendCode issues a new code of purpose ("verify" or "reset") for the user, replacing the previous one, and
+// emails it. It sends nothing, and returns nil, when the account is gone or deactivated, or is already
+// verified for a verification code. Each call issues a fresh code, so a retry after a failed send mails a
+// new one and the code of a send that failed halfway is dead.
+func (c *CodeMailer) SendCode(ctx context.Context, userID int64, purpose string) error {
+	msg := mail.Message{}
 	switch purpose {
 	case purposeVerify:
 		msg.Subject = "Your Homekeep verification code"
-		msg.Text = "Your Homekeep verification code is " + code + ".\n\nIt expires in 15 minutes.\n"
-	default:
+	case purposeReset:
 		msg.Subject = "Your Homekeep password reset code"
+	default:
+		return fmt.Errorf("error sending a code: unknown purpose %q", purpose)
+	}
+	code := newEmailCode()
+	to, err := c.q.EmailCodeIssueForUser(ctx, c.db, &dbsqlc.EmailCodeIssueForUserParams{
+		UserID: userID, Purpose: purpose, CodeHash: codeHash(purpose, code), ExpiresAt: time.Now().Add(codeTTL)})
+	if errors.Is(dberr.Interpret(err), dberr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("error issuing a code: %w", err)
+	}
+	msg.To = to
+	if purpose == purposeVerify {
+		msg.Text = "Your Homekeep verification code is " + code + ".\n\nIt expires in 15 minutes.\n"
+	} else {
 		msg.Text = "Your Homekeep password reset code is " + code + ".\n\nIt expires in 15 minutes. " +
 			"If you did not ask to reset your password, ignore this email.\n"
 	}
-	h.mail.Enqueue(msg)
+	return c.mail.Send(ctx, msg)
 }
 
 // VerifyEmail confirms the caller's email with the emailed code.
@@ -84,7 +116,7 @@ func (h *Handler) VerifyEmail(ctx context.Context, req *oas.CodeRequest) (oas.Ve
 	return userResponse(u), nil
 }
 
-// ResendVerification emails a new code, replacing the old one.
+// ResendVerification asks for a new code to be emailed, which replaces the old one when it is sent.
 func (h *Handler) ResendVerification(ctx context.Context) (oas.ResendVerificationRes, error) {
 	p := app.PrincipalFrom(ctx)
 	if p.User.EmailVerifiedAt != nil {
@@ -93,18 +125,17 @@ func (h *Handler) ResendVerification(ctx context.Context) (oas.ResendVerificatio
 	if err := h.attempts.Check(ctx, "resend-verification", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(p.User.Email)); err != nil {
 		return nil, err
 	}
-	code := newEmailCode()
-	if err := h.q.EmailCodeIssue(ctx, h.db, &dbsqlc.EmailCodeIssueParams{
-		UserID: p.User.ID, Purpose: purposeVerify, CodeHash: codeHash(purposeVerify, code),
-		ExpiresAt: time.Now().Add(codeTTL)}); err != nil {
-		return nil, fmt.Errorf("error issuing code: %w", err)
+	job := jobs.EmailCodeInsert
+	if err := h.q.EmailCodeRequest(ctx, h.db, &dbsqlc.EmailCodeRequestParams{
+		UserID: p.User.ID, Purpose: purposeVerify,
+		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
+		return nil, fmt.Errorf("error asking for a code: %w", err)
 	}
-	h.sendCode(p.User.Email, purposeVerify, code)
 	return &oas.Message{Message: "a new code is on its way"}, nil
 }
 
-// ForgotPassword emails a reset code if the account exists. It answers 202 either way, in one statement
-// either way, so neither the answer nor its timing reveals whether the email has an account.
+// ForgotPassword asks for a reset code to be emailed if the account exists. It answers 202 either way, in
+// one statement either way, so neither the answer nor its timing reveals whether the email has an account.
 func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oas.ForgotPasswordRes, error) {
 	f := app.FieldErrors{}
 	email := app.NormalizeEmail(f, "email", req.Email)
@@ -114,14 +145,10 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oa
 	if err := h.attempts.Check(ctx, "forgot-password", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
 	}
-	code := newEmailCode()
-	sent, err := h.q.EmailCodeIssueForEmail(ctx, h.db, &dbsqlc.EmailCodeIssueForEmailParams{
-		Email: email, CodeHash: codeHash(purposeReset, code), ExpiresAt: time.Now().Add(codeTTL)})
-	if err != nil {
-		return nil, fmt.Errorf("error issuing reset code: %w", err)
-	}
-	for _, to := range sent {
-		h.sendCode(to, purposeReset, code)
+	job := jobs.EmailCodeInsert
+	if err := h.q.EmailCodeRequestForEmail(ctx, h.db, &dbsqlc.EmailCodeRequestForEmailParams{
+		Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
+		return nil, fmt.Errorf("error asking for a reset code: %w", err)
 	}
 	return &oas.Message{Message: "if an account uses this email, a reset code is on its way"}, nil
 }

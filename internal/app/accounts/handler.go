@@ -10,7 +10,6 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
-	"github.com/homekeep/homekeep/internal/mail"
 )
 
 // Deps is what the account operations and authentication use.
@@ -20,8 +19,6 @@ type Deps struct {
 	Logger *slog.Logger
 	// Auth caches tokens and users and spreads their revocation; see package authcache.
 	Auth *authcache.Cache
-	// Mailer delivers the emailed codes.
-	Mailer *mail.Mailer
 	// Attempts limits sign-in and code attempts per IP and per email.
 	Attempts  app.AttemptLimit
 	Passwords PasswordParams
@@ -38,7 +35,6 @@ type Handler struct {
 	q         *dbsqlc.Queries
 	log       *slog.Logger
 	auth      *authcache.Cache
-	mail      *mail.Mailer
 	attempts  app.AttemptLimit
 	passwords *passwords
 	files     *blobstore.Store
@@ -56,6 +52,6 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, mail: d.Mailer, attempts: d.Attempts,
+	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, auth: d.Auth, attempts: d.Attempts,
 		passwords: pw, files: d.Files, boards: d.Boards}, nil
 }

@@ -1,20 +1,18 @@
 // Package filesweep deletes document files that no document names: what the request path could not clean
-// up, such as a file written by a process that died before inserting its row. It runs in the background of
-// every server (Run), never on a request; several processes may sweep at once, since deleting a file twice
-// is harmless.
+// up, such as a file written by a process that died before inserting its row. It runs as an hourly river
+// job (package jobs), in one process at a time, never on a request; two sweeps that did overlap would be
+// harmless, since deleting a file twice is.
 package filesweep
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
-	"github.com/homekeep/homekeep/internal/periodic"
 )
 
 // DocumentPrefix is where document files live in storage; the request handlers store every document file
@@ -77,20 +75,4 @@ func CleanOrphans(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Stor
 		}
 	}
 	return deleted, flush()
-}
-
-// Run runs CleanOrphans (with OrphanAge) after first, then every interval, until ctx
-// ends. A failed pass is logged and retried at the next interval. Several processes may run it at once:
-// deleting a file twice is harmless.
-func Run(ctx context.Context, pool *pgxpool.Pool, files *blobstore.Store, log *slog.Logger, first, interval time.Duration) {
-	periodic.Run(ctx, first, func(ctx context.Context) time.Duration {
-		n, err := CleanOrphans(ctx, pool, files, OrphanAge, time.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("orphaned file cleanup failed; retrying at the next interval", "deleted", n, "error", err)
-		case n > 0:
-			log.Info("orphaned files deleted", "count", n)
-		}
-		return interval
-	})
 }

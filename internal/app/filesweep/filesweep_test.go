@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -127,24 +125,4 @@ func TestCleanOrphans(t *testing.T) {
 		require.Equal(t, files-len(kept), n, "every orphan in every batch is deleted")
 		require.ElementsMatch(t, kept, b.stored(t), "the files of documents stay, whichever batch they were in")
 	})
-}
-
-func TestRun(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	orphan := b.put(t, blobstore.NewKey(filesweep.DocumentPrefix, time.Now()), time.Now().Add(-48*time.Hour))
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		filesweep.Run(ctx, b.pool, b.store, slog.New(slog.DiscardHandler), 0, time.Hour)
-	}()
-	require.Eventually(t, func() bool { return !slices.Contains(b.stored(t), orphan) }, 10*time.Second,
-		10*time.Millisecond, "the first pass runs after the initial delay")
-	stop()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
 }

@@ -1,6 +1,7 @@
-// Package operator holds the actions an operator runs on accounts from the command line (`homekeep users
-// deactivate|activate`), outside any request: they are not answers to a user, so they live apart from the
-// request handlers, and internal/service runs them with the caches they must reach.
+// Package operator holds what an operator runs from the command line, outside any request: the actions on
+// accounts (`homekeep users deactivate|activate`) and the read of the job queue (`homekeep jobs`). They are
+// not answers to a user, so they live apart from the request handlers, and internal/service runs them with
+// the caches they must reach.
 package operator
 
 import (

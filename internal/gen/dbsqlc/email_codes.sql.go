@@ -77,68 +77,92 @@ func (q *Queries) EmailCodeAttemptVerify(ctx context.Context, db DBTX, arg *Emai
 	return &i, err
 }
 
-const EmailCodeIssue = `-- name: EmailCodeIssue :exec
+const EmailCodeIssueForUser = `-- name: EmailCodeIssueForUser :one
 INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id, purpose) DO UPDATE
-SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
-    reset_token_hash = NULL, used_at = NULL, created_at = now()
-`
-
-type EmailCodeIssueParams struct {
-	UserID    int64
-	Purpose   string
-	CodeHash  []byte
-	ExpiresAt time.Time
-}
-
-// Issues a new code, replacing any earlier one for the same purpose.
-func (q *Queries) EmailCodeIssue(ctx context.Context, db DBTX, arg *EmailCodeIssueParams) error {
-	_, err := db.Exec(ctx, EmailCodeIssue,
-		arg.UserID,
-		arg.Purpose,
-		arg.CodeHash,
-		arg.ExpiresAt,
-	)
-	return err
-}
-
-const EmailCodeIssueForEmail = `-- name: EmailCodeIssueForEmail :many
-INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-SELECT id, 'reset', $1, $2 FROM users
-WHERE lower(email) = lower($3) AND is_active
+SELECT u.id, $1, $2, $3 FROM users u
+WHERE u.id = $4 AND u.is_active AND ($1::text <> 'verify' OR u.email_verified_at IS NULL)
 ON CONFLICT (user_id, purpose) DO UPDATE
 SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0,
     reset_token_hash = NULL, used_at = NULL, created_at = now()
 RETURNING (SELECT email FROM users WHERE users.id = email_codes.user_id) AS email
 `
 
-type EmailCodeIssueForEmailParams struct {
+type EmailCodeIssueForUserParams struct {
+	Purpose   string
 	CodeHash  []byte
 	ExpiresAt time.Time
-	Email     string
+	UserID    int64
 }
 
-// Issues a reset code for the active account with this email, if there is one, and returns where to send
-// it. One statement whether or not the account exists, so the two cases take the same time.
-func (q *Queries) EmailCodeIssueForEmail(ctx context.Context, db DBTX, arg *EmailCodeIssueForEmailParams) ([]string, error) {
-	rows, err := db.Query(ctx, EmailCodeIssueForEmail, arg.CodeHash, arg.ExpiresAt, arg.Email)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var email string
-		if err := rows.Scan(&email); err != nil {
-			return nil, err
-		}
-		items = append(items, email)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+// Issues a new code for the email_code job that sends it, replacing any earlier one for the same purpose:
+// for an active user, and a verification code only while the email is unverified. Returns the address to
+// send it to; no row when there is nothing to send (the account is gone or deactivated, or verified since).
+func (q *Queries) EmailCodeIssueForUser(ctx context.Context, db DBTX, arg *EmailCodeIssueForUserParams) (string, error) {
+	row := db.QueryRow(ctx, EmailCodeIssueForUser,
+		arg.Purpose,
+		arg.CodeHash,
+		arg.ExpiresAt,
+		arg.UserID,
+	)
+	var email string
+	err := row.Scan(&email)
+	return email, err
+}
+
+const EmailCodeRequest = `-- name: EmailCodeRequest :exec
+INSERT INTO river_job (kind, queue, max_attempts, args)
+VALUES ($1, $2, $3,
+        jsonb_build_object('user_id', $4::bigint, 'purpose', $5::text))
+RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
+`
+
+type EmailCodeRequestParams struct {
+	JobKind        string
+	JobQueue       string
+	JobMaxAttempts int16
+	UserID         int64
+	Purpose        string
+}
+
+// Asks for a code to be emailed to the user: inserts the email_code job (its kind, queue and attempts come
+// from package jobs) that issues the code and sends it, and wakes the queue's workers once the statement
+// commits, as river's own insert does.
+func (q *Queries) EmailCodeRequest(ctx context.Context, db DBTX, arg *EmailCodeRequestParams) error {
+	_, err := db.Exec(ctx, EmailCodeRequest,
+		arg.JobKind,
+		arg.JobQueue,
+		arg.JobMaxAttempts,
+		arg.UserID,
+		arg.Purpose,
+	)
+	return err
+}
+
+const EmailCodeRequestForEmail = `-- name: EmailCodeRequestForEmail :exec
+INSERT INTO river_job (kind, queue, max_attempts, args)
+SELECT $1, $2, $3, jsonb_build_object('user_id', u.id, 'purpose', 'reset')
+FROM users u
+WHERE lower(u.email) = lower($4) AND u.is_active
+RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
+`
+
+type EmailCodeRequestForEmailParams struct {
+	JobKind        string
+	JobQueue       string
+	JobMaxAttempts int16
+	Email          string
+}
+
+// Asks for a reset code for the active account with this email, if there is one (see EmailCodeRequest).
+// One statement whether or not the account exists, so the two cases take the same time.
+func (q *Queries) EmailCodeRequestForEmail(ctx context.Context, db DBTX, arg *EmailCodeRequestForEmailParams) error {
+	_, err := db.Exec(ctx, EmailCodeRequestForEmail,
+		arg.JobKind,
+		arg.JobQueue,
+		arg.JobMaxAttempts,
+		arg.Email,
+	)
+	return err
 }
 
 const EmailCodeUseResetToken = `-- name: EmailCodeUseResetToken :one

@@ -178,23 +178,26 @@ WITH new_user AS (
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT $6, id, $7 FROM new_user
-), code AS (
-    INSERT INTO email_codes (user_id, purpose, code_hash, expires_at)
-    SELECT id, 'verify', $8, $9 FROM new_user
+), code_job AS (
+    INSERT INTO river_job (kind, queue, max_attempts, args)
+    SELECT $8, $9, $10, jsonb_build_object('user_id', id, 'purpose', 'verify')
+    FROM new_user
+    RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )
 SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM new_user
 `
 
 type UserRegisterParams struct {
-	Email         string
-	PasswordHash  string
-	FirstName     string
-	LastName      string
-	Timezone      string
-	TokenHash     []byte
-	ClientLabel   string
-	CodeHash      []byte
-	CodeExpiresAt time.Time
+	Email          string
+	PasswordHash   string
+	FirstName      string
+	LastName       string
+	Timezone       string
+	TokenHash      []byte
+	ClientLabel    string
+	JobKind        string
+	JobQueue       string
+	JobMaxAttempts int16
 }
 
 type UserRegisterRow struct {
@@ -212,8 +215,9 @@ type UserRegisterRow struct {
 	DaysThreshold   int32
 }
 
-// Creates the user, its first token and its email-verification code in one statement. A duplicate email
-// fails with a unique violation on users_email_lower_key.
+// Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
+// one statement. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+// nothing.
 func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterParams) (*UserRegisterRow, error) {
 	row := db.QueryRow(ctx, UserRegister,
 		arg.Email,
@@ -223,8 +227,9 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		arg.Timezone,
 		arg.TokenHash,
 		arg.ClientLabel,
-		arg.CodeHash,
-		arg.CodeExpiresAt,
+		arg.JobKind,
+		arg.JobQueue,
+		arg.JobMaxAttempts,
 	)
 	var i UserRegisterRow
 	err := row.Scan(

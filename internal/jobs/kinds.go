@@ -1,0 +1,140 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Queues. Each kind belongs to one; a process works each queue with its own number of workers.
+const (
+	// QueueEmail holds the account emails: a few at once, since each waits on the SMTP server.
+	QueueEmail = "email"
+	// QueueMaintenance holds the periodic passes (the orphan-file sweep, revocation delivery), one at a time.
+	QueueMaintenance = "maintenance"
+)
+
+// Job kinds, as stored in river_job.kind.
+const (
+	// KindEmailCode issues an account code (verification or password reset) and emails it.
+	KindEmailCode = "email_code"
+	// KindFileSweep deletes document files that no document names (package filesweep).
+	KindFileSweep = "file_sweep"
+	// KindRevocationDelivery writes the revocations recorded in token_tombstones to Valkey.
+	KindRevocationDelivery = "revocation_delivery"
+	// KindRevocationPurge forgets recorded revocations older than the token TTL, when there is no Valkey.
+	KindRevocationPurge = "revocation_purge"
+)
+
+// kind is how one kind of job is queued and retried. Retries back off from first, doubling up to max, so a
+// kind's whole retry schedule spans minutes to hours, never river's default of weeks: work that follows a
+// request is worth doing soon or not at all, and the periodic kinds run again at their next period anyway.
+type kind struct {
+	queue       string
+	maxAttempts int
+	first, max  time.Duration
+}
+
+// kinds is every kind's policy; each worker's kind must be listed (TestEveryKindHasAPolicy).
+var kinds = map[string]kind{
+	// 30 s, 1, 2, 4, 8, 16 and then 30 min: ten attempts over about two hours. Each attempt issues a fresh code
+	// (valid 15 minutes from its own sending), so a late email still carries a live code.
+	KindEmailCode: {queue: QueueEmail, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
+	// Runs hourly: two more tries within the hour, then the next period's job.
+	KindFileSweep: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
+	// Runs every 30 s: a failed delivery is tried again after 2, 4 and 8 s (authcache's redelivery pace).
+	KindRevocationDelivery: {queue: QueueMaintenance, maxAttempts: 4, first: 2 * time.Second, max: 8 * time.Second},
+	KindRevocationPurge:    {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
+}
+
+// backoff is how long after a failed attempt (1 for the first) the next one runs.
+func (k kind) backoff(attempt int) time.Duration {
+	d := k.first
+	for i := 1; i < attempt && d < k.max; i++ {
+		d *= 2
+	}
+	return min(d, k.max)
+}
+
+// insertOpts are the options river inserts a job of this kind with.
+func (k kind) insertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: k.queue, MaxAttempts: k.maxAttempts}
+}
+
+// retryPolicy is the client's retry policy: each kind's backoff (kinds), and for a kind without one (none
+// should exist) a minute.
+type retryPolicy struct{}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	k, ok := kinds[job.Kind]
+	if !ok {
+		return time.Now().Add(time.Minute)
+	}
+	return time.Now().Add(k.backoff(max(job.Attempt, 1)))
+}
+
+// SQLInsert is what a statement that inserts a job itself writes into river_job besides the args. Work that
+// follows a change is inserted by the statement that makes the change (a data-modifying WITH clause in
+// db/queries), so it costs no round trip and no transaction of its own, commits with the change and is
+// rolled back with it; river's InsertTx would need a transaction and a round trip of its own.
+type SQLInsert struct {
+	Kind        string
+	Queue       string
+	MaxAttempts int16
+}
+
+// EmailCodeInsert is the job of EmailCodeArgs, for the statements that ask for an account code.
+var EmailCodeInsert = sqlInsert(KindEmailCode)
+
+func sqlInsert(name string) SQLInsert {
+	k := kinds[name]
+	return SQLInsert{Kind: name, Queue: k.queue, MaxAttempts: int16(k.maxAttempts)} //nolint:gosec // G115: a handful
+}
+
+// EmailCodeArgs asks for an account code to be issued and emailed. The code is issued by the job, not by the
+// request: the database never holds a code in clear, and an email sent late still carries a live code.
+// The statements in db/queries build these args in SQL (jsonb_build_object), so the JSON names are theirs.
+type EmailCodeArgs struct {
+	UserID int64 `json:"user_id"`
+	// Purpose is "verify" or "reset".
+	Purpose string `json:"purpose"`
+}
+
+// Kind implements river.JobArgs.
+func (EmailCodeArgs) Kind() string { return KindEmailCode }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (EmailCodeArgs) InsertOpts() river.InsertOpts { return kinds[KindEmailCode].insertOpts() }
+
+// FileSweepArgs runs one orphan-file sweep.
+type FileSweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (FileSweepArgs) Kind() string { return KindFileSweep }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (FileSweepArgs) InsertOpts() river.InsertOpts { return kinds[KindFileSweep].insertOpts() }
+
+// RevocationDeliveryArgs runs one delivery of recorded revocations to Valkey.
+type RevocationDeliveryArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RevocationDeliveryArgs) Kind() string { return KindRevocationDelivery }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (RevocationDeliveryArgs) InsertOpts() river.InsertOpts {
+	return kinds[KindRevocationDelivery].insertOpts()
+}
+
+// RevocationPurgeArgs forgets old recorded revocations once.
+type RevocationPurgeArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RevocationPurgeArgs) Kind() string { return KindRevocationPurge }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (RevocationPurgeArgs) InsertOpts() river.InsertOpts {
+	return kinds[KindRevocationPurge].insertOpts()
+}

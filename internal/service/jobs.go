@@ -1,0 +1,172 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/homekeep/homekeep/internal/app/accounts"
+	"github.com/homekeep/homekeep/internal/app/filesweep"
+	"github.com/homekeep/homekeep/internal/authcache"
+	"github.com/homekeep/homekeep/internal/blobstore"
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/dbpool"
+	"github.com/homekeep/homekeep/internal/jobs"
+	"github.com/homekeep/homekeep/internal/mail"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
+)
+
+// openJobsPool opens the pool the job workers use. It is not the API's: river holds a connection to listen
+// on and polls on others, which must neither take connections from requests nor show up in the statements a
+// request is measured by. Its statements are river's and the jobs', so nothing is prepared on it.
+func openJobsPool(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
+	return dbpool.New(ctx, dbpool.Options{
+		URL: cfg.DatabaseURL, MaxConns: jobs.Conns, MaxConnLifetime: cfg.DBMaxConnLifetime,
+		MaxConnIdleTime: cfg.DBMaxConnIdleTime, NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction,
+	})
+}
+
+// jobDeps is what the workers work with, besides their pool.
+type jobDeps struct {
+	cfg   config.Config
+	log   *slog.Logger
+	auth  *authcache.Cache
+	files *blobstore.Store
+	// valkey is whether revocations are delivered to Valkey (VALKEY_URL is set).
+	valkey bool
+}
+
+// newJobs builds the river client with Homekeep's workers on pool.
+func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
+	mailer, err := mail.New(mail.Options{SMTPURL: d.cfg.SMTPURL, From: d.cfg.MailFrom, Logger: d.log})
+	if err != nil {
+		return nil, err
+	}
+	work := jobs.Work{
+		SendCode: accounts.NewCodeMailer(pool, mailer).SendCode,
+		SweepFiles: func(ctx context.Context) (int, error) {
+			return filesweep.CleanOrphans(ctx, pool, d.files, filesweep.OrphanAge, time.Now())
+		},
+		PurgeRevocations: d.auth.PurgeRecorded,
+	}
+	if d.valkey {
+		work.DeliverRevocations = d.auth.DeliverRecorded
+	}
+	return jobs.New(jobs.Options{
+		Pool: pool, Logger: d.log, Work: work, StopTimeout: d.cfg.ShutdownTimeout,
+		PollOnly: d.cfg.DBPooler == config.PoolerPgBouncerTransaction,
+	})
+}
+
+// jobRunner is the job workers running in `homekeep serve`, on a pool of their own.
+type jobRunner struct {
+	pool   *pgxpool.Pool
+	client *jobs.Client
+	log    *slog.Logger
+}
+
+// startJobs opens the workers' pool and starts them. The schema must be migrated.
+func startJobs(ctx context.Context, d jobDeps) (*jobRunner, error) {
+	pool, err := openJobsPool(ctx, d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	client, err := newJobs(pool, d)
+	if err == nil {
+		err = client.Start(ctx)
+	}
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &jobRunner{pool: pool, client: client, log: d.log}, nil
+}
+
+// stop stops fetching, lets the running jobs finish within SHUTDOWN_TIMEOUT, and closes the pool.
+func (r *jobRunner) stop(ctx context.Context) {
+	if err := r.client.Stop(ctx); err != nil {
+		r.log.Warn("job workers did not stop cleanly; unfinished jobs will be retried", "error", err)
+	}
+	r.pool.Close()
+}
+
+// WorkerOptions configures RunWorker.
+type WorkerOptions struct {
+	Config config.Config
+	Logger *slog.Logger
+	// Migrate applies pending migrations before the workers start (worker without --no-migrate).
+	Migrate bool
+	// OnReady is called once the workers run.
+	OnReady func()
+}
+
+// RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
+// opens its pool and, with VALKEY_URL, the Valkey connection that revocations are delivered over, migrates
+// when asked, and works jobs. On shutdown it stops fetching at once and lets running jobs finish within
+// SHUTDOWN_TIMEOUT.
+func RunWorker(ctx context.Context, o WorkerOptions) error {
+	cfg, log := o.Config, o.Logger
+	if cfg.DatabaseURL == "" {
+		return errNoDatabaseURL
+	}
+	pool, err := openJobsPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if o.Migrate {
+		if _, err := migrateAndSeed(ctx, pool, log); err != nil {
+			return dbpool.Explain(err)
+		}
+	} else if err := pool.Ping(ctx); err != nil {
+		return dbpool.Explain(err)
+	}
+
+	var shared *valkeyconn.Conn
+	if cfg.ValkeyURL != "" {
+		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout)); err != nil {
+			return err
+		}
+		defer shared.Close()
+	}
+	// The cache is only the way revocations reach Valkey here: its user tiers stay empty.
+	auth, err := authcache.New(authcache.Options{
+		Shared: shared, KeyPrefix: cfg.CacheKeyPrefix, TokenTTL: cfg.TokenCacheTTL, UserTTL: cfg.UserCacheTTL,
+		UserCacheSize: 1, Logger: log, Tombstones: accounts.NewTombstoneStore(pool),
+	})
+	if err != nil {
+		return err
+	}
+	defer auth.Close()
+	auth.Start(ctx)
+	files, err := blobstore.Open(ctx, cfg.FileStorageURL)
+	if err != nil {
+		return fmt.Errorf("FILE_STORAGE_URL: %w", err)
+	}
+	defer func() {
+		if err := files.Close(); err != nil {
+			log.Warn("error closing file storage", "error", err)
+		}
+	}()
+
+	client, err := newJobs(pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil})
+	if err != nil {
+		return err
+	}
+	if err := client.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("worker ready", "queues", []string{jobs.QueueEmail, jobs.QueueMaintenance})
+	if o.OnReady != nil {
+		o.OnReady()
+	}
+	<-ctx.Done()
+	log.Info("worker stopping: no new jobs are fetched; running ones finish", "within", cfg.ShutdownTimeout)
+	if err := client.Stop(ctx); err != nil {
+		log.Warn("job workers did not stop cleanly; unfinished jobs will be retried", "error", err)
+	}
+	return nil
+}
