@@ -39,6 +39,8 @@ const topUsage = `homekeep: a self-hostable REST API for home maintenance.
 
 Usage:
   homekeep serve [--no-migrate] [--seed] [--embedded-postgres DIR]
+  homekeep worker [--no-migrate]
+  homekeep jobs [--errors N]
   homekeep migrate up|down|status
   homekeep seed
   homekeep users deactivate|activate EMAIL
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 		return nil
 	case "serve":
 		return serve(ctx, args[1:], env, stdout, stderr)
+	case "worker":
+		return workerCmd(ctx, args[1:], env, stdout, stderr)
+	case "jobs":
+		return jobsCmd(ctx, args[1:], env, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
@@ -98,7 +104,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// openOperator is the prologue of every command that works on the database (migrate, seed, users): it
+// openOperator is the prologue of every command that works on the database (migrate, seed, users, jobs): it
 // reads the settings and asks service for an Operator, which the command closes.
 func openOperator(ctx context.Context, env lookupFunc, stderr io.Writer) (*service.Operator, error) {
 	cfg, log, err := loadConfig(env, stderr)

@@ -13,7 +13,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) (err error) {
-	fs := newFlagSet("serve", "serve [flags]", stdout, stderr)
+	fs := newFlagSet("serve", "serve [flags]\n\n"+
+		"Serves the HTTP API. With WORKERS=true (the default) it also runs the background jobs (account emails,\n"+
+		"the orphan-file sweep, revocation delivery); with WORKERS=false it only queues them, for \"homekeep worker\"\n"+
+		"processes to run.", stdout, stderr)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
 	seedData := fs.Bool("seed", false, "upsert reference data at start (make run does)")
 	embedded := fs.String("embedded-postgres", "",
