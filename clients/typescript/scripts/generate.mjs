@@ -35,6 +35,9 @@ const BLOB = ts.factory.createTypeReferenceNode(ts.factory.createIdentifier("Blo
 const NULL = ts.factory.createLiteralTypeNode(ts.factory.createNull());
 
 const ast = await openapiTS(pathToFileURL(path.resolve(specPath)), {
+  // A field with a default is one the client may leave out (the server fills it in): openapi-typescript's
+  // default would make it required in request bodies too. Responses list what they always carry in `required`.
+  defaultNonNullable: false,
   transform(schemaObject) {
     if (schemaObject.format === "binary") {
       return schemaObject.nullable ? ts.factory.createUnionTypeNode([BLOB, NULL]) : BLOB;

@@ -53,7 +53,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the token this request was made with */
+        /**
+         * Revoke the token this request was made with
+         * @description The token this request carries stops working at once, on every server; the account's other tokens keep working.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -68,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /**
+         * The signed-in user
+         * @description The account behind the token: names, email and whether it is verified, timezone, and the due-soon threshold (`days_threshold`) the boards use.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -79,7 +85,10 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Change names, timezone or the due-soon threshold */
+        /**
+         * Change names, timezone or the due-soon threshold
+         * @description Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on every board and task card this user gets; a new name shows on the cards of the tasks assigned to them.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -92,7 +101,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password, signing out every other device */
+        /**
+         * Change the password, signing out every other device
+         * @description Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request keeps working; every other token of the account is revoked.
+         */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -169,7 +181,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange the emailed reset code for a single-use reset token */
+        /**
+         * Exchange the emailed reset code for a single-use reset token
+         * @description Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per client IP and per address.
+         */
         post: operations["verifyResetCode"];
         delete?: never;
         options?: never;
@@ -210,7 +225,10 @@ export interface paths {
          */
         get: operations["listResidences"];
         put?: never;
-        /** Create a residence owned by the caller */
+        /**
+         * Create a residence owned by the caller
+         * @description The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the date "today" for the residence's tasks.
+         */
         post: operations["createResidence"];
         delete?: never;
         options?: never;
@@ -256,7 +274,10 @@ export interface paths {
         get: operations["getResidence"];
         put?: never;
         post?: never;
-        /** Delete a residence with its tasks (owner only) */
+        /**
+         * Delete a residence with its tasks (owner only)
+         * @description Deletes the residence with its tasks, completions, contractors and documents (and their files), for every member. Editors and viewers get 403.
+         */
         delete: operations["deleteResidence"];
         options?: never;
         head?: never;
@@ -276,7 +297,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The people who share a residence */
+        /**
+         * The people who share a residence
+         * @description Every member with their role, the owner first. Any member may list them.
+         */
         get: operations["listResidenceMembers"];
         put?: never;
         post?: never;
@@ -286,13 +310,13 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/residences/{id}/members/{userId}": {
+    "/residences/{id}/members/{user_id}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 id: components["parameters"]["ResidenceID"];
-                userId: number;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -395,7 +419,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The board for one residence */
+        /**
+         * The board for one residence
+         * @description The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in `If- None-Match` to get 304 when nothing changed.
+         */
         get: operations["getResidenceBoard"];
         put?: never;
         post?: never;
@@ -414,11 +441,17 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One task */
+        /**
+         * One task
+         * @description The task as its board card shows it, `column` included (computed with the caller's `days_threshold`).
+         */
         get: operations["getTask"];
         put?: never;
         post?: never;
-        /** Delete a task and its completions (owners and editors) */
+        /**
+         * Delete a task and its completions (owners and editors)
+         * @description Deletes the task and its completions; documents that named it keep existing without it.
+         */
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
@@ -440,7 +473,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark the task in progress (owners and editors) */
+        /**
+         * Mark the task in progress (owners and editors)
+         * @description Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+         */
         post: operations["startTask"];
         delete?: never;
         options?: never;
@@ -459,7 +495,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark the task not in progress (owners and editors) */
+        /**
+         * Mark the task not in progress (owners and editors)
+         * @description Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+         */
         post: operations["stopTask"];
         delete?: never;
         options?: never;
@@ -478,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel the task (owners and editors) */
+        /**
+         * Cancel the task (owners and editors)
+         * @description Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+         */
         post: operations["cancelTask"];
         delete?: never;
         options?: never;
@@ -497,7 +539,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a cancelled task (owners and editors) */
+        /**
+         * Restore a cancelled task (owners and editors)
+         * @description Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+         */
         post: operations["uncancelTask"];
         delete?: never;
         options?: never;
@@ -516,7 +561,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Archive the task (owners and editors) */
+        /**
+         * Archive the task (owners and editors)
+         * @description Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+         */
         post: operations["archiveTask"];
         delete?: never;
         options?: never;
@@ -535,7 +583,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore an archived task (owners and editors) */
+        /**
+         * Restore an archived task (owners and editors)
+         * @description Brings an archived task back to the column its state and due date give it. Viewers get 403.
+         */
         post: operations["unarchiveTask"];
         delete?: never;
         options?: never;
@@ -552,7 +603,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A task's completions, newest first */
+        /**
+         * A task's completions, newest first
+         * @description Every completion of the task, newest first, with who completed it. Any member may list them.
+         */
         get: operations["listCompletions"];
         put?: never;
         /**
@@ -597,7 +651,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready-made tasks, grouped by category */
+        /**
+         * Ready-made tasks, grouped by category
+         * @description Ready-made tasks (title, description, category and frequency) to create tasks from with `template_id`, grouped by category in display order; `q` searches titles and tags.
+         */
         get: operations["listTaskTemplates"];
         put?: never;
         post?: never;
@@ -620,7 +677,10 @@ export interface paths {
          */
         get: operations["listContractors"];
         put?: never;
-        /** Add a contractor, to a residence (owners and editors) or personal (no residence_id) */
+        /**
+         * Add a contractor, to a residence (owners and editors) or personal (no residence_id)
+         * @description With `residence_id`, the contractor belongs to that residence and its members see it (owners and editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is stored as digits; specialties come from the static data.
+         */
         post: operations["createContractor"];
         delete?: never;
         options?: never;
@@ -637,15 +697,24 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One contractor */
+        /**
+         * One contractor
+         * @description A contractor of a residence the caller belongs to, or one of the caller's own.
+         */
         get: operations["getContractor"];
         put?: never;
         post?: never;
-        /** Delete a contractor; its tasks keep existing without it */
+        /**
+         * Delete a contractor; its tasks keep existing without it
+         * @description Deletes the contractor; tasks and completions that named it keep existing without it. Owners and editors of its residence, or its creator for a personal one.
+         */
         delete: operations["deleteContractor"];
         options?: never;
         head?: never;
-        /** Change a contractor (its residence's owners and editors, or its creator if personal) */
+        /**
+         * Change a contractor (its residence's owners and editors, or its creator if personal)
+         * @description Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor may be changed by its owners and editors, a personal one by its creator. Two updates racing to replace the specialties are retried; one that keeps losing answers 409.
+         */
         patch: operations["updateContractor"];
         trace?: never;
     };
@@ -660,7 +729,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Toggle the favorite flag */
+        /**
+         * Toggle the favorite flag
+         * @description Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in lists. Owners and editors of its residence, or its creator for a personal one.
+         */
         post: operations["toggleContractorFavorite"];
         delete?: never;
         options?: never;
@@ -677,7 +749,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Tasks that name this contractor, among those the user can see */
+        /**
+         * Tasks that name this contractor, among those the user can see
+         * @description The task cards that name the contractor, among the tasks the caller can see; 404 when the caller cannot see the contractor.
+         */
         get: operations["listContractorTasks"];
         put?: never;
         post?: never;
@@ -694,14 +769,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Documents of every residence the user belongs to */
+        /**
+         * Documents of every residence the user belongs to
+         * @description Documents of every residence the caller belongs to, newest first, filtered by residence, type and a search over title, description, vendor, model and serial number.
+         */
         get: operations["listDocuments"];
         put?: never;
         /**
          * Add a document (owners and editors), with a file (multipart) or without (JSON)
-         * @description As multipart/form-data, the metadata fields are form fields and `file` is the file. Accepted files:
-         *     PDF, JPEG, PNG, HEIC and WebP, recognised from their bytes (the declared type and the file name are not
-         *     trusted; anything else → 415). Files larger than the server's MAX_UPLOAD_SIZE → 413.
+         * @description Two ways in. As multipart/form-data, with the file: the metadata are text parts and `file` is the file
+         *     part, which is required (a form without it answers 400 naming `file`). Accepted files: PDF, JPEG, PNG,
+         *     WebP and HEIC/HEIF, recognised from their bytes (the declared type and the file name are not trusted;
+         *     anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON, without a file: JSON
+         *     cannot carry one, so a JSON body with a `file` member (other than null) answers 400 naming `file`
+         *     rather than creating a document without it; add the file later with `PUT /documents/{id}/file`.
          */
         post: operations["createDocument"];
         delete?: never;
@@ -717,7 +798,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Warranty documents by expiry, soonest first */
+        /**
+         * Warranty documents by expiry, soonest first
+         * @description Documents of type warranty that have an expiry date, soonest first, with the days remaining in each residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired ones included).
+         */
         get: operations["listWarranties"];
         put?: never;
         post?: never;
@@ -736,15 +820,24 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One document's metadata */
+        /**
+         * One document's metadata
+         * @description A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+         */
         get: operations["getDocument"];
         put?: never;
         post?: never;
-        /** Delete a document and its file (owners and editors) */
+        /**
+         * Delete a document and its file (owners and editors)
+         * @description Deletes the document and its stored file. Viewers get 403.
+         */
         delete: operations["deleteDocument"];
         options?: never;
         head?: never;
-        /** Change a document's metadata (owners and editors) */
+        /**
+         * Change a document's metadata (owners and editors)
+         * @description Only the fields present change; nullable fields sent as null are cleared. The file is replaced with `PUT /documents/{id}/file`. Viewers get 403.
+         */
         patch: operations["updateDocument"];
         trace?: never;
     };
@@ -759,10 +852,13 @@ export interface paths {
         };
         /**
          * Download the file (any member)
-         * @description Sent with the type detected at upload (PDF, JPEG, PNG, HEIC or WebP). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+         * @description Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
          */
         get: operations["getDocumentFile"];
-        /** Replace (or add) the document's file (owners and editors) */
+        /**
+         * Replace (or add) the document's file (owners and editors)
+         * @description Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get 403.
+         */
         put: operations["replaceDocumentFile"];
         post?: never;
         delete?: never;
@@ -797,15 +893,29 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         RegisterRequest: {
-            /** @example alex@example.com */
+            /**
+             * Format: email
+             * @description An email address (`format: email`); the server also requires a plain address (no display name) whose domain has a dot. Spaces after it are trimmed.
+             * @example alex@example.com
+             */
             email: string;
             password: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             first_name?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             last_name?: string;
-            /** @description IANA timezone, e.g. `Europe/Berlin`; default `UTC`. */
+            /**
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). Without it, `UTC`.
+             * @default UTC
+             * @example Europe/Berlin
+             */
             timezone?: string;
         };
         LoginRequest: {
+            /**
+             * @description The address the account was registered with. Any text is accepted (not `format: email`): an address that is not an account's answers 401 `invalid_credentials`, like a wrong password.
+             * @example alex@example.com
+             */
             email: string;
             password: string;
         };
@@ -817,11 +927,15 @@ export interface components {
         User: {
             /** Format: int64 */
             id: number;
+            /**
+             * Format: email
+             * @example alex@example.com
+             */
             email: string;
             first_name: string;
             last_name: string;
             /**
-             * @description IANA timezone.
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused).
              * @example America/New_York
              */
             timezone: string;
@@ -841,9 +955,14 @@ export interface components {
         };
         /** @description Only the fields present change. */
         UpdateMeRequest: {
+            /** @description One line of text; surrounding spaces are trimmed. */
             first_name?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             last_name?: string;
-            /** @description IANA timezone, e.g. `Europe/Berlin`. */
+            /**
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused).
+             * @example Europe/Berlin
+             */
             timezone?: string;
             /**
              * Format: int32
@@ -857,17 +976,30 @@ export interface components {
         };
         CodeRequest: {
             /**
-             * @description The 6-digit code from the email.
+             * @description The 6-digit code from the email; surrounding spaces are ignored.
              * @example 042917
              */
             code: string;
         };
         EmailRequest: {
+            /**
+             * Format: email
+             * @description An email address (`format: email`); the server also requires a plain address (no display name) whose domain has a dot. Spaces after it are trimmed.
+             * @example alex@example.com
+             */
             email: string;
         };
         VerifyResetCodeRequest: {
+            /**
+             * Format: email
+             * @description An email address (`format: email`); the server also requires a plain address (no display name) whose domain has a dot. Spaces after it are trimmed.
+             * @example alex@example.com
+             */
             email: string;
-            /** @description The 6-digit code from the email. */
+            /**
+             * @description The 6-digit code from the email; surrounding spaces are ignored.
+             * @example 042917
+             */
             code: string;
         };
         ResetTokenResponse: {
@@ -914,7 +1046,10 @@ export interface components {
             /** Format: double */
             purchase_price: number | null;
             is_primary: boolean;
-            /** @description IANA timezone; "today" for this residence's tasks is computed in it. */
+            /**
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). "Today" for this residence's tasks is the date in it.
+             * @example Europe/Berlin
+             */
             timezone: string;
             role: components["schemas"]["ResidenceRole"];
             /** Format: int32 */
@@ -932,6 +1067,7 @@ export interface components {
             updated_at: string;
         };
         ResidenceCreate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name: string;
             /** Format: int64 */
             residence_type_id?: number;
@@ -964,12 +1100,17 @@ export interface components {
              * @description At most two decimal places.
              */
             purchase_price?: number;
+            /** @default false */
             is_primary?: boolean;
-            /** @description IANA timezone; defaults to the creator's profile timezone. */
+            /**
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). Without it, the creator's profile timezone.
+             * @example Europe/Berlin
+             */
             timezone?: string;
         };
         /** @description Only the fields present change; nullable fields sent as null are cleared. */
         ResidenceUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name?: string;
             /** Format: int64 */
             residence_type_id?: number | null;
@@ -1003,11 +1144,19 @@ export interface components {
              */
             purchase_price?: number | null;
             is_primary?: boolean;
+            /**
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused).
+             * @example Europe/Berlin
+             */
             timezone?: string;
         };
         Member: {
             /** Format: int64 */
             user_id: number;
+            /**
+             * Format: email
+             * @example alex@example.com
+             */
             email: string;
             first_name: string;
             last_name: string;
@@ -1032,16 +1181,16 @@ export interface components {
              * @default editor
              * @enum {string}
              */
-            role: "editor" | "viewer";
+            role?: "editor" | "viewer";
             /**
              * Format: int32
              * @default 24
              */
-            expires_in_hours: number;
+            expires_in_hours?: number;
         };
         ShareCode: {
             /**
-             * @description 6 characters without look-alikes (no 0, O, 1, I or L); case-insensitive.
+             * @description 6 characters without look-alikes (no 0, O, 1, I or L); joining accepts it in any case.
              * @example K7MP3X
              */
             code: string;
@@ -1051,6 +1200,10 @@ export interface components {
             expires_at: string;
         };
         JoinRequest: {
+            /**
+             * @description The 6-character share code, in any case; surrounding spaces are ignored. Its characters are those of ShareCode (no 0, O, 1, I or L).
+             * @example k7mp3x
+             */
             code: string;
         };
         JoinResult: {
@@ -1138,7 +1291,7 @@ export interface components {
             residence_id: number;
             /** Format: int64 */
             template_id?: number;
-            /** @description Required unless template_id is given. */
+            /** @description One line of text; surrounding spaces are trimmed. Required (not blank) unless template_id is given, whose title it then replaces. */
             title?: string;
             description?: string;
             /** Format: int64 */
@@ -1164,9 +1317,15 @@ export interface components {
              * @description At most two decimal places.
              */
             estimated_cost?: number;
-            recurrence_anchor?: components["schemas"]["RecurrenceAnchor"];
+            /**
+             * @description A recurring task's next due date is counted from the completion date or from the previous due date, as RecurrenceAnchor says.
+             * @default completion
+             * @enum {string}
+             */
+            recurrence_anchor?: "completion" | "due_date";
         };
         TaskUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             title?: string;
             description?: string;
             /** Format: int64 */
@@ -1269,9 +1428,20 @@ export interface components {
             created_by: number | null;
             name: string;
             company: string;
-            /** @description Normalised to digits with an optional leading +. */
+            /**
+             * @description The digits, with a leading `+` when one was given; empty for none.
+             * @example +15550109999
+             */
             phone: string;
+            /**
+             * @description An email address, or empty for none.
+             * @example pat@plumb.example.com
+             */
             email: string;
+            /**
+             * @description An absolute http or https URL, or empty for none (not `format: uri`, because it may be empty).
+             * @example https://plumb.example.com
+             */
             website: string;
             address: string;
             notes: string;
@@ -1287,23 +1457,52 @@ export interface components {
         ContractorCreate: {
             /** Format: int64 */
             residence_id?: number;
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             company?: string;
+            /**
+             * @description A phone number of 6 to 20 digits, written with spaces, dashes, dots, parentheses and a leading `+` as you like; it is stored as the digits with the `+`. Empty for none.
+             * @example +1 (555) 010-9999
+             */
             phone?: string;
+            /**
+             * @description An email address, checked as an account's is (a plain address whose domain has a dot), or empty for none; surrounding spaces are trimmed. Not declared `format: email`, because empty is allowed.
+             * @example pat@plumb.example.com
+             */
             email?: string;
+            /**
+             * @description An absolute http or https URL with a host, or empty for none; surrounding spaces are trimmed. Not declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
+             * @example https://plumb.example.com
+             */
             website?: string;
             address?: string;
             notes?: string;
             /** Format: int32 */
             rating?: number;
+            /** @default false */
             is_favorite?: boolean;
             specialty_ids?: number[];
         };
         ContractorUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             company?: string;
+            /**
+             * @description A phone number of 6 to 20 digits, written with spaces, dashes, dots, parentheses and a leading `+` as you like; it is stored as the digits with the `+`. Empty for none.
+             * @example +1 (555) 010-9999
+             */
             phone?: string;
+            /**
+             * @description An email address, checked as an account's is (a plain address whose domain has a dot), or empty for none; surrounding spaces are trimmed. Not declared `format: email`, because empty is allowed.
+             * @example pat@plumb.example.com
+             */
             email?: string;
+            /**
+             * @description An absolute http or https URL with a host, or empty for none; surrounding spaces are trimmed. Not declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
+             * @example https://plumb.example.com
+             */
             website?: string;
             address?: string;
             notes?: string;
@@ -1314,15 +1513,6 @@ export interface components {
         };
         /** @enum {string} */
         DocumentType: "general" | "warranty" | "manual" | "receipt" | "insurance" | "inspection" | "permit" | "contract" | "photo" | "other";
-        DocumentFile: {
-            /** @description The uploaded name, for display and Content-Disposition; never used as a storage key. */
-            file_name: string;
-            /** @description Detected from the bytes. */
-            content_type: string;
-            /** Format: int64 */
-            size_bytes: number;
-            sha256: string;
-        };
         Document: {
             /** Format: int64 */
             id: number;
@@ -1344,24 +1534,53 @@ export interface components {
             expiry_date: string | null;
             warranty_provider: string;
             claim_phone: string;
+            /**
+             * @description An absolute http or https URL, or empty for none (not `format: uri`, because it may be empty).
+             * @example https://example.com/warranty
+             */
             claim_url: string;
             /** Format: int64 */
             task_id: number | null;
-            /** @description null for a document without a file. */
-            file: components["schemas"]["DocumentFile"] | null;
+            /** @description The document's file, or null for a document without one. */
+            file: {
+                /** @description The uploaded name, for display and Content-Disposition; never used as a storage key. */
+                file_name: string;
+                /**
+                 * @description Detected from the file's bytes at upload (what the client declared is not trusted); the download is sent with it.
+                 * @enum {string}
+                 */
+                content_type: "application/pdf" | "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence";
+                /**
+                 * Format: int64
+                 * @description At most the server's MAX_UPLOAD_SIZE (25 MiB unless configured otherwise).
+                 */
+                size_bytes: number;
+                /** @description SHA-256 of the file, in hex; the download's ETag is made from it. */
+                sha256: string;
+            } | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A document without a file (JSON). A `file` member other than null is refused with 400: upload a file as multipart/form-data (DocumentCreateUpload) instead. */
         DocumentCreate: {
             /** Format: int64 */
             residence_id: number;
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             title: string;
             description?: string;
-            type?: components["schemas"]["DocumentType"];
+            /**
+             * @description The DocumentType; `general` when left out.
+             * @default general
+             * @enum {string}
+             */
+            type?: "general" | "warranty" | "manual" | "receipt" | "insurance" | "inspection" | "permit" | "contract" | "photo" | "other";
+            /** @description One line of text; surrounding spaces are trimmed. */
             vendor?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             model_number?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             serial_number?: string;
             /** Format: date */
             purchase_date?: string;
@@ -1372,20 +1591,36 @@ export interface components {
             purchase_price?: number;
             /** Format: date */
             expiry_date?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             warranty_provider?: string;
+            /** @description One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone). */
             claim_phone?: string;
+            /**
+             * @description Where to file a warranty claim: an absolute http or https URL with a host, or empty for none (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
+             * @example https://example.com/warranty
+             */
             claim_url?: string;
             /** Format: int64 */
             task_id?: number;
         };
+        /** @description A document with its file (multipart/form-data): the fields of DocumentCreate as text parts, and the file part. */
         DocumentCreateUpload: {
             /** Format: int64 */
             residence_id: number;
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             title: string;
             description?: string;
-            type?: components["schemas"]["DocumentType"];
+            /**
+             * @description The DocumentType; `general` when left out.
+             * @default general
+             * @enum {string}
+             */
+            type?: "general" | "warranty" | "manual" | "receipt" | "insurance" | "inspection" | "permit" | "contract" | "photo" | "other";
+            /** @description One line of text; surrounding spaces are trimmed. */
             vendor?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             model_number?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             serial_number?: string;
             /** Format: date */
             purchase_date?: string;
@@ -1396,20 +1631,33 @@ export interface components {
             purchase_price?: number;
             /** Format: date */
             expiry_date?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             warranty_provider?: string;
+            /** @description One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone). */
             claim_phone?: string;
+            /**
+             * @description Where to file a warranty claim: an absolute http or https URL with a host, or empty for none (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
+             * @example https://example.com/warranty
+             */
             claim_url?: string;
             /** Format: int64 */
             task_id?: number;
-            /** Format: binary */
+            /**
+             * Format: binary
+             * @description The file, as a part with a filename (a part without one is refused). PDF, JPEG, PNG, WebP, or HEIC/HEIF (an image or a sequence), recognised from its bytes: the part's declared Content-Type and the file name are not trusted, and anything else answers 415. At most the server's MAX_UPLOAD_SIZE (25 MiB unless configured otherwise), or 413.
+             */
             file: Blob;
         };
         DocumentUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             title?: string;
             description?: string;
             type?: components["schemas"]["DocumentType"];
+            /** @description One line of text; surrounding spaces are trimmed. */
             vendor?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             model_number?: string;
+            /** @description One line of text; surrounding spaces are trimmed. */
             serial_number?: string;
             /** Format: date */
             purchase_date?: string | null;
@@ -1420,14 +1668,24 @@ export interface components {
             purchase_price?: number | null;
             /** Format: date */
             expiry_date?: string | null;
+            /** @description One line of text; surrounding spaces are trimmed. */
             warranty_provider?: string;
+            /** @description One line of text; surrounding spaces are trimmed. Kept as written (unlike a contractor's phone). */
             claim_phone?: string;
+            /**
+             * @description Where to file a warranty claim: an absolute http or https URL with a host, or empty for none (surrounding spaces are trimmed). Not declared `format: uri`, because empty is allowed; the server also requires that the URL parses.
+             * @example https://example.com/warranty
+             */
             claim_url?: string;
             /** Format: int64 */
             task_id?: number | null;
         };
+        /** @description The new file (multipart/form-data); it replaces the document's file, if it had one. */
         FileUpload: {
-            /** Format: binary */
+            /**
+             * Format: binary
+             * @description The file, as a part with a filename (a part without one is refused). PDF, JPEG, PNG, WebP, or HEIC/HEIF (an image or a sequence), recognised from its bytes: the part's declared Content-Type and the file name are not trusted, and anything else answers 415. At most the server's MAX_UPLOAD_SIZE (25 MiB unless configured otherwise), or 413.
+             */
             file: Blob;
         };
         Warranty: {
@@ -1453,10 +1711,10 @@ export interface components {
          *       }
          *     }
          */
-        Error: {
-            error: components["schemas"]["ErrorBody"];
+        ApiError: {
+            error: components["schemas"]["ApiErrorBody"];
         };
-        ErrorBody: {
+        ApiErrorBody: {
             /**
              * @description Stable machine-readable code, e.g. `validation_failed`, `not_found`, `unauthorized`.
              * @example validation_failed
@@ -1512,7 +1770,10 @@ export interface components {
              * @description Higher is more urgent.
              */
             level: number;
-            /** @example #ef4444 */
+            /**
+             * @description Hex colour, `#rrggbb`.
+             * @example #ef4444
+             */
             color: string;
             /** Format: int32 */
             display_order: number;
@@ -1551,16 +1812,152 @@ export interface components {
             };
         };
         /**
-         * @description Any error. The status code says what kind (400 validation, 401 authentication, 403 permission,
-         *     404 not found, 409 conflict, 413 too large, 415 unsupported media type, 429 rate limited,
-         *     500 server fault, 503 unavailable).
+         * @description The request cannot be served as sent: `validation_failed` names each field at fault in `fields` (JSON
+         *     body fields, query and path parameters, multipart fields), `malformed_request` is a body that is not
+         *     JSON or not the operation's shape; other codes name a rule of the operation (e.g. `wrong_password`).
          */
-        Error: {
+        BadRequest: {
             headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `unauthorized`: no token, or one that is unknown or revoked (or `invalid_credentials` at sign-in). A
+         *     token the server cannot check because PostgreSQL is unreachable gets 503, never 401.
+         */
+        Unauthorized: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `forbidden`: the caller can see the residence but their role does not allow this (editors and
+         *     viewers changing what only the owner may, viewers changing anything).
+         */
+        Forbidden: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `not_found` (or a more specific code such as `share_code_not_found`): it does not exist, or the
+         *     caller may not see it. A residence the caller is not a member of answers 404, never 403.
+         */
+        NotFound: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description The request conflicts with the current state (e.g. `email_taken`, `already_verified`). */
+        Conflict: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `request_too_large`: the body is larger than the server accepts (HTTP_BODY_LIMIT, or for an upload
+         *     MAX_UPLOAD_SIZE, in which case `fields` names `file`).
+         */
+        ContentTooLarge: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `unsupported_media_type`: the Content-Type is not one the operation takes, or an uploaded file is not
+         *     a PDF, JPEG, PNG, HEIC or WebP file (then `fields` names `file`).
+         */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `range_not_satisfiable`: the Range starts past the end of the file. */
+        RangeNotSatisfiable: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                /** @description `bytes *\/<size>`: the file's size, so the client can ask again. */
+                "Content-Range": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `rate_limited`: too many attempts from this client IP or for this account. */
+        TooManyRequests: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                /** @description Seconds to wait before trying again. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `internal_error`: a fault of the server; the cause is in its log, never in the answer. */
+        InternalServerError: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `unavailable`: PostgreSQL (or another service the API needs) is unreachable, or the server is still
+         *     starting; try again after Retry-After.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                /** @description Seconds to wait before trying again. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
             };
         };
     };
@@ -1599,7 +1996,12 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     login: {
@@ -1624,7 +2026,13 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     logout: {
@@ -1643,7 +2051,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMe: {
@@ -1664,7 +2075,10 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteMe: {
@@ -1683,7 +2097,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateMe: {
@@ -1708,7 +2125,12 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     changePassword: {
@@ -1731,7 +2153,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     verifyEmail: {
@@ -1756,7 +2183,13 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendVerification: {
@@ -1777,7 +2210,12 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     forgotPassword: {
@@ -1802,7 +2240,12 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     verifyResetCode: {
@@ -1827,7 +2270,12 @@ export interface operations {
                     "application/json": components["schemas"]["ResetTokenResponse"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetPassword: {
@@ -1850,7 +2298,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listResidences: {
@@ -1871,7 +2323,10 @@ export interface operations {
                     "application/json": components["schemas"]["Residence"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createResidence: {
@@ -1896,7 +2351,12 @@ export interface operations {
                     "application/json": components["schemas"]["Residence"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     joinResidence: {
@@ -1921,7 +2381,14 @@ export interface operations {
                     "application/json": components["schemas"]["JoinResult"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getResidence: {
@@ -1944,7 +2411,11 @@ export interface operations {
                     "application/json": components["schemas"]["Residence"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteResidence: {
@@ -1965,7 +2436,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateResidence: {
@@ -1992,7 +2468,14 @@ export interface operations {
                     "application/json": components["schemas"]["Residence"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listResidenceMembers: {
@@ -2015,7 +2498,11 @@ export interface operations {
                     "application/json": components["schemas"]["Member"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     removeResidenceMember: {
@@ -2024,7 +2511,7 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ResidenceID"];
-                userId: number;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -2037,7 +2524,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateResidenceMember: {
@@ -2046,7 +2538,7 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ResidenceID"];
-                userId: number;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -2065,7 +2557,14 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     transferResidence: {
@@ -2092,7 +2591,14 @@ export interface operations {
                     "application/json": components["schemas"]["Residence"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createShareCode: {
@@ -2119,7 +2625,14 @@ export interface operations {
                     "application/json": components["schemas"]["ShareCode"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getBoard: {
@@ -2146,7 +2659,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createTask: {
@@ -2171,7 +2687,14 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getResidenceBoard: {
@@ -2200,7 +2723,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTask: {
@@ -2223,7 +2750,11 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteTask: {
@@ -2244,7 +2775,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateTask: {
@@ -2271,7 +2807,14 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     startTask: {
@@ -2294,7 +2837,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     stopTask: {
@@ -2317,7 +2865,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     cancelTask: {
@@ -2340,7 +2893,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     uncancelTask: {
@@ -2363,7 +2921,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     archiveTask: {
@@ -2386,7 +2949,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     unarchiveTask: {
@@ -2409,7 +2977,12 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCompletions: {
@@ -2432,7 +3005,11 @@ export interface operations {
                     "application/json": components["schemas"]["Completion"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     completeTask: {
@@ -2459,7 +3036,14 @@ export interface operations {
                     "application/json": components["schemas"]["CompletionResult"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteCompletion: {
@@ -2480,7 +3064,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listTaskTemplates: {
@@ -2504,7 +3093,10 @@ export interface operations {
                     "application/json": components["schemas"]["TaskTemplateGroup"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listContractors: {
@@ -2530,7 +3122,11 @@ export interface operations {
                     "application/json": components["schemas"]["Contractor"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createContractor: {
@@ -2555,7 +3151,14 @@ export interface operations {
                     "application/json": components["schemas"]["Contractor"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getContractor: {
@@ -2578,7 +3181,11 @@ export interface operations {
                     "application/json": components["schemas"]["Contractor"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteContractor: {
@@ -2599,7 +3206,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateContractor: {
@@ -2626,7 +3238,15 @@ export interface operations {
                     "application/json": components["schemas"]["Contractor"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     toggleContractorFavorite: {
@@ -2649,7 +3269,12 @@ export interface operations {
                     "application/json": components["schemas"]["Contractor"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listContractorTasks: {
@@ -2672,7 +3297,11 @@ export interface operations {
                     "application/json": components["schemas"]["Task"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listDocuments: {
@@ -2698,7 +3327,10 @@ export interface operations {
                     "application/json": components["schemas"]["Document"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createDocument: {
@@ -2724,7 +3356,14 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWarranties: {
@@ -2748,7 +3387,10 @@ export interface operations {
                     "application/json": components["schemas"]["Warranty"][];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getDocument: {
@@ -2771,7 +3413,11 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteDocument: {
@@ -2792,7 +3438,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateDocument: {
@@ -2819,7 +3470,14 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getDocumentFile: {
@@ -2841,8 +3499,13 @@ export interface operations {
             /** @description The whole file. */
             200: {
                 headers: {
+                    /** @description The file's strong ETag (from its SHA-256); send it in If-None-Match or If-Range. */
                     ETag: string;
+                    /** @description `private, no-cache`: a client may keep the file but revalidates it with If-None-Match. */
+                    "Cache-Control": string;
+                    /** @description `attachment` with the uploaded file name (`filename` in ASCII, `filename*` in UTF-8). */
                     "Content-Disposition": string;
+                    /** @description `bytes`: a single byte range may be requested. */
                     "Accept-Ranges": string;
                     [name: string]: unknown;
                 };
@@ -2851,15 +3514,23 @@ export interface operations {
                     "image/jpeg": Blob;
                     "image/png": Blob;
                     "image/heic": Blob;
+                    "image/heif": Blob;
+                    "image/heic-sequence": Blob;
+                    "image/heif-sequence": Blob;
                     "image/webp": Blob;
                 };
             };
             /** @description The requested byte range. */
             206: {
                 headers: {
+                    /** @description The file's strong ETag (from its SHA-256); send it in If-None-Match or If-Range. */
                     ETag: string;
-                    "Content-Range": string;
+                    /** @description `private, no-cache`: a client may keep the file but revalidates it with If-None-Match. */
+                    "Cache-Control": string;
+                    /** @description `attachment` with the uploaded file name (`filename` in ASCII, `filename*` in UTF-8). */
                     "Content-Disposition": string;
+                    /** @description `bytes <first>-<last>/<size>`. */
+                    "Content-Range": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2867,6 +3538,9 @@ export interface operations {
                     "image/jpeg": Blob;
                     "image/png": Blob;
                     "image/heic": Blob;
+                    "image/heif": Blob;
+                    "image/heic-sequence": Blob;
+                    "image/heif-sequence": Blob;
                     "image/webp": Blob;
                 };
             };
@@ -2875,11 +3549,18 @@ export interface operations {
                 headers: {
                     /** @description The current ETag (RFC 9110 sends it with 304 as with 200). */
                     ETag: string;
+                    /** @description `private, no-cache`: a client may keep the file but revalidates it with If-None-Match. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     replaceDocumentFile: {
@@ -2906,7 +3587,14 @@ export interface operations {
                     "application/json": components["schemas"]["Document"];
                 };
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getStaticData: {
@@ -2939,7 +3627,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
