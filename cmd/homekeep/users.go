@@ -9,8 +9,8 @@ import (
 // usersCmd runs operator actions on accounts: `homekeep users deactivate|activate EMAIL`. Deactivation
 // reaches every running server through Valkey, so it needs the same VALKEY_URL and CACHE_KEY_PREFIX as they
 // use. It also works while Valkey is unreachable: the revocation of the account's tokens is recorded in
-// PostgreSQL with the deactivation, and the servers write it to Valkey at their next sweep or when they
-// reach Valkey again.
+// PostgreSQL with the deactivation, and it reaches Valkey at the next periodic delivery job or when the
+// servers reach Valkey again.
 func usersCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
 	fs := newFlagSet("users", "users deactivate|activate EMAIL", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
