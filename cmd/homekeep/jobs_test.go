@@ -5,6 +5,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/operator"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/testdb"
+	"github.com/homekeep/homekeep/internal/testwait"
 )
 
 func TestJobs(t *testing.T) {
@@ -75,6 +77,43 @@ func TestJobs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// lockedBuffer is a bytes.Buffer a command writes to while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestWorkerRunsUntilStopped(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan error, 1)
+	env := envOf(map[string]string{"DATABASE_URL": testdb.New(t), "FILE_STORAGE_URL": "mem://", "LOG_LEVEL": "warn"})
+	go func() { done <- run(ctx, []string{"worker"}, env, &out, &errOut) }()
+	testwait.Until(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "worker is running") },
+		"the worker never said it runs")
+	cancel() // what SIGINT does
+	select {
+	case err := <-done:
+		require.NoError(t, err, "a stopped worker exits cleanly: %s", errOut.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not stop")
+	}
 }
 
 func TestPrintJobs(t *testing.T) {
