@@ -470,6 +470,14 @@ func tableRows(t *testing.T, inst *apptest.Instance) map[string][]string {
 		var table string
 		var list []string
 		require.NoError(t, rows.Scan(&table, &list))
+		switch {
+		case strings.HasPrefix(table, "river_") && table != "river_job":
+			continue // the job queue's own bookkeeping (leader election, queues, clients), not what a request wrote
+		case table == "river_job":
+			// The periodic maintenance jobs a process with workers runs on its own schedule; any other job
+			// (an email a bad request should not have caused) still counts.
+			list = slices.DeleteFunc(list, func(row string) bool { return strings.Contains(row, `"periodic": true`) })
+		}
 		out[table] = list
 	}
 	require.NoError(t, rows.Err())
