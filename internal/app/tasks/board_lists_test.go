@@ -42,11 +42,20 @@ func TestBoardWithItsResidenceListExpired(t *testing.T) {
 	settled(t, inst, h.Owner, "/tasks", etag)
 
 	t.Run("UnchangedIs304InOneRoundTrip", func(t *testing.T) {
-		forgetResidenceList(t, inst, prefix, h.Owner.ID)
-		before := inst.Stmts.Snapshot()
-		r := boardGet(t, inst, h.Owner, "/tasks", etag)
-		sql := inst.Stmts.Since(before)
-		require.Equal(t, http.StatusNotModified, r.Status, "the board did not change: %q", sql)
+		// A fill queued by an earlier request may put the list back between the deletion and the request
+		// (then the board is a 304 with no SQL at all, which is not the state under test): forget it again.
+		var before apptest.Snapshot
+		var sql []string
+		for range 10 {
+			forgetResidenceList(t, inst, prefix, h.Owner.ID)
+			before = inst.Stmts.Snapshot()
+			r := boardGet(t, inst, h.Owner, "/tasks", etag)
+			sql = inst.Stmts.Since(before)
+			require.Equal(t, http.StatusNotModified, r.Status, "the board did not change: %q", sql)
+			if len(sql) > 0 {
+				break
+			}
+		}
 		require.Equal(t, int64(1), inst.Stmts.Sequential(before), "one round trip: %q", sql)
 		require.Equal(t, int64(1), inst.Stmts.RoundTrips(before), "the list and the board in one batch: %q", sql)
 		settled(t, inst, h.Owner, "/tasks", etag) // the list read beside the board was cached again
