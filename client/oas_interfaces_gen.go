@@ -57,6 +57,10 @@ type DeleteMeRes interface {
 	deleteMeRes()
 }
 
+type DeleteNotificationDeviceRes interface {
+	deleteNotificationDeviceRes()
+}
+
 type DeleteResidenceRes interface {
 	deleteResidenceRes()
 }
@@ -89,6 +93,14 @@ type GetMeRes interface {
 	getMeRes()
 }
 
+type GetNotificationPreferencesRes interface {
+	getNotificationPreferencesRes()
+}
+
+type GetNotificationRes interface {
+	getNotificationRes()
+}
+
 type GetResidenceBoardRes interface {
 	getResidenceBoardRes()
 }
@@ -103,6 +115,10 @@ type GetStaticDataRes interface {
 
 type GetTaskRes interface {
 	getTaskRes()
+}
+
+type GetUnreadNotificationCountRes interface {
+	getUnreadNotificationCountRes()
 }
 
 type JoinResidenceRes interface {
@@ -123,6 +139,14 @@ type ListContractorsRes interface {
 
 type ListDocumentsRes interface {
 	listDocumentsRes()
+}
+
+type ListNotificationDevicesRes interface {
+	listNotificationDevicesRes()
+}
+
+type ListNotificationsRes interface {
+	listNotificationsRes()
 }
 
 type ListResidenceMembersRes interface {
@@ -147,6 +171,14 @@ type LoginRes interface {
 
 type LogoutRes interface {
 	logoutRes()
+}
+
+type MarkAllNotificationsReadRes interface {
+	markAllNotificationsReadRes()
+}
+
+type RegisterNotificationDeviceRes interface {
+	registerNotificationDeviceRes()
 }
 
 type RegisterRes interface {
@@ -203,6 +235,14 @@ type UpdateDocumentRes interface {
 
 type UpdateMeRes interface {
 	updateMeRes()
+}
+
+type UpdateNotificationPreferencesRes interface {
+	updateNotificationPreferencesRes()
+}
+
+type UpdateNotificationRes interface {
+	updateNotificationRes()
 }
 
 type UpdateResidenceMemberRes interface {

@@ -37,6 +37,11 @@ type DeleteDocumentParams struct {
 	ID int64
 }
 
+// DeleteNotificationDeviceParams is parameters of deleteNotificationDevice operation.
+type DeleteNotificationDeviceParams struct {
+	ID int64
+}
+
 // DeleteResidenceParams is parameters of deleteResidence operation.
 type DeleteResidenceParams struct {
 	ID int64
@@ -73,6 +78,11 @@ type GetDocumentFileParams struct {
 	IfRange     OptString `json:",omitempty,omitzero"`
 	IfNoneMatch OptString `json:",omitempty,omitzero"`
 	ID          int64
+}
+
+// GetNotificationParams is parameters of getNotification operation.
+type GetNotificationParams struct {
+	ID int64
 }
 
 // GetResidenceParams is parameters of getResidence operation.
@@ -123,6 +133,14 @@ type ListDocumentsParams struct {
 	Type        OptDocumentType `json:",omitempty,omitzero"`
 	// Case-insensitive search over title, description, vendor, model and serial number.
 	Q OptString `json:",omitempty,omitzero"`
+}
+
+// ListNotificationsParams is parameters of listNotifications operation.
+type ListNotificationsParams struct {
+	// The `next_cursor` of the previous page; opaque. Without it, the first page.
+	Cursor OptString `json:",omitempty,omitzero"`
+	// How many notifications a page holds at most.
+	Limit OptInt32 `json:",omitempty,omitzero"`
 }
 
 // ListResidenceMembersParams is parameters of listResidenceMembers operation.
@@ -190,6 +208,11 @@ type UpdateContractorParams struct {
 
 // UpdateDocumentParams is parameters of updateDocument operation.
 type UpdateDocumentParams struct {
+	ID int64
+}
+
+// UpdateNotificationParams is parameters of updateNotification operation.
+type UpdateNotificationParams struct {
 	ID int64
 }
 

@@ -420,6 +420,20 @@ func encodeRegisterRequest(
 	return nil
 }
 
+func encodeRegisterNotificationDeviceRequest(
+	req *NotificationDeviceCreate,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeReplaceDocumentFileRequest(
 	req *FileUploadMultipart,
 	r *http.Request,
@@ -499,6 +513,34 @@ func encodeUpdateDocumentRequest(
 
 func encodeUpdateMeRequest(
 	req *UpdateMeRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateNotificationRequest(
+	req *NotificationUpdate,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateNotificationPreferencesRequest(
+	req *NotificationPreferencesUpdate,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

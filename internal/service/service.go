@@ -28,6 +28,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
+	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/seed"
@@ -163,12 +164,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	taskOps := tasks.New(tasks.Deps{DB: db, Access: residenceAccess, Boards: boards, BoardCacheSize: cfg.BoardCacheSize,
 		Now: o.BoardClock})
 	server, err := api.NewServer(api.Handlers{
-		Accounts:    accountOps,
-		Residences:  residenceOps,
-		Tasks:       taskOps,
-		Contractors: contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
-		Documents:   documentOps,
-		Reference:   staticData,
+		Accounts:      accountOps,
+		Residences:    residenceOps,
+		Tasks:         taskOps,
+		Contractors:   contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
+		Documents:     documentOps,
+		Reference:     staticData,
+		Notifications: notifications.New(notifications.Deps{DB: db}),
 	}, log)
 	if err != nil {
 		return err

@@ -867,6 +867,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notification preferences
+         * @description For each kind of notification, whether it is pushed to the caller's devices and whether it is emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's, changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on, reminders at 9. The in-app feed gets every kind whatever the switches say.
+         */
+        get: operations["getNotificationPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change notification switches or the reminder hour
+         * @description Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch. The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+         */
+        patch: operations["updateNotificationPreferences"];
+        trace?: never;
+    };
+    "/notifications/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's registered devices
+         * @description Every device registered to the caller, newest first, with whether it still receives pushes (a device its push service reports dead is deactivated). Push tokens and keys are never returned.
+         */
+        get: operations["listNotificationDevices"];
+        put?: never;
+        /**
+         * Register a device for push notifications
+         * @description `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint` and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone that changes hands or signs in to another account stops getting the previous account's pushes.
+         */
+        post: operations["registerNotificationDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unregister one of the caller's devices
+         * @description The device gets no more pushes. Another user's device answers 404.
+         */
+        delete: operations["deleteNotificationDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's in-app notification feed, newest first
+         * @description One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next page; it is null on the last page. Pages stay in order while new notifications arrive: a new one shows at the top of the first page, never again on a later one.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of the caller's notifications are unread
+         * @description The number of notifications in the caller's feed not yet marked read, for a badge.
+         */
+        get: operations["getUnreadNotificationCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark every notification of the caller read
+         * @description Marks read every notification of the caller's feed that is unread; those already read keep the time they were read at.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * One notification of the caller's feed
+         * @description A notification of the caller's; another user's answers 404.
+         */
+        get: operations["getNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark one notification read or unread
+         * @description `read: true` marks the notification read (one already read keeps the time it was read at), `read: false` unread again. Another user's notification answers 404. (A `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.)
+         */
+        patch: operations["updateNotification"];
+        trace?: never;
+    };
     "/static-data": {
         parameters: {
             query?: never;
@@ -1798,6 +1954,144 @@ export interface components {
             name: string;
             /** Format: int32 */
             display_order: number;
+        };
+        /**
+         * @description What a notification is about: a task that becomes due soon or overdue, a task completed by another member or assigned to the user, a member who joined a residence the user owns, a warranty that expires soon.
+         * @enum {string}
+         */
+        NotificationKind: "task_due_soon" | "task_overdue" | "task_completed" | "task_assigned" | "member_joined" | "warranty_expiring";
+        NotificationChannels: {
+            /** @description Pushed to the user's active devices. */
+            push: boolean;
+            /** @description Emailed to the account's address. */
+            email: boolean;
+        };
+        /** @description Only the switches present change. */
+        NotificationChannelsUpdate: {
+            push?: boolean;
+            email?: boolean;
+        };
+        NotificationPreferences: {
+            task_due_soon: components["schemas"]["NotificationChannels"];
+            task_overdue: components["schemas"]["NotificationChannels"];
+            task_completed: components["schemas"]["NotificationChannels"];
+            task_assigned: components["schemas"]["NotificationChannels"];
+            member_joined: components["schemas"]["NotificationChannels"];
+            warranty_expiring: components["schemas"]["NotificationChannels"];
+            /**
+             * Format: int32
+             * @description The hour of the day (0-23, in `timezone`) reminders are sent at; 9 unless changed.
+             */
+            reminder_hour: number;
+            /**
+             * @description The account's IANA time zone (see User), which the reminder hour and the reminders' calendar days are read in. Change it with `PATCH /auth/me`.
+             * @example America/Chicago
+             */
+            timezone: string;
+        };
+        /** @description Only the fields present change. */
+        NotificationPreferencesUpdate: {
+            task_due_soon?: components["schemas"]["NotificationChannelsUpdate"];
+            task_overdue?: components["schemas"]["NotificationChannelsUpdate"];
+            task_completed?: components["schemas"]["NotificationChannelsUpdate"];
+            task_assigned?: components["schemas"]["NotificationChannelsUpdate"];
+            member_joined?: components["schemas"]["NotificationChannelsUpdate"];
+            warranty_expiring?: components["schemas"]["NotificationChannelsUpdate"];
+            /**
+             * Format: int32
+             * @description The hour of the day (0-23, in the account's timezone) reminders are sent at.
+             */
+            reminder_hour?: number;
+        };
+        /**
+         * @description The push service a device is reached through: APNs (`ios`), Firebase Cloud Messaging (`android`), Web Push (`web`) or a UnifiedPush distributor (`unifiedpush`).
+         * @enum {string}
+         */
+        NotificationPlatform: "ios" | "android" | "web" | "unifiedpush";
+        /** @description A Web Push subscription's keys, base64url as the browser gives them; both are required (a missing one is named as `keys.p256dh` or `keys.auth`). */
+        NotificationDeviceKeys: {
+            /** @description The subscription's P-256 public key. */
+            p256dh?: string;
+            /** @description The subscription's authentication secret. */
+            auth?: string;
+        };
+        /** @description `token` for `ios` and `android`; `endpoint` and `keys` for `web`; `endpoint` and optionally `keys` for `unifiedpush`. */
+        NotificationDeviceCreate: {
+            platform: components["schemas"]["NotificationPlatform"];
+            /** @description The push service's token for `ios` and `android`, without spaces; refused with `web` and `unifiedpush`. */
+            token?: string;
+            /**
+             * Format: uri
+             * @description The push endpoint for `web` (https) and `unifiedpush` (http or https); refused with `ios` and `android`.
+             * @example https://push.example.net/send/dGhpcyBpcyBhbiBleGFtcGxl
+             */
+            endpoint?: string;
+            keys?: components["schemas"]["NotificationDeviceKeys"];
+            /** @description The app's version, for support; empty when not sent. */
+            app_version?: string;
+            /**
+             * @description A BCP 47 language tag such as `en-US`, for the texts of its pushes; empty when not sent.
+             * @example en-US
+             */
+            locale?: string;
+        };
+        NotificationDevice: {
+            /** Format: int64 */
+            id: number;
+            platform: components["schemas"]["NotificationPlatform"];
+            app_version: string;
+            locale: string;
+            /** @description False once its push service reported the device gone; registering it again revives it. */
+            is_active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the device was last registered (or moved to this user).
+             */
+            updated_at: string;
+        };
+        Notification: {
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NotificationKind"];
+            title: string;
+            body: string;
+            /**
+             * Format: int64
+             * @description The residence it is about; null when none, or once that residence is gone.
+             */
+            residence_id: number | null;
+            /**
+             * Format: int64
+             * @description The task it is about; null when none, or once that task is gone.
+             */
+            task_id: number | null;
+            /**
+             * Format: int64
+             * @description The document (a warranty) it is about; null when none, or once that document is gone.
+             */
+            document_id: number | null;
+            /**
+             * Format: date-time
+             * @description When the user marked it read; null while unread.
+             */
+            read_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NotificationUpdate: {
+            /** @description True marks the notification read, false unread. */
+            read: boolean;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /** @description The `cursor` of the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        UnreadNotificationCount: {
+            /** Format: int64 */
+            unread_count: number;
         };
     };
     responses: {
@@ -3590,6 +3884,274 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description The preferences after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listNotificationDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The devices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDevice"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    registerNotificationDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationDeviceCreate"];
+            };
+        };
+        responses: {
+            /** @description The device, new or moved to the caller. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDevice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteNotificationDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page; opaque. Without it, the first page. */
+                cursor?: string;
+                /** @description How many notifications a page holds at most. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUnreadNotificationCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadNotificationCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every notification is read. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The notification after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -422,6 +422,7 @@ func boardWrites() map[string]boardWrite {
 		return w.smtp.Next(t, w.spare.Email).Code(t)
 	}
 	var shareCode, secondToken string
+	var deviceID, notificationID int64 // the owner's, made by the setups
 	writes := map[string]boardWrite{
 		"register": send(http.MethodPost, nil, fixed("/auth/register"), func(*boardWorld) map[string]any {
 			return map[string]any{"email": apptest.UniqueEmail(), "password": apptest.TestPassword}
@@ -538,6 +539,36 @@ func boardWrites() map[string]boardWrite {
 			return apptest.SendMultipart(t, w.inst, http.MethodPut, fmt.Sprintf("/documents/%d/file", w.document), w.owner.Token, nil,
 				&apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF})
 		}},
+
+		// Notifications are the caller's own: no board shows them.
+		"updateNotificationPreferences": send(http.MethodPatch, owner, fixed("/notifications/preferences"), func(*boardWorld) map[string]any {
+			return map[string]any{"task_due_soon": map[string]any{"email": false}, "reminder_hour": 7}
+		}),
+		"registerNotificationDevice": send(http.MethodPost, owner, fixed("/notifications/devices"), func(*boardWorld) map[string]any {
+			return map[string]any{"platform": "android", "token": "board-world-" + apptest.UniqueEmail()}
+		}),
+		"deleteNotificationDevice": {
+			setup: func(t *testing.T, w *boardWorld) {
+				deviceID = apptest.Expect[client.NotificationDevice](t, w.inst, apptest.Request{Method: http.MethodPost,
+					Path: "/notifications/devices", Token: w.owner.Token,
+					Body: map[string]any{"platform": "ios", "token": "board-world-" + apptest.UniqueEmail()}}, http.StatusCreated).ID
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/notifications/devices/%d", deviceID),
+					Token: w.owner.Token})
+			},
+		},
+		"updateNotification": {
+			setup: func(t *testing.T, w *boardWorld) {
+				apptest.DBQueryRow(t, w.inst, "INSERT INTO notifications (user_id, kind, title) VALUES ($1, 'task_assigned', 'Board world') RETURNING id",
+					[]any{w.owner.ID}, &notificationID)
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/notifications/%d", notificationID),
+					Token: w.owner.Token, Body: map[string]any{"read": true}})
+			},
+		},
+		"markAllNotificationsRead": send(http.MethodPost, owner, fixed("/notifications/read-all"), nil),
 	}
 	return writes
 }

@@ -289,6 +289,25 @@ var conformRefusals = []refusal{
 		why: "a reset token the server did not issue is refused (ResetTokenResponse.reset_token)"},
 	{op: "verifyResetCode", field: "email", status: http.StatusBadRequest, named: "code",
 		why: "an address with no live reset code has no code to match"},
+	{op: "listNotifications", field: "cursor", status: http.StatusBadRequest,
+		why: "a cursor is a next_cursor the feed gave out (the cursor parameter's description)"},
+	// The baseline registers a web push subscription: endpoint and keys, no token.
+	{op: "registerNotificationDevice", field: "platform", what: "enum value ios", status: http.StatusBadRequest, named: "token",
+		why: "ios sends token, not endpoint and keys (NotificationDeviceCreate's description)"},
+	{op: "registerNotificationDevice", field: "platform", what: "enum value android", status: http.StatusBadRequest, named: "token",
+		why: "android sends token, not endpoint and keys (NotificationDeviceCreate's description)"},
+	{op: "registerNotificationDevice", field: "token", what: "characters", status: http.StatusBadRequest,
+		why: "token is refused with web (token's description)"},
+	{op: "registerNotificationDevice", field: "endpoint", what: "left out", status: http.StatusBadRequest,
+		why: "web sends its endpoint (NotificationDeviceCreate's description)"},
+	{op: "registerNotificationDevice", field: "endpoint", what: "(minLength)", status: http.StatusBadRequest,
+		why: "an endpoint is an absolute https URL for web (endpoint's description)"},
+	{op: "registerNotificationDevice", field: "keys", what: "left out", status: http.StatusBadRequest,
+		why: "web sends its subscription's keys (NotificationDeviceCreate's description)"},
+	{op: "registerNotificationDevice", field: "keys.p256dh", what: "left out", status: http.StatusBadRequest,
+		why: "both keys are required (NotificationDeviceKeys' description)"},
+	{op: "registerNotificationDevice", field: "keys.auth", what: "left out", status: http.StatusBadRequest,
+		why: "both keys are required (NotificationDeviceKeys' description)"},
 }
 
 // conformDefects are known server defects: the operation, a substring of the case's kind and description,
@@ -315,7 +334,7 @@ type conformWalk struct {
 
 // consumingOps are the operations whose valid request uses up its target.
 var consumingOps = []string{"changePassword", "deleteCompletion", "deleteContractor", "deleteDocument",
-	"deleteMe", "deleteResidence", "deleteTask", "logout", "register", "removeResidenceMember", "resetPassword",
+	"deleteMe", "deleteNotificationDevice", "deleteResidence", "deleteTask", "logout", "register", "removeResidenceMember", "resetPassword",
 	"transferResidence", "verifyEmail", "verifyResetCode"}
 
 func newConformWalk(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server) *conformWalk {
@@ -336,7 +355,12 @@ func newConformWalk(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server)
 		"contractor": idText(apptest.CreateContractor(t, inst, stranger, map[string]any{"residence_id": rid, "name": conformMarker + " contractor"}).ID),
 		"document":   idText(apptest.CreateDocument(t, inst, stranger, map[string]any{"residence_id": rid, "title": conformMarker + " document"}).ID),
 		"completion": idText(apptest.CompleteTask(t, inst, stranger, tid, map[string]any{"notes": conformMarker}).Completion.ID),
+		"device":     idText(registerDevice(t, inst, stranger)),
 	}
+	var strangerNotification int64
+	apptest.DBQueryRow(t, inst, "INSERT INTO notifications (user_id, kind, title) VALUES ($1, 'member_joined', $2) RETURNING id",
+		[]any{stranger.ID, conformMarker + " notification"}, &strangerNotification)
+	w.other["notification"] = idText(strangerNotification)
 
 	// Targets of the operations that take only path ids: the fixture's rows, or rows of their own where
 	// the request deletes its target or needs it in a given state.
@@ -373,8 +397,9 @@ func newConformWalk(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server)
 			apptest.CreateContractor(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "name": "To delete"}).ID)}},
 		"deleteDocument": {Token: owner, PathParams: map[string]string{"id": idText(
 			apptest.CreateDocument(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "To delete"}).ID)}},
-		"logout":   {Token: inst.Register(t).Token},
-		"deleteMe": {Token: inst.Register(t).Token},
+		"deleteNotificationDevice": {Token: owner, PathParams: map[string]string{"id": idText(registerDevice(t, inst, f.owner))}},
+		"logout":                   {Token: inst.Register(t).Token},
+		"deleteMe":                 {Token: inst.Register(t).Token},
 	}
 	return w
 }
@@ -392,15 +417,23 @@ func (w *conformWalk) mine(kind string) string {
 		return idText(w.f.documentID)
 	case "user":
 		return idText(w.f.member.ID)
+	case "notification":
+		return idText(w.f.notificationID)
+	case "device":
+		return idText(w.f.deviceID)
 	}
 	w.t.Fatalf("no fixture row of kind %q", kind)
 	return ""
 }
 
-// pathKind is the kind of row a path parameter names: user_id a user, id the row of the path's first segment.
+// pathKind is the kind of row a path parameter names: user_id a user, id under /notifications/devices a
+// device, any other id the row of the path's first segment.
 func pathKind(path, param string) string {
 	if param == "user_id" {
 		return "user"
+	}
+	if strings.HasPrefix(path, "/notifications/devices/") {
+		return "device"
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	return strings.TrimSuffix(first, "s")

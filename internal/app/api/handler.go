@@ -4,6 +4,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
+	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/tasks"
@@ -14,12 +15,13 @@ import (
 // api/openapi.yaml.
 type Handlers struct {
 	// Accounts also authenticates every request that needs a token (it is ogen's SecurityHandler).
-	Accounts    *accounts.Handler
-	Residences  *residences.Handler
-	Tasks       *tasks.Handler
-	Contractors *contractors.Handler
-	Documents   *documents.Handler
-	Reference   *reference.Handler
+	Accounts      *accounts.Handler
+	Residences    *residences.Handler
+	Tasks         *tasks.Handler
+	Contractors   *contractors.Handler
+	Documents     *documents.Handler
+	Reference     *reference.Handler
+	Notifications *notifications.Handler
 }
 
 // handler is the whole oas.Handler: every group's handler, embedded. Embedding the generated group
@@ -29,6 +31,7 @@ type handler struct {
 	oas.AccountsHandler
 	oas.ContractorsHandler
 	oas.DocumentsHandler
+	oas.NotificationsHandler
 	oas.ReferenceHandler
 	oas.ResidencesHandler
 	oas.TasksHandler

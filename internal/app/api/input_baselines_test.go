@@ -40,6 +40,8 @@ type inputFixture struct {
 	taskID         int64
 	contractorID   int64
 	documentID     int64
+	notificationID int64           // in owner's feed
+	deviceID       int64           // owner's
 	transferID     int64           // a residence of owner's that transferResidence hands to transferee
 	transferee     apptest.Account // member of transferID
 	joiner         apptest.Account // belongs to no residence; joins with joinCode
@@ -85,11 +87,22 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	f.taskID = apptest.CreateTask(t, inst, f.owner, map[string]any{"residence_id": f.residenceID, "title": "Service the boiler"})
 	f.documentID = apptest.Upload(t, inst, f.owner, f.residenceID, apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF}).ID
 
+	apptest.DBQueryRow(t, inst, "INSERT INTO notifications (user_id, kind, title) VALUES ($1, 'task_assigned', 'Input') RETURNING id",
+		[]any{f.owner.ID}, &f.notificationID)
+	f.deviceID = registerDevice(t, inst, f.owner)
+
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
 	f.resetEmail, f.resetCode = resetCodeAcct.Email, resetCode(t, inst, smtp, resetCodeAcct)
 	f.resetToken = resetToken(t, inst, smtp, resetTokenAcct)
 	return f
+}
+
+// registerDevice registers a new Android push token for acct and returns the device's id.
+func registerDevice(t *testing.T, inst *apptest.Instance, acct apptest.Account) int64 {
+	t.Helper()
+	return apptest.Expect[client.NotificationDevice](t, inst, apptest.Request{Method: http.MethodPost, Path: "/notifications/devices",
+		Token: acct.Token, Body: map[string]any{"platform": "android", "token": "fcm-" + apptest.UniqueEmail()}}, http.StatusCreated).ID
 }
 
 // resetCode asks for a password reset for a newly registered account and returns the emailed code.
@@ -225,5 +238,15 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 		"updateDocument": {Token: owner, PathParams: map[string]string{"id": idText(f.documentID)}, JSON: document,
 			Table: "documents"},
 		"replaceDocumentFile": {Token: owner, PathParams: map[string]string{"id": idText(f.documentID)}, File: pdf},
+
+		// reminder_hour is stored per user in notification_preferences, which has no id column to read it back
+		// by; the notifications package's tests read it back through the API.
+		"updateNotificationPreferences": {Token: owner, JSON: map[string]any{"task_completed": map[string]any{"push": true, "email": false},
+			"reminder_hour": 8}, NotStored: []string{"reminder_hour"}},
+		"registerNotificationDevice": {Token: owner, JSON: map[string]any{"platform": "web",
+			"endpoint": "https://push.example.net/send/input", "keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1", "auth": "tBHItJI5svbpez7KI4CCXg"},
+			"app_version": "2.4.0", "locale": "en-US"}},
+		"listNotifications":  {Token: owner, Query: url.Values{"limit": {"10"}}},
+		"updateNotification": {Token: owner, PathParams: map[string]string{"id": idText(f.notificationID)}, JSON: map[string]any{"read": true}},
 	}
 }

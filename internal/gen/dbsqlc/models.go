@@ -134,6 +134,67 @@ type EmailCode struct {
 	CreatedAt      time.Time
 }
 
+type Notification struct {
+	ID          int64
+	UserID      int64
+	Kind        string
+	Title       string
+	Body        string
+	ResidenceID *int64
+	TaskID      *int64
+	DocumentID  *int64
+	ReadAt      *time.Time
+	CreatedAt   time.Time
+}
+
+type NotificationDevice struct {
+	ID         int64
+	UserID     int64
+	Platform   string
+	Token      string
+	P256dh     string
+	Auth       string
+	AppVersion string
+	Locale     string
+	IsActive   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type NotificationPreference struct {
+	UserID                int64
+	TaskDueSoonPush       bool
+	TaskDueSoonEmail      bool
+	TaskOverduePush       bool
+	TaskOverdueEmail      bool
+	TaskCompletedPush     bool
+	TaskCompletedEmail    bool
+	TaskAssignedPush      bool
+	TaskAssignedEmail     bool
+	MemberJoinedPush      bool
+	MemberJoinedEmail     bool
+	WarrantyExpiringPush  bool
+	WarrantyExpiringEmail bool
+	ReminderHour          int32
+	UpdatedAt             time.Time
+}
+
+type NotificationPreferenceDefault struct {
+	TaskDueSoonPush       bool
+	TaskDueSoonEmail      bool
+	TaskOverduePush       bool
+	TaskOverdueEmail      bool
+	TaskCompletedPush     bool
+	TaskCompletedEmail    bool
+	TaskAssignedPush      bool
+	TaskAssignedEmail     bool
+	MemberJoinedPush      bool
+	MemberJoinedEmail     bool
+	WarrantyExpiringPush  bool
+	WarrantyExpiringEmail bool
+	ReminderHour          int32
+}
+
 type Residence struct {
 	ID              int64
 	OwnerID         int64

@@ -4,6 +4,7 @@ package oas
 
 import (
 	"io"
+	"net/url"
 	"time"
 
 	"github.com/go-faster/errors"
@@ -133,61 +134,71 @@ func (s *BadRequestHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*BadRequestHeaders) archiveTaskRes()              {}
-func (*BadRequestHeaders) cancelTaskRes()               {}
-func (*BadRequestHeaders) changePasswordRes()           {}
-func (*BadRequestHeaders) completeTaskRes()             {}
-func (*BadRequestHeaders) createContractorRes()         {}
-func (*BadRequestHeaders) createDocumentRes()           {}
-func (*BadRequestHeaders) createResidenceRes()          {}
-func (*BadRequestHeaders) createShareCodeRes()          {}
-func (*BadRequestHeaders) createTaskRes()               {}
-func (*BadRequestHeaders) deleteCompletionRes()         {}
-func (*BadRequestHeaders) deleteContractorRes()         {}
-func (*BadRequestHeaders) deleteDocumentRes()           {}
-func (*BadRequestHeaders) deleteMeRes()                 {}
-func (*BadRequestHeaders) deleteResidenceRes()          {}
-func (*BadRequestHeaders) deleteTaskRes()               {}
-func (*BadRequestHeaders) forgotPasswordRes()           {}
-func (*BadRequestHeaders) getBoardRes()                 {}
-func (*BadRequestHeaders) getContractorRes()            {}
-func (*BadRequestHeaders) getDocumentFileRes()          {}
-func (*BadRequestHeaders) getDocumentRes()              {}
-func (*BadRequestHeaders) getMeRes()                    {}
-func (*BadRequestHeaders) getResidenceBoardRes()        {}
-func (*BadRequestHeaders) getResidenceRes()             {}
-func (*BadRequestHeaders) getStaticDataRes()            {}
-func (*BadRequestHeaders) getTaskRes()                  {}
-func (*BadRequestHeaders) joinResidenceRes()            {}
-func (*BadRequestHeaders) listCompletionsRes()          {}
-func (*BadRequestHeaders) listContractorTasksRes()      {}
-func (*BadRequestHeaders) listContractorsRes()          {}
-func (*BadRequestHeaders) listDocumentsRes()            {}
-func (*BadRequestHeaders) listResidenceMembersRes()     {}
-func (*BadRequestHeaders) listResidencesRes()           {}
-func (*BadRequestHeaders) listTaskTemplatesRes()        {}
-func (*BadRequestHeaders) listWarrantiesRes()           {}
-func (*BadRequestHeaders) loginRes()                    {}
-func (*BadRequestHeaders) logoutRes()                   {}
-func (*BadRequestHeaders) registerRes()                 {}
-func (*BadRequestHeaders) removeResidenceMemberRes()    {}
-func (*BadRequestHeaders) replaceDocumentFileRes()      {}
-func (*BadRequestHeaders) resendVerificationRes()       {}
-func (*BadRequestHeaders) resetPasswordRes()            {}
-func (*BadRequestHeaders) startTaskRes()                {}
-func (*BadRequestHeaders) stopTaskRes()                 {}
-func (*BadRequestHeaders) toggleContractorFavoriteRes() {}
-func (*BadRequestHeaders) transferResidenceRes()        {}
-func (*BadRequestHeaders) unarchiveTaskRes()            {}
-func (*BadRequestHeaders) uncancelTaskRes()             {}
-func (*BadRequestHeaders) updateContractorRes()         {}
-func (*BadRequestHeaders) updateDocumentRes()           {}
-func (*BadRequestHeaders) updateMeRes()                 {}
-func (*BadRequestHeaders) updateResidenceMemberRes()    {}
-func (*BadRequestHeaders) updateResidenceRes()          {}
-func (*BadRequestHeaders) updateTaskRes()               {}
-func (*BadRequestHeaders) verifyEmailRes()              {}
-func (*BadRequestHeaders) verifyResetCodeRes()          {}
+func (*BadRequestHeaders) archiveTaskRes()                   {}
+func (*BadRequestHeaders) cancelTaskRes()                    {}
+func (*BadRequestHeaders) changePasswordRes()                {}
+func (*BadRequestHeaders) completeTaskRes()                  {}
+func (*BadRequestHeaders) createContractorRes()              {}
+func (*BadRequestHeaders) createDocumentRes()                {}
+func (*BadRequestHeaders) createResidenceRes()               {}
+func (*BadRequestHeaders) createShareCodeRes()               {}
+func (*BadRequestHeaders) createTaskRes()                    {}
+func (*BadRequestHeaders) deleteCompletionRes()              {}
+func (*BadRequestHeaders) deleteContractorRes()              {}
+func (*BadRequestHeaders) deleteDocumentRes()                {}
+func (*BadRequestHeaders) deleteMeRes()                      {}
+func (*BadRequestHeaders) deleteNotificationDeviceRes()      {}
+func (*BadRequestHeaders) deleteResidenceRes()               {}
+func (*BadRequestHeaders) deleteTaskRes()                    {}
+func (*BadRequestHeaders) forgotPasswordRes()                {}
+func (*BadRequestHeaders) getBoardRes()                      {}
+func (*BadRequestHeaders) getContractorRes()                 {}
+func (*BadRequestHeaders) getDocumentFileRes()               {}
+func (*BadRequestHeaders) getDocumentRes()                   {}
+func (*BadRequestHeaders) getMeRes()                         {}
+func (*BadRequestHeaders) getNotificationPreferencesRes()    {}
+func (*BadRequestHeaders) getNotificationRes()               {}
+func (*BadRequestHeaders) getResidenceBoardRes()             {}
+func (*BadRequestHeaders) getResidenceRes()                  {}
+func (*BadRequestHeaders) getStaticDataRes()                 {}
+func (*BadRequestHeaders) getTaskRes()                       {}
+func (*BadRequestHeaders) getUnreadNotificationCountRes()    {}
+func (*BadRequestHeaders) joinResidenceRes()                 {}
+func (*BadRequestHeaders) listCompletionsRes()               {}
+func (*BadRequestHeaders) listContractorTasksRes()           {}
+func (*BadRequestHeaders) listContractorsRes()               {}
+func (*BadRequestHeaders) listDocumentsRes()                 {}
+func (*BadRequestHeaders) listNotificationDevicesRes()       {}
+func (*BadRequestHeaders) listNotificationsRes()             {}
+func (*BadRequestHeaders) listResidenceMembersRes()          {}
+func (*BadRequestHeaders) listResidencesRes()                {}
+func (*BadRequestHeaders) listTaskTemplatesRes()             {}
+func (*BadRequestHeaders) listWarrantiesRes()                {}
+func (*BadRequestHeaders) loginRes()                         {}
+func (*BadRequestHeaders) logoutRes()                        {}
+func (*BadRequestHeaders) markAllNotificationsReadRes()      {}
+func (*BadRequestHeaders) registerNotificationDeviceRes()    {}
+func (*BadRequestHeaders) registerRes()                      {}
+func (*BadRequestHeaders) removeResidenceMemberRes()         {}
+func (*BadRequestHeaders) replaceDocumentFileRes()           {}
+func (*BadRequestHeaders) resendVerificationRes()            {}
+func (*BadRequestHeaders) resetPasswordRes()                 {}
+func (*BadRequestHeaders) startTaskRes()                     {}
+func (*BadRequestHeaders) stopTaskRes()                      {}
+func (*BadRequestHeaders) toggleContractorFavoriteRes()      {}
+func (*BadRequestHeaders) transferResidenceRes()             {}
+func (*BadRequestHeaders) unarchiveTaskRes()                 {}
+func (*BadRequestHeaders) uncancelTaskRes()                  {}
+func (*BadRequestHeaders) updateContractorRes()              {}
+func (*BadRequestHeaders) updateDocumentRes()                {}
+func (*BadRequestHeaders) updateMeRes()                      {}
+func (*BadRequestHeaders) updateNotificationPreferencesRes() {}
+func (*BadRequestHeaders) updateNotificationRes()            {}
+func (*BadRequestHeaders) updateResidenceMemberRes()         {}
+func (*BadRequestHeaders) updateResidenceRes()               {}
+func (*BadRequestHeaders) updateTaskRes()                    {}
+func (*BadRequestHeaders) verifyEmailRes()                   {}
+func (*BadRequestHeaders) verifyResetCodeRes()               {}
 
 type BearerAuth struct {
 	Token string
@@ -694,28 +705,31 @@ func (s *ContentTooLargeHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*ContentTooLargeHeaders) changePasswordRes()        {}
-func (*ContentTooLargeHeaders) completeTaskRes()          {}
-func (*ContentTooLargeHeaders) createContractorRes()      {}
-func (*ContentTooLargeHeaders) createDocumentRes()        {}
-func (*ContentTooLargeHeaders) createResidenceRes()       {}
-func (*ContentTooLargeHeaders) createShareCodeRes()       {}
-func (*ContentTooLargeHeaders) createTaskRes()            {}
-func (*ContentTooLargeHeaders) forgotPasswordRes()        {}
-func (*ContentTooLargeHeaders) joinResidenceRes()         {}
-func (*ContentTooLargeHeaders) loginRes()                 {}
-func (*ContentTooLargeHeaders) registerRes()              {}
-func (*ContentTooLargeHeaders) replaceDocumentFileRes()   {}
-func (*ContentTooLargeHeaders) resetPasswordRes()         {}
-func (*ContentTooLargeHeaders) transferResidenceRes()     {}
-func (*ContentTooLargeHeaders) updateContractorRes()      {}
-func (*ContentTooLargeHeaders) updateDocumentRes()        {}
-func (*ContentTooLargeHeaders) updateMeRes()              {}
-func (*ContentTooLargeHeaders) updateResidenceMemberRes() {}
-func (*ContentTooLargeHeaders) updateResidenceRes()       {}
-func (*ContentTooLargeHeaders) updateTaskRes()            {}
-func (*ContentTooLargeHeaders) verifyEmailRes()           {}
-func (*ContentTooLargeHeaders) verifyResetCodeRes()       {}
+func (*ContentTooLargeHeaders) changePasswordRes()                {}
+func (*ContentTooLargeHeaders) completeTaskRes()                  {}
+func (*ContentTooLargeHeaders) createContractorRes()              {}
+func (*ContentTooLargeHeaders) createDocumentRes()                {}
+func (*ContentTooLargeHeaders) createResidenceRes()               {}
+func (*ContentTooLargeHeaders) createShareCodeRes()               {}
+func (*ContentTooLargeHeaders) createTaskRes()                    {}
+func (*ContentTooLargeHeaders) forgotPasswordRes()                {}
+func (*ContentTooLargeHeaders) joinResidenceRes()                 {}
+func (*ContentTooLargeHeaders) loginRes()                         {}
+func (*ContentTooLargeHeaders) registerNotificationDeviceRes()    {}
+func (*ContentTooLargeHeaders) registerRes()                      {}
+func (*ContentTooLargeHeaders) replaceDocumentFileRes()           {}
+func (*ContentTooLargeHeaders) resetPasswordRes()                 {}
+func (*ContentTooLargeHeaders) transferResidenceRes()             {}
+func (*ContentTooLargeHeaders) updateContractorRes()              {}
+func (*ContentTooLargeHeaders) updateDocumentRes()                {}
+func (*ContentTooLargeHeaders) updateMeRes()                      {}
+func (*ContentTooLargeHeaders) updateNotificationPreferencesRes() {}
+func (*ContentTooLargeHeaders) updateNotificationRes()            {}
+func (*ContentTooLargeHeaders) updateResidenceMemberRes()         {}
+func (*ContentTooLargeHeaders) updateResidenceRes()               {}
+func (*ContentTooLargeHeaders) updateTaskRes()                    {}
+func (*ContentTooLargeHeaders) verifyEmailRes()                   {}
+func (*ContentTooLargeHeaders) verifyResetCodeRes()               {}
 
 // Ref: #/components/schemas/Contractor
 type Contractor struct {
@@ -1197,6 +1211,11 @@ func (*DeleteDocumentNoContent) deleteDocumentRes() {}
 type DeleteMeNoContent struct{}
 
 func (*DeleteMeNoContent) deleteMeRes() {}
+
+// DeleteNotificationDeviceNoContent is response for DeleteNotificationDevice operation.
+type DeleteNotificationDeviceNoContent struct{}
+
+func (*DeleteNotificationDeviceNoContent) deleteNotificationDeviceRes() {}
 
 // DeleteResidenceNoContent is response for DeleteResidence operation.
 type DeleteResidenceNoContent struct{}
@@ -3772,61 +3791,71 @@ func (s *InternalServerErrorHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*InternalServerErrorHeaders) archiveTaskRes()              {}
-func (*InternalServerErrorHeaders) cancelTaskRes()               {}
-func (*InternalServerErrorHeaders) changePasswordRes()           {}
-func (*InternalServerErrorHeaders) completeTaskRes()             {}
-func (*InternalServerErrorHeaders) createContractorRes()         {}
-func (*InternalServerErrorHeaders) createDocumentRes()           {}
-func (*InternalServerErrorHeaders) createResidenceRes()          {}
-func (*InternalServerErrorHeaders) createShareCodeRes()          {}
-func (*InternalServerErrorHeaders) createTaskRes()               {}
-func (*InternalServerErrorHeaders) deleteCompletionRes()         {}
-func (*InternalServerErrorHeaders) deleteContractorRes()         {}
-func (*InternalServerErrorHeaders) deleteDocumentRes()           {}
-func (*InternalServerErrorHeaders) deleteMeRes()                 {}
-func (*InternalServerErrorHeaders) deleteResidenceRes()          {}
-func (*InternalServerErrorHeaders) deleteTaskRes()               {}
-func (*InternalServerErrorHeaders) forgotPasswordRes()           {}
-func (*InternalServerErrorHeaders) getBoardRes()                 {}
-func (*InternalServerErrorHeaders) getContractorRes()            {}
-func (*InternalServerErrorHeaders) getDocumentFileRes()          {}
-func (*InternalServerErrorHeaders) getDocumentRes()              {}
-func (*InternalServerErrorHeaders) getMeRes()                    {}
-func (*InternalServerErrorHeaders) getResidenceBoardRes()        {}
-func (*InternalServerErrorHeaders) getResidenceRes()             {}
-func (*InternalServerErrorHeaders) getStaticDataRes()            {}
-func (*InternalServerErrorHeaders) getTaskRes()                  {}
-func (*InternalServerErrorHeaders) joinResidenceRes()            {}
-func (*InternalServerErrorHeaders) listCompletionsRes()          {}
-func (*InternalServerErrorHeaders) listContractorTasksRes()      {}
-func (*InternalServerErrorHeaders) listContractorsRes()          {}
-func (*InternalServerErrorHeaders) listDocumentsRes()            {}
-func (*InternalServerErrorHeaders) listResidenceMembersRes()     {}
-func (*InternalServerErrorHeaders) listResidencesRes()           {}
-func (*InternalServerErrorHeaders) listTaskTemplatesRes()        {}
-func (*InternalServerErrorHeaders) listWarrantiesRes()           {}
-func (*InternalServerErrorHeaders) loginRes()                    {}
-func (*InternalServerErrorHeaders) logoutRes()                   {}
-func (*InternalServerErrorHeaders) registerRes()                 {}
-func (*InternalServerErrorHeaders) removeResidenceMemberRes()    {}
-func (*InternalServerErrorHeaders) replaceDocumentFileRes()      {}
-func (*InternalServerErrorHeaders) resendVerificationRes()       {}
-func (*InternalServerErrorHeaders) resetPasswordRes()            {}
-func (*InternalServerErrorHeaders) startTaskRes()                {}
-func (*InternalServerErrorHeaders) stopTaskRes()                 {}
-func (*InternalServerErrorHeaders) toggleContractorFavoriteRes() {}
-func (*InternalServerErrorHeaders) transferResidenceRes()        {}
-func (*InternalServerErrorHeaders) unarchiveTaskRes()            {}
-func (*InternalServerErrorHeaders) uncancelTaskRes()             {}
-func (*InternalServerErrorHeaders) updateContractorRes()         {}
-func (*InternalServerErrorHeaders) updateDocumentRes()           {}
-func (*InternalServerErrorHeaders) updateMeRes()                 {}
-func (*InternalServerErrorHeaders) updateResidenceMemberRes()    {}
-func (*InternalServerErrorHeaders) updateResidenceRes()          {}
-func (*InternalServerErrorHeaders) updateTaskRes()               {}
-func (*InternalServerErrorHeaders) verifyEmailRes()              {}
-func (*InternalServerErrorHeaders) verifyResetCodeRes()          {}
+func (*InternalServerErrorHeaders) archiveTaskRes()                   {}
+func (*InternalServerErrorHeaders) cancelTaskRes()                    {}
+func (*InternalServerErrorHeaders) changePasswordRes()                {}
+func (*InternalServerErrorHeaders) completeTaskRes()                  {}
+func (*InternalServerErrorHeaders) createContractorRes()              {}
+func (*InternalServerErrorHeaders) createDocumentRes()                {}
+func (*InternalServerErrorHeaders) createResidenceRes()               {}
+func (*InternalServerErrorHeaders) createShareCodeRes()               {}
+func (*InternalServerErrorHeaders) createTaskRes()                    {}
+func (*InternalServerErrorHeaders) deleteCompletionRes()              {}
+func (*InternalServerErrorHeaders) deleteContractorRes()              {}
+func (*InternalServerErrorHeaders) deleteDocumentRes()                {}
+func (*InternalServerErrorHeaders) deleteMeRes()                      {}
+func (*InternalServerErrorHeaders) deleteNotificationDeviceRes()      {}
+func (*InternalServerErrorHeaders) deleteResidenceRes()               {}
+func (*InternalServerErrorHeaders) deleteTaskRes()                    {}
+func (*InternalServerErrorHeaders) forgotPasswordRes()                {}
+func (*InternalServerErrorHeaders) getBoardRes()                      {}
+func (*InternalServerErrorHeaders) getContractorRes()                 {}
+func (*InternalServerErrorHeaders) getDocumentFileRes()               {}
+func (*InternalServerErrorHeaders) getDocumentRes()                   {}
+func (*InternalServerErrorHeaders) getMeRes()                         {}
+func (*InternalServerErrorHeaders) getNotificationPreferencesRes()    {}
+func (*InternalServerErrorHeaders) getNotificationRes()               {}
+func (*InternalServerErrorHeaders) getResidenceBoardRes()             {}
+func (*InternalServerErrorHeaders) getResidenceRes()                  {}
+func (*InternalServerErrorHeaders) getStaticDataRes()                 {}
+func (*InternalServerErrorHeaders) getTaskRes()                       {}
+func (*InternalServerErrorHeaders) getUnreadNotificationCountRes()    {}
+func (*InternalServerErrorHeaders) joinResidenceRes()                 {}
+func (*InternalServerErrorHeaders) listCompletionsRes()               {}
+func (*InternalServerErrorHeaders) listContractorTasksRes()           {}
+func (*InternalServerErrorHeaders) listContractorsRes()               {}
+func (*InternalServerErrorHeaders) listDocumentsRes()                 {}
+func (*InternalServerErrorHeaders) listNotificationDevicesRes()       {}
+func (*InternalServerErrorHeaders) listNotificationsRes()             {}
+func (*InternalServerErrorHeaders) listResidenceMembersRes()          {}
+func (*InternalServerErrorHeaders) listResidencesRes()                {}
+func (*InternalServerErrorHeaders) listTaskTemplatesRes()             {}
+func (*InternalServerErrorHeaders) listWarrantiesRes()                {}
+func (*InternalServerErrorHeaders) loginRes()                         {}
+func (*InternalServerErrorHeaders) logoutRes()                        {}
+func (*InternalServerErrorHeaders) markAllNotificationsReadRes()      {}
+func (*InternalServerErrorHeaders) registerNotificationDeviceRes()    {}
+func (*InternalServerErrorHeaders) registerRes()                      {}
+func (*InternalServerErrorHeaders) removeResidenceMemberRes()         {}
+func (*InternalServerErrorHeaders) replaceDocumentFileRes()           {}
+func (*InternalServerErrorHeaders) resendVerificationRes()            {}
+func (*InternalServerErrorHeaders) resetPasswordRes()                 {}
+func (*InternalServerErrorHeaders) startTaskRes()                     {}
+func (*InternalServerErrorHeaders) stopTaskRes()                      {}
+func (*InternalServerErrorHeaders) toggleContractorFavoriteRes()      {}
+func (*InternalServerErrorHeaders) transferResidenceRes()             {}
+func (*InternalServerErrorHeaders) unarchiveTaskRes()                 {}
+func (*InternalServerErrorHeaders) uncancelTaskRes()                  {}
+func (*InternalServerErrorHeaders) updateContractorRes()              {}
+func (*InternalServerErrorHeaders) updateDocumentRes()                {}
+func (*InternalServerErrorHeaders) updateMeRes()                      {}
+func (*InternalServerErrorHeaders) updateNotificationPreferencesRes() {}
+func (*InternalServerErrorHeaders) updateNotificationRes()            {}
+func (*InternalServerErrorHeaders) updateResidenceMemberRes()         {}
+func (*InternalServerErrorHeaders) updateResidenceRes()               {}
+func (*InternalServerErrorHeaders) updateTaskRes()                    {}
+func (*InternalServerErrorHeaders) verifyEmailRes()                   {}
+func (*InternalServerErrorHeaders) verifyResetCodeRes()               {}
 
 // Ref: #/components/schemas/JoinRequest
 type JoinRequest struct {
@@ -3890,6 +3919,10 @@ type ListDocumentsOKApplicationJSON []Document
 
 func (*ListDocumentsOKApplicationJSON) listDocumentsRes() {}
 
+type ListNotificationDevicesOKApplicationJSON []NotificationDevice
+
+func (*ListNotificationDevicesOKApplicationJSON) listNotificationDevicesRes() {}
+
 type ListResidenceMembersOKApplicationJSON []Member
 
 func (*ListResidenceMembersOKApplicationJSON) listResidenceMembersRes() {}
@@ -3938,6 +3971,11 @@ func (s *LoginRequest) SetPassword(val string) {
 type LogoutNoContent struct{}
 
 func (*LogoutNoContent) logoutRes() {}
+
+// MarkAllNotificationsReadNoContent is response for MarkAllNotificationsRead operation.
+type MarkAllNotificationsReadNoContent struct{}
+
+func (*MarkAllNotificationsReadNoContent) markAllNotificationsReadRes() {}
 
 // Ref: #/components/schemas/Member
 type Member struct {
@@ -4436,11 +4474,13 @@ func (*NotFoundHeaders) createTaskRes()               {}
 func (*NotFoundHeaders) deleteCompletionRes()         {}
 func (*NotFoundHeaders) deleteContractorRes()         {}
 func (*NotFoundHeaders) deleteDocumentRes()           {}
+func (*NotFoundHeaders) deleteNotificationDeviceRes() {}
 func (*NotFoundHeaders) deleteResidenceRes()          {}
 func (*NotFoundHeaders) deleteTaskRes()               {}
 func (*NotFoundHeaders) getContractorRes()            {}
 func (*NotFoundHeaders) getDocumentFileRes()          {}
 func (*NotFoundHeaders) getDocumentRes()              {}
+func (*NotFoundHeaders) getNotificationRes()          {}
 func (*NotFoundHeaders) getResidenceBoardRes()        {}
 func (*NotFoundHeaders) getResidenceRes()             {}
 func (*NotFoundHeaders) getTaskRes()                  {}
@@ -4459,9 +4499,725 @@ func (*NotFoundHeaders) unarchiveTaskRes()            {}
 func (*NotFoundHeaders) uncancelTaskRes()             {}
 func (*NotFoundHeaders) updateContractorRes()         {}
 func (*NotFoundHeaders) updateDocumentRes()           {}
+func (*NotFoundHeaders) updateNotificationRes()       {}
 func (*NotFoundHeaders) updateResidenceMemberRes()    {}
 func (*NotFoundHeaders) updateResidenceRes()          {}
 func (*NotFoundHeaders) updateTaskRes()               {}
+
+// Ref: #/components/schemas/Notification
+type Notification struct {
+	ID    int64            `json:"id"`
+	Kind  NotificationKind `json:"kind"`
+	Title string           `json:"title"`
+	Body  string           `json:"body"`
+	// The residence it is about; null when none, or once that residence is gone.
+	ResidenceID NilInt64 `json:"residence_id"`
+	// The task it is about; null when none, or once that task is gone.
+	TaskID NilInt64 `json:"task_id"`
+	// The document (a warranty) it is about; null when none, or once that document is gone.
+	DocumentID NilInt64 `json:"document_id"`
+	// When the user marked it read; null while unread.
+	ReadAt    NilDateTime `json:"read_at"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Notification) GetID() int64 {
+	return s.ID
+}
+
+// GetKind returns the value of Kind.
+func (s *Notification) GetKind() NotificationKind {
+	return s.Kind
+}
+
+// GetTitle returns the value of Title.
+func (s *Notification) GetTitle() string {
+	return s.Title
+}
+
+// GetBody returns the value of Body.
+func (s *Notification) GetBody() string {
+	return s.Body
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *Notification) GetResidenceID() NilInt64 {
+	return s.ResidenceID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *Notification) GetTaskID() NilInt64 {
+	return s.TaskID
+}
+
+// GetDocumentID returns the value of DocumentID.
+func (s *Notification) GetDocumentID() NilInt64 {
+	return s.DocumentID
+}
+
+// GetReadAt returns the value of ReadAt.
+func (s *Notification) GetReadAt() NilDateTime {
+	return s.ReadAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Notification) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *Notification) SetID(val int64) {
+	s.ID = val
+}
+
+// SetKind sets the value of Kind.
+func (s *Notification) SetKind(val NotificationKind) {
+	s.Kind = val
+}
+
+// SetTitle sets the value of Title.
+func (s *Notification) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetBody sets the value of Body.
+func (s *Notification) SetBody(val string) {
+	s.Body = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *Notification) SetResidenceID(val NilInt64) {
+	s.ResidenceID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *Notification) SetTaskID(val NilInt64) {
+	s.TaskID = val
+}
+
+// SetDocumentID sets the value of DocumentID.
+func (s *Notification) SetDocumentID(val NilInt64) {
+	s.DocumentID = val
+}
+
+// SetReadAt sets the value of ReadAt.
+func (s *Notification) SetReadAt(val NilDateTime) {
+	s.ReadAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Notification) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*Notification) getNotificationRes()    {}
+func (*Notification) updateNotificationRes() {}
+
+// Ref: #/components/schemas/NotificationChannels
+type NotificationChannels struct {
+	// Pushed to the user's active devices.
+	Push bool `json:"push"`
+	// Emailed to the account's address.
+	Email bool `json:"email"`
+}
+
+// GetPush returns the value of Push.
+func (s *NotificationChannels) GetPush() bool {
+	return s.Push
+}
+
+// GetEmail returns the value of Email.
+func (s *NotificationChannels) GetEmail() bool {
+	return s.Email
+}
+
+// SetPush sets the value of Push.
+func (s *NotificationChannels) SetPush(val bool) {
+	s.Push = val
+}
+
+// SetEmail sets the value of Email.
+func (s *NotificationChannels) SetEmail(val bool) {
+	s.Email = val
+}
+
+// Only the switches present change.
+// Ref: #/components/schemas/NotificationChannelsUpdate
+type NotificationChannelsUpdate struct {
+	Push  OptBool `json:"push"`
+	Email OptBool `json:"email"`
+}
+
+// GetPush returns the value of Push.
+func (s *NotificationChannelsUpdate) GetPush() OptBool {
+	return s.Push
+}
+
+// GetEmail returns the value of Email.
+func (s *NotificationChannelsUpdate) GetEmail() OptBool {
+	return s.Email
+}
+
+// SetPush sets the value of Push.
+func (s *NotificationChannelsUpdate) SetPush(val OptBool) {
+	s.Push = val
+}
+
+// SetEmail sets the value of Email.
+func (s *NotificationChannelsUpdate) SetEmail(val OptBool) {
+	s.Email = val
+}
+
+// Ref: #/components/schemas/NotificationDevice
+type NotificationDevice struct {
+	ID         int64                `json:"id"`
+	Platform   NotificationPlatform `json:"platform"`
+	AppVersion string               `json:"app_version"`
+	Locale     string               `json:"locale"`
+	// False once its push service reported the device gone; registering it again revives it.
+	IsActive  bool      `json:"is_active"`
+	CreatedAt time.Time `json:"created_at"`
+	// When the device was last registered (or moved to this user).
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NotificationDevice) GetID() int64 {
+	return s.ID
+}
+
+// GetPlatform returns the value of Platform.
+func (s *NotificationDevice) GetPlatform() NotificationPlatform {
+	return s.Platform
+}
+
+// GetAppVersion returns the value of AppVersion.
+func (s *NotificationDevice) GetAppVersion() string {
+	return s.AppVersion
+}
+
+// GetLocale returns the value of Locale.
+func (s *NotificationDevice) GetLocale() string {
+	return s.Locale
+}
+
+// GetIsActive returns the value of IsActive.
+func (s *NotificationDevice) GetIsActive() bool {
+	return s.IsActive
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NotificationDevice) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NotificationDevice) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NotificationDevice) SetID(val int64) {
+	s.ID = val
+}
+
+// SetPlatform sets the value of Platform.
+func (s *NotificationDevice) SetPlatform(val NotificationPlatform) {
+	s.Platform = val
+}
+
+// SetAppVersion sets the value of AppVersion.
+func (s *NotificationDevice) SetAppVersion(val string) {
+	s.AppVersion = val
+}
+
+// SetLocale sets the value of Locale.
+func (s *NotificationDevice) SetLocale(val string) {
+	s.Locale = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *NotificationDevice) SetIsActive(val bool) {
+	s.IsActive = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NotificationDevice) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NotificationDevice) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*NotificationDevice) registerNotificationDeviceRes() {}
+
+// `token` for `ios` and `android`; `endpoint` and `keys` for `web`; `endpoint` and optionally `keys`
+// for `unifiedpush`.
+// Ref: #/components/schemas/NotificationDeviceCreate
+type NotificationDeviceCreate struct {
+	Platform NotificationPlatform `json:"platform"`
+	// The push service's token for `ios` and `android`, without spaces; refused with `web` and
+	// `unifiedpush`.
+	Token OptString `json:"token"`
+	// The push endpoint for `web` (https) and `unifiedpush` (http or https); refused with `ios` and
+	// `android`.
+	Endpoint OptURI                    `json:"endpoint"`
+	Keys     OptNotificationDeviceKeys `json:"keys"`
+	// The app's version, for support; empty when not sent.
+	AppVersion OptString `json:"app_version"`
+	// A BCP 47 language tag such as `en-US`, for the texts of its pushes; empty when not sent.
+	Locale OptString `json:"locale"`
+}
+
+// GetPlatform returns the value of Platform.
+func (s *NotificationDeviceCreate) GetPlatform() NotificationPlatform {
+	return s.Platform
+}
+
+// GetToken returns the value of Token.
+func (s *NotificationDeviceCreate) GetToken() OptString {
+	return s.Token
+}
+
+// GetEndpoint returns the value of Endpoint.
+func (s *NotificationDeviceCreate) GetEndpoint() OptURI {
+	return s.Endpoint
+}
+
+// GetKeys returns the value of Keys.
+func (s *NotificationDeviceCreate) GetKeys() OptNotificationDeviceKeys {
+	return s.Keys
+}
+
+// GetAppVersion returns the value of AppVersion.
+func (s *NotificationDeviceCreate) GetAppVersion() OptString {
+	return s.AppVersion
+}
+
+// GetLocale returns the value of Locale.
+func (s *NotificationDeviceCreate) GetLocale() OptString {
+	return s.Locale
+}
+
+// SetPlatform sets the value of Platform.
+func (s *NotificationDeviceCreate) SetPlatform(val NotificationPlatform) {
+	s.Platform = val
+}
+
+// SetToken sets the value of Token.
+func (s *NotificationDeviceCreate) SetToken(val OptString) {
+	s.Token = val
+}
+
+// SetEndpoint sets the value of Endpoint.
+func (s *NotificationDeviceCreate) SetEndpoint(val OptURI) {
+	s.Endpoint = val
+}
+
+// SetKeys sets the value of Keys.
+func (s *NotificationDeviceCreate) SetKeys(val OptNotificationDeviceKeys) {
+	s.Keys = val
+}
+
+// SetAppVersion sets the value of AppVersion.
+func (s *NotificationDeviceCreate) SetAppVersion(val OptString) {
+	s.AppVersion = val
+}
+
+// SetLocale sets the value of Locale.
+func (s *NotificationDeviceCreate) SetLocale(val OptString) {
+	s.Locale = val
+}
+
+// A Web Push subscription's keys, base64url as the browser gives them; both are required (a missing
+// one is named as `keys.p256dh` or `keys.auth`).
+// Ref: #/components/schemas/NotificationDeviceKeys
+type NotificationDeviceKeys struct {
+	// The subscription's P-256 public key.
+	P256dh OptString `json:"p256dh"`
+	// The subscription's authentication secret.
+	Auth OptString `json:"auth"`
+}
+
+// GetP256dh returns the value of P256dh.
+func (s *NotificationDeviceKeys) GetP256dh() OptString {
+	return s.P256dh
+}
+
+// GetAuth returns the value of Auth.
+func (s *NotificationDeviceKeys) GetAuth() OptString {
+	return s.Auth
+}
+
+// SetP256dh sets the value of P256dh.
+func (s *NotificationDeviceKeys) SetP256dh(val OptString) {
+	s.P256dh = val
+}
+
+// SetAuth sets the value of Auth.
+func (s *NotificationDeviceKeys) SetAuth(val OptString) {
+	s.Auth = val
+}
+
+// What a notification is about: a task that becomes due soon or overdue, a task completed by another
+// member or assigned to the user, a member who joined a residence the user owns, a warranty that
+// expires soon.
+// Ref: #/components/schemas/NotificationKind
+type NotificationKind string
+
+const (
+	NotificationKindTaskDueSoon      NotificationKind = "task_due_soon"
+	NotificationKindTaskOverdue      NotificationKind = "task_overdue"
+	NotificationKindTaskCompleted    NotificationKind = "task_completed"
+	NotificationKindTaskAssigned     NotificationKind = "task_assigned"
+	NotificationKindMemberJoined     NotificationKind = "member_joined"
+	NotificationKindWarrantyExpiring NotificationKind = "warranty_expiring"
+)
+
+// AllValues returns all NotificationKind values.
+func (NotificationKind) AllValues() []NotificationKind {
+	return []NotificationKind{
+		NotificationKindTaskDueSoon,
+		NotificationKindTaskOverdue,
+		NotificationKindTaskCompleted,
+		NotificationKindTaskAssigned,
+		NotificationKindMemberJoined,
+		NotificationKindWarrantyExpiring,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NotificationKind) MarshalText() ([]byte, error) {
+	switch s {
+	case NotificationKindTaskDueSoon:
+		return []byte(s), nil
+	case NotificationKindTaskOverdue:
+		return []byte(s), nil
+	case NotificationKindTaskCompleted:
+		return []byte(s), nil
+	case NotificationKindTaskAssigned:
+		return []byte(s), nil
+	case NotificationKindMemberJoined:
+		return []byte(s), nil
+	case NotificationKindWarrantyExpiring:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NotificationKind) UnmarshalText(data []byte) error {
+	switch NotificationKind(data) {
+	case NotificationKindTaskDueSoon:
+		*s = NotificationKindTaskDueSoon
+		return nil
+	case NotificationKindTaskOverdue:
+		*s = NotificationKindTaskOverdue
+		return nil
+	case NotificationKindTaskCompleted:
+		*s = NotificationKindTaskCompleted
+		return nil
+	case NotificationKindTaskAssigned:
+		*s = NotificationKindTaskAssigned
+		return nil
+	case NotificationKindMemberJoined:
+		*s = NotificationKindMemberJoined
+		return nil
+	case NotificationKindWarrantyExpiring:
+		*s = NotificationKindWarrantyExpiring
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/NotificationPage
+type NotificationPage struct {
+	Items []Notification `json:"items"`
+	// The `cursor` of the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NotificationPage) GetItems() []Notification {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NotificationPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NotificationPage) SetItems(val []Notification) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NotificationPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*NotificationPage) listNotificationsRes() {}
+
+// The push service a device is reached through: APNs (`ios`), Firebase Cloud Messaging (`android`),
+// Web Push (`web`) or a UnifiedPush distributor (`unifiedpush`).
+// Ref: #/components/schemas/NotificationPlatform
+type NotificationPlatform string
+
+const (
+	NotificationPlatformIos         NotificationPlatform = "ios"
+	NotificationPlatformAndroid     NotificationPlatform = "android"
+	NotificationPlatformWeb         NotificationPlatform = "web"
+	NotificationPlatformUnifiedpush NotificationPlatform = "unifiedpush"
+)
+
+// AllValues returns all NotificationPlatform values.
+func (NotificationPlatform) AllValues() []NotificationPlatform {
+	return []NotificationPlatform{
+		NotificationPlatformIos,
+		NotificationPlatformAndroid,
+		NotificationPlatformWeb,
+		NotificationPlatformUnifiedpush,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NotificationPlatform) MarshalText() ([]byte, error) {
+	switch s {
+	case NotificationPlatformIos:
+		return []byte(s), nil
+	case NotificationPlatformAndroid:
+		return []byte(s), nil
+	case NotificationPlatformWeb:
+		return []byte(s), nil
+	case NotificationPlatformUnifiedpush:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NotificationPlatform) UnmarshalText(data []byte) error {
+	switch NotificationPlatform(data) {
+	case NotificationPlatformIos:
+		*s = NotificationPlatformIos
+		return nil
+	case NotificationPlatformAndroid:
+		*s = NotificationPlatformAndroid
+		return nil
+	case NotificationPlatformWeb:
+		*s = NotificationPlatformWeb
+		return nil
+	case NotificationPlatformUnifiedpush:
+		*s = NotificationPlatformUnifiedpush
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/NotificationPreferences
+type NotificationPreferences struct {
+	TaskDueSoon      NotificationChannels `json:"task_due_soon"`
+	TaskOverdue      NotificationChannels `json:"task_overdue"`
+	TaskCompleted    NotificationChannels `json:"task_completed"`
+	TaskAssigned     NotificationChannels `json:"task_assigned"`
+	MemberJoined     NotificationChannels `json:"member_joined"`
+	WarrantyExpiring NotificationChannels `json:"warranty_expiring"`
+	// The hour of the day (0-23, in `timezone`) reminders are sent at; 9 unless changed.
+	ReminderHour int32 `json:"reminder_hour"`
+	// The account's IANA time zone (see User), which the reminder hour and the reminders' calendar days
+	// are read in. Change it with `PATCH /auth/me`.
+	Timezone string `json:"timezone"`
+}
+
+// GetTaskDueSoon returns the value of TaskDueSoon.
+func (s *NotificationPreferences) GetTaskDueSoon() NotificationChannels {
+	return s.TaskDueSoon
+}
+
+// GetTaskOverdue returns the value of TaskOverdue.
+func (s *NotificationPreferences) GetTaskOverdue() NotificationChannels {
+	return s.TaskOverdue
+}
+
+// GetTaskCompleted returns the value of TaskCompleted.
+func (s *NotificationPreferences) GetTaskCompleted() NotificationChannels {
+	return s.TaskCompleted
+}
+
+// GetTaskAssigned returns the value of TaskAssigned.
+func (s *NotificationPreferences) GetTaskAssigned() NotificationChannels {
+	return s.TaskAssigned
+}
+
+// GetMemberJoined returns the value of MemberJoined.
+func (s *NotificationPreferences) GetMemberJoined() NotificationChannels {
+	return s.MemberJoined
+}
+
+// GetWarrantyExpiring returns the value of WarrantyExpiring.
+func (s *NotificationPreferences) GetWarrantyExpiring() NotificationChannels {
+	return s.WarrantyExpiring
+}
+
+// GetReminderHour returns the value of ReminderHour.
+func (s *NotificationPreferences) GetReminderHour() int32 {
+	return s.ReminderHour
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *NotificationPreferences) GetTimezone() string {
+	return s.Timezone
+}
+
+// SetTaskDueSoon sets the value of TaskDueSoon.
+func (s *NotificationPreferences) SetTaskDueSoon(val NotificationChannels) {
+	s.TaskDueSoon = val
+}
+
+// SetTaskOverdue sets the value of TaskOverdue.
+func (s *NotificationPreferences) SetTaskOverdue(val NotificationChannels) {
+	s.TaskOverdue = val
+}
+
+// SetTaskCompleted sets the value of TaskCompleted.
+func (s *NotificationPreferences) SetTaskCompleted(val NotificationChannels) {
+	s.TaskCompleted = val
+}
+
+// SetTaskAssigned sets the value of TaskAssigned.
+func (s *NotificationPreferences) SetTaskAssigned(val NotificationChannels) {
+	s.TaskAssigned = val
+}
+
+// SetMemberJoined sets the value of MemberJoined.
+func (s *NotificationPreferences) SetMemberJoined(val NotificationChannels) {
+	s.MemberJoined = val
+}
+
+// SetWarrantyExpiring sets the value of WarrantyExpiring.
+func (s *NotificationPreferences) SetWarrantyExpiring(val NotificationChannels) {
+	s.WarrantyExpiring = val
+}
+
+// SetReminderHour sets the value of ReminderHour.
+func (s *NotificationPreferences) SetReminderHour(val int32) {
+	s.ReminderHour = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *NotificationPreferences) SetTimezone(val string) {
+	s.Timezone = val
+}
+
+func (*NotificationPreferences) getNotificationPreferencesRes()    {}
+func (*NotificationPreferences) updateNotificationPreferencesRes() {}
+
+// Only the fields present change.
+// Ref: #/components/schemas/NotificationPreferencesUpdate
+type NotificationPreferencesUpdate struct {
+	TaskDueSoon      OptNotificationChannelsUpdate `json:"task_due_soon"`
+	TaskOverdue      OptNotificationChannelsUpdate `json:"task_overdue"`
+	TaskCompleted    OptNotificationChannelsUpdate `json:"task_completed"`
+	TaskAssigned     OptNotificationChannelsUpdate `json:"task_assigned"`
+	MemberJoined     OptNotificationChannelsUpdate `json:"member_joined"`
+	WarrantyExpiring OptNotificationChannelsUpdate `json:"warranty_expiring"`
+	// The hour of the day (0-23, in the account's timezone) reminders are sent at.
+	ReminderHour OptInt32 `json:"reminder_hour"`
+}
+
+// GetTaskDueSoon returns the value of TaskDueSoon.
+func (s *NotificationPreferencesUpdate) GetTaskDueSoon() OptNotificationChannelsUpdate {
+	return s.TaskDueSoon
+}
+
+// GetTaskOverdue returns the value of TaskOverdue.
+func (s *NotificationPreferencesUpdate) GetTaskOverdue() OptNotificationChannelsUpdate {
+	return s.TaskOverdue
+}
+
+// GetTaskCompleted returns the value of TaskCompleted.
+func (s *NotificationPreferencesUpdate) GetTaskCompleted() OptNotificationChannelsUpdate {
+	return s.TaskCompleted
+}
+
+// GetTaskAssigned returns the value of TaskAssigned.
+func (s *NotificationPreferencesUpdate) GetTaskAssigned() OptNotificationChannelsUpdate {
+	return s.TaskAssigned
+}
+
+// GetMemberJoined returns the value of MemberJoined.
+func (s *NotificationPreferencesUpdate) GetMemberJoined() OptNotificationChannelsUpdate {
+	return s.MemberJoined
+}
+
+// GetWarrantyExpiring returns the value of WarrantyExpiring.
+func (s *NotificationPreferencesUpdate) GetWarrantyExpiring() OptNotificationChannelsUpdate {
+	return s.WarrantyExpiring
+}
+
+// GetReminderHour returns the value of ReminderHour.
+func (s *NotificationPreferencesUpdate) GetReminderHour() OptInt32 {
+	return s.ReminderHour
+}
+
+// SetTaskDueSoon sets the value of TaskDueSoon.
+func (s *NotificationPreferencesUpdate) SetTaskDueSoon(val OptNotificationChannelsUpdate) {
+	s.TaskDueSoon = val
+}
+
+// SetTaskOverdue sets the value of TaskOverdue.
+func (s *NotificationPreferencesUpdate) SetTaskOverdue(val OptNotificationChannelsUpdate) {
+	s.TaskOverdue = val
+}
+
+// SetTaskCompleted sets the value of TaskCompleted.
+func (s *NotificationPreferencesUpdate) SetTaskCompleted(val OptNotificationChannelsUpdate) {
+	s.TaskCompleted = val
+}
+
+// SetTaskAssigned sets the value of TaskAssigned.
+func (s *NotificationPreferencesUpdate) SetTaskAssigned(val OptNotificationChannelsUpdate) {
+	s.TaskAssigned = val
+}
+
+// SetMemberJoined sets the value of MemberJoined.
+func (s *NotificationPreferencesUpdate) SetMemberJoined(val OptNotificationChannelsUpdate) {
+	s.MemberJoined = val
+}
+
+// SetWarrantyExpiring sets the value of WarrantyExpiring.
+func (s *NotificationPreferencesUpdate) SetWarrantyExpiring(val OptNotificationChannelsUpdate) {
+	s.WarrantyExpiring = val
+}
+
+// SetReminderHour sets the value of ReminderHour.
+func (s *NotificationPreferencesUpdate) SetReminderHour(val OptInt32) {
+	s.ReminderHour = val
+}
+
+// Ref: #/components/schemas/NotificationUpdate
+type NotificationUpdate struct {
+	// True marks the notification read, false unread.
+	Read bool `json:"read"`
+}
+
+// GetRead returns the value of Read.
+func (s *NotificationUpdate) GetRead() bool {
+	return s.Read
+}
+
+// SetRead sets the value of Read.
+func (s *NotificationUpdate) SetRead(val bool) {
+	s.Read = val
+}
 
 // NewOptAPIErrorBodyFields returns new OptAPIErrorBodyFields with value set to v.
 func NewOptAPIErrorBodyFields(v APIErrorBodyFields) OptAPIErrorBodyFields {
@@ -5309,6 +6065,98 @@ func (o OptNilInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewOptNotificationChannelsUpdate returns new OptNotificationChannelsUpdate with value set to v.
+func NewOptNotificationChannelsUpdate(v NotificationChannelsUpdate) OptNotificationChannelsUpdate {
+	return OptNotificationChannelsUpdate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNotificationChannelsUpdate is optional NotificationChannelsUpdate.
+type OptNotificationChannelsUpdate struct {
+	Value NotificationChannelsUpdate
+	Set   bool
+}
+
+// IsSet returns true if OptNotificationChannelsUpdate was set.
+func (o OptNotificationChannelsUpdate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNotificationChannelsUpdate) Reset() {
+	var v NotificationChannelsUpdate
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptNotificationChannelsUpdate) SetTo(v NotificationChannelsUpdate) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNotificationChannelsUpdate) Get() (v NotificationChannelsUpdate, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNotificationChannelsUpdate) Or(d NotificationChannelsUpdate) NotificationChannelsUpdate {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNotificationDeviceKeys returns new OptNotificationDeviceKeys with value set to v.
+func NewOptNotificationDeviceKeys(v NotificationDeviceKeys) OptNotificationDeviceKeys {
+	return OptNotificationDeviceKeys{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNotificationDeviceKeys is optional NotificationDeviceKeys.
+type OptNotificationDeviceKeys struct {
+	Value NotificationDeviceKeys
+	Set   bool
+}
+
+// IsSet returns true if OptNotificationDeviceKeys was set.
+func (o OptNotificationDeviceKeys) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNotificationDeviceKeys) Reset() {
+	var v NotificationDeviceKeys
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptNotificationDeviceKeys) SetTo(v NotificationDeviceKeys) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNotificationDeviceKeys) Get() (v NotificationDeviceKeys, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNotificationDeviceKeys) Or(d NotificationDeviceKeys) NotificationDeviceKeys {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptRecurrenceAnchor returns new OptRecurrenceAnchor with value set to v.
 func NewOptRecurrenceAnchor(v RecurrenceAnchor) OptRecurrenceAnchor {
 	return OptRecurrenceAnchor{
@@ -5533,6 +6381,52 @@ func (o OptTaskCreateRecurrenceAnchor) Get() (v TaskCreateRecurrenceAnchor, ok b
 
 // Or returns value if set, or given parameter if does not.
 func (o OptTaskCreateRecurrenceAnchor) Or(d TaskCreateRecurrenceAnchor) TaskCreateRecurrenceAnchor {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptURI returns new OptURI with value set to v.
+func NewOptURI(v url.URL) OptURI {
+	return OptURI{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptURI is optional url.URL.
+type OptURI struct {
+	Value url.URL
+	Set   bool
+}
+
+// IsSet returns true if OptURI was set.
+func (o OptURI) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptURI) Reset() {
+	var v url.URL
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptURI) SetTo(v url.URL) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptURI) Get() (v url.URL, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptURI) Or(d url.URL) url.URL {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -6562,61 +7456,71 @@ func (s *ServiceUnavailableHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*ServiceUnavailableHeaders) archiveTaskRes()              {}
-func (*ServiceUnavailableHeaders) cancelTaskRes()               {}
-func (*ServiceUnavailableHeaders) changePasswordRes()           {}
-func (*ServiceUnavailableHeaders) completeTaskRes()             {}
-func (*ServiceUnavailableHeaders) createContractorRes()         {}
-func (*ServiceUnavailableHeaders) createDocumentRes()           {}
-func (*ServiceUnavailableHeaders) createResidenceRes()          {}
-func (*ServiceUnavailableHeaders) createShareCodeRes()          {}
-func (*ServiceUnavailableHeaders) createTaskRes()               {}
-func (*ServiceUnavailableHeaders) deleteCompletionRes()         {}
-func (*ServiceUnavailableHeaders) deleteContractorRes()         {}
-func (*ServiceUnavailableHeaders) deleteDocumentRes()           {}
-func (*ServiceUnavailableHeaders) deleteMeRes()                 {}
-func (*ServiceUnavailableHeaders) deleteResidenceRes()          {}
-func (*ServiceUnavailableHeaders) deleteTaskRes()               {}
-func (*ServiceUnavailableHeaders) forgotPasswordRes()           {}
-func (*ServiceUnavailableHeaders) getBoardRes()                 {}
-func (*ServiceUnavailableHeaders) getContractorRes()            {}
-func (*ServiceUnavailableHeaders) getDocumentFileRes()          {}
-func (*ServiceUnavailableHeaders) getDocumentRes()              {}
-func (*ServiceUnavailableHeaders) getMeRes()                    {}
-func (*ServiceUnavailableHeaders) getResidenceBoardRes()        {}
-func (*ServiceUnavailableHeaders) getResidenceRes()             {}
-func (*ServiceUnavailableHeaders) getStaticDataRes()            {}
-func (*ServiceUnavailableHeaders) getTaskRes()                  {}
-func (*ServiceUnavailableHeaders) joinResidenceRes()            {}
-func (*ServiceUnavailableHeaders) listCompletionsRes()          {}
-func (*ServiceUnavailableHeaders) listContractorTasksRes()      {}
-func (*ServiceUnavailableHeaders) listContractorsRes()          {}
-func (*ServiceUnavailableHeaders) listDocumentsRes()            {}
-func (*ServiceUnavailableHeaders) listResidenceMembersRes()     {}
-func (*ServiceUnavailableHeaders) listResidencesRes()           {}
-func (*ServiceUnavailableHeaders) listTaskTemplatesRes()        {}
-func (*ServiceUnavailableHeaders) listWarrantiesRes()           {}
-func (*ServiceUnavailableHeaders) loginRes()                    {}
-func (*ServiceUnavailableHeaders) logoutRes()                   {}
-func (*ServiceUnavailableHeaders) registerRes()                 {}
-func (*ServiceUnavailableHeaders) removeResidenceMemberRes()    {}
-func (*ServiceUnavailableHeaders) replaceDocumentFileRes()      {}
-func (*ServiceUnavailableHeaders) resendVerificationRes()       {}
-func (*ServiceUnavailableHeaders) resetPasswordRes()            {}
-func (*ServiceUnavailableHeaders) startTaskRes()                {}
-func (*ServiceUnavailableHeaders) stopTaskRes()                 {}
-func (*ServiceUnavailableHeaders) toggleContractorFavoriteRes() {}
-func (*ServiceUnavailableHeaders) transferResidenceRes()        {}
-func (*ServiceUnavailableHeaders) unarchiveTaskRes()            {}
-func (*ServiceUnavailableHeaders) uncancelTaskRes()             {}
-func (*ServiceUnavailableHeaders) updateContractorRes()         {}
-func (*ServiceUnavailableHeaders) updateDocumentRes()           {}
-func (*ServiceUnavailableHeaders) updateMeRes()                 {}
-func (*ServiceUnavailableHeaders) updateResidenceMemberRes()    {}
-func (*ServiceUnavailableHeaders) updateResidenceRes()          {}
-func (*ServiceUnavailableHeaders) updateTaskRes()               {}
-func (*ServiceUnavailableHeaders) verifyEmailRes()              {}
-func (*ServiceUnavailableHeaders) verifyResetCodeRes()          {}
+func (*ServiceUnavailableHeaders) archiveTaskRes()                   {}
+func (*ServiceUnavailableHeaders) cancelTaskRes()                    {}
+func (*ServiceUnavailableHeaders) changePasswordRes()                {}
+func (*ServiceUnavailableHeaders) completeTaskRes()                  {}
+func (*ServiceUnavailableHeaders) createContractorRes()              {}
+func (*ServiceUnavailableHeaders) createDocumentRes()                {}
+func (*ServiceUnavailableHeaders) createResidenceRes()               {}
+func (*ServiceUnavailableHeaders) createShareCodeRes()               {}
+func (*ServiceUnavailableHeaders) createTaskRes()                    {}
+func (*ServiceUnavailableHeaders) deleteCompletionRes()              {}
+func (*ServiceUnavailableHeaders) deleteContractorRes()              {}
+func (*ServiceUnavailableHeaders) deleteDocumentRes()                {}
+func (*ServiceUnavailableHeaders) deleteMeRes()                      {}
+func (*ServiceUnavailableHeaders) deleteNotificationDeviceRes()      {}
+func (*ServiceUnavailableHeaders) deleteResidenceRes()               {}
+func (*ServiceUnavailableHeaders) deleteTaskRes()                    {}
+func (*ServiceUnavailableHeaders) forgotPasswordRes()                {}
+func (*ServiceUnavailableHeaders) getBoardRes()                      {}
+func (*ServiceUnavailableHeaders) getContractorRes()                 {}
+func (*ServiceUnavailableHeaders) getDocumentFileRes()               {}
+func (*ServiceUnavailableHeaders) getDocumentRes()                   {}
+func (*ServiceUnavailableHeaders) getMeRes()                         {}
+func (*ServiceUnavailableHeaders) getNotificationPreferencesRes()    {}
+func (*ServiceUnavailableHeaders) getNotificationRes()               {}
+func (*ServiceUnavailableHeaders) getResidenceBoardRes()             {}
+func (*ServiceUnavailableHeaders) getResidenceRes()                  {}
+func (*ServiceUnavailableHeaders) getStaticDataRes()                 {}
+func (*ServiceUnavailableHeaders) getTaskRes()                       {}
+func (*ServiceUnavailableHeaders) getUnreadNotificationCountRes()    {}
+func (*ServiceUnavailableHeaders) joinResidenceRes()                 {}
+func (*ServiceUnavailableHeaders) listCompletionsRes()               {}
+func (*ServiceUnavailableHeaders) listContractorTasksRes()           {}
+func (*ServiceUnavailableHeaders) listContractorsRes()               {}
+func (*ServiceUnavailableHeaders) listDocumentsRes()                 {}
+func (*ServiceUnavailableHeaders) listNotificationDevicesRes()       {}
+func (*ServiceUnavailableHeaders) listNotificationsRes()             {}
+func (*ServiceUnavailableHeaders) listResidenceMembersRes()          {}
+func (*ServiceUnavailableHeaders) listResidencesRes()                {}
+func (*ServiceUnavailableHeaders) listTaskTemplatesRes()             {}
+func (*ServiceUnavailableHeaders) listWarrantiesRes()                {}
+func (*ServiceUnavailableHeaders) loginRes()                         {}
+func (*ServiceUnavailableHeaders) logoutRes()                        {}
+func (*ServiceUnavailableHeaders) markAllNotificationsReadRes()      {}
+func (*ServiceUnavailableHeaders) registerNotificationDeviceRes()    {}
+func (*ServiceUnavailableHeaders) registerRes()                      {}
+func (*ServiceUnavailableHeaders) removeResidenceMemberRes()         {}
+func (*ServiceUnavailableHeaders) replaceDocumentFileRes()           {}
+func (*ServiceUnavailableHeaders) resendVerificationRes()            {}
+func (*ServiceUnavailableHeaders) resetPasswordRes()                 {}
+func (*ServiceUnavailableHeaders) startTaskRes()                     {}
+func (*ServiceUnavailableHeaders) stopTaskRes()                      {}
+func (*ServiceUnavailableHeaders) toggleContractorFavoriteRes()      {}
+func (*ServiceUnavailableHeaders) transferResidenceRes()             {}
+func (*ServiceUnavailableHeaders) unarchiveTaskRes()                 {}
+func (*ServiceUnavailableHeaders) uncancelTaskRes()                  {}
+func (*ServiceUnavailableHeaders) updateContractorRes()              {}
+func (*ServiceUnavailableHeaders) updateDocumentRes()                {}
+func (*ServiceUnavailableHeaders) updateMeRes()                      {}
+func (*ServiceUnavailableHeaders) updateNotificationPreferencesRes() {}
+func (*ServiceUnavailableHeaders) updateNotificationRes()            {}
+func (*ServiceUnavailableHeaders) updateResidenceMemberRes()         {}
+func (*ServiceUnavailableHeaders) updateResidenceRes()               {}
+func (*ServiceUnavailableHeaders) updateTaskRes()                    {}
+func (*ServiceUnavailableHeaders) verifyEmailRes()                   {}
+func (*ServiceUnavailableHeaders) verifyResetCodeRes()               {}
 
 // Ref: #/components/schemas/ShareCode
 type ShareCode struct {
@@ -7926,57 +8830,84 @@ func (s *UnauthorizedHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*UnauthorizedHeaders) archiveTaskRes()              {}
-func (*UnauthorizedHeaders) cancelTaskRes()               {}
-func (*UnauthorizedHeaders) changePasswordRes()           {}
-func (*UnauthorizedHeaders) completeTaskRes()             {}
-func (*UnauthorizedHeaders) createContractorRes()         {}
-func (*UnauthorizedHeaders) createDocumentRes()           {}
-func (*UnauthorizedHeaders) createResidenceRes()          {}
-func (*UnauthorizedHeaders) createShareCodeRes()          {}
-func (*UnauthorizedHeaders) createTaskRes()               {}
-func (*UnauthorizedHeaders) deleteCompletionRes()         {}
-func (*UnauthorizedHeaders) deleteContractorRes()         {}
-func (*UnauthorizedHeaders) deleteDocumentRes()           {}
-func (*UnauthorizedHeaders) deleteMeRes()                 {}
-func (*UnauthorizedHeaders) deleteResidenceRes()          {}
-func (*UnauthorizedHeaders) deleteTaskRes()               {}
-func (*UnauthorizedHeaders) getBoardRes()                 {}
-func (*UnauthorizedHeaders) getContractorRes()            {}
-func (*UnauthorizedHeaders) getDocumentFileRes()          {}
-func (*UnauthorizedHeaders) getDocumentRes()              {}
-func (*UnauthorizedHeaders) getMeRes()                    {}
-func (*UnauthorizedHeaders) getResidenceBoardRes()        {}
-func (*UnauthorizedHeaders) getResidenceRes()             {}
-func (*UnauthorizedHeaders) getStaticDataRes()            {}
-func (*UnauthorizedHeaders) getTaskRes()                  {}
-func (*UnauthorizedHeaders) joinResidenceRes()            {}
-func (*UnauthorizedHeaders) listCompletionsRes()          {}
-func (*UnauthorizedHeaders) listContractorTasksRes()      {}
-func (*UnauthorizedHeaders) listContractorsRes()          {}
-func (*UnauthorizedHeaders) listDocumentsRes()            {}
-func (*UnauthorizedHeaders) listResidenceMembersRes()     {}
-func (*UnauthorizedHeaders) listResidencesRes()           {}
-func (*UnauthorizedHeaders) listTaskTemplatesRes()        {}
-func (*UnauthorizedHeaders) listWarrantiesRes()           {}
-func (*UnauthorizedHeaders) loginRes()                    {}
-func (*UnauthorizedHeaders) logoutRes()                   {}
-func (*UnauthorizedHeaders) removeResidenceMemberRes()    {}
-func (*UnauthorizedHeaders) replaceDocumentFileRes()      {}
-func (*UnauthorizedHeaders) resendVerificationRes()       {}
-func (*UnauthorizedHeaders) startTaskRes()                {}
-func (*UnauthorizedHeaders) stopTaskRes()                 {}
-func (*UnauthorizedHeaders) toggleContractorFavoriteRes() {}
-func (*UnauthorizedHeaders) transferResidenceRes()        {}
-func (*UnauthorizedHeaders) unarchiveTaskRes()            {}
-func (*UnauthorizedHeaders) uncancelTaskRes()             {}
-func (*UnauthorizedHeaders) updateContractorRes()         {}
-func (*UnauthorizedHeaders) updateDocumentRes()           {}
-func (*UnauthorizedHeaders) updateMeRes()                 {}
-func (*UnauthorizedHeaders) updateResidenceMemberRes()    {}
-func (*UnauthorizedHeaders) updateResidenceRes()          {}
-func (*UnauthorizedHeaders) updateTaskRes()               {}
-func (*UnauthorizedHeaders) verifyEmailRes()              {}
+func (*UnauthorizedHeaders) archiveTaskRes()                   {}
+func (*UnauthorizedHeaders) cancelTaskRes()                    {}
+func (*UnauthorizedHeaders) changePasswordRes()                {}
+func (*UnauthorizedHeaders) completeTaskRes()                  {}
+func (*UnauthorizedHeaders) createContractorRes()              {}
+func (*UnauthorizedHeaders) createDocumentRes()                {}
+func (*UnauthorizedHeaders) createResidenceRes()               {}
+func (*UnauthorizedHeaders) createShareCodeRes()               {}
+func (*UnauthorizedHeaders) createTaskRes()                    {}
+func (*UnauthorizedHeaders) deleteCompletionRes()              {}
+func (*UnauthorizedHeaders) deleteContractorRes()              {}
+func (*UnauthorizedHeaders) deleteDocumentRes()                {}
+func (*UnauthorizedHeaders) deleteMeRes()                      {}
+func (*UnauthorizedHeaders) deleteNotificationDeviceRes()      {}
+func (*UnauthorizedHeaders) deleteResidenceRes()               {}
+func (*UnauthorizedHeaders) deleteTaskRes()                    {}
+func (*UnauthorizedHeaders) getBoardRes()                      {}
+func (*UnauthorizedHeaders) getContractorRes()                 {}
+func (*UnauthorizedHeaders) getDocumentFileRes()               {}
+func (*UnauthorizedHeaders) getDocumentRes()                   {}
+func (*UnauthorizedHeaders) getMeRes()                         {}
+func (*UnauthorizedHeaders) getNotificationPreferencesRes()    {}
+func (*UnauthorizedHeaders) getNotificationRes()               {}
+func (*UnauthorizedHeaders) getResidenceBoardRes()             {}
+func (*UnauthorizedHeaders) getResidenceRes()                  {}
+func (*UnauthorizedHeaders) getStaticDataRes()                 {}
+func (*UnauthorizedHeaders) getTaskRes()                       {}
+func (*UnauthorizedHeaders) getUnreadNotificationCountRes()    {}
+func (*UnauthorizedHeaders) joinResidenceRes()                 {}
+func (*UnauthorizedHeaders) listCompletionsRes()               {}
+func (*UnauthorizedHeaders) listContractorTasksRes()           {}
+func (*UnauthorizedHeaders) listContractorsRes()               {}
+func (*UnauthorizedHeaders) listDocumentsRes()                 {}
+func (*UnauthorizedHeaders) listNotificationDevicesRes()       {}
+func (*UnauthorizedHeaders) listNotificationsRes()             {}
+func (*UnauthorizedHeaders) listResidenceMembersRes()          {}
+func (*UnauthorizedHeaders) listResidencesRes()                {}
+func (*UnauthorizedHeaders) listTaskTemplatesRes()             {}
+func (*UnauthorizedHeaders) listWarrantiesRes()                {}
+func (*UnauthorizedHeaders) loginRes()                         {}
+func (*UnauthorizedHeaders) logoutRes()                        {}
+func (*UnauthorizedHeaders) markAllNotificationsReadRes()      {}
+func (*UnauthorizedHeaders) registerNotificationDeviceRes()    {}
+func (*UnauthorizedHeaders) removeResidenceMemberRes()         {}
+func (*UnauthorizedHeaders) replaceDocumentFileRes()           {}
+func (*UnauthorizedHeaders) resendVerificationRes()            {}
+func (*UnauthorizedHeaders) startTaskRes()                     {}
+func (*UnauthorizedHeaders) stopTaskRes()                      {}
+func (*UnauthorizedHeaders) toggleContractorFavoriteRes()      {}
+func (*UnauthorizedHeaders) transferResidenceRes()             {}
+func (*UnauthorizedHeaders) unarchiveTaskRes()                 {}
+func (*UnauthorizedHeaders) uncancelTaskRes()                  {}
+func (*UnauthorizedHeaders) updateContractorRes()              {}
+func (*UnauthorizedHeaders) updateDocumentRes()                {}
+func (*UnauthorizedHeaders) updateMeRes()                      {}
+func (*UnauthorizedHeaders) updateNotificationPreferencesRes() {}
+func (*UnauthorizedHeaders) updateNotificationRes()            {}
+func (*UnauthorizedHeaders) updateResidenceMemberRes()         {}
+func (*UnauthorizedHeaders) updateResidenceRes()               {}
+func (*UnauthorizedHeaders) updateTaskRes()                    {}
+func (*UnauthorizedHeaders) verifyEmailRes()                   {}
+
+// Ref: #/components/schemas/UnreadNotificationCount
+type UnreadNotificationCount struct {
+	UnreadCount int64 `json:"unread_count"`
+}
+
+// GetUnreadCount returns the value of UnreadCount.
+func (s *UnreadNotificationCount) GetUnreadCount() int64 {
+	return s.UnreadCount
+}
+
+// SetUnreadCount sets the value of UnreadCount.
+func (s *UnreadNotificationCount) SetUnreadCount(val int64) {
+	s.UnreadCount = val
+}
+
+func (*UnreadNotificationCount) getUnreadNotificationCountRes() {}
 
 // UnsupportedMediaTypeHeaders wraps APIError with response headers.
 type UnsupportedMediaTypeHeaders struct {
@@ -8004,28 +8935,31 @@ func (s *UnsupportedMediaTypeHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*UnsupportedMediaTypeHeaders) changePasswordRes()        {}
-func (*UnsupportedMediaTypeHeaders) completeTaskRes()          {}
-func (*UnsupportedMediaTypeHeaders) createContractorRes()      {}
-func (*UnsupportedMediaTypeHeaders) createDocumentRes()        {}
-func (*UnsupportedMediaTypeHeaders) createResidenceRes()       {}
-func (*UnsupportedMediaTypeHeaders) createShareCodeRes()       {}
-func (*UnsupportedMediaTypeHeaders) createTaskRes()            {}
-func (*UnsupportedMediaTypeHeaders) forgotPasswordRes()        {}
-func (*UnsupportedMediaTypeHeaders) joinResidenceRes()         {}
-func (*UnsupportedMediaTypeHeaders) loginRes()                 {}
-func (*UnsupportedMediaTypeHeaders) registerRes()              {}
-func (*UnsupportedMediaTypeHeaders) replaceDocumentFileRes()   {}
-func (*UnsupportedMediaTypeHeaders) resetPasswordRes()         {}
-func (*UnsupportedMediaTypeHeaders) transferResidenceRes()     {}
-func (*UnsupportedMediaTypeHeaders) updateContractorRes()      {}
-func (*UnsupportedMediaTypeHeaders) updateDocumentRes()        {}
-func (*UnsupportedMediaTypeHeaders) updateMeRes()              {}
-func (*UnsupportedMediaTypeHeaders) updateResidenceMemberRes() {}
-func (*UnsupportedMediaTypeHeaders) updateResidenceRes()       {}
-func (*UnsupportedMediaTypeHeaders) updateTaskRes()            {}
-func (*UnsupportedMediaTypeHeaders) verifyEmailRes()           {}
-func (*UnsupportedMediaTypeHeaders) verifyResetCodeRes()       {}
+func (*UnsupportedMediaTypeHeaders) changePasswordRes()                {}
+func (*UnsupportedMediaTypeHeaders) completeTaskRes()                  {}
+func (*UnsupportedMediaTypeHeaders) createContractorRes()              {}
+func (*UnsupportedMediaTypeHeaders) createDocumentRes()                {}
+func (*UnsupportedMediaTypeHeaders) createResidenceRes()               {}
+func (*UnsupportedMediaTypeHeaders) createShareCodeRes()               {}
+func (*UnsupportedMediaTypeHeaders) createTaskRes()                    {}
+func (*UnsupportedMediaTypeHeaders) forgotPasswordRes()                {}
+func (*UnsupportedMediaTypeHeaders) joinResidenceRes()                 {}
+func (*UnsupportedMediaTypeHeaders) loginRes()                         {}
+func (*UnsupportedMediaTypeHeaders) registerNotificationDeviceRes()    {}
+func (*UnsupportedMediaTypeHeaders) registerRes()                      {}
+func (*UnsupportedMediaTypeHeaders) replaceDocumentFileRes()           {}
+func (*UnsupportedMediaTypeHeaders) resetPasswordRes()                 {}
+func (*UnsupportedMediaTypeHeaders) transferResidenceRes()             {}
+func (*UnsupportedMediaTypeHeaders) updateContractorRes()              {}
+func (*UnsupportedMediaTypeHeaders) updateDocumentRes()                {}
+func (*UnsupportedMediaTypeHeaders) updateMeRes()                      {}
+func (*UnsupportedMediaTypeHeaders) updateNotificationPreferencesRes() {}
+func (*UnsupportedMediaTypeHeaders) updateNotificationRes()            {}
+func (*UnsupportedMediaTypeHeaders) updateResidenceMemberRes()         {}
+func (*UnsupportedMediaTypeHeaders) updateResidenceRes()               {}
+func (*UnsupportedMediaTypeHeaders) updateTaskRes()                    {}
+func (*UnsupportedMediaTypeHeaders) verifyEmailRes()                   {}
+func (*UnsupportedMediaTypeHeaders) verifyResetCodeRes()               {}
 
 // Only the fields present change.
 // Ref: #/components/schemas/UpdateMeRequest

@@ -11,6 +11,7 @@ type Handler interface {
 	AccountsHandler
 	ContractorsHandler
 	DocumentsHandler
+	NotificationsHandler
 	ReferenceHandler
 	ResidencesHandler
 	TasksHandler
@@ -223,6 +224,85 @@ type DocumentsHandler interface {
 	//
 	// PATCH /documents/{id}
 	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
+}
+
+// NotificationsHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Notifications
+type NotificationsHandler interface {
+	// DeleteNotificationDevice implements deleteNotificationDevice operation.
+	//
+	// The device gets no more pushes. Another user's device answers 404.
+	//
+	// DELETE /notifications/devices/{id}
+	DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error)
+	// GetNotification implements getNotification operation.
+	//
+	// A notification of the caller's; another user's answers 404.
+	//
+	// GET /notifications/{id}
+	GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error)
+	// GetNotificationPreferences implements getNotificationPreferences operation.
+	//
+	// For each kind of notification, whether it is pushed to the caller's devices and whether it is
+	// emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's,
+	// changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on,
+	// reminders at 9. The in-app feed gets every kind whatever the switches say.
+	//
+	// GET /notifications/preferences
+	GetNotificationPreferences(ctx context.Context) (GetNotificationPreferencesRes, error)
+	// GetUnreadNotificationCount implements getUnreadNotificationCount operation.
+	//
+	// The number of notifications in the caller's feed not yet marked read, for a badge.
+	//
+	// GET /notifications/unread-count
+	GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error)
+	// ListNotificationDevices implements listNotificationDevices operation.
+	//
+	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
+	// its push service reports dead is deactivated). Push tokens and keys are never returned.
+	//
+	// GET /notifications/devices
+	ListNotificationDevices(ctx context.Context) (ListNotificationDevicesRes, error)
+	// ListNotifications implements listNotifications operation.
+	//
+	// One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next
+	// page; it is null on the last page. Pages stay in order while new notifications arrive: a new one
+	// shows at the top of the first page, never again on a later one.
+	//
+	// GET /notifications
+	ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error)
+	// MarkAllNotificationsRead implements markAllNotificationsRead operation.
+	//
+	// Marks read every notification of the caller's feed that is unread; those already read keep the time
+	// they were read at.
+	//
+	// POST /notifications/read-all
+	MarkAllNotificationsRead(ctx context.Context) (MarkAllNotificationsReadRes, error)
+	// RegisterNotificationDevice implements registerNotificationDevice operation.
+	//
+	// `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint`
+	// and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or
+	// endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone
+	// that changes hands or signs in to another account stops getting the previous account's pushes.
+	//
+	// POST /notifications/devices
+	RegisterNotificationDevice(ctx context.Context, req *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
+	// UpdateNotification implements updateNotification operation.
+	//
+	// `read: true` marks the notification read (one already read keeps the time it was read at),
+	// `read: false` unread again. Another user's notification answers 404. (A
+	// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.).
+	//
+	// PATCH /notifications/{id}
+	UpdateNotification(ctx context.Context, req *NotificationUpdate, params UpdateNotificationParams) (UpdateNotificationRes, error)
+	// UpdateNotificationPreferences implements updateNotificationPreferences operation.
+	//
+	// Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch.
+	// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+	//
+	// PATCH /notifications/preferences
+	UpdateNotificationPreferences(ctx context.Context, req *NotificationPreferencesUpdate) (UpdateNotificationPreferencesRes, error)
 }
 
 // ReferenceHandler handles operations described by OpenAPI v3 specification.
