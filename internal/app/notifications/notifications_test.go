@@ -32,6 +32,7 @@ func TestNotifications(t *testing.T) {
 		{"FeedRefusesBadPaging", testFeedRefusesBadPaging},
 		{"ReadAndUnread", testReadAndUnread},
 		{"AnotherUsersNotification", testAnotherUsersNotification},
+		{"OneStatementPerOperation", testOneStatementPerOperation},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
@@ -437,4 +438,43 @@ func testAnotherUsersNotification(t *testing.T, inst *apptest.Instance) {
 	require.Empty(t, listFeed(t, inst, stranger, nil).Items, "not in the stranger's feed")
 	require.Zero(t, unreadCount(t, inst, stranger))
 	require.True(t, getNotification(t, inst, owner, id).ReadAt.IsNull(), "the stranger's request left it unread")
+}
+
+func testOneStatementPerOperation(t *testing.T, _ *apptest.Instance) {
+	inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
+	acct := inst.Register(t)
+	ids := insertNotifications(t, inst, acct, 3, nil)
+	device := registerDevice(t, inst, acct, map[string]any{"platform": "ios", "token": uniqueToken("apns")})
+	cursor, ok := listFeed(t, inst, acct, url.Values{"limit": {"1"}}).NextCursor.Get() // also warms the auth cache
+	require.True(t, ok, "a second page")
+	for _, tc := range []struct {
+		name string
+		req  apptest.Request
+		want int
+	}{
+		{"GetPreferences", apptest.Request{Method: http.MethodGet, Path: "/notifications/preferences"}, http.StatusOK},
+		{"FirstPreferencesChange", apptest.Request{Method: http.MethodPatch, Path: "/notifications/preferences",
+			Body: map[string]any{"reminder_hour": 6}}, http.StatusOK},
+		{"LaterPreferencesChange", apptest.Request{Method: http.MethodPatch, Path: "/notifications/preferences",
+			Body: map[string]any{"task_overdue": map[string]any{"email": false}}}, http.StatusOK},
+		{"RegisterDevice", apptest.Request{Method: http.MethodPost, Path: "/notifications/devices",
+			Body: map[string]any{"platform": "android", "token": uniqueToken("fcm")}}, http.StatusCreated},
+		{"ListDevices", apptest.Request{Method: http.MethodGet, Path: "/notifications/devices"}, http.StatusOK},
+		{"DeleteDevice", apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("/notifications/devices/%d", device.ID)}, http.StatusNoContent},
+		{"FirstFeedPage", apptest.Request{Method: http.MethodGet, Path: "/notifications"}, http.StatusOK},
+		{"LaterFeedPage", apptest.Request{Method: http.MethodGet, Path: "/notifications?cursor=" + cursor}, http.StatusOK},
+		{"UnreadCount", apptest.Request{Method: http.MethodGet, Path: "/notifications/unread-count"}, http.StatusOK},
+		{"GetNotification", apptest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/notifications/%d", ids[0])}, http.StatusOK},
+		{"MarkRead", apptest.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/notifications/%d", ids[0]),
+			Body: map[string]any{"read": true}}, http.StatusOK},
+		{"ReadAll", apptest.Request{Method: http.MethodPost, Path: "/notifications/read-all"}, http.StatusNoContent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Token = acct.Token
+			before := inst.Stmts.Snapshot()
+			r := inst.Do(t, tc.req)
+			require.Equal(t, tc.want, r.Status, string(r.Body))
+			require.Equal(t, int64(1), inst.Stmts.Statements(before), "statements: %q", inst.Stmts.Since(before))
+		})
+	}
 }
