@@ -34,6 +34,9 @@ func TestFrom(t *testing.T) {
 		{"NestedFieldGetsDottedName", &ogenerrors.DecodeRequestError{OperationContext: op, Err: &validate.Error{Fields: []validate.FieldError{
 			{Name: "address", Error: &validate.Error{Fields: []validate.FieldError{{Name: "city", Error: validate.ErrFieldRequired}}}}}}},
 			400, CodeValidationFailed, map[string]string{"address.city": "is required"}},
+		{"RequiredFieldOfANestedObjectGetsDottedName", &ogenerrors.DecodeRequestError{OperationContext: op, Err: fmt.Errorf("decode application/json: %w",
+			fmt.Errorf(`decode field "keys": %w`, &validate.Error{Fields: []validate.FieldError{{Name: "auth", Error: validate.ErrFieldRequired}}}))},
+			400, CodeValidationFailed, map[string]string{"keys.auth": "is required"}},
 		{"WrongJSONTypeNamesField", jsonBodyError(t, `{"name":"Home","bedrooms":"3"}`),
 			400, CodeValidationFailed, map[string]string{"bedrooms": "has the wrong type or format (see the API description)"}},
 		{"MalformedJSONIsMalformedRequest", &ogenerrors.DecodeRequestError{OperationContext: op, Err: errors.New("unexpected EOF")},

@@ -102,7 +102,7 @@ func fromOgen(err error) *Error {
 		fields := map[string]string{}
 		var v *validate.Error
 		if errors.As(err, &v) {
-			collect(fields, "", v)
+			collect(fields, strings.Join(fieldsAbove(err, v), "."), v)
 		} else if name, msg := decodeFailure(err); name != "" {
 			fields[name] = msg
 		}
@@ -141,6 +141,20 @@ func decodeFailure(err error) (name, msg string) {
 		msg = msgWrongType
 	}
 	return name, msg
+}
+
+// fieldsAbove names the fields whose decoding wrapped target, outermost first: a required field missing from a
+// nested object fails validation inside the decoding of its parent (`decode field "keys"`), and the answer
+// must name it as keys.auth, not auth.
+func fieldsAbove(err, target error) []string {
+	var names []string
+	chain := unwrapChain(err)
+	for i := 0; i+1 < len(chain) && chain[i] != target; i++ {
+		if m := fieldLabelRe.FindStringSubmatch(label(chain[i], chain[i+1])); m != nil {
+			names = append(names, m[1])
+		}
+	}
+	return names
 }
 
 // unwrapChain lists err and what it wraps, outermost first; of a join it follows the first error (ogen
