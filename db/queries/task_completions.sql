@@ -12,7 +12,8 @@ SELECT coalesce((SELECT m.role FROM task_completions tc
 -- completions of one task apply one after the other, each to the row the previous one left: none is lost
 -- and none is skipped. A recurring task's next due date moves one interval from the completion date
 -- (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
--- when given, must be one of the task's residence or a personal contractor of the caller.
+-- when given, must be one of the task's residence or a personal contractor of the caller. Every other member
+-- of the residence gets a task_completed feed row in the same statement.
 WITH arg AS (
     SELECT @completed_at::timestamptz AS completed_at
 ), upd AS (
@@ -43,6 +44,15 @@ WITH arg AS (
            sqlc.narg(contractor_id)::bigint
     FROM upd, arg
     RETURNING id, completed_at, created_at, contractor_id
+), notified AS (
+    -- A task_completed feed row for each other member of the task's residence, written only with the completion.
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT m.user_id, 'task_completed', 'Task completed',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' completed "' || upd.title || '"', 2000),
+           upd.residence_id, upd.id
+    FROM ins, upd
+    JOIN residence_members m ON m.residence_id = upd.residence_id AND m.user_id <> @user_id
+    JOIN users actor ON actor.id = @user_id
 )
 SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
        ins.contractor_id AS completion_contractor_id,

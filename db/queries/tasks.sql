@@ -42,6 +42,13 @@ WITH ins AS (
           WHERE ck.id = sqlc.narg(contractor_id)::bigint
             AND (ck.residence_id = @residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING *
+), assigned AS (
+    -- The assignee's feed row (task_assigned), written only with the task, and never for assigning oneself.
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT ins.assigned_to, 'task_assigned', 'Task assigned to you',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id
+    FROM ins JOIN users actor ON actor.id = ins.created_by
+    WHERE ins.assigned_to IS NOT NULL AND ins.assigned_to <> ins.created_by
 )
 SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
 FROM ins CROSS JOIN LATERAL task_card(ins) x;
@@ -97,8 +104,12 @@ FROM upd CROSS JOIN LATERAL task_card(upd) x;
 -- Changes the fields present (owners and editors). Nullable fields change when their set_ flag is true.
 -- Changing the due date clears the next due date (the user is setting the next occurrence); changing the
 -- frequency copies its interval. The assignee must be a member of the task's residence, and the contractor
--- one of that residence or a personal contractor of the caller.
-WITH upd AS (
+-- one of that residence or a personal contractor of the caller. A new assignee other than the caller gets a
+-- task_assigned feed row, written only with the change; prev is the assignee in the statement's snapshot
+-- (so two concurrent updates that both set the same new assignee may both notify).
+WITH prev AS (
+    SELECT t.assigned_to FROM tasks t WHERE t.id = @id
+), upd AS (
     UPDATE tasks SET
         title             = coalesce(sqlc.narg(title)::text, tasks.title),
         description       = coalesce(sqlc.narg(description)::text, tasks.description),
@@ -125,6 +136,13 @@ WITH upd AS (
           WHERE ck.id = sqlc.narg(contractor_id)::bigint
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING tasks.*
+), assigned AS (
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT upd.assigned_to, 'task_assigned', 'Task assigned to you',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id
+    FROM upd JOIN users actor ON actor.id = @user_id
+    WHERE upd.assigned_to IS NOT NULL AND upd.assigned_to <> @user_id
+      AND upd.assigned_to IS DISTINCT FROM (SELECT prev.assigned_to FROM prev)
 )
 SELECT x.*, task_card_column(x, @threshold_days::integer) AS board_column
 FROM upd CROSS JOIN LATERAL task_card(upd) x;

@@ -33,6 +33,7 @@ func TestNotifications(t *testing.T) {
 		{"ReadAndUnread", testReadAndUnread},
 		{"AnotherUsersNotification", testAnotherUsersNotification},
 		{"OneStatementPerOperation", testOneStatementPerOperation},
+		{"Events", testEvents},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()

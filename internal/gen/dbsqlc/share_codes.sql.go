@@ -67,7 +67,16 @@ WITH c AS (
     INSERT INTO residence_members (residence_id, user_id, role)
     SELECT residence_id, $2, role FROM c WHERE active AND expires_at > now()
     ON CONFLICT (residence_id, user_id) DO NOTHING
-    RETURNING residence_id
+    RETURNING residence_id, user_id
+), notified AS (
+    -- The owner's member_joined feed row, written only when the user joined.
+    INSERT INTO notifications (user_id, kind, title, body, residence_id)
+    SELECT r.owner_id, 'member_joined', 'New member',
+           left(coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.email) || ' joined ' || r.name, 2000), r.id
+    FROM joined
+    JOIN residences r ON r.id = joined.residence_id
+    JOIN users u ON u.id = joined.user_id
+    WHERE r.owner_id <> joined.user_id
 )
 SELECT c.residence_id, c.active, (c.expires_at > now())::boolean AS live,
        EXISTS (SELECT 1 FROM joined)::boolean AS joined
@@ -87,7 +96,8 @@ type ShareCodeJoinRow struct {
 }
 
 // Looks the code up and, when it is live, adds the user with the code's role, in one statement. The row
-// says what happened: no row means no such code.
+// says what happened: no row means no such code. The residence's owner gets a member_joined feed row in the
+// same statement, only when the user joined.
 func (q *Queries) ShareCodeJoin(ctx context.Context, db DBTX, arg *ShareCodeJoinParams) (*ShareCodeJoinRow, error) {
 	row := db.QueryRow(ctx, ShareCodeJoin, arg.Code, arg.UserID)
 	var i ShareCodeJoinRow

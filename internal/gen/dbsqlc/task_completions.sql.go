@@ -63,6 +63,15 @@ WITH arg AS (
            $5::bigint
     FROM upd, arg
     RETURNING id, completed_at, created_at, contractor_id
+), notified AS (
+    -- A task_completed feed row for each other member of the task's residence, written only with the completion.
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT m.user_id, 'task_completed', 'Task completed',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' completed "' || upd.title || '"', 2000),
+           upd.residence_id, upd.id
+    FROM ins, upd
+    JOIN residence_members m ON m.residence_id = upd.residence_id AND m.user_id <> $4
+    JOIN users actor ON actor.id = $4
 )
 SELECT ins.id AS completion_id, ins.completed_at AS completion_completed_at, ins.created_at AS completion_created_at,
        ins.contractor_id AS completion_contractor_id,
@@ -123,7 +132,8 @@ type CompletionCreateRow struct {
 // completions of one task apply one after the other, each to the row the previous one left: none is lost
 // and none is skipped. A recurring task's next due date moves one interval from the completion date
 // (anchor 'completion') or from its previous due date (anchor 'due_date'); in_progress resets. The contractor,
-// when given, must be one of the task's residence or a personal contractor of the caller.
+// when given, must be one of the task's residence or a personal contractor of the caller. Every other member
+// of the residence gets a task_completed feed row in the same statement.
 func (q *Queries) CompletionCreate(ctx context.Context, db DBTX, arg *CompletionCreateParams) (*CompletionCreateRow, error) {
 	row := db.QueryRow(ctx, CompletionCreate,
 		arg.ThresholdDays,

@@ -264,6 +264,13 @@ WITH ins AS (
           WHERE ck.id = $4::bigint
             AND (ck.residence_id = $13 OR (ck.residence_id IS NULL AND ck.created_by = $2))))
     RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
+), assigned AS (
+    -- The assignee's feed row (task_assigned), written only with the task, and never for assigning oneself.
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT ins.assigned_to, 'task_assigned', 'Task assigned to you',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id
+    FROM ins JOIN users actor ON actor.id = ins.created_by
+    WHERE ins.assigned_to IS NOT NULL AND ins.assigned_to <> ins.created_by
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
 FROM ins CROSS JOIN LATERAL task_card(ins) x
@@ -699,33 +706,42 @@ func (q *Queries) TaskSetState(ctx context.Context, db DBTX, arg *TaskSetStatePa
 }
 
 const TaskUpdate = `-- name: TaskUpdate :one
-WITH upd AS (
+WITH prev AS (
+    SELECT t.assigned_to FROM tasks t WHERE t.id = $2
+), upd AS (
     UPDATE tasks SET
-        title             = coalesce($2::text, tasks.title),
-        description       = coalesce($3::text, tasks.description),
-        recurrence_anchor = coalesce($4::text, tasks.recurrence_anchor),
-        assigned_to       = CASE WHEN $5::boolean THEN $6::bigint ELSE tasks.assigned_to END,
-        contractor_id     = CASE WHEN $7::boolean THEN $8::bigint ELSE tasks.contractor_id END,
-        category_id       = CASE WHEN $9::boolean THEN $10::bigint ELSE tasks.category_id END,
-        priority_id       = CASE WHEN $11::boolean THEN $12::bigint ELSE tasks.priority_id END,
-        frequency_id      = CASE WHEN $13::boolean THEN $14::bigint ELSE tasks.frequency_id END,
-        interval_days     = CASE WHEN $13::boolean
-                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $14::bigint)
+        title             = coalesce($3::text, tasks.title),
+        description       = coalesce($4::text, tasks.description),
+        recurrence_anchor = coalesce($5::text, tasks.recurrence_anchor),
+        assigned_to       = CASE WHEN $6::boolean THEN $7::bigint ELSE tasks.assigned_to END,
+        contractor_id     = CASE WHEN $8::boolean THEN $9::bigint ELSE tasks.contractor_id END,
+        category_id       = CASE WHEN $10::boolean THEN $11::bigint ELSE tasks.category_id END,
+        priority_id       = CASE WHEN $12::boolean THEN $13::bigint ELSE tasks.priority_id END,
+        frequency_id      = CASE WHEN $14::boolean THEN $15::bigint ELSE tasks.frequency_id END,
+        interval_days     = CASE WHEN $14::boolean
+                                 THEN (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $15::bigint)
                                  ELSE tasks.interval_days END,
-        due_date          = CASE WHEN $15::boolean THEN $16::date ELSE tasks.due_date END,
-        next_due_date     = CASE WHEN $15::boolean THEN NULL ELSE tasks.next_due_date END,
-        estimated_cost    = CASE WHEN $17::boolean THEN $18::numeric ELSE tasks.estimated_cost END,
+        due_date          = CASE WHEN $16::boolean THEN $17::date ELSE tasks.due_date END,
+        next_due_date     = CASE WHEN $16::boolean THEN NULL ELSE tasks.next_due_date END,
+        estimated_cost    = CASE WHEN $18::boolean THEN $19::numeric ELSE tasks.estimated_cost END,
         updated_at        = now()
-    WHERE tasks.id = $19
+    WHERE tasks.id = $2
       AND EXISTS (SELECT 1 FROM residence_members m
                   WHERE m.residence_id = tasks.residence_id AND m.user_id = $20 AND m.role IN ('owner', 'editor'))
-      AND (NOT $5::boolean OR $6::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = $6::bigint))
-      AND (NOT $7::boolean OR $8::bigint IS NULL OR EXISTS (
+      AND (NOT $6::boolean OR $7::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM residence_members am WHERE am.residence_id = tasks.residence_id AND am.user_id = $7::bigint))
+      AND (NOT $8::boolean OR $9::bigint IS NULL OR EXISTS (
           SELECT 1 FROM contractors ck
-          WHERE ck.id = $8::bigint
+          WHERE ck.id = $9::bigint
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $20))))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
+), assigned AS (
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    SELECT upd.assigned_to, 'task_assigned', 'Task assigned to you',
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id
+    FROM upd JOIN users actor ON actor.id = $20
+    WHERE upd.assigned_to IS NOT NULL AND upd.assigned_to <> $20
+      AND upd.assigned_to IS DISTINCT FROM (SELECT prev.assigned_to FROM prev)
 )
 SELECT x.id, x.residence_id, x.created_by, x.assigned_to, x.title, x.description, x.category_id, x.priority_id, x.frequency_id, x.interval_days, x.recurrence_anchor, x.in_progress, x.due_date, x.next_due_date, x.estimated_cost, x.is_cancelled, x.is_archived, x.completion_count, x.last_completed_at, x.created_at, x.updated_at, x.contractor_id, x.category_name, x.priority_name, x.priority_level, x.frequency_name, x.assignee_first_name, x.assignee_last_name, x.contractor_name, x.today, task_card_column(x, $1::integer) AS board_column
 FROM upd CROSS JOIN LATERAL task_card(upd) x
@@ -733,6 +749,7 @@ FROM upd CROSS JOIN LATERAL task_card(upd) x
 
 type TaskUpdateParams struct {
 	ThresholdDays    int32
+	ID               int64
 	Title            *string
 	Description      *string
 	RecurrenceAnchor *string
@@ -750,7 +767,6 @@ type TaskUpdateParams struct {
 	DueDate          *time.Time
 	SetEstimatedCost bool
 	EstimatedCost    *float64
-	ID               int64
 	UserID           int64
 }
 
@@ -791,10 +807,13 @@ type TaskUpdateRow struct {
 // Changes the fields present (owners and editors). Nullable fields change when their set_ flag is true.
 // Changing the due date clears the next due date (the user is setting the next occurrence); changing the
 // frequency copies its interval. The assignee must be a member of the task's residence, and the contractor
-// one of that residence or a personal contractor of the caller.
+// one of that residence or a personal contractor of the caller. A new assignee other than the caller gets a
+// task_assigned feed row, written only with the change; prev is the assignee in the statement's snapshot
+// (so two concurrent updates that both set the same new assignee may both notify).
 func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams) (*TaskUpdateRow, error) {
 	row := db.QueryRow(ctx, TaskUpdate,
 		arg.ThresholdDays,
+		arg.ID,
 		arg.Title,
 		arg.Description,
 		arg.RecurrenceAnchor,
@@ -812,7 +831,6 @@ func (q *Queries) TaskUpdate(ctx context.Context, db DBTX, arg *TaskUpdateParams
 		arg.DueDate,
 		arg.SetEstimatedCost,
 		arg.EstimatedCost,
-		arg.ID,
 		arg.UserID,
 	)
 	var i TaskUpdateRow
