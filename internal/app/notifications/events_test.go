@@ -281,3 +281,87 @@ func testEvents(t *testing.T, inst *apptest.Instance) {
 		})
 	}
 }
+
+// testEventsCostNoStatement holds each event to the statements its change cost without it: the feed rows
+// are written by the change's own statement, so a request that notifies costs what its quiet twin costs
+// (the same operation that notifies nobody). Each request runs twice and the second, warm, runs compare.
+func testEventsCostNoStatement(t *testing.T, _ *apptest.Instance) {
+	inst := apptest.Start(t, apptest.Options{}) // its own instance: the statement counter is per process
+	h := apptest.NewHousehold(t, inst)
+	solo := apptest.CreateResidence(t, inst, h.Owner, "Solo "+apptest.UniqueEmail())
+	soloTask := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": solo, "title": "Alone"})
+	task := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Shared"})
+	newcomers := []apptest.Account{inst.Register(t), inst.Register(t)}
+	for _, acct := range append([]apptest.Account{h.Owner, h.Editor, h.Viewer}, newcomers...) {
+		listFeed(t, inst, acct, nil) // warms the auth cache
+	}
+	// The quiet join is a member joining again: a request that reads and changes nothing.
+	code := apptest.ShareCode(t, inst, h.Owner, h.ResidenceID, "viewer")
+	taskPath := fmt.Sprintf("/tasks/%d", task)
+	for _, tc := range []struct {
+		name          string
+		quiet, events func(i int) apptest.Request
+		status        int
+	}{
+		{
+			name: "CreateAssigned",
+			quiet: func(int) apptest.Request {
+				return taskRequest(http.MethodPost, "/tasks", h.Editor, map[string]any{"residence_id": h.ResidenceID,
+					"title": "Mine", "assigned_to": h.Editor.ID})
+			},
+			events: func(int) apptest.Request {
+				return taskRequest(http.MethodPost, "/tasks", h.Editor, map[string]any{"residence_id": h.ResidenceID,
+					"title": "Yours", "assigned_to": h.Viewer.ID})
+			},
+			status: http.StatusCreated,
+		},
+		{
+			name: "UpdateAssignee",
+			quiet: func(int) apptest.Request {
+				return taskRequest(http.MethodPatch, taskPath, h.Editor, map[string]any{"assigned_to": h.Editor.ID})
+			},
+			events: func(i int) apptest.Request {
+				return taskRequest(http.MethodPatch, taskPath, h.Editor,
+					map[string]any{"assigned_to": []int64{h.Viewer.ID, h.Owner.ID}[i]})
+			},
+			status: http.StatusOK,
+		},
+		{
+			name: "Complete",
+			quiet: func(int) apptest.Request {
+				return taskRequest(http.MethodPost, fmt.Sprintf("/tasks/%d/completions", soloTask), h.Owner, map[string]any{})
+			},
+			events: func(int) apptest.Request {
+				return taskRequest(http.MethodPost, fmt.Sprintf("/tasks/%d/completions", task), h.Owner, map[string]any{})
+			},
+			status: http.StatusCreated,
+		},
+		{
+			name: "Join",
+			quiet: func(int) apptest.Request {
+				return taskRequest(http.MethodPost, "/residences/join", h.Viewer, map[string]any{"code": code})
+			},
+			events: func(i int) apptest.Request {
+				return taskRequest(http.MethodPost, "/residences/join", newcomers[i], map[string]any{"code": code})
+			},
+			status: http.StatusOK,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cost := func(req apptest.Request) (int64, []string) {
+				before := inst.Stmts.Snapshot()
+				r := inst.Do(t, req)
+				require.Equal(t, tc.status, r.Status, string(r.Body))
+				return inst.Stmts.Statements(before), inst.Stmts.Since(before)
+			}
+			var quiet, events int64
+			var quietSQL, eventsSQL []string
+			for i := range 2 {
+				quiet, quietSQL = cost(tc.quiet(i))
+				events, eventsSQL = cost(tc.events(i))
+			}
+			require.Equal(t, quiet, events, "statements of the quiet twin %q and of the request that notifies %q",
+				quietSQL, eventsSQL)
+		})
+	}
+}

@@ -34,6 +34,7 @@ func TestNotifications(t *testing.T) {
 		{"AnotherUsersNotification", testAnotherUsersNotification},
 		{"OneStatementPerOperation", testOneStatementPerOperation},
 		{"Events", testEvents},
+		{"EventsCostNoStatement", testEventsCostNoStatement},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			t.Parallel()
