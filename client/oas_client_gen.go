@@ -289,7 +289,11 @@ type NotificationsInvoker interface {
 	//
 	// One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next
 	// page; it is null on the last page. Pages stay in order while new notifications arrive: a new one
-	// shows at the top of the first page, never again on a later one.
+	// shows at the top of the first page, never again on a later one. A notification is written with the
+	// change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
+	// when another member creates or updates the task with them as assignee, `task_completed` to the other
+	// members of the task's residence, `member_joined` to the residence's owner when someone joins with a
+	// share code.
 	//
 	// GET /notifications
 	ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error)
@@ -5674,7 +5678,11 @@ func (c *Client) sendListNotificationDevices(ctx context.Context) (res ListNotif
 //
 // One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next
 // page; it is null on the last page. Pages stay in order while new notifications arrive: a new one
-// shows at the top of the first page, never again on a later one.
+// shows at the top of the first page, never again on a later one. A notification is written with the
+// change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
+// when another member creates or updates the task with them as assignee, `task_completed` to the other
+// members of the task's residence, `member_joined` to the residence's owner when someone joins with a
+// share code.
 //
 // GET /notifications
 func (c *Client) ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error) {

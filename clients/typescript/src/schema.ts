@@ -946,7 +946,7 @@ export interface paths {
         };
         /**
          * The caller's in-app notification feed, newest first
-         * @description One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next page; it is null on the last page. Pages stay in order while new notifications arrive: a new one shows at the top of the first page, never again on a later one.
+         * @description One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next page; it is null on the last page. Pages stay in order while new notifications arrive: a new one shows at the top of the first page, never again on a later one. A notification is written with the change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee when another member creates or updates the task with them as assignee, `task_completed` to the other members of the task's residence, `member_joined` to the residence's owner when someone joins with a share code.
          */
         get: operations["listNotifications"];
         put?: never;
