@@ -71,6 +71,9 @@ type Work struct {
 	DeliverRevocations func(ctx context.Context) error
 	// PurgeRevocations forgets recorded revocations nothing can contradict any more; used without Valkey.
 	PurgeRevocations func(ctx context.Context) error
+	// PlanReminders writes the reminders due at now (PlanReminders with the pool and REMINDER_GRACE); nil
+	// runs no planner.
+	PlanReminders func(ctx context.Context, now time.Time) (int64, error)
 }
 
 // Options configures New.
@@ -84,6 +87,8 @@ type Options struct {
 	PollOnly bool
 	// StopTimeout is how long Stop lets running jobs finish before cancelling them (SHUTDOWN_TIMEOUT).
 	StopTimeout time.Duration
+	// Now is the clock the reminder planner plans for; nil means time.Now. Tests set it.
+	Now func() time.Time
 	// FetchPollInterval is how often each queue looks for jobs that came without a notification; zero means
 	// river's default (a second). Tests lengthen it to show that notifications wake the workers.
 	FetchPollInterval time.Duration
@@ -106,6 +111,11 @@ func New(o Options) (*Client, error) {
 	river.AddWorker(workers, &fileSweepWorker{sweep: o.Work.SweepFiles, log: o.Logger})
 	river.AddWorker(workers, &revocationDeliveryWorker{deliver: o.Work.DeliverRevocations})
 	river.AddWorker(workers, &revocationPurgeWorker{purge: o.Work.PurgeRevocations})
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	river.AddWorker(workers, &reminderPlanWorker{plan: o.Work.PlanReminders, now: now})
 
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -113,7 +123,7 @@ func New(o Options) (*Client, error) {
 			QueueMaintenance: {MaxWorkers: maintenanceWorkers},
 		},
 		Workers:           workers,
-		PeriodicJobs:      periodicJobs(o.Work.DeliverRevocations != nil),
+		PeriodicJobs:      periodicJobs(o.Work.DeliverRevocations != nil, o.Work.PlanReminders != nil),
 		RetryPolicy:       retryPolicy{},
 		PollOnly:          o.PollOnly,
 		FetchPollInterval: o.FetchPollInterval,
@@ -155,7 +165,7 @@ func (c *Client) Stop(ctx context.Context) error {
 
 // periodicJobs are the recurring kinds. Only the leader inserts them, so however many processes run workers,
 // each period yields one job, worked by one of them.
-func periodicJobs(valkey bool) []*river.PeriodicJob {
+func periodicJobs(valkey, reminders bool) []*river.PeriodicJob {
 	// While a job of the kind waits or runs, the next period's is not inserted: a slow pass never runs twice
 	// at once, and a queue that fell behind does not pile up passes.
 	unfinished := &river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable,
@@ -185,6 +195,16 @@ func periodicJobs(valkey bool) []*river.PeriodicJob {
 				opts.UniqueOpts = river.UniqueOpts{ByPeriod: RevocationPurgeInterval}
 				return RevocationPurgeArgs{}, &opts
 			}, &river.PeriodicJobOpts{ID: KindRevocationPurge, RunOnStart: true}))
+	}
+	if reminders {
+		// Run when a process becomes leader, so reminders missed while none ran are caught up at once (within
+		// the grace), and at most once per period; the ledger keeps two runs from writing a reminder twice.
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(ReminderPlanInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				opts := ReminderPlanArgs{}.InsertOpts()
+				opts.UniqueOpts = river.UniqueOpts{ByPeriod: ReminderPlanInterval}
+				return ReminderPlanArgs{}, &opts
+			}, &river.PeriodicJobOpts{ID: KindReminderPlan, RunOnStart: true}))
 	}
 	return jobs
 }

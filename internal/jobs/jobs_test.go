@@ -29,7 +29,8 @@ func TestKinds(t *testing.T) {
 			river.JobArgs
 			river.JobArgsWithInsertOpts
 		}
-		for _, args := range []args{EmailCodeArgs{}, FileSweepArgs{}, RevocationDeliveryArgs{}, RevocationPurgeArgs{}} {
+		for _, args := range []args{EmailCodeArgs{}, FileSweepArgs{}, ReminderPlanArgs{}, RevocationDeliveryArgs{},
+			RevocationPurgeArgs{}} {
 			k, ok := kinds[args.Kind()]
 			require.True(t, ok, "kind %s has a policy", args.Kind())
 			opts := args.InsertOpts()

@@ -21,6 +21,8 @@ const (
 	KindEmailCode = "email_code"
 	// KindFileSweep deletes document files that no document names (package filesweep).
 	KindFileSweep = "file_sweep"
+	// KindReminderPlan writes the feed rows of the reminders whose hour has come (PlanReminders).
+	KindReminderPlan = "reminder_plan"
 	// KindRevocationDelivery writes the revocations recorded in token_tombstones to Valkey.
 	KindRevocationDelivery = "revocation_delivery"
 	// KindRevocationPurge forgets recorded revocations older than the token TTL, when there is no Valkey.
@@ -43,6 +45,8 @@ var kinds = map[string]kind{
 	KindEmailCode: {queue: QueueEmail, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
 	// Runs hourly: two more tries within the hour, then the next period's job.
 	KindFileSweep: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
+	// Runs every 15 min: two more tries within the period, then the next period's job.
+	KindReminderPlan: {queue: QueueMaintenance, maxAttempts: 3, first: time.Minute, max: 4 * time.Minute},
 	// Runs every 30 s: a failed delivery is tried again after 2, 4 and 8 s (authcache's redelivery pace).
 	KindRevocationDelivery: {queue: QueueMaintenance, maxAttempts: 4, first: 2 * time.Second, max: 8 * time.Second},
 	KindRevocationPurge:    {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},

@@ -161,6 +161,15 @@ type NotificationDevice struct {
 	UpdatedAt  time.Time
 }
 
+type NotificationLedger struct {
+	UserID     int64
+	Kind       string
+	ItemID     int64
+	Threshold  int32
+	Occurrence time.Time
+	CreatedAt  time.Time
+}
+
 type NotificationPreference struct {
 	UserID                int64
 	TaskDueSoonPush       bool
