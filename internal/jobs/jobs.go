@@ -71,7 +71,7 @@ type Work struct {
 	DeliverRevocations func(ctx context.Context) error
 	// PurgeRevocations forgets recorded revocations nothing can contradict any more; used without Valkey.
 	PurgeRevocations func(ctx context.Context) error
-	// PlanReminders writes the reminders due at now (PlanReminders with the pool and REMINDER_GRACE); nil
+	// PlanReminders writes the reminders due at now (reminders.Plan with the pool and REMINDER_GRACE); nil
 	// runs no planner.
 	PlanReminders func(ctx context.Context, now time.Time) (int64, error)
 }

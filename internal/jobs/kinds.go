@@ -21,7 +21,7 @@ const (
 	KindEmailCode = "email_code"
 	// KindFileSweep deletes document files that no document names (package filesweep).
 	KindFileSweep = "file_sweep"
-	// KindReminderPlan writes the feed rows of the reminders whose hour has come (PlanReminders).
+	// KindReminderPlan writes the feed rows of the reminders whose hour has come (package reminders).
 	KindReminderPlan = "reminder_plan"
 	// KindRevocationDelivery writes the revocations recorded in token_tombstones to Valkey.
 	KindRevocationDelivery = "revocation_delivery"

@@ -1,4 +1,4 @@
-package jobs
+package reminders_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/internal/app/reminders"
 	"github.com/homekeep/homekeep/internal/testdb"
 )
 
@@ -84,7 +85,7 @@ func (w *reminderWorld) plan(now string, grace time.Duration) int64 {
 	w.t.Helper()
 	at, err := time.Parse(time.RFC3339, now)
 	require.NoError(w.t, err)
-	n, err := PlanReminders(w.t.Context(), w.tx, at, grace)
+	n, err := reminders.Plan(w.t.Context(), w.tx, at, grace)
 	require.NoError(w.t, err)
 	return n
 }
@@ -103,7 +104,7 @@ func (w *reminderWorld) feed(user int64) []string {
 	return got
 }
 
-func TestPlanReminders(t *testing.T) {
+func TestPlan(t *testing.T) {
 	t.Parallel()
 	pool := testdb.Pool(t)
 
@@ -115,9 +116,9 @@ func TestPlanReminders(t *testing.T) {
 		w.task(r, "Clean gutters", "2026-06-11", "")
 		w.warranty(r, "Boiler", "2026-06-17")
 
-		require.EqualValues(t, 2, w.plan("2026-06-10T09:05:00Z", ReminderGraceDefault), "first run")
-		require.EqualValues(t, 0, w.plan("2026-06-10T09:05:00Z", ReminderGraceDefault), "same run again")
-		require.EqualValues(t, 0, w.plan("2026-06-10T09:20:00Z", ReminderGraceDefault), "next period")
+		require.EqualValues(t, 2, w.plan("2026-06-10T09:05:00Z", reminders.GraceDefault), "first run")
+		require.EqualValues(t, 0, w.plan("2026-06-10T09:05:00Z", reminders.GraceDefault), "same run again")
+		require.EqualValues(t, 0, w.plan("2026-06-10T09:20:00Z", reminders.GraceDefault), "next period")
 		require.Equal(t, []string{"task_due_soon: Due tomorrow: Clean gutters",
 			"warranty_expiring: Warranty expires in 7 days: Boiler"}, w.feed(u))
 		var ledger int
@@ -169,7 +170,7 @@ func TestPlanReminders(t *testing.T) {
 				w := newReminderWorld(t, pool)
 				u := w.user("UTC", -1)
 				tc.seed(w, w.residence(u))
-				w.plan("2026-06-10T09:05:00Z", ReminderGraceDefault)
+				w.plan("2026-06-10T09:05:00Z", reminders.GraceDefault)
 				require.Equal(t, tc.want, w.feed(u))
 			})
 		}
@@ -183,7 +184,7 @@ func TestPlanReminders(t *testing.T) {
 		w.task(r, "Mine", "2026-06-11", fmt.Sprintf("assigned_to = %d", member))
 		w.task(r, "Ours", "2026-06-11", "")
 		w.warranty(r, "Boiler", "2026-06-11")
-		require.EqualValues(t, 5, w.plan("2026-06-10T09:05:00Z", ReminderGraceDefault))
+		require.EqualValues(t, 5, w.plan("2026-06-10T09:05:00Z", reminders.GraceDefault))
 		require.Equal(t, []string{"task_due_soon: Due tomorrow: Ours", "warranty_expiring: Warranty expires in 1 day: Boiler"},
 			w.feed(owner))
 		require.Equal(t, []string{"task_due_soon: Due tomorrow: Mine", "task_due_soon: Due tomorrow: Ours",
@@ -219,7 +220,7 @@ func TestPlanReminders(t *testing.T) {
 				w := newReminderWorld(t, pool)
 				u := w.user(tc.tz, tc.hour)
 				w.task(w.residence(u), "Task", tc.due, "")
-				w.plan(tc.now, ReminderGraceDefault)
+				w.plan(tc.now, reminders.GraceDefault)
 				require.Equal(t, tc.want, w.feed(u))
 			})
 		}
@@ -234,11 +235,11 @@ func TestPlanReminders(t *testing.T) {
 			grace time.Duration
 			want  []string
 		}{
-			{"HourNotComeYet", "2026-06-10T08:59:00Z", ReminderGraceDefault, nil},
-			{"AtTheHour", "2026-06-10T09:00:00Z", ReminderGraceDefault, []string{"task_due_soon: Due tomorrow: Task"}},
-			{"ElevenHoursLate", "2026-06-10T20:00:00Z", ReminderGraceDefault, []string{"task_due_soon: Due tomorrow: Task"}},
-			{"PastTheGrace", "2026-06-10T21:01:00Z", ReminderGraceDefault, nil},
-			{"NextDayIsPastTheGrace", "2026-06-11T08:00:00Z", ReminderGraceDefault, nil},
+			{"HourNotComeYet", "2026-06-10T08:59:00Z", reminders.GraceDefault, nil},
+			{"AtTheHour", "2026-06-10T09:00:00Z", reminders.GraceDefault, []string{"task_due_soon: Due tomorrow: Task"}},
+			{"ElevenHoursLate", "2026-06-10T20:00:00Z", reminders.GraceDefault, []string{"task_due_soon: Due tomorrow: Task"}},
+			{"PastTheGrace", "2026-06-10T21:01:00Z", reminders.GraceDefault, nil},
+			{"NextDayIsPastTheGrace", "2026-06-11T08:00:00Z", reminders.GraceDefault, nil},
 			{"ShorterGrace", "2026-06-10T10:01:00Z", time.Hour, nil},
 			{"LongerGrace", "2026-06-11T08:00:00Z", 24 * time.Hour, []string{"task_due_soon: Due tomorrow: Task"}},
 		} {
@@ -259,10 +260,10 @@ func TestPlanReminders(t *testing.T) {
 		early, late := w.user("UTC", 8), w.user("UTC", 18)
 		r := w.residence(early, late)
 		w.task(r, "Task", "2026-06-11", "")
-		require.EqualValues(t, 1, w.plan("2026-06-10T09:05:00Z", ReminderGraceDefault))
+		require.EqualValues(t, 1, w.plan("2026-06-10T09:05:00Z", reminders.GraceDefault))
 		require.Equal(t, []string{"task_due_soon: Due tomorrow: Task"}, w.feed(early))
 		require.Empty(t, w.feed(late))
-		require.EqualValues(t, 1, w.plan("2026-06-10T18:05:00Z", ReminderGraceDefault), "the later user's hour comes")
+		require.EqualValues(t, 1, w.plan("2026-06-10T18:05:00Z", reminders.GraceDefault), "the later user's hour comes")
 		require.Equal(t, []string{"task_due_soon: Due tomorrow: Task"}, w.feed(late))
 	})
 }
