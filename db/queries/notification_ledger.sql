@@ -21,24 +21,32 @@ WITH params AS (
                                    AT TIME ZONE u.timezone AS at) s
     WHERE s.at <= params.now AND s.at > params.now - params.grace
 ), due AS (
-    SELECT days.user_id, k.kind, t.id AS item_id, k.threshold, coalesce(t.next_due_date, t.due_date) AS occurrence,
-           t.residence_id, t.id AS task_id, NULL::bigint AS document_id, t.title
+    -- LATERAL ... OFFSET 0 keeps each user's lookups inside a nested loop over days: the user's residences by
+    -- residence_members_user_id_idx, then per residence the tasks due on one day by tasks_reminder_due_idx and
+    -- the warranties by documents_warranty_residence_expiry_idx, whatever the estimate of how many users' hour
+    -- has come (a hash join over every task or document would read them all every 15 minutes).
+    SELECT days.user_id, x.kind, x.item_id, x.threshold, x.occurrence, x.residence_id, x.task_id, x.document_id, x.title
     FROM days
-    JOIN residence_members m ON m.user_id = days.user_id
-    CROSS JOIN (SELECT 'task_due_soon'::text AS kind, 1 AS threshold UNION ALL SELECT 'task_overdue', -1) k
-    JOIN tasks t ON t.residence_id = m.residence_id
-        AND coalesce(t.next_due_date, t.due_date) = days.day + k.threshold
-        AND NOT t.is_cancelled AND NOT t.is_archived
-    WHERE (t.assigned_to IS NULL OR t.assigned_to = days.user_id)
-      AND NOT (t.interval_days IS NULL AND t.completion_count > 0)
-    UNION ALL
-    SELECT days.user_id, 'warranty_expiring', d.id, k.threshold, d.expiry_date,
-           d.residence_id, NULL::bigint, d.id, d.title
-    FROM days
-    JOIN residence_members m ON m.user_id = days.user_id
-    CROSS JOIN (SELECT 30 AS threshold UNION ALL SELECT 7 UNION ALL SELECT 1) k
-    JOIN documents d ON d.residence_id = m.residence_id AND d.doc_type = 'warranty'
-        AND d.expiry_date = days.day + k.threshold
+    CROSS JOIN LATERAL (
+        SELECT k.kind, t.id AS item_id, k.threshold, coalesce(t.next_due_date, t.due_date) AS occurrence,
+               t.residence_id, t.id AS task_id, NULL::bigint AS document_id, t.title
+        FROM residence_members m
+        CROSS JOIN (SELECT 'task_due_soon'::text AS kind, 1 AS threshold UNION ALL SELECT 'task_overdue', -1) k
+        JOIN tasks t ON t.residence_id = m.residence_id
+            AND coalesce(t.next_due_date, t.due_date) = days.day + k.threshold
+            AND NOT t.is_cancelled AND NOT t.is_archived
+        WHERE m.user_id = days.user_id
+          AND (t.assigned_to IS NULL OR t.assigned_to = days.user_id)
+          AND NOT (t.interval_days IS NULL AND t.completion_count > 0)
+        UNION ALL
+        SELECT 'warranty_expiring', d.id, k.threshold, d.expiry_date, d.residence_id, NULL::bigint, d.id, d.title
+        FROM residence_members m
+        CROSS JOIN (SELECT 30 AS threshold UNION ALL SELECT 7 UNION ALL SELECT 1) k
+        JOIN documents d ON d.residence_id = m.residence_id AND d.doc_type = 'warranty'
+            AND d.expiry_date = days.day + k.threshold
+        WHERE m.user_id = days.user_id
+        OFFSET 0
+    ) x
 ), planned AS (
     INSERT INTO notification_ledger (user_id, kind, item_id, threshold, occurrence)
     SELECT user_id, kind, item_id, threshold, occurrence FROM due
