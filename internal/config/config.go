@@ -68,6 +68,9 @@ type Config struct {
 	// Workers runs the background job workers in `homekeep serve`; without them serve only inserts jobs, and
 	// `homekeep worker` processes run them.
 	Workers bool
+	// ReminderGrace is how long after a user's reminder hour a reminder missed while no planner ran is still
+	// written to the feed; later it is dropped.
+	ReminderGrace time.Duration
 
 	LogLevel        string
 	LogFormat       string
@@ -204,6 +207,9 @@ var Settings = []Setting{
 			c.Workers = b
 			return nil
 		}},
+	{"REMINDER_GRACE", "12h",
+		"how long after a user's reminder hour a reminder missed while no worker ran (an outage) is still written; after it, it is dropped",
+		durationInto(func(c *Config) *time.Duration { return &c.ReminderGrace })},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {

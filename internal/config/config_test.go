@@ -38,6 +38,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, int64(25<<20), c.MaxUploadSize)
 		require.Equal(t, 500*time.Millisecond, c.ValkeyTimeout, "a Valkey call waits half a second at most")
 		require.True(t, c.Workers, "serve runs the job workers unless told not to")
+		require.Equal(t, 12*time.Hour, c.ReminderGrace, "a missed reminder is caught up for half a day")
 	})
 
 	t.Run("FileStorageAcceptsDirectoriesAndURLs", func(t *testing.T) {
@@ -64,7 +65,7 @@ func TestLoad(t *testing.T) {
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
 			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
-			"DB_PLAN_CACHE_MODE": "auto", "WORKERS": "false",
+			"DB_PLAN_CACHE_MODE": "auto", "WORKERS": "false", "REMINDER_GRACE": "6h",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -76,7 +77,7 @@ func TestLoad(t *testing.T) {
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
-			CORSOrigins: []string{"https://app.example.com"}, BoardCacheSize: 0,
+			CORSOrigins: []string{"https://app.example.com"}, BoardCacheSize: 0, ReminderGrace: 6 * time.Hour,
 		}, c)
 	})
 
@@ -114,6 +115,7 @@ func TestLoad(t *testing.T) {
 		{"RejectsCORSOriginWithPath", "CORS_ORIGINS", "https://app.example.com/login", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "https://app.example.com/login"`},
 		{"RejectsCORSOriginWithoutScheme", "CORS_ORIGINS", "app.example.com", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "app.example.com"`},
 		{"RejectsWorkersNotABoolean", "WORKERS", "sometimes", `WORKERS: want true or false, got "sometimes"`},
+		{"RejectsNegativeReminderGrace", "REMINDER_GRACE", "-1h", `REMINDER_GRACE: want a positive duration such as 30s, 5m or 1h, got "-1h"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
+	"github.com/homekeep/homekeep/internal/app/reminders"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
@@ -51,6 +52,9 @@ func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
 			return filesweep.CleanOrphans(ctx, pool, d.files, filesweep.OrphanAge, time.Now())
 		},
 		PurgeRevocations: d.auth.PurgeRecorded,
+		PlanReminders: func(ctx context.Context, now time.Time) (int64, error) {
+			return reminders.Plan(ctx, pool, now, d.cfg.ReminderGrace)
+		},
 	}
 	if d.valkey {
 		work.DeliverRevocations = d.auth.DeliverRecorded
