@@ -198,7 +198,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{"WORKERS", "true",
-		"true: `homekeep serve` also runs the background jobs (account emails, the orphan-file sweep, revocation delivery); false: it only queues them, for `homekeep worker` processes to run",
+		"true: `homekeep serve` also runs the background jobs (account emails, the orphan-file sweep, revocation delivery, the reminder planner); false: it only queues them, for `homekeep worker` processes to run",
 		func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
