@@ -59,12 +59,8 @@ func preparePipelined(ctx context.Context, conn *pgx.Conn, stmts []string) (ok b
 			_ = p.Close()
 			return false, fmt.Errorf("error preparing the hot statements: %w", errOr(err, res))
 		}
-		if res, err := p.GetResults(); err != nil {
-			_ = p.Close()
+		if err := awaitSync(p); err != nil {
 			return false, fmt.Errorf("error preparing the hot statements: %w", err)
-		} else if _, isSync := res.(*pgconn.PipelineSync); !isSync {
-			_ = p.Close()
-			return false, fmt.Errorf("error preparing the hot statements: unexpected %T", res)
 		}
 	}
 	if err := p.Close(); err != nil {
@@ -113,12 +109,8 @@ func planPipelined(ctx context.Context, conn *pgx.Conn, stmts []string) error {
 			_ = p.Close()
 			return fmt.Errorf("error planning the hot statements: %w", err)
 		}
-		if res, err := p.GetResults(); err != nil {
-			_ = p.Close()
+		if err := awaitSync(p); err != nil {
 			return fmt.Errorf("error planning the hot statements: %w", err)
-		} else if _, isSync := res.(*pgconn.PipelineSync); !isSync {
-			_ = p.Close()
-			return fmt.Errorf("error planning the hot statements: unexpected %T", res)
 		}
 	}
 	if err := p.Close(); err != nil {
@@ -128,6 +120,20 @@ func planPipelined(ctx context.Context, conn *pgx.Conn, stmts []string) error {
 		return fmt.Errorf("error planning a hot statement: %w", failed)
 	}
 	return nil
+}
+
+// awaitSync reads the sync point that ends one statement's part of a pipeline; on anything else it closes p.
+func awaitSync(p *pgconn.Pipeline) error {
+	res, err := p.GetResults()
+	if err == nil {
+		if _, isSync := res.(*pgconn.PipelineSync); !isSync {
+			err = fmt.Errorf("unexpected %T", res)
+		}
+	}
+	if err != nil {
+		_ = p.Close()
+	}
+	return err
 }
 
 // errNoRegistry means this pgx version keeps its prepared statements elsewhere (see preparePipelined).
