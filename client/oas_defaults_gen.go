@@ -27,14 +27,6 @@ func (s *DocumentCreateUploadMultipart) setDefaults() {
 }
 
 // setDefaults set default value of fields.
-func (s *RegisterRequest) setDefaults() {
-	{
-		val := string("UTC")
-		s.Timezone.SetTo(val)
-	}
-}
-
-// setDefaults set default value of fields.
 func (s *ResidenceCreate) setDefaults() {
 	{
 		val := bool(false)

@@ -1,6 +1,7 @@
 -- name: ResidenceCreate :one
 -- Creates the residence with its creator as owner; when it is the primary home, the creator's other
--- residences stop being primary.
+-- residences stop being primary. A creator who never chose a timezone (users.timezone_set) takes the
+-- residence's, which the user's reminders then follow.
 WITH r AS (
     INSERT INTO residences (owner_id, name, residence_type_id, street, city, state_province, postal_code, country,
                             bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date,
@@ -16,6 +17,9 @@ WITH r AS (
     UPDATE residences SET is_primary = false
     WHERE residences.owner_id = @owner_id AND residences.is_primary AND @is_primary::boolean
       AND residences.id <> (SELECT id FROM r)
+), tz AS (
+    UPDATE users SET timezone = r.timezone, timezone_set = true, updated_at = now()
+    FROM r WHERE users.id = r.owner_id AND NOT users.timezone_set
 )
 SELECT * FROM r;
 

@@ -37,6 +37,11 @@ WITH c AS (
     JOIN residences r ON r.id = joined.residence_id
     JOIN users u ON u.id = joined.user_id
     WHERE r.owner_id <> joined.user_id
+), tz AS (
+    -- A member who never chose a timezone takes the residence's (see ResidenceCreate).
+    UPDATE users SET timezone = r.timezone, timezone_set = true, updated_at = now()
+    FROM joined JOIN residences r ON r.id = joined.residence_id
+    WHERE users.id = joined.user_id AND NOT users.timezone_set
 )
 SELECT c.residence_id, c.active, (c.expires_at > now())::boolean AS live,
        EXISTS (SELECT 1 FROM joined)::boolean AS joined

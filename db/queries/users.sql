@@ -56,11 +56,11 @@ RETURNING *;
 
 -- name: UserRegister :one
 -- Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
--- one statement. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+-- one statement. timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
 -- nothing.
 WITH new_user AS (
-    INSERT INTO users (email, password_hash, first_name, last_name, timezone)
-    VALUES (@email, @password_hash, @first_name, @last_name, @timezone)
+    INSERT INTO users (email, password_hash, first_name, last_name, timezone, timezone_set)
+    VALUES (@email, @password_hash, @first_name, @last_name, @timezone, @timezone_set)
     RETURNING *
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
@@ -124,6 +124,7 @@ WITH u AS (
     SET first_name     = coalesce(sqlc.narg(first_name)::text, users.first_name),
         last_name      = coalesce(sqlc.narg(last_name)::text, users.last_name),
         timezone       = coalesce(sqlc.narg(timezone)::text, users.timezone),
+        timezone_set   = users.timezone_set OR sqlc.narg(timezone)::text IS NOT NULL,
         days_threshold = coalesce(sqlc.narg(days_threshold)::integer, users.days_threshold),
         updated_at     = now()
     WHERE users.id = @id

@@ -9,7 +9,8 @@ import (
 func UserFromRow(r *dbsqlc.User) *identity.User {
 	return &identity.User{
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Timezone: r.Timezone,
-		IsActive: r.IsActive, EmailVerifiedAt: UTCPtr(r.EmailVerifiedAt), LastLoginAt: UTCPtr(r.LastLoginAt),
+		TimezoneSet: r.TimezoneSet,
+		IsActive:    r.IsActive, EmailVerifiedAt: UTCPtr(r.EmailVerifiedAt), LastLoginAt: UTCPtr(r.LastLoginAt),
 		CreatedAt: r.CreatedAt.UTC(), DaysThreshold: r.DaysThreshold,
 	}
 }

@@ -8,11 +8,14 @@ import "time"
 // User is an account. Cached values are shared between requests, so a User is never modified after it is
 // built.
 type User struct {
-	ID              int64
-	Email           string
-	FirstName       string
-	LastName        string
-	Timezone        string
+	ID        int64
+	Email     string
+	FirstName string
+	LastName  string
+	Timezone  string
+	// TimezoneSet says the user chose Timezone; until then it is the default, and the first residence the
+	// user creates or joins replaces it.
+	TimezoneSet     bool
 	IsActive        bool
 	EmailVerifiedAt *time.Time
 	LastLoginAt     *time.Time

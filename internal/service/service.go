@@ -159,7 +159,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	residenceOps := residences.New(residences.Deps{DB: db, Logger: log, Access: residenceAccess, Attempts: attempts, Files: files,
-		Boards: boards})
+		Boards: boards, Users: auth})
 	staticData := reference.New(reference.Deps{DB: db, Refs: refs})
 	taskOps := tasks.New(tasks.Deps{DB: db, Access: residenceAccess, Boards: boards, BoardCacheSize: cfg.BoardCacheSize,
 		Now: o.BoardClock})

@@ -1061,8 +1061,7 @@ export interface components {
             /** @description One line of text; surrounding spaces are trimmed. */
             last_name?: string;
             /**
-             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). Without it, `UTC`.
-             * @default UTC
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). Without it, the account is in `UTC` until it creates or joins its first residence, whose timezone it then takes (reminders are sent at the reminder hour in the account's timezone). A timezone given here or set with `PATCH /auth/me` is kept.
              * @example Europe/Berlin
              */
             timezone?: string;
@@ -1091,7 +1090,7 @@ export interface components {
             first_name: string;
             last_name: string;
             /**
-             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused).
+             * @description An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The pattern is the form of a name; the server also requires the zone to exist in the tz database it runs with (`Local` is refused). Until the user chooses one (at registration or with `PATCH /auth/me`), the timezone of the first residence the user creates or joins; `UTC` before that.
              * @example America/New_York
              */
             timezone: string;

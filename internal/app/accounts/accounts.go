@@ -50,7 +50,7 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.R
 	}
 	token, job := randomToken(), jobs.EmailCodeInsert
 	row, err := h.q.UserRegister(ctx, h.db, &dbsqlc.UserRegisterParams{
-		Email: email, PasswordHash: hash, FirstName: first, LastName: last, Timezone: tz,
+		Email: email, PasswordHash: hash, FirstName: first, LastName: last, Timezone: tz, TimezoneSet: req.Timezone.Set,
 		TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx),
 		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
 	})

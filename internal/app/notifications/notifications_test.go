@@ -73,6 +73,37 @@ func testPreferences(t *testing.T, inst *apptest.Instance) {
 		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 		require.Equal(t, "Europe/Oslo", getPreferences(t, inst, acct).Timezone)
 	})
+	t.Run("AnAccountWithoutATimezoneTakesItsFirstResidences", func(t *testing.T) {
+		t.Parallel()
+		owner, joiner, chooser := inst.Register(t), inst.Register(t), inst.Register(t)
+		createIn := func(acct apptest.Account, tz string) int64 {
+			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: acct.Token,
+				Body: map[string]any{"name": "Home", "timezone": tz}})
+			require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+			var res client.Residence
+			r.JSON(t, &res)
+			return res.ID
+		}
+		me := func(acct apptest.Account) string {
+			return apptest.Expect[client.User](t, inst, apptest.Request{Method: http.MethodGet, Path: "/auth/me",
+				Token: acct.Token}, http.StatusOK).Timezone
+		}
+		require.Equal(t, "UTC", me(owner), "cached before the residence exists")
+		home := createIn(owner, "America/Chicago")
+		require.Equal(t, "America/Chicago", getPreferences(t, inst, owner).Timezone, "created")
+		require.Equal(t, "America/Chicago", me(owner), "the cached profile was evicted")
+		createIn(owner, "Asia/Tokyo")
+		require.Equal(t, "America/Chicago", me(owner), "the first residence's, not a later one's")
+
+		apptest.Join(t, inst, joiner, apptest.ShareCode(t, inst, owner, home, "viewer"))
+		require.Equal(t, "America/Chicago", getPreferences(t, inst, joiner).Timezone, "joined")
+
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/auth/me", Token: chooser.Token,
+			Body: map[string]any{"timezone": "UTC"}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		createIn(chooser, "Europe/Paris")
+		require.Equal(t, "UTC", getPreferences(t, inst, chooser).Timezone, "a chosen timezone stays")
+	})
 	t.Run("AnUpdateChangesOnlyWhatItSends", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)

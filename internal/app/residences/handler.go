@@ -1,6 +1,7 @@
 package residences
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/homekeep/homekeep/internal/app"
@@ -9,6 +10,7 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/identity"
 )
 
 // Deps is what the residence operations use.
@@ -24,6 +26,13 @@ type Deps struct {
 	Files *blobstore.Store
 	// Boards is bumped when a residence, its timezone or its members change.
 	Boards *boardversion.Store
+	// Users evicts a cached user whose timezone the first residence set; nil caches no user.
+	Users UserEvicter
+}
+
+// UserEvicter drops a changed user from every process's user cache (authcache.Cache).
+type UserEvicter interface {
+	EvictUser(ctx context.Context, id int64) error
 }
 
 // Handler implements the Residences operations.
@@ -35,6 +44,7 @@ type Handler struct {
 	attempts app.AttemptLimit
 	files    *blobstore.Store
 	boards   *boardversion.Store
+	users    UserEvicter
 }
 
 var _ oas.ResidencesHandler = (*Handler)(nil)
@@ -42,5 +52,18 @@ var _ oas.ResidencesHandler = (*Handler)(nil)
 // New returns a Handler built on d.
 func New(d Deps) *Handler {
 	return &Handler{db: d.DB, q: dbsqlc.New(), log: d.Logger, access: d.Access, attempts: d.Attempts, files: d.Files,
-		boards: d.Boards}
+		boards: d.Boards, users: d.Users}
+}
+
+// timezoneTaken evicts the cached user after a residence it created or joined gave it the residence's
+// timezone (it had never chosen one), so the profile shows it from the next request on. The statement only
+// changes a user without users.timezone_set; a cached user that says so may be stale, and evicting it once
+// more costs only the next request's reload.
+func (h *Handler) timezoneTaken(ctx context.Context, user *identity.User) {
+	if user.TimezoneSet || h.users == nil {
+		return
+	}
+	if err := h.users.EvictUser(ctx, user.ID); err != nil {
+		h.log.WarnContext(ctx, "could not evict the user whose timezone changed", "user_id", user.ID, "error", err)
+	}
 }

@@ -139,6 +139,7 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 	}
 	h.boards.SetTimezone(ctx, row.ID, row.Timezone)
 	h.invalidateAccess(ctx, user.ID)
+	h.timezoneTaken(ctx, user)
 	out := residenceResponse((*dbsqlc.Residence)(row), "owner", 1, 0, 0)
 	return &out, nil
 }

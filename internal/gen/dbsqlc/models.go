@@ -402,4 +402,5 @@ type User struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DaysThreshold   int32
+	TimezoneSet     bool
 }

@@ -26,6 +26,9 @@ WITH r AS (
     UPDATE residences SET is_primary = false
     WHERE residences.owner_id = $1 AND residences.is_primary AND $17::boolean
       AND residences.id <> (SELECT id FROM r)
+), tz AS (
+    UPDATE users SET timezone = r.timezone, timezone_set = true, updated_at = now()
+    FROM r WHERE users.id = r.owner_id AND NOT users.timezone_set
 )
 SELECT id, owner_id, name, residence_type_id, street, city, state_province, postal_code, country, bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date, purchase_price, is_primary, timezone, created_at, updated_at FROM r
 `
@@ -76,7 +79,8 @@ type ResidenceCreateRow struct {
 }
 
 // Creates the residence with its creator as owner; when it is the primary home, the creator's other
-// residences stop being primary.
+// residences stop being primary. A creator who never chose a timezone (users.timezone_set) takes the
+// residence's, which the user's reminders then follow.
 func (q *Queries) ResidenceCreate(ctx context.Context, db DBTX, arg *ResidenceCreateParams) (*ResidenceCreateRow, error) {
 	row := db.QueryRow(ctx, ResidenceCreate,
 		arg.OwnerID,

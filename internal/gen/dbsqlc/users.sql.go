@@ -60,7 +60,7 @@ func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) (*UserDelet
 }
 
 const UserGetActive = `-- name: UserGetActive :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM users WHERE id = $1 AND is_active
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM users WHERE id = $1 AND is_active
 `
 
 func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -79,12 +79,13 @@ func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 	)
 	return &i, err
 }
 
 const UserGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM users WHERE lower(email) = lower($1)
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM users WHERE lower(email) = lower($1)
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*User, error) {
@@ -103,6 +104,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*U
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 	)
 	return &i, err
 }
@@ -114,7 +116,7 @@ WITH token AS (
 )
 UPDATE users SET last_login_at = now()
 WHERE users.id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
 `
 
 type UserLoginParams struct {
@@ -140,6 +142,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 	)
 	return &i, err
 }
@@ -147,7 +150,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 const UserMarkEmailVerified = `-- name: UserMarkEmailVerified :one
 UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
 `
 
 func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -166,25 +169,26 @@ func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 	)
 	return &i, err
 }
 
 const UserRegister = `-- name: UserRegister :one
 WITH new_user AS (
-    INSERT INTO users (email, password_hash, first_name, last_name, timezone)
-    VALUES ($1, $2, $3, $4, $5)
-    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold
+    INSERT INTO users (email, password_hash, first_name, last_name, timezone, timezone_set)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
-    SELECT $6, id, $7 FROM new_user
+    SELECT $7, id, $8 FROM new_user
 ), code_job AS (
     INSERT INTO river_job (kind, queue, max_attempts, args)
-    SELECT $8, $9, $10, jsonb_build_object('user_id', id, 'purpose', 'verify')
+    SELECT $9, $10, $11, jsonb_build_object('user_id', id, 'purpose', 'verify')
     FROM new_user
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold FROM new_user
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM new_user
 `
 
 type UserRegisterParams struct {
@@ -193,6 +197,7 @@ type UserRegisterParams struct {
 	FirstName      string
 	LastName       string
 	Timezone       string
+	TimezoneSet    bool
 	TokenHash      []byte
 	ClientLabel    string
 	JobKind        string
@@ -213,10 +218,11 @@ type UserRegisterRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DaysThreshold   int32
+	TimezoneSet     bool
 }
 
 // Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
-// one statement. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+// one statement. timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
 // nothing.
 func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterParams) (*UserRegisterRow, error) {
 	row := db.QueryRow(ctx, UserRegister,
@@ -225,6 +231,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		arg.FirstName,
 		arg.LastName,
 		arg.Timezone,
+		arg.TimezoneSet,
 		arg.TokenHash,
 		arg.ClientLabel,
 		arg.JobKind,
@@ -245,6 +252,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 	)
 	return &i, err
 }
@@ -367,12 +375,13 @@ WITH u AS (
     SET first_name     = coalesce($1::text, users.first_name),
         last_name      = coalesce($2::text, users.last_name),
         timezone       = coalesce($3::text, users.timezone),
+        timezone_set   = users.timezone_set OR $3::text IS NOT NULL,
         days_threshold = coalesce($4::integer, users.days_threshold),
         updated_at     = now()
     WHERE users.id = $5
-    RETURNING users.id, users.email, users.password_hash, users.first_name, users.last_name, users.timezone, users.is_active, users.email_verified_at, users.last_login_at, users.created_at, users.updated_at, users.days_threshold
+    RETURNING users.id, users.email, users.password_hash, users.first_name, users.last_name, users.timezone, users.is_active, users.email_verified_at, users.last_login_at, users.created_at, users.updated_at, users.days_threshold, users.timezone_set
 )
-SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold,
+SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold, u.timezone_set,
        coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.assigned_to = u.id),
                 '{}')::bigint[] AS assigned_residence_ids
 FROM u
@@ -399,6 +408,7 @@ type UserUpdateProfileRow struct {
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 	DaysThreshold        int32
+	TimezoneSet          bool
 	AssignedResidenceIds []int64
 }
 
@@ -426,6 +436,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DaysThreshold,
+		&i.TimezoneSet,
 		&i.AssignedResidenceIds,
 	)
 	return &i, err

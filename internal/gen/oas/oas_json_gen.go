@@ -7766,7 +7766,6 @@ func (s *RegisterRequest) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode RegisterRequest to nil")
 	}
 	var requiredBitSet [1]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {

@@ -6527,7 +6527,9 @@ type RegisterRequest struct {
 	LastName OptString `json:"last_name"`
 	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
 	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
-	// with (`Local` is refused). Without it, `UTC`.
+	// with (`Local` is refused). Without it, the account is in `UTC` until it creates or joins its first
+	// residence, whose timezone it then takes (reminders are sent at the reminder hour in the account's
+	// timezone). A timezone given here or set with `PATCH /auth/me` is kept.
 	Timezone OptString `json:"timezone"`
 }
 
@@ -9024,7 +9026,8 @@ type User struct {
 	LastName  string `json:"last_name"`
 	// An IANA time zone name such as `Europe/Berlin`, `America/Argentina/Buenos_Aires` or `UTC`. The
 	// pattern is the form of a name; the server also requires the zone to exist in the tz database it runs
-	// with (`Local` is refused).
+	// with (`Local` is refused). Until the user chooses one (at registration or with `PATCH /auth/me`),
+	// the timezone of the first residence the user creates or joins; `UTC` before that.
 	Timezone string `json:"timezone"`
 	// Tasks due within this many days are in the due_soon column, on the boards and on every task card
 	// this user gets. A board request's `days_threshold` overrides it for that request.
