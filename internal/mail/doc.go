@@ -1,5 +1,5 @@
-// Package mail sends Homekeep's account emails (verification and password-reset codes) over SMTP, or writes
-// them to the log when no SMTP server is configured so local development works without one.
+// Package mail sends Homekeep's emails (account codes, notifications) over SMTP, or writes them to the log
+// when no SMTP server is configured so local development works without one.
 //
 // # Overview
 //
@@ -8,7 +8,9 @@
 // dead mail server cannot slow responses down, "forgot password" answers in the same time whether or not
 // the address belongs to an account, and an email asked for survives a restart.
 //
-// Messages are plain text with a single-line subject; SMTP_URL chooses STARTTLS (smtp://) or implicit TLS
+// Messages have a single-line subject and a plain-text body; notifications add an HTML alternative
+// (multipart/alternative) and extra header fields such as RFC 8058's List-Unsubscribe, checked so that a
+// caller's data cannot inject or replace a header. SMTP_URL chooses STARTTLS (smtp://) or implicit TLS
 // (smtps://), and New only parses it: the API starts while the relay is down, and a bad password shows up in
 // the first delivery's error.
 //

@@ -36,15 +36,32 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Message is one plain-text email. Account emails carry a short code and nothing else, so there is no HTML
-// part: plain text renders everywhere and is not mistaken for phishing as easily.
+// Message is one email. Account emails carry a short code and nothing else, so they leave HTML empty and go
+// out as plain text, which renders everywhere and is not mistaken for phishing as easily. Notification
+// emails add an HTML alternative and the RFC 8058 one-click unsubscribe fields in Headers.
 type Message struct {
 	// To is the recipient, a bare address or "Name <address>".
 	To string
 	// Subject must be a single line.
 	Subject string
-	// Text is the body.
+	// Text is the body, or with HTML set its text/plain alternative, which clients that do not show HTML
+	// (and spam filters) read; it must not be empty then.
 	Text string
+	// HTML, when set, makes the message multipart/alternative: Text as the text/plain part first, HTML as the
+	// text/html part last, so clients that can show HTML pick it. Empty means a single text/plain body, exactly
+	// as before HTML existed. It is never written to the log in log-only mode: it repeats Text.
+	HTML string
+	// Headers are extra header fields, name to value, for example
+	//
+	//	List-Unsubscribe: <https://homekeep.example.com/unsubscribe/TOKEN>
+	//	List-Unsubscribe-Post: List-Unsubscribe=One-Click
+	//
+	// Names are ASCII letters, digits and hyphens; the fields the Mailer writes (From, To, Subject, Date,
+	// Message-ID, MIME-Version, Content-*) and the recipient fields (Cc, Bcc, Reply-To, Sender) are refused
+	// in any case, as are two names differing only in case and values with a CR or LF. A non-ASCII value is
+	// RFC 2047-encoded; long values are folded only at spaces. The order of the fields is not kept (they are
+	// written sorted by name), which no header Homekeep sends depends on.
+	Headers map[string]string
 }
 
 // Mailer sends Messages. It is safe for concurrent use and holds no goroutine or connection between sends.
@@ -132,15 +149,19 @@ func Permanent(err error) bool {
 // send delivers a validated message, or logs it in log-only mode.
 func (m *Mailer) send(ctx context.Context, msg Message) error {
 	if m.smtp == nil {
-		m.log.InfoContext(ctx, "email not sent (SMTP_URL is not set)",
-			"to", msg.To, "subject", msg.Subject, "text", msg.Text)
+		attrs := []any{"to", msg.To, "subject", msg.Subject, "text", msg.Text}
+		if len(msg.Headers) > 0 {
+			attrs = append(attrs, "headers", msg.Headers)
+		}
+		m.log.InfoContext(ctx, "email not sent (SMTP_URL is not set)", attrs...)
 		return nil
 	}
 	return m.deliver(ctx, msg)
 }
 
-// validate rejects what would fail at the SMTP server anyway, before the message is queued, and line breaks in
-// the subject, which would otherwise let text inject headers.
+// validate rejects what would fail at the SMTP server anyway, before the message is queued, line breaks in
+// the subject and header values, which would otherwise let text inject headers, and header names the Mailer
+// owns. It runs in log-only mode too, so a bad message fails in development as it would in production.
 func (msg Message) validate() error {
 	if _, err := netmail.ParseAddress(msg.To); err != nil {
 		return fmt.Errorf("error parsing recipient address: %w", err)
@@ -148,7 +169,10 @@ func (msg Message) validate() error {
 	if strings.ContainsAny(msg.Subject, "\r\n") {
 		return errors.New("subject contains a line break")
 	}
-	return nil
+	if msg.HTML != "" && msg.Text == "" {
+		return errors.New("HTML without Text: an HTML message needs its plain-text alternative")
+	}
+	return validateHeaders(msg.Headers)
 }
 
 // recipientDomain is the part of the address that is safe to log: enough to spot a provider that rejects

@@ -3,12 +3,16 @@ package mail
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"syscall"
@@ -37,22 +41,59 @@ func newMailer(t *testing.T, o Options) (*Mailer, *logBuffer) {
 type parsed struct {
 	header  netmail.Header
 	subject string
-	body    string
+	body    string       // the decoded body of a single-part message; "" for a multipart one
+	parts   []parsedPart // the parts of a multipart message, in order; nil for a single-part one
+}
+
+// parsedPart is one part of a multipart message.
+type parsedPart struct {
+	mediaType string
+	charset   string
+	body      string // after transfer decoding, with LF line ends
 }
 
 func parseMail(t *testing.T, data []byte) parsed {
 	t.Helper()
 	msg, err := netmail.ReadMessage(bytes.NewReader(data))
 	require.NoError(t, err, "the delivered DATA is not an RFC 5322 message:\n%s", data)
-	body := msg.Body
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	raw, err := io.ReadAll(body)
-	require.NoError(t, err, "decoding the body")
 	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	require.NoError(t, err, "decoding the Subject header")
-	return parsed{header: msg.Header, subject: subject, body: strings.ReplaceAll(string(raw), "\r\n", "\n")}
+	p := parsed{header: msg.Header, subject: subject}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	require.NoError(t, err, "Content-Type header")
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		p.body = decodeBody(t, msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+		return p
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			return p
+		}
+		require.NoError(t, err, "reading part %d of:\n%s", len(p.parts), data)
+		partType, partParams, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		require.NoError(t, err, "Content-Type of part %d", len(p.parts))
+		p.parts = append(p.parts, parsedPart{
+			mediaType: partType,
+			charset:   strings.ToLower(partParams["charset"]),
+			body:      decodeBody(t, part.Header.Get("Content-Transfer-Encoding"), part),
+		})
+	}
+}
+
+// decodeBody undoes a body's transfer encoding and turns CRLF line ends into LF.
+func decodeBody(t *testing.T, encoding string, body io.Reader) string {
+	t.Helper()
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	raw, err := io.ReadAll(body)
+	require.NoError(t, err, "decoding a %q body", encoding)
+	return strings.ReplaceAll(string(raw), "\r\n", "\n")
 }
 
 func TestNew(t *testing.T) {
@@ -158,6 +199,70 @@ func TestSendDelivers(t *testing.T) {
 			require.NoError(t, err, "Date header")
 			require.Empty(t, p.header.Get("User-Agent"), "no library advertisement")
 			require.Empty(t, p.header.Get("X-Mailer"), "no library advertisement")
+		})
+	}
+}
+
+func TestSendHTMLAndHeaders(t *testing.T) {
+	t.Parallel()
+	unsubscribe := map[string]string{
+		"List-Unsubscribe":      "<https://homekeep.example.com/unsubscribe/" + strings.Repeat("t0k3n", 20) + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+	}
+	tests := []struct {
+		name          string
+		msg           Message
+		wantMultipart bool
+	}{
+		{
+			name: "HTMLIsAnAlternativeToText",
+			msg: Message{
+				To: "alice@example.com", Subject: "Chores due today",
+				Text:    "Zoë, 2 chores are due today:\n- Water the plants\n- " + strings.Repeat("long line ", 12),
+				HTML:    "<p>Zoë, 2 chores are due today:</p>\n<ul><li>Water the plants</li><li>" + strings.Repeat("long line ", 12) + "</li></ul>",
+				Headers: unsubscribe,
+			},
+			wantMultipart: true,
+		},
+		{
+			name: "HeadersWithoutHTMLStayPlainText",
+			msg: Message{
+				To: "alice@example.com", Subject: "Chores due today", Text: "2 chores are due today.",
+				Headers: unsubscribe,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, serverOptions{})
+			m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
+
+			require.NoError(t, m.Send(context.Background(), tt.msg), "Send to a working server")
+			p := parseMail(t, srv.waitMail(t).Data)
+
+			require.Equal(t, tt.msg.Subject, p.subject, "Subject header")
+			for name, want := range tt.msg.Headers {
+				require.Equal(t, []string{want}, p.header[textproto.CanonicalMIMEHeaderKey(name)], "%s header, exactly once", name)
+			}
+			require.True(t, strings.HasSuffix(p.header.Get("Message-Id"), "@example.com>"),
+				"the mailer's own headers are still there, got Message-ID %q", p.header.Get("Message-Id"))
+			mediaType, _, err := mime.ParseMediaType(p.header.Get("Content-Type"))
+			require.NoError(t, err, "Content-Type header")
+			if !tt.wantMultipart {
+				require.Equal(t, "text/plain", mediaType, "no HTML, no multipart")
+				require.Equal(t, tt.msg.Text, strings.TrimRight(p.body, "\n"), "body text after transfer decoding")
+				return
+			}
+			require.Equal(t, "multipart/alternative", mediaType, "text and HTML are alternatives of one another")
+			require.Len(t, p.parts, 2, "one text part and one HTML part: %+v", p.parts)
+			// RFC 2046: alternatives go from the plainest to the richest, and clients show the last one they can.
+			require.Equal(t, "text/plain", p.parts[0].mediaType, "first part")
+			require.Equal(t, "utf-8", p.parts[0].charset, "text part charset")
+			require.Equal(t, tt.msg.Text, strings.TrimRight(p.parts[0].body, "\n"), "text part after transfer decoding")
+			require.Equal(t, "text/html", p.parts[1].mediaType, "second part")
+			require.Equal(t, "utf-8", p.parts[1].charset, "HTML part charset")
+			require.Equal(t, tt.msg.HTML, strings.TrimRight(p.parts[1].body, "\n"), "HTML part after transfer decoding")
 		})
 	}
 }
@@ -289,17 +394,92 @@ func TestLogOnlyMode(t *testing.T) {
 		require.NoError(t, m.Send(context.Background(), msg), "Send without SMTP_URL only logs")
 		check(t, logs)
 	})
+	t.Run("HTMLIsNotLogged", func(t *testing.T) {
+		t.Parallel()
+		m, logs := newMailer(t, Options{})
+		html := msg
+		html.HTML = "<p>Your code is <b>123456</b></p>"
+		html.Headers = map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+		require.NoError(t, m.Send(context.Background(), html), "Send without SMTP_URL only logs")
+		check(t, logs)
+		rec, _ := logs.find(t, "INFO", "email not sent")
+		require.Equal(t, map[string]any{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}, rec["headers"], "headers attribute")
+		require.NotContains(t, logs.String(), "<b>", "the HTML repeats the text and stays out of the log")
+	})
+	t.Run("InvalidHeadersAreRejectedToo", func(t *testing.T) {
+		t.Parallel()
+		m, logs := newMailer(t, Options{})
+		bad := msg
+		bad.Headers = map[string]string{"From": "eve@example.com"}
+		require.ErrorContains(t, m.Send(context.Background(), bad), `header "From" is set by the mailer`,
+			"log-only mode validates as SMTP mode does, so a bad message fails in development too")
+		_, logged := logs.find(t, "INFO", "email not sent")
+		require.False(t, logged, "a rejected message is not logged as if sent:\n%s", logs)
+	})
 }
 
 func TestRejectsInvalidMessage(t *testing.T) {
 	t.Parallel()
+	withHeaders := func(h map[string]string) Message {
+		return Message{To: "alice@example.com", Subject: "Chores", Text: "2 chores", HTML: "<p>2 chores</p>", Headers: h}
+	}
+	const unsubscribeURL = "<https://homekeep.example.com/unsubscribe/t0k3n>"
 	tests := []struct {
-		name string
-		msg  Message
+		name     string
+		msg      Message
+		wantErr  string // besides "error sending mail to"
+		notInErr string
 	}{
 		{name: "EmptyRecipient", msg: Message{Subject: "Code", Text: "123456"}},
 		{name: "RecipientWithoutDomain", msg: Message{To: "alice", Subject: "Code", Text: "123456"}},
 		{name: "HeaderInjectionInSubject", msg: Message{To: "alice@example.com", Subject: "Code\r\nBcc: eve@example.com", Text: "123456"}},
+		{
+			name: "HTMLWithoutText", msg: Message{To: "alice@example.com", Subject: "Chores", HTML: "<p>2 chores</p>"},
+			wantErr: "HTML without Text",
+		},
+		{name: "EmptyHeaderName", msg: withHeaders(map[string]string{"": "x"}), wantErr: `header name ""`},
+		{
+			name:    "HeaderNameWithColon",
+			msg:     withHeaders(map[string]string{"X-Note: x\r\nBcc": "eve@example.com"}),
+			wantErr: "only letters, digits and hyphens",
+		},
+		{name: "HeaderNameWithSpace", msg: withHeaders(map[string]string{"List Unsubscribe": unsubscribeURL}), wantErr: "only letters, digits and hyphens"},
+		{name: "HeaderNameWithUnderscore", msg: withHeaders(map[string]string{"List_Unsubscribe": unsubscribeURL}), wantErr: "only letters, digits and hyphens"},
+		{name: "NonASCIIHeaderName", msg: withHeaders(map[string]string{"Liste-Désabonnement": unsubscribeURL}), wantErr: "only letters, digits and hyphens"},
+		{
+			name:     "HeaderValueWithCRLF",
+			msg:      withHeaders(map[string]string{"List-Unsubscribe": unsubscribeURL + "\r\nBcc: eve@example.com"}),
+			wantErr:  `header "List-Unsubscribe": value contains a line break`,
+			notInErr: "t0k3n",
+		},
+		{
+			name:    "HeaderValueWithLF",
+			msg:     withHeaders(map[string]string{"List-Unsubscribe": unsubscribeURL + "\nBcc: eve@example.com"}),
+			wantErr: `header "List-Unsubscribe": value contains a line break`,
+		},
+		{
+			name:    "HeaderValueWithCR",
+			msg:     withHeaders(map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click\r"}),
+			wantErr: `header "List-Unsubscribe-Post": value contains a line break`,
+		},
+		{name: "OverridesFrom", msg: withHeaders(map[string]string{"From": "eve@example.com"}), wantErr: `header "From" is set by the mailer`},
+		{name: "OverridesTo", msg: withHeaders(map[string]string{"to": "eve@example.com"}), wantErr: `header "to" is set by the mailer`},
+		{name: "AddsBcc", msg: withHeaders(map[string]string{"Bcc": "eve@example.com"}), wantErr: `header "Bcc" is set by the mailer`},
+		{name: "OverridesSubject", msg: withHeaders(map[string]string{"SUBJECT": "Win a prize"}), wantErr: `header "SUBJECT" is set by the mailer`},
+		{name: "OverridesDate", msg: withHeaders(map[string]string{"Date": "Mon, 1 Jan 2024 00:00:00 +0000"}), wantErr: `header "Date" is set by the mailer`},
+		{name: "OverridesMessageID", msg: withHeaders(map[string]string{"Message-Id": "<x@evil.example>"}), wantErr: `header "Message-Id" is set by the mailer`},
+		{name: "OverridesMIMEVersion", msg: withHeaders(map[string]string{"MIME-Version": "2.0"}), wantErr: `header "MIME-Version" is set by the mailer`},
+		{name: "OverridesContentType", msg: withHeaders(map[string]string{"Content-Type": "text/html"}), wantErr: `header "Content-Type" is set by the mailer`},
+		{
+			name:    "OverridesContentTransferEncoding",
+			msg:     withHeaders(map[string]string{"content-transfer-encoding": "8bit"}),
+			wantErr: `header "content-transfer-encoding" is set by the mailer`,
+		},
+		{
+			name:    "SameHeaderTwiceInDifferentCase",
+			msg:     withHeaders(map[string]string{"List-Unsubscribe": unsubscribeURL, "list-unsubscribe": unsubscribeURL}),
+			wantErr: "given twice",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +487,12 @@ func TestRejectsInvalidMessage(t *testing.T) {
 			srv := startServer(t, serverOptions{})
 			m, _ := newMailer(t, Options{SMTPURL: srv.url("smtp", nil, ""), From: testFrom})
 
-			require.ErrorContains(t, m.Send(context.Background(), tt.msg), "error sending mail to", "Send rejects it")
+			err := m.Send(context.Background(), tt.msg)
+			require.ErrorContains(t, err, "error sending mail to", "Send rejects it")
+			require.ErrorContains(t, err, tt.wantErr, "the error says what is wrong")
+			if tt.notInErr != "" {
+				require.NotContains(t, err.Error(), tt.notInErr, "header values may hold tokens and stay out of the error")
+			}
 			require.Zero(t, srv.rcptCount(), "the server was never asked")
 		})
 	}

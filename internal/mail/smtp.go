@@ -164,7 +164,9 @@ func (m *Mailer) deliver(ctx context.Context, msg Message) error {
 	return client.DialAndSendWithContext(ctx, gm)
 }
 
-// buildMessage renders msg as a text/plain UTF-8 email (quoted-printable, go-mail's default).
+// buildMessage renders msg as a text/plain UTF-8 email, or multipart/alternative with a text/html part when
+// msg.HTML is set (each part quoted-printable, go-mail's default). msg has been validated: its extra headers
+// cannot replace the ones set here.
 func (m *Mailer) buildMessage(msg Message) (*gomail.Msg, error) {
 	// No User-Agent: go-mail would otherwise advertise its name and version in every email.
 	gm := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
@@ -179,5 +181,11 @@ func (m *Mailer) buildMessage(msg Message) (*gomail.Msg, error) {
 	domain := m.from.Address[strings.LastIndexByte(m.from.Address, '@')+1:]
 	gm.SetMessageIDWithValue(rand.Text() + "@" + domain)
 	gm.SetBodyString(gomail.TypeTextPlain, msg.Text)
+	if msg.HTML != "" {
+		gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	}
+	for name, value := range msg.Headers {
+		gm.SetGenHeader(gomail.Header(name), value)
+	}
 	return gm, nil
 }
