@@ -9,7 +9,7 @@ OGEN_CLIENT = $(GO) tool ogen --config api/ogen-client.yml --target client --pac
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS = -X main.version=$(VERSION)
 
-.PHONY: run build test vet fmt-check lint generate check-generated bench bench-long bench-quick bench-smoke bench-go tidy
+.PHONY: run build test vet fmt-check lint generate check-generated bench bench-long bench-quick bench-smoke bench-plans bench-go tidy
 
 ## run: serve on :8080; without DATABASE_URL, on a private PostgreSQL cluster under ./.data/postgres.
 run: build
@@ -76,6 +76,12 @@ bench-quick:
 ## mean little).
 bench-smoke:
 	HOMEKEEP_BENCH=smoke $(BENCH_TEST) -timeout 20m
+
+## bench-plans: only bench's plans phase: builds the 1,000,000-task database and logs the plans of every hot
+## statement and of the reminder planner; writes nothing (HOMEKEEP_BENCH_PLANS=smoke for 100,000 tasks).
+HOMEKEEP_BENCH_PLANS ?= full
+bench-plans:
+	HOMEKEEP_BENCH_PLANS=$(HOMEKEEP_BENCH_PLANS) $(GO) test -count=1 -v -run '^TestBenchPlans$$' -timeout 20m ./internal/bench/
 
 ## bench-go: the Go benchmarks (allocations, sql/op) against real PostgreSQL and Valkey.
 bench-go:

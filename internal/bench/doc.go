@@ -15,7 +15,8 @@
 //
 // The measurements are one test, TestBench, that skips unless HOMEKEEP_BENCH is set (quick, full or long),
 // so `go vet ./...` and `make test` compile it without running it; `make bench-quick`, `make bench` and
-// `make bench-long` run it and write bench/results.md and bench/results.json at the repository root. The
+// `make bench-long` run it and write bench/results.md and bench/results.json at the repository root.
+// TestBenchPlans (`make bench-plans`, HOMEKEEP_BENCH_PLANS) runs its plans phase alone and only logs them. The
 // helpers here (the proxy, the load generator, /proc readings, PgBouncer, the results and the verdicts on
 // the issue's goals) have tests of their own that do run in `make test`.
 package bench

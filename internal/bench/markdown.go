@@ -281,10 +281,36 @@ func (pl *Plans) markdown(b *strings.Builder) {
 		"hot statement (`app.HotStatements`) for %s; the custom plan is what PostgreSQL runs for the first five "+
 		"executions of a prepared statement, the generic plan what it may switch to after. The plans list "+
 		"their scans (results.json has every node). Flagged: a sequential scan of a big table, or execution "+
-		"over 1 ms.\n\n", pl.Users, pl.Residences, pl.Tasks,
+		"over 1 ms. The reminder planner, a periodic statement, follows.\n\n", pl.Users, pl.Residences, pl.Tasks,
 		pl.SeedSeconds, pl.TypicalUser)
-	p("| Statement | custom plan | exec ms | generic plan | exec ms | flags |\n|---|---|---|---|---|---|\n")
-	for _, s := range pl.Statements {
+	planTable(b, "Statement", pl.Statements)
+	p("\n")
+	if pl.Planner != nil {
+		pl.Planner.markdown(b)
+	}
+}
+
+// markdown writes the planner's section, below the hot statements' table.
+func (pp *PlannerPlans) markdown(b *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("### The reminder planner (periodic, not a request)\n\n")
+	p("`NotificationLedgerPlanReminders` (`reminders.Plan`) runs every 15 minutes in one process, not per request, "+
+		"on the same database: users in Europe/Berlin, America/New_York and UTC (every tenth with its own reminder "+
+		"hour), %d warranties. Explained at %s with a grace of %s, when most users' reminder hour has come; the "+
+		"first run wrote %d ledger rows and %d feed rows for %d users. Each plan is explained in a transaction "+
+		"that is rolled back (`EXPLAIN ANALYZE` of an INSERT writes). Flagged: a sequential scan of a big table "+
+		"other than users, which the planner reads whole by design (whose hour has come depends on each user's "+
+		"timezone); the 1 ms target of a request does not apply.\n\n",
+		pp.Warranties, pp.Now, pp.Grace, pp.LedgerRows, pp.FeedRows, pp.Users)
+	planTable(b, "Run", pp.Runs)
+	p("\n")
+}
+
+// planTable writes one row per result: its scans, execution and flags for the custom and generic plans.
+func planTable(b *strings.Builder, first string, rows []PlanResult) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("| %s | custom plan | exec ms | generic plan | exec ms | flags |\n|---|---|---|---|---|---|\n", first)
+	for _, s := range rows {
 		if s.Error != "" {
 			p("| %s | error: %s | | | | |\n", s.Name, s.Error)
 			continue
@@ -304,7 +330,6 @@ func (pl *Plans) markdown(b *strings.Builder) {
 		}
 		p("| %s | %s | %s | %s | %s | %s |\n", s.Name, cn, ce, gn, ge, flags)
 	}
-	p("\n")
 }
 
 // scans returns the scan nodes of a plan in order, each once, with how often it occurs when more than once.

@@ -163,23 +163,11 @@ func planArgs(name string, params []param, u typicalUser) ([]any, error) {
 	return args, nil
 }
 
-// plans builds the big database and explains every hot statement on it.
+// plans builds the big database and explains every hot statement on it, then the reminder planner.
 func (b *bench) plans(t *testing.T, _ *benchEnv) {
 	ctx := context.Background()
-	dbURL := testdb.New(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer func() { require.NoError(t, conn.Close(ctx)) }()
 	start := time.Now()
-	pool, err := pgxpool.New(ctx, dbURL)
-	require.NoError(t, err)
-	err = seed.Apply(ctx, pool) // the lookups the tasks name, and the static data
-	pool.Close()
-	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "SELECT set_config('bench.residences', $1, false)", fmt.Sprint(b.mode.scaleResidences))
-	require.NoError(t, err)
-	_, err = conn.Exec(ctx, scaleSQL) // no arguments: one simple-protocol batch
-	require.NoError(t, err, "building the database at scale")
+	conn := scaleDatabase(t, b.mode.scaleResidences)
 	pl := &Plans{SeedSeconds: time.Since(start).Seconds()}
 	defer func() {
 		b.mu.Lock()
@@ -227,6 +215,39 @@ func (b *bench) plans(t *testing.T, _ *benchEnv) {
 			nodesOf(res.Generic), res.Flags, res.Error)
 		pl.Statements = append(pl.Statements, res)
 	}
+
+	occurrences, ok := params[plannerStatement]
+	require.True(t, ok, "%s not found in %s", plannerStatement, queriesDir)
+	planner, err := plannerPlans(ctx, conn, occurrences)
+	require.NoError(t, err, "explaining the reminder planner")
+	pl.Planner = planner
+	for _, r := range planner.Runs {
+		t.Logf("planner, %s: custom %v %.3f ms; generic %v %.3f ms; flags %v %s", r.Name, nodesOf(r.Custom),
+			execOf(r.Custom), nodesOf(r.Generic), execOf(r.Generic), r.Flags, r.Error)
+	}
+	t.Logf("planner at %s: the first run wrote %d ledger rows and %d feed rows for %d users (%d warranties)",
+		planner.Now, planner.LedgerRows, planner.FeedRows, planner.Users, planner.Warranties)
+}
+
+// scaleDatabase returns a connection, closed when the test ends, to a database of its own built by scale.sql
+// for residences residences, and analyzed.
+func scaleDatabase(t *testing.T, residences int) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := testdb.New(t)
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, conn.Close(ctx)) })
+	pool, err := pgxpool.New(ctx, dbURL)
+	require.NoError(t, err)
+	err = seed.Apply(ctx, pool) // the lookups the tasks name, and the static data
+	pool.Close()
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "SELECT set_config('bench.residences', $1, false)", fmt.Sprint(residences))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, scaleSQL) // no arguments: one simple-protocol batch
+	require.NoError(t, err, "building the database at scale")
+	return conn
 }
 
 // statementName returns the sqlc name from a statement's "-- name: X :kind" header.
@@ -298,6 +319,8 @@ func literal(a any) (string, error) {
 		return fmt.Sprintf("'%d'", v), nil
 	case []byte:
 		return `'\x` + hex.EncodeToString(v) + `'`, nil
+	case time.Time:
+		return "'" + v.Format(time.RFC3339Nano) + "'", nil
 	case []int64:
 		parts := make([]string, len(v))
 		for i, n := range v {
@@ -356,16 +379,28 @@ func planFlags(s *PlanSummary, which string) []string {
 	if s == nil {
 		return nil
 	}
+	flags := seqScanFlags(s, which, nil)
+	if s.ExecutionMs > maxExecutionMs {
+		flags = append(flags, fmt.Sprintf("%s: %.2f ms to execute", which, s.ExecutionMs))
+	}
+	return flags
+}
+
+// seqScanFlags names the sequential scans in s of big tables other than except, each once.
+func seqScanFlags(s *PlanSummary, which string, except []string) []string {
+	if s == nil {
+		return nil
+	}
 	var flags []string
 	for _, n := range s.Nodes {
 		for _, tbl := range bigTables {
+			if slices.Contains(except, tbl) {
+				continue
+			}
 			if strings.HasPrefix(n, "Seq Scan on "+tbl) && !slices.Contains(flags, which+": "+n) {
 				flags = append(flags, which+": "+n)
 			}
 		}
-	}
-	if s.ExecutionMs > maxExecutionMs {
-		flags = append(flags, fmt.Sprintf("%s: %.2f ms to execute", which, s.ExecutionMs))
 	}
 	return flags
 }

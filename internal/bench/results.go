@@ -205,6 +205,25 @@ type Plans struct {
 	SeedSeconds float64      `json:"seed_seconds"`
 	TypicalUser string       `json:"typical_user"`
 	Statements  []PlanResult `json:"statements"`
+	// Planner is the reminder planner's statement, which a periodic job runs rather than a request; nil when
+	// the phase did not reach it.
+	Planner *PlannerPlans `json:"planner,omitempty"`
+}
+
+// PlannerPlans are the plans of the reminder planner (NotificationLedgerPlanReminders) on the same database,
+// at a now when most users' reminder hour has come. It writes, so each run is in a transaction rolled back.
+type PlannerPlans struct {
+	Now   string `json:"now"`
+	Grace string `json:"grace"`
+	// Warranties are the documents of doc_type 'warranty' in the database.
+	Warranties int `json:"warranties"`
+	// LedgerRows and FeedRows are what the first run wrote, for Users users, before it was rolled back.
+	LedgerRows int64 `json:"ledger_rows"`
+	FeedRows   int64 `json:"feed_rows"`
+	Users      int64 `json:"users"`
+	// Runs are the first run (an empty ledger: it writes every reminder due) and the same statement again in
+	// that transaction (every reminder already planned: a run 15 minutes later).
+	Runs []PlanResult `json:"runs"`
 }
 
 // PlanResult is one statement's plans: the custom plan PostgreSQL makes for the first executions of a

@@ -2,15 +2,28 @@
 -- bench`): R residences (each with its owner and an editor), 2R users, 10R tasks (ten per residence), 2R
 -- contractors, 4R documents and a token per user ('scale-user-<n>'). User 1, the typical user, also edits
 -- residences 2 and 3, and those three residences have 20 tasks each: the realistic account's 60 tasks over 3
--- residences. The reference data must be seeded first. Foreign-key triggers are off while loading (session_replication_role), which is safe because
--- every id is generated here to match. It runs as one simple-protocol batch after set_config().
+-- residences. Users live in Europe/Berlin, America/New_York and UTC in turn, and every tenth has a
+-- notification_preferences row with a reminder hour of 7, 9, 18 or 21 (the rest have the default, 9); every
+-- fourth document is a warranty expiring on a day within a year before or two years after today: what the
+-- reminder planner reads. The reference data must be seeded first. Foreign-key triggers are off while
+-- loading (session_replication_role), which is safe because every id is generated here to match. It runs as
+-- one simple-protocol batch after set_config().
 
 SET session_replication_role = replica;
 
-INSERT INTO users (id, email, password_hash, first_name, last_name)
+INSERT INTO users (id, email, password_hash, first_name, last_name, timezone)
 OVERRIDING SYSTEM VALUE
-SELECT g, 'scale-user-' || g || '@example.com', 'none', 'Scale', 'User ' || g
+SELECT g, 'scale-user-' || g || '@example.com', 'none', 'Scale', 'User ' || g,
+       (ARRAY['Europe/Berlin', 'America/New_York', 'UTC'])[1 + g % 3]
 FROM generate_series(1, 2 * current_setting('bench.residences')::int) AS g;
+
+INSERT INTO notification_preferences (user_id, task_due_soon_push, task_due_soon_email, task_overdue_push,
+                                      task_overdue_email, task_completed_push, task_completed_email,
+                                      task_assigned_push, task_assigned_email, member_joined_push,
+                                      member_joined_email, warranty_expiring_push, warranty_expiring_email,
+                                      reminder_hour)
+SELECT g, true, true, true, true, true, true, true, true, true, true, true, true, (ARRAY[7, 9, 18, 21])[1 + g / 10 % 4]
+FROM generate_series(10, 2 * current_setting('bench.residences')::int, 10) AS g;
 
 INSERT INTO auth_tokens (token_hash, user_id)
 SELECT sha256(convert_to('scale-user-' || g, 'UTF8')), g
@@ -53,9 +66,10 @@ SELECT 1 + g % current_setting('bench.residences')::int, 1 + g % current_setting
        'Contractor ' || g
 FROM generate_series(0, 2 * current_setting('bench.residences')::int - 1) AS g;
 
-INSERT INTO documents (residence_id, created_by, title)
+INSERT INTO documents (residence_id, created_by, title, doc_type, expiry_date)
 SELECT 1 + g % current_setting('bench.residences')::int, 1 + g % current_setting('bench.residences')::int,
-       'Document ' || g
+       'Document ' || g, CASE WHEN g % 4 = 0 THEN 'warranty' ELSE 'general' END,
+       CASE WHEN g % 4 = 0 THEN current_date + g % 1095 - 365 END
 FROM generate_series(0, 4 * current_setting('bench.residences')::int - 1) AS g;
 
 SELECT setval(pg_get_serial_sequence('users', 'id'), 2 * current_setting('bench.residences')::int);
