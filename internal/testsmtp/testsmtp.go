@@ -4,11 +4,8 @@
 package testsmtp
 
 import (
-	"bytes"
 	"io"
 	"log"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"regexp"
@@ -20,12 +17,24 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// Message is one delivered email.
+// Message is one delivered email, read back as a mail client would.
 type Message struct {
-	From    string
-	To      []string
+	// From is the envelope sender (MAIL FROM).
+	From string
+	// To are the envelope recipients (RCPT TO).
+	To []string
+	// Subject is the Subject header, RFC 2047-decoded.
 	Subject string
-	Text    string
+	// Text is the text/plain body after transfer decoding: the whole body of a single-part message (one
+	// without Content-Type included, as before multipart was read), or the first text/plain part of a
+	// multipart one. Line ends stay CRLF.
+	Text string
+	// HTML is the text/html body after transfer decoding, from a multipart/alternative message or a
+	// single-part text/html one; "" when the message has no HTML.
+	HTML string
+	// Header holds the top-level header fields as sent (values not RFC 2047-decoded); Header.Get finds a
+	// field in any case, e.g. Header.Get("List-Unsubscribe").
+	Header mail.Header
 }
 
 // Server is a running SMTP server with an inbox.
@@ -125,18 +134,14 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	m := Message{From: s.from, To: s.to}
-	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
-		dec := new(mime.WordDecoder)
-		if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
-			m.Subject = subj
+	if err := m.parse(raw); err != nil {
+		// Refused in the conversation, so the sender's error says what is wrong with the message instead of
+		// the test timing out in Next.
+		return &smtp.SMTPError{
+			Code:         554,
+			EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+			Message:      "testsmtp: cannot read the message: " + strings.ReplaceAll(err.Error(), "\n", " "),
 		}
-		body, _ := io.ReadAll(msg.Body)
-		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-			if b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body))); err == nil {
-				body = b
-			}
-		}
-		m.Text = string(body)
 	}
 	s.srv.mu.Lock()
 	s.srv.all = append(s.srv.all, m)
