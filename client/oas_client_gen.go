@@ -259,7 +259,8 @@ type NotificationsInvoker interface {
 	DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error)
 	// GetNotification invokes getNotification operation.
 	//
-	// A notification of the caller's; another user's answers 404.
+	// A notification of the caller's, with every attempt to push it to a device or email it (oldest
+	// first); another user's answers 404.
 	//
 	// GET /notifications/{id}
 	GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error)
@@ -278,6 +279,14 @@ type NotificationsInvoker interface {
 	//
 	// GET /notifications/unread-count
 	GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error)
+	// GetUnsubscribePage invokes getUnsubscribePage operation.
+	//
+	// A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
+	// POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
+	// token is signed by the server and expires 60 days after the email was sent.
+	//
+	// GET /notifications/unsubscribe
+	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
 	// ListNotificationDevices invokes listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
@@ -313,6 +322,27 @@ type NotificationsInvoker interface {
 	//
 	// POST /notifications/devices
 	RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
+	// SendTestNotification invokes sendTestNotification operation.
+	//
+	// Sends a test push to every active device of the caller's and a test email to the caller's verified
+	// address, now, and answers with what each push service and the mail server said, so "why didn't I get
+	// it?" has an answer. Push is `skipped` while the server has no push channel for the device's
+	// platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
+	// not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+	//
+	// POST /notifications/test
+	SendTestNotification(ctx context.Context) (SendTestNotificationRes, error)
+	// Unsubscribe invokes unsubscribe operation.
+	//
+	// Switches off the email switch of the token's kind in the account's notification preferences (push
+	// and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click
+	// unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
+	// `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
+	// form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
+	// valid or has expired answers 400 naming `token`.
+	//
+	// POST /notifications/unsubscribe
+	Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error)
 	// UpdateNotification invokes updateNotification operation.
 	//
 	// `read: true` marks the notification read (one already read keeps the time it was read at),
@@ -3751,7 +3781,8 @@ func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 
 // GetNotification invokes getNotification operation.
 //
-// A notification of the caller's; another user's answers 404.
+// A notification of the caller's, with every attempt to push it to a device or email it (oldest
+// first); another user's answers 404.
 //
 // GET /notifications/{id}
 func (c *Client) GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error) {
@@ -4752,6 +4783,106 @@ func (c *Client) sendGetUnreadNotificationCount(ctx context.Context) (res GetUnr
 
 	stage = "DecodeResponse"
 	result, err := decodeGetUnreadNotificationCountResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// GetUnsubscribePage invokes getUnsubscribePage operation.
+//
+// A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
+// POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
+// token is signed by the server and expires 60 days after the email was sent.
+//
+// GET /notifications/unsubscribe
+func (c *Client) GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error) {
+	res, err := c.sendGetUnsubscribePage(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (res GetUnsubscribePageRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getUnsubscribePage"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/notifications/unsubscribe"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetUnsubscribePageOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/notifications/unsubscribe"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "token" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "token",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			return e.EncodeValue(conv.StringToString(params.Token))
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetUnsubscribePageResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -7513,6 +7644,135 @@ func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRe
 	return result, nil
 }
 
+// SendTestNotification invokes sendTestNotification operation.
+//
+// Sends a test push to every active device of the caller's and a test email to the caller's verified
+// address, now, and answers with what each push service and the mail server said, so "why didn't I get
+// it?" has an answer. Push is `skipped` while the server has no push channel for the device's
+// platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
+// not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+//
+// POST /notifications/test
+func (c *Client) SendTestNotification(ctx context.Context) (SendTestNotificationRes, error) {
+	res, err := c.sendSendTestNotification(ctx)
+	return res, err
+}
+
+func (c *Client) sendSendTestNotification(ctx context.Context) (res SendTestNotificationRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("sendTestNotification"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/notifications/test"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, SendTestNotificationOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/notifications/test"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, SendTestNotificationOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, SendTestNotificationOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeSendTestNotificationResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // StartTask invokes startTask operation.
 //
 // Moves the task to in_progress until it is completed or stopped. Viewers get 403.
@@ -8374,6 +8634,109 @@ func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams
 
 	stage = "DecodeResponse"
 	result, err := decodeUncancelTaskResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// Unsubscribe invokes unsubscribe operation.
+//
+// Switches off the email switch of the token's kind in the account's notification preferences (push
+// and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click
+// unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
+// `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
+// form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
+// valid or has expired answers 400 naming `token`.
+//
+// POST /notifications/unsubscribe
+func (c *Client) Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error) {
+	res, err := c.sendUnsubscribe(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendUnsubscribe(ctx context.Context, params UnsubscribeParams) (res UnsubscribeRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("unsubscribe"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/notifications/unsubscribe"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, UnsubscribeOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/notifications/unsubscribe"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "token" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "token",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			return e.EncodeValue(conv.StringToString(params.Token))
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeUnsubscribeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

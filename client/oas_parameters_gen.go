@@ -109,6 +109,12 @@ type GetTaskParams struct {
 	ID int64
 }
 
+// GetUnsubscribePageParams is parameters of getUnsubscribePage operation.
+type GetUnsubscribePageParams struct {
+	// The signed token of the link in a notification email; it names the account and the kind.
+	Token string
+}
+
 // ListCompletionsParams is parameters of listCompletions operation.
 type ListCompletionsParams struct {
 	ID int64
@@ -199,6 +205,12 @@ type UnarchiveTaskParams struct {
 // UncancelTaskParams is parameters of uncancelTask operation.
 type UncancelTaskParams struct {
 	ID int64
+}
+
+// UnsubscribeParams is parameters of unsubscribe operation.
+type UnsubscribeParams struct {
+	// The signed token of the link in a notification email; it names the account and the kind.
+	Token string
 }
 
 // UpdateContractorParams is parameters of updateContractor operation.

@@ -163,6 +163,7 @@ func (*BadRequestHeaders) getResidenceRes()                  {}
 func (*BadRequestHeaders) getStaticDataRes()                 {}
 func (*BadRequestHeaders) getTaskRes()                       {}
 func (*BadRequestHeaders) getUnreadNotificationCountRes()    {}
+func (*BadRequestHeaders) getUnsubscribePageRes()            {}
 func (*BadRequestHeaders) joinResidenceRes()                 {}
 func (*BadRequestHeaders) listCompletionsRes()               {}
 func (*BadRequestHeaders) listContractorTasksRes()           {}
@@ -183,12 +184,14 @@ func (*BadRequestHeaders) removeResidenceMemberRes()         {}
 func (*BadRequestHeaders) replaceDocumentFileRes()           {}
 func (*BadRequestHeaders) resendVerificationRes()            {}
 func (*BadRequestHeaders) resetPasswordRes()                 {}
+func (*BadRequestHeaders) sendTestNotificationRes()          {}
 func (*BadRequestHeaders) startTaskRes()                     {}
 func (*BadRequestHeaders) stopTaskRes()                      {}
 func (*BadRequestHeaders) toggleContractorFavoriteRes()      {}
 func (*BadRequestHeaders) transferResidenceRes()             {}
 func (*BadRequestHeaders) unarchiveTaskRes()                 {}
 func (*BadRequestHeaders) uncancelTaskRes()                  {}
+func (*BadRequestHeaders) unsubscribeRes()                   {}
 func (*BadRequestHeaders) updateContractorRes()              {}
 func (*BadRequestHeaders) updateDocumentRes()                {}
 func (*BadRequestHeaders) updateMeRes()                      {}
@@ -1226,6 +1229,58 @@ func (*DeleteResidenceNoContent) deleteResidenceRes() {}
 type DeleteTaskNoContent struct{}
 
 func (*DeleteTaskNoContent) deleteTaskRes() {}
+
+// `sent`: the push service or mail server accepted it. `failed`: it did not (a later attempt may
+// follow; a device its push service reports gone is deactivated). `skipped`: nothing was sent, and
+// `error` says why (no push channel configured for the platform, email address not verified).
+// Ref: #/components/schemas/DeliveryStatus
+type DeliveryStatus string
+
+const (
+	DeliveryStatusSent    DeliveryStatus = "sent"
+	DeliveryStatusFailed  DeliveryStatus = "failed"
+	DeliveryStatusSkipped DeliveryStatus = "skipped"
+)
+
+// AllValues returns all DeliveryStatus values.
+func (DeliveryStatus) AllValues() []DeliveryStatus {
+	return []DeliveryStatus{
+		DeliveryStatusSent,
+		DeliveryStatusFailed,
+		DeliveryStatusSkipped,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DeliveryStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case DeliveryStatusSent:
+		return []byte(s), nil
+	case DeliveryStatusFailed:
+		return []byte(s), nil
+	case DeliveryStatusSkipped:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DeliveryStatus) UnmarshalText(data []byte) error {
+	switch DeliveryStatus(data) {
+	case DeliveryStatusSent:
+		*s = DeliveryStatusSent
+		return nil
+	case DeliveryStatusFailed:
+		*s = DeliveryStatusFailed
+		return nil
+	case DeliveryStatusSkipped:
+		*s = DeliveryStatusSkipped
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
 
 // Ref: #/components/schemas/Document
 type Document struct {
@@ -3765,6 +3820,22 @@ func (s *GetStaticDataNotModified) SetETag(val string) {
 
 func (*GetStaticDataNotModified) getStaticDataRes() {}
 
+type GetUnsubscribePageOK struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s GetUnsubscribePageOK) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+func (*GetUnsubscribePageOK) getUnsubscribePageRes() {}
+
 // InternalServerErrorHeaders wraps APIError with response headers.
 type InternalServerErrorHeaders struct {
 	XRequestID string
@@ -3820,6 +3891,7 @@ func (*InternalServerErrorHeaders) getResidenceRes()                  {}
 func (*InternalServerErrorHeaders) getStaticDataRes()                 {}
 func (*InternalServerErrorHeaders) getTaskRes()                       {}
 func (*InternalServerErrorHeaders) getUnreadNotificationCountRes()    {}
+func (*InternalServerErrorHeaders) getUnsubscribePageRes()            {}
 func (*InternalServerErrorHeaders) joinResidenceRes()                 {}
 func (*InternalServerErrorHeaders) listCompletionsRes()               {}
 func (*InternalServerErrorHeaders) listContractorTasksRes()           {}
@@ -3840,12 +3912,14 @@ func (*InternalServerErrorHeaders) removeResidenceMemberRes()         {}
 func (*InternalServerErrorHeaders) replaceDocumentFileRes()           {}
 func (*InternalServerErrorHeaders) resendVerificationRes()            {}
 func (*InternalServerErrorHeaders) resetPasswordRes()                 {}
+func (*InternalServerErrorHeaders) sendTestNotificationRes()          {}
 func (*InternalServerErrorHeaders) startTaskRes()                     {}
 func (*InternalServerErrorHeaders) stopTaskRes()                      {}
 func (*InternalServerErrorHeaders) toggleContractorFavoriteRes()      {}
 func (*InternalServerErrorHeaders) transferResidenceRes()             {}
 func (*InternalServerErrorHeaders) unarchiveTaskRes()                 {}
 func (*InternalServerErrorHeaders) uncancelTaskRes()                  {}
+func (*InternalServerErrorHeaders) unsubscribeRes()                   {}
 func (*InternalServerErrorHeaders) updateContractorRes()              {}
 func (*InternalServerErrorHeaders) updateDocumentRes()                {}
 func (*InternalServerErrorHeaders) updateMeRes()                      {}
@@ -4611,7 +4685,6 @@ func (s *Notification) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
 }
 
-func (*Notification) getNotificationRes()    {}
 func (*Notification) updateNotificationRes() {}
 
 // Ref: #/components/schemas/NotificationChannels
@@ -4668,6 +4741,255 @@ func (s *NotificationChannelsUpdate) SetPush(val OptBool) {
 func (s *NotificationChannelsUpdate) SetEmail(val OptBool) {
 	s.Email = val
 }
+
+// One attempt to deliver a notification on one channel.
+// Ref: #/components/schemas/NotificationDelivery
+type NotificationDelivery struct {
+	ID      int64                       `json:"id"`
+	Channel NotificationDeliveryChannel `json:"channel"`
+	// The device a push went to; null for an email, or once the device is removed.
+	DeviceID NilInt64       `json:"device_id"`
+	Status   DeliveryStatus `json:"status"`
+	// The delivery job's attempt (1 for the first; retries count up).
+	Attempt int32 `json:"attempt"`
+	// What the push service or mail server answered when it failed, or why it was skipped; empty when
+	// sent.
+	Error     string    `json:"error"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NotificationDelivery) GetID() int64 {
+	return s.ID
+}
+
+// GetChannel returns the value of Channel.
+func (s *NotificationDelivery) GetChannel() NotificationDeliveryChannel {
+	return s.Channel
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *NotificationDelivery) GetDeviceID() NilInt64 {
+	return s.DeviceID
+}
+
+// GetStatus returns the value of Status.
+func (s *NotificationDelivery) GetStatus() DeliveryStatus {
+	return s.Status
+}
+
+// GetAttempt returns the value of Attempt.
+func (s *NotificationDelivery) GetAttempt() int32 {
+	return s.Attempt
+}
+
+// GetError returns the value of Error.
+func (s *NotificationDelivery) GetError() string {
+	return s.Error
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NotificationDelivery) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NotificationDelivery) SetID(val int64) {
+	s.ID = val
+}
+
+// SetChannel sets the value of Channel.
+func (s *NotificationDelivery) SetChannel(val NotificationDeliveryChannel) {
+	s.Channel = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *NotificationDelivery) SetDeviceID(val NilInt64) {
+	s.DeviceID = val
+}
+
+// SetStatus sets the value of Status.
+func (s *NotificationDelivery) SetStatus(val DeliveryStatus) {
+	s.Status = val
+}
+
+// SetAttempt sets the value of Attempt.
+func (s *NotificationDelivery) SetAttempt(val int32) {
+	s.Attempt = val
+}
+
+// SetError sets the value of Error.
+func (s *NotificationDelivery) SetError(val string) {
+	s.Error = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NotificationDelivery) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+type NotificationDeliveryChannel string
+
+const (
+	NotificationDeliveryChannelPush  NotificationDeliveryChannel = "push"
+	NotificationDeliveryChannelEmail NotificationDeliveryChannel = "email"
+)
+
+// AllValues returns all NotificationDeliveryChannel values.
+func (NotificationDeliveryChannel) AllValues() []NotificationDeliveryChannel {
+	return []NotificationDeliveryChannel{
+		NotificationDeliveryChannelPush,
+		NotificationDeliveryChannelEmail,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NotificationDeliveryChannel) MarshalText() ([]byte, error) {
+	switch s {
+	case NotificationDeliveryChannelPush:
+		return []byte(s), nil
+	case NotificationDeliveryChannelEmail:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NotificationDeliveryChannel) UnmarshalText(data []byte) error {
+	switch NotificationDeliveryChannel(data) {
+	case NotificationDeliveryChannelPush:
+		*s = NotificationDeliveryChannelPush
+		return nil
+	case NotificationDeliveryChannelEmail:
+		*s = NotificationDeliveryChannelEmail
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Merged schema.
+// Ref: #/components/schemas/NotificationDetail
+type NotificationDetail struct {
+	ID    int64            `json:"id"`
+	Kind  NotificationKind `json:"kind"`
+	Title string           `json:"title"`
+	Body  string           `json:"body"`
+	// The residence it is about; null when none, or once that residence is gone.
+	ResidenceID NilInt64 `json:"residence_id"`
+	// The task it is about; null when none, or once that task is gone.
+	TaskID NilInt64 `json:"task_id"`
+	// The document (a warranty) it is about; null when none, or once that document is gone.
+	DocumentID NilInt64 `json:"document_id"`
+	// When the user marked it read; null while unread.
+	ReadAt    NilDateTime `json:"read_at"`
+	CreatedAt time.Time   `json:"created_at"`
+	// Every push and email attempt, oldest first; empty when the recipient wanted neither.
+	Deliveries []NotificationDelivery `json:"deliveries"`
+}
+
+// GetID returns the value of ID.
+func (s *NotificationDetail) GetID() int64 {
+	return s.ID
+}
+
+// GetKind returns the value of Kind.
+func (s *NotificationDetail) GetKind() NotificationKind {
+	return s.Kind
+}
+
+// GetTitle returns the value of Title.
+func (s *NotificationDetail) GetTitle() string {
+	return s.Title
+}
+
+// GetBody returns the value of Body.
+func (s *NotificationDetail) GetBody() string {
+	return s.Body
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *NotificationDetail) GetResidenceID() NilInt64 {
+	return s.ResidenceID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *NotificationDetail) GetTaskID() NilInt64 {
+	return s.TaskID
+}
+
+// GetDocumentID returns the value of DocumentID.
+func (s *NotificationDetail) GetDocumentID() NilInt64 {
+	return s.DocumentID
+}
+
+// GetReadAt returns the value of ReadAt.
+func (s *NotificationDetail) GetReadAt() NilDateTime {
+	return s.ReadAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NotificationDetail) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetDeliveries returns the value of Deliveries.
+func (s *NotificationDetail) GetDeliveries() []NotificationDelivery {
+	return s.Deliveries
+}
+
+// SetID sets the value of ID.
+func (s *NotificationDetail) SetID(val int64) {
+	s.ID = val
+}
+
+// SetKind sets the value of Kind.
+func (s *NotificationDetail) SetKind(val NotificationKind) {
+	s.Kind = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NotificationDetail) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetBody sets the value of Body.
+func (s *NotificationDetail) SetBody(val string) {
+	s.Body = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *NotificationDetail) SetResidenceID(val NilInt64) {
+	s.ResidenceID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *NotificationDetail) SetTaskID(val NilInt64) {
+	s.TaskID = val
+}
+
+// SetDocumentID sets the value of DocumentID.
+func (s *NotificationDetail) SetDocumentID(val NilInt64) {
+	s.DocumentID = val
+}
+
+// SetReadAt sets the value of ReadAt.
+func (s *NotificationDetail) SetReadAt(val NilDateTime) {
+	s.ReadAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NotificationDetail) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetDeliveries sets the value of Deliveries.
+func (s *NotificationDetail) SetDeliveries(val []NotificationDelivery) {
+	s.Deliveries = val
+}
+
+func (*NotificationDetail) getNotificationRes() {}
 
 // Ref: #/components/schemas/NotificationDevice
 type NotificationDevice struct {
@@ -5201,6 +5523,84 @@ func (s *NotificationPreferencesUpdate) SetWarrantyExpiring(val OptNotificationC
 // SetReminderHour sets the value of ReminderHour.
 func (s *NotificationPreferencesUpdate) SetReminderHour(val OptInt32) {
 	s.ReminderHour = val
+}
+
+// Ref: #/components/schemas/NotificationTestResult
+type NotificationTestResult struct {
+	Email TestDelivery `json:"email"`
+	// One result per active device of the caller's, in registration order.
+	Devices []NotificationTestResultDevicesItem `json:"devices"`
+}
+
+// GetEmail returns the value of Email.
+func (s *NotificationTestResult) GetEmail() TestDelivery {
+	return s.Email
+}
+
+// GetDevices returns the value of Devices.
+func (s *NotificationTestResult) GetDevices() []NotificationTestResultDevicesItem {
+	return s.Devices
+}
+
+// SetEmail sets the value of Email.
+func (s *NotificationTestResult) SetEmail(val TestDelivery) {
+	s.Email = val
+}
+
+// SetDevices sets the value of Devices.
+func (s *NotificationTestResult) SetDevices(val []NotificationTestResultDevicesItem) {
+	s.Devices = val
+}
+
+func (*NotificationTestResult) sendTestNotificationRes() {}
+
+// Merged schema.
+type NotificationTestResultDevicesItem struct {
+	Status DeliveryStatus `json:"status"`
+	// What the service answered when it failed, or why it was skipped; empty when sent.
+	Error    string               `json:"error"`
+	DeviceID int64                `json:"device_id"`
+	Platform NotificationPlatform `json:"platform"`
+}
+
+// GetStatus returns the value of Status.
+func (s *NotificationTestResultDevicesItem) GetStatus() DeliveryStatus {
+	return s.Status
+}
+
+// GetError returns the value of Error.
+func (s *NotificationTestResultDevicesItem) GetError() string {
+	return s.Error
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *NotificationTestResultDevicesItem) GetDeviceID() int64 {
+	return s.DeviceID
+}
+
+// GetPlatform returns the value of Platform.
+func (s *NotificationTestResultDevicesItem) GetPlatform() NotificationPlatform {
+	return s.Platform
+}
+
+// SetStatus sets the value of Status.
+func (s *NotificationTestResultDevicesItem) SetStatus(val DeliveryStatus) {
+	s.Status = val
+}
+
+// SetError sets the value of Error.
+func (s *NotificationTestResultDevicesItem) SetError(val string) {
+	s.Error = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *NotificationTestResultDevicesItem) SetDeviceID(val int64) {
+	s.DeviceID = val
+}
+
+// SetPlatform sets the value of Platform.
+func (s *NotificationTestResultDevicesItem) SetPlatform(val NotificationPlatform) {
+	s.Platform = val
 }
 
 // Ref: #/components/schemas/NotificationUpdate
@@ -7487,6 +7887,7 @@ func (*ServiceUnavailableHeaders) getResidenceRes()                  {}
 func (*ServiceUnavailableHeaders) getStaticDataRes()                 {}
 func (*ServiceUnavailableHeaders) getTaskRes()                       {}
 func (*ServiceUnavailableHeaders) getUnreadNotificationCountRes()    {}
+func (*ServiceUnavailableHeaders) getUnsubscribePageRes()            {}
 func (*ServiceUnavailableHeaders) joinResidenceRes()                 {}
 func (*ServiceUnavailableHeaders) listCompletionsRes()               {}
 func (*ServiceUnavailableHeaders) listContractorTasksRes()           {}
@@ -7507,12 +7908,14 @@ func (*ServiceUnavailableHeaders) removeResidenceMemberRes()         {}
 func (*ServiceUnavailableHeaders) replaceDocumentFileRes()           {}
 func (*ServiceUnavailableHeaders) resendVerificationRes()            {}
 func (*ServiceUnavailableHeaders) resetPasswordRes()                 {}
+func (*ServiceUnavailableHeaders) sendTestNotificationRes()          {}
 func (*ServiceUnavailableHeaders) startTaskRes()                     {}
 func (*ServiceUnavailableHeaders) stopTaskRes()                      {}
 func (*ServiceUnavailableHeaders) toggleContractorFavoriteRes()      {}
 func (*ServiceUnavailableHeaders) transferResidenceRes()             {}
 func (*ServiceUnavailableHeaders) unarchiveTaskRes()                 {}
 func (*ServiceUnavailableHeaders) uncancelTaskRes()                  {}
+func (*ServiceUnavailableHeaders) unsubscribeRes()                   {}
 func (*ServiceUnavailableHeaders) updateContractorRes()              {}
 func (*ServiceUnavailableHeaders) updateDocumentRes()                {}
 func (*ServiceUnavailableHeaders) updateMeRes()                      {}
@@ -8721,6 +9124,33 @@ func (s *TaskUpdate) SetRecurrenceAnchor(val OptRecurrenceAnchor) {
 	s.RecurrenceAnchor = val
 }
 
+// Ref: #/components/schemas/TestDelivery
+type TestDelivery struct {
+	Status DeliveryStatus `json:"status"`
+	// What the service answered when it failed, or why it was skipped; empty when sent.
+	Error string `json:"error"`
+}
+
+// GetStatus returns the value of Status.
+func (s *TestDelivery) GetStatus() DeliveryStatus {
+	return s.Status
+}
+
+// GetError returns the value of Error.
+func (s *TestDelivery) GetError() string {
+	return s.Error
+}
+
+// SetStatus sets the value of Status.
+func (s *TestDelivery) SetStatus(val DeliveryStatus) {
+	s.Status = val
+}
+
+// SetError sets the value of Error.
+func (s *TestDelivery) SetError(val string) {
+	s.Error = val
+}
+
 type TokenAuth struct {
 	APIKey string
 	Roles  []string
@@ -8783,12 +9213,13 @@ func (s *TooManyRequestsHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*TooManyRequestsHeaders) forgotPasswordRes()     {}
-func (*TooManyRequestsHeaders) joinResidenceRes()      {}
-func (*TooManyRequestsHeaders) loginRes()              {}
-func (*TooManyRequestsHeaders) resendVerificationRes() {}
-func (*TooManyRequestsHeaders) verifyEmailRes()        {}
-func (*TooManyRequestsHeaders) verifyResetCodeRes()    {}
+func (*TooManyRequestsHeaders) forgotPasswordRes()       {}
+func (*TooManyRequestsHeaders) joinResidenceRes()        {}
+func (*TooManyRequestsHeaders) loginRes()                {}
+func (*TooManyRequestsHeaders) resendVerificationRes()   {}
+func (*TooManyRequestsHeaders) sendTestNotificationRes() {}
+func (*TooManyRequestsHeaders) verifyEmailRes()          {}
+func (*TooManyRequestsHeaders) verifyResetCodeRes()      {}
 
 // Ref: #/components/schemas/TransferRequest
 type TransferRequest struct {
@@ -8878,6 +9309,7 @@ func (*UnauthorizedHeaders) registerNotificationDeviceRes()    {}
 func (*UnauthorizedHeaders) removeResidenceMemberRes()         {}
 func (*UnauthorizedHeaders) replaceDocumentFileRes()           {}
 func (*UnauthorizedHeaders) resendVerificationRes()            {}
+func (*UnauthorizedHeaders) sendTestNotificationRes()          {}
 func (*UnauthorizedHeaders) startTaskRes()                     {}
 func (*UnauthorizedHeaders) stopTaskRes()                      {}
 func (*UnauthorizedHeaders) toggleContractorFavoriteRes()      {}
@@ -8910,6 +9342,22 @@ func (s *UnreadNotificationCount) SetUnreadCount(val int64) {
 }
 
 func (*UnreadNotificationCount) getUnreadNotificationCountRes() {}
+
+type UnsubscribeOK struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s UnsubscribeOK) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+func (*UnsubscribeOK) unsubscribeRes() {}
 
 // UnsupportedMediaTypeHeaders wraps APIError with response headers.
 type UnsupportedMediaTypeHeaders struct {

@@ -64,3 +64,7 @@ SELECT due.user_id, due.kind,
        due.residence_id, due.task_id, due.document_id
 FROM planned
 JOIN due USING (user_id, kind, item_id, threshold, occurrence);
+
+-- name: NotificationLedgerPurge :execrows
+-- Forgets the planned reminders about occurrences before @before, which no planner run can reach any more.
+DELETE FROM notification_ledger WHERE occurrence < @before;

@@ -115,9 +115,21 @@ type Account struct {
 // Register creates an account with a unique email and TestPassword, failing the test if it cannot.
 func (i *Instance) Register(t testing.TB) Account {
 	t.Helper()
+	return i.register(t, client.OptString{})
+}
+
+// RegisterIn registers a new account that chose the timezone tz, so residences it creates or joins later do
+// not change it (see users.timezone_set).
+func (i *Instance) RegisterIn(t testing.TB, tz string) Account {
+	t.Helper()
+	return i.register(t, client.NewOptString(tz))
+}
+
+func (i *Instance) register(t testing.TB, tz client.OptString) Account {
+	t.Helper()
 	email := UniqueEmail()
 	out, err := i.APIClient(t, "").Register(context.Background(), &client.RegisterRequest{
-		Email: email, Password: TestPassword, FirstName: client.NewOptString("Test")})
+		Email: email, Password: TestPassword, FirstName: client.NewOptString("Test"), Timezone: tz})
 	if err != nil {
 		t.Fatalf("apptest: register: %v", err)
 	}

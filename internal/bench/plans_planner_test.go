@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/homekeep/homekeep/internal/app/reminders"
-	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 )
 
 // plannerStatement is the reminder planner's statement (reminders.Plan), by its name in db/queries.
@@ -62,7 +61,7 @@ func plannerPlans(ctx context.Context, conn *pgx.Conn, occurrences []param) (*Pl
 	}
 	now := plannerNowOn(day)
 	out.Now = now.Format(time.RFC3339)
-	ps, err := numberParams(occurrences, dbsqlc.NotificationLedgerPlanReminders)
+	ps, err := numberParams(occurrences, reminders.PlanSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ func plannerPlans(ctx context.Context, conn *pgx.Conn, occurrences []param) (*Pl
 	again := PlanResult{Name: "again in the same transaction: every reminder already planned (a run 15 minutes later)"}
 	for _, generic := range []bool{false, true} {
 		which := map[bool]string{false: "custom", true: "generic"}[generic]
-		f, a, written, err := explainPlanner(ctx, conn, dbsqlc.NotificationLedgerPlanReminders, args, generic)
+		f, a, written, err := explainPlanner(ctx, conn, reminders.PlanSQL, args, generic)
 		if err != nil {
 			first.Error, again.Error = err.Error(), err.Error()
 			break

@@ -71,6 +71,8 @@ type Config struct {
 	// ReminderGrace is how long after a user's reminder hour a reminder missed while no planner ran is still
 	// written to the feed; later it is dropped.
 	ReminderGrace time.Duration
+	// PublicURL is the server's address as users' browsers reach it; links in emails start with it.
+	PublicURL string
 
 	LogLevel        string
 	LogFormat       string
@@ -198,7 +200,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{"WORKERS", "true",
-		"true: `homekeep serve` also runs the background jobs (account emails, the orphan-file sweep, revocation delivery, the reminder planner); false: it only queues them, for `homekeep worker` processes to run",
+		"true: `homekeep serve` also runs the background jobs (account emails, notification push and email, the reminder planner, the orphan-file sweep, revocation delivery, the reminder ledger purge); false: it only queues them, for `homekeep worker` processes to run",
 		func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -210,6 +212,16 @@ var Settings = []Setting{
 	{"REMINDER_GRACE", "12h",
 		"how long after a user's reminder hour a reminder missed while no worker ran (an outage) is still written; after it, it is dropped",
 		durationInto(func(c *Config) *time.Duration { return &c.ReminderGrace })},
+	{"PUBLIC_URL", "http://localhost:8080",
+		"the server's address as users' browsers reach it (https://homekeep.example.com); the unsubscribe links in notification emails start with it",
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("want an http or https URL such as https://homekeep.example.com")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {

@@ -66,6 +66,7 @@ func TestLoad(t *testing.T) {
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
 			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
 			"DB_PLAN_CACHE_MODE": "auto", "WORKERS": "false", "REMINDER_GRACE": "6h",
+			"PUBLIC_URL": "https://homekeep.example.com/",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -78,6 +79,7 @@ func TestLoad(t *testing.T) {
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
 			CORSOrigins: []string{"https://app.example.com"}, BoardCacheSize: 0, ReminderGrace: 6 * time.Hour,
+			PublicURL: "https://homekeep.example.com",
 		}, c)
 	})
 
@@ -107,6 +109,8 @@ func TestLoad(t *testing.T) {
 		{"RejectsZeroBodyLimit", "HTTP_BODY_LIMIT", "0", `HTTP_BODY_LIMIT: want a positive integer (bytes), got "0"`},
 		{"RejectsNonSMTPURL", "SMTP_URL", "http://mail", `SMTP_URL: want a URL such as smtp://user:pass@host:587 or smtps://host:465, got "http://mail"`},
 		{"RejectsMailFromWithoutAddress", "MAIL_FROM", "Homekeep", `MAIL_FROM: want an address such as Homekeep <no-reply@example.com>, got "Homekeep"`},
+		{"RejectsPublicURLWithoutScheme", "PUBLIC_URL", "homekeep.example.com", `PUBLIC_URL: want an http or https URL such as https://homekeep.example.com, got "homekeep.example.com"`},
+		{"RejectsPublicURLWithQuery", "PUBLIC_URL", "https://h.example.com/?a=1", `PUBLIC_URL: want an http or https URL such as https://homekeep.example.com, got "https://h.example.com/?a=1"`},
 		{"RejectsZeroUserCacheSize", "USER_CACHE_SIZE", "0", `USER_CACHE_SIZE: want a positive integer, got "0"`},
 		{"RejectsZeroUploadSize", "MAX_UPLOAD_SIZE", "0", `MAX_UPLOAD_SIZE: want a positive integer (bytes), got "0"`},
 		{"RejectsNegativeBoardCacheSize", "BOARD_CACHE_SIZE", "-1", `BOARD_CACHE_SIZE: want a non-negative integer (bytes), got "-1"`},

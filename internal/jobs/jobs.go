@@ -50,13 +50,14 @@ const (
 
 // Workers per queue in one process.
 const (
-	emailWorkers       = 4
-	maintenanceWorkers = 1
+	emailWorkers        = 4
+	notificationWorkers = 4
+	maintenanceWorkers  = 1
 )
 
 // Conns is how many PostgreSQL connections a Client's pool needs: one per worker, the one river listens
 // for insert notifications on, and one for its producers, leader election and maintenance.
-const Conns = emailWorkers + maintenanceWorkers + 2
+const Conns = emailWorkers + notificationWorkers + maintenanceWorkers + 2
 
 // Work is what the workers do, one function per kind. Each is given the job's context, which Stop cancels
 // after the stop timeout.
@@ -74,6 +75,12 @@ type Work struct {
 	// PlanReminders writes the reminders due at now (reminders.Plan with the pool and REMINDER_GRACE); nil
 	// runs no planner.
 	PlanReminders func(ctx context.Context, now time.Time) (int64, error)
+	// PurgeLedger forgets the planned reminders that no planner run at now can reach any more
+	// (reminders.Purge); nil runs no purge.
+	PurgeLedger func(ctx context.Context, now time.Time) (int64, error)
+	// SendNotification delivers one notification by push and email (delivery.Deliverer.Send); attempt is the
+	// job's, from 1.
+	SendNotification func(ctx context.Context, notificationID int64, attempt int) error
 }
 
 // Options configures New.
@@ -116,14 +123,17 @@ func New(o Options) (*Client, error) {
 		now = time.Now
 	}
 	river.AddWorker(workers, &reminderPlanWorker{plan: o.Work.PlanReminders, now: now})
+	river.AddWorker(workers, &ledgerPurgeWorker{purge: o.Work.PurgeLedger, now: now})
+	river.AddWorker(workers, &notificationSendWorker{send: o.Work.SendNotification})
 
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
-			QueueEmail:       {MaxWorkers: emailWorkers},
-			QueueMaintenance: {MaxWorkers: maintenanceWorkers},
+			QueueEmail:        {MaxWorkers: emailWorkers},
+			QueueNotification: {MaxWorkers: notificationWorkers},
+			QueueMaintenance:  {MaxWorkers: maintenanceWorkers},
 		},
 		Workers:           workers,
-		PeriodicJobs:      periodicJobs(o.Work.DeliverRevocations != nil, o.Work.PlanReminders != nil),
+		PeriodicJobs:      periodicJobs(o.Work.DeliverRevocations != nil, o.Work.PlanReminders != nil, o.Work.PurgeLedger != nil),
 		RetryPolicy:       retryPolicy{},
 		PollOnly:          o.PollOnly,
 		FetchPollInterval: o.FetchPollInterval,
@@ -165,7 +175,7 @@ func (c *Client) Stop(ctx context.Context) error {
 
 // periodicJobs are the recurring kinds. Only the leader inserts them, so however many processes run workers,
 // each period yields one job, worked by one of them.
-func periodicJobs(valkey, reminders bool) []*river.PeriodicJob {
+func periodicJobs(valkey, reminders, ledgerPurge bool) []*river.PeriodicJob {
 	// While a job of the kind waits or runs, the next period's is not inserted: a slow pass never runs twice
 	// at once, and a queue that fell behind does not pile up passes.
 	unfinished := &river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable,
@@ -205,6 +215,14 @@ func periodicJobs(valkey, reminders bool) []*river.PeriodicJob {
 				opts.UniqueOpts = river.UniqueOpts{ByPeriod: ReminderPlanInterval}
 				return ReminderPlanArgs{}, &opts
 			}, &river.PeriodicJobOpts{ID: KindReminderPlan, RunOnStart: true}))
+	}
+	if ledgerPurge {
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(LedgerPurgeInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				opts := LedgerPurgeArgs{}.InsertOpts()
+				opts.UniqueOpts = river.UniqueOpts{ByPeriod: LedgerPurgeInterval}
+				return LedgerPurgeArgs{}, &opts
+			}, &river.PeriodicJobOpts{ID: KindLedgerPurge, RunOnStart: true}))
 	}
 	return jobs
 }

@@ -11,6 +11,8 @@ import (
 const (
 	// QueueEmail holds the account emails: a few at once, since each waits on the SMTP server.
 	QueueEmail = "email"
+	// QueueNotification holds the deliveries of notifications by push and email.
+	QueueNotification = "notification"
 	// QueueMaintenance holds the periodic passes (the orphan-file sweep, revocation delivery), one at a time.
 	QueueMaintenance = "maintenance"
 )
@@ -21,6 +23,11 @@ const (
 	KindEmailCode = "email_code"
 	// KindFileSweep deletes document files that no document names (package filesweep).
 	KindFileSweep = "file_sweep"
+	// KindNotificationSend delivers one notification by push and email (package delivery). The statement that
+	// writes the feed row inserts it (the notifications_enqueue_delivery trigger, db/migrations).
+	KindNotificationSend = "notification_send"
+	// KindLedgerPurge forgets planned reminders no planner run can reach any more.
+	KindLedgerPurge = "ledger_purge"
 	// KindReminderPlan writes the feed rows of the reminders whose hour has come (package reminders).
 	KindReminderPlan = "reminder_plan"
 	// KindRevocationDelivery writes the revocations recorded in token_tombstones to Valkey.
@@ -43,6 +50,11 @@ var kinds = map[string]kind{
 	// 30 s, 1, 2, 4, 8, 16 and then 30 min: ten attempts over about two hours. Each attempt issues a fresh code
 	// (valid 15 minutes from its own sending), so a late email still carries a live code.
 	KindEmailCode: {queue: QueueEmail, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
+	// 1, 2, 4, 8 and 16 min: six attempts over about half an hour; a notification later than that is stale.
+	// An attempt sends only what earlier ones did not (the delivery log).
+	KindNotificationSend: {queue: QueueNotification, maxAttempts: 6, first: time.Minute, max: 16 * time.Minute},
+	// Runs daily: two more tries within the hour.
+	KindLedgerPurge: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
 	// Runs hourly: two more tries within the hour, then the next period's job.
 	KindFileSweep: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
 	// Runs every 15 min: two more tries within the period, then the next period's job.

@@ -46,6 +46,10 @@ func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	deliverer, _, err := newDelivery(d.cfg, d.log, pool)
+	if err != nil {
+		return nil, err
+	}
 	work := jobs.Work{
 		SendCode: accounts.NewCodeMailer(pool, mailer).SendCode,
 		SweepFiles: func(ctx context.Context) (int, error) {
@@ -55,6 +59,10 @@ func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
 		PlanReminders: func(ctx context.Context, now time.Time) (int64, error) {
 			return reminders.Plan(ctx, pool, now, d.cfg.ReminderGrace)
 		},
+		PurgeLedger: func(ctx context.Context, now time.Time) (int64, error) {
+			return reminders.Purge(ctx, pool, now, d.cfg.ReminderGrace)
+		},
+		SendNotification: deliverer.Send,
 	}
 	if d.valkey {
 		work.DeliverRevocations = d.auth.DeliverRecorded

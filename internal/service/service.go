@@ -145,6 +145,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
+	deliverer, links, err := newDelivery(cfg, log, db)
+	if err != nil {
+		return err
+	}
 	accountOps, err := accounts.New(accounts.Deps{
 		DB: db, Logger: log, Auth: auth, Attempts: attempts, Files: files, Boards: boards,
 		Passwords: accounts.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
@@ -170,7 +174,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Contractors:   contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
 		Documents:     documentOps,
 		Reference:     staticData,
-		Notifications: notifications.New(notifications.Deps{DB: db}),
+		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: deliverer, Links: links, Attempts: attempts}),
 	}, log)
 	if err != nil {
 		return err

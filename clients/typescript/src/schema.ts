@@ -977,6 +977,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test push to each of the caller's devices and a test email
+         * @description Sends a test push to every active device of the caller's and a test email to the caller's verified address, now, and answers with what each push service and the mail server said, so "why didn't I get it?" has an answer. Push is `skipped` while the server has no push channel for the device's platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+         */
+        post: operations["sendTestNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/unsubscribe": {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in a notification email; it names the account and the kind. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The page an email's unsubscribe link opens
+         * @description A small HTML page that asks to confirm switching off emails of the link's kind, with a button that POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the token is signed by the server and expires 60 days after the email was sent.
+         */
+        get: operations["getUnsubscribePage"];
+        put?: never;
+        /**
+         * Switch off emails of one kind without signing in
+         * @description Switches off the email switch of the token's kind in the account's notification preferences (push and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not valid or has expired answers 400 naming `token`.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications/read-all": {
         parameters: {
             query?: never;
@@ -1007,8 +1054,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One notification of the caller's feed
-         * @description A notification of the caller's; another user's answers 404.
+         * One notification of the caller's feed, with its delivery log
+         * @description A notification of the caller's, with every attempt to push it to a device or email it (oldest first); another user's answers 404.
          */
         get: operations["getNotification"];
         put?: never;
@@ -2078,6 +2125,52 @@ export interface components {
             read_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /** @description A notification with its delivery log. */
+        NotificationDetail: components["schemas"]["Notification"] & {
+            /** @description Every push and email attempt, oldest first; empty when the recipient wanted neither. */
+            deliveries: components["schemas"]["NotificationDelivery"][];
+        };
+        /** @description One attempt to deliver a notification on one channel. */
+        NotificationDelivery: {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            channel: "push" | "email";
+            /**
+             * Format: int64
+             * @description The device a push went to; null for an email, or once the device is removed.
+             */
+            device_id: number | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /**
+             * Format: int32
+             * @description The delivery job's attempt (1 for the first; retries count up).
+             */
+            attempt: number;
+            /** @description What the push service or mail server answered when it failed, or why it was skipped; empty when sent. */
+            error: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description `sent`: the push service or mail server accepted it. `failed`: it did not (a later attempt may follow; a device its push service reports gone is deactivated). `skipped`: nothing was sent, and `error` says why (no push channel configured for the platform, email address not verified).
+         * @enum {string}
+         */
+        DeliveryStatus: "sent" | "failed" | "skipped";
+        NotificationTestResult: {
+            email: components["schemas"]["TestDelivery"];
+            /** @description One result per active device of the caller's, in registration order. */
+            devices: (components["schemas"]["TestDelivery"] & {
+                /** Format: int64 */
+                device_id: number;
+                platform: components["schemas"]["NotificationPlatform"];
+            })[];
+        };
+        TestDelivery: {
+            status: components["schemas"]["DeliveryStatus"];
+            /** @description What the service answered when it failed, or why it was skipped; empty when sent. */
+            error: string;
         };
         NotificationUpdate: {
             /** @description True marks the notification read, false unread. */
@@ -4076,6 +4169,83 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    sendTestNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What became of each push and of the email. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTestResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUnsubscribePage: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in a notification email; it names the account and the kind. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The confirmation page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": Blob;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in a notification email; it names the account and the kind. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page saying the emails are off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": Blob;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     markAllNotificationsRead: {
         parameters: {
             query?: never;
@@ -4109,13 +4279,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The notification. */
+            /** @description The notification and its delivery log. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Notification"];
+                    "application/json": components["schemas"]["NotificationDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -228,8 +229,10 @@ type boardWorld struct {
 
 func newBoardWorld(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server) *boardWorld {
 	t.Helper()
-	w := &boardWorld{inst: inst, smtp: smtp, owner: inst.Register(t), editor: inst.Register(t), viewer: inst.Register(t),
-		stranger: inst.Register(t), spare: inst.Register(t), other: inst.Register(t)}
+	// The accounts chose UTC, so r2 (created without a timezone) is in UTC, not in r1's.
+	utc := func() apptest.Account { return inst.RegisterIn(t, "UTC") }
+	w := &boardWorld{inst: inst, smtp: smtp, owner: utc(), editor: utc(), viewer: utc(), stranger: utc(), spare: utc(),
+		other: utc()}
 	// r1's day is never UTC's: updateResidence moves it to the other side of the date line.
 	w.r1 = createResidenceIn(t, inst, w.owner, "Board world", "Pacific/Pago_Pago")
 	w.r2 = apptest.CreateResidence(t, inst, w.owner, "Board world 2")
@@ -423,6 +426,7 @@ func boardWrites() map[string]boardWrite {
 	}
 	var shareCode, secondToken string
 	var deviceID, notificationID int64 // the owner's, made by the setups
+	var unsubscribeLink string         // the owner's, made by the setup
 	writes := map[string]boardWrite{
 		"register": send(http.MethodPost, nil, fixed("/auth/register"), func(*boardWorld) map[string]any {
 			return map[string]any{"email": apptest.UniqueEmail(), "password": apptest.TestPassword}
@@ -569,6 +573,15 @@ func boardWrites() map[string]boardWrite {
 			},
 		},
 		"markAllNotificationsRead": send(http.MethodPost, owner, fixed("/notifications/read-all"), nil),
+		"sendTestNotification":     send(http.MethodPost, owner, fixed("/notifications/test"), nil),
+		"unsubscribe": {
+			setup: func(t *testing.T, w *boardWorld) {
+				unsubscribeLink = "/notifications/unsubscribe?token=" + url.QueryEscape(unsubscribeToken(t, w.inst, w.owner.ID, "task_completed"))
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Request{Method: http.MethodPost, Path: unsubscribeLink})
+			},
+		},
 	}
 	return writes
 }

@@ -279,6 +279,10 @@ type refusal struct {
 var conformRefusals = []refusal{
 	{field: "timezone", what: "(maxLength)", status: http.StatusBadRequest,
 		why: "no IANA zone name is that long, and the server requires the zone to exist (timezone's description)"},
+	{op: "getUnsubscribePage", field: "token", status: http.StatusBadRequest,
+		why: "a token the server did not sign is refused (the token parameter's description)"},
+	{op: "unsubscribe", field: "token", status: http.StatusBadRequest,
+		why: "a token the server did not sign is refused (the token parameter's description)"},
 	{op: "login", field: "email", status: http.StatusUnauthorized,
 		why: "an address that is no account's answers 401 invalid_credentials (login's description)"},
 	{op: "login", field: "password", status: http.StatusUnauthorized,

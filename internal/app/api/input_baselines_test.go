@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/client"
+	"github.com/homekeep/homekeep/internal/app/delivery"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/testsmtp"
+	"github.com/homekeep/homekeep/internal/unsubscribe"
 )
 
 // inputUploadLimit is MAX_UPLOAD_SIZE for the input tests: small, so an over-large file is cheap to send.
@@ -59,6 +62,8 @@ type inputFixture struct {
 	specialtyID    int64
 	templateID     int64
 	completionDate string
+	// unsubscribeToken is an unsubscribe link's token for owner's task_completed emails.
+	unsubscribeToken string
 }
 
 // newInputFixture builds the fixture through the API.
@@ -90,12 +95,26 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	apptest.DBQueryRow(t, inst, "INSERT INTO notifications (user_id, kind, title) VALUES ($1, 'task_assigned', 'Input') RETURNING id",
 		[]any{f.owner.ID}, &f.notificationID)
 	f.deviceID = registerDevice(t, inst, f.owner)
+	f.unsubscribeToken = unsubscribeToken(t, inst, f.owner.ID, "task_completed")
 
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
 	f.resetEmail, f.resetCode = resetCodeAcct.Email, resetCode(t, inst, smtp, resetCodeAcct)
 	f.resetToken = resetToken(t, inst, smtp, resetTokenAcct)
 	return f
+}
+
+// unsubscribeToken signs a token of an unsubscribe link for user's emails of kind, with the key the server
+// keeps in its database (made now when the server has not made it yet).
+func unsubscribeToken(t *testing.T, inst *apptest.Instance, user int64, kind string) string {
+	t.Helper()
+	pool, err := pgxpool.New(t.Context(), inst.DatabaseURL)
+	require.NoError(t, err)
+	defer pool.Close()
+	tok, err := unsubscribe.New(delivery.SecretStore(pool)).Token(t.Context(), unsubscribe.Claims{UserID: user, Kind: kind,
+		Expires: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	return tok
 }
 
 // registerDevice registers a new Android push token for acct and returns the device's id.
@@ -248,5 +267,7 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 			"app_version": "2.4.0", "locale": "en-US"}},
 		"listNotifications":  {Token: owner, Query: url.Values{"limit": {"10"}}},
 		"updateNotification": {Token: owner, PathParams: map[string]string{"id": idText(f.notificationID)}, JSON: map[string]any{"read": true}},
+		"getUnsubscribePage": {Query: url.Values{"token": {f.unsubscribeToken}}},
+		"unsubscribe":        {Query: url.Values{"token": {f.unsubscribeToken}}},
 	}
 }

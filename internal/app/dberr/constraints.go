@@ -13,6 +13,7 @@ const (
 	ContractorsResidenceIDFkey              Constraint = "contractors_residence_id_fkey"
 	DocumentsResidenceIDFkey                Constraint = "documents_residence_id_fkey"
 	DocumentsTaskIDFkey                     Constraint = "documents_task_id_fkey"
+	NotificationPreferencesUserIDFkey       Constraint = "notification_preferences_user_id_fkey"
 	ResidenceMembersResidenceIDFkey         Constraint = "residence_members_residence_id_fkey"
 	ResidencesResidenceTypeIDFkey           Constraint = "residences_residence_type_id_fkey"
 	ShareCodesActiveCodeKey                 Constraint = "share_codes_active_code_key"

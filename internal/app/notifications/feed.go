@@ -87,12 +87,6 @@ func (h *Handler) GetUnreadNotificationCount(ctx context.Context) (oas.GetUnread
 	return &oas.UnreadNotificationCount{UnreadCount: n}, nil
 }
 
-// GetNotification returns one of the caller's notifications.
-func (h *Handler) GetNotification(ctx context.Context, params oas.GetNotificationParams) (oas.GetNotificationRes, error) {
-	row, err := h.q.NotificationGet(ctx, h.db, &dbsqlc.NotificationGetParams{ID: params.ID, UserID: app.PrincipalFrom(ctx).User.ID})
-	return notificationResponse(row, err, "error loading notification")
-}
-
 // UpdateNotification marks one of the caller's notifications read (one already read keeps its read_at) or
 // unread, in one statement.
 func (h *Handler) UpdateNotification(ctx context.Context, req *oas.NotificationUpdate, params oas.UpdateNotificationParams) (oas.UpdateNotificationRes, error) {

@@ -126,6 +126,36 @@ func TestPlan(t *testing.T) {
 		require.Equal(t, 2, ledger, "the ledger remembers both")
 	})
 
+	t.Run("PurgeForgetsOnlyWhatNoRunCanReach", func(t *testing.T) {
+		t.Parallel()
+		w := newReminderWorld(t, pool)
+		u := w.user("Pacific/Kiritimati", 9) // UTC+14: its local days run furthest ahead of UTC
+		r := w.residence(u)
+		w.task(r, "Clean gutters", "2026-06-11", "")
+		w.warranty(r, "Boiler", "2026-06-17")
+		require.EqualValues(t, 2, w.plan("2026-06-09T19:05:00Z", reminders.GraceDefault), "09:05 on June 10 there")
+		occurrences := func() []string {
+			rows, err := w.tx.Query(t.Context(), `SELECT occurrence::text FROM notification_ledger WHERE user_id = $1
+				ORDER BY occurrence`, u)
+			require.NoError(t, err)
+			got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			return got
+		}
+		purge := func(now string) int64 {
+			at, err := time.Parse(time.RFC3339, now)
+			require.NoError(t, err)
+			n, err := reminders.Purge(t.Context(), w.tx, at, reminders.GraceDefault)
+			require.NoError(t, err)
+			return n
+		}
+		require.Zero(t, purge("2026-06-14T11:59:00Z"), "June 11 is still within reach")
+		require.Equal(t, []string{"2026-06-11", "2026-06-17"}, occurrences())
+		require.EqualValues(t, 1, purge("2026-06-15T12:00:00Z"))
+		require.Equal(t, []string{"2026-06-17"}, occurrences(), "the warranty's occurrence is kept")
+		require.Zero(t, w.plan("2026-06-15T12:00:00Z", reminders.GraceDefault), "a later run cannot plan the purged one")
+	})
+
 	// At 2026-06-10 09:05 UTC, the reminder hour (9) of a user in UTC has just come.
 	t.Run("ThresholdsWriteExactlyTheirReminders", func(t *testing.T) {
 		t.Parallel()

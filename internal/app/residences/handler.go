@@ -56,11 +56,12 @@ func New(d Deps) *Handler {
 }
 
 // timezoneTaken evicts the cached user after a residence it created or joined gave it the residence's
-// timezone (it had never chosen one), so the profile shows it from the next request on. The statement only
-// changes a user without users.timezone_set; a cached user that says so may be stale, and evicting it once
-// more costs only the next request's reload.
-func (h *Handler) timezoneTaken(ctx context.Context, user *identity.User) {
-	if user.TimezoneSet || h.users == nil {
+// timezone tz (it had never chosen one), so the profile shows it from the next request on. The statement only
+// changes a user without users.timezone_set. A residence in the timezone the user already has changes only
+// the flag, which a stale cached copy gets wrong harmlessly (the statement checks the row), so it evicts
+// nothing: an eviction costs the user's next requests their warm caches.
+func (h *Handler) timezoneTaken(ctx context.Context, user *identity.User, tz string) {
+	if user.TimezoneSet || tz == user.Timezone || h.users == nil {
 		return
 	}
 	if err := h.users.EvictUser(ctx, user.ID); err != nil {

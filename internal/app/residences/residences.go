@@ -139,7 +139,7 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 	}
 	h.boards.SetTimezone(ctx, row.ID, row.Timezone)
 	h.invalidateAccess(ctx, user.ID)
-	h.timezoneTaken(ctx, user)
+	h.timezoneTaken(ctx, user, row.Timezone)
 	out := residenceResponse((*dbsqlc.Residence)(row), "owner", 1, 0, 0)
 	return &out, nil
 }

@@ -113,11 +113,13 @@ func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (oas.
 	if res.Joined {
 		h.boards.Changed(ctx, res.ResidenceID)
 		h.invalidateAccess(ctx, user.ID)
-		h.timezoneTaken(ctx, user)
 	}
 	residence, err := h.getResidence(ctx, user.ID, res.ResidenceID)
 	if err != nil {
 		return nil, err
+	}
+	if res.Joined {
+		h.timezoneTaken(ctx, user, residence.Timezone)
 	}
 	return &oas.JoinResult{Joined: res.Joined, Residence: *residence}, nil
 }

@@ -147,6 +147,18 @@ type Notification struct {
 	CreatedAt   time.Time
 }
 
+type NotificationDelivery struct {
+	ID             int64
+	NotificationID *int64
+	UserID         int64
+	Channel        string
+	DeviceID       *int64
+	Status         string
+	Attempt        int32
+	Error          string
+	CreatedAt      time.Time
+}
+
 type NotificationDevice struct {
 	ID         int64
 	UserID     int64
@@ -266,6 +278,12 @@ type RiverJob struct {
 	Tags         []string
 	UniqueKey    []byte
 	UniqueStates pgtype.Bits
+}
+
+type ServerSecret struct {
+	Name      string
+	Value     []byte
+	CreatedAt time.Time
 }
 
 type ShareCode struct {

@@ -90,3 +90,16 @@ func (q *Queries) NotificationLedgerPlanReminders(ctx context.Context, db DBTX, 
 	}
 	return result.RowsAffected(), nil
 }
+
+const NotificationLedgerPurge = `-- name: NotificationLedgerPurge :execrows
+DELETE FROM notification_ledger WHERE occurrence < $1
+`
+
+// Forgets the planned reminders about occurrences before @before, which no planner run can reach any more.
+func (q *Queries) NotificationLedgerPurge(ctx context.Context, db DBTX, before time.Time) (int64, error) {
+	result, err := db.Exec(ctx, NotificationLedgerPurge, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

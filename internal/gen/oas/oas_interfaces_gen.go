@@ -121,6 +121,10 @@ type GetUnreadNotificationCountRes interface {
 	getUnreadNotificationCountRes()
 }
 
+type GetUnsubscribePageRes interface {
+	getUnsubscribePageRes()
+}
+
 type JoinResidenceRes interface {
 	joinResidenceRes()
 }
@@ -201,6 +205,10 @@ type ResetPasswordRes interface {
 	resetPasswordRes()
 }
 
+type SendTestNotificationRes interface {
+	sendTestNotificationRes()
+}
+
 type StartTaskRes interface {
 	startTaskRes()
 }
@@ -223,6 +231,10 @@ type UnarchiveTaskRes interface {
 
 type UncancelTaskRes interface {
 	uncancelTaskRes()
+}
+
+type UnsubscribeRes interface {
+	unsubscribeRes()
 }
 
 type UpdateContractorRes interface {

@@ -238,7 +238,8 @@ type NotificationsHandler interface {
 	DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error)
 	// GetNotification implements getNotification operation.
 	//
-	// A notification of the caller's; another user's answers 404.
+	// A notification of the caller's, with every attempt to push it to a device or email it (oldest
+	// first); another user's answers 404.
 	//
 	// GET /notifications/{id}
 	GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error)
@@ -257,6 +258,14 @@ type NotificationsHandler interface {
 	//
 	// GET /notifications/unread-count
 	GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error)
+	// GetUnsubscribePage implements getUnsubscribePage operation.
+	//
+	// A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
+	// POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
+	// token is signed by the server and expires 60 days after the email was sent.
+	//
+	// GET /notifications/unsubscribe
+	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
 	// ListNotificationDevices implements listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
@@ -292,6 +301,27 @@ type NotificationsHandler interface {
 	//
 	// POST /notifications/devices
 	RegisterNotificationDevice(ctx context.Context, req *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
+	// SendTestNotification implements sendTestNotification operation.
+	//
+	// Sends a test push to every active device of the caller's and a test email to the caller's verified
+	// address, now, and answers with what each push service and the mail server said, so "why didn't I get
+	// it?" has an answer. Push is `skipped` while the server has no push channel for the device's
+	// platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
+	// not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+	//
+	// POST /notifications/test
+	SendTestNotification(ctx context.Context) (SendTestNotificationRes, error)
+	// Unsubscribe implements unsubscribe operation.
+	//
+	// Switches off the email switch of the token's kind in the account's notification preferences (push
+	// and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click
+	// unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
+	// `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
+	// form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
+	// valid or has expired answers 400 naming `token`.
+	//
+	// POST /notifications/unsubscribe
+	Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error)
 	// UpdateNotification implements updateNotification operation.
 	//
 	// `read: true` marks the notification read (one already read keeps the time it was read at),
