@@ -14,11 +14,12 @@ import (
 
 const workerSynopsis = `worker [--no-migrate]
 
-Runs the background jobs without the API: account emails (verification and reset codes), the hourly
-orphan-file sweep, the delivery to Valkey of revocations recorded in PostgreSQL, and the reminder planner
-(every 15 minutes; missed reminders are caught up within REMINDER_GRACE). Jobs are rows in
+Runs the background jobs without the API: account emails (verification and reset codes), notification push
+and email (each feed row's, per its recipient's preferences, logged per attempt), the reminder planner
+(every 15 minutes; missed reminders are caught up within REMINDER_GRACE) and its daily ledger purge, the
+hourly orphan-file sweep, and the delivery to Valkey of revocations recorded in PostgreSQL. Jobs are rows in
 PostgreSQL (river), queued by every "homekeep serve"; run servers with WORKERS=false and as many workers as
-the jobs need to scale the two separately (each worker uses up to 7 database connections). SIGINT or SIGTERM
+the jobs need to scale the two separately (each worker uses up to 11 database connections). SIGINT or SIGTERM
 stops fetching jobs at once and lets running ones finish within SHUTDOWN_TIMEOUT; a job cut short is retried.`
 
 // workerCmd runs the job workers alone until a signal stops it.
