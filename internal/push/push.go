@@ -3,7 +3,10 @@
 // push off, and the feed and email work without it.
 package push
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Platforms a device registers with (notification_devices.platform).
 const (
@@ -15,6 +18,9 @@ const (
 
 // Message is one push to one device.
 type Message struct {
+	// ID identifies this attempt of this push (unique per notification, device and attempt): Gorush's
+	// notif_id, and what a channel's log lines name.
+	ID string
 	// DeviceID is the device's id in notification_devices; a Result is matched to its message by position.
 	DeviceID int64
 	// Platform is one of the Platform constants.
@@ -23,9 +29,21 @@ type Message struct {
 	Token string
 	// P256dh and Auth are a Web Push subscription's keys (base64url); empty for the other platforms.
 	P256dh, Auth string
-	// Title and Body are what the device shows.
+	// Title and Body are what the device shows, already in the device's language.
 	Title, Body string
-	// Data travels with the push for the app to act on (the notification's id and kind, say).
+	// Path is the deep link the app opens when the push is tapped, e.g. "/tasks/12" or "/notifications/31".
+	Path string
+	// NotificationID is the feed row's id; 0 for a test push.
+	NotificationID int64
+	// Kind is the notification's kind (task_assigned, ...), or "test".
+	Kind string
+	// CollapseKey is the same for every push about one item (a task's reminders, say), so a later one
+	// replaces an earlier one on the device instead of stacking: apns-collapse-id (at most 64 bytes), FCM's
+	// collapse_key and Android notification tag, Web Push's Topic header (at most 32 URL-safe characters).
+	CollapseKey string
+	// Badge is the recipient's unread count, which iOS shows on the app icon; negative leaves the badge.
+	Badge int
+	// Data travels with the push for the app to act on; every channel sends it as string pairs.
 	Data map[string]string
 }
 
@@ -33,9 +51,15 @@ type Message struct {
 type Result struct {
 	// Err is nil when the push service accepted the message.
 	Err error
-	// Dead says the push service reported the device gone for good (uninstalled, token expired): the device
-	// is deactivated and the message is not retried. Err says what the service answered.
+	// Dead says the push service reported the device gone for good (uninstalled, token expired or not this
+	// app's): the device is deactivated and the message is not retried. Err says what the service answered.
 	Dead bool
+	// Permanent says the service refused the message in a way another attempt would only repeat (a payload
+	// it rejects, say); the attempt is logged and not retried. A failure that is neither Dead nor Permanent is
+	// retried on the delivery job's schedule.
+	Permanent bool
+	// RetryAfter is how long the service asked to be left alone (Retry-After, 429); zero when it did not say.
+	RetryAfter time.Duration
 }
 
 // Sender sends pushes through the channels a server is configured with.
