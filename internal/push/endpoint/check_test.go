@@ -15,7 +15,7 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 
 	dns := startDNS(t, map[string][]netip.Addr{
-		"push.example.test": {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("2606:2800:21f:cb07:6820:80da:af6b:8b2c")},
+		"push.example.test":     {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("2606:2800:21f:cb07:6820:80da:af6b:8b2c")},
 		"private.example.test":  {netip.MustParseAddr("10.0.0.5")},
 		"mixed.example.test":    {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("192.168.1.1")},
 		"cgnat.example.test":    {netip.MustParseAddr("100.64.1.1")},
