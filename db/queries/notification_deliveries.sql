@@ -4,8 +4,10 @@
 -- name: NotificationSendLoad :one
 -- What delivering one notification needs: the notification, its recipient, the recipient's push and email
 -- switches for its kind as they are now (a switch turned off after the notification was written sends
--- nothing), and what earlier attempts already sent, so a retried job sends nothing twice.
-SELECT n.id, n.user_id, n.kind, n.title, n.body, n.created_at,
+-- nothing), what earlier attempts already sent, so a retried job sends nothing twice, and the recipient's
+-- unread count (the iOS badge).
+SELECT n.id, n.user_id, n.kind, n.title, n.body, n.created_at, n.residence_id, n.task_id, n.document_id, n.params,
+       (SELECT count(*) FROM notifications un WHERE un.user_id = n.user_id AND un.read_at IS NULL)::integer AS unread,
        u.email, u.first_name, u.is_active, (u.email_verified_at IS NOT NULL)::boolean AS email_verified,
        coalesce(c.push, false)::boolean AS push_on, coalesce(c.email, false)::boolean AS email_on,
        EXISTS (SELECT 1 FROM notification_deliveries d

@@ -30,9 +30,9 @@ WITH c AS (
     RETURNING residence_id, user_id
 ), notified AS (
     -- The owner's member_joined feed row, written only when the user joined.
-    INSERT INTO notifications (user_id, kind, title, body, residence_id)
-    SELECT r.owner_id, 'member_joined', 'New member',
-           left(coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.email) || ' joined ' || r.name, 2000), r.id
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, params)
+    SELECT r.owner_id, 'member_joined', 'New member', left(coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.email) || ' joined ' || r.name, 2000), r.id,
+           jsonb_build_object('member', left(coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.email), 200), 'residence', r.name)
     FROM joined
     JOIN residences r ON r.id = joined.residence_id
     JOIN users u ON u.id = joined.user_id

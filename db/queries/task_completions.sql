@@ -46,10 +46,10 @@ WITH arg AS (
     RETURNING id, completed_at, created_at, contractor_id
 ), notified AS (
     -- A task_completed feed row for each other member of the task's residence, written only with the completion.
-    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
     SELECT m.user_id, 'task_completed', 'Task completed',
            left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' completed "' || upd.title || '"', 2000),
-           upd.residence_id, upd.id
+           upd.residence_id, upd.id, jsonb_build_object('actor', left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email), 200), 'task', upd.title)
     FROM ins, upd
     JOIN residence_members m ON m.residence_id = upd.residence_id AND m.user_id <> @user_id
     JOIN users actor ON actor.id = @user_id

@@ -44,9 +44,10 @@ WITH ins AS (
     RETURNING *
 ), assigned AS (
     -- The assignee's feed row (task_assigned), written only with the task, and never for assigning oneself.
-    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
     SELECT ins.assigned_to, 'task_assigned', 'Task assigned to you',
-           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id,
+           jsonb_build_object('actor', left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email), 200), 'task', ins.title)
     FROM ins JOIN users actor ON actor.id = ins.created_by
     WHERE ins.assigned_to IS NOT NULL AND ins.assigned_to <> ins.created_by
 )
@@ -137,9 +138,10 @@ WITH prev AS (
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = @user_id))))
     RETURNING tasks.*
 ), assigned AS (
-    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
     SELECT upd.assigned_to, 'task_assigned', 'Task assigned to you',
-           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id,
+           jsonb_build_object('actor', left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email), 200), 'task', upd.title)
     FROM upd JOIN users actor ON actor.id = @user_id
     WHERE upd.assigned_to IS NOT NULL AND upd.assigned_to <> @user_id
       AND upd.assigned_to IS DISTINCT FROM (SELECT prev.assigned_to FROM prev)

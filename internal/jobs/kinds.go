@@ -50,9 +50,10 @@ var kinds = map[string]kind{
 	// 30 s, 1, 2, 4, 8, 16 and then 30 min: ten attempts over about two hours. Each attempt issues a fresh code
 	// (valid 15 minutes from its own sending), so a late email still carries a live code.
 	KindEmailCode: {queue: QueueEmail, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
-	// 1, 2, 4, 8 and 16 min: six attempts over about half an hour; a notification later than that is stale.
-	// An attempt sends only what earlier ones did not (the delivery log).
-	KindNotificationSend: {queue: QueueNotification, maxAttempts: 6, first: time.Minute, max: 16 * time.Minute},
+	// 1, 2, 4, ... 32 min, then hourly: ten attempts over about four hours, so a push service's outage of an
+	// hour or two delays a notification instead of losing it. An attempt sends only what earlier ones did not
+	// (the delivery log).
+	KindNotificationSend: {queue: QueueNotification, maxAttempts: 10, first: time.Minute, max: time.Hour},
 	// Runs daily: two more tries within the hour.
 	KindLedgerPurge: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
 	// Runs hourly: two more tries within the hour, then the next period's job.
@@ -71,6 +72,15 @@ func (k kind) backoff(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, k.max)
+}
+
+// schedule is how long the kind's retries take in all, from the first failure to the last attempt.
+func (k kind) schedule() time.Duration {
+	var total time.Duration
+	for attempt := 1; attempt < k.maxAttempts; attempt++ {
+		total += k.backoff(attempt)
+	}
+	return total
 }
 
 // insertOpts are the options river inserts a job of this kind with.

@@ -32,13 +32,35 @@ type notificationSendWorker struct {
 }
 
 // Work implements river.Worker. Each attempt sends what earlier attempts did not; an error is retried on the
-// kind's schedule. A process built without a sender (Work.SendNotification nil) fails the attempt, so a
-// process that can send takes the job on its retry.
+// kind's schedule. When a push service said how long to wait (an error with a RetryAfter method: Retry-After,
+// or a channel whose circuit breaker is open), the job is snoozed that long instead (at least the kind's
+// backoff, at most an hour), which river does not count as an attempt; snoozing stops once the job is as old
+// as the kind's whole retry schedule, so a provider that keeps asking to wait cannot hold a job forever. A
+// process built without a sender (Work.SendNotification nil) fails the attempt, so a process that can send
+// takes the job on its retry.
 func (w *notificationSendWorker) Work(ctx context.Context, job *river.Job[NotificationSendArgs]) error {
 	if w.send == nil {
 		return errors.New("this process has no notification sender")
 	}
-	return w.send(ctx, job.Args.NotificationID, job.Attempt)
+	err := w.send(ctx, job.Args.NotificationID, job.Attempt)
+	if d, ok := snoozeFor(err, job.Attempt, time.Since(job.CreatedAt)); ok {
+		return river.JobSnooze(d)
+	}
+	return err
+}
+
+// snoozeFor is how long to snooze a notification_send job whose attempt failed with err, after age; false
+// when the job should take the normal retry (or complete).
+func snoozeFor(err error, attempt int, age time.Duration) (time.Duration, bool) {
+	var wait interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &wait) || wait.RetryAfter() <= 0 {
+		return 0, false
+	}
+	k := kinds[KindNotificationSend]
+	if age >= k.schedule() {
+		return 0, false
+	}
+	return min(max(wait.RetryAfter(), k.backoff(max(attempt, 1))), time.Hour), true
 }
 
 // LedgerPurgeArgs forgets old planned reminders once.

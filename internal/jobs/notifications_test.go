@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -102,4 +104,37 @@ func TestNotificationSend(t *testing.T) {
 		}
 		require.Equal(t, 1, n, "worked once")
 	})
+}
+
+// retryAfter is a send error carrying a wait, as delivery.RetryAfterError does.
+type retryAfter time.Duration
+
+func (r retryAfter) Error() string             { return "429" }
+func (r retryAfter) RetryAfter() time.Duration { return time.Duration(r) }
+
+func TestNotificationSendSnoozesWhenAServiceAsksToWait(t *testing.T) {
+	t.Parallel()
+	schedule := kinds[KindNotificationSend].schedule()
+	require.Greater(t, schedule, 3*time.Hour, "retries span hours")
+	for _, tc := range []struct {
+		name   string
+		err    error
+		age    time.Duration
+		want   time.Duration
+		snooze bool
+	}{
+		{"NoWaitTakesTheRetrySchedule", errors.New("503"), 0, 0, false},
+		{"TheServicesWaitWhenLongerThanTheBackoff", retryAfter(90 * time.Second), time.Minute, 90 * time.Second, true},
+		{"TheBackoffWhenTheWaitIsShorter", retryAfter(time.Second), time.Minute, time.Minute, true},
+		{"AtMostAnHour", retryAfter(5 * time.Hour), time.Minute, time.Hour, true},
+		{"WrappedWaitsCount", fmt.Errorf("push: %w", retryAfter(2*time.Minute)), 0, 2 * time.Minute, true},
+		{"NotOnceTheScheduleIsSpent", retryAfter(time.Minute), schedule, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := snoozeFor(tc.err, 1, tc.age)
+			require.Equal(t, tc.snooze, ok)
+			require.Equal(t, tc.want, got)
+		})
+	}
 }

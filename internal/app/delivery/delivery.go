@@ -111,6 +111,10 @@ func (s *Deliverer) Send(ctx context.Context, notificationID int64, attempt int)
 	}
 	if n.PushOn {
 		if err := s.pushAll(ctx, n, attempt); err != nil {
+			var ra *RetryAfterError
+			if errors.As(err, &ra) && len(failed) == 0 {
+				return ra // the wait the push service asked for, with nothing else failed
+			}
 			failed = append(failed, err)
 		}
 	}

@@ -258,6 +258,61 @@ func TestSend(t *testing.T) {
 		}, w.log(n))
 	})
 
+	t.Run("PushCarriesTheItemTheBadgeAndTheDevicesLanguage", func(t *testing.T) {
+		t.Parallel()
+		u, _ := w.user(false)
+		w.prefs(u, "task_due_soon_email = false")
+		en, de := w.device(u, push.PlatformIOS), w.scalar(`INSERT INTO notification_devices (user_id, platform, token, locale)
+			VALUES ($1, 'android', $2, 'de-AT') RETURNING id`, u, fmt.Sprintf("tok-de-%d", u))
+		home := w.scalar(`INSERT INTO residences (owner_id, name) VALUES ($1, 'Home') RETURNING id`, u)
+		task := w.scalar(`INSERT INTO tasks (residence_id, title) VALUES ($1, 'Clean gutters') RETURNING id`, home)
+		w.notify(u, "task_overdue") // unread: the badge counts it
+		n := w.scalar(`INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
+			VALUES ($1, 'task_due_soon', 'Due tomorrow: Clean gutters', '"Clean gutters" is due on 2026-06-11', $2, $3,
+			'{"item": "Clean gutters", "date": "2026-06-11", "days": 1}') RETURNING id`, u, home, task)
+		ch := &channel{platforms: []string{push.PlatformIOS, push.PlatformAndroid}}
+		require.NoError(t, w.deliverer(ch).Send(t.Context(), n, 3))
+		require.Len(t, ch.sent, 2)
+		byDevice := map[int64]push.Message{ch.sent[0].DeviceID: ch.sent[0], ch.sent[1].DeviceID: ch.sent[1]}
+		path := fmt.Sprintf("/tasks/%d", task)
+		want := push.Message{ID: fmt.Sprintf("n%d-d%d-a3", n, en), DeviceID: en, Platform: push.PlatformIOS,
+			Token: byDevice[en].Token, Title: "Due tomorrow: Clean gutters", Body: `"Clean gutters" is due on 2026-06-11`,
+			Path: path, NotificationID: n, Kind: "task_due_soon", CollapseKey: fmt.Sprintf("task-%d", task), Badge: 2,
+			Data: map[string]string{"kind": "task_due_soon", "path": path, "notification_id": fmt.Sprint(n)}}
+		require.Equal(t, want, byDevice[en])
+		require.Equal(t, "Morgen fällig: Clean gutters", byDevice[de].Title)
+		require.Equal(t, "„Clean gutters“ ist am 11.06.2026 fällig", byDevice[de].Body)
+	})
+
+	t.Run("APermanentRefusalIsLoggedAndNotRetried", func(t *testing.T) {
+		t.Parallel()
+		u, _ := w.user(false)
+		w.prefs(u, "task_assigned_email = false")
+		dev := w.device(u, push.PlatformIOS)
+		ch := &channel{platforms: []string{push.PlatformIOS}, fail: func(push.Message) push.Result {
+			return push.Result{Err: errors.New("400 PayloadTooLarge"), Permanent: true}
+		}}
+		n := w.notify(u, "task_assigned")
+		require.NoError(t, w.deliverer(ch).Send(t.Context(), n, 1), "nothing worth another attempt")
+		require.Equal(t, []string{fmt.Sprintf("push %d failed 1 not retried: 400 PayloadTooLarge", dev)}, w.log(n))
+		require.EqualValues(t, 1, w.scalar(`SELECT is_active::int FROM notification_devices WHERE id = $1`, dev), "still active")
+	})
+
+	t.Run("AServiceThatAsksToWaitIsWaitedFor", func(t *testing.T) {
+		t.Parallel()
+		u, _ := w.user(false)
+		w.prefs(u, "task_assigned_email = false")
+		w.device(u, push.PlatformIOS)
+		ch := &channel{platforms: []string{push.PlatformIOS}, fail: func(push.Message) push.Result {
+			return push.Result{Err: errors.New("429 too many requests"), RetryAfter: 90 * time.Second}
+		}}
+		err := w.deliverer(ch).Send(t.Context(), w.notify(u, "task_assigned"), 1)
+		require.ErrorIs(t, err, delivery.ErrRetry)
+		var wait interface{ RetryAfter() time.Duration }
+		require.ErrorAs(t, err, &wait)
+		require.Equal(t, 90*time.Second, wait.RetryAfter())
+	})
+
 	t.Run("GoneNotificationOrDeactivatedRecipientSendsNothing", func(t *testing.T) {
 		t.Parallel()
 		u, email := w.user(true)

@@ -36,8 +36,9 @@ func (s *Deliverer) Test(ctx context.Context, u *identity.User) (*TestResult, er
 	}
 	res := &TestResult{Devices: make([]DeviceOutcome, 0, len(devices))}
 	var failed []error
-	for _, o := range s.pushTo(ctx, devices, "Homekeep test", "Push notifications reach this device.",
-		map[string]string{"kind": "test"}) {
+	content := pushContent{kind: "test", title: "Homekeep test", body: "Push notifications reach this device.",
+		path: "/notifications", collapseKey: "test", badge: -1, attempt: 1}
+	for _, o := range s.pushTo(ctx, devices, content) {
 		res.Devices = append(res.Devices, DeviceOutcome{Outcome: Outcome{Status: o.status, Error: o.reason},
 			DeviceID: o.device.ID, Platform: o.device.Platform})
 		failed = append(failed, s.record(ctx, 0, u.ID, ChannelPush, o.device.ID, o.status, 1, o.reason))

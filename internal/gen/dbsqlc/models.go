@@ -145,6 +145,7 @@ type Notification struct {
 	DocumentID  *int64
 	ReadAt      *time.Time
 	CreatedAt   time.Time
+	Params      []byte
 }
 
 type NotificationDelivery struct {

@@ -94,7 +94,7 @@ func (q *Queries) NotificationDeviceListActive(ctx context.Context, db DBTX, use
 }
 
 const NotificationGetWithDeliveries = `-- name: NotificationGetWithDeliveries :one
-SELECT n.id, n.user_id, n.kind, n.title, n.body, n.residence_id, n.task_id, n.document_id, n.read_at, n.created_at,
+SELECT n.id, n.user_id, n.kind, n.title, n.body, n.residence_id, n.task_id, n.document_id, n.read_at, n.created_at, n.params,
        coalesce((SELECT jsonb_agg(jsonb_build_object('id', d.id, 'channel', d.channel, 'device_id', d.device_id,
                                                      'status', d.status, 'attempt', d.attempt, 'error', d.error,
                                                      'created_at', d.created_at) ORDER BY d.id)
@@ -128,6 +128,7 @@ func (q *Queries) NotificationGetWithDeliveries(ctx context.Context, db DBTX, ar
 		&i.Notification.DocumentID,
 		&i.Notification.ReadAt,
 		&i.Notification.CreatedAt,
+		&i.Notification.Params,
 		&i.Deliveries,
 	)
 	return &i, err
@@ -135,7 +136,8 @@ func (q *Queries) NotificationGetWithDeliveries(ctx context.Context, db DBTX, ar
 
 const NotificationSendLoad = `-- name: NotificationSendLoad :one
 
-SELECT n.id, n.user_id, n.kind, n.title, n.body, n.created_at,
+SELECT n.id, n.user_id, n.kind, n.title, n.body, n.created_at, n.residence_id, n.task_id, n.document_id, n.params,
+       (SELECT count(*) FROM notifications un WHERE un.user_id = n.user_id AND un.read_at IS NULL)::integer AS unread,
        u.email, u.first_name, u.is_active, (u.email_verified_at IS NOT NULL)::boolean AS email_verified,
        coalesce(c.push, false)::boolean AS push_on, coalesce(c.email, false)::boolean AS email_on,
        EXISTS (SELECT 1 FROM notification_deliveries d
@@ -156,6 +158,11 @@ type NotificationSendLoadRow struct {
 	Title         string
 	Body          string
 	CreatedAt     time.Time
+	ResidenceID   *int64
+	TaskID        *int64
+	DocumentID    *int64
+	Params        []byte
+	Unread        int32
 	Email         string
 	FirstName     string
 	IsActive      bool
@@ -170,7 +177,8 @@ type NotificationSendLoadRow struct {
 // notification_send job reads and records, the delivery log the API shows, and the server's own keys.
 // What delivering one notification needs: the notification, its recipient, the recipient's push and email
 // switches for its kind as they are now (a switch turned off after the notification was written sends
-// nothing), and what earlier attempts already sent, so a retried job sends nothing twice.
+// nothing), what earlier attempts already sent, so a retried job sends nothing twice, and the recipient's
+// unread count (the iOS badge).
 func (q *Queries) NotificationSendLoad(ctx context.Context, db DBTX, id int64) (*NotificationSendLoadRow, error) {
 	row := db.QueryRow(ctx, NotificationSendLoad, id)
 	var i NotificationSendLoadRow
@@ -181,6 +189,11 @@ func (q *Queries) NotificationSendLoad(ctx context.Context, db DBTX, id int64) (
 		&i.Title,
 		&i.Body,
 		&i.CreatedAt,
+		&i.ResidenceID,
+		&i.TaskID,
+		&i.DocumentID,
+		&i.Params,
+		&i.Unread,
 		&i.Email,
 		&i.FirstName,
 		&i.IsActive,

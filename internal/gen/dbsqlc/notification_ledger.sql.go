@@ -57,7 +57,7 @@ WITH params AS (
     ON CONFLICT DO NOTHING
     RETURNING user_id, kind, item_id, threshold, occurrence
 )
-INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, document_id)
+INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, document_id, params)
 SELECT due.user_id, due.kind,
        left(CASE due.kind WHEN 'task_due_soon' THEN 'Due tomorrow: ' WHEN 'task_overdue' THEN 'Overdue: '
             ELSE 'Warranty expires in ' || due.threshold || CASE due.threshold WHEN 1 THEN ' day: ' ELSE ' days: ' END
@@ -65,7 +65,8 @@ SELECT due.user_id, due.kind,
        left(CASE due.kind WHEN 'task_due_soon' THEN '"' || due.title || '" is due on ' || due.occurrence
             WHEN 'task_overdue' THEN '"' || due.title || '" was due on ' || due.occurrence
             ELSE 'The warranty "' || due.title || '" expires on ' || due.occurrence END, 2000),
-       due.residence_id, due.task_id, due.document_id
+       due.residence_id, due.task_id, due.document_id,
+       jsonb_build_object('item', due.title, 'date', due.occurrence, 'days', due.threshold)
 FROM planned
 JOIN due USING (user_id, kind, item_id, threshold, occurrence)
 `

@@ -122,7 +122,7 @@ func (q *Queries) NotificationDeviceRegister(ctx context.Context, db DBTX, arg *
 }
 
 const NotificationGet = `-- name: NotificationGet :one
-SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at FROM notifications WHERE id = $1 AND user_id = $2
+SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at, params FROM notifications WHERE id = $1 AND user_id = $2
 `
 
 type NotificationGetParams struct {
@@ -144,12 +144,13 @@ func (q *Queries) NotificationGet(ctx context.Context, db DBTX, arg *Notificatio
 		&i.DocumentID,
 		&i.ReadAt,
 		&i.CreatedAt,
+		&i.Params,
 	)
 	return &i, err
 }
 
 const NotificationList = `-- name: NotificationList :many
-SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at FROM notifications
+SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at, params FROM notifications
 WHERE user_id = $1
   AND (created_at, id) < (coalesce($2::timestamptz, 'infinity'),
                           coalesce($3::bigint, 9223372036854775807))
@@ -192,6 +193,7 @@ func (q *Queries) NotificationList(ctx context.Context, db DBTX, arg *Notificati
 			&i.DocumentID,
 			&i.ReadAt,
 			&i.CreatedAt,
+			&i.Params,
 		); err != nil {
 			return nil, err
 		}
@@ -391,7 +393,7 @@ const NotificationSetRead = `-- name: NotificationSetRead :one
 UPDATE notifications
 SET read_at = CASE WHEN $1::boolean THEN coalesce(read_at, now()) END
 WHERE id = $2 AND user_id = $3
-RETURNING id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at
+RETURNING id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at, params
 `
 
 type NotificationSetReadParams struct {
@@ -415,6 +417,7 @@ func (q *Queries) NotificationSetRead(ctx context.Context, db DBTX, arg *Notific
 		&i.DocumentID,
 		&i.ReadAt,
 		&i.CreatedAt,
+		&i.Params,
 	)
 	return &i, err
 }

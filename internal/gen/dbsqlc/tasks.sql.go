@@ -266,9 +266,10 @@ WITH ins AS (
     RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
 ), assigned AS (
     -- The assignee's feed row (task_assigned), written only with the task, and never for assigning oneself.
-    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
     SELECT ins.assigned_to, 'task_assigned', 'Task assigned to you',
-           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || ins.title || '"', 2000), ins.residence_id, ins.id,
+           jsonb_build_object('actor', left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email), 200), 'task', ins.title)
     FROM ins JOIN users actor ON actor.id = ins.created_by
     WHERE ins.assigned_to IS NOT NULL AND ins.assigned_to <> ins.created_by
 )
@@ -736,9 +737,10 @@ WITH prev AS (
             AND (ck.residence_id = tasks.residence_id OR (ck.residence_id IS NULL AND ck.created_by = $20))))
     RETURNING tasks.id, tasks.residence_id, tasks.created_by, tasks.assigned_to, tasks.title, tasks.description, tasks.category_id, tasks.priority_id, tasks.frequency_id, tasks.interval_days, tasks.recurrence_anchor, tasks.in_progress, tasks.due_date, tasks.next_due_date, tasks.estimated_cost, tasks.is_cancelled, tasks.is_archived, tasks.completion_count, tasks.last_completed_at, tasks.created_at, tasks.updated_at, tasks.contractor_id
 ), assigned AS (
-    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id)
+    INSERT INTO notifications (user_id, kind, title, body, residence_id, task_id, params)
     SELECT upd.assigned_to, 'task_assigned', 'Task assigned to you',
-           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id
+           left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email) || ' assigned you "' || upd.title || '"', 2000), upd.residence_id, upd.id,
+           jsonb_build_object('actor', left(coalesce(nullif(btrim(actor.first_name || ' ' || actor.last_name), ''), actor.email), 200), 'task', upd.title)
     FROM upd JOIN users actor ON actor.id = $20
     WHERE upd.assigned_to IS NOT NULL AND upd.assigned_to <> $20
       AND upd.assigned_to IS DISTINCT FROM (SELECT prev.assigned_to FROM prev)
