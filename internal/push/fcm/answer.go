@@ -2,6 +2,7 @@ package fcm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,7 +32,13 @@ type errorBody struct {
 const (
 	codeUnregistered     = "UNREGISTERED"
 	codeSenderIDMismatch = "SENDER_ID_MISMATCH"
+	codeThirdPartyAuth   = "THIRD_PARTY_AUTH_ERROR"
 )
+
+// errAccessTokenRefused marks a 401 that refuses the server's access token itself (not APNs' or a web
+// push service's credentials behind FCM, THIRD_PARTY_AUTH_ERROR): the sender forgets the token, and the
+// message is retried with a new one rather than given up.
+var errAccessTokenRefused = errors.New("FCM refused the access token")
 
 // maxMessageInError bounds how much of FCM's message an error repeats.
 const maxMessageInError = 200
@@ -71,9 +78,9 @@ func answerResult(m push.Message, resp *http.Response, body []byte, now time.Tim
 	_ = json.Unmarshal(body, &eb) // an unreadable body leaves the status code to decide
 	code := resp.StatusCode
 	fcmCode := eb.fcmErrorCode()
+	answered, said := describe(code, eb.Error.Status, fcmCode), redact(eb.Error.Message, m.Token)
 	fail := func(what string) error {
-		return fmt.Errorf("fcm: device %d: %s (%s): %s", m.DeviceID, what, describe(code, eb.Error.Status, fcmCode),
-			redact(eb.Error.Message, m.Token))
+		return fmt.Errorf("fcm: device %d: %s (%s): %s", m.DeviceID, what, answered, said)
 	}
 
 	switch {
@@ -87,6 +94,8 @@ func answerResult(m push.Message, resp *http.Response, body []byte, now time.Tim
 		return push.Result{Err: fail("over FCM's quota"), RetryAfter: retryAfter(resp.Header, now)}
 	case code >= 500:
 		return push.Result{Err: fail("FCM failed"), RetryAfter: retryAfter(resp.Header, now)}
+	case code == http.StatusUnauthorized && fcmCode != codeThirdPartyAuth:
+		return push.Result{Err: fmt.Errorf("fcm: device %d: %w (%s): %s", m.DeviceID, errAccessTokenRefused, answered, said)}
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return push.Result{Err: fail("FCM refused the server's credentials"), Permanent: true}
 	default:

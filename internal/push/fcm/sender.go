@@ -27,7 +27,7 @@ const maxAnswer = 64 << 10
 // Sender sends pushes to Android devices through FCM's HTTP v1 API. It is safe for concurrent use.
 type Sender struct {
 	client  *http.Client
-	tokens  oauth2.TokenSource
+	tokens  *tokenSource
 	sendURL string
 	timeout time.Duration
 	log     *slog.Logger
@@ -50,7 +50,7 @@ func New(o Options) (*Sender, error) {
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, o.HTTPClient)
 	return &Sender{
 		client:  o.HTTPClient,
-		tokens:  conf.TokenSource(tokenCtx),
+		tokens:  newTokenSource(func() oauth2.TokenSource { return conf.TokenSource(tokenCtx) }),
 		sendURL: o.BaseURL + "/v1/projects/" + project + "/messages:send",
 		timeout: o.Timeout,
 		log:     o.Logger,
@@ -94,7 +94,7 @@ func (s *Sender) sendOne(ctx context.Context, m push.Message) push.Result {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
-	token, err := s.tokens.Token()
+	token, generation, err := s.tokens.token()
 	if err != nil {
 		return tokenResult(m, err)
 	}
@@ -121,7 +121,11 @@ func (s *Sender) sendOne(ctx context.Context, m push.Message) push.Result {
 	if err != nil {
 		return push.Result{Err: fmt.Errorf("fcm: device %d: reading FCM's %d answer: %w", m.DeviceID, resp.StatusCode, err)}
 	}
-	return answerResult(m, resp, answer, s.now())
+	res := answerResult(m, resp, answer, s.now())
+	if res.Err != nil && errors.Is(res.Err, errAccessTokenRefused) {
+		s.tokens.forget(generation)
+	}
+	return res
 }
 
 // tokenResult maps a failure to get an access token: the token endpoint refusing the service account

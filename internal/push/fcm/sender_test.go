@@ -85,6 +85,24 @@ func TestSender(t *testing.T) {
 		require.Equal(t, 1, own.tokensIssued(), "access tokens fetched for three sends")
 	})
 
+	t.Run("RefusedAccessTokenIsFetchedAgain", func(t *testing.T) {
+		t.Parallel()
+		own := startFCM(t)
+		own.on("tok-r", answer{status: http.StatusOK, body: `{}`})
+		sender := newSender(t, own, own.key, "")
+		require.NoError(t, sender.Send(context.Background(), []push.Message{pushTo(1, "tok-r")})[0].Err)
+
+		own.revokeAll()
+		refused := sender.Send(context.Background(), []push.Message{pushTo(1, "tok-r"), pushTo(2, "tok-r")})
+		for _, res := range refused {
+			require.ErrorContains(t, res.Err, "refused the access token (401 UNAUTHENTICATED)")
+			require.False(t, res.Dead || res.Permanent, "a refused access token is the server's, and a new one may pass: %v", res.Err)
+		}
+
+		require.NoError(t, sender.Send(context.Background(), []push.Message{pushTo(1, "tok-r")})[0].Err, "send after the refusal")
+		require.Equal(t, 2, own.tokensIssued(), "access tokens fetched: the first, and one after the refusal")
+	})
+
 	t.Run("MapsFCMAnswers", func(t *testing.T) {
 		t.Parallel()
 		cases := []struct {

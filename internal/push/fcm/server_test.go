@@ -43,6 +43,7 @@ type fcmServer struct {
 
 	mu       sync.Mutex
 	issued   []string
+	revoked  map[string]bool
 	answers  map[string][]answer
 	received map[string][]map[string]any // message bodies by device token
 	projects []string                    // the project of every send, in order
@@ -55,7 +56,7 @@ func startFCM(t *testing.T) *fcmServer {
 	if err != nil {
 		t.Fatalf("generating the service account's key: %v", err)
 	}
-	s := &fcmServer{key: key, answers: map[string][]answer{}, received: map[string][]map[string]any{}}
+	s := &fcmServer{key: key, answers: map[string][]answer{}, received: map[string][]map[string]any{}, revoked: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", s.token)
 	mux.HandleFunc("POST /v1/projects/{project}/messages:send", s.send)
@@ -100,6 +101,15 @@ func (s *fcmServer) on(token string, answers ...answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers[token] = answers
+}
+
+// revokeAll makes every access token issued so far refused, as Google does when a key is rotated.
+func (s *fcmServer) revokeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tok := range s.issued {
+		s.revoked["Bearer "+tok] = true
+	}
 }
 
 func (s *fcmServer) messages(token string) []map[string]any {
@@ -219,10 +229,13 @@ func (s *fcmServer) send(w http.ResponseWriter, r *http.Request) {
 	for _, tok := range s.issued {
 		known = known || auth == "Bearer "+tok
 	}
+	revoked := s.revoked[auth]
 	s.projects = append(s.projects, r.PathValue("project"))
 	s.mu.Unlock()
-	if !known {
-		s.problem("send with Authorization %q, not a token the server issued", auth)
+	if !known || revoked {
+		if !revoked {
+			s.problem("send with Authorization %q, not a token the server issued", auth)
+		}
 		writeError(w, answer{status: http.StatusUnauthorized, body: `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`})
 		return
 	}
