@@ -287,6 +287,15 @@ type NotificationsInvoker interface {
 	//
 	// GET /notifications/unsubscribe
 	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
+	// GetWebPushKey invokes getWebPushKey operation.
+	//
+	// The server's VAPID public key (RFC 8292), which a web or PWA client passes to
+	// `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
+	// device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
+	// has Web Push off (no VAPID_SUBJECT).
+	//
+	// GET /notifications/webpush-key
+	GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error)
 	// ListNotificationDevices invokes listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
@@ -4883,6 +4892,89 @@ func (c *Client) sendGetUnsubscribePage(ctx context.Context, params GetUnsubscri
 
 	stage = "DecodeResponse"
 	result, err := decodeGetUnsubscribePageResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// GetWebPushKey invokes getWebPushKey operation.
+//
+// The server's VAPID public key (RFC 8292), which a web or PWA client passes to
+// `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
+// device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
+// has Web Push off (no VAPID_SUBJECT).
+//
+// GET /notifications/webpush-key
+func (c *Client) GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error) {
+	res, err := c.sendGetWebPushKey(ctx)
+	return res, err
+}
+
+func (c *Client) sendGetWebPushKey(ctx context.Context) (res GetWebPushKeyRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getWebPushKey"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/notifications/webpush-key"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetWebPushKeyOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/notifications/webpush-key"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetWebPushKeyResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

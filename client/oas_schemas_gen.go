@@ -164,6 +164,7 @@ func (*BadRequestHeaders) getStaticDataRes()                 {}
 func (*BadRequestHeaders) getTaskRes()                       {}
 func (*BadRequestHeaders) getUnreadNotificationCountRes()    {}
 func (*BadRequestHeaders) getUnsubscribePageRes()            {}
+func (*BadRequestHeaders) getWebPushKeyRes()                 {}
 func (*BadRequestHeaders) joinResidenceRes()                 {}
 func (*BadRequestHeaders) listCompletionsRes()               {}
 func (*BadRequestHeaders) listContractorTasksRes()           {}
@@ -3892,6 +3893,7 @@ func (*InternalServerErrorHeaders) getStaticDataRes()                 {}
 func (*InternalServerErrorHeaders) getTaskRes()                       {}
 func (*InternalServerErrorHeaders) getUnreadNotificationCountRes()    {}
 func (*InternalServerErrorHeaders) getUnsubscribePageRes()            {}
+func (*InternalServerErrorHeaders) getWebPushKeyRes()                 {}
 func (*InternalServerErrorHeaders) joinResidenceRes()                 {}
 func (*InternalServerErrorHeaders) listCompletionsRes()               {}
 func (*InternalServerErrorHeaders) listContractorTasksRes()           {}
@@ -4558,6 +4560,7 @@ func (*NotFoundHeaders) getNotificationRes()          {}
 func (*NotFoundHeaders) getResidenceBoardRes()        {}
 func (*NotFoundHeaders) getResidenceRes()             {}
 func (*NotFoundHeaders) getTaskRes()                  {}
+func (*NotFoundHeaders) getWebPushKeyRes()            {}
 func (*NotFoundHeaders) joinResidenceRes()            {}
 func (*NotFoundHeaders) listCompletionsRes()          {}
 func (*NotFoundHeaders) listContractorTasksRes()      {}
@@ -5084,13 +5087,17 @@ type NotificationDeviceCreate struct {
 	// The push service's token for `ios` and `android`, without spaces; refused with `web` and
 	// `unifiedpush`.
 	Token OptString `json:"token"`
-	// The push endpoint for `web` (https) and `unifiedpush` (http or https); refused with `ios` and
-	// `android`.
+	// The push endpoint for `web` and `unifiedpush`; refused with `ios` and `android`. It must be an https
+	// URL whose host is not, and does not resolve to, a private, loopback, link-local or other internal
+	// address (the server posts to it), at most 2048 characters; an operator may allow http and loopback
+	// endpoints on the server's own machine for development (PUSH_ALLOW_INSECURE_LOOPBACK). The same rule
+	// is checked again at each push.
 	Endpoint OptURI                    `json:"endpoint"`
 	Keys     OptNotificationDeviceKeys `json:"keys"`
 	// The app's version, for support; empty when not sent.
 	AppVersion OptString `json:"app_version"`
-	// A BCP 47 language tag such as `en-US`, for the texts of its pushes; empty when not sent.
+	// A BCP 47 language tag such as `en-US`, for the texts of its pushes: the server's own texts are in
+	// English and German (`de`); other languages get English. Empty when not sent.
 	Locale OptString `json:"locale"`
 }
 
@@ -5158,9 +5165,11 @@ func (s *NotificationDeviceCreate) SetLocale(val OptString) {
 // one is named as `keys.p256dh` or `keys.auth`).
 // Ref: #/components/schemas/NotificationDeviceKeys
 type NotificationDeviceKeys struct {
-	// The subscription's P-256 public key.
+	// The subscription's P-256 public key: an uncompressed point, 65 bytes (87 base64url characters); for
+	// `web`, anything else is refused with 400 naming `keys`.
 	P256dh OptString `json:"p256dh"`
-	// The subscription's authentication secret.
+	// The subscription's authentication secret: 16 bytes (22 base64url characters); for `web`, anything
+	// else is refused with 400 naming `keys`.
 	Auth OptString `json:"auth"`
 }
 
@@ -7888,6 +7897,7 @@ func (*ServiceUnavailableHeaders) getStaticDataRes()                 {}
 func (*ServiceUnavailableHeaders) getTaskRes()                       {}
 func (*ServiceUnavailableHeaders) getUnreadNotificationCountRes()    {}
 func (*ServiceUnavailableHeaders) getUnsubscribePageRes()            {}
+func (*ServiceUnavailableHeaders) getWebPushKeyRes()                 {}
 func (*ServiceUnavailableHeaders) joinResidenceRes()                 {}
 func (*ServiceUnavailableHeaders) listCompletionsRes()               {}
 func (*ServiceUnavailableHeaders) listContractorTasksRes()           {}
@@ -9656,3 +9666,21 @@ func (s *Warranty) SetDaysRemaining(val int32) {
 func (s *Warranty) SetExpired(val bool) {
 	s.Expired = val
 }
+
+// Ref: #/components/schemas/WebPushKey
+type WebPushKey struct {
+	// The uncompressed P-256 public key, unpadded base64url (87 characters).
+	PublicKey string `json:"public_key"`
+}
+
+// GetPublicKey returns the value of PublicKey.
+func (s *WebPushKey) GetPublicKey() string {
+	return s.PublicKey
+}
+
+// SetPublicKey sets the value of PublicKey.
+func (s *WebPushKey) SetPublicKey(val string) {
+	s.PublicKey = val
+}
+
+func (*WebPushKey) getWebPushKeyRes() {}

@@ -9,6 +9,7 @@ package apptest
 
 import (
 	"context"
+	"github.com/homekeep/homekeep/internal/push"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,6 +40,9 @@ type Options struct {
 	ValkeyURL, KeyPrefix string
 	// BoardClock replaces the clock boards read their residences' local dates from.
 	BoardClock func() time.Time
+	// PushChannels, when not nil, replaces the push channels the configuration turns on (tests point
+	// channels at provider servers of their own).
+	PushChannels []push.Channel
 }
 
 // SharedValkey returns the test Valkey's URL and a key prefix of this test's own.
@@ -118,7 +122,7 @@ func Start(t testing.TB, o Options) *Instance {
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
 			OnReady:    func(net.Addr) { once.Do(func() { close(ready) }) },
 			OnShared:   func(c *valkeyconn.Conn) { inst.Valkey = c },
-			BoardClock: o.BoardClock,
+			BoardClock: o.BoardClock, PushChannels: o.PushChannels,
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,10 +75,45 @@ type Config struct {
 	// PublicURL is the server's address as users' browsers reach it; links in emails start with it.
 	PublicURL string
 
+	// Push holds the push channels' settings; a channel whose required settings are unset is off.
+	Push Push
+
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
 }
+
+// Push is the push channels' configuration (README: Push). Secrets (APNs' key, FCM's service account, the
+// VAPID private key) come from the environment or from files and are never logged or echoed in errors.
+type Push struct {
+	// GorushURL turns the Gorush channel (ios, android) on.
+	GorushURL      string
+	GorushIOSTopic string
+	// APNsKey is the .p8 key's PEM (APNS_KEY, or read from APNS_KEY_FILE); with APNsKeyID, APNsTeamID and
+	// APNsTopic it turns APNs direct (ios) on.
+	APNsKey        []byte
+	APNsKeyID      string
+	APNsTeamID     string
+	APNsTopic      string
+	APNsProduction bool
+	// FCMCredentials is the service-account JSON (FCM_CREDENTIALS, or read from FCM_CREDENTIALS_FILE); it
+	// turns FCM (android) on.
+	FCMCredentials []byte
+	FCMProjectID   string
+	// VAPIDSubject turns Web Push (web) on; the keys are VAPIDPublicKey and VAPIDPrivateKey, or, both unset,
+	// the pair the server generates once and keeps in its database.
+	VAPIDSubject    string
+	VAPIDPublicKey  string
+	VAPIDPrivateKey string
+	// UnifiedPush turns the UnifiedPush channel (unifiedpush) on; it needs no keys.
+	UnifiedPush bool
+	// AllowInsecureLoopback lets Web Push and UnifiedPush endpoints on the loopback interface, over http
+	// too, through the endpoint guard: for development only.
+	AllowInsecureLoopback bool
+}
+
+// secretSettings are never echoed in Load's errors.
+var secretSettings = map[string]bool{"APNS_KEY": true, "FCM_CREDENTIALS": true, "VAPID_PRIVATE_KEY": true}
 
 // Setting describes one environment variable: its name, default and meaning. Settings is the single list
 // that Load parses and the --help text prints, so documentation cannot drift from behaviour.
@@ -222,6 +258,100 @@ var Settings = []Setting{
 			c.PublicURL = strings.TrimRight(v, "/")
 			return nil
 		}},
+	{"GORUSH_URL", "", "Gorush server (http://gorush:8088) that pushes to iOS and Android with the app publisher's keys; unset: no Gorush (README: Push)",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("want an http or https URL such as http://gorush:8088")
+			}
+			c.Push.GorushURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"GORUSH_IOS_TOPIC", "", "the iOS app's bundle id, sent with each iOS push through Gorush (needed when Gorush uses a .p8 key)",
+		func(c *Config, v string) error { c.Push.GorushIOSTopic = v; return nil }},
+	{"APNS_KEY_FILE", "", "path of the APNs .p8 signing key (or APNS_KEY: the PEM itself); with APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC turns APNs direct on",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			b, err := os.ReadFile(v) //nolint:gosec // G304: the operator names the file
+			if err != nil {
+				return errors.New("want a readable file with the .p8 key")
+			}
+			c.Push.APNsKey = b
+			return nil
+		}},
+	{"APNS_KEY", "", "the APNs .p8 signing key's PEM (a secret; APNS_KEY_FILE is the usual way)",
+		func(c *Config, v string) error {
+			if v != "" {
+				c.Push.APNsKey = []byte(v)
+			}
+			return nil
+		}},
+	{"APNS_KEY_ID", "", "the .p8 key's 10-character id", func(c *Config, v string) error { c.Push.APNsKeyID = v; return nil }},
+	{"APNS_TEAM_ID", "", "the Apple developer team id", func(c *Config, v string) error { c.Push.APNsTeamID = v; return nil }},
+	{"APNS_TOPIC", "", "the iOS app's bundle id", func(c *Config, v string) error { c.Push.APNsTopic = v; return nil }},
+	{"APNS_ENVIRONMENT", "production", "production | sandbox (development builds of the app have sandbox tokens)",
+		func(c *Config, v string) error {
+			if v != "production" && v != "sandbox" {
+				return errors.New("want production or sandbox")
+			}
+			c.Push.APNsProduction = v == "production"
+			return nil
+		}},
+	{"FCM_CREDENTIALS_FILE", "", "path of the Firebase service-account JSON (or FCM_CREDENTIALS: the JSON itself); turns FCM HTTP v1 on",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			b, err := os.ReadFile(v) //nolint:gosec // G304: the operator names the file
+			if err != nil {
+				return errors.New("want a readable file with the service-account JSON")
+			}
+			c.Push.FCMCredentials = b
+			return nil
+		}},
+	{"FCM_CREDENTIALS", "", "the Firebase service-account JSON (a secret; FCM_CREDENTIALS_FILE is the usual way)",
+		func(c *Config, v string) error {
+			if v != "" {
+				c.Push.FCMCredentials = []byte(v)
+			}
+			return nil
+		}},
+	{"FCM_PROJECT_ID", "", "Firebase project to send through; unset: the service account's", func(c *Config, v string) error { c.Push.FCMProjectID = v; return nil }},
+	{"VAPID_SUBJECT", "", "mailto: or https: contact for Web Push services (mailto:ops@example.com); turns Web Push on",
+		func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
+				return errors.New("want a mailto: or https: URL such as mailto:ops@example.com")
+			}
+			c.Push.VAPIDSubject = v
+			return nil
+		}},
+	{"VAPID_PUBLIC_KEY", "", "Web Push VAPID public key (base64url); unset with VAPID_PRIVATE_KEY: generated once and kept in the database",
+		func(c *Config, v string) error { c.Push.VAPIDPublicKey = v; return nil }},
+	{"VAPID_PRIVATE_KEY", "", "Web Push VAPID private key (a secret, base64url)",
+		func(c *Config, v string) error { c.Push.VAPIDPrivateKey = v; return nil }},
+	{"UNIFIEDPUSH", "true", "true: push to UnifiedPush endpoints (ntfy and other distributors; no keys needed); false: off",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.Push.UnifiedPush = b
+			return nil
+		}},
+	{"PUSH_ALLOW_INSECURE_LOOPBACK", "false", "true lets Web Push and UnifiedPush endpoints on this machine (http://127.0.0.1:…) through; for development only",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.Push.AllowInsecureLoopback = b
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {
@@ -260,8 +390,14 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			continue
 		}
 		if err := s.parse(&c, v); err != nil {
+			if secretSettings[s.Env] {
+				return Config{}, fmt.Errorf("%s: %s", s.Env, err.Error())
+			}
 			return Config{}, fmt.Errorf("%s: %s, got %q", s.Env, err.Error(), v)
 		}
+	}
+	if err := c.Push.check(); err != nil {
+		return Config{}, err
 	}
 	if c.DBMinConns > c.DBMaxConns {
 		return Config{}, fmt.Errorf("DB_MIN_CONNS: want at most DB_MAX_CONNS (%d), got %q", c.DBMaxConns,
@@ -386,4 +522,28 @@ func parseFileStorageURL(c *Config, v string) error {
 		return nil
 	}
 	return errors.New(want)
+}
+
+// check refuses a channel configured by halves: an operator who set some of APNs' settings meant APNs on.
+func (p Push) check() error {
+	apns := map[string]bool{"APNS_KEY or APNS_KEY_FILE": len(p.APNsKey) > 0, "APNS_KEY_ID": p.APNsKeyID != "",
+		"APNS_TEAM_ID": p.APNsTeamID != "", "APNS_TOPIC": p.APNsTopic != ""}
+	set, missing := 0, []string{}
+	for _, name := range []string{"APNS_KEY or APNS_KEY_FILE", "APNS_KEY_ID", "APNS_TEAM_ID", "APNS_TOPIC"} {
+		if apns[name] {
+			set++
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	if set > 0 && len(missing) > 0 {
+		return fmt.Errorf("APNs is configured by halves: set %s too", strings.Join(missing, ", "))
+	}
+	if (p.VAPIDPublicKey == "") != (p.VAPIDPrivateKey == "") {
+		return errors.New("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both, or neither (the server then makes a pair)")
+	}
+	if p.VAPIDPublicKey != "" && p.VAPIDSubject == "" {
+		return errors.New("VAPID_SUBJECT: required with VAPID keys (mailto:ops@example.com)")
+	}
+	return nil
 }

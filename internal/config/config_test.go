@@ -67,6 +67,11 @@ func TestLoad(t *testing.T) {
 			"CORS_ORIGINS": "https://app.example.com", "VALKEY_TIMEOUT": "2s", "BOARD_CACHE_SIZE": "0",
 			"DB_PLAN_CACHE_MODE": "auto", "WORKERS": "false", "REMINDER_GRACE": "6h",
 			"PUBLIC_URL": "https://homekeep.example.com/",
+			"GORUSH_URL": "http://gorush:8088/", "GORUSH_IOS_TOPIC": "com.example.homekeep", "APNS_KEY": "PEM",
+			"APNS_KEY_ID": "ABC123DEFG", "APNS_TEAM_ID": "TEAM123456", "APNS_TOPIC": "com.example.homekeep",
+			"APNS_ENVIRONMENT": "sandbox", "FCM_CREDENTIALS": `{"type":"service_account"}`, "FCM_PROJECT_ID": "hk",
+			"VAPID_SUBJECT": "mailto:ops@example.com", "VAPID_PUBLIC_KEY": "pub", "VAPID_PRIVATE_KEY": "priv",
+			"UNIFIEDPUSH": "false", "PUSH_ALLOW_INSECURE_LOOPBACK": "true",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -80,7 +85,47 @@ func TestLoad(t *testing.T) {
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
 			CORSOrigins: []string{"https://app.example.com"}, BoardCacheSize: 0, ReminderGrace: 6 * time.Hour,
 			PublicURL: "https://homekeep.example.com",
+			Push: Push{GorushURL: "http://gorush:8088", GorushIOSTopic: "com.example.homekeep", APNsKey: []byte("PEM"),
+				APNsKeyID: "ABC123DEFG", APNsTeamID: "TEAM123456", APNsTopic: "com.example.homekeep",
+				FCMCredentials: []byte(`{"type":"service_account"}`), FCMProjectID: "hk", VAPIDSubject: "mailto:ops@example.com",
+				VAPIDPublicKey: "pub", VAPIDPrivateKey: "priv", AllowInsecureLoopback: true},
 		}, c)
+	})
+
+	t.Run("PushDefaultsAndFiles", func(t *testing.T) {
+		t.Parallel()
+		c, err := Load(env(nil))
+		require.NoError(t, err)
+		require.Equal(t, Push{APNsProduction: true, UnifiedPush: true}, c.Push, "only UnifiedPush, which needs no keys")
+		dir := t.TempDir()
+		key, creds := filepath.Join(dir, "AuthKey.p8"), filepath.Join(dir, "firebase.json")
+		require.NoError(t, os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----"), 0o600))
+		require.NoError(t, os.WriteFile(creds, []byte(`{"project_id":"p"}`), 0o600))
+		c, err = Load(env(map[string]string{"APNS_KEY_FILE": key, "APNS_KEY_ID": "K", "APNS_TEAM_ID": "T", "APNS_TOPIC": "a.b",
+			"FCM_CREDENTIALS_FILE": creds}))
+		require.NoError(t, err)
+		require.Equal(t, "-----BEGIN PRIVATE KEY-----", string(c.Push.APNsKey))
+		require.Equal(t, `{"project_id":"p"}`, string(c.Push.FCMCredentials))
+	})
+
+	t.Run("PushRefusesHalfAChannelAndNeverEchoesASecret", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			env  map[string]string
+			want string
+		}{
+			{map[string]string{"APNS_KEY_ID": "K"}, "APNs is configured by halves: set APNS_KEY or APNS_KEY_FILE, APNS_TEAM_ID, APNS_TOPIC too"},
+			{map[string]string{"VAPID_PRIVATE_KEY": "s3cret"}, "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both, or neither (the server then makes a pair)"},
+			{map[string]string{"VAPID_PUBLIC_KEY": "p", "VAPID_PRIVATE_KEY": "s3cret"}, "VAPID_SUBJECT: required with VAPID keys (mailto:ops@example.com)"},
+			{map[string]string{"APNS_KEY_FILE": "/nonexistent/s3cret.p8"}, `APNS_KEY_FILE: want a readable file with the .p8 key, got "/nonexistent/s3cret.p8"`},
+			{map[string]string{"GORUSH_URL": "gorush:8088"}, `GORUSH_URL: want an http or https URL such as http://gorush:8088, got "gorush:8088"`},
+		} {
+			_, err := Load(env(tc.env))
+			require.EqualError(t, err, tc.want)
+			if v, ok := tc.env["VAPID_PRIVATE_KEY"]; ok {
+				require.NotContains(t, err.Error(), v)
+			}
+		}
 	})
 
 	t.Run("CORSOriginsAreNormalisedOrigins", func(t *testing.T) {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/homekeep/homekeep/internal/push"
 	"log/slog"
 	"time"
 
@@ -38,15 +39,17 @@ type jobDeps struct {
 	files *blobstore.Store
 	// valkey is whether revocations are delivered to Valkey (VALKEY_URL is set).
 	valkey bool
+	// push, when not nil, replaces the configured push channels (tests).
+	push []push.Channel
 }
 
 // newJobs builds the river client with Homekeep's workers on pool.
-func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
+func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
 	mailer, err := mail.New(mail.Options{SMTPURL: d.cfg.SMTPURL, From: d.cfg.MailFrom, Logger: d.log})
 	if err != nil {
 		return nil, err
 	}
-	deliverer, _, err := newDelivery(d.cfg, d.log, pool)
+	sends, err := newDelivery(ctx, d.cfg, d.log, pool, d.push)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +65,7 @@ func newJobs(pool *pgxpool.Pool, d jobDeps) (*jobs.Client, error) {
 		PurgeLedger: func(ctx context.Context, now time.Time) (int64, error) {
 			return reminders.Purge(ctx, pool, now, d.cfg.ReminderGrace)
 		},
-		SendNotification: deliverer.Send,
+		SendNotification: sends.deliverer.Send,
 	}
 	if d.valkey {
 		work.DeliverRevocations = d.auth.DeliverRecorded
@@ -86,7 +89,7 @@ func startJobs(ctx context.Context, d jobDeps) (*jobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := newJobs(pool, d)
+	client, err := newJobs(ctx, pool, d)
 	if err == nil {
 		err = client.Start(ctx)
 	}
@@ -113,6 +116,8 @@ type WorkerOptions struct {
 	Migrate bool
 	// OnReady is called once the workers run.
 	OnReady func()
+	// PushChannels, when not nil, replaces the push channels the configuration turns on (tests).
+	PushChannels []push.Channel
 }
 
 // RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
@@ -164,7 +169,8 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 		}
 	}()
 
-	client, err := newJobs(pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil})
+	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
+		push: o.PushChannels})
 	if err != nil {
 		return err
 	}

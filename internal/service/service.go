@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/homekeep/homekeep/internal/push"
+	"github.com/homekeep/homekeep/internal/push/endpoint"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,6 +64,9 @@ type Options struct {
 	OnReady func(addr net.Addr)
 	// OnShared is called with the Valkey connection, when there is one (tests count its round trips).
 	OnShared func(*valkeyconn.Conn)
+	// PushChannels, when not nil, replaces the push channels the configuration turns on, for the API and its
+	// workers (tests point channels at their own servers).
+	PushChannels []push.Channel
 	// BoardClock is the clock boards read their residences' local dates from (tests move it across a
 	// residence's midnight); nil is time.Now.
 	BoardClock func() time.Time
@@ -145,7 +150,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
-	deliverer, links, err := newDelivery(cfg, log, db)
+	sends, err := newDelivery(ctx, cfg, log, db, o.PushChannels)
 	if err != nil {
 		return err
 	}
@@ -168,13 +173,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	taskOps := tasks.New(tasks.Deps{DB: db, Access: residenceAccess, Boards: boards, BoardCacheSize: cfg.BoardCacheSize,
 		Now: o.BoardClock})
 	server, err := api.NewServer(api.Handlers{
-		Accounts:      accountOps,
-		Residences:    residenceOps,
-		Tasks:         taskOps,
-		Contractors:   contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
-		Documents:     documentOps,
-		Reference:     staticData,
-		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: deliverer, Links: links, Attempts: attempts}),
+		Accounts:    accountOps,
+		Residences:  residenceOps,
+		Tasks:       taskOps,
+		Contractors: contractors.New(contractors.Deps{DB: db, Access: residenceAccess, Boards: boards}),
+		Documents:   documentOps,
+		Reference:   staticData,
+		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
+			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
 	}, log)
 	if err != nil {
 		return err
@@ -215,7 +221,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
 	auth.Start(ctx)
 	if cfg.Workers {
-		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil})
+		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
+			push: o.PushChannels})
 		if err != nil {
 			startFailed.Store(true)
 			cancel(err)

@@ -1024,6 +1024,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/webpush-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VAPID public key web clients subscribe with
+         * @description The server's VAPID public key (RFC 8292), which a web or PWA client passes to `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web` device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server has Web Push off (no VAPID_SUBJECT).
+         */
+        get: operations["getWebPushKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications/read-all": {
         parameters: {
             query?: never;
@@ -2056,9 +2076,9 @@ export interface components {
         NotificationPlatform: "ios" | "android" | "web" | "unifiedpush";
         /** @description A Web Push subscription's keys, base64url as the browser gives them; both are required (a missing one is named as `keys.p256dh` or `keys.auth`). */
         NotificationDeviceKeys: {
-            /** @description The subscription's P-256 public key. */
+            /** @description The subscription's P-256 public key: an uncompressed point, 65 bytes (87 base64url characters); for `web`, anything else is refused with 400 naming `keys`. */
             p256dh?: string;
-            /** @description The subscription's authentication secret. */
+            /** @description The subscription's authentication secret: 16 bytes (22 base64url characters); for `web`, anything else is refused with 400 naming `keys`. */
             auth?: string;
         };
         /** @description `token` for `ios` and `android`; `endpoint` and `keys` for `web`; `endpoint` and optionally `keys` for `unifiedpush`. */
@@ -2068,7 +2088,7 @@ export interface components {
             token?: string;
             /**
              * Format: uri
-             * @description The push endpoint for `web` (https) and `unifiedpush` (http or https); refused with `ios` and `android`.
+             * @description The push endpoint for `web` and `unifiedpush`; refused with `ios` and `android`. It must be an https URL whose host is not, and does not resolve to, a private, loopback, link-local or other internal address (the server posts to it), at most 2048 characters; an operator may allow http and loopback endpoints on the server's own machine for development (PUSH_ALLOW_INSECURE_LOOPBACK). The same rule is checked again at each push.
              * @example https://push.example.net/send/dGhpcyBpcyBhbiBleGFtcGxl
              */
             endpoint?: string;
@@ -2076,7 +2096,7 @@ export interface components {
             /** @description The app's version, for support; empty when not sent. */
             app_version?: string;
             /**
-             * @description A BCP 47 language tag such as `en-US`, for the texts of its pushes; empty when not sent.
+             * @description A BCP 47 language tag such as `en-US`, for the texts of its pushes: the server's own texts are in English and German (`de`); other languages get English. Empty when not sent.
              * @example en-US
              */
             locale?: string;
@@ -2171,6 +2191,10 @@ export interface components {
             status: components["schemas"]["DeliveryStatus"];
             /** @description What the service answered when it failed, or why it was skipped; empty when sent. */
             error: string;
+        };
+        WebPushKey: {
+            /** @description The uncompressed P-256 public key, unpadded base64url (87 characters). */
+            public_key: string;
         };
         NotificationUpdate: {
             /** @description True marks the notification read, false unread. */
@@ -4242,6 +4266,30 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebPushKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebPushKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -31,6 +31,7 @@ func startInputInstance(t *testing.T) (*apptest.Instance, *testsmtp.Server) {
 	inst := apptest.Start(t, apptest.Options{Configure: func(c *config.Config) {
 		apptest.WithSMTP(smtp)(c)
 		c.MaxUploadSize = inputUploadLimit
+		c.Push.VAPIDSubject = "mailto:ops@homekeep.test" // Web Push on: getWebPushKey answers
 	}})
 	return inst, smtp
 }
@@ -263,7 +264,7 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 		"updateNotificationPreferences": {Token: owner, JSON: map[string]any{"task_completed": map[string]any{"push": true, "email": false},
 			"reminder_hour": 8}, NotStored: []string{"reminder_hour"}},
 		"registerNotificationDevice": {Token: owner, JSON: map[string]any{"platform": "web",
-			"endpoint": "https://push.example.net/send/input", "keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1", "auth": "tBHItJI5svbpez7KI4CCXg"},
+			"endpoint": "https://push.example.net/send/input", "keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"},
 			"app_version": "2.4.0", "locale": "en-US"}},
 		"listNotifications":  {Token: owner, Query: url.Values{"limit": {"10"}}},
 		"updateNotification": {Token: owner, PathParams: map[string]string{"id": idText(f.notificationID)}, JSON: map[string]any{"read": true}},

@@ -118,7 +118,7 @@ func TestDelivery(t *testing.T) {
 			Path: "/notifications/test", Token: acct.Token}, http.StatusOK)
 		require.Equal(t, client.TestDelivery{Status: client.DeliveryStatusSent, Error: ""}, res.Email)
 		require.Equal(t, []client.NotificationTestResultDevicesItem{{Status: client.DeliveryStatusSkipped,
-			Error: "this server has no push channel configured", DeviceID: dev.ID,
+			Error: "this server has no push channel for android devices", DeviceID: dev.ID,
 			Platform: client.NotificationPlatformAndroid}}, res.Devices)
 		require.Equal(t, "Homekeep test email", smtp.Next(t, acct.Email).Subject)
 

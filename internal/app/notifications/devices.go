@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/push/endpoint"
+	"github.com/homekeep/homekeep/internal/push/webpush"
 )
 
 // ListNotificationDevices returns the caller's devices, newest registration first, in one statement.
@@ -57,11 +60,15 @@ func (h *Handler) RegisterNotificationDevice(ctx context.Context, req *oas.Notif
 		if !hasEndpoint {
 			f.Add("endpoint", "is required for "+string(req.Platform))
 		} else {
-			checkEndpoint(f, req.Platform, &endpoint)
+			h.checkEndpoint(ctx, f, req.Platform, &endpoint)
 		}
 		switch {
 		case hasKeys:
 			p.P256dh, p.Auth = checkKeys(f, keys)
+			if req.Platform == oas.NotificationPlatformWeb && hasEndpoint && p.P256dh != "" && p.Auth != "" &&
+				webpush.ValidateSubscription(keysOnly, p.P256dh, p.Auth) != nil {
+				f.Add("keys", "must be the subscription's keys: p256dh an uncompressed P-256 point and auth 16 bytes, both base64url")
+			}
 		case req.Platform == oas.NotificationPlatformWeb:
 			f.Add("keys", "is required for web")
 		}
@@ -78,17 +85,24 @@ func (h *Handler) RegisterNotificationDevice(ctx context.Context, req *oas.Notif
 	return &d, nil
 }
 
-// checkEndpoint requires an absolute URL with a host: https for web (browsers only hand out https
-// endpoints), http or https for unifiedpush (a self-hosted distributor may be on a local network).
-func checkEndpoint(f app.FieldErrors, platform oas.NotificationPlatform, u *url.URL) {
+// checkEndpoint requires an endpoint the server may post to (package endpoint: https, not an internal
+// address, unless the operator allows loopback for development). A host that does not resolve now is let
+// through: it reaches nothing, and every push checks the endpoint again, at send and at connect.
+func (h *Handler) checkEndpoint(ctx context.Context, f app.FieldErrors, platform oas.NotificationPlatform, u *url.URL) {
 	scheme := strings.ToLower(u.Scheme)
-	switch {
-	case u.Host == "" || (scheme != "https" && scheme != "http"):
-		f.Add("endpoint", "must be an absolute http or https URL")
-	case platform == oas.NotificationPlatformWeb && scheme != "https":
-		f.Add("endpoint", "must be an https URL for web")
+	if u.Host == "" || (scheme != "https" && scheme != "http") {
+		f.Add("endpoint", "must be an absolute https URL")
+		return
+	}
+	err := endpoint.Check(ctx, u.String(), h.guard)
+	if errors.Is(err, endpoint.ErrNotAllowed) {
+		f.Add("endpoint", "must be a public https URL: "+strings.TrimPrefix(err.Error(), endpoint.ErrNotAllowed.Error()+": "))
 	}
 }
+
+// keysOnly stands in for the endpoint when only a subscription's keys are checked: checkEndpoint has ruled
+// on the endpoint already, under the operator's policy.
+const keysOnly = "https://push.invalid/"
 
 // checkKeys requires both keys of a push subscription (the spec leaves them optional in the schema so that
 // a missing one is named with its parent, keys.p256dh, as the handler names it).

@@ -13,6 +13,7 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/push/endpoint"
 	"github.com/homekeep/homekeep/internal/unsubscribe"
 )
 
@@ -28,6 +29,10 @@ type Deps struct {
 	Attempts app.AttemptLimit
 	// Now is the clock links expire by; nil means time.Now.
 	Now func() time.Time
+	// WebPushKey is the VAPID public key web clients subscribe with; "" while Web Push is off.
+	WebPushKey string
+	// Endpoints is the guard Web Push and UnifiedPush endpoints pass at registration.
+	Endpoints endpoint.Policy
 }
 
 // Handler implements the Notifications operations.
@@ -38,6 +43,8 @@ type Handler struct {
 	links    *unsubscribe.Signer
 	attempts app.AttemptLimit
 	now      func() time.Time
+	vapid    string
+	guard    endpoint.Policy
 }
 
 var _ oas.NotificationsHandler = (*Handler)(nil)
@@ -47,5 +54,6 @@ func New(d Deps) *Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Handler{db: d.DB, q: dbsqlc.New(), delivery: d.Delivery, links: d.Links, attempts: d.Attempts, now: d.Now}
+	return &Handler{db: d.DB, q: dbsqlc.New(), delivery: d.Delivery, links: d.Links, attempts: d.Attempts, now: d.Now,
+		vapid: d.WebPushKey, guard: d.Endpoints}
 }

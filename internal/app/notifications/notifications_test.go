@@ -182,13 +182,13 @@ func testDevices(t *testing.T, inst *apptest.Instance) {
 	t.Run("EachPlatformRegistersAndIsListed", func(t *testing.T) {
 		t.Parallel()
 		acct := inst.Register(t)
-		keys := map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1", "auth": "tBHItJI5svbpez7KI4CCXg"}
+		keys := map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}
 		var want []int64
 		for _, body := range []map[string]any{
 			{"platform": "ios", "token": uniqueToken("apns"), "app_version": "2.4.1", "locale": "en-US"},
 			{"platform": "android", "token": uniqueToken("fcm")},
 			{"platform": "web", "endpoint": "https://push.example.net/" + uniqueToken("web"), "keys": keys},
-			{"platform": "unifiedpush", "endpoint": "http://ntfy.local/" + uniqueToken("up")},
+			{"platform": "unifiedpush", "endpoint": "https://ntfy.example.net/" + uniqueToken("up")},
 		} {
 			d := registerDevice(t, inst, acct, body)
 			require.Equal(t, body["platform"], string(d.Platform))
@@ -246,7 +246,7 @@ func testDevices(t *testing.T, inst *apptest.Instance) {
 
 func testDeviceRegistrationRefusesBadInput(t *testing.T, inst *apptest.Instance) {
 	acct := inst.Register(t)
-	keys := map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1", "auth": "tBHItJI5svbpez7KI4CCXg"}
+	keys := map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}
 	for _, tc := range []struct {
 		name  string
 		body  map[string]any
@@ -261,10 +261,17 @@ func testDeviceRegistrationRefusesBadInput(t *testing.T, inst *apptest.Instance)
 		{"WebWithoutKeys", map[string]any{"platform": "web", "endpoint": "https://push.example.net/x"}, "keys"},
 		{"WebOverPlainHTTP", map[string]any{"platform": "web", "endpoint": "http://push.example.net/x", "keys": keys}, "endpoint"},
 		{"UnifiedPushWithARelativeEndpoint", map[string]any{"platform": "unifiedpush", "endpoint": "/push/x"}, "endpoint"},
+		{"UnifiedPushOverPlainHTTP", map[string]any{"platform": "unifiedpush", "endpoint": "http://ntfy.example.net/x"}, "endpoint"},
+		{"UnifiedPushOnLoopback", map[string]any{"platform": "unifiedpush", "endpoint": "https://127.0.0.1:8080/up"}, "endpoint"},
+		{"UnifiedPushOnAPrivateNetwork", map[string]any{"platform": "unifiedpush", "endpoint": "https://10.1.2.3/up"}, "endpoint"},
+		{"WebOnTheCloudMetadataAddress", map[string]any{"platform": "web", "endpoint": "https://169.254.169.254/latest", "keys": keys}, "endpoint"},
+		{"UnifiedPushOnAMappedLoopback", map[string]any{"platform": "unifiedpush", "endpoint": "https://[::ffff:127.0.0.1]/up"}, "endpoint"},
+		{"WebKeysThatAreNoSubscriptions", map[string]any{"platform": "web", "endpoint": "https://push.example.net/x",
+			"keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1", "auth": "tBHItJI5svbpez7KI4CCXg"}}, "keys"},
 		{"TokenWithSpaces", map[string]any{"platform": "ios", "token": "a b"}, "token"},
 		{"LocaleOnTwoLines", map[string]any{"platform": "ios", "token": "x", "locale": "en\nUS"}, "locale"},
 		{"WebKeysWithoutAuth", map[string]any{"platform": "web", "endpoint": "https://push.example.net/x",
-			"keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1"}}, "keys.auth"},
+			"keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"}}, "keys.auth"},
 		{"UnifiedPushKeysWithoutP256dh", map[string]any{"platform": "unifiedpush", "endpoint": "https://push.example.net/x",
 			"keys": map[string]any{"auth": "tBHItJI5svbpez7KI4CCXg"}}, "keys.p256dh"},
 	} {

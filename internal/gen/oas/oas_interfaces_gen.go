@@ -125,6 +125,10 @@ type GetUnsubscribePageRes interface {
 	getUnsubscribePageRes()
 }
 
+type GetWebPushKeyRes interface {
+	getWebPushKeyRes()
+}
+
 type JoinResidenceRes interface {
 	joinResidenceRes()
 }

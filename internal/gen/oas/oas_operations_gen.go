@@ -36,6 +36,7 @@ const (
 	GetTaskOperation                       OperationName = "GetTask"
 	GetUnreadNotificationCountOperation    OperationName = "GetUnreadNotificationCount"
 	GetUnsubscribePageOperation            OperationName = "GetUnsubscribePage"
+	GetWebPushKeyOperation                 OperationName = "GetWebPushKey"
 	JoinResidenceOperation                 OperationName = "JoinResidence"
 	ListCompletionsOperation               OperationName = "ListCompletions"
 	ListContractorTasksOperation           OperationName = "ListContractorTasks"

@@ -266,6 +266,15 @@ type NotificationsHandler interface {
 	//
 	// GET /notifications/unsubscribe
 	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
+	// GetWebPushKey implements getWebPushKey operation.
+	//
+	// The server's VAPID public key (RFC 8292), which a web or PWA client passes to
+	// `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
+	// device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
+	// has Web Push off (no VAPID_SUBJECT).
+	//
+	// GET /notifications/webpush-key
+	GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error)
 	// ListNotificationDevices implements listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
