@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -107,6 +108,16 @@ func (ps *testPushService) requests() []testReceived {
 }
 
 func (ps *testPushService) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/hang" {
+		// Answers nothing until the sender gives up. The body is read first: the server notices a closed
+		// connection (and cancels r's context) only once it has read the whole request.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return
+	}
 	got := testReceived{Header: r.Header.Clone(), Path: r.URL.Path}
 	body, err := io.ReadAll(r.Body)
 	got.BodyLen = len(body)
@@ -118,6 +129,8 @@ func (ps *testPushService) handle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		got.Problem = err.Error()
 		answer = testAnswer{status: http.StatusBadRequest}
+	} else if status, ok := statusInPath(r.URL.Path); ok {
+		answer = testAnswer{status: status}
 	} else if len(ps.answers) > 0 {
 		answer, ps.answers = ps.answers[0], ps.answers[1:]
 	}
@@ -130,6 +143,18 @@ func (ps *testPushService) handle(w http.ResponseWriter, r *http.Request) {
 	if answer.status >= 300 {
 		_, _ = fmt.Fprintf(w, `{"code":%d,"errno":0,"message":"answer for %s"}`, answer.status, r.URL.Path)
 	}
+}
+
+// statusInPath reads the status an endpoint of the form /status/<code>/... asks for, which lets a test send
+// messages answered differently in one Send, whose requests arrive in any order.
+func statusInPath(path string) (int, bool) {
+	rest, ok := strings.CutPrefix(path, "/status/")
+	if !ok {
+		return 0, false
+	}
+	code, _, _ := strings.Cut(rest, "/")
+	status, err := strconv.Atoi(code)
+	return status, err == nil
 }
 
 // check verifies a request the way a push service must before accepting it, filling got.

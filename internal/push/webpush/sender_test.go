@@ -2,6 +2,7 @@ package webpush
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -188,6 +189,49 @@ func TestSender(t *testing.T) {
 		require.Len(t, reqs, 2)
 		require.Empty(t, reqs[1].Problem, "the push service refused the retry")
 		require.Equal(t, "31", reqs[1].Payload.NotificationID)
+	})
+
+	t.Run("ReturnsResultsInMessageOrder", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		statuses := []int{201, 410, 500, 202, 400, 201, 404, 429, 201, 503, 413, 201, 200, 410, 201, 500, 201, 403, 201, 201}
+		msgs := make([]push.Message, len(statuses))
+		for i, status := range statuses {
+			msgs[i] = message(b)
+			msgs[i].DeviceID = int64(100 + i)
+			msgs[i].Token = fmt.Sprintf("%s/status/%d/subscriptiontoken%d", b.service.server.URL, status, i)
+		}
+
+		results := b.sender.Send(ctx, msgs)
+
+		require.Len(t, results, len(msgs))
+		for i, status := range statuses {
+			r := results[i]
+			if status < 300 {
+				require.NoError(t, r.Err, "message %d (answered %d)", i, status)
+				continue
+			}
+			require.ErrorContains(t, r.Err, fmt.Sprintf("device %d: push service answered %d", 100+i, status), "message %d", i)
+			require.Equal(t, status == 404 || status == 410, r.Dead, "message %d (answered %d): Dead", i, status)
+		}
+		require.Len(t, b.service.requests(), len(msgs))
+	})
+
+	t.Run("SlowServiceTimesOutAndIsRetried", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		msg := message(b)
+		msg.Token = b.service.server.URL + "/hang"
+		timeoutCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+
+		start := time.Now()
+		results := b.sender.Send(timeoutCtx, []push.Message{msg})
+
+		require.Less(t, time.Since(start), 5*time.Second, "Send outlived its context's deadline")
+		require.Len(t, results, 1)
+		require.ErrorIs(t, results[0].Err, context.DeadlineExceeded)
+		require.False(t, results[0].Dead || results[0].Permanent, "a timeout is retried: %+v", results[0])
 	})
 
 	t.Run("UnreachableServiceIsRetriedWithoutNamingTheEndpoint", func(t *testing.T) {
