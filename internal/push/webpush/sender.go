@@ -17,6 +17,7 @@ import (
 	webpushgo "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/homekeep/homekeep/internal/push"
+	"github.com/homekeep/homekeep/internal/push/endpoint"
 )
 
 // Sender is the Web Push channel: a push.Sender for the web platform.
@@ -111,10 +112,14 @@ func (s *Sender) sendOne(ctx context.Context, msg push.Message) push.Result {
 		VAPIDPrivateKey: s.keys.Private,
 	})
 	if ue := (*url.Error)(nil); errors.As(err, &ue) {
-		// Nothing was answered: a network failure or timeout, retried. A *url.Error names the endpoint,
-		// which is the device's credential, so only its cause is kept.
+		// Nothing was answered. A *url.Error names the endpoint, which is the device's credential, so only
+		// its cause is kept.
 		s.logger.DebugContext(ctx, "web push failed", "device_id", msg.DeviceID, "message_id", msg.ID, "error", ue.Err)
-		return push.Result{Err: fmt.Errorf("web push to device %d: posting to the push service: %w", msg.DeviceID, ue.Err)}
+		err = fmt.Errorf("web push to device %d: posting to the push service: %w", msg.DeviceID, ue.Err)
+		// The guarded client (package endpoint) refused the address the endpoint resolves to, a private or
+		// internal one: another attempt would be refused the same way. Anything else (a network failure, a
+		// timeout) is retried.
+		return push.Result{Err: err, Permanent: errors.Is(err, endpoint.ErrNotAllowed)}
 	}
 	if err != nil {
 		// The request was never made: encrypting or signing failed on a subscription and keys that were

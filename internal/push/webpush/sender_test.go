@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/internal/push"
+	"github.com/homekeep/homekeep/internal/push/endpoint"
 )
 
 const testSubject = "mailto:ops@homekeep.example"
@@ -246,6 +247,23 @@ func TestSender(t *testing.T) {
 		require.Error(t, results[0].Err)
 		require.False(t, results[0].Dead || results[0].Permanent, "a network failure is retried: %+v", results[0])
 		require.NotContains(t, results[0].Err.Error(), "subscriptiontoken", "the error quotes the endpoint")
+	})
+
+	t.Run("GuardedClientRefusalIsPermanent", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		// The production policy refuses loopback addresses, where the test push service listens.
+		sender, err := New(Options{Keys: b.service.vapid, Subject: testSubject, HTTPClient: endpoint.Client(endpoint.Policy{}, time.Minute)})
+		require.NoError(t, err)
+
+		results := sender.Send(ctx, []push.Message{message(b)})
+
+		require.Len(t, results, 1)
+		require.ErrorIs(t, results[0].Err, endpoint.ErrNotAllowed)
+		require.True(t, results[0].Permanent, "an endpoint the guard refuses is refused again on retry: %+v", results[0])
+		require.False(t, results[0].Dead, "the push service never said the subscription is gone")
+		require.NotContains(t, results[0].Err.Error(), "subscriptiontoken", "the error quotes the endpoint")
+		require.Empty(t, b.service.requests(), "the guard let a request through")
 	})
 
 	t.Run("RefusesWhatItCannotSendWithoutARequest", func(t *testing.T) {
