@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/homekeep/homekeep/internal/push/endpoint"
 )
 
 // Defaults for the Options a server leaves zero.
@@ -31,8 +33,8 @@ type Options struct {
 	// practice: Apple's and Mozilla's services refuse a JWT without one.
 	Subject string
 	// HTTPClient posts to the subscriptions' endpoints. Endpoints come from browsers, that is from users, so
-	// the server passes the SSRF-guarded client of package internal/push/endpoint, which follows no
-	// redirects. Nil uses a plain client that follows no redirects either and times out after
+	// the server passes the SSRF-guarded client of package internal/push/endpoint (built with the operator's
+	// endpoint.Policy), which follows no redirects. Nil uses that client with the production policy and
 	// TimeoutDefault; tests pass their server's client.
 	HTTPClient *http.Client
 	// TTL is how long the push service keeps a push for a browser that is offline (the TTL header, whole
@@ -46,12 +48,10 @@ type Options struct {
 // withDefaults returns a copy of o with the zero optional fields filled in.
 func (o Options) withDefaults() Options {
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{
-			Timeout: TimeoutDefault,
-			// A push service answers a push itself; a redirect would send the encrypted payload and the
-			// VAPID token wherever the endpoint's host points, so the 3xx is returned as the answer instead.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		// The guard with the production policy: https to public addresses only, no redirect followed (a
+		// redirect would send the encrypted payload and the VAPID token wherever the endpoint's host
+		// points), each request bounded by TimeoutDefault.
+		o.HTTPClient = endpoint.Client(endpoint.Policy{}, TimeoutDefault)
 	}
 	if o.TTL == 0 {
 		o.TTL = TTLDefault
