@@ -29,8 +29,9 @@ type Options struct {
 	// server generated and stored in server_secrets). New checks that they are one pair.
 	Keys Keys
 	// Subject is the VAPID "sub" claim (env VAPID_SUBJECT): a mailto: or https: URL through which a push
-	// service's operator can reach the server's, e.g. "mailto:ops@example.com". Required by RFC 8292 in
-	// practice: Apple's and Mozilla's services refuse a JWT without one.
+	// service's operator can reach the server's, e.g. "mailto:ops@example.com". Required here although RFC
+	// 8292 makes it optional: some push services refuse a JWT without one, and an operator who is told why
+	// their pushes misbehave is worth the one setting.
 	Subject string
 	// HTTPClient posts to the subscriptions' endpoints. Endpoints come from browsers, that is from users, so
 	// the server passes the SSRF-guarded client of package internal/push/endpoint (built with the operator's
