@@ -174,6 +174,19 @@ func (o *Operator) setUserActive(ctx context.Context, email string, active bool)
 	return change, nil
 }
 
+// SetTier gives the account with this email a tier until until (nil: no end), as an operator's grant. An
+// unknown email is a *NoAccountError.
+func (o *Operator) SetTier(ctx context.Context, email, tier string, until *time.Time) error {
+	found, err := operator.SetTier(ctx, o.pool, email, tier, until)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &NoAccountError{Email: email}
+	}
+	return nil
+}
+
 // Jobs reads the job queue for `homekeep jobs`: how many jobs of each kind are in each state, and the last
 // maxErrors errors. It only reads.
 func (o *Operator) Jobs(ctx context.Context, maxErrors int) (operator.JobReport, error) {

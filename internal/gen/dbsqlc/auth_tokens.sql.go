@@ -30,7 +30,7 @@ WITH touch AS (
     UPDATE auth_tokens SET last_used_at = now()
     WHERE auth_tokens.token_hash = $1 AND auth_tokens.last_used_at < now() - interval '5 minutes'
 )
-SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold, u.timezone_set
+SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold, u.timezone_set, u.app_account_id
 FROM auth_tokens t
 INNER JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = $1 AND u.is_active
@@ -59,6 +59,7 @@ func (q *Queries) AuthTokenUser(ctx context.Context, db DBTX, tokenHash []byte) 
 		&i.User.UpdatedAt,
 		&i.User.DaysThreshold,
 		&i.User.TimezoneSet,
+		&i.User.AppAccountID,
 	)
 	return &i, err
 }

@@ -60,6 +60,12 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AppSetting struct {
+	ID                 bool
+	LimitationsEnabled bool
+	UpdatedAt          time.Time
+}
+
 type AuthToken struct {
 	TokenHash   []byte
 	UserID      int64
@@ -260,6 +266,14 @@ type ResidenceType struct {
 	DisplayOrder int32
 }
 
+type ResidenceUsage struct {
+	ResidenceID int64
+	Tasks       int32
+	Contractors int32
+	Documents   int32
+	FileBytes   int64
+}
+
 type RiverJob struct {
 	ID           int64
 	State        RiverJobState
@@ -296,6 +310,26 @@ type ShareCode struct {
 	ExpiresAt   time.Time
 	Active      bool
 	CreatedAt   time.Time
+}
+
+type Subscription struct {
+	UserID        int64
+	Tier          string
+	Source        string
+	Store         *string
+	EntitledUntil *time.Time
+	AutoRenew     bool
+	UpdatedAt     time.Time
+}
+
+type SubscriptionTier struct {
+	Tier           string
+	MaxResidences  *int32
+	MaxTasks       *int32
+	MaxContractors *int32
+	MaxDocuments   *int32
+	MaxFileBytes   *int64
+	UpdatedAt      time.Time
 }
 
 type Task struct {
@@ -422,4 +456,11 @@ type User struct {
 	UpdatedAt       time.Time
 	DaysThreshold   int32
 	TimezoneSet     bool
+	AppAccountID    pgtype.UUID
+}
+
+type UserUsage struct {
+	UserID      int64
+	Residences  int32
+	Contractors int32
 }

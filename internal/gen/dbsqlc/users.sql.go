@@ -8,6 +8,8 @@ package dbsqlc
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const UserDelete = `-- name: UserDelete :one
@@ -60,7 +62,7 @@ func (q *Queries) UserDelete(ctx context.Context, db DBTX, id int64) (*UserDelet
 }
 
 const UserGetActive = `-- name: UserGetActive :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM users WHERE id = $1 AND is_active
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id FROM users WHERE id = $1 AND is_active
 `
 
 func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -80,12 +82,13 @@ func (q *Queries) UserGetActive(ctx context.Context, db DBTX, id int64) (*User, 
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 	)
 	return &i, err
 }
 
 const UserGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM users WHERE lower(email) = lower($1)
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id FROM users WHERE lower(email) = lower($1)
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*User, error) {
@@ -105,6 +108,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (*U
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 	)
 	return &i, err
 }
@@ -116,7 +120,7 @@ WITH token AS (
 )
 UPDATE users SET last_login_at = now()
 WHERE users.id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id
 `
 
 type UserLoginParams struct {
@@ -143,6 +147,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 	)
 	return &i, err
 }
@@ -150,7 +155,7 @@ func (q *Queries) UserLogin(ctx context.Context, db DBTX, arg *UserLoginParams) 
 const UserMarkEmailVerified = `-- name: UserMarkEmailVerified :one
 UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
 WHERE id = $1
-RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
+RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id
 `
 
 func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) (*User, error) {
@@ -170,6 +175,7 @@ func (q *Queries) UserMarkEmailVerified(ctx context.Context, db DBTX, id int64) 
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 	)
 	return &i, err
 }
@@ -178,7 +184,7 @@ const UserRegister = `-- name: UserRegister :one
 WITH new_user AS (
     INSERT INTO users (email, password_hash, first_name, last_name, timezone, timezone_set)
     VALUES ($1, $2, $3, $4, $5, $6)
-    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set
+    RETURNING id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id
 ), token AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT $7, id, $8 FROM new_user
@@ -188,7 +194,7 @@ WITH new_user AS (
     FROM new_user
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )
-SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set FROM new_user
+SELECT id, email, password_hash, first_name, last_name, timezone, is_active, email_verified_at, last_login_at, created_at, updated_at, days_threshold, timezone_set, app_account_id FROM new_user
 `
 
 type UserRegisterParams struct {
@@ -219,6 +225,7 @@ type UserRegisterRow struct {
 	UpdatedAt       time.Time
 	DaysThreshold   int32
 	TimezoneSet     bool
+	AppAccountID    pgtype.UUID
 }
 
 // Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
@@ -253,6 +260,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 	)
 	return &i, err
 }
@@ -379,9 +387,9 @@ WITH u AS (
         days_threshold = coalesce($4::integer, users.days_threshold),
         updated_at     = now()
     WHERE users.id = $5
-    RETURNING users.id, users.email, users.password_hash, users.first_name, users.last_name, users.timezone, users.is_active, users.email_verified_at, users.last_login_at, users.created_at, users.updated_at, users.days_threshold, users.timezone_set
+    RETURNING users.id, users.email, users.password_hash, users.first_name, users.last_name, users.timezone, users.is_active, users.email_verified_at, users.last_login_at, users.created_at, users.updated_at, users.days_threshold, users.timezone_set, users.app_account_id
 )
-SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold, u.timezone_set,
+SELECT u.id, u.email, u.password_hash, u.first_name, u.last_name, u.timezone, u.is_active, u.email_verified_at, u.last_login_at, u.created_at, u.updated_at, u.days_threshold, u.timezone_set, u.app_account_id,
        coalesce((SELECT array_agg(DISTINCT t.residence_id) FROM tasks t WHERE t.assigned_to = u.id),
                 '{}')::bigint[] AS assigned_residence_ids
 FROM u
@@ -409,6 +417,7 @@ type UserUpdateProfileRow struct {
 	UpdatedAt            time.Time
 	DaysThreshold        int32
 	TimezoneSet          bool
+	AppAccountID         pgtype.UUID
 	AssignedResidenceIds []int64
 }
 
@@ -437,6 +446,7 @@ func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg *UserUpdat
 		&i.UpdatedAt,
 		&i.DaysThreshold,
 		&i.TimezoneSet,
+		&i.AppAccountID,
 		&i.AssignedResidenceIds,
 	)
 	return &i, err

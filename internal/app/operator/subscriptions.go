@@ -1,0 +1,33 @@
+package operator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+)
+
+// Tiers an operator may set.
+var tiers = map[string]bool{"free": true, "pro": true}
+
+// SetTier gives the account with this email the tier, as an operator's grant, until until (nil: no end). It
+// reports whether an account has this email. The tier applies from the account's next request: limits are
+// read with each create (the subscriptions table), not from a cache.
+func SetTier(ctx context.Context, db dbsqlc.DBTX, email, tier string, until *time.Time) (bool, error) {
+	if !tiers[tier] {
+		return false, fmt.Errorf("unknown tier %q: want free or pro", tier)
+	}
+	_, err := dbsqlc.New().SubscriptionSetByOperator(ctx, db, &dbsqlc.SubscriptionSetByOperatorParams{
+		Email: email, Tier: tier, EntitledUntil: until})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("error setting the tier: %w", err)
+	}
+	return true, nil
+}
