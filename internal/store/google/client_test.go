@@ -151,8 +151,8 @@ func TestClient_FetchSubscription(t *testing.T) {
 		{name: "NotFoundIsUnknownPurchase", wantIs: ErrUnknownPurchase, wantFetches: 1},
 		{name: "GoneIsUnknownPurchase", replies: []reply{{status: http.StatusGone, body: noLongerAvailable}}, wantIs: ErrUnknownPurchase, wantFetches: 1},
 		{
-			name:    "ServiceUnavailableIsRetryable",
-			replies: []reply{{status: http.StatusServiceUnavailable, header: http.Header{"Retry-After": {"30"}}, body: backendError}},
+			name:          "ServiceUnavailableIsRetryable",
+			replies:       []reply{{status: http.StatusServiceUnavailable, header: http.Header{"Retry-After": {"30"}}, body: backendError}},
 			wantRetryable: true, wantAfter: 30 * time.Second, wantFetches: 1,
 		},
 		{name: "InternalErrorWithoutBodyIsRetryable", replies: []reply{{status: http.StatusInternalServerError}}, wantRetryable: true, wantFetches: 1},

@@ -319,7 +319,7 @@ const (
 		"domain":"androidpublisher","reason":"subscriptionPurchaseNoLongerAvailable"}],"status":"GONE"}}`
 	backendError = `{"error":{"code":503,"message":"The service is currently unavailable.","errors":[
 		{"message":"The service is currently unavailable.","domain":"global","reason":"backendError"}],"status":"UNAVAILABLE"}}`
-	quotaExceeded = `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Queries'.","status":"RESOURCE_EXHAUSTED"}}`
+	quotaExceeded    = `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Queries'.","status":"RESOURCE_EXHAUSTED"}}`
 	permissionDenied = `{"error":{"code":403,"message":"The current user has insufficient permissions to perform the requested operation.",
 		"errors":[{"message":"The current user has insufficient permissions to perform the requested operation.","domain":"androidpublisher",
 		"reason":"permissionDenied"}],"status":"PERMISSION_DENIED"}}`
