@@ -24,6 +24,7 @@ const maxAnswer = 1 << 20
 
 // Client calls the Android Publisher API for one app. It is safe for concurrent use.
 type Client struct {
+	pkg     string
 	client  *http.Client
 	tokens  *tokenSource
 	appURL  string // BaseURL + /androidpublisher/v3/applications/{packageName}
@@ -45,12 +46,19 @@ func New(o Options) (*Client, error) {
 	// token source, which caches the token and fetches a new one shortly before it expires.
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, o.HTTPClient)
 	return &Client{
+		pkg:     o.PackageName,
 		client:  o.HTTPClient,
 		tokens:  newTokenSource(func() oauth2.TokenSource { return conf.TokenSource(tokenCtx) }),
 		appURL:  o.BaseURL + "/androidpublisher/v3/applications/" + url.PathEscape(o.PackageName),
 		timeout: o.Timeout,
 		now:     time.Now,
 	}, nil
+}
+
+// PackageName returns the app the Client answers for; a notification naming another package is not this
+// server's to act on.
+func (c *Client) PackageName() string {
+	return c.pkg
 }
 
 // FetchSubscription returns what Google Play knows of the subscription purchase with purchaseToken

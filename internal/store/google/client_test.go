@@ -304,6 +304,11 @@ func TestClient_Acknowledge(t *testing.T) {
 		requireNoToken(t, err, token)
 	})
 
+	t.Run("AnswersForItsPackage", func(t *testing.T) {
+		t.Parallel()
+		require.Equal(t, testPackage, client.PackageName())
+	})
+
 	t.Run("MissingArgumentsAreRefusedWithoutACall", func(t *testing.T) {
 		t.Parallel()
 		require.Error(t, client.Acknowledge(context.Background(), "", purchaseToken("AckNoProduct")))

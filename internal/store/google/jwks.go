@@ -39,6 +39,7 @@ type keySet struct {
 	keys        map[string]*rsa.PublicKey
 	fetchedAt   time.Time // of the keys held
 	attemptedAt time.Time // of the last fetch, successful or not
+	lastErr     error     // of the last fetch; nil when it succeeded
 }
 
 // key returns the public key with id kid. A fetch happens under the lock, so concurrent requests for an
@@ -53,13 +54,19 @@ func (s *keySet) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 		return k, nil
 	}
 	if !s.attemptedAt.IsZero() && now.Sub(s.attemptedAt) < s.minRefresh {
-		if known {
+		switch {
+		case known:
 			return k, nil
+		case s.lastErr != nil:
+			// Whether Google has the key is unknown until a fetch succeeds: not a refusal.
+			return nil, s.lastErr
+		default:
+			return nil, errUnknownKey
 		}
-		return nil, errUnknownKey
 	}
 	s.attemptedAt = now
 	keys, err := s.fetch(ctx)
+	s.lastErr = err
 	if err != nil {
 		if known {
 			// Google's keys live for weeks; a key already held is better than refusing every push while

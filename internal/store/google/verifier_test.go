@@ -392,9 +392,16 @@ func TestPushVerifier(t *testing.T) {
 		b := setup(t)
 		b.jwks.fail(http.StatusServiceUnavailable)
 
-		err := b.verifier.Verify(context.Background(), sign(t, b.current, pushClaimsAt(b.clock.Now())))
-		require.Error(t, err)
-		require.NotErrorIs(t, err, ErrPushRefused, "a push Google may resend must not be refused for good")
+		for i := range 2 {
+			err := b.verifier.Verify(context.Background(), sign(t, b.current, pushClaimsAt(b.clock.Now())))
+			require.Error(t, err)
+			require.NotErrorIs(t, err, ErrPushRefused, "verification %d: a push Google may resend must not be refused for good", i)
+		}
+		require.Equal(t, 1, b.jwks.fetched(), "key set fetches within the minimum interval")
+
+		b.jwks.fail(http.StatusOK)
+		b.clock.advance(JWKSMinRefreshDefault + time.Second)
+		require.NoError(t, b.verifier.Verify(context.Background(), sign(t, b.current, pushClaimsAt(b.clock.Now()))), "once the key set is back")
 	})
 
 	t.Run("KeepsKnownKeysWhileTheKeySetIsUnreachable", func(t *testing.T) {
