@@ -13,8 +13,10 @@ import (
 // caps a message at 10 MB, more than any notification needs.
 const maxPush = 64 << 10
 
-// ErrMalformedPush means a push body is not a Pub/Sub push of a developer notification. The endpoint
-// answers 400 and does not retry it; the wrapped message says what is wrong, without repeating the body.
+// ErrMalformedPush means a push body is not a Pub/Sub push of a developer notification; the wrapped
+// message says what is wrong, without repeating the body. The endpoint answers 400. Pub/Sub redelivers any
+// push not answered 2xx until the message's retention ends, so the subscription should have a dead-letter
+// topic for the rare push that can never be read.
 var ErrMalformedPush = errors.New("google play: malformed push")
 
 // Push is one Pub/Sub push of a Real-time Developer Notification.

@@ -24,9 +24,9 @@ const (
 	JWKSMaxAgeDefault = 6 * time.Hour
 	// JWKSTimeoutDefault bounds one fetch of the key set when HTTPClient is nil.
 	JWKSTimeoutDefault = 10 * time.Second
-	// Leeway is how far the verifier's clock may be behind or ahead of Google's when it checks exp, iat
+	// TokenLeeway is how far the verifier's clock may be behind or ahead of Google's when it checks exp, iat
 	// and nbf.
-	Leeway = time.Minute
+	TokenLeeway = time.Minute
 )
 
 // ErrPushRefused means a push's token did not prove that Google's Pub/Sub sent it for this endpoint: the
@@ -106,7 +106,7 @@ func NewPushVerifier(o VerifierOptions) (*PushVerifier, error) {
 			jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
-			jwt.WithLeeway(Leeway),
+			jwt.WithLeeway(TokenLeeway),
 			jwt.WithTimeFunc(o.Now),
 		),
 	}, nil
