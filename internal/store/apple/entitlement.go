@@ -24,8 +24,9 @@ type Change struct {
 	Subtype          string
 
 	// EntitledUntil, when set, is the end of the access the subscription now grants: the transaction's
-	// expiresDate after a purchase, renewal, redeemed offer or extension; the end of the billing grace
-	// period after a failed renewal with grace.
+	// expiresDate after a purchase, renewal, redeemed offer, extension, upgrade or reversed refund; the end
+	// of the billing grace period after a failed renewal with grace. It can be in the past (a late or
+	// replayed notification): the service grants access only while it is in the future.
 	EntitledUntil *time.Time
 	// Ended says access has ended (expiry, grace period over, refund, revocation), at EndedAt.
 	Ended bool
@@ -43,6 +44,10 @@ type Change struct {
 //
 //   - SUBSCRIBED, DID_RENEW, OFFER_REDEEMED, RENEWAL_EXTENDED: entitled until the transaction's
 //     expiresDate;
+//   - also DID_CHANGE_RENEWAL_PREF with subtype UPGRADE, which starts a new, longer-lasting period at once
+//     (monthly to yearly, say) with no DID_RENEW until that period ends, and REFUND_REVERSED, which gives
+//     back what a REFUND ended: entitled until the transaction's expiresDate (the list leaves these
+//     two out; without them an upgraded or un-refunded subscriber loses access they paid for);
 //   - DID_FAIL_TO_RENEW with subtype GRACE_PERIOD: entitled until the renewal info's
 //     gracePeriodExpiresDate (without it, Apple is retrying billing and access lapses at the expiresDate
 //     already stored: nothing to apply);
@@ -64,8 +69,15 @@ func Entitlement(n *Notification) (Change, bool) {
 	}
 	tx, renewal := n.Transaction, n.Renewal
 	switch n.NotificationType {
-	case NotificationSubscribed, NotificationDidRenew, NotificationOfferRedeemed, NotificationRenewalExtended:
+	case NotificationSubscribed, NotificationDidRenew, NotificationOfferRedeemed, NotificationRenewalExtended,
+		NotificationRefundReversed:
 		if tx == nil || tx.ExpiresDate == nil {
+			return Change{}, false
+		}
+		c.EntitledUntil = copyDate(tx.ExpiresDate)
+	case NotificationDidChangeRenewalPref:
+		// Without a subtype or with DOWNGRADE, the change waits for the next renewal: nothing now.
+		if n.Subtype != SubtypeUpgrade || tx == nil || tx.ExpiresDate == nil || tx.IsUpgraded {
 			return Change{}, false
 		}
 		c.EntitledUntil = copyDate(tx.ExpiresDate)

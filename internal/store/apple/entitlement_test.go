@@ -69,6 +69,14 @@ func TestEntitlement(t *testing.T) {
 		{name: "DidRenewAfterBillingRecoveryEntitlesUntilExpiry", typ: "DID_RENEW", subtype: "BILLING_RECOVERY", want: entitledUntil(expires)},
 		{name: "OfferRedeemedEntitlesUntilExpiry", typ: "OFFER_REDEEMED", subtype: "UPGRADE", want: entitledUntil(expires)},
 		{name: "RenewalExtendedEntitlesUntilExpiry", typ: "RENEWAL_EXTENDED", want: entitledUntil(expires)},
+		{name: "RefundReversedEntitlesUntilExpiry", typ: "REFUND_REVERSED", want: entitledUntil(expires)},
+		{name: "UpgradeEntitlesUntilTheNewExpiry", typ: "DID_CHANGE_RENEWAL_PREF", subtype: "UPGRADE", want: entitledUntil(expires)},
+		{name: "DowngradeIsNothing", typ: "DID_CHANGE_RENEWAL_PREF", subtype: "DOWNGRADE"},
+		{name: "CancelledDowngradeIsNothing", typ: "DID_CHANGE_RENEWAL_PREF"},
+		{
+			name: "UpgradeCarryingTheUpgradedTransactionIsNothing", typ: "DID_CHANGE_RENEWAL_PREF", subtype: "UPGRADE",
+			edit: func(n *Notification) { n.Transaction.IsUpgraded = true },
+		},
 		{
 			name: "RenewalWithoutExpiryIsNothing", typ: "DID_RENEW",
 			edit: func(n *Notification) { n.Transaction.ExpiresDate = nil },

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// The notification types (notificationType) that Entitlement acts on; Apple sends others too
-// (CONSUMPTION_REQUEST, PRICE_INCREASE, REFUND_DECLINED...), which it leaves alone.
+// The notification types (notificationType) and subtypes that Entitlement tells apart; Apple sends others
+// too (CONSUMPTION_REQUEST, PRICE_INCREASE, REFUND_DECLINED...), which it leaves alone, as it does TEST.
 const (
 	NotificationSubscribed             = "SUBSCRIBED"
 	NotificationDidRenew               = "DID_RENEW"
@@ -18,10 +18,13 @@ const (
 	NotificationRefund                 = "REFUND"
 	NotificationRevoke                 = "REVOKE"
 	NotificationDidChangeRenewalStatus = "DID_CHANGE_RENEWAL_STATUS"
+	NotificationDidChangeRenewalPref   = "DID_CHANGE_RENEWAL_PREF"
+	NotificationRefundReversed         = "REFUND_REVERSED"
 	NotificationTest                   = "TEST"
 	SubtypeGracePeriod                 = "GRACE_PERIOD"
 	SubtypeAutoRenewEnabled            = "AUTO_RENEW_ENABLED"
 	SubtypeAutoRenewDisabled           = "AUTO_RENEW_DISABLED"
+	SubtypeUpgrade                     = "UPGRADE"
 )
 
 // Notification is the part of an App Store Server Notification V2 (ResponseBodyV2DecodedPayload) that
