@@ -65,6 +65,25 @@ func activeDevices(t *testing.T, inst *apptest.Instance, acct apptest.Account) m
 	return out
 }
 
+// pushLog waits until notification id's delivery log has n push rows and returns them by device id.
+func pushLog(t *testing.T, inst *apptest.Instance, acct apptest.Account, id int64, n int) map[int64]client.NotificationDelivery {
+	t.Helper()
+	out := map[int64]client.NotificationDelivery{}
+	testwait.Until(t, pushWait, func() bool {
+		detail := apptest.Expect[client.NotificationDetail](t, inst, apptest.Request{Method: http.MethodGet,
+			Path: fmt.Sprintf("/notifications/%d", id), Token: acct.Token}, http.StatusOK)
+		clear(out)
+		for _, d := range detail.Deliveries {
+			if d.Channel == client.NotificationDeliveryChannelPush {
+				require.False(t, d.DeviceID.Null, "a push's log names its device: %+v", d)
+				out[d.DeviceID.Value] = d
+			}
+		}
+		return len(out) >= n
+	}, "%d pushes of notification %d are logged", n, id)
+	return out
+}
+
 // requireTestPush checks that d's server received n test pushes, the last one in d's language.
 func requireTestPush(t *testing.T, d registered, n int) {
 	t.Helper()
@@ -209,21 +228,36 @@ func TestPushChannels(t *testing.T) {
 				require.Nil(t, p.Badge, "only iOS has a badge")
 			}
 		}
-		sent := map[int64]client.DeliveryStatus{}
-		testwait.Until(t, pushWait, func() bool {
-			detail := apptest.Expect[client.NotificationDetail](t, inst, apptest.Request{Method: http.MethodGet,
-				Path: fmt.Sprintf("/notifications/%d", item.ID), Token: assignee.Token}, http.StatusOK)
-			clear(sent)
-			for _, dl := range detail.Deliveries {
-				if dl.Channel == client.NotificationDeliveryChannelPush {
-					sent[dl.DeviceID.Value] = dl.Status
-				}
-			}
-			return len(sent) >= len(all)
-		}, "each push is logged")
-		require.Equal(t, map[int64]client.DeliveryStatus{ios.id: client.DeliveryStatusSent,
-			android.id: client.DeliveryStatusSent, web.id: client.DeliveryStatusSent, up.id: client.DeliveryStatusSent},
-			sent, "the delivery log of the notification's pushes")
+		logged := pushLog(t, inst, assignee, item.ID, len(all))
+		for _, d := range all {
+			require.Equal(t, client.DeliveryStatusSent, logged[d.id].Status, "the %s push's log: %+v", d.Platform, logged[d.id])
+		}
+	})
+
+	t.Run("TheJobLogsEachProvidersAnswerAndDeactivatesAGoneDevice", func(t *testing.T) {
+		t.Parallel()
+		owner, assignee := inst.Register(t), inst.Register(t)
+		home := apptest.CreateResidence(t, inst, owner, "Cabin")
+		apptest.Join(t, inst, assignee, apptest.ShareCode(t, inst, owner, home, "editor"))
+		ios, android, web, up := devices(t, assignee)
+		apnsServer.Set(ios.Device, pushtest.Dead)
+		webServer.Set(web.Device, pushtest.Transient)
+
+		apptest.CreateTask(t, inst, owner, map[string]any{"residence_id": home, "title": "Bleed the radiators",
+			"assigned_to": assignee.ID})
+
+		testwait.Until(t, pushWait, func() bool { return len(listFeed(t, inst, assignee, nil).Items) == 1 },
+			"the assignment is in the feed")
+		logged := pushLog(t, inst, assignee, listFeed(t, inst, assignee, nil).Items[0].ID, 4)
+		require.Equal(t, client.DeliveryStatusFailed, logged[ios.id].Status, "%+v", logged[ios.id])
+		require.True(t, strings.HasPrefix(logged[ios.id].Error, "device deactivated: "), "APNs' Unregistered: %q",
+			logged[ios.id].Error)
+		require.Equal(t, client.DeliveryStatusFailed, logged[web.id].Status, "%+v", logged[web.id])
+		require.NotContains(t, logged[web.id].Error, "deactivated", "an outage is retried: %q", logged[web.id].Error)
+		require.Equal(t, client.DeliveryStatusSent, logged[android.id].Status, "%+v", logged[android.id])
+		require.Equal(t, client.DeliveryStatusSent, logged[up.id].Status, "%+v", logged[up.id])
+		require.Equal(t, map[int64]bool{ios.id: false, android.id: true, web.id: true, up.id: true},
+			activeDevices(t, inst, assignee), "only the device APNs reported gone is inactive")
 	})
 }
 
