@@ -31,8 +31,9 @@ const (
 
 // APNsServer is an HTTP/2 TLS server that speaks APNs' provider API (POST /3/device/<token>). It verifies
 // each request's provider token (an ES256 JWT signed by the test's .p8 key, with kid APNsKeyID and iss
-// APNsTeamID) and requires apns-topic APNsTopic and apns-push-type alert. It answers Dead with 410
-// Unregistered, Transient with 503 ServiceUnavailable and Permanent with 400 PayloadTooLarge.
+// APNsTeamID) and requires HTTP/2, apns-topic APNsTopic, apns-push-type alert, apns-priority 10 and an
+// apns-expiration. It answers Dead with 410 Unregistered, Transient with 503 ServiceUnavailable and
+// Permanent with 400 PayloadTooLarge.
 type APNsServer struct {
 	*Server
 	// Channel is an apns channel ("apns") that pushes to this server.
@@ -103,6 +104,12 @@ func (s *APNsServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if got := r.Header.Get("apns-push-type"); got != "alert" {
 		s.problem("apns-push-type %q, want alert", got)
+	}
+	if got := r.Header.Get("apns-priority"); got != "10" {
+		s.problem("apns-priority %q, want 10 (show now)", got)
+	}
+	if r.Header.Get("apns-expiration") == "" {
+		s.problem("no apns-expiration: APNs would not store the push for a device that is offline")
 	}
 	var payload map[string]any
 	body, err := io.ReadAll(r.Body)
