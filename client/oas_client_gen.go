@@ -35,6 +35,7 @@ type Invoker interface {
 	NotificationsInvoker
 	ReferenceInvoker
 	ResidencesInvoker
+	SubscriptionsInvoker
 	TasksInvoker
 }
 
@@ -459,6 +460,26 @@ type ResidencesInvoker interface {
 	//
 	// PATCH /residences/{id}/members/{user_id}
 	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
+}
+
+// SubscriptionsInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Subscriptions
+type SubscriptionsInvoker interface {
+	// GetSubscription invokes getSubscription operation.
+	//
+	// The caller's subscription in one statement: the tier now (a subscription past `entitled_until`
+	// counts as `free`), where it came from, whether the operator has limitations on (off: nothing is
+	// limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the
+	// app-account id to hand the stores (Apple's `appAccountToken`, Google's
+	// `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource
+	// (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
+	// contractors count against the caller's own tier; tasks, residence contractors, documents and file
+	// bytes count per residence against the residence owner's tier, so a member of a pro household may
+	// create there whatever the member's own tier.
+	//
+	// GET /subscription
+	GetSubscription(ctx context.Context) (GetSubscriptionRes, error)
 }
 
 // TasksInvoker invokes operations described by OpenAPI v3 specification.
@@ -4523,6 +4544,139 @@ func (c *Client) sendGetStaticData(ctx context.Context, params GetStaticDataPara
 
 	stage = "DecodeResponse"
 	result, err := decodeGetStaticDataResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// GetSubscription invokes getSubscription operation.
+//
+// The caller's subscription in one statement: the tier now (a subscription past `entitled_until`
+// counts as `free`), where it came from, whether the operator has limitations on (off: nothing is
+// limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the
+// app-account id to hand the stores (Apple's `appAccountToken`, Google's
+// `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource
+// (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
+// contractors count against the caller's own tier; tasks, residence contractors, documents and file
+// bytes count per residence against the residence owner's tier, so a member of a pro household may
+// create there whatever the member's own tier.
+//
+// GET /subscription
+func (c *Client) GetSubscription(ctx context.Context) (GetSubscriptionRes, error) {
+	res, err := c.sendGetSubscription(ctx)
+	return res, err
+}
+
+func (c *Client) sendGetSubscription(ctx context.Context) (res GetSubscriptionRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getSubscription"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/subscription"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetSubscriptionOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/subscription"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetSubscriptionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, GetSubscriptionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetSubscriptionResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

@@ -33,6 +33,7 @@ const (
 	GetResidenceOperation                  OperationName = "GetResidence"
 	GetResidenceBoardOperation             OperationName = "GetResidenceBoard"
 	GetStaticDataOperation                 OperationName = "GetStaticData"
+	GetSubscriptionOperation               OperationName = "GetSubscription"
 	GetTaskOperation                       OperationName = "GetTask"
 	GetUnreadNotificationCountOperation    OperationName = "GetUnreadNotificationCount"
 	GetUnsubscribePageOperation            OperationName = "GetUnsubscribePage"

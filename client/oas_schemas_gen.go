@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-faster/errors"
+	"github.com/google/uuid"
 	ht "github.com/ogen-go/ogen/http"
 )
 
@@ -34,6 +35,7 @@ type APIErrorBody struct {
 	Message string `json:"message"`
 	// Request fields at fault, each with what is wrong with it.
 	Fields OptAPIErrorBodyFields `json:"fields"`
+	Limit  OptLimitReached       `json:"limit"`
 }
 
 // GetCode returns the value of Code.
@@ -51,6 +53,11 @@ func (s *APIErrorBody) GetFields() OptAPIErrorBodyFields {
 	return s.Fields
 }
 
+// GetLimit returns the value of Limit.
+func (s *APIErrorBody) GetLimit() OptLimitReached {
+	return s.Limit
+}
+
 // SetCode sets the value of Code.
 func (s *APIErrorBody) SetCode(val string) {
 	s.Code = val
@@ -64,6 +71,11 @@ func (s *APIErrorBody) SetMessage(val string) {
 // SetFields sets the value of Fields.
 func (s *APIErrorBody) SetFields(val OptAPIErrorBodyFields) {
 	s.Fields = val
+}
+
+// SetLimit sets the value of Limit.
+func (s *APIErrorBody) SetLimit(val OptLimitReached) {
+	s.Limit = val
 }
 
 // Request fields at fault, each with what is wrong with it.
@@ -161,6 +173,7 @@ func (*BadRequestHeaders) getNotificationRes()               {}
 func (*BadRequestHeaders) getResidenceBoardRes()             {}
 func (*BadRequestHeaders) getResidenceRes()                  {}
 func (*BadRequestHeaders) getStaticDataRes()                 {}
+func (*BadRequestHeaders) getSubscriptionRes()               {}
 func (*BadRequestHeaders) getTaskRes()                       {}
 func (*BadRequestHeaders) getUnreadNotificationCountRes()    {}
 func (*BadRequestHeaders) getUnsubscribePageRes()            {}
@@ -2470,6 +2483,43 @@ func (s *EmailRequest) SetEmail(val string) {
 	s.Email = val
 }
 
+// Ref: #/components/schemas/FeatureBenefit
+type FeatureBenefit struct {
+	Title string `json:"title"`
+	Free  string `json:"free"`
+	Pro   string `json:"pro"`
+}
+
+// GetTitle returns the value of Title.
+func (s *FeatureBenefit) GetTitle() string {
+	return s.Title
+}
+
+// GetFree returns the value of Free.
+func (s *FeatureBenefit) GetFree() string {
+	return s.Free
+}
+
+// GetPro returns the value of Pro.
+func (s *FeatureBenefit) GetPro() string {
+	return s.Pro
+}
+
+// SetTitle sets the value of Title.
+func (s *FeatureBenefit) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetFree sets the value of Free.
+func (s *FeatureBenefit) SetFree(val string) {
+	s.Free = val
+}
+
+// SetPro sets the value of Pro.
+func (s *FeatureBenefit) SetPro(val string) {
+	s.Pro = val
+}
+
 // The new file (multipart/form-data); it replaces the document's file, if it had one.
 // Ref: #/components/schemas/FileUpload
 type FileUploadMultipart struct {
@@ -2521,6 +2571,7 @@ func (*ForbiddenHeaders) cancelTaskRes()               {}
 func (*ForbiddenHeaders) completeTaskRes()             {}
 func (*ForbiddenHeaders) createContractorRes()         {}
 func (*ForbiddenHeaders) createDocumentRes()           {}
+func (*ForbiddenHeaders) createResidenceRes()          {}
 func (*ForbiddenHeaders) createShareCodeRes()          {}
 func (*ForbiddenHeaders) createTaskRes()               {}
 func (*ForbiddenHeaders) deleteCompletionRes()         {}
@@ -3890,6 +3941,7 @@ func (*InternalServerErrorHeaders) getNotificationRes()               {}
 func (*InternalServerErrorHeaders) getResidenceBoardRes()             {}
 func (*InternalServerErrorHeaders) getResidenceRes()                  {}
 func (*InternalServerErrorHeaders) getStaticDataRes()                 {}
+func (*InternalServerErrorHeaders) getSubscriptionRes()               {}
 func (*InternalServerErrorHeaders) getTaskRes()                       {}
 func (*InternalServerErrorHeaders) getUnreadNotificationCountRes()    {}
 func (*InternalServerErrorHeaders) getUnsubscribePageRes()            {}
@@ -3978,6 +4030,122 @@ func (s *JoinResult) SetResidence(val Residence) {
 }
 
 func (*JoinResult) joinResidenceRes() {}
+
+// With `limit_reached`, what the tier allows and what the app should show.
+// Ref: #/components/schemas/LimitReached
+type LimitReached struct {
+	Resource LimitedResource `json:"resource"`
+	// The tier's limit (a count, or bytes for `file_bytes`).
+	Limit int64 `json:"limit"`
+	// What is in use now (for `file_bytes`, stored plus the file being uploaded).
+	Usage          int64          `json:"usage"`
+	UpgradeTrigger UpgradeTrigger `json:"upgrade_trigger"`
+}
+
+// GetResource returns the value of Resource.
+func (s *LimitReached) GetResource() LimitedResource {
+	return s.Resource
+}
+
+// GetLimit returns the value of Limit.
+func (s *LimitReached) GetLimit() int64 {
+	return s.Limit
+}
+
+// GetUsage returns the value of Usage.
+func (s *LimitReached) GetUsage() int64 {
+	return s.Usage
+}
+
+// GetUpgradeTrigger returns the value of UpgradeTrigger.
+func (s *LimitReached) GetUpgradeTrigger() UpgradeTrigger {
+	return s.UpgradeTrigger
+}
+
+// SetResource sets the value of Resource.
+func (s *LimitReached) SetResource(val LimitedResource) {
+	s.Resource = val
+}
+
+// SetLimit sets the value of Limit.
+func (s *LimitReached) SetLimit(val int64) {
+	s.Limit = val
+}
+
+// SetUsage sets the value of Usage.
+func (s *LimitReached) SetUsage(val int64) {
+	s.Usage = val
+}
+
+// SetUpgradeTrigger sets the value of UpgradeTrigger.
+func (s *LimitReached) SetUpgradeTrigger(val UpgradeTrigger) {
+	s.UpgradeTrigger = val
+}
+
+// `residences` owned and personal `contractors` count per account; `tasks`, residence `contractors`,
+// `documents` and stored `file_bytes` per residence.
+// Ref: #/components/schemas/LimitedResource
+type LimitedResource string
+
+const (
+	LimitedResourceResidences  LimitedResource = "residences"
+	LimitedResourceTasks       LimitedResource = "tasks"
+	LimitedResourceContractors LimitedResource = "contractors"
+	LimitedResourceDocuments   LimitedResource = "documents"
+	LimitedResourceFileBytes   LimitedResource = "file_bytes"
+)
+
+// AllValues returns all LimitedResource values.
+func (LimitedResource) AllValues() []LimitedResource {
+	return []LimitedResource{
+		LimitedResourceResidences,
+		LimitedResourceTasks,
+		LimitedResourceContractors,
+		LimitedResourceDocuments,
+		LimitedResourceFileBytes,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LimitedResource) MarshalText() ([]byte, error) {
+	switch s {
+	case LimitedResourceResidences:
+		return []byte(s), nil
+	case LimitedResourceTasks:
+		return []byte(s), nil
+	case LimitedResourceContractors:
+		return []byte(s), nil
+	case LimitedResourceDocuments:
+		return []byte(s), nil
+	case LimitedResourceFileBytes:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LimitedResource) UnmarshalText(data []byte) error {
+	switch LimitedResource(data) {
+	case LimitedResourceResidences:
+		*s = LimitedResourceResidences
+		return nil
+	case LimitedResourceTasks:
+		*s = LimitedResourceTasks
+		return nil
+	case LimitedResourceContractors:
+		*s = LimitedResourceContractors
+		return nil
+	case LimitedResourceDocuments:
+		*s = LimitedResourceDocuments
+		return nil
+	case LimitedResourceFileBytes:
+		*s = LimitedResourceFileBytes
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
 
 type ListCompletionsOKApplicationJSON []Completion
 
@@ -6134,6 +6302,52 @@ func (o OptInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewOptLimitReached returns new OptLimitReached with value set to v.
+func NewOptLimitReached(v LimitReached) OptLimitReached {
+	return OptLimitReached{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptLimitReached is optional LimitReached.
+type OptLimitReached struct {
+	Value LimitReached
+	Set   bool
+}
+
+// IsSet returns true if OptLimitReached was set.
+func (o OptLimitReached) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptLimitReached) Reset() {
+	var v LimitReached
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptLimitReached) SetTo(v LimitReached) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptLimitReached) Get() (v LimitReached, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptLimitReached) Or(d LimitReached) LimitReached {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilDate returns new OptNilDate with value set to v.
 func NewOptNilDate(v time.Time) OptNilDate {
 	return OptNilDate{
@@ -7830,6 +8044,65 @@ func (s *ResidenceUpdate) SetTimezone(val OptString) {
 	s.Timezone = val
 }
 
+// Ref: #/components/schemas/ResidenceUsage
+type ResidenceUsage struct {
+	ResidenceID int64 `json:"residence_id"`
+	Tasks       int64 `json:"tasks"`
+	Contractors int64 `json:"contractors"`
+	Documents   int64 `json:"documents"`
+	FileBytes   int64 `json:"file_bytes"`
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *ResidenceUsage) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetTasks returns the value of Tasks.
+func (s *ResidenceUsage) GetTasks() int64 {
+	return s.Tasks
+}
+
+// GetContractors returns the value of Contractors.
+func (s *ResidenceUsage) GetContractors() int64 {
+	return s.Contractors
+}
+
+// GetDocuments returns the value of Documents.
+func (s *ResidenceUsage) GetDocuments() int64 {
+	return s.Documents
+}
+
+// GetFileBytes returns the value of FileBytes.
+func (s *ResidenceUsage) GetFileBytes() int64 {
+	return s.FileBytes
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *ResidenceUsage) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *ResidenceUsage) SetTasks(val int64) {
+	s.Tasks = val
+}
+
+// SetContractors sets the value of Contractors.
+func (s *ResidenceUsage) SetContractors(val int64) {
+	s.Contractors = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *ResidenceUsage) SetDocuments(val int64) {
+	s.Documents = val
+}
+
+// SetFileBytes sets the value of FileBytes.
+func (s *ResidenceUsage) SetFileBytes(val int64) {
+	s.FileBytes = val
+}
+
 // ServiceUnavailableHeaders wraps APIError with response headers.
 type ServiceUnavailableHeaders struct {
 	RetryAfter int
@@ -7894,6 +8167,7 @@ func (*ServiceUnavailableHeaders) getNotificationRes()               {}
 func (*ServiceUnavailableHeaders) getResidenceBoardRes()             {}
 func (*ServiceUnavailableHeaders) getResidenceRes()                  {}
 func (*ServiceUnavailableHeaders) getStaticDataRes()                 {}
+func (*ServiceUnavailableHeaders) getSubscriptionRes()               {}
 func (*ServiceUnavailableHeaders) getTaskRes()                       {}
 func (*ServiceUnavailableHeaders) getUnreadNotificationCountRes()    {}
 func (*ServiceUnavailableHeaders) getUnsubscribePageRes()            {}
@@ -8173,6 +8447,262 @@ func (s *StaticDataHeaders) SetResponse(val StaticData) {
 }
 
 func (*StaticDataHeaders) getStaticDataRes() {}
+
+// Ref: #/components/schemas/Subscription
+type Subscription struct {
+	// The account's id for the stores, stable for the account's life.
+	AppAccountID uuid.UUID        `json:"app_account_id"`
+	Tier         SubscriptionTier `json:"tier"`
+	// `none` for an account that never had a subscription; `admin` for an operator's grant.
+	Source SubscriptionSource `json:"source"`
+	// When the subscription ends; null when it has no end (or there is none).
+	EntitledUntil NilDateTime `json:"entitled_until"`
+	AutoRenew     bool        `json:"auto_renew"`
+	// Off (the default of a self-hosted installation) means nothing is limited.
+	LimitationsEnabled bool              `json:"limitations_enabled"`
+	Limits             TierLimits        `json:"limits"`
+	Usage              SubscriptionUsage `json:"usage"`
+	UpgradeTriggers    []UpgradeTrigger  `json:"upgrade_triggers"`
+	// The rows of the paywall's free-versus-pro comparison, in order.
+	Features []FeatureBenefit `json:"features"`
+}
+
+// GetAppAccountID returns the value of AppAccountID.
+func (s *Subscription) GetAppAccountID() uuid.UUID {
+	return s.AppAccountID
+}
+
+// GetTier returns the value of Tier.
+func (s *Subscription) GetTier() SubscriptionTier {
+	return s.Tier
+}
+
+// GetSource returns the value of Source.
+func (s *Subscription) GetSource() SubscriptionSource {
+	return s.Source
+}
+
+// GetEntitledUntil returns the value of EntitledUntil.
+func (s *Subscription) GetEntitledUntil() NilDateTime {
+	return s.EntitledUntil
+}
+
+// GetAutoRenew returns the value of AutoRenew.
+func (s *Subscription) GetAutoRenew() bool {
+	return s.AutoRenew
+}
+
+// GetLimitationsEnabled returns the value of LimitationsEnabled.
+func (s *Subscription) GetLimitationsEnabled() bool {
+	return s.LimitationsEnabled
+}
+
+// GetLimits returns the value of Limits.
+func (s *Subscription) GetLimits() TierLimits {
+	return s.Limits
+}
+
+// GetUsage returns the value of Usage.
+func (s *Subscription) GetUsage() SubscriptionUsage {
+	return s.Usage
+}
+
+// GetUpgradeTriggers returns the value of UpgradeTriggers.
+func (s *Subscription) GetUpgradeTriggers() []UpgradeTrigger {
+	return s.UpgradeTriggers
+}
+
+// GetFeatures returns the value of Features.
+func (s *Subscription) GetFeatures() []FeatureBenefit {
+	return s.Features
+}
+
+// SetAppAccountID sets the value of AppAccountID.
+func (s *Subscription) SetAppAccountID(val uuid.UUID) {
+	s.AppAccountID = val
+}
+
+// SetTier sets the value of Tier.
+func (s *Subscription) SetTier(val SubscriptionTier) {
+	s.Tier = val
+}
+
+// SetSource sets the value of Source.
+func (s *Subscription) SetSource(val SubscriptionSource) {
+	s.Source = val
+}
+
+// SetEntitledUntil sets the value of EntitledUntil.
+func (s *Subscription) SetEntitledUntil(val NilDateTime) {
+	s.EntitledUntil = val
+}
+
+// SetAutoRenew sets the value of AutoRenew.
+func (s *Subscription) SetAutoRenew(val bool) {
+	s.AutoRenew = val
+}
+
+// SetLimitationsEnabled sets the value of LimitationsEnabled.
+func (s *Subscription) SetLimitationsEnabled(val bool) {
+	s.LimitationsEnabled = val
+}
+
+// SetLimits sets the value of Limits.
+func (s *Subscription) SetLimits(val TierLimits) {
+	s.Limits = val
+}
+
+// SetUsage sets the value of Usage.
+func (s *Subscription) SetUsage(val SubscriptionUsage) {
+	s.Usage = val
+}
+
+// SetUpgradeTriggers sets the value of UpgradeTriggers.
+func (s *Subscription) SetUpgradeTriggers(val []UpgradeTrigger) {
+	s.UpgradeTriggers = val
+}
+
+// SetFeatures sets the value of Features.
+func (s *Subscription) SetFeatures(val []FeatureBenefit) {
+	s.Features = val
+}
+
+func (*Subscription) getSubscriptionRes() {}
+
+// `none` for an account that never had a subscription; `admin` for an operator's grant.
+type SubscriptionSource string
+
+const (
+	SubscriptionSourceNone  SubscriptionSource = "none"
+	SubscriptionSourceStore SubscriptionSource = "store"
+	SubscriptionSourceAdmin SubscriptionSource = "admin"
+	SubscriptionSourceTrial SubscriptionSource = "trial"
+)
+
+// AllValues returns all SubscriptionSource values.
+func (SubscriptionSource) AllValues() []SubscriptionSource {
+	return []SubscriptionSource{
+		SubscriptionSourceNone,
+		SubscriptionSourceStore,
+		SubscriptionSourceAdmin,
+		SubscriptionSourceTrial,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SubscriptionSource) MarshalText() ([]byte, error) {
+	switch s {
+	case SubscriptionSourceNone:
+		return []byte(s), nil
+	case SubscriptionSourceStore:
+		return []byte(s), nil
+	case SubscriptionSourceAdmin:
+		return []byte(s), nil
+	case SubscriptionSourceTrial:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SubscriptionSource) UnmarshalText(data []byte) error {
+	switch SubscriptionSource(data) {
+	case SubscriptionSourceNone:
+		*s = SubscriptionSourceNone
+		return nil
+	case SubscriptionSourceStore:
+		*s = SubscriptionSourceStore
+		return nil
+	case SubscriptionSourceAdmin:
+		*s = SubscriptionSourceAdmin
+		return nil
+	case SubscriptionSourceTrial:
+		*s = SubscriptionSourceTrial
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type SubscriptionTier string
+
+const (
+	SubscriptionTierFree SubscriptionTier = "free"
+	SubscriptionTierPro  SubscriptionTier = "pro"
+)
+
+// AllValues returns all SubscriptionTier values.
+func (SubscriptionTier) AllValues() []SubscriptionTier {
+	return []SubscriptionTier{
+		SubscriptionTierFree,
+		SubscriptionTierPro,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SubscriptionTier) MarshalText() ([]byte, error) {
+	switch s {
+	case SubscriptionTierFree:
+		return []byte(s), nil
+	case SubscriptionTierPro:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SubscriptionTier) UnmarshalText(data []byte) error {
+	switch SubscriptionTier(data) {
+	case SubscriptionTierFree:
+		*s = SubscriptionTierFree
+		return nil
+	case SubscriptionTierPro:
+		*s = SubscriptionTierPro
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/SubscriptionUsage
+type SubscriptionUsage struct {
+	Residences          int64 `json:"residences"`
+	PersonalContractors int64 `json:"personal_contractors"`
+	// What each residence the caller owns holds.
+	ByResidence []ResidenceUsage `json:"by_residence"`
+}
+
+// GetResidences returns the value of Residences.
+func (s *SubscriptionUsage) GetResidences() int64 {
+	return s.Residences
+}
+
+// GetPersonalContractors returns the value of PersonalContractors.
+func (s *SubscriptionUsage) GetPersonalContractors() int64 {
+	return s.PersonalContractors
+}
+
+// GetByResidence returns the value of ByResidence.
+func (s *SubscriptionUsage) GetByResidence() []ResidenceUsage {
+	return s.ByResidence
+}
+
+// SetResidences sets the value of Residences.
+func (s *SubscriptionUsage) SetResidences(val int64) {
+	s.Residences = val
+}
+
+// SetPersonalContractors sets the value of PersonalContractors.
+func (s *SubscriptionUsage) SetPersonalContractors(val int64) {
+	s.PersonalContractors = val
+}
+
+// SetByResidence sets the value of ByResidence.
+func (s *SubscriptionUsage) SetByResidence(val []ResidenceUsage) {
+	s.ByResidence = val
+}
 
 // Ref: #/components/schemas/Task
 type Task struct {
@@ -9161,6 +9691,71 @@ func (s *TestDelivery) SetError(val string) {
 	s.Error = val
 }
 
+// The tier's limits; null is unlimited.
+// Ref: #/components/schemas/TierLimits
+type TierLimits struct {
+	// Residences the account owns.
+	Residences NilInt64 `json:"residences"`
+	// Tasks per residence.
+	Tasks NilInt64 `json:"tasks"`
+	// Contractors per residence, and personal contractors per account.
+	Contractors NilInt64 `json:"contractors"`
+	// Documents per residence.
+	Documents NilInt64 `json:"documents"`
+	// Stored file bytes per residence.
+	FileBytes NilInt64 `json:"file_bytes"`
+}
+
+// GetResidences returns the value of Residences.
+func (s *TierLimits) GetResidences() NilInt64 {
+	return s.Residences
+}
+
+// GetTasks returns the value of Tasks.
+func (s *TierLimits) GetTasks() NilInt64 {
+	return s.Tasks
+}
+
+// GetContractors returns the value of Contractors.
+func (s *TierLimits) GetContractors() NilInt64 {
+	return s.Contractors
+}
+
+// GetDocuments returns the value of Documents.
+func (s *TierLimits) GetDocuments() NilInt64 {
+	return s.Documents
+}
+
+// GetFileBytes returns the value of FileBytes.
+func (s *TierLimits) GetFileBytes() NilInt64 {
+	return s.FileBytes
+}
+
+// SetResidences sets the value of Residences.
+func (s *TierLimits) SetResidences(val NilInt64) {
+	s.Residences = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *TierLimits) SetTasks(val NilInt64) {
+	s.Tasks = val
+}
+
+// SetContractors sets the value of Contractors.
+func (s *TierLimits) SetContractors(val NilInt64) {
+	s.Contractors = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *TierLimits) SetDocuments(val NilInt64) {
+	s.Documents = val
+}
+
+// SetFileBytes sets the value of FileBytes.
+func (s *TierLimits) SetFileBytes(val NilInt64) {
+	s.FileBytes = val
+}
+
 type TokenAuth struct {
 	APIKey string
 	Roles  []string
@@ -9299,6 +9894,7 @@ func (*UnauthorizedHeaders) getNotificationRes()               {}
 func (*UnauthorizedHeaders) getResidenceBoardRes()             {}
 func (*UnauthorizedHeaders) getResidenceRes()                  {}
 func (*UnauthorizedHeaders) getStaticDataRes()                 {}
+func (*UnauthorizedHeaders) getSubscriptionRes()               {}
 func (*UnauthorizedHeaders) getTaskRes()                       {}
 func (*UnauthorizedHeaders) getUnreadNotificationCountRes()    {}
 func (*UnauthorizedHeaders) joinResidenceRes()                 {}
@@ -9474,6 +10070,43 @@ func (s *UpdateMeRequest) SetTimezone(val OptString) {
 // SetDaysThreshold sets the value of DaysThreshold.
 func (s *UpdateMeRequest) SetDaysThreshold(val OptInt32) {
 	s.DaysThreshold = val
+}
+
+// Ref: #/components/schemas/UpgradeTrigger
+type UpgradeTrigger struct {
+	Key   LimitedResource `json:"key"`
+	Title string          `json:"title"`
+	Body  string          `json:"body"`
+}
+
+// GetKey returns the value of Key.
+func (s *UpgradeTrigger) GetKey() LimitedResource {
+	return s.Key
+}
+
+// GetTitle returns the value of Title.
+func (s *UpgradeTrigger) GetTitle() string {
+	return s.Title
+}
+
+// GetBody returns the value of Body.
+func (s *UpgradeTrigger) GetBody() string {
+	return s.Body
+}
+
+// SetKey sets the value of Key.
+func (s *UpgradeTrigger) SetKey(val LimitedResource) {
+	s.Key = val
+}
+
+// SetTitle sets the value of Title.
+func (s *UpgradeTrigger) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetBody sets the value of Body.
+func (s *UpgradeTrigger) SetBody(val string) {
+	s.Body = val
 }
 
 // Ref: #/components/schemas/User

@@ -12,7 +12,19 @@ SELECT coalesce((SELECT m.role FROM documents d
 
 -- name: DocumentCreate :one
 -- Creates a document in a residence where the caller is owner or editor; a linked task must belong to the
--- same residence. No row means one of those checks failed (the caller's role says which).
+-- same residence. No row means one of those checks failed (the caller's role says which), or the residence
+-- owner's tier allows no more documents or file bytes.
+WITH quota AS (
+    -- The residence owner's limit on documents (subscription_tiers, when limitations are on), checked on the
+    -- residence's usage row locked here: a concurrent create waits for this one and then counts its row.
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE ru.residence_id = @residence_id
+      AND (NOT st.limitations_enabled OR ((t.max_documents IS NULL OR ru.documents < t.max_documents) AND (t.max_file_bytes IS NULL OR ru.file_bytes + coalesce(sqlc.narg(size_bytes)::bigint, 0) <= t.max_file_bytes)))
+    FOR UPDATE OF ru
+)
 INSERT INTO documents (residence_id, created_by, title, description, doc_type, vendor, model_number, serial_number,
                        purchase_date, purchase_price, expiry_date, warranty_provider, claim_phone, claim_url, task_id,
                        storage_key, file_name, content_type, size_bytes, sha256)
@@ -24,6 +36,7 @@ SELECT m.residence_id, m.user_id, @title::text, @description::text, @doc_type::t
        sqlc.narg(sha256)::text
 FROM residence_members m
 WHERE m.residence_id = @residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor')
+  AND EXISTS (SELECT 1 FROM quota)
   AND (sqlc.narg(task_id)::bigint IS NULL OR EXISTS (
       SELECT 1 FROM tasks t WHERE t.id = sqlc.narg(task_id)::bigint AND t.residence_id = @residence_id))
 RETURNING *;

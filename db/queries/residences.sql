@@ -1,15 +1,25 @@
 -- name: ResidenceCreate :one
 -- Creates the residence with its creator as owner; when it is the primary home, the creator's other
 -- residences stop being primary. A creator who never chose a timezone (users.timezone_set) takes the
--- residence's, which the user's reminders then follow.
-WITH r AS (
+-- residence's, which the user's reminders then follow. No row: the owner's tier allows no more residences.
+WITH quota AS (
+    -- The owner's limit on residences (subscription_tiers, when limitations are on), checked on the usage row
+    -- locked here: a concurrent create waits for this one and then counts its residence. No row: refused.
+    SELECT uu.user_id FROM user_usage uu
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(uu.user_id)
+    WHERE uu.user_id = @owner_id
+      AND (NOT st.limitations_enabled OR t.max_residences IS NULL OR uu.residences < t.max_residences)
+    FOR UPDATE OF uu
+), r AS (
     INSERT INTO residences (owner_id, name, residence_type_id, street, city, state_province, postal_code, country,
                             bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date,
                             purchase_price, is_primary, timezone)
-    VALUES (@owner_id, @name, sqlc.narg(residence_type_id), @street, @city, @state_province, @postal_code, @country,
-            sqlc.narg(bedrooms), sqlc.narg(bathrooms), sqlc.narg(square_footage), sqlc.narg(lot_size),
-            sqlc.narg(year_built), @description, sqlc.narg(purchase_date), sqlc.narg(purchase_price), @is_primary,
-            @timezone)
+    SELECT @owner_id, @name, sqlc.narg(residence_type_id), @street, @city, @state_province, @postal_code, @country,
+           sqlc.narg(bedrooms), sqlc.narg(bathrooms), sqlc.narg(square_footage), sqlc.narg(lot_size),
+           sqlc.narg(year_built), @description, sqlc.narg(purchase_date), sqlc.narg(purchase_price), @is_primary,
+           @timezone
+    FROM quota
     RETURNING *
 ), owner AS (
     INSERT INTO residence_members (residence_id, user_id, role) SELECT id, owner_id, 'owner' FROM r

@@ -25,8 +25,18 @@ ORDER BY coalesce(x.next_due_date, x.due_date) NULLS LAST, x.priority_level DESC
 -- name: TaskCreate :one
 -- Creates a task in a residence where the caller is owner or editor; the assignee must be a member, and the
 -- contractor one of the residence or a personal contractor of the caller. No row means one of those checks
--- failed (TaskWriteChecks says which).
-WITH ins AS (
+-- failed (TaskWriteChecks says which), or the residence owner's tier allows no more tasks.
+WITH quota AS (
+    -- The residence owner's limit on tasks (subscription_tiers, when limitations are on), checked on the
+    -- residence's usage row locked here: a concurrent create waits for this one and then counts its row.
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE ru.residence_id = @residence_id
+      AND (NOT st.limitations_enabled OR ((t.max_tasks IS NULL OR ru.tasks < t.max_tasks)))
+    FOR UPDATE OF ru
+), ins AS (
     INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
                        priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
     SELECT m.residence_id, @user_id::bigint, sqlc.narg(assigned_to)::bigint, sqlc.narg(contractor_id)::bigint, @title,
@@ -35,6 +45,7 @@ WITH ins AS (
            @recurrence_anchor, sqlc.narg(due_date)::date, sqlc.narg(estimated_cost)::numeric
     FROM residence_members m
     WHERE m.residence_id = @residence_id AND m.user_id = @user_id AND m.role IN ('owner', 'editor')
+      AND EXISTS (SELECT 1 FROM quota)
       AND (sqlc.narg(assigned_to)::bigint IS NULL OR EXISTS (
           SELECT 1 FROM residence_members am WHERE am.residence_id = @residence_id AND am.user_id = sqlc.narg(assigned_to)::bigint))
       AND (sqlc.narg(contractor_id)::bigint IS NULL OR EXISTS (

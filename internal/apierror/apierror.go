@@ -27,6 +27,7 @@ const (
 	CodeRequestTooLarge      = "request_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeRateLimited          = "rate_limited"
+	CodeLimitReached         = "limit_reached"
 	CodeInternal             = "internal_error"
 	CodeUnavailable          = "unavailable"
 )
@@ -37,7 +38,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
-	Cause   error
+	// Limit, with CodeLimitReached, says which limit of the subscription tier refused a create.
+	Limit *Limit
+	Cause error
 
 	// missedCheck marks bad input that only PostgreSQL caught: a validation is missing somewhere.
 	missedCheck bool
@@ -89,11 +92,29 @@ func Internal(cause error) *Error {
 		Message: "something went wrong on our side", Cause: cause}
 }
 
+// Limit is what a limit_reached answer tells the app: the resource, the tier's limit, the usage, and the
+// upgrade trigger (paywall text) to show.
+type Limit struct {
+	Resource                  string
+	Limit, Usage              int64
+	TriggerTitle, TriggerBody string
+}
+
+// LimitReached returns the 403 of a create the subscription tier does not allow.
+func LimitReached(l Limit, message string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeLimitReached, Message: message, Limit: &l}
+}
+
 // Body converts e to the spec's ApiError, the body of every error response.
 func (e *Error) Body() *oas.APIError {
 	body := oas.APIErrorBody{Code: e.Code, Message: e.Message}
 	if len(e.Fields) > 0 {
 		body.Fields = oas.NewOptAPIErrorBodyFields(oas.APIErrorBodyFields(e.Fields))
+	}
+	if l := e.Limit; l != nil {
+		body.Limit = oas.NewOptLimitReached(oas.LimitReached{Resource: oas.LimitedResource(l.Resource), Limit: l.Limit,
+			Usage: l.Usage, UpgradeTrigger: oas.UpgradeTrigger{Key: oas.LimitedResource(l.Resource), Title: l.TriggerTitle,
+				Body: l.TriggerBody}})
 	}
 	return &oas.APIError{Error: body}
 }

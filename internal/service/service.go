@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/homekeep/homekeep/internal/app/subscriptions"
 	"github.com/homekeep/homekeep/internal/push"
 	"github.com/homekeep/homekeep/internal/push/endpoint"
 	"log/slog"
@@ -181,6 +182,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Reference:   staticData,
 		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
 			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
+		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db}),
 	}, log)
 	if err != nil {
 		return err

@@ -1090,6 +1090,26 @@ export interface paths {
         patch: operations["updateNotification"];
         trace?: never;
     };
+    "/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's tier, its limits and usage, and the paywall
+         * @description The caller's subscription in one statement: the tier now (a subscription past `entitled_until` counts as `free`), where it came from, whether the operator has limitations on (off: nothing is limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the app-account id to hand the stores (Apple's `appAccountToken`, Google's `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal contractors count against the caller's own tier; tasks, residence contractors, documents and file bytes count per residence against the residence owner's tier, so a member of a pro household may create there whatever the member's own tier.
+         */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/static-data": {
         parameters: {
             query?: never;
@@ -1948,6 +1968,112 @@ export interface components {
             fields?: {
                 [key: string]: string;
             };
+            limit?: components["schemas"]["LimitReached"];
+        };
+        /** @description With `limit_reached`, what the tier allows and what the app should show. */
+        LimitReached: {
+            resource: components["schemas"]["LimitedResource"];
+            /**
+             * Format: int64
+             * @description The tier's limit (a count, or bytes for `file_bytes`).
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description What is in use now (for `file_bytes`, stored plus the file being uploaded).
+             */
+            usage: number;
+            upgrade_trigger: components["schemas"]["UpgradeTrigger"];
+        };
+        /**
+         * @description `residences` owned and personal `contractors` count per account; `tasks`, residence `contractors`, `documents` and stored `file_bytes` per residence.
+         * @enum {string}
+         */
+        LimitedResource: "residences" | "tasks" | "contractors" | "documents" | "file_bytes";
+        UpgradeTrigger: {
+            key: components["schemas"]["LimitedResource"];
+            title: string;
+            body: string;
+        };
+        Subscription: {
+            /**
+             * Format: uuid
+             * @description The account's id for the stores, stable for the account's life.
+             */
+            app_account_id: string;
+            /** @enum {string} */
+            tier: "free" | "pro";
+            /**
+             * @description `none` for an account that never had a subscription; `admin` for an operator's grant.
+             * @enum {string}
+             */
+            source: "none" | "store" | "admin" | "trial";
+            /**
+             * Format: date-time
+             * @description When the subscription ends; null when it has no end (or there is none).
+             */
+            entitled_until: string | null;
+            auto_renew: boolean;
+            /** @description Off (the default of a self-hosted installation) means nothing is limited. */
+            limitations_enabled: boolean;
+            limits: components["schemas"]["TierLimits"];
+            usage: components["schemas"]["SubscriptionUsage"];
+            upgrade_triggers: components["schemas"]["UpgradeTrigger"][];
+            /** @description The rows of the paywall's free-versus-pro comparison, in order. */
+            features: components["schemas"]["FeatureBenefit"][];
+        };
+        /** @description The tier's limits; null is unlimited. */
+        TierLimits: {
+            /**
+             * Format: int64
+             * @description Residences the account owns.
+             */
+            residences: number | null;
+            /**
+             * Format: int64
+             * @description Tasks per residence.
+             */
+            tasks: number | null;
+            /**
+             * Format: int64
+             * @description Contractors per residence, and personal contractors per account.
+             */
+            contractors: number | null;
+            /**
+             * Format: int64
+             * @description Documents per residence.
+             */
+            documents: number | null;
+            /**
+             * Format: int64
+             * @description Stored file bytes per residence.
+             */
+            file_bytes: number | null;
+        };
+        SubscriptionUsage: {
+            /** Format: int64 */
+            residences: number;
+            /** Format: int64 */
+            personal_contractors: number;
+            /** @description What each residence the caller owns holds. */
+            by_residence: components["schemas"]["ResidenceUsage"][];
+        };
+        ResidenceUsage: {
+            /** Format: int64 */
+            residence_id: number;
+            /** Format: int64 */
+            tasks: number;
+            /** Format: int64 */
+            contractors: number;
+            /** Format: int64 */
+            documents: number;
+            /** Format: int64 */
+            file_bytes: number;
+        };
+        FeatureBenefit: {
+            title: string;
+            free: string;
+            pro: string;
         };
         StaticData: {
             residence_types: components["schemas"]["ResidenceType"][];
@@ -2253,6 +2379,10 @@ export interface components {
         /**
          * @description `forbidden`: the caller can see the residence but their role does not allow this (editors and
          *     viewers changing what only the owner may, viewers changing anything).
+         *     `limit_reached` (creates only, while the operator has limitations on): the subscription tier that
+         *     decides allows no more of this resource; `error.limit` names the resource, the limit, the usage and
+         *     the upgrade trigger to show. In a residence the residence owner's tier decides, whoever creates;
+         *     residences and personal contractors count against the caller's own tier (see GET /subscription).
          */
         Forbidden: {
             headers: {
@@ -2763,6 +2893,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
@@ -4372,6 +4503,30 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -7,6 +7,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
+	"github.com/homekeep/homekeep/internal/app/subscriptions"
 	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 )
@@ -22,6 +23,7 @@ type Handlers struct {
 	Documents     *documents.Handler
 	Reference     *reference.Handler
 	Notifications *notifications.Handler
+	Subscriptions *subscriptions.Handler
 }
 
 // handler is the whole oas.Handler: every group's handler, embedded. Embedding the generated group
@@ -34,6 +36,7 @@ type handler struct {
 	oas.NotificationsHandler
 	oas.ReferenceHandler
 	oas.ResidencesHandler
+	oas.SubscriptionsHandler
 	oas.TasksHandler
 }
 

@@ -34,7 +34,8 @@ const UploadOverhead = 64 << 10
 // declares each operation's error statuses, and the contract tests hold the server to them.
 func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
 	h := &handler{AccountsHandler: hs.Accounts, ContractorsHandler: hs.Contractors, DocumentsHandler: hs.Documents,
-		NotificationsHandler: hs.Notifications, ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, TasksHandler: hs.Tasks}
+		NotificationsHandler: hs.Notifications, ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, SubscriptionsHandler: hs.Subscriptions,
+		TasksHandler: hs.Tasks}
 	srv, err := oas.NewServer(h, hs.Accounts,
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),

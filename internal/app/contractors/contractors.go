@@ -214,6 +214,9 @@ func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreat
 	})
 	err = dberr.Interpret(err)
 	if errors.Is(err, dberr.ErrNotFound) {
+		if refused := app.LimitRefusal(ctx, h.db, user.ID, app.PtrIf(req.ResidenceID.Get()), app.LimitContractors, 0); refused != nil {
+			return nil, refused
+		}
 		return nil, h.access.Refusal(ctx, user.ID, req.ResidenceID.Value)
 	}
 	if dberr.IsForeignKey(err, dberr.ContractorsResidenceIDFkey) {

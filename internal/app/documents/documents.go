@@ -230,6 +230,13 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 		if err := h.residenceWriteRefusal(ctx, user.ID, req.ResidenceID); err != nil {
 			return nil, err
 		}
+		var size int64
+		if p.SizeBytes != nil {
+			size = *p.SizeBytes
+		}
+		if err := app.LimitRefusal(ctx, h.db, user.ID, &req.ResidenceID, app.LimitDocuments, size); err != nil {
+			return nil, err
+		}
 		return nil, errTaskNotInResidence
 	case dberr.IsForeignKey(err, dberr.DocumentsResidenceIDFkey):
 		return nil, apierror.NotFound("residence") // deleted while the document was being created

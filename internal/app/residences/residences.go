@@ -134,6 +134,11 @@ func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate)
 	if dberr.IsForeignKey(err, dberr.ResidencesResidenceTypeIDFkey) {
 		return nil, apierror.Validation(map[string]string{"residence_type_id": "is not a known residence type"})
 	}
+	if errors.Is(err, dberr.ErrNotFound) { // no row: the subscription tier allows no more residences
+		if refused := app.LimitRefusal(ctx, h.db, user.ID, nil, app.LimitResidences, 0); refused != nil {
+			return nil, refused
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("error creating residence: %w", err)
 	}

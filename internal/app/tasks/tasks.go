@@ -135,6 +135,9 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (oas.Crea
 			AssignedTo: p.AssignedTo, ContractorID: p.ContractorID}, "residence"); err != nil {
 			return nil, err
 		}
+		if err := app.LimitRefusal(ctx, h.db, user.ID, &req.ResidenceID, app.LimitTasks, 0); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("error creating task: refused without a reason")
 	}
 	if fkErr := taskFKError(err); fkErr != nil {

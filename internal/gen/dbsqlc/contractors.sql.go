@@ -41,15 +41,34 @@ func (q *Queries) ContractorAccessRole(ctx context.Context, db DBTX, arg *Contra
 }
 
 const ContractorCreate = `-- name: ContractorCreate :one
-WITH ins AS (
+WITH quota AS (
+    -- The residence owner's limit on contractors (subscription_tiers, when limitations are on), checked on the
+    -- residence's usage row locked here: a concurrent create waits for this one and then counts its row.
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE ru.residence_id = $2::bigint
+      AND (NOT st.limitations_enabled OR ((t.max_contractors IS NULL OR ru.contractors < t.max_contractors)))
+    FOR UPDATE OF ru
+), personal_quota AS (
+    -- The caller's own limit on personal contractors, checked on the caller's usage row locked here.
+    SELECT uu.user_id FROM user_usage uu
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(uu.user_id)
+    WHERE uu.user_id = $3::bigint AND $2::bigint IS NULL
+      AND (NOT st.limitations_enabled OR t.max_contractors IS NULL OR uu.contractors < t.max_contractors)
+    FOR UPDATE OF uu
+), ins AS (
     INSERT INTO contractors (residence_id, created_by, name, company, phone, email, website, address, notes,
                              rating, is_favorite)
     SELECT $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9,
            $10, $11::integer, $12
-    WHERE $2::bigint IS NULL
-       OR EXISTS (SELECT 1 FROM residence_members m
-                  WHERE m.residence_id = $2::bigint AND m.user_id = $3::bigint
-                    AND m.role IN ('owner', 'editor'))
+    WHERE ($2::bigint IS NULL AND EXISTS (SELECT 1 FROM personal_quota))
+       OR (EXISTS (SELECT 1 FROM residence_members m
+                   WHERE m.residence_id = $2::bigint AND m.user_id = $3::bigint
+                     AND m.role IN ('owner', 'editor'))
+           AND EXISTS (SELECT 1 FROM quota))
     RETURNING id, residence_id, created_by, name, company, phone, email, website, address, notes, rating, is_favorite, created_at, updated_at
 ), links AS (
     INSERT INTO contractor_specialty_links (contractor_id, specialty_id)
@@ -96,7 +115,8 @@ type ContractorCreateRow struct {
 // Creates a contractor and its specialty links in one statement: personal when residence_id is NULL,
 // otherwise in a residence where the caller is owner or editor (no row when they are not). An unknown
 // specialty fails the links' foreign key. The specialties returned are read from the lookup, because the
-// links inserted here are not visible to this statement.
+// links inserted here are not visible to this statement. No row either when the tier that decides (the
+// residence owner's, or the caller's own for a personal contractor) allows no more contractors.
 func (q *Queries) ContractorCreate(ctx context.Context, db DBTX, arg *ContractorCreateParams) (*ContractorCreateRow, error) {
 	row := db.QueryRow(ctx, ContractorCreate,
 		arg.SpecialtyIds,

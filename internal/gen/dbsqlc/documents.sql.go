@@ -36,6 +36,17 @@ func (q *Queries) DocumentAccessRole(ctx context.Context, db DBTX, arg *Document
 }
 
 const DocumentCreate = `-- name: DocumentCreate :one
+WITH quota AS (
+    -- The residence owner's limit on documents (subscription_tiers, when limitations are on), checked on the
+    -- residence's usage row locked here: a concurrent create waits for this one and then counts its row.
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE ru.residence_id = $19
+      AND (NOT st.limitations_enabled OR ((t.max_documents IS NULL OR ru.documents < t.max_documents) AND (t.max_file_bytes IS NULL OR ru.file_bytes + coalesce($17::bigint, 0) <= t.max_file_bytes)))
+    FOR UPDATE OF ru
+)
 INSERT INTO documents (residence_id, created_by, title, description, doc_type, vendor, model_number, serial_number,
                        purchase_date, purchase_price, expiry_date, warranty_provider, claim_phone, claim_url, task_id,
                        storage_key, file_name, content_type, size_bytes, sha256)
@@ -47,6 +58,7 @@ SELECT m.residence_id, m.user_id, $1::text, $2::text, $3::text, $4::text,
        $18::text
 FROM residence_members m
 WHERE m.residence_id = $19 AND m.user_id = $20 AND m.role IN ('owner', 'editor')
+  AND EXISTS (SELECT 1 FROM quota)
   AND ($13::bigint IS NULL OR EXISTS (
       SELECT 1 FROM tasks t WHERE t.id = $13::bigint AND t.residence_id = $19))
 RETURNING id, residence_id, created_by, title, description, doc_type, vendor, model_number, serial_number, purchase_date, purchase_price, expiry_date, warranty_provider, claim_phone, claim_url, task_id, storage_key, file_name, content_type, size_bytes, sha256, created_at, updated_at
@@ -76,7 +88,8 @@ type DocumentCreateParams struct {
 }
 
 // Creates a document in a residence where the caller is owner or editor; a linked task must belong to the
-// same residence. No row means one of those checks failed (the caller's role says which).
+// same residence. No row means one of those checks failed (the caller's role says which), or the residence
+// owner's tier allows no more documents or file bytes.
 func (q *Queries) DocumentCreate(ctx context.Context, db DBTX, arg *DocumentCreateParams) (*Document, error) {
 	row := db.QueryRow(ctx, DocumentCreate,
 		arg.Title,

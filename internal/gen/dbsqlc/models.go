@@ -140,6 +140,14 @@ type EmailCode struct {
 	CreatedAt      time.Time
 }
 
+type FeatureBenefit struct {
+	Position  int32
+	Title     string
+	FreeText  string
+	ProText   string
+	UpdatedAt time.Time
+}
+
 type Notification struct {
 	ID          int64
 	UserID      int64
@@ -440,6 +448,13 @@ type TaskTemplate struct {
 type TokenTombstone struct {
 	TokenHash []byte
 	RevokedAt time.Time
+}
+
+type UpgradeTrigger struct {
+	Key       string
+	Title     string
+	Body      string
+	UpdatedAt time.Time
 }
 
 type User struct {

@@ -11,14 +11,24 @@ import (
 )
 
 const ResidenceCreate = `-- name: ResidenceCreate :one
-WITH r AS (
+WITH quota AS (
+    -- The owner's limit on residences (subscription_tiers, when limitations are on), checked on the usage row
+    -- locked here: a concurrent create waits for this one and then counts its residence. No row: refused.
+    SELECT uu.user_id FROM user_usage uu
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(uu.user_id)
+    WHERE uu.user_id = $1
+      AND (NOT st.limitations_enabled OR t.max_residences IS NULL OR uu.residences < t.max_residences)
+    FOR UPDATE OF uu
+), r AS (
     INSERT INTO residences (owner_id, name, residence_type_id, street, city, state_province, postal_code, country,
                             bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date,
                             purchase_price, is_primary, timezone)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-            $9, $10, $11, $12,
-            $13, $14, $15, $16, $17,
-            $18)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8,
+           $9, $10, $11, $12,
+           $13, $14, $15, $16, $17,
+           $18
+    FROM quota
     RETURNING id, owner_id, name, residence_type_id, street, city, state_province, postal_code, country, bedrooms, bathrooms, square_footage, lot_size, year_built, description, purchase_date, purchase_price, is_primary, timezone, created_at, updated_at
 ), owner AS (
     INSERT INTO residence_members (residence_id, user_id, role) SELECT id, owner_id, 'owner' FROM r
@@ -80,7 +90,7 @@ type ResidenceCreateRow struct {
 
 // Creates the residence with its creator as owner; when it is the primary home, the creator's other
 // residences stop being primary. A creator who never chose a timezone (users.timezone_set) takes the
-// residence's, which the user's reminders then follow.
+// residence's, which the user's reminders then follow. No row: the owner's tier allows no more residences.
 func (q *Queries) ResidenceCreate(ctx context.Context, db DBTX, arg *ResidenceCreateParams) (*ResidenceCreateRow, error) {
 	row := db.QueryRow(ctx, ResidenceCreate,
 		arg.OwnerID,

@@ -248,21 +248,32 @@ func (q *Queries) TaskBoardByToken(ctx context.Context, db DBTX, arg *TaskBoardB
 }
 
 const TaskCreate = `-- name: TaskCreate :one
-WITH ins AS (
+WITH quota AS (
+    -- The residence owner's limit on tasks (subscription_tiers, when limitations are on), checked on the
+    -- residence's usage row locked here: a concurrent create waits for this one and then counts its row.
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE ru.residence_id = $2
+      AND (NOT st.limitations_enabled OR ((t.max_tasks IS NULL OR ru.tasks < t.max_tasks)))
+    FOR UPDATE OF ru
+), ins AS (
     INSERT INTO tasks (residence_id, created_by, assigned_to, contractor_id, title, description, category_id,
                        priority_id, frequency_id, interval_days, recurrence_anchor, due_date, estimated_cost)
-    SELECT m.residence_id, $2::bigint, $3::bigint, $4::bigint, $5,
-           $6, $7::bigint, $8::bigint, $9::bigint,
-           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $9::bigint),
-           $10, $11::date, $12::numeric
+    SELECT m.residence_id, $3::bigint, $4::bigint, $5::bigint, $6,
+           $7, $8::bigint, $9::bigint, $10::bigint,
+           (SELECT fr.interval_days FROM task_frequencies fr WHERE fr.id = $10::bigint),
+           $11, $12::date, $13::numeric
     FROM residence_members m
-    WHERE m.residence_id = $13 AND m.user_id = $2 AND m.role IN ('owner', 'editor')
-      AND ($3::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM residence_members am WHERE am.residence_id = $13 AND am.user_id = $3::bigint))
+    WHERE m.residence_id = $2 AND m.user_id = $3 AND m.role IN ('owner', 'editor')
+      AND EXISTS (SELECT 1 FROM quota)
       AND ($4::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM residence_members am WHERE am.residence_id = $2 AND am.user_id = $4::bigint))
+      AND ($5::bigint IS NULL OR EXISTS (
           SELECT 1 FROM contractors ck
-          WHERE ck.id = $4::bigint
-            AND (ck.residence_id = $13 OR (ck.residence_id IS NULL AND ck.created_by = $2))))
+          WHERE ck.id = $5::bigint
+            AND (ck.residence_id = $2 OR (ck.residence_id IS NULL AND ck.created_by = $3))))
     RETURNING id, residence_id, created_by, assigned_to, title, description, category_id, priority_id, frequency_id, interval_days, recurrence_anchor, in_progress, due_date, next_due_date, estimated_cost, is_cancelled, is_archived, completion_count, last_completed_at, created_at, updated_at, contractor_id
 ), assigned AS (
     -- The assignee's feed row (task_assigned), written only with the task, and never for assigning oneself.
@@ -279,6 +290,7 @@ FROM ins CROSS JOIN LATERAL task_card(ins) x
 
 type TaskCreateParams struct {
 	ThresholdDays    int32
+	ResidenceID      int64
 	UserID           int64
 	AssignedTo       *int64
 	ContractorID     *int64
@@ -290,7 +302,6 @@ type TaskCreateParams struct {
 	RecurrenceAnchor string
 	DueDate          *time.Time
 	EstimatedCost    *float64
-	ResidenceID      int64
 }
 
 type TaskCreateRow struct {
@@ -329,10 +340,11 @@ type TaskCreateRow struct {
 
 // Creates a task in a residence where the caller is owner or editor; the assignee must be a member, and the
 // contractor one of the residence or a personal contractor of the caller. No row means one of those checks
-// failed (TaskWriteChecks says which).
+// failed (TaskWriteChecks says which), or the residence owner's tier allows no more tasks.
 func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams) (*TaskCreateRow, error) {
 	row := db.QueryRow(ctx, TaskCreate,
 		arg.ThresholdDays,
+		arg.ResidenceID,
 		arg.UserID,
 		arg.AssignedTo,
 		arg.ContractorID,
@@ -344,7 +356,6 @@ func (q *Queries) TaskCreate(ctx context.Context, db DBTX, arg *TaskCreateParams
 		arg.RecurrenceAnchor,
 		arg.DueDate,
 		arg.EstimatedCost,
-		arg.ResidenceID,
 	)
 	var i TaskCreateRow
 	err := row.Scan(

@@ -113,6 +113,10 @@ type GetStaticDataRes interface {
 	getStaticDataRes()
 }
 
+type GetSubscriptionRes interface {
+	getSubscriptionRes()
+}
+
 type GetTaskRes interface {
 	getTaskRes()
 }

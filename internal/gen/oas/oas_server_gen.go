@@ -14,6 +14,7 @@ type Handler interface {
 	NotificationsHandler
 	ReferenceHandler
 	ResidencesHandler
+	SubscriptionsHandler
 	TasksHandler
 }
 
@@ -438,6 +439,26 @@ type ResidencesHandler interface {
 	//
 	// PATCH /residences/{id}/members/{user_id}
 	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
+}
+
+// SubscriptionsHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Subscriptions
+type SubscriptionsHandler interface {
+	// GetSubscription implements getSubscription operation.
+	//
+	// The caller's subscription in one statement: the tier now (a subscription past `entitled_until`
+	// counts as `free`), where it came from, whether the operator has limitations on (off: nothing is
+	// limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the
+	// app-account id to hand the stores (Apple's `appAccountToken`, Google's
+	// `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource
+	// (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
+	// contractors count against the caller's own tier; tasks, residence contractors, documents and file
+	// bytes count per residence against the residence owner's tier, so a member of a pro household may
+	// create there whatever the member's own tier.
+	//
+	// GET /subscription
+	GetSubscription(ctx context.Context) (GetSubscriptionRes, error)
 }
 
 // TasksHandler handles operations described by OpenAPI v3 specification.
