@@ -24,7 +24,8 @@ const (
 // the create statements check the tier's limit on the usage row they lock (db/queries), and a refused one
 // returns no row, as a failed membership check does. Only then is this read, so a create that succeeds
 // costs nothing more. residenceID is the residence the row was to go in (nil: the caller's own residences or
-// personal contractors); addBytes the size of the file being stored with it. It returns the 403
+// personal contractors); addBytes the size of the file being stored with it (LimitFileBytes: a file replacing
+// another, where the count does not change). It returns the 403
 // limit_reached to answer, or nil when the tier allows the create (another check refused it).
 func LimitRefusal(ctx context.Context, db dbsqlc.DBTX, userID int64, residenceID *int64, resource string, addBytes int64) error {
 	row, err := dbsqlc.New().SubscriptionLimitOf(ctx, db, &dbsqlc.SubscriptionLimitOfParams{
@@ -44,7 +45,8 @@ func LimitRefusal(ctx context.Context, db dbsqlc.DBTX, userID int64, residenceID
 		l.Limit, l.Usage = row.MaxCount, row.UsedCount
 		return apierror.LimitReached(l, fmt.Sprintf("the subscription tier allows %d %s%s", row.MaxCount, resource,
 			limitScope(resource, residenceID)))
-	case resource == LimitDocuments && row.MaxFileBytes >= 0 && row.UsedFileBytes+addBytes > row.MaxFileBytes:
+	case (resource == LimitDocuments || resource == LimitFileBytes) && row.MaxFileBytes >= 0 &&
+		row.UsedFileBytes+addBytes > row.MaxFileBytes:
 		l.Resource, l.Limit, l.Usage = LimitFileBytes, row.MaxFileBytes, row.UsedFileBytes+addBytes
 		if fb, err := dbsqlc.New().SubscriptionLimitOf(ctx, db, &dbsqlc.SubscriptionLimitOfParams{
 			Resource: LimitFileBytes, ResidenceID: residenceID, UserID: userID}); err == nil {

@@ -167,6 +167,9 @@ func (h *Handler) ReplaceDocumentFile(ctx context.Context, req *oas.FileUploadMu
 			if err := h.documentRefusal(ctx, user.ID, params.ID); err != nil {
 				return nil, err
 			}
+			if err := h.fileBytesRefusal(ctx, user.ID, params.ID, stored.size); err != nil {
+				return nil, err
+			}
 			return nil, apierror.NotFound("document") // deleted meanwhile
 		}
 		return nil, fmt.Errorf("error replacing document file: %w", err)
@@ -381,4 +384,14 @@ func partialFileResponse(contentType string, r io.Reader, disposition, etag, con
 		return &oas.GetDocumentFilePartialContentApplicationPdfHeaders{CacheControl: cc, ContentDisposition: disposition,
 			ETag: etag, ContentRange: contentRange, Response: oas.GetDocumentFilePartialContentApplicationPdf{Data: r}}
 	}
+}
+
+// fileBytesRefusal is the 403 limit_reached of a replacement the residence owner's tier has no room for. The
+// usage it reports counts the new file on top of what is stored (the old file included).
+func (h *Handler) fileBytesRefusal(ctx context.Context, userID, documentID, size int64) error {
+	d, err := h.q.DocumentGet(ctx, h.db, &dbsqlc.DocumentGetParams{ID: documentID, UserID: userID})
+	if err != nil {
+		return nil //nolint:nilerr // gone or not visible: documentRefusal's answer stands
+	}
+	return app.LimitRefusal(ctx, h.db, userID, &d.ResidenceID, app.LimitFileBytes, size)
 }

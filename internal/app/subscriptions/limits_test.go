@@ -220,3 +220,45 @@ func TestGetSubscription(t *testing.T) {
 	require.Equal(t, "Changed", titles[client.LimitedResourceTasks])
 	require.Equal(t, s.AppAccountID, get().AppAccountID, "stable")
 }
+
+// TestStoredFileBytesLimit: uploads and replacements count their bytes against the residence owner's limit,
+// a replacement only by how much larger it is.
+func TestStoredFileBytesLimit(t *testing.T) {
+	t.Parallel()
+	inst := limitsWorld(t)
+	apptest.DBExec(t, inst, `UPDATE subscription_tiers SET max_file_bytes = 4000 WHERE tier = 'free'`)
+	owner := inst.Register(t)
+	home := apptest.CreateResidence(t, inst, owner, "Home")
+	pdf := func(size int) *apptest.FilePart {
+		return &apptest.FilePart{Name: "f.pdf", ContentType: "application/pdf",
+			Content: append(append([]byte{}, apptest.TestPDF...), make([]byte, size-len(apptest.TestPDF))...)}
+	}
+	upload := func(size int) apptest.Response {
+		return apptest.SendMultipart(t, inst, http.MethodPost, "/documents", owner.Token,
+			map[string]string{"residence_id": fmt.Sprint(home), "title": "Manual", "type": "manual"}, pdf(size))
+	}
+	first := upload(2500)
+	require.Equal(t, http.StatusCreated, first.Status, string(first.Body))
+	var doc client.Document
+	first.JSON(t, &doc)
+	r := upload(2000)
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	var e client.APIError
+	r.JSON(t, &e)
+	l, _ := e.Error.Limit.Get()
+	require.Equal(t, client.LimitedResourceFileBytes, l.Resource)
+	require.EqualValues(t, 4000, l.Limit)
+	require.EqualValues(t, 4500, l.Usage, "stored plus the file being uploaded")
+
+	replace := func(size int) apptest.Response {
+		return apptest.SendMultipart(t, inst, http.MethodPut, fmt.Sprintf("/documents/%d/file", doc.ID), owner.Token, nil, pdf(size))
+	}
+	require.Equal(t, http.StatusOK, replace(3900).Status, "larger, but within the limit once the old file goes")
+	r = replace(4100)
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	r.JSON(t, &e)
+	require.Equal(t, "limit_reached", e.Error.Code)
+	s := apptest.Expect[client.Subscription](t, inst, apptest.Request{Method: http.MethodGet, Path: "/subscription",
+		Token: owner.Token}, http.StatusOK)
+	require.EqualValues(t, 3900, s.Usage.ByResidence[0].FileBytes, "the refused file is not counted")
+}

@@ -355,11 +355,20 @@ func (q *Queries) DocumentListByToken(ctx context.Context, db DBTX, arg *Documen
 
 const DocumentReplaceFile = `-- name: DocumentReplaceFile :one
 WITH old AS (
-    SELECT d.id, d.storage_key FROM documents d
+    SELECT d.id, d.residence_id, d.storage_key, coalesce(d.size_bytes, 0) AS size_bytes FROM documents d
     WHERE d.id = $6
       AND EXISTS (SELECT 1 FROM residence_members m
                   WHERE m.residence_id = d.residence_id AND m.user_id = $7 AND m.role IN ('owner', 'editor'))
     FOR UPDATE
+), quota AS (
+    SELECT ru.residence_id FROM residence_usage ru
+    JOIN old ON old.residence_id = ru.residence_id
+    JOIN residences qr ON qr.id = ru.residence_id
+    CROSS JOIN app_settings st
+    JOIN subscription_tiers t ON t.tier = user_tier(qr.owner_id)
+    WHERE NOT st.limitations_enabled OR t.max_file_bytes IS NULL
+       OR ru.file_bytes - old.size_bytes + $4::bigint <= t.max_file_bytes
+    FOR UPDATE OF ru
 )
 UPDATE documents SET
     storage_key  = $1::text,
@@ -369,7 +378,7 @@ UPDATE documents SET
     sha256       = $5::text,
     updated_at   = now()
 FROM old
-WHERE documents.id = old.id
+WHERE documents.id = old.id AND EXISTS (SELECT 1 FROM quota)
 RETURNING documents.id, documents.residence_id, documents.created_by, documents.title, documents.description,
           documents.doc_type, documents.vendor, documents.model_number, documents.serial_number,
           documents.purchase_date, documents.purchase_price, documents.expiry_date, documents.warranty_provider,
@@ -418,7 +427,8 @@ type DocumentReplaceFileRow struct {
 // Points a document (owners and editors) at a newly written file and returns the document with the storage
 // key of the file it had (NULL if none), to be deleted once this statement has committed. The old key is
 // read under the row lock, so of two concurrent replacements the second sees (and deletes) the first's
-// file. No row: refused.
+// file. No row: refused, by the caller's role or by the residence owner's limit on stored file bytes, which
+// is checked on the residence's usage row locked here (as in DocumentCreate).
 func (q *Queries) DocumentReplaceFile(ctx context.Context, db DBTX, arg *DocumentReplaceFileParams) (*DocumentReplaceFileRow, error) {
 	row := db.QueryRow(ctx, DocumentReplaceFile,
 		arg.StorageKey,
