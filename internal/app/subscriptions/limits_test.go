@@ -262,3 +262,23 @@ func TestStoredFileBytesLimit(t *testing.T) {
 		Token: owner.Token}, http.StatusOK)
 	require.EqualValues(t, 3900, s.Usage.ByResidence[0].FileBytes, "the refused file is not counted")
 }
+
+// TestALimitChangeAppliesInEveryProcessOnItsNextRequest: the limits are read by each create's statement, not
+// cached, so an operator's change to a tier reaches two processes at once.
+func TestALimitChangeAppliesInEveryProcessOnItsNextRequest(t *testing.T) {
+	t.Parallel()
+	a := limitsWorld(t)
+	b := apptest.Start(t, apptest.Options{DatabaseURL: a.DatabaseURL, NoSeed: true})
+	owner := a.Register(t)
+	home := apptest.CreateResidence(t, a, owner, "Home")
+	for i := range 10 {
+		require.Equal(t, http.StatusCreated, create(t, b, owner, "tasks", home, i).Status)
+	}
+	requireLimitReached(t, create(t, a, owner, "tasks", home, 10), "tasks", 10)
+	apptest.DBExec(t, a, `UPDATE subscription_tiers SET max_tasks = 11 WHERE tier = 'free'`)
+	require.Equal(t, http.StatusCreated, create(t, b, owner, "tasks", home, 10).Status, "process b, at once")
+	requireLimitReached(t, create(t, a, owner, "tasks", home, 11), "tasks", 11)
+	apptest.DBExec(t, a, `UPDATE app_settings SET limitations_enabled = false`)
+	require.Equal(t, http.StatusCreated, create(t, a, owner, "tasks", home, 11).Status, "limitations off: unlimited")
+	require.Equal(t, http.StatusCreated, create(t, b, owner, "tasks", home, 12).Status)
+}
