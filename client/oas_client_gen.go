@@ -35,6 +35,7 @@ type Invoker interface {
 	NotificationsInvoker
 	ReferenceInvoker
 	ResidencesInvoker
+	StoreInvoker
 	SubscriptionsInvoker
 	TasksInvoker
 }
@@ -462,6 +463,38 @@ type ResidencesInvoker interface {
 	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
 }
 
+// StoreInvoker invokes operations described by OpenAPI v3 specification.
+//
+// x-gen-operation-group: Store
+type StoreInvoker interface {
+	// ApplyApplePurchase invokes applyApplePurchase operation.
+	//
+	// The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase
+	// or a restore. The server verifies it offline against Apple's root certificate, the configured bundle
+	// id and the accepted environments (Sandbox too unless the operator switched it off), and applies it
+	// only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that
+	// is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
+	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
+	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
+	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
+	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+	//
+	// POST /subscription/apple
+	ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
+	// ReceiveAppleNotification invokes receiveAppleNotification operation.
+	//
+	// Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The
+	// `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in
+	// production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A
+	// verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
+	// the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
+	// stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
+	// the server has no APPLE_BUNDLE_ID.
+	//
+	// POST /webhooks/apple
+	ReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
+}
+
 // SubscriptionsInvoker invokes operations described by OpenAPI v3 specification.
 //
 // x-gen-operation-group: Subscriptions
@@ -634,6 +667,151 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 		return c.serverURL
 	}
 	return u
+}
+
+// ApplyApplePurchase invokes applyApplePurchase operation.
+//
+// The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase
+// or a restore. The server verifies it offline against Apple's root certificate, the configured bundle
+// id and the accepted environments (Sandbox too unless the operator switched it off), and applies it
+// only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that
+// is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
+// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
+// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
+// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
+// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+//
+// POST /subscription/apple
+func (c *Client) ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error) {
+	res, err := c.sendApplyApplePurchase(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (res ApplyApplePurchaseRes, err error) {
+	// Validate request before sending.
+	if err := func() error {
+		if err := request.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return res, errors.Wrap(err, "validate")
+	}
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("applyApplePurchase"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/subscription/apple"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ApplyApplePurchaseOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/subscription/apple"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeApplyApplePurchaseRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ApplyApplePurchaseOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ApplyApplePurchaseOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeApplyApplePurchaseResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
 }
 
 // ArchiveTask invokes archiveTask operation.
@@ -7121,6 +7299,104 @@ func (c *Client) sendMarkAllNotificationsRead(ctx context.Context) (res MarkAllN
 
 	stage = "DecodeResponse"
 	result, err := decodeMarkAllNotificationsReadResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReceiveAppleNotification invokes receiveAppleNotification operation.
+//
+// Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The
+// `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in
+// production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A
+// verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
+// the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
+// stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
+// the server has no APPLE_BUNDLE_ID.
+//
+// POST /webhooks/apple
+func (c *Client) ReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (ReceiveAppleNotificationRes, error) {
+	res, err := c.sendReceiveAppleNotification(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (res ReceiveAppleNotificationRes, err error) {
+	// Validate request before sending.
+	if err := func() error {
+		if err := request.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return res, errors.Wrap(err, "validate")
+	}
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("receiveAppleNotification"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/webhooks/apple"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReceiveAppleNotificationOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/webhooks/apple"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReceiveAppleNotificationRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReceiveAppleNotificationResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

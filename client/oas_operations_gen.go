@@ -6,6 +6,7 @@ package client
 type OperationName = string
 
 const (
+	ApplyApplePurchaseOperation            OperationName = "ApplyApplePurchase"
 	ArchiveTaskOperation                   OperationName = "ArchiveTask"
 	CancelTaskOperation                    OperationName = "CancelTask"
 	ChangePasswordOperation                OperationName = "ChangePassword"
@@ -52,6 +53,7 @@ const (
 	LoginOperation                         OperationName = "Login"
 	LogoutOperation                        OperationName = "Logout"
 	MarkAllNotificationsReadOperation      OperationName = "MarkAllNotificationsRead"
+	ReceiveAppleNotificationOperation      OperationName = "ReceiveAppleNotification"
 	RegisterOperation                      OperationName = "Register"
 	RegisterNotificationDeviceOperation    OperationName = "RegisterNotificationDevice"
 	RemoveResidenceMemberOperation         OperationName = "RemoveResidenceMember"

@@ -90,6 +90,38 @@ func (s *APIErrorBodyFields) init() APIErrorBodyFields {
 	return m
 }
 
+// Ref: #/components/schemas/AppleNotificationRequest
+type AppleNotificationRequest struct {
+	// The notification as Apple signed it (a JWS).
+	SignedPayload string `json:"signedPayload"`
+}
+
+// GetSignedPayload returns the value of SignedPayload.
+func (s *AppleNotificationRequest) GetSignedPayload() string {
+	return s.SignedPayload
+}
+
+// SetSignedPayload sets the value of SignedPayload.
+func (s *AppleNotificationRequest) SetSignedPayload(val string) {
+	s.SignedPayload = val
+}
+
+// Ref: #/components/schemas/ApplePurchaseRequest
+type ApplePurchaseRequest struct {
+	// StoreKit 2's `Transaction.jwsRepresentation`, as the app got it.
+	SignedTransaction string `json:"signed_transaction"`
+}
+
+// GetSignedTransaction returns the value of SignedTransaction.
+func (s *ApplePurchaseRequest) GetSignedTransaction() string {
+	return s.SignedTransaction
+}
+
+// SetSignedTransaction sets the value of SignedTransaction.
+func (s *ApplePurchaseRequest) SetSignedTransaction(val string) {
+	s.SignedTransaction = val
+}
+
 // Ref: #/components/schemas/AuthResponse
 type AuthResponse struct {
 	// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its hash.
@@ -146,6 +178,7 @@ func (s *BadRequestHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*BadRequestHeaders) applyApplePurchaseRes()            {}
 func (*BadRequestHeaders) archiveTaskRes()                   {}
 func (*BadRequestHeaders) cancelTaskRes()                    {}
 func (*BadRequestHeaders) changePasswordRes()                {}
@@ -192,6 +225,7 @@ func (*BadRequestHeaders) listWarrantiesRes()                {}
 func (*BadRequestHeaders) loginRes()                         {}
 func (*BadRequestHeaders) logoutRes()                        {}
 func (*BadRequestHeaders) markAllNotificationsReadRes()      {}
+func (*BadRequestHeaders) receiveAppleNotificationRes()      {}
 func (*BadRequestHeaders) registerNotificationDeviceRes()    {}
 func (*BadRequestHeaders) registerRes()                      {}
 func (*BadRequestHeaders) removeResidenceMemberRes()         {}
@@ -692,6 +726,7 @@ func (s *ConflictHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*ConflictHeaders) applyApplePurchaseRes() {}
 func (*ConflictHeaders) registerRes()           {}
 func (*ConflictHeaders) resendVerificationRes() {}
 func (*ConflictHeaders) updateContractorRes()   {}
@@ -3914,6 +3949,7 @@ func (s *InternalServerErrorHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*InternalServerErrorHeaders) applyApplePurchaseRes()            {}
 func (*InternalServerErrorHeaders) archiveTaskRes()                   {}
 func (*InternalServerErrorHeaders) cancelTaskRes()                    {}
 func (*InternalServerErrorHeaders) changePasswordRes()                {}
@@ -3960,6 +3996,7 @@ func (*InternalServerErrorHeaders) listWarrantiesRes()                {}
 func (*InternalServerErrorHeaders) loginRes()                         {}
 func (*InternalServerErrorHeaders) logoutRes()                        {}
 func (*InternalServerErrorHeaders) markAllNotificationsReadRes()      {}
+func (*InternalServerErrorHeaders) receiveAppleNotificationRes()      {}
 func (*InternalServerErrorHeaders) registerNotificationDeviceRes()    {}
 func (*InternalServerErrorHeaders) registerRes()                      {}
 func (*InternalServerErrorHeaders) removeResidenceMemberRes()         {}
@@ -7095,6 +7132,11 @@ func (s *RangeNotSatisfiableHeaders) SetResponse(val APIError) {
 
 func (*RangeNotSatisfiableHeaders) getDocumentFileRes() {}
 
+// ReceiveAppleNotificationOK is response for ReceiveAppleNotification operation.
+type ReceiveAppleNotificationOK struct{}
+
+func (*ReceiveAppleNotificationOK) receiveAppleNotificationRes() {}
+
 // A recurring task's next due date is counted from the completion date or from the previous due date.
 // Ref: #/components/schemas/RecurrenceAnchor
 type RecurrenceAnchor string
@@ -8140,6 +8182,7 @@ func (s *ServiceUnavailableHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*ServiceUnavailableHeaders) applyApplePurchaseRes()            {}
 func (*ServiceUnavailableHeaders) archiveTaskRes()                   {}
 func (*ServiceUnavailableHeaders) cancelTaskRes()                    {}
 func (*ServiceUnavailableHeaders) changePasswordRes()                {}
@@ -8186,6 +8229,7 @@ func (*ServiceUnavailableHeaders) listWarrantiesRes()                {}
 func (*ServiceUnavailableHeaders) loginRes()                         {}
 func (*ServiceUnavailableHeaders) logoutRes()                        {}
 func (*ServiceUnavailableHeaders) markAllNotificationsReadRes()      {}
+func (*ServiceUnavailableHeaders) receiveAppleNotificationRes()      {}
 func (*ServiceUnavailableHeaders) registerNotificationDeviceRes()    {}
 func (*ServiceUnavailableHeaders) registerRes()                      {}
 func (*ServiceUnavailableHeaders) removeResidenceMemberRes()         {}
@@ -8567,7 +8611,8 @@ func (s *Subscription) SetFeatures(val []FeatureBenefit) {
 	s.Features = val
 }
 
-func (*Subscription) getSubscriptionRes() {}
+func (*Subscription) applyApplePurchaseRes() {}
+func (*Subscription) getSubscriptionRes()    {}
 
 // `none` for an account that never had a subscription; `admin` for an operator's grant.
 type SubscriptionSource string
@@ -9868,6 +9913,7 @@ func (s *UnauthorizedHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*UnauthorizedHeaders) applyApplePurchaseRes()            {}
 func (*UnauthorizedHeaders) archiveTaskRes()                   {}
 func (*UnauthorizedHeaders) cancelTaskRes()                    {}
 func (*UnauthorizedHeaders) changePasswordRes()                {}
@@ -9991,6 +10037,7 @@ func (s *UnsupportedMediaTypeHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
+func (*UnsupportedMediaTypeHeaders) applyApplePurchaseRes()            {}
 func (*UnsupportedMediaTypeHeaders) changePasswordRes()                {}
 func (*UnsupportedMediaTypeHeaders) completeTaskRes()                  {}
 func (*UnsupportedMediaTypeHeaders) createContractorRes()              {}
@@ -10001,6 +10048,7 @@ func (*UnsupportedMediaTypeHeaders) createTaskRes()                    {}
 func (*UnsupportedMediaTypeHeaders) forgotPasswordRes()                {}
 func (*UnsupportedMediaTypeHeaders) joinResidenceRes()                 {}
 func (*UnsupportedMediaTypeHeaders) loginRes()                         {}
+func (*UnsupportedMediaTypeHeaders) receiveAppleNotificationRes()      {}
 func (*UnsupportedMediaTypeHeaders) registerNotificationDeviceRes()    {}
 func (*UnsupportedMediaTypeHeaders) registerRes()                      {}
 func (*UnsupportedMediaTypeHeaders) replaceDocumentFileRes()           {}

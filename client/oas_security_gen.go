@@ -21,6 +21,7 @@ type SecuritySource interface {
 
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
+	ApplyApplePurchaseOperation:            []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},
@@ -108,6 +109,7 @@ func GetRolesForBearerAuth(operation string) []string {
 
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
+	ApplyApplePurchaseOperation:            []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},

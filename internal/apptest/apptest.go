@@ -9,6 +9,7 @@ package apptest
 
 import (
 	"context"
+	"crypto/x509"
 	"github.com/homekeep/homekeep/internal/push"
 	"log/slog"
 	"net"
@@ -43,6 +44,9 @@ type Options struct {
 	// PushChannels, when not nil, replaces the push channels the configuration turns on (tests point
 	// channels at provider servers of their own).
 	PushChannels []push.Channel
+	// AppleRoots, when not nil, replaces Apple's pinned root certificate, so that App Store tokens signed by a
+	// test CA (appletest) verify.
+	AppleRoots *x509.CertPool
 }
 
 // SharedValkey returns the test Valkey's URL and a key prefix of this test's own.
@@ -122,7 +126,7 @@ func Start(t testing.TB, o Options) *Instance {
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
 			OnReady:    func(net.Addr) { once.Do(func() { close(ready) }) },
 			OnShared:   func(c *valkeyconn.Conn) { inst.Valkey = c },
-			BoardClock: o.BoardClock, PushChannels: o.PushChannels,
+			BoardClock: o.BoardClock, PushChannels: o.PushChannels, AppleRoots: o.AppleRoots,
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })

@@ -77,6 +77,8 @@ type Config struct {
 
 	// Push holds the push channels' settings; a channel whose required settings are unset is off.
 	Push Push
+	// Apple holds the App Store purchases' settings; without a bundle id, Apple purchases are off.
+	Apple Apple
 
 	LogLevel        string
 	LogFormat       string
@@ -110,6 +112,18 @@ type Push struct {
 	// AllowInsecureLoopback lets Web Push and UnifiedPush endpoints on the loopback interface, over http
 	// too, through the endpoint guard: for development only.
 	AllowInsecureLoopback bool
+}
+
+// Apple is how App Store purchases are verified (README: Subscriptions).
+type Apple struct {
+	// BundleID is the iOS app's bundle identifier that every signed transaction and notification must name;
+	// empty turns Apple purchases off (the endpoints answer 503 store_not_configured).
+	BundleID string
+	// AppAppleID is the app's Apple ID in App Store Connect, which production notifications must name; 0
+	// skips the check.
+	AppAppleID int64
+	// AllowSandbox accepts Sandbox purchases and notifications: App Review and TestFlight buy there.
+	AllowSandbox bool
 }
 
 // secretSettings are never echoed in Load's errors.
@@ -350,6 +364,29 @@ var Settings = []Setting{
 				return errors.New("want true or false")
 			}
 			c.Push.AllowInsecureLoopback = b
+			return nil
+		}},
+	{"APPLE_BUNDLE_ID", "", "the iOS app's bundle id that App Store purchases must name; unset: Apple purchases off (README: Subscriptions)",
+		func(c *Config, v string) error { c.Apple.BundleID = v; return nil }},
+	{"APPLE_APP_APPLE_ID", "", "the app's Apple ID in App Store Connect (a number), checked on production notifications; unset: not checked",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return errors.New("want a positive integer")
+			}
+			c.Apple.AppAppleID = n
+			return nil
+		}},
+	{"APPLE_ALLOW_SANDBOX", "true", "true accepts Sandbox purchases (App Review and TestFlight buy there); false: production only",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.Apple.AllowSandbox = b
 			return nil
 		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",

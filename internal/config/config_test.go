@@ -72,6 +72,7 @@ func TestLoad(t *testing.T) {
 			"APNS_ENVIRONMENT": "sandbox", "FCM_CREDENTIALS": `{"type":"service_account"}`, "FCM_PROJECT_ID": "hk",
 			"VAPID_SUBJECT": "mailto:ops@example.com", "VAPID_PUBLIC_KEY": "pub", "VAPID_PRIVATE_KEY": "priv",
 			"UNIFIEDPUSH": "false", "PUSH_ALLOW_INSECURE_LOOPBACK": "true",
+			"APPLE_BUNDLE_ID": "com.example.homekeep", "APPLE_APP_APPLE_ID": "1234567890", "APPLE_ALLOW_SANDBOX": "false",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -89,6 +90,7 @@ func TestLoad(t *testing.T) {
 				APNsKeyID: "ABC123DEFG", APNsTeamID: "TEAM123456", APNsTopic: "com.example.homekeep",
 				FCMCredentials: []byte(`{"type":"service_account"}`), FCMProjectID: "hk", VAPIDSubject: "mailto:ops@example.com",
 				VAPIDPublicKey: "pub", VAPIDPrivateKey: "priv", AllowInsecureLoopback: true},
+			Apple: Apple{BundleID: "com.example.homekeep", AppAppleID: 1234567890},
 		}, c)
 	})
 
@@ -97,6 +99,7 @@ func TestLoad(t *testing.T) {
 		c, err := Load(env(nil))
 		require.NoError(t, err)
 		require.Equal(t, Push{APNsProduction: true, UnifiedPush: true}, c.Push, "only UnifiedPush, which needs no keys")
+		require.Equal(t, Apple{AllowSandbox: true}, c.Apple, "Apple purchases off; Sandbox on once they are on (App Review buys there)")
 		dir := t.TempDir()
 		key, creds := filepath.Join(dir, "AuthKey.p8"), filepath.Join(dir, "firebase.json")
 		require.NoError(t, os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----"), 0o600))
@@ -164,6 +167,8 @@ func TestLoad(t *testing.T) {
 		{"RejectsCORSOriginWithPath", "CORS_ORIGINS", "https://app.example.com/login", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "https://app.example.com/login"`},
 		{"RejectsCORSOriginWithoutScheme", "CORS_ORIGINS", "app.example.com", `CORS_ORIGINS: want comma-separated origins such as https://app.example.com,http://localhost:5173, got "app.example.com"`},
 		{"RejectsWorkersNotABoolean", "WORKERS", "sometimes", `WORKERS: want true or false, got "sometimes"`},
+		{"RejectsNonNumericAppAppleID", "APPLE_APP_APPLE_ID", "homekeep", `APPLE_APP_APPLE_ID: want a positive integer, got "homekeep"`},
+		{"RejectsAllowSandboxNotABoolean", "APPLE_ALLOW_SANDBOX", "maybe", `APPLE_ALLOW_SANDBOX: want true or false, got "maybe"`},
 		{"RejectsNegativeReminderGrace", "REMINDER_GRACE", "-1h", `REMINDER_GRACE: want a positive duration such as 30s, 5m or 1h, got "-1h"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
 	}

@@ -81,6 +81,9 @@ type Work struct {
 	// SendNotification delivers one notification by push and email (delivery.Deliverer.Send); attempt is the
 	// job's, from 1.
 	SendNotification func(ctx context.Context, notificationID int64, attempt int) error
+	// ApplyStoreEvent applies the recorded store notification eventID of store (store.ApplyAppleEvent); an
+	// event already applied changes nothing.
+	ApplyStoreEvent func(ctx context.Context, store, eventID string) error
 }
 
 // Options configures New.
@@ -125,6 +128,7 @@ func New(o Options) (*Client, error) {
 	river.AddWorker(workers, &reminderPlanWorker{plan: o.Work.PlanReminders, now: now})
 	river.AddWorker(workers, &ledgerPurgeWorker{purge: o.Work.PurgeLedger, now: now})
 	river.AddWorker(workers, &notificationSendWorker{send: o.Work.SendNotification})
+	river.AddWorker(workers, &storeEventWorker{apply: o.Work.ApplyStoreEvent})
 
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{

@@ -34,6 +34,9 @@ const (
 	KindRevocationDelivery = "revocation_delivery"
 	// KindRevocationPurge forgets recorded revocations older than the token TTL, when there is no Valkey.
 	KindRevocationPurge = "revocation_purge"
+	// KindStoreEvent applies one recorded store notification (package store). The statement that records the
+	// notification inserts it (StoreEventRecord, db/queries/store.sql).
+	KindStoreEvent = "store_event"
 )
 
 // kind is how one kind of job is queued and retried. Retries back off from first, doubling up to max, so a
@@ -63,6 +66,10 @@ var kinds = map[string]kind{
 	// Runs every 30 s: a failed delivery is tried again after 2, 4 and 8 s (authcache's redelivery pace).
 	KindRevocationDelivery: {queue: QueueMaintenance, maxAttempts: 4, first: 2 * time.Second, max: 8 * time.Second},
 	KindRevocationPurge:    {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
+	// 30 s, 1, 2, 4, 8, 16 and then 30 min: ten attempts over about two hours. Apple stops retrying once it
+	// is answered, so a notification recorded here is applied by this schedule or not at all; each attempt
+	// applies it at most once (the event is marked applied in the statement that applies it).
+	KindStoreEvent: {queue: QueueMaintenance, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
 }
 
 // backoff is how long after a failed attempt (1 for the first) the next one runs.
@@ -113,6 +120,9 @@ type SQLInsert struct {
 
 // EmailCodeInsert is the job of EmailCodeArgs, for the statements that ask for an account code.
 var EmailCodeInsert = sqlInsert(KindEmailCode)
+
+// StoreEventInsert is the job of StoreEventArgs, for the statement that records a store notification.
+var StoreEventInsert = sqlInsert(KindStoreEvent)
 
 func sqlInsert(name string) SQLInsert {
 	k := kinds[name]

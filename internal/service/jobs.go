@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"github.com/homekeep/homekeep/internal/push"
 	"log/slog"
@@ -12,12 +13,14 @@ import (
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/reminders"
+	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
+	"github.com/homekeep/homekeep/internal/store/apple"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -41,6 +44,8 @@ type jobDeps struct {
 	valkey bool
 	// push, when not nil, replaces the configured push channels (tests).
 	push []push.Channel
+	// apple verifies App Store notifications again before they are applied; nil without APPLE_BUNDLE_ID.
+	apple *apple.Verifier
 }
 
 // newJobs builds the river client with Homekeep's workers on pool.
@@ -66,6 +71,12 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 			return reminders.Purge(ctx, pool, now, d.cfg.ReminderGrace)
 		},
 		SendNotification: sends.deliverer.Send,
+		ApplyStoreEvent: func(ctx context.Context, storeName, eventID string) error {
+			if storeName != "apple" {
+				return fmt.Errorf("error applying a store notification: unknown store %q", storeName)
+			}
+			return store.ApplyAppleEvent(ctx, pool, d.apple, eventID)
+		},
 	}
 	if d.valkey {
 		work.DeliverRevocations = d.auth.DeliverRecorded
@@ -118,6 +129,8 @@ type WorkerOptions struct {
 	OnReady func()
 	// PushChannels, when not nil, replaces the push channels the configuration turns on (tests).
 	PushChannels []push.Channel
+	// AppleRoots, when not nil, replaces Apple's pinned root certificate (tests).
+	AppleRoots *x509.CertPool
 }
 
 // RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
@@ -169,8 +182,12 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 		}
 	}()
 
+	appleVerifier, err := newAppleVerifier(cfg.Apple, o.AppleRoots)
+	if err != nil {
+		return err
+	}
 	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-		push: o.PushChannels})
+		push: o.PushChannels, apple: appleVerifier})
 	if err != nil {
 		return err
 	}

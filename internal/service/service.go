@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"github.com/homekeep/homekeep/internal/app/subscriptions"
@@ -35,6 +36,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
 	"github.com/homekeep/homekeep/internal/app/seed"
+	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/authcache"
 	"github.com/homekeep/homekeep/internal/blobstore"
@@ -71,6 +73,9 @@ type Options struct {
 	// BoardClock is the clock boards read their residences' local dates from (tests move it across a
 	// residence's midnight); nil is time.Now.
 	BoardClock func() time.Time
+	// AppleRoots, when not nil, replaces Apple's pinned root certificate for the API and its workers (tests
+	// sign App Store tokens with their own CA).
+	AppleRoots *x509.CertPool
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -173,6 +178,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	staticData := reference.New(reference.Deps{DB: db, Refs: refs})
 	taskOps := tasks.New(tasks.Deps{DB: db, Access: residenceAccess, Boards: boards, BoardCacheSize: cfg.BoardCacheSize,
 		Now: o.BoardClock})
+	appleVerifier, err := newAppleVerifier(cfg.Apple, o.AppleRoots)
+	if err != nil {
+		return err
+	}
+	subscriptionOps := subscriptions.New(subscriptions.Deps{DB: db})
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
 		Residences:  residenceOps,
@@ -182,7 +192,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		Reference:   staticData,
 		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
 			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
-		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db}),
+		Subscriptions: subscriptionOps,
+		Store:         store.New(store.Deps{DB: db, Apple: appleVerifier, Subscription: subscriptionOps.GetSubscription}),
 	}, log)
 	if err != nil {
 		return err
@@ -224,7 +235,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	auth.Start(ctx)
 	if cfg.Workers {
 		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-			push: o.PushChannels})
+			push: o.PushChannels, apple: appleVerifier})
 		if err != nil {
 			startFailed.Store(true)
 			cancel(err)

@@ -1110,6 +1110,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subscription/apple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply an App Store purchase to the caller's subscription
+         * @description The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase or a restore. The server verifies it offline against Apple's root certificate, the configured bundle id and the accepted environments (Sandbox too unless the operator switched it off), and applies it only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a revoked one until its revocation); a state older than the one stored changes nothing, so posting the same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+         */
+        post: operations["applyApplePurchase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/apple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * App Store Server Notifications V2
+         * @description Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+         */
+        post: operations["receiveAppleNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/static-data": {
         parameters: {
             query?: never;
@@ -1995,6 +2035,14 @@ export interface components {
             title: string;
             body: string;
         };
+        ApplePurchaseRequest: {
+            /** @description StoreKit 2's `Transaction.jwsRepresentation`, as the app got it. */
+            signed_transaction: string;
+        };
+        AppleNotificationRequest: {
+            /** @description The notification as Apple signed it (a JWS). */
+            signedPayload: string;
+        };
         Subscription: {
             /**
              * Format: uuid
@@ -2487,6 +2535,8 @@ export interface components {
         /**
          * @description `unavailable`: PostgreSQL (or another service the API needs) is unreachable, or the server is still
          *     starting; try again after Retry-After.
+         *     `store_not_configured`: the store purchases endpoints (POST /subscription/apple, POST /webhooks/apple)
+         *     while the server has no APPLE_BUNDLE_ID.
          */
         ServiceUnavailable: {
             headers: {
@@ -4527,6 +4577,62 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    applyApplePurchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplePurchaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription after the purchase. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveAppleNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppleNotificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The notification is recorded (or was already). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

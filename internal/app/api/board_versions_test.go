@@ -21,6 +21,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/testsmtp"
 )
@@ -44,7 +45,8 @@ func TestEveryWriteChangesTheBoardsItChanges(t *testing.T) {
 	t.Parallel()
 	url, prefix := apptest.SharedValkey(t)
 	smtp := testsmtp.Start(t)
-	a := apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix, Configure: apptest.WithSMTP(smtp)})
+	a := apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix, AppleRoots: testAppleCA(t).Roots,
+		Configure: func(c *config.Config) { apptest.WithSMTP(smtp)(c); withApple(c) }})
 	b := apptest.Start(t, apptest.Options{DatabaseURL: a.DatabaseURL, NoSeed: true, ValkeyURL: url, KeyPrefix: prefix})
 	pool, err := pgxpool.New(context.Background(), a.DatabaseURL)
 	require.NoError(t, err)
@@ -425,8 +427,9 @@ func boardWrites() map[string]boardWrite {
 		return w.smtp.Next(t, w.spare.Email).Code(t)
 	}
 	var shareCode, secondToken string
-	var deviceID, notificationID int64 // the owner's, made by the setups
-	var unsubscribeLink string         // the owner's, made by the setup
+	var deviceID, notificationID int64             // the owner's, made by the setups
+	var unsubscribeLink string                     // the owner's, made by the setup
+	var appleTransaction, appleNotification string // signed by the setups: the owner's purchase, a notification
 	writes := map[string]boardWrite{
 		"register": send(http.MethodPost, nil, fixed("/auth/register"), func(*boardWorld) map[string]any {
 			return map[string]any{"email": apptest.UniqueEmail(), "password": apptest.TestPassword}
@@ -580,6 +583,23 @@ func boardWrites() map[string]boardWrite {
 			},
 			write: func(t *testing.T, w *boardWorld) apptest.Response {
 				return w.inst.Do(t, apptest.Request{Method: http.MethodPost, Path: unsubscribeLink})
+			},
+		},
+		"applyApplePurchase": {
+			setup: func(t *testing.T, w *boardWorld) {
+				appleTransaction, _ = appleTokens(t, w.inst, w.owner)
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/subscription/apple", Token: w.owner.Token,
+					Body: map[string]any{"signed_transaction": appleTransaction}})
+			},
+		},
+		"receiveAppleNotification": {
+			setup: func(t *testing.T, w *boardWorld) {
+				_, appleNotification = appleTokens(t, w.inst, w.owner)
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Post("/webhooks/apple", map[string]any{"signedPayload": appleNotification}))
 			},
 		},
 	}

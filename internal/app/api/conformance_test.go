@@ -303,6 +303,10 @@ var conformRefusals = []refusal{
 		why: "a reset token the server did not issue is refused (ResetTokenResponse.reset_token)"},
 	{op: "verifyResetCode", field: "email", status: http.StatusBadRequest, named: "code",
 		why: "an address with no live reset code has no code to match"},
+	{op: "applyApplePurchase", field: "signed_transaction", status: http.StatusBadRequest,
+		why: "a value the App Store did not sign for this app is refused (applyApplePurchase's description); a random JWS never verifies"},
+	{op: "receiveAppleNotification", field: "signedPayload", status: http.StatusBadRequest,
+		why: "a payload the App Store did not sign for this app is refused (receiveAppleNotification's description)"},
 	{op: "listNotifications", field: "cursor", status: http.StatusBadRequest,
 		why: "a cursor is a next_cursor the feed gave out (the cursor parameter's description)"},
 	// The baseline registers a web push subscription: endpoint and keys, no token.

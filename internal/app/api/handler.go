@@ -7,6 +7,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
+	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/app/subscriptions"
 	"github.com/homekeep/homekeep/internal/app/tasks"
 	"github.com/homekeep/homekeep/internal/gen/oas"
@@ -24,6 +25,7 @@ type Handlers struct {
 	Reference     *reference.Handler
 	Notifications *notifications.Handler
 	Subscriptions *subscriptions.Handler
+	Store         *store.Handler
 }
 
 // handler is the whole oas.Handler: every group's handler, embedded. Embedding the generated group
@@ -36,6 +38,7 @@ type handler struct {
 	oas.NotificationsHandler
 	oas.ReferenceHandler
 	oas.ResidencesHandler
+	oas.StoreHandler
 	oas.SubscriptionsHandler
 	oas.TasksHandler
 }

@@ -28,8 +28,9 @@ const inputUploadLimit = 4096
 func startInputInstance(t *testing.T) (*apptest.Instance, *testsmtp.Server) {
 	t.Helper()
 	smtp := testsmtp.Start(t)
-	inst := apptest.Start(t, apptest.Options{Configure: func(c *config.Config) {
+	inst := apptest.Start(t, apptest.Options{AppleRoots: testAppleCA(t).Roots, Configure: func(c *config.Config) {
 		apptest.WithSMTP(smtp)(c)
+		withApple(c) // App Store purchases on, trusting the package's test CA
 		c.MaxUploadSize = inputUploadLimit
 		c.Push.VAPIDSubject = "mailto:ops@homekeep.test" // Web Push on: getWebPushKey answers
 	}})
@@ -65,6 +66,10 @@ type inputFixture struct {
 	completionDate string
 	// unsubscribeToken is an unsubscribe link's token for owner's task_completed emails.
 	unsubscribeToken string
+	// buyer posts appleTransaction, an App Store transaction bound to its app_account_id; appleNotification
+	// is a signed App Store notification (about a purchase no account has).
+	buyer                               apptest.Account
+	appleTransaction, appleNotification string
 }
 
 // newInputFixture builds the fixture through the API.
@@ -97,6 +102,8 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 		[]any{f.owner.ID}, &f.notificationID)
 	f.deviceID = registerDevice(t, inst, f.owner)
 	f.unsubscribeToken = unsubscribeToken(t, inst, f.owner.ID, "task_completed")
+	f.buyer = inst.Register(t)
+	f.appleTransaction, f.appleNotification = appleTokens(t, inst, f.buyer)
 
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
@@ -270,5 +277,8 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 		"updateNotification": {Token: owner, PathParams: map[string]string{"id": idText(f.notificationID)}, JSON: map[string]any{"read": true}},
 		"getUnsubscribePage": {Query: url.Values{"token": {f.unsubscribeToken}}},
 		"unsubscribe":        {Query: url.Values{"token": {f.unsubscribeToken}}},
+
+		"applyApplePurchase":       {Token: f.buyer.Token, JSON: map[string]any{"signed_transaction": f.appleTransaction}},
+		"receiveAppleNotification": {JSON: map[string]any{"signedPayload": f.appleNotification}},
 	}
 }

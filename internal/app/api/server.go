@@ -35,6 +35,7 @@ const UploadOverhead = 64 << 10
 func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
 	h := &handler{AccountsHandler: hs.Accounts, ContractorsHandler: hs.Contractors, DocumentsHandler: hs.Documents,
 		NotificationsHandler: hs.Notifications, ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, SubscriptionsHandler: hs.Subscriptions,
+		StoreHandler: hs.Store,
 		TasksHandler: hs.Tasks}
 	srv, err := oas.NewServer(h, hs.Accounts,
 		oas.WithPathPrefix(PathPrefix),

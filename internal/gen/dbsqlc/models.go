@@ -320,6 +320,28 @@ type ShareCode struct {
 	CreatedAt   time.Time
 }
 
+type StoreEvent struct {
+	Store      string
+	EventID    string
+	ReceivedAt time.Time
+	Payload    string
+	AppliedAt  *time.Time
+	Outcome    *string
+}
+
+type StorePurchase struct {
+	ID            int64
+	Store         string
+	PurchaseKey   string
+	UserID        int64
+	ProductID     string
+	Environment   string
+	EntitledUntil *time.Time
+	AutoRenew     bool
+	StateAt       time.Time
+	UpdatedAt     time.Time
+}
+
 type Subscription struct {
 	UserID        int64
 	Tier          string

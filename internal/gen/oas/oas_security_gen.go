@@ -38,6 +38,7 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
+	ApplyApplePurchaseOperation:            []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},
@@ -125,6 +126,7 @@ func GetRolesForBearerAuth(operation string) []string {
 
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
+	ApplyApplePurchaseOperation:            []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},

@@ -14,6 +14,7 @@ type Handler interface {
 	NotificationsHandler
 	ReferenceHandler
 	ResidencesHandler
+	StoreHandler
 	SubscriptionsHandler
 	TasksHandler
 }
@@ -439,6 +440,38 @@ type ResidencesHandler interface {
 	//
 	// PATCH /residences/{id}/members/{user_id}
 	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
+}
+
+// StoreHandler handles operations described by OpenAPI v3 specification.
+//
+// x-ogen-operation-group: Store
+type StoreHandler interface {
+	// ApplyApplePurchase implements applyApplePurchase operation.
+	//
+	// The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase
+	// or a restore. The server verifies it offline against Apple's root certificate, the configured bundle
+	// id and the accepted environments (Sandbox too unless the operator switched it off), and applies it
+	// only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that
+	// is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
+	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
+	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
+	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
+	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+	//
+	// POST /subscription/apple
+	ApplyApplePurchase(ctx context.Context, req *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
+	// ReceiveAppleNotification implements receiveAppleNotification operation.
+	//
+	// Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The
+	// `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in
+	// production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A
+	// verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
+	// the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
+	// stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
+	// the server has no APPLE_BUNDLE_ID.
+	//
+	// POST /webhooks/apple
+	ReceiveAppleNotification(ctx context.Context, req *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
 }
 
 // SubscriptionsHandler handles operations described by OpenAPI v3 specification.

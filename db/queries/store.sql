@@ -1,0 +1,109 @@
+-- Store purchases and store notifications (db/migrations/00023_store_purchases.sql).
+
+-- name: StoreEventGet :one
+-- A recorded notification's signed payload (verified again before it is applied) and when it was applied
+-- (NULL: not yet).
+SELECT payload, applied_at FROM store_events WHERE store = @store AND event_id = @event_id;
+
+-- name: StoreEventMark :exec
+-- Records that a notification was handled without touching a purchase (outcome ignored: it means nothing to
+-- apply), once.
+UPDATE store_events SET applied_at = now(), outcome = @outcome
+WHERE store = @store AND event_id = @event_id AND applied_at IS NULL;
+
+-- name: StoreEventRecord :exec
+-- Records a notification under its id and, only when the id is new, inserts the store_event job that applies
+-- it (its kind, queue and attempts come from package jobs) and wakes the queue's workers once the statement
+-- commits. A notification delivered again finds its id taken and changes nothing.
+WITH ev AS (
+    INSERT INTO store_events (store, event_id, payload) VALUES (@store, @event_id, @payload)
+    ON CONFLICT DO NOTHING
+    RETURNING store, event_id
+)
+INSERT INTO river_job (kind, queue, max_attempts, args)
+SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('store', ev.store, 'event_id', ev.event_id)
+FROM ev
+RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);
+
+-- name: StorePurchaseApply :one
+-- Applies a store's state of a purchase and recomputes its owner's subscriptions row, in one statement.
+--
+-- The purchase's owner is the account it is stored under, else the account whose app_account_id is
+-- @app_account_token (the id the app handed the store). With @caller_id (a purchase the app posts), it is
+-- applied only when both are the caller. With @event_id (a notification), it is applied only while that
+-- event is not applied yet, and the event is marked applied with its outcome: applied, stale (a newer state
+-- is stored) or unknown_account.
+--
+-- The purchase moves only forward: a state signed (@state_at) no later than the stored one changes nothing.
+-- @set_until says whether @entitled_until is the purchase's new end (NULL grants nothing); @auto_renew NULL
+-- keeps the stored value (@new_auto_renew for a new purchase). The subscription then becomes pro from the
+-- store until the latest end of the owner's purchases, unless an operator's grant or trial has no end or a
+-- later one; when no purchase grants any more, a store-sourced row ends at the latest purchase's end (a
+-- refund's revocation date, say).
+--
+-- owner_id and token_user_id are 0 when there is none; applied says whether the purchase was written.
+WITH owner AS (
+    SELECT coalesce(
+        (SELECT p.user_id FROM store_purchases p WHERE p.store = @store AND p.purchase_key = @purchase_key),
+        (SELECT u.id FROM users u WHERE u.app_account_id = sqlc.narg(app_account_token)::text::uuid)) AS user_id
+), token_user AS (
+    SELECT u.id FROM users u WHERE u.app_account_id = sqlc.narg(app_account_token)::text::uuid
+), ok AS (
+    SELECT o.user_id FROM owner o
+    WHERE o.user_id IS NOT NULL
+      AND (sqlc.narg(caller_id)::bigint IS NULL
+           OR (o.user_id = sqlc.narg(caller_id)::bigint
+               AND EXISTS (SELECT 1 FROM token_user t WHERE t.id = sqlc.narg(caller_id)::bigint)))
+      AND NOT EXISTS (SELECT 1 FROM store_events e
+                      WHERE e.store = @store AND e.event_id = @event_id::text AND e.applied_at IS NOT NULL)
+), up AS (
+    INSERT INTO store_purchases AS p (store, purchase_key, user_id, product_id, environment, entitled_until,
+                                      auto_renew, state_at)
+    SELECT @store, @purchase_key, ok.user_id, @product_id, @environment, sqlc.narg(entitled_until)::timestamptz,
+           coalesce(sqlc.narg(auto_renew)::boolean, @new_auto_renew::boolean), @state_at
+    FROM ok
+    ON CONFLICT (store, purchase_key) DO UPDATE
+    SET product_id     = excluded.product_id,
+        environment    = excluded.environment,
+        entitled_until = CASE WHEN @set_until::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
+        auto_renew     = coalesce(sqlc.narg(auto_renew)::boolean, p.auto_renew),
+        state_at       = excluded.state_at,
+        updated_at     = now()
+    WHERE p.state_at < excluded.state_at
+    RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
+), best AS (
+    -- The statement sees store_purchases as it was before up: the written row comes from up, the others
+    -- from the table.
+    SELECT g.user_id, g.store, g.entitled_until, g.auto_renew
+    FROM (SELECT up.user_id, up.store, up.entitled_until, up.auto_renew FROM up
+          UNION ALL
+          SELECT p.user_id, p.store, p.entitled_until, p.auto_renew
+          FROM store_purchases p JOIN up ON p.user_id = up.user_id
+          WHERE NOT (p.store = @store AND p.purchase_key = @purchase_key)) g
+    WHERE g.entitled_until IS NOT NULL
+    ORDER BY g.entitled_until DESC
+    LIMIT 1
+), sub AS (
+    INSERT INTO subscriptions AS s (user_id, tier, source, store, entitled_until, auto_renew, updated_at)
+    SELECT best.user_id, 'pro', 'store', best.store, best.entitled_until, best.auto_renew, now() FROM best
+    ON CONFLICT (user_id) DO UPDATE
+    SET tier = 'pro', source = 'store', store = excluded.store, entitled_until = excluded.entitled_until,
+        auto_renew = excluded.auto_renew, updated_at = now()
+    WHERE s.source = 'store'
+       OR (excluded.entitled_until > now() AND s.entitled_until IS NOT NULL
+           AND s.entitled_until < excluded.entitled_until)
+    RETURNING s.user_id
+), ev AS (
+    UPDATE store_events e
+    SET applied_at = now(),
+        outcome    = CASE WHEN EXISTS (SELECT 1 FROM up) THEN 'applied'
+                          WHEN EXISTS (SELECT 1 FROM ok) THEN 'stale'
+                          ELSE 'unknown_account' END
+    WHERE e.store = @store AND e.event_id = @event_id::text AND e.applied_at IS NULL
+    RETURNING e.outcome
+)
+SELECT coalesce((SELECT user_id FROM owner), 0)::bigint AS owner_id,
+       coalesce((SELECT id FROM token_user), 0)::bigint AS token_user_id,
+       EXISTS (SELECT 1 FROM up)::boolean AS applied,
+       (SELECT count(*) FROM sub)::bigint AS subscriptions_written,
+       (SELECT count(*) FROM ev)::bigint AS events_marked;

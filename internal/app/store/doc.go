@@ -1,0 +1,11 @@
+// Package store applies the app stores' purchases to subscriptions (issue 15): the Store operations of
+// api/openapi.yaml (POST /subscription/apple, where the app posts a StoreKit 2 signed transaction, and POST
+// /webhooks/apple, where the App Store posts its Server Notifications V2) and the store_event job that
+// applies a recorded notification. Nothing the client says is trusted: every token is verified offline
+// (package apple) before it is applied, and a notification is verified again when its job applies it.
+//
+// A purchase is stored under the store's key for it (Apple's originalTransactionId) and moves only forward
+// in time: a state the store signed earlier than the one stored changes nothing, so notifications delivered
+// twice or out of order are harmless. Each write recomputes the owner's subscription in the same statement
+// (StorePurchaseApply in db/queries/store.sql).
+package store
