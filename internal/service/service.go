@@ -182,7 +182,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	subscriptionOps := subscriptions.New(subscriptions.Deps{DB: db})
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
 		Residences:  residenceOps,
@@ -192,8 +191,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		Reference:   staticData,
 		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
 			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
-		Subscriptions: subscriptionOps,
-		Store:         store.New(store.Deps{DB: db, Apple: appleVerifier, Subscription: subscriptionOps.GetSubscription}),
+		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db}),
+		Store:         store.New(store.Deps{DB: db, Apple: appleVerifier}),
 	}, log)
 	if err != nil {
 		return err

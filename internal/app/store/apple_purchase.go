@@ -8,6 +8,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/app"
+	"github.com/homekeep/homekeep/internal/app/subscriptions"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/store/apple"
@@ -17,7 +18,11 @@ import (
 const autoRenewable = "Auto-Renewable Subscription"
 
 // ApplyApplePurchase verifies the signed transaction the app posts, applies it when it names the caller's
-// app_account_id, and answers the caller's subscription. Verification is CPU only; applying is one statement.
+// app_account_id, and answers the caller's subscription. Verification is CPU only; the statement that applies
+// the purchase and the one that reads the subscription back go out together, in one round trip (one
+// pipelined batch, one implicit transaction, so the read sees the write). ReadTogether repeats them on a live
+// connection when the connection was lost, which is safe here: the purchase moves only forward, so applying
+// it again changes nothing more.
 func (h *Handler) ApplyApplePurchase(ctx context.Context, req *oas.ApplePurchaseRequest) (oas.ApplyApplePurchaseRes, error) {
 	if h.apple == nil {
 		return nil, errNotConfigured()
@@ -34,7 +39,19 @@ func (h *Handler) ApplyApplePurchase(ctx context.Context, req *oas.ApplePurchase
 	caller := app.PrincipalFrom(ctx).User.ID
 	p := purchaseParams(tx)
 	p.AppAccountToken, p.CallerID = ptr(token.String()), &caller
-	r, err := h.q.StorePurchaseApply(ctx, h.db, p)
+	var (
+		r   *dbsqlc.StorePurchaseApplyRow
+		sub *dbsqlc.SubscriptionGetRow
+	)
+	err = app.ReadTogether(ctx, h.db,
+		func(db dbsqlc.DBTX) (err error) {
+			r, err = h.q.StorePurchaseApply(ctx, db, p)
+			return err
+		},
+		func(db dbsqlc.DBTX) (err error) {
+			sub, err = h.q.SubscriptionGet(ctx, db, caller)
+			return err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("error applying an App Store purchase: %w", err)
 	}
@@ -44,15 +61,7 @@ func (h *Handler) ApplyApplePurchase(ctx context.Context, req *oas.ApplePurchase
 	case r.TokenUserID != caller, r.OwnerID != caller:
 		return nil, apierror.Conflict("purchase_taken", "this purchase belongs to another account")
 	}
-	res, err := h.subscription(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sub, ok := res.(*oas.Subscription)
-	if !ok {
-		return nil, fmt.Errorf("error answering the subscription: got %T", res)
-	}
-	return sub, nil
+	return subscriptions.FromRow(sub)
 }
 
 // notThisAccount is the answer to a transaction whose appAccountToken names no account: the app bought

@@ -257,3 +257,21 @@ func TestAppleNotConfigured(t *testing.T) {
 	apptest.RequireAPIError(t, inst.Do(t, apptest.Post("/webhooks/apple", map[string]any{"signedPayload": "a.b.c"})),
 		http.StatusServiceUnavailable, "store_not_configured", "")
 }
+
+func TestApplePurchaseCostsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	b := appleSetup(t) // an instance of its own: the statement counter counts the whole process
+	acct := b.inst.Register(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	token := b.subscription(t, acct).AppAccountID.String()
+	jws := b.ca.Sign(t, appletest.Transaction(key(), token, now, now.AddDate(0, 1, 0)))
+	apptest.Warm(t, b.inst, acct.Token)
+	before := b.inst.Stmts.Snapshot()
+	r := b.purchase(t, acct, jws)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, int64(1), b.inst.Stmts.RoundTrips(before),
+		"the purchase is applied and the subscription read back in one round trip")
+	var sub client.Subscription
+	r.JSON(t, &sub)
+	require.Equal(t, client.SubscriptionTierPro, sub.Tier, "the answer shows the purchase just applied")
+}

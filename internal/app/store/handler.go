@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/homekeep/homekeep/internal/apierror"
@@ -20,23 +19,20 @@ type Deps struct {
 	DB *dbpool.DB
 	// Apple verifies App Store signed data; nil (APPLE_BUNDLE_ID unset) turns Apple purchases off.
 	Apple *apple.Verifier
-	// Subscription answers the caller's subscription after a purchase, as GET /subscription does.
-	Subscription func(ctx context.Context) (oas.GetSubscriptionRes, error)
 }
 
 // Handler implements the Store operations.
 type Handler struct {
-	db           *dbpool.DB
-	q            *dbsqlc.Queries
-	apple        *apple.Verifier
-	subscription func(ctx context.Context) (oas.GetSubscriptionRes, error)
+	db    *dbpool.DB
+	q     *dbsqlc.Queries
+	apple *apple.Verifier
 }
 
 var _ oas.StoreHandler = (*Handler)(nil)
 
 // New returns a Handler built on d.
 func New(d Deps) *Handler {
-	return &Handler{db: d.DB, q: dbsqlc.New(), apple: d.Apple, subscription: d.Subscription}
+	return &Handler{db: d.DB, q: dbsqlc.New(), apple: d.Apple}
 }
 
 // errNotConfigured is the answer of every Apple operation while the server has no APPLE_BUNDLE_ID: the

@@ -38,6 +38,13 @@ func (h *Handler) GetSubscription(ctx context.Context) (oas.GetSubscriptionRes, 
 	if err != nil {
 		return nil, fmt.Errorf("error loading the subscription: %w", err)
 	}
+	return FromRow(r)
+}
+
+// FromRow is the subscription as GET /subscription answers it, from its SubscriptionGet row. Other
+// operations that answer the subscription (a store purchase) read the row in their own round trip and map it
+// here, so every answer has the same shape.
+func FromRow(r *dbsqlc.SubscriptionGetRow) (*oas.Subscription, error) {
 	id, err := uuid.Parse(r.AppAccountID)
 	if err != nil {
 		return nil, fmt.Errorf("error reading the app-account id: %w", err)
