@@ -481,6 +481,21 @@ type StoreInvoker interface {
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
+	// ApplyGooglePurchase invokes applyGooglePurchase operation.
+	//
+	// The app posts the subscription's product id and the purchase token Play Billing gave it, after a
+	// purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the
+	// publisher's service account) what the token stands for, and applies it only when its
+	// `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google
+	// does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a
+	// purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
+	// latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
+	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
+	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
+	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+	//
+	// POST /subscription/google
+	ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
 	// ReceiveAppleNotification invokes receiveAppleNotification operation.
 	//
 	// Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The
@@ -493,6 +508,22 @@ type StoreInvoker interface {
 	//
 	// POST /webhooks/apple
 	ReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
+	// ReceiveGoogleNotification invokes receiveGoogleNotification operation.
+	//
+	// The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is
+	// authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has
+	// GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has
+	// GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do).
+	// A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded
+	// under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and
+	// applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided
+	// purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
+	// or late changes nothing. A body that is not a push of a developer notification answers 400 naming
+	// `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
+	// authentication.
+	//
+	// POST /webhooks/google/{secret}
+	ReceiveGoogleNotification(ctx context.Context, request *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error)
 }
 
 // SubscriptionsInvoker invokes operations described by OpenAPI v3 specification.
@@ -807,6 +838,152 @@ func (c *Client) sendApplyApplePurchase(ctx context.Context, request *ApplePurch
 
 	stage = "DecodeResponse"
 	result, err := decodeApplyApplePurchaseResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ApplyGooglePurchase invokes applyGooglePurchase operation.
+//
+// The app posts the subscription's product id and the purchase token Play Billing gave it, after a
+// purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the
+// publisher's service account) what the token stands for, and applies it only when its
+// `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google
+// does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a
+// purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
+// latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
+// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
+// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
+// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+//
+// POST /subscription/google
+func (c *Client) ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error) {
+	res, err := c.sendApplyGooglePurchase(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (res ApplyGooglePurchaseRes, err error) {
+	// Validate request before sending.
+	if err := func() error {
+		if err := request.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return res, errors.Wrap(err, "validate")
+	}
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("applyGooglePurchase"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/subscription/google"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ApplyGooglePurchaseOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/subscription/google"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeApplyGooglePurchaseRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ApplyGooglePurchaseOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ApplyGooglePurchaseOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeApplyGooglePurchaseResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -7397,6 +7574,126 @@ func (c *Client) sendReceiveAppleNotification(ctx context.Context, request *Appl
 
 	stage = "DecodeResponse"
 	result, err := decodeReceiveAppleNotificationResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReceiveGoogleNotification invokes receiveGoogleNotification operation.
+//
+// The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is
+// authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has
+// GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has
+// GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do).
+// A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded
+// under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and
+// applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided
+// purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
+// or late changes nothing. A body that is not a push of a developer notification answers 400 naming
+// `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
+// authentication.
+//
+// POST /webhooks/google/{secret}
+func (c *Client) ReceiveGoogleNotification(ctx context.Context, request *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error) {
+	res, err := c.sendReceiveGoogleNotification(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendReceiveGoogleNotification(ctx context.Context, request *GooglePushRequest, params ReceiveGoogleNotificationParams) (res ReceiveGoogleNotificationRes, err error) {
+	// Validate request before sending.
+	if err := func() error {
+		if err := request.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return res, errors.Wrap(err, "validate")
+	}
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("receiveGoogleNotification"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/webhooks/google/{secret}"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReceiveGoogleNotificationOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [2]string
+	pathParts[0] = "/webhooks/google/"
+	{
+		// Encode "secret" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "secret",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.Secret))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReceiveGoogleNotificationRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReceiveGoogleNotificationResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

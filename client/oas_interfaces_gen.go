@@ -5,6 +5,10 @@ type ApplyApplePurchaseRes interface {
 	applyApplePurchaseRes()
 }
 
+type ApplyGooglePurchaseRes interface {
+	applyGooglePurchaseRes()
+}
+
 type ArchiveTaskRes interface {
 	archiveTaskRes()
 }
@@ -195,6 +199,10 @@ type MarkAllNotificationsReadRes interface {
 
 type ReceiveAppleNotificationRes interface {
 	receiveAppleNotificationRes()
+}
+
+type ReceiveGoogleNotificationRes interface {
+	receiveGoogleNotificationRes()
 }
 
 type RegisterNotificationDeviceRes interface {

@@ -166,6 +166,12 @@ type ListWarrantiesParams struct {
 	ExpiringWithinDays OptInt32 `json:",omitempty,omitzero"`
 }
 
+// ReceiveGoogleNotificationParams is parameters of receiveGoogleNotification operation.
+type ReceiveGoogleNotificationParams struct {
+	// GOOGLE_PUBSUB_SECRET, or any segment when the push is authenticated by its token.
+	Secret string
+}
+
 // RemoveResidenceMemberParams is parameters of removeResidenceMember operation.
 type RemoveResidenceMemberParams struct {
 	ID     int64

@@ -29,6 +29,20 @@ func encodeApplyApplePurchaseRequest(
 	return nil
 }
 
+func encodeApplyGooglePurchaseRequest(
+	req *GooglePurchaseRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeChangePasswordRequest(
 	req *ChangePasswordRequest,
 	r *http.Request,
@@ -422,6 +436,20 @@ func encodeLoginRequest(
 
 func encodeReceiveAppleNotificationRequest(
 	req *AppleNotificationRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeReceiveGoogleNotificationRequest(
+	req *GooglePushRequest,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

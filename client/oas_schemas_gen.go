@@ -179,6 +179,7 @@ func (s *BadRequestHeaders) SetResponse(val APIError) {
 }
 
 func (*BadRequestHeaders) applyApplePurchaseRes()            {}
+func (*BadRequestHeaders) applyGooglePurchaseRes()           {}
 func (*BadRequestHeaders) archiveTaskRes()                   {}
 func (*BadRequestHeaders) cancelTaskRes()                    {}
 func (*BadRequestHeaders) changePasswordRes()                {}
@@ -226,6 +227,7 @@ func (*BadRequestHeaders) loginRes()                         {}
 func (*BadRequestHeaders) logoutRes()                        {}
 func (*BadRequestHeaders) markAllNotificationsReadRes()      {}
 func (*BadRequestHeaders) receiveAppleNotificationRes()      {}
+func (*BadRequestHeaders) receiveGoogleNotificationRes()     {}
 func (*BadRequestHeaders) registerNotificationDeviceRes()    {}
 func (*BadRequestHeaders) registerRes()                      {}
 func (*BadRequestHeaders) removeResidenceMemberRes()         {}
@@ -726,10 +728,11 @@ func (s *ConflictHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*ConflictHeaders) applyApplePurchaseRes() {}
-func (*ConflictHeaders) registerRes()           {}
-func (*ConflictHeaders) resendVerificationRes() {}
-func (*ConflictHeaders) updateContractorRes()   {}
+func (*ConflictHeaders) applyApplePurchaseRes()  {}
+func (*ConflictHeaders) applyGooglePurchaseRes() {}
+func (*ConflictHeaders) registerRes()            {}
+func (*ConflictHeaders) resendVerificationRes()  {}
+func (*ConflictHeaders) updateContractorRes()    {}
 
 // ContentTooLargeHeaders wraps APIError with response headers.
 type ContentTooLargeHeaders struct {
@@ -2601,32 +2604,33 @@ func (s *ForbiddenHeaders) SetResponse(val APIError) {
 	s.Response = val
 }
 
-func (*ForbiddenHeaders) archiveTaskRes()              {}
-func (*ForbiddenHeaders) cancelTaskRes()               {}
-func (*ForbiddenHeaders) completeTaskRes()             {}
-func (*ForbiddenHeaders) createContractorRes()         {}
-func (*ForbiddenHeaders) createDocumentRes()           {}
-func (*ForbiddenHeaders) createResidenceRes()          {}
-func (*ForbiddenHeaders) createShareCodeRes()          {}
-func (*ForbiddenHeaders) createTaskRes()               {}
-func (*ForbiddenHeaders) deleteCompletionRes()         {}
-func (*ForbiddenHeaders) deleteContractorRes()         {}
-func (*ForbiddenHeaders) deleteDocumentRes()           {}
-func (*ForbiddenHeaders) deleteResidenceRes()          {}
-func (*ForbiddenHeaders) deleteTaskRes()               {}
-func (*ForbiddenHeaders) removeResidenceMemberRes()    {}
-func (*ForbiddenHeaders) replaceDocumentFileRes()      {}
-func (*ForbiddenHeaders) startTaskRes()                {}
-func (*ForbiddenHeaders) stopTaskRes()                 {}
-func (*ForbiddenHeaders) toggleContractorFavoriteRes() {}
-func (*ForbiddenHeaders) transferResidenceRes()        {}
-func (*ForbiddenHeaders) unarchiveTaskRes()            {}
-func (*ForbiddenHeaders) uncancelTaskRes()             {}
-func (*ForbiddenHeaders) updateContractorRes()         {}
-func (*ForbiddenHeaders) updateDocumentRes()           {}
-func (*ForbiddenHeaders) updateResidenceMemberRes()    {}
-func (*ForbiddenHeaders) updateResidenceRes()          {}
-func (*ForbiddenHeaders) updateTaskRes()               {}
+func (*ForbiddenHeaders) archiveTaskRes()               {}
+func (*ForbiddenHeaders) cancelTaskRes()                {}
+func (*ForbiddenHeaders) completeTaskRes()              {}
+func (*ForbiddenHeaders) createContractorRes()          {}
+func (*ForbiddenHeaders) createDocumentRes()            {}
+func (*ForbiddenHeaders) createResidenceRes()           {}
+func (*ForbiddenHeaders) createShareCodeRes()           {}
+func (*ForbiddenHeaders) createTaskRes()                {}
+func (*ForbiddenHeaders) deleteCompletionRes()          {}
+func (*ForbiddenHeaders) deleteContractorRes()          {}
+func (*ForbiddenHeaders) deleteDocumentRes()            {}
+func (*ForbiddenHeaders) deleteResidenceRes()           {}
+func (*ForbiddenHeaders) deleteTaskRes()                {}
+func (*ForbiddenHeaders) receiveGoogleNotificationRes() {}
+func (*ForbiddenHeaders) removeResidenceMemberRes()     {}
+func (*ForbiddenHeaders) replaceDocumentFileRes()       {}
+func (*ForbiddenHeaders) startTaskRes()                 {}
+func (*ForbiddenHeaders) stopTaskRes()                  {}
+func (*ForbiddenHeaders) toggleContractorFavoriteRes()  {}
+func (*ForbiddenHeaders) transferResidenceRes()         {}
+func (*ForbiddenHeaders) unarchiveTaskRes()             {}
+func (*ForbiddenHeaders) uncancelTaskRes()              {}
+func (*ForbiddenHeaders) updateContractorRes()          {}
+func (*ForbiddenHeaders) updateDocumentRes()            {}
+func (*ForbiddenHeaders) updateResidenceMemberRes()     {}
+func (*ForbiddenHeaders) updateResidenceRes()           {}
+func (*ForbiddenHeaders) updateTaskRes()                {}
 
 // GetBoardNotModified is response for GetBoard operation.
 type GetBoardNotModified struct {
@@ -3923,6 +3927,101 @@ func (s GetUnsubscribePageOK) Read(p []byte) (n int, err error) {
 
 func (*GetUnsubscribePageOK) getUnsubscribePageRes() {}
 
+// Ref: #/components/schemas/GooglePurchaseRequest
+type GooglePurchaseRequest struct {
+	// The subscription's product id in the Play Console.
+	ProductID string `json:"product_id"`
+	// Play Billing's `Purchase.getPurchaseToken()`.
+	PurchaseToken string `json:"purchase_token"`
+}
+
+// GetProductID returns the value of ProductID.
+func (s *GooglePurchaseRequest) GetProductID() string {
+	return s.ProductID
+}
+
+// GetPurchaseToken returns the value of PurchaseToken.
+func (s *GooglePurchaseRequest) GetPurchaseToken() string {
+	return s.PurchaseToken
+}
+
+// SetProductID sets the value of ProductID.
+func (s *GooglePurchaseRequest) SetProductID(val string) {
+	s.ProductID = val
+}
+
+// SetPurchaseToken sets the value of PurchaseToken.
+func (s *GooglePurchaseRequest) SetPurchaseToken(val string) {
+	s.PurchaseToken = val
+}
+
+// Ref: #/components/schemas/GooglePushMessage
+type GooglePushMessage struct {
+	// The developer notification, base64-encoded JSON.
+	Data string `json:"data"`
+	// Pub/Sub's id of the message, the same on every redelivery.
+	MessageID string `json:"messageId"`
+	// When Pub/Sub received the message (RFC 3339).
+	PublishTime OptString `json:"publishTime"`
+}
+
+// GetData returns the value of Data.
+func (s *GooglePushMessage) GetData() string {
+	return s.Data
+}
+
+// GetMessageID returns the value of MessageID.
+func (s *GooglePushMessage) GetMessageID() string {
+	return s.MessageID
+}
+
+// GetPublishTime returns the value of PublishTime.
+func (s *GooglePushMessage) GetPublishTime() OptString {
+	return s.PublishTime
+}
+
+// SetData sets the value of Data.
+func (s *GooglePushMessage) SetData(val string) {
+	s.Data = val
+}
+
+// SetMessageID sets the value of MessageID.
+func (s *GooglePushMessage) SetMessageID(val string) {
+	s.MessageID = val
+}
+
+// SetPublishTime sets the value of PublishTime.
+func (s *GooglePushMessage) SetPublishTime(val OptString) {
+	s.PublishTime = val
+}
+
+// Ref: #/components/schemas/GooglePushRequest
+type GooglePushRequest struct {
+	Message GooglePushMessage `json:"message"`
+	// The Pub/Sub subscription that pushed it.
+	Subscription OptString `json:"subscription"`
+}
+
+// GetMessage returns the value of Message.
+func (s *GooglePushRequest) GetMessage() GooglePushMessage {
+	return s.Message
+}
+
+// GetSubscription returns the value of Subscription.
+func (s *GooglePushRequest) GetSubscription() OptString {
+	return s.Subscription
+}
+
+// SetMessage sets the value of Message.
+func (s *GooglePushRequest) SetMessage(val GooglePushMessage) {
+	s.Message = val
+}
+
+// SetSubscription sets the value of Subscription.
+func (s *GooglePushRequest) SetSubscription(val OptString) {
+	s.Subscription = val
+}
+
 // InternalServerErrorHeaders wraps APIError with response headers.
 type InternalServerErrorHeaders struct {
 	XRequestID string
@@ -3950,6 +4049,7 @@ func (s *InternalServerErrorHeaders) SetResponse(val APIError) {
 }
 
 func (*InternalServerErrorHeaders) applyApplePurchaseRes()            {}
+func (*InternalServerErrorHeaders) applyGooglePurchaseRes()           {}
 func (*InternalServerErrorHeaders) archiveTaskRes()                   {}
 func (*InternalServerErrorHeaders) cancelTaskRes()                    {}
 func (*InternalServerErrorHeaders) changePasswordRes()                {}
@@ -3997,6 +4097,7 @@ func (*InternalServerErrorHeaders) loginRes()                         {}
 func (*InternalServerErrorHeaders) logoutRes()                        {}
 func (*InternalServerErrorHeaders) markAllNotificationsReadRes()      {}
 func (*InternalServerErrorHeaders) receiveAppleNotificationRes()      {}
+func (*InternalServerErrorHeaders) receiveGoogleNotificationRes()     {}
 func (*InternalServerErrorHeaders) registerNotificationDeviceRes()    {}
 func (*InternalServerErrorHeaders) registerRes()                      {}
 func (*InternalServerErrorHeaders) removeResidenceMemberRes()         {}
@@ -7137,6 +7238,11 @@ type ReceiveAppleNotificationOK struct{}
 
 func (*ReceiveAppleNotificationOK) receiveAppleNotificationRes() {}
 
+// ReceiveGoogleNotificationNoContent is response for ReceiveGoogleNotification operation.
+type ReceiveGoogleNotificationNoContent struct{}
+
+func (*ReceiveGoogleNotificationNoContent) receiveGoogleNotificationRes() {}
+
 // A recurring task's next due date is counted from the completion date or from the previous due date.
 // Ref: #/components/schemas/RecurrenceAnchor
 type RecurrenceAnchor string
@@ -8183,6 +8289,7 @@ func (s *ServiceUnavailableHeaders) SetResponse(val APIError) {
 }
 
 func (*ServiceUnavailableHeaders) applyApplePurchaseRes()            {}
+func (*ServiceUnavailableHeaders) applyGooglePurchaseRes()           {}
 func (*ServiceUnavailableHeaders) archiveTaskRes()                   {}
 func (*ServiceUnavailableHeaders) cancelTaskRes()                    {}
 func (*ServiceUnavailableHeaders) changePasswordRes()                {}
@@ -8230,6 +8337,7 @@ func (*ServiceUnavailableHeaders) loginRes()                         {}
 func (*ServiceUnavailableHeaders) logoutRes()                        {}
 func (*ServiceUnavailableHeaders) markAllNotificationsReadRes()      {}
 func (*ServiceUnavailableHeaders) receiveAppleNotificationRes()      {}
+func (*ServiceUnavailableHeaders) receiveGoogleNotificationRes()     {}
 func (*ServiceUnavailableHeaders) registerNotificationDeviceRes()    {}
 func (*ServiceUnavailableHeaders) registerRes()                      {}
 func (*ServiceUnavailableHeaders) removeResidenceMemberRes()         {}
@@ -8611,8 +8719,9 @@ func (s *Subscription) SetFeatures(val []FeatureBenefit) {
 	s.Features = val
 }
 
-func (*Subscription) applyApplePurchaseRes() {}
-func (*Subscription) getSubscriptionRes()    {}
+func (*Subscription) applyApplePurchaseRes()  {}
+func (*Subscription) applyGooglePurchaseRes() {}
+func (*Subscription) getSubscriptionRes()     {}
 
 // `none` for an account that never had a subscription; `admin` for an operator's grant.
 type SubscriptionSource string
@@ -9914,6 +10023,7 @@ func (s *UnauthorizedHeaders) SetResponse(val APIError) {
 }
 
 func (*UnauthorizedHeaders) applyApplePurchaseRes()            {}
+func (*UnauthorizedHeaders) applyGooglePurchaseRes()           {}
 func (*UnauthorizedHeaders) archiveTaskRes()                   {}
 func (*UnauthorizedHeaders) cancelTaskRes()                    {}
 func (*UnauthorizedHeaders) changePasswordRes()                {}
@@ -10038,6 +10148,7 @@ func (s *UnsupportedMediaTypeHeaders) SetResponse(val APIError) {
 }
 
 func (*UnsupportedMediaTypeHeaders) applyApplePurchaseRes()            {}
+func (*UnsupportedMediaTypeHeaders) applyGooglePurchaseRes()           {}
 func (*UnsupportedMediaTypeHeaders) changePasswordRes()                {}
 func (*UnsupportedMediaTypeHeaders) completeTaskRes()                  {}
 func (*UnsupportedMediaTypeHeaders) createContractorRes()              {}
@@ -10049,6 +10160,7 @@ func (*UnsupportedMediaTypeHeaders) forgotPasswordRes()                {}
 func (*UnsupportedMediaTypeHeaders) joinResidenceRes()                 {}
 func (*UnsupportedMediaTypeHeaders) loginRes()                         {}
 func (*UnsupportedMediaTypeHeaders) receiveAppleNotificationRes()      {}
+func (*UnsupportedMediaTypeHeaders) receiveGoogleNotificationRes()     {}
 func (*UnsupportedMediaTypeHeaders) registerNotificationDeviceRes()    {}
 func (*UnsupportedMediaTypeHeaders) registerRes()                      {}
 func (*UnsupportedMediaTypeHeaders) replaceDocumentFileRes()           {}

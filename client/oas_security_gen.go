@@ -22,6 +22,7 @@ type SecuritySource interface {
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
 	ApplyApplePurchaseOperation:            []string{},
+	ApplyGooglePurchaseOperation:           []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},
@@ -110,6 +111,7 @@ func GetRolesForBearerAuth(operation string) []string {
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
 	ApplyApplePurchaseOperation:            []string{},
+	ApplyGooglePurchaseOperation:           []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},

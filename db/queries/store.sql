@@ -41,6 +41,10 @@ RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object
 -- later one; when no purchase grants any more, a store-sourced row ends at the latest purchase's end (a
 -- refund's revocation date, say).
 --
+-- An empty @product_id or @environment keeps the stored one (a voided purchase's notification names neither).
+-- With @superseded_key, the purchase it names (the one the written purchase replaces) ends at @state_at, if
+-- it is the owner's. With @ack_args, a written purchase gets a job (@ack_job_kind) that acknowledges it.
+--
 -- owner_id and token_user_id are 0 when there is none; applied says whether the purchase was written.
 WITH owner AS (
     SELECT coalesce(
@@ -63,23 +67,45 @@ WITH owner AS (
            coalesce(sqlc.narg(auto_renew)::boolean, @new_auto_renew::boolean), @state_at
     FROM ok
     ON CONFLICT (store, purchase_key) DO UPDATE
-    SET product_id     = excluded.product_id,
-        environment    = excluded.environment,
+    SET product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
+        environment    = coalesce(nullif(excluded.environment, ''), p.environment),
         entitled_until = CASE WHEN @set_until::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
         auto_renew     = coalesce(sqlc.narg(auto_renew)::boolean, p.auto_renew),
         state_at       = excluded.state_at,
         updated_at     = now()
     WHERE p.state_at < excluded.state_at
     RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
+), superseded AS (
+    -- The purchase the written one replaces (Google's linkedPurchaseToken: an upgrade, a downgrade, a
+    -- resubscription) stops granting when the new one starts, if it is the same owner's.
+    UPDATE store_purchases p
+    SET entitled_until = least(p.entitled_until, @state_at::timestamptz),
+        auto_renew     = false,
+        state_at       = greatest(p.state_at, @state_at::timestamptz),
+        updated_at     = now()
+    FROM up
+    WHERE p.store = @store AND p.purchase_key = sqlc.narg(superseded_key)::text AND p.user_id = up.user_id
+    RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
+), ack AS (
+    -- The job that acknowledges a written purchase the store still wants acknowledged (Google Play refunds
+    -- one not acknowledged within three days); its kind, queue and attempts come from package jobs.
+    INSERT INTO river_job (kind, queue, max_attempts, args)
+    SELECT @ack_job_kind::text, @ack_job_queue::text, @ack_job_max_attempts::smallint, sqlc.narg(ack_args)::text::jsonb
+    FROM up
+    WHERE sqlc.narg(ack_args)::text::jsonb IS NOT NULL
+    RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 ), best AS (
-    -- The statement sees store_purchases as it was before up: the written row comes from up, the others
-    -- from the table.
+    -- The statement sees store_purchases as it was before up and superseded: the rows they wrote come from
+    -- them, the others from the table.
     SELECT g.user_id, g.store, g.entitled_until, g.auto_renew
     FROM (SELECT up.user_id, up.store, up.entitled_until, up.auto_renew FROM up
           UNION ALL
+          SELECT s.user_id, s.store, s.entitled_until, s.auto_renew FROM superseded s
+          UNION ALL
           SELECT p.user_id, p.store, p.entitled_until, p.auto_renew
           FROM store_purchases p JOIN up ON p.user_id = up.user_id
-          WHERE NOT (p.store = @store AND p.purchase_key = @purchase_key)) g
+          WHERE NOT (p.store = @store AND p.purchase_key = @purchase_key)
+            AND NOT (p.store = @store AND p.purchase_key IS NOT DISTINCT FROM sqlc.narg(superseded_key)::text)) g
     WHERE g.entitled_until IS NOT NULL
     ORDER BY g.entitled_until DESC
     LIMIT 1
@@ -106,4 +132,5 @@ SELECT coalesce((SELECT user_id FROM owner), 0)::bigint AS owner_id,
        coalesce((SELECT id FROM token_user), 0)::bigint AS token_user_id,
        EXISTS (SELECT 1 FROM up)::boolean AS applied,
        (SELECT count(*) FROM sub)::bigint AS subscriptions_written,
-       (SELECT count(*) FROM ev)::bigint AS events_marked;
+       (SELECT count(*) FROM ev)::bigint AS events_marked,
+       (SELECT count(*) FROM ack)::bigint AS acknowledgements_queued;

@@ -47,6 +47,9 @@ type Options struct {
 	// AppleRoots, when not nil, replaces Apple's pinned root certificate, so that App Store tokens signed by a
 	// test CA (appletest) verify.
 	AppleRoots *x509.CertPool
+	// Google, when not nil, replaces Google's servers (googletest's fake Android Publisher API, token
+	// endpoint and key set).
+	Google *service.GoogleEndpoints
 }
 
 // SharedValkey returns the test Valkey's URL and a key prefix of this test's own.
@@ -126,7 +129,7 @@ func Start(t testing.TB, o Options) *Instance {
 			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
 			OnReady:    func(net.Addr) { once.Do(func() { close(ready) }) },
 			OnShared:   func(c *valkeyconn.Conn) { inst.Valkey = c },
-			BoardClock: o.BoardClock, PushChannels: o.PushChannels, AppleRoots: o.AppleRoots,
+			BoardClock: o.BoardClock, PushChannels: o.PushChannels, AppleRoots: o.AppleRoots, Google: o.Google,
 		})
 	}()
 	t.Cleanup(func() { inst.Stop(t) })

@@ -79,6 +79,9 @@ type Config struct {
 	Push Push
 	// Apple holds the App Store purchases' settings; without a bundle id, Apple purchases are off.
 	Apple Apple
+	// Google holds the Google Play purchases' settings; without a package name and credentials, Google
+	// purchases are off.
+	Google Google
 
 	LogLevel        string
 	LogFormat       string
@@ -126,8 +129,27 @@ type Apple struct {
 	AllowSandbox bool
 }
 
+// Google is how Google Play purchases are checked and how Play's notifications are authenticated (README:
+// Subscriptions).
+type Google struct {
+	// PackageName is the Android app's application id; with Credentials it turns Google purchases on.
+	PackageName string
+	// Credentials is the publisher's service-account JSON (GOOGLE_PLAY_CREDENTIALS, or read from
+	// GOOGLE_PLAY_CREDENTIALS_FILE), which reads and acknowledges purchases. A secret.
+	Credentials []byte
+	// PubSubAudience and PubSubEmail authenticate a push by the OIDC token Pub/Sub signs: the push
+	// subscription's audience and its service account.
+	PubSubAudience, PubSubEmail string
+	// PubSubSecret authenticates a push by its path segment (POST /webhooks/google/{secret}). A secret.
+	PubSubSecret string
+}
+
+// On reports whether Google purchases are on: a package name and credentials.
+func (g Google) On() bool { return g.PackageName != "" && len(g.Credentials) > 0 }
+
 // secretSettings are never echoed in Load's errors.
-var secretSettings = map[string]bool{"APNS_KEY": true, "FCM_CREDENTIALS": true, "VAPID_PRIVATE_KEY": true}
+var secretSettings = map[string]bool{"APNS_KEY": true, "FCM_CREDENTIALS": true, "VAPID_PRIVATE_KEY": true,
+	"GOOGLE_PLAY_CREDENTIALS": true, "GOOGLE_PUBSUB_SECRET": true}
 
 // Setting describes one environment variable: its name, default and meaning. Settings is the single list
 // that Load parses and the --help text prints, so documentation cannot drift from behaviour.
@@ -389,6 +411,48 @@ var Settings = []Setting{
 			c.Apple.AllowSandbox = b
 			return nil
 		}},
+	{"GOOGLE_PLAY_PACKAGE_NAME", "", "the Android app's application id; with the credentials turns Google Play purchases on (README: Subscriptions)",
+		func(c *Config, v string) error { c.Google.PackageName = v; return nil }},
+	{"GOOGLE_PLAY_CREDENTIALS_FILE", "", "path of the publisher's service-account JSON that reads and acknowledges Play purchases (or GOOGLE_PLAY_CREDENTIALS: the JSON itself)",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			b, err := os.ReadFile(v) //nolint:gosec // G304: the operator names the file
+			if err != nil {
+				return errors.New("want a readable file with the service-account JSON")
+			}
+			c.Google.Credentials = b
+			return nil
+		}},
+	{"GOOGLE_PLAY_CREDENTIALS", "", "the publisher's service-account JSON (a secret; GOOGLE_PLAY_CREDENTIALS_FILE is the usual way)",
+		func(c *Config, v string) error {
+			if v != "" {
+				c.Google.Credentials = []byte(v)
+			}
+			return nil
+		}},
+	{"GOOGLE_PUBSUB_AUDIENCE", "", "the audience of the Pub/Sub push subscription's OIDC token; with GOOGLE_PUBSUB_EMAIL authenticates Play's notifications",
+		func(c *Config, v string) error { c.Google.PubSubAudience = v; return nil }},
+	{"GOOGLE_PUBSUB_EMAIL", "", "the service account the Pub/Sub push subscription's token is issued for",
+		func(c *Config, v string) error {
+			if v != "" && !strings.Contains(v, "@") {
+				return errors.New("want a service account's email")
+			}
+			c.Google.PubSubEmail = v
+			return nil
+		}},
+	{"GOOGLE_PUBSUB_SECRET", "", "a secret path segment of at least 32 URL-safe characters authenticating Play's notifications (POST /webhooks/google/{secret}) without a token",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if len(v) < 32 || strings.ContainsFunc(v, func(r rune) bool { return !urlSafe(r) }) {
+				return errors.New("want at least 32 characters of letters, digits, -, _, . and ~ (openssl rand -hex 32)")
+			}
+			c.Google.PubSubSecret = v
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug | info | warn | error",
 		func(c *Config, v string) error {
 			switch v {
@@ -434,6 +498,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	if err := c.Push.check(); err != nil {
+		return Config{}, err
+	}
+	if err := c.Google.check(); err != nil {
 		return Config{}, err
 	}
 	if c.DBMinConns > c.DBMaxConns {
@@ -583,4 +650,21 @@ func (p Push) check() error {
 		return errors.New("VAPID_SUBJECT: required with VAPID keys (mailto:ops@example.com)")
 	}
 	return nil
+}
+
+// check refuses Google Play configured by halves: a package name without credentials or the other way
+// round, or one of the push token's two settings without the other.
+func (g Google) check() error {
+	if (g.PackageName == "") != (len(g.Credentials) == 0) {
+		return errors.New("GOOGLE_PLAY_PACKAGE_NAME and GOOGLE_PLAY_CREDENTIALS_FILE (or GOOGLE_PLAY_CREDENTIALS): set both, or neither")
+	}
+	if (g.PubSubAudience == "") != (g.PubSubEmail == "") {
+		return errors.New("GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL: set both, or neither")
+	}
+	return nil
+}
+
+// urlSafe reports whether r is an unreserved URI character (RFC 3986), which a path segment holds as it is.
+func urlSafe(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)
 }

@@ -73,6 +73,9 @@ func TestLoad(t *testing.T) {
 			"VAPID_SUBJECT": "mailto:ops@example.com", "VAPID_PUBLIC_KEY": "pub", "VAPID_PRIVATE_KEY": "priv",
 			"UNIFIEDPUSH": "false", "PUSH_ALLOW_INSECURE_LOOPBACK": "true",
 			"APPLE_BUNDLE_ID": "com.example.homekeep", "APPLE_APP_APPLE_ID": "1234567890", "APPLE_ALLOW_SANDBOX": "false",
+			"GOOGLE_PLAY_PACKAGE_NAME": "app.homekeep", "GOOGLE_PLAY_CREDENTIALS": `{"type":"service_account"}`,
+			"GOOGLE_PUBSUB_AUDIENCE": "https://homekeep.example.com/api/webhooks/google/push",
+			"GOOGLE_PUBSUB_EMAIL":    "rtdn@hk.iam.gserviceaccount.com", "GOOGLE_PUBSUB_SECRET": strings.Repeat("s3cret", 6),
 		}))
 		require.NoError(t, err)
 		require.Equal(t, Config{
@@ -91,6 +94,9 @@ func TestLoad(t *testing.T) {
 				FCMCredentials: []byte(`{"type":"service_account"}`), FCMProjectID: "hk", VAPIDSubject: "mailto:ops@example.com",
 				VAPIDPublicKey: "pub", VAPIDPrivateKey: "priv", AllowInsecureLoopback: true},
 			Apple: Apple{BundleID: "com.example.homekeep", AppAppleID: 1234567890},
+			Google: Google{PackageName: "app.homekeep", Credentials: []byte(`{"type":"service_account"}`),
+				PubSubAudience: "https://homekeep.example.com/api/webhooks/google/push",
+				PubSubEmail:    "rtdn@hk.iam.gserviceaccount.com", PubSubSecret: strings.Repeat("s3cret", 6)},
 		}, c)
 	})
 
@@ -122,11 +128,16 @@ func TestLoad(t *testing.T) {
 			{map[string]string{"VAPID_PUBLIC_KEY": "p", "VAPID_PRIVATE_KEY": "s3cret"}, "VAPID_SUBJECT: required with VAPID keys (mailto:ops@example.com)"},
 			{map[string]string{"APNS_KEY_FILE": "/nonexistent/s3cret.p8"}, `APNS_KEY_FILE: want a readable file with the .p8 key, got "/nonexistent/s3cret.p8"`},
 			{map[string]string{"GORUSH_URL": "gorush:8088"}, `GORUSH_URL: want an http or https URL such as http://gorush:8088, got "gorush:8088"`},
+			{map[string]string{"GOOGLE_PLAY_CREDENTIALS": "s3cret"}, "GOOGLE_PLAY_PACKAGE_NAME and GOOGLE_PLAY_CREDENTIALS_FILE (or GOOGLE_PLAY_CREDENTIALS): set both, or neither"},
+			{map[string]string{"GOOGLE_PUBSUB_AUDIENCE": "https://h.example.com"}, "GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL: set both, or neither"},
+			{map[string]string{"GOOGLE_PUBSUB_SECRET": "s3cret"}, "GOOGLE_PUBSUB_SECRET: want at least 32 characters of letters, digits, -, _, . and ~ (openssl rand -hex 32)"},
 		} {
 			_, err := Load(env(tc.env))
 			require.EqualError(t, err, tc.want)
-			if v, ok := tc.env["VAPID_PRIVATE_KEY"]; ok {
-				require.NotContains(t, err.Error(), v)
+			for _, name := range []string{"VAPID_PRIVATE_KEY", "GOOGLE_PLAY_CREDENTIALS", "GOOGLE_PUBSUB_SECRET"} {
+				if v, ok := tc.env[name]; ok {
+					require.NotContains(t, err.Error(), v)
+				}
 			}
 		}
 	})

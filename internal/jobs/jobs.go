@@ -84,6 +84,9 @@ type Work struct {
 	// ApplyStoreEvent applies the recorded store notification eventID of store (store.ApplyAppleEvent); an
 	// event already applied changes nothing.
 	ApplyStoreEvent func(ctx context.Context, store, eventID string) error
+	// AcknowledgeGooglePurchase acknowledges a Google Play purchase (store.AcknowledgeGooglePurchase); one
+	// acknowledged before changes nothing.
+	AcknowledgeGooglePurchase func(ctx context.Context, productID, purchaseToken string) error
 }
 
 // Options configures New.
@@ -129,6 +132,7 @@ func New(o Options) (*Client, error) {
 	river.AddWorker(workers, &ledgerPurgeWorker{purge: o.Work.PurgeLedger, now: now})
 	river.AddWorker(workers, &notificationSendWorker{send: o.Work.SendNotification})
 	river.AddWorker(workers, &storeEventWorker{apply: o.Work.ApplyStoreEvent})
+	river.AddWorker(workers, &googleAcknowledgeWorker{acknowledge: o.Work.AcknowledgeGooglePurchase})
 
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{

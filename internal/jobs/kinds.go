@@ -37,6 +37,9 @@ const (
 	// KindStoreEvent applies one recorded store notification (package store). The statement that records the
 	// notification inserts it (StoreEventRecord, db/queries/store.sql).
 	KindStoreEvent = "store_event"
+	// KindGoogleAcknowledge acknowledges one Google Play purchase (package store). The statement that applies
+	// a purchase Play still wants acknowledged inserts it (StorePurchaseApply, db/queries/store.sql).
+	KindGoogleAcknowledge = "google_acknowledge"
 )
 
 // kind is how one kind of job is queued and retried. Retries back off from first, doubling up to max, so a
@@ -70,6 +73,10 @@ var kinds = map[string]kind{
 	// is answered, so a notification recorded here is applied by this schedule or not at all; each attempt
 	// applies it at most once (the event is marked applied in the statement that applies it).
 	KindStoreEvent: {queue: QueueMaintenance, maxAttempts: 10, first: 30 * time.Second, max: 30 * time.Minute},
+	// 1, 2, 4, 8, 16, 32 and then 60 min: ten attempts over about four hours. Play refunds a purchase not
+	// acknowledged within three days, and the next purchase post or notification of the purchase queues
+	// another; each attempt reads the purchase first and does nothing when it is acknowledged.
+	KindGoogleAcknowledge: {queue: QueueMaintenance, maxAttempts: 10, first: time.Minute, max: time.Hour},
 }
 
 // backoff is how long after a failed attempt (1 for the first) the next one runs.
@@ -123,6 +130,9 @@ var EmailCodeInsert = sqlInsert(KindEmailCode)
 
 // StoreEventInsert is the job of StoreEventArgs, for the statement that records a store notification.
 var StoreEventInsert = sqlInsert(KindStoreEvent)
+
+// GoogleAcknowledgeInsert is the job of GoogleAcknowledgeArgs, for the statement that applies a purchase.
+var GoogleAcknowledgeInsert = sqlInsert(KindGoogleAcknowledge)
 
 func sqlInsert(name string) SQLInsert {
 	k := kinds[name]

@@ -21,6 +21,7 @@ import (
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/store/apple"
+	"github.com/homekeep/homekeep/internal/store/google"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -46,6 +47,8 @@ type jobDeps struct {
 	push []push.Channel
 	// apple verifies App Store notifications again before they are applied; nil without APPLE_BUNDLE_ID.
 	apple *apple.Verifier
+	// google reads and acknowledges Google Play purchases; nil without GOOGLE_PLAY_PACKAGE_NAME.
+	google *google.Client
 }
 
 // newJobs builds the river client with Homekeep's workers on pool.
@@ -72,10 +75,16 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 		},
 		SendNotification: sends.deliverer.Send,
 		ApplyStoreEvent: func(ctx context.Context, storeName, eventID string) error {
-			if storeName != "apple" {
-				return fmt.Errorf("error applying a store notification: unknown store %q", storeName)
+			switch storeName {
+			case "apple":
+				return store.ApplyAppleEvent(ctx, pool, d.apple, eventID)
+			case "google":
+				return store.ApplyGoogleEvent(ctx, pool, d.google, d.log, eventID)
 			}
-			return store.ApplyAppleEvent(ctx, pool, d.apple, eventID)
+			return fmt.Errorf("error applying a store notification: unknown store %q", storeName)
+		},
+		AcknowledgeGooglePurchase: func(ctx context.Context, productID, purchaseToken string) error {
+			return store.AcknowledgeGooglePurchase(ctx, d.google, productID, purchaseToken)
 		},
 	}
 	if d.valkey {
@@ -131,6 +140,8 @@ type WorkerOptions struct {
 	PushChannels []push.Channel
 	// AppleRoots, when not nil, replaces Apple's pinned root certificate (tests).
 	AppleRoots *x509.CertPool
+	// Google, when not nil, replaces Google's servers (tests).
+	Google *GoogleEndpoints
 }
 
 // RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
@@ -186,8 +197,12 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	if err != nil {
 		return err
 	}
+	googleStore, err := newGoogleStore(cfg.Google, o.Google)
+	if err != nil {
+		return err
+	}
 	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-		push: o.PushChannels, apple: appleVerifier})
+		push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
 	if err != nil {
 		return err
 	}

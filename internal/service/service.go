@@ -76,6 +76,8 @@ type Options struct {
 	// AppleRoots, when not nil, replaces Apple's pinned root certificate for the API and its workers (tests
 	// sign App Store tokens with their own CA).
 	AppleRoots *x509.CertPool
+	// Google, when not nil, replaces Google's servers for the API and its workers (tests run fakes).
+	Google *GoogleEndpoints
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -182,6 +184,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	googleStore, err := newGoogleStore(cfg.Google, o.Google)
+	if err != nil {
+		return err
+	}
 	server, err := api.NewServer(api.Handlers{
 		Accounts:    accountOps,
 		Residences:  residenceOps,
@@ -192,7 +198,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
 			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
 		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db}),
-		Store:         store.New(store.Deps{DB: db, Apple: appleVerifier}),
+		Store: store.New(store.Deps{DB: db, Apple: appleVerifier, Google: googleStore.client,
+			GooglePush: googleStore.push, GoogleSecret: googleStore.secret}),
 	}, log)
 	if err != nil {
 		return err
@@ -234,7 +241,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	auth.Start(ctx)
 	if cfg.Workers {
 		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-			push: o.PushChannels, apple: appleVerifier})
+			push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
 		if err != nil {
 			startFailed.Store(true)
 			cancel(err)

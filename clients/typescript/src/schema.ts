@@ -1150,6 +1150,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subscription/google": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a Google Play purchase to the caller's subscription
+         * @description The app posts the subscription's product id and the purchase token Play Billing gave it, after a purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the publisher's service account) what the token stands for, and applies it only when its `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+         */
+        post: operations["applyGooglePurchase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/google/{secret}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Google Play Real-time Developer Notifications (Pub/Sub push)
+         * @description The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do). A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided purchase ends access at once; a test notification is logged and ignored), so a push delivered twice or late changes nothing. A body that is not a push of a developer notification answers 400 naming `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push authentication.
+         */
+        post: operations["receiveGoogleNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/static-data": {
         parameters: {
             query?: never;
@@ -2035,6 +2075,25 @@ export interface components {
             title: string;
             body: string;
         };
+        GooglePurchaseRequest: {
+            /** @description The subscription's product id in the Play Console. */
+            product_id: string;
+            /** @description Play Billing's `Purchase.getPurchaseToken()`. */
+            purchase_token: string;
+        };
+        GooglePushRequest: {
+            message: components["schemas"]["GooglePushMessage"];
+            /** @description The Pub/Sub subscription that pushed it. */
+            subscription?: string;
+        };
+        GooglePushMessage: {
+            /** @description The developer notification, base64-encoded JSON. */
+            data: string;
+            /** @description Pub/Sub's id of the message, the same on every redelivery. */
+            messageId: string;
+            /** @description When Pub/Sub received the message (RFC 3339). */
+            publishTime?: string;
+        };
         ApplePurchaseRequest: {
             /** @description StoreKit 2's `Transaction.jwsRepresentation`, as the app got it. */
             signed_transaction: string;
@@ -2431,6 +2490,8 @@ export interface components {
          *     decides allows no more of this resource; `error.limit` names the resource, the limit, the usage and
          *     the upgrade trigger to show. In a residence the residence owner's tier decides, whoever creates;
          *     residences and personal contractors count against the caller's own tier (see GET /subscription).
+         *     `push_refused` (POST /webhooks/google/{secret}): the push's token is not one Google signed for this
+         *     endpoint's audience and service account, or the path's secret is wrong.
          */
         Forbidden: {
             headers: {
@@ -2536,7 +2597,9 @@ export interface components {
          * @description `unavailable`: PostgreSQL (or another service the API needs) is unreachable, or the server is still
          *     starting; try again after Retry-After.
          *     `store_not_configured`: the store purchases endpoints (POST /subscription/apple, POST /webhooks/apple)
-         *     while the server has no APPLE_BUNDLE_ID.
+         *     while the server has no APPLE_BUNDLE_ID; POST /subscription/google and POST /webhooks/google/{secret}
+         *     while it has no Google Play configuration (GOOGLE_PLAY_PACKAGE_NAME and credentials; for the webhook
+         *     also GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, or GOOGLE_PUBSUB_SECRET).
          */
         ServiceUnavailable: {
             headers: {
@@ -4632,6 +4695,66 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    applyGooglePurchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GooglePurchaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription after the purchase. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveGoogleNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description GOOGLE_PUBSUB_SECRET, or any segment when the push is authenticated by its token. */
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GooglePushRequest"];
+            };
+        };
+        responses: {
+            /** @description The notification is recorded (or was already, or is not this app's). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

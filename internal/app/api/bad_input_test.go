@@ -429,8 +429,12 @@ func (g *caseGen) queryParam(f specField) {
 	}
 }
 
-// pathParam adds the bad path parameters: not a number, past int64, and an id of no row.
+// pathParam adds the bad path parameters: not a number, past int64, and an id of no row. A string path
+// parameter (receiveGoogleNotification's secret) is no id and gets none.
 func (g *caseGen) pathParam(p *openapi3.Parameter) {
+	if !isIDParam(p) {
+		return
+	}
 	f := paramField(p)
 	ct, body := g.baseBody()
 	for _, v := range []badValue{

@@ -45,8 +45,11 @@ func TestEveryWriteChangesTheBoardsItChanges(t *testing.T) {
 	t.Parallel()
 	url, prefix := apptest.SharedValkey(t)
 	smtp := testsmtp.Start(t)
+	g, withGoogle, registerGoogle := startGoogle(t)
 	a := apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix, AppleRoots: testAppleCA(t).Roots,
-		Configure: func(c *config.Config) { apptest.WithSMTP(smtp)(c); withApple(c) }})
+		Google:    g.Endpoints(),
+		Configure: func(c *config.Config) { apptest.WithSMTP(smtp)(c); withApple(c); withGoogle(c) }})
+	registerGoogle(a)
 	b := apptest.Start(t, apptest.Options{DatabaseURL: a.DatabaseURL, NoSeed: true, ValkeyURL: url, KeyPrefix: prefix})
 	pool, err := pgxpool.New(context.Background(), a.DatabaseURL)
 	require.NoError(t, err)
@@ -430,6 +433,8 @@ func boardWrites() map[string]boardWrite {
 	var deviceID, notificationID int64             // the owner's, made by the setups
 	var unsubscribeLink string                     // the owner's, made by the setup
 	var appleTransaction, appleNotification string // signed by the setups: the owner's purchase, a notification
+	var googlePurchase string                      // the owner's purchase token, made by the setup
+	var googlePush map[string]any                  // a push of a test notification, made by the setup
 	writes := map[string]boardWrite{
 		"register": send(http.MethodPost, nil, fixed("/auth/register"), func(*boardWorld) map[string]any {
 			return map[string]any{"email": apptest.UniqueEmail(), "password": apptest.TestPassword}
@@ -592,6 +597,23 @@ func boardWrites() map[string]boardWrite {
 			write: func(t *testing.T, w *boardWorld) apptest.Response {
 				return w.inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/subscription/apple", Token: w.owner.Token,
 					Body: map[string]any{"signed_transaction": appleTransaction}})
+			},
+		},
+		"applyGooglePurchase": {
+			setup: func(t *testing.T, w *boardWorld) {
+				googlePurchase, _ = googleTokens(t, w.inst, w.owner)
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/subscription/google", Token: w.owner.Token,
+					Body: map[string]any{"product_id": "homekeep_pro", "purchase_token": googlePurchase}})
+			},
+		},
+		"receiveGoogleNotification": {
+			setup: func(t *testing.T, w *boardWorld) {
+				_, googlePush = googleTokens(t, w.inst, w.owner)
+			},
+			write: func(t *testing.T, w *boardWorld) apptest.Response {
+				return w.inst.Do(t, apptest.Post("/webhooks/google/"+googleSecret, googlePush))
 			},
 		},
 		"receiveAppleNotification": {

@@ -307,6 +307,14 @@ var conformRefusals = []refusal{
 		why: "a value the App Store did not sign for this app is refused (applyApplePurchase's description); a random JWS never verifies"},
 	{op: "receiveAppleNotification", field: "signedPayload", status: http.StatusBadRequest,
 		why: "a payload the App Store did not sign for this app is refused (receiveAppleNotification's description)"},
+	{op: "applyGooglePurchase", field: "purchase_token", status: http.StatusBadRequest,
+		why: "a token Google Play does not know is refused (applyGooglePurchase's description); a made-up one never is"},
+	{op: "applyGooglePurchase", field: "product_id", status: http.StatusBadRequest,
+		why: "the product must be the purchase's (product_id's description: the subscription's product id)"},
+	{op: "receiveGoogleNotification", field: "message.data", status: http.StatusBadRequest, named: "message",
+		why: "data is a base64-encoded developer notification (its description); generated text is none"},
+	{op: "receiveGoogleNotification", field: "message.publishTime", what: "(maxLength)", status: http.StatusBadRequest, named: "message",
+		why: "publishTime is an RFC 3339 time (its description); generated text is none"},
 	{op: "listNotifications", field: "cursor", status: http.StatusBadRequest,
 		why: "a cursor is a next_cursor the feed gave out (the cursor parameter's description)"},
 	// The baseline registers a web push subscription: endpoint and keys, no token.
@@ -631,9 +639,13 @@ func (g *opGen) valid(field, what string) outcome {
 	return outcome{Success: true}
 }
 
-// idCases sends the operation with each path id unknown, of the other household, and malformed.
+// idCases sends the operation with each path id unknown, of the other household, and malformed. A path
+// parameter that is no id (a string, such as the Google push secret) is the handler's to check.
 func (g *opGen) idCases() {
 	for _, p := range g.op.PathParams {
+		if !isIDParam(p) {
+			continue
+		}
 		with := func(v string) inputBaseline {
 			b := g.base
 			b.PathParams = maps.Clone(b.PathParams)
@@ -1195,4 +1207,10 @@ func (w *conformWalk) send(cases []conformCase) []conformResult {
 		wg.Wait()
 	}
 	return results
+}
+
+// isIDParam reports whether the path parameter p is a row id (an integer), as every path parameter is but
+// receiveGoogleNotification's secret.
+func isIDParam(p *openapi3.Parameter) bool {
+	return p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is(openapi3.TypeString)
 }

@@ -28,12 +28,15 @@ const inputUploadLimit = 4096
 func startInputInstance(t *testing.T) (*apptest.Instance, *testsmtp.Server) {
 	t.Helper()
 	smtp := testsmtp.Start(t)
-	inst := apptest.Start(t, apptest.Options{AppleRoots: testAppleCA(t).Roots, Configure: func(c *config.Config) {
+	g, withGoogle, registerGoogle := startGoogle(t)
+	inst := apptest.Start(t, apptest.Options{AppleRoots: testAppleCA(t).Roots, Google: g.Endpoints(), Configure: func(c *config.Config) {
 		apptest.WithSMTP(smtp)(c)
-		withApple(c) // App Store purchases on, trusting the package's test CA
+		withApple(c)  // App Store purchases on, trusting the package's test CA
+		withGoogle(c) // Google Play purchases on, at the fake Google
 		c.MaxUploadSize = inputUploadLimit
 		c.Push.VAPIDSubject = "mailto:ops@homekeep.test" // Web Push on: getWebPushKey answers
 	}})
+	registerGoogle(inst)
 	return inst, smtp
 }
 
@@ -70,6 +73,10 @@ type inputFixture struct {
 	// is a signed App Store notification (about a purchase no account has).
 	buyer                               apptest.Account
 	appleTransaction, appleNotification string
+	// googlePurchase is a Google Play purchase token bound to buyer's app_account_id; googlePush a Pub/Sub
+	// push of a test notification.
+	googlePurchase string
+	googlePush     map[string]any
 }
 
 // newInputFixture builds the fixture through the API.
@@ -104,6 +111,7 @@ func newInputFixture(t *testing.T, inst *apptest.Instance, smtp *testsmtp.Server
 	f.unsubscribeToken = unsubscribeToken(t, inst, f.owner.ID, "task_completed")
 	f.buyer = inst.Register(t)
 	f.appleTransaction, f.appleNotification = appleTokens(t, inst, f.buyer)
+	f.googlePurchase, f.googlePush = googleTokens(t, inst, f.buyer)
 
 	f.verifyCode = smtp.Next(t, f.verifier.Email).Code(t)
 	resetCodeAcct, resetTokenAcct := inst.Register(t), inst.Register(t)
@@ -280,5 +288,8 @@ func inputBaselines(f *inputFixture) map[string]inputBaseline {
 
 		"applyApplePurchase":       {Token: f.buyer.Token, JSON: map[string]any{"signed_transaction": f.appleTransaction}},
 		"receiveAppleNotification": {JSON: map[string]any{"signedPayload": f.appleNotification}},
+		"applyGooglePurchase": {Token: f.buyer.Token,
+			JSON: map[string]any{"product_id": "homekeep_pro", "purchase_token": f.googlePurchase}},
+		"receiveGoogleNotification": {PathParams: map[string]string{"secret": googleSecret}, JSON: f.googlePush},
 	}
 }

@@ -8,10 +8,14 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/store/apple"
+	"github.com/homekeep/homekeep/internal/store/google"
 )
 
-// storeApple is the store column's value for the App Store.
-const storeApple = "apple"
+// The store column's values.
+const (
+	storeApple  = "apple"
+	storeGoogle = "google"
+)
 
 // Deps is what the store operations use.
 type Deps struct {
@@ -19,6 +23,13 @@ type Deps struct {
 	DB *dbpool.DB
 	// Apple verifies App Store signed data; nil (APPLE_BUNDLE_ID unset) turns Apple purchases off.
 	Apple *apple.Verifier
+	// Google reads and acknowledges Google Play purchases; nil (GOOGLE_PLAY_PACKAGE_NAME unset) turns Google
+	// purchases off.
+	Google *google.Client
+	// GooglePush authenticates a Pub/Sub push by its OIDC token; nil without GOOGLE_PUBSUB_AUDIENCE.
+	GooglePush *google.PushVerifier
+	// GoogleSecret authenticates a Pub/Sub push by its path segment; nil without GOOGLE_PUBSUB_SECRET.
+	GoogleSecret *google.SecretPath
 }
 
 // Handler implements the Store operations.
@@ -26,13 +37,18 @@ type Handler struct {
 	db    *dbpool.DB
 	q     *dbsqlc.Queries
 	apple *apple.Verifier
+
+	google       *google.Client
+	googlePush   *google.PushVerifier
+	googleSecret *google.SecretPath
 }
 
 var _ oas.StoreHandler = (*Handler)(nil)
 
 // New returns a Handler built on d.
 func New(d Deps) *Handler {
-	return &Handler{db: d.DB, q: dbsqlc.New(), apple: d.Apple}
+	return &Handler{db: d.DB, q: dbsqlc.New(), apple: d.Apple, google: d.Google, googlePush: d.GooglePush,
+		googleSecret: d.GoogleSecret}
 }
 
 // errNotConfigured is the answer of every Apple operation while the server has no APPLE_BUNDLE_ID: the
@@ -40,4 +56,11 @@ func New(d Deps) *Handler {
 func errNotConfigured() *apierror.Error {
 	return apierror.New(http.StatusServiceUnavailable, "store_not_configured",
 		"this server does not take App Store purchases (APPLE_BUNDLE_ID is unset)")
+}
+
+// errGoogleNotConfigured is errNotConfigured's Google Play twin: no GOOGLE_PLAY_PACKAGE_NAME and
+// credentials, or, for the webhook, no way to authenticate a push.
+func errGoogleNotConfigured() *apierror.Error {
+	return apierror.New(http.StatusServiceUnavailable, "store_not_configured",
+		"this server does not take Google Play purchases or notifications (README: Subscriptions)")
 }

@@ -111,23 +111,45 @@ WITH owner AS (
            coalesce($9::boolean, $10::boolean), $11
     FROM ok
     ON CONFLICT (store, purchase_key) DO UPDATE
-    SET product_id     = excluded.product_id,
-        environment    = excluded.environment,
+    SET product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
+        environment    = coalesce(nullif(excluded.environment, ''), p.environment),
         entitled_until = CASE WHEN $12::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
         auto_renew     = coalesce($9::boolean, p.auto_renew),
         state_at       = excluded.state_at,
         updated_at     = now()
     WHERE p.state_at < excluded.state_at
     RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
+), superseded AS (
+    -- The purchase the written one replaces (Google's linkedPurchaseToken: an upgrade, a downgrade, a
+    -- resubscription) stops granting when the new one starts, if it is the same owner's.
+    UPDATE store_purchases p
+    SET entitled_until = least(p.entitled_until, $11::timestamptz),
+        auto_renew     = false,
+        state_at       = greatest(p.state_at, $11::timestamptz),
+        updated_at     = now()
+    FROM up
+    WHERE p.store = $1 AND p.purchase_key = $13::text AND p.user_id = up.user_id
+    RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
+), ack AS (
+    -- The job that acknowledges a written purchase the store still wants acknowledged (Google Play refunds
+    -- one not acknowledged within three days); its kind, queue and attempts come from package jobs.
+    INSERT INTO river_job (kind, queue, max_attempts, args)
+    SELECT $14::text, $15::text, $16::smallint, $17::text::jsonb
+    FROM up
+    WHERE $17::text::jsonb IS NOT NULL
+    RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 ), best AS (
-    -- The statement sees store_purchases as it was before up: the written row comes from up, the others
-    -- from the table.
+    -- The statement sees store_purchases as it was before up and superseded: the rows they wrote come from
+    -- them, the others from the table.
     SELECT g.user_id, g.store, g.entitled_until, g.auto_renew
     FROM (SELECT up.user_id, up.store, up.entitled_until, up.auto_renew FROM up
           UNION ALL
+          SELECT s.user_id, s.store, s.entitled_until, s.auto_renew FROM superseded s
+          UNION ALL
           SELECT p.user_id, p.store, p.entitled_until, p.auto_renew
           FROM store_purchases p JOIN up ON p.user_id = up.user_id
-          WHERE NOT (p.store = $1 AND p.purchase_key = $2)) g
+          WHERE NOT (p.store = $1 AND p.purchase_key = $2)
+            AND NOT (p.store = $1 AND p.purchase_key IS NOT DISTINCT FROM $13::text)) g
     WHERE g.entitled_until IS NOT NULL
     ORDER BY g.entitled_until DESC
     LIMIT 1
@@ -154,30 +176,37 @@ SELECT coalesce((SELECT user_id FROM owner), 0)::bigint AS owner_id,
        coalesce((SELECT id FROM token_user), 0)::bigint AS token_user_id,
        EXISTS (SELECT 1 FROM up)::boolean AS applied,
        (SELECT count(*) FROM sub)::bigint AS subscriptions_written,
-       (SELECT count(*) FROM ev)::bigint AS events_marked
+       (SELECT count(*) FROM ev)::bigint AS events_marked,
+       (SELECT count(*) FROM ack)::bigint AS acknowledgements_queued
 `
 
 type StorePurchaseApplyParams struct {
-	Store           string
-	PurchaseKey     string
-	AppAccountToken *string
-	CallerID        *int64
-	EventID         string
-	ProductID       string
-	Environment     string
-	EntitledUntil   *time.Time
-	AutoRenew       *bool
-	NewAutoRenew    bool
-	StateAt         time.Time
-	SetUntil        bool
+	Store             string
+	PurchaseKey       string
+	AppAccountToken   *string
+	CallerID          *int64
+	EventID           string
+	ProductID         string
+	Environment       string
+	EntitledUntil     *time.Time
+	AutoRenew         *bool
+	NewAutoRenew      bool
+	StateAt           time.Time
+	SetUntil          bool
+	SupersededKey     *string
+	AckJobKind        string
+	AckJobQueue       string
+	AckJobMaxAttempts int16
+	AckArgs           *string
 }
 
 type StorePurchaseApplyRow struct {
-	OwnerID              int64
-	TokenUserID          int64
-	Applied              bool
-	SubscriptionsWritten int64
-	EventsMarked         int64
+	OwnerID                int64
+	TokenUserID            int64
+	Applied                bool
+	SubscriptionsWritten   int64
+	EventsMarked           int64
+	AcknowledgementsQueued int64
 }
 
 // Applies a store's state of a purchase and recomputes its owner's subscriptions row, in one statement.
@@ -195,6 +224,10 @@ type StorePurchaseApplyRow struct {
 // later one; when no purchase grants any more, a store-sourced row ends at the latest purchase's end (a
 // refund's revocation date, say).
 //
+// An empty @product_id or @environment keeps the stored one (a voided purchase's notification names neither).
+// With @superseded_key, the purchase it names (the one the written purchase replaces) ends at @state_at, if
+// it is the owner's. With @ack_args, a written purchase gets a job (@ack_job_kind) that acknowledges it.
+//
 // owner_id and token_user_id are 0 when there is none; applied says whether the purchase was written.
 func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePurchaseApplyParams) (*StorePurchaseApplyRow, error) {
 	row := db.QueryRow(ctx, StorePurchaseApply,
@@ -210,6 +243,11 @@ func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePur
 		arg.NewAutoRenew,
 		arg.StateAt,
 		arg.SetUntil,
+		arg.SupersededKey,
+		arg.AckJobKind,
+		arg.AckJobQueue,
+		arg.AckJobMaxAttempts,
+		arg.AckArgs,
 	)
 	var i StorePurchaseApplyRow
 	err := row.Scan(
@@ -218,6 +256,7 @@ func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePur
 		&i.Applied,
 		&i.SubscriptionsWritten,
 		&i.EventsMarked,
+		&i.AcknowledgementsQueued,
 	)
 	return &i, err
 }

@@ -7,6 +7,7 @@ type OperationName = string
 
 const (
 	ApplyApplePurchaseOperation            OperationName = "ApplyApplePurchase"
+	ApplyGooglePurchaseOperation           OperationName = "ApplyGooglePurchase"
 	ArchiveTaskOperation                   OperationName = "ArchiveTask"
 	CancelTaskOperation                    OperationName = "CancelTask"
 	ChangePasswordOperation                OperationName = "ChangePassword"
@@ -54,6 +55,7 @@ const (
 	LogoutOperation                        OperationName = "Logout"
 	MarkAllNotificationsReadOperation      OperationName = "MarkAllNotificationsRead"
 	ReceiveAppleNotificationOperation      OperationName = "ReceiveAppleNotification"
+	ReceiveGoogleNotificationOperation     OperationName = "ReceiveGoogleNotification"
 	RegisterOperation                      OperationName = "Register"
 	RegisterNotificationDeviceOperation    OperationName = "RegisterNotificationDevice"
 	RemoveResidenceMemberOperation         OperationName = "RemoveResidenceMember"

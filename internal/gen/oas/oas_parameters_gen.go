@@ -2633,6 +2633,92 @@ func decodeListWarrantiesParams(args [0]string, argsEscaped bool, r *http.Reques
 	return params, nil
 }
 
+// ReceiveGoogleNotificationParams is parameters of receiveGoogleNotification operation.
+type ReceiveGoogleNotificationParams struct {
+	// GOOGLE_PUBSUB_SECRET, or any segment when the push is authenticated by its token.
+	Secret string
+}
+
+func unpackReceiveGoogleNotificationParams(packed middleware.Parameters) (params ReceiveGoogleNotificationParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "secret",
+			In:   "path",
+		}
+		params.Secret = packed[key].(string)
+	}
+	return params
+}
+
+func decodeReceiveGoogleNotificationParams(args [1]string, argsEscaped bool, r *http.Request) (params ReceiveGoogleNotificationParams, _ error) {
+	// Decode path: secret.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "secret",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.Secret = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+			if err := func() error {
+				if err := (validate.String{
+					MinLength:     1,
+					MinLengthSet:  true,
+					MaxLength:     256,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.Secret)); err != nil {
+					return errors.Wrap(err, "string")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "secret",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // RemoveResidenceMemberParams is parameters of removeResidenceMember operation.
 type RemoveResidenceMemberParams struct {
 	ID     int64

@@ -39,6 +39,7 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
 	ApplyApplePurchaseOperation:            []string{},
+	ApplyGooglePurchaseOperation:           []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},
@@ -127,6 +128,7 @@ func GetRolesForBearerAuth(operation string) []string {
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
 	ApplyApplePurchaseOperation:            []string{},
+	ApplyGooglePurchaseOperation:           []string{},
 	ArchiveTaskOperation:                   []string{},
 	CancelTaskOperation:                    []string{},
 	ChangePasswordOperation:                []string{},

@@ -460,6 +460,21 @@ type StoreHandler interface {
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, req *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
+	// ApplyGooglePurchase implements applyGooglePurchase operation.
+	//
+	// The app posts the subscription's product id and the purchase token Play Billing gave it, after a
+	// purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the
+	// publisher's service account) what the token stands for, and applies it only when its
+	// `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google
+	// does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a
+	// purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
+	// latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
+	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
+	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
+	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+	//
+	// POST /subscription/google
+	ApplyGooglePurchase(ctx context.Context, req *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
 	// ReceiveAppleNotification implements receiveAppleNotification operation.
 	//
 	// Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The
@@ -472,6 +487,22 @@ type StoreHandler interface {
 	//
 	// POST /webhooks/apple
 	ReceiveAppleNotification(ctx context.Context, req *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
+	// ReceiveGoogleNotification implements receiveGoogleNotification operation.
+	//
+	// The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is
+	// authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has
+	// GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has
+	// GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do).
+	// A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded
+	// under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and
+	// applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided
+	// purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
+	// or late changes nothing. A body that is not a push of a developer notification answers 400 naming
+	// `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
+	// authentication.
+	//
+	// POST /webhooks/google/{secret}
+	ReceiveGoogleNotification(ctx context.Context, req *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error)
 }
 
 // SubscriptionsHandler handles operations described by OpenAPI v3 specification.
