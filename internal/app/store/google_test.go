@@ -338,3 +338,31 @@ func TestGoogleNotConfigured(t *testing.T) {
 	apptest.RequireAPIError(t, inst.Do(t, apptest.Post("/webhooks/google/push",
 		googletest.Push("1", googletest.TestNotification(time.Now())))), http.StatusServiceUnavailable, "store_not_configured", "")
 }
+
+func TestGooglePurchaseCostsOneRoundTripAfterGoogle(t *testing.T) {
+	t.Parallel()
+	b := googleSetup(t) // an instance of its own: the statement counter counts the whole process
+	acct, token := b.inst.Register(t), playToken()
+	b.g.Set(token, b.active(t, acct, time.Now().AddDate(0, 1, 0)))
+	apptest.Warm(t, b.inst, acct.Token)
+	before := b.inst.Stmts.Snapshot()
+	r := b.purchase(t, acct, token)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, int64(1), b.inst.Stmts.RoundTrips(before),
+		"the purchase is applied, its acknowledgement queued and the subscription read back in one round trip")
+	var sub client.Subscription
+	r.JSON(t, &sub)
+	require.Equal(t, client.SubscriptionTierPro, sub.Tier, "the answer shows the purchase just applied")
+}
+
+func TestGooglePushAboutAnotherAppIsDropped(t *testing.T) {
+	t.Parallel()
+	b := googleSetup(t)
+	n := googletest.TestNotification(time.Now())
+	n["packageName"] = "app.someone.else"
+	id := uuid.NewString()
+	b.send(t, id, n)
+	var events int
+	apptest.DBQueryRow(t, b.inst, `SELECT count(*) FROM store_events WHERE event_id = $1`, []any{id}, &events)
+	require.Equal(t, 0, events, "not recorded: not this server's app")
+}
