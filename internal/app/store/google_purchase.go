@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -33,6 +34,9 @@ func (h *Handler) ApplyGooglePurchase(ctx context.Context, req *oas.GooglePurcha
 	p, err := h.google.FetchSubscription(ctx, req.PurchaseToken)
 	if errors.Is(err, google.ErrUnknownPurchase) {
 		return nil, invalidPurchaseToken("is not a purchase Google Play knows for this app")
+	}
+	if google.IsRetryable(err) {
+		return nil, errGoogleUnavailable(err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("error reading a Google Play purchase: %w", err)
@@ -73,6 +77,13 @@ func (h *Handler) ApplyGooglePurchase(ctx context.Context, req *oas.GooglePurcha
 		return nil, apierror.Conflict("purchase_taken", "this purchase belongs to another account")
 	}
 	return subscriptions.FromRow(sub)
+}
+
+// errGoogleUnavailable answers a request Google could not answer now (unreachable, 5xx, 429): 503, so the
+// client tries again, with the cause logged.
+func errGoogleUnavailable(cause error) *apierror.Error {
+	return &apierror.Error{Status: http.StatusServiceUnavailable, Code: apierror.CodeUnavailable,
+		Message: "Google Play cannot be reached now; try again shortly", Cause: cause}
 }
 
 // purchaseTokenField is the request field a refused purchase token is named by.

@@ -155,6 +155,18 @@ func TestGooglePurchases(t *testing.T) {
 		require.Equal(t, client.SubscriptionTierFree, b.subscription(t, acct).Tier)
 	})
 
+	t.Run("GoogleUnreachableIsUnavailable", func(t *testing.T) {
+		t.Parallel()
+		acct, token := b.inst.Register(t), playToken()
+		p := b.active(t, acct, now.AddDate(0, 1, 0))
+		p.Status = http.StatusServiceUnavailable
+		b.g.Set(token, p)
+		r := b.purchase(t, acct, token)
+		apptest.RequireAPIError(t, r, http.StatusServiceUnavailable, "unavailable", "")
+		require.NotEmpty(t, r.Header.Get("Retry-After"))
+		require.Equal(t, client.SubscriptionTierFree, b.subscription(t, acct).Tier)
+	})
+
 	t.Run("ThePurchaseKeyIsTheTokensHash", func(t *testing.T) {
 		t.Parallel()
 		acct, token := b.inst.Register(t), playToken()

@@ -20,7 +20,7 @@ import (
 // with GOOGLE_PUBSUB_AUDIENCE, its path segment with GOOGLE_PUBSUB_SECRET, both when both are set), decodes
 // it and records it under its messageId with the job that applies it, in one statement, answering 204 at
 // once. A push about another app is answered 204 and dropped; one recorded before changes nothing. A
-// refused push answers 403, a key set Google's servers cannot give now 500, so that Pub/Sub pushes again.
+// refused push answers 403, a key set Google's servers cannot give now 503, so that Pub/Sub pushes again.
 func (h *Handler) ReceiveGoogleNotification(ctx context.Context, req *oas.GooglePushRequest,
 	params oas.ReceiveGoogleNotificationParams) (oas.ReceiveGoogleNotificationRes, error) {
 	if h.google == nil || (h.googlePush == nil && h.googleSecret == nil) {
@@ -34,8 +34,8 @@ func (h *Handler) ReceiveGoogleNotification(ctx context.Context, req *oas.Google
 		if errors.Is(err, google.ErrPushRefused) {
 			return nil, errPushRefused()
 		}
-		if err != nil {
-			return nil, fmt.Errorf("error authenticating a Google Play push: %w", err)
+		if err != nil { // Google's key set cannot be fetched now: Pub/Sub pushes again after a 503
+			return nil, errGoogleUnavailable(fmt.Errorf("error authenticating a Google Play push: %w", err))
 		}
 	}
 	body, err := json.Marshal(pushBody{Message: pushMessage{Data: req.Message.Data, MessageID: req.Message.MessageID,

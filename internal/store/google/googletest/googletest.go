@@ -59,6 +59,8 @@ type Purchase struct {
 	LinkedToken string
 	// Acknowledged is the acknowledgementState; an acknowledge call sets it.
 	Acknowledged bool
+	// Status, when not zero, is the API's answer instead (503: Google's backend error).
+	Status int
 }
 
 // Server is the fake Google.
@@ -269,6 +271,11 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(notFound))
+		return
+	}
+	if p.Status != 0 {
+		w.WriteHeader(p.Status)
+		_, _ = fmt.Fprintf(w, `{"error":{"code":%d,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`, p.Status)
 		return
 	}
 	ack := "ACKNOWLEDGEMENT_STATE_PENDING"
