@@ -44,6 +44,8 @@ Usage:
   homekeep migrate up|down|status
   homekeep seed
   homekeep users deactivate|activate EMAIL
+  homekeep users set-tier EMAIL free|pro [--until YYYY-MM-DD]
+  homekeep settings limitations on|off
   homekeep version
 
 Run "homekeep <command> --help" for a command's flags.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 		return migrateCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args[1:], env, stdout, stderr)
+	case "settings":
+		return settingsCmd(ctx, args[1:], env, stdout, stderr)
 	case "users":
 		return usersCmd(ctx, args[1:], env, stdout, stderr)
 	}

@@ -67,3 +67,8 @@ FROM owner
 CROSS JOIN app_settings st
 JOIN subscription_tiers t ON t.tier = user_tier(owner.id)
 LEFT JOIN upgrade_triggers g ON g.key = @resource::text;
+
+-- name: AppSettingsSetLimitations :one
+-- Turns the tiers' limits on or off for every account; creates read the switch in their own statement, so it
+-- applies on the next request in every process.
+UPDATE app_settings SET limitations_enabled = @enabled, updated_at = now() RETURNING limitations_enabled;

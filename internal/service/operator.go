@@ -187,6 +187,11 @@ func (o *Operator) SetTier(ctx context.Context, email, tier string, until *time.
 	return nil
 }
 
+// SetLimitations turns the subscription tiers' limits on or off (`homekeep settings limitations on|off`).
+func (o *Operator) SetLimitations(ctx context.Context, on bool) error {
+	return operator.SetLimitations(ctx, o.pool, on)
+}
+
 // Jobs reads the job queue for `homekeep jobs`: how many jobs of each kind are in each state, and the last
 // maxErrors errors. It only reads.
 func (o *Operator) Jobs(ctx context.Context, maxErrors int) (operator.JobReport, error) {

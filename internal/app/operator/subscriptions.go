@@ -31,3 +31,12 @@ func SetTier(ctx context.Context, db dbsqlc.DBTX, email, tier string, until *tim
 	}
 	return true, nil
 }
+
+// SetLimitations turns the subscription tiers' limits on or off for every account (off: everything is
+// unlimited, the default of a self-hosted installation).
+func SetLimitations(ctx context.Context, db dbsqlc.DBTX, on bool) error {
+	if _, err := dbsqlc.New().AppSettingsSetLimitations(ctx, db, on); err != nil {
+		return fmt.Errorf("error switching limitations: %w", err)
+	}
+	return nil
+}

@@ -10,6 +10,19 @@ import (
 	"time"
 )
 
+const AppSettingsSetLimitations = `-- name: AppSettingsSetLimitations :one
+UPDATE app_settings SET limitations_enabled = $1, updated_at = now() RETURNING limitations_enabled
+`
+
+// Turns the tiers' limits on or off for every account; creates read the switch in their own statement, so it
+// applies on the next request in every process.
+func (q *Queries) AppSettingsSetLimitations(ctx context.Context, db DBTX, enabled bool) (bool, error) {
+	row := db.QueryRow(ctx, AppSettingsSetLimitations, enabled)
+	var limitations_enabled bool
+	err := row.Scan(&limitations_enabled)
+	return limitations_enabled, err
+}
+
 const SubscriptionGet = `-- name: SubscriptionGet :one
 SELECT u.app_account_id::text AS app_account_id, t.tier, coalesce(s.source, 'none')::text AS source,
        s.entitled_until, coalesce(s.auto_renew, false)::boolean AS auto_renew, st.limitations_enabled,
