@@ -134,3 +134,9 @@ SELECT coalesce((SELECT user_id FROM owner), 0)::bigint AS owner_id,
        (SELECT count(*) FROM sub)::bigint AS subscriptions_written,
        (SELECT count(*) FROM ev)::bigint AS events_marked,
        (SELECT count(*) FROM ack)::bigint AS acknowledgements_queued;
+
+-- name: StoreSyncSubscription :exec
+-- Recomputes the account's subscriptions row from its purchases under a lock on the account, with a fresh
+-- snapshot (db/migrations/00024): run right after StorePurchaseApply, in its transaction, so two purchases
+-- of one account applied at once end with the later end.
+SELECT store_sync_subscription(@user_id::bigint);

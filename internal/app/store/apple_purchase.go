@@ -48,6 +48,9 @@ func (h *Handler) ApplyApplePurchase(ctx context.Context, req *oas.ApplePurchase
 			r, err = h.q.StorePurchaseApply(ctx, db, p)
 			return err
 		},
+		func(db dbsqlc.DBTX) error { // the same transaction: see StoreSyncSubscription
+			return h.q.StoreSyncSubscription(ctx, db, caller)
+		},
 		func(db dbsqlc.DBTX) (err error) {
 			sub, err = h.q.SubscriptionGet(ctx, db, caller)
 			return err

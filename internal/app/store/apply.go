@@ -68,8 +68,15 @@ func ApplyAppleEvent(ctx context.Context, db dbsqlc.DBTX, v *apple.Verifier, eve
 	case c.Ended:
 		p.SetUntil, p.EntitledUntil, p.AutoRenew = true, c.EndedAt, ptr(false)
 	}
-	if _, err := q.StorePurchaseApply(ctx, db, p); err != nil {
+	r, err := q.StorePurchaseApply(ctx, db, p)
+	if err != nil {
 		return fmt.Errorf("error applying an App Store notification: %w", err)
+	}
+	if r.Applied && r.OwnerID != 0 {
+		// A statement of its own, after the purchase committed: see StoreSyncSubscription.
+		if err := q.StoreSyncSubscription(ctx, db, r.OwnerID); err != nil {
+			return fmt.Errorf("error recomputing the subscription after a store notification: %w", err)
+		}
 	}
 	return nil
 }

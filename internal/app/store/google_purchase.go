@@ -63,6 +63,9 @@ func (h *Handler) ApplyGooglePurchase(ctx context.Context, req *oas.GooglePurcha
 			r, err = h.q.StorePurchaseApply(ctx, db, params)
 			return err
 		},
+		func(db dbsqlc.DBTX) error { // the same transaction: see StoreSyncSubscription
+			return h.q.StoreSyncSubscription(ctx, db, caller)
+		},
 		func(db dbsqlc.DBTX) (err error) {
 			sub, err = h.q.SubscriptionGet(ctx, db, caller)
 			return err

@@ -260,3 +260,15 @@ func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePur
 	)
 	return &i, err
 }
+
+const StoreSyncSubscription = `-- name: StoreSyncSubscription :exec
+SELECT store_sync_subscription($1::bigint)
+`
+
+// Recomputes the account's subscriptions row from its purchases under a lock on the account, with a fresh
+// snapshot (db/migrations/00024): run right after StorePurchaseApply, in its transaction, so two purchases
+// of one account applied at once end with the later end.
+func (q *Queries) StoreSyncSubscription(ctx context.Context, db DBTX, userID int64) error {
+	_, err := db.Exec(ctx, StoreSyncSubscription, userID)
+	return err
+}

@@ -1,0 +1,67 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
+	"github.com/homekeep/homekeep/internal/testdb"
+)
+
+// TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd: purchase A (ends in 30 days) is applied and synced in one
+// transaction while purchase B (ends in 10 days) of the same account is applied in another; B's apply waits
+// for A's subscription row and then writes its own end, from a snapshot without A. B's sync, which takes the
+// account's lock and reads afresh, must restore A's later end. (Without the sync the account ends with B's.)
+func TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := testdb.Pool(t)
+	q := dbsqlc.New()
+	var user int64
+	var token string
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO users (email, password_hash) VALUES ('race@example.com', 'x')
+		RETURNING id, app_account_id::text`).Scan(&user, &token))
+	now := time.Now().UTC().Truncate(time.Second)
+	apply := func(tx pgx.Tx, key string, days int) error {
+		until := now.AddDate(0, 0, days)
+		_, err := q.StorePurchaseApply(ctx, tx, &dbsqlc.StorePurchaseApplyParams{Store: "apple", PurchaseKey: key,
+			AppAccountToken: &token, CallerID: &user, ProductID: "pro.monthly", Environment: "Production",
+			EntitledUntil: &until, SetUntil: true, StateAt: now, NewAutoRenew: true})
+		return err
+	}
+	a, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = a.Rollback(context.WithoutCancel(ctx)) }()
+	require.NoError(t, apply(a, "purchase-a", 30))
+	require.NoError(t, q.StoreSyncSubscription(ctx, a, user))
+
+	done := make(chan error, 1)
+	go func() {
+		b, err := pool.Begin(ctx)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer func() { _ = b.Rollback(context.WithoutCancel(ctx)) }()
+		if err := apply(b, "purchase-b", 10); err != nil { // waits for A's subscriptions row
+			done <- err
+			return
+		}
+		if err := q.StoreSyncSubscription(ctx, b, user); err != nil {
+			done <- err
+			return
+		}
+		done <- b.Commit(ctx)
+	}()
+	time.Sleep(300 * time.Millisecond) // B is blocked behind A now
+	require.NoError(t, a.Commit(ctx))
+	require.NoError(t, <-done)
+
+	var until time.Time
+	require.NoError(t, pool.QueryRow(ctx, `SELECT entitled_until FROM subscriptions WHERE user_id = $1`, user).Scan(&until))
+	require.True(t, until.Equal(now.AddDate(0, 0, 30)), "the later end: got %v", until)
+}
