@@ -42,6 +42,8 @@ RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object
 -- refund's revocation date, say).
 --
 -- An empty @product_id or @environment keeps the stored one (a voided purchase's notification names neither).
+-- @transaction_id is the store transaction the state comes from (Apple; '' keeps the stored one); with
+-- @refund, it is the refunded or revoked transaction, which ends the purchase only when it is the stored one.
 -- With @superseded_key, the purchase it names (the one the written purchase replaces) ends at @state_at, if
 -- it is the owner's. With @ack_args, a written purchase gets a job (@ack_job_kind) that acknowledges it.
 --
@@ -62,18 +64,24 @@ WITH owner AS (
                       WHERE e.store = @store AND e.event_id = @event_id::text AND e.applied_at IS NOT NULL)
 ), up AS (
     INSERT INTO store_purchases AS p (store, purchase_key, user_id, product_id, environment, entitled_until,
-                                      auto_renew, state_at)
+                                      auto_renew, state_at, transaction_id)
     SELECT @store, @purchase_key, ok.user_id, @product_id, @environment, sqlc.narg(entitled_until)::timestamptz,
-           coalesce(sqlc.narg(auto_renew)::boolean, @new_auto_renew::boolean), @state_at
+           coalesce(sqlc.narg(auto_renew)::boolean, @new_auto_renew::boolean), @state_at,
+           CASE WHEN @refund::boolean THEN '' ELSE @transaction_id::text END
     FROM ok
     ON CONFLICT (store, purchase_key) DO UPDATE
-    SET product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
+    SET transaction_id = CASE WHEN @refund::boolean OR excluded.transaction_id = '' THEN p.transaction_id
+                              ELSE excluded.transaction_id END,
+        product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
         environment    = coalesce(nullif(excluded.environment, ''), p.environment),
         entitled_until = CASE WHEN @set_until::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
         auto_renew     = coalesce(sqlc.narg(auto_renew)::boolean, p.auto_renew),
         state_at       = excluded.state_at,
         updated_at     = now()
     WHERE p.state_at < excluded.state_at
+      -- A refund or revocation (@refund) of another transaction than the one the stored state came from
+      -- concerns an earlier period: the access a later period paid for stays.
+      AND NOT (@refund::boolean AND p.transaction_id <> '' AND p.transaction_id <> @transaction_id::text)
     RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
 ), superseded AS (
     -- The purchase the written one replaces (Google's linkedPurchaseToken: an upgrade, a downgrade, a

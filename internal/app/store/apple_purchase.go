@@ -86,6 +86,7 @@ func purchaseParams(tx *apple.Transaction) *dbsqlc.StorePurchaseApplyParams {
 		Store: storeApple, PurchaseKey: tx.OriginalTransactionID, ProductID: tx.ProductID,
 		Environment: string(tx.Environment), EntitledUntil: until, SetUntil: true,
 		NewAutoRenew: tx.Type == autoRenewable && tx.RevocationDate == nil, StateAt: tx.SignedDate,
+		TransactionID: tx.TransactionID, Refund: tx.RevocationDate != nil,
 	}
 }
 

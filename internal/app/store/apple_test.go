@@ -183,9 +183,26 @@ func TestApplePurchases(t *testing.T) {
 		b.buy(t, acct, k, now.Add(-time.Hour), now.AddDate(0, 1, 0))
 		revoked := now.Add(-30 * time.Second)
 		b.notify(t, acct, "REFUND", "", k, now, now.AddDate(0, 1, 0), func(tx map[string]any) {
+			// The refund names the transaction it takes back: the one bought.
+			tx["transactionId"] = k + "-" + now.Add(-time.Hour).Format("20060102150405")
 			tx["revocationDate"], tx["revocationReason"] = revoked.UnixMilli(), 0
 		})
 		requireUntil(t, b.subscription(t, acct), client.SubscriptionTierFree, revoked)
+	})
+
+	t.Run("ARefundOfAnEarlierPeriodKeepsTheLaterOne", func(t *testing.T) {
+		t.Parallel()
+		acct, k := b.inst.Register(t), key()
+		bought := now.Add(-2 * time.Hour)
+		b.buy(t, acct, k, bought, now.Add(time.Hour))
+		renewed := now.AddDate(0, 1, 0)
+		b.notify(t, acct, "DID_RENEW", "", k, now.Add(-time.Hour), renewed, nil)
+		requireUntil(t, b.subscription(t, acct), client.SubscriptionTierPro, renewed)
+		b.notify(t, acct, "REFUND", "", k, now, now.Add(time.Hour), func(tx map[string]any) {
+			tx["transactionId"] = k + "-" + bought.Format("20060102150405") // the first period's
+			tx["revocationDate"], tx["revocationReason"] = now.Add(-time.Minute).UnixMilli(), 0
+		})
+		requireUntil(t, b.subscription(t, acct), client.SubscriptionTierPro, renewed)
 	})
 
 	t.Run("RenewalStatusTogglesAutoRenewOnly", func(t *testing.T) {

@@ -62,11 +62,17 @@ func ApplyAppleEvent(ctx context.Context, db dbsqlc.DBTX, v *apple.Verifier, eve
 	if token, err := uuid.Parse(c.AppAccountToken); err == nil {
 		p.AppAccountToken = ptr(token.String())
 	}
+	if n.Transaction != nil {
+		p.TransactionID = n.Transaction.TransactionID
+	}
 	switch {
 	case c.EntitledUntil != nil:
 		p.SetUntil, p.EntitledUntil = true, c.EntitledUntil
 	case c.Ended:
 		p.SetUntil, p.EntitledUntil, p.AutoRenew = true, c.EndedAt, ptr(false)
+		// A refund or revocation names the transaction it takes back: it ends the purchase only when that is
+		// the period stored (the query keeps a later period's access).
+		p.Refund = n.NotificationType == "REFUND" || n.NotificationType == "REVOKE"
 	}
 	r, err := q.StorePurchaseApply(ctx, db, p)
 	if err != nil {

@@ -340,6 +340,7 @@ type StorePurchase struct {
 	AutoRenew     bool
 	StateAt       time.Time
 	UpdatedAt     time.Time
+	TransactionID string
 }
 
 type Subscription struct {

@@ -106,18 +106,24 @@ WITH owner AS (
                       WHERE e.store = $1 AND e.event_id = $5::text AND e.applied_at IS NOT NULL)
 ), up AS (
     INSERT INTO store_purchases AS p (store, purchase_key, user_id, product_id, environment, entitled_until,
-                                      auto_renew, state_at)
+                                      auto_renew, state_at, transaction_id)
     SELECT $1, $2, ok.user_id, $6, $7, $8::timestamptz,
-           coalesce($9::boolean, $10::boolean), $11
+           coalesce($9::boolean, $10::boolean), $11,
+           CASE WHEN $12::boolean THEN '' ELSE $13::text END
     FROM ok
     ON CONFLICT (store, purchase_key) DO UPDATE
-    SET product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
+    SET transaction_id = CASE WHEN $12::boolean OR excluded.transaction_id = '' THEN p.transaction_id
+                              ELSE excluded.transaction_id END,
+        product_id     = coalesce(nullif(excluded.product_id, ''), p.product_id),
         environment    = coalesce(nullif(excluded.environment, ''), p.environment),
-        entitled_until = CASE WHEN $12::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
+        entitled_until = CASE WHEN $14::boolean THEN excluded.entitled_until ELSE p.entitled_until END,
         auto_renew     = coalesce($9::boolean, p.auto_renew),
         state_at       = excluded.state_at,
         updated_at     = now()
     WHERE p.state_at < excluded.state_at
+      -- A refund or revocation (@refund) of another transaction than the one the stored state came from
+      -- concerns an earlier period: the access a later period paid for stays.
+      AND NOT ($12::boolean AND p.transaction_id <> '' AND p.transaction_id <> $13::text)
     RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
 ), superseded AS (
     -- The purchase the written one replaces (Google's linkedPurchaseToken: an upgrade, a downgrade, a
@@ -128,15 +134,15 @@ WITH owner AS (
         state_at       = greatest(p.state_at, $11::timestamptz),
         updated_at     = now()
     FROM up
-    WHERE p.store = $1 AND p.purchase_key = $13::text AND p.user_id = up.user_id
+    WHERE p.store = $1 AND p.purchase_key = $15::text AND p.user_id = up.user_id
     RETURNING p.user_id, p.store, p.entitled_until, p.auto_renew
 ), ack AS (
     -- The job that acknowledges a written purchase the store still wants acknowledged (Google Play refunds
     -- one not acknowledged within three days); its kind, queue and attempts come from package jobs.
     INSERT INTO river_job (kind, queue, max_attempts, args)
-    SELECT $14::text, $15::text, $16::smallint, $17::text::jsonb
+    SELECT $16::text, $17::text, $18::smallint, $19::text::jsonb
     FROM up
-    WHERE $17::text::jsonb IS NOT NULL
+    WHERE $19::text::jsonb IS NOT NULL
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 ), best AS (
     -- The statement sees store_purchases as it was before up and superseded: the rows they wrote come from
@@ -149,7 +155,7 @@ WITH owner AS (
           SELECT p.user_id, p.store, p.entitled_until, p.auto_renew
           FROM store_purchases p JOIN up ON p.user_id = up.user_id
           WHERE NOT (p.store = $1 AND p.purchase_key = $2)
-            AND NOT (p.store = $1 AND p.purchase_key IS NOT DISTINCT FROM $13::text)) g
+            AND NOT (p.store = $1 AND p.purchase_key IS NOT DISTINCT FROM $15::text)) g
     WHERE g.entitled_until IS NOT NULL
     ORDER BY g.entitled_until DESC
     LIMIT 1
@@ -192,6 +198,8 @@ type StorePurchaseApplyParams struct {
 	AutoRenew         *bool
 	NewAutoRenew      bool
 	StateAt           time.Time
+	Refund            bool
+	TransactionID     string
 	SetUntil          bool
 	SupersededKey     *string
 	AckJobKind        string
@@ -225,6 +233,8 @@ type StorePurchaseApplyRow struct {
 // refund's revocation date, say).
 //
 // An empty @product_id or @environment keeps the stored one (a voided purchase's notification names neither).
+// @transaction_id is the store transaction the state comes from (Apple; ” keeps the stored one); with
+// @refund, it is the refunded or revoked transaction, which ends the purchase only when it is the stored one.
 // With @superseded_key, the purchase it names (the one the written purchase replaces) ends at @state_at, if
 // it is the owner's. With @ack_args, a written purchase gets a job (@ack_job_kind) that acknowledges it.
 //
@@ -242,6 +252,8 @@ func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePur
 		arg.AutoRenew,
 		arg.NewAutoRenew,
 		arg.StateAt,
+		arg.Refund,
+		arg.TransactionID,
 		arg.SetUntil,
 		arg.SupersededKey,
 		arg.AckJobKind,
