@@ -187,9 +187,23 @@ func (o *Operator) SetTier(ctx context.Context, email, tier string, until *time.
 	return nil
 }
 
-// SetLimitations turns the subscription tiers' limits on or off (`homekeep settings limitations on|off`).
+// SetLimitations turns the subscription tiers' limits on or off (`homekeep settings limitations on|off`):
+// creates read the switch in their own statement at once, and the paywall document running servers cache
+// for GET /subscription is dropped in Valkey, so every server shows the change on its next request.
 func (o *Operator) SetLimitations(ctx context.Context, on bool) error {
-	return operator.SetLimitations(ctx, o.pool, on)
+	if err := operator.SetLimitations(ctx, o.pool, on); err != nil {
+		return err
+	}
+	shared, err := o.connectValkey(ctx)
+	if err != nil || shared == nil {
+		return err
+	}
+	paywall := refcache.New(shared, o.cfg.CacheKeyPrefix, PaywallKey)
+	defer paywall.Close()
+	if err := paywall.Invalidate(ctx); err != nil {
+		return fmt.Errorf("limitations switched, but running servers may show the old setting in GET /subscription for up to a day: %w", err)
+	}
+	return nil
 }
 
 // Jobs reads the job queue for `homekeep jobs`: how many jobs of each kind are in each state, and the last

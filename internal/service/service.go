@@ -154,6 +154,8 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	refs := refcache.New(shared, cfg.CacheKeyPrefix, StaticDataKey)
 	defer refs.Close()
+	paywall := refcache.New(shared, cfg.CacheKeyPrefix, PaywallKey)
+	defer paywall.Close()
 	// Each operation group gets exactly what it uses; the pool (as db) and residence access are shared.
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
@@ -197,7 +199,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Reference:   staticData,
 		Notifications: notifications.New(notifications.Deps{DB: db, Delivery: sends.deliverer, Links: sends.links, Attempts: attempts,
 			WebPushKey: sends.vapidPublic, Endpoints: endpoint.Policy{AllowLoopbackHTTP: cfg.Push.AllowInsecureLoopback}}),
-		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db}),
+		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db, Paywall: paywall}),
 		Store: store.New(store.Deps{DB: db, Apple: appleVerifier, Google: googleStore.client,
 			GooglePush: googleStore.push, GoogleSecret: googleStore.secret}),
 	}, log)
@@ -333,6 +335,10 @@ func hotStatements(cfg config.Config) []string {
 	}
 	return app.HotStatements()
 }
+
+// PaywallKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached paywall document: the limitations
+// switch, the tiers' limits and the paywall's content, which GET /subscription shows every account alike.
+const PaywallKey = "paywall"
 
 // StaticDataKey is the Valkey key (after CACHE_KEY_PREFIX) of the cached static data.
 const StaticDataKey = "static_data"

@@ -11,6 +11,8 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/refcache"
+	"github.com/homekeep/homekeep/internal/service"
 )
 
 // limitsWorld is an instance whose operator turned limitations on (one database of its own, since the
@@ -187,7 +189,8 @@ func TestLimitsHoldUnderConcurrency(t *testing.T) {
 
 func TestGetSubscription(t *testing.T) {
 	t.Parallel()
-	inst := apptest.Start(t, apptest.Options{})
+	url, prefix := apptest.SharedValkey(t)
+	inst := apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix})
 	owner := inst.Register(t)
 	home := apptest.CreateResidence(t, inst, owner, "Home")
 	apptest.CreateTask(t, inst, owner, map[string]any{"residence_id": home, "title": "Gutters"})
@@ -209,6 +212,12 @@ func TestGetSubscription(t *testing.T) {
 	apptest.DBExec(t, inst, `UPDATE app_settings SET limitations_enabled = true`)
 	apptest.DBExec(t, inst, `UPDATE upgrade_triggers SET title = 'Changed' WHERE key = 'tasks'`)
 	apptest.DBExec(t, inst, `INSERT INTO subscriptions (user_id, tier, source, entitled_until) VALUES ($1, 'pro', 'admin', '2999-01-01Z')`, owner.ID)
+	s = get()
+	require.False(t, s.LimitationsEnabled, "the paywall document is cached: a change made behind the server's back waits")
+	require.Equal(t, client.SubscriptionTierPro, s.Tier, "the caller's own part is read each time")
+	paywall := refcache.New(inst.Valkey, prefix, service.PaywallKey)
+	defer paywall.Close()
+	require.NoError(t, paywall.Invalidate(t.Context()), "what every change of it does")
 	s = get()
 	require.True(t, s.LimitationsEnabled, "an operator's change shows on the next request")
 	require.Equal(t, client.SubscriptionTierPro, s.Tier)

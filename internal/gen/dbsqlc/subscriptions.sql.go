@@ -158,6 +158,75 @@ func (q *Queries) SubscriptionLimitOf(ctx context.Context, db DBTX, arg *Subscri
 	return &i, err
 }
 
+const SubscriptionOfUser = `-- name: SubscriptionOfUser :one
+SELECT u.app_account_id::text AS app_account_id, user_tier(u.id) AS tier, coalesce(s.source, 'none')::text AS source,
+       s.entitled_until, coalesce(s.auto_renew, false)::boolean AS auto_renew,
+       coalesce(uu.residences, 0)::integer AS used_residences,
+       coalesce(uu.contractors, 0)::integer AS used_personal_contractors,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('residence_id', r.id, 'tasks', ru.tasks,
+                                                     'contractors', ru.contractors, 'documents', ru.documents,
+                                                     'file_bytes', ru.file_bytes) ORDER BY r.id)
+                 FROM residences r JOIN residence_usage ru ON ru.residence_id = r.id
+                 WHERE r.owner_id = u.id), '[]')::jsonb AS by_residence
+FROM users u
+LEFT JOIN subscriptions s ON s.user_id = u.id
+LEFT JOIN user_usage uu ON uu.user_id = u.id
+WHERE u.id = $1
+`
+
+type SubscriptionOfUserRow struct {
+	AppAccountID            string
+	Tier                    string
+	Source                  string
+	EntitledUntil           *time.Time
+	AutoRenew               bool
+	UsedResidences          int32
+	UsedPersonalContractors int32
+	ByResidence             []byte
+}
+
+// The caller's own part of GET /subscription: the tier now, its source and end, the app-account id and the
+// usage (the rest is the cached paywall document).
+func (q *Queries) SubscriptionOfUser(ctx context.Context, db DBTX, userID int64) (*SubscriptionOfUserRow, error) {
+	row := db.QueryRow(ctx, SubscriptionOfUser, userID)
+	var i SubscriptionOfUserRow
+	err := row.Scan(
+		&i.AppAccountID,
+		&i.Tier,
+		&i.Source,
+		&i.EntitledUntil,
+		&i.AutoRenew,
+		&i.UsedResidences,
+		&i.UsedPersonalContractors,
+		&i.ByResidence,
+	)
+	return &i, err
+}
+
+const SubscriptionPaywall = `-- name: SubscriptionPaywall :one
+SELECT jsonb_build_object(
+    'limitations_enabled', st.limitations_enabled,
+    'tiers', (SELECT jsonb_object_agg(t.tier, jsonb_build_object('residences', t.max_residences, 'tasks', t.max_tasks,
+                                                                 'contractors', t.max_contractors, 'documents', t.max_documents,
+                                                                 'file_bytes', t.max_file_bytes))
+              FROM subscription_tiers t),
+    'upgrade_triggers', coalesce((SELECT jsonb_agg(jsonb_build_object('key', g.key, 'title', g.title, 'body', g.body)
+                                                   ORDER BY g.key) FROM upgrade_triggers g), '[]'),
+    'features', coalesce((SELECT jsonb_agg(jsonb_build_object('title', f.title, 'free', f.free_text, 'pro', f.pro_text)
+                                           ORDER BY f.position) FROM feature_benefits f), '[]')
+)::text AS document
+FROM app_settings st
+`
+
+// What GET /subscription shows every account alike, as one JSON document the processes cache (package
+// subscriptions): whether limitations are on, each tier's limits, and the paywall's content.
+func (q *Queries) SubscriptionPaywall(ctx context.Context, db DBTX) (string, error) {
+	row := db.QueryRow(ctx, SubscriptionPaywall)
+	var document string
+	err := row.Scan(&document)
+	return document, err
+}
+
 const SubscriptionSetByOperator = `-- name: SubscriptionSetByOperator :one
 
 WITH u AS (SELECT id FROM users WHERE lower(email) = lower($3))
