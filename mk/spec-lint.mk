@@ -1,7 +1,7 @@
-# Lint of the contract (issue 12): api/openapi.yaml must pass Redocly CLI's recommended rules and Spectral's
-# spectral:oas ruleset with 0 errors and 0 warnings. Their settings are .redocly.yaml and .spectral.yaml; the tools
-# are the pinned ones in tools/ (mk/node.mk). Redocly's telemetry and update check are off: lint needs no network.
-LINT_SPEC = api/openapi.yaml
+# Lint of the contracts (issue 12; api/admin.yaml from issue 16): api/openapi.yaml and api/admin.yaml must pass
+# Redocly CLI's recommended rules and Spectral's spectral:oas ruleset with 0 errors and 0 warnings. Their settings
+# are .redocly.yaml and .spectral.yaml; the tools are the pinned ones in tools/ (mk/node.mk). Redocly's telemetry and update check are off: lint needs no network.
+LINT_SPEC = api/openapi.yaml api/admin.yaml
 
 .PHONY: lint-spec
 

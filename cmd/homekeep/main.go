@@ -46,6 +46,7 @@ Usage:
   homekeep users deactivate|activate EMAIL
   homekeep users set-tier EMAIL free|pro [--until YYYY-MM-DD]
   homekeep settings limitations on|off
+  homekeep admin create --email EMAIL --role owner|admin|viewer < password
   homekeep version
 
 Run "homekeep <command> --help" for a command's flags.
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 		return settingsCmd(ctx, args[1:], env, stdout, stderr)
 	case "users":
 		return usersCmd(ctx, args[1:], env, stdout, stderr)
+	case "admin":
+		return adminCmd(ctx, args[1:], env, os.Stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "homekeep: unknown command %q\n\n%s", args[0], topUsage)
 	return errUsage

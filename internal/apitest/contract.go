@@ -24,6 +24,8 @@ import (
 const (
 	// specPath is where the spec lives, relative to the module root.
 	specPath = "api/openapi.yaml"
+	// adminSpecPath is the admin API's spec (issue 16), checked by NewAdminTransport.
+	adminSpecPath = "api/admin.yaml"
 	// maxReportedBody keeps a failure message readable when a body is large.
 	maxReportedBody = 2 << 10
 	// clientTimeout keeps a hung server from hanging the test run until go test's own timeout.
@@ -43,6 +45,19 @@ const (
 func NewTransport(t testing.TB, base http.RoundTripper) http.RoundTripper {
 	t.Helper()
 	return newTransport(t, base, t.Errorf)
+}
+
+// NewAdminTransport is NewTransport for the admin API: it checks traffic against api/admin.yaml, whose paths
+// are under /api/admin.
+func NewAdminTransport(t testing.TB, base http.RoundTripper) http.RoundTripper {
+	t.Helper()
+	tr := newTransport(t, base, t.Errorf)
+	c, err := loadAdminContract()
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
+	tr.contract = c
+	return tr
 }
 
 // NewClient returns an http.Client that checks all its traffic with NewTransport and gives up on a request
@@ -81,6 +96,15 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 		return nil, err
 	}
 	return newContract(filepath.Join(root, specPath))
+})
+
+// loadAdminContract is loadContract for api/admin.yaml.
+var loadAdminContract = sync.OnceValues(func() (*contract, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	return newContract(filepath.Join(root, adminSpecPath))
 })
 
 func newContract(path string) (*contract, error) {

@@ -65,6 +65,8 @@ type Instance struct {
 	DatabaseURL string
 	// Client checks every request and response against api/openapi.yaml.
 	Client *http.Client
+	// AdminClient checks every request and response against api/admin.yaml (DoAdmin uses it).
+	AdminClient *http.Client
 	// Stmts counts SQL statements and new connections of this process.
 	Stmts *Tracer
 	// Valkey is the process's Valkey connection (nil without Valkey); its RoundTrips counts network trips.
@@ -118,6 +120,8 @@ func Start(t testing.TB, o Options) *Instance {
 		URL: "http://" + ln.Addr().String(), DatabaseURL: o.DatabaseURL,
 		Client: &http.Client{Timeout: 30 * time.Second,
 			Transport: apitest.NewTransport(t, http.DefaultTransport.(*http.Transport).Clone())},
+		AdminClient: &http.Client{Timeout: 30 * time.Second,
+			Transport: apitest.NewAdminTransport(t, http.DefaultTransport.(*http.Transport).Clone())},
 		Stmts: tracer, cancel: cancel, done: make(chan error, 1),
 	}
 	inst.API = inst.URL + "/api"

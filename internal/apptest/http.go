@@ -52,6 +52,18 @@ func (r Response) Err(t testing.TB) client.APIError {
 // Do sends req through the contract-checking client.
 func (i *Instance) Do(t testing.TB, req Request) Response {
 	t.Helper()
+	return i.do(t, i.Client, i.API, req)
+}
+
+// DoAdmin sends req to the admin API, Path relative to /api/admin, through a client that checks it against
+// api/admin.yaml.
+func (i *Instance) DoAdmin(t testing.TB, req Request) Response {
+	t.Helper()
+	return i.do(t, i.AdminClient, i.URL+"/api/admin", req)
+}
+
+func (i *Instance) do(t testing.TB, hc *http.Client, base string, req Request) Response {
+	t.Helper()
 	var body io.Reader
 	switch b := req.Body.(type) {
 	case nil:
@@ -70,7 +82,7 @@ func (i *Instance) Do(t testing.TB, req Request) Response {
 	if req.Invalid {
 		ctx = apitest.WithInvalidRequest(ctx)
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, i.API+req.Path, body)
+	hr, err := http.NewRequestWithContext(ctx, req.Method, base+req.Path, body)
 	if err != nil {
 		t.Fatalf("apptest: building request: %v", err)
 	}
@@ -83,7 +95,7 @@ func (i *Instance) Do(t testing.TB, req Request) Response {
 	if req.Token != "" {
 		hr.Header.Set("Authorization", "Bearer "+req.Token)
 	}
-	resp, err := i.Client.Do(hr)
+	resp, err := hc.Do(hr)
 	if err != nil {
 		t.Fatalf("apptest: %s %s: %v", req.Method, req.Path, err)
 	}

@@ -20,6 +20,9 @@ import (
 type Options struct {
 	// API serves everything under /api; it must route on the full path (ogen's WithPathPrefix).
 	API http.Handler
+	// Admin, when set, serves everything under /api/admin (the admin API, internal/app/admin) in place of API; it
+	// must route on the full path too.
+	Admin http.Handler
 	// Readiness answers /readyz and holds API traffic until the pool is warm.
 	Readiness *Readiness
 	// BodyLimit caps request bodies in bytes.
@@ -66,6 +69,9 @@ func NewRouter(o Options) http.Handler {
 		r.Method(http.MethodGet, path, h)
 	}
 	r.Mount("/api", o.Readiness.Gate(o.API))
+	if o.Admin != nil {
+		r.Mount("/api/admin", o.Readiness.Gate(o.Admin))
+	}
 
 	return TrimTrailingSlash(r)
 }

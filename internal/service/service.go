@@ -29,6 +29,7 @@ import (
 	"github.com/homekeep/homekeep/internal/apidocs"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/accounts"
+	"github.com/homekeep/homekeep/internal/app/admin"
 	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
@@ -206,13 +207,23 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	adminOps, err := admin.New(admin.Deps{DB: db, Attempts: attempts,
+		Passwords: admin.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
+	})
+	if err != nil {
+		return err
+	}
+	adminServer, err := admin.NewServer(adminOps, log)
+	if err != nil {
+		return err
+	}
 	docs, err := apidocs.New()
 	if err != nil {
 		return err
 	}
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
-		API: server, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
+		API: server, Admin: adminServer, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Docs: docs.Routes(), Logger: log,
 	})
 

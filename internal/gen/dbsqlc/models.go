@@ -60,6 +60,23 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AdminToken struct {
+	TokenHash   []byte
+	AdminUserID int64
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+}
+
+type AdminUser struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	Role         string
+	IsActive     bool
+	LastSignInAt *time.Time
+	CreatedAt    time.Time
+}
+
 type AppSetting struct {
 	ID                 bool
 	LimitationsEnabled bool
