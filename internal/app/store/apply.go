@@ -74,15 +74,31 @@ func ApplyAppleEvent(ctx context.Context, db dbsqlc.DBTX, v *apple.Verifier, eve
 		// the period stored (the query keeps a later period's access).
 		p.Refund = n.NotificationType == "REFUND" || n.NotificationType == "REVOKE"
 	}
-	r, err := q.StorePurchaseApply(ctx, db, p)
-	if err != nil {
+	if err := applyAndSync(ctx, db, p); err != nil {
 		return fmt.Errorf("error applying an App Store notification: %w", err)
 	}
-	if r.Applied && r.OwnerID != 0 {
-		// A statement of its own, after the purchase committed: see StoreSyncSubscription.
-		if err := q.StoreSyncSubscription(ctx, db, r.OwnerID); err != nil {
-			return fmt.Errorf("error recomputing the subscription after a store notification: %w", err)
-		}
-	}
 	return nil
+}
+
+// applyAndSync applies a notification's state of a purchase and recomputes the owner's subscription in one
+// transaction (StoreSyncSubscription), so the event is marked applied only together with the subscription it
+// changed, and only the sync, after the account's lock, writes subscriptions.
+func applyAndSync(ctx context.Context, db dbsqlc.DBTX, p *dbsqlc.StorePurchaseApplyParams) error {
+	begin, ok := db.(interface {
+		Begin(ctx context.Context) (pgx.Tx, error)
+	})
+	if !ok {
+		return fmt.Errorf("applying a store notification needs a transaction, and %T cannot begin one", db)
+	}
+	q := dbsqlc.New()
+	return pgx.BeginFunc(ctx, begin, func(tx pgx.Tx) error {
+		r, err := q.StorePurchaseApply(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if r.Applied && r.OwnerID != 0 {
+			return q.StoreSyncSubscription(ctx, tx, r.OwnerID)
+		}
+		return nil
+	})
 }

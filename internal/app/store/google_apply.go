@@ -86,15 +86,8 @@ func ApplyGoogleEvent(ctx context.Context, db dbsqlc.DBTX, c *google.Client, log
 		return mark(outcomeIgnored) // a one-time product, which Homekeep does not sell
 	}
 	p.EventID = eventID
-	r, err := q.StorePurchaseApply(ctx, db, p)
-	if err != nil {
+	if err := applyAndSync(ctx, db, p); err != nil {
 		return fmt.Errorf("error applying a Google Play notification: %w", err)
-	}
-	if r.Applied && r.OwnerID != 0 {
-		// A statement of its own, after the purchase committed: see StoreSyncSubscription.
-		if err := q.StoreSyncSubscription(ctx, db, r.OwnerID); err != nil {
-			return fmt.Errorf("error recomputing the subscription after a store notification: %w", err)
-		}
 	}
 	return nil
 }

@@ -144,31 +144,6 @@ WITH owner AS (
     FROM up
     WHERE $19::text::jsonb IS NOT NULL
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
-), best AS (
-    -- The statement sees store_purchases as it was before up and superseded: the rows they wrote come from
-    -- them, the others from the table.
-    SELECT g.user_id, g.store, g.entitled_until, g.auto_renew
-    FROM (SELECT up.user_id, up.store, up.entitled_until, up.auto_renew FROM up
-          UNION ALL
-          SELECT s.user_id, s.store, s.entitled_until, s.auto_renew FROM superseded s
-          UNION ALL
-          SELECT p.user_id, p.store, p.entitled_until, p.auto_renew
-          FROM store_purchases p JOIN up ON p.user_id = up.user_id
-          WHERE NOT (p.store = $1 AND p.purchase_key = $2)
-            AND NOT (p.store = $1 AND p.purchase_key IS NOT DISTINCT FROM $15::text)) g
-    WHERE g.entitled_until IS NOT NULL
-    ORDER BY g.entitled_until DESC
-    LIMIT 1
-), sub AS (
-    INSERT INTO subscriptions AS s (user_id, tier, source, store, entitled_until, auto_renew, updated_at)
-    SELECT best.user_id, 'pro', 'store', best.store, best.entitled_until, best.auto_renew, now() FROM best
-    ON CONFLICT (user_id) DO UPDATE
-    SET tier = 'pro', source = 'store', store = excluded.store, entitled_until = excluded.entitled_until,
-        auto_renew = excluded.auto_renew, updated_at = now()
-    WHERE s.source = 'store'
-       OR (excluded.entitled_until > now() AND s.entitled_until IS NOT NULL
-           AND s.entitled_until < excluded.entitled_until)
-    RETURNING s.user_id
 ), ev AS (
     UPDATE store_events e
     SET applied_at = now(),
@@ -181,7 +156,6 @@ WITH owner AS (
 SELECT coalesce((SELECT user_id FROM owner), 0)::bigint AS owner_id,
        coalesce((SELECT id FROM token_user), 0)::bigint AS token_user_id,
        EXISTS (SELECT 1 FROM up)::boolean AS applied,
-       (SELECT count(*) FROM sub)::bigint AS subscriptions_written,
        (SELECT count(*) FROM ev)::bigint AS events_marked,
        (SELECT count(*) FROM ack)::bigint AS acknowledgements_queued
 `
@@ -212,12 +186,12 @@ type StorePurchaseApplyRow struct {
 	OwnerID                int64
 	TokenUserID            int64
 	Applied                bool
-	SubscriptionsWritten   int64
 	EventsMarked           int64
 	AcknowledgementsQueued int64
 }
 
-// Applies a store's state of a purchase and recomputes its owner's subscriptions row, in one statement.
+// Applies a store's state of a purchase, in one statement; StoreSyncSubscription then recomputes its owner's
+// subscriptions row.
 //
 // The purchase's owner is the account it is stored under, else the account whose app_account_id is
 // @app_account_token (the id the app handed the store). With @caller_id (a purchase the app posts), it is
@@ -227,10 +201,12 @@ type StorePurchaseApplyRow struct {
 //
 // The purchase moves only forward: a state signed (@state_at) no later than the stored one changes nothing.
 // @set_until says whether @entitled_until is the purchase's new end (NULL grants nothing); @auto_renew NULL
-// keeps the stored value (@new_auto_renew for a new purchase). The subscription then becomes pro from the
-// store until the latest end of the owner's purchases, unless an operator's grant or trial has no end or a
-// later one; when no purchase grants any more, a store-sourced row ends at the latest purchase's end (a
-// refund's revocation date, say).
+// keeps the stored value (@new_auto_renew for a new purchase). The caller then runs StoreSyncSubscription
+// in the same transaction, which makes the subscription pro from the store until the latest end of the
+// owner's purchases, unless an operator's grant or trial has no end or a later one; when no purchase grants
+// any more, a store-sourced row ends at the latest purchase's end (a refund's revocation date, say). Only
+// that function writes subscriptions, after locking the account, so concurrent applies cannot deadlock on
+// the subscriptions row and the account's lock.
 //
 // An empty @product_id or @environment keeps the stored one (a voided purchase's notification names neither).
 // @transaction_id is the store transaction the state comes from (Apple; ” keeps the stored one); with
@@ -266,7 +242,6 @@ func (q *Queries) StorePurchaseApply(ctx context.Context, db DBTX, arg *StorePur
 		&i.OwnerID,
 		&i.TokenUserID,
 		&i.Applied,
-		&i.SubscriptionsWritten,
 		&i.EventsMarked,
 		&i.AcknowledgementsQueued,
 	)
