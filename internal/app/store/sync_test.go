@@ -13,9 +13,9 @@ import (
 )
 
 // TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd: purchase A (ends in 30 days) is applied and synced in one
-// transaction while purchase B (ends in 10 days) of the same account is applied in another; B's apply waits
-// for A's subscription row and then writes its own end, from a snapshot without A. B's sync, which takes the
-// account's lock and reads afresh, must restore A's later end. (Without the sync the account ends with B's.)
+// transaction while purchase B (ends in 10 days) of the same account is applied in another, from a snapshot
+// without A. B's sync waits for the account's lock, which A holds until it commits, then reads afresh and
+// must keep A's later end. (Without the sync B's transaction never writes the subscription from both.)
 func TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -47,7 +47,7 @@ func TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd(t *testing.T) {
 			return
 		}
 		defer func() { _ = b.Rollback(context.WithoutCancel(ctx)) }()
-		if err := apply(b, "purchase-b", 10); err != nil { // waits for A's subscriptions row
+		if err := apply(b, "purchase-b", 10); err != nil {
 			done <- err
 			return
 		}
@@ -57,7 +57,7 @@ func TestTwoPurchasesAppliedAtOnceEndWithTheLaterEnd(t *testing.T) {
 		}
 		done <- b.Commit(ctx)
 	}()
-	time.Sleep(300 * time.Millisecond) // B is blocked behind A now
+	time.Sleep(300 * time.Millisecond) // B's sync is blocked behind A's lock now
 	require.NoError(t, a.Commit(ctx))
 	require.NoError(t, <-done)
 
