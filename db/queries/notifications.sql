@@ -24,9 +24,6 @@ SET user_id     = excluded.user_id,
     updated_at  = now()
 RETURNING d.*;
 
--- name: NotificationGet :one
-SELECT * FROM notifications WHERE id = @id AND user_id = @user_id;
-
 -- name: NotificationList :many
 -- One page of the user's feed, newest first by (created_at, id): the rows strictly after the cursor (the
 -- last row of the previous page), or from the top without one. The caller asks for one row more than the

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -97,20 +96,13 @@ func vapidKeys(ctx context.Context, p config.Push, db delivery.DB) (webpush.Keys
 	if err != nil {
 		return webpush.Keys{}, fmt.Errorf("error encoding VAPID keys: %w", err)
 	}
-	store := delivery.SecretStore(db)
-	for range 2 { // no row: another process stored its pair at the same moment; the second read sees it
-		stored, err := store(ctx, vapidKeyName, value)
-		if err != nil {
-			return webpush.Keys{}, err
-		}
-		if stored == nil {
-			continue
-		}
-		var k webpush.Keys
-		if err := json.Unmarshal(stored, &k); err != nil {
-			return webpush.Keys{}, fmt.Errorf("error decoding the stored VAPID keys: %w", err)
-		}
-		return webpush.ParseKeys(k.Public, k.Private)
+	stored, err := delivery.SecretStore(db)(ctx, vapidKeyName, value)
+	if err != nil {
+		return webpush.Keys{}, err
 	}
-	return webpush.Keys{}, errors.New("error loading the VAPID keys: none stored")
+	var k webpush.Keys
+	if err := json.Unmarshal(stored, &k); err != nil {
+		return webpush.Keys{}, fmt.Errorf("error decoding the stored VAPID keys: %w", err)
+	}
+	return webpush.ParseKeys(k.Public, k.Private)
 }

@@ -32,7 +32,7 @@ var ErrInvalid = errors.New("the unsubscribe link is not valid")
 var ErrExpired = errors.New("the unsubscribe link has expired")
 
 // KeyStore returns the stored secret named name, storing value as it when none is stored yet (the first
-// process to ask decides); see dbsqlc.ServerSecretEnsure.
+// process to ask decides); see delivery.SecretStore.
 type KeyStore func(ctx context.Context, name string, value []byte) ([]byte, error)
 
 // Signer makes and checks tokens. It loads the key on first use and keeps it.
@@ -113,15 +113,13 @@ func (s *Signer) loadKey(ctx context.Context) ([]byte, error) {
 	}
 	fresh := make([]byte, 32)
 	_, _ = rand.Read(fresh) // crypto/rand.Read never fails (Go 1.24+)
-	for range 2 {           // no row: another process stored its key at the same moment; the second read sees it
-		key, err := s.store(ctx, keyName, fresh)
-		if err != nil {
-			return nil, fmt.Errorf("error loading the unsubscribe link key: %w", err)
-		}
-		if len(key) >= 32 {
-			s.key = key
-			return key, nil
-		}
+	key, err := s.store(ctx, keyName, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("error loading the unsubscribe link key: %w", err)
 	}
-	return nil, errors.New("error loading the unsubscribe link key: none stored")
+	if len(key) < 32 {
+		return nil, errors.New("error loading the unsubscribe link key: the stored key is too short")
+	}
+	s.key = key
+	return key, nil
 }

@@ -36,18 +36,23 @@ const (
 // DB is what a Deliverer runs its statements on: a pool, or the API's dbpool.DB.
 type DB = dbsqlc.DBTX
 
-// SecretStore is the unsubscribe.KeyStore of the server_secrets table db reaches.
+// SecretStore is the unsubscribe.KeyStore of the server_secrets table db reaches. When another process stores
+// its value at the same moment, the first statement sees neither (its snapshot predates the other's commit);
+// the second one returns the other's, so every process ends with the one value.
 func SecretStore(db DB) unsubscribe.KeyStore {
 	q := dbsqlc.New()
 	return func(ctx context.Context, name string, value []byte) ([]byte, error) {
-		v, err := q.ServerSecretEnsure(ctx, db, &dbsqlc.ServerSecretEnsureParams{Name: name, Value: value})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, nil
+		for range 2 {
+			v, err := q.ServerSecretEnsure(ctx, db, &dbsqlc.ServerSecretEnsureParams{Name: name, Value: value})
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("error reading server secret %s: %w", name, err)
+			}
+			return v, nil
 		}
-		if err != nil {
-			return nil, fmt.Errorf("error reading server secret %s: %w", name, err)
-		}
-		return v, nil
+		return nil, fmt.Errorf("error reading server secret %s: none stored", name)
 	}
 }
 

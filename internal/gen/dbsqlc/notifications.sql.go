@@ -121,34 +121,6 @@ func (q *Queries) NotificationDeviceRegister(ctx context.Context, db DBTX, arg *
 	return &i, err
 }
 
-const NotificationGet = `-- name: NotificationGet :one
-SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at, params FROM notifications WHERE id = $1 AND user_id = $2
-`
-
-type NotificationGetParams struct {
-	ID     int64
-	UserID int64
-}
-
-func (q *Queries) NotificationGet(ctx context.Context, db DBTX, arg *NotificationGetParams) (*Notification, error) {
-	row := db.QueryRow(ctx, NotificationGet, arg.ID, arg.UserID)
-	var i Notification
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Kind,
-		&i.Title,
-		&i.Body,
-		&i.ResidenceID,
-		&i.TaskID,
-		&i.DocumentID,
-		&i.ReadAt,
-		&i.CreatedAt,
-		&i.Params,
-	)
-	return &i, err
-}
-
 const NotificationList = `-- name: NotificationList :many
 SELECT id, user_id, kind, title, body, residence_id, task_id, document_id, read_at, created_at, params FROM notifications
 WHERE user_id = $1
