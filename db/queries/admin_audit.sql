@@ -1,0 +1,5 @@
+-- name: AdminAuditInsert :exec
+-- One audit row, written in the transaction of the change it records.
+INSERT INTO admin_audit_log (admin_user_id, admin_email, action, target_type, target_id, before, after, request_id, ip)
+VALUES (sqlc.narg(admin_user_id), @admin_email, @action, @target_type, @target_id, sqlc.narg(before), sqlc.narg(after),
+        @request_id, @ip);
