@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-faster/errors"
+	"github.com/go-faster/jx"
 )
 
 // Ref: #/components/schemas/ApiError
@@ -75,6 +76,26 @@ func (s *APIErrorBodyFields) init() APIErrorBodyFields {
 	return m
 }
 
+type ActivateTemplateBadRequest APIError
+
+func (*ActivateTemplateBadRequest) activateTemplateRes() {}
+
+type ActivateTemplateForbidden APIError
+
+func (*ActivateTemplateForbidden) activateTemplateRes() {}
+
+type ActivateTemplateInternalServerError APIError
+
+func (*ActivateTemplateInternalServerError) activateTemplateRes() {}
+
+type ActivateTemplateNotFound APIError
+
+func (*ActivateTemplateNotFound) activateTemplateRes() {}
+
+type ActivateTemplateUnauthorized APIError
+
+func (*ActivateTemplateUnauthorized) activateTemplateRes() {}
+
 // Ref: #/components/schemas/Admin
 type Admin struct {
 	Email string    `json:"email"`
@@ -102,6 +123,245 @@ func (s *Admin) SetRole(val AdminRole) {
 }
 
 func (*Admin) adminMeRes() {}
+
+// Ref: #/components/schemas/AdminAccount
+type AdminAccount struct {
+	ID           int64       `json:"id"`
+	Email        string      `json:"email"`
+	Role         AdminRole   `json:"role"`
+	IsActive     bool        `json:"is_active"`
+	LastSignInAt NilDateTime `json:"last_sign_in_at"`
+	CreatedAt    time.Time   `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AdminAccount) GetID() int64 {
+	return s.ID
+}
+
+// GetEmail returns the value of Email.
+func (s *AdminAccount) GetEmail() string {
+	return s.Email
+}
+
+// GetRole returns the value of Role.
+func (s *AdminAccount) GetRole() AdminRole {
+	return s.Role
+}
+
+// GetIsActive returns the value of IsActive.
+func (s *AdminAccount) GetIsActive() bool {
+	return s.IsActive
+}
+
+// GetLastSignInAt returns the value of LastSignInAt.
+func (s *AdminAccount) GetLastSignInAt() NilDateTime {
+	return s.LastSignInAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AdminAccount) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AdminAccount) SetID(val int64) {
+	s.ID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *AdminAccount) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetRole sets the value of Role.
+func (s *AdminAccount) SetRole(val AdminRole) {
+	s.Role = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *AdminAccount) SetIsActive(val bool) {
+	s.IsActive = val
+}
+
+// SetLastSignInAt sets the value of LastSignInAt.
+func (s *AdminAccount) SetLastSignInAt(val NilDateTime) {
+	s.LastSignInAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AdminAccount) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*AdminAccount) adminAccountDeactivateRes() {}
+func (*AdminAccount) adminAccountReactivateRes() {}
+
+type AdminAccountDeactivateConflict APIError
+
+func (*AdminAccountDeactivateConflict) adminAccountDeactivateRes() {}
+
+type AdminAccountDeactivateForbidden APIError
+
+func (*AdminAccountDeactivateForbidden) adminAccountDeactivateRes() {}
+
+type AdminAccountDeactivateInternalServerError APIError
+
+func (*AdminAccountDeactivateInternalServerError) adminAccountDeactivateRes() {}
+
+type AdminAccountDeactivateNotFound APIError
+
+func (*AdminAccountDeactivateNotFound) adminAccountDeactivateRes() {}
+
+type AdminAccountDeactivateUnauthorized APIError
+
+func (*AdminAccountDeactivateUnauthorized) adminAccountDeactivateRes() {}
+
+// Ref: #/components/schemas/AdminAccountList
+type AdminAccountList struct {
+	Items []AdminAccount `json:"items"`
+}
+
+// GetItems returns the value of Items.
+func (s *AdminAccountList) GetItems() []AdminAccount {
+	return s.Items
+}
+
+// SetItems sets the value of Items.
+func (s *AdminAccountList) SetItems(val []AdminAccount) {
+	s.Items = val
+}
+
+func (*AdminAccountList) adminAccountListRes() {}
+
+type AdminAccountListInternalServerError APIError
+
+func (*AdminAccountListInternalServerError) adminAccountListRes() {}
+
+type AdminAccountListUnauthorized APIError
+
+func (*AdminAccountListUnauthorized) adminAccountListRes() {}
+
+type AdminAccountReactivateForbidden APIError
+
+func (*AdminAccountReactivateForbidden) adminAccountReactivateRes() {}
+
+type AdminAccountReactivateInternalServerError APIError
+
+func (*AdminAccountReactivateInternalServerError) adminAccountReactivateRes() {}
+
+type AdminAccountReactivateNotFound APIError
+
+func (*AdminAccountReactivateNotFound) adminAccountReactivateRes() {}
+
+type AdminAccountReactivateUnauthorized APIError
+
+func (*AdminAccountReactivateUnauthorized) adminAccountReactivateRes() {}
+
+type AdminAuditListBadRequest APIError
+
+func (*AdminAuditListBadRequest) adminAuditListRes() {}
+
+type AdminAuditListInternalServerError APIError
+
+func (*AdminAuditListInternalServerError) adminAuditListRes() {}
+
+type AdminAuditListUnauthorized APIError
+
+func (*AdminAuditListUnauthorized) adminAuditListRes() {}
+
+type AdminCacheClearForbidden APIError
+
+func (*AdminCacheClearForbidden) adminCacheClearRes() {}
+
+type AdminCacheClearInternalServerError APIError
+
+func (*AdminCacheClearInternalServerError) adminCacheClearRes() {}
+
+type AdminCacheClearUnauthorized APIError
+
+func (*AdminCacheClearUnauthorized) adminCacheClearRes() {}
+
+type AdminDashboardInternalServerError APIError
+
+func (*AdminDashboardInternalServerError) adminDashboardRes() {}
+
+type AdminDashboardUnauthorized APIError
+
+func (*AdminDashboardUnauthorized) adminDashboardRes() {}
+
+type AdminDeactivateUserBadRequest APIError
+
+func (*AdminDeactivateUserBadRequest) adminDeactivateUserRes() {}
+
+type AdminDeactivateUserForbidden APIError
+
+func (*AdminDeactivateUserForbidden) adminDeactivateUserRes() {}
+
+type AdminDeactivateUserInternalServerError APIError
+
+func (*AdminDeactivateUserInternalServerError) adminDeactivateUserRes() {}
+
+type AdminDeactivateUserNotFound APIError
+
+func (*AdminDeactivateUserNotFound) adminDeactivateUserRes() {}
+
+type AdminDeactivateUserUnauthorized APIError
+
+func (*AdminDeactivateUserUnauthorized) adminDeactivateUserRes() {}
+
+type AdminDeleteUserBadRequest APIError
+
+func (*AdminDeleteUserBadRequest) adminDeleteUserRes() {}
+
+type AdminDeleteUserForbidden APIError
+
+func (*AdminDeleteUserForbidden) adminDeleteUserRes() {}
+
+type AdminDeleteUserInternalServerError APIError
+
+func (*AdminDeleteUserInternalServerError) adminDeleteUserRes() {}
+
+// AdminDeleteUserNoContent is response for AdminDeleteUser operation.
+type AdminDeleteUserNoContent struct{}
+
+func (*AdminDeleteUserNoContent) adminDeleteUserRes() {}
+
+type AdminDeleteUserNotFound APIError
+
+func (*AdminDeleteUserNotFound) adminDeleteUserRes() {}
+
+type AdminDeleteUserUnauthorized APIError
+
+func (*AdminDeleteUserUnauthorized) adminDeleteUserRes() {}
+
+type AdminGetUserBadRequest APIError
+
+func (*AdminGetUserBadRequest) adminGetUserRes() {}
+
+type AdminGetUserInternalServerError APIError
+
+func (*AdminGetUserInternalServerError) adminGetUserRes() {}
+
+type AdminGetUserNotFound APIError
+
+func (*AdminGetUserNotFound) adminGetUserRes() {}
+
+type AdminGetUserUnauthorized APIError
+
+func (*AdminGetUserUnauthorized) adminGetUserRes() {}
+
+type AdminListUsersBadRequest APIError
+
+func (*AdminListUsersBadRequest) adminListUsersRes() {}
+
+type AdminListUsersInternalServerError APIError
+
+func (*AdminListUsersInternalServerError) adminListUsersRes() {}
+
+type AdminListUsersUnauthorized APIError
+
+func (*AdminListUsersUnauthorized) adminListUsersRes() {}
 
 type AdminLoginBadRequest APIError
 
@@ -203,6 +463,55 @@ type AdminMeUnauthorized APIError
 
 func (*AdminMeUnauthorized) adminMeRes() {}
 
+type AdminReactivateUserBadRequest APIError
+
+func (*AdminReactivateUserBadRequest) adminReactivateUserRes() {}
+
+type AdminReactivateUserForbidden APIError
+
+func (*AdminReactivateUserForbidden) adminReactivateUserRes() {}
+
+type AdminReactivateUserInternalServerError APIError
+
+func (*AdminReactivateUserInternalServerError) adminReactivateUserRes() {}
+
+type AdminReactivateUserNotFound APIError
+
+func (*AdminReactivateUserNotFound) adminReactivateUserRes() {}
+
+type AdminReactivateUserUnauthorized APIError
+
+func (*AdminReactivateUserUnauthorized) adminReactivateUserRes() {}
+
+// AdminResetUserPasswordAccepted is response for AdminResetUserPassword operation.
+type AdminResetUserPasswordAccepted struct{}
+
+func (*AdminResetUserPasswordAccepted) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordBadRequest APIError
+
+func (*AdminResetUserPasswordBadRequest) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordConflict APIError
+
+func (*AdminResetUserPasswordConflict) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordForbidden APIError
+
+func (*AdminResetUserPasswordForbidden) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordInternalServerError APIError
+
+func (*AdminResetUserPasswordInternalServerError) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordNotFound APIError
+
+func (*AdminResetUserPasswordNotFound) adminResetUserPasswordRes() {}
+
+type AdminResetUserPasswordUnauthorized APIError
+
+func (*AdminResetUserPasswordUnauthorized) adminResetUserPasswordRes() {}
+
 // `owner` and `admin` may change things; `viewer` may only read.
 // Ref: #/components/schemas/AdminRole
 type AdminRole string
@@ -253,6 +562,753 @@ func (s *AdminRole) UnmarshalText(data []byte) error {
 	}
 }
 
+type AdminSetUserTierBadRequest APIError
+
+func (*AdminSetUserTierBadRequest) adminSetUserTierRes() {}
+
+type AdminSetUserTierForbidden APIError
+
+func (*AdminSetUserTierForbidden) adminSetUserTierRes() {}
+
+type AdminSetUserTierInternalServerError APIError
+
+func (*AdminSetUserTierInternalServerError) adminSetUserTierRes() {}
+
+type AdminSetUserTierNotFound APIError
+
+func (*AdminSetUserTierNotFound) adminSetUserTierRes() {}
+
+type AdminSetUserTierUnauthorized APIError
+
+func (*AdminSetUserTierUnauthorized) adminSetUserTierRes() {}
+
+type AdminSettingsGetInternalServerError APIError
+
+func (*AdminSettingsGetInternalServerError) adminSettingsGetRes() {}
+
+type AdminSettingsGetUnauthorized APIError
+
+func (*AdminSettingsGetUnauthorized) adminSettingsGetRes() {}
+
+type AdminSettingsUpdateBadRequest APIError
+
+func (*AdminSettingsUpdateBadRequest) adminSettingsUpdateRes() {}
+
+type AdminSettingsUpdateForbidden APIError
+
+func (*AdminSettingsUpdateForbidden) adminSettingsUpdateRes() {}
+
+type AdminSettingsUpdateInternalServerError APIError
+
+func (*AdminSettingsUpdateInternalServerError) adminSettingsUpdateRes() {}
+
+type AdminSettingsUpdateUnauthorized APIError
+
+func (*AdminSettingsUpdateUnauthorized) adminSettingsUpdateRes() {}
+
+// Ref: #/components/schemas/AdminTaskTemplate
+type AdminTaskTemplate struct {
+	ID          int64    `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	CategoryID  NilInt64 `json:"category_id"`
+	FrequencyID NilInt64 `json:"frequency_id"`
+	Icon        string   `json:"icon"`
+	// Words the apps' template search matches besides the title.
+	Tags []string `json:"tags"`
+	// Only active templates reach the apps (GET /api/task-templates).
+	IsActive bool `json:"is_active"`
+	// Position within its category, lowest first.
+	DisplayOrder int32 `json:"display_order"`
+}
+
+// GetID returns the value of ID.
+func (s *AdminTaskTemplate) GetID() int64 {
+	return s.ID
+}
+
+// GetTitle returns the value of Title.
+func (s *AdminTaskTemplate) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *AdminTaskTemplate) GetDescription() string {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *AdminTaskTemplate) GetCategoryID() NilInt64 {
+	return s.CategoryID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *AdminTaskTemplate) GetFrequencyID() NilInt64 {
+	return s.FrequencyID
+}
+
+// GetIcon returns the value of Icon.
+func (s *AdminTaskTemplate) GetIcon() string {
+	return s.Icon
+}
+
+// GetTags returns the value of Tags.
+func (s *AdminTaskTemplate) GetTags() []string {
+	return s.Tags
+}
+
+// GetIsActive returns the value of IsActive.
+func (s *AdminTaskTemplate) GetIsActive() bool {
+	return s.IsActive
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *AdminTaskTemplate) GetDisplayOrder() int32 {
+	return s.DisplayOrder
+}
+
+// SetID sets the value of ID.
+func (s *AdminTaskTemplate) SetID(val int64) {
+	s.ID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *AdminTaskTemplate) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AdminTaskTemplate) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *AdminTaskTemplate) SetCategoryID(val NilInt64) {
+	s.CategoryID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *AdminTaskTemplate) SetFrequencyID(val NilInt64) {
+	s.FrequencyID = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *AdminTaskTemplate) SetIcon(val string) {
+	s.Icon = val
+}
+
+// SetTags sets the value of Tags.
+func (s *AdminTaskTemplate) SetTags(val []string) {
+	s.Tags = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *AdminTaskTemplate) SetIsActive(val bool) {
+	s.IsActive = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *AdminTaskTemplate) SetDisplayOrder(val int32) {
+	s.DisplayOrder = val
+}
+
+func (*AdminTaskTemplate) activateTemplateRes()   {}
+func (*AdminTaskTemplate) createTemplateRes()     {}
+func (*AdminTaskTemplate) deactivateTemplateRes() {}
+func (*AdminTaskTemplate) getTemplateRes()        {}
+func (*AdminTaskTemplate) updateTemplateRes()     {}
+
+// An app user (a household member) as the admin lists show it.
+// Ref: #/components/schemas/AppUser
+type AppUser struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	// False once deactivated; a deactivated user cannot sign in and has no tokens.
+	IsActive      bool        `json:"is_active"`
+	EmailVerified bool        `json:"email_verified"`
+	LastLoginAt   NilDateTime `json:"last_login_at"`
+	CreatedAt     time.Time   `json:"created_at"`
+	// The subscription tier the user's limits come from now (`free` without a subscription).
+	Tier string `json:"tier"`
+}
+
+// GetID returns the value of ID.
+func (s *AppUser) GetID() int64 {
+	return s.ID
+}
+
+// GetEmail returns the value of Email.
+func (s *AppUser) GetEmail() string {
+	return s.Email
+}
+
+// GetFirstName returns the value of FirstName.
+func (s *AppUser) GetFirstName() string {
+	return s.FirstName
+}
+
+// GetLastName returns the value of LastName.
+func (s *AppUser) GetLastName() string {
+	return s.LastName
+}
+
+// GetIsActive returns the value of IsActive.
+func (s *AppUser) GetIsActive() bool {
+	return s.IsActive
+}
+
+// GetEmailVerified returns the value of EmailVerified.
+func (s *AppUser) GetEmailVerified() bool {
+	return s.EmailVerified
+}
+
+// GetLastLoginAt returns the value of LastLoginAt.
+func (s *AppUser) GetLastLoginAt() NilDateTime {
+	return s.LastLoginAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AppUser) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetTier returns the value of Tier.
+func (s *AppUser) GetTier() string {
+	return s.Tier
+}
+
+// SetID sets the value of ID.
+func (s *AppUser) SetID(val int64) {
+	s.ID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *AppUser) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetFirstName sets the value of FirstName.
+func (s *AppUser) SetFirstName(val string) {
+	s.FirstName = val
+}
+
+// SetLastName sets the value of LastName.
+func (s *AppUser) SetLastName(val string) {
+	s.LastName = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *AppUser) SetIsActive(val bool) {
+	s.IsActive = val
+}
+
+// SetEmailVerified sets the value of EmailVerified.
+func (s *AppUser) SetEmailVerified(val bool) {
+	s.EmailVerified = val
+}
+
+// SetLastLoginAt sets the value of LastLoginAt.
+func (s *AppUser) SetLastLoginAt(val NilDateTime) {
+	s.LastLoginAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AppUser) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetTier sets the value of Tier.
+func (s *AppUser) SetTier(val string) {
+	s.Tier = val
+}
+
+// One app user with their households, what they created, their devices and their tier.
+// Ref: #/components/schemas/AppUserDetail
+type AppUserDetail struct {
+	User     AppUser `json:"user"`
+	Timezone string  `json:"timezone"`
+	// Where the tier comes from: `none` (free, no subscription), `admin` (an operator's grant), `store` or
+	// `trial`.
+	TierSource string `json:"tier_source"`
+	// When the tier ends; null for no end (or no subscription).
+	TierUntil NilDateTime `json:"tier_until"`
+	// The residences the user is a member of, with the user's role in each.
+	Residences []AppUserResidence `json:"residences"`
+	// Tasks the user created (in any residence).
+	Tasks int64 `json:"tasks"`
+	// Documents the user created (in any residence).
+	Documents int64 `json:"documents"`
+	// Push devices registered to the user.
+	Devices int64 `json:"devices"`
+}
+
+// GetUser returns the value of User.
+func (s *AppUserDetail) GetUser() AppUser {
+	return s.User
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *AppUserDetail) GetTimezone() string {
+	return s.Timezone
+}
+
+// GetTierSource returns the value of TierSource.
+func (s *AppUserDetail) GetTierSource() string {
+	return s.TierSource
+}
+
+// GetTierUntil returns the value of TierUntil.
+func (s *AppUserDetail) GetTierUntil() NilDateTime {
+	return s.TierUntil
+}
+
+// GetResidences returns the value of Residences.
+func (s *AppUserDetail) GetResidences() []AppUserResidence {
+	return s.Residences
+}
+
+// GetTasks returns the value of Tasks.
+func (s *AppUserDetail) GetTasks() int64 {
+	return s.Tasks
+}
+
+// GetDocuments returns the value of Documents.
+func (s *AppUserDetail) GetDocuments() int64 {
+	return s.Documents
+}
+
+// GetDevices returns the value of Devices.
+func (s *AppUserDetail) GetDevices() int64 {
+	return s.Devices
+}
+
+// SetUser sets the value of User.
+func (s *AppUserDetail) SetUser(val AppUser) {
+	s.User = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *AppUserDetail) SetTimezone(val string) {
+	s.Timezone = val
+}
+
+// SetTierSource sets the value of TierSource.
+func (s *AppUserDetail) SetTierSource(val string) {
+	s.TierSource = val
+}
+
+// SetTierUntil sets the value of TierUntil.
+func (s *AppUserDetail) SetTierUntil(val NilDateTime) {
+	s.TierUntil = val
+}
+
+// SetResidences sets the value of Residences.
+func (s *AppUserDetail) SetResidences(val []AppUserResidence) {
+	s.Residences = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *AppUserDetail) SetTasks(val int64) {
+	s.Tasks = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *AppUserDetail) SetDocuments(val int64) {
+	s.Documents = val
+}
+
+// SetDevices sets the value of Devices.
+func (s *AppUserDetail) SetDevices(val int64) {
+	s.Devices = val
+}
+
+func (*AppUserDetail) adminDeactivateUserRes() {}
+func (*AppUserDetail) adminGetUserRes()        {}
+func (*AppUserDetail) adminReactivateUserRes() {}
+func (*AppUserDetail) adminSetUserTierRes()    {}
+
+// Ref: #/components/schemas/AppUserPage
+type AppUserPage struct {
+	Items []AppUser `json:"items"`
+	// How many users match the filters, on every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AppUserPage) GetItems() []AppUser {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *AppUserPage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AppUserPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AppUserPage) SetItems(val []AppUser) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *AppUserPage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AppUserPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*AppUserPage) adminListUsersRes() {}
+
+// Ref: #/components/schemas/AppUserResidence
+type AppUserResidence struct {
+	ID   int64                `json:"id"`
+	Name string               `json:"name"`
+	Role AppUserResidenceRole `json:"role"`
+}
+
+// GetID returns the value of ID.
+func (s *AppUserResidence) GetID() int64 {
+	return s.ID
+}
+
+// GetName returns the value of Name.
+func (s *AppUserResidence) GetName() string {
+	return s.Name
+}
+
+// GetRole returns the value of Role.
+func (s *AppUserResidence) GetRole() AppUserResidenceRole {
+	return s.Role
+}
+
+// SetID sets the value of ID.
+func (s *AppUserResidence) SetID(val int64) {
+	s.ID = val
+}
+
+// SetName sets the value of Name.
+func (s *AppUserResidence) SetName(val string) {
+	s.Name = val
+}
+
+// SetRole sets the value of Role.
+func (s *AppUserResidence) SetRole(val AppUserResidenceRole) {
+	s.Role = val
+}
+
+type AppUserResidenceRole string
+
+const (
+	AppUserResidenceRoleOwner  AppUserResidenceRole = "owner"
+	AppUserResidenceRoleEditor AppUserResidenceRole = "editor"
+	AppUserResidenceRoleViewer AppUserResidenceRole = "viewer"
+)
+
+// AllValues returns all AppUserResidenceRole values.
+func (AppUserResidenceRole) AllValues() []AppUserResidenceRole {
+	return []AppUserResidenceRole{
+		AppUserResidenceRoleOwner,
+		AppUserResidenceRoleEditor,
+		AppUserResidenceRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AppUserResidenceRole) MarshalText() ([]byte, error) {
+	switch s {
+	case AppUserResidenceRoleOwner:
+		return []byte(s), nil
+	case AppUserResidenceRoleEditor:
+		return []byte(s), nil
+	case AppUserResidenceRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AppUserResidenceRole) UnmarshalText(data []byte) error {
+	switch AppUserResidenceRole(data) {
+	case AppUserResidenceRoleOwner:
+		*s = AppUserResidenceRoleOwner
+		return nil
+	case AppUserResidenceRoleEditor:
+		*s = AppUserResidenceRoleEditor
+		return nil
+	case AppUserResidenceRoleViewer:
+		*s = AppUserResidenceRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AppUserTierUpdate
+type AppUserTierUpdate struct {
+	// The tier to grant, as `homekeep users set-tier` does.
+	Tier AppUserTierUpdateTier `json:"tier"`
+	// When the grant ends; absent or null for no end.
+	Until OptNilDateTime `json:"until"`
+}
+
+// GetTier returns the value of Tier.
+func (s *AppUserTierUpdate) GetTier() AppUserTierUpdateTier {
+	return s.Tier
+}
+
+// GetUntil returns the value of Until.
+func (s *AppUserTierUpdate) GetUntil() OptNilDateTime {
+	return s.Until
+}
+
+// SetTier sets the value of Tier.
+func (s *AppUserTierUpdate) SetTier(val AppUserTierUpdateTier) {
+	s.Tier = val
+}
+
+// SetUntil sets the value of Until.
+func (s *AppUserTierUpdate) SetUntil(val OptNilDateTime) {
+	s.Until = val
+}
+
+// The tier to grant, as `homekeep users set-tier` does.
+type AppUserTierUpdateTier string
+
+const (
+	AppUserTierUpdateTierFree AppUserTierUpdateTier = "free"
+	AppUserTierUpdateTierPro  AppUserTierUpdateTier = "pro"
+)
+
+// AllValues returns all AppUserTierUpdateTier values.
+func (AppUserTierUpdateTier) AllValues() []AppUserTierUpdateTier {
+	return []AppUserTierUpdateTier{
+		AppUserTierUpdateTierFree,
+		AppUserTierUpdateTierPro,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AppUserTierUpdateTier) MarshalText() ([]byte, error) {
+	switch s {
+	case AppUserTierUpdateTierFree:
+		return []byte(s), nil
+	case AppUserTierUpdateTierPro:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AppUserTierUpdateTier) UnmarshalText(data []byte) error {
+	switch AppUserTierUpdateTier(data) {
+	case AppUserTierUpdateTierFree:
+		*s = AppUserTierUpdateTierFree
+		return nil
+	case AppUserTierUpdateTierPro:
+		*s = AppUserTierUpdateTierPro
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AuditEntry
+type AuditEntry struct {
+	ID int64 `json:"id"`
+	// Who (the admin's email when it acted; the email tried, for a failed sign-in).
+	AdminEmail string `json:"admin_email"`
+	// What, e.g. `settings.update`, `admin.deactivate`, `admin.sign_in`.
+	Action     string `json:"action"`
+	TargetType string `json:"target_type"`
+	TargetID   string `json:"target_id"`
+	// The target before the change (null for a create or a sign-in).
+	Before NilAuditEntryBefore `json:"before"`
+	// The target after the change (null for a delete or a sign-in).
+	After     NilAuditEntryAfter `json:"after"`
+	RequestID string             `json:"request_id"`
+	IP        string             `json:"ip"`
+	CreatedAt time.Time          `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AuditEntry) GetID() int64 {
+	return s.ID
+}
+
+// GetAdminEmail returns the value of AdminEmail.
+func (s *AuditEntry) GetAdminEmail() string {
+	return s.AdminEmail
+}
+
+// GetAction returns the value of Action.
+func (s *AuditEntry) GetAction() string {
+	return s.Action
+}
+
+// GetTargetType returns the value of TargetType.
+func (s *AuditEntry) GetTargetType() string {
+	return s.TargetType
+}
+
+// GetTargetID returns the value of TargetID.
+func (s *AuditEntry) GetTargetID() string {
+	return s.TargetID
+}
+
+// GetBefore returns the value of Before.
+func (s *AuditEntry) GetBefore() NilAuditEntryBefore {
+	return s.Before
+}
+
+// GetAfter returns the value of After.
+func (s *AuditEntry) GetAfter() NilAuditEntryAfter {
+	return s.After
+}
+
+// GetRequestID returns the value of RequestID.
+func (s *AuditEntry) GetRequestID() string {
+	return s.RequestID
+}
+
+// GetIP returns the value of IP.
+func (s *AuditEntry) GetIP() string {
+	return s.IP
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AuditEntry) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AuditEntry) SetID(val int64) {
+	s.ID = val
+}
+
+// SetAdminEmail sets the value of AdminEmail.
+func (s *AuditEntry) SetAdminEmail(val string) {
+	s.AdminEmail = val
+}
+
+// SetAction sets the value of Action.
+func (s *AuditEntry) SetAction(val string) {
+	s.Action = val
+}
+
+// SetTargetType sets the value of TargetType.
+func (s *AuditEntry) SetTargetType(val string) {
+	s.TargetType = val
+}
+
+// SetTargetID sets the value of TargetID.
+func (s *AuditEntry) SetTargetID(val string) {
+	s.TargetID = val
+}
+
+// SetBefore sets the value of Before.
+func (s *AuditEntry) SetBefore(val NilAuditEntryBefore) {
+	s.Before = val
+}
+
+// SetAfter sets the value of After.
+func (s *AuditEntry) SetAfter(val NilAuditEntryAfter) {
+	s.After = val
+}
+
+// SetRequestID sets the value of RequestID.
+func (s *AuditEntry) SetRequestID(val string) {
+	s.RequestID = val
+}
+
+// SetIP sets the value of IP.
+func (s *AuditEntry) SetIP(val string) {
+	s.IP = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AuditEntry) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// The target after the change (null for a delete or a sign-in).
+type AuditEntryAfter map[string]jx.Raw
+
+func (s *AuditEntryAfter) init() AuditEntryAfter {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// The target before the change (null for a create or a sign-in).
+type AuditEntryBefore map[string]jx.Raw
+
+func (s *AuditEntryBefore) init() AuditEntryBefore {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/AuditPage
+type AuditPage struct {
+	// Newest first.
+	Items []AuditEntry `json:"items"`
+	// Entries matching the filters, over all pages.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AuditPage) GetItems() []AuditEntry {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *AuditPage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AuditPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AuditPage) SetItems(val []AuditEntry) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *AuditPage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AuditPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*AuditPage) adminAuditListRes() {}
+
 type BearerAuth struct {
 	Token string
 	Roles []string
@@ -276,6 +1332,1137 @@ func (s *BearerAuth) SetToken(val string) {
 // SetRoles sets the value of Roles.
 func (s *BearerAuth) SetRoles(val []string) {
 	s.Roles = val
+}
+
+// Ref: #/components/schemas/ClearCacheResult
+type ClearCacheResult struct {
+	// How many Valkey keys were removed.
+	Removed int64 `json:"removed"`
+}
+
+// GetRemoved returns the value of Removed.
+func (s *ClearCacheResult) GetRemoved() int64 {
+	return s.Removed
+}
+
+// SetRemoved sets the value of Removed.
+func (s *ClearCacheResult) SetRemoved(val int64) {
+	s.Removed = val
+}
+
+func (*ClearCacheResult) adminCacheClearRes() {}
+
+type CreateLookupBadRequest APIError
+
+func (*CreateLookupBadRequest) createLookupRes() {}
+
+type CreateLookupConflict APIError
+
+func (*CreateLookupConflict) createLookupRes() {}
+
+type CreateLookupForbidden APIError
+
+func (*CreateLookupForbidden) createLookupRes() {}
+
+type CreateLookupInternalServerError APIError
+
+func (*CreateLookupInternalServerError) createLookupRes() {}
+
+type CreateLookupUnauthorized APIError
+
+func (*CreateLookupUnauthorized) createLookupRes() {}
+
+type CreateTemplateBadRequest APIError
+
+func (*CreateTemplateBadRequest) createTemplateRes() {}
+
+type CreateTemplateConflict APIError
+
+func (*CreateTemplateConflict) createTemplateRes() {}
+
+type CreateTemplateForbidden APIError
+
+func (*CreateTemplateForbidden) createTemplateRes() {}
+
+type CreateTemplateInternalServerError APIError
+
+func (*CreateTemplateInternalServerError) createTemplateRes() {}
+
+type CreateTemplateUnauthorized APIError
+
+func (*CreateTemplateUnauthorized) createTemplateRes() {}
+
+// Ref: #/components/schemas/Dashboard
+type Dashboard struct {
+	Users         DashboardUsers       `json:"users"`
+	Residences    int64                `json:"residences"`
+	TasksByColumn DashboardTaskColumns `json:"tasks_by_column"`
+	// Task completions recorded in the last 30 days.
+	Completions30d int64              `json:"completions_30d"`
+	Documents      DashboardDocuments `json:"documents"`
+	// Active push devices per platform (ios, android, web, unifiedpush); absent platforms have none.
+	DevicesByPlatform DashboardDevicesByPlatform `json:"devices_by_platform"`
+	// Background jobs per river state (available, running, retryable, completed, discarded, ...).
+	JobsByState DashboardJobsByState `json:"jobs_by_state"`
+}
+
+// GetUsers returns the value of Users.
+func (s *Dashboard) GetUsers() DashboardUsers {
+	return s.Users
+}
+
+// GetResidences returns the value of Residences.
+func (s *Dashboard) GetResidences() int64 {
+	return s.Residences
+}
+
+// GetTasksByColumn returns the value of TasksByColumn.
+func (s *Dashboard) GetTasksByColumn() DashboardTaskColumns {
+	return s.TasksByColumn
+}
+
+// GetCompletions30d returns the value of Completions30d.
+func (s *Dashboard) GetCompletions30d() int64 {
+	return s.Completions30d
+}
+
+// GetDocuments returns the value of Documents.
+func (s *Dashboard) GetDocuments() DashboardDocuments {
+	return s.Documents
+}
+
+// GetDevicesByPlatform returns the value of DevicesByPlatform.
+func (s *Dashboard) GetDevicesByPlatform() DashboardDevicesByPlatform {
+	return s.DevicesByPlatform
+}
+
+// GetJobsByState returns the value of JobsByState.
+func (s *Dashboard) GetJobsByState() DashboardJobsByState {
+	return s.JobsByState
+}
+
+// SetUsers sets the value of Users.
+func (s *Dashboard) SetUsers(val DashboardUsers) {
+	s.Users = val
+}
+
+// SetResidences sets the value of Residences.
+func (s *Dashboard) SetResidences(val int64) {
+	s.Residences = val
+}
+
+// SetTasksByColumn sets the value of TasksByColumn.
+func (s *Dashboard) SetTasksByColumn(val DashboardTaskColumns) {
+	s.TasksByColumn = val
+}
+
+// SetCompletions30d sets the value of Completions30d.
+func (s *Dashboard) SetCompletions30d(val int64) {
+	s.Completions30d = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *Dashboard) SetDocuments(val DashboardDocuments) {
+	s.Documents = val
+}
+
+// SetDevicesByPlatform sets the value of DevicesByPlatform.
+func (s *Dashboard) SetDevicesByPlatform(val DashboardDevicesByPlatform) {
+	s.DevicesByPlatform = val
+}
+
+// SetJobsByState sets the value of JobsByState.
+func (s *Dashboard) SetJobsByState(val DashboardJobsByState) {
+	s.JobsByState = val
+}
+
+func (*Dashboard) adminDashboardRes() {}
+
+// Active push devices per platform (ios, android, web, unifiedpush); absent platforms have none.
+type DashboardDevicesByPlatform map[string]int64
+
+func (s *DashboardDevicesByPlatform) init() DashboardDevicesByPlatform {
+	m := *s
+	if m == nil {
+		m = map[string]int64{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/DashboardDocuments
+type DashboardDocuments struct {
+	Count int64 `json:"count"`
+	// Bytes of stored files.
+	Bytes int64 `json:"bytes"`
+}
+
+// GetCount returns the value of Count.
+func (s *DashboardDocuments) GetCount() int64 {
+	return s.Count
+}
+
+// GetBytes returns the value of Bytes.
+func (s *DashboardDocuments) GetBytes() int64 {
+	return s.Bytes
+}
+
+// SetCount sets the value of Count.
+func (s *DashboardDocuments) SetCount(val int64) {
+	s.Count = val
+}
+
+// SetBytes sets the value of Bytes.
+func (s *DashboardDocuments) SetBytes(val int64) {
+	s.Bytes = val
+}
+
+// Background jobs per river state (available, running, retryable, completed, discarded, ...).
+type DashboardJobsByState map[string]int64
+
+func (s *DashboardJobsByState) init() DashboardJobsByState {
+	m := *s
+	if m == nil {
+		m = map[string]int64{}
+		*s = m
+	}
+	return m
+}
+
+// Every task by the board column it is in, by the board's rules with the default due-soon threshold
+// (30 days).
+// Ref: #/components/schemas/DashboardTaskColumns
+type DashboardTaskColumns struct {
+	Overdue    int64 `json:"overdue"`
+	DueSoon    int64 `json:"due_soon"`
+	Upcoming   int64 `json:"upcoming"`
+	InProgress int64 `json:"in_progress"`
+	Completed  int64 `json:"completed"`
+	Cancelled  int64 `json:"cancelled"`
+}
+
+// GetOverdue returns the value of Overdue.
+func (s *DashboardTaskColumns) GetOverdue() int64 {
+	return s.Overdue
+}
+
+// GetDueSoon returns the value of DueSoon.
+func (s *DashboardTaskColumns) GetDueSoon() int64 {
+	return s.DueSoon
+}
+
+// GetUpcoming returns the value of Upcoming.
+func (s *DashboardTaskColumns) GetUpcoming() int64 {
+	return s.Upcoming
+}
+
+// GetInProgress returns the value of InProgress.
+func (s *DashboardTaskColumns) GetInProgress() int64 {
+	return s.InProgress
+}
+
+// GetCompleted returns the value of Completed.
+func (s *DashboardTaskColumns) GetCompleted() int64 {
+	return s.Completed
+}
+
+// GetCancelled returns the value of Cancelled.
+func (s *DashboardTaskColumns) GetCancelled() int64 {
+	return s.Cancelled
+}
+
+// SetOverdue sets the value of Overdue.
+func (s *DashboardTaskColumns) SetOverdue(val int64) {
+	s.Overdue = val
+}
+
+// SetDueSoon sets the value of DueSoon.
+func (s *DashboardTaskColumns) SetDueSoon(val int64) {
+	s.DueSoon = val
+}
+
+// SetUpcoming sets the value of Upcoming.
+func (s *DashboardTaskColumns) SetUpcoming(val int64) {
+	s.Upcoming = val
+}
+
+// SetInProgress sets the value of InProgress.
+func (s *DashboardTaskColumns) SetInProgress(val int64) {
+	s.InProgress = val
+}
+
+// SetCompleted sets the value of Completed.
+func (s *DashboardTaskColumns) SetCompleted(val int64) {
+	s.Completed = val
+}
+
+// SetCancelled sets the value of Cancelled.
+func (s *DashboardTaskColumns) SetCancelled(val int64) {
+	s.Cancelled = val
+}
+
+// App users. Active means signed in, or used a token, in the period (a token's use is recorded at most
+// every 5 minutes).
+// Ref: #/components/schemas/DashboardUsers
+type DashboardUsers struct {
+	Total     int64 `json:"total"`
+	Active7d  int64 `json:"active_7d"`
+	Active30d int64 `json:"active_30d"`
+}
+
+// GetTotal returns the value of Total.
+func (s *DashboardUsers) GetTotal() int64 {
+	return s.Total
+}
+
+// GetActive7d returns the value of Active7d.
+func (s *DashboardUsers) GetActive7d() int64 {
+	return s.Active7d
+}
+
+// GetActive30d returns the value of Active30d.
+func (s *DashboardUsers) GetActive30d() int64 {
+	return s.Active30d
+}
+
+// SetTotal sets the value of Total.
+func (s *DashboardUsers) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetActive7d sets the value of Active7d.
+func (s *DashboardUsers) SetActive7d(val int64) {
+	s.Active7d = val
+}
+
+// SetActive30d sets the value of Active30d.
+func (s *DashboardUsers) SetActive30d(val int64) {
+	s.Active30d = val
+}
+
+type DeactivateTemplateBadRequest APIError
+
+func (*DeactivateTemplateBadRequest) deactivateTemplateRes() {}
+
+type DeactivateTemplateForbidden APIError
+
+func (*DeactivateTemplateForbidden) deactivateTemplateRes() {}
+
+type DeactivateTemplateInternalServerError APIError
+
+func (*DeactivateTemplateInternalServerError) deactivateTemplateRes() {}
+
+type DeactivateTemplateNotFound APIError
+
+func (*DeactivateTemplateNotFound) deactivateTemplateRes() {}
+
+type DeactivateTemplateUnauthorized APIError
+
+func (*DeactivateTemplateUnauthorized) deactivateTemplateRes() {}
+
+type DeleteLookupBadRequest APIError
+
+func (*DeleteLookupBadRequest) deleteLookupRes() {}
+
+type DeleteLookupConflict APIError
+
+func (*DeleteLookupConflict) deleteLookupRes() {}
+
+type DeleteLookupForbidden APIError
+
+func (*DeleteLookupForbidden) deleteLookupRes() {}
+
+type DeleteLookupInternalServerError APIError
+
+func (*DeleteLookupInternalServerError) deleteLookupRes() {}
+
+// DeleteLookupNoContent is response for DeleteLookup operation.
+type DeleteLookupNoContent struct{}
+
+func (*DeleteLookupNoContent) deleteLookupRes() {}
+
+type DeleteLookupNotFound APIError
+
+func (*DeleteLookupNotFound) deleteLookupRes() {}
+
+type DeleteLookupUnauthorized APIError
+
+func (*DeleteLookupUnauthorized) deleteLookupRes() {}
+
+type DeleteTemplateBadRequest APIError
+
+func (*DeleteTemplateBadRequest) deleteTemplateRes() {}
+
+type DeleteTemplateForbidden APIError
+
+func (*DeleteTemplateForbidden) deleteTemplateRes() {}
+
+type DeleteTemplateInternalServerError APIError
+
+func (*DeleteTemplateInternalServerError) deleteTemplateRes() {}
+
+// DeleteTemplateNoContent is response for DeleteTemplate operation.
+type DeleteTemplateNoContent struct{}
+
+func (*DeleteTemplateNoContent) deleteTemplateRes() {}
+
+type DeleteTemplateNotFound APIError
+
+func (*DeleteTemplateNotFound) deleteTemplateRes() {}
+
+type DeleteTemplateUnauthorized APIError
+
+func (*DeleteTemplateUnauthorized) deleteTemplateRes() {}
+
+// Ref: #/components/schemas/FeatureBenefit
+type FeatureBenefit struct {
+	Title string `json:"title"`
+	// What the free tier offers.
+	Free string `json:"free"`
+	// What the pro tier offers.
+	Pro string `json:"pro"`
+}
+
+// GetTitle returns the value of Title.
+func (s *FeatureBenefit) GetTitle() string {
+	return s.Title
+}
+
+// GetFree returns the value of Free.
+func (s *FeatureBenefit) GetFree() string {
+	return s.Free
+}
+
+// GetPro returns the value of Pro.
+func (s *FeatureBenefit) GetPro() string {
+	return s.Pro
+}
+
+// SetTitle sets the value of Title.
+func (s *FeatureBenefit) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetFree sets the value of Free.
+func (s *FeatureBenefit) SetFree(val string) {
+	s.Free = val
+}
+
+// SetPro sets the value of Pro.
+func (s *FeatureBenefit) SetPro(val string) {
+	s.Pro = val
+}
+
+type GetTemplateBadRequest APIError
+
+func (*GetTemplateBadRequest) getTemplateRes() {}
+
+type GetTemplateInternalServerError APIError
+
+func (*GetTemplateInternalServerError) getTemplateRes() {}
+
+type GetTemplateNotFound APIError
+
+func (*GetTemplateNotFound) getTemplateRes() {}
+
+type GetTemplateUnauthorized APIError
+
+func (*GetTemplateUnauthorized) getTemplateRes() {}
+
+type ListLookupsBadRequest APIError
+
+func (*ListLookupsBadRequest) listLookupsRes() {}
+
+type ListLookupsInternalServerError APIError
+
+func (*ListLookupsInternalServerError) listLookupsRes() {}
+
+type ListLookupsUnauthorized APIError
+
+func (*ListLookupsUnauthorized) listLookupsRes() {}
+
+type ListTemplatesBadRequest APIError
+
+func (*ListTemplatesBadRequest) listTemplatesRes() {}
+
+type ListTemplatesInternalServerError APIError
+
+func (*ListTemplatesInternalServerError) listTemplatesRes() {}
+
+type ListTemplatesUnauthorized APIError
+
+func (*ListTemplatesUnauthorized) listTemplatesRes() {}
+
+// Ref: #/components/schemas/Lookup
+type Lookup struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Position in the apps' lists, lowest first.
+	DisplayOrder int32 `json:"display_order"`
+	// Task_categories only.
+	Icon OptString `json:"icon"`
+	// Task_categories and task_priorities only: `#rrggbb`, lower-case.
+	Color OptString `json:"color"`
+	// Task_priorities only; higher is more urgent.
+	Level OptInt32 `json:"level"`
+	// Task_frequencies only; null is a one-time task.
+	IntervalDays OptNilInt32 `json:"interval_days"`
+}
+
+// GetID returns the value of ID.
+func (s *Lookup) GetID() int64 {
+	return s.ID
+}
+
+// GetName returns the value of Name.
+func (s *Lookup) GetName() string {
+	return s.Name
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *Lookup) GetDisplayOrder() int32 {
+	return s.DisplayOrder
+}
+
+// GetIcon returns the value of Icon.
+func (s *Lookup) GetIcon() OptString {
+	return s.Icon
+}
+
+// GetColor returns the value of Color.
+func (s *Lookup) GetColor() OptString {
+	return s.Color
+}
+
+// GetLevel returns the value of Level.
+func (s *Lookup) GetLevel() OptInt32 {
+	return s.Level
+}
+
+// GetIntervalDays returns the value of IntervalDays.
+func (s *Lookup) GetIntervalDays() OptNilInt32 {
+	return s.IntervalDays
+}
+
+// SetID sets the value of ID.
+func (s *Lookup) SetID(val int64) {
+	s.ID = val
+}
+
+// SetName sets the value of Name.
+func (s *Lookup) SetName(val string) {
+	s.Name = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *Lookup) SetDisplayOrder(val int32) {
+	s.DisplayOrder = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *Lookup) SetIcon(val OptString) {
+	s.Icon = val
+}
+
+// SetColor sets the value of Color.
+func (s *Lookup) SetColor(val OptString) {
+	s.Color = val
+}
+
+// SetLevel sets the value of Level.
+func (s *Lookup) SetLevel(val OptInt32) {
+	s.Level = val
+}
+
+// SetIntervalDays sets the value of IntervalDays.
+func (s *Lookup) SetIntervalDays(val OptNilInt32) {
+	s.IntervalDays = val
+}
+
+func (*Lookup) createLookupRes() {}
+func (*Lookup) updateLookupRes() {}
+
+// Ref: #/components/schemas/LookupCounts
+type LookupCounts struct {
+	ResidenceTypes        int64 `json:"residence_types"`
+	TaskCategories        int64 `json:"task_categories"`
+	TaskPriorities        int64 `json:"task_priorities"`
+	TaskFrequencies       int64 `json:"task_frequencies"`
+	ContractorSpecialties int64 `json:"contractor_specialties"`
+	TaskTemplates         int64 `json:"task_templates"`
+}
+
+// GetResidenceTypes returns the value of ResidenceTypes.
+func (s *LookupCounts) GetResidenceTypes() int64 {
+	return s.ResidenceTypes
+}
+
+// GetTaskCategories returns the value of TaskCategories.
+func (s *LookupCounts) GetTaskCategories() int64 {
+	return s.TaskCategories
+}
+
+// GetTaskPriorities returns the value of TaskPriorities.
+func (s *LookupCounts) GetTaskPriorities() int64 {
+	return s.TaskPriorities
+}
+
+// GetTaskFrequencies returns the value of TaskFrequencies.
+func (s *LookupCounts) GetTaskFrequencies() int64 {
+	return s.TaskFrequencies
+}
+
+// GetContractorSpecialties returns the value of ContractorSpecialties.
+func (s *LookupCounts) GetContractorSpecialties() int64 {
+	return s.ContractorSpecialties
+}
+
+// GetTaskTemplates returns the value of TaskTemplates.
+func (s *LookupCounts) GetTaskTemplates() int64 {
+	return s.TaskTemplates
+}
+
+// SetResidenceTypes sets the value of ResidenceTypes.
+func (s *LookupCounts) SetResidenceTypes(val int64) {
+	s.ResidenceTypes = val
+}
+
+// SetTaskCategories sets the value of TaskCategories.
+func (s *LookupCounts) SetTaskCategories(val int64) {
+	s.TaskCategories = val
+}
+
+// SetTaskPriorities sets the value of TaskPriorities.
+func (s *LookupCounts) SetTaskPriorities(val int64) {
+	s.TaskPriorities = val
+}
+
+// SetTaskFrequencies sets the value of TaskFrequencies.
+func (s *LookupCounts) SetTaskFrequencies(val int64) {
+	s.TaskFrequencies = val
+}
+
+// SetContractorSpecialties sets the value of ContractorSpecialties.
+func (s *LookupCounts) SetContractorSpecialties(val int64) {
+	s.ContractorSpecialties = val
+}
+
+// SetTaskTemplates sets the value of TaskTemplates.
+func (s *LookupCounts) SetTaskTemplates(val int64) {
+	s.TaskTemplates = val
+}
+
+// Ref: #/components/schemas/LookupCreate
+type LookupCreate struct {
+	Name string `json:"name"`
+	// Defaults to after the last row of the kind.
+	DisplayOrder OptInt32  `json:"display_order"`
+	Icon         OptString `json:"icon"`
+	Color        OptString `json:"color"`
+	// Required for task_priorities.
+	Level        OptInt32    `json:"level"`
+	IntervalDays OptNilInt32 `json:"interval_days"`
+}
+
+// GetName returns the value of Name.
+func (s *LookupCreate) GetName() string {
+	return s.Name
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *LookupCreate) GetDisplayOrder() OptInt32 {
+	return s.DisplayOrder
+}
+
+// GetIcon returns the value of Icon.
+func (s *LookupCreate) GetIcon() OptString {
+	return s.Icon
+}
+
+// GetColor returns the value of Color.
+func (s *LookupCreate) GetColor() OptString {
+	return s.Color
+}
+
+// GetLevel returns the value of Level.
+func (s *LookupCreate) GetLevel() OptInt32 {
+	return s.Level
+}
+
+// GetIntervalDays returns the value of IntervalDays.
+func (s *LookupCreate) GetIntervalDays() OptNilInt32 {
+	return s.IntervalDays
+}
+
+// SetName sets the value of Name.
+func (s *LookupCreate) SetName(val string) {
+	s.Name = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *LookupCreate) SetDisplayOrder(val OptInt32) {
+	s.DisplayOrder = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *LookupCreate) SetIcon(val OptString) {
+	s.Icon = val
+}
+
+// SetColor sets the value of Color.
+func (s *LookupCreate) SetColor(val OptString) {
+	s.Color = val
+}
+
+// SetLevel sets the value of Level.
+func (s *LookupCreate) SetLevel(val OptInt32) {
+	s.Level = val
+}
+
+// SetIntervalDays sets the value of IntervalDays.
+func (s *LookupCreate) SetIntervalDays(val OptNilInt32) {
+	s.IntervalDays = val
+}
+
+// Which lookup list. Fields that only some kinds have: `icon` and `color` (task_categories), `level`
+// and `color` (task_priorities), `interval_days` (task_frequencies; null means one-time). Sending a
+// field the kind does not have is a 400 naming it.
+// Ref: #/components/schemas/LookupKind
+type LookupKind string
+
+const (
+	LookupKindResidenceTypes        LookupKind = "residence_types"
+	LookupKindTaskCategories        LookupKind = "task_categories"
+	LookupKindTaskPriorities        LookupKind = "task_priorities"
+	LookupKindTaskFrequencies       LookupKind = "task_frequencies"
+	LookupKindContractorSpecialties LookupKind = "contractor_specialties"
+)
+
+// AllValues returns all LookupKind values.
+func (LookupKind) AllValues() []LookupKind {
+	return []LookupKind{
+		LookupKindResidenceTypes,
+		LookupKindTaskCategories,
+		LookupKindTaskPriorities,
+		LookupKindTaskFrequencies,
+		LookupKindContractorSpecialties,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LookupKind) MarshalText() ([]byte, error) {
+	switch s {
+	case LookupKindResidenceTypes:
+		return []byte(s), nil
+	case LookupKindTaskCategories:
+		return []byte(s), nil
+	case LookupKindTaskPriorities:
+		return []byte(s), nil
+	case LookupKindTaskFrequencies:
+		return []byte(s), nil
+	case LookupKindContractorSpecialties:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LookupKind) UnmarshalText(data []byte) error {
+	switch LookupKind(data) {
+	case LookupKindResidenceTypes:
+		*s = LookupKindResidenceTypes
+		return nil
+	case LookupKindTaskCategories:
+		*s = LookupKindTaskCategories
+		return nil
+	case LookupKindTaskPriorities:
+		*s = LookupKindTaskPriorities
+		return nil
+	case LookupKindTaskFrequencies:
+		*s = LookupKindTaskFrequencies
+		return nil
+	case LookupKindContractorSpecialties:
+		*s = LookupKindContractorSpecialties
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/LookupList
+type LookupList struct {
+	Items []Lookup `json:"items"`
+}
+
+// GetItems returns the value of Items.
+func (s *LookupList) GetItems() []Lookup {
+	return s.Items
+}
+
+// SetItems sets the value of Items.
+func (s *LookupList) SetItems(val []Lookup) {
+	s.Items = val
+}
+
+func (*LookupList) listLookupsRes()    {}
+func (*LookupList) reorderLookupsRes() {}
+
+// Ref: #/components/schemas/LookupOrder
+type LookupOrder struct {
+	// Every id of the kind, each once, in the new order.
+	Ids []int64 `json:"ids"`
+}
+
+// GetIds returns the value of Ids.
+func (s *LookupOrder) GetIds() []int64 {
+	return s.Ids
+}
+
+// SetIds sets the value of Ids.
+func (s *LookupOrder) SetIds(val []int64) {
+	s.Ids = val
+}
+
+// Only the fields sent change; `interval_days` set to null makes a frequency one-time.
+// Ref: #/components/schemas/LookupUpdate
+type LookupUpdate struct {
+	Name         OptString   `json:"name"`
+	DisplayOrder OptInt32    `json:"display_order"`
+	Icon         OptString   `json:"icon"`
+	Color        OptString   `json:"color"`
+	Level        OptInt32    `json:"level"`
+	IntervalDays OptNilInt32 `json:"interval_days"`
+}
+
+// GetName returns the value of Name.
+func (s *LookupUpdate) GetName() OptString {
+	return s.Name
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *LookupUpdate) GetDisplayOrder() OptInt32 {
+	return s.DisplayOrder
+}
+
+// GetIcon returns the value of Icon.
+func (s *LookupUpdate) GetIcon() OptString {
+	return s.Icon
+}
+
+// GetColor returns the value of Color.
+func (s *LookupUpdate) GetColor() OptString {
+	return s.Color
+}
+
+// GetLevel returns the value of Level.
+func (s *LookupUpdate) GetLevel() OptInt32 {
+	return s.Level
+}
+
+// GetIntervalDays returns the value of IntervalDays.
+func (s *LookupUpdate) GetIntervalDays() OptNilInt32 {
+	return s.IntervalDays
+}
+
+// SetName sets the value of Name.
+func (s *LookupUpdate) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *LookupUpdate) SetDisplayOrder(val OptInt32) {
+	s.DisplayOrder = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *LookupUpdate) SetIcon(val OptString) {
+	s.Icon = val
+}
+
+// SetColor sets the value of Color.
+func (s *LookupUpdate) SetColor(val OptString) {
+	s.Color = val
+}
+
+// SetLevel sets the value of Level.
+func (s *LookupUpdate) SetLevel(val OptInt32) {
+	s.Level = val
+}
+
+// SetIntervalDays sets the value of IntervalDays.
+func (s *LookupUpdate) SetIntervalDays(val OptNilInt32) {
+	s.IntervalDays = val
+}
+
+// NewNilAuditEntryAfter returns new NilAuditEntryAfter with value set to v.
+func NewNilAuditEntryAfter(v AuditEntryAfter) NilAuditEntryAfter {
+	return NilAuditEntryAfter{
+		Value: v,
+	}
+}
+
+// NilAuditEntryAfter is nullable AuditEntryAfter.
+type NilAuditEntryAfter struct {
+	Value AuditEntryAfter
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilAuditEntryAfter) SetTo(v AuditEntryAfter) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilAuditEntryAfter) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilAuditEntryAfter) SetToNull() {
+	o.Null = true
+	var v AuditEntryAfter
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilAuditEntryAfter) Get() (v AuditEntryAfter, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilAuditEntryAfter) Or(d AuditEntryAfter) AuditEntryAfter {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilAuditEntryBefore returns new NilAuditEntryBefore with value set to v.
+func NewNilAuditEntryBefore(v AuditEntryBefore) NilAuditEntryBefore {
+	return NilAuditEntryBefore{
+		Value: v,
+	}
+}
+
+// NilAuditEntryBefore is nullable AuditEntryBefore.
+type NilAuditEntryBefore struct {
+	Value AuditEntryBefore
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilAuditEntryBefore) SetTo(v AuditEntryBefore) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilAuditEntryBefore) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilAuditEntryBefore) SetToNull() {
+	o.Null = true
+	var v AuditEntryBefore
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilAuditEntryBefore) Get() (v AuditEntryBefore, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilAuditEntryBefore) Or(d AuditEntryBefore) AuditEntryBefore {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilDateTime returns new NilDateTime with value set to v.
+func NewNilDateTime(v time.Time) NilDateTime {
+	return NilDateTime{
+		Value: v,
+	}
+}
+
+// NilDateTime is nullable time.Time.
+type NilDateTime struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDateTime) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDateTime) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilInt returns new NilInt with value set to v.
+func NewNilInt(v int) NilInt {
+	return NilInt{
+		Value: v,
+	}
+}
+
+// NilInt is nullable int.
+type NilInt struct {
+	Value int
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt) SetTo(v int) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt) SetToNull() {
+	o.Null = true
+	var v int
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt) Get() (v int, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilInt64 returns new NilInt64 with value set to v.
+func NewNilInt64(v int64) NilInt64 {
+	return NilInt64{
+		Value: v,
+	}
+}
+
+// NilInt64 is nullable int64.
+type NilInt64 struct {
+	Value int64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt64) SetTo(v int64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt64) SetToNull() {
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilString returns new NilString with value set to v.
+func NewNilString(v string) NilString {
+	return NilString{
+		Value: v,
+	}
+}
+
+// NilString is nullable string.
+type NilString struct {
+	Value string
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilString) SetTo(v string) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilString) SetToNull() {
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
 }
 
 // NewOptAPIErrorBodyFields returns new OptAPIErrorBodyFields with value set to v.
@@ -324,6 +2511,1246 @@ func (o OptAPIErrorBodyFields) Or(d APIErrorBodyFields) APIErrorBodyFields {
 	return d
 }
 
+// NewOptBool returns new OptBool with value set to v.
+func NewOptBool(v bool) OptBool {
+	return OptBool{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptBool is optional bool.
+type OptBool struct {
+	Value bool
+	Set   bool
+}
+
+// IsSet returns true if OptBool was set.
+func (o OptBool) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptBool) Reset() {
+	var v bool
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptBool) SetTo(v bool) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptBool) Get() (v bool, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptBool) Or(d bool) bool {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptDateTime returns new OptDateTime with value set to v.
+func NewOptDateTime(v time.Time) OptDateTime {
+	return OptDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDateTime is optional time.Time.
+type OptDateTime struct {
+	Value time.Time
+	Set   bool
+}
+
+// IsSet returns true if OptDateTime was set.
+func (o OptDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDateTime) Get() (v time.Time, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt returns new OptInt with value set to v.
+func NewOptInt(v int) OptInt {
+	return OptInt{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt is optional int.
+type OptInt struct {
+	Value int
+	Set   bool
+}
+
+// IsSet returns true if OptInt was set.
+func (o OptInt) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt) Reset() {
+	var v int
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt) SetTo(v int) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt) Get() (v int, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt32 returns new OptInt32 with value set to v.
+func NewOptInt32(v int32) OptInt32 {
+	return OptInt32{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt32 is optional int32.
+type OptInt32 struct {
+	Value int32
+	Set   bool
+}
+
+// IsSet returns true if OptInt32 was set.
+func (o OptInt32) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt32) Reset() {
+	var v int32
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt32) SetTo(v int32) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt32) Get() (v int32, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt32) Or(d int32) int32 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt64 returns new OptInt64 with value set to v.
+func NewOptInt64(v int64) OptInt64 {
+	return OptInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt64 is optional int64.
+type OptInt64 struct {
+	Value int64
+	Set   bool
+}
+
+// IsSet returns true if OptInt64 was set.
+func (o OptInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt64) SetTo(v int64) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt64) Get() (v int64, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilDateTime returns new OptNilDateTime with value set to v.
+func NewOptNilDateTime(v time.Time) OptNilDateTime {
+	return OptNilDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilDateTime is optional nullable time.Time.
+type OptNilDateTime struct {
+	Value time.Time
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilDateTime was set.
+func (o OptNilDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilDateTime) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilDateTime) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt returns new OptNilInt with value set to v.
+func NewOptNilInt(v int) OptNilInt {
+	return OptNilInt{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt is optional nullable int.
+type OptNilInt struct {
+	Value int
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt was set.
+func (o OptNilInt) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt) Reset() {
+	var v int
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt) SetTo(v int) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt) Get() (v int, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt32 returns new OptNilInt32 with value set to v.
+func NewOptNilInt32(v int32) OptNilInt32 {
+	return OptNilInt32{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt32 is optional nullable int32.
+type OptNilInt32 struct {
+	Value int32
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt32 was set.
+func (o OptNilInt32) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt32) Reset() {
+	var v int32
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt32) SetTo(v int32) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt32) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt32) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int32
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt32) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt32) Get() (v int32, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt32) Or(d int32) int32 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt64 returns new OptNilInt64 with value set to v.
+func NewOptNilInt64(v int64) OptNilInt64 {
+	return OptNilInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt64 is optional nullable int64.
+type OptNilInt64 struct {
+	Value int64
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt64 was set.
+func (o OptNilInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt64) SetTo(v int64) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt64) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt64) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptSettingsTiersPatch returns new OptSettingsTiersPatch with value set to v.
+func NewOptSettingsTiersPatch(v SettingsTiersPatch) OptSettingsTiersPatch {
+	return OptSettingsTiersPatch{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptSettingsTiersPatch is optional SettingsTiersPatch.
+type OptSettingsTiersPatch struct {
+	Value SettingsTiersPatch
+	Set   bool
+}
+
+// IsSet returns true if OptSettingsTiersPatch was set.
+func (o OptSettingsTiersPatch) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptSettingsTiersPatch) Reset() {
+	var v SettingsTiersPatch
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptSettingsTiersPatch) SetTo(v SettingsTiersPatch) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptSettingsTiersPatch) Get() (v SettingsTiersPatch, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptSettingsTiersPatch) Or(d SettingsTiersPatch) SettingsTiersPatch {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptString returns new OptString with value set to v.
+func NewOptString(v string) OptString {
+	return OptString{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptString is optional string.
+type OptString struct {
+	Value string
+	Set   bool
+}
+
+// IsSet returns true if OptString was set.
+func (o OptString) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptString) Reset() {
+	var v string
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptString) SetTo(v string) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptString) Get() (v string, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTierLimitsPatch returns new OptTierLimitsPatch with value set to v.
+func NewOptTierLimitsPatch(v TierLimitsPatch) OptTierLimitsPatch {
+	return OptTierLimitsPatch{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTierLimitsPatch is optional TierLimitsPatch.
+type OptTierLimitsPatch struct {
+	Value TierLimitsPatch
+	Set   bool
+}
+
+// IsSet returns true if OptTierLimitsPatch was set.
+func (o OptTierLimitsPatch) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTierLimitsPatch) Reset() {
+	var v TierLimitsPatch
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTierLimitsPatch) SetTo(v TierLimitsPatch) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTierLimitsPatch) Get() (v TierLimitsPatch, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTierLimitsPatch) Or(d TierLimitsPatch) TierLimitsPatch {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+type ReorderLookupsBadRequest APIError
+
+func (*ReorderLookupsBadRequest) reorderLookupsRes() {}
+
+type ReorderLookupsForbidden APIError
+
+func (*ReorderLookupsForbidden) reorderLookupsRes() {}
+
+type ReorderLookupsInternalServerError APIError
+
+func (*ReorderLookupsInternalServerError) reorderLookupsRes() {}
+
+type ReorderLookupsUnauthorized APIError
+
+func (*ReorderLookupsUnauthorized) reorderLookupsRes() {}
+
+type ReorderTemplatesBadRequest APIError
+
+func (*ReorderTemplatesBadRequest) reorderTemplatesRes() {}
+
+type ReorderTemplatesForbidden APIError
+
+func (*ReorderTemplatesForbidden) reorderTemplatesRes() {}
+
+type ReorderTemplatesInternalServerError APIError
+
+func (*ReorderTemplatesInternalServerError) reorderTemplatesRes() {}
+
+type ReorderTemplatesOKApplicationJSON []AdminTaskTemplate
+
+func (*ReorderTemplatesOKApplicationJSON) reorderTemplatesRes() {}
+
+type ReorderTemplatesUnauthorized APIError
+
+func (*ReorderTemplatesUnauthorized) reorderTemplatesRes() {}
+
+type SeedLookupsForbidden APIError
+
+func (*SeedLookupsForbidden) seedLookupsRes() {}
+
+type SeedLookupsInternalServerError APIError
+
+func (*SeedLookupsInternalServerError) seedLookupsRes() {}
+
+type SeedLookupsUnauthorized APIError
+
+func (*SeedLookupsUnauthorized) seedLookupsRes() {}
+
+// Ref: #/components/schemas/SeedResult
+type SeedResult struct {
+	Added LookupCounts `json:"added"`
+	Total LookupCounts `json:"total"`
+}
+
+// GetAdded returns the value of Added.
+func (s *SeedResult) GetAdded() LookupCounts {
+	return s.Added
+}
+
+// GetTotal returns the value of Total.
+func (s *SeedResult) GetTotal() LookupCounts {
+	return s.Total
+}
+
+// SetAdded sets the value of Added.
+func (s *SeedResult) SetAdded(val LookupCounts) {
+	s.Added = val
+}
+
+// SetTotal sets the value of Total.
+func (s *SeedResult) SetTotal(val LookupCounts) {
+	s.Total = val
+}
+
+func (*SeedResult) seedLookupsRes() {}
+
+// The settings an operator changes at run time; GET /api/subscription shows them in its paywall
+// document.
+// Ref: #/components/schemas/Settings
+type Settings struct {
+	// Whether the tiers' limits apply (off by default, when everything is unlimited).
+	LimitationsEnabled bool          `json:"limitations_enabled"`
+	Tiers              SettingsTiers `json:"tiers"`
+	// What the app shows when a limit is hit, one per limited resource, by key.
+	UpgradeTriggers []UpgradeTrigger `json:"upgrade_triggers"`
+	// The rows of the paywall's free-versus-pro comparison table, in order.
+	Features []FeatureBenefit `json:"features"`
+}
+
+// GetLimitationsEnabled returns the value of LimitationsEnabled.
+func (s *Settings) GetLimitationsEnabled() bool {
+	return s.LimitationsEnabled
+}
+
+// GetTiers returns the value of Tiers.
+func (s *Settings) GetTiers() SettingsTiers {
+	return s.Tiers
+}
+
+// GetUpgradeTriggers returns the value of UpgradeTriggers.
+func (s *Settings) GetUpgradeTriggers() []UpgradeTrigger {
+	return s.UpgradeTriggers
+}
+
+// GetFeatures returns the value of Features.
+func (s *Settings) GetFeatures() []FeatureBenefit {
+	return s.Features
+}
+
+// SetLimitationsEnabled sets the value of LimitationsEnabled.
+func (s *Settings) SetLimitationsEnabled(val bool) {
+	s.LimitationsEnabled = val
+}
+
+// SetTiers sets the value of Tiers.
+func (s *Settings) SetTiers(val SettingsTiers) {
+	s.Tiers = val
+}
+
+// SetUpgradeTriggers sets the value of UpgradeTriggers.
+func (s *Settings) SetUpgradeTriggers(val []UpgradeTrigger) {
+	s.UpgradeTriggers = val
+}
+
+// SetFeatures sets the value of Features.
+func (s *Settings) SetFeatures(val []FeatureBenefit) {
+	s.Features = val
+}
+
+func (*Settings) adminSettingsGetRes()    {}
+func (*Settings) adminSettingsUpdateRes() {}
+
+// Only the fields present change; each is validated and a 400 names the field at fault.
+// Ref: #/components/schemas/SettingsPatch
+type SettingsPatch struct {
+	LimitationsEnabled OptBool               `json:"limitations_enabled"`
+	Tiers              OptSettingsTiersPatch `json:"tiers"`
+	// Sets the title and body of each trigger listed (by key, each key at most once); the others stay.
+	UpgradeTriggers []UpgradeTrigger `json:"upgrade_triggers"`
+	// Replaces the whole comparison table, in this order.
+	Features []FeatureBenefit `json:"features"`
+}
+
+// GetLimitationsEnabled returns the value of LimitationsEnabled.
+func (s *SettingsPatch) GetLimitationsEnabled() OptBool {
+	return s.LimitationsEnabled
+}
+
+// GetTiers returns the value of Tiers.
+func (s *SettingsPatch) GetTiers() OptSettingsTiersPatch {
+	return s.Tiers
+}
+
+// GetUpgradeTriggers returns the value of UpgradeTriggers.
+func (s *SettingsPatch) GetUpgradeTriggers() []UpgradeTrigger {
+	return s.UpgradeTriggers
+}
+
+// GetFeatures returns the value of Features.
+func (s *SettingsPatch) GetFeatures() []FeatureBenefit {
+	return s.Features
+}
+
+// SetLimitationsEnabled sets the value of LimitationsEnabled.
+func (s *SettingsPatch) SetLimitationsEnabled(val OptBool) {
+	s.LimitationsEnabled = val
+}
+
+// SetTiers sets the value of Tiers.
+func (s *SettingsPatch) SetTiers(val OptSettingsTiersPatch) {
+	s.Tiers = val
+}
+
+// SetUpgradeTriggers sets the value of UpgradeTriggers.
+func (s *SettingsPatch) SetUpgradeTriggers(val []UpgradeTrigger) {
+	s.UpgradeTriggers = val
+}
+
+// SetFeatures sets the value of Features.
+func (s *SettingsPatch) SetFeatures(val []FeatureBenefit) {
+	s.Features = val
+}
+
+// Ref: #/components/schemas/SettingsTiers
+type SettingsTiers struct {
+	Free TierLimits `json:"free"`
+	Pro  TierLimits `json:"pro"`
+}
+
+// GetFree returns the value of Free.
+func (s *SettingsTiers) GetFree() TierLimits {
+	return s.Free
+}
+
+// GetPro returns the value of Pro.
+func (s *SettingsTiers) GetPro() TierLimits {
+	return s.Pro
+}
+
+// SetFree sets the value of Free.
+func (s *SettingsTiers) SetFree(val TierLimits) {
+	s.Free = val
+}
+
+// SetPro sets the value of Pro.
+func (s *SettingsTiers) SetPro(val TierLimits) {
+	s.Pro = val
+}
+
+// Ref: #/components/schemas/SettingsTiersPatch
+type SettingsTiersPatch struct {
+	Free OptTierLimitsPatch `json:"free"`
+	Pro  OptTierLimitsPatch `json:"pro"`
+}
+
+// GetFree returns the value of Free.
+func (s *SettingsTiersPatch) GetFree() OptTierLimitsPatch {
+	return s.Free
+}
+
+// GetPro returns the value of Pro.
+func (s *SettingsTiersPatch) GetPro() OptTierLimitsPatch {
+	return s.Pro
+}
+
+// SetFree sets the value of Free.
+func (s *SettingsTiersPatch) SetFree(val OptTierLimitsPatch) {
+	s.Free = val
+}
+
+// SetPro sets the value of Pro.
+func (s *SettingsTiersPatch) SetPro(val OptTierLimitsPatch) {
+	s.Pro = val
+}
+
+// Ref: #/components/schemas/TaskTemplateCreate
+type TaskTemplateCreate struct {
+	Title       string      `json:"title"`
+	Description OptString   `json:"description"`
+	CategoryID  OptNilInt64 `json:"category_id"`
+	FrequencyID OptNilInt64 `json:"frequency_id"`
+	Icon        OptString   `json:"icon"`
+	Tags        []string    `json:"tags"`
+	IsActive    OptBool     `json:"is_active"`
+	// Defaults to after the last template of its category.
+	DisplayOrder OptInt32 `json:"display_order"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskTemplateCreate) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskTemplateCreate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskTemplateCreate) GetCategoryID() OptNilInt64 {
+	return s.CategoryID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *TaskTemplateCreate) GetFrequencyID() OptNilInt64 {
+	return s.FrequencyID
+}
+
+// GetIcon returns the value of Icon.
+func (s *TaskTemplateCreate) GetIcon() OptString {
+	return s.Icon
+}
+
+// GetTags returns the value of Tags.
+func (s *TaskTemplateCreate) GetTags() []string {
+	return s.Tags
+}
+
+// GetIsActive returns the value of IsActive.
+func (s *TaskTemplateCreate) GetIsActive() OptBool {
+	return s.IsActive
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *TaskTemplateCreate) GetDisplayOrder() OptInt32 {
+	return s.DisplayOrder
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskTemplateCreate) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskTemplateCreate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskTemplateCreate) SetCategoryID(val OptNilInt64) {
+	s.CategoryID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *TaskTemplateCreate) SetFrequencyID(val OptNilInt64) {
+	s.FrequencyID = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *TaskTemplateCreate) SetIcon(val OptString) {
+	s.Icon = val
+}
+
+// SetTags sets the value of Tags.
+func (s *TaskTemplateCreate) SetTags(val []string) {
+	s.Tags = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *TaskTemplateCreate) SetIsActive(val OptBool) {
+	s.IsActive = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *TaskTemplateCreate) SetDisplayOrder(val OptInt32) {
+	s.DisplayOrder = val
+}
+
+// Ref: #/components/schemas/TaskTemplateOrder
+type TaskTemplateOrder struct {
+	// The category whose templates are reordered; null for those without a category.
+	CategoryID NilInt64 `json:"category_id"`
+	// Every template id of that category, each once, in the new order.
+	Ids []int64 `json:"ids"`
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskTemplateOrder) GetCategoryID() NilInt64 {
+	return s.CategoryID
+}
+
+// GetIds returns the value of Ids.
+func (s *TaskTemplateOrder) GetIds() []int64 {
+	return s.Ids
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskTemplateOrder) SetCategoryID(val NilInt64) {
+	s.CategoryID = val
+}
+
+// SetIds sets the value of Ids.
+func (s *TaskTemplateOrder) SetIds(val []int64) {
+	s.Ids = val
+}
+
+// Ref: #/components/schemas/TaskTemplatePage
+type TaskTemplatePage struct {
+	Items []AdminTaskTemplate `json:"items"`
+	// How many templates match the filters, over every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskTemplatePage) GetItems() []AdminTaskTemplate {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *TaskTemplatePage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskTemplatePage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskTemplatePage) SetItems(val []AdminTaskTemplate) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *TaskTemplatePage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskTemplatePage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*TaskTemplatePage) listTemplatesRes() {}
+
+// Only the fields sent change; null clears category_id or frequency_id.
+// Ref: #/components/schemas/TaskTemplateUpdate
+type TaskTemplateUpdate struct {
+	Title        OptString   `json:"title"`
+	Description  OptString   `json:"description"`
+	CategoryID   OptNilInt64 `json:"category_id"`
+	FrequencyID  OptNilInt64 `json:"frequency_id"`
+	Icon         OptString   `json:"icon"`
+	Tags         []string    `json:"tags"`
+	DisplayOrder OptInt32    `json:"display_order"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskTemplateUpdate) GetTitle() OptString {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskTemplateUpdate) GetDescription() OptString {
+	return s.Description
+}
+
+// GetCategoryID returns the value of CategoryID.
+func (s *TaskTemplateUpdate) GetCategoryID() OptNilInt64 {
+	return s.CategoryID
+}
+
+// GetFrequencyID returns the value of FrequencyID.
+func (s *TaskTemplateUpdate) GetFrequencyID() OptNilInt64 {
+	return s.FrequencyID
+}
+
+// GetIcon returns the value of Icon.
+func (s *TaskTemplateUpdate) GetIcon() OptString {
+	return s.Icon
+}
+
+// GetTags returns the value of Tags.
+func (s *TaskTemplateUpdate) GetTags() []string {
+	return s.Tags
+}
+
+// GetDisplayOrder returns the value of DisplayOrder.
+func (s *TaskTemplateUpdate) GetDisplayOrder() OptInt32 {
+	return s.DisplayOrder
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskTemplateUpdate) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskTemplateUpdate) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetCategoryID sets the value of CategoryID.
+func (s *TaskTemplateUpdate) SetCategoryID(val OptNilInt64) {
+	s.CategoryID = val
+}
+
+// SetFrequencyID sets the value of FrequencyID.
+func (s *TaskTemplateUpdate) SetFrequencyID(val OptNilInt64) {
+	s.FrequencyID = val
+}
+
+// SetIcon sets the value of Icon.
+func (s *TaskTemplateUpdate) SetIcon(val OptString) {
+	s.Icon = val
+}
+
+// SetTags sets the value of Tags.
+func (s *TaskTemplateUpdate) SetTags(val []string) {
+	s.Tags = val
+}
+
+// SetDisplayOrder sets the value of DisplayOrder.
+func (s *TaskTemplateUpdate) SetDisplayOrder(val OptInt32) {
+	s.DisplayOrder = val
+}
+
+// A tier's limits; null is unlimited. Residences and personal contractors are per owner, the rest per
+// residence.
+// Ref: #/components/schemas/TierLimits
+type TierLimits struct {
+	Residences  NilInt   `json:"residences"`
+	Tasks       NilInt   `json:"tasks"`
+	Contractors NilInt   `json:"contractors"`
+	Documents   NilInt   `json:"documents"`
+	FileBytes   NilInt64 `json:"file_bytes"`
+}
+
+// GetResidences returns the value of Residences.
+func (s *TierLimits) GetResidences() NilInt {
+	return s.Residences
+}
+
+// GetTasks returns the value of Tasks.
+func (s *TierLimits) GetTasks() NilInt {
+	return s.Tasks
+}
+
+// GetContractors returns the value of Contractors.
+func (s *TierLimits) GetContractors() NilInt {
+	return s.Contractors
+}
+
+// GetDocuments returns the value of Documents.
+func (s *TierLimits) GetDocuments() NilInt {
+	return s.Documents
+}
+
+// GetFileBytes returns the value of FileBytes.
+func (s *TierLimits) GetFileBytes() NilInt64 {
+	return s.FileBytes
+}
+
+// SetResidences sets the value of Residences.
+func (s *TierLimits) SetResidences(val NilInt) {
+	s.Residences = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *TierLimits) SetTasks(val NilInt) {
+	s.Tasks = val
+}
+
+// SetContractors sets the value of Contractors.
+func (s *TierLimits) SetContractors(val NilInt) {
+	s.Contractors = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *TierLimits) SetDocuments(val NilInt) {
+	s.Documents = val
+}
+
+// SetFileBytes sets the value of FileBytes.
+func (s *TierLimits) SetFileBytes(val NilInt64) {
+	s.FileBytes = val
+}
+
+// Only the limits present change; null makes one unlimited.
+// Ref: #/components/schemas/TierLimitsPatch
+type TierLimitsPatch struct {
+	Residences  OptNilInt   `json:"residences"`
+	Tasks       OptNilInt   `json:"tasks"`
+	Contractors OptNilInt   `json:"contractors"`
+	Documents   OptNilInt   `json:"documents"`
+	FileBytes   OptNilInt64 `json:"file_bytes"`
+}
+
+// GetResidences returns the value of Residences.
+func (s *TierLimitsPatch) GetResidences() OptNilInt {
+	return s.Residences
+}
+
+// GetTasks returns the value of Tasks.
+func (s *TierLimitsPatch) GetTasks() OptNilInt {
+	return s.Tasks
+}
+
+// GetContractors returns the value of Contractors.
+func (s *TierLimitsPatch) GetContractors() OptNilInt {
+	return s.Contractors
+}
+
+// GetDocuments returns the value of Documents.
+func (s *TierLimitsPatch) GetDocuments() OptNilInt {
+	return s.Documents
+}
+
+// GetFileBytes returns the value of FileBytes.
+func (s *TierLimitsPatch) GetFileBytes() OptNilInt64 {
+	return s.FileBytes
+}
+
+// SetResidences sets the value of Residences.
+func (s *TierLimitsPatch) SetResidences(val OptNilInt) {
+	s.Residences = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *TierLimitsPatch) SetTasks(val OptNilInt) {
+	s.Tasks = val
+}
+
+// SetContractors sets the value of Contractors.
+func (s *TierLimitsPatch) SetContractors(val OptNilInt) {
+	s.Contractors = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *TierLimitsPatch) SetDocuments(val OptNilInt) {
+	s.Documents = val
+}
+
+// SetFileBytes sets the value of FileBytes.
+func (s *TierLimitsPatch) SetFileBytes(val OptNilInt64) {
+	s.FileBytes = val
+}
+
 // TooManyRequestsHeaders wraps APIError with response headers.
 type TooManyRequestsHeaders struct {
 	RetryAfter int
@@ -351,3 +3778,151 @@ func (s *TooManyRequestsHeaders) SetResponse(val APIError) {
 }
 
 func (*TooManyRequestsHeaders) adminLoginRes() {}
+
+type UpdateLookupBadRequest APIError
+
+func (*UpdateLookupBadRequest) updateLookupRes() {}
+
+type UpdateLookupConflict APIError
+
+func (*UpdateLookupConflict) updateLookupRes() {}
+
+type UpdateLookupForbidden APIError
+
+func (*UpdateLookupForbidden) updateLookupRes() {}
+
+type UpdateLookupInternalServerError APIError
+
+func (*UpdateLookupInternalServerError) updateLookupRes() {}
+
+type UpdateLookupNotFound APIError
+
+func (*UpdateLookupNotFound) updateLookupRes() {}
+
+type UpdateLookupUnauthorized APIError
+
+func (*UpdateLookupUnauthorized) updateLookupRes() {}
+
+type UpdateTemplateBadRequest APIError
+
+func (*UpdateTemplateBadRequest) updateTemplateRes() {}
+
+type UpdateTemplateConflict APIError
+
+func (*UpdateTemplateConflict) updateTemplateRes() {}
+
+type UpdateTemplateForbidden APIError
+
+func (*UpdateTemplateForbidden) updateTemplateRes() {}
+
+type UpdateTemplateInternalServerError APIError
+
+func (*UpdateTemplateInternalServerError) updateTemplateRes() {}
+
+type UpdateTemplateNotFound APIError
+
+func (*UpdateTemplateNotFound) updateTemplateRes() {}
+
+type UpdateTemplateUnauthorized APIError
+
+func (*UpdateTemplateUnauthorized) updateTemplateRes() {}
+
+// Ref: #/components/schemas/UpgradeTrigger
+type UpgradeTrigger struct {
+	Key   UpgradeTriggerKey `json:"key"`
+	Title string            `json:"title"`
+	Body  string            `json:"body"`
+}
+
+// GetKey returns the value of Key.
+func (s *UpgradeTrigger) GetKey() UpgradeTriggerKey {
+	return s.Key
+}
+
+// GetTitle returns the value of Title.
+func (s *UpgradeTrigger) GetTitle() string {
+	return s.Title
+}
+
+// GetBody returns the value of Body.
+func (s *UpgradeTrigger) GetBody() string {
+	return s.Body
+}
+
+// SetKey sets the value of Key.
+func (s *UpgradeTrigger) SetKey(val UpgradeTriggerKey) {
+	s.Key = val
+}
+
+// SetTitle sets the value of Title.
+func (s *UpgradeTrigger) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetBody sets the value of Body.
+func (s *UpgradeTrigger) SetBody(val string) {
+	s.Body = val
+}
+
+// Ref: #/components/schemas/UpgradeTriggerKey
+type UpgradeTriggerKey string
+
+const (
+	UpgradeTriggerKeyResidences  UpgradeTriggerKey = "residences"
+	UpgradeTriggerKeyTasks       UpgradeTriggerKey = "tasks"
+	UpgradeTriggerKeyContractors UpgradeTriggerKey = "contractors"
+	UpgradeTriggerKeyDocuments   UpgradeTriggerKey = "documents"
+	UpgradeTriggerKeyFileBytes   UpgradeTriggerKey = "file_bytes"
+)
+
+// AllValues returns all UpgradeTriggerKey values.
+func (UpgradeTriggerKey) AllValues() []UpgradeTriggerKey {
+	return []UpgradeTriggerKey{
+		UpgradeTriggerKeyResidences,
+		UpgradeTriggerKeyTasks,
+		UpgradeTriggerKeyContractors,
+		UpgradeTriggerKeyDocuments,
+		UpgradeTriggerKeyFileBytes,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s UpgradeTriggerKey) MarshalText() ([]byte, error) {
+	switch s {
+	case UpgradeTriggerKeyResidences:
+		return []byte(s), nil
+	case UpgradeTriggerKeyTasks:
+		return []byte(s), nil
+	case UpgradeTriggerKeyContractors:
+		return []byte(s), nil
+	case UpgradeTriggerKeyDocuments:
+		return []byte(s), nil
+	case UpgradeTriggerKeyFileBytes:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *UpgradeTriggerKey) UnmarshalText(data []byte) error {
+	switch UpgradeTriggerKey(data) {
+	case UpgradeTriggerKeyResidences:
+		*s = UpgradeTriggerKeyResidences
+		return nil
+	case UpgradeTriggerKeyTasks:
+		*s = UpgradeTriggerKeyTasks
+		return nil
+	case UpgradeTriggerKeyContractors:
+		*s = UpgradeTriggerKeyContractors
+		return nil
+	case UpgradeTriggerKeyDocuments:
+		*s = UpgradeTriggerKeyDocuments
+		return nil
+	case UpgradeTriggerKeyFileBytes:
+		*s = UpgradeTriggerKeyFileBytes
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}

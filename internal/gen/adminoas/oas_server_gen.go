@@ -8,6 +8,81 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// ActivateTemplate implements activateTemplate operation.
+	//
+	// GET /api/task-templates includes it from the next request on. Activating an active one changes
+	// nothing.
+	//
+	// POST /templates/{id}/activate
+	ActivateTemplate(ctx context.Context, params ActivateTemplateParams) (ActivateTemplateRes, error)
+	// AdminAccountDeactivate implements adminAccountDeactivate operation.
+	//
+	// The admin can no longer sign in, and its tokens are deleted at once. An owner cannot deactivate
+	// itself, nor the last active owner (409 `last_owner`, `self`). Audited (`admin.deactivate`).
+	//
+	// POST /admins/{id}/deactivate
+	AdminAccountDeactivate(ctx context.Context, params AdminAccountDeactivateParams) (AdminAccountDeactivateRes, error)
+	// AdminAccountList implements adminAccountList operation.
+	//
+	// Every admin account, active or not, by email.
+	//
+	// GET /admins
+	AdminAccountList(ctx context.Context) (AdminAccountListRes, error)
+	// AdminAccountReactivate implements adminAccountReactivate operation.
+	//
+	// The admin may sign in again. Audited (`admin.reactivate`).
+	//
+	// POST /admins/{id}/reactivate
+	AdminAccountReactivate(ctx context.Context, params AdminAccountReactivateParams) (AdminAccountReactivateRes, error)
+	// AdminAuditList implements adminAuditList operation.
+	//
+	// Every admin change and sign-in, newest first, filtered by the parameters given.
+	//
+	// GET /audit-log
+	AdminAuditList(ctx context.Context, params AdminAuditListParams) (AdminAuditListRes, error)
+	// AdminCacheClear implements adminCacheClear operation.
+	//
+	// Deletes Homekeep's cached values in Valkey (under CACHE_KEY_PREFIX, family by family, with SCAN and
+	// UNLINK; never FLUSHALL or FLUSHDB, so other keys on the server are untouched) and makes every server
+	// drop its in-process caches. Revoked tokens stay revoked and generation counters stay, so no fill in
+	// flight can store stale data; rate-limit counters are not cache and stay. Audited (`cache.clear`).
+	//
+	// POST /settings/clear-cache
+	AdminCacheClear(ctx context.Context) (AdminCacheClearRes, error)
+	// AdminDashboard implements adminDashboard operation.
+	//
+	// Users, residences, tasks by board column, recent completions, documents, devices and jobs, read in
+	// one statement.
+	//
+	// GET /dashboard
+	AdminDashboard(ctx context.Context) (AdminDashboardRes, error)
+	// AdminDeactivateUser implements adminDeactivateUser operation.
+	//
+	// As `homekeep users deactivate`: the user can no longer sign in, and every token of theirs is refused
+	// by every server from the moment this answers.
+	//
+	// POST /users/{id}/deactivate
+	AdminDeactivateUser(ctx context.Context, params AdminDeactivateUserParams) (AdminDeactivateUserRes, error)
+	// AdminDeleteUser implements adminDeleteUser operation.
+	//
+	// The same deletion as the user's own account deletion: the residences they own go with everything in
+	// them (their documents' files included), their personal contractors go, and every token is revoked on
+	// every server.
+	//
+	// DELETE /users/{id}
+	AdminDeleteUser(ctx context.Context, params AdminDeleteUserParams) (AdminDeleteUserRes, error)
+	// AdminGetUser implements adminGetUser operation.
+	//
+	// One app user with their residences, counts and tier.
+	//
+	// GET /users/{id}
+	AdminGetUser(ctx context.Context, params AdminGetUserParams) (AdminGetUserRes, error)
+	// AdminListUsers implements adminListUsers operation.
+	//
+	// Newest first. `q` matches a substring of the email or the name, case-insensitively.
+	//
+	// GET /users
+	AdminListUsers(ctx context.Context, params AdminListUsersParams) (AdminListUsersRes, error)
 	// AdminLogin implements adminLogin operation.
 	//
 	// A wrong password, an unknown email and an inactive admin get the same 401 `invalid_credentials`.
@@ -26,6 +101,131 @@ type Handler interface {
 	//
 	// GET /auth/me
 	AdminMe(ctx context.Context) (AdminMeRes, error)
+	// AdminReactivateUser implements adminReactivateUser operation.
+	//
+	// As `homekeep users activate`; the user signs in again with their password.
+	//
+	// POST /users/{id}/reactivate
+	AdminReactivateUser(ctx context.Context, params AdminReactivateUserParams) (AdminReactivateUserRes, error)
+	// AdminResetUserPassword implements adminResetUserPassword operation.
+	//
+	// Sends the same reset-code email as the app's forgot-password (queued; sent by a worker). A
+	// deactivated user is refused with 409 `user_inactive`, since the email would not be sent.
+	//
+	// POST /users/{id}/password-reset
+	AdminResetUserPassword(ctx context.Context, params AdminResetUserPasswordParams) (AdminResetUserPasswordRes, error)
+	// AdminSetUserTier implements adminSetUserTier operation.
+	//
+	// As `homekeep users set-tier`; it applies from the user's next request.
+	//
+	// PUT /users/{id}/tier
+	AdminSetUserTier(ctx context.Context, req *AppUserTierUpdate, params AdminSetUserTierParams) (AdminSetUserTierRes, error)
+	// AdminSettingsGet implements adminSettingsGet operation.
+	//
+	// The limitations switch, each tier's limits and the paywall's texts, as GET /api/subscription shows
+	// them.
+	//
+	// GET /settings
+	AdminSettingsGet(ctx context.Context) (AdminSettingsGetRes, error)
+	// AdminSettingsUpdate implements adminSettingsUpdate operation.
+	//
+	// Changes the fields present, in one transaction with its audit row (`settings.update`, before and
+	// after). Creates read the limits in their own statements, and the paywall document every server
+	// caches for GET /api/subscription is dropped after commit, so every server shows the change on its
+	// next request.
+	//
+	// PATCH /settings
+	AdminSettingsUpdate(ctx context.Context, req *SettingsPatch) (AdminSettingsUpdateRes, error)
+	// CreateLookup implements createLookup operation.
+	//
+	// Adds a row to the kind. `level` is required for task_priorities; a field the kind does not have is a
+	// 400 naming it; a name the kind already has is a 409 `duplicate`. The apps' static data shows the row
+	// on the next request of every server (its ETag changes).
+	//
+	// POST /lookups/{kind}
+	CreateLookup(ctx context.Context, req *LookupCreate, params CreateLookupParams) (CreateLookupRes, error)
+	// CreateTemplate implements createTemplate operation.
+	//
+	// A title another template has is a 409 `duplicate`; an unknown category_id or frequency_id is a 400
+	// naming it. An active template is offered by GET /api/task-templates from the next request on.
+	//
+	// POST /templates
+	CreateTemplate(ctx context.Context, req *TaskTemplateCreate) (CreateTemplateRes, error)
+	// DeactivateTemplate implements deactivateTemplate operation.
+	//
+	// GET /api/task-templates leaves it out from the next request on; the admin API still lists it.
+	//
+	// POST /templates/{id}/deactivate
+	DeactivateTemplate(ctx context.Context, params DeactivateTemplateParams) (DeactivateTemplateRes, error)
+	// DeleteLookup implements deleteLookup operation.
+	//
+	// A row that tasks, residences, contractors or templates use is refused with 409 `in_use`, whose
+	// message says how many use it (e.g. "used by 12 tasks and 1 template") and whose `fields` name
+	// `replace_with`. With `replace_with`, every row using it is moved to that row of the same kind and
+	// the row is deleted, in one transaction.
+	//
+	// DELETE /lookups/{kind}/{id}
+	DeleteLookup(ctx context.Context, params DeleteLookupParams) (DeleteLookupRes, error)
+	// DeleteTemplate implements deleteTemplate operation.
+	//
+	// Tasks created from it keep their own copy of its fields; nothing refers to a template.
+	//
+	// DELETE /templates/{id}
+	DeleteTemplate(ctx context.Context, params DeleteTemplateParams) (DeleteTemplateRes, error)
+	// GetTemplate implements getTemplate operation.
+	//
+	// Active or not.
+	//
+	// GET /templates/{id}
+	GetTemplate(ctx context.Context, params GetTemplateParams) (GetTemplateRes, error)
+	// ListLookups implements listLookups operation.
+	//
+	// Every row of the kind, ordered by display_order (then id), as the apps' static data lists them.
+	//
+	// GET /lookups/{kind}
+	ListLookups(ctx context.Context, params ListLookupsParams) (ListLookupsRes, error)
+	// ListTemplates implements listTemplates operation.
+	//
+	// Every template, inactive ones included, by id, a page at a time. `category_id` keeps one category's,
+	// `q` those whose title, description or a tag contains it (case-insensitively).
+	//
+	// GET /templates
+	ListTemplates(ctx context.Context, params ListTemplatesParams) (ListTemplatesRes, error)
+	// ReorderLookups implements reorderLookups operation.
+	//
+	// Sets display_order to each id's position (1, 2, …). `ids` must hold every id of the kind exactly
+	// once, else 400 naming `ids`.
+	//
+	// PUT /lookups/{kind}/order
+	ReorderLookups(ctx context.Context, req *LookupOrder, params ReorderLookupsParams) (ReorderLookupsRes, error)
+	// ReorderTemplates implements reorderTemplates operation.
+	//
+	// Sets display_order to each id's position (1, 2, …) within the category. `ids` must hold every
+	// template of that category (null: without category) exactly once, else 400 naming `ids`.
+	//
+	// PUT /templates/order
+	ReorderTemplates(ctx context.Context, req *TaskTemplateOrder) (ReorderTemplatesRes, error)
+	// SeedLookups implements seedLookups operation.
+	//
+	// Upserts the built-in lookups and templates by name, as `homekeep seed` does: missing rows are added
+	// and built-in rows get their built-in values back; rows operators added are left alone. Running it
+	// again adds nothing. Then every server's static data is refreshed. Answers how many rows of each kind
+	// were added and how many there are now.
+	//
+	// POST /settings/seed-lookups
+	SeedLookups(ctx context.Context) (SeedLookupsRes, error)
+	// UpdateLookup implements updateLookup operation.
+	//
+	// Changes the fields sent. Same rules as create; tasks and templates using the row show the new name.
+	//
+	// PATCH /lookups/{kind}/{id}
+	UpdateLookup(ctx context.Context, req *LookupUpdate, params UpdateLookupParams) (UpdateLookupRes, error)
+	// UpdateTemplate implements updateTemplate operation.
+	//
+	// Changes the fields sent; same rules as create.
+	//
+	// PATCH /templates/{id}
+	UpdateTemplate(ctx context.Context, req *TaskTemplateUpdate, params UpdateTemplateParams) (UpdateTemplateRes, error)
 }
 
 // Server implements http server based on OpenAPI v3 specification and
