@@ -398,6 +398,10 @@ func (c *Cache) receive(ctx context.Context, cl valkey.Client, ch string) error 
 	confirmed := make(chan struct{}, 1)
 	done := dc.SetPubSubHooks(valkey.PubSubHooks{
 		OnMessage: func(m valkey.PubSubMessage) {
+			if m.Message == evictAllMessage {
+				c.receivedAll(ctx)
+				return
+			}
 			if id, err := strconv.ParseInt(m.Message, 10, 64); err == nil {
 				c.received(ctx, id)
 			}

@@ -35,6 +35,32 @@ func (q *Queries) AdminTokenDelete(ctx context.Context, db DBTX, tokenHash []byt
 	return err
 }
 
+const AdminTokenDeleteExpired = `-- name: AdminTokenDeleteExpired :execrows
+DELETE FROM admin_tokens WHERE expires_at <= now()
+`
+
+// Forgets expired admin tokens (they are refused anyway); the periodic purge calls it.
+func (q *Queries) AdminTokenDeleteExpired(ctx context.Context, db DBTX) (int64, error) {
+	result, err := db.Exec(ctx, AdminTokenDeleteExpired)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const AdminTokenDeleteOfAdmin = `-- name: AdminTokenDeleteOfAdmin :execrows
+DELETE FROM admin_tokens WHERE admin_user_id = $1
+`
+
+// Revokes every token of an admin (deactivation).
+func (q *Queries) AdminTokenDeleteOfAdmin(ctx context.Context, db DBTX, adminUserID int64) (int64, error) {
+	result, err := db.Exec(ctx, AdminTokenDeleteOfAdmin, adminUserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const AdminTokenUser = `-- name: AdminTokenUser :one
 SELECT a.id, a.email, a.password_hash, a.role, a.is_active, a.last_sign_in_at, a.created_at
 FROM admin_tokens t
@@ -95,6 +121,109 @@ SELECT id, email, password_hash, role, is_active, last_sign_in_at, created_at FR
 
 func (q *Queries) AdminUserGetByEmail(ctx context.Context, db DBTX, email string) (*AdminUser, error) {
 	row := db.QueryRow(ctx, AdminUserGetByEmail, email)
+	var i AdminUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.IsActive,
+		&i.LastSignInAt,
+		&i.CreatedAt,
+	)
+	return &i, err
+}
+
+const AdminUserGetForUpdate = `-- name: AdminUserGetForUpdate :one
+SELECT id, email, password_hash, role, is_active, last_sign_in_at, created_at FROM admin_users WHERE id = $1 FOR UPDATE
+`
+
+// An admin account, locked until the transaction ends (deactivation and reactivation).
+func (q *Queries) AdminUserGetForUpdate(ctx context.Context, db DBTX, id int64) (*AdminUser, error) {
+	row := db.QueryRow(ctx, AdminUserGetForUpdate, id)
+	var i AdminUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.IsActive,
+		&i.LastSignInAt,
+		&i.CreatedAt,
+	)
+	return &i, err
+}
+
+const AdminUserList = `-- name: AdminUserList :many
+SELECT id, email, password_hash, role, is_active, last_sign_in_at, created_at FROM admin_users ORDER BY lower(email), id
+`
+
+// Every admin account, active or not, by email (GET /api/admin/admins).
+func (q *Queries) AdminUserList(ctx context.Context, db DBTX) ([]*AdminUser, error) {
+	rows, err := db.Query(ctx, AdminUserList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*AdminUser{}
+	for rows.Next() {
+		var i AdminUser
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.PasswordHash,
+			&i.Role,
+			&i.IsActive,
+			&i.LastSignInAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const AdminUserLockActiveOwners = `-- name: AdminUserLockActiveOwners :many
+SELECT id FROM admin_users WHERE role = 'owner' AND is_active ORDER BY id FOR UPDATE
+`
+
+// Locks the active owners and returns their ids: two owners deactivating each other at once run one after
+// the other, and the second sees the first's change, so the last active owner is never deactivated.
+func (q *Queries) AdminUserLockActiveOwners(ctx context.Context, db DBTX) ([]int64, error) {
+	rows, err := db.Query(ctx, AdminUserLockActiveOwners)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const AdminUserSetActive = `-- name: AdminUserSetActive :one
+UPDATE admin_users SET is_active = $1 WHERE id = $2 RETURNING id, email, password_hash, role, is_active, last_sign_in_at, created_at
+`
+
+type AdminUserSetActiveParams struct {
+	IsActive bool
+	ID       int64
+}
+
+func (q *Queries) AdminUserSetActive(ctx context.Context, db DBTX, arg *AdminUserSetActiveParams) (*AdminUser, error) {
+	row := db.QueryRow(ctx, AdminUserSetActive, arg.IsActive, arg.ID)
 	var i AdminUser
 	err := row.Scan(
 		&i.ID,
