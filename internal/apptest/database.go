@@ -27,3 +27,19 @@ func DBQueryRow(t *testing.T, inst *Instance, sql string, args []any, dest ...an
 	defer conn.Close(context.Background())
 	require.NoError(t, conn.QueryRow(context.Background(), sql, args...).Scan(dest...))
 }
+
+// DBQuery runs one SQL query on the instance's database, outside the API, and calls row for each row with
+// the scan function of that row.
+func DBQuery(t *testing.T, inst *Instance, sql string, args []any, row func(scan func(dest ...any) error)) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), inst.DatabaseURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), sql, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		row(rows.Scan)
+	}
+	require.NoError(t, rows.Err())
+}

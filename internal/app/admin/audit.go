@@ -71,9 +71,14 @@ func (h *Handler) record(ctx context.Context, db dbsqlc.DBTX, p Principal, c Cha
 	return nil
 }
 
-func auditJSON(v any) ([]byte, error) {
+func auditJSON(v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
 }

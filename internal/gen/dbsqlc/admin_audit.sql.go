@@ -11,7 +11,7 @@ import (
 
 const AdminAuditInsert = `-- name: AdminAuditInsert :exec
 INSERT INTO admin_audit_log (admin_user_id, admin_email, action, target_type, target_id, before, after, request_id, ip)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
+VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb,
         $8, $9)
 `
 
@@ -21,13 +21,14 @@ type AdminAuditInsertParams struct {
 	Action      string
 	TargetType  string
 	TargetID    string
-	Before      []byte
-	After       []byte
+	Before      *string
+	After       *string
 	RequestID   string
 	IP          string
 }
 
-// One audit row, written in the transaction of the change it records.
+// One audit row, written in the transaction of the change it records. Before and after are JSON text: pgx's
+// exec mode would send bytes as bytea, which jsonb refuses.
 func (q *Queries) AdminAuditInsert(ctx context.Context, db DBTX, arg *AdminAuditInsertParams) error {
 	_, err := db.Exec(ctx, AdminAuditInsert,
 		arg.AdminUserID,

@@ -60,6 +60,20 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AdminAuditLog struct {
+	ID          int64
+	AdminUserID *int64
+	AdminEmail  string
+	Action      string
+	TargetType  string
+	TargetID    string
+	Before      []byte
+	After       []byte
+	RequestID   string
+	IP          string
+	CreatedAt   time.Time
+}
+
 type AdminToken struct {
 	TokenHash   []byte
 	AdminUserID int64
