@@ -167,25 +167,15 @@ func (h *Handler) UpdateMe(ctx context.Context, req *oas.UpdateMeRequest) (oas.U
 // safety net for a file whose deletion fails).
 func (h *Handler) DeleteMe(ctx context.Context) (oas.DeleteMeRes, error) {
 	p := app.PrincipalFrom(ctx)
-	row, err := h.q.UserDelete(ctx, h.db, p.User.ID)
-	err = dberr.Interpret(err)
+	d, err := DeleteUser(ctx, h.db, p.User.ID)
 	if errors.Is(err, dberr.ErrNotFound) {
-		row, err = &dbsqlc.UserDeleteRow{}, nil // deleted meanwhile by another request
+		d, err = &UserDeletion{userID: p.User.ID, row: &dbsqlc.UserDeleteRow{}}, nil // deleted meanwhile by another request
 	}
 	if err != nil {
-		return nil, fmt.Errorf("error deleting user: %w", err)
-	}
-	h.boards.Changed(ctx, row.BoardResidenceIds...)
-	if err := h.auth.RevokeTokens(ctx, append(toHashes(row.TokenHashes), p.Token)...); err != nil {
 		return nil, err
 	}
-	if len(row.StorageKeys) > 0 {
-		app.DeleteFiles(ctx, h.files, h.log, row.StorageKeys...)
-	}
-	if err := h.auth.EvictUser(ctx, p.User.ID); err != nil {
-		// The account is gone and its tokens are revoked durably, so no process can authenticate it again; a
-		// process that kept a copy of the user only holds it until its cache entry expires.
-		h.log.WarnContext(ctx, "could not evict the deleted user from other processes", "user_id", p.User.ID, "error", err)
+	if err := h.FinishDeletion(ctx, d, p.Token); err != nil {
+		return nil, err
 	}
 	return &oas.DeleteMeNoContent{}, nil
 }

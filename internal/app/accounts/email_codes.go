@@ -145,12 +145,23 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oa
 	if err := h.attempts.Check(ctx, "forgot-password", "ip:"+reqinfo.From(ctx).IP, "email:"+strings.ToLower(email)); err != nil {
 		return nil, err
 	}
-	job := jobs.EmailCodeInsert
-	if err := h.q.EmailCodeRequestForEmail(ctx, h.db, &dbsqlc.EmailCodeRequestForEmailParams{
-		Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
-		return nil, fmt.Errorf("error asking for a reset code: %w", err)
+	if err := RequestPasswordReset(ctx, h.db, email); err != nil {
+		return nil, err
 	}
 	return &oas.Message{Message: "if an account uses this email, a reset code is on its way"}, nil
+}
+
+// RequestPasswordReset queues the email_code job that issues a reset code for the active account with this
+// email and mails it, if there is one; a deactivated or unknown account gets nothing. It runs on db, so an
+// admin's request commits with its audit row. Forgot-password and the admin API's password reset both use it,
+// so both send the same email.
+func RequestPasswordReset(ctx context.Context, db dbsqlc.DBTX, email string) error {
+	job := jobs.EmailCodeInsert
+	if err := dbsqlc.New().EmailCodeRequestForEmail(ctx, db, &dbsqlc.EmailCodeRequestForEmailParams{
+		Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
+		return fmt.Errorf("error asking for a reset code: %w", err)
+	}
+	return nil
 }
 
 // VerifyResetCode exchanges a reset code for a single-use reset token, in one statement.

@@ -31,15 +31,27 @@ func SetUserActive(ctx context.Context, db dbsqlc.DBTX, caches Revoker, email st
 	if len(rows) == 0 {
 		return false, nil
 	}
-	hashes := make([]authcache.TokenHash, 0, len(rows))
+	hashes := make([][]byte, 0, len(rows))
 	for _, r := range rows {
+		hashes = append(hashes, r.TokenHash)
+	}
+	return true, Revoke(ctx, caches, rows[0].ID, hashes)
+}
+
+// Revoke is the cache half of an activation change, once its statement (UserSetActive, or the admin API's
+// AppUserSetActive) has run: it revokes the tokens the statement deleted, by their hashes (a NULL hash, from
+// an account without tokens, is skipped), and evicts the user, on every process. The command line and the
+// admin API both end a deactivation with it, so both reach every process the same way.
+func Revoke(ctx context.Context, caches Revoker, userID int64, tokenHashes [][]byte) error {
+	hashes := make([]authcache.TokenHash, 0, len(tokenHashes))
+	for _, raw := range tokenHashes {
 		var h authcache.TokenHash
-		if copy(h[:], r.TokenHash) == len(h) { // a NULL hash: the account had no tokens
+		if copy(h[:], raw) == len(h) { // a NULL hash: the account had no tokens
 			hashes = append(hashes, h)
 		}
 	}
 	if err := caches.RevokeTokens(ctx, hashes...); err != nil {
-		return true, err
+		return err
 	}
-	return true, caches.EvictUser(ctx, rows[0].ID)
+	return caches.EvictUser(ctx, userID)
 }

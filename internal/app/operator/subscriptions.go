@@ -14,6 +14,25 @@ import (
 // Tiers an operator may set.
 var tiers = map[string]bool{"free": true, "pro": true}
 
+// ErrUnknownTier is a tier an operator may not set (only free and pro).
+var ErrUnknownTier = errors.New("unknown tier: want free or pro")
+
+// SetTierByID is SetTier for the account id, run on db (the admin API's transaction, with its audit row).
+// It reports whether the account exists; a tier other than free or pro is ErrUnknownTier.
+func SetTierByID(ctx context.Context, db dbsqlc.DBTX, id int64, tier string, until *time.Time) (bool, error) {
+	if !tiers[tier] {
+		return false, fmt.Errorf("%w (got %q)", ErrUnknownTier, tier)
+	}
+	_, err := dbsqlc.New().AppUserSetTier(ctx, db, &dbsqlc.AppUserSetTierParams{ID: id, Tier: tier, EntitledUntil: until})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("error setting the tier: %w", err)
+	}
+	return true, nil
+}
+
 // SetTier gives the account with this email the tier, as an operator's grant, until until (nil: no end). It
 // reports whether an account has this email. The tier applies from the account's next request: limits are
 // read with each create (the subscriptions table), not from a cache.

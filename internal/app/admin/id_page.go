@@ -1,0 +1,80 @@
+package admin
+
+import (
+	"encoding/base64"
+	"strconv"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/gen/adminoas"
+)
+
+// idPageLimitDefault is the page size of the lists of users and household resources when limit is absent
+// (the Limit parameter's default in api/admin.yaml).
+const idPageLimitDefault = 50
+
+// idPage is one page of a list ordered newest first by id: the rows whose id is below beforeID (nil: from
+// the newest), limit of them. The lists' queries fetch one more row than limit to tell whether a next page
+// exists, and carry the total of every page on each row.
+type idPage struct {
+	beforeID *int64
+	limit    int32
+}
+
+// parseIDPage reads the shared cursor and limit parameters; a cursor this API did not give out is a 400
+// naming cursor.
+func parseIDPage(cursor adminoas.OptString, limit adminoas.OptInt) (idPage, error) {
+	p := idPage{limit: int32(limit.Or(idPageLimitDefault))} //nolint:gosec // G115: the spec bounds limit to 1..200
+	c, ok := cursor.Get()
+	if !ok {
+		return p, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	id, perr := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || perr != nil || id < 1 {
+		return p, apierror.Validation(map[string]string{"cursor": "is not a cursor this list gave out"})
+	}
+	p.beforeID = &id
+	return p, nil
+}
+
+// rows is the row count to ask the query for: one more than the page, to see whether another follows.
+func (p idPage) rows() int32 { return p.limit + 1 }
+
+// next trims a page of n fetched rows to the limit and returns how many to keep and the cursor of the next
+// page (null on the last), given the id of the last row kept.
+func (p idPage) next(n int, idAt func(i int) int64) (int, adminoas.NilString) {
+	if n <= int(p.limit) {
+		return n, adminoas.NilString{Null: true}
+	}
+	return int(p.limit), adminoas.NewNilString(base64.RawURLEncoding.EncodeToString(
+		[]byte(strconv.FormatInt(idAt(int(p.limit)-1), 10))))
+}
+
+// likePattern makes q an ILIKE pattern matching it as a substring, its wildcards taken literally; an empty
+// or absent q matches everything (nil).
+func likePattern(q adminoas.OptString) *string {
+	s, ok := q.Get()
+	if !ok || s == "" {
+		return nil
+	}
+	var b []byte
+	b = append(b, '%')
+	for i := range len(s) {
+		if c := s[i]; c == '%' || c == '_' || c == '\\' {
+			b = append(b, '\\', c)
+		} else {
+			b = append(b, c)
+		}
+	}
+	b = append(b, '%')
+	p := string(b)
+	return &p
+}
+
+func nilDateTimeOf(t *time.Time) adminoas.NilDateTime {
+	if t == nil {
+		return adminoas.NilDateTime{Null: true}
+	}
+	return adminoas.NewNilDateTime(t.UTC())
+}
