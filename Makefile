@@ -23,9 +23,9 @@ TEST_STEPS :=
 include $(wildcard mk/*.mk)
 
 ## test: vet, gofmt, lint, check the generated code against the spec and queries, the mk/*.mk checks, then every
-## test with the race detector.
+## test with the race detector. Screenshots of the browser tests land in test-artifacts/ (HOMEKEEP_ARTIFACTS).
 test: vet fmt-check lint check-generated $(TEST_STEPS)
-	$(GO) test -race -count=1 ./...
+	HOMEKEEP_ARTIFACTS=$${HOMEKEEP_ARTIFACTS:-$(CURDIR)/test-artifacts} $(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet ./...

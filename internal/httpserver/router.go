@@ -23,6 +23,8 @@ type Options struct {
 	// Admin, when set, serves everything under /api/admin (the admin API, internal/app/admin) in place of API; it
 	// must route on the full path too.
 	Admin http.Handler
+	// Panel, when set, serves the admin web pages under /admin (internal/adminweb).
+	Panel http.Handler
 	// Readiness answers /readyz and holds API traffic until the pool is warm.
 	Readiness *Readiness
 	// BodyLimit caps request bodies in bytes.
@@ -71,6 +73,9 @@ func NewRouter(o Options) http.Handler {
 	r.Mount("/api", o.Readiness.Gate(o.API))
 	if o.Admin != nil {
 		r.Mount("/api/admin", o.Readiness.Gate(o.Admin))
+	}
+	if o.Panel != nil {
+		r.Mount("/admin", o.Readiness.Gate(o.Panel))
 	}
 
 	return TrimTrailingSlash(r)

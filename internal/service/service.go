@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/homekeep/homekeep/internal/accesscache"
+	"github.com/homekeep/homekeep/internal/adminweb"
 	"github.com/homekeep/homekeep/internal/apidocs"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/accounts"
@@ -207,13 +209,19 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	adminOps, err := admin.New(admin.Deps{DB: db, Attempts: attempts,
-		Passwords: admin.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
+	adminOps, err := admin.New(admin.Deps{DB: db, Attempts: attempts, Logger: log, StaticData: refs, Paywall: paywall,
+		Boards: boards, Auth: auth, Access: access, Files: files, Shared: shared, KeyPrefix: cfg.CacheKeyPrefix,
+		Accounts: accountOps, Passwords: admin.PasswordParams{MemoryKiB: uint32(cfg.Argon2MemoryKiB), Iterations: uint32(cfg.Argon2Iterations)}, //nolint:gosec // G115: config.Load takes only positive values
 	})
 	if err != nil {
 		return err
 	}
 	adminServer, err := admin.NewServer(adminOps, log)
+	if err != nil {
+		return err
+	}
+	panel, err := adminweb.New(adminweb.Deps{Admin: adminOps, Logger: log,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
 	if err != nil {
 		return err
 	}
@@ -223,7 +231,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
-		API: server, Admin: adminServer, Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
+		API: server, Admin: adminServer, Panel: panel.Handler(), Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Docs: docs.Routes(), Logger: log,
 	})
 
