@@ -188,3 +188,29 @@ func TestPanelSession(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, me.Status)
 	})
 }
+
+// TestDashboardShowsTheAPIsNumbers: the dashboard page shows what GET /api/admin/dashboard answers.
+func TestDashboardShowsTheAPIsNumbers(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+	inst.Register(t)
+	inst.Register(t)
+	a := inst.SignInAdmin(t, "viewer")
+	b := newBrowser(t, inst)
+	b.signIn(a)
+
+	r := inst.DoAdmin(t, apptest.Request{Method: http.MethodGet, Path: "/dashboard", Token: a.Token})
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	var d struct {
+		Users struct {
+			Total int64 `json:"total"`
+		} `json:"users"`
+		Residences int64 `json:"residences"`
+	}
+	r.JSON(t, &d)
+	require.EqualValues(t, 2, d.Users.Total)
+	page := b.do(http.MethodGet, "/admin/", nil, nil)
+	require.Equal(t, http.StatusOK, page.status)
+	require.Contains(t, page.body, `<span class="n">2</span> users`)
+	require.Contains(t, page.body, `<span class="n">0</span> residences`)
+}
