@@ -104,6 +104,12 @@ func (h *Handler) AdminCacheClear(ctx context.Context) (adminoas.AdminCacheClear
 			if err != nil {
 				return nil, err
 			}
+			// Valkey pushes the invalidations of this process's client-side copies after its replies; a round
+			// trip on the same connection makes sure they are applied before this process answers again. Other
+			// processes apply theirs as they arrive (and drop their users when the message below does).
+			if err := h.shared.Ping(ctx); err != nil {
+				return nil, err
+			}
 		}
 		if h.auth != nil {
 			if err := h.auth.EvictAllUsers(ctx); err != nil {

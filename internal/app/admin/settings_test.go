@@ -29,12 +29,13 @@ func adminExpect[T any](t *testing.T, inst *apptest.Instance, a apptest.AdminAcc
 }
 
 // settingsWorld is two processes on one database and one Valkey, as two servers behind a load balancer.
-func settingsWorld(t *testing.T) (a, b *apptest.Instance) {
+// It returns their CACHE_KEY_PREFIX too.
+func settingsWorld(t *testing.T) (a, b *apptest.Instance, prefix string) {
 	t.Helper()
 	url, prefix := apptest.SharedValkey(t)
 	a = apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix})
 	b = apptest.Start(t, apptest.Options{ValkeyURL: url, KeyPrefix: prefix, DatabaseURL: a.DatabaseURL})
-	return a, b
+	return a, b, prefix
 }
 
 func subscriptionOf(t *testing.T, inst *apptest.Instance, acct apptest.Account) client.Subscription {
@@ -61,7 +62,7 @@ func TestSettings(t *testing.T) {
 
 	t.Run("APatchShowsOnEveryProcessAtOnce", func(t *testing.T) {
 		t.Parallel()
-		a, b := settingsWorld(t)
+		a, b, _ := settingsWorld(t)
 		owner := a.SignInAdmin(t, "admin")
 		user := b.Register(t)
 		before := subscriptionOf(t, b, user) // b now caches the paywall document
