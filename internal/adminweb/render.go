@@ -14,14 +14,14 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the templates that are whole pages (each defines "content" for layout.html).
-var pageNames = []string{"login", "dashboard", "error"}
+var pageNames = []string{"login", "dashboard", "error", "confirm"}
 
 type pages struct {
 	byName map[string]*template.Template
 }
 
 func parsePages() (*pages, error) {
-	layout, err := template.ParseFS(templateFiles, "templates/layout.html")
+	layout, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,9 @@ func parsePages() (*pages, error) {
 // page is what layout.html renders: the title, the signed-in admin (none on the sign-in page), the session's
 // CSRF token for forms and htmx, and the page's own data.
 type page struct {
-	Title  string
+	Title string
+	// Flash is a one-time message from the action that led here (render fills it in).
+	Flash  string
 	Admin  *admin.Principal
 	CSRF   string
 	Writer bool
@@ -53,6 +55,9 @@ func (p *Panel) render(w http.ResponseWriter, r *http.Request, status int, name 
 		a := admin.PrincipalFrom(s.ctx)
 		pg.Admin, pg.CSRF = &a, s.csrf
 		pg.Writer = admin.RequireWriter(s.ctx) == nil
+	}
+	if pg.Flash == "" {
+		pg.Flash = p.takeFlash(w, r)
 	}
 	var buf bytes.Buffer
 	if err := p.pages.byName[name].ExecuteTemplate(&buf, "layout", pg); err != nil {
