@@ -142,4 +142,3 @@ func adminAccountFromRow(a *dbsqlc.AdminUser) *adminoas.AdminAccount {
 	}
 	return out
 }
-

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/valkey-io/valkey-go"
