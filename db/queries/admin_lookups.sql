@@ -30,6 +30,17 @@ FROM (
 WHERE l.kind = @kind::text
 ORDER BY display_order, id;
 
+-- name: AdminLookupLock :exec
+-- Locks lookup @id of @kind until the transaction ends, before its uses are counted and moved: a task,
+-- residence, template or contractor link that would start using it waits (its foreign key check takes a
+-- share lock on the row), and fails once the row is gone, instead of being set to NULL by ON DELETE SET
+-- NULL behind the count.
+SELECT (SELECT r.id FROM residence_types r WHERE @kind::text = 'residence_types' AND r.id = @id::bigint FOR UPDATE),
+       (SELECT c.id FROM task_categories c WHERE @kind::text = 'task_categories' AND c.id = @id::bigint FOR UPDATE),
+       (SELECT p.id FROM task_priorities p WHERE @kind::text = 'task_priorities' AND p.id = @id::bigint FOR UPDATE),
+       (SELECT f.id FROM task_frequencies f WHERE @kind::text = 'task_frequencies' AND f.id = @id::bigint FOR UPDATE),
+       (SELECT s.id FROM contractor_specialties s WHERE @kind::text = 'contractor_specialties' AND s.id = @id::bigint FOR UPDATE);
+
 -- name: AdminLookupNextOrder :one
 -- The display order after the kind's last row, for a create that names none.
 SELECT (COALESCE(max(display_order), 0) + 1)::integer AS next_order

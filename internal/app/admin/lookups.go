@@ -319,6 +319,9 @@ func (h *Handler) DeleteLookup(ctx context.Context, params adminoas.DeleteLookup
 		return nil, apierror.Validation(map[string]string{"replace_with": "must be another row than the one deleted"})
 	}
 	err := h.mutate(ctx, func(tx pgx.Tx) ([]Change, error) {
+		if err := h.q.AdminLookupLock(ctx, tx, &dbsqlc.AdminLookupLockParams{Kind: string(kind), ID: params.ID}); err != nil {
+			return nil, fmt.Errorf("error locking a lookup of %s: %w", kind, err)
+		}
 		before, err := h.lookupRowByID(ctx, tx, kind, params.ID)
 		if err != nil {
 			return nil, err

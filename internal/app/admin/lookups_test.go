@@ -302,3 +302,27 @@ func TestViewerCannotChangeReferenceData(t *testing.T) {
 		(SELECT json_agg(t ORDER BY id) FROM task_templates t)::text`, nil, &stateAfter)
 	require.Equal(t, stateBefore, stateAfter, "nothing changed")
 }
+
+// TestLookupUpdateKeepsWhatIsNotSent: a frequency's interval set to null makes it one-time and leaves its
+// name; a name another row has is a 409 and changes nothing.
+func TestLookupUpdateKeepsWhatIsNotSent(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	admin := inst.SignInAdmin(t, "admin")
+	weekly := lookupNamed(t, inst, admin.Token, "task_frequencies", "Weekly")
+	path := fmt.Sprintf("/lookups/task_frequencies/%d", weekly.ID)
+
+	r := inst.DoAdmin(t, apptest.Request{Method: http.MethodPatch, Path: path, Token: admin.Token,
+		Body: map[string]any{"interval_days": nil}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	got := lookupNamed(t, inst, admin.Token, "task_frequencies", "Weekly")
+	require.Nil(t, got.IntervalDays, "one-time now")
+	require.Equal(t, weekly.DisplayOrder, got.DisplayOrder)
+
+	r = inst.DoAdmin(t, apptest.Request{Method: http.MethodPatch, Path: path, Token: admin.Token,
+		Body: map[string]any{"name": "Daily", "interval_days": 2}})
+	apptest.RequireAPIError(t, r, http.StatusConflict, "duplicate", "name")
+	got = lookupNamed(t, inst, admin.Token, "task_frequencies", "Weekly")
+	require.Nil(t, got.IntervalDays, "the refused change left the interval")
+	require.Len(t, auditRows(t, inst, "lookup.update"), 1, "only the change that happened")
+}

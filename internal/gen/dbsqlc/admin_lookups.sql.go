@@ -104,6 +104,28 @@ func (q *Queries) AdminLookupList(ctx context.Context, db DBTX, kind string) ([]
 	return items, nil
 }
 
+const AdminLookupLock = `-- name: AdminLookupLock :exec
+SELECT (SELECT r.id FROM residence_types r WHERE $1::text = 'residence_types' AND r.id = $2::bigint FOR UPDATE),
+       (SELECT c.id FROM task_categories c WHERE $1::text = 'task_categories' AND c.id = $2::bigint FOR UPDATE),
+       (SELECT p.id FROM task_priorities p WHERE $1::text = 'task_priorities' AND p.id = $2::bigint FOR UPDATE),
+       (SELECT f.id FROM task_frequencies f WHERE $1::text = 'task_frequencies' AND f.id = $2::bigint FOR UPDATE),
+       (SELECT s.id FROM contractor_specialties s WHERE $1::text = 'contractor_specialties' AND s.id = $2::bigint FOR UPDATE)
+`
+
+type AdminLookupLockParams struct {
+	Kind string
+	ID   int64
+}
+
+// Locks lookup @id of @kind until the transaction ends, before its uses are counted and moved: a task,
+// residence, template or contractor link that would start using it waits (its foreign key check takes a
+// share lock on the row), and fails once the row is gone, instead of being set to NULL by ON DELETE SET
+// NULL behind the count.
+func (q *Queries) AdminLookupLock(ctx context.Context, db DBTX, arg *AdminLookupLockParams) error {
+	_, err := db.Exec(ctx, AdminLookupLock, arg.Kind, arg.ID)
+	return err
+}
+
 const AdminLookupNextOrder = `-- name: AdminLookupNextOrder :one
 SELECT (COALESCE(max(display_order), 0) + 1)::integer AS next_order
 FROM (
