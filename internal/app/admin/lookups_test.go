@@ -10,6 +10,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/testvalkey"
 )
 
 // lookup is one row of GET /lookups/{kind} as the tests read it.
@@ -325,4 +326,24 @@ func TestLookupUpdateKeepsWhatIsNotSent(t *testing.T) {
 	got = lookupNamed(t, inst, admin.Token, "task_frequencies", "Weekly")
 	require.Nil(t, got.IntervalDays, "the refused change left the interval")
 	require.Len(t, auditRows(t, inst, "lookup.update"), 1, "only the change that happened")
+}
+
+// TestLookupChangeWithValkeyDownSaysTheCacheIsStale: when the static data cannot be invalidated (Valkey
+// is down), the change stays committed and audited, but the operator gets a 500 cache_refresh_failed saying
+// so rather than a success that other servers would not show; once Valkey is back, the next change refreshes.
+func TestLookupChangeWithValkeyDownSaysTheCacheIsStale(t *testing.T) {
+	t.Parallel()
+	server := testvalkey.StartServer(t)
+	inst := apptest.Start(t, apptest.Options{ValkeyURL: server.URL(), KeyPrefix: "homekeep:"})
+	admin := inst.SignInAdmin(t, "admin")
+
+	server.Stop(t)
+	r := inst.DoAdmin(t, apptest.Request{Method: http.MethodPost, Path: "/lookups/residence_types", Token: admin.Token,
+		Body: map[string]any{"name": "Lighthouse"}})
+	apptest.RequireAPIError(t, r, http.StatusInternalServerError, "cache_refresh_failed", "")
+	require.Contains(t, r.Err(t).Error.Message, "the change is saved")
+	var saved int
+	apptest.DBQueryRow(t, inst, `SELECT count(*) FROM residence_types WHERE name = 'Lighthouse'`, nil, &saved)
+	require.Equal(t, 1, saved)
+	require.Len(t, auditRows(t, inst, "lookup.create"), 1)
 }
