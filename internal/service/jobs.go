@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/homekeep/homekeep/internal/app/accounts"
+	"github.com/homekeep/homekeep/internal/app/admin"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
 	"github.com/homekeep/homekeep/internal/app/reminders"
 	"github.com/homekeep/homekeep/internal/app/store"
@@ -71,7 +72,13 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 			return reminders.Plan(ctx, pool, now, d.cfg.ReminderGrace)
 		},
 		PurgeLedger: func(ctx context.Context, now time.Time) (int64, error) {
-			return reminders.Purge(ctx, pool, now, d.cfg.ReminderGrace)
+			n, err := reminders.Purge(ctx, pool, now, d.cfg.ReminderGrace)
+			if err != nil {
+				return n, err
+			}
+			// The daily purge also forgets expired admin tokens, which are refused anyway.
+			_, err = admin.PurgeExpiredTokens(ctx, pool)
+			return n, err
 		},
 		SendNotification: sends.deliverer.Send,
 		ApplyStoreEvent: func(ctx context.Context, storeName, eventID string) error {
