@@ -347,3 +347,36 @@ func TestLookupChangeWithValkeyDownSaysTheCacheIsStale(t *testing.T) {
 	require.Equal(t, 1, saved)
 	require.Len(t, auditRows(t, inst, "lookup.create"), 1)
 }
+
+// TestLookupReplaceMergesSpecialties: replacing a specialty moves each contractor's link to the other
+// specialty, once, even for a contractor that already had both.
+func TestLookupReplaceMergesSpecialties(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{})
+	admin := inst.SignInAdmin(t, "admin")
+	h := apptest.NewHousehold(t, inst)
+	roofer := lookupNamed(t, inst, admin.Token, "contractor_specialties", "Roofer")
+	handyman := lookupNamed(t, inst, admin.Token, "contractor_specialties", "Handyman")
+	both := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Both",
+		"specialty_ids": []int64{roofer.ID, handyman.ID}})
+	only := apptest.CreateContractor(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "name": "Only",
+		"specialty_ids": []int64{roofer.ID}})
+
+	path := fmt.Sprintf("/lookups/contractor_specialties/%d", roofer.ID)
+	r := inst.DoAdmin(t, apptest.Request{Method: http.MethodDelete, Path: path, Token: admin.Token})
+	apptest.RequireAPIError(t, r, http.StatusConflict, "in_use", "replace_with")
+	require.Contains(t, r.Err(t).Error.Message, "used by 2 contractors")
+
+	r = inst.DoAdmin(t, apptest.Request{Method: http.MethodDelete, Path: fmt.Sprintf("%s?replace_with=%d", path, handyman.ID), Token: admin.Token})
+	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+	for _, c := range []int64{both.ID, only.ID} {
+		var specialties []int64
+		apptest.DBQuery(t, inst, `SELECT specialty_id FROM contractor_specialty_links WHERE contractor_id = $1`, []any{c},
+			func(scan func(...any) error) {
+				var id int64
+				require.NoError(t, scan(&id))
+				specialties = append(specialties, id)
+			})
+		require.Equal(t, []int64{handyman.ID}, specialties, "contractor %d", c)
+	}
+}
