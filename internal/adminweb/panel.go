@@ -59,6 +59,10 @@ func (p *Panel) Handler() http.Handler {
 		r.Use(p.requireSession)
 		r.Get("/", p.dashboardPage)
 		r.Post("/logout", p.logout)
+		r.Get("/users", p.usersPage)
+		r.Get("/users/{id}", p.userPage)
+		r.Get("/users/{id}/delete", p.confirmUserDelete)
+		r.Post("/users/{id}/{action}", p.userAction)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, "There is no such page.")
