@@ -78,3 +78,45 @@ func nilDateTimeOf(t *time.Time) adminoas.NilDateTime {
 	}
 	return adminoas.NewNilDateTime(t.UTC())
 }
+
+// total is the total of every page: the one the page's first row carries, or, for an empty page after a
+// cursor (the rows past it were deleted meanwhile), recount's, which runs the list again from the start.
+func (p idPage) total(n int, first func() int64, recount func() (int64, error)) (int64, error) {
+	switch {
+	case n > 0:
+		return first(), nil
+	case p.beforeID == nil:
+		return 0, nil
+	default:
+		return recount()
+	}
+}
+
+func nilInt64Of(v *int64) adminoas.NilInt64 {
+	if v == nil {
+		return adminoas.NilInt64{Null: true}
+	}
+	return adminoas.NewNilInt64(*v)
+}
+
+func nilDateOf(t *time.Time) adminoas.NilDate {
+	if t == nil {
+		return adminoas.NilDate{Null: true}
+	}
+	return adminoas.NewNilDate(*t)
+}
+
+func nilStringOf(s *string) adminoas.NilString {
+	if s == nil {
+		return adminoas.NilString{Null: true}
+	}
+	return adminoas.NewNilString(*s)
+}
+
+// optID is an optional id filter as a query's nullable parameter.
+func optID(o adminoas.OptInt64) *int64 {
+	if v, ok := o.Get(); ok {
+		return &v
+	}
+	return nil
+}

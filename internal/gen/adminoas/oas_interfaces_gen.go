@@ -33,12 +33,60 @@ type AdminDeactivateUserRes interface {
 	adminDeactivateUserRes()
 }
 
+type AdminDeleteContractorRes interface {
+	adminDeleteContractorRes()
+}
+
+type AdminDeleteDocumentRes interface {
+	adminDeleteDocumentRes()
+}
+
+type AdminDeleteResidenceRes interface {
+	adminDeleteResidenceRes()
+}
+
+type AdminDeleteTaskRes interface {
+	adminDeleteTaskRes()
+}
+
 type AdminDeleteUserRes interface {
 	adminDeleteUserRes()
 }
 
+type AdminGetContractorRes interface {
+	adminGetContractorRes()
+}
+
+type AdminGetDocumentRes interface {
+	adminGetDocumentRes()
+}
+
+type AdminGetResidenceRes interface {
+	adminGetResidenceRes()
+}
+
+type AdminGetTaskRes interface {
+	adminGetTaskRes()
+}
+
 type AdminGetUserRes interface {
 	adminGetUserRes()
+}
+
+type AdminListContractorsRes interface {
+	adminListContractorsRes()
+}
+
+type AdminListDocumentsRes interface {
+	adminListDocumentsRes()
+}
+
+type AdminListResidencesRes interface {
+	adminListResidencesRes()
+}
+
+type AdminListTasksRes interface {
+	adminListTasksRes()
 }
 
 type AdminListUsersRes interface {
@@ -75,6 +123,10 @@ type AdminSettingsGetRes interface {
 
 type AdminSettingsUpdateRes interface {
 	adminSettingsUpdateRes()
+}
+
+type AdminUpdateTaskRes interface {
+	adminUpdateTaskRes()
 }
 
 type CreateLookupRes interface {

@@ -310,6 +310,106 @@ type AdminDeactivateUserUnauthorized APIError
 
 func (*AdminDeactivateUserUnauthorized) adminDeactivateUserRes() {}
 
+type AdminDeleteContractorBadRequest APIError
+
+func (*AdminDeleteContractorBadRequest) adminDeleteContractorRes() {}
+
+type AdminDeleteContractorForbidden APIError
+
+func (*AdminDeleteContractorForbidden) adminDeleteContractorRes() {}
+
+type AdminDeleteContractorInternalServerError APIError
+
+func (*AdminDeleteContractorInternalServerError) adminDeleteContractorRes() {}
+
+// AdminDeleteContractorNoContent is response for AdminDeleteContractor operation.
+type AdminDeleteContractorNoContent struct{}
+
+func (*AdminDeleteContractorNoContent) adminDeleteContractorRes() {}
+
+type AdminDeleteContractorNotFound APIError
+
+func (*AdminDeleteContractorNotFound) adminDeleteContractorRes() {}
+
+type AdminDeleteContractorUnauthorized APIError
+
+func (*AdminDeleteContractorUnauthorized) adminDeleteContractorRes() {}
+
+type AdminDeleteDocumentBadRequest APIError
+
+func (*AdminDeleteDocumentBadRequest) adminDeleteDocumentRes() {}
+
+type AdminDeleteDocumentForbidden APIError
+
+func (*AdminDeleteDocumentForbidden) adminDeleteDocumentRes() {}
+
+type AdminDeleteDocumentInternalServerError APIError
+
+func (*AdminDeleteDocumentInternalServerError) adminDeleteDocumentRes() {}
+
+// AdminDeleteDocumentNoContent is response for AdminDeleteDocument operation.
+type AdminDeleteDocumentNoContent struct{}
+
+func (*AdminDeleteDocumentNoContent) adminDeleteDocumentRes() {}
+
+type AdminDeleteDocumentNotFound APIError
+
+func (*AdminDeleteDocumentNotFound) adminDeleteDocumentRes() {}
+
+type AdminDeleteDocumentUnauthorized APIError
+
+func (*AdminDeleteDocumentUnauthorized) adminDeleteDocumentRes() {}
+
+type AdminDeleteResidenceBadRequest APIError
+
+func (*AdminDeleteResidenceBadRequest) adminDeleteResidenceRes() {}
+
+type AdminDeleteResidenceForbidden APIError
+
+func (*AdminDeleteResidenceForbidden) adminDeleteResidenceRes() {}
+
+type AdminDeleteResidenceInternalServerError APIError
+
+func (*AdminDeleteResidenceInternalServerError) adminDeleteResidenceRes() {}
+
+// AdminDeleteResidenceNoContent is response for AdminDeleteResidence operation.
+type AdminDeleteResidenceNoContent struct{}
+
+func (*AdminDeleteResidenceNoContent) adminDeleteResidenceRes() {}
+
+type AdminDeleteResidenceNotFound APIError
+
+func (*AdminDeleteResidenceNotFound) adminDeleteResidenceRes() {}
+
+type AdminDeleteResidenceUnauthorized APIError
+
+func (*AdminDeleteResidenceUnauthorized) adminDeleteResidenceRes() {}
+
+type AdminDeleteTaskBadRequest APIError
+
+func (*AdminDeleteTaskBadRequest) adminDeleteTaskRes() {}
+
+type AdminDeleteTaskForbidden APIError
+
+func (*AdminDeleteTaskForbidden) adminDeleteTaskRes() {}
+
+type AdminDeleteTaskInternalServerError APIError
+
+func (*AdminDeleteTaskInternalServerError) adminDeleteTaskRes() {}
+
+// AdminDeleteTaskNoContent is response for AdminDeleteTask operation.
+type AdminDeleteTaskNoContent struct{}
+
+func (*AdminDeleteTaskNoContent) adminDeleteTaskRes() {}
+
+type AdminDeleteTaskNotFound APIError
+
+func (*AdminDeleteTaskNotFound) adminDeleteTaskRes() {}
+
+type AdminDeleteTaskUnauthorized APIError
+
+func (*AdminDeleteTaskUnauthorized) adminDeleteTaskRes() {}
+
 type AdminDeleteUserBadRequest APIError
 
 func (*AdminDeleteUserBadRequest) adminDeleteUserRes() {}
@@ -335,6 +435,70 @@ type AdminDeleteUserUnauthorized APIError
 
 func (*AdminDeleteUserUnauthorized) adminDeleteUserRes() {}
 
+type AdminGetContractorBadRequest APIError
+
+func (*AdminGetContractorBadRequest) adminGetContractorRes() {}
+
+type AdminGetContractorInternalServerError APIError
+
+func (*AdminGetContractorInternalServerError) adminGetContractorRes() {}
+
+type AdminGetContractorNotFound APIError
+
+func (*AdminGetContractorNotFound) adminGetContractorRes() {}
+
+type AdminGetContractorUnauthorized APIError
+
+func (*AdminGetContractorUnauthorized) adminGetContractorRes() {}
+
+type AdminGetDocumentBadRequest APIError
+
+func (*AdminGetDocumentBadRequest) adminGetDocumentRes() {}
+
+type AdminGetDocumentInternalServerError APIError
+
+func (*AdminGetDocumentInternalServerError) adminGetDocumentRes() {}
+
+type AdminGetDocumentNotFound APIError
+
+func (*AdminGetDocumentNotFound) adminGetDocumentRes() {}
+
+type AdminGetDocumentUnauthorized APIError
+
+func (*AdminGetDocumentUnauthorized) adminGetDocumentRes() {}
+
+type AdminGetResidenceBadRequest APIError
+
+func (*AdminGetResidenceBadRequest) adminGetResidenceRes() {}
+
+type AdminGetResidenceInternalServerError APIError
+
+func (*AdminGetResidenceInternalServerError) adminGetResidenceRes() {}
+
+type AdminGetResidenceNotFound APIError
+
+func (*AdminGetResidenceNotFound) adminGetResidenceRes() {}
+
+type AdminGetResidenceUnauthorized APIError
+
+func (*AdminGetResidenceUnauthorized) adminGetResidenceRes() {}
+
+type AdminGetTaskBadRequest APIError
+
+func (*AdminGetTaskBadRequest) adminGetTaskRes() {}
+
+type AdminGetTaskInternalServerError APIError
+
+func (*AdminGetTaskInternalServerError) adminGetTaskRes() {}
+
+type AdminGetTaskNotFound APIError
+
+func (*AdminGetTaskNotFound) adminGetTaskRes() {}
+
+type AdminGetTaskUnauthorized APIError
+
+func (*AdminGetTaskUnauthorized) adminGetTaskRes() {}
+
 type AdminGetUserBadRequest APIError
 
 func (*AdminGetUserBadRequest) adminGetUserRes() {}
@@ -350,6 +514,54 @@ func (*AdminGetUserNotFound) adminGetUserRes() {}
 type AdminGetUserUnauthorized APIError
 
 func (*AdminGetUserUnauthorized) adminGetUserRes() {}
+
+type AdminListContractorsBadRequest APIError
+
+func (*AdminListContractorsBadRequest) adminListContractorsRes() {}
+
+type AdminListContractorsInternalServerError APIError
+
+func (*AdminListContractorsInternalServerError) adminListContractorsRes() {}
+
+type AdminListContractorsUnauthorized APIError
+
+func (*AdminListContractorsUnauthorized) adminListContractorsRes() {}
+
+type AdminListDocumentsBadRequest APIError
+
+func (*AdminListDocumentsBadRequest) adminListDocumentsRes() {}
+
+type AdminListDocumentsInternalServerError APIError
+
+func (*AdminListDocumentsInternalServerError) adminListDocumentsRes() {}
+
+type AdminListDocumentsUnauthorized APIError
+
+func (*AdminListDocumentsUnauthorized) adminListDocumentsRes() {}
+
+type AdminListResidencesBadRequest APIError
+
+func (*AdminListResidencesBadRequest) adminListResidencesRes() {}
+
+type AdminListResidencesInternalServerError APIError
+
+func (*AdminListResidencesInternalServerError) adminListResidencesRes() {}
+
+type AdminListResidencesUnauthorized APIError
+
+func (*AdminListResidencesUnauthorized) adminListResidencesRes() {}
+
+type AdminListTasksBadRequest APIError
+
+func (*AdminListTasksBadRequest) adminListTasksRes() {}
+
+type AdminListTasksInternalServerError APIError
+
+func (*AdminListTasksInternalServerError) adminListTasksRes() {}
+
+type AdminListTasksUnauthorized APIError
+
+func (*AdminListTasksUnauthorized) adminListTasksRes() {}
 
 type AdminListUsersBadRequest APIError
 
@@ -717,6 +929,26 @@ func (*AdminTaskTemplate) createTemplateRes()     {}
 func (*AdminTaskTemplate) deactivateTemplateRes() {}
 func (*AdminTaskTemplate) getTemplateRes()        {}
 func (*AdminTaskTemplate) updateTemplateRes()     {}
+
+type AdminUpdateTaskBadRequest APIError
+
+func (*AdminUpdateTaskBadRequest) adminUpdateTaskRes() {}
+
+type AdminUpdateTaskForbidden APIError
+
+func (*AdminUpdateTaskForbidden) adminUpdateTaskRes() {}
+
+type AdminUpdateTaskInternalServerError APIError
+
+func (*AdminUpdateTaskInternalServerError) adminUpdateTaskRes() {}
+
+type AdminUpdateTaskNotFound APIError
+
+func (*AdminUpdateTaskNotFound) adminUpdateTaskRes() {}
+
+type AdminUpdateTaskUnauthorized APIError
+
+func (*AdminUpdateTaskUnauthorized) adminUpdateTaskRes() {}
 
 // An app user (a household member) as the admin lists show it.
 // Ref: #/components/schemas/AppUser
@@ -1352,6 +1584,143 @@ func (s *ClearCacheResult) SetRemoved(val int64) {
 
 func (*ClearCacheResult) adminCacheClearRes() {}
 
+// A contractor as the admin lists show it; `residence_id` null is a personal contractor of
+// `created_by`.
+// Ref: #/components/schemas/ContractorItem
+type ContractorItem struct {
+	ID          int64     `json:"id"`
+	ResidenceID NilInt64  `json:"residence_id"`
+	CreatedBy   NilInt64  `json:"created_by"`
+	Name        string    `json:"name"`
+	Company     string    `json:"company"`
+	Phone       string    `json:"phone"`
+	Email       string    `json:"email"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ContractorItem) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *ContractorItem) GetResidenceID() NilInt64 {
+	return s.ResidenceID
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *ContractorItem) GetCreatedBy() NilInt64 {
+	return s.CreatedBy
+}
+
+// GetName returns the value of Name.
+func (s *ContractorItem) GetName() string {
+	return s.Name
+}
+
+// GetCompany returns the value of Company.
+func (s *ContractorItem) GetCompany() string {
+	return s.Company
+}
+
+// GetPhone returns the value of Phone.
+func (s *ContractorItem) GetPhone() string {
+	return s.Phone
+}
+
+// GetEmail returns the value of Email.
+func (s *ContractorItem) GetEmail() string {
+	return s.Email
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ContractorItem) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ContractorItem) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *ContractorItem) SetResidenceID(val NilInt64) {
+	s.ResidenceID = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *ContractorItem) SetCreatedBy(val NilInt64) {
+	s.CreatedBy = val
+}
+
+// SetName sets the value of Name.
+func (s *ContractorItem) SetName(val string) {
+	s.Name = val
+}
+
+// SetCompany sets the value of Company.
+func (s *ContractorItem) SetCompany(val string) {
+	s.Company = val
+}
+
+// SetPhone sets the value of Phone.
+func (s *ContractorItem) SetPhone(val string) {
+	s.Phone = val
+}
+
+// SetEmail sets the value of Email.
+func (s *ContractorItem) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ContractorItem) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*ContractorItem) adminGetContractorRes() {}
+
+// Ref: #/components/schemas/ContractorPage
+type ContractorPage struct {
+	Items []ContractorItem `json:"items"`
+	// How many contractors match the filters, on every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ContractorPage) GetItems() []ContractorItem {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *ContractorPage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ContractorPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ContractorPage) SetItems(val []ContractorItem) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *ContractorPage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ContractorPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*ContractorPage) adminListContractorsRes() {}
+
 type CreateLookupBadRequest APIError
 
 func (*CreateLookupBadRequest) createLookupRes() {}
@@ -1713,6 +2082,142 @@ func (*DeleteTemplateNotFound) deleteTemplateRes() {}
 type DeleteTemplateUnauthorized APIError
 
 func (*DeleteTemplateUnauthorized) deleteTemplateRes() {}
+
+// A document as the admin lists show it; `file_name` and `size_bytes` are null without a file.
+// Ref: #/components/schemas/DocumentItem
+type DocumentItem struct {
+	ID          int64     `json:"id"`
+	ResidenceID int64     `json:"residence_id"`
+	Title       string    `json:"title"`
+	DocType     string    `json:"doc_type"`
+	FileName    NilString `json:"file_name"`
+	SizeBytes   NilInt64  `json:"size_bytes"`
+	CreatedBy   NilInt64  `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *DocumentItem) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *DocumentItem) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetTitle returns the value of Title.
+func (s *DocumentItem) GetTitle() string {
+	return s.Title
+}
+
+// GetDocType returns the value of DocType.
+func (s *DocumentItem) GetDocType() string {
+	return s.DocType
+}
+
+// GetFileName returns the value of FileName.
+func (s *DocumentItem) GetFileName() NilString {
+	return s.FileName
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *DocumentItem) GetSizeBytes() NilInt64 {
+	return s.SizeBytes
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *DocumentItem) GetCreatedBy() NilInt64 {
+	return s.CreatedBy
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *DocumentItem) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *DocumentItem) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *DocumentItem) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *DocumentItem) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDocType sets the value of DocType.
+func (s *DocumentItem) SetDocType(val string) {
+	s.DocType = val
+}
+
+// SetFileName sets the value of FileName.
+func (s *DocumentItem) SetFileName(val NilString) {
+	s.FileName = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *DocumentItem) SetSizeBytes(val NilInt64) {
+	s.SizeBytes = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *DocumentItem) SetCreatedBy(val NilInt64) {
+	s.CreatedBy = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *DocumentItem) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*DocumentItem) adminGetDocumentRes() {}
+
+// Ref: #/components/schemas/DocumentPage
+type DocumentPage struct {
+	Items []DocumentItem `json:"items"`
+	// How many documents match the filters, on every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *DocumentPage) GetItems() []DocumentItem {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *DocumentPage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *DocumentPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *DocumentPage) SetItems(val []DocumentItem) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *DocumentPage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *DocumentPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*DocumentPage) adminListDocumentsRes() {}
 
 // Ref: #/components/schemas/FeatureBenefit
 type FeatureBenefit struct {
@@ -2279,6 +2784,51 @@ func (o NilAuditEntryBefore) Get() (v AuditEntryBefore, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o NilAuditEntryBefore) Or(d AuditEntryBefore) AuditEntryBefore {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilDate returns new NilDate with value set to v.
+func NewNilDate(v time.Time) NilDate {
+	return NilDate{
+		Value: v,
+	}
+}
+
+// NilDate is nullable time.Time.
+type NilDate struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDate) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDate) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDate) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDate) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDate) Or(d time.Time) time.Time {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -3013,6 +3563,52 @@ func (o OptNilInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewOptReminderDefaults returns new OptReminderDefaults with value set to v.
+func NewOptReminderDefaults(v ReminderDefaults) OptReminderDefaults {
+	return OptReminderDefaults{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptReminderDefaults is optional ReminderDefaults.
+type OptReminderDefaults struct {
+	Value ReminderDefaults
+	Set   bool
+}
+
+// IsSet returns true if OptReminderDefaults was set.
+func (o OptReminderDefaults) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptReminderDefaults) Reset() {
+	var v ReminderDefaults
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptReminderDefaults) SetTo(v ReminderDefaults) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptReminderDefaults) Get() (v ReminderDefaults, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptReminderDefaults) Or(d ReminderDefaults) ReminderDefaults {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptSettingsTiersPatch returns new OptSettingsTiersPatch with value set to v.
 func NewOptSettingsTiersPatch(v SettingsTiersPatch) OptSettingsTiersPatch {
 	return OptSettingsTiersPatch{
@@ -3151,6 +3747,23 @@ func (o OptTierLimitsPatch) Or(d TierLimitsPatch) TierLimitsPatch {
 	return d
 }
 
+// Ref: #/components/schemas/ReminderDefaults
+type ReminderDefaults struct {
+	// The hour of their local day at which users who have not chosen one get their reminders (9 by
+	// default).
+	Hour int `json:"hour"`
+}
+
+// GetHour returns the value of Hour.
+func (s *ReminderDefaults) GetHour() int {
+	return s.Hour
+}
+
+// SetHour sets the value of Hour.
+func (s *ReminderDefaults) SetHour(val int) {
+	s.Hour = val
+}
+
 type ReorderLookupsBadRequest APIError
 
 func (*ReorderLookupsBadRequest) reorderLookupsRes() {}
@@ -3186,6 +3799,467 @@ func (*ReorderTemplatesOKApplicationJSON) reorderTemplatesRes() {}
 type ReorderTemplatesUnauthorized APIError
 
 func (*ReorderTemplatesUnauthorized) reorderTemplatesRes() {}
+
+// One residence with its members, live share codes and what it holds.
+// Ref: #/components/schemas/ResidenceDetail
+type ResidenceDetail struct {
+	ID        int64                 `json:"id"`
+	Name      string                `json:"name"`
+	OwnerID   int64                 `json:"owner_id"`
+	Timezone  string                `json:"timezone"`
+	City      string                `json:"city"`
+	Country   string                `json:"country"`
+	CreatedAt time.Time             `json:"created_at"`
+	UpdatedAt time.Time             `json:"updated_at"`
+	Members   []ResidenceMemberItem `json:"members"`
+	// The residence's active share codes (at most one), with when each expires.
+	ShareCodes  []ResidenceShareCodeItem `json:"share_codes"`
+	Tasks       int64                    `json:"tasks"`
+	Completions int64                    `json:"completions"`
+	Documents   int64                    `json:"documents"`
+	// Contractors of the residence (personal contractors belong to no residence).
+	Contractors int64 `json:"contractors"`
+}
+
+// GetID returns the value of ID.
+func (s *ResidenceDetail) GetID() int64 {
+	return s.ID
+}
+
+// GetName returns the value of Name.
+func (s *ResidenceDetail) GetName() string {
+	return s.Name
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *ResidenceDetail) GetOwnerID() int64 {
+	return s.OwnerID
+}
+
+// GetTimezone returns the value of Timezone.
+func (s *ResidenceDetail) GetTimezone() string {
+	return s.Timezone
+}
+
+// GetCity returns the value of City.
+func (s *ResidenceDetail) GetCity() string {
+	return s.City
+}
+
+// GetCountry returns the value of Country.
+func (s *ResidenceDetail) GetCountry() string {
+	return s.Country
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ResidenceDetail) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ResidenceDetail) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetMembers returns the value of Members.
+func (s *ResidenceDetail) GetMembers() []ResidenceMemberItem {
+	return s.Members
+}
+
+// GetShareCodes returns the value of ShareCodes.
+func (s *ResidenceDetail) GetShareCodes() []ResidenceShareCodeItem {
+	return s.ShareCodes
+}
+
+// GetTasks returns the value of Tasks.
+func (s *ResidenceDetail) GetTasks() int64 {
+	return s.Tasks
+}
+
+// GetCompletions returns the value of Completions.
+func (s *ResidenceDetail) GetCompletions() int64 {
+	return s.Completions
+}
+
+// GetDocuments returns the value of Documents.
+func (s *ResidenceDetail) GetDocuments() int64 {
+	return s.Documents
+}
+
+// GetContractors returns the value of Contractors.
+func (s *ResidenceDetail) GetContractors() int64 {
+	return s.Contractors
+}
+
+// SetID sets the value of ID.
+func (s *ResidenceDetail) SetID(val int64) {
+	s.ID = val
+}
+
+// SetName sets the value of Name.
+func (s *ResidenceDetail) SetName(val string) {
+	s.Name = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *ResidenceDetail) SetOwnerID(val int64) {
+	s.OwnerID = val
+}
+
+// SetTimezone sets the value of Timezone.
+func (s *ResidenceDetail) SetTimezone(val string) {
+	s.Timezone = val
+}
+
+// SetCity sets the value of City.
+func (s *ResidenceDetail) SetCity(val string) {
+	s.City = val
+}
+
+// SetCountry sets the value of Country.
+func (s *ResidenceDetail) SetCountry(val string) {
+	s.Country = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ResidenceDetail) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ResidenceDetail) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetMembers sets the value of Members.
+func (s *ResidenceDetail) SetMembers(val []ResidenceMemberItem) {
+	s.Members = val
+}
+
+// SetShareCodes sets the value of ShareCodes.
+func (s *ResidenceDetail) SetShareCodes(val []ResidenceShareCodeItem) {
+	s.ShareCodes = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *ResidenceDetail) SetTasks(val int64) {
+	s.Tasks = val
+}
+
+// SetCompletions sets the value of Completions.
+func (s *ResidenceDetail) SetCompletions(val int64) {
+	s.Completions = val
+}
+
+// SetDocuments sets the value of Documents.
+func (s *ResidenceDetail) SetDocuments(val int64) {
+	s.Documents = val
+}
+
+// SetContractors sets the value of Contractors.
+func (s *ResidenceDetail) SetContractors(val int64) {
+	s.Contractors = val
+}
+
+func (*ResidenceDetail) adminGetResidenceRes() {}
+
+// A residence as the admin list shows it.
+// Ref: #/components/schemas/ResidenceItem
+type ResidenceItem struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	OwnerID    int64  `json:"owner_id"`
+	OwnerEmail string `json:"owner_email"`
+	// Members, the owner included.
+	Members   int64     `json:"members"`
+	Tasks     int64     `json:"tasks"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ResidenceItem) GetID() int64 {
+	return s.ID
+}
+
+// GetName returns the value of Name.
+func (s *ResidenceItem) GetName() string {
+	return s.Name
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *ResidenceItem) GetOwnerID() int64 {
+	return s.OwnerID
+}
+
+// GetOwnerEmail returns the value of OwnerEmail.
+func (s *ResidenceItem) GetOwnerEmail() string {
+	return s.OwnerEmail
+}
+
+// GetMembers returns the value of Members.
+func (s *ResidenceItem) GetMembers() int64 {
+	return s.Members
+}
+
+// GetTasks returns the value of Tasks.
+func (s *ResidenceItem) GetTasks() int64 {
+	return s.Tasks
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ResidenceItem) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ResidenceItem) SetID(val int64) {
+	s.ID = val
+}
+
+// SetName sets the value of Name.
+func (s *ResidenceItem) SetName(val string) {
+	s.Name = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *ResidenceItem) SetOwnerID(val int64) {
+	s.OwnerID = val
+}
+
+// SetOwnerEmail sets the value of OwnerEmail.
+func (s *ResidenceItem) SetOwnerEmail(val string) {
+	s.OwnerEmail = val
+}
+
+// SetMembers sets the value of Members.
+func (s *ResidenceItem) SetMembers(val int64) {
+	s.Members = val
+}
+
+// SetTasks sets the value of Tasks.
+func (s *ResidenceItem) SetTasks(val int64) {
+	s.Tasks = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ResidenceItem) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// Ref: #/components/schemas/ResidenceMemberItem
+type ResidenceMemberItem struct {
+	UserID int64                   `json:"user_id"`
+	Email  string                  `json:"email"`
+	Name   string                  `json:"name"`
+	Role   ResidenceMemberItemRole `json:"role"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *ResidenceMemberItem) GetUserID() int64 {
+	return s.UserID
+}
+
+// GetEmail returns the value of Email.
+func (s *ResidenceMemberItem) GetEmail() string {
+	return s.Email
+}
+
+// GetName returns the value of Name.
+func (s *ResidenceMemberItem) GetName() string {
+	return s.Name
+}
+
+// GetRole returns the value of Role.
+func (s *ResidenceMemberItem) GetRole() ResidenceMemberItemRole {
+	return s.Role
+}
+
+// SetUserID sets the value of UserID.
+func (s *ResidenceMemberItem) SetUserID(val int64) {
+	s.UserID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *ResidenceMemberItem) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetName sets the value of Name.
+func (s *ResidenceMemberItem) SetName(val string) {
+	s.Name = val
+}
+
+// SetRole sets the value of Role.
+func (s *ResidenceMemberItem) SetRole(val ResidenceMemberItemRole) {
+	s.Role = val
+}
+
+type ResidenceMemberItemRole string
+
+const (
+	ResidenceMemberItemRoleOwner  ResidenceMemberItemRole = "owner"
+	ResidenceMemberItemRoleEditor ResidenceMemberItemRole = "editor"
+	ResidenceMemberItemRoleViewer ResidenceMemberItemRole = "viewer"
+)
+
+// AllValues returns all ResidenceMemberItemRole values.
+func (ResidenceMemberItemRole) AllValues() []ResidenceMemberItemRole {
+	return []ResidenceMemberItemRole{
+		ResidenceMemberItemRoleOwner,
+		ResidenceMemberItemRoleEditor,
+		ResidenceMemberItemRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ResidenceMemberItemRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ResidenceMemberItemRoleOwner:
+		return []byte(s), nil
+	case ResidenceMemberItemRoleEditor:
+		return []byte(s), nil
+	case ResidenceMemberItemRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ResidenceMemberItemRole) UnmarshalText(data []byte) error {
+	switch ResidenceMemberItemRole(data) {
+	case ResidenceMemberItemRoleOwner:
+		*s = ResidenceMemberItemRoleOwner
+		return nil
+	case ResidenceMemberItemRoleEditor:
+		*s = ResidenceMemberItemRoleEditor
+		return nil
+	case ResidenceMemberItemRoleViewer:
+		*s = ResidenceMemberItemRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ResidencePage
+type ResidencePage struct {
+	Items []ResidenceItem `json:"items"`
+	// How many residences match the filters, on every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ResidencePage) GetItems() []ResidenceItem {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *ResidencePage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ResidencePage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ResidencePage) SetItems(val []ResidenceItem) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *ResidencePage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ResidencePage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*ResidencePage) adminListResidencesRes() {}
+
+// Ref: #/components/schemas/ResidenceShareCodeItem
+type ResidenceShareCodeItem struct {
+	Code      string                     `json:"code"`
+	Role      ResidenceShareCodeItemRole `json:"role"`
+	ExpiresAt time.Time                  `json:"expires_at"`
+}
+
+// GetCode returns the value of Code.
+func (s *ResidenceShareCodeItem) GetCode() string {
+	return s.Code
+}
+
+// GetRole returns the value of Role.
+func (s *ResidenceShareCodeItem) GetRole() ResidenceShareCodeItemRole {
+	return s.Role
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *ResidenceShareCodeItem) GetExpiresAt() time.Time {
+	return s.ExpiresAt
+}
+
+// SetCode sets the value of Code.
+func (s *ResidenceShareCodeItem) SetCode(val string) {
+	s.Code = val
+}
+
+// SetRole sets the value of Role.
+func (s *ResidenceShareCodeItem) SetRole(val ResidenceShareCodeItemRole) {
+	s.Role = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *ResidenceShareCodeItem) SetExpiresAt(val time.Time) {
+	s.ExpiresAt = val
+}
+
+type ResidenceShareCodeItemRole string
+
+const (
+	ResidenceShareCodeItemRoleEditor ResidenceShareCodeItemRole = "editor"
+	ResidenceShareCodeItemRoleViewer ResidenceShareCodeItemRole = "viewer"
+)
+
+// AllValues returns all ResidenceShareCodeItemRole values.
+func (ResidenceShareCodeItemRole) AllValues() []ResidenceShareCodeItemRole {
+	return []ResidenceShareCodeItemRole{
+		ResidenceShareCodeItemRoleEditor,
+		ResidenceShareCodeItemRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ResidenceShareCodeItemRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ResidenceShareCodeItemRoleEditor:
+		return []byte(s), nil
+	case ResidenceShareCodeItemRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ResidenceShareCodeItemRole) UnmarshalText(data []byte) error {
+	switch ResidenceShareCodeItemRole(data) {
+	case ResidenceShareCodeItemRoleEditor:
+		*s = ResidenceShareCodeItemRoleEditor
+		return nil
+	case ResidenceShareCodeItemRoleViewer:
+		*s = ResidenceShareCodeItemRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
 
 type SeedLookupsForbidden APIError
 
@@ -3227,10 +4301,11 @@ func (s *SeedResult) SetTotal(val LookupCounts) {
 
 func (*SeedResult) seedLookupsRes() {}
 
-// The settings an operator changes at run time; GET /api/subscription shows them in its paywall
-// document.
+// The settings an operator changes at run time; GET /api/subscription shows all but the reminder
+// defaults in its paywall document.
 // Ref: #/components/schemas/Settings
 type Settings struct {
+	ReminderDefaults ReminderDefaults `json:"reminder_defaults"`
 	// Whether the tiers' limits apply (off by default, when everything is unlimited).
 	LimitationsEnabled bool          `json:"limitations_enabled"`
 	Tiers              SettingsTiers `json:"tiers"`
@@ -3238,6 +4313,11 @@ type Settings struct {
 	UpgradeTriggers []UpgradeTrigger `json:"upgrade_triggers"`
 	// The rows of the paywall's free-versus-pro comparison table, in order.
 	Features []FeatureBenefit `json:"features"`
+}
+
+// GetReminderDefaults returns the value of ReminderDefaults.
+func (s *Settings) GetReminderDefaults() ReminderDefaults {
+	return s.ReminderDefaults
 }
 
 // GetLimitationsEnabled returns the value of LimitationsEnabled.
@@ -3258,6 +4338,11 @@ func (s *Settings) GetUpgradeTriggers() []UpgradeTrigger {
 // GetFeatures returns the value of Features.
 func (s *Settings) GetFeatures() []FeatureBenefit {
 	return s.Features
+}
+
+// SetReminderDefaults sets the value of ReminderDefaults.
+func (s *Settings) SetReminderDefaults(val ReminderDefaults) {
+	s.ReminderDefaults = val
 }
 
 // SetLimitationsEnabled sets the value of LimitationsEnabled.
@@ -3286,12 +4371,18 @@ func (*Settings) adminSettingsUpdateRes() {}
 // Only the fields present change; each is validated and a 400 names the field at fault.
 // Ref: #/components/schemas/SettingsPatch
 type SettingsPatch struct {
+	ReminderDefaults   OptReminderDefaults   `json:"reminder_defaults"`
 	LimitationsEnabled OptBool               `json:"limitations_enabled"`
 	Tiers              OptSettingsTiersPatch `json:"tiers"`
 	// Sets the title and body of each trigger listed (by key, each key at most once); the others stay.
 	UpgradeTriggers []UpgradeTrigger `json:"upgrade_triggers"`
 	// Replaces the whole comparison table, in this order.
 	Features []FeatureBenefit `json:"features"`
+}
+
+// GetReminderDefaults returns the value of ReminderDefaults.
+func (s *SettingsPatch) GetReminderDefaults() OptReminderDefaults {
+	return s.ReminderDefaults
 }
 
 // GetLimitationsEnabled returns the value of LimitationsEnabled.
@@ -3312,6 +4403,11 @@ func (s *SettingsPatch) GetUpgradeTriggers() []UpgradeTrigger {
 // GetFeatures returns the value of Features.
 func (s *SettingsPatch) GetFeatures() []FeatureBenefit {
 	return s.Features
+}
+
+// SetReminderDefaults sets the value of ReminderDefaults.
+func (s *SettingsPatch) SetReminderDefaults(val OptReminderDefaults) {
+	s.ReminderDefaults = val
 }
 
 // SetLimitationsEnabled sets the value of LimitationsEnabled.
@@ -3385,6 +4481,214 @@ func (s *SettingsTiersPatch) SetFree(val OptTierLimitsPatch) {
 func (s *SettingsTiersPatch) SetPro(val OptTierLimitsPatch) {
 	s.Pro = val
 }
+
+// A task as the admin lists show it.
+// Ref: #/components/schemas/TaskItem
+type TaskItem struct {
+	ID              int64     `json:"id"`
+	ResidenceID     int64     `json:"residence_id"`
+	ResidenceName   string    `json:"residence_name"`
+	Title           string    `json:"title"`
+	InProgress      bool      `json:"in_progress"`
+	IsCancelled     bool      `json:"is_cancelled"`
+	IsArchived      bool      `json:"is_archived"`
+	CompletionCount int32     `json:"completion_count"`
+	CreatedBy       NilInt64  `json:"created_by"`
+	AssignedTo      NilInt64  `json:"assigned_to"`
+	DueDate         NilDate   `json:"due_date"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskItem) GetID() int64 {
+	return s.ID
+}
+
+// GetResidenceID returns the value of ResidenceID.
+func (s *TaskItem) GetResidenceID() int64 {
+	return s.ResidenceID
+}
+
+// GetResidenceName returns the value of ResidenceName.
+func (s *TaskItem) GetResidenceName() string {
+	return s.ResidenceName
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskItem) GetTitle() string {
+	return s.Title
+}
+
+// GetInProgress returns the value of InProgress.
+func (s *TaskItem) GetInProgress() bool {
+	return s.InProgress
+}
+
+// GetIsCancelled returns the value of IsCancelled.
+func (s *TaskItem) GetIsCancelled() bool {
+	return s.IsCancelled
+}
+
+// GetIsArchived returns the value of IsArchived.
+func (s *TaskItem) GetIsArchived() bool {
+	return s.IsArchived
+}
+
+// GetCompletionCount returns the value of CompletionCount.
+func (s *TaskItem) GetCompletionCount() int32 {
+	return s.CompletionCount
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *TaskItem) GetCreatedBy() NilInt64 {
+	return s.CreatedBy
+}
+
+// GetAssignedTo returns the value of AssignedTo.
+func (s *TaskItem) GetAssignedTo() NilInt64 {
+	return s.AssignedTo
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskItem) GetDueDate() NilDate {
+	return s.DueDate
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskItem) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskItem) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *TaskItem) SetID(val int64) {
+	s.ID = val
+}
+
+// SetResidenceID sets the value of ResidenceID.
+func (s *TaskItem) SetResidenceID(val int64) {
+	s.ResidenceID = val
+}
+
+// SetResidenceName sets the value of ResidenceName.
+func (s *TaskItem) SetResidenceName(val string) {
+	s.ResidenceName = val
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskItem) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetInProgress sets the value of InProgress.
+func (s *TaskItem) SetInProgress(val bool) {
+	s.InProgress = val
+}
+
+// SetIsCancelled sets the value of IsCancelled.
+func (s *TaskItem) SetIsCancelled(val bool) {
+	s.IsCancelled = val
+}
+
+// SetIsArchived sets the value of IsArchived.
+func (s *TaskItem) SetIsArchived(val bool) {
+	s.IsArchived = val
+}
+
+// SetCompletionCount sets the value of CompletionCount.
+func (s *TaskItem) SetCompletionCount(val int32) {
+	s.CompletionCount = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *TaskItem) SetCreatedBy(val NilInt64) {
+	s.CreatedBy = val
+}
+
+// SetAssignedTo sets the value of AssignedTo.
+func (s *TaskItem) SetAssignedTo(val NilInt64) {
+	s.AssignedTo = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskItem) SetDueDate(val NilDate) {
+	s.DueDate = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskItem) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskItem) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*TaskItem) adminGetTaskRes()    {}
+func (*TaskItem) adminUpdateTaskRes() {}
+
+// Ref: #/components/schemas/TaskItemUpdate
+type TaskItemUpdate struct {
+	// Whether the task is in progress, as the app's start/stop actions set it.
+	InProgress bool `json:"in_progress"`
+}
+
+// GetInProgress returns the value of InProgress.
+func (s *TaskItemUpdate) GetInProgress() bool {
+	return s.InProgress
+}
+
+// SetInProgress sets the value of InProgress.
+func (s *TaskItemUpdate) SetInProgress(val bool) {
+	s.InProgress = val
+}
+
+// Ref: #/components/schemas/TaskPage
+type TaskPage struct {
+	Items []TaskItem `json:"items"`
+	// How many tasks match the filters, on every page.
+	Total int64 `json:"total"`
+	// Pass as `cursor` for the next page; null on the last page.
+	NextCursor NilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskPage) GetItems() []TaskItem {
+	return s.Items
+}
+
+// GetTotal returns the value of Total.
+func (s *TaskPage) GetTotal() int64 {
+	return s.Total
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskPage) GetNextCursor() NilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskPage) SetItems(val []TaskItem) {
+	s.Items = val
+}
+
+// SetTotal sets the value of Total.
+func (s *TaskPage) SetTotal(val int64) {
+	s.Total = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskPage) SetNextCursor(val NilString) {
+	s.NextCursor = val
+}
+
+func (*TaskPage) adminListTasksRes() {}
 
 // Ref: #/components/schemas/TaskTemplateCreate
 type TaskTemplateCreate struct {

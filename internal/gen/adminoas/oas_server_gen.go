@@ -63,6 +63,32 @@ type Handler interface {
 	//
 	// POST /users/{id}/deactivate
 	AdminDeactivateUser(ctx context.Context, params AdminDeactivateUserParams) (AdminDeactivateUserRes, error)
+	// AdminDeleteContractor implements adminDeleteContractor operation.
+	//
+	// Deletes the contractor, as the app does: tasks and completions that named it keep existing without
+	// it, and their boards are told.
+	//
+	// DELETE /contractors/{id}
+	AdminDeleteContractor(ctx context.Context, params AdminDeleteContractorParams) (AdminDeleteContractorRes, error)
+	// AdminDeleteDocument implements adminDeleteDocument operation.
+	//
+	// Deletes the document and then its file, as the app does.
+	//
+	// DELETE /documents/{id}
+	AdminDeleteDocument(ctx context.Context, params AdminDeleteDocumentParams) (AdminDeleteDocumentRes, error)
+	// AdminDeleteResidence implements adminDeleteResidence operation.
+	//
+	// Deletes the residence and everything in it, as its owner deleting it does: every member loses access
+	// at once, its documents' files are deleted and its boards are told.
+	//
+	// DELETE /residences/{id}
+	AdminDeleteResidence(ctx context.Context, params AdminDeleteResidenceParams) (AdminDeleteResidenceRes, error)
+	// AdminDeleteTask implements adminDeleteTask operation.
+	//
+	// Deletes the task and its completions, as the app does; its residence's board is told.
+	//
+	// DELETE /tasks/{id}
+	AdminDeleteTask(ctx context.Context, params AdminDeleteTaskParams) (AdminDeleteTaskRes, error)
 	// AdminDeleteUser implements adminDeleteUser operation.
 	//
 	// The same deletion as the user's own account deletion: the residences they own go with everything in
@@ -71,12 +97,60 @@ type Handler interface {
 	//
 	// DELETE /users/{id}
 	AdminDeleteUser(ctx context.Context, params AdminDeleteUserParams) (AdminDeleteUserRes, error)
+	// AdminGetContractor implements adminGetContractor operation.
+	//
+	// One contractor.
+	//
+	// GET /contractors/{id}
+	AdminGetContractor(ctx context.Context, params AdminGetContractorParams) (AdminGetContractorRes, error)
+	// AdminGetDocument implements adminGetDocument operation.
+	//
+	// One document.
+	//
+	// GET /documents/{id}
+	AdminGetDocument(ctx context.Context, params AdminGetDocumentParams) (AdminGetDocumentRes, error)
+	// AdminGetResidence implements adminGetResidence operation.
+	//
+	// One residence.
+	//
+	// GET /residences/{id}
+	AdminGetResidence(ctx context.Context, params AdminGetResidenceParams) (AdminGetResidenceRes, error)
+	// AdminGetTask implements adminGetTask operation.
+	//
+	// One task.
+	//
+	// GET /tasks/{id}
+	AdminGetTask(ctx context.Context, params AdminGetTaskParams) (AdminGetTaskRes, error)
 	// AdminGetUser implements adminGetUser operation.
 	//
 	// One app user with their residences, counts and tier.
 	//
 	// GET /users/{id}
 	AdminGetUser(ctx context.Context, params AdminGetUserParams) (AdminGetUserRes, error)
+	// AdminListContractors implements adminListContractors operation.
+	//
+	// Newest first.
+	//
+	// GET /contractors
+	AdminListContractors(ctx context.Context, params AdminListContractorsParams) (AdminListContractorsRes, error)
+	// AdminListDocuments implements adminListDocuments operation.
+	//
+	// Newest first.
+	//
+	// GET /documents
+	AdminListDocuments(ctx context.Context, params AdminListDocumentsParams) (AdminListDocumentsRes, error)
+	// AdminListResidences implements adminListResidences operation.
+	//
+	// Newest first.
+	//
+	// GET /residences
+	AdminListResidences(ctx context.Context, params AdminListResidencesParams) (AdminListResidencesRes, error)
+	// AdminListTasks implements adminListTasks operation.
+	//
+	// Newest first.
+	//
+	// GET /tasks
+	AdminListTasks(ctx context.Context, params AdminListTasksParams) (AdminListTasksRes, error)
 	// AdminListUsers implements adminListUsers operation.
 	//
 	// Newest first. `q` matches a substring of the email or the name, case-insensitively.
@@ -136,6 +210,13 @@ type Handler interface {
 	//
 	// PATCH /settings
 	AdminSettingsUpdate(ctx context.Context, req *SettingsPatch) (AdminSettingsUpdateRes, error)
+	// AdminUpdateTask implements adminUpdateTask operation.
+	//
+	// Sets `in_progress` as the app's start/stop actions do; the residence's board shows it on its next
+	// read.
+	//
+	// PATCH /tasks/{id}
+	AdminUpdateTask(ctx context.Context, req *TaskItemUpdate, params AdminUpdateTaskParams) (AdminUpdateTaskRes, error)
 	// CreateLookup implements createLookup operation.
 	//
 	// Adds a row to the kind. `level` is required for task_priorities; a field the kind does not have is a

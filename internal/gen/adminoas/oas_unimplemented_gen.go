@@ -92,6 +92,44 @@ func (UnimplementedHandler) AdminDeactivateUser(ctx context.Context, params Admi
 	return r, ht.ErrNotImplemented
 }
 
+// AdminDeleteContractor implements adminDeleteContractor operation.
+//
+// Deletes the contractor, as the app does: tasks and completions that named it keep existing without
+// it, and their boards are told.
+//
+// DELETE /contractors/{id}
+func (UnimplementedHandler) AdminDeleteContractor(ctx context.Context, params AdminDeleteContractorParams) (r AdminDeleteContractorRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminDeleteDocument implements adminDeleteDocument operation.
+//
+// Deletes the document and then its file, as the app does.
+//
+// DELETE /documents/{id}
+func (UnimplementedHandler) AdminDeleteDocument(ctx context.Context, params AdminDeleteDocumentParams) (r AdminDeleteDocumentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminDeleteResidence implements adminDeleteResidence operation.
+//
+// Deletes the residence and everything in it, as its owner deleting it does: every member loses access
+// at once, its documents' files are deleted and its boards are told.
+//
+// DELETE /residences/{id}
+func (UnimplementedHandler) AdminDeleteResidence(ctx context.Context, params AdminDeleteResidenceParams) (r AdminDeleteResidenceRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminDeleteTask implements adminDeleteTask operation.
+//
+// Deletes the task and its completions, as the app does; its residence's board is told.
+//
+// DELETE /tasks/{id}
+func (UnimplementedHandler) AdminDeleteTask(ctx context.Context, params AdminDeleteTaskParams) (r AdminDeleteTaskRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AdminDeleteUser implements adminDeleteUser operation.
 //
 // The same deletion as the user's own account deletion: the residences they own go with everything in
@@ -103,12 +141,84 @@ func (UnimplementedHandler) AdminDeleteUser(ctx context.Context, params AdminDel
 	return r, ht.ErrNotImplemented
 }
 
+// AdminGetContractor implements adminGetContractor operation.
+//
+// One contractor.
+//
+// GET /contractors/{id}
+func (UnimplementedHandler) AdminGetContractor(ctx context.Context, params AdminGetContractorParams) (r AdminGetContractorRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminGetDocument implements adminGetDocument operation.
+//
+// One document.
+//
+// GET /documents/{id}
+func (UnimplementedHandler) AdminGetDocument(ctx context.Context, params AdminGetDocumentParams) (r AdminGetDocumentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminGetResidence implements adminGetResidence operation.
+//
+// One residence.
+//
+// GET /residences/{id}
+func (UnimplementedHandler) AdminGetResidence(ctx context.Context, params AdminGetResidenceParams) (r AdminGetResidenceRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminGetTask implements adminGetTask operation.
+//
+// One task.
+//
+// GET /tasks/{id}
+func (UnimplementedHandler) AdminGetTask(ctx context.Context, params AdminGetTaskParams) (r AdminGetTaskRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AdminGetUser implements adminGetUser operation.
 //
 // One app user with their residences, counts and tier.
 //
 // GET /users/{id}
 func (UnimplementedHandler) AdminGetUser(ctx context.Context, params AdminGetUserParams) (r AdminGetUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminListContractors implements adminListContractors operation.
+//
+// Newest first.
+//
+// GET /contractors
+func (UnimplementedHandler) AdminListContractors(ctx context.Context, params AdminListContractorsParams) (r AdminListContractorsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminListDocuments implements adminListDocuments operation.
+//
+// Newest first.
+//
+// GET /documents
+func (UnimplementedHandler) AdminListDocuments(ctx context.Context, params AdminListDocumentsParams) (r AdminListDocumentsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminListResidences implements adminListResidences operation.
+//
+// Newest first.
+//
+// GET /residences
+func (UnimplementedHandler) AdminListResidences(ctx context.Context, params AdminListResidencesParams) (r AdminListResidencesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminListTasks implements adminListTasks operation.
+//
+// Newest first.
+//
+// GET /tasks
+func (UnimplementedHandler) AdminListTasks(ctx context.Context, params AdminListTasksParams) (r AdminListTasksRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -195,6 +305,16 @@ func (UnimplementedHandler) AdminSettingsGet(ctx context.Context) (r AdminSettin
 //
 // PATCH /settings
 func (UnimplementedHandler) AdminSettingsUpdate(ctx context.Context, req *SettingsPatch) (r AdminSettingsUpdateRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AdminUpdateTask implements adminUpdateTask operation.
+//
+// Sets `in_progress` as the app's start/stop actions do; the residence's board shows it on its next
+// read.
+//
+// PATCH /tasks/{id}
+func (UnimplementedHandler) AdminUpdateTask(ctx context.Context, req *TaskItemUpdate, params AdminUpdateTaskParams) (r AdminUpdateTaskRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
