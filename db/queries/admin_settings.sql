@@ -16,6 +16,7 @@ SELECT unnest(@positions::integer[]), unnest(@titles::text[]), unnest(@free_text
 -- The settings as one JSON document, in the shape of the admin API's Settings.
 SELECT jsonb_build_object(
     'limitations_enabled', st.limitations_enabled,
+    'reminder_defaults', jsonb_build_object('hour', st.default_reminder_hour),
     'tiers', (SELECT jsonb_object_agg(t.tier, jsonb_build_object('residences', t.max_residences, 'tasks', t.max_tasks,
                                                                  'contractors', t.max_contractors, 'documents', t.max_documents,
                                                                  'file_bytes', t.max_file_bytes))
@@ -46,3 +47,7 @@ WHERE tier = @tier;
 -- name: AdminSettingsTriggerUpdate :execrows
 -- Sets the title and body of one upgrade trigger.
 UPDATE upgrade_triggers SET title = @title, body = @body, updated_at = now() WHERE key = @key;
+
+-- name: AdminSettingsSetReminderHour :exec
+-- Sets the reminder hour of users who have not chosen one (notification_preference_defaults reads it).
+UPDATE app_settings SET default_reminder_hour = @hour, updated_at = now();

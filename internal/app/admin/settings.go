@@ -19,6 +19,11 @@ type settingsDoc struct {
 	Tiers              map[string]tierLimits `json:"tiers"`
 	UpgradeTriggers    []upgradeTrigger      `json:"upgrade_triggers"`
 	Features           []featureBenefit      `json:"features"`
+	ReminderDefaults   reminderDefaults      `json:"reminder_defaults"`
+}
+
+type reminderDefaults struct {
+	Hour int `json:"hour"`
 }
 
 type tierLimits struct {
@@ -65,7 +70,8 @@ func (h *Handler) AdminSettingsGet(ctx context.Context) (adminoas.AdminSettingsG
 
 // AdminSettingsUpdate changes the settings present in the request, in one transaction with its audit row,
 // and then drops the paywall document every process caches for GET /subscription, so each shows the change
-// on its next request (creates read the limits in their own statements and need nothing dropped).
+// on its next request (creates read the limits, and the reminder planner and notification preferences the
+// default hour, in their own statements, and need nothing dropped).
 func (h *Handler) AdminSettingsUpdate(ctx context.Context, req *adminoas.SettingsPatch) (adminoas.AdminSettingsUpdateRes, error) {
 	if err := validateSettingsPatch(req); err != nil {
 		return nil, err
@@ -121,6 +127,11 @@ func (h *Handler) applySettings(ctx context.Context, tx pgx.Tx, req *adminoas.Se
 	if on, ok := req.LimitationsEnabled.Get(); ok {
 		if _, err := h.q.AppSettingsSetLimitations(ctx, tx, on); err != nil {
 			return fmt.Errorf("error switching limitations: %w", err)
+		}
+	}
+	if r, ok := req.ReminderDefaults.Get(); ok {
+		if err := h.q.AdminSettingsSetReminderHour(ctx, tx, int32(r.Hour)); err != nil { //nolint:gosec // G115: 0..23 (the spec)
+			return fmt.Errorf("error setting the default reminder hour: %w", err)
 		}
 	}
 	if tiers, ok := req.Tiers.Get(); ok {
@@ -190,9 +201,10 @@ func optNilInt32(o adminoas.OptNilInt) (bool, *int32) {
 
 func (d settingsDoc) toAPI() *adminoas.Settings {
 	s := &adminoas.Settings{LimitationsEnabled: d.LimitationsEnabled,
-		Tiers:           adminoas.SettingsTiers{Free: d.Tiers["free"].toAPI(), Pro: d.Tiers["pro"].toAPI()},
-		UpgradeTriggers: make([]adminoas.UpgradeTrigger, 0, len(d.UpgradeTriggers)),
-		Features:        make([]adminoas.FeatureBenefit, 0, len(d.Features))}
+		Tiers:            adminoas.SettingsTiers{Free: d.Tiers["free"].toAPI(), Pro: d.Tiers["pro"].toAPI()},
+		UpgradeTriggers:  make([]adminoas.UpgradeTrigger, 0, len(d.UpgradeTriggers)),
+		Features:         make([]adminoas.FeatureBenefit, 0, len(d.Features)),
+		ReminderDefaults: adminoas.ReminderDefaults{Hour: d.ReminderDefaults.Hour}}
 	for _, t := range d.UpgradeTriggers {
 		s.UpgradeTriggers = append(s.UpgradeTriggers, adminoas.UpgradeTrigger{Key: adminoas.UpgradeTriggerKey(t.Key), Title: t.Title, Body: t.Body})
 	}

@@ -58,6 +58,7 @@ func TestSettings(t *testing.T) {
 		require.True(t, s.Tiers.Free.FileBytes.Null)
 		require.Len(t, s.UpgradeTriggers, 5)
 		require.Equal(t, adminoas.FeatureBenefit{Title: "Homes", Free: "1", Pro: "Unlimited"}, s.Features[0])
+		require.Equal(t, 9, s.ReminderDefaults.Hour)
 	})
 
 	t.Run("APatchShowsOnEveryProcessAtOnce", func(t *testing.T) {
@@ -116,6 +117,36 @@ func TestSettings(t *testing.T) {
 		require.True(t, is.LimitationsEnabled)
 		require.Equal(t, 10, *was.Tiers["free"].Tasks)
 		require.Equal(t, 3, *is.Tiers["free"].Tasks)
+	})
+
+	t.Run("TheDefaultReminderHourAppliesToUsersWhoChoseNone", func(t *testing.T) {
+		t.Parallel()
+		inst := apptest.Start(t, apptest.Options{NoSeed: true})
+		owner := inst.SignInAdmin(t, "owner")
+		chose, didNot := inst.Register(t), inst.Register(t)
+		hourOf := func(acct apptest.Account) int {
+			var p struct {
+				ReminderHour int `json:"reminder_hour"`
+			}
+			r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/notifications/preferences", Token: acct.Token})
+			require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+			r.JSON(t, &p)
+			return p.ReminderHour
+		}
+		r := inst.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/notifications/preferences", Token: chose.Token,
+			Body: map[string]any{"reminder_hour": 18}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		require.Equal(t, 9, hourOf(didNot), "9 until an operator changes it")
+
+		got := adminExpect[adminoas.Settings](t, inst, owner, http.MethodPatch, "/settings",
+			map[string]any{"reminder_defaults": map[string]any{"hour": 7}}, http.StatusOK)
+		require.Equal(t, 7, got.ReminderDefaults.Hour)
+		require.Equal(t, 7, hourOf(didNot), "a user who chose no hour gets the new default")
+		require.Equal(t, 18, hourOf(chose), "a user's own choice stays")
+
+		r = inst.DoAdmin(t, apptest.Request{Method: http.MethodPatch, Path: "/settings", Token: owner.Token, Invalid: true,
+			Body: map[string]any{"reminder_defaults": map[string]any{"hour": 24}}})
+		apptest.RequireAPIError(t, r, http.StatusBadRequest, "validation_failed", "reminder_defaults.hour")
 	})
 
 	t.Run("InvalidFieldsAreNamedAndNothingChanges", func(t *testing.T) {

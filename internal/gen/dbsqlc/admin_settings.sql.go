@@ -50,6 +50,7 @@ func (q *Queries) AdminSettingsFeaturesInsert(ctx context.Context, db DBTX, arg 
 const AdminSettingsGet = `-- name: AdminSettingsGet :one
 SELECT jsonb_build_object(
     'limitations_enabled', st.limitations_enabled,
+    'reminder_defaults', jsonb_build_object('hour', st.default_reminder_hour),
     'tiers', (SELECT jsonb_object_agg(t.tier, jsonb_build_object('residences', t.max_residences, 'tasks', t.max_tasks,
                                                                  'contractors', t.max_contractors, 'documents', t.max_documents,
                                                                  'file_bytes', t.max_file_bytes))
@@ -78,6 +79,16 @@ SELECT id FROM app_settings FOR UPDATE
 // previous change's after.
 func (q *Queries) AdminSettingsLock(ctx context.Context, db DBTX) error {
 	_, err := db.Exec(ctx, AdminSettingsLock)
+	return err
+}
+
+const AdminSettingsSetReminderHour = `-- name: AdminSettingsSetReminderHour :exec
+UPDATE app_settings SET default_reminder_hour = $1, updated_at = now()
+`
+
+// Sets the reminder hour of users who have not chosen one (notification_preference_defaults reads it).
+func (q *Queries) AdminSettingsSetReminderHour(ctx context.Context, db DBTX, hour int32) error {
+	_, err := db.Exec(ctx, AdminSettingsSetReminderHour, hour)
 	return err
 }
 

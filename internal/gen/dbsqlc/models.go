@@ -92,9 +92,10 @@ type AdminUser struct {
 }
 
 type AppSetting struct {
-	ID                 bool
-	LimitationsEnabled bool
-	UpdatedAt          time.Time
+	ID                  bool
+	LimitationsEnabled  bool
+	UpdatedAt           time.Time
+	DefaultReminderHour int32
 }
 
 type AuthToken struct {
