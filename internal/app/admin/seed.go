@@ -20,10 +20,7 @@ func lookupCounts(c *dbsqlc.AdminLookupCountsRow) adminoas.LookupCounts {
 // SeedLookups runs the idempotent reference-data seed of `homekeep seed` (seed.Apply), then refreshes every
 // process's static data and boards, and answers how many rows of each kind it added.
 //
-// seed.Apply commits in its own transaction on the pool, so the audit row cannot share it: the counts and
-// the audit row are written in mutate's transaction around it (the viewer check comes first, as for every
-// change). If writing the audit row failed after the seed committed, the operator gets the error, and the
-// seed, which only restores the built-in rows, stays applied without its record.
+// The seed, its counts and its audit row commit in one transaction (seed.ApplyTx), after the viewer check.
 func (h *Handler) SeedLookups(ctx context.Context) (adminoas.SeedLookupsRes, error) {
 	var out adminoas.SeedResult
 	err := h.mutate(ctx, func(tx pgx.Tx) ([]Change, error) {
@@ -31,7 +28,7 @@ func (h *Handler) SeedLookups(ctx context.Context) (adminoas.SeedLookupsRes, err
 		if err != nil {
 			return nil, fmt.Errorf("error counting reference data: %w", err)
 		}
-		if err := seed.Apply(ctx, h.db.Pool); err != nil {
+		if err := seed.ApplyTx(ctx, tx); err != nil {
 			return nil, fmt.Errorf("error seeding reference data: %w", err)
 		}
 		after, err := h.q.AdminLookupCounts(ctx, tx)

@@ -18,25 +18,28 @@ import (
 // Apply upserts the reference data every installation needs, by name, in one transaction. Running it again
 // changes nothing; rows an operator added are left alone.
 func Apply(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return ApplyTx(ctx, tx) })
+}
+
+// ApplyTx is Apply inside the caller's transaction, so an admin's seed commits together with its audit row.
+func ApplyTx(ctx context.Context, tx pgx.Tx) error {
 	q := dbsqlc.New()
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var errs []error
-		collect := func(table string) func(int, error) {
-			return func(i int, err error) {
-				if err != nil {
-					errs = append(errs, fmt.Errorf("error seeding %s row %d: %w", table, i, err))
-				}
+	var errs []error
+	collect := func(table string) func(int, error) {
+		return func(i int, err error) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("error seeding %s row %d: %w", table, i, err))
 			}
 		}
-		q.ResidenceTypeUpsert(ctx, tx, residenceTypes).Exec(collect("residence_types"))
-		q.TaskCategoryUpsert(ctx, tx, taskCategories).Exec(collect("task_categories"))
-		q.TaskPriorityUpsert(ctx, tx, taskPriorities).Exec(collect("task_priorities"))
-		q.TaskFrequencyUpsert(ctx, tx, taskFrequencies).Exec(collect("task_frequencies"))
-		q.ContractorSpecialtyUpsert(ctx, tx, contractorSpecialties).Exec(collect("contractor_specialties"))
-		// Templates refer to categories and frequencies by name, so they go after them.
-		q.TaskTemplateUpsert(ctx, tx, taskTemplates).Exec(collect("task_templates"))
-		return errors.Join(errs...)
-	})
+	}
+	q.ResidenceTypeUpsert(ctx, tx, residenceTypes).Exec(collect("residence_types"))
+	q.TaskCategoryUpsert(ctx, tx, taskCategories).Exec(collect("task_categories"))
+	q.TaskPriorityUpsert(ctx, tx, taskPriorities).Exec(collect("task_priorities"))
+	q.TaskFrequencyUpsert(ctx, tx, taskFrequencies).Exec(collect("task_frequencies"))
+	q.ContractorSpecialtyUpsert(ctx, tx, contractorSpecialties).Exec(collect("contractor_specialties"))
+	// Templates refer to categories and frequencies by name, so they go after them.
+	q.TaskTemplateUpsert(ctx, tx, taskTemplates).Exec(collect("task_templates"))
+	return errors.Join(errs...)
 }
 
 // IfEmpty seeds a database that has no reference data at all (a new one) and reports whether it did,
