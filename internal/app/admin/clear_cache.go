@@ -69,7 +69,7 @@ var cacheFamilies = []cacheFamily{
 // tombstones, each in one atomic step (dropCachedValues): deleting a tombstone would let such a fill, still
 // queued, map a revoked token to its user until the TTL. Without the mappings every token is checked in
 // PostgreSQL (auth_tokens, from which a revocation deletes the token), which stays authoritative.
-const authTokenFamily = "auth_token:"
+const authTokenFamily = "auth_token:" //nolint:gosec // G101: a key prefix, not a credential
 
 // tombstoneValue is what cachetier writes for a revoked key of a Tombstone tier; no user id is -1.
 const tombstoneValue = "-1"
