@@ -73,6 +73,10 @@ type AdminGetUserRes interface {
 	adminGetUserRes()
 }
 
+type AdminJobsRes interface {
+	adminJobsRes()
+}
+
 type AdminListContractorsRes interface {
 	adminListContractorsRes()
 }

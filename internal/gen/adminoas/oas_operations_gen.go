@@ -24,6 +24,7 @@ const (
 	AdminGetResidenceOperation      OperationName = "AdminGetResidence"
 	AdminGetTaskOperation           OperationName = "AdminGetTask"
 	AdminGetUserOperation           OperationName = "AdminGetUser"
+	AdminJobsOperation              OperationName = "AdminJobs"
 	AdminListContractorsOperation   OperationName = "AdminListContractors"
 	AdminListDocumentsOperation     OperationName = "AdminListDocuments"
 	AdminListResidencesOperation    OperationName = "AdminListResidences"

@@ -1716,6 +1716,101 @@ func decodeAdminGetUserParams(args [1]string, argsEscaped bool, r *http.Request)
 	return params, nil
 }
 
+// AdminJobsParams is parameters of adminJobs operation.
+type AdminJobsParams struct {
+	// How many of the most recent errors to list.
+	Errors OptInt `json:",omitempty,omitzero"`
+}
+
+func unpackAdminJobsParams(packed middleware.Parameters) (params AdminJobsParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "errors",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Errors = v.(OptInt)
+		}
+	}
+	return params
+}
+
+func decodeAdminJobsParams(args [0]string, argsEscaped bool, r *http.Request) (params AdminJobsParams, _ error) {
+	q := uri.NewQueryDecoder(r.URL.Query())
+	// Set default value for query: errors.
+	{
+		val := int(20)
+		params.Errors.SetTo(val)
+	}
+	// Decode query: errors.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "errors",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotErrorsVal int
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToInt(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotErrorsVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Errors.SetTo(paramsDotErrorsVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Errors.Get(); ok {
+					if err := func() error {
+						if err := (validate.Int{
+							MinSet:        true,
+							Min:           0,
+							MaxSet:        true,
+							Max:           100,
+							MinExclusive:  false,
+							MaxExclusive:  false,
+							MultipleOfSet: false,
+							MultipleOf:    0,
+							Pattern:       nil,
+						}).Validate(int64(value)); err != nil {
+							return errors.Wrap(err, "int")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "errors",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // AdminListContractorsParams is parameters of adminListContractors operation.
 type AdminListContractorsParams struct {
 	// Substring of the name or company (case-insensitive).

@@ -515,6 +515,18 @@ type AdminGetUserUnauthorized APIError
 
 func (*AdminGetUserUnauthorized) adminGetUserRes() {}
 
+type AdminJobsBadRequest APIError
+
+func (*AdminJobsBadRequest) adminJobsRes() {}
+
+type AdminJobsInternalServerError APIError
+
+func (*AdminJobsInternalServerError) adminJobsRes() {}
+
+type AdminJobsUnauthorized APIError
+
+func (*AdminJobsUnauthorized) adminJobsRes() {}
+
 type AdminListContractorsBadRequest APIError
 
 func (*AdminListContractorsBadRequest) adminListContractorsRes() {}
@@ -2273,6 +2285,169 @@ func (*GetTemplateNotFound) getTemplateRes() {}
 type GetTemplateUnauthorized APIError
 
 func (*GetTemplateUnauthorized) getTemplateRes() {}
+
+// Ref: #/components/schemas/JobCount
+type JobCount struct {
+	Kind string `json:"kind"`
+	// River's job state (available, scheduled, running, retryable, completed, discarded, cancelled).
+	State string `json:"state"`
+	Jobs  int64  `json:"jobs"`
+	// When the oldest of these jobs was queued.
+	Oldest time.Time `json:"oldest"`
+}
+
+// GetKind returns the value of Kind.
+func (s *JobCount) GetKind() string {
+	return s.Kind
+}
+
+// GetState returns the value of State.
+func (s *JobCount) GetState() string {
+	return s.State
+}
+
+// GetJobs returns the value of Jobs.
+func (s *JobCount) GetJobs() int64 {
+	return s.Jobs
+}
+
+// GetOldest returns the value of Oldest.
+func (s *JobCount) GetOldest() time.Time {
+	return s.Oldest
+}
+
+// SetKind sets the value of Kind.
+func (s *JobCount) SetKind(val string) {
+	s.Kind = val
+}
+
+// SetState sets the value of State.
+func (s *JobCount) SetState(val string) {
+	s.State = val
+}
+
+// SetJobs sets the value of Jobs.
+func (s *JobCount) SetJobs(val int64) {
+	s.Jobs = val
+}
+
+// SetOldest sets the value of Oldest.
+func (s *JobCount) SetOldest(val time.Time) {
+	s.Oldest = val
+}
+
+// Ref: #/components/schemas/JobError
+type JobError struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	State       string    `json:"state"`
+	Attempt     int       `json:"attempt"`
+	MaxAttempts int       `json:"max_attempts"`
+	FailedAt    time.Time `json:"failed_at"`
+	// The error the worker returned, as the queue recorded it.
+	Error string `json:"error"`
+}
+
+// GetID returns the value of ID.
+func (s *JobError) GetID() int64 {
+	return s.ID
+}
+
+// GetKind returns the value of Kind.
+func (s *JobError) GetKind() string {
+	return s.Kind
+}
+
+// GetState returns the value of State.
+func (s *JobError) GetState() string {
+	return s.State
+}
+
+// GetAttempt returns the value of Attempt.
+func (s *JobError) GetAttempt() int {
+	return s.Attempt
+}
+
+// GetMaxAttempts returns the value of MaxAttempts.
+func (s *JobError) GetMaxAttempts() int {
+	return s.MaxAttempts
+}
+
+// GetFailedAt returns the value of FailedAt.
+func (s *JobError) GetFailedAt() time.Time {
+	return s.FailedAt
+}
+
+// GetError returns the value of Error.
+func (s *JobError) GetError() string {
+	return s.Error
+}
+
+// SetID sets the value of ID.
+func (s *JobError) SetID(val int64) {
+	s.ID = val
+}
+
+// SetKind sets the value of Kind.
+func (s *JobError) SetKind(val string) {
+	s.Kind = val
+}
+
+// SetState sets the value of State.
+func (s *JobError) SetState(val string) {
+	s.State = val
+}
+
+// SetAttempt sets the value of Attempt.
+func (s *JobError) SetAttempt(val int) {
+	s.Attempt = val
+}
+
+// SetMaxAttempts sets the value of MaxAttempts.
+func (s *JobError) SetMaxAttempts(val int) {
+	s.MaxAttempts = val
+}
+
+// SetFailedAt sets the value of FailedAt.
+func (s *JobError) SetFailedAt(val time.Time) {
+	s.FailedAt = val
+}
+
+// SetError sets the value of Error.
+func (s *JobError) SetError(val string) {
+	s.Error = val
+}
+
+// The job queue at a glance, as `homekeep jobs` prints it.
+// Ref: #/components/schemas/JobReport
+type JobReport struct {
+	// Every kind and state that has jobs, by kind then state.
+	Counts []JobCount `json:"counts"`
+	// The most recent failures, newest first.
+	Errors []JobError `json:"errors"`
+}
+
+// GetCounts returns the value of Counts.
+func (s *JobReport) GetCounts() []JobCount {
+	return s.Counts
+}
+
+// GetErrors returns the value of Errors.
+func (s *JobReport) GetErrors() []JobError {
+	return s.Errors
+}
+
+// SetCounts sets the value of Counts.
+func (s *JobReport) SetCounts(val []JobCount) {
+	s.Counts = val
+}
+
+// SetErrors sets the value of Errors.
+func (s *JobReport) SetErrors(val []JobError) {
+	s.Errors = val
+}
+
+func (*JobReport) adminJobsRes() {}
 
 type ListLookupsBadRequest APIError
 

@@ -53,6 +53,7 @@ var operationRolesBearerAuth = map[string][]string{
 	AdminGetResidenceOperation:      []string{},
 	AdminGetTaskOperation:           []string{},
 	AdminGetUserOperation:           []string{},
+	AdminJobsOperation:              []string{},
 	AdminListContractorsOperation:   []string{},
 	AdminListDocumentsOperation:     []string{},
 	AdminListResidencesOperation:    []string{},

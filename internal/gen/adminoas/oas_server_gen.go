@@ -127,6 +127,13 @@ type Handler interface {
 	//
 	// GET /users/{id}
 	AdminGetUser(ctx context.Context, params AdminGetUserParams) (AdminGetUserRes, error)
+	// AdminJobs implements adminJobs operation.
+	//
+	// How many background jobs of each kind are in each state, and the last errors (at most `errors`), as
+	// `homekeep jobs` prints them. It only reads.
+	//
+	// GET /jobs
+	AdminJobs(ctx context.Context, params AdminJobsParams) (AdminJobsRes, error)
 	// AdminListContractors implements adminListContractors operation.
 	//
 	// Newest first.

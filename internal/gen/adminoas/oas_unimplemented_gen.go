@@ -186,6 +186,16 @@ func (UnimplementedHandler) AdminGetUser(ctx context.Context, params AdminGetUse
 	return r, ht.ErrNotImplemented
 }
 
+// AdminJobs implements adminJobs operation.
+//
+// How many background jobs of each kind are in each state, and the last errors (at most `errors`), as
+// `homekeep jobs` prints them. It only reads.
+//
+// GET /jobs
+func (UnimplementedHandler) AdminJobs(ctx context.Context, params AdminJobsParams) (r AdminJobsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AdminListContractors implements adminListContractors operation.
 //
 // Newest first.
