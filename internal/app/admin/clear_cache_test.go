@@ -47,6 +47,14 @@ func valueOf(t *testing.T, inst *apptest.Instance, key string) string {
 	return v
 }
 
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 // tokenKey is the Valkey key authcache keeps a token under.
 func tokenKey(prefix, token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -55,8 +63,8 @@ func tokenKey(prefix, token string) string {
 
 // cacheWorkload makes the instances write every kind of key Homekeep keeps in Valkey: tokens and users
 // (sign-in, a profile change), residence lists and their generations (a household joining), board versions
-// and timezones (a board), static data, the paywall and its generation (a settings change), a revocation's
-// tombstone (a logout) and rate-limit counters.
+// and timezones (a board), static data and its generation (a lookup change), the paywall and its generation
+// (a settings change), a revocation's tombstone (a logout) and rate-limit counters.
 func cacheWorkload(t *testing.T, a, b *apptest.Instance, owner apptest.AdminAccount) (revoked string) {
 	t.Helper()
 	h := apptest.NewHousehold(t, a)
@@ -69,6 +77,11 @@ func cacheWorkload(t *testing.T, a, b *apptest.Instance, owner apptest.AdminAcco
 		subscriptionOf(t, inst, h.Owner)
 	}
 	adminExpect[adminoas.Settings](t, a, owner, http.MethodPatch, "/settings", map[string]any{"limitations_enabled": false}, http.StatusOK)
+	var category int64
+	apptest.DBQueryRow(t, a, `SELECT id FROM task_categories ORDER BY id LIMIT 1`, nil, &category)
+	r = adminDo(t, a, owner, http.MethodPatch, "/lookups/task_categories/"+strconv.FormatInt(category, 10), map[string]any{"name": "Renamed"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, http.StatusOK, b.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: h.Owner.Token}).Status)
 	subscriptionOf(t, b, h.Owner)
 	gone := a.Register(t)
 	apptest.Warm(t, b, gone.Token)
@@ -99,14 +112,18 @@ func TestClearCache(t *testing.T) {
 		})
 
 		var deletable int64
+		seen := map[string]bool{}
 		for _, k := range keysUnder(t, a, prefix) {
-			_, deleted, ok := admin.CacheFamilyOf(prefix, k)
+			name, deleted, ok := admin.CacheFamilyOf(prefix, k)
 			require.True(t, ok, "key %s belongs to no family", k)
+			seen[name] = true
 			if deleted && valueOf(t, a, k) != "-1" {
 				deletable++
 			}
 		}
 		require.Positive(t, deletable)
+		require.ElementsMatch(t, admin.CacheFamilyNames(), keysOf(seen),
+			"the workload writes every listed family (a family it misses is no longer written, or the workload needs it)")
 
 		res := adminExpect[adminoas.ClearCacheResult](t, a, owner, http.MethodPost, "/settings/clear-cache", nil, http.StatusOK)
 		require.Equal(t, deletable, res.Removed, "every cached value under the prefix, counted")
