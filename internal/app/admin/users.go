@@ -60,17 +60,16 @@ func (h *Handler) AdminListUsers(ctx context.Context, params adminoas.AdminListU
 	if err != nil {
 		return nil, fmt.Errorf("error listing users: %w", err)
 	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	} else if pg.beforeID != nil {
-		// A cursor past the last row (the rows after it were deleted) has no row to carry the total.
+	total, err := pg.total(len(rows), func() int64 { return rows[0].Total }, func() (int64, error) {
 		p.BeforeID, p.MaxRows = nil, 1
-		if first, err := h.q.AppUserList(ctx, h.db, p); err != nil {
-			return nil, fmt.Errorf("error counting users: %w", err)
-		} else if len(first) > 0 {
-			total = first[0].Total
+		first, err := h.q.AppUserList(ctx, h.db, p)
+		if err != nil || len(first) == 0 {
+			return 0, err
 		}
+		return first[0].Total, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("error counting users: %w", err)
 	}
 	n, next := pg.next(len(rows), func(i int) int64 { return rows[i].ID })
 	out := &adminoas.AppUserPage{Items: make([]adminoas.AppUser, 0, n), Total: total, NextCursor: next}
