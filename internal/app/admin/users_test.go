@@ -12,6 +12,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
+	"github.com/homekeep/homekeep/internal/testsmtp"
 )
 
 // appUserDetail is GET /users/{id}'s body as the tests read it.
@@ -300,18 +301,22 @@ func resetJobs(t *testing.T, inst *apptest.Instance, userID int64) int {
 	return n
 }
 
-// TestResetUserPassword: the admin queues the forgot-password email job for the user (its worker sends the
-// code); a deactivated user is refused with 409 and gets none.
+// TestResetUserPassword: the admin queues the forgot-password email job for the user, whose worker mails the
+// reset code; a deactivated user is refused with 409 and gets none.
 func TestResetUserPassword(t *testing.T) {
 	t.Parallel()
-	inst := apptest.Start(t, apptest.Options{NoSeed: true})
+	smtp := testsmtp.Start(t)
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: apptest.WithSMTP(smtp)})
 	admin := inst.SignInAdmin(t, "admin")
 	user := inst.Register(t)
+	smtp.Next(t, user.Email) // its verification code
 	require.Equal(t, 0, resetJobs(t, inst, user.ID))
 
 	r := sendAdmin(t, inst, admin, http.MethodPost, fmt.Sprintf("/users/%d/password-reset", user.ID), nil)
 	require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 	require.Equal(t, 1, resetJobs(t, inst, user.ID))
+	m := smtp.Next(t, user.Email)
+	require.Equal(t, "Your Homekeep password reset code", m.Subject, "the forgot-password email")
 	rows := auditRows(t, inst, "user.password_reset")
 	require.Len(t, rows, 1)
 	require.Equal(t, user.Email, decodeAudit(t, rows[0].After)["email"])
