@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,6 +91,9 @@ func (h *Handler) AdminSettingsUpdate(ctx context.Context, req *adminoas.Setting
 		}
 		if after, err = h.readSettings(ctx, tx); err != nil {
 			return nil, err
+		}
+		if reflect.DeepEqual(before, after) {
+			return nil, nil // nothing changed: no audit row
 		}
 		return []Change{{Action: "settings.update", TargetType: "settings", TargetID: "app", Before: before, After: after}}, nil
 	})

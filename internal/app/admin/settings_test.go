@@ -102,6 +102,8 @@ func TestSettings(t *testing.T) {
 		require.True(t, got.Tiers.Free.Tasks.Null)
 		require.True(t, subscriptionOf(t, b, user).Limits.Tasks.Null)
 
+		// A patch that changes nothing leaves no audit row.
+		adminExpect[adminoas.Settings](t, a, owner, http.MethodPatch, "/settings", map[string]any{"limitations_enabled": true}, http.StatusOK)
 		rows := auditRows(t, a, "settings.update")
 		require.Len(t, rows, 2)
 		require.Equal(t, owner.Email, rows[0].AdminEmail)
