@@ -2460,7 +2460,7 @@ func (s *Server) handleAdminDeleteUserRequest(args [1]string, argsEscaped bool, 
 
 // handleAdminGetContractorRequest handles adminGetContractor operation.
 //
-// One contractor.
+// The contractor with its residence and who created it. Every role may call it.
 //
 // GET /contractors/{id}
 func (s *Server) handleAdminGetContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2647,7 +2647,8 @@ func (s *Server) handleAdminGetContractorRequest(args [1]string, argsEscaped boo
 
 // handleAdminGetDocumentRequest handles adminGetDocument operation.
 //
-// One document.
+// The document's metadata (not its file) with its residence, size and who uploaded it. Every role may
+// call it.
 //
 // GET /documents/{id}
 func (s *Server) handleAdminGetDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2834,7 +2835,8 @@ func (s *Server) handleAdminGetDocumentRequest(args [1]string, argsEscaped bool,
 
 // handleAdminGetResidenceRequest handles adminGetResidence operation.
 //
-// One residence.
+// The residence with its members and their roles, its active share code and counts of its tasks,
+// completions, documents and contractors. Every role may call it.
 //
 // GET /residences/{id}
 func (s *Server) handleAdminGetResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3021,7 +3023,8 @@ func (s *Server) handleAdminGetResidenceRequest(args [1]string, argsEscaped bool
 
 // handleAdminGetTaskRequest handles adminGetTask operation.
 //
-// One task.
+// The task with its residence's id and name, its state and its completion count. Every role may call
+// it.
 //
 // GET /tasks/{id}
 func (s *Server) handleAdminGetTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3208,7 +3211,8 @@ func (s *Server) handleAdminGetTaskRequest(args [1]string, argsEscaped bool, w h
 
 // handleAdminGetUserRequest handles adminGetUser operation.
 //
-// One app user with their residences, counts and tier.
+// The user's account, the residences they belong to with their role, how many tasks and documents they
+// created, their active devices and their tier with its source and end. Every role may call it.
 //
 // GET /users/{id}
 func (s *Server) handleAdminGetUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

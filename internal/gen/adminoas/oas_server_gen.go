@@ -99,31 +99,35 @@ type Handler interface {
 	AdminDeleteUser(ctx context.Context, params AdminDeleteUserParams) (AdminDeleteUserRes, error)
 	// AdminGetContractor implements adminGetContractor operation.
 	//
-	// One contractor.
+	// The contractor with its residence and who created it. Every role may call it.
 	//
 	// GET /contractors/{id}
 	AdminGetContractor(ctx context.Context, params AdminGetContractorParams) (AdminGetContractorRes, error)
 	// AdminGetDocument implements adminGetDocument operation.
 	//
-	// One document.
+	// The document's metadata (not its file) with its residence, size and who uploaded it. Every role may
+	// call it.
 	//
 	// GET /documents/{id}
 	AdminGetDocument(ctx context.Context, params AdminGetDocumentParams) (AdminGetDocumentRes, error)
 	// AdminGetResidence implements adminGetResidence operation.
 	//
-	// One residence.
+	// The residence with its members and their roles, its active share code and counts of its tasks,
+	// completions, documents and contractors. Every role may call it.
 	//
 	// GET /residences/{id}
 	AdminGetResidence(ctx context.Context, params AdminGetResidenceParams) (AdminGetResidenceRes, error)
 	// AdminGetTask implements adminGetTask operation.
 	//
-	// One task.
+	// The task with its residence's id and name, its state and its completion count. Every role may call
+	// it.
 	//
 	// GET /tasks/{id}
 	AdminGetTask(ctx context.Context, params AdminGetTaskParams) (AdminGetTaskRes, error)
 	// AdminGetUser implements adminGetUser operation.
 	//
-	// One app user with their residences, counts and tier.
+	// The user's account, the residences they belong to with their role, how many tasks and documents they
+	// created, their active devices and their tier with its source and end. Every role may call it.
 	//
 	// GET /users/{id}
 	AdminGetUser(ctx context.Context, params AdminGetUserParams) (AdminGetUserRes, error)

@@ -143,7 +143,7 @@ func (UnimplementedHandler) AdminDeleteUser(ctx context.Context, params AdminDel
 
 // AdminGetContractor implements adminGetContractor operation.
 //
-// One contractor.
+// The contractor with its residence and who created it. Every role may call it.
 //
 // GET /contractors/{id}
 func (UnimplementedHandler) AdminGetContractor(ctx context.Context, params AdminGetContractorParams) (r AdminGetContractorRes, _ error) {
@@ -152,7 +152,8 @@ func (UnimplementedHandler) AdminGetContractor(ctx context.Context, params Admin
 
 // AdminGetDocument implements adminGetDocument operation.
 //
-// One document.
+// The document's metadata (not its file) with its residence, size and who uploaded it. Every role may
+// call it.
 //
 // GET /documents/{id}
 func (UnimplementedHandler) AdminGetDocument(ctx context.Context, params AdminGetDocumentParams) (r AdminGetDocumentRes, _ error) {
@@ -161,7 +162,8 @@ func (UnimplementedHandler) AdminGetDocument(ctx context.Context, params AdminGe
 
 // AdminGetResidence implements adminGetResidence operation.
 //
-// One residence.
+// The residence with its members and their roles, its active share code and counts of its tasks,
+// completions, documents and contractors. Every role may call it.
 //
 // GET /residences/{id}
 func (UnimplementedHandler) AdminGetResidence(ctx context.Context, params AdminGetResidenceParams) (r AdminGetResidenceRes, _ error) {
@@ -170,7 +172,8 @@ func (UnimplementedHandler) AdminGetResidence(ctx context.Context, params AdminG
 
 // AdminGetTask implements adminGetTask operation.
 //
-// One task.
+// The task with its residence's id and name, its state and its completion count. Every role may call
+// it.
 //
 // GET /tasks/{id}
 func (UnimplementedHandler) AdminGetTask(ctx context.Context, params AdminGetTaskParams) (r AdminGetTaskRes, _ error) {
@@ -179,7 +182,8 @@ func (UnimplementedHandler) AdminGetTask(ctx context.Context, params AdminGetTas
 
 // AdminGetUser implements adminGetUser operation.
 //
-// One app user with their residences, counts and tier.
+// The user's account, the residences they belong to with their role, how many tasks and documents they
+// created, their active devices and their tier with its source and end. Every role may call it.
 //
 // GET /users/{id}
 func (UnimplementedHandler) AdminGetUser(ctx context.Context, params AdminGetUserParams) (r AdminGetUserRes, _ error) {
