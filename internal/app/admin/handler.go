@@ -65,9 +65,6 @@ type Deps struct {
 
 // Handler implements the generated admin server and its security handler.
 type Handler struct {
-	// TEMPORARY (issue 16 in progress): answers the operations not implemented yet.
-	adminoas.UnimplementedHandler
-
 	db        *dbpool.DB
 	q         *dbsqlc.Queries
 	attempts  app.AttemptLimit
