@@ -392,6 +392,15 @@ func (p *Panel) showLookupDelete(w http.ResponseWriter, r *http.Request, k looku
 // deleteLookup deletes a row; when it is in use, the confirmation page comes back with the API's count and a
 // choice of the row to move its uses to, and the next post sends that as replace_with.
 func (p *Panel) deleteLookup(w http.ResponseWriter, r *http.Request, k lookupKind, id int64) {
+	rows, err := p.lookupRows(r, k)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	names := make(map[int64]string, len(rows))
+	for _, l := range rows {
+		names[l.ID] = l.Name
+	}
 	params := adminoas.DeleteLookupParams{Kind: k.Kind, ID: id}
 	var replace int64
 	if s := r.PostFormValue("replace_with"); s != "" {
@@ -417,9 +426,9 @@ func (p *Panel) deleteLookup(w http.ResponseWriter, r *http.Request, k lookupKin
 		}
 		return
 	}
-	done := fmt.Sprintf("Deleted the %s.", k.One)
+	done := fmt.Sprintf("Deleted the %s %q.", k.One, names[id])
 	if replace != 0 {
-		done = fmt.Sprintf("Deleted the %s; its uses moved to the one chosen.", k.One)
+		done = fmt.Sprintf("Deleted the %s %q; its uses moved to %q.", k.One, names[id], names[replace])
 	}
 	p.redirectWithFlash(w, r, lookupsPath(k), done)
 }

@@ -233,7 +233,7 @@ func TestLookupsPages(t *testing.T) {
 		for _, id := range tasks {
 			require.Equal(t, other.ID, apptest.GetTask(t, inst, h.Owner, id).CategoryID.Value, "task %d moved to Other", id)
 		}
-		require.Contains(t, b.do(http.MethodGet, "/admin/lookups/task_categories", nil, nil).body, "its uses moved")
+		require.Contains(t, b.do(http.MethodGet, "/admin/lookups/task_categories", nil, nil).body, `Deleted the task category &#34;Boats&#34;; its uses moved to &#34;Other&#34;.`)
 	})
 
 	t.Run("MoveUpAndDown", func(t *testing.T) {

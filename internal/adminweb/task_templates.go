@@ -251,6 +251,8 @@ func nilID(id int64) adminoas.OptNilInt64 {
 type taskTemplateView struct {
 	T    *adminoas.AdminTaskTemplate // nil on the new template's page
 	Form templateForm
+	// Category and Frequency name T's, for a viewer's read-only page.
+	Category, Frequency string
 	templateLookups
 	Action string
 	CSRF   string
@@ -300,6 +302,7 @@ func (p *Panel) showTaskTemplate(w http.ResponseWriter, r *http.Request, t *admi
 	title := "New task template"
 	if t != nil {
 		v.Action, title = templatePath(t.ID), "Task template "+strconv.Quote(t.Title)
+		v.Category, v.Frequency = lookupName(tl.Categories, t.CategoryID), lookupName(tl.Frequencies, t.FrequencyID)
 	}
 	p.render(w, r, status, "task-template", page{Title: title, Data: v})
 }

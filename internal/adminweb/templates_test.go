@@ -107,6 +107,7 @@ func TestTemplatesPages(t *testing.T) {
 		page := b.do(http.MethodGet, hullPath, nil, nil)
 		require.Equal(t, http.StatusOK, page.status)
 		require.Contains(t, page.body, "Scrape the hull")
+		require.Contains(t, page.body, `<th scope="row">Category</th><td>Boats</td>`, "a viewer reads the category's name")
 		for _, body := range []string{list.body, page.body} {
 			for _, write := range []string{"New template", "Move up", "Deactivate", "Delete", `name="title"`} {
 				require.NotContains(t, body, write, "no write controls for a viewer")
