@@ -106,11 +106,13 @@ type templateLookups struct {
 
 func (p *Panel) templateLookups(r *http.Request) (templateLookups, error) {
 	var tl templateLookups
+	categories, _ := findLookupKind(string(adminoas.LookupKindTaskCategories))
+	frequencies, _ := findLookupKind(string(adminoas.LookupKindTaskFrequencies))
 	var err error
-	if tl.Categories, err = p.lookupRows(r, lookupKinds[1]); err != nil {
+	if tl.Categories, err = p.lookupRows(r, categories); err != nil {
 		return tl, err
 	}
-	tl.Frequencies, err = p.lookupRows(r, lookupKinds[3])
+	tl.Frequencies, err = p.lookupRows(r, frequencies)
 	return tl, err
 }
 
