@@ -417,7 +417,9 @@ func (p *Panel) deleteLookup(w http.ResponseWriter, r *http.Request, k lookupKin
 		e := apierror.From(err)
 		switch {
 		case e.Code == "in_use":
-			p.showLookupDelete(w, r, k, id, e.Status, lookupDeleteView{InUse: e.Message})
+			// The API's message ends with how to call it with replace_with; the page asks with its select instead.
+			usedBy, _, _ := strings.Cut(e.Message, "; delete it with replace_with")
+			p.showLookupDelete(w, r, k, id, e.Status, lookupDeleteView{InUse: usedBy + ". Choose where they go, then delete."})
 		case e.Status == http.StatusBadRequest:
 			p.showLookupDelete(w, r, k, id, e.Status, lookupDeleteView{InUse: "Choose where its uses go.",
 				Replace: replace, Err: formError{Message: e.Message, Fields: e.Fields, Status: e.Status}})

@@ -219,7 +219,7 @@ func TestLookupsPages(t *testing.T) {
 
 		r := b.do(http.MethodPost, path, url.Values{"csrf_token": {csrf}}, nil)
 		require.Equal(t, http.StatusConflict, r.status, r.body)
-		require.Contains(t, r.body, "used by 2 tasks")
+		require.Contains(t, r.body, `task_category &#34;Boats&#34; is used by 2 tasks. Choose where they go, then delete.`)
 		require.Contains(t, r.body, `<select id="replace_with" name="replace_with"`)
 		require.Contains(t, r.body, `<option value="`+strconv.FormatInt(other.ID, 10)+`">Other</option>`)
 		require.NotContains(t, r.body, `<option value="`+strconv.FormatInt(boats.ID, 10)+`"`, "not the row itself")
