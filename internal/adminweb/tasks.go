@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/app/admin"
 	"github.com/homekeep/homekeep/internal/gen/adminoas"
 )
@@ -127,12 +128,13 @@ func (p *Panel) writer(r *http.Request) bool {
 // with the task's row as the server now has it; a plain post (the form's Save button) goes back to the list
 // with a flash. An unchecked checkbox is not sent, so its absence is false.
 func (p *Panel) setTaskInProgress(w http.ResponseWriter, r *http.Request) {
-	if !p.requireWriter(w, r) {
+	if err := admin.RequireWriter(r.Context()); err != nil {
+		p.failToggle(w, r, err)
 		return
 	}
 	id, ok := pathID(r)
 	if !ok {
-		p.renderError(w, r, http.StatusNotFound, "There is no such task.")
+		p.failToggle(w, r, apierror.NotFound("task"))
 		return
 	}
 	req := adminoas.TaskItemUpdate{}
@@ -141,12 +143,13 @@ func (p *Panel) setTaskInProgress(w http.ResponseWriter, r *http.Request) {
 	case "true", "on":
 		req.InProgress = true
 	default:
-		p.renderError(w, r, http.StatusBadRequest, "in_progress must be true or absent.")
+		p.failToggle(w, r, &apierror.Error{Status: http.StatusBadRequest, Code: apierror.CodeValidationFailed,
+			Message: "in_progress must be true or absent.", Fields: map[string]string{"in_progress": "must be true or absent"}})
 		return
 	}
 	res, err := p.admin.AdminUpdateTask(r.Context(), &req, adminoas.AdminUpdateTaskParams{ID: id})
 	if err != nil {
-		p.fail(w, r, err)
+		p.failToggle(w, r, err)
 		return
 	}
 	t, ok := res.(*adminoas.TaskItem)
@@ -165,6 +168,16 @@ func (p *Panel) setTaskInProgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.redirectWithFlash(w, r, back, saved)
+}
+
+// failToggle answers an in-progress post that failed. htmx swaps in no error answer, so the checkbox would
+// go on showing a state that was not saved: an htmx post is also told to reload the page (HX-Refresh),
+// which shows the task as it is (or the sign-in page, or the list without a task deleted meanwhile).
+func (p *Panel) failToggle(w http.ResponseWriter, r *http.Request, err error) {
+	if isHtmx(r) {
+		w.Header().Set("HX-Refresh", "true")
+	}
+	p.fail(w, r, err)
 }
 
 func (p *Panel) confirmTaskDelete(w http.ResponseWriter, r *http.Request) {

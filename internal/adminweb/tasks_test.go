@@ -45,6 +45,8 @@ func TestTasksPages(t *testing.T) {
 		} {
 			r := b.do(http.MethodPost, toggle, try.form, try.header)
 			require.Equal(t, http.StatusForbidden, r.status, name)
+			require.Equal(t, try.header["HX-Request"] == "true", r.header.Get("HX-Refresh") == "true",
+				"%s: htmx is told to reload the page, a plain post is not", name)
 		}
 		task := b.do(http.MethodGet, fmt.Sprintf("/admin/tasks/%d", taskID), nil, nil)
 		require.Equal(t, http.StatusOK, task.status)
@@ -113,6 +115,12 @@ func TestTasksPages(t *testing.T) {
 		require.Contains(t, r.body, "in_progress")
 		missing := b.do(http.MethodPost, "/admin/tasks/999999999/in-progress", url.Values{"csrf_token": {csrf}, "in_progress": {"true"}}, nil)
 		require.Equal(t, http.StatusNotFound, missing.status)
+		require.Empty(t, missing.header.Get("HX-Refresh"), "a plain post shows the error page")
+		// htmx swaps in no error answer, so it is told to reload the page and show the task as it is.
+		htmx := b.do(http.MethodPost, "/admin/tasks/999999999/in-progress", url.Values{"in_progress": {"true"}},
+			map[string]string{"X-CSRF-Token": csrf, "HX-Request": "true"})
+		require.Equal(t, http.StatusNotFound, htmx.status)
+		require.Equal(t, "true", htmx.header.Get("HX-Refresh"))
 	})
 	t.Run("DeleteGoesThroughConfirmation", func(t *testing.T) {
 		path := fmt.Sprintf("/admin/tasks/%d", otherID)
