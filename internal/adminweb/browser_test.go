@@ -85,6 +85,9 @@ func TestPanelInBrowser(t *testing.T) {
 	ctx := startChromium(t)
 	inst := apptest.Start(t, apptest.Options{NoSeed: true})
 	a := inst.SignInAdmin(t, "admin")
+	for range 3 { // something to show on the dashboard's chart
+		inst.Register(t)
+	}
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(inst.URL+"/admin/"),

@@ -15,6 +15,7 @@ type dashboardView struct {
 	Devices []count
 	Jobs    []count
 	Bytes   string
+	Chart   lineChart
 }
 
 // count is one labelled number of a small table.
@@ -38,7 +39,7 @@ func (p *Panel) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	v := dashboardView{D: d, Bytes: humanBytes(d.Documents.Bytes),
 		Columns: []count{{"Overdue", c.Overdue}, {"Due soon", c.DueSoon}, {"Upcoming", c.Upcoming},
 			{"In progress", c.InProgress}, {"Completed", c.Completed}, {"Cancelled", c.Cancelled}},
-		Devices: sortedCounts(d.DevicesByPlatform), Jobs: sortedCounts(d.JobsByState)}
+		Devices: sortedCounts(d.DevicesByPlatform), Jobs: sortedCounts(d.JobsByState), Chart: dailyChart(d.Daily)}
 	p.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Data: v})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/homekeep/homekeep/internal/gen/adminoas"
 )
@@ -26,7 +27,12 @@ func (h *Handler) AdminDashboard(ctx context.Context) (adminoas.AdminDashboardRe
 			return nil, fmt.Errorf("error decoding the dashboard: %w", err)
 		}
 	}
+	daily, err := dashboardDays(r.Daily)
+	if err != nil {
+		return nil, err
+	}
 	return &adminoas.Dashboard{
+		Daily:      daily,
 		Users:      adminoas.DashboardUsers{Total: r.UsersTotal, Active7d: r.UsersActive7d, Active30d: r.UsersActive30d},
 		Residences: r.Residences,
 		TasksByColumn: adminoas.DashboardTaskColumns{Overdue: columns["overdue"], DueSoon: columns["due_soon"],
@@ -37,4 +43,35 @@ func (h *Handler) AdminDashboard(ctx context.Context) (adminoas.AdminDashboardRe
 		DevicesByPlatform: devices,
 		JobsByState:       jobs,
 	}, nil
+}
+
+// dashboardDays decodes the statement's daily series, [["2026-11-29", completions, sign-ups], ...].
+func dashboardDays(raw []byte) ([]adminoas.DashboardDay, error) {
+	var rows [][3]json.RawMessage
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("error decoding the dashboard's days: %w", err)
+	}
+	out := make([]adminoas.DashboardDay, 0, len(rows))
+	for _, row := range rows {
+		var (
+			date     string
+			day      adminoas.DashboardDay
+			decoding = []struct {
+				raw json.RawMessage
+				v   any
+			}{{row[0], &date}, {row[1], &day.Completions}, {row[2], &day.SignUps}}
+		)
+		for _, d := range decoding {
+			if err := json.Unmarshal(d.raw, d.v); err != nil {
+				return nil, fmt.Errorf("error decoding the dashboard's days: %w", err)
+			}
+		}
+		t, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return nil, fmt.Errorf("error decoding the dashboard's days: %w", err)
+		}
+		day.Date = t
+		out = append(out, day)
+	}
+	return out, nil
 }

@@ -46,8 +46,9 @@ func TestDashboard(t *testing.T) {
 	apptest.DBExec(t, inst, `UPDATE tasks SET is_cancelled = true WHERE id = $1`, gone)
 	done := task("Done once", nil)
 	apptest.CompleteTask(t, inst, fresh, done, nil)
-	// A completion older than 30 days is not counted.
+	// A completion older than 30 days is not counted; one two days ago is, on its day.
 	apptest.DBExec(t, inst, `INSERT INTO task_completions (task_id, completed_at) VALUES ($1, now() - interval '40 days')`, busy)
+	apptest.DBExec(t, inst, `INSERT INTO task_completions (task_id, completed_at) VALUES ($1, date_trunc('day', now(), 'UTC') - interval '2 days' + interval '1 hour')`, busy)
 
 	apptest.DBExec(t, inst, `INSERT INTO documents (residence_id, title, size_bytes) VALUES ($1, 'Manual', 1500), ($1, 'Receipt', 2500), ($1, 'Note', NULL)`, home)
 	apptest.DBExec(t, inst, `INSERT INTO notification_devices (user_id, platform, token) VALUES
@@ -66,7 +67,20 @@ func TestDashboard(t *testing.T) {
 	require.EqualValues(t, 2, d.Residences)
 	require.Equal(t, adminoas.DashboardTaskColumns{Overdue: 2, DueSoon: 1, Upcoming: 2, InProgress: 1, Completed: 1, Cancelled: 1},
 		d.TasksByColumn)
-	require.EqualValues(t, 1, d.Completions30d)
+	require.EqualValues(t, 2, d.Completions30d)
+	require.Len(t, d.Daily, 30)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var completions, signUps int64
+	for i, dd := range d.Daily {
+		require.Equal(t, today.AddDate(0, 0, i-29).Format(time.DateOnly), dd.Date.Format(time.DateOnly), "day %d", i)
+		completions += dd.Completions
+		signUps += dd.SignUps
+	}
+	require.EqualValues(t, 1, d.Daily[27].Completions, "the completion two days ago")
+	require.EqualValues(t, 1, d.Daily[29].Completions, "today's completion")
+	require.EqualValues(t, 3, d.Daily[29].SignUps, "three accounts created today")
+	require.EqualValues(t, 2, completions, "nothing outside the 30 days")
+	require.EqualValues(t, 3, signUps)
 	require.Equal(t, adminoas.DashboardDocuments{Count: 3, Bytes: 4000}, d.Documents)
 	require.Equal(t, adminoas.DashboardDevicesByPlatform{"ios": 2, "android": 1}, d.DevicesByPlatform, "inactive devices are not counted")
 	require.Equal(t, adminoas.DashboardJobsByState(jobs), d.JobsByState)

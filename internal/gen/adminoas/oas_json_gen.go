@@ -8245,6 +8245,14 @@ func (s *Dashboard) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *Dashboard) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("daily")
+		e.ArrStart()
+		for _, elem := range s.Daily {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+	{
 		e.FieldStart("users")
 		s.Users.Encode(e)
 	}
@@ -8274,14 +8282,15 @@ func (s *Dashboard) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfDashboard = [7]string{
-	0: "users",
-	1: "residences",
-	2: "tasks_by_column",
-	3: "completions_30d",
-	4: "documents",
-	5: "devices_by_platform",
-	6: "jobs_by_state",
+var jsonFieldsNameOfDashboard = [8]string{
+	0: "daily",
+	1: "users",
+	2: "residences",
+	3: "tasks_by_column",
+	4: "completions_30d",
+	5: "documents",
+	6: "devices_by_platform",
+	7: "jobs_by_state",
 }
 
 // Decode decodes Dashboard from json.
@@ -8293,8 +8302,26 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "users":
+		case "daily":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				s.Daily = make([]DashboardDay, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem DashboardDay
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Daily = append(s.Daily, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"daily\"")
+			}
+		case "users":
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				if err := s.Users.Decode(d); err != nil {
 					return err
@@ -8304,7 +8331,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"users\"")
 			}
 		case "residences":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := d.Int64()
 				s.Residences = int64(v)
@@ -8316,7 +8343,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"residences\"")
 			}
 		case "tasks_by_column":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				if err := s.TasksByColumn.Decode(d); err != nil {
 					return err
@@ -8326,7 +8353,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"tasks_by_column\"")
 			}
 		case "completions_30d":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int64()
 				s.Completions30d = int64(v)
@@ -8338,7 +8365,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"completions_30d\"")
 			}
 		case "documents":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				if err := s.Documents.Decode(d); err != nil {
 					return err
@@ -8348,7 +8375,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"documents\"")
 			}
 		case "devices_by_platform":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.DevicesByPlatform.Decode(d); err != nil {
 					return err
@@ -8358,7 +8385,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"devices_by_platform\"")
 			}
 		case "jobs_by_state":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				if err := s.JobsByState.Decode(d); err != nil {
 					return err
@@ -8377,7 +8404,7 @@ func (s *Dashboard) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b01111111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -8419,6 +8446,136 @@ func (s *Dashboard) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *Dashboard) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *DashboardDay) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *DashboardDay) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("date")
+		json.EncodeDate(e, s.Date)
+	}
+	{
+		e.FieldStart("completions")
+		e.Int64(s.Completions)
+	}
+	{
+		e.FieldStart("sign_ups")
+		e.Int64(s.SignUps)
+	}
+}
+
+var jsonFieldsNameOfDashboardDay = [3]string{
+	0: "date",
+	1: "completions",
+	2: "sign_ups",
+}
+
+// Decode decodes DashboardDay from json.
+func (s *DashboardDay) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode DashboardDay to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "date":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeDate(d)
+				s.Date = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"date\"")
+			}
+		case "completions":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Int64()
+				s.Completions = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"completions\"")
+			}
+		case "sign_ups":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int64()
+				s.SignUps = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"sign_ups\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode DashboardDay")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfDashboardDay) {
+					name = jsonFieldsNameOfDashboardDay[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *DashboardDay) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *DashboardDay) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

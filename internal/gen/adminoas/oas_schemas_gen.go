@@ -1775,6 +1775,9 @@ func (*CreateTemplateUnauthorized) createTemplateRes() {}
 
 // Ref: #/components/schemas/Dashboard
 type Dashboard struct {
+	// The last 30 days (UTC), oldest first and today last, each with its completions and sign-ups; days
+	// without any are there with zeros.
+	Daily         []DashboardDay       `json:"daily"`
 	Users         DashboardUsers       `json:"users"`
 	Residences    int64                `json:"residences"`
 	TasksByColumn DashboardTaskColumns `json:"tasks_by_column"`
@@ -1785,6 +1788,11 @@ type Dashboard struct {
 	DevicesByPlatform DashboardDevicesByPlatform `json:"devices_by_platform"`
 	// Background jobs per river state (available, running, retryable, completed, discarded, ...).
 	JobsByState DashboardJobsByState `json:"jobs_by_state"`
+}
+
+// GetDaily returns the value of Daily.
+func (s *Dashboard) GetDaily() []DashboardDay {
+	return s.Daily
 }
 
 // GetUsers returns the value of Users.
@@ -1820,6 +1828,11 @@ func (s *Dashboard) GetDevicesByPlatform() DashboardDevicesByPlatform {
 // GetJobsByState returns the value of JobsByState.
 func (s *Dashboard) GetJobsByState() DashboardJobsByState {
 	return s.JobsByState
+}
+
+// SetDaily sets the value of Daily.
+func (s *Dashboard) SetDaily(val []DashboardDay) {
+	s.Daily = val
 }
 
 // SetUsers sets the value of Users.
@@ -1858,6 +1871,46 @@ func (s *Dashboard) SetJobsByState(val DashboardJobsByState) {
 }
 
 func (*Dashboard) adminDashboardRes() {}
+
+// Ref: #/components/schemas/DashboardDay
+type DashboardDay struct {
+	// The day (UTC).
+	Date time.Time `json:"date"`
+	// Task completions recorded that day.
+	Completions int64 `json:"completions"`
+	// Accounts created that day.
+	SignUps int64 `json:"sign_ups"`
+}
+
+// GetDate returns the value of Date.
+func (s *DashboardDay) GetDate() time.Time {
+	return s.Date
+}
+
+// GetCompletions returns the value of Completions.
+func (s *DashboardDay) GetCompletions() int64 {
+	return s.Completions
+}
+
+// GetSignUps returns the value of SignUps.
+func (s *DashboardDay) GetSignUps() int64 {
+	return s.SignUps
+}
+
+// SetDate sets the value of Date.
+func (s *DashboardDay) SetDate(val time.Time) {
+	s.Date = val
+}
+
+// SetCompletions sets the value of Completions.
+func (s *DashboardDay) SetCompletions(val int64) {
+	s.Completions = val
+}
+
+// SetSignUps sets the value of SignUps.
+func (s *DashboardDay) SetSignUps(val int64) {
+	s.SignUps = val
+}
 
 // Active push devices per platform (ios, android, web, unifiedpush); absent platforms have none.
 type DashboardDevicesByPlatform map[string]int64

@@ -391,6 +391,37 @@ func (s *ContractorPage) Validate() error {
 	return nil
 }
 
+func (s *Dashboard) Validate() error {
+	if s == nil {
+		return validate.ErrNilPointer
+	}
+
+	var failures []validate.FieldError
+	if err := func() error {
+		if s.Daily == nil {
+			return errors.New("nil is invalid value")
+		}
+		if err := (validate.Array{
+			MinLength:    30,
+			MinLengthSet: true,
+			MaxLength:    30,
+			MaxLengthSet: true,
+		}).ValidateLength(len(s.Daily)); err != nil {
+			return errors.Wrap(err, "array")
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "daily",
+			Error: err,
+		})
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+	return nil
+}
+
 func (s *DocumentPage) Validate() error {
 	if s == nil {
 		return validate.ErrNilPointer
