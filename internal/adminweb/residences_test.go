@@ -12,7 +12,7 @@ import (
 )
 
 // TestResidencesPages: an admin finds a residence by name, sees its members (linked to their user pages)
-// with their roles and its counts, follows the link to its tasks, and deletes it through the confirmation
+// with their roles, its live share code and its counts, follows the link to its tasks, and deletes it through the confirmation
 // page (the admin API and its members then get 404); a viewer sees no delete and is refused when it posts.
 func TestResidencesPages(t *testing.T) {
 	t.Parallel()
@@ -21,6 +21,7 @@ func TestResidencesPages(t *testing.T) {
 	taskID := apptest.CreateTask(t, inst, h.Owner, map[string]any{"residence_id": h.ResidenceID, "title": "Sweep the chimney"})
 	apptest.CompleteTask(t, inst, h.Owner, taskID, nil)
 	apptest.CreateResidence(t, inst, h.Stranger, "Another place")
+	code := apptest.ShareCode(t, inst, h.Owner, h.ResidenceID, "editor")
 	path := fmt.Sprintf("/admin/residences/%d", h.ResidenceID)
 
 	t.Run("ViewerReadsButCannotDelete", func(t *testing.T) {
@@ -62,6 +63,7 @@ func TestResidencesPages(t *testing.T) {
 			require.Regexp(t, m.acct.Email+`</a></td><td>[^<]*</td><td>`+m.role+`</td>`, page.body, "the member's role")
 		}
 		require.NotContains(t, page.body, h.Stranger.Email, "not a member")
+		require.Contains(t, page.body, "<td><code>"+code+"</code></td><td>editor</td>", "the live share code with its role")
 		require.Contains(t, page.body, `id="count-tasks">1<`)
 		require.Contains(t, page.body, `id="count-completions">1<`)
 		require.Contains(t, page.body, `id="count-documents">0<`)
