@@ -87,6 +87,10 @@ func (p *Panel) Handler() http.Handler {
 		r.Get("/templates/{id}/delete", p.confirmTaskTemplateDelete)
 		r.Post("/templates/{id}", p.taskTemplateAction)
 		r.Post("/templates/{id}/{action}", p.taskTemplateAction)
+		r.Get("/settings", p.settingsPage)
+		r.Get("/settings/clear-cache", p.confirmClearCache)
+		r.Post("/settings/{section}", p.settingsAction)
+		r.Get("/audit", p.auditPage)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, "There is no such page.")
