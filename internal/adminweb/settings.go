@@ -67,7 +67,7 @@ type triggerInput struct {
 }
 
 type featureInput struct {
-	Index           int
+	Index            int
 	Title, Free, Pro string
 }
 

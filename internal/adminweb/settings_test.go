@@ -16,7 +16,7 @@ import (
 
 // apiSettings is what GET /api/admin/settings answers, as the tests read it.
 type apiSettings struct {
-	LimitationsEnabled bool `json:"limitations_enabled"`
+	LimitationsEnabled bool                         `json:"limitations_enabled"`
 	Tiers              map[string]map[string]*int64 `json:"tiers"`
 	UpgradeTriggers    []struct {
 		Key   string `json:"key"`
