@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type auditView struct {
 type auditRow struct {
 	adminoas.AuditEntry
 	BeforeJSON, AfterJSON string
+	// Changed lists the top-level fields whose value differs between before and after (both recorded), so
+	// that a change of one setting in the whole settings document is seen without reading both.
+	Changed []string
 }
 
 func (p *Panel) auditPage(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +105,9 @@ func (p *Panel) auditPage(w http.ResponseWriter, r *http.Request) {
 		if a, ok := e.After.Get(); ok {
 			row.AfterJSON = prettyJSON(a)
 		}
+		if !e.Before.Null && !e.After.Null {
+			row.Changed = changedFields(e.Before.Value, e.After.Value)
+		}
 		v.Entries = append(v.Entries, row)
 	}
 	v.Pager = newPager(Prefix+"/audit", q, pg.Total, cursor, pg.NextCursor.Or(""))
@@ -122,4 +129,31 @@ func prettyJSON[M ~map[string]jx.Raw](m M) string {
 		return "(not valid JSON)"
 	}
 	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// changedFields returns the sorted keys whose JSON values differ between before and after (a key on one side
+// only counts as changed).
+func changedFields(before adminoas.AuditEntryBefore, after adminoas.AuditEntryAfter) []string {
+	var changed []string
+	for k, b := range before {
+		if a, ok := after[k]; !ok || !sameJSON(b, a) {
+			changed = append(changed, k)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	slices.Sort(changed)
+	return changed
+}
+
+// sameJSON says whether two JSON values are the same once whitespace is ignored.
+func sameJSON(a, b jx.Raw) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }

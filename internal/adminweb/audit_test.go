@@ -63,6 +63,9 @@ func TestAuditPage(t *testing.T) {
 		require.Contains(t, rows[0], "<details><summary>Before</summary><pre>{\n  &#34;features&#34;:")
 		require.NotContains(t, page.body, "<b>Tom", "JSON text is never markup")
 		require.Contains(t, rows[1], "&#34;limitations_enabled&#34;: false", "the 26th toggle turned them off")
+		require.Contains(t, rows[1], `<p class="changed">Changed: <code>limitations_enabled</code></p>`,
+			"what differs between before and after is named")
+		require.Contains(t, rows[0], `<p class="changed">Changed: <code>upgrade_triggers</code></p>`)
 
 		m := nextLink.FindStringSubmatch(page.body)
 		require.NotNil(t, m, "a next page")

@@ -34,6 +34,10 @@ var limitNames = []struct{ Name, Label string }{
 	{"file_bytes", "Storage in bytes (per residence)"},
 }
 
+// triggerLabels name the limit each upgrade trigger is shown for.
+var triggerLabels = map[string]string{"residences": "Residences limit", "tasks": "Tasks limit",
+	"contractors": "Contractors limit", "documents": "Documents limit", "file_bytes": "Storage limit"}
+
 // settingsView is the settings page: every section's form with its values (what the admin typed, when a
 // post was refused) and its own error.
 type settingsView struct {
@@ -60,6 +64,7 @@ type limitInput struct {
 type triggerInput struct {
 	Index      int
 	Key        string
+	Label      string
 	Title      string
 	Body       string
 	TitleField string
@@ -105,7 +110,7 @@ func newSettingsView(s *adminoas.Settings) settingsView {
 
 func newTriggerInput(i int, key, title, body string) triggerInput {
 	prefix := "upgrade_triggers." + strconv.Itoa(i) + "."
-	return triggerInput{Index: i, Key: key, Title: title, Body: body, TitleField: prefix + "title", BodyField: prefix + "body"}
+	return triggerInput{Index: i, Key: key, Label: triggerLabels[key], Title: title, Body: body, TitleField: prefix + "title", BodyField: prefix + "body"}
 }
 
 func nilIntText(n adminoas.NilInt) string {
