@@ -91,6 +91,9 @@ func (p *Panel) Handler() http.Handler {
 		r.Get("/settings/clear-cache", p.confirmClearCache)
 		r.Post("/settings/{section}", p.settingsAction)
 		r.Get("/audit", p.auditPage)
+		r.Get("/admins", p.adminsPage)
+		r.Get("/admins/{id}/{action}", p.confirmAdminAction)
+		r.Post("/admins/{id}/{action}", p.adminAction)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, "There is no such page.")

@@ -14,7 +14,7 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the templates that are whole pages (each defines "content" for layout.html).
-var pageNames = []string{"login", "dashboard", "error", "confirm", "users", "user", "jobs", "lookups", "lookup-delete", "residences", "residence", "tasks", "task", "task-templates", "task-template", "settings", "audit"}
+var pageNames = []string{"login", "dashboard", "error", "confirm", "users", "user", "jobs", "lookups", "lookup-delete", "residences", "residence", "tasks", "task", "task-templates", "task-template", "settings", "audit", "admins"}
 
 type pages struct {
 	byName map[string]*template.Template
