@@ -168,7 +168,12 @@ func (p *Panel) settingsAction(w http.ResponseWriter, r *http.Request) {
 	var done string
 	switch section {
 	case "limitations":
-		on := r.PostFormValue("limitations_enabled") == "on"
+		value := r.PostFormValue("limitations_enabled")
+		if value != "on" && value != "off" {
+			fe = formError{Message: "Nothing was saved: the switch must be on or off.", Status: http.StatusBadRequest,
+				Fields: map[string]string{"limitations_enabled": "must be on or off"}}
+		}
+		on := value == "on"
 		req.LimitationsEnabled = adminoas.NewOptBool(on)
 		done = "Limitations are off: every tier is unlimited."
 		if on {

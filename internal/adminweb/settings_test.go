@@ -134,6 +134,12 @@ func TestSettingsPage(t *testing.T) {
 		require.Equal(t, "Limitations are on: each tier&#39;s limits apply.", flashOf(t, page.body))
 		require.Contains(t, page.body, "Turn limitations off")
 
+		r = b.do(http.MethodPost, "/admin/settings/limitations", url.Values{"csrf_token": {csrf}, "limitations_enabled": {"maybe"}}, nil)
+		require.Equal(t, http.StatusBadRequest, r.status, r.body)
+		require.Contains(t, r.body, "Nothing was saved: the switch must be on or off.")
+		s, _ = fetchAPISettings(t, inst, a.Token)
+		require.True(t, s.LimitationsEnabled, "unchanged")
+
 		r = b.do(http.MethodPost, "/admin/settings/limitations", url.Values{"csrf_token": {csrf}, "limitations_enabled": {"off"}}, nil)
 		require.Equal(t, http.StatusSeeOther, r.status, r.body)
 		s, _ = fetchAPISettings(t, inst, a.Token)
