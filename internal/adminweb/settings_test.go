@@ -152,7 +152,7 @@ func TestSettingsPage(t *testing.T) {
 		s, before := fetchAPISettings(t, inst, a.Token)
 		r := b.do(http.MethodPost, "/admin/settings/tiers", tierForm(csrf, s, map[string]string{"tiers.free.tasks": "-1"}), nil)
 		require.Equal(t, http.StatusBadRequest, r.status, r.body)
-		require.Regexp(t, fieldErrorAfter("tiers.free.tasks", "must be"), r.body)
+		require.Regexp(t, fieldErrorAfter("tiers.free.tasks", "must be at least 0"), r.body)
 		require.Contains(t, r.body, `name="tiers.free.tasks" type="number" min="0" step="1" inputmode="numeric" value="-1"`,
 			"what was typed is kept")
 		require.Contains(t, r.body, "Nothing was saved.")
@@ -195,7 +195,7 @@ func TestSettingsPage(t *testing.T) {
 		form.Set("upgrade_triggers.0.title", "")
 		r := b.do(http.MethodPost, "/admin/settings/triggers", form, nil)
 		require.Equal(t, http.StatusBadRequest, r.status, r.body)
-		require.Regexp(t, fieldErrorAfter("upgrade_triggers.0.title", "must"), r.body)
+		require.Regexp(t, fieldErrorAfter("upgrade_triggers.0.title", "must be at least 1 character"), r.body)
 		_, after := fetchAPISettings(t, inst, a.Token)
 		require.JSONEq(t, before, after, "nothing changed")
 
@@ -236,7 +236,7 @@ func TestSettingsPage(t *testing.T) {
 	t.Run("ReminderHour", func(t *testing.T) {
 		r := b.do(http.MethodPost, "/admin/settings/reminders", url.Values{"csrf_token": {csrf}, "reminder_defaults.hour": {"24"}}, nil)
 		require.Equal(t, http.StatusBadRequest, r.status, r.body)
-		require.Regexp(t, fieldErrorAfter("reminder_defaults.hour", "must"), r.body)
+		require.Regexp(t, fieldErrorAfter("reminder_defaults.hour", "must be at most 23"), r.body)
 		require.Contains(t, r.body, `value="24"`)
 		r = b.do(http.MethodPost, "/admin/settings/reminders", url.Values{"csrf_token": {csrf}, "reminder_defaults.hour": {"7"}}, nil)
 		require.Equal(t, http.StatusSeeOther, r.status, r.body)
