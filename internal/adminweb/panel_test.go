@@ -214,3 +214,23 @@ func TestDashboardShowsTheAPIsNumbers(t *testing.T) {
 	require.Contains(t, page.body, `<span class="n">2</span> users`)
 	require.Contains(t, page.body, `<span class="n">0</span> residences`)
 }
+
+// TestPanelSignInIsRateLimited: the sign-in form goes through the admin API's limit, so after the allowed
+// attempts even the right password is refused with 429 and a message saying to wait.
+func TestPanelSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
+	inst := apptest.Start(t, apptest.Options{NoSeed: true, Configure: apptest.AuthRateLimit(3)})
+	a := inst.SignInAdmin(t, "admin") // one attempt
+	b := newBrowser(t, inst)
+	attempt := func(password string) answer {
+		login := b.do(http.MethodGet, "/admin/login", nil, nil)
+		return b.do(http.MethodPost, "/admin/login", url.Values{"email": {a.Email}, "password": {password},
+			"csrf_token": {formToken(t, login.body)}}, nil)
+	}
+	require.Equal(t, http.StatusUnauthorized, attempt("wrong 1").status)
+	require.Equal(t, http.StatusUnauthorized, attempt("wrong 2").status)
+	r := attempt(apptest.AdminPassword)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	require.Contains(t, r.body, "Too many sign-in attempts")
+	require.Equal(t, http.StatusSeeOther, b.do(http.MethodGet, "/admin/", nil, nil).status, "not signed in")
+}
