@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -86,7 +87,14 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	// MetricsAddr is where Prometheus metrics are served: empty on the main listener at /metrics, an address
+	// for a listener of their own (then not on the main one), MetricsOff for none at all.
+	MetricsAddr string
 }
+
+// MetricsOff is the METRICS_ADDR value that turns metrics off.
+const MetricsOff = "off"
 
 // Push is the push channels' configuration (README: Push). Secrets (APNs' key, FCM's service account, the
 // VAPID private key) come from the environment or from files and are never logged or echoed in errors.
@@ -468,6 +476,16 @@ var Settings = []Setting{
 				return errors.New("want text or json")
 			}
 			c.LogFormat = v
+			return nil
+		}},
+	{"METRICS_ADDR", "", "where Prometheus metrics are served: unset, /metrics on HTTP_ADDR; host:port, a listener of their own (and not on HTTP_ADDR); off: none",
+		func(c *Config, v string) error {
+			if v != "" && v != MetricsOff {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return errors.New("want host:port, :port or off")
+				}
+			}
+			c.MetricsAddr = v
 			return nil
 		}},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests, and for running jobs, before closing connections",

@@ -1,0 +1,12 @@
+package metrics_test
+
+import (
+	"testing"
+
+	"github.com/homekeep/homekeep/internal/leakcheck"
+)
+
+// TestMain fails the package's tests when a goroutine outlives them: a metrics listener Run did not close.
+func TestMain(m *testing.M) {
+	leakcheck.VerifyTestMain(m)
+}

@@ -1,0 +1,61 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/metrics"
+)
+
+// newMetrics returns the process's metrics, or nil when METRICS_ADDR=off (every metrics method is then a
+// no-op and nothing is installed on the request path).
+func newMetrics(cfg config.Config) *metrics.Metrics {
+	if cfg.MetricsAddr == config.MetricsOff {
+		return nil
+	}
+	return metrics.New()
+}
+
+// serveMetrics instruments h and puts /metrics where METRICS_ADDR says: on the main listener when it is
+// unset, otherwise on a listener of its own that serves only /metrics until ctx ends (background waits for
+// it). The returned handler is what the main listener serves.
+func serveMetrics(ctx context.Context, cfg config.Config, mx *metrics.Metrics, h http.Handler, background *sync.WaitGroup,
+	log *slog.Logger, finders ...metrics.OperationFinder,
+) (http.Handler, error) {
+	if mx == nil {
+		return h, nil
+	}
+	if cfg.MetricsAddr == "" {
+		return mx.Instrument(h, true, finders...), nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: cannot listen on %s (set METRICS_ADDR to another address, or off): %w",
+			cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+metrics.Path, mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	background.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("error serving metrics", "addr", cfg.MetricsAddr, "error", err)
+		}
+	})
+	background.Go(func() {
+		<-ctx.Done()
+		// A scrape is short; whatever is still running after a second is cut off.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx) //nolint:errcheck // shutting down: a scrape cut short is not worth a line
+	})
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return mx.Instrument(h, false, finders...), nil
+}
