@@ -30,6 +30,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/homekeep/homekeep/internal/mail"
 )
@@ -105,6 +107,10 @@ type Options struct {
 	// FetchPollInterval is how often each queue looks for jobs that came without a notification; zero means
 	// river's default (a second). Tests lengthen it to show that notifications wake the workers.
 	FetchPollInterval time.Duration
+	// TracerProvider, when set, gives every job worked a span (river's otelriver middleware) that links to
+	// the trace of whatever enqueued it, when the job's metadata carries a traceparent (TraceMetadata); nil
+	// adds no middleware.
+	TracerProvider trace.TracerProvider
 }
 
 // Client is a running river client with Homekeep's workers and periodic jobs.
@@ -134,7 +140,14 @@ func New(o Options) (*Client, error) {
 	river.AddWorker(workers, &storeEventWorker{apply: o.Work.ApplyStoreEvent})
 	river.AddWorker(workers, &googleAcknowledgeWorker{acknowledge: o.Work.AcknowledgeGooglePurchase})
 
+	var middleware []rivertype.Middleware
+	if o.TracerProvider != nil {
+		middleware = append(middleware, otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			TracerProvider: o.TracerProvider, EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
+		}))
+	}
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
+		Middleware: middleware,
 		Queues: map[string]river.QueueConfig{
 			QueueEmail:        {MaxWorkers: emailWorkers},
 			QueueNotification: {MaxWorkers: notificationWorkers},

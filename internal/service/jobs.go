@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/admin"
@@ -23,14 +24,17 @@ import (
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/store/apple"
 	"github.com/homekeep/homekeep/internal/store/google"
+	"github.com/homekeep/homekeep/internal/telemetry"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
 // openJobsPool opens the pool the job workers use. It is not the API's: river holds a connection to listen
 // on and polls on others, which must neither take connections from requests nor show up in the statements a
 // request is measured by. Its statements are river's and the jobs', so nothing is prepared on it.
-func openJobsPool(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
-	return dbpool.New(ctx, dbpool.Options{
+//
+// With tracing on, a job's statements are spans under the job's span (river's own polling is not traced).
+func openJobsPool(ctx context.Context, cfg config.Config, tracing *telemetry.Tracing) (*pgxpool.Pool, error) {
+	return dbpool.New(ctx, dbpool.Options{Tracer: tracing.SQLTracer(),
 		URL: cfg.DatabaseURL, MaxConns: jobs.Conns, MaxConnLifetime: cfg.DBMaxConnLifetime,
 		MaxConnIdleTime: cfg.DBMaxConnIdleTime, NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction,
 	})
@@ -40,7 +44,10 @@ func openJobsPool(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error)
 type jobDeps struct {
 	cfg   config.Config
 	log   *slog.Logger
-	auth  *authcache.Cache
+	// tracing gives each job a span (linked to the request that enqueued it) and its statements and outbound
+	// calls spans under it.
+	tracing *telemetry.Tracing
+	auth    *authcache.Cache
 	files *blobstore.Store
 	// valkey is whether revocations are delivered to Valkey (VALKEY_URL is set).
 	valkey bool
@@ -99,7 +106,7 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 	}
 	return jobs.New(jobs.Options{
 		Pool: pool, Logger: d.log, Work: work, StopTimeout: d.cfg.ShutdownTimeout,
-		PollOnly: d.cfg.DBPooler == config.PoolerPgBouncerTransaction,
+		PollOnly: d.cfg.DBPooler == config.PoolerPgBouncerTransaction, TracerProvider: jobTracerProvider(d.tracing),
 	})
 }
 
@@ -112,7 +119,7 @@ type jobRunner struct {
 
 // startJobs opens the workers' pool and starts them. The schema must be migrated.
 func startJobs(ctx context.Context, d jobDeps) (*jobRunner, error) {
-	pool, err := openJobsPool(ctx, d.cfg)
+	pool, err := openJobsPool(ctx, d.cfg, d.tracing)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +156,9 @@ type WorkerOptions struct {
 	AppleRoots *x509.CertPool
 	// Google, when not nil, replaces Google's servers (tests).
 	Google *GoogleEndpoints
+	// TracerProvider, when set, records the worker's spans instead of what OTEL_EXPORTER_OTLP_ENDPOINT
+	// configures (tests).
+	TracerProvider trace.TracerProvider
 }
 
 // RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
@@ -160,7 +170,12 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	if cfg.DatabaseURL == "" {
 		return errNoDatabaseURL
 	}
-	pool, err := openJobsPool(ctx, cfg)
+	tracing, log, flushTraces, err := startTracing(ctx, o.TracerProvider, log)
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
+	pool, err := openJobsPool(ctx, cfg, tracing)
 	if err != nil {
 		return err
 	}
@@ -208,7 +223,7 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
+	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, tracing: tracing, auth: auth, files: files, valkey: shared != nil,
 		push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
 	if err != nil {
 		return err

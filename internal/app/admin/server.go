@@ -18,8 +18,8 @@ const PathPrefix = "/api/admin"
 // NewServer returns the admin API's HTTP server, with h answering and authenticating. Every error leaves in
 // the app API's ApiError shape through apierror, as in api.NewServer: a handler's Go error, a refused token,
 // a request that does not decode, an unknown path, a wrong method.
-func NewServer(h *Handler, logger *slog.Logger) (*adminoas.Server, error) {
-	srv, err := adminoas.NewServer(h, h,
+func NewServer(h *Handler, logger *slog.Logger, extra ...adminoas.ServerOption) (*adminoas.Server, error) {
+	opts := append([]adminoas.ServerOption{
 		adminoas.WithPathPrefix(PathPrefix),
 		adminoas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, _ *http.Request, err error) {
 			e := apierror.From(err)
@@ -30,7 +30,8 @@ func NewServer(h *Handler, logger *slog.Logger) (*adminoas.Server, error) {
 		}),
 		adminoas.WithNotFound(apierror.WriteNotFound),
 		adminoas.WithMethodNotAllowed(apierror.WriteMethodNotAllowed),
-	)
+	}, extra...)
+	srv, err := adminoas.NewServer(h, h, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error creating the admin API server: %w", err)
 	}

@@ -33,12 +33,14 @@ const UploadOverhead = 64 << 10
 // does not decode or validate, an unknown path or a wrong method. Handlers answer errors with Go errors (an
 // *apierror.Error for a 4xx), never with the generated error types, which exist for the clients: the spec
 // declares each operation's error statuses, and the contract tests hold the server to them.
-func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
+//
+// extra options come last (the service passes its tracer provider there).
+func NewServer(hs Handlers, logger *slog.Logger, extra ...oas.ServerOption) (*oas.Server, error) {
 	h := &handler{AccountsHandler: hs.Accounts, ContractorsHandler: hs.Contractors, DocumentsHandler: hs.Documents,
 		NotificationsHandler: hs.Notifications, ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, SubscriptionsHandler: hs.Subscriptions,
 		StoreHandler: hs.Store,
 		TasksHandler: hs.Tasks}
-	srv, err := oas.NewServer(h, hs.Accounts,
+	opts := append([]oas.ServerOption{
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		// SettleAuthentication first: no answer, not even textinput's 400, leaves before the caller is
@@ -58,7 +60,8 @@ func NewServer(hs Handlers, logger *slog.Logger) (*oas.Server, error) {
 		// The same answers as the router's outside /api.
 		oas.WithNotFound(apierror.WriteNotFound),
 		oas.WithMethodNotAllowed(apierror.WriteMethodNotAllowed),
-	)
+	}, extra...)
+	srv, err := oas.NewServer(h, hs.Accounts, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error creating API server: %w", err)
 	}
