@@ -42,12 +42,12 @@ Usage:
   homekeep worker [--no-migrate]
   homekeep jobs [--errors N]
   homekeep migrate up|down|status
+  homekeep doctor [--json]
   homekeep seed
   homekeep users deactivate|activate EMAIL
   homekeep users set-tier EMAIL free|pro [--until YYYY-MM-DD]
   homekeep settings limitations on|off
   homekeep admin create --email EMAIL --role owner|admin|viewer < password
-  homekeep healthcheck [--url URL]
   homekeep version
 
 Run "homekeep <command> --help" for a command's flags.
@@ -66,8 +66,6 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 	case "version", "--version":
 		fmt.Fprintln(stdout, "homekeep", version)
 		return nil
-	case "healthcheck":
-		return healthcheckCmd(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		return serve(ctx, args[1:], env, stdout, stderr)
 	case "worker":
@@ -76,6 +74,8 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 		return jobsCmd(ctx, args[1:], env, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args[1:], env, stdout, stderr)
+	case "doctor":
+		return doctorCmd(ctx, args[1:], env, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args[1:], env, stdout, stderr)
 	case "settings":
