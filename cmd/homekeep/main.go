@@ -48,6 +48,7 @@ Usage:
   homekeep users set-tier EMAIL free|pro [--until YYYY-MM-DD]
   homekeep settings limitations on|off
   homekeep admin create --email EMAIL --role owner|admin|viewer < password
+  homekeep healthcheck [--url URL]
   homekeep version
 
 Run "homekeep <command> --help" for a command's flags.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.W
 	case "version", "--version":
 		fmt.Fprintln(stdout, "homekeep", version)
 		return nil
+	case "healthcheck":
+		return healthcheckCmd(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		return serve(ctx, args[1:], env, stdout, stderr)
 	case "worker":
