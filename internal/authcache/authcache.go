@@ -59,6 +59,8 @@ type Cache struct {
 	adds   *cachetier.Queue
 	// evictions counts the evictions received from the channel (see sharedUser).
 	evictions atomic.Uint64
+	// userHits and userMisses count Begin's user lookups after a token hit (see CacheStats).
+	userHits, userMisses atomic.Uint64
 
 	// subscribed is true while the eviction channel is subscribed and the revocations recorded before are
 	// delivered (always true without Valkey); while it is false both tiers miss.
@@ -180,16 +182,19 @@ func (c *Cache) Begin(ctx context.Context, h TokenHash) (*identity.User, *Miss) 
 		m.id, m.hit, m.fill = c.tokens.Get(ctx, h)
 		if m.hit && m.id > 0 {
 			if u, ok := c.users.GetIfPresent(m.id); ok && u.IsActive {
+				c.userHits.Add(1)
 				return u, nil
 			}
 			if c.shared != nil {
 				var u *identity.User
 				var ok bool
 				if u, ok, m.userFill = c.sharedUser(ctx, m.id); ok {
+					c.userHits.Add(1)
 					return u, nil
 				}
 				m.guarded = true
 			}
+			c.userMisses.Add(1)
 		}
 	}
 	return nil, m

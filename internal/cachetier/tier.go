@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -80,6 +81,19 @@ type backend[K comparable, V any] interface {
 type Tier[K comparable, V any] struct {
 	name string
 	b    backend[K, V]
+	// hits and misses count Get's answers, for the metrics (an atomic add each, no lock).
+	hits, misses atomic.Uint64
+}
+
+// Stats is a cache's hit and miss counts since it was created, under a name for the metrics' cache label.
+type Stats struct {
+	Name         string
+	Hits, Misses uint64
+}
+
+// Stats returns how many Gets hit and missed so far, named after the tier (Options.Name).
+func (t *Tier[K, V]) Stats() Stats {
+	return Stats{Name: t.name, Hits: t.hits.Load(), Misses: t.misses.Load()}
 }
 
 // New returns a Tier. Close it to stop its background writer.
@@ -113,7 +127,15 @@ func New[K comparable, V any](o Options[K, V]) (*Tier[K, V], error) {
 
 // Get returns the cached value of k. On a miss it returns a Fill to pass to Fill once the value has been
 // read from the source of truth. Any failure is a miss: the caller reads the source.
-func (t *Tier[K, V]) Get(ctx context.Context, k K) (V, bool, Fill[K]) { return t.b.get(ctx, k) }
+func (t *Tier[K, V]) Get(ctx context.Context, k K) (V, bool, Fill[K]) {
+	v, ok, f := t.b.get(ctx, k)
+	if ok {
+		t.hits.Add(1)
+	} else {
+		t.misses.Add(1)
+	}
+	return v, ok, f
+}
 
 // Fill stores v as the value Get missed, unless an invalidation of the key came after that Get. With Valkey
 // the write happens in the background (a bounded queue), so it adds no latency to the request that missed.

@@ -73,6 +73,10 @@ func TestMetrics(t *testing.T) {
 		require.Positive(t, statements, "listing residences reads PostgreSQL")
 		r := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/auth/me"})
 		require.Equal(t, http.StatusUnauthorized, r.Status)
+		for range 2 {
+			r = inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/static-data", Token: acct.Token})
+			require.Equal(t, http.StatusOK, r.Status)
+		}
 
 		families := scrape(t, inst.URL+"/metrics")
 
@@ -101,6 +105,20 @@ func TestMetrics(t *testing.T) {
 			value := m.GetGauge().GetValue() + m.GetCounter().GetValue()
 			require.Positive(t, value, name)
 		}
+		// The token and its user were cached at registration, and start-up cached the static data: every
+		// authenticated read above hit them.
+		for _, cache := range []string{"token", "user", "static_data"} {
+			hits := series(t, families, "homekeep_cache_hits_total", map[string]string{"cache": cache})
+			require.GreaterOrEqual(t, hits.GetCounter().GetValue(), 2.0, cache)
+			series(t, families, "homekeep_cache_misses_total", map[string]string{"cache": cache})
+		}
+		series(t, families, "homekeep_cache_hits_total", map[string]string{"cache": "residence_ids"})
+		series(t, families, "homekeep_cache_hits_total", map[string]string{"cache": "paywall"})
+		clientHits := series(t, families, "homekeep_valkey_client_cache_hits_total", nil)
+		require.Positive(t, clientHits.GetCounter().GetValue(), "warm reads are answered from process memory")
+		series(t, families, "homekeep_valkey_client_cache_misses_total", nil)
+		series(t, families, "homekeep_valkey_round_trips_total", map[string]string{"kind": "request"})
+
 		build := series(t, families, "homekeep_build_info", nil)
 		require.InDelta(t, 1, build.GetGauge().GetValue(), 0)
 		require.True(t, hasLabels(build, map[string]string{"go_version": goVersion(t, families)}))

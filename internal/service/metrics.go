@@ -12,7 +12,17 @@ import (
 
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/metrics"
+	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
+
+// valkeyCounter is shared's counters for the metrics, or nil without Valkey (a nil *Conn inside the
+// interface would not compare equal to nil).
+func valkeyCounter(shared *valkeyconn.Conn) metrics.ValkeyCounter {
+	if shared == nil {
+		return nil
+	}
+	return shared
+}
 
 // newMetrics returns the process's metrics, or nil when METRICS_ADDR=off (every metrics method is then a
 // no-op and nothing is installed on the request path).

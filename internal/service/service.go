@@ -47,6 +47,7 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
+	"github.com/homekeep/homekeep/internal/metrics"
 	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
@@ -99,16 +100,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	// Serve closes the listener when it shuts down; this covers the returns before it runs.
 	defer func() { _ = ln.Close() }()
 
+	mx := newMetrics(cfg)
 	pool, err := dbpool.New(ctx, dbpool.Options{
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
-		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: o.Tracer,
+		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: mx.WithTracer(o.Tracer),
 		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest, PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	mx.WatchPool("api", pool)
 
 	var (
 		valkeyPing func(context.Context) error
@@ -159,6 +162,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer refs.Close()
 	paywall := refcache.New(shared, cfg.CacheKeyPrefix, PaywallKey)
 	defer paywall.Close()
+	mx.WatchCaches(valkeyCounter(shared), auth, access, refs, paywall)
 	// Each operation group gets exactly what it uses; the pool (as db) and residence access are shared.
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
@@ -240,11 +244,16 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer background.Wait()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	handler, err := serveMetrics(ctx, cfg, mx, router, &background, log,
+		metrics.Operations(adminServer.FindRoute), metrics.Operations(server.FindRoute))
+	if err != nil {
+		return err
+	}
 	served := make(chan error, 1)
 	var startFailed atomic.Bool
 	serveLog := slog.New(muteHandler{log.Handler(), &startFailed})
 	go func() {
-		served <- httpserver.Serve(ctx, ln, router, httpserver.Timeouts{
+		served <- httpserver.Serve(ctx, ln, handler, httpserver.Timeouts{
 			Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
 			Shutdown: cfg.ShutdownTimeout,
 		}, serveLog)

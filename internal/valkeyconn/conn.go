@@ -37,6 +37,9 @@ type Conn struct {
 	once   sync.Once
 
 	roundTrips, backgroundTrips atomic.Int64
+	// cacheHits and cacheMisses count the reads through the client-side cache (DoCache, DoMultiCache) that
+	// were and were not answered from process memory.
+	cacheHits, cacheMisses atomic.Int64
 	// downUntil (unix nanoseconds) is when calls may try Valkey again after a connection failure.
 	downUntil atomic.Int64
 	// callTimeout bounds each call (CallTimeout unless WithCallTimeout says otherwise).

@@ -82,7 +82,10 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := cl.DoCache(ctx, build(cl.B()), ttl)
-	if !res.IsCacheHit() {
+	if res.IsCacheHit() {
+		c.cacheHits.Add(1)
+	} else {
+		c.cacheMisses.Add(1)
 		c.count(ctx)
 	}
 	c.observe(res.Error())
@@ -95,6 +98,10 @@ func (c *Conn) RoundTrips() int64 { return c.roundTrips.Load() }
 
 // BackgroundRoundTrips returns how many network round trips were made for background work.
 func (c *Conn) BackgroundRoundTrips() int64 { return c.backgroundTrips.Load() }
+
+// ClientCacheStats returns how many keys read through the client-side cache were answered from process
+// memory (hits) and how many went to Valkey (misses), for the metrics' hit ratio.
+func (c *Conn) ClientCacheStats() (hits, misses int64) { return c.cacheHits.Load(), c.cacheMisses.Load() }
 
 type backgroundKey struct{}
 
@@ -132,11 +139,16 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	for _, r := range res {
 		c.observe(r.Error())
 	}
+	var hits int64
 	for _, r := range res {
-		if !r.IsCacheHit() {
-			c.count(ctx)
-			break
+		if r.IsCacheHit() {
+			hits++
 		}
+	}
+	c.cacheHits.Add(hits)
+	if misses := int64(len(res)) - hits; misses > 0 {
+		c.cacheMisses.Add(misses)
+		c.count(ctx)
 	}
 	return res, nil
 }
