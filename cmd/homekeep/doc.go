@@ -7,6 +7,7 @@
 //	homekeep migrate up|down|status
 //	homekeep seed             idempotent reference data
 //	homekeep users deactivate|activate EMAIL
+//	homekeep healthcheck      GET /readyz of the server in the same container: exit 0 or 1 (no shell in the image)
 //	homekeep version
 //
 // Every setting comes from an environment variable; `homekeep --help` lists them with their defaults.
