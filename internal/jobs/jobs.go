@@ -111,6 +111,8 @@ type Options struct {
 	// the trace of whatever enqueued it, when the job's metadata carries a traceparent (TraceMetadata); nil
 	// adds no middleware.
 	TracerProvider trace.TracerProvider
+	// Middleware is more worker middleware, run inside the tracing (the metrics' job observer).
+	Middleware []rivertype.Middleware
 }
 
 // Client is a running river client with Homekeep's workers and periodic jobs.
@@ -147,7 +149,7 @@ func New(o Options) (*Client, error) {
 		}))
 	}
 	c, err := river.NewClient(riverpgxv5.New(o.Pool), &river.Config{
-		Middleware: middleware,
+		Middleware: append(middleware, o.Middleware...),
 		Queues: map[string]river.QueueConfig{
 			QueueEmail:        {MaxWorkers: emailWorkers},
 			QueueNotification: {MaxWorkers: notificationWorkers},

@@ -22,6 +22,9 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	statements *prometheus.HistogramVec
 	roundTrips *prometheus.HistogramVec
+
+	jobs jobSeries
+	push pushSeries
 }
 
 // New returns a Metrics with its own registry, holding the Go runtime, process and build information
@@ -48,12 +51,16 @@ func New() *Metrics {
 			Help:    "PostgreSQL round trips each request made (a batch is one), by operation.",
 			Buckets: statementBuckets,
 		}, []string{"operation"}),
+		jobs: newJobSeries(),
+		push: newPushSeries(),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfo(),
 		m.requests, m.duration, m.statements, m.roundTrips,
+		m.jobs.worked, m.jobs.duration, m.jobs.lag,
+		m.push.sent, m.push.duration,
 	)
 	return m
 }

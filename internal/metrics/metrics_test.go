@@ -4,14 +4,21 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
+	"github.com/homekeep/homekeep/internal/jobs"
+	"github.com/homekeep/homekeep/internal/push"
+	"github.com/homekeep/homekeep/internal/push/pushtest"
+	"github.com/homekeep/homekeep/internal/testsmtp"
+	"github.com/homekeep/homekeep/internal/testwait"
 )
 
 // scrape reads url's metrics and parses them with Prometheus' own text parser, failing the test on anything
@@ -32,14 +39,20 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 // series returns the metric of family name whose labels include want, failing the test if there is none.
 func series(t *testing.T, families map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
 	t.Helper()
-	f, ok := families[name]
+	_, ok := families[name]
 	require.True(t, ok, "no family %s", name)
-	for _, m := range f.GetMetric() {
+	m := findSeries(families, name, want)
+	require.NotNil(t, m, "%s has no series with labels %v", name, want)
+	return m
+}
+
+// findSeries returns the metric of family name whose labels include want, or nil.
+func findSeries(families map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
+	for _, m := range families[name].GetMetric() {
 		if hasLabels(m, want) {
 			return m
 		}
 	}
-	t.Fatalf("%s has no series with labels %v", name, want)
 	return nil
 }
 
@@ -122,6 +135,36 @@ func TestMetrics(t *testing.T) {
 		build := series(t, families, "homekeep_build_info", nil)
 		require.InDelta(t, 1, build.GetGauge().GetValue(), 0)
 		require.True(t, hasLabels(build, map[string]string{"go_version": goVersion(t, families)}))
+	})
+
+	t.Run("ObservesJobsAndPushes", func(t *testing.T) {
+		t.Parallel()
+		smtp := testsmtp.Start(t)
+		fcm := pushtest.FCM(t)
+		inst := apptest.Start(t, apptest.Options{Configure: apptest.WithSMTP(smtp), PushChannels: []push.Channel{fcm.Channel}})
+		// Registration queues the email verification code, which the workers send.
+		acct := inst.Register(t)
+		apptest.Expect[client.NotificationDevice](t, inst, apptest.Request{Method: http.MethodPost,
+			Path: "/notifications/devices", Token: acct.Token, Body: fcm.NewDevice(t).Registration("en")}, http.StatusCreated)
+		apptest.Expect[client.NotificationTestResult](t, inst, apptest.Request{Method: http.MethodPost,
+			Path: "/notifications/test", Token: acct.Token}, http.StatusOK)
+
+		var families map[string]*dto.MetricFamily
+		worked := map[string]string{"kind": jobs.KindEmailCode, "outcome": "completed"}
+		testwait.Until(t, 15*time.Second, func() bool {
+			families = scrape(t, inst.URL+"/metrics")
+			return findSeries(families, "homekeep_jobs_worked_total", worked) != nil
+		}, "no completed %s job in the metrics", jobs.KindEmailCode)
+		require.InDelta(t, 1, series(t, families, "homekeep_jobs_worked_total", worked).GetCounter().GetValue(), 0)
+		took := series(t, families, "homekeep_jobs_duration_seconds", map[string]string{"kind": jobs.KindEmailCode})
+		require.Equal(t, uint64(1), took.GetHistogram().GetSampleCount())
+		lag := series(t, families, "homekeep_jobs_queue_lag_seconds", map[string]string{"kind": jobs.KindEmailCode})
+		require.Equal(t, uint64(1), lag.GetHistogram().GetSampleCount())
+
+		sent := series(t, families, "homekeep_push_messages_total", map[string]string{"channel": "fcm", "outcome": "sent"})
+		require.InDelta(t, 1, sent.GetCounter().GetValue(), 0)
+		sends := series(t, families, "homekeep_push_send_duration_seconds", map[string]string{"channel": "fcm"})
+		require.Equal(t, uint64(1), sends.GetHistogram().GetSampleCount())
 	})
 
 	t.Run("MovesToMetricsAddr", func(t *testing.T) {

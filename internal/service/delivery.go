@@ -7,6 +7,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/delivery"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/mail"
+	"github.com/homekeep/homekeep/internal/metrics"
 	"github.com/homekeep/homekeep/internal/push"
 	"github.com/homekeep/homekeep/internal/unsubscribe"
 )
@@ -23,7 +24,7 @@ type deliverySetup struct {
 // configuration turns on (channels, when not nil, replaces them: tests point channels at their own
 // servers), and the unsubscribe links' signer, whose key db's server_secrets holds. The API uses it for
 // tests, the workers for every notification.
-func newDelivery(ctx context.Context, cfg config.Config, log *slog.Logger, db delivery.DB, channels []push.Channel) (*deliverySetup, error) {
+func newDelivery(ctx context.Context, cfg config.Config, log *slog.Logger, mx *metrics.Metrics, db delivery.DB, channels []push.Channel) (*deliverySetup, error) {
 	mailer, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: log})
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func newDelivery(ctx context.Context, cfg config.Config, log *slog.Logger, db de
 		}
 	}
 	var sender push.Sender
-	if mux := push.NewMux(log, channels...); mux != nil {
+	if mux := push.NewMux(log, mx.CountSends(channels)...); mux != nil {
 		sender = mux
 	}
 	links := unsubscribe.New(delivery.SecretStore(db))

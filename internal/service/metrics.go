@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/metrics"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
@@ -68,4 +70,12 @@ func serveMetrics(ctx context.Context, cfg config.Config, mx *metrics.Metrics, h
 	})
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	return mx.Instrument(h, false, finders...), nil
+}
+
+// jobMiddleware is the river middleware that observes jobs for mx, none without metrics.
+func jobMiddleware(mx *metrics.Metrics) []rivertype.Middleware {
+	if mw := mx.JobMiddleware(); mw != nil {
+		return []rivertype.Middleware{mw}
+	}
+	return nil
 }
