@@ -37,17 +37,19 @@ RETURNING (SELECT email FROM users WHERE users.id = email_codes.user_id) AS emai
 -- name: EmailCodeRequest :exec
 -- Asks for a code to be emailed to the user: inserts the email_code job (its kind, queue and attempts come
 -- from package jobs) that issues the code and sends it, and wakes the queue's workers once the statement
--- commits, as river's own insert does.
-INSERT INTO river_job (kind, queue, max_attempts, args)
+-- commits, as river's own insert does. job_metadata is the job's metadata (telemetry.JobMetadata: the
+-- request's traceparent, which the job's span links to).
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
 VALUES (@job_kind, @job_queue, @job_max_attempts,
-        jsonb_build_object('user_id', @user_id::bigint, 'purpose', @purpose::text))
+        jsonb_build_object('user_id', @user_id::bigint, 'purpose', @purpose::text), sqlc.arg(job_metadata)::text::jsonb)
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);
 
 -- name: EmailCodeRequestForEmail :exec
 -- Asks for a reset code for the active account with this email, if there is one (see EmailCodeRequest).
 -- One statement whether or not the account exists, so the two cases take the same time.
-INSERT INTO river_job (kind, queue, max_attempts, args)
-SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', u.id, 'purpose', 'reset')
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', u.id, 'purpose', 'reset'),
+       sqlc.arg(job_metadata)::text::jsonb
 FROM users u
 WHERE lower(u.email) = lower(@email) AND u.is_active
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);

@@ -14,14 +14,16 @@ WHERE store = @store AND event_id = @event_id AND applied_at IS NULL;
 -- name: StoreEventRecord :exec
 -- Records a notification under its id and, only when the id is new, inserts the store_event job that applies
 -- it (its kind, queue and attempts come from package jobs) and wakes the queue's workers once the statement
--- commits. A notification delivered again finds its id taken and changes nothing.
+-- commits. A notification delivered again finds its id taken and changes nothing. job_metadata is the job's
+-- metadata (telemetry.JobMetadata: the webhook request's traceparent, which the job's span links to).
 WITH ev AS (
     INSERT INTO store_events (store, event_id, payload) VALUES (@store, @event_id, @payload)
     ON CONFLICT DO NOTHING
     RETURNING store, event_id
 )
-INSERT INTO river_job (kind, queue, max_attempts, args)
-SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('store', ev.store, 'event_id', ev.event_id)
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('store', ev.store, 'event_id', ev.event_id),
+       sqlc.arg(job_metadata)::text::jsonb
 FROM ev
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text);
 

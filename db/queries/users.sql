@@ -56,7 +56,8 @@ RETURNING *;
 
 -- name: UserRegister :one
 -- Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
--- one statement. timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+-- one statement. job_metadata is the job's metadata (telemetry.JobMetadata: the request's traceparent, which
+-- the job's span links to). timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
 -- nothing.
 WITH new_user AS (
     INSERT INTO users (email, password_hash, first_name, last_name, timezone, timezone_set)
@@ -66,8 +67,9 @@ WITH new_user AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT @token_hash, id, @client_label FROM new_user
 ), code_job AS (
-    INSERT INTO river_job (kind, queue, max_attempts, args)
-    SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', id, 'purpose', 'verify')
+    INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+    SELECT @job_kind, @job_queue, @job_max_attempts, jsonb_build_object('user_id', id, 'purpose', 'verify'),
+           sqlc.arg(job_metadata)::text::jsonb
     FROM new_user
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/reqinfo"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // codeTTL is how long an emailed code, and a reset token, stay valid.
@@ -52,7 +53,7 @@ func (h *Handler) Register(ctx context.Context, req *oas.RegisterRequest) (oas.R
 	row, err := h.q.UserRegister(ctx, h.db, &dbsqlc.UserRegisterParams{
 		Email: email, PasswordHash: hash, FirstName: first, LastName: last, Timezone: tz, TimezoneSet: req.Timezone.Set,
 		TokenHash: sha256Of(token), ClientLabel: clientLabel(ctx),
-		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
+		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts, JobMetadata: telemetry.JobMetadata(ctx),
 	})
 	err = dberr.Interpret(err)
 	if dberr.IsUnique(err, dberr.UsersEmailLowerKey) {

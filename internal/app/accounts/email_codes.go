@@ -15,6 +15,7 @@ import (
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
 	"github.com/homekeep/homekeep/internal/reqinfo"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 var (
@@ -128,7 +129,8 @@ func (h *Handler) ResendVerification(ctx context.Context) (oas.ResendVerificatio
 	job := jobs.EmailCodeInsert
 	if err := h.q.EmailCodeRequest(ctx, h.db, &dbsqlc.EmailCodeRequestParams{
 		UserID: p.User.ID, Purpose: purposeVerify,
-		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
+		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
+		JobMetadata: telemetry.JobMetadata(ctx)}); err != nil {
 		return nil, fmt.Errorf("error asking for a code: %w", err)
 	}
 	return &oas.Message{Message: "a new code is on its way"}, nil
@@ -158,7 +160,8 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oa
 func RequestPasswordReset(ctx context.Context, db dbsqlc.DBTX, email string) error {
 	job := jobs.EmailCodeInsert
 	if err := dbsqlc.New().EmailCodeRequestForEmail(ctx, db, &dbsqlc.EmailCodeRequestForEmailParams{
-		Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}); err != nil {
+		Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
+		JobMetadata: telemetry.JobMetadata(ctx)}); err != nil {
 		return fmt.Errorf("error asking for a reset code: %w", err)
 	}
 	return nil

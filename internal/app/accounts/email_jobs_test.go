@@ -54,7 +54,7 @@ func (b *emailJobsBundle) register(ctx context.Context, db dbsqlc.DBTX, email st
 	job := jobs.EmailCodeInsert
 	return b.q.UserRegister(ctx, db, &dbsqlc.UserRegisterParams{
 		Email: email, PasswordHash: "x", Timezone: "UTC", TokenHash: sha256Of(email), ClientLabel: "test",
-		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
+		JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts, JobMetadata: "{}",
 	})
 }
 
@@ -149,7 +149,8 @@ func TestEmailCodeJobs(t *testing.T) {
 		job := jobs.EmailCodeInsert
 		for _, email := range []string{"RESET@example.com", "nobody@example.com"} {
 			require.NoError(t, b.q.EmailCodeRequestForEmail(ctx, b.pool, &dbsqlc.EmailCodeRequestForEmailParams{
-				Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts}))
+				Email: email, JobKind: job.Kind, JobQueue: job.Queue, JobMaxAttempts: job.MaxAttempts,
+				JobMetadata: "{}"}))
 		}
 		msg := b.smtp.Next(t, "reset@example.com")
 		require.Equal(t, "Your Homekeep password reset code", msg.Subject)

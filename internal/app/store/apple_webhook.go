@@ -8,6 +8,7 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/jobs"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // ReceiveAppleNotification verifies an App Store Server Notification and records it under its
@@ -25,7 +26,7 @@ func (h *Handler) ReceiveAppleNotification(ctx context.Context, req *oas.AppleNo
 	ins := jobs.StoreEventInsert
 	if err := h.q.StoreEventRecord(ctx, h.db, &dbsqlc.StoreEventRecordParams{
 		Store: storeApple, EventID: n.NotificationUUID, Payload: req.SignedPayload,
-		JobKind: ins.Kind, JobQueue: ins.Queue, JobMaxAttempts: ins.MaxAttempts,
+		JobKind: ins.Kind, JobQueue: ins.Queue, JobMaxAttempts: ins.MaxAttempts, JobMetadata: telemetry.JobMetadata(ctx),
 	}); err != nil {
 		return nil, fmt.Errorf("error recording an App Store notification: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/store/google"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // ReceiveGoogleNotification authenticates a Pub/Sub push of a Play developer notification (its OIDC token
@@ -53,7 +54,7 @@ func (h *Handler) ReceiveGoogleNotification(ctx context.Context, req *oas.Google
 	ins := jobs.StoreEventInsert
 	if err := h.q.StoreEventRecord(ctx, h.db, &dbsqlc.StoreEventRecordParams{
 		Store: storeGoogle, EventID: push.MessageID, Payload: string(body),
-		JobKind: ins.Kind, JobQueue: ins.Queue, JobMaxAttempts: ins.MaxAttempts,
+		JobKind: ins.Kind, JobQueue: ins.Queue, JobMaxAttempts: ins.MaxAttempts, JobMetadata: telemetry.JobMetadata(ctx),
 	}); err != nil {
 		return nil, fmt.Errorf("error recording a Google Play notification: %w", err)
 	}

@@ -110,9 +110,9 @@ func (q *Queries) EmailCodeIssueForUser(ctx context.Context, db DBTX, arg *Email
 }
 
 const EmailCodeRequest = `-- name: EmailCodeRequest :exec
-INSERT INTO river_job (kind, queue, max_attempts, args)
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
 VALUES ($1, $2, $3,
-        jsonb_build_object('user_id', $4::bigint, 'purpose', $5::text))
+        jsonb_build_object('user_id', $4::bigint, 'purpose', $5::text), $6::text::jsonb)
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 `
 
@@ -122,11 +122,13 @@ type EmailCodeRequestParams struct {
 	JobMaxAttempts int16
 	UserID         int64
 	Purpose        string
+	JobMetadata    string
 }
 
 // Asks for a code to be emailed to the user: inserts the email_code job (its kind, queue and attempts come
 // from package jobs) that issues the code and sends it, and wakes the queue's workers once the statement
-// commits, as river's own insert does.
+// commits, as river's own insert does. job_metadata is the job's metadata (telemetry.JobMetadata: the
+// request's traceparent, which the job's span links to).
 func (q *Queries) EmailCodeRequest(ctx context.Context, db DBTX, arg *EmailCodeRequestParams) error {
 	_, err := db.Exec(ctx, EmailCodeRequest,
 		arg.JobKind,
@@ -134,15 +136,17 @@ func (q *Queries) EmailCodeRequest(ctx context.Context, db DBTX, arg *EmailCodeR
 		arg.JobMaxAttempts,
 		arg.UserID,
 		arg.Purpose,
+		arg.JobMetadata,
 	)
 	return err
 }
 
 const EmailCodeRequestForEmail = `-- name: EmailCodeRequestForEmail :exec
-INSERT INTO river_job (kind, queue, max_attempts, args)
-SELECT $1, $2, $3, jsonb_build_object('user_id', u.id, 'purpose', 'reset')
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+SELECT $1, $2, $3, jsonb_build_object('user_id', u.id, 'purpose', 'reset'),
+       $4::text::jsonb
 FROM users u
-WHERE lower(u.email) = lower($4) AND u.is_active
+WHERE lower(u.email) = lower($5) AND u.is_active
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 `
 
@@ -150,6 +154,7 @@ type EmailCodeRequestForEmailParams struct {
 	JobKind        string
 	JobQueue       string
 	JobMaxAttempts int16
+	JobMetadata    string
 	Email          string
 }
 
@@ -160,6 +165,7 @@ func (q *Queries) EmailCodeRequestForEmail(ctx context.Context, db DBTX, arg *Em
 		arg.JobKind,
 		arg.JobQueue,
 		arg.JobMaxAttempts,
+		arg.JobMetadata,
 		arg.Email,
 	)
 	return err

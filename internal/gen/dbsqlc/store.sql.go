@@ -55,12 +55,13 @@ func (q *Queries) StoreEventMark(ctx context.Context, db DBTX, arg *StoreEventMa
 
 const StoreEventRecord = `-- name: StoreEventRecord :exec
 WITH ev AS (
-    INSERT INTO store_events (store, event_id, payload) VALUES ($4, $5, $6)
+    INSERT INTO store_events (store, event_id, payload) VALUES ($5, $6, $7)
     ON CONFLICT DO NOTHING
     RETURNING store, event_id
 )
-INSERT INTO river_job (kind, queue, max_attempts, args)
-SELECT $1, $2, $3, jsonb_build_object('store', ev.store, 'event_id', ev.event_id)
+INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+SELECT $1, $2, $3, jsonb_build_object('store', ev.store, 'event_id', ev.event_id),
+       $4::text::jsonb
 FROM ev
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 `
@@ -69,6 +70,7 @@ type StoreEventRecordParams struct {
 	JobKind        string
 	JobQueue       string
 	JobMaxAttempts int16
+	JobMetadata    string
 	Store          string
 	EventID        string
 	Payload        string
@@ -76,12 +78,14 @@ type StoreEventRecordParams struct {
 
 // Records a notification under its id and, only when the id is new, inserts the store_event job that applies
 // it (its kind, queue and attempts come from package jobs) and wakes the queue's workers once the statement
-// commits. A notification delivered again finds its id taken and changes nothing.
+// commits. A notification delivered again finds its id taken and changes nothing. job_metadata is the job's
+// metadata (telemetry.JobMetadata: the webhook request's traceparent, which the job's span links to).
 func (q *Queries) StoreEventRecord(ctx context.Context, db DBTX, arg *StoreEventRecordParams) error {
 	_, err := db.Exec(ctx, StoreEventRecord,
 		arg.JobKind,
 		arg.JobQueue,
 		arg.JobMaxAttempts,
+		arg.JobMetadata,
 		arg.Store,
 		arg.EventID,
 		arg.Payload,

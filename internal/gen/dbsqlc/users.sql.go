@@ -189,8 +189,9 @@ WITH new_user AS (
     INSERT INTO auth_tokens (token_hash, user_id, client_label)
     SELECT $7, id, $8 FROM new_user
 ), code_job AS (
-    INSERT INTO river_job (kind, queue, max_attempts, args)
-    SELECT $9, $10, $11, jsonb_build_object('user_id', id, 'purpose', 'verify')
+    INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
+    SELECT $9, $10, $11, jsonb_build_object('user_id', id, 'purpose', 'verify'),
+           $12::text::jsonb
     FROM new_user
     RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 )
@@ -209,6 +210,7 @@ type UserRegisterParams struct {
 	JobKind        string
 	JobQueue       string
 	JobMaxAttempts int16
+	JobMetadata    string
 }
 
 type UserRegisterRow struct {
@@ -229,7 +231,8 @@ type UserRegisterRow struct {
 }
 
 // Creates the user, its first token and the job that emails its verification code (see EmailCodeRequest) in
-// one statement. timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
+// one statement. job_metadata is the job's metadata (telemetry.JobMetadata: the request's traceparent, which
+// the job's span links to). timezone_set says the user chose the timezone; without it, the first residence's replaces it. A duplicate email fails with a unique violation on users_email_lower_key, and enqueues
 // nothing.
 func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterParams) (*UserRegisterRow, error) {
 	row := db.QueryRow(ctx, UserRegister,
@@ -244,6 +247,7 @@ func (q *Queries) UserRegister(ctx context.Context, db DBTX, arg *UserRegisterPa
 		arg.JobKind,
 		arg.JobQueue,
 		arg.JobMaxAttempts,
+		arg.JobMetadata,
 	)
 	var i UserRegisterRow
 	err := row.Scan(
