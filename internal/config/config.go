@@ -27,6 +27,9 @@ const (
 // Config is every setting the server reads. Load fills it from the environment; the zero value is not useful.
 type Config struct {
 	DatabaseURL string
+	// DatabaseDirectURL reaches PostgreSQL itself when DatabaseURL goes through a transaction-mode pooler:
+	// migrations run on it, since their lock is a session-level advisory lock. Empty: DatabaseURL.
+	DatabaseDirectURL string
 	ValkeyURL   string
 
 	HTTPAddr         string
@@ -172,6 +175,8 @@ type Setting struct {
 var Settings = []Setting{
 	{"DATABASE_URL", "", "PostgreSQL URL; `make run` starts a private cluster under ./.data/postgres when unset",
 		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"DATABASE_DIRECT_URL", "", "PostgreSQL itself, when DATABASE_URL goes through a transaction-mode pooler: pending migrations are applied over it (their lock is a session lock); unset behind such a pooler, serve refuses to migrate and says so",
+		func(c *Config, v string) error { c.DatabaseDirectURL = v; return nil }},
 	{"VALKEY_URL", "", "Valkey/Redis URL (redis://host:6379/0); unset: in-process caches only",
 		parseValkeyURL},
 	{"HTTP_ADDR", ":8080", "address the HTTP server listens on",

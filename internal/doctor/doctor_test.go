@@ -13,6 +13,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/testdb"
+	"github.com/homekeep/homekeep/internal/testpgbouncer"
 	"github.com/homekeep/homekeep/internal/testvalkey"
 )
 
@@ -99,6 +100,21 @@ func TestRun(t *testing.T) {
 		require.True(t, r.Valkey.Reachable)
 		require.Regexp(t, `^(valkey|redis) \d`, r.Valkey.Version)
 		require.Positive(t, r.Valkey.RTT.Median)
+	})
+
+	t.Run("RecognisesPgBouncerInTransactionMode", func(t *testing.T) {
+		t.Parallel()
+		pb := testpgbouncer.Start(t, testpgbouncer.Options{PoolSize: 2})
+		through := pb.URL(t, testdb.New(t))
+		r := Run(context.Background(), defaults(t, map[string]string{"DATABASE_URL": through, "DB_POOLER": "pgbouncer-transaction"}))
+		require.False(t, r.Failed(), "%+v", r.Checks)
+		require.Equal(t, PoolerKindTransaction, r.Postgres.Pooler.Kind, r.Postgres.Pooler.Evidence)
+		require.Equal(t, pb.Addr, r.Postgres.Host)
+		require.Empty(t, r.Postgres.PendingMigrations, "the status is read through the pooler")
+
+		r = Run(context.Background(), defaults(t, map[string]string{"DATABASE_URL": through}))
+		require.True(t, r.Failed(), "DB_POOLER=none behind a transaction pooler breaks prepared statements")
+		require.Contains(t, check(t, r, "pooler").Message, "set DB_POOLER=pgbouncer-transaction")
 	})
 
 	t.Run("PendingMigrationsAreAWarning", func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 )
 
-// The kinds of pooler detectPooler tells apart.
+// The kinds of pooler DetectPooler tells apart.
 const (
 	// PoolerKindNone: this process talks to PostgreSQL itself.
 	PoolerKindNone = "none"
@@ -32,7 +32,8 @@ type PoolerDetection struct {
 // probeSetting is the custom setting the session probe writes; it does nothing else.
 const probeSetting = "homekeep.doctor_probe"
 
-// detectPooler tells a direct connection from a pooler, and a transaction-mode pooler from others.
+// DetectPooler tells a direct connection from a pooler, and a transaction-mode pooler from others. It needs
+// two connections of pool (pass a pool without prepared statements: it may be in front of a pooler).
 //
 // A pooler is recognised by the backend key: PostgreSQL tells a client its backend's pid at start-up, and
 // `SELECT pg_backend_pid()` on that connection answers the same pid, always. A pooler (PgBouncer, Odyssey,
@@ -44,7 +45,7 @@ const probeSetting = "homekeep.doctor_probe"
 // pool; client b, asking next, is handed an idle server connection (PgBouncer hands out the most recently
 // used one first), and sees a's value. In session mode a keeps its server connection, so b never sees it.
 // As a second sign, a's own statements landing on different backends also means transaction mode.
-func detectPooler(ctx context.Context, pool *pgxpool.Pool) (PoolerDetection, error) {
+func DetectPooler(ctx context.Context, pool *pgxpool.Pool) (PoolerDetection, error) {
 	a, err := pool.Acquire(ctx)
 	if err != nil {
 		return PoolerDetection{}, err

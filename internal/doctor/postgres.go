@@ -71,7 +71,7 @@ func checkPostgres(ctx context.Context, cfg config.Config, r *Report) {
 
 	r.add(tlsVerdict(pg.ClientTLS, pg.ServerSSL))
 
-	if det, err := detectPooler(ctx, pool); err != nil {
+	if det, err := DetectPooler(ctx, pool); err != nil {
 		pg.Pooler = PoolerDetection{Kind: "unknown", Evidence: err.Error()}
 		r.add("pooler", StatusWarn, "could not tell whether a pooler is in front of PostgreSQL: "+err.Error())
 	} else {

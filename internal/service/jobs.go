@@ -22,7 +22,6 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
-	"github.com/homekeep/homekeep/internal/metrics"
 	"github.com/homekeep/homekeep/internal/store/apple"
 	"github.com/homekeep/homekeep/internal/store/google"
 	"github.com/homekeep/homekeep/internal/telemetry"
@@ -58,8 +57,6 @@ type jobDeps struct {
 	apple *apple.Verifier
 	// google reads and acknowledges Google Play purchases; nil without GOOGLE_PLAY_PACKAGE_NAME.
 	google *google.Client
-	// metrics observes the jobs worked and the pushes sent; nil without metrics.
-	metrics *metrics.Metrics
 }
 
 // newJobs builds the river client with Homekeep's workers on pool.
@@ -68,7 +65,7 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 	if err != nil {
 		return nil, err
 	}
-	sends, err := newDelivery(ctx, d.cfg, d.log, d.metrics, pool, d.push)
+	sends, err := newDelivery(ctx, d.cfg, d.log, pool, d.push)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +107,6 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 	return jobs.New(jobs.Options{
 		Pool: pool, Logger: d.log, Work: work, StopTimeout: d.cfg.ShutdownTimeout,
 		PollOnly: d.cfg.DBPooler == config.PoolerPgBouncerTransaction, TracerProvider: jobTracerProvider(d.tracing),
-		Middleware: jobMiddleware(d.metrics),
 	})
 }
 
@@ -185,7 +181,7 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	}
 	defer pool.Close()
 	if o.Migrate {
-		if _, err := migrateAndSeed(ctx, pool, log); err != nil {
+		if _, err := migrateAndSeed(ctx, cfg, pool, log); err != nil {
 			return dbpool.Explain(err)
 		}
 	} else if err := pool.Ping(ctx); err != nil {

@@ -80,7 +80,7 @@ func (o *Operator) connectValkey(ctx context.Context) (*valkeyconn.Conn, error) 
 // one), so no separate command is needed before it is usable. When nothing is pending and reference data
 // exists, that is two cheap queries.
 func (o *Operator) Migrate(ctx context.Context) error {
-	_, err := migrateAndSeed(ctx, o.pool, o.log)
+	_, err := migrateAndSeed(ctx, o.cfg, o.pool, o.log)
 	return err
 }
 

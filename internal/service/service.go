@@ -48,7 +48,6 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/httpserver"
 	"github.com/homekeep/homekeep/internal/metrics"
-	"github.com/homekeep/homekeep/internal/migrate"
 	"github.com/homekeep/homekeep/internal/ratelimit"
 	"github.com/homekeep/homekeep/internal/refcache"
 	"github.com/homekeep/homekeep/internal/reqinfo"
@@ -167,7 +166,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
-	sends, err := newDelivery(ctx, cfg, log, mx, db, o.PushChannels)
+	sends, err := newDelivery(ctx, cfg, log, db, o.PushChannels)
 	if err != nil {
 		return err
 	}
@@ -271,7 +270,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	auth.Start(ctx)
 	if cfg.Workers {
 		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-			push: o.PushChannels, apple: appleVerifier, google: googleStore.client, metrics: mx})
+			push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
 		if err != nil {
 			startFailed.Store(true)
 			cancel(err)
@@ -302,7 +301,7 @@ func start(ctx context.Context, pool *pgxpool.Pool, staticData *reference.Handle
 	seeded := false
 	if o.Migrate {
 		var err error
-		if seeded, err = migrateAndSeed(ctx, pool, o.Logger); err != nil {
+		if seeded, err = migrateAndSeed(ctx, o.Config, pool, o.Logger); err != nil {
 			return err
 		}
 	}
@@ -373,8 +372,8 @@ const StaticDataKey = "static_data"
 
 // migrateAndSeed applies pending migrations over a pooled connection, then seeds the reference data of a
 // database that has none (see Operator.Migrate), and reports whether it seeded.
-func migrateAndSeed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
-	res, err := migrate.UpIfPending(ctx, pool)
+func migrateAndSeed(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (bool, error) {
+	res, err := upIfPending(ctx, cfg, pool, log)
 	if err != nil {
 		return false, err
 	}
