@@ -23,8 +23,9 @@ type Metrics struct {
 	statements *prometheus.HistogramVec
 	roundTrips *prometheus.HistogramVec
 
-	jobs jobSeries
-	push pushSeries
+	jobs  jobSeries
+	push  pushSeries
+	pools *poolCollector
 }
 
 // New returns a Metrics with its own registry, holding the Go runtime, process and build information
@@ -51,8 +52,9 @@ func New() *Metrics {
 			Help:    "PostgreSQL round trips each request made (a batch is one), by operation.",
 			Buckets: statementBuckets,
 		}, []string{"operation"}),
-		jobs: newJobSeries(),
-		push: newPushSeries(),
+		jobs:  newJobSeries(),
+		push:  newPushSeries(),
+		pools: &poolCollector{},
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -61,6 +63,7 @@ func New() *Metrics {
 		m.requests, m.duration, m.statements, m.roundTrips,
 		m.jobs.worked, m.jobs.duration, m.jobs.lag,
 		m.push.sent, m.push.duration,
+		m.pools,
 	)
 	return m
 }

@@ -161,6 +161,9 @@ func TestMetrics(t *testing.T) {
 		lag := series(t, families, "homekeep_jobs_queue_lag_seconds", map[string]string{"kind": jobs.KindEmailCode})
 		require.Equal(t, uint64(1), lag.GetHistogram().GetSampleCount())
 
+		jobsPool := series(t, families, "homekeep_db_pool_max_conns", map[string]string{"pool": "jobs"})
+		require.Positive(t, jobsPool.GetGauge().GetValue(), "serve's workers have a pool of their own")
+
 		sent := series(t, families, "homekeep_push_messages_total", map[string]string{"channel": "fcm", "outcome": "sent"})
 		require.InDelta(t, 1, sent.GetCounter().GetValue(), 0)
 		sends := series(t, families, "homekeep_push_send_duration_seconds", map[string]string{"channel": "fcm"})

@@ -1,13 +1,21 @@
 package metrics
 
 import (
+	"sync"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// poolCollector reads a pgx pool's own statistics (pool.Stat, a few atomic loads under the pool's lock) when
-// scraped, so the pool does no extra work per request.
+// poolCollector reads the pgx pools' own statistics (pool.Stat, a few atomic loads under the pool's lock)
+// when scraped, so a pool does no extra work per request. One collector holds every pool: the registry
+// refuses two collectors with the same descriptors.
 type poolCollector struct {
+	mu    sync.Mutex
+	pools []namedPool
+}
+
+type namedPool struct {
 	name string
 	pool *pgxpool.Pool
 }
@@ -38,11 +46,13 @@ func (m *Metrics) WatchPool(name string, pool *pgxpool.Pool) {
 	if m == nil {
 		return
 	}
-	m.reg.MustRegister(poolCollector{name: name, pool: pool})
+	m.pools.mu.Lock()
+	defer m.pools.mu.Unlock()
+	m.pools.pools = append(m.pools.pools, namedPool{name: name, pool: pool})
 }
 
 // Describe implements prometheus.Collector.
-func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolTotal, poolIdle, poolAcquired, poolMax, poolAcquires, poolWait,
 		poolEmptyWait, poolEmpty, poolCanceled, poolNew, poolLifetime, poolIdleClose} {
 		ch <- d
@@ -50,13 +60,23 @@ func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect implements prometheus.Collector.
-func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.pool.Stat()
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	pools := append([]namedPool(nil), c.pools...)
+	c.mu.Unlock()
+	for _, p := range pools {
+		collectPool(ch, p)
+	}
+}
+
+// collectPool sends one pool's statistics.
+func collectPool(ch chan<- prometheus.Metric, p namedPool) {
+	s := p.pool.Stat()
 	gauge := func(d *prometheus.Desc, v float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, c.name)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, p.name)
 	}
 	counter := func(d *prometheus.Desc, v float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, c.name)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, p.name)
 	}
 	gauge(poolTotal, float64(s.TotalConns()))
 	gauge(poolIdle, float64(s.IdleConns()))

@@ -22,6 +22,7 @@ import (
 	"github.com/homekeep/homekeep/internal/dbpool"
 	"github.com/homekeep/homekeep/internal/jobs"
 	"github.com/homekeep/homekeep/internal/mail"
+	"github.com/homekeep/homekeep/internal/metrics"
 	"github.com/homekeep/homekeep/internal/store/apple"
 	"github.com/homekeep/homekeep/internal/store/google"
 	"github.com/homekeep/homekeep/internal/telemetry"
@@ -57,6 +58,8 @@ type jobDeps struct {
 	apple *apple.Verifier
 	// google reads and acknowledges Google Play purchases; nil without GOOGLE_PLAY_PACKAGE_NAME.
 	google *google.Client
+	// metrics observes the jobs worked and the pushes sent; nil without metrics.
+	metrics *metrics.Metrics
 }
 
 // newJobs builds the river client with Homekeep's workers on pool.
@@ -65,7 +68,7 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 	if err != nil {
 		return nil, err
 	}
-	sends, err := newDelivery(ctx, d.cfg, d.log, pool, d.push)
+	sends, err := newDelivery(ctx, d.cfg, d.log, d.metrics, pool, d.push)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +110,7 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 	return jobs.New(jobs.Options{
 		Pool: pool, Logger: d.log, Work: work, StopTimeout: d.cfg.ShutdownTimeout,
 		PollOnly: d.cfg.DBPooler == config.PoolerPgBouncerTransaction, TracerProvider: jobTracerProvider(d.tracing),
+		Middleware: jobMiddleware(d.metrics),
 	})
 }
 
@@ -123,6 +127,7 @@ func startJobs(ctx context.Context, d jobDeps) (*jobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.metrics.WatchPool("jobs", pool)
 	client, err := newJobs(ctx, pool, d)
 	if err == nil {
 		err = client.Start(ctx)
@@ -180,6 +185,13 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 		return err
 	}
 	defer pool.Close()
+	mx := workerMetrics(cfg)
+	mx.WatchPool("jobs", pool)
+	stopMetrics, err := serveWorkerMetrics(ctx, cfg, mx, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if o.Migrate {
 		if _, err := migrateAndSeed(ctx, cfg, pool, log); err != nil {
 			return dbpool.Explain(err)
@@ -224,7 +236,7 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 		return err
 	}
 	client, err := newJobs(ctx, pool, jobDeps{cfg: cfg, log: log, tracing: tracing, auth: auth, files: files, valkey: shared != nil,
-		push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
+		push: o.PushChannels, apple: appleVerifier, google: googleStore.client, metrics: mx})
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	db := dbpool.NewDB(pool, reqinfo.ReadOnly)
 	residenceAccess := app.NewAccess(db, access)
 	attempts := app.AttemptLimit{Limiter: ratelimit.New(shared, cfg.CacheKeyPrefix), PerMinute: int(cfg.AuthRateLimit)}
-	sends, err := newDelivery(ctx, cfg, log, db, o.PushChannels)
+	sends, err := newDelivery(ctx, cfg, log, mx, db, o.PushChannels)
 	if err != nil {
 		return err
 	}
@@ -270,7 +270,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	auth.Start(ctx)
 	if cfg.Workers {
 		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
-			push: o.PushChannels, apple: appleVerifier, google: googleStore.client})
+			push: o.PushChannels, apple: appleVerifier, google: googleStore.client, metrics: mx})
 		if err != nil {
 			startFailed.Store(true)
 			cancel(err)
