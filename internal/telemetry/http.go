@@ -2,14 +2,22 @@ package telemetry
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 )
 
-// WrapClient returns c with a transport that gives every outbound request (push gateways, store APIs) a
-// client span under the caller's span. Tracing off, or c nil, returns c itself.
-func (t *Tracing) WrapClient(c *http.Client) *http.Client {
-	if !t.On() || c == nil {
+// exporting is set once FromEnv has installed an exporting provider as the global one. The outbound HTTP
+// clients (push gateways, store APIs) are built deep inside their packages, out of reach of the process's
+// Tracing, so they read this instead.
+var exporting atomic.Bool
+
+// WrapClient returns c with a transport that gives every outbound request a client span under the caller's
+// span (and sends the traceparent along), when this process exports traces (FromEnv). Otherwise, and for a
+// nil c, it returns c itself, so an untraced process sends requests exactly as before.
+func WrapClient(c *http.Client) *http.Client {
+	if c == nil || !exporting.Load() {
 		return c
 	}
 	wrapped := *c
@@ -17,6 +25,6 @@ func (t *Tracing) WrapClient(c *http.Client) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	wrapped.Transport = otelhttp.NewTransport(base, otelhttp.WithTracerProvider(t.Provider))
+	wrapped.Transport = otelhttp.NewTransport(base, otelhttp.WithTracerProvider(otel.GetTracerProvider()))
 	return &wrapped
 }

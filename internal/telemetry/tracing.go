@@ -81,6 +81,9 @@ func FromEnv(ctx context.Context, version string) (*Tracing, error) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
 	// A traceparent from a proxy in front continues its trace; outbound calls carry ours.
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	// Libraries that trace through the global provider (the outbound HTTP clients, WrapClient) export too.
+	otel.SetTracerProvider(tp)
+	exporting.Store(true)
 	return &Tracing{Provider: tp, Enabled: true, Endpoint: endpoint, shutdown: tp.Shutdown}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/sideshow/apns2/token"
 
 	"github.com/homekeep/homekeep/internal/push"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // Sender pushes to iOS devices through APNs. It keeps one HTTP/2 connection open across Sends, as Apple asks
@@ -50,7 +51,7 @@ func New(o Options) (*Sender, error) {
 	}
 	tr := newTransport(o.RootCAs)
 	// The timeout comes from each push's context instead (Options.Timeout).
-	client.HTTPClient = &http.Client{Transport: headerTransport{next: tr}}
+	client.HTTPClient = telemetry.WrapClient(&http.Client{Transport: headerTransport{next: tr}})
 	return &Sender{client: client, o: o, transport: tr}, nil
 }
 

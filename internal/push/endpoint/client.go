@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // Dial and connection timeouts of Client's transport; the whole request is bounded by Client's timeout.
@@ -43,7 +45,7 @@ func Client(o Policy, timeout time.Duration) *http.Client {
 		Resolver: o.Resolver,
 		Control:  DialControl(o),
 	}
-	return &http.Client{
+	return telemetry.WrapClient(&http.Client{
 		Transport: &http.Transport{
 			Proxy:                 nil,
 			DialContext:           dialer.DialContext,
@@ -55,5 +57,5 @@ func Client(o Policy, timeout time.Duration) *http.Client {
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       timeout,
-	}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // Defaults for the Options fields left zero.
@@ -54,7 +56,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = TimeoutDefault
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
+		o.HTTPClient = telemetry.WrapClient(&http.Client{})
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

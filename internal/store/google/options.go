@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // Defaults for the Options a server leaves zero.
@@ -53,7 +55,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = TimeoutDefault
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: o.Timeout}
+		o.HTTPClient = telemetry.WrapClient(&http.Client{Timeout: o.Timeout})
 	}
 	return o
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // Defaults for the VerifierOptions a server leaves zero.
@@ -84,7 +86,7 @@ func NewPushVerifier(o VerifierOptions) (*PushVerifier, error) {
 		return nil, errors.New("google play: JWKSURL is not an https URL")
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: JWKSTimeoutDefault}
+		o.HTTPClient = telemetry.WrapClient(&http.Client{Timeout: JWKSTimeoutDefault})
 	}
 	if o.Now == nil {
 		o.Now = time.Now
