@@ -43,13 +43,13 @@ func openJobsPool(ctx context.Context, cfg config.Config, tracing *telemetry.Tra
 
 // jobDeps is what the workers work with, besides their pool.
 type jobDeps struct {
-	cfg   config.Config
-	log   *slog.Logger
+	cfg config.Config
+	log *slog.Logger
 	// tracing gives each job a span (linked to the request that enqueued it) and its statements and outbound
 	// calls spans under it.
 	tracing *telemetry.Tracing
 	auth    *authcache.Cache
-	files *blobstore.Store
+	files   *blobstore.Store
 	// valkey is whether revocations are delivered to Valkey (VALKEY_URL is set).
 	valkey bool
 	// push, when not nil, replaces the configured push channels (tests).

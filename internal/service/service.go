@@ -25,6 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/homekeep/homekeep/internal/accesscache"
 	"github.com/homekeep/homekeep/internal/adminweb"
@@ -66,6 +67,9 @@ type Options struct {
 	Listener net.Listener
 	// Tracer observes every SQL statement (tests count statements per request).
 	Tracer pgx.QueryTracer
+	// TracerProvider, when set, records the process's spans instead of what OTEL_EXPORTER_OTLP_ENDPOINT
+	// configures (tests pass an in-memory span recorder).
+	TracerProvider trace.TracerProvider
 	// OnReady is called once the pool is warm and the API takes traffic.
 	OnReady func(addr net.Addr)
 	// OnShared is called with the Valkey connection, when there is one (tests count its round trips).
@@ -90,6 +94,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	if cfg.DatabaseURL == "" {
 		return errNoDatabaseURL
 	}
+	tracing, log, flushTraces, err := startTracing(ctx, o.TracerProvider, log)
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -103,7 +112,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	pool, err := dbpool.New(ctx, dbpool.Options{
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
-		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: mx.WithTracer(o.Tracer),
+		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: mx.WithTracer(tracing.SQLTracer(o.Tracer)),
 		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest, PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
@@ -208,7 +217,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Subscriptions: subscriptions.New(subscriptions.Deps{DB: db, Paywall: paywall}),
 		Store: store.New(store.Deps{DB: db, Apple: appleVerifier, Google: googleStore.client,
 			GooglePush: googleStore.push, GoogleSecret: googleStore.secret}),
-	}, log)
+	}, log, apiTracing(tracing)...)
 	if err != nil {
 		return err
 	}
@@ -219,7 +228,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	adminServer, err := admin.NewServer(adminOps, log)
+	adminServer, err := admin.NewServer(adminOps, log, adminTracing(tracing)...)
 	if err != nil {
 		return err
 	}
@@ -269,7 +278,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	// Revocations recorded while Valkey was unreachable reach it before the API takes traffic.
 	auth.Start(ctx)
 	if cfg.Workers {
-		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, auth: auth, files: files, valkey: shared != nil,
+		runner, err := startJobs(ctx, jobDeps{cfg: cfg, log: log, tracing: tracing, auth: auth, files: files, valkey: shared != nil,
 			push: o.PushChannels, apple: appleVerifier, google: googleStore.client, metrics: mx})
 		if err != nil {
 			startFailed.Store(true)
