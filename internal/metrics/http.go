@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // OperationFinder names the API operation a method and path route to, as the ogen servers' FindRoute does;
@@ -55,15 +57,15 @@ func (m *Metrics) Instrument(next http.Handler, onMain bool, finders ...Operatio
 		// The operation is named from the path as received: the router may rewrite it (trailing slashes).
 		method, path := r.Method, r.URL.Path
 		defer func() {
-			op := operationOf(method, path, finders)
 			status := ww.Status()
 			if status == 0 {
 				status = http.StatusOK
 			}
-			m.requests.WithLabelValues(op, strconv.Itoa(status)).Inc()
-			m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
-			m.statements.WithLabelValues(op).Observe(float64(counts.statements.Load()))
-			m.roundTrips.WithLabelValues(op).Observe(float64(counts.roundTrips.Load()))
+			s := m.operation(operationOf(method, path, finders))
+			s.requests(status).Inc()
+			s.duration.Observe(time.Since(start).Seconds())
+			s.statements.Observe(float64(counts.statements.Load()))
+			s.roundTrips.Observe(float64(counts.roundTrips.Load()))
 		}()
 		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), requestKey{}, counts)))
 	})
@@ -97,4 +99,34 @@ func operationOf(method, path string, finders []OperationFinder) string {
 		return "api_unmatched"
 	}
 	return "other"
+}
+
+// opSeries are one operation's series, looked up once: WithLabelValues hashes its labels on every call,
+// which would be most of what the middleware costs.
+type opSeries struct {
+	duration, statements, roundTrips prometheus.Observer
+	op                               string
+	counters                         *prometheus.CounterVec
+	// byStatus maps a status code to its request counter.
+	byStatus sync.Map
+}
+
+// operation returns op's series, creating them on its first request.
+func (m *Metrics) operation(op string) *opSeries {
+	if s, ok := m.ops.Load(op); ok {
+		return s.(*opSeries) //nolint:forcetypeassert // only *opSeries are stored
+	}
+	s, _ := m.ops.LoadOrStore(op, &opSeries{op: op, counters: m.requests,
+		duration: m.duration.WithLabelValues(op), statements: m.statements.WithLabelValues(op),
+		roundTrips: m.roundTrips.WithLabelValues(op)})
+	return s.(*opSeries) //nolint:forcetypeassert // only *opSeries are stored
+}
+
+// requests returns the counter of the operation's requests answered with status.
+func (s *opSeries) requests(status int) prometheus.Counter {
+	if c, ok := s.byStatus.Load(status); ok {
+		return c.(prometheus.Counter) //nolint:forcetypeassert // only counters are stored
+	}
+	c, _ := s.byStatus.LoadOrStore(status, s.counters.WithLabelValues(s.op, strconv.Itoa(status)))
+	return c.(prometheus.Counter) //nolint:forcetypeassert // only counters are stored
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +27,8 @@ type Metrics struct {
 	jobs  jobSeries
 	push  pushSeries
 	pools *poolCollector
+	// ops caches each operation's series (see operation).
+	ops sync.Map
 }
 
 // New returns a Metrics with its own registry, holding the Go runtime, process and build information
