@@ -79,7 +79,7 @@ func FromEnv(ctx context.Context, version string) (*Tracing, error) {
 	// No WithSampler: the SDK reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default: parent-based,
 	// always on).
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
-	// A traceparent from a proxy in front continues its trace; outbound calls carry ours.
+	// Outbound calls (WrapClient) carry the trace context to whoever they call.
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	// Libraries that trace through the global provider (the outbound HTTP clients, WrapClient) export too.
 	otel.SetTracerProvider(tp)
