@@ -47,7 +47,7 @@ func (m *Metrics) Instrument(next http.Handler, onMain bool, finders ...Operatio
 	}
 	metricsHandler := m.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if onMain && r.URL.Path == Path {
+		if onMain && r.URL.Path == Path && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			metricsHandler.ServeHTTP(w, r)
 			return
 		}
