@@ -106,6 +106,7 @@ func Start(t testing.TB, o Options) *Instance {
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
+	viaPgBouncer(t, &cfg)
 	tracer := o.Tracer
 	if tracer == nil {
 		tracer = &Tracer{}

@@ -65,7 +65,7 @@ func (o Options) withDefaults() Options {
 // pgbouncer is not installed, and fails when it does not start.
 func Start(t testing.TB, o Options) *PgBouncer {
 	t.Helper()
-	pb, err := start(o)
+	pb, err := start(o, false)
 	if errors.Is(err, ErrNotInstalled) {
 		t.Skipf("testpgbouncer: %v", err)
 	}
@@ -88,7 +88,7 @@ var shared struct {
 // skipping: whoever set EnvRun asked for PgBouncer.
 func Shared(t testing.TB) *PgBouncer {
 	t.Helper()
-	shared.once.Do(func() { shared.pb, shared.err = start(Options{PoolSize: 40}) })
+	shared.once.Do(func() { shared.pb, shared.err = start(Options{PoolSize: 40}, true) })
 	if shared.err != nil {
 		t.Fatalf("testpgbouncer: %s=1 but: %v", EnvRun, shared.err)
 	}
@@ -150,10 +150,11 @@ func ini(dir, listen string, o Options) (string, error) {
 
 // start finds the binary, writes the configuration into a directory of its own and starts pgbouncer on
 // a free port. PgBouncer refuses to run as root, so as root it runs as the postgres system user (as
-// internal/pgembed runs PostgreSQL). The child is started from a goroutine locked to its OS thread that
-// lives as long as the child, so Pdeathsig (which follows the thread that started the child) fires only
-// when the test process itself dies.
-func start(o Options) (*PgBouncer, error) {
+// internal/pgembed runs PostgreSQL). Pdeathsig stops it if the test process dies without stopping it. A
+// test's own pgbouncer is started from a goroutine locked to its OS thread that waits for it (Pdeathsig
+// follows the thread that started the child, and a locked thread lives until its goroutine ends); the
+// shared one is started from the caller's thread, which the Go runtime keeps for the process's life.
+func start(o Options, shared bool) (*PgBouncer, error) {
 	o = o.withDefaults()
 	bin, err := exec.LookPath("pgbouncer")
 	if err != nil {
@@ -199,43 +200,61 @@ func start(o Options) (*PgBouncer, error) {
 		}
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
 	}
-	pb := &PgBouncer{Addr: listen, Version: version, cmd: cmd, dir: dir, exited: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the child (see start's comment)
+	pb := &PgBouncer{Addr: listen, Version: version, cmd: cmd, dir: dir}
+	if shared {
+		// No goroutine waits for it (it outlives every test, and goleak checks for goroutines after them).
 		if err := cmd.Start(); err != nil {
-			started <- fmt.Errorf("error starting pgbouncer: %w", err)
-			return
+			return nil, fmt.Errorf("error starting pgbouncer: %w", err)
 		}
-		started <- nil
-		_ = cmd.Wait()
-		close(pb.exited)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
+	} else {
+		pb.exited = make(chan struct{})
+		started := make(chan error, 1)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the child (see start's comment)
+			if err := cmd.Start(); err != nil {
+				started <- fmt.Errorf("error starting pgbouncer: %w", err)
+				return
+			}
+			started <- nil
+			_ = cmd.Wait()
+			close(pb.exited)
+		}()
+		if err := <-started; err != nil {
+			return nil, err
+		}
 	}
 	deadline := time.Now().Add(startTimeout)
 	for {
 		c, err := net.DialTimeout("tcp", listen, time.Second)
 		if err == nil {
 			_ = c.Close()
+			if shared {
+				// Nothing stops it to clean up after it; it has read its configuration and keeps its log open.
+				_ = os.RemoveAll(dir)
+			}
 			return pb, nil
 		}
 		select {
-		case <-pb.exited:
+		case <-pb.exited: // nil for a shared one: never ready
 			return nil, fmt.Errorf("pgbouncer exited at start: %s", pb.LogTail())
 		default:
 		}
 		if time.Now().After(deadline) {
-			pb.Stop()
+			if !shared {
+				pb.Stop()
+			}
 			return nil, fmt.Errorf("pgbouncer not listening on %s after %s: %s", listen, startTimeout, pb.LogTail())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// Stop shuts pgbouncer down at once (SIGINT: close every connection and exit) and removes its directory.
+// Stop shuts a test's pgbouncer down at once (SIGINT: close every connection and exit) and removes its
+// directory. The shared one is never stopped: it ends with the test process.
 func (pb *PgBouncer) Stop() {
+	if pb.exited == nil {
+		return
+	}
 	_ = pb.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-pb.exited:
