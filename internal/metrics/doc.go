@@ -4,7 +4,8 @@
 // statements in its context, collectors that read the connection pools' and caches' own counters when
 // scraped, and the /metrics handler.
 //
-// Everything on the request path is an atomic add or a histogram observation (itself atomic): no lock, no
-// allocation beyond the response writer wrapper, and no round trip. When metrics are off (METRICS_ADDR=off)
-// none of it is installed.
+// Everything on the request path is an atomic add or a histogram observation (itself atomic), with each
+// operation's series looked up once: no lock, a few small allocations (the response writer wrapper, the
+// request's counts in its context), about a microsecond in all (BenchmarkInstrument), and no round trip.
+// When metrics are off (METRICS_ADDR=off) none of it is installed.
 package metrics
