@@ -202,7 +202,8 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 
 	var shared *valkeyconn.Conn
 	if cfg.ValkeyURL != "" {
-		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout)); err != nil {
+		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout),
+			valkeyconn.WithTracerProvider(jobTracerProvider(tracing))); err != nil {
 			return err
 		}
 		defer shared.Close()

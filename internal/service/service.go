@@ -128,7 +128,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	if cfg.ValkeyURL == "" {
 		log.Info("VALKEY_URL is unset: caches are in-process only, and revocations reach only this process")
 	} else {
-		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout)); err != nil {
+		if shared, err = valkeyconn.Connect(ctx, cfg.ValkeyURL, log, valkeyconn.WithCallTimeout(cfg.ValkeyTimeout),
+			valkeyconn.WithTracerProvider(jobTracerProvider(tracing))); err != nil {
 			return err
 		}
 		defer shared.Close()

@@ -67,8 +67,8 @@ func adminTracing(t *telemetry.Tracing) []adminoas.ServerOption {
 	return []adminoas.ServerOption{adminoas.WithTracerProvider(t.Provider)}
 }
 
-// jobTracerProvider is the provider the job middleware starts spans with; nil (no middleware) when tracing
-// is off.
+// jobTracerProvider is the provider the job middleware and the Valkey connection start spans with; nil (no
+// middleware, nothing traced) when tracing is off.
 func jobTracerProvider(t *telemetry.Tracing) trace.TracerProvider {
 	if !t.On() {
 		return nil

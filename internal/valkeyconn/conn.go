@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ErrUnavailable is returned while no connection to Valkey has been established, and during the cooldown
@@ -44,6 +45,8 @@ type Conn struct {
 	downUntil atomic.Int64
 	// callTimeout bounds each call (CallTimeout unless WithCallTimeout says otherwise).
 	callTimeout time.Duration
+	// tracer traces the calls (WithTracerProvider); nil traces nothing.
+	tracer trace.Tracer
 }
 
 // Option adjusts a connection made by Connect.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -42,10 +43,13 @@ func (c *Conn) Do(ctx context.Context, build func(valkey.Builder) valkey.Complet
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.count(ctx)
+	cmd := build(cl.B())
+	ctx, span := c.startSpan(ctx, commandName(cmd), 1)
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
-	res := cl.Do(ctx, build(cl.B()))
+	res := cl.Do(ctx, cmd)
 	c.observe(res.Error())
+	endSpan(span, res.Error())
 	return res
 }
 
@@ -57,9 +61,15 @@ func (c *Conn) DoMulti(ctx context.Context, build func(valkey.Builder) []valkey.
 		return nil, ErrUnavailable
 	}
 	c.count(ctx)
+	cmds := build(cl.B())
+	var span trace.Span
+	if len(cmds) > 0 {
+		ctx, span = c.startSpan(ctx, commandName(cmds[0]), len(cmds))
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
-	res := cl.DoMulti(ctx, build(cl.B())...)
+	res := cl.DoMulti(ctx, cmds...)
+	defer func() { endSpan(span, firstError(res)) }()
 	var first error
 	for _, r := range res {
 		err := r.Error()
@@ -79,9 +89,18 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	if !ok {
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
+	start := time.Now()
+	cmd := build(cl.B())
+	name := cacheableName(cmd)
+	tctx := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
-	res := cl.DoCache(ctx, build(cl.B()), ttl)
+	res := cl.DoCache(ctx, cmd, ttl)
+	hit := 0
+	if res.IsCacheHit() {
+		hit = 1
+	}
+	c.traceCacheRead(tctx, name, start, hit, 1, res.Error())
 	if res.IsCacheHit() {
 		c.cacheHits.Add(1)
 	} else {
@@ -101,7 +120,9 @@ func (c *Conn) BackgroundRoundTrips() int64 { return c.backgroundTrips.Load() }
 
 // ClientCacheStats returns how many keys read through the client-side cache were answered from process
 // memory (hits) and how many went to Valkey (misses), for the metrics' hit ratio.
-func (c *Conn) ClientCacheStats() (hits, misses int64) { return c.cacheHits.Load(), c.cacheMisses.Load() }
+func (c *Conn) ClientCacheStats() (hits, misses int64) {
+	return c.cacheHits.Load(), c.cacheMisses.Load()
+}
 
 type backgroundKey struct{}
 
@@ -128,6 +149,7 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	if !ok {
 		return nil, ErrUnavailable
 	}
+	start, tctx := time.Now(), ctx
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	cmds := build(cl.B())
@@ -145,6 +167,9 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 			hits++
 		}
 	}
+	if len(cmds) > 0 {
+		c.traceCacheRead(tctx, cacheableName(cmds[0]), start, int(hits), len(res), firstError(res))
+	}
 	c.cacheHits.Add(hits)
 	if misses := int64(len(res)) - hits; misses > 0 {
 		c.cacheMisses.Add(misses)
@@ -161,9 +186,11 @@ func (c *Conn) Exec(ctx context.Context, script *valkey.Lua, keys, args []string
 		return valkey.NewErrorResult(ErrUnavailable)
 	}
 	c.count(ctx)
+	ctx, span := c.startSpan(ctx, "EVALSHA", 1)
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	res := script.Exec(ctx, cl, keys, args)
 	c.observe(res.Error())
+	endSpan(span, res.Error())
 	return res
 }
