@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/service"
@@ -34,6 +36,9 @@ type Options struct {
 	Configure func(*config.Config)
 	// Tracer replaces the statement counter (it must count if the test reads Stmts).
 	Tracer *Tracer
+	// TracerProvider, when set, records the instance's spans (a test passes an SDK provider with a
+	// tracetest.SpanRecorder); nil leaves tracing off, as in production without OTEL_EXPORTER_OTLP_ENDPOINT.
+	TracerProvider trace.TracerProvider
 	// NoSeed skips the forced seed of reference data; migrating still seeds a database that has none.
 	NoSeed bool
 	// ValkeyURL and KeyPrefix connect the instance to Valkey; instances sharing both share caches.
@@ -131,7 +136,7 @@ func Start(t testing.TB, o Options) *Instance {
 	go func() {
 		inst.done <- service.Run(ctx, service.Options{
 			Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer,
+			Migrate: true, Seed: !o.NoSeed, Listener: ln, Tracer: tracer, TracerProvider: o.TracerProvider,
 			OnReady:    func(net.Addr) { once.Do(func() { close(ready) }) },
 			OnShared:   func(c *valkeyconn.Conn) { inst.Valkey = c },
 			BoardClock: o.BoardClock, PushChannels: o.PushChannels, AppleRoots: o.AppleRoots, Google: o.Google,
