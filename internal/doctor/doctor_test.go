@@ -117,6 +117,23 @@ func TestRun(t *testing.T) {
 		require.Contains(t, check(t, r, "pooler").Message, "set DB_POOLER=pgbouncer-transaction")
 	})
 
+	t.Run("PendingMigrationsBehindPgBouncerNeedADirectURL", func(t *testing.T) {
+		t.Parallel()
+		pb := testpgbouncer.Start(t, testpgbouncer.Options{PoolSize: 2})
+		direct := emptyDatabase(t)
+		env := map[string]string{"DATABASE_URL": pb.URL(t, direct), "DB_POOLER": "pgbouncer-transaction"}
+		r := Run(context.Background(), defaults(t, env))
+		require.True(t, r.Failed())
+		c := check(t, r, "migrations")
+		require.Equal(t, StatusFail, c.Status)
+		require.Contains(t, c.Message, "DATABASE_DIRECT_URL is unset: serve will refuse to start")
+
+		env["DATABASE_DIRECT_URL"] = direct
+		r = Run(context.Background(), defaults(t, env))
+		require.False(t, r.Failed(), "%+v", r.Checks)
+		require.Equal(t, StatusWarn, check(t, r, "migrations").Status, "serve migrates over the direct URL")
+	})
+
 	t.Run("PendingMigrationsAreAWarning", func(t *testing.T) {
 		t.Parallel()
 		r := Run(context.Background(), defaults(t, map[string]string{"DATABASE_URL": emptyDatabase(t)}))

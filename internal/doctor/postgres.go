@@ -80,7 +80,8 @@ func checkPostgres(ctx context.Context, cfg config.Config, r *Report) {
 		r.add("pooler", s, msg)
 	}
 
-	checkMigrations(ctx, pool, r)
+	behindTransactionPooler := cfg.DBPooler == config.PoolerPgBouncerTransaction || pg.Pooler.Kind == PoolerKindTransaction
+	checkMigrations(ctx, pool, behindTransactionPooler && cfg.DatabaseDirectURL == "", r)
 
 	latencyVerdict(r, rtt.Median)
 }
@@ -114,8 +115,10 @@ func tlsVerdict(client bool, server *bool) (string, Status, string) {
 }
 
 // checkMigrations lists the migrations serve would apply. Pending ones are a warning: serve applies them
-// at start (unless --no-migrate), or run `homekeep migrate up`.
-func checkMigrations(ctx context.Context, pool *pgxpool.Pool, r *Report) {
+// at start (unless --no-migrate), or run `homekeep migrate up`. With noLock (behind a transaction pooler
+// without DATABASE_DIRECT_URL) they fail the check instead: serve would refuse to start
+// (service.ErrMigrateBehindPooler).
+func checkMigrations(ctx context.Context, pool *pgxpool.Pool, noLock bool, r *Report) {
 	states, err := migrate.Status(ctx, pool)
 	if err != nil {
 		r.add("migrations", StatusWarn, "could not read the migration status: "+err.Error())
@@ -128,6 +131,12 @@ func checkMigrations(ctx context.Context, pool *pgxpool.Pool, r *Report) {
 		}
 	}
 	r.Postgres.PendingMigrations = pending
+	if len(pending) > 0 && noLock {
+		r.add("migrations", StatusFail, fmt.Sprintf("%d migrations pending (first: %s) behind a transaction pooler, where "+
+			"their lock does not hold, and DATABASE_DIRECT_URL is unset: serve will refuse to start; set DATABASE_DIRECT_URL "+
+			"to PostgreSQL itself, or run `DATABASE_URL=<PostgreSQL itself> homekeep migrate up`", len(pending), pending[0]))
+		return
+	}
 	if len(pending) > 0 {
 		r.add("migrations", StatusWarn, fmt.Sprintf("%d migrations pending (first: %s); serve applies them at start, "+
 			"or run `homekeep migrate up`", len(pending), pending[0]))
