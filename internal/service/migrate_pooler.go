@@ -36,12 +36,11 @@ func upIfPending(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log
 		return migrate.Result{}, nil
 	}
 	if cfg.DatabaseDirectURL != "" {
-		direct, err := dbpool.New(ctx, dbpool.Options{URL: cfg.DatabaseDirectURL, MaxConns: migrationPoolMaxConns,
-			NoSessionState: true})
+		direct, done, err := lockablePool(ctx, cfg, pool)
 		if err != nil {
-			return migrate.Result{}, fmt.Errorf("DATABASE_DIRECT_URL: %w", err)
+			return migrate.Result{}, err
 		}
-		defer direct.Close()
+		defer done()
 		log.InfoContext(ctx, "applying migrations over DATABASE_DIRECT_URL")
 		return migrate.UpIfPending(ctx, direct)
 	}
@@ -69,4 +68,27 @@ func anyPending(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// errDownBehindPooler is returned by a rollback behind a transaction pooler without DATABASE_DIRECT_URL.
+var errDownBehindPooler = errors.New("DATABASE_URL goes through a transaction-mode pooler, where the migration lock " +
+	"(a session lock) does not hold: set DATABASE_DIRECT_URL to PostgreSQL itself, or run " +
+	"`DATABASE_URL=<PostgreSQL itself> homekeep migrate down`")
+
+// lockablePool returns a pool on which the migration lock holds, for a rollback: a new one on
+// DATABASE_DIRECT_URL when set (done closes it), pool itself when PostgreSQL is reached directly, and
+// errDownBehindPooler when DB_POOLER says a transaction pooler is in front.
+func lockablePool(ctx context.Context, cfg config.Config, pool *pgxpool.Pool) (*pgxpool.Pool, func(), error) {
+	if cfg.DatabaseDirectURL != "" {
+		direct, err := dbpool.New(ctx, dbpool.Options{URL: cfg.DatabaseDirectURL, MaxConns: migrationPoolMaxConns,
+			NoSessionState: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("DATABASE_DIRECT_URL: %w", err)
+		}
+		return direct, direct.Close, nil
+	}
+	if cfg.DBPooler == config.PoolerPgBouncerTransaction {
+		return nil, nil, errDownBehindPooler
+	}
+	return pool, func() {}, nil
 }

@@ -103,6 +103,30 @@ func TestMigrationsBehindATransactionPooler(t *testing.T) {
 		require.Positive(t, lookups, "and the new database is seeded through the pooler")
 	})
 
+	t.Run("DownBehindThePoolerUsesTheDirectURLOrRefuses", func(t *testing.T) {
+		t.Parallel()
+		direct := testdb.New(t)
+		cfg := defaultConfig(t, pb.URL(t, direct))
+		cfg.DBPooler = config.PoolerPgBouncerTransaction
+		op, err := service.OpenOperator(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		defer op.Close()
+		_, err = op.MigrateDown(context.Background())
+		require.ErrorContains(t, err, "set DATABASE_DIRECT_URL to PostgreSQL itself, or run `DATABASE_URL=<PostgreSQL itself> homekeep migrate down`")
+		pending, _ := pendingDirect(t, direct)
+		require.Zero(t, pending, "nothing was rolled back")
+
+		cfg.DatabaseDirectURL = direct
+		withDirect, err := service.OpenOperator(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		defer withDirect.Close()
+		res, err := withDirect.MigrateDown(context.Background())
+		require.NoError(t, err)
+		require.NotEmpty(t, res.Path)
+		pending, _ = pendingDirect(t, direct)
+		require.Equal(t, 1, pending, "the last migration was rolled back over the direct URL")
+	})
+
 	t.Run("NothingPendingNeedsNoDirectURL", func(t *testing.T) {
 		t.Parallel()
 		require.NoError(t, migrateThrough(t, pb, testdb.New(t), config.PoolerPgBouncerTransaction, ""))

@@ -87,7 +87,12 @@ func (o *Operator) Migrate(ctx context.Context) error {
 // MigrateDown rolls back the last applied Homekeep migration. River's tables stay (they hold the job
 // queue); the result says at which version.
 func (o *Operator) MigrateDown(ctx context.Context) (migrate.DownResult, error) {
-	return migrate.Down(ctx, o.pool)
+	pool, done, err := lockablePool(ctx, o.cfg, o.pool)
+	if err != nil {
+		return migrate.DownResult{}, err
+	}
+	defer done()
+	return migrate.Down(ctx, pool)
 }
 
 // MigrateStatus lists every migration, river's and then Homekeep's, in the order they apply, with its state.
