@@ -94,6 +94,11 @@ type Config struct {
 	// MetricsAddr is where Prometheus metrics are served: empty on the main listener at /metrics, an address
 	// for a listener of their own (then not on the main one), MetricsOff for none at all.
 	MetricsAddr string
+
+	// OTLPEndpoint is the collector traces are exported to (OTEL_EXPORTER_OTLP_ENDPOINT); empty means tracing
+	// off. The OpenTelemetry SDK reads it and the other OTEL_* variables itself (package telemetry); it is
+	// here so that a malformed URL stops start-up with the variable's name, and `homekeep --help` lists it.
+	OTLPEndpoint string
 }
 
 // MetricsOff is the METRICS_ADDR value that turns metrics off.
@@ -491,6 +496,16 @@ var Settings = []Setting{
 				}
 			}
 			c.MetricsAddr = v
+			return nil
+		}},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector traces are sent to, e.g. http://127.0.0.1:4318 (Jaeger); unset: tracing off. The other OTEL_* variables are honoured too (README: Observability)",
+		func(c *Config, v string) error {
+			if v != "" {
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return errors.New("want an http:// or https:// URL such as http://127.0.0.1:4318")
+				}
+			}
+			c.OTLPEndpoint = v
 			return nil
 		}},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests, and for running jobs, before closing connections",
