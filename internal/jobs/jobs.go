@@ -108,8 +108,8 @@ type Options struct {
 	// river's default (a second). Tests lengthen it to show that notifications wake the workers.
 	FetchPollInterval time.Duration
 	// TracerProvider, when set, gives every job worked a span (river's otelriver middleware) that links to
-	// the trace of whatever enqueued it, when the job's metadata carries a traceparent (telemetry.JobMetadata writes it); nil
-	// adds no middleware.
+	// the trace of whatever enqueued it, when the job's metadata carries a traceparent (telemetry.JobMetadata
+	// writes it); nil adds no middleware.
 	TracerProvider trace.TracerProvider
 	// Middleware is more worker middleware, run inside the tracing (the metrics' job observer).
 	Middleware []rivertype.Middleware
