@@ -30,7 +30,7 @@ type Config struct {
 	// DatabaseDirectURL reaches PostgreSQL itself when DatabaseURL goes through a transaction-mode pooler:
 	// migrations run on it, since their lock is a session-level advisory lock. Empty: DatabaseURL.
 	DatabaseDirectURL string
-	ValkeyURL   string
+	ValkeyURL         string
 
 	HTTPAddr         string
 	HTTPReadTimeout  time.Duration

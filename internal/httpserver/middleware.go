@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/homekeep/homekeep/internal/apierror"
+	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
 // AccessLog writes one structured line per request once it has been answered.
@@ -29,7 +30,7 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				if status >= 500 {
 					level = slog.LevelError
 				}
-				logger.LogAttrs(r.Context(), level, "request",
+				attrs := []slog.Attr{
 					slog.String("request_id", middleware.GetReqID(r.Context())),
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
@@ -37,7 +38,12 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 					slog.Int("bytes", ww.BytesWritten()),
 					slog.Duration("duration", time.Since(start)),
 					slog.String("remote_ip", r.RemoteAddr),
-				)
+				}
+				// The API servers note their span here when tracing is on (reqinfo runs before this log).
+				if info := reqinfo.From(r.Context()); info.TraceID != "" {
+					attrs = append(attrs, slog.String("trace_id", info.TraceID), slog.String("span_id", info.SpanID))
+				}
+				logger.LogAttrs(r.Context(), level, "request", attrs...)
 			}()
 			next.ServeHTTP(ww, r)
 		})

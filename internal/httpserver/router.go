@@ -47,6 +47,8 @@ func NewRouter(o Options) http.Handler {
 	r.Use(middleware.RequestID)
 	r.Use(RequestIDHeader)
 	r.Use(RealIP(o.TrustedProxies))
+	// reqinfo before the access log, which reads the trace ids the API servers note in it.
+	r.Use(reqinfo.Middleware)
 	r.Use(AccessLog(o.Logger))
 	// CORS answers preflights before readiness and authentication, and wraps Recover so a 500 still reaches
 	// the browser app that caused it.
@@ -54,7 +56,6 @@ func NewRouter(o Options) http.Handler {
 	r.Use(Recover(o.Logger))
 	r.Use(HeadAsGet)
 	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
-	r.Use(reqinfo.Middleware)
 
 	// The same answers as the API server's inside /api (api.NewServer passes these to ogen).
 	r.NotFound(apierror.WriteNotFound)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/internal/reqinfo"
+
 	"github.com/homekeep/homekeep/client"
 )
 
@@ -233,5 +235,20 @@ func TestNewRouter(t *testing.T) {
 		h := NewRouter(Options{API: api, Readiness: rd, BodyLimit: 1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 		serve(h, http.MethodGet, "/healthz")
 		require.Regexp(t, `request_id=\S+ method=GET path=/healthz status=200`, logged.String())
+		require.NotContains(t, logged.String(), "trace_id", "no span, no trace id")
+	})
+	t.Run("AccessLogNamesTheTraceTheAPINoted", func(t *testing.T) {
+		t.Parallel()
+		var logged strings.Builder
+		rd := NewReadiness(func(context.Context) error { return nil }, nil)
+		rd.MarkReady()
+		traced := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info := reqinfo.From(r.Context()) // as telemetry.NoteSpan does inside the ogen servers
+			info.TraceID, info.SpanID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+			w.WriteHeader(http.StatusNoContent)
+		})
+		h := NewRouter(Options{API: traced, Readiness: rd, BodyLimit: 1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		serve(h, http.MethodGet, "/api/tasks")
+		require.Regexp(t, `path=/api/tasks status=204 .*trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7`, logged.String())
 	})
 }

@@ -13,7 +13,10 @@ type ctxKey struct{}
 type Info struct {
 	IP        string
 	UserAgent string
-	header    http.Header
+	// TraceID and SpanID are the request's server span (hex), set by the API servers when tracing is on, so
+	// the access log, written outside that span, names the trace too.
+	TraceID, SpanID string
+	header          http.Header
 	// safe is set for GET and HEAD, which RFC 9110 defines as changing nothing on the server.
 	safe bool
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/ogen-go/ogen/middleware"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/homekeep/homekeep/internal/reqinfo"
 )
 
 // LogHandler stamps each record logged with a context that carries a span with trace_id and span_id, so a
@@ -40,4 +43,14 @@ func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup implements slog.Handler.
 func (h logHandler) WithGroup(name string) slog.Handler {
 	return logHandler{next: h.next.WithGroup(name)}
+}
+
+// NoteSpan is an ogen middleware that copies the request's server span ids into its reqinfo.Info, for the
+// access log (which runs outside ogen's span). Without tracing the span context is invalid and it does nothing.
+func NoteSpan(req middleware.Request, next middleware.Next) (middleware.Response, error) {
+	if sc := trace.SpanContextFromContext(req.Context); sc.IsValid() {
+		info := reqinfo.From(req.Context)
+		info.TraceID, info.SpanID = sc.TraceID().String(), sc.SpanID().String()
+	}
+	return next(req)
 }

@@ -100,4 +100,3 @@ func TestFromEnv(t *testing.T) {
 	require.IsType(t, &otelhttp.Transport{}, wrapped.Transport, "the transport is otelhttp's")
 	require.NoError(t, on.Shutdown(ctx))
 }
-

@@ -10,6 +10,7 @@ import (
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/adminoas"
+	"github.com/homekeep/homekeep/internal/telemetry"
 )
 
 // PathPrefix is where the admin API is mounted, beside the app API at /api; ogen routes on the full path.
@@ -21,6 +22,8 @@ const PathPrefix = "/api/admin"
 func NewServer(h *Handler, logger *slog.Logger, extra ...adminoas.ServerOption) (*adminoas.Server, error) {
 	opts := append([]adminoas.ServerOption{
 		adminoas.WithPathPrefix(PathPrefix),
+		// The access log names the request's trace (see telemetry.NoteSpan).
+		adminoas.WithMiddleware(telemetry.NoteSpan),
 		adminoas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, _ *http.Request, err error) {
 			e := apierror.From(err)
 			if level, ok := e.LogLevel(); ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/documents"
 	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/telemetry"
 	"github.com/homekeep/homekeep/internal/textinput"
 )
 
@@ -45,7 +46,7 @@ func NewServer(hs Handlers, logger *slog.Logger, extra ...oas.ServerOption) (*oa
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		// SettleAuthentication first: no answer, not even textinput's 400, leaves before the caller is
 		// authenticated (see app.ReadAuthenticated).
-		oas.WithMiddleware(app.SettleAuthentication, textinput.Middleware, documents.RefuseFileInJSON,
+		oas.WithMiddleware(app.SettleAuthentication, telemetry.NoteSpan, textinput.Middleware, documents.RefuseFileInJSON,
 			store.PushAuthorization),
 		// Server faults are logged with their cause and the request id; the client gets only the safe
 		// message. A handler's error arrives here too, after its handler settled any pending authentication.
