@@ -63,6 +63,12 @@ check-generated:
 BENCH_TEST = $(GO) test -count=1 -v -parallel 32 -run '^TestBench$$' ./internal/bench/
 bench:
 	HOMEKEEP_BENCH=full $(BENCH_TEST) -timeout 45m
+	$(MAKE) bench-tracing
+
+## bench-tracing: what tracing costs the warm board read: off (no exporter configured, the default), with a no-op
+## provider installed, and recording every span; writes bench/tracing.txt (part of bench).
+bench-tracing:
+	$(GO) test -count=6 -run '^$$' -bench '^BenchmarkBoardTracing$$' -benchmem ./internal/app/api/ | tee bench/tracing.txt
 
 ## bench-long: bench plus 10 minutes idle and five longer throughput rounds.
 bench-long:
