@@ -47,6 +47,9 @@ type Config struct {
 	DBMaxConnLifetime time.Duration
 	DBMaxConnIdleTime time.Duration
 	DBPooler          string
+	// DBPoolerPrepared: the transaction pooler keeps protocol-level prepared statements (PgBouncer 1.21+
+	// with max_prepared_statements), so the hot statements are prepared behind it too.
+	DBPoolerPrepared bool
 	// DBPlanCacheMode is PostgreSQL's plan_cache_mode on every connection; empty keeps the server's.
 	DBPlanCacheMode string
 
@@ -221,6 +224,16 @@ var Settings = []Setting{
 				return errors.New("want none or pgbouncer-transaction")
 			}
 			c.DBPooler = v
+			return nil
+		}},
+	{"DB_POOLER_PREPARED", "false",
+		"true with DB_POOLER=pgbouncer-transaction when the pooler keeps protocol-level prepared statements (PgBouncer 1.21+ with max_prepared_statements > 0): the hot reads are prepared behind it as they are directly (no parse or plan per request); a pooler without that support fails those reads",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.DBPoolerPrepared = b
 			return nil
 		}},
 	{"DB_PLAN_CACHE_MODE", "force_generic_plan",

@@ -161,6 +161,7 @@ func TestLoad(t *testing.T) {
 		{"RejectsMinAboveMax", "DB_MIN_CONNS", "21", `DB_MIN_CONNS: want at most DB_MAX_CONNS (20), got "21"`},
 		{"RejectsBadDuration", "DB_MAX_CONN_LIFETIME", "30", `DB_MAX_CONN_LIFETIME: want a positive duration such as 30s, 5m or 1h, got "30"`},
 		{"RejectsUnknownPooler", "DB_POOLER", "pgpool", `DB_POOLER: want none or pgbouncer-transaction, got "pgpool"`},
+		{"RejectsNonBooleanPoolerPrepared", "DB_POOLER_PREPARED", "maybe", `DB_POOLER_PREPARED: want true or false, got "maybe"`},
 		{"RejectsUnknownLogLevel", "LOG_LEVEL", "loud", `LOG_LEVEL: want debug, info, warn or error, got "loud"`},
 		{"RejectsUnknownLogFormat", "LOG_FORMAT", "xml", `LOG_FORMAT: want text or json, got "xml"`},
 		{"RejectsValkeyURLWithoutScheme", "VALKEY_URL", "localhost:6379", `VALKEY_URL: want a URL such as redis://host:6379/0, got "localhost:6379"`},

@@ -19,6 +19,13 @@ type Options struct {
 	// NoSessionState is set behind a transaction-mode pooler (PgBouncer): no statement or description is
 	// cached per connection, because consecutive transactions may run on different server connections.
 	NoSessionState bool
+	// PoolerPrepares says the transaction-mode pooler keeps protocol-level prepared statements itself
+	// (PgBouncer 1.21+ with max_prepared_statements > 0): it tracks each client's named statements and
+	// prepares them on whichever server connection runs them. With NoSessionState, Prepare is then honoured
+	// as on a direct connection, so the hot statements skip parsing and planning behind the pooler too. Do
+	// not set it for a pooler without that support: a statement prepared on one server connection would be
+	// missing on the next.
+	PoolerPrepares bool
 	// Tracer observes every query; tests use it to count statements per request.
 	Tracer pgx.QueryTracer
 	// PlanCacheMode is PostgreSQL's plan_cache_mode for every connection (sent in the startup packet, so it
@@ -26,7 +33,8 @@ type Options struct {
 	// transaction pooler refuses startup parameters it does not know. With PlanCacheGeneric, preparing a
 	// connection also plans its hot statements (see planPipelined).
 	PlanCacheMode string
-	// Prepare lists hot statements to prepare on every connection (ignored with NoSessionState). Each is
+	// Prepare lists hot statements to prepare on every connection (ignored with NoSessionState unless
+	// PoolerPrepares). Each is
 	// prepared under its own SQL as name, which pgx then uses for any Query or Exec of that SQL.
 	Prepare []string
 	// OnRequestPath reports whether a connection is being opened for a waiting request (pgxpool passes the
@@ -95,8 +103,10 @@ func New(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	if o.PlanCacheMode != "" && !o.NoSessionState {
 		cc.RuntimeParams["plan_cache_mode"] = o.PlanCacheMode
 	}
-	if !o.NoSessionState && len(o.Prepare) > 0 {
-		p := preparer{stmts: o.Prepare, onRequest: o.OnRequestPath, plan: o.PlanCacheMode == PlanCacheGeneric}
+	if (!o.NoSessionState || o.PoolerPrepares) && len(o.Prepare) > 0 {
+		// Behind a pooler plan_cache_mode is not sent, so planning ahead would fix no plan.
+		plan := o.PlanCacheMode == PlanCacheGeneric && !o.NoSessionState
+		p := preparer{stmts: o.Prepare, onRequest: o.OnRequestPath, plan: plan}
 		cfg.AfterConnect = p.afterConnect
 		cfg.AfterRelease = p.afterRelease
 	}

@@ -123,6 +123,22 @@ func TestPrepare(t *testing.T) {
 		require.Zero(t, n)
 	})
 
+	t.Run("HotStatementsArePreparedBehindAPoolerThatKeepsThem", func(t *testing.T) {
+		t.Parallel()
+		// Directly against PostgreSQL, what this process sends is what a PgBouncer with
+		// max_prepared_statements receives (internal/testpgbouncer runs it through the real one).
+		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 2, MinConns: 1, Prepare: []string{hot},
+			NoSessionState: true, PoolerPrepares: true, PlanCacheMode: PlanCacheGeneric})
+		require.NoError(t, err)
+		defer pool.Close()
+		require.NoError(t, Warm(ctx, pool, 1, hot))
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", hot).Scan(&n))
+		require.Equal(t, 1, n)
+		require.Zero(t, pool.Config().ConnConfig.StatementCacheCapacity, "nothing else is cached per connection")
+		require.NotContains(t, pool.Config().ConnConfig.RuntimeParams, "plan_cache_mode", "a pooler refuses unknown startup parameters")
+	})
+
 	t.Run("AStatementThatCannotPrepareDoesNotFailTheConnection", func(t *testing.T) {
 		t.Parallel()
 		pool, err := New(ctx, Options{URL: testdb.New(t), MaxConns: 2, MinConns: 1, Prepare: []string{"SELECT * FROM no_such_table"}})

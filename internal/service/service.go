@@ -112,7 +112,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	pool, err := dbpool.New(ctx, dbpool.Options{
 		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
-		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, Tracer: mx.WithTracer(tracing.SQLTracer(o.Tracer)),
+		NoSessionState: cfg.DBPooler == config.PoolerPgBouncerTransaction, PoolerPrepares: cfg.DBPoolerPrepared,
+		Tracer:  mx.WithTracer(tracing.SQLTracer(o.Tracer)),
 		Prepare: hotStatements(cfg), OnRequestPath: reqinfo.InRequest, PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
@@ -365,9 +366,10 @@ func listenError(addr string, err error) error {
 const FileTransferDeadline = 10 * time.Minute
 
 // hotStatements are prepared on every pooled connection, except behind a transaction-mode pooler, where a
-// prepared statement would not follow the session.
+// prepared statement would not follow the session, unless that pooler keeps protocol-level prepared
+// statements itself (DB_POOLER_PREPARED: PgBouncer 1.21+ with max_prepared_statements).
 func hotStatements(cfg config.Config) []string {
-	if cfg.DBPooler == config.PoolerPgBouncerTransaction {
+	if cfg.DBPooler == config.PoolerPgBouncerTransaction && !cfg.DBPoolerPrepared {
 		return nil
 	}
 	return app.HotStatements()

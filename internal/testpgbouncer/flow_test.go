@@ -84,8 +84,8 @@ var householdFlow = []flowStep{
 	}},
 }
 
-// runFlow runs householdFlow on inst and returns each step's cost.
-func runFlow(t *testing.T, inst *apptest.Instance) map[string]cost {
+// runFlow runs householdFlow on inst and returns each step's cost and the household it built.
+func runFlow(t *testing.T, inst *apptest.Instance) (map[string]cost, *household) {
 	t.Helper()
 	h := &household{}
 	costs := map[string]cost{}
@@ -95,7 +95,7 @@ func runFlow(t *testing.T, inst *apptest.Instance) map[string]cost {
 		costs[s.name] = cost{Statements: inst.Stmts.Statements(before), RoundTrips: inst.Stmts.RoundTrips(before),
 			Sequential: inst.Stmts.Sequential(before)}
 	}
-	return costs
+	return costs, h
 }
 
 // TestHouseholdFlowThroughPgBouncer runs a household's first requests against an instance behind a real
@@ -114,8 +114,8 @@ func TestHouseholdFlowThroughPgBouncer(t *testing.T) {
 		c.DBPooler = config.PoolerPgBouncerTransaction
 	}})
 
-	directCosts := runFlow(t, direct)
-	pooledCosts := runFlow(t, pooled)
+	directCosts, _ := runFlow(t, direct)
+	pooledCosts, _ := runFlow(t, pooled)
 	for _, s := range householdFlow {
 		t.Logf("%-22s %+v", s.name, pooledCosts[s.name])
 		require.Equal(t, directCosts[s.name], pooledCosts[s.name], "%s costs the same through PgBouncer as directly", s.name)

@@ -22,8 +22,18 @@ import (
 // the shared PgBouncer (Shared) with DB_POOLER=pgbouncer-transaction: `make test-pgbouncer`.
 const EnvRun = "HOMEKEEP_TEST_PGBOUNCER"
 
+// EnvBinary names the environment variable that points the tests at a pgbouncer binary of your choice
+// (for instance one built from source, for max_prepared_statements, which Debian bookworm's 1.18 lacks);
+// unset, pgbouncer is looked up on PATH and then in /usr/sbin.
+const EnvBinary = "HOMEKEEP_PGBOUNCER"
+
 // ErrNotInstalled is returned when no pgbouncer binary is found; tests skip on it.
 var ErrNotInstalled = errors.New("pgbouncer is not installed (Debian: apt-get install pgbouncer; .ci/run installs it)")
+
+// ErrNoPreparedStatements is returned when Options.MaxPreparedStatements is set and the binary is older than
+// 1.21, which refuses that setting; tests skip on it.
+var ErrNoPreparedStatements = errors.New("max_prepared_statements needs PgBouncer 1.21 or later; point " + EnvBinary +
+	" at one (README: Diagnosing a deployment, and PgBouncer)")
 
 // startTimeout bounds waiting for pgbouncer to listen.
 const startTimeout = 10 * time.Second
@@ -34,6 +44,11 @@ type PgBouncer struct {
 	Addr string
 	// Version is the first line of `pgbouncer --version`, e.g. "PgBouncer 1.18.0".
 	Version string
+	// Binary is the pgbouncer that runs (EnvBinary, or the one found on PATH).
+	Binary string
+	// PreparedStatements reports whether this pgbouncer keeps protocol-level prepared statements: it is
+	// 1.21 or later and runs with max_prepared_statements > 0.
+	PreparedStatements bool
 
 	cmd    *exec.Cmd
 	dir    string
@@ -47,8 +62,12 @@ type Options struct {
 	Upstream string
 	// PoolSize is default_pool_size: server connections per database and user pair.
 	PoolSize int
-	// Extra lines for the [pgbouncer] section (for instance max_prepared_statements = 100).
+	// Extra lines for the [pgbouncer] section.
 	Extra []string
+	// MaxPreparedStatements is max_prepared_statements: above 0, pgbouncer keeps protocol-level prepared
+	// statements for its clients across server connections. It needs 1.21 or later: with an older binary
+	// Start skips the test (ErrNoPreparedStatements).
+	MaxPreparedStatements int
 }
 
 func (o Options) withDefaults() Options {
@@ -66,7 +85,7 @@ func (o Options) withDefaults() Options {
 func Start(t testing.TB, o Options) *PgBouncer {
 	t.Helper()
 	pb, err := start(o, false)
-	if errors.Is(err, ErrNotInstalled) {
+	if errors.Is(err, ErrNotInstalled) || errors.Is(err, ErrNoPreparedStatements) {
 		t.Skipf("testpgbouncer: %v", err)
 	}
 	if err != nil {
@@ -132,6 +151,7 @@ func ini(dir, listen string, o Options) (string, error) {
 		"listen_port = " + lport,
 		"unix_socket_dir =",
 		"auth_type = trust",
+		"admin_users = postgres", // Stats reads SHOW STATS on the admin console
 		"auth_file = " + filepath.Join(dir, "userlist.txt"),
 		"pool_mode = transaction",
 		"max_client_conn = 2000",
@@ -143,6 +163,9 @@ func ini(dir, listen string, o Options) (string, error) {
 		"logfile = " + filepath.Join(dir, "pgbouncer.log"),
 		"log_connections = 0",
 		"log_disconnections = 0",
+	}
+	if o.MaxPreparedStatements > 0 {
+		lines = append(lines, "max_prepared_statements = "+strconv.Itoa(o.MaxPreparedStatements))
 	}
 	lines = append(lines, o.Extra...)
 	return strings.Join(append(lines, ""), "\n"), nil
@@ -156,17 +179,13 @@ func ini(dir, listen string, o Options) (string, error) {
 // shared one is started from the caller's thread, which the Go runtime keeps for the process's life.
 func start(o Options, shared bool) (*PgBouncer, error) {
 	o = o.withDefaults()
-	bin, err := exec.LookPath("pgbouncer")
+	bin, version, err := Binary()
 	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/pgbouncer"); err != nil {
-			return nil, ErrNotInstalled
-		}
+		return nil, err
 	}
-	out, err := exec.Command(bin, "--version").Output() //nolint:gosec // G204: the binary found on PATH
-	if err != nil {
-		return nil, fmt.Errorf("error running %s --version: %w", bin, err)
+	if o.MaxPreparedStatements > 0 && !SupportsPreparedStatements(version) {
+		return nil, fmt.Errorf("%s is %s: %w", bin, version, ErrNoPreparedStatements)
 	}
-	version := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 
 	// Not t.TempDir: its directories are private to root, and pgbouncer may run as postgres.
 	dir, err := os.MkdirTemp("", "homekeep-test-pgbouncer-")
@@ -200,7 +219,8 @@ func start(o Options, shared bool) (*PgBouncer, error) {
 		}
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
 	}
-	pb := &PgBouncer{Addr: listen, Version: version, cmd: cmd, dir: dir}
+	pb := &PgBouncer{Addr: listen, Version: version, Binary: bin, PreparedStatements: o.MaxPreparedStatements > 0,
+		cmd: cmd, dir: dir}
 	if shared {
 		// No goroutine waits for it (it outlives every test, and goleak checks for goroutines after them).
 		if err := cmd.Start(); err != nil {
@@ -296,4 +316,40 @@ func postgresIDs() (uid, gid uint32, err error) {
 		return 0, 0, fmt.Errorf("error reading the ids of the postgres system user: %w", err)
 	}
 	return uint32(id), uint32(g), nil
+}
+
+// Binary returns the pgbouncer the tests run and the first line of its --version: EnvBinary when set (an
+// error when it does not run), otherwise pgbouncer on PATH or in /usr/sbin (ErrNotInstalled when neither).
+func Binary() (bin, version string, err error) {
+	if bin = os.Getenv(EnvBinary); bin == "" {
+		if bin, err = exec.LookPath("pgbouncer"); err != nil {
+			if bin, err = exec.LookPath("/usr/sbin/pgbouncer"); err != nil {
+				return "", "", ErrNotInstalled
+			}
+		}
+	}
+	out, err := exec.Command(bin, "--version").Output() //nolint:gosec // G204: the binary found on PATH or named by EnvBinary
+	if err != nil {
+		return "", "", fmt.Errorf("error running %s --version (%s): %w", bin, EnvBinary, err)
+	}
+	return bin, strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]), nil
+}
+
+// SupportsPreparedStatements reports whether version (a `pgbouncer --version` line such as
+// "PgBouncer 1.24.1") is 1.21 or later, the first release with max_prepared_statements.
+func SupportsPreparedStatements(version string) bool {
+	fields := strings.Fields(version)
+	if len(fields) < 2 {
+		return false
+	}
+	parts := strings.SplitN(fields[1], ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return major > 1 || (major == 1 && minor >= 21)
 }

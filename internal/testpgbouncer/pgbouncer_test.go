@@ -32,7 +32,7 @@ func TestStartPoolsTransactions(t *testing.T) {
 func TestINI(t *testing.T) {
 	t.Parallel()
 	conf, err := ini("/tmp/pb", "127.0.0.1:6543", Options{Upstream: "127.0.0.1:5432", PoolSize: 7,
-		Extra: []string{"max_prepared_statements = 100"}}.withDefaults())
+		MaxPreparedStatements: 100}.withDefaults())
 	require.NoError(t, err)
 	for _, line := range []string{"* = host=127.0.0.1 port=5432", "listen_addr = 127.0.0.1", "listen_port = 6543",
 		"pool_mode = transaction", "default_pool_size = 7", "auth_file = /tmp/pb/userlist.txt", "max_prepared_statements = 100"} {
@@ -40,6 +40,28 @@ func TestINI(t *testing.T) {
 	}
 	_, err = ini("/tmp/pb", "no port", Options{Upstream: "127.0.0.1:5432"})
 	require.Error(t, err)
+	conf, err = ini("/tmp/pb", "127.0.0.1:6543", Options{}.withDefaults())
+	require.NoError(t, err)
+	require.NotContains(t, conf, "max_prepared_statements", "a 1.18 pgbouncer refuses the setting, so it is only there when asked for")
+}
+
+func TestSupportsPreparedStatementsFrom121(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		version string
+		want    bool
+	}{
+		{"PgBouncer 1.18.0", false},
+		{"PgBouncer 1.20.1", false},
+		{"PgBouncer 1.21.0", true},
+		{"PgBouncer 1.24.1", true},
+		{"PgBouncer 2.0.0", true},
+		{"PgBouncer", false},
+		{"PgBouncer x.y", false},
+		{"", false},
+	} {
+		require.Equal(t, tt.want, SupportsPreparedStatements(tt.version), tt.version)
+	}
 }
 
 func TestURLPointsAtPgBouncer(t *testing.T) {
