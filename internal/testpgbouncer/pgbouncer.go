@@ -19,8 +19,18 @@ import (
 )
 
 // EnvRun names the environment variable that, set to 1, makes apptest start every API instance behind
-// the shared PgBouncer (Shared) with DB_POOLER=pgbouncer-transaction: `make test-pgbouncer`.
+// the shared PgBouncer (Shared) with DB_POOLER=pgbouncer-transaction: `make test-pgbouncer`. Set to
+// RunPrepared, the shared PgBouncer keeps prepared statements (max_prepared_statements, 1.21+) and the
+// instances run with DB_POOLER_PREPARED=true: `make test-pgbouncer-prepared`.
 const EnvRun = "HOMEKEEP_TEST_PGBOUNCER"
+
+// RunPrepared is the value of EnvRun that runs every API instance behind a PgBouncer that keeps prepared
+// statements, with DB_POOLER_PREPARED=true.
+const RunPrepared = "prepared"
+
+// sharedMaxPreparedStatements is the shared PgBouncer's max_prepared_statements under RunPrepared: room for
+// every hot statement, per server connection.
+const sharedMaxPreparedStatements = 200
 
 // EnvBinary names the environment variable that points the tests at a pgbouncer binary of your choice
 // (for instance one built from source, for max_prepared_statements, which Debian bookworm's 1.18 lacks);
@@ -107,7 +117,13 @@ var shared struct {
 // skipping: whoever set EnvRun asked for PgBouncer.
 func Shared(t testing.TB) *PgBouncer {
 	t.Helper()
-	shared.once.Do(func() { shared.pb, shared.err = start(Options{PoolSize: 40}, true) })
+	shared.once.Do(func() {
+		o := Options{PoolSize: 40}
+		if Prepared() {
+			o.MaxPreparedStatements = sharedMaxPreparedStatements
+		}
+		shared.pb, shared.err = start(o, true)
+	})
 	if shared.err != nil {
 		t.Fatalf("testpgbouncer: %s=1 but: %v", EnvRun, shared.err)
 	}
@@ -115,7 +131,11 @@ func Shared(t testing.TB) *PgBouncer {
 }
 
 // Enabled reports whether EnvRun asks for every API instance behind PgBouncer.
-func Enabled() bool { return os.Getenv(EnvRun) == "1" }
+func Enabled() bool { return os.Getenv(EnvRun) == "1" || Prepared() }
+
+// Prepared reports whether EnvRun asks for the shared PgBouncer to keep prepared statements, and the
+// instances behind it to prepare their hot statements (DB_POOLER_PREPARED=true).
+func Prepared() bool { return os.Getenv(EnvRun) == RunPrepared }
 
 // URL returns databaseURL (a PostgreSQL URL for the upstream server) pointed at this pgbouncer instead,
 // with the same user, database and parameters. sslmode=disable: pgbouncer here serves no TLS.
