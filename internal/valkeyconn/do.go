@@ -91,7 +91,11 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	}
 	start := time.Now()
 	cmd := build(cl.B())
-	name := cacheableName(cmd)
+	// The name is read before sending: valkey-go recycles a command's storage once it has been answered.
+	name := ""
+	if c.tracer != nil {
+		name = cacheableName(cmd)
+	}
 	tctx := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
@@ -153,6 +157,11 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	cmds := build(cl.B())
+	// The name is read before sending: valkey-go recycles a command's storage once it has been answered.
+	name := ""
+	if c.tracer != nil && len(cmds) > 0 {
+		name = cacheableName(cmds[0])
+	}
 	cts := make([]valkey.CacheableTTL, len(cmds))
 	for i, cmd := range cmds {
 		cts[i] = valkey.CT(cmd, ttl)
@@ -168,7 +177,7 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 		}
 	}
 	if len(cmds) > 0 {
-		c.traceCacheRead(tctx, cacheableName(cmds[0]), start, int(hits), len(res), firstError(res))
+		c.traceCacheRead(tctx, name, start, int(hits), len(res), firstError(res))
 	}
 	c.cacheHits.Add(hits)
 	if misses := int64(len(res)) - hits; misses > 0 {
