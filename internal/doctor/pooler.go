@@ -27,6 +27,9 @@ const (
 type PoolerDetection struct {
 	Kind     string `json:"kind"`
 	Evidence string `json:"evidence"`
+	// PreparedStatements says whether a transaction pooler keeps protocol-level prepared statements
+	// (ProbePreparedStatements); absent when not probed or the probe could not tell.
+	PreparedStatements *bool `json:"prepared_statements,omitempty"`
 }
 
 // probeSetting is the custom setting the session probe writes; it does nothing else.

@@ -80,6 +80,14 @@ func checkPostgres(ctx context.Context, cfg config.Config, r *Report) {
 		r.add("pooler", s, msg)
 	}
 
+	if pg.Pooler.Kind == PoolerKindTransaction {
+		supported, err := ProbePreparedStatements(ctx, pool)
+		if err == nil {
+			pg.Pooler.PreparedStatements = &supported
+		}
+		r.add(preparedVerdict(cfg.DBPoolerPrepared, supported, err))
+	}
+
 	behindTransactionPooler := cfg.DBPooler == config.PoolerPgBouncerTransaction || pg.Pooler.Kind == PoolerKindTransaction
 	checkMigrations(ctx, pool, behindTransactionPooler && cfg.DatabaseDirectURL == "", r)
 
