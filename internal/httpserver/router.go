@@ -46,6 +46,8 @@ func NewRouter(o Options) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	r.Use(RequestIDHeader)
+	// Before RealIP: whether X-Forwarded-Proto is believed depends on the direct peer.
+	r.Use(SecurityHeaders(o.TrustedProxies))
 	r.Use(RealIP(o.TrustedProxies))
 	// reqinfo before the access log, which reads the trace ids the API servers note in it.
 	r.Use(reqinfo.Middleware)
