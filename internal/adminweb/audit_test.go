@@ -111,6 +111,6 @@ func TestAuditPage(t *testing.T) {
 
 		page = b.do(http.MethodGet, "/admin/audit?cursor=abc", nil, nil)
 		require.Equal(t, http.StatusBadRequest, page.status, page.body)
-		require.Contains(t, page.body, `<span class="field-error" role="alert">is not a cursor this endpoint returned</span>`)
+		require.Contains(t, page.body, `<span class="field-error" role="alert">is not a cursor this list gave out</span>`)
 	})
 }

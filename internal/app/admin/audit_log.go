@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/go-faster/jx"
 
-	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/gen/adminoas"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 )
@@ -18,16 +16,16 @@ import (
 const auditPageSizeDefault = 50
 
 // AdminAuditList answers the audit log newest first, filtered and a page at a time; every role may read
-// it. The cursor is the id of the last entry of the previous page (ids grow with time), and total counts
+// it. The cursor names the last entry of the previous page (ids grow with time), and total counts
 // every entry matching the filters, over all pages.
 func (h *Handler) AdminAuditList(ctx context.Context, p adminoas.AdminAuditListParams) (adminoas.AdminAuditListRes, error) {
 	var beforeID int64
-	if c, ok := p.Cursor.Get(); ok {
-		id, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, apierror.Validation(map[string]string{"cursor": "is not a cursor this endpoint returned"})
-		}
-		beforeID = id
+	last, err := parseIDCursor(p.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if last != nil {
+		beforeID = *last
 	}
 	size := p.Limit.Or(auditPageSizeDefault)
 	var since, until *time.Time
@@ -54,7 +52,7 @@ func (h *Handler) AdminAuditList(ctx context.Context, p adminoas.AdminAuditListP
 		NextCursor: adminoas.NilString{Null: true}}
 	if len(rows) > size {
 		rows = rows[:size]
-		page.NextCursor = adminoas.NewNilString(ID(rows[size-1].ID))
+		page.NextCursor = idCursor(rows[size-1].ID)
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, auditEntryFromRow(r))

@@ -24,18 +24,29 @@ type idPage struct {
 // parseIDPage reads the shared cursor and limit parameters; a cursor this API did not give out is a 400
 // naming cursor.
 func parseIDPage(cursor adminoas.OptString, limit adminoas.OptInt) (idPage, error) {
-	p := idPage{limit: int32(limit.Or(idPageLimitDefault))} //nolint:gosec // G115: the spec bounds limit to 1..200
+	id, err := parseIDCursor(cursor)
+	return idPage{beforeID: id, limit: int32(limit.Or(idPageLimitDefault))}, err //nolint:gosec // G115: the spec bounds limit to 1..200
+}
+
+// parseIDCursor reads a cursor that idCursor gave out: the id of the previous page's last row (nil: no cursor,
+// the first page). Every admin list pages by id this way, in whichever direction its query runs; anything else
+// is a 400 naming cursor.
+func parseIDCursor(cursor adminoas.OptString) (*int64, error) {
 	c, ok := cursor.Get()
-	if !ok {
-		return p, nil
+	if !ok || c == "" {
+		return nil, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	id, perr := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil || perr != nil || id < 1 {
-		return p, apierror.Validation(map[string]string{"cursor": "is not a cursor this list gave out"})
+		return nil, apierror.Validation(map[string]string{"cursor": "is not a cursor this list gave out"})
 	}
-	p.beforeID = &id
-	return p, nil
+	return &id, nil
+}
+
+// idCursor is the opaque cursor of the page after the row with this id.
+func idCursor(id int64) adminoas.NilString {
+	return adminoas.NewNilString(base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10))))
 }
 
 // rows is the row count to ask the query for: one more than the page, to see whether another follows.
@@ -47,8 +58,7 @@ func (p idPage) next(n int, idAt func(i int) int64) (int, adminoas.NilString) {
 	if n <= int(p.limit) {
 		return n, adminoas.NilString{Null: true}
 	}
-	return int(p.limit), adminoas.NewNilString(base64.RawURLEncoding.EncodeToString(
-		[]byte(strconv.FormatInt(idAt(int(p.limit)-1), 10))))
+	return int(p.limit), idCursor(idAt(int(p.limit) - 1))
 }
 
 // likePattern makes q an ILIKE pattern matching it as a substring, its wildcards taken literally; an empty

@@ -2,10 +2,8 @@ package admin
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -87,13 +85,12 @@ func searchPattern(q adminoas.OptString) *string {
 // ListTemplates returns a page of every template, inactive ones included, by id, with the number matching.
 func (h *Handler) ListTemplates(ctx context.Context, params adminoas.ListTemplatesParams) (adminoas.ListTemplatesRes, error) {
 	var after int64
-	if c, ok := params.Cursor.Get(); ok && c != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(c)
-		n, perr := strconv.ParseInt(string(raw), 10, 64)
-		if err != nil || perr != nil || n < 1 {
-			return nil, apierror.Validation(map[string]string{"cursor": "is not a next_cursor this API returned"})
-		}
-		after = n
+	last, err := parseIDCursor(params.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if last != nil {
+		after = *last
 	}
 	limit := params.Limit.Or(templateLimitDefault)
 	var category *int64
@@ -114,7 +111,7 @@ func (h *Handler) ListTemplates(ctx context.Context, params adminoas.ListTemplat
 	out.NextCursor.SetToNull()
 	if len(rows) > limit {
 		rows = rows[:limit]
-		out.NextCursor.SetTo(base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(rows[len(rows)-1].ID, 10))))
+		out.NextCursor = idCursor(rows[len(rows)-1].ID)
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, templateFromRow(r))
