@@ -74,6 +74,9 @@ type Options struct {
 	PoolSize int
 	// Extra lines for the [pgbouncer] section.
 	Extra []string
+	// ServerIdleTimeout is server_idle_timeout; zero gives 5 s (see ini). The bench keeps pgbouncer's own
+	// default (600 s) so that its after-idle latencies measure Homekeep, not pgbouncer reconnecting.
+	ServerIdleTimeout time.Duration
 	// MaxPreparedStatements is max_prepared_statements: above 0, pgbouncer keeps protocol-level prepared
 	// statements for its clients across server connections. It needs 1.21 or later: with an older binary
 	// Start skips the test (ErrNoPreparedStatements).
@@ -86,6 +89,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PoolSize == 0 {
 		o.PoolSize = 20
+	}
+	if o.ServerIdleTimeout == 0 {
+		o.ServerIdleTimeout = 5 * time.Second
 	}
 	return o
 }
@@ -104,6 +110,10 @@ func Start(t testing.TB, o Options) *PgBouncer {
 	t.Cleanup(pb.Stop)
 	return pb
 }
+
+// Launch starts a pgbouncer and returns it, for callers that handle its absence themselves (the bench notes
+// it in its results); the caller stops it. ErrNotInstalled and ErrNoPreparedStatements say why it could not.
+func Launch(o Options) (*PgBouncer, error) { return start(o, false) }
 
 var shared struct {
 	once sync.Once
@@ -178,7 +188,7 @@ func ini(dir, listen string, o Options) (string, error) {
 		"default_pool_size = " + strconv.Itoa(o.PoolSize),
 		// Test databases are created and dropped by the hundred; a pool for a dropped one must not linger
 		// with server connections that make DROP DATABASE wait.
-		"server_idle_timeout = 5",
+		"server_idle_timeout = " + strconv.Itoa(int(o.ServerIdleTimeout/time.Second)),
 		"ignore_startup_parameters = extra_float_digits",
 		"logfile = " + filepath.Join(dir, "pgbouncer.log"),
 		"log_connections = 0",
