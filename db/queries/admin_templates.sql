@@ -1,5 +1,6 @@
 -- The admin API's task template queries. Unlike TaskTemplateGet/TaskTemplateList (the apps'), they see
--- inactive templates too.
+-- inactive templates too. q is an ILIKE pattern (likePattern in internal/app/admin: a substring, its
+-- wildcards escaped), matched against the title, the description and each tag.
 
 -- name: AdminTemplateCount :one
 -- How many templates match the list's filters, over every page.
@@ -7,9 +8,9 @@ SELECT count(*)
 FROM task_templates tt
 WHERE (sqlc.narg(category_id)::bigint IS NULL OR tt.category_id = sqlc.narg(category_id))
   AND (sqlc.narg(q)::text IS NULL
-       OR tt.title ILIKE '%' || sqlc.narg(q)::text || '%'
-       OR tt.description ILIKE '%' || sqlc.narg(q)::text || '%'
-       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE '%' || sqlc.narg(q)::text || '%'));
+       OR tt.title ILIKE sqlc.narg(q)::text
+       OR tt.description ILIKE sqlc.narg(q)::text
+       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE sqlc.narg(q)::text));
 
 -- name: AdminTemplateCreate :one
 INSERT INTO task_templates (title, description, category_id, frequency_id, icon, tags, is_active, display_order)
@@ -41,9 +42,9 @@ FROM task_templates tt
 WHERE tt.id > @after_id
   AND (sqlc.narg(category_id)::bigint IS NULL OR tt.category_id = sqlc.narg(category_id))
   AND (sqlc.narg(q)::text IS NULL
-       OR tt.title ILIKE '%' || sqlc.narg(q)::text || '%'
-       OR tt.description ILIKE '%' || sqlc.narg(q)::text || '%'
-       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE '%' || sqlc.narg(q)::text || '%'))
+       OR tt.title ILIKE sqlc.narg(q)::text
+       OR tt.description ILIKE sqlc.narg(q)::text
+       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE sqlc.narg(q)::text))
 ORDER BY tt.id
 LIMIT @max_rows;
 

@@ -72,16 +72,6 @@ func errDuplicateTitle(title string) error {
 	return e
 }
 
-// searchPattern makes q a literal substring for ILIKE ('%' and '_' match themselves), or nil when blank.
-func searchPattern(q adminoas.OptString) *string {
-	v, ok := q.Get()
-	if !ok || strings.TrimSpace(v) == "" {
-		return nil
-	}
-	v = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.TrimSpace(v))
-	return &v
-}
-
 // ListTemplates returns a page of every template, inactive ones included, by id, with the number matching.
 func (h *Handler) ListTemplates(ctx context.Context, params adminoas.ListTemplatesParams) (adminoas.ListTemplatesRes, error) {
 	var after int64
@@ -97,13 +87,17 @@ func (h *Handler) ListTemplates(ctx context.Context, params adminoas.ListTemplat
 	if v, ok := params.CategoryID.Get(); ok {
 		category = &v
 	}
-	q := searchPattern(params.Q)
+	q := params.Q // surrounding spaces in a template search are dropped (a title never starts with one)
+	if v, ok := q.Get(); ok {
+		q.SetTo(strings.TrimSpace(v))
+	}
+	pattern := likePattern(q)
 	rows, err := h.q.AdminTemplateList(ctx, h.db, &dbsqlc.AdminTemplateListParams{AfterID: after, CategoryID: category,
-		Q: q, MaxRows: int32(limit + 1)}) //nolint:gosec // G115: the spec bounds limit to 200
+		Q: pattern, MaxRows: int32(limit + 1)}) //nolint:gosec // G115: the spec bounds limit to 200
 	if err != nil {
 		return nil, fmt.Errorf("error listing task templates: %w", err)
 	}
-	total, err := h.q.AdminTemplateCount(ctx, h.db, &dbsqlc.AdminTemplateCountParams{CategoryID: category, Q: q})
+	total, err := h.q.AdminTemplateCount(ctx, h.db, &dbsqlc.AdminTemplateCountParams{CategoryID: category, Q: pattern})
 	if err != nil {
 		return nil, fmt.Errorf("error counting task templates: %w", err)
 	}

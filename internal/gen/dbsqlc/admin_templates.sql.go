@@ -15,9 +15,9 @@ SELECT count(*)
 FROM task_templates tt
 WHERE ($1::bigint IS NULL OR tt.category_id = $1)
   AND ($2::text IS NULL
-       OR tt.title ILIKE '%' || $2::text || '%'
-       OR tt.description ILIKE '%' || $2::text || '%'
-       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE '%' || $2::text || '%'))
+       OR tt.title ILIKE $2::text
+       OR tt.description ILIKE $2::text
+       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE $2::text))
 `
 
 type AdminTemplateCountParams struct {
@@ -26,7 +26,8 @@ type AdminTemplateCountParams struct {
 }
 
 // The admin API's task template queries. Unlike TaskTemplateGet/TaskTemplateList (the apps'), they see
-// inactive templates too.
+// inactive templates too. q is an ILIKE pattern (likePattern in internal/app/admin: a substring, its
+// wildcards escaped), matched against the title, the description and each tag.
 // How many templates match the list's filters, over every page.
 func (q *Queries) AdminTemplateCount(ctx context.Context, db DBTX, arg *AdminTemplateCountParams) (int64, error) {
 	row := db.QueryRow(ctx, AdminTemplateCount, arg.CategoryID, arg.Q)
@@ -187,9 +188,9 @@ FROM task_templates tt
 WHERE tt.id > $1
   AND ($2::bigint IS NULL OR tt.category_id = $2)
   AND ($3::text IS NULL
-       OR tt.title ILIKE '%' || $3::text || '%'
-       OR tt.description ILIKE '%' || $3::text || '%'
-       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE '%' || $3::text || '%'))
+       OR tt.title ILIKE $3::text
+       OR tt.description ILIKE $3::text
+       OR EXISTS (SELECT 1 FROM unnest(tt.tags) tag WHERE tag ILIKE $3::text))
 ORDER BY tt.id
 LIMIT $4
 `
