@@ -187,6 +187,8 @@ type transport struct {
 	contract *contract
 	// report records a mismatch; t.Errorf in tests, a recorder in this package's own tests.
 	report func(format string, args ...any)
+	// test names the test in the error-body corpus (ErrorBodiesEnv).
+	test string
 }
 
 // CloseIdleConnections passes through to the base transport, so http.Client.CloseIdleConnections works.
@@ -207,7 +209,7 @@ func newTransport(t testing.TB, base http.RoundTripper, report func(format strin
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &transport{base: base, contract: c, report: report}
+	return &transport{base: base, contract: c, report: report, test: t.Name()}
 }
 
 // RoundTrip sends req through the base transport and checks the request and the response against the spec.
@@ -241,6 +243,7 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("error reading the response body of %s %s: %w", req.Method, req.URL.RequestURI(), err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	checkErrorBody(tr.report, tr.test, req, resp.StatusCode, respBody)
 
 	if input == nil {
 		return resp, nil // nothing to check the response against; the request mismatch is already reported

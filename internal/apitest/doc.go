@@ -14,6 +14,15 @@
 // WithInvalidRequest; then only the response is checked, and one to a path the spec does not have must be an
 // error with the ApiError body every error has.
 //
+// # Error bodies
+//
+// Every response with status 400 or above is also checked for internals the server must never show (issue
+// 19): a driver's error (pq:, pgx), SQL or sqlc names (sql), a stack frame (.go:), a goroutine dump, a
+// recovered panic or runtime error. Because every API test's traffic passes through a transport of this
+// package, that check covers the whole suite; clients of pages outside the spec (the admin panel) wrap
+// theirs in NewErrorBodyTransport. With HOMEKEEP_ERROR_BODIES set to a directory, each error body is also
+// appended to a file there, which `make test` greps again once the tests are done.
+//
 // # State
 //
 // The spec is loaded, validated and routed once per test binary and shared by every transport. Bodies are
