@@ -47,57 +47,64 @@ type AccountsInvoker interface {
 	// ChangePassword invokes changePassword operation.
 	//
 	// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
-	// keeps working; every other token of the account is revoked.
+	// keeps working; every other token of the account is revoked. Any signed-in user, for their own
+	// account.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error)
 	// DeleteMe invokes deleteMe operation.
 	//
-	// Irreversible. Every token of the account stops working at once.
+	// Irreversible. Every token of the account stops working at once. Any signed-in user, for their own
+	// account.
 	//
 	// DELETE /auth/me
 	DeleteMe(ctx context.Context) (DeleteMeRes, error)
 	// ForgotPassword invokes forgotPassword operation.
 	//
-	// Always 202, whether or not an account has this email, so the answer reveals nothing.
+	// Always 202, whether or not an account has this email, so the answer reveals nothing. No sign-in
+	// needed; anyone may call it.
 	//
 	// POST /auth/forgot-password
 	ForgotPassword(ctx context.Context, request *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe invokes getMe operation.
 	//
 	// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
-	// threshold (`days_threshold`) the boards use.
+	// threshold (`days_threshold`) the boards use. Any signed-in user, for their own account.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
 	// Login invokes login operation.
 	//
-	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
+	// A wrong password and an unknown email get the same 401 `invalid_credentials`. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/login
 	Login(ctx context.Context, request *LoginRequest) (LoginRes, error)
 	// Logout invokes logout operation.
 	//
 	// The token this request carries stops working at once, on every server; the account's other tokens
-	// keep working.
+	// keep working. Any signed-in user, for their own account.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
 	// Register invokes register operation.
 	//
-	// Creates the account, returns a token, and emails a 6-digit verification code.
+	// Creates the account, returns a token, and emails a 6-digit verification code. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/register
 	Register(ctx context.Context, request *RegisterRequest) (RegisterRes, error)
 	// ResendVerification invokes resendVerification operation.
 	//
-	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify. Any
+	// signed-in user, for their own account.
 	//
 	// POST /auth/resend-verification
 	ResendVerification(ctx context.Context) (ResendVerificationRes, error)
 	// ResetPassword invokes resetPassword operation.
 	//
-	// Every token of the account is revoked; sign in again with the new password.
+	// Every token of the account is revoked; sign in again with the new password. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error)
@@ -105,13 +112,14 @@ type AccountsInvoker interface {
 	//
 	// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
 	// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
-	// them.
+	// them. Any signed-in user, for their own account.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error)
 	// VerifyEmail invokes verifyEmail operation.
 	//
-	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then. Any
+	// signed-in user, for their own account.
 	//
 	// POST /auth/verify-email
 	VerifyEmail(ctx context.Context, request *CodeRequest) (VerifyEmailRes, error)
@@ -119,7 +127,7 @@ type AccountsInvoker interface {
 	//
 	// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
 	// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
-	// client IP and per address.
+	// client IP and per address. No sign-in needed; anyone may call it.
 	//
 	// POST /auth/verify-reset-code
 	VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
@@ -133,40 +141,47 @@ type ContractorsInvoker interface {
 	//
 	// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
 	// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
-	// stored as digits; specialties come from the static data.
+	// stored as digits; specialties come from the static data. With residence_id, the residence's owner
+	// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 	//
 	// POST /contractors
 	CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor invokes deleteContractor operation.
 	//
 	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
-	// editors of its residence, or its creator for a personal one.
+	// editors of its residence, or its creator for a personal one. Owners and editors of its residence
+	// (viewers get 403), or its creator for a personal one; anyone else gets 404.
 	//
 	// DELETE /contractors/{id}
 	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor invokes getContractor operation.
 	//
-	// A contractor of a residence the caller belongs to, or one of the caller's own.
+	// A contractor of a residence the caller belongs to, or one of the caller's own. Any member of its
+	// residence, or its creator for a personal one; anyone else gets 404.
 	//
 	// GET /contractors/{id}
 	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks invokes listContractorTasks operation.
 	//
 	// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
-	// cannot see the contractor.
+	// cannot see the contractor. Any member of its residence, or its creator for a personal one; anyone
+	// else gets 404.
 	//
 	// GET /contractors/{id}/tasks
 	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
 	// ListContractors invokes listContractors operation.
 	//
-	// Those of every residence the user belongs to, plus the user's personal ones.
+	// Those of every residence the user belongs to, plus the user's personal ones. Any signed-in user; it
+	// shows only the residences the caller belongs to and the caller's own rows. A residence_id filter
+	// naming a residence the caller does not belong to answers 404.
 	//
 	// GET /contractors
 	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite invokes toggleContractorFavorite operation.
 	//
 	// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
-	// lists. Owners and editors of its residence, or its creator for a personal one.
+	// lists. Owners and editors of its residence (viewers get 403), or its creator for a personal one;
+	// anyone else gets 404.
 	//
 	// POST /contractors/{id}/favorite
 	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
@@ -174,7 +189,8 @@ type ContractorsInvoker interface {
 	//
 	// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
 	// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
-	// replace the specialties are retried; one that keeps losing answers 409.
+	// replace the specialties are retried; one that keeps losing answers 409. Owners and editors of its
+	// residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
 	//
 	// PATCH /contractors/{id}
 	UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
@@ -192,19 +208,21 @@ type DocumentsInvoker interface {
 	// not trusted; anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON,
 	// without a file: JSON cannot carry one, so a JSON body with a `file` member (other than null) answers
 	// 400 naming `file` rather than creating a document without it; add the file later with
-	// `PUT /documents/{id}/file`.
+	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /documents
 	CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument invokes deleteDocument operation.
 	//
-	// Deletes the document and its stored file. Viewers get 403.
+	// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
+	// else 404.
 	//
 	// DELETE /documents/{id}
 	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument invokes getDocument operation.
 	//
 	// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+	// Any member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /documents/{id}
 	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
@@ -212,14 +230,16 @@ type DocumentsInvoker interface {
 	//
 	// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
 	// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
-	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304). Any
+	// member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// ListDocuments invokes listDocuments operation.
 	//
 	// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
-	// search over title, description, vendor, model and serial number.
+	// search over title, description, vendor, model and serial number. Any signed-in user; it shows only
+	// the residences the caller belongs to and the caller's own rows.
 	//
 	// GET /documents
 	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
@@ -227,7 +247,8 @@ type DocumentsInvoker interface {
 	//
 	// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
 	// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
-	// ones included).
+	// ones included). Any signed-in user; it shows only the residences the caller belongs to and the
+	// caller's own rows.
 	//
 	// GET /documents/warranties
 	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
@@ -235,15 +256,15 @@ type DocumentsInvoker interface {
 	//
 	// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
 	// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
-	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
-	// 403.
+	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). The residence's
+	// owner and editors; viewers get 403, anyone else 404.
 	//
 	// PUT /documents/{id}/file
 	ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument invokes updateDocument operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
-	// `PUT /documents/{id}/file`. Viewers get 403.
+	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// PATCH /documents/{id}
 	UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
@@ -255,14 +276,14 @@ type DocumentsInvoker interface {
 type NotificationsInvoker interface {
 	// DeleteNotificationDevice invokes deleteNotificationDevice operation.
 	//
-	// The device gets no more pushes. Another user's device answers 404.
+	// The device gets no more pushes. Only the user it belongs to; another user's device answers 404.
 	//
 	// DELETE /notifications/devices/{id}
 	DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error)
 	// GetNotification invokes getNotification operation.
 	//
 	// A notification of the caller's, with every attempt to push it to a device or email it (oldest
-	// first); another user's answers 404.
+	// first); another user's answers 404. Only the user it belongs to; anyone else gets 404.
 	//
 	// GET /notifications/{id}
 	GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error)
@@ -271,13 +292,15 @@ type NotificationsInvoker interface {
 	// For each kind of notification, whether it is pushed to the caller's devices and whether it is
 	// emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's,
 	// changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on,
-	// reminders at 9. The in-app feed gets every kind whatever the switches say.
+	// reminders at 9. The in-app feed gets every kind whatever the switches say. Any signed-in user, for
+	// their own account.
 	//
 	// GET /notifications/preferences
 	GetNotificationPreferences(ctx context.Context) (GetNotificationPreferencesRes, error)
 	// GetUnreadNotificationCount invokes getUnreadNotificationCount operation.
 	//
-	// The number of notifications in the caller's feed not yet marked read, for a badge.
+	// The number of notifications in the caller's feed not yet marked read, for a badge. Any signed-in
+	// user, for their own account.
 	//
 	// GET /notifications/unread-count
 	GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error)
@@ -285,7 +308,8 @@ type NotificationsInvoker interface {
 	//
 	// A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
 	// POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
-	// token is signed by the server and expires 60 days after the email was sent.
+	// token is signed by the server and expires 60 days after the email was sent. No sign-in; the token is
+	// the authority.
 	//
 	// GET /notifications/unsubscribe
 	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
@@ -294,14 +318,15 @@ type NotificationsInvoker interface {
 	// The server's VAPID public key (RFC 8292), which a web or PWA client passes to
 	// `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
 	// device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
-	// has Web Push off (no VAPID_SUBJECT).
+	// has Web Push off (no VAPID_SUBJECT). No sign-in needed; anyone may call it.
 	//
 	// GET /notifications/webpush-key
 	GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error)
 	// ListNotificationDevices invokes listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
-	// its push service reports dead is deactivated). Push tokens and keys are never returned.
+	// its push service reports dead is deactivated). Push tokens and keys are never returned. Any
+	// signed-in user, for their own account.
 	//
 	// GET /notifications/devices
 	ListNotificationDevices(ctx context.Context) (ListNotificationDevicesRes, error)
@@ -313,14 +338,14 @@ type NotificationsInvoker interface {
 	// change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
 	// when another member creates or updates the task with them as assignee, `task_completed` to the other
 	// members of the task's residence, `member_joined` to the residence's owner when someone joins with a
-	// share code.
+	// share code. Any signed-in user, for their own account.
 	//
 	// GET /notifications
 	ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error)
 	// MarkAllNotificationsRead invokes markAllNotificationsRead operation.
 	//
 	// Marks read every notification of the caller's feed that is unread; those already read keep the time
-	// they were read at.
+	// they were read at. Any signed-in user, for their own account.
 	//
 	// POST /notifications/read-all
 	MarkAllNotificationsRead(ctx context.Context) (MarkAllNotificationsReadRes, error)
@@ -329,7 +354,8 @@ type NotificationsInvoker interface {
 	// `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint`
 	// and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or
 	// endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone
-	// that changes hands or signs in to another account stops getting the previous account's pushes.
+	// that changes hands or signs in to another account stops getting the previous account's pushes. Any
+	// signed-in user, for their own account.
 	//
 	// POST /notifications/devices
 	RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
@@ -340,6 +366,7 @@ type NotificationsInvoker interface {
 	// it?" has an answer. Push is `skipped` while the server has no push channel for the device's
 	// platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
 	// not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+	// Any signed-in user, for their own account.
 	//
 	// POST /notifications/test
 	SendTestNotification(ctx context.Context) (SendTestNotificationRes, error)
@@ -350,7 +377,7 @@ type NotificationsInvoker interface {
 	// unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
 	// `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
 	// form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
-	// valid or has expired answers 400 naming `token`.
+	// valid or has expired answers 400 naming `token`. No sign-in; the token is the authority.
 	//
 	// POST /notifications/unsubscribe
 	Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error)
@@ -358,14 +385,16 @@ type NotificationsInvoker interface {
 	//
 	// `read: true` marks the notification read (one already read keeps the time it was read at),
 	// `read: false` unread again. Another user's notification answers 404. (A
-	// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.).
+	// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.) Only the
+	// user it belongs to; anyone else gets 404.
 	//
 	// PATCH /notifications/{id}
 	UpdateNotification(ctx context.Context, request *NotificationUpdate, params UpdateNotificationParams) (UpdateNotificationRes, error)
 	// UpdateNotificationPreferences invokes updateNotificationPreferences operation.
 	//
 	// Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch.
-	// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+	// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`). Any signed-in user,
+	// for their own account.
 	//
 	// PATCH /notifications/preferences
 	UpdateNotificationPreferences(ctx context.Context, request *NotificationPreferencesUpdate) (UpdateNotificationPreferencesRes, error)
@@ -379,7 +408,7 @@ type ReferenceInvoker interface {
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
 	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-	// 304.
+	// 304. Any signed-in user.
 	//
 	// GET /static-data
 	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
@@ -392,26 +421,28 @@ type ResidencesInvoker interface {
 	// CreateResidence invokes createResidence operation.
 	//
 	// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
-	// date "today" for the residence's tasks.
+	// date "today" for the residence's tasks. Any signed-in user.
 	//
 	// POST /residences
 	CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error)
 	// CreateShareCode invokes createShareCode operation.
 	//
-	// A new code replaces the previous one, which stops working.
+	// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
+	// viewers get 403, anyone else 404.
 	//
 	// POST /residences/{id}/share-code
 	CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence invokes deleteResidence operation.
 	//
 	// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
-	// every member. Editors and viewers get 403.
+	// every member. Only the residence's owner; editors and viewers get 403, anyone else 404.
 	//
 	// DELETE /residences/{id}
 	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
 	// GetResidence invokes getResidence operation.
 	//
-	// 404 when it does not exist or the caller is not a member.
+	// Any member of the residence (owner, editor or viewer); 404 when it does not exist or the caller is
+	// not a member.
 	//
 	// GET /residences/{id}
 	GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error)
@@ -419,45 +450,51 @@ type ResidencesInvoker interface {
 	//
 	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
 	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP. Any
+	// signed-in user who has the code.
 	//
 	// POST /residences/join
 	JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers invokes listResidenceMembers operation.
 	//
-	// Every member with their role, the owner first. Any member may list them.
+	// Every member with their role, the owner first. Any member of the residence (owner, editor or
+	// viewer); anyone else gets 404.
 	//
 	// GET /residences/{id}/members
 	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
 	// ListResidences invokes listResidences operation.
 	//
 	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+	// Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
 	//
 	// GET /residences
 	ListResidences(ctx context.Context) (ListResidencesRes, error)
 	// RemoveResidenceMember invokes removeResidenceMember operation.
 	//
 	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
-	// leave (400 `owner_cannot_leave`): transfer ownership first.
+	// leave (400 `owner_cannot_leave`): transfer ownership first. The residence's owner, or the member
+	// themself; other members get 403, anyone else 404.
 	//
 	// DELETE /residences/{id}/members/{user_id}
 	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error)
 	// TransferResidence invokes transferResidence operation.
 	//
-	// The new owner must already be a member; the old owner becomes an editor.
+	// The new owner must already be a member; the old owner becomes an editor. Only the residence's owner;
+	// editors and viewers get 403, anyone else 404.
 	//
 	// POST /residences/{id}/transfer
 	TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error)
 	// UpdateResidence invokes updateResidence operation.
 	//
-	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
-	// 403.
+	// Only the fields present change; a nullable field sent as null is cleared. Only the residence's
+	// owner; editors and viewers get 403, anyone else 404.
 	//
 	// PATCH /residences/{id}
 	UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error)
 	// UpdateResidenceMember invokes updateResidenceMember operation.
 	//
-	// Ownership moves only with `POST /residences/{id}/transfer`.
+	// Ownership moves only with `POST /residences/{id}/transfer`. Only the residence's owner; editors and
+	// viewers get 403, anyone else 404.
 	//
 	// PATCH /residences/{id}/members/{user_id}
 	UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
@@ -477,7 +514,8 @@ type StoreInvoker interface {
 	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
 	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
+	// own account.
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
@@ -493,6 +531,7 @@ type StoreInvoker interface {
 	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
 	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
 	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+	// Any signed-in user, for their own account.
 	//
 	// POST /subscription/google
 	ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
@@ -504,7 +543,7 @@ type StoreInvoker interface {
 	// verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
 	// the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
 	// stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
-	// the server has no APPLE_BUNDLE_ID.
+	// the server has no APPLE_BUNDLE_ID. No sign-in; Apple's signature is the authority.
 	//
 	// POST /webhooks/apple
 	ReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
@@ -520,7 +559,7 @@ type StoreInvoker interface {
 	// purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
 	// or late changes nothing. A body that is not a push of a developer notification answers 400 naming
 	// `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
-	// authentication.
+	// authentication. No user sign-in; Pub/Sub's token or the secret path segment is the authority.
 	//
 	// POST /webhooks/google/{secret}
 	ReceiveGoogleNotification(ctx context.Context, request *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error)
@@ -540,7 +579,7 @@ type SubscriptionsInvoker interface {
 	// (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
 	// contractors count against the caller's own tier; tasks, residence contractors, documents and file
 	// bytes count per residence against the residence owner's tier, so a member of a pro household may
-	// create there whatever the member's own tier.
+	// create there whatever the member's own tier. Any signed-in user, for their own account.
 	//
 	// GET /subscription
 	GetSubscription(ctx context.Context) (GetSubscriptionRes, error)
@@ -552,13 +591,15 @@ type SubscriptionsInvoker interface {
 type TasksInvoker interface {
 	// ArchiveTask invokes archiveTask operation.
 	//
-	// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+	// Moves the task to the completed column, out of the way; it keeps its history. The residence's owner
+	// and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/archive
 	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask invokes cancelTask operation.
 	//
-	// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+	// Moves the task to the cancelled column; it keeps its history. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/cancel
 	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
@@ -566,25 +607,29 @@ type TasksInvoker interface {
 	//
 	// A recurring task's next due date moves forward by its interval, from the completion date or from the
 	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-	// to completed. Concurrent completions of one task each count.
+	// to completed. Concurrent completions of one task each count. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/completions
 	CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error)
 	// CreateTask invokes createTask operation.
 	//
-	// With `template_id`, the template fills title, description, category and frequency unless given.
+	// With `template_id`, the template fills title, description, category and frequency unless given. The
+	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks
 	CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error)
 	// DeleteCompletion invokes deleteCompletion operation.
 	//
-	// Deleting the only completion of a one-time task reopens it.
+	// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// DELETE /completions/{id}
 	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask invokes deleteTask operation.
 	//
-	// Deletes the task and its completions; documents that named it keep existing without it.
+	// Deletes the task and its completions; documents that named it keep existing without it. The
+	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// DELETE /tasks/{id}
 	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
@@ -595,65 +640,73 @@ type TasksInvoker interface {
 	// progress → in_progress; effective due date (next due date, else due date) before today →
 	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
 	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-	// 304 when nothing changed.
+	// 304 when nothing changed. Any signed-in user; it shows only the residences the caller belongs to and
+	// the caller's own rows.
 	//
 	// GET /tasks
 	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
 	// GetResidenceBoard invokes getResidenceBoard operation.
 	//
 	// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
-	// `If- None-Match` to get 304 when nothing changed.
+	// `If- None-Match` to get 304 when nothing changed. Any member of the residence (owner, editor or
+	// viewer); anyone else gets 404.
 	//
 	// GET /residences/{id}/tasks
 	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
 	// GetTask invokes getTask operation.
 	//
 	// The task as its board card shows it, `column` included (computed with the caller's
-	// `days_threshold`).
+	// `days_threshold`). Any member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /tasks/{id}
 	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions invokes listCompletions operation.
 	//
-	// Every completion of the task, newest first, with who completed it. Any member may list them.
+	// Every completion of the task, newest first, with who completed it. Any member of the residence
+	// (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /tasks/{id}/completions
 	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates invokes listTaskTemplates operation.
 	//
 	// Ready-made tasks (title, description, category and frequency) to create tasks from with
-	// `template_id`, grouped by category in display order; `q` searches titles and tags.
+	// `template_id`, grouped by category in display order; `q` searches titles and tags. Any signed-in
+	// user.
 	//
 	// GET /task-templates
 	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask invokes startTask operation.
 	//
-	// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+	// Moves the task to in_progress until it is completed or stopped. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/in-progress
 	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask invokes stopTask operation.
 	//
-	// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+	// Takes the task out of in_progress; it returns to the column its due date gives it. The residence's
+	// owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/not-in-progress
 	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask invokes unarchiveTask operation.
 	//
-	// Brings an archived task back to the column its state and due date give it. Viewers get 403.
+	// Brings an archived task back to the column its state and due date give it. The residence's owner and
+	// editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/unarchive
 	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask invokes uncancelTask operation.
 	//
-	// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+	// Brings a cancelled task back to the column its state and due date give it. The residence's owner and
+	// editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/uncancel
 	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
 	// UpdateTask invokes updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
-	// `next_due_date`.
+	// `next_due_date`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// PATCH /tasks/{id}
 	UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error)
@@ -710,7 +763,8 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 // to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 // revoked one until its revocation); a state older than the one stored changes nothing, so posting the
 // same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
+// own account.
 //
 // POST /subscription/apple
 func (c *Client) ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error) {
@@ -857,6 +911,7 @@ func (c *Client) sendApplyApplePurchase(ctx context.Context, request *ApplePurch
 // (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
 // wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
 // does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+// Any signed-in user, for their own account.
 //
 // POST /subscription/google
 func (c *Client) ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error) {
@@ -993,7 +1048,8 @@ func (c *Client) sendApplyGooglePurchase(ctx context.Context, request *GooglePur
 
 // ArchiveTask invokes archiveTask operation.
 //
-// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+// Moves the task to the completed column, out of the way; it keeps its history. The residence's owner
+// and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/archive
 func (c *Client) ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error) {
@@ -1137,7 +1193,8 @@ func (c *Client) sendArchiveTask(ctx context.Context, params ArchiveTaskParams) 
 
 // CancelTask invokes cancelTask operation.
 //
-// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+// Moves the task to the cancelled column; it keeps its history. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/cancel
 func (c *Client) CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error) {
@@ -1282,7 +1339,8 @@ func (c *Client) sendCancelTask(ctx context.Context, params CancelTaskParams) (r
 // ChangePassword invokes changePassword operation.
 //
 // Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
-// keeps working; every other token of the account is revoked.
+// keeps working; every other token of the account is revoked. Any signed-in user, for their own
+// account.
 //
 // POST /auth/change-password
 func (c *Client) ChangePassword(ctx context.Context, request *ChangePasswordRequest) (ChangePasswordRes, error) {
@@ -1421,7 +1479,8 @@ func (c *Client) sendChangePassword(ctx context.Context, request *ChangePassword
 //
 // A recurring task's next due date moves forward by its interval, from the completion date or from the
 // previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-// to completed. Concurrent completions of one task each count.
+// to completed. Concurrent completions of one task each count. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/completions
 func (c *Client) CompleteTask(ctx context.Context, request OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error) {
@@ -1586,7 +1645,8 @@ func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCrea
 //
 // With `residence_id`, the contractor belongs to that residence and its members see it (owners and
 // editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
-// stored as digits; specialties come from the static data.
+// stored as digits; specialties come from the static data. With residence_id, the residence's owner
+// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 //
 // POST /contractors
 func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error) {
@@ -1729,7 +1789,7 @@ func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCr
 // not trusted; anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON,
 // without a file: JSON cannot carry one, so a JSON body with a `file` member (other than null) answers
 // 400 naming `file` rather than creating a document without it; add the file later with
-// `PUT /documents/{id}/file`.
+// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /documents
 func (c *Client) CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error) {
@@ -1881,7 +1941,7 @@ func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentR
 // CreateResidence invokes createResidence operation.
 //
 // The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
-// date "today" for the residence's tasks.
+// date "today" for the residence's tasks. Any signed-in user.
 //
 // POST /residences
 func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error) {
@@ -2018,7 +2078,8 @@ func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCrea
 
 // CreateShareCode invokes createShareCode operation.
 //
-// A new code replaces the previous one, which stops working.
+// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
+// viewers get 403, anyone else 404.
 //
 // POST /residences/{id}/share-code
 func (c *Client) CreateShareCode(ctx context.Context, request OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error) {
@@ -2181,7 +2242,8 @@ func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRe
 
 // CreateTask invokes createTask operation.
 //
-// With `template_id`, the template fills title, description, category and frequency unless given.
+// With `template_id`, the template fills title, description, category and frequency unless given. The
+// residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks
 func (c *Client) CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error) {
@@ -2318,7 +2380,8 @@ func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res C
 
 // DeleteCompletion invokes deleteCompletion operation.
 //
-// Deleting the only completion of a one-time task reopens it.
+// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // DELETE /completions/{id}
 func (c *Client) DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error) {
@@ -2462,7 +2525,8 @@ func (c *Client) sendDeleteCompletion(ctx context.Context, params DeleteCompleti
 // DeleteContractor invokes deleteContractor operation.
 //
 // Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
-// editors of its residence, or its creator for a personal one.
+// editors of its residence, or its creator for a personal one. Owners and editors of its residence
+// (viewers get 403), or its creator for a personal one; anyone else gets 404.
 //
 // DELETE /contractors/{id}
 func (c *Client) DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error) {
@@ -2605,7 +2669,8 @@ func (c *Client) sendDeleteContractor(ctx context.Context, params DeleteContract
 
 // DeleteDocument invokes deleteDocument operation.
 //
-// Deletes the document and its stored file. Viewers get 403.
+// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
+// else 404.
 //
 // DELETE /documents/{id}
 func (c *Client) DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error) {
@@ -2748,7 +2813,8 @@ func (c *Client) sendDeleteDocument(ctx context.Context, params DeleteDocumentPa
 
 // DeleteMe invokes deleteMe operation.
 //
-// Irreversible. Every token of the account stops working at once.
+// Irreversible. Every token of the account stops working at once. Any signed-in user, for their own
+// account.
 //
 // DELETE /auth/me
 func (c *Client) DeleteMe(ctx context.Context) (DeleteMeRes, error) {
@@ -2873,7 +2939,7 @@ func (c *Client) sendDeleteMe(ctx context.Context) (res DeleteMeRes, err error) 
 
 // DeleteNotificationDevice invokes deleteNotificationDevice operation.
 //
-// The device gets no more pushes. Another user's device answers 404.
+// The device gets no more pushes. Only the user it belongs to; another user's device answers 404.
 //
 // DELETE /notifications/devices/{id}
 func (c *Client) DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error) {
@@ -3017,7 +3083,7 @@ func (c *Client) sendDeleteNotificationDevice(ctx context.Context, params Delete
 // DeleteResidence invokes deleteResidence operation.
 //
 // Deletes the residence with its tasks, completions, contractors and documents (and their files), for
-// every member. Editors and viewers get 403.
+// every member. Only the residence's owner; editors and viewers get 403, anyone else 404.
 //
 // DELETE /residences/{id}
 func (c *Client) DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error) {
@@ -3160,7 +3226,8 @@ func (c *Client) sendDeleteResidence(ctx context.Context, params DeleteResidence
 
 // DeleteTask invokes deleteTask operation.
 //
-// Deletes the task and its completions; documents that named it keep existing without it.
+// Deletes the task and its completions; documents that named it keep existing without it. The
+// residence's owner and editors; viewers get 403, anyone else 404.
 //
 // DELETE /tasks/{id}
 func (c *Client) DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error) {
@@ -3303,7 +3370,8 @@ func (c *Client) sendDeleteTask(ctx context.Context, params DeleteTaskParams) (r
 
 // ForgotPassword invokes forgotPassword operation.
 //
-// Always 202, whether or not an account has this email, so the answer reveals nothing.
+// Always 202, whether or not an account has this email, so the answer reveals nothing. No sign-in
+// needed; anyone may call it.
 //
 // POST /auth/forgot-password
 func (c *Client) ForgotPassword(ctx context.Context, request *EmailRequest) (ForgotPasswordRes, error) {
@@ -3400,7 +3468,8 @@ func (c *Client) sendForgotPassword(ctx context.Context, request *EmailRequest) 
 // progress → in_progress; effective due date (next due date, else due date) before today →
 // overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
 // "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-// 304 when nothing changed.
+// 304 when nothing changed. Any signed-in user; it shows only the residences the caller belongs to and
+// the caller's own rows.
 //
 // GET /tasks
 func (c *Client) GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error) {
@@ -3563,7 +3632,8 @@ func (c *Client) sendGetBoard(ctx context.Context, params GetBoardParams) (res G
 
 // GetContractor invokes getContractor operation.
 //
-// A contractor of a residence the caller belongs to, or one of the caller's own.
+// A contractor of a residence the caller belongs to, or one of the caller's own. Any member of its
+// residence, or its creator for a personal one; anyone else gets 404.
 //
 // GET /contractors/{id}
 func (c *Client) GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error) {
@@ -3707,6 +3777,7 @@ func (c *Client) sendGetContractor(ctx context.Context, params GetContractorPara
 // GetDocument invokes getDocument operation.
 //
 // A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+// Any member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /documents/{id}
 func (c *Client) GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error) {
@@ -3851,7 +3922,8 @@ func (c *Client) sendGetDocument(ctx context.Context, params GetDocumentParams) 
 //
 // Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
 // sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
-// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304). Any
+// member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /documents/{id}/file
 func (c *Client) GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error) {
@@ -4041,7 +4113,7 @@ func (c *Client) sendGetDocumentFile(ctx context.Context, params GetDocumentFile
 // GetMe invokes getMe operation.
 //
 // The account behind the token: names, email and whether it is verified, timezone, and the due-soon
-// threshold (`days_threshold`) the boards use.
+// threshold (`days_threshold`) the boards use. Any signed-in user, for their own account.
 //
 // GET /auth/me
 func (c *Client) GetMe(ctx context.Context) (GetMeRes, error) {
@@ -4167,7 +4239,7 @@ func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 // GetNotification invokes getNotification operation.
 //
 // A notification of the caller's, with every attempt to push it to a device or email it (oldest
-// first); another user's answers 404.
+// first); another user's answers 404. Only the user it belongs to; anyone else gets 404.
 //
 // GET /notifications/{id}
 func (c *Client) GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error) {
@@ -4313,7 +4385,8 @@ func (c *Client) sendGetNotification(ctx context.Context, params GetNotification
 // For each kind of notification, whether it is pushed to the caller's devices and whether it is
 // emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's,
 // changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on,
-// reminders at 9. The in-app feed gets every kind whatever the switches say.
+// reminders at 9. The in-app feed gets every kind whatever the switches say. Any signed-in user, for
+// their own account.
 //
 // GET /notifications/preferences
 func (c *Client) GetNotificationPreferences(ctx context.Context) (GetNotificationPreferencesRes, error) {
@@ -4438,7 +4511,8 @@ func (c *Client) sendGetNotificationPreferences(ctx context.Context) (res GetNot
 
 // GetResidence invokes getResidence operation.
 //
-// 404 when it does not exist or the caller is not a member.
+// Any member of the residence (owner, editor or viewer); 404 when it does not exist or the caller is
+// not a member.
 //
 // GET /residences/{id}
 func (c *Client) GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error) {
@@ -4582,7 +4656,8 @@ func (c *Client) sendGetResidence(ctx context.Context, params GetResidenceParams
 // GetResidenceBoard invokes getResidenceBoard operation.
 //
 // The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
-// `If- None-Match` to get 304 when nothing changed.
+// `If- None-Match` to get 304 when nothing changed. Any member of the residence (owner, editor or
+// viewer); anyone else gets 404.
 //
 // GET /residences/{id}/tasks
 func (c *Client) GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error) {
@@ -4766,7 +4841,7 @@ func (c *Client) sendGetResidenceBoard(ctx context.Context, params GetResidenceB
 //
 // Residence types, task categories, priorities and frequencies, and contractor specialties, each
 // ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-// 304.
+// 304. Any signed-in user.
 //
 // GET /static-data
 func (c *Client) GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error) {
@@ -4916,7 +4991,7 @@ func (c *Client) sendGetStaticData(ctx context.Context, params GetStaticDataPara
 // (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
 // contractors count against the caller's own tier; tasks, residence contractors, documents and file
 // bytes count per residence against the residence owner's tier, so a member of a pro household may
-// create there whatever the member's own tier.
+// create there whatever the member's own tier. Any signed-in user, for their own account.
 //
 // GET /subscription
 func (c *Client) GetSubscription(ctx context.Context) (GetSubscriptionRes, error) {
@@ -5042,7 +5117,7 @@ func (c *Client) sendGetSubscription(ctx context.Context) (res GetSubscriptionRe
 // GetTask invokes getTask operation.
 //
 // The task as its board card shows it, `column` included (computed with the caller's
-// `days_threshold`).
+// `days_threshold`). Any member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /tasks/{id}
 func (c *Client) GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error) {
@@ -5185,7 +5260,8 @@ func (c *Client) sendGetTask(ctx context.Context, params GetTaskParams) (res Get
 
 // GetUnreadNotificationCount invokes getUnreadNotificationCount operation.
 //
-// The number of notifications in the caller's feed not yet marked read, for a badge.
+// The number of notifications in the caller's feed not yet marked read, for a badge. Any signed-in
+// user, for their own account.
 //
 // GET /notifications/unread-count
 func (c *Client) GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error) {
@@ -5312,7 +5388,8 @@ func (c *Client) sendGetUnreadNotificationCount(ctx context.Context) (res GetUnr
 //
 // A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
 // POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
-// token is signed by the server and expires 60 days after the email was sent.
+// token is signed by the server and expires 60 days after the email was sent. No sign-in; the token is
+// the authority.
 //
 // GET /notifications/unsubscribe
 func (c *Client) GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error) {
@@ -5413,7 +5490,7 @@ func (c *Client) sendGetUnsubscribePage(ctx context.Context, params GetUnsubscri
 // The server's VAPID public key (RFC 8292), which a web or PWA client passes to
 // `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
 // device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
-// has Web Push off (no VAPID_SUBJECT).
+// has Web Push off (no VAPID_SUBJECT). No sign-in needed; anyone may call it.
 //
 // GET /notifications/webpush-key
 func (c *Client) GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error) {
@@ -5495,7 +5572,8 @@ func (c *Client) sendGetWebPushKey(ctx context.Context) (res GetWebPushKeyRes, e
 //
 // Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
 // `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP. Any
+// signed-in user who has the code.
 //
 // POST /residences/join
 func (c *Client) JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error) {
@@ -5632,7 +5710,8 @@ func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (r
 
 // ListCompletions invokes listCompletions operation.
 //
-// Every completion of the task, newest first, with who completed it. Any member may list them.
+// Every completion of the task, newest first, with who completed it. Any member of the residence
+// (owner, editor or viewer); anyone else gets 404.
 //
 // GET /tasks/{id}/completions
 func (c *Client) ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error) {
@@ -5777,7 +5856,8 @@ func (c *Client) sendListCompletions(ctx context.Context, params ListCompletions
 // ListContractorTasks invokes listContractorTasks operation.
 //
 // The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
-// cannot see the contractor.
+// cannot see the contractor. Any member of its residence, or its creator for a personal one; anyone
+// else gets 404.
 //
 // GET /contractors/{id}/tasks
 func (c *Client) ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error) {
@@ -5921,7 +6001,9 @@ func (c *Client) sendListContractorTasks(ctx context.Context, params ListContrac
 
 // ListContractors invokes listContractors operation.
 //
-// Those of every residence the user belongs to, plus the user's personal ones.
+// Those of every residence the user belongs to, plus the user's personal ones. Any signed-in user; it
+// shows only the residences the caller belongs to and the caller's own rows. A residence_id filter
+// naming a residence the caller does not belong to answers 404.
 //
 // GET /contractors
 func (c *Client) ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error) {
@@ -6102,7 +6184,8 @@ func (c *Client) sendListContractors(ctx context.Context, params ListContractors
 // ListDocuments invokes listDocuments operation.
 //
 // Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
-// search over title, description, vendor, model and serial number.
+// search over title, description, vendor, model and serial number. Any signed-in user; it shows only
+// the residences the caller belongs to and the caller's own rows.
 //
 // GET /documents
 func (c *Client) ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error) {
@@ -6283,7 +6366,8 @@ func (c *Client) sendListDocuments(ctx context.Context, params ListDocumentsPara
 // ListNotificationDevices invokes listNotificationDevices operation.
 //
 // Every device registered to the caller, newest first, with whether it still receives pushes (a device
-// its push service reports dead is deactivated). Push tokens and keys are never returned.
+// its push service reports dead is deactivated). Push tokens and keys are never returned. Any
+// signed-in user, for their own account.
 //
 // GET /notifications/devices
 func (c *Client) ListNotificationDevices(ctx context.Context) (ListNotificationDevicesRes, error) {
@@ -6414,7 +6498,7 @@ func (c *Client) sendListNotificationDevices(ctx context.Context) (res ListNotif
 // change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
 // when another member creates or updates the task with them as assignee, `task_completed` to the other
 // members of the task's residence, `member_joined` to the residence's owner when someone joins with a
-// share code.
+// share code. Any signed-in user, for their own account.
 //
 // GET /notifications
 func (c *Client) ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error) {
@@ -6577,7 +6661,8 @@ func (c *Client) sendListNotifications(ctx context.Context, params ListNotificat
 
 // ListResidenceMembers invokes listResidenceMembers operation.
 //
-// Every member with their role, the owner first. Any member may list them.
+// Every member with their role, the owner first. Any member of the residence (owner, editor or
+// viewer); anyone else gets 404.
 //
 // GET /residences/{id}/members
 func (c *Client) ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error) {
@@ -6722,6 +6807,7 @@ func (c *Client) sendListResidenceMembers(ctx context.Context, params ListReside
 // ListResidences invokes listResidences operation.
 //
 // Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+// Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
 //
 // GET /residences
 func (c *Client) ListResidences(ctx context.Context) (ListResidencesRes, error) {
@@ -6847,7 +6933,8 @@ func (c *Client) sendListResidences(ctx context.Context) (res ListResidencesRes,
 // ListTaskTemplates invokes listTaskTemplates operation.
 //
 // Ready-made tasks (title, description, category and frequency) to create tasks from with
-// `template_id`, grouped by category in display order; `q` searches titles and tags.
+// `template_id`, grouped by category in display order; `q` searches titles and tags. Any signed-in
+// user.
 //
 // GET /task-templates
 func (c *Client) ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error) {
@@ -6995,7 +7082,8 @@ func (c *Client) sendListTaskTemplates(ctx context.Context, params ListTaskTempl
 //
 // Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
 // residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
-// ones included).
+// ones included). Any signed-in user; it shows only the residences the caller belongs to and the
+// caller's own rows.
 //
 // GET /documents/warranties
 func (c *Client) ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error) {
@@ -7141,7 +7229,8 @@ func (c *Client) sendListWarranties(ctx context.Context, params ListWarrantiesPa
 
 // Login invokes login operation.
 //
-// A wrong password and an unknown email get the same 401 `invalid_credentials`.
+// A wrong password and an unknown email get the same 401 `invalid_credentials`. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/login
 func (c *Client) Login(ctx context.Context, request *LoginRequest) (LoginRes, error) {
@@ -7234,7 +7323,7 @@ func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res Logi
 // Logout invokes logout operation.
 //
 // The token this request carries stops working at once, on every server; the account's other tokens
-// keep working.
+// keep working. Any signed-in user, for their own account.
 //
 // POST /auth/logout
 func (c *Client) Logout(ctx context.Context) (LogoutRes, error) {
@@ -7360,7 +7449,7 @@ func (c *Client) sendLogout(ctx context.Context) (res LogoutRes, err error) {
 // MarkAllNotificationsRead invokes markAllNotificationsRead operation.
 //
 // Marks read every notification of the caller's feed that is unread; those already read keep the time
-// they were read at.
+// they were read at. Any signed-in user, for their own account.
 //
 // POST /notifications/read-all
 func (c *Client) MarkAllNotificationsRead(ctx context.Context) (MarkAllNotificationsReadRes, error) {
@@ -7491,7 +7580,7 @@ func (c *Client) sendMarkAllNotificationsRead(ctx context.Context) (res MarkAllN
 // verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
 // the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
 // stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
-// the server has no APPLE_BUNDLE_ID.
+// the server has no APPLE_BUNDLE_ID. No sign-in; Apple's signature is the authority.
 //
 // POST /webhooks/apple
 func (c *Client) ReceiveAppleNotification(ctx context.Context, request *AppleNotificationRequest) (ReceiveAppleNotificationRes, error) {
@@ -7593,7 +7682,7 @@ func (c *Client) sendReceiveAppleNotification(ctx context.Context, request *Appl
 // purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
 // or late changes nothing. A body that is not a push of a developer notification answers 400 naming
 // `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
-// authentication.
+// authentication. No user sign-in; Pub/Sub's token or the secret path segment is the authority.
 //
 // POST /webhooks/google/{secret}
 func (c *Client) ReceiveGoogleNotification(ctx context.Context, request *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error) {
@@ -7703,7 +7792,8 @@ func (c *Client) sendReceiveGoogleNotification(ctx context.Context, request *Goo
 
 // Register invokes register operation.
 //
-// Creates the account, returns a token, and emails a 6-digit verification code.
+// Creates the account, returns a token, and emails a 6-digit verification code. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/register
 func (c *Client) Register(ctx context.Context, request *RegisterRequest) (RegisterRes, error) {
@@ -7798,7 +7888,8 @@ func (c *Client) sendRegister(ctx context.Context, request *RegisterRequest) (re
 // `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint`
 // and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or
 // endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone
-// that changes hands or signs in to another account stops getting the previous account's pushes.
+// that changes hands or signs in to another account stops getting the previous account's pushes. Any
+// signed-in user, for their own account.
 //
 // POST /notifications/devices
 func (c *Client) RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error) {
@@ -7936,7 +8027,8 @@ func (c *Client) sendRegisterNotificationDevice(ctx context.Context, request *No
 // RemoveResidenceMember invokes removeResidenceMember operation.
 //
 // The owner may remove any other member; any member may remove themself (leave). The owner cannot
-// leave (400 `owner_cannot_leave`): transfer ownership first.
+// leave (400 `owner_cannot_leave`): transfer ownership first. The residence's owner, or the member
+// themself; other members get 403, anyone else 404.
 //
 // DELETE /residences/{id}/members/{user_id}
 func (c *Client) RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error) {
@@ -8100,8 +8192,8 @@ func (c *Client) sendRemoveResidenceMember(ctx context.Context, params RemoveRes
 //
 // Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
 // document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
-// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
-// 403.
+// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). The residence's
+// owner and editors; viewers get 403, anyone else 404.
 //
 // PUT /documents/{id}/file
 func (c *Client) ReplaceDocumentFile(ctx context.Context, request *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error) {
@@ -8248,7 +8340,8 @@ func (c *Client) sendReplaceDocumentFile(ctx context.Context, request *FileUploa
 
 // ResendVerification invokes resendVerification operation.
 //
-// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify. Any
+// signed-in user, for their own account.
 //
 // POST /auth/resend-verification
 func (c *Client) ResendVerification(ctx context.Context) (ResendVerificationRes, error) {
@@ -8373,7 +8466,8 @@ func (c *Client) sendResendVerification(ctx context.Context) (res ResendVerifica
 
 // ResetPassword invokes resetPassword operation.
 //
-// Every token of the account is revoked; sign in again with the new password.
+// Every token of the account is revoked; sign in again with the new password. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/reset-password
 func (c *Client) ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error) {
@@ -8470,6 +8564,7 @@ func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRe
 // it?" has an answer. Push is `skipped` while the server has no push channel for the device's
 // platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
 // not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+// Any signed-in user, for their own account.
 //
 // POST /notifications/test
 func (c *Client) SendTestNotification(ctx context.Context) (SendTestNotificationRes, error) {
@@ -8594,7 +8689,8 @@ func (c *Client) sendSendTestNotification(ctx context.Context) (res SendTestNoti
 
 // StartTask invokes startTask operation.
 //
-// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+// Moves the task to in_progress until it is completed or stopped. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/in-progress
 func (c *Client) StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error) {
@@ -8738,7 +8834,8 @@ func (c *Client) sendStartTask(ctx context.Context, params StartTaskParams) (res
 
 // StopTask invokes stopTask operation.
 //
-// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+// Takes the task out of in_progress; it returns to the column its due date gives it. The residence's
+// owner and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/not-in-progress
 func (c *Client) StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error) {
@@ -8883,7 +8980,8 @@ func (c *Client) sendStopTask(ctx context.Context, params StopTaskParams) (res S
 // ToggleContractorFavorite invokes toggleContractorFavorite operation.
 //
 // Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
-// lists. Owners and editors of its residence, or its creator for a personal one.
+// lists. Owners and editors of its residence (viewers get 403), or its creator for a personal one;
+// anyone else gets 404.
 //
 // POST /contractors/{id}/favorite
 func (c *Client) ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error) {
@@ -9027,7 +9125,8 @@ func (c *Client) sendToggleContractorFavorite(ctx context.Context, params Toggle
 
 // TransferResidence invokes transferResidence operation.
 //
-// The new owner must already be a member; the old owner becomes an editor.
+// The new owner must already be a member; the old owner becomes an editor. Only the residence's owner;
+// editors and viewers get 403, anyone else 404.
 //
 // POST /residences/{id}/transfer
 func (c *Client) TransferResidence(ctx context.Context, request *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error) {
@@ -9174,7 +9273,8 @@ func (c *Client) sendTransferResidence(ctx context.Context, request *TransferReq
 
 // UnarchiveTask invokes unarchiveTask operation.
 //
-// Brings an archived task back to the column its state and due date give it. Viewers get 403.
+// Brings an archived task back to the column its state and due date give it. The residence's owner and
+// editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/unarchive
 func (c *Client) UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error) {
@@ -9318,7 +9418,8 @@ func (c *Client) sendUnarchiveTask(ctx context.Context, params UnarchiveTaskPara
 
 // UncancelTask invokes uncancelTask operation.
 //
-// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+// Brings a cancelled task back to the column its state and due date give it. The residence's owner and
+// editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/uncancel
 func (c *Client) UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error) {
@@ -9467,7 +9568,7 @@ func (c *Client) sendUncancelTask(ctx context.Context, params UncancelTaskParams
 // unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
 // `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
 // form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
-// valid or has expired answers 400 naming `token`.
+// valid or has expired answers 400 naming `token`. No sign-in; the token is the authority.
 //
 // POST /notifications/unsubscribe
 func (c *Client) Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error) {
@@ -9567,7 +9668,8 @@ func (c *Client) sendUnsubscribe(ctx context.Context, params UnsubscribeParams) 
 //
 // Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
 // may be changed by its owners and editors, a personal one by its creator. Two updates racing to
-// replace the specialties are retried; one that keeps losing answers 409.
+// replace the specialties are retried; one that keeps losing answers 409. Owners and editors of its
+// residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
 //
 // PATCH /contractors/{id}
 func (c *Client) UpdateContractor(ctx context.Context, request *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error) {
@@ -9723,7 +9825,7 @@ func (c *Client) sendUpdateContractor(ctx context.Context, request *ContractorUp
 // UpdateDocument invokes updateDocument operation.
 //
 // Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
-// `PUT /documents/{id}/file`. Viewers get 403.
+// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // PATCH /documents/{id}
 func (c *Client) UpdateDocument(ctx context.Context, request *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error) {
@@ -9880,7 +9982,7 @@ func (c *Client) sendUpdateDocument(ctx context.Context, request *DocumentUpdate
 //
 // Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
 // every board and task card this user gets; a new name shows on the cards of the tasks assigned to
-// them.
+// them. Any signed-in user, for their own account.
 //
 // PATCH /auth/me
 func (c *Client) UpdateMe(ctx context.Context, request *UpdateMeRequest) (UpdateMeRes, error) {
@@ -10019,7 +10121,8 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UpdateMeRequest) (re
 //
 // `read: true` marks the notification read (one already read keeps the time it was read at),
 // `read: false` unread again. Another user's notification answers 404. (A
-// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.).
+// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.) Only the
+// user it belongs to; anyone else gets 404.
 //
 // PATCH /notifications/{id}
 func (c *Client) UpdateNotification(ctx context.Context, request *NotificationUpdate, params UpdateNotificationParams) (UpdateNotificationRes, error) {
@@ -10166,7 +10269,8 @@ func (c *Client) sendUpdateNotification(ctx context.Context, request *Notificati
 // UpdateNotificationPreferences invokes updateNotificationPreferences operation.
 //
 // Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch.
-// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`). Any signed-in user,
+// for their own account.
 //
 // PATCH /notifications/preferences
 func (c *Client) UpdateNotificationPreferences(ctx context.Context, request *NotificationPreferencesUpdate) (UpdateNotificationPreferencesRes, error) {
@@ -10303,8 +10407,8 @@ func (c *Client) sendUpdateNotificationPreferences(ctx context.Context, request 
 
 // UpdateResidence invokes updateResidence operation.
 //
-// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
-// 403.
+// Only the fields present change; a nullable field sent as null is cleared. Only the residence's
+// owner; editors and viewers get 403, anyone else 404.
 //
 // PATCH /residences/{id}
 func (c *Client) UpdateResidence(ctx context.Context, request *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error) {
@@ -10459,7 +10563,8 @@ func (c *Client) sendUpdateResidence(ctx context.Context, request *ResidenceUpda
 
 // UpdateResidenceMember invokes updateResidenceMember operation.
 //
-// Ownership moves only with `POST /residences/{id}/transfer`.
+// Ownership moves only with `POST /residences/{id}/transfer`. Only the residence's owner; editors and
+// viewers get 403, anyone else 404.
 //
 // PATCH /residences/{id}/members/{user_id}
 func (c *Client) UpdateResidenceMember(ctx context.Context, request *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error) {
@@ -10634,7 +10739,7 @@ func (c *Client) sendUpdateResidenceMember(ctx context.Context, request *MemberR
 // UpdateTask invokes updateTask operation.
 //
 // Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
-// `next_due_date`.
+// `next_due_date`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // PATCH /tasks/{id}
 func (c *Client) UpdateTask(ctx context.Context, request *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error) {
@@ -10789,7 +10894,8 @@ func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdate, params
 
 // VerifyEmail invokes verifyEmail operation.
 //
-// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then. Any
+// signed-in user, for their own account.
 //
 // POST /auth/verify-email
 func (c *Client) VerifyEmail(ctx context.Context, request *CodeRequest) (VerifyEmailRes, error) {
@@ -10928,7 +11034,7 @@ func (c *Client) sendVerifyEmail(ctx context.Context, request *CodeRequest) (res
 //
 // Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
 // same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
-// client IP and per address.
+// client IP and per address. No sign-in needed; anyone may call it.
 //
 // POST /auth/verify-reset-code
 func (c *Client) VerifyResetCode(ctx context.Context, request *VerifyResetCodeRequest) (VerifyResetCodeRes, error) {

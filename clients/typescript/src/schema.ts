@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account and sign in
-         * @description Creates the account, returns a token, and emails a 6-digit verification code.
+         * @description Creates the account, returns a token, and emails a 6-digit verification code. No sign-in needed; anyone may call it.
          */
         post: operations["register"];
         delete?: never;
@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description A wrong password and an unknown email get the same 401 `invalid_credentials`.
+         * @description A wrong password and an unknown email get the same 401 `invalid_credentials`. No sign-in needed; anyone may call it.
          */
         post: operations["login"];
         delete?: never;
@@ -55,7 +55,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke the token this request was made with
-         * @description The token this request carries stops working at once, on every server; the account's other tokens keep working.
+         * @description The token this request carries stops working at once, on every server; the account's other tokens keep working. Any signed-in user, for their own account.
          */
         post: operations["logout"];
         delete?: never;
@@ -73,21 +73,21 @@ export interface paths {
         };
         /**
          * The signed-in user
-         * @description The account behind the token: names, email and whether it is verified, timezone, and the due-soon threshold (`days_threshold`) the boards use.
+         * @description The account behind the token: names, email and whether it is verified, timezone, and the due-soon threshold (`days_threshold`) the boards use. Any signed-in user, for their own account.
          */
         get: operations["getMe"];
         put?: never;
         post?: never;
         /**
          * Delete the account and everything it owns
-         * @description Irreversible. Every token of the account stops working at once.
+         * @description Irreversible. Every token of the account stops working at once. Any signed-in user, for their own account.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change names, timezone or the due-soon threshold
-         * @description Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on every board and task card this user gets; a new name shows on the cards of the tasks assigned to them.
+         * @description Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on every board and task card this user gets; a new name shows on the cards of the tasks assigned to them. Any signed-in user, for their own account.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -103,7 +103,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password, signing out every other device
-         * @description Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request keeps working; every other token of the account is revoked.
+         * @description Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request keeps working; every other token of the account is revoked. Any signed-in user, for their own account.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -123,7 +123,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm the email address with the 6-digit code
-         * @description A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+         * @description A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then. Any signed-in user, for their own account.
          */
         post: operations["verifyEmail"];
         delete?: never;
@@ -143,7 +143,7 @@ export interface paths {
         put?: never;
         /**
          * Email a new verification code
-         * @description Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+         * @description Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify. Any signed-in user, for their own account.
          */
         post: operations["resendVerification"];
         delete?: never;
@@ -163,7 +163,7 @@ export interface paths {
         put?: never;
         /**
          * Email a password-reset code
-         * @description Always 202, whether or not an account has this email, so the answer reveals nothing.
+         * @description Always 202, whether or not an account has this email, so the answer reveals nothing. No sign-in needed; anyone may call it.
          */
         post: operations["forgotPassword"];
         delete?: never;
@@ -183,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange the emailed reset code for a single-use reset token
-         * @description Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per client IP and per address.
+         * @description Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per client IP and per address. No sign-in needed; anyone may call it.
          */
         post: operations["verifyResetCode"];
         delete?: never;
@@ -203,7 +203,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset token
-         * @description Every token of the account is revoked; sign in again with the new password.
+         * @description Every token of the account is revoked; sign in again with the new password. No sign-in needed; anyone may call it.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -221,13 +221,13 @@ export interface paths {
         };
         /**
          * Every residence the user owns or belongs to
-         * @description Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+         * @description Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days. Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
          */
         get: operations["listResidences"];
         put?: never;
         /**
          * Create a residence owned by the caller
-         * @description The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the date "today" for the residence's tasks.
+         * @description The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the date "today" for the residence's tasks. Any signed-in user.
          */
         post: operations["createResidence"];
         delete?: never;
@@ -250,6 +250,7 @@ export interface paths {
          * @description Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
          *     `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already belong to
          *     changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+         *     Any signed-in user who has the code.
          */
         post: operations["joinResidence"];
         delete?: never;
@@ -269,21 +270,21 @@ export interface paths {
         };
         /**
          * One residence
-         * @description 404 when it does not exist or the caller is not a member.
+         * @description Any member of the residence (owner, editor or viewer); 404 when it does not exist or the caller is not a member.
          */
         get: operations["getResidence"];
         put?: never;
         post?: never;
         /**
          * Delete a residence with its tasks (owner only)
-         * @description Deletes the residence with its tasks, completions, contractors and documents (and their files), for every member. Editors and viewers get 403.
+         * @description Deletes the residence with its tasks, completions, contractors and documents (and their files), for every member. Only the residence's owner; editors and viewers get 403, anyone else 404.
          */
         delete: operations["deleteResidence"];
         options?: never;
         head?: never;
         /**
          * Change a residence (owner only)
-         * @description Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get 403.
+         * @description Only the fields present change; a nullable field sent as null is cleared. Only the residence's owner; editors and viewers get 403, anyone else 404.
          */
         patch: operations["updateResidence"];
         trace?: never;
@@ -299,7 +300,7 @@ export interface paths {
         };
         /**
          * The people who share a residence
-         * @description Every member with their role, the owner first. Any member may list them.
+         * @description Every member with their role, the owner first. Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["listResidenceMembers"];
         put?: never;
@@ -327,13 +328,14 @@ export interface paths {
          * Remove a member, or leave
          * @description The owner may remove any other member; any member may remove themself (leave). The owner cannot
          *     leave (400 `owner_cannot_leave`): transfer ownership first.
+         *     The residence's owner, or the member themself; other members get 403, anyone else 404.
          */
         delete: operations["removeResidenceMember"];
         options?: never;
         head?: never;
         /**
          * Change a member's role (owner only)
-         * @description Ownership moves only with `POST /residences/{id}/transfer`.
+         * @description Ownership moves only with `POST /residences/{id}/transfer`. Only the residence's owner; editors and viewers get 403, anyone else 404.
          */
         patch: operations["updateResidenceMember"];
         trace?: never;
@@ -351,7 +353,7 @@ export interface paths {
         put?: never;
         /**
          * Hand ownership to another member (owner only)
-         * @description The new owner must already be a member; the old owner becomes an editor.
+         * @description The new owner must already be a member; the old owner becomes an editor. Only the residence's owner; editors and viewers get 403, anyone else 404.
          */
         post: operations["transferResidence"];
         delete?: never;
@@ -373,7 +375,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a share code (owner only)
-         * @description A new code replaces the previous one, which stops working.
+         * @description A new code replaces the previous one, which stops working. Only the residence's owner; editors and viewers get 403, anyone else 404.
          */
         post: operations["createShareCode"];
         delete?: never;
@@ -396,12 +398,13 @@ export interface paths {
          *     in_progress; effective due date (next due date, else due date) before today → overdue; within
          *     `days_threshold` days → due_soon; otherwise, or without a date → upcoming. "Today" is the date in the
          *     task's residence timezone. Send the ETag back in `If-None-Match` to get 304 when nothing changed.
+         *     Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
          */
         get: operations["getBoard"];
         put?: never;
         /**
          * Create a task (owners and editors of the residence)
-         * @description With `template_id`, the template fills title, description, category and frequency unless given.
+         * @description With `template_id`, the template fills title, description, category and frequency unless given. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["createTask"];
         delete?: never;
@@ -421,7 +424,7 @@ export interface paths {
         };
         /**
          * The board for one residence
-         * @description The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in `If- None-Match` to get 304 when nothing changed.
+         * @description The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in `If- None-Match` to get 304 when nothing changed. Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["getResidenceBoard"];
         put?: never;
@@ -443,21 +446,21 @@ export interface paths {
         };
         /**
          * One task
-         * @description The task as its board card shows it, `column` included (computed with the caller's `days_threshold`).
+         * @description The task as its board card shows it, `column` included (computed with the caller's `days_threshold`). Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["getTask"];
         put?: never;
         post?: never;
         /**
          * Delete a task and its completions (owners and editors)
-         * @description Deletes the task and its completions; documents that named it keep existing without it.
+         * @description Deletes the task and its completions; documents that named it keep existing without it. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
         /**
          * Change a task (owners and editors)
-         * @description Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears `next_due_date`.
+         * @description Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears `next_due_date`. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         patch: operations["updateTask"];
         trace?: never;
@@ -475,7 +478,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the task in progress (owners and editors)
-         * @description Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+         * @description Moves the task to in_progress until it is completed or stopped. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["startTask"];
         delete?: never;
@@ -497,7 +500,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the task not in progress (owners and editors)
-         * @description Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+         * @description Takes the task out of in_progress; it returns to the column its due date gives it. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["stopTask"];
         delete?: never;
@@ -519,7 +522,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel the task (owners and editors)
-         * @description Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+         * @description Moves the task to the cancelled column; it keeps its history. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["cancelTask"];
         delete?: never;
@@ -541,7 +544,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a cancelled task (owners and editors)
-         * @description Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+         * @description Brings a cancelled task back to the column its state and due date give it. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["uncancelTask"];
         delete?: never;
@@ -563,7 +566,7 @@ export interface paths {
         put?: never;
         /**
          * Archive the task (owners and editors)
-         * @description Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+         * @description Moves the task to the completed column, out of the way; it keeps its history. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["archiveTask"];
         delete?: never;
@@ -585,7 +588,7 @@ export interface paths {
         put?: never;
         /**
          * Restore an archived task (owners and editors)
-         * @description Brings an archived task back to the column its state and due date give it. Viewers get 403.
+         * @description Brings an archived task back to the column its state and due date give it. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["unarchiveTask"];
         delete?: never;
@@ -605,7 +608,7 @@ export interface paths {
         };
         /**
          * A task's completions, newest first
-         * @description Every completion of the task, newest first, with who completed it. Any member may list them.
+         * @description Every completion of the task, newest first, with who completed it. Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["listCompletions"];
         put?: never;
@@ -614,6 +617,7 @@ export interface paths {
          * @description A recurring task's next due date moves forward by its interval, from the completion date or from the
          *     previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves to
          *     completed. Concurrent completions of one task each count.
+         *     The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["completeTask"];
         delete?: never;
@@ -636,7 +640,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a completion (owners and editors)
-         * @description Deleting the only completion of a one-time task reopens it.
+         * @description Deleting the only completion of a one-time task reopens it. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         delete: operations["deleteCompletion"];
         options?: never;
@@ -653,7 +657,7 @@ export interface paths {
         };
         /**
          * Ready-made tasks, grouped by category
-         * @description Ready-made tasks (title, description, category and frequency) to create tasks from with `template_id`, grouped by category in display order; `q` searches titles and tags.
+         * @description Ready-made tasks (title, description, category and frequency) to create tasks from with `template_id`, grouped by category in display order; `q` searches titles and tags. Any signed-in user.
          */
         get: operations["listTaskTemplates"];
         put?: never;
@@ -673,13 +677,13 @@ export interface paths {
         };
         /**
          * Contractors visible to the user
-         * @description Those of every residence the user belongs to, plus the user's personal ones.
+         * @description Those of every residence the user belongs to, plus the user's personal ones. Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows. A residence_id filter naming a residence the caller does not belong to answers 404.
          */
         get: operations["listContractors"];
         put?: never;
         /**
          * Add a contractor, to a residence (owners and editors) or personal (no residence_id)
-         * @description With `residence_id`, the contractor belongs to that residence and its members see it (owners and editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is stored as digits; specialties come from the static data.
+         * @description With `residence_id`, the contractor belongs to that residence and its members see it (owners and editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is stored as digits; specialties come from the static data. With residence_id, the residence's owner and editors (viewers get 403, anyone else 404); without it, any signed-in user.
          */
         post: operations["createContractor"];
         delete?: never;
@@ -699,21 +703,21 @@ export interface paths {
         };
         /**
          * One contractor
-         * @description A contractor of a residence the caller belongs to, or one of the caller's own.
+         * @description A contractor of a residence the caller belongs to, or one of the caller's own. Any member of its residence, or its creator for a personal one; anyone else gets 404.
          */
         get: operations["getContractor"];
         put?: never;
         post?: never;
         /**
          * Delete a contractor; its tasks keep existing without it
-         * @description Deletes the contractor; tasks and completions that named it keep existing without it. Owners and editors of its residence, or its creator for a personal one.
+         * @description Deletes the contractor; tasks and completions that named it keep existing without it. Owners and editors of its residence, or its creator for a personal one. Owners and editors of its residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
          */
         delete: operations["deleteContractor"];
         options?: never;
         head?: never;
         /**
          * Change a contractor (its residence's owners and editors, or its creator if personal)
-         * @description Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor may be changed by its owners and editors, a personal one by its creator. Two updates racing to replace the specialties are retried; one that keeps losing answers 409.
+         * @description Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor may be changed by its owners and editors, a personal one by its creator. Two updates racing to replace the specialties are retried; one that keeps losing answers 409. Owners and editors of its residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
          */
         patch: operations["updateContractor"];
         trace?: never;
@@ -731,7 +735,7 @@ export interface paths {
         put?: never;
         /**
          * Toggle the favorite flag
-         * @description Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in lists. Owners and editors of its residence, or its creator for a personal one.
+         * @description Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in lists. Owners and editors of its residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
          */
         post: operations["toggleContractorFavorite"];
         delete?: never;
@@ -751,7 +755,7 @@ export interface paths {
         };
         /**
          * Tasks that name this contractor, among those the user can see
-         * @description The task cards that name the contractor, among the tasks the caller can see; 404 when the caller cannot see the contractor.
+         * @description The task cards that name the contractor, among the tasks the caller can see; 404 when the caller cannot see the contractor. Any member of its residence, or its creator for a personal one; anyone else gets 404.
          */
         get: operations["listContractorTasks"];
         put?: never;
@@ -771,7 +775,7 @@ export interface paths {
         };
         /**
          * Documents of every residence the user belongs to
-         * @description Documents of every residence the caller belongs to, newest first, filtered by residence, type and a search over title, description, vendor, model and serial number.
+         * @description Documents of every residence the caller belongs to, newest first, filtered by residence, type and a search over title, description, vendor, model and serial number. Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
          */
         get: operations["listDocuments"];
         put?: never;
@@ -783,6 +787,7 @@ export interface paths {
          *     anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON, without a file: JSON
          *     cannot carry one, so a JSON body with a `file` member (other than null) answers 400 naming `file`
          *     rather than creating a document without it; add the file later with `PUT /documents/{id}/file`.
+         *     The residence's owner and editors; viewers get 403, anyone else 404.
          */
         post: operations["createDocument"];
         delete?: never;
@@ -800,7 +805,7 @@ export interface paths {
         };
         /**
          * Warranty documents by expiry, soonest first
-         * @description Documents of type warranty that have an expiry date, soonest first, with the days remaining in each residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired ones included).
+         * @description Documents of type warranty that have an expiry date, soonest first, with the days remaining in each residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired ones included). Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
          */
         get: operations["listWarranties"];
         put?: never;
@@ -822,21 +827,21 @@ export interface paths {
         };
         /**
          * One document's metadata
-         * @description A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+         * @description A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file). Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["getDocument"];
         put?: never;
         post?: never;
         /**
          * Delete a document and its file (owners and editors)
-         * @description Deletes the document and its stored file. Viewers get 403.
+         * @description Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         delete: operations["deleteDocument"];
         options?: never;
         head?: never;
         /**
          * Change a document's metadata (owners and editors)
-         * @description Only the fields present change; nullable fields sent as null are cleared. The file is replaced with `PUT /documents/{id}/file`. Viewers get 403.
+         * @description Only the fields present change; nullable fields sent as null are cleared. The file is replaced with `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
          */
         patch: operations["updateDocument"];
         trace?: never;
@@ -852,12 +857,12 @@ export interface paths {
         };
         /**
          * Download the file (any member)
-         * @description Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+         * @description Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304). Any member of the residence (owner, editor or viewer); anyone else gets 404.
          */
         get: operations["getDocumentFile"];
         /**
          * Replace (or add) the document's file (owners and editors)
-         * @description Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get 403.
+         * @description Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). The residence's owner and editors; viewers get 403, anyone else 404.
          */
         put: operations["replaceDocumentFile"];
         post?: never;
@@ -876,7 +881,7 @@ export interface paths {
         };
         /**
          * The caller's notification preferences
-         * @description For each kind of notification, whether it is pushed to the caller's devices and whether it is emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's, changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on, reminders at 9. The in-app feed gets every kind whatever the switches say.
+         * @description For each kind of notification, whether it is pushed to the caller's devices and whether it is emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's, changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on, reminders at 9. The in-app feed gets every kind whatever the switches say. Any signed-in user, for their own account.
          */
         get: operations["getNotificationPreferences"];
         put?: never;
@@ -886,7 +891,7 @@ export interface paths {
         head?: never;
         /**
          * Change notification switches or the reminder hour
-         * @description Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch. The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+         * @description Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch. The timezone the reminder hour is read in is the account's (`PATCH /auth/me`). Any signed-in user, for their own account.
          */
         patch: operations["updateNotificationPreferences"];
         trace?: never;
@@ -900,13 +905,13 @@ export interface paths {
         };
         /**
          * The caller's registered devices
-         * @description Every device registered to the caller, newest first, with whether it still receives pushes (a device its push service reports dead is deactivated). Push tokens and keys are never returned.
+         * @description Every device registered to the caller, newest first, with whether it still receives pushes (a device its push service reports dead is deactivated). Push tokens and keys are never returned. Any signed-in user, for their own account.
          */
         get: operations["listNotificationDevices"];
         put?: never;
         /**
          * Register a device for push notifications
-         * @description `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint` and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone that changes hands or signs in to another account stops getting the previous account's pushes.
+         * @description `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint` and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone that changes hands or signs in to another account stops getting the previous account's pushes. Any signed-in user, for their own account.
          */
         post: operations["registerNotificationDevice"];
         delete?: never;
@@ -929,7 +934,7 @@ export interface paths {
         post?: never;
         /**
          * Unregister one of the caller's devices
-         * @description The device gets no more pushes. Another user's device answers 404.
+         * @description The device gets no more pushes. Only the user it belongs to; another user's device answers 404.
          */
         delete: operations["deleteNotificationDevice"];
         options?: never;
@@ -946,7 +951,7 @@ export interface paths {
         };
         /**
          * The caller's in-app notification feed, newest first
-         * @description One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next page; it is null on the last page. Pages stay in order while new notifications arrive: a new one shows at the top of the first page, never again on a later one. A notification is written with the change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee when another member creates or updates the task with them as assignee, `task_completed` to the other members of the task's residence, `member_joined` to the residence's owner when someone joins with a share code.
+         * @description One page of the feed, newest first. Send the answer's `next_cursor` back as `cursor` for the next page; it is null on the last page. Pages stay in order while new notifications arrive: a new one shows at the top of the first page, never again on a later one. A notification is written with the change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee when another member creates or updates the task with them as assignee, `task_completed` to the other members of the task's residence, `member_joined` to the residence's owner when someone joins with a share code. Any signed-in user, for their own account.
          */
         get: operations["listNotifications"];
         put?: never;
@@ -966,7 +971,7 @@ export interface paths {
         };
         /**
          * How many of the caller's notifications are unread
-         * @description The number of notifications in the caller's feed not yet marked read, for a badge.
+         * @description The number of notifications in the caller's feed not yet marked read, for a badge. Any signed-in user, for their own account.
          */
         get: operations["getUnreadNotificationCount"];
         put?: never;
@@ -988,7 +993,7 @@ export interface paths {
         put?: never;
         /**
          * Send a test push to each of the caller's devices and a test email
-         * @description Sends a test push to every active device of the caller's and a test email to the caller's verified address, now, and answers with what each push service and the mail server said, so "why didn't I get it?" has an answer. Push is `skipped` while the server has no push channel for the device's platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+         * @description Sends a test push to every active device of the caller's and a test email to the caller's verified address, now, and answers with what each push service and the mail server said, so "why didn't I get it?" has an answer. Push is `skipped` while the server has no push channel for the device's platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond). Any signed-in user, for their own account.
          */
         post: operations["sendTestNotification"];
         delete?: never;
@@ -1009,13 +1014,13 @@ export interface paths {
         };
         /**
          * The page an email's unsubscribe link opens
-         * @description A small HTML page that asks to confirm switching off emails of the link's kind, with a button that POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the token is signed by the server and expires 60 days after the email was sent.
+         * @description A small HTML page that asks to confirm switching off emails of the link's kind, with a button that POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the token is signed by the server and expires 60 days after the email was sent. No sign-in; the token is the authority.
          */
         get: operations["getUnsubscribePage"];
         put?: never;
         /**
          * Switch off emails of one kind without signing in
-         * @description Switches off the email switch of the token's kind in the account's notification preferences (push and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not valid or has expired answers 400 naming `token`.
+         * @description Switches off the email switch of the token's kind in the account's notification preferences (push and the feed are unchanged) and answers with a page saying so. This is also the RFC 8058 one-click unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not valid or has expired answers 400 naming `token`. No sign-in; the token is the authority.
          */
         post: operations["unsubscribe"];
         delete?: never;
@@ -1033,7 +1038,7 @@ export interface paths {
         };
         /**
          * The VAPID public key web clients subscribe with
-         * @description The server's VAPID public key (RFC 8292), which a web or PWA client passes to `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web` device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server has Web Push off (no VAPID_SUBJECT).
+         * @description The server's VAPID public key (RFC 8292), which a web or PWA client passes to `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web` device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server has Web Push off (no VAPID_SUBJECT). No sign-in needed; anyone may call it.
          */
         get: operations["getWebPushKey"];
         put?: never;
@@ -1055,7 +1060,7 @@ export interface paths {
         put?: never;
         /**
          * Mark every notification of the caller read
-         * @description Marks read every notification of the caller's feed that is unread; those already read keep the time they were read at.
+         * @description Marks read every notification of the caller's feed that is unread; those already read keep the time they were read at. Any signed-in user, for their own account.
          */
         post: operations["markAllNotificationsRead"];
         delete?: never;
@@ -1075,7 +1080,7 @@ export interface paths {
         };
         /**
          * One notification of the caller's feed, with its delivery log
-         * @description A notification of the caller's, with every attempt to push it to a device or email it (oldest first); another user's answers 404.
+         * @description A notification of the caller's, with every attempt to push it to a device or email it (oldest first); another user's answers 404. Only the user it belongs to; anyone else gets 404.
          */
         get: operations["getNotification"];
         put?: never;
@@ -1085,7 +1090,7 @@ export interface paths {
         head?: never;
         /**
          * Mark one notification read or unread
-         * @description `read: true` marks the notification read (one already read keeps the time it was read at), `read: false` unread again. Another user's notification answers 404. (A `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.)
+         * @description `read: true` marks the notification read (one already read keeps the time it was read at), `read: false` unread again. Another user's notification answers 404. (A `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.) Only the user it belongs to; anyone else gets 404.
          */
         patch: operations["updateNotification"];
         trace?: never;
@@ -1099,7 +1104,7 @@ export interface paths {
         };
         /**
          * The caller's tier, its limits and usage, and the paywall
-         * @description The caller's subscription in one statement: the tier now (a subscription past `entitled_until` counts as `free`), where it came from, whether the operator has limitations on (off: nothing is limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the app-account id to hand the stores (Apple's `appAccountToken`, Google's `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal contractors count against the caller's own tier; tasks, residence contractors, documents and file bytes count per residence against the residence owner's tier, so a member of a pro household may create there whatever the member's own tier.
+         * @description The caller's subscription in one statement: the tier now (a subscription past `entitled_until` counts as `free`), where it came from, whether the operator has limitations on (off: nothing is limited, whatever the tier), the tier's limits (null: unlimited), the caller's usage, the app-account id to hand the stores (Apple's `appAccountToken`, Google's `obfuscatedExternalAccountId`), and the paywall's content: an upgrade trigger per limited resource (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal contractors count against the caller's own tier; tasks, residence contractors, documents and file bytes count per residence against the residence owner's tier, so a member of a pro household may create there whatever the member's own tier. Any signed-in user, for their own account.
          */
         get: operations["getSubscription"];
         put?: never;
@@ -1121,7 +1126,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an App Store purchase to the caller's subscription
-         * @description The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase or a restore. The server verifies it offline against Apple's root certificate, the configured bundle id and the accepted environments (Sandbox too unless the operator switched it off), and applies it only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a revoked one until its revocation); a state older than the one stored changes nothing, so posting the same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+         * @description The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase or a restore. The server verifies it offline against Apple's root certificate, the configured bundle id and the accepted environments (Sandbox too unless the operator switched it off), and applies it only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a revoked one until its revocation); a state older than the one stored changes nothing, so posting the same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their own account.
          */
         post: operations["applyApplePurchase"];
         delete?: never;
@@ -1141,7 +1146,7 @@ export interface paths {
         put?: never;
         /**
          * App Store Server Notifications V2
-         * @description Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+         * @description Apple posts each App Store Server Notification V2 here (the URL to give App Store Connect). The `signedPayload` is verified offline (Apple's root certificate, bundle id, App Apple ID in production); one that does not verify answers 400 naming `signedPayload`, and Apple retries it. A verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. No sign-in; Apple's signature is the authority.
          */
         post: operations["receiveAppleNotification"];
         delete?: never;
@@ -1161,7 +1166,7 @@ export interface paths {
         put?: never;
         /**
          * Apply a Google Play purchase to the caller's subscription
-         * @description The app posts the subscription's product id and the purchase token Play Billing gave it, after a purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the publisher's service account) what the token stands for, and applies it only when its `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+         * @description The app posts the subscription's product id and the purchase token Play Billing gave it, after a purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the publisher's service account) what the token stands for, and applies it only when its `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
          */
         post: operations["applyGooglePurchase"];
         delete?: never;
@@ -1181,7 +1186,7 @@ export interface paths {
         put?: never;
         /**
          * Google Play Real-time Developer Notifications (Pub/Sub push)
-         * @description The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do). A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided purchase ends access at once; a test notification is logged and ignored), so a push delivered twice or late changes nothing. A body that is not a push of a developer notification answers 400 naming `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push authentication.
+         * @description The Pub/Sub push subscription of Play's Real-time Developer Notifications posts here. The push is authenticated by Pub/Sub's signed OIDC token (Authorization: Bearer) when the server has GOOGLE_PUBSUB_AUDIENCE and GOOGLE_PUBSUB_EMAIL, and by the path segment `secret` when it has GOOGLE_PUBSUB_SECRET (both when it has both; with only the token, any segment, say `push`, will do). A push that does not prove itself answers 403 `push_refused`. An authenticated push is recorded under its `messageId` and answered 204 at once; a job asks Google for the purchase's state and applies it only when the notification's `eventTimeMillis` is newer than the state stored (a voided purchase ends access at once; a test notification is logged and ignored), so a push delivered twice or late changes nothing. A body that is not a push of a developer notification answers 400 naming `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push authentication. No user sign-in; Pub/Sub's token or the secret path segment is the authority.
          */
         post: operations["receiveGoogleNotification"];
         delete?: never;
@@ -1201,6 +1206,7 @@ export interface paths {
          * Every lookup table the app needs, in one response
          * @description Residence types, task categories, priorities and frequencies, and contractor specialties, each ordered
          *     for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get 304.
+         *     Any signed-in user.
          */
         get: operations["getStaticData"];
         put?: never;

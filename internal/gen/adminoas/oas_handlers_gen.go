@@ -36,7 +36,7 @@ func (c *codeRecorder) Unwrap() http.ResponseWriter {
 // handleActivateTemplateRequest handles activateTemplate operation.
 //
 // GET /api/task-templates includes it from the next request on. Activating an active one changes
-// nothing.
+// nothing. Owners and admins; viewers get 403.
 //
 // POST /templates/{id}/activate
 func (s *Server) handleActivateTemplateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -224,7 +224,8 @@ func (s *Server) handleActivateTemplateRequest(args [1]string, argsEscaped bool,
 // handleAdminAccountDeactivateRequest handles adminAccountDeactivate operation.
 //
 // The admin can no longer sign in, and its tokens are deleted at once. An owner cannot deactivate
-// itself, nor the last active owner (409 `last_owner`, `self`). Audited (`admin.deactivate`).
+// itself, nor the last active owner (409 `last_owner`, `self`). Audited (`admin.deactivate`). Owners
+// only; admins and viewers get 403.
 //
 // POST /admins/{id}/deactivate
 func (s *Server) handleAdminAccountDeactivateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -411,7 +412,7 @@ func (s *Server) handleAdminAccountDeactivateRequest(args [1]string, argsEscaped
 
 // handleAdminAccountListRequest handles adminAccountList operation.
 //
-// Every admin account, active or not, by email.
+// Every admin account, active or not, by email. Every admin role, viewer included.
 //
 // GET /admins
 func (s *Server) handleAdminAccountListRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -583,7 +584,7 @@ func (s *Server) handleAdminAccountListRequest(args [0]string, argsEscaped bool,
 
 // handleAdminAccountReactivateRequest handles adminAccountReactivate operation.
 //
-// The admin may sign in again. Audited (`admin.reactivate`).
+// The admin may sign in again. Audited (`admin.reactivate`). Owners only; admins and viewers get 403.
 //
 // POST /admins/{id}/reactivate
 func (s *Server) handleAdminAccountReactivateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -770,7 +771,8 @@ func (s *Server) handleAdminAccountReactivateRequest(args [1]string, argsEscaped
 
 // handleAdminAuditListRequest handles adminAuditList operation.
 //
-// Every admin change and sign-in, newest first, filtered by the parameters given.
+// Every admin change and sign-in, newest first, filtered by the parameters given. Every admin role,
+// viewer included.
 //
 // GET /audit-log
 func (s *Server) handleAdminAuditListRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -989,6 +991,7 @@ func (s *Server) handleAdminAuditListRequest(args [0]string, argsEscaped bool, w
 // UNLINK; never FLUSHALL or FLUSHDB, so other keys on the server are untouched) and makes every server
 // drop its in-process caches. Revoked tokens stay revoked and generation counters stay, so no fill in
 // flight can store stale data; rate-limit counters are not cache and stay. Audited (`cache.clear`).
+// Owners and admins; viewers get 403.
 //
 // POST /settings/clear-cache
 func (s *Server) handleAdminCacheClearRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1161,7 +1164,7 @@ func (s *Server) handleAdminCacheClearRequest(args [0]string, argsEscaped bool, 
 // handleAdminDashboardRequest handles adminDashboard operation.
 //
 // Users, residences, tasks by board column, recent completions, documents, devices and jobs, read in
-// one statement.
+// one statement. Every admin role, viewer included.
 //
 // GET /dashboard
 func (s *Server) handleAdminDashboardRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1334,7 +1337,7 @@ func (s *Server) handleAdminDashboardRequest(args [0]string, argsEscaped bool, w
 // handleAdminDeactivateUserRequest handles adminDeactivateUser operation.
 //
 // As `homekeep users deactivate`: the user can no longer sign in, and every token of theirs is refused
-// by every server from the moment this answers.
+// by every server from the moment this answers. Owners and admins; viewers get 403.
 //
 // POST /users/{id}/deactivate
 func (s *Server) handleAdminDeactivateUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1522,7 +1525,7 @@ func (s *Server) handleAdminDeactivateUserRequest(args [1]string, argsEscaped bo
 // handleAdminDeleteContractorRequest handles adminDeleteContractor operation.
 //
 // Deletes the contractor, as the app does: tasks and completions that named it keep existing without
-// it, and their boards are told.
+// it, and their boards are told. Owners and admins; viewers get 403.
 //
 // DELETE /contractors/{id}
 func (s *Server) handleAdminDeleteContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1709,7 +1712,7 @@ func (s *Server) handleAdminDeleteContractorRequest(args [1]string, argsEscaped 
 
 // handleAdminDeleteDocumentRequest handles adminDeleteDocument operation.
 //
-// Deletes the document and then its file, as the app does.
+// Deletes the document and then its file, as the app does. Owners and admins; viewers get 403.
 //
 // DELETE /documents/{id}
 func (s *Server) handleAdminDeleteDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1897,7 +1900,8 @@ func (s *Server) handleAdminDeleteDocumentRequest(args [1]string, argsEscaped bo
 // handleAdminDeleteResidenceRequest handles adminDeleteResidence operation.
 //
 // Deletes the residence and everything in it, as its owner deleting it does: every member loses access
-// at once, its documents' files are deleted and its boards are told.
+// at once, its documents' files are deleted and its boards are told. Owners and admins; viewers get
+// 403.
 //
 // DELETE /residences/{id}
 func (s *Server) handleAdminDeleteResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2084,7 +2088,8 @@ func (s *Server) handleAdminDeleteResidenceRequest(args [1]string, argsEscaped b
 
 // handleAdminDeleteTaskRequest handles adminDeleteTask operation.
 //
-// Deletes the task and its completions, as the app does; its residence's board is told.
+// Deletes the task and its completions, as the app does; its residence's board is told. Owners and
+// admins; viewers get 403.
 //
 // DELETE /tasks/{id}
 func (s *Server) handleAdminDeleteTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2273,7 +2278,7 @@ func (s *Server) handleAdminDeleteTaskRequest(args [1]string, argsEscaped bool, 
 //
 // The same deletion as the user's own account deletion: the residences they own go with everything in
 // them (their documents' files included), their personal contractors go, and every token is revoked on
-// every server.
+// every server. Owners and admins; viewers get 403.
 //
 // DELETE /users/{id}
 func (s *Server) handleAdminDeleteUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2460,7 +2465,7 @@ func (s *Server) handleAdminDeleteUserRequest(args [1]string, argsEscaped bool, 
 
 // handleAdminGetContractorRequest handles adminGetContractor operation.
 //
-// The contractor with its residence and who created it. Every role may call it.
+// The contractor with its residence and who created it. Every admin role, viewer included.
 //
 // GET /contractors/{id}
 func (s *Server) handleAdminGetContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2647,8 +2652,8 @@ func (s *Server) handleAdminGetContractorRequest(args [1]string, argsEscaped boo
 
 // handleAdminGetDocumentRequest handles adminGetDocument operation.
 //
-// The document's metadata (not its file) with its residence, size and who uploaded it. Every role may
-// call it.
+// The document's metadata (not its file) with its residence, size and who uploaded it. Every admin
+// role, viewer included.
 //
 // GET /documents/{id}
 func (s *Server) handleAdminGetDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2836,7 +2841,7 @@ func (s *Server) handleAdminGetDocumentRequest(args [1]string, argsEscaped bool,
 // handleAdminGetResidenceRequest handles adminGetResidence operation.
 //
 // The residence with its members and their roles, its active share code and counts of its tasks,
-// completions, documents and contractors. Every role may call it.
+// completions, documents and contractors. Every admin role, viewer included.
 //
 // GET /residences/{id}
 func (s *Server) handleAdminGetResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3023,8 +3028,8 @@ func (s *Server) handleAdminGetResidenceRequest(args [1]string, argsEscaped bool
 
 // handleAdminGetTaskRequest handles adminGetTask operation.
 //
-// The task with its residence's id and name, its state and its completion count. Every role may call
-// it.
+// The task with its residence's id and name, its state and its completion count. Every admin role,
+// viewer included.
 //
 // GET /tasks/{id}
 func (s *Server) handleAdminGetTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3212,7 +3217,8 @@ func (s *Server) handleAdminGetTaskRequest(args [1]string, argsEscaped bool, w h
 // handleAdminGetUserRequest handles adminGetUser operation.
 //
 // The user's account, the residences they belong to with their role, how many tasks and documents they
-// created, their active devices and their tier with its source and end. Every role may call it.
+// created, their active devices and their tier with its source and end. Every admin role, viewer
+// included.
 //
 // GET /users/{id}
 func (s *Server) handleAdminGetUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3400,7 +3406,7 @@ func (s *Server) handleAdminGetUserRequest(args [1]string, argsEscaped bool, w h
 // handleAdminJobsRequest handles adminJobs operation.
 //
 // How many background jobs of each kind are in each state, and the last errors (at most `errors`), as
-// `homekeep jobs` prints them. It only reads.
+// `homekeep jobs` prints them. It only reads. Every admin role, viewer included.
 //
 // GET /jobs
 func (s *Server) handleAdminJobsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3587,7 +3593,7 @@ func (s *Server) handleAdminJobsRequest(args [0]string, argsEscaped bool, w http
 
 // handleAdminListContractorsRequest handles adminListContractors operation.
 //
-// Newest first.
+// Newest first. Every admin role, viewer included.
 //
 // GET /contractors
 func (s *Server) handleAdminListContractorsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3790,7 +3796,7 @@ func (s *Server) handleAdminListContractorsRequest(args [0]string, argsEscaped b
 
 // handleAdminListDocumentsRequest handles adminListDocuments operation.
 //
-// Newest first.
+// Newest first. Every admin role, viewer included.
 //
 // GET /documents
 func (s *Server) handleAdminListDocumentsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3993,7 +3999,7 @@ func (s *Server) handleAdminListDocumentsRequest(args [0]string, argsEscaped boo
 
 // handleAdminListResidencesRequest handles adminListResidences operation.
 //
-// Newest first.
+// Newest first. Every admin role, viewer included.
 //
 // GET /residences
 func (s *Server) handleAdminListResidencesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4192,7 +4198,7 @@ func (s *Server) handleAdminListResidencesRequest(args [0]string, argsEscaped bo
 
 // handleAdminListTasksRequest handles adminListTasks operation.
 //
-// Newest first.
+// Newest first. Every admin role, viewer included.
 //
 // GET /tasks
 func (s *Server) handleAdminListTasksRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4395,7 +4401,8 @@ func (s *Server) handleAdminListTasksRequest(args [0]string, argsEscaped bool, w
 
 // handleAdminListUsersRequest handles adminListUsers operation.
 //
-// Newest first. `q` matches a substring of the email or the name, case-insensitively.
+// Newest first. `q` matches a substring of the email or the name, case-insensitively. Every admin
+// role, viewer included.
 //
 // GET /users
 func (s *Server) handleAdminListUsersRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4594,7 +4601,8 @@ func (s *Server) handleAdminListUsersRequest(args [0]string, argsEscaped bool, w
 
 // handleAdminLoginRequest handles adminLogin operation.
 //
-// A wrong password, an unknown email and an inactive admin get the same 401 `invalid_credentials`.
+// A wrong password, an unknown email and an inactive admin get the same 401 `invalid_credentials`. No
+// token needed; this is how an admin gets one.
 //
 // POST /auth/login
 func (s *Server) handleAdminLoginRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4737,7 +4745,7 @@ func (s *Server) handleAdminLoginRequest(args [0]string, argsEscaped bool, w htt
 
 // handleAdminLogoutRequest handles adminLogout operation.
 //
-// Deletes the token, so it is refused from the next request on.
+// Deletes the token, so it is refused from the next request on. Every admin role, viewer included.
 //
 // POST /auth/logout
 func (s *Server) handleAdminLogoutRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4909,7 +4917,7 @@ func (s *Server) handleAdminLogoutRequest(args [0]string, argsEscaped bool, w ht
 
 // handleAdminMeRequest handles adminMe operation.
 //
-// Every role, viewer included, may call it.
+// Every admin role, viewer included.
 //
 // GET /auth/me
 func (s *Server) handleAdminMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5081,7 +5089,8 @@ func (s *Server) handleAdminMeRequest(args [0]string, argsEscaped bool, w http.R
 
 // handleAdminReactivateUserRequest handles adminReactivateUser operation.
 //
-// As `homekeep users activate`; the user signs in again with their password.
+// As `homekeep users activate`; the user signs in again with their password. Owners and admins;
+// viewers get 403.
 //
 // POST /users/{id}/reactivate
 func (s *Server) handleAdminReactivateUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5269,7 +5278,8 @@ func (s *Server) handleAdminReactivateUserRequest(args [1]string, argsEscaped bo
 // handleAdminResetUserPasswordRequest handles adminResetUserPassword operation.
 //
 // Sends the same reset-code email as the app's forgot-password (queued; sent by a worker). A
-// deactivated user is refused with 409 `user_inactive`, since the email would not be sent.
+// deactivated user is refused with 409 `user_inactive`, since the email would not be sent. Owners and
+// admins; viewers get 403.
 //
 // POST /users/{id}/password-reset
 func (s *Server) handleAdminResetUserPasswordRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5456,7 +5466,8 @@ func (s *Server) handleAdminResetUserPasswordRequest(args [1]string, argsEscaped
 
 // handleAdminSetUserTierRequest handles adminSetUserTier operation.
 //
-// As `homekeep users set-tier`; it applies from the user's next request.
+// As `homekeep users set-tier`; it applies from the user's next request. Owners and admins; viewers
+// get 403.
 //
 // PUT /users/{id}/tier
 func (s *Server) handleAdminSetUserTierRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5659,7 +5670,7 @@ func (s *Server) handleAdminSetUserTierRequest(args [1]string, argsEscaped bool,
 // handleAdminSettingsGetRequest handles adminSettingsGet operation.
 //
 // The limitations switch, each tier's limits and the paywall's texts, as GET /api/subscription shows
-// them.
+// them. Every admin role, viewer included.
 //
 // GET /settings
 func (s *Server) handleAdminSettingsGetRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5834,7 +5845,7 @@ func (s *Server) handleAdminSettingsGetRequest(args [0]string, argsEscaped bool,
 // Changes the fields present, in one transaction with its audit row (`settings.update`, before and
 // after). Creates read the limits in their own statements, and the paywall document every server
 // caches for GET /api/subscription is dropped after commit, so every server shows the change on its
-// next request.
+// next request. Owners and admins; viewers get 403.
 //
 // PATCH /settings
 func (s *Server) handleAdminSettingsUpdateRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6022,7 +6033,7 @@ func (s *Server) handleAdminSettingsUpdateRequest(args [0]string, argsEscaped bo
 // handleAdminUpdateTaskRequest handles adminUpdateTask operation.
 //
 // Sets `in_progress` as the app's start/stop actions do; the residence's board shows it on its next
-// read.
+// read. Owners and admins; viewers get 403.
 //
 // PATCH /tasks/{id}
 func (s *Server) handleAdminUpdateTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6226,7 +6237,7 @@ func (s *Server) handleAdminUpdateTaskRequest(args [1]string, argsEscaped bool, 
 //
 // Adds a row to the kind. `level` is required for task_priorities; a field the kind does not have is a
 // 400 naming it; a name the kind already has is a 409 `duplicate`. The apps' static data shows the row
-// on the next request of every server (its ETag changes).
+// on the next request of every server (its ETag changes). Owners and admins; viewers get 403.
 //
 // POST /lookups/{kind}
 func (s *Server) handleCreateLookupRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6429,7 +6440,8 @@ func (s *Server) handleCreateLookupRequest(args [1]string, argsEscaped bool, w h
 // handleCreateTemplateRequest handles createTemplate operation.
 //
 // A title another template has is a 409 `duplicate`; an unknown category_id or frequency_id is a 400
-// naming it. An active template is offered by GET /api/task-templates from the next request on.
+// naming it. An active template is offered by GET /api/task-templates from the next request on. Owners
+// and admins; viewers get 403.
 //
 // POST /templates
 func (s *Server) handleCreateTemplateRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6616,7 +6628,8 @@ func (s *Server) handleCreateTemplateRequest(args [0]string, argsEscaped bool, w
 
 // handleDeactivateTemplateRequest handles deactivateTemplate operation.
 //
-// GET /api/task-templates leaves it out from the next request on; the admin API still lists it.
+// GET /api/task-templates leaves it out from the next request on; the admin API still lists it. Owners
+// and admins; viewers get 403.
 //
 // POST /templates/{id}/deactivate
 func (s *Server) handleDeactivateTemplateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6806,7 +6819,7 @@ func (s *Server) handleDeactivateTemplateRequest(args [1]string, argsEscaped boo
 // A row that tasks, residences, contractors or templates use is refused with 409 `in_use`, whose
 // message says how many use it (e.g. "used by 12 tasks and 1 template") and whose `fields` name
 // `replace_with`. With `replace_with`, every row using it is moved to that row of the same kind and
-// the row is deleted, in one transaction.
+// the row is deleted, in one transaction. Owners and admins; viewers get 403.
 //
 // DELETE /lookups/{kind}/{id}
 func (s *Server) handleDeleteLookupRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7001,7 +7014,8 @@ func (s *Server) handleDeleteLookupRequest(args [2]string, argsEscaped bool, w h
 
 // handleDeleteTemplateRequest handles deleteTemplate operation.
 //
-// Tasks created from it keep their own copy of its fields; nothing refers to a template.
+// Tasks created from it keep their own copy of its fields; nothing refers to a template. Owners and
+// admins; viewers get 403.
 //
 // DELETE /templates/{id}
 func (s *Server) handleDeleteTemplateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7188,7 +7202,7 @@ func (s *Server) handleDeleteTemplateRequest(args [1]string, argsEscaped bool, w
 
 // handleGetTemplateRequest handles getTemplate operation.
 //
-// Active or not.
+// Active or not. Every admin role, viewer included.
 //
 // GET /templates/{id}
 func (s *Server) handleGetTemplateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7376,6 +7390,7 @@ func (s *Server) handleGetTemplateRequest(args [1]string, argsEscaped bool, w ht
 // handleListLookupsRequest handles listLookups operation.
 //
 // Every row of the kind, ordered by display_order (then id), as the apps' static data lists them.
+// Every admin role, viewer included.
 //
 // GET /lookups/{kind}
 func (s *Server) handleListLookupsRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7563,7 +7578,8 @@ func (s *Server) handleListLookupsRequest(args [1]string, argsEscaped bool, w ht
 // handleListTemplatesRequest handles listTemplates operation.
 //
 // Every template, inactive ones included, by id, a page at a time. `category_id` keeps one category's,
-// `q` those whose title, description or a tag contains it (case-insensitively).
+// `q` those whose title, description or a tag contains it (case-insensitively). Every admin role,
+// viewer included.
 //
 // GET /templates
 func (s *Server) handleListTemplatesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7763,7 +7779,7 @@ func (s *Server) handleListTemplatesRequest(args [0]string, argsEscaped bool, w 
 // handleReorderLookupsRequest handles reorderLookups operation.
 //
 // Sets display_order to each id's position (1, 2, …). `ids` must hold every id of the kind exactly
-// once, else 400 naming `ids`.
+// once, else 400 naming `ids`. Owners and admins; viewers get 403.
 //
 // PUT /lookups/{kind}/order
 func (s *Server) handleReorderLookupsRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7966,7 +7982,8 @@ func (s *Server) handleReorderLookupsRequest(args [1]string, argsEscaped bool, w
 // handleReorderTemplatesRequest handles reorderTemplates operation.
 //
 // Sets display_order to each id's position (1, 2, …) within the category. `ids` must hold every
-// template of that category (null: without category) exactly once, else 400 naming `ids`.
+// template of that category (null: without category) exactly once, else 400 naming `ids`. Owners and
+// admins; viewers get 403.
 //
 // PUT /templates/order
 func (s *Server) handleReorderTemplatesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8156,7 +8173,7 @@ func (s *Server) handleReorderTemplatesRequest(args [0]string, argsEscaped bool,
 // Upserts the built-in lookups and templates by name, as `homekeep seed` does: missing rows are added
 // and built-in rows get their built-in values back; rows operators added are left alone. Running it
 // again adds nothing. Then every server's static data is refreshed. Answers how many rows of each kind
-// were added and how many there are now.
+// were added and how many there are now. Owners and admins; viewers get 403.
 //
 // POST /settings/seed-lookups
 func (s *Server) handleSeedLookupsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8329,6 +8346,7 @@ func (s *Server) handleSeedLookupsRequest(args [0]string, argsEscaped bool, w ht
 // handleUpdateLookupRequest handles updateLookup operation.
 //
 // Changes the fields sent. Same rules as create; tasks and templates using the row show the new name.
+// Owners and admins; viewers get 403.
 //
 // PATCH /lookups/{kind}/{id}
 func (s *Server) handleUpdateLookupRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8534,7 +8552,7 @@ func (s *Server) handleUpdateLookupRequest(args [2]string, argsEscaped bool, w h
 
 // handleUpdateTemplateRequest handles updateTemplate operation.
 //
-// Changes the fields sent; same rules as create.
+// Changes the fields sent; same rules as create. Owners and admins; viewers get 403.
 //
 // PATCH /templates/{id}
 func (s *Server) handleUpdateTemplateRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

@@ -11,32 +11,34 @@ type Handler interface {
 	// ActivateTemplate implements activateTemplate operation.
 	//
 	// GET /api/task-templates includes it from the next request on. Activating an active one changes
-	// nothing.
+	// nothing. Owners and admins; viewers get 403.
 	//
 	// POST /templates/{id}/activate
 	ActivateTemplate(ctx context.Context, params ActivateTemplateParams) (ActivateTemplateRes, error)
 	// AdminAccountDeactivate implements adminAccountDeactivate operation.
 	//
 	// The admin can no longer sign in, and its tokens are deleted at once. An owner cannot deactivate
-	// itself, nor the last active owner (409 `last_owner`, `self`). Audited (`admin.deactivate`).
+	// itself, nor the last active owner (409 `last_owner`, `self`). Audited (`admin.deactivate`). Owners
+	// only; admins and viewers get 403.
 	//
 	// POST /admins/{id}/deactivate
 	AdminAccountDeactivate(ctx context.Context, params AdminAccountDeactivateParams) (AdminAccountDeactivateRes, error)
 	// AdminAccountList implements adminAccountList operation.
 	//
-	// Every admin account, active or not, by email.
+	// Every admin account, active or not, by email. Every admin role, viewer included.
 	//
 	// GET /admins
 	AdminAccountList(ctx context.Context) (AdminAccountListRes, error)
 	// AdminAccountReactivate implements adminAccountReactivate operation.
 	//
-	// The admin may sign in again. Audited (`admin.reactivate`).
+	// The admin may sign in again. Audited (`admin.reactivate`). Owners only; admins and viewers get 403.
 	//
 	// POST /admins/{id}/reactivate
 	AdminAccountReactivate(ctx context.Context, params AdminAccountReactivateParams) (AdminAccountReactivateRes, error)
 	// AdminAuditList implements adminAuditList operation.
 	//
-	// Every admin change and sign-in, newest first, filtered by the parameters given.
+	// Every admin change and sign-in, newest first, filtered by the parameters given. Every admin role,
+	// viewer included.
 	//
 	// GET /audit-log
 	AdminAuditList(ctx context.Context, params AdminAuditListParams) (AdminAuditListRes, error)
@@ -46,46 +48,49 @@ type Handler interface {
 	// UNLINK; never FLUSHALL or FLUSHDB, so other keys on the server are untouched) and makes every server
 	// drop its in-process caches. Revoked tokens stay revoked and generation counters stay, so no fill in
 	// flight can store stale data; rate-limit counters are not cache and stay. Audited (`cache.clear`).
+	// Owners and admins; viewers get 403.
 	//
 	// POST /settings/clear-cache
 	AdminCacheClear(ctx context.Context) (AdminCacheClearRes, error)
 	// AdminDashboard implements adminDashboard operation.
 	//
 	// Users, residences, tasks by board column, recent completions, documents, devices and jobs, read in
-	// one statement.
+	// one statement. Every admin role, viewer included.
 	//
 	// GET /dashboard
 	AdminDashboard(ctx context.Context) (AdminDashboardRes, error)
 	// AdminDeactivateUser implements adminDeactivateUser operation.
 	//
 	// As `homekeep users deactivate`: the user can no longer sign in, and every token of theirs is refused
-	// by every server from the moment this answers.
+	// by every server from the moment this answers. Owners and admins; viewers get 403.
 	//
 	// POST /users/{id}/deactivate
 	AdminDeactivateUser(ctx context.Context, params AdminDeactivateUserParams) (AdminDeactivateUserRes, error)
 	// AdminDeleteContractor implements adminDeleteContractor operation.
 	//
 	// Deletes the contractor, as the app does: tasks and completions that named it keep existing without
-	// it, and their boards are told.
+	// it, and their boards are told. Owners and admins; viewers get 403.
 	//
 	// DELETE /contractors/{id}
 	AdminDeleteContractor(ctx context.Context, params AdminDeleteContractorParams) (AdminDeleteContractorRes, error)
 	// AdminDeleteDocument implements adminDeleteDocument operation.
 	//
-	// Deletes the document and then its file, as the app does.
+	// Deletes the document and then its file, as the app does. Owners and admins; viewers get 403.
 	//
 	// DELETE /documents/{id}
 	AdminDeleteDocument(ctx context.Context, params AdminDeleteDocumentParams) (AdminDeleteDocumentRes, error)
 	// AdminDeleteResidence implements adminDeleteResidence operation.
 	//
 	// Deletes the residence and everything in it, as its owner deleting it does: every member loses access
-	// at once, its documents' files are deleted and its boards are told.
+	// at once, its documents' files are deleted and its boards are told. Owners and admins; viewers get
+	// 403.
 	//
 	// DELETE /residences/{id}
 	AdminDeleteResidence(ctx context.Context, params AdminDeleteResidenceParams) (AdminDeleteResidenceRes, error)
 	// AdminDeleteTask implements adminDeleteTask operation.
 	//
-	// Deletes the task and its completions, as the app does; its residence's board is told.
+	// Deletes the task and its completions, as the app does; its residence's board is told. Owners and
+	// admins; viewers get 403.
 	//
 	// DELETE /tasks/{id}
 	AdminDeleteTask(ctx context.Context, params AdminDeleteTaskParams) (AdminDeleteTaskRes, error)
@@ -93,122 +98,128 @@ type Handler interface {
 	//
 	// The same deletion as the user's own account deletion: the residences they own go with everything in
 	// them (their documents' files included), their personal contractors go, and every token is revoked on
-	// every server.
+	// every server. Owners and admins; viewers get 403.
 	//
 	// DELETE /users/{id}
 	AdminDeleteUser(ctx context.Context, params AdminDeleteUserParams) (AdminDeleteUserRes, error)
 	// AdminGetContractor implements adminGetContractor operation.
 	//
-	// The contractor with its residence and who created it. Every role may call it.
+	// The contractor with its residence and who created it. Every admin role, viewer included.
 	//
 	// GET /contractors/{id}
 	AdminGetContractor(ctx context.Context, params AdminGetContractorParams) (AdminGetContractorRes, error)
 	// AdminGetDocument implements adminGetDocument operation.
 	//
-	// The document's metadata (not its file) with its residence, size and who uploaded it. Every role may
-	// call it.
+	// The document's metadata (not its file) with its residence, size and who uploaded it. Every admin
+	// role, viewer included.
 	//
 	// GET /documents/{id}
 	AdminGetDocument(ctx context.Context, params AdminGetDocumentParams) (AdminGetDocumentRes, error)
 	// AdminGetResidence implements adminGetResidence operation.
 	//
 	// The residence with its members and their roles, its active share code and counts of its tasks,
-	// completions, documents and contractors. Every role may call it.
+	// completions, documents and contractors. Every admin role, viewer included.
 	//
 	// GET /residences/{id}
 	AdminGetResidence(ctx context.Context, params AdminGetResidenceParams) (AdminGetResidenceRes, error)
 	// AdminGetTask implements adminGetTask operation.
 	//
-	// The task with its residence's id and name, its state and its completion count. Every role may call
-	// it.
+	// The task with its residence's id and name, its state and its completion count. Every admin role,
+	// viewer included.
 	//
 	// GET /tasks/{id}
 	AdminGetTask(ctx context.Context, params AdminGetTaskParams) (AdminGetTaskRes, error)
 	// AdminGetUser implements adminGetUser operation.
 	//
 	// The user's account, the residences they belong to with their role, how many tasks and documents they
-	// created, their active devices and their tier with its source and end. Every role may call it.
+	// created, their active devices and their tier with its source and end. Every admin role, viewer
+	// included.
 	//
 	// GET /users/{id}
 	AdminGetUser(ctx context.Context, params AdminGetUserParams) (AdminGetUserRes, error)
 	// AdminJobs implements adminJobs operation.
 	//
 	// How many background jobs of each kind are in each state, and the last errors (at most `errors`), as
-	// `homekeep jobs` prints them. It only reads.
+	// `homekeep jobs` prints them. It only reads. Every admin role, viewer included.
 	//
 	// GET /jobs
 	AdminJobs(ctx context.Context, params AdminJobsParams) (AdminJobsRes, error)
 	// AdminListContractors implements adminListContractors operation.
 	//
-	// Newest first.
+	// Newest first. Every admin role, viewer included.
 	//
 	// GET /contractors
 	AdminListContractors(ctx context.Context, params AdminListContractorsParams) (AdminListContractorsRes, error)
 	// AdminListDocuments implements adminListDocuments operation.
 	//
-	// Newest first.
+	// Newest first. Every admin role, viewer included.
 	//
 	// GET /documents
 	AdminListDocuments(ctx context.Context, params AdminListDocumentsParams) (AdminListDocumentsRes, error)
 	// AdminListResidences implements adminListResidences operation.
 	//
-	// Newest first.
+	// Newest first. Every admin role, viewer included.
 	//
 	// GET /residences
 	AdminListResidences(ctx context.Context, params AdminListResidencesParams) (AdminListResidencesRes, error)
 	// AdminListTasks implements adminListTasks operation.
 	//
-	// Newest first.
+	// Newest first. Every admin role, viewer included.
 	//
 	// GET /tasks
 	AdminListTasks(ctx context.Context, params AdminListTasksParams) (AdminListTasksRes, error)
 	// AdminListUsers implements adminListUsers operation.
 	//
-	// Newest first. `q` matches a substring of the email or the name, case-insensitively.
+	// Newest first. `q` matches a substring of the email or the name, case-insensitively. Every admin
+	// role, viewer included.
 	//
 	// GET /users
 	AdminListUsers(ctx context.Context, params AdminListUsersParams) (AdminListUsersRes, error)
 	// AdminLogin implements adminLogin operation.
 	//
-	// A wrong password, an unknown email and an inactive admin get the same 401 `invalid_credentials`.
+	// A wrong password, an unknown email and an inactive admin get the same 401 `invalid_credentials`. No
+	// token needed; this is how an admin gets one.
 	//
 	// POST /auth/login
 	AdminLogin(ctx context.Context, req *AdminLoginRequest) (AdminLoginRes, error)
 	// AdminLogout implements adminLogout operation.
 	//
-	// Deletes the token, so it is refused from the next request on.
+	// Deletes the token, so it is refused from the next request on. Every admin role, viewer included.
 	//
 	// POST /auth/logout
 	AdminLogout(ctx context.Context) (AdminLogoutRes, error)
 	// AdminMe implements adminMe operation.
 	//
-	// Every role, viewer included, may call it.
+	// Every admin role, viewer included.
 	//
 	// GET /auth/me
 	AdminMe(ctx context.Context) (AdminMeRes, error)
 	// AdminReactivateUser implements adminReactivateUser operation.
 	//
-	// As `homekeep users activate`; the user signs in again with their password.
+	// As `homekeep users activate`; the user signs in again with their password. Owners and admins;
+	// viewers get 403.
 	//
 	// POST /users/{id}/reactivate
 	AdminReactivateUser(ctx context.Context, params AdminReactivateUserParams) (AdminReactivateUserRes, error)
 	// AdminResetUserPassword implements adminResetUserPassword operation.
 	//
 	// Sends the same reset-code email as the app's forgot-password (queued; sent by a worker). A
-	// deactivated user is refused with 409 `user_inactive`, since the email would not be sent.
+	// deactivated user is refused with 409 `user_inactive`, since the email would not be sent. Owners and
+	// admins; viewers get 403.
 	//
 	// POST /users/{id}/password-reset
 	AdminResetUserPassword(ctx context.Context, params AdminResetUserPasswordParams) (AdminResetUserPasswordRes, error)
 	// AdminSetUserTier implements adminSetUserTier operation.
 	//
-	// As `homekeep users set-tier`; it applies from the user's next request.
+	// As `homekeep users set-tier`; it applies from the user's next request. Owners and admins; viewers
+	// get 403.
 	//
 	// PUT /users/{id}/tier
 	AdminSetUserTier(ctx context.Context, req *AppUserTierUpdate, params AdminSetUserTierParams) (AdminSetUserTierRes, error)
 	// AdminSettingsGet implements adminSettingsGet operation.
 	//
 	// The limitations switch, each tier's limits and the paywall's texts, as GET /api/subscription shows
-	// them.
+	// them. Every admin role, viewer included.
 	//
 	// GET /settings
 	AdminSettingsGet(ctx context.Context) (AdminSettingsGetRes, error)
@@ -217,14 +228,14 @@ type Handler interface {
 	// Changes the fields present, in one transaction with its audit row (`settings.update`, before and
 	// after). Creates read the limits in their own statements, and the paywall document every server
 	// caches for GET /api/subscription is dropped after commit, so every server shows the change on its
-	// next request.
+	// next request. Owners and admins; viewers get 403.
 	//
 	// PATCH /settings
 	AdminSettingsUpdate(ctx context.Context, req *SettingsPatch) (AdminSettingsUpdateRes, error)
 	// AdminUpdateTask implements adminUpdateTask operation.
 	//
 	// Sets `in_progress` as the app's start/stop actions do; the residence's board shows it on its next
-	// read.
+	// read. Owners and admins; viewers get 403.
 	//
 	// PATCH /tasks/{id}
 	AdminUpdateTask(ctx context.Context, req *TaskItemUpdate, params AdminUpdateTaskParams) (AdminUpdateTaskRes, error)
@@ -232,20 +243,22 @@ type Handler interface {
 	//
 	// Adds a row to the kind. `level` is required for task_priorities; a field the kind does not have is a
 	// 400 naming it; a name the kind already has is a 409 `duplicate`. The apps' static data shows the row
-	// on the next request of every server (its ETag changes).
+	// on the next request of every server (its ETag changes). Owners and admins; viewers get 403.
 	//
 	// POST /lookups/{kind}
 	CreateLookup(ctx context.Context, req *LookupCreate, params CreateLookupParams) (CreateLookupRes, error)
 	// CreateTemplate implements createTemplate operation.
 	//
 	// A title another template has is a 409 `duplicate`; an unknown category_id or frequency_id is a 400
-	// naming it. An active template is offered by GET /api/task-templates from the next request on.
+	// naming it. An active template is offered by GET /api/task-templates from the next request on. Owners
+	// and admins; viewers get 403.
 	//
 	// POST /templates
 	CreateTemplate(ctx context.Context, req *TaskTemplateCreate) (CreateTemplateRes, error)
 	// DeactivateTemplate implements deactivateTemplate operation.
 	//
-	// GET /api/task-templates leaves it out from the next request on; the admin API still lists it.
+	// GET /api/task-templates leaves it out from the next request on; the admin API still lists it. Owners
+	// and admins; viewers get 403.
 	//
 	// POST /templates/{id}/deactivate
 	DeactivateTemplate(ctx context.Context, params DeactivateTemplateParams) (DeactivateTemplateRes, error)
@@ -254,46 +267,50 @@ type Handler interface {
 	// A row that tasks, residences, contractors or templates use is refused with 409 `in_use`, whose
 	// message says how many use it (e.g. "used by 12 tasks and 1 template") and whose `fields` name
 	// `replace_with`. With `replace_with`, every row using it is moved to that row of the same kind and
-	// the row is deleted, in one transaction.
+	// the row is deleted, in one transaction. Owners and admins; viewers get 403.
 	//
 	// DELETE /lookups/{kind}/{id}
 	DeleteLookup(ctx context.Context, params DeleteLookupParams) (DeleteLookupRes, error)
 	// DeleteTemplate implements deleteTemplate operation.
 	//
-	// Tasks created from it keep their own copy of its fields; nothing refers to a template.
+	// Tasks created from it keep their own copy of its fields; nothing refers to a template. Owners and
+	// admins; viewers get 403.
 	//
 	// DELETE /templates/{id}
 	DeleteTemplate(ctx context.Context, params DeleteTemplateParams) (DeleteTemplateRes, error)
 	// GetTemplate implements getTemplate operation.
 	//
-	// Active or not.
+	// Active or not. Every admin role, viewer included.
 	//
 	// GET /templates/{id}
 	GetTemplate(ctx context.Context, params GetTemplateParams) (GetTemplateRes, error)
 	// ListLookups implements listLookups operation.
 	//
 	// Every row of the kind, ordered by display_order (then id), as the apps' static data lists them.
+	// Every admin role, viewer included.
 	//
 	// GET /lookups/{kind}
 	ListLookups(ctx context.Context, params ListLookupsParams) (ListLookupsRes, error)
 	// ListTemplates implements listTemplates operation.
 	//
 	// Every template, inactive ones included, by id, a page at a time. `category_id` keeps one category's,
-	// `q` those whose title, description or a tag contains it (case-insensitively).
+	// `q` those whose title, description or a tag contains it (case-insensitively). Every admin role,
+	// viewer included.
 	//
 	// GET /templates
 	ListTemplates(ctx context.Context, params ListTemplatesParams) (ListTemplatesRes, error)
 	// ReorderLookups implements reorderLookups operation.
 	//
 	// Sets display_order to each id's position (1, 2, …). `ids` must hold every id of the kind exactly
-	// once, else 400 naming `ids`.
+	// once, else 400 naming `ids`. Owners and admins; viewers get 403.
 	//
 	// PUT /lookups/{kind}/order
 	ReorderLookups(ctx context.Context, req *LookupOrder, params ReorderLookupsParams) (ReorderLookupsRes, error)
 	// ReorderTemplates implements reorderTemplates operation.
 	//
 	// Sets display_order to each id's position (1, 2, …) within the category. `ids` must hold every
-	// template of that category (null: without category) exactly once, else 400 naming `ids`.
+	// template of that category (null: without category) exactly once, else 400 naming `ids`. Owners and
+	// admins; viewers get 403.
 	//
 	// PUT /templates/order
 	ReorderTemplates(ctx context.Context, req *TaskTemplateOrder) (ReorderTemplatesRes, error)
@@ -302,19 +319,20 @@ type Handler interface {
 	// Upserts the built-in lookups and templates by name, as `homekeep seed` does: missing rows are added
 	// and built-in rows get their built-in values back; rows operators added are left alone. Running it
 	// again adds nothing. Then every server's static data is refreshed. Answers how many rows of each kind
-	// were added and how many there are now.
+	// were added and how many there are now. Owners and admins; viewers get 403.
 	//
 	// POST /settings/seed-lookups
 	SeedLookups(ctx context.Context) (SeedLookupsRes, error)
 	// UpdateLookup implements updateLookup operation.
 	//
 	// Changes the fields sent. Same rules as create; tasks and templates using the row show the new name.
+	// Owners and admins; viewers get 403.
 	//
 	// PATCH /lookups/{kind}/{id}
 	UpdateLookup(ctx context.Context, req *LookupUpdate, params UpdateLookupParams) (UpdateLookupRes, error)
 	// UpdateTemplate implements updateTemplate operation.
 	//
-	// Changes the fields sent; same rules as create.
+	// Changes the fields sent; same rules as create. Owners and admins; viewers get 403.
 	//
 	// PATCH /templates/{id}
 	UpdateTemplate(ctx context.Context, req *TaskTemplateUpdate, params UpdateTemplateParams) (UpdateTemplateRes, error)

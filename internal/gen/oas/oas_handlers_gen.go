@@ -43,7 +43,8 @@ func (c *codeRecorder) Unwrap() http.ResponseWriter {
 // to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 // revoked one until its revocation); a state older than the one stored changes nothing, so posting the
 // same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
+// own account.
 //
 // POST /subscription/apple
 func (s *Server) handleApplyApplePurchaseRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -258,6 +259,7 @@ func (s *Server) handleApplyApplePurchaseRequest(args [0]string, argsEscaped boo
 // (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
 // wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
 // does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+// Any signed-in user, for their own account.
 //
 // POST /subscription/google
 func (s *Server) handleApplyGooglePurchaseRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -462,7 +464,8 @@ func (s *Server) handleApplyGooglePurchaseRequest(args [0]string, argsEscaped bo
 
 // handleArchiveTaskRequest handles archiveTask operation.
 //
-// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+// Moves the task to the completed column, out of the way; it keeps its history. The residence's owner
+// and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/archive
 func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -667,7 +670,8 @@ func (s *Server) handleArchiveTaskRequest(args [1]string, argsEscaped bool, w ht
 
 // handleCancelTaskRequest handles cancelTask operation.
 //
-// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+// Moves the task to the cancelled column; it keeps its history. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/cancel
 func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -873,7 +877,8 @@ func (s *Server) handleCancelTaskRequest(args [1]string, argsEscaped bool, w htt
 // handleChangePasswordRequest handles changePassword operation.
 //
 // Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
-// keeps working; every other token of the account is revoked.
+// keeps working; every other token of the account is revoked. Any signed-in user, for their own
+// account.
 //
 // POST /auth/change-password
 func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1080,7 +1085,8 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 //
 // A recurring task's next due date moves forward by its interval, from the completion date or from the
 // previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-// to completed. Concurrent completions of one task each count.
+// to completed. Concurrent completions of one task each count. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/completions
 func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1302,7 +1308,8 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 //
 // With `residence_id`, the contractor belongs to that residence and its members see it (owners and
 // editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
-// stored as digits; specialties come from the static data.
+// stored as digits; specialties come from the static data. With residence_id, the residence's owner
+// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 //
 // POST /contractors
 func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1513,7 +1520,7 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 // not trusted; anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON,
 // without a file: JSON cannot carry one, so a JSON body with a `file` member (other than null) answers
 // 400 naming `file` rather than creating a document without it; add the file later with
-// `PUT /documents/{id}/file`.
+// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /documents
 func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1719,7 +1726,7 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 // handleCreateResidenceRequest handles createResidence operation.
 //
 // The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
-// date "today" for the residence's tasks.
+// date "today" for the residence's tasks. Any signed-in user.
 //
 // POST /residences
 func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1924,7 +1931,8 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 
 // handleCreateShareCodeRequest handles createShareCode operation.
 //
-// A new code replaces the previous one, which stops working.
+// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
+// viewers get 403, anyone else 404.
 //
 // POST /residences/{id}/share-code
 func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2144,7 +2152,8 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 
 // handleCreateTaskRequest handles createTask operation.
 //
-// With `template_id`, the template fills title, description, category and frequency unless given.
+// With `template_id`, the template fills title, description, category and frequency unless given. The
+// residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks
 func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2349,7 +2358,8 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 
 // handleDeleteCompletionRequest handles deleteCompletion operation.
 //
-// Deleting the only completion of a one-time task reopens it.
+// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // DELETE /completions/{id}
 func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2555,7 +2565,8 @@ func (s *Server) handleDeleteCompletionRequest(args [1]string, argsEscaped bool,
 // handleDeleteContractorRequest handles deleteContractor operation.
 //
 // Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
-// editors of its residence, or its creator for a personal one.
+// editors of its residence, or its creator for a personal one. Owners and editors of its residence
+// (viewers get 403), or its creator for a personal one; anyone else gets 404.
 //
 // DELETE /contractors/{id}
 func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2760,7 +2771,8 @@ func (s *Server) handleDeleteContractorRequest(args [1]string, argsEscaped bool,
 
 // handleDeleteDocumentRequest handles deleteDocument operation.
 //
-// Deletes the document and its stored file. Viewers get 403.
+// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
+// else 404.
 //
 // DELETE /documents/{id}
 func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2965,7 +2977,8 @@ func (s *Server) handleDeleteDocumentRequest(args [1]string, argsEscaped bool, w
 
 // handleDeleteMeRequest handles deleteMe operation.
 //
-// Irreversible. Every token of the account stops working at once.
+// Irreversible. Every token of the account stops working at once. Any signed-in user, for their own
+// account.
 //
 // DELETE /auth/me
 func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3155,7 +3168,7 @@ func (s *Server) handleDeleteMeRequest(args [0]string, argsEscaped bool, w http.
 
 // handleDeleteNotificationDeviceRequest handles deleteNotificationDevice operation.
 //
-// The device gets no more pushes. Another user's device answers 404.
+// The device gets no more pushes. Only the user it belongs to; another user's device answers 404.
 //
 // DELETE /notifications/devices/{id}
 func (s *Server) handleDeleteNotificationDeviceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3361,7 +3374,7 @@ func (s *Server) handleDeleteNotificationDeviceRequest(args [1]string, argsEscap
 // handleDeleteResidenceRequest handles deleteResidence operation.
 //
 // Deletes the residence with its tasks, completions, contractors and documents (and their files), for
-// every member. Editors and viewers get 403.
+// every member. Only the residence's owner; editors and viewers get 403, anyone else 404.
 //
 // DELETE /residences/{id}
 func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3566,7 +3579,8 @@ func (s *Server) handleDeleteResidenceRequest(args [1]string, argsEscaped bool, 
 
 // handleDeleteTaskRequest handles deleteTask operation.
 //
-// Deletes the task and its completions; documents that named it keep existing without it.
+// Deletes the task and its completions; documents that named it keep existing without it. The
+// residence's owner and editors; viewers get 403, anyone else 404.
 //
 // DELETE /tasks/{id}
 func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3771,7 +3785,8 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 
 // handleForgotPasswordRequest handles forgotPassword operation.
 //
-// Always 202, whether or not an account has this email, so the answer reveals nothing.
+// Always 202, whether or not an account has this email, so the answer reveals nothing. No sign-in
+// needed; anyone may call it.
 //
 // POST /auth/forgot-password
 func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3919,7 +3934,8 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 // progress → in_progress; effective due date (next due date, else due date) before today →
 // overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
 // "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-// 304 when nothing changed.
+// 304 when nothing changed. Any signed-in user; it shows only the residences the caller belongs to and
+// the caller's own rows.
 //
 // GET /tasks
 func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4128,7 +4144,8 @@ func (s *Server) handleGetBoardRequest(args [0]string, argsEscaped bool, w http.
 
 // handleGetContractorRequest handles getContractor operation.
 //
-// A contractor of a residence the caller belongs to, or one of the caller's own.
+// A contractor of a residence the caller belongs to, or one of the caller's own. Any member of its
+// residence, or its creator for a personal one; anyone else gets 404.
 //
 // GET /contractors/{id}
 func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4334,6 +4351,7 @@ func (s *Server) handleGetContractorRequest(args [1]string, argsEscaped bool, w 
 // handleGetDocumentRequest handles getDocument operation.
 //
 // A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+// Any member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /documents/{id}
 func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4540,7 +4558,8 @@ func (s *Server) handleGetDocumentRequest(args [1]string, argsEscaped bool, w ht
 //
 // Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
 // sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
-// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304). Any
+// member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /documents/{id}/file
 func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4758,7 +4777,7 @@ func (s *Server) handleGetDocumentFileRequest(args [1]string, argsEscaped bool, 
 // handleGetMeRequest handles getMe operation.
 //
 // The account behind the token: names, email and whether it is verified, timezone, and the due-soon
-// threshold (`days_threshold`) the boards use.
+// threshold (`days_threshold`) the boards use. Any signed-in user, for their own account.
 //
 // GET /auth/me
 func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4949,7 +4968,7 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 // handleGetNotificationRequest handles getNotification operation.
 //
 // A notification of the caller's, with every attempt to push it to a device or email it (oldest
-// first); another user's answers 404.
+// first); another user's answers 404. Only the user it belongs to; anyone else gets 404.
 //
 // GET /notifications/{id}
 func (s *Server) handleGetNotificationRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5157,7 +5176,8 @@ func (s *Server) handleGetNotificationRequest(args [1]string, argsEscaped bool, 
 // For each kind of notification, whether it is pushed to the caller's devices and whether it is
 // emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's,
 // changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on,
-// reminders at 9. The in-app feed gets every kind whatever the switches say.
+// reminders at 9. The in-app feed gets every kind whatever the switches say. Any signed-in user, for
+// their own account.
 //
 // GET /notifications/preferences
 func (s *Server) handleGetNotificationPreferencesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5347,7 +5367,8 @@ func (s *Server) handleGetNotificationPreferencesRequest(args [0]string, argsEsc
 
 // handleGetResidenceRequest handles getResidence operation.
 //
-// 404 when it does not exist or the caller is not a member.
+// Any member of the residence (owner, editor or viewer); 404 when it does not exist or the caller is
+// not a member.
 //
 // GET /residences/{id}
 func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5553,7 +5574,8 @@ func (s *Server) handleGetResidenceRequest(args [1]string, argsEscaped bool, w h
 // handleGetResidenceBoardRequest handles getResidenceBoard operation.
 //
 // The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
-// `If- None-Match` to get 304 when nothing changed.
+// `If- None-Match` to get 304 when nothing changed. Any member of the residence (owner, editor or
+// viewer); anyone else gets 404.
 //
 // GET /residences/{id}/tasks
 func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5768,7 +5790,7 @@ func (s *Server) handleGetResidenceBoardRequest(args [1]string, argsEscaped bool
 //
 // Residence types, task categories, priorities and frequencies, and contractor specialties, each
 // ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-// 304.
+// 304. Any signed-in user.
 //
 // GET /static-data
 func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -5981,7 +6003,7 @@ func (s *Server) handleGetStaticDataRequest(args [0]string, argsEscaped bool, w 
 // (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
 // contractors count against the caller's own tier; tasks, residence contractors, documents and file
 // bytes count per residence against the residence owner's tier, so a member of a pro household may
-// create there whatever the member's own tier.
+// create there whatever the member's own tier. Any signed-in user, for their own account.
 //
 // GET /subscription
 func (s *Server) handleGetSubscriptionRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6172,7 +6194,7 @@ func (s *Server) handleGetSubscriptionRequest(args [0]string, argsEscaped bool, 
 // handleGetTaskRequest handles getTask operation.
 //
 // The task as its board card shows it, `column` included (computed with the caller's
-// `days_threshold`).
+// `days_threshold`). Any member of the residence (owner, editor or viewer); anyone else gets 404.
 //
 // GET /tasks/{id}
 func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6377,7 +6399,8 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 
 // handleGetUnreadNotificationCountRequest handles getUnreadNotificationCount operation.
 //
-// The number of notifications in the caller's feed not yet marked read, for a badge.
+// The number of notifications in the caller's feed not yet marked read, for a badge. Any signed-in
+// user, for their own account.
 //
 // GET /notifications/unread-count
 func (s *Server) handleGetUnreadNotificationCountRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6569,7 +6592,8 @@ func (s *Server) handleGetUnreadNotificationCountRequest(args [0]string, argsEsc
 //
 // A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
 // POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
-// token is signed by the server and expires 60 days after the email was sent.
+// token is signed by the server and expires 60 days after the email was sent. No sign-in; the token is
+// the authority.
 //
 // GET /notifications/unsubscribe
 func (s *Server) handleGetUnsubscribePageRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6715,7 +6739,7 @@ func (s *Server) handleGetUnsubscribePageRequest(args [0]string, argsEscaped boo
 // The server's VAPID public key (RFC 8292), which a web or PWA client passes to
 // `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
 // device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
-// has Web Push off (no VAPID_SUBJECT).
+// has Web Push off (no VAPID_SUBJECT). No sign-in needed; anyone may call it.
 //
 // GET /notifications/webpush-key
 func (s *Server) handleGetWebPushKeyRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6841,7 +6865,8 @@ func (s *Server) handleGetWebPushKeyRequest(args [0]string, argsEscaped bool, w 
 //
 // Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
 // `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP. Any
+// signed-in user who has the code.
 //
 // POST /residences/join
 func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7046,7 +7071,8 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 
 // handleListCompletionsRequest handles listCompletions operation.
 //
-// Every completion of the task, newest first, with who completed it. Any member may list them.
+// Every completion of the task, newest first, with who completed it. Any member of the residence
+// (owner, editor or viewer); anyone else gets 404.
 //
 // GET /tasks/{id}/completions
 func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7252,7 +7278,8 @@ func (s *Server) handleListCompletionsRequest(args [1]string, argsEscaped bool, 
 // handleListContractorTasksRequest handles listContractorTasks operation.
 //
 // The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
-// cannot see the contractor.
+// cannot see the contractor. Any member of its residence, or its creator for a personal one; anyone
+// else gets 404.
 //
 // GET /contractors/{id}/tasks
 func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7457,7 +7484,9 @@ func (s *Server) handleListContractorTasksRequest(args [1]string, argsEscaped bo
 
 // handleListContractorsRequest handles listContractors operation.
 //
-// Those of every residence the user belongs to, plus the user's personal ones.
+// Those of every residence the user belongs to, plus the user's personal ones. Any signed-in user; it
+// shows only the residences the caller belongs to and the caller's own rows. A residence_id filter
+// naming a residence the caller does not belong to answers 404.
 //
 // GET /contractors
 func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7671,7 +7700,8 @@ func (s *Server) handleListContractorsRequest(args [0]string, argsEscaped bool, 
 // handleListDocumentsRequest handles listDocuments operation.
 //
 // Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
-// search over title, description, vendor, model and serial number.
+// search over title, description, vendor, model and serial number. Any signed-in user; it shows only
+// the residences the caller belongs to and the caller's own rows.
 //
 // GET /documents
 func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -7885,7 +7915,8 @@ func (s *Server) handleListDocumentsRequest(args [0]string, argsEscaped bool, w 
 // handleListNotificationDevicesRequest handles listNotificationDevices operation.
 //
 // Every device registered to the caller, newest first, with whether it still receives pushes (a device
-// its push service reports dead is deactivated). Push tokens and keys are never returned.
+// its push service reports dead is deactivated). Push tokens and keys are never returned. Any
+// signed-in user, for their own account.
 //
 // GET /notifications/devices
 func (s *Server) handleListNotificationDevicesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8081,7 +8112,7 @@ func (s *Server) handleListNotificationDevicesRequest(args [0]string, argsEscape
 // change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
 // when another member creates or updates the task with them as assignee, `task_completed` to the other
 // members of the task's residence, `member_joined` to the residence's owner when someone joins with a
-// share code.
+// share code. Any signed-in user, for their own account.
 //
 // GET /notifications
 func (s *Server) handleListNotificationsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8290,7 +8321,8 @@ func (s *Server) handleListNotificationsRequest(args [0]string, argsEscaped bool
 
 // handleListResidenceMembersRequest handles listResidenceMembers operation.
 //
-// Every member with their role, the owner first. Any member may list them.
+// Every member with their role, the owner first. Any member of the residence (owner, editor or
+// viewer); anyone else gets 404.
 //
 // GET /residences/{id}/members
 func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8496,6 +8528,7 @@ func (s *Server) handleListResidenceMembersRequest(args [1]string, argsEscaped b
 // handleListResidencesRequest handles listResidences operation.
 //
 // Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+// Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
 //
 // GET /residences
 func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8686,7 +8719,8 @@ func (s *Server) handleListResidencesRequest(args [0]string, argsEscaped bool, w
 // handleListTaskTemplatesRequest handles listTaskTemplates operation.
 //
 // Ready-made tasks (title, description, category and frequency) to create tasks from with
-// `template_id`, grouped by category in display order; `q` searches titles and tags.
+// `template_id`, grouped by category in display order; `q` searches titles and tags. Any signed-in
+// user.
 //
 // GET /task-templates
 func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -8893,7 +8927,8 @@ func (s *Server) handleListTaskTemplatesRequest(args [0]string, argsEscaped bool
 //
 // Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
 // residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
-// ones included).
+// ones included). Any signed-in user; it shows only the residences the caller belongs to and the
+// caller's own rows.
 //
 // GET /documents/warranties
 func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9098,7 +9133,8 @@ func (s *Server) handleListWarrantiesRequest(args [0]string, argsEscaped bool, w
 
 // handleLoginRequest handles login operation.
 //
-// A wrong password and an unknown email get the same 401 `invalid_credentials`.
+// A wrong password and an unknown email get the same 401 `invalid_credentials`. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/login
 func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9242,7 +9278,7 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 // handleLogoutRequest handles logout operation.
 //
 // The token this request carries stops working at once, on every server; the account's other tokens
-// keep working.
+// keep working. Any signed-in user, for their own account.
 //
 // POST /auth/logout
 func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9433,7 +9469,7 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 // handleMarkAllNotificationsReadRequest handles markAllNotificationsRead operation.
 //
 // Marks read every notification of the caller's feed that is unread; those already read keep the time
-// they were read at.
+// they were read at. Any signed-in user, for their own account.
 //
 // POST /notifications/read-all
 func (s *Server) handleMarkAllNotificationsReadRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9629,7 +9665,7 @@ func (s *Server) handleMarkAllNotificationsReadRequest(args [0]string, argsEscap
 // verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
 // the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
 // stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
-// the server has no APPLE_BUNDLE_ID.
+// the server has no APPLE_BUNDLE_ID. No sign-in; Apple's signature is the authority.
 //
 // POST /webhooks/apple
 func (s *Server) handleReceiveAppleNotificationRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9782,7 +9818,7 @@ func (s *Server) handleReceiveAppleNotificationRequest(args [0]string, argsEscap
 // purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
 // or late changes nothing. A body that is not a push of a developer notification answers 400 naming
 // `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
-// authentication.
+// authentication. No user sign-in; Pub/Sub's token or the secret path segment is the authority.
 //
 // POST /webhooks/google/{secret}
 func (s *Server) handleReceiveGoogleNotificationRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -9940,7 +9976,8 @@ func (s *Server) handleReceiveGoogleNotificationRequest(args [1]string, argsEsca
 
 // handleRegisterRequest handles register operation.
 //
-// Creates the account, returns a token, and emails a 6-digit verification code.
+// Creates the account, returns a token, and emails a 6-digit verification code. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/register
 func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10086,7 +10123,8 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 // `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint`
 // and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or
 // endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone
-// that changes hands or signs in to another account stops getting the previous account's pushes.
+// that changes hands or signs in to another account stops getting the previous account's pushes. Any
+// signed-in user, for their own account.
 //
 // POST /notifications/devices
 func (s *Server) handleRegisterNotificationDeviceRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10292,7 +10330,8 @@ func (s *Server) handleRegisterNotificationDeviceRequest(args [0]string, argsEsc
 // handleRemoveResidenceMemberRequest handles removeResidenceMember operation.
 //
 // The owner may remove any other member; any member may remove themself (leave). The owner cannot
-// leave (400 `owner_cannot_leave`): transfer ownership first.
+// leave (400 `owner_cannot_leave`): transfer ownership first. The residence's owner, or the member
+// themself; other members get 403, anyone else 404.
 //
 // DELETE /residences/{id}/members/{user_id}
 func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10503,8 +10542,8 @@ func (s *Server) handleRemoveResidenceMemberRequest(args [2]string, argsEscaped 
 //
 // Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
 // document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
-// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
-// 403.
+// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). The residence's
+// owner and editors; viewers get 403, anyone else 404.
 //
 // PUT /documents/{id}/file
 func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10724,7 +10763,8 @@ func (s *Server) handleReplaceDocumentFileRequest(args [1]string, argsEscaped bo
 
 // handleResendVerificationRequest handles resendVerification operation.
 //
-// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify. Any
+// signed-in user, for their own account.
 //
 // POST /auth/resend-verification
 func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -10914,7 +10954,8 @@ func (s *Server) handleResendVerificationRequest(args [0]string, argsEscaped boo
 
 // handleResetPasswordRequest handles resetPassword operation.
 //
-// Every token of the account is revoked; sign in again with the new password.
+// Every token of the account is revoked; sign in again with the new password. No sign-in needed;
+// anyone may call it.
 //
 // POST /auth/reset-password
 func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -11062,6 +11103,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 // it?" has an answer. Push is `skipped` while the server has no push channel for the device's
 // platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
 // not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+// Any signed-in user, for their own account.
 //
 // POST /notifications/test
 func (s *Server) handleSendTestNotificationRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -11251,7 +11293,8 @@ func (s *Server) handleSendTestNotificationRequest(args [0]string, argsEscaped b
 
 // handleStartTaskRequest handles startTask operation.
 //
-// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+// Moves the task to in_progress until it is completed or stopped. The residence's owner and editors;
+// viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/in-progress
 func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -11456,7 +11499,8 @@ func (s *Server) handleStartTaskRequest(args [1]string, argsEscaped bool, w http
 
 // handleStopTaskRequest handles stopTask operation.
 //
-// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+// Takes the task out of in_progress; it returns to the column its due date gives it. The residence's
+// owner and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/not-in-progress
 func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -11662,7 +11706,8 @@ func (s *Server) handleStopTaskRequest(args [1]string, argsEscaped bool, w http.
 // handleToggleContractorFavoriteRequest handles toggleContractorFavorite operation.
 //
 // Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
-// lists. Owners and editors of its residence, or its creator for a personal one.
+// lists. Owners and editors of its residence (viewers get 403), or its creator for a personal one;
+// anyone else gets 404.
 //
 // POST /contractors/{id}/favorite
 func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -11867,7 +11912,8 @@ func (s *Server) handleToggleContractorFavoriteRequest(args [1]string, argsEscap
 
 // handleTransferResidenceRequest handles transferResidence operation.
 //
-// The new owner must already be a member; the old owner becomes an editor.
+// The new owner must already be a member; the old owner becomes an editor. Only the residence's owner;
+// editors and viewers get 403, anyone else 404.
 //
 // POST /residences/{id}/transfer
 func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -12087,7 +12133,8 @@ func (s *Server) handleTransferResidenceRequest(args [1]string, argsEscaped bool
 
 // handleUnarchiveTaskRequest handles unarchiveTask operation.
 //
-// Brings an archived task back to the column its state and due date give it. Viewers get 403.
+// Brings an archived task back to the column its state and due date give it. The residence's owner and
+// editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/unarchive
 func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -12292,7 +12339,8 @@ func (s *Server) handleUnarchiveTaskRequest(args [1]string, argsEscaped bool, w 
 
 // handleUncancelTaskRequest handles uncancelTask operation.
 //
-// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+// Brings a cancelled task back to the column its state and due date give it. The residence's owner and
+// editors; viewers get 403, anyone else 404.
 //
 // POST /tasks/{id}/uncancel
 func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -12502,7 +12550,7 @@ func (s *Server) handleUncancelTaskRequest(args [1]string, argsEscaped bool, w h
 // unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
 // `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
 // form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
-// valid or has expired answers 400 naming `token`.
+// valid or has expired answers 400 naming `token`. No sign-in; the token is the authority.
 //
 // POST /notifications/unsubscribe
 func (s *Server) handleUnsubscribeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -12647,7 +12695,8 @@ func (s *Server) handleUnsubscribeRequest(args [0]string, argsEscaped bool, w ht
 //
 // Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
 // may be changed by its owners and editors, a personal one by its creator. Two updates racing to
-// replace the specialties are retried; one that keeps losing answers 409.
+// replace the specialties are retried; one that keeps losing answers 409. Owners and editors of its
+// residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
 //
 // PATCH /contractors/{id}
 func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -12868,7 +12917,7 @@ func (s *Server) handleUpdateContractorRequest(args [1]string, argsEscaped bool,
 // handleUpdateDocumentRequest handles updateDocument operation.
 //
 // Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
-// `PUT /documents/{id}/file`. Viewers get 403.
+// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // PATCH /documents/{id}
 func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -13090,7 +13139,7 @@ func (s *Server) handleUpdateDocumentRequest(args [1]string, argsEscaped bool, w
 //
 // Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
 // every board and task card this user gets; a new name shows on the cards of the tasks assigned to
-// them.
+// them. Any signed-in user, for their own account.
 //
 // PATCH /auth/me
 func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -13297,7 +13346,8 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 //
 // `read: true` marks the notification read (one already read keeps the time it was read at),
 // `read: false` unread again. Another user's notification answers 404. (A
-// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.).
+// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.) Only the
+// user it belongs to; anyone else gets 404.
 //
 // PATCH /notifications/{id}
 func (s *Server) handleUpdateNotificationRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -13518,7 +13568,8 @@ func (s *Server) handleUpdateNotificationRequest(args [1]string, argsEscaped boo
 // handleUpdateNotificationPreferencesRequest handles updateNotificationPreferences operation.
 //
 // Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch.
-// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`). Any signed-in user,
+// for their own account.
 //
 // PATCH /notifications/preferences
 func (s *Server) handleUpdateNotificationPreferencesRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -13723,8 +13774,8 @@ func (s *Server) handleUpdateNotificationPreferencesRequest(args [0]string, args
 
 // handleUpdateResidenceRequest handles updateResidence operation.
 //
-// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
-// 403.
+// Only the fields present change; a nullable field sent as null is cleared. Only the residence's
+// owner; editors and viewers get 403, anyone else 404.
 //
 // PATCH /residences/{id}
 func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -13944,7 +13995,8 @@ func (s *Server) handleUpdateResidenceRequest(args [1]string, argsEscaped bool, 
 
 // handleUpdateResidenceMemberRequest handles updateResidenceMember operation.
 //
-// Ownership moves only with `POST /residences/{id}/transfer`.
+// Ownership moves only with `POST /residences/{id}/transfer`. Only the residence's owner; editors and
+// viewers get 403, anyone else 404.
 //
 // PATCH /residences/{id}/members/{user_id}
 func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -14169,7 +14221,7 @@ func (s *Server) handleUpdateResidenceMemberRequest(args [2]string, argsEscaped 
 // handleUpdateTaskRequest handles updateTask operation.
 //
 // Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
-// `next_due_date`.
+// `next_due_date`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // PATCH /tasks/{id}
 func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -14389,7 +14441,8 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 
 // handleVerifyEmailRequest handles verifyEmail operation.
 //
-// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then. Any
+// signed-in user, for their own account.
 //
 // POST /auth/verify-email
 func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -14596,7 +14649,7 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 //
 // Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
 // same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
-// client IP and per address.
+// client IP and per address. No sign-in needed; anyone may call it.
 //
 // POST /auth/verify-reset-code
 func (s *Server) handleVerifyResetCodeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

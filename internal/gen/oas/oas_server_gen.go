@@ -26,57 +26,64 @@ type AccountsHandler interface {
 	// ChangePassword implements changePassword operation.
 	//
 	// Needs the current password (a wrong one answers 400 `wrong_password`). The token of this request
-	// keeps working; every other token of the account is revoked.
+	// keeps working; every other token of the account is revoked. Any signed-in user, for their own
+	// account.
 	//
 	// POST /auth/change-password
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) (ChangePasswordRes, error)
 	// DeleteMe implements deleteMe operation.
 	//
-	// Irreversible. Every token of the account stops working at once.
+	// Irreversible. Every token of the account stops working at once. Any signed-in user, for their own
+	// account.
 	//
 	// DELETE /auth/me
 	DeleteMe(ctx context.Context) (DeleteMeRes, error)
 	// ForgotPassword implements forgotPassword operation.
 	//
-	// Always 202, whether or not an account has this email, so the answer reveals nothing.
+	// Always 202, whether or not an account has this email, so the answer reveals nothing. No sign-in
+	// needed; anyone may call it.
 	//
 	// POST /auth/forgot-password
 	ForgotPassword(ctx context.Context, req *EmailRequest) (ForgotPasswordRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The account behind the token: names, email and whether it is verified, timezone, and the due-soon
-	// threshold (`days_threshold`) the boards use.
+	// threshold (`days_threshold`) the boards use. Any signed-in user, for their own account.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
 	// Login implements login operation.
 	//
-	// A wrong password and an unknown email get the same 401 `invalid_credentials`.
+	// A wrong password and an unknown email get the same 401 `invalid_credentials`. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/login
 	Login(ctx context.Context, req *LoginRequest) (LoginRes, error)
 	// Logout implements logout operation.
 	//
 	// The token this request carries stops working at once, on every server; the account's other tokens
-	// keep working.
+	// keep working. Any signed-in user, for their own account.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
 	// Register implements register operation.
 	//
-	// Creates the account, returns a token, and emails a 6-digit verification code.
+	// Creates the account, returns a token, and emails a 6-digit verification code. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
 	// ResendVerification implements resendVerification operation.
 	//
-	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify.
+	// Replaces any earlier code. Answers 409 `already_verified` when there is nothing to verify. Any
+	// signed-in user, for their own account.
 	//
 	// POST /auth/resend-verification
 	ResendVerification(ctx context.Context) (ResendVerificationRes, error)
 	// ResetPassword implements resetPassword operation.
 	//
-	// Every token of the account is revoked; sign in again with the new password.
+	// Every token of the account is revoked; sign in again with the new password. No sign-in needed;
+	// anyone may call it.
 	//
 	// POST /auth/reset-password
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
@@ -84,13 +91,14 @@ type AccountsHandler interface {
 	//
 	// Only the fields present change. A new `days_threshold` moves tasks between due_soon and upcoming on
 	// every board and task card this user gets; a new name shows on the cards of the tasks assigned to
-	// them.
+	// them. Any signed-in user, for their own account.
 	//
 	// PATCH /auth/me
 	UpdateMe(ctx context.Context, req *UpdateMeRequest) (UpdateMeRes, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
-	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then.
+	// A code expires after 15 minutes and dies after 5 wrong attempts; request a new one then. Any
+	// signed-in user, for their own account.
 	//
 	// POST /auth/verify-email
 	VerifyEmail(ctx context.Context, req *CodeRequest) (VerifyEmailRes, error)
@@ -98,7 +106,7 @@ type AccountsHandler interface {
 	//
 	// Second step of a password reset: the code from the email of `POST /auth/forgot-password`, for the
 	// same address. A code expires after 15 minutes and dies after 5 wrong attempts. Rate limited per
-	// client IP and per address.
+	// client IP and per address. No sign-in needed; anyone may call it.
 	//
 	// POST /auth/verify-reset-code
 	VerifyResetCode(ctx context.Context, req *VerifyResetCodeRequest) (VerifyResetCodeRes, error)
@@ -112,40 +120,47 @@ type ContractorsHandler interface {
 	//
 	// With `residence_id`, the contractor belongs to that residence and its members see it (owners and
 	// editors may add one; viewers get 403). Without it, the contractor is the caller's own. The phone is
-	// stored as digits; specialties come from the static data.
+	// stored as digits; specialties come from the static data. With residence_id, the residence's owner
+	// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 	//
 	// POST /contractors
 	CreateContractor(ctx context.Context, req *ContractorCreate) (CreateContractorRes, error)
 	// DeleteContractor implements deleteContractor operation.
 	//
 	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
-	// editors of its residence, or its creator for a personal one.
+	// editors of its residence, or its creator for a personal one. Owners and editors of its residence
+	// (viewers get 403), or its creator for a personal one; anyone else gets 404.
 	//
 	// DELETE /contractors/{id}
 	DeleteContractor(ctx context.Context, params DeleteContractorParams) (DeleteContractorRes, error)
 	// GetContractor implements getContractor operation.
 	//
-	// A contractor of a residence the caller belongs to, or one of the caller's own.
+	// A contractor of a residence the caller belongs to, or one of the caller's own. Any member of its
+	// residence, or its creator for a personal one; anyone else gets 404.
 	//
 	// GET /contractors/{id}
 	GetContractor(ctx context.Context, params GetContractorParams) (GetContractorRes, error)
 	// ListContractorTasks implements listContractorTasks operation.
 	//
 	// The task cards that name the contractor, among the tasks the caller can see; 404 when the caller
-	// cannot see the contractor.
+	// cannot see the contractor. Any member of its residence, or its creator for a personal one; anyone
+	// else gets 404.
 	//
 	// GET /contractors/{id}/tasks
 	ListContractorTasks(ctx context.Context, params ListContractorTasksParams) (ListContractorTasksRes, error)
 	// ListContractors implements listContractors operation.
 	//
-	// Those of every residence the user belongs to, plus the user's personal ones.
+	// Those of every residence the user belongs to, plus the user's personal ones. Any signed-in user; it
+	// shows only the residences the caller belongs to and the caller's own rows. A residence_id filter
+	// naming a residence the caller does not belong to answers 404.
 	//
 	// GET /contractors
 	ListContractors(ctx context.Context, params ListContractorsParams) (ListContractorsRes, error)
 	// ToggleContractorFavorite implements toggleContractorFavorite operation.
 	//
 	// Flips `is_favorite`, which is shared by everyone who sees the contractor; favorites come first in
-	// lists. Owners and editors of its residence, or its creator for a personal one.
+	// lists. Owners and editors of its residence (viewers get 403), or its creator for a personal one;
+	// anyone else gets 404.
 	//
 	// POST /contractors/{id}/favorite
 	ToggleContractorFavorite(ctx context.Context, params ToggleContractorFavoriteParams) (ToggleContractorFavoriteRes, error)
@@ -153,7 +168,8 @@ type ContractorsHandler interface {
 	//
 	// Only the fields present change; `specialty_ids` replaces the specialties. A residence's contractor
 	// may be changed by its owners and editors, a personal one by its creator. Two updates racing to
-	// replace the specialties are retried; one that keeps losing answers 409.
+	// replace the specialties are retried; one that keeps losing answers 409. Owners and editors of its
+	// residence (viewers get 403), or its creator for a personal one; anyone else gets 404.
 	//
 	// PATCH /contractors/{id}
 	UpdateContractor(ctx context.Context, req *ContractorUpdate, params UpdateContractorParams) (UpdateContractorRes, error)
@@ -171,19 +187,21 @@ type DocumentsHandler interface {
 	// not trusted; anything else → 415); larger than the server's MAX_UPLOAD_SIZE → 413. As JSON,
 	// without a file: JSON cannot carry one, so a JSON body with a `file` member (other than null) answers
 	// 400 naming `file` rather than creating a document without it; add the file later with
-	// `PUT /documents/{id}/file`.
+	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /documents
 	CreateDocument(ctx context.Context, req CreateDocumentReq) (CreateDocumentRes, error)
 	// DeleteDocument implements deleteDocument operation.
 	//
-	// Deletes the document and its stored file. Viewers get 403.
+	// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
+	// else 404.
 	//
 	// DELETE /documents/{id}
 	DeleteDocument(ctx context.Context, params DeleteDocumentParams) (DeleteDocumentRes, error)
 	// GetDocument implements getDocument operation.
 	//
 	// A document's metadata, with its file's name, type, size and SHA-256 (or null when it has no file).
+	// Any member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /documents/{id}
 	GetDocument(ctx context.Context, params GetDocumentParams) (GetDocumentRes, error)
@@ -191,14 +209,16 @@ type DocumentsHandler interface {
 	//
 	// Sent with the type detected at upload (PDF, JPEG, PNG, WebP, or HEIC/HEIF, as an image or a
 	// sequence). Supports a single byte range (`Range: bytes=a-b` → 206), `If-Range` (the range only
-	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304).
+	// while the ETag still matches, else the whole file with 200) and `If-None-Match` (→ 304). Any
+	// member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /documents/{id}/file
 	GetDocumentFile(ctx context.Context, params GetDocumentFileParams) (GetDocumentFileRes, error)
 	// ListDocuments implements listDocuments operation.
 	//
 	// Documents of every residence the caller belongs to, newest first, filtered by residence, type and a
-	// search over title, description, vendor, model and serial number.
+	// search over title, description, vendor, model and serial number. Any signed-in user; it shows only
+	// the residences the caller belongs to and the caller's own rows.
 	//
 	// GET /documents
 	ListDocuments(ctx context.Context, params ListDocumentsParams) (ListDocumentsRes, error)
@@ -206,7 +226,8 @@ type DocumentsHandler interface {
 	//
 	// Documents of type warranty that have an expiry date, soonest first, with the days remaining in each
 	// residence's timezone; `expiring_within_days` keeps those expiring within that many days (expired
-	// ones included).
+	// ones included). Any signed-in user; it shows only the residences the caller belongs to and the
+	// caller's own rows.
 	//
 	// GET /documents/warranties
 	ListWarranties(ctx context.Context, params ListWarrantiesParams) (ListWarrantiesRes, error)
@@ -214,15 +235,15 @@ type DocumentsHandler interface {
 	//
 	// Stores the new file (as multipart/form-data, the part `file`), then deletes the old one once the
 	// document points at the new one. The same files are accepted as at upload: PDF, JPEG, PNG, WebP and
-	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). Viewers get
-	// 403.
+	// HEIC/HEIF, recognised from their bytes (else 415), up to MAX_UPLOAD_SIZE (else 413). The residence's
+	// owner and editors; viewers get 403, anyone else 404.
 	//
 	// PUT /documents/{id}/file
 	ReplaceDocumentFile(ctx context.Context, req *FileUploadMultipart, params ReplaceDocumentFileParams) (ReplaceDocumentFileRes, error)
 	// UpdateDocument implements updateDocument operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. The file is replaced with
-	// `PUT /documents/{id}/file`. Viewers get 403.
+	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// PATCH /documents/{id}
 	UpdateDocument(ctx context.Context, req *DocumentUpdate, params UpdateDocumentParams) (UpdateDocumentRes, error)
@@ -234,14 +255,14 @@ type DocumentsHandler interface {
 type NotificationsHandler interface {
 	// DeleteNotificationDevice implements deleteNotificationDevice operation.
 	//
-	// The device gets no more pushes. Another user's device answers 404.
+	// The device gets no more pushes. Only the user it belongs to; another user's device answers 404.
 	//
 	// DELETE /notifications/devices/{id}
 	DeleteNotificationDevice(ctx context.Context, params DeleteNotificationDeviceParams) (DeleteNotificationDeviceRes, error)
 	// GetNotification implements getNotification operation.
 	//
 	// A notification of the caller's, with every attempt to push it to a device or email it (oldest
-	// first); another user's answers 404.
+	// first); another user's answers 404. Only the user it belongs to; anyone else gets 404.
 	//
 	// GET /notifications/{id}
 	GetNotification(ctx context.Context, params GetNotificationParams) (GetNotificationRes, error)
@@ -250,13 +271,15 @@ type NotificationsHandler interface {
 	// For each kind of notification, whether it is pushed to the caller's devices and whether it is
 	// emailed; the hour of the day reminders are planned for, in the caller's `timezone` (the account's,
 	// changed with `PATCH /auth/me`). A user who never changed them gets the defaults: every switch on,
-	// reminders at 9. The in-app feed gets every kind whatever the switches say.
+	// reminders at 9. The in-app feed gets every kind whatever the switches say. Any signed-in user, for
+	// their own account.
 	//
 	// GET /notifications/preferences
 	GetNotificationPreferences(ctx context.Context) (GetNotificationPreferencesRes, error)
 	// GetUnreadNotificationCount implements getUnreadNotificationCount operation.
 	//
-	// The number of notifications in the caller's feed not yet marked read, for a badge.
+	// The number of notifications in the caller's feed not yet marked read, for a badge. Any signed-in
+	// user, for their own account.
 	//
 	// GET /notifications/unread-count
 	GetUnreadNotificationCount(ctx context.Context) (GetUnreadNotificationCountRes, error)
@@ -264,7 +287,8 @@ type NotificationsHandler interface {
 	//
 	// A small HTML page that asks to confirm switching off emails of the link's kind, with a button that
 	// POSTs to the same URL. Opening the link changes nothing (mail scanners open links). No sign-in: the
-	// token is signed by the server and expires 60 days after the email was sent.
+	// token is signed by the server and expires 60 days after the email was sent. No sign-in; the token is
+	// the authority.
 	//
 	// GET /notifications/unsubscribe
 	GetUnsubscribePage(ctx context.Context, params GetUnsubscribePageParams) (GetUnsubscribePageRes, error)
@@ -273,14 +297,15 @@ type NotificationsHandler interface {
 	// The server's VAPID public key (RFC 8292), which a web or PWA client passes to
 	// `pushManager.subscribe` as `applicationServerKey` before registering the subscription as a `web`
 	// device. It stays the same for the life of the installation. 404 `webpush_disabled` while the server
-	// has Web Push off (no VAPID_SUBJECT).
+	// has Web Push off (no VAPID_SUBJECT). No sign-in needed; anyone may call it.
 	//
 	// GET /notifications/webpush-key
 	GetWebPushKey(ctx context.Context) (GetWebPushKeyRes, error)
 	// ListNotificationDevices implements listNotificationDevices operation.
 	//
 	// Every device registered to the caller, newest first, with whether it still receives pushes (a device
-	// its push service reports dead is deactivated). Push tokens and keys are never returned.
+	// its push service reports dead is deactivated). Push tokens and keys are never returned. Any
+	// signed-in user, for their own account.
 	//
 	// GET /notifications/devices
 	ListNotificationDevices(ctx context.Context) (ListNotificationDevicesRes, error)
@@ -292,14 +317,14 @@ type NotificationsHandler interface {
 	// change that causes it, so a refused change writes none: `task_assigned` to a task's new assignee
 	// when another member creates or updates the task with them as assignee, `task_completed` to the other
 	// members of the task's residence, `member_joined` to the residence's owner when someone joins with a
-	// share code.
+	// share code. Any signed-in user, for their own account.
 	//
 	// GET /notifications
 	ListNotifications(ctx context.Context, params ListNotificationsParams) (ListNotificationsRes, error)
 	// MarkAllNotificationsRead implements markAllNotificationsRead operation.
 	//
 	// Marks read every notification of the caller's feed that is unread; those already read keep the time
-	// they were read at.
+	// they were read at. Any signed-in user, for their own account.
 	//
 	// POST /notifications/read-all
 	MarkAllNotificationsRead(ctx context.Context) (MarkAllNotificationsReadRes, error)
@@ -308,7 +333,8 @@ type NotificationsHandler interface {
 	// `ios` and `android` send the push service's `token`; `web` sends its push subscription's `endpoint`
 	// and `keys`, `unifiedpush` its `endpoint` and, when it encrypts as Web Push does, `keys`. A token or
 	// endpoint already registered (by anyone) is moved to the caller and updated, active again, so a phone
-	// that changes hands or signs in to another account stops getting the previous account's pushes.
+	// that changes hands or signs in to another account stops getting the previous account's pushes. Any
+	// signed-in user, for their own account.
 	//
 	// POST /notifications/devices
 	RegisterNotificationDevice(ctx context.Context, req *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
@@ -319,6 +345,7 @@ type NotificationsHandler interface {
 	// it?" has an answer. Push is `skipped` while the server has no push channel for the device's
 	// platform; the email is `skipped` until the address is verified. Each attempt is also logged (it is
 	// not in the feed). At most AUTH_RATE_LIMIT tests per minute per user (429 with Retry-After beyond).
+	// Any signed-in user, for their own account.
 	//
 	// POST /notifications/test
 	SendTestNotification(ctx context.Context) (SendTestNotificationRes, error)
@@ -329,7 +356,7 @@ type NotificationsHandler interface {
 	// unsubscribe target of the email's `List-Unsubscribe` header: mail clients POST
 	// `List-Unsubscribe=One-Click` to it (`application/x-www-form-urlencoded`), a browser the page's empty
 	// form; the body is not read, so none is declared. Doing it twice is harmless. A token that is not
-	// valid or has expired answers 400 naming `token`.
+	// valid or has expired answers 400 naming `token`. No sign-in; the token is the authority.
 	//
 	// POST /notifications/unsubscribe
 	Unsubscribe(ctx context.Context, params UnsubscribeParams) (UnsubscribeRes, error)
@@ -337,14 +364,16 @@ type NotificationsHandler interface {
 	//
 	// `read: true` marks the notification read (one already read keeps the time it was read at),
 	// `read: false` unread again. Another user's notification answers 404. (A
-	// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.).
+	// `POST /notifications/{id}/read` would be ambiguous with `/notifications/devices/{id}`.) Only the
+	// user it belongs to; anyone else gets 404.
 	//
 	// PATCH /notifications/{id}
 	UpdateNotification(ctx context.Context, req *NotificationUpdate, params UpdateNotificationParams) (UpdateNotificationRes, error)
 	// UpdateNotificationPreferences implements updateNotificationPreferences operation.
 	//
 	// Only the switches and fields present change; a kind sent with only `push` keeps its `email` switch.
-	// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`).
+	// The timezone the reminder hour is read in is the account's (`PATCH /auth/me`). Any signed-in user,
+	// for their own account.
 	//
 	// PATCH /notifications/preferences
 	UpdateNotificationPreferences(ctx context.Context, req *NotificationPreferencesUpdate) (UpdateNotificationPreferencesRes, error)
@@ -358,7 +387,7 @@ type ReferenceHandler interface {
 	//
 	// Residence types, task categories, priorities and frequencies, and contractor specialties, each
 	// ordered for display. The data changes rarely: keep it and send its ETag in `If-None-Match` to get
-	// 304.
+	// 304. Any signed-in user.
 	//
 	// GET /static-data
 	GetStaticData(ctx context.Context, params GetStaticDataParams) (GetStaticDataRes, error)
@@ -371,26 +400,28 @@ type ResidencesHandler interface {
 	// CreateResidence implements createResidence operation.
 	//
 	// The caller becomes its owner. `timezone` defaults to the caller's profile timezone; it decides the
-	// date "today" for the residence's tasks.
+	// date "today" for the residence's tasks. Any signed-in user.
 	//
 	// POST /residences
 	CreateResidence(ctx context.Context, req *ResidenceCreate) (CreateResidenceRes, error)
 	// CreateShareCode implements createShareCode operation.
 	//
-	// A new code replaces the previous one, which stops working.
+	// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
+	// viewers get 403, anyone else 404.
 	//
 	// POST /residences/{id}/share-code
 	CreateShareCode(ctx context.Context, req OptShareCodeRequest, params CreateShareCodeParams) (CreateShareCodeRes, error)
 	// DeleteResidence implements deleteResidence operation.
 	//
 	// Deletes the residence with its tasks, completions, contractors and documents (and their files), for
-	// every member. Editors and viewers get 403.
+	// every member. Only the residence's owner; editors and viewers get 403, anyone else 404.
 	//
 	// DELETE /residences/{id}
 	DeleteResidence(ctx context.Context, params DeleteResidenceParams) (DeleteResidenceRes, error)
 	// GetResidence implements getResidence operation.
 	//
-	// 404 when it does not exist or the caller is not a member.
+	// Any member of the residence (owner, editor or viewer); 404 when it does not exist or the caller is
+	// not a member.
 	//
 	// GET /residences/{id}
 	GetResidence(ctx context.Context, params GetResidenceParams) (GetResidenceRes, error)
@@ -398,45 +429,51 @@ type ResidencesHandler interface {
 	//
 	// Codes are case-insensitive. An unknown code answers 404 `share_code_not_found`; a replaced code 400
 	// `share_code_inactive`; an expired one 400 `share_code_expired`. Joining a residence you already
-	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP.
+	// belong to changes nothing (`joined` is false). Attempts are rate limited per user and per IP. Any
+	// signed-in user who has the code.
 	//
 	// POST /residences/join
 	JoinResidence(ctx context.Context, req *JoinRequest) (JoinResidenceRes, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
-	// Every member with their role, the owner first. Any member may list them.
+	// Every member with their role, the owner first. Any member of the residence (owner, editor or
+	// viewer); anyone else gets 404.
 	//
 	// GET /residences/{id}/members
 	ListResidenceMembers(ctx context.Context, params ListResidenceMembersParams) (ListResidenceMembersRes, error)
 	// ListResidences implements listResidences operation.
 	//
 	// Each with the caller's role, its member count, and how many tasks are overdue or due within 30 days.
+	// Any signed-in user; it shows only the residences the caller belongs to and the caller's own rows.
 	//
 	// GET /residences
 	ListResidences(ctx context.Context) (ListResidencesRes, error)
 	// RemoveResidenceMember implements removeResidenceMember operation.
 	//
 	// The owner may remove any other member; any member may remove themself (leave). The owner cannot
-	// leave (400 `owner_cannot_leave`): transfer ownership first.
+	// leave (400 `owner_cannot_leave`): transfer ownership first. The residence's owner, or the member
+	// themself; other members get 403, anyone else 404.
 	//
 	// DELETE /residences/{id}/members/{user_id}
 	RemoveResidenceMember(ctx context.Context, params RemoveResidenceMemberParams) (RemoveResidenceMemberRes, error)
 	// TransferResidence implements transferResidence operation.
 	//
-	// The new owner must already be a member; the old owner becomes an editor.
+	// The new owner must already be a member; the old owner becomes an editor. Only the residence's owner;
+	// editors and viewers get 403, anyone else 404.
 	//
 	// POST /residences/{id}/transfer
 	TransferResidence(ctx context.Context, req *TransferRequest, params TransferResidenceParams) (TransferResidenceRes, error)
 	// UpdateResidence implements updateResidence operation.
 	//
-	// Only the fields present change; a nullable field sent as null is cleared. Editors and viewers get
-	// 403.
+	// Only the fields present change; a nullable field sent as null is cleared. Only the residence's
+	// owner; editors and viewers get 403, anyone else 404.
 	//
 	// PATCH /residences/{id}
 	UpdateResidence(ctx context.Context, req *ResidenceUpdate, params UpdateResidenceParams) (UpdateResidenceRes, error)
 	// UpdateResidenceMember implements updateResidenceMember operation.
 	//
-	// Ownership moves only with `POST /residences/{id}/transfer`.
+	// Ownership moves only with `POST /residences/{id}/transfer`. Only the residence's owner; editors and
+	// viewers get 403, anyone else 404.
 	//
 	// PATCH /residences/{id}/members/{user_id}
 	UpdateResidenceMember(ctx context.Context, req *MemberRoleUpdate, params UpdateResidenceMemberParams) (UpdateResidenceMemberRes, error)
@@ -456,7 +493,8 @@ type StoreHandler interface {
 	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
 	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID.
+	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
+	// own account.
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, req *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
@@ -472,6 +510,7 @@ type StoreHandler interface {
 	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
 	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
 	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
+	// Any signed-in user, for their own account.
 	//
 	// POST /subscription/google
 	ApplyGooglePurchase(ctx context.Context, req *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
@@ -483,7 +522,7 @@ type StoreHandler interface {
 	// verified one is recorded under its `notificationUUID` and answered 200 at once; a job applies it to
 	// the purchase (renewal, expiry, refund, auto-renew change), only when it is newer than the state
 	// stored, so a notification delivered twice or late changes nothing. 503 `store_not_configured` while
-	// the server has no APPLE_BUNDLE_ID.
+	// the server has no APPLE_BUNDLE_ID. No sign-in; Apple's signature is the authority.
 	//
 	// POST /webhooks/apple
 	ReceiveAppleNotification(ctx context.Context, req *AppleNotificationRequest) (ReceiveAppleNotificationRes, error)
@@ -499,7 +538,7 @@ type StoreHandler interface {
 	// purchase ends access at once; a test notification is logged and ignored), so a push delivered twice
 	// or late changes nothing. A body that is not a push of a developer notification answers 400 naming
 	// `message`. 503 `store_not_configured` while the server has no Google Play configuration or no push
-	// authentication.
+	// authentication. No user sign-in; Pub/Sub's token or the secret path segment is the authority.
 	//
 	// POST /webhooks/google/{secret}
 	ReceiveGoogleNotification(ctx context.Context, req *GooglePushRequest, params ReceiveGoogleNotificationParams) (ReceiveGoogleNotificationRes, error)
@@ -519,7 +558,7 @@ type SubscriptionsHandler interface {
 	// (shown with a `limit_reached` answer) and the rows of the comparison table. Residences and personal
 	// contractors count against the caller's own tier; tasks, residence contractors, documents and file
 	// bytes count per residence against the residence owner's tier, so a member of a pro household may
-	// create there whatever the member's own tier.
+	// create there whatever the member's own tier. Any signed-in user, for their own account.
 	//
 	// GET /subscription
 	GetSubscription(ctx context.Context) (GetSubscriptionRes, error)
@@ -531,13 +570,15 @@ type SubscriptionsHandler interface {
 type TasksHandler interface {
 	// ArchiveTask implements archiveTask operation.
 	//
-	// Moves the task to the completed column, out of the way; it keeps its history. Viewers get 403.
+	// Moves the task to the completed column, out of the way; it keeps its history. The residence's owner
+	// and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/archive
 	ArchiveTask(ctx context.Context, params ArchiveTaskParams) (ArchiveTaskRes, error)
 	// CancelTask implements cancelTask operation.
 	//
-	// Moves the task to the cancelled column; it keeps its history. Viewers get 403.
+	// Moves the task to the cancelled column; it keeps its history. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/cancel
 	CancelTask(ctx context.Context, params CancelTaskParams) (CancelTaskRes, error)
@@ -545,25 +586,29 @@ type TasksHandler interface {
 	//
 	// A recurring task's next due date moves forward by its interval, from the completion date or from the
 	// previous due date as its `recurrence_anchor` says, and it leaves in_progress; a one-time task moves
-	// to completed. Concurrent completions of one task each count.
+	// to completed. Concurrent completions of one task each count. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/completions
 	CompleteTask(ctx context.Context, req OptCompletionCreate, params CompleteTaskParams) (CompleteTaskRes, error)
 	// CreateTask implements createTask operation.
 	//
-	// With `template_id`, the template fills title, description, category and frequency unless given.
+	// With `template_id`, the template fills title, description, category and frequency unless given. The
+	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks
 	CreateTask(ctx context.Context, req *TaskCreate) (CreateTaskRes, error)
 	// DeleteCompletion implements deleteCompletion operation.
 	//
-	// Deleting the only completion of a one-time task reopens it.
+	// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// DELETE /completions/{id}
 	DeleteCompletion(ctx context.Context, params DeleteCompletionParams) (DeleteCompletionRes, error)
 	// DeleteTask implements deleteTask operation.
 	//
-	// Deletes the task and its completions; documents that named it keep existing without it.
+	// Deletes the task and its completions; documents that named it keep existing without it. The
+	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// DELETE /tasks/{id}
 	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
@@ -574,65 +619,73 @@ type TasksHandler interface {
 	// progress → in_progress; effective due date (next due date, else due date) before today →
 	// overdue; within `days_threshold` days → due_soon; otherwise, or without a date → upcoming.
 	// "Today" is the date in the task's residence timezone. Send the ETag back in `If-None-Match` to get
-	// 304 when nothing changed.
+	// 304 when nothing changed. Any signed-in user; it shows only the residences the caller belongs to and
+	// the caller's own rows.
 	//
 	// GET /tasks
 	GetBoard(ctx context.Context, params GetBoardParams) (GetBoardRes, error)
 	// GetResidenceBoard implements getResidenceBoard operation.
 	//
 	// The board of one residence the caller belongs to, laid out like `GET /tasks`. Send its ETag back in
-	// `If- None-Match` to get 304 when nothing changed.
+	// `If- None-Match` to get 304 when nothing changed. Any member of the residence (owner, editor or
+	// viewer); anyone else gets 404.
 	//
 	// GET /residences/{id}/tasks
 	GetResidenceBoard(ctx context.Context, params GetResidenceBoardParams) (GetResidenceBoardRes, error)
 	// GetTask implements getTask operation.
 	//
 	// The task as its board card shows it, `column` included (computed with the caller's
-	// `days_threshold`).
+	// `days_threshold`). Any member of the residence (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /tasks/{id}
 	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
 	// ListCompletions implements listCompletions operation.
 	//
-	// Every completion of the task, newest first, with who completed it. Any member may list them.
+	// Every completion of the task, newest first, with who completed it. Any member of the residence
+	// (owner, editor or viewer); anyone else gets 404.
 	//
 	// GET /tasks/{id}/completions
 	ListCompletions(ctx context.Context, params ListCompletionsParams) (ListCompletionsRes, error)
 	// ListTaskTemplates implements listTaskTemplates operation.
 	//
 	// Ready-made tasks (title, description, category and frequency) to create tasks from with
-	// `template_id`, grouped by category in display order; `q` searches titles and tags.
+	// `template_id`, grouped by category in display order; `q` searches titles and tags. Any signed-in
+	// user.
 	//
 	// GET /task-templates
 	ListTaskTemplates(ctx context.Context, params ListTaskTemplatesParams) (ListTaskTemplatesRes, error)
 	// StartTask implements startTask operation.
 	//
-	// Moves the task to in_progress until it is completed or stopped. Viewers get 403.
+	// Moves the task to in_progress until it is completed or stopped. The residence's owner and editors;
+	// viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/in-progress
 	StartTask(ctx context.Context, params StartTaskParams) (StartTaskRes, error)
 	// StopTask implements stopTask operation.
 	//
-	// Takes the task out of in_progress; it returns to the column its due date gives it. Viewers get 403.
+	// Takes the task out of in_progress; it returns to the column its due date gives it. The residence's
+	// owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/not-in-progress
 	StopTask(ctx context.Context, params StopTaskParams) (StopTaskRes, error)
 	// UnarchiveTask implements unarchiveTask operation.
 	//
-	// Brings an archived task back to the column its state and due date give it. Viewers get 403.
+	// Brings an archived task back to the column its state and due date give it. The residence's owner and
+	// editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/unarchive
 	UnarchiveTask(ctx context.Context, params UnarchiveTaskParams) (UnarchiveTaskRes, error)
 	// UncancelTask implements uncancelTask operation.
 	//
-	// Brings a cancelled task back to the column its state and due date give it. Viewers get 403.
+	// Brings a cancelled task back to the column its state and due date give it. The residence's owner and
+	// editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks/{id}/uncancel
 	UncancelTask(ctx context.Context, params UncancelTaskParams) (UncancelTaskRes, error)
 	// UpdateTask implements updateTask operation.
 	//
 	// Only the fields present change; nullable fields sent as null are cleared. Setting `due_date` clears
-	// `next_due_date`.
+	// `next_due_date`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// PATCH /tasks/{id}
 	UpdateTask(ctx context.Context, req *TaskUpdate, params UpdateTaskParams) (UpdateTaskRes, error)
