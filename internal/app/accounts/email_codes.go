@@ -49,8 +49,12 @@ func NewCodeMailer(db dbsqlc.DBTX, m *mail.Mailer) *CodeMailer {
 // SendCode issues a new code of purpose ("verify" or "reset") for the user, replacing the previous one, and
 // emails it. It sends nothing, and returns nil, when the account is gone or deactivated, or is already
 // verified for a verification code. Each call issues a fresh code, so a retry after a failed send mails a
-// new one and the code of a send that failed halfway is dead.
+// new one and the code of a send that failed halfway is dead. A user id of 0 is a forgot-password for an
+// address without an account (EmailCodeRequestForEmail queues the job either way): nothing to send.
 func (c *CodeMailer) SendCode(ctx context.Context, userID int64, purpose string) error {
+	if userID == 0 {
+		return nil
+	}
 	msg := mail.Message{}
 	switch purpose {
 	case purposeVerify:
@@ -154,7 +158,8 @@ func (h *Handler) ForgotPassword(ctx context.Context, req *oas.EmailRequest) (oa
 }
 
 // RequestPasswordReset queues the email_code job that issues a reset code for the active account with this
-// email and mails it, if there is one; a deactivated or unknown account gets nothing. It runs on db, so an
+// email and mails it, if there is one; a deactivated or unknown account gets nothing, though a job is queued
+// for it too, so the request costs the same either way. It runs on db, so an
 // admin's request commits with its audit row. Forgot-password and the admin API's password reset both use it,
 // so both send the same email.
 func RequestPasswordReset(ctx context.Context, db dbsqlc.DBTX, email string) error {

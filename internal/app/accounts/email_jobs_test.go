@@ -158,7 +158,18 @@ func TestEmailCodeJobs(t *testing.T) {
 		var total int
 		require.NoError(t, b.pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = $1", jobs.KindEmailCode).
 			Scan(&total))
-		require.Equal(t, 2, total, "an unknown email queues nothing")
+		require.Equal(t, 3, total, "an unknown email queues a job too, so the request costs the same")
+		var orphan string
+		require.NoError(t, b.pool.QueryRow(ctx, `SELECT args::text FROM river_job WHERE kind = $1 AND args -> 'user_id' = 'null'`,
+			jobs.KindEmailCode).Scan(&orphan))
+		require.NotContains(t, orphan, "nobody", "the job does not hold the address asked about")
+		testwait.Until(t, 10*time.Second, func() bool {
+			var state string
+			require.NoError(t, b.pool.QueryRow(ctx, `SELECT state::text FROM river_job WHERE kind = $1 AND args -> 'user_id' = 'null'`,
+				jobs.KindEmailCode).Scan(&state))
+			return state == "completed"
+		}, "the job for an unknown address completes without sending")
+		require.Zero(t, b.smtp.Count("nobody@example.com"), "an unknown address gets no email")
 	})
 
 	t.Run("NothingToSendCompletesWithoutSending", func(t *testing.T) {

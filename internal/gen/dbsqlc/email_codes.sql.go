@@ -143,10 +143,10 @@ func (q *Queries) EmailCodeRequest(ctx context.Context, db DBTX, arg *EmailCodeR
 
 const EmailCodeRequestForEmail = `-- name: EmailCodeRequestForEmail :exec
 INSERT INTO river_job (kind, queue, max_attempts, args, metadata)
-SELECT $1, $2, $3, jsonb_build_object('user_id', u.id, 'purpose', 'reset'),
-       $4::text::jsonb
-FROM users u
-WHERE lower(u.email) = lower($5) AND u.is_active
+VALUES ($1, $2, $3,
+        jsonb_build_object('user_id', (SELECT u.id FROM users u WHERE lower(u.email) = lower($4) AND u.is_active),
+                           'purpose', 'reset'),
+        $5::text::jsonb)
 RETURNING pg_notify(concat(current_schema(), '.river_insert'), json_build_object('queue', queue)::text)
 `
 
@@ -154,19 +154,23 @@ type EmailCodeRequestForEmailParams struct {
 	JobKind        string
 	JobQueue       string
 	JobMaxAttempts int16
-	JobMetadata    string
 	Email          string
+	JobMetadata    string
 }
 
 // Asks for a reset code for the active account with this email, if there is one (see EmailCodeRequest).
-// One statement whether or not the account exists, so the two cases take the same time.
+// The job is queued whether or not there is such an account, with a null user_id when there is none (its
+// worker then sends nothing), so the request does the same work either way: the same lookup, the same insert,
+// the same commit flush and notification. Queuing only for an existing account made forgot-password about
+// 4 ms slower for one (issue 19's timing test), which told a caller who has an account. The job holds the
+// user's id, never the address that was asked about.
 func (q *Queries) EmailCodeRequestForEmail(ctx context.Context, db DBTX, arg *EmailCodeRequestForEmailParams) error {
 	_, err := db.Exec(ctx, EmailCodeRequestForEmail,
 		arg.JobKind,
 		arg.JobQueue,
 		arg.JobMaxAttempts,
-		arg.JobMetadata,
 		arg.Email,
+		arg.JobMetadata,
 	)
 	return err
 }
