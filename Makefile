@@ -23,9 +23,12 @@ TEST_STEPS :=
 include $(wildcard mk/*.mk)
 
 ## test: vet, gofmt, lint, check the generated code against the spec and queries, the mk/*.mk checks, then every
-## test with the race detector. Screenshots of the browser tests land in test-artifacts/ (HOMEKEEP_ARTIFACTS).
+## test with the race detector. Screenshots of the browser tests land in test-artifacts/ (HOMEKEEP_ARTIFACTS);
+## every error body the tests got lands in test-artifacts/error-bodies and is checked (mk/error-bodies.mk).
 test: vet fmt-check lint check-generated $(TEST_STEPS)
-	HOMEKEEP_ARTIFACTS=$${HOMEKEEP_ARTIFACTS:-$(CURDIR)/test-artifacts} $(GO) test -race -count=1 ./...
+	rm -rf $(ERROR_BODIES)
+	HOMEKEEP_ERROR_BODIES=$(ERROR_BODIES) HOMEKEEP_ARTIFACTS=$${HOMEKEEP_ARTIFACTS:-$(CURDIR)/test-artifacts} $(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory check-error-bodies
 
 vet:
 	$(GO) vet ./...

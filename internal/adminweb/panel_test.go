@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/apptest"
 )
 
@@ -25,7 +26,8 @@ func newBrowser(t *testing.T, inst *apptest.Instance) *browser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	return &browser{t: t, base: inst.URL, hc: &http.Client{Jar: jar,
+	// Error pages are checked like the API's error bodies: no driver error, SQL or stack trace (issue 19).
+	return &browser{t: t, base: inst.URL, hc: &http.Client{Jar: jar, Transport: apitest.NewErrorBodyTransport(t, nil),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
