@@ -21,14 +21,15 @@ var regexMap = map[string]ogenregex.Regexp{
 	"^([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?$":              ogenregex.MustCompile("^([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?$"),
 	"^(\\+?[0-9]{6,20})?$":                                     ogenregex.MustCompile("^(\\+?[0-9]{6,20})?$"),
 	"^(\\s*|[\\s().-]*\\+?[\\s().-]*([0-9][\\s().-]*){6,20})$": ogenregex.MustCompile("^(\\s*|[\\s().-]*\\+?[\\s().-]*([0-9][\\s().-]*){6,20})$"),
-	"^[0-9a-f]{64}$":                                           ogenregex.MustCompile("^[0-9a-f]{64}$"),
-	"^[A-HJKMNP-Z2-9]{6}$":                                     ogenregex.MustCompile("^[A-HJKMNP-Z2-9]{6}$"),
-	"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$":                     ogenregex.MustCompile("^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"),
-	"^[^\\r\\n]*$":                                             ogenregex.MustCompile("^[^\\r\\n]*$"),
-	"^[^\\r\\n]*\\S[^\\r\\n]*$":                                ogenregex.MustCompile("^[^\\r\\n]*\\S[^\\r\\n]*$"),
-	"^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$":      ogenregex.MustCompile("^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$"),
-	"^\\s*[0-9]{6}\\s*$":                                       ogenregex.MustCompile("^\\s*[0-9]{6}\\s*$"),
-	"^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$":                   ogenregex.MustCompile("^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$"),
+	"^[!-~]+$":                             ogenregex.MustCompile("^[!-~]+$"),
+	"^[0-9a-f]{64}$":                       ogenregex.MustCompile("^[0-9a-f]{64}$"),
+	"^[A-HJKMNP-Z2-9]{6}$":                 ogenregex.MustCompile("^[A-HJKMNP-Z2-9]{6}$"),
+	"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$": ogenregex.MustCompile("^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"),
+	"^[^\\r\\n]*$":                         ogenregex.MustCompile("^[^\\r\\n]*$"),
+	"^[^\\r\\n]*\\S[^\\r\\n]*$":            ogenregex.MustCompile("^[^\\r\\n]*\\S[^\\r\\n]*$"),
+	"^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$": ogenregex.MustCompile("^\\s*([hH][tT][tT][pP][sS]?://[^\\s/?#]+\\S*)?\\s*$"),
+	"^\\s*[0-9]{6}\\s*$":                     ogenregex.MustCompile("^\\s*[0-9]{6}\\s*$"),
+	"^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$": ogenregex.MustCompile("^\\s*[A-HJKMNP-Za-hjkmnp-z2-9]{6}\\s*$"),
 }
 var ratMap = map[string]*big.Rat{
 	"1/10": func() *big.Rat {

@@ -145,7 +145,7 @@ type ContractorsInvoker interface {
 	// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 	//
 	// POST /contractors
-	CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error)
+	CreateContractor(ctx context.Context, request *ContractorCreate, params CreateContractorParams) (CreateContractorRes, error)
 	// DeleteContractor invokes deleteContractor operation.
 	//
 	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
@@ -211,7 +211,7 @@ type DocumentsInvoker interface {
 	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /documents
-	CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error)
+	CreateDocument(ctx context.Context, request CreateDocumentReq, params CreateDocumentParams) (CreateDocumentRes, error)
 	// DeleteDocument invokes deleteDocument operation.
 	//
 	// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
@@ -358,7 +358,7 @@ type NotificationsInvoker interface {
 	// signed-in user, for their own account.
 	//
 	// POST /notifications/devices
-	RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
+	RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate, params RegisterNotificationDeviceParams) (RegisterNotificationDeviceRes, error)
 	// SendTestNotification invokes sendTestNotification operation.
 	//
 	// Sends a test push to every active device of the caller's and a test email to the caller's verified
@@ -424,7 +424,7 @@ type ResidencesInvoker interface {
 	// date "today" for the residence's tasks. Any signed-in user.
 	//
 	// POST /residences
-	CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error)
+	CreateResidence(ctx context.Context, request *ResidenceCreate, params CreateResidenceParams) (CreateResidenceRes, error)
 	// CreateShareCode invokes createShareCode operation.
 	//
 	// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
@@ -454,7 +454,7 @@ type ResidencesInvoker interface {
 	// signed-in user who has the code.
 	//
 	// POST /residences/join
-	JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error)
+	JoinResidence(ctx context.Context, request *JoinRequest, params JoinResidenceParams) (JoinResidenceRes, error)
 	// ListResidenceMembers invokes listResidenceMembers operation.
 	//
 	// Every member with their role, the owner first. Any member of the residence (owner, editor or
@@ -513,9 +513,9 @@ type StoreInvoker interface {
 	// is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
 	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
-	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
-	// own account.
+	// same transaction twice is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the
+	// caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no
+	// APPLE_BUNDLE_ID. Any signed-in user, for their own account.
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
@@ -529,9 +529,10 @@ type StoreInvoker interface {
 	// purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
 	// latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
 	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
-	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
-	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
-	// Any signed-in user, for their own account.
+	// wants acknowledged is acknowledged by a job. Posting the same token again applies the same state, so
+	// it is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription,
+	// as GET /subscription does. 503 `store_not_configured` while the server has no
+	// GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
 	//
 	// POST /subscription/google
 	ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
@@ -618,7 +619,7 @@ type TasksInvoker interface {
 	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks
-	CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error)
+	CreateTask(ctx context.Context, request *TaskCreate, params CreateTaskParams) (CreateTaskRes, error)
 	// DeleteCompletion invokes deleteCompletion operation.
 	//
 	// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
@@ -762,9 +763,9 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 // is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
 // to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 // revoked one until its revocation); a state older than the one stored changes nothing, so posting the
-// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
-// own account.
+// same transaction twice is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the
+// caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no
+// APPLE_BUNDLE_ID. Any signed-in user, for their own account.
 //
 // POST /subscription/apple
 func (c *Client) ApplyApplePurchase(ctx context.Context, request *ApplePurchaseRequest) (ApplyApplePurchaseRes, error) {
@@ -909,9 +910,10 @@ func (c *Client) sendApplyApplePurchase(ctx context.Context, request *ApplePurch
 // purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
 // latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
 // (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
-// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
-// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
-// Any signed-in user, for their own account.
+// wants acknowledged is acknowledged by a job. Posting the same token again applies the same state, so
+// it is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription,
+// as GET /subscription does. 503 `store_not_configured` while the server has no
+// GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
 //
 // POST /subscription/google
 func (c *Client) ApplyGooglePurchase(ctx context.Context, request *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error) {
@@ -1573,6 +1575,23 @@ func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCrea
 		return res, errors.Wrap(err, "encode request")
 	}
 
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+
 	{
 		type bitset = [1]uint8
 		var satisfied bitset
@@ -1649,12 +1668,12 @@ func (c *Client) sendCompleteTask(ctx context.Context, request OptCompletionCrea
 // and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 //
 // POST /contractors
-func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate) (CreateContractorRes, error) {
-	res, err := c.sendCreateContractor(ctx, request)
+func (c *Client) CreateContractor(ctx context.Context, request *ContractorCreate, params CreateContractorParams) (CreateContractorRes, error) {
+	res, err := c.sendCreateContractor(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCreate) (res CreateContractorRes, err error) {
+func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCreate, params CreateContractorParams) (res CreateContractorRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -1711,6 +1730,23 @@ func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCr
 	}
 	if err := encodeCreateContractorRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -1792,12 +1828,12 @@ func (c *Client) sendCreateContractor(ctx context.Context, request *ContractorCr
 // `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /documents
-func (c *Client) CreateDocument(ctx context.Context, request CreateDocumentReq) (CreateDocumentRes, error) {
-	res, err := c.sendCreateDocument(ctx, request)
+func (c *Client) CreateDocument(ctx context.Context, request CreateDocumentReq, params CreateDocumentParams) (CreateDocumentRes, error) {
+	res, err := c.sendCreateDocument(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentReq) (res CreateDocumentRes, err error) {
+func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentReq, params CreateDocumentParams) (res CreateDocumentRes, err error) {
 	// Validate request before sending.
 	switch request := request.(type) {
 	case *DocumentCreate:
@@ -1868,6 +1904,23 @@ func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentR
 	}
 	if err := encodeCreateDocumentRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -1944,12 +1997,12 @@ func (c *Client) sendCreateDocument(ctx context.Context, request CreateDocumentR
 // date "today" for the residence's tasks. Any signed-in user.
 //
 // POST /residences
-func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate) (CreateResidenceRes, error) {
-	res, err := c.sendCreateResidence(ctx, request)
+func (c *Client) CreateResidence(ctx context.Context, request *ResidenceCreate, params CreateResidenceParams) (CreateResidenceRes, error) {
+	res, err := c.sendCreateResidence(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCreate) (res CreateResidenceRes, err error) {
+func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCreate, params CreateResidenceParams) (res CreateResidenceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -2006,6 +2059,23 @@ func (c *Client) sendCreateResidence(ctx context.Context, request *ResidenceCrea
 	}
 	if err := encodeCreateResidenceRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -2172,6 +2242,23 @@ func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRe
 		return res, errors.Wrap(err, "encode request")
 	}
 
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+
 	{
 		type bitset = [1]uint8
 		var satisfied bitset
@@ -2246,12 +2333,12 @@ func (c *Client) sendCreateShareCode(ctx context.Context, request OptShareCodeRe
 // residence's owner and editors; viewers get 403, anyone else 404.
 //
 // POST /tasks
-func (c *Client) CreateTask(ctx context.Context, request *TaskCreate) (CreateTaskRes, error) {
-	res, err := c.sendCreateTask(ctx, request)
+func (c *Client) CreateTask(ctx context.Context, request *TaskCreate, params CreateTaskParams) (CreateTaskRes, error) {
+	res, err := c.sendCreateTask(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res CreateTaskRes, err error) {
+func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate, params CreateTaskParams) (res CreateTaskRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -2308,6 +2395,23 @@ func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreate) (res C
 	}
 	if err := encodeCreateTaskRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -5576,12 +5680,12 @@ func (c *Client) sendGetWebPushKey(ctx context.Context) (res GetWebPushKeyRes, e
 // signed-in user who has the code.
 //
 // POST /residences/join
-func (c *Client) JoinResidence(ctx context.Context, request *JoinRequest) (JoinResidenceRes, error) {
-	res, err := c.sendJoinResidence(ctx, request)
+func (c *Client) JoinResidence(ctx context.Context, request *JoinRequest, params JoinResidenceParams) (JoinResidenceRes, error) {
+	res, err := c.sendJoinResidence(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (res JoinResidenceRes, err error) {
+func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest, params JoinResidenceParams) (res JoinResidenceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -5638,6 +5742,23 @@ func (c *Client) sendJoinResidence(ctx context.Context, request *JoinRequest) (r
 	}
 	if err := encodeJoinResidenceRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -7892,12 +8013,12 @@ func (c *Client) sendRegister(ctx context.Context, request *RegisterRequest) (re
 // signed-in user, for their own account.
 //
 // POST /notifications/devices
-func (c *Client) RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error) {
-	res, err := c.sendRegisterNotificationDevice(ctx, request)
+func (c *Client) RegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate, params RegisterNotificationDeviceParams) (RegisterNotificationDeviceRes, error) {
+	res, err := c.sendRegisterNotificationDevice(ctx, request, params)
 	return res, err
 }
 
-func (c *Client) sendRegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate) (res RegisterNotificationDeviceRes, err error) {
+func (c *Client) sendRegisterNotificationDevice(ctx context.Context, request *NotificationDeviceCreate, params RegisterNotificationDeviceParams) (res RegisterNotificationDeviceRes, err error) {
 	// Validate request before sending.
 	if err := func() error {
 		if err := request.Validate(); err != nil {
@@ -7954,6 +8075,23 @@ func (c *Client) sendRegisterNotificationDevice(ctx context.Context, request *No
 	}
 	if err := encodeRegisterNotificationDeviceRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IdempotencyKey.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{

@@ -14,12 +14,82 @@ type CancelTaskParams struct {
 
 // CompleteTaskParams is parameters of completeTask operation.
 type CompleteTaskParams struct {
-	ID int64
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+	ID             int64
+}
+
+// CreateContractorParams is parameters of createContractor operation.
+type CreateContractorParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+// CreateDocumentParams is parameters of createDocument operation.
+type CreateDocumentParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+// CreateResidenceParams is parameters of createResidence operation.
+type CreateResidenceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
 }
 
 // CreateShareCodeParams is parameters of createShareCode operation.
 type CreateShareCodeParams struct {
-	ID int64
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+	ID             int64
+}
+
+// CreateTaskParams is parameters of createTask operation.
+type CreateTaskParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
 }
 
 // DeleteCompletionParams is parameters of deleteCompletion operation.
@@ -115,6 +185,19 @@ type GetUnsubscribePageParams struct {
 	Token string
 }
 
+// JoinResidenceParams is parameters of joinResidence operation.
+type JoinResidenceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
 // ListCompletionsParams is parameters of listCompletions operation.
 type ListCompletionsParams struct {
 	ID int64
@@ -170,6 +253,19 @@ type ListWarrantiesParams struct {
 type ReceiveGoogleNotificationParams struct {
 	// GOOGLE_PUBSUB_SECRET, or any segment when the push is authenticated by its token.
 	Secret string
+}
+
+// RegisterNotificationDeviceParams is parameters of registerNotificationDevice operation.
+type RegisterNotificationDeviceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
 }
 
 // RemoveResidenceMemberParams is parameters of removeResidenceMember operation.

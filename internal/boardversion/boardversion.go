@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/homekeep/homekeep/internal/txscope"
 	"github.com/homekeep/homekeep/internal/valkeyconn"
 )
 
@@ -116,11 +117,16 @@ func (s *Store) Bump(ctx context.Context, ids ...int64) error {
 
 // Changed is Bump for a write that has committed and must answer success whatever happens: a failure is
 // logged, and the Store recovers by itself.
+//
+// In a request whose statements run in one transaction (txscope), the bump waits for its COMMIT: a board
+// read between a bump and the commit would be cached under the new version with the old data.
 func (s *Store) Changed(ctx context.Context, ids ...int64) {
-	if err := s.Bump(ctx, ids...); err != nil {
-		s.log.WarnContext(ctx, "boards are served from PostgreSQL until Valkey takes a version bump again",
-			"residence_ids", ids, "error", err)
-	}
+	txscope.AfterCommit(ctx, func(ctx context.Context) {
+		if err := s.Bump(ctx, ids...); err != nil {
+			s.log.WarnContext(ctx, "boards are served from PostgreSQL until Valkey takes a version bump again",
+				"residence_ids", ids, "error", err)
+		}
+	})
 }
 
 // BumpLookups changes the version every board's ETag includes: for a change of lookup names (seeding, the
@@ -141,10 +147,12 @@ func (s *Store) SetTimezone(ctx context.Context, id int64, tz string) {
 	if s == nil {
 		return
 	}
-	if err := s.b.setTimezone(ctx, id, tz); err != nil {
-		s.log.WarnContext(ctx, "boards are served from PostgreSQL until Valkey takes a timezone again",
-			"residence_id", id, "error", err)
-	}
+	txscope.AfterCommit(ctx, func(ctx context.Context) { // as Changed
+		if err := s.b.setTimezone(ctx, id, tz); err != nil {
+			s.log.WarnContext(ctx, "boards are served from PostgreSQL until Valkey takes a timezone again",
+				"residence_id", id, "error", err)
+		}
+	})
 }
 
 // FillTimezones stores the timezones read from PostgreSQL for the residences of st whose timezone was

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/homekeep/homekeep/internal/txscope"
 )
 
 // sweepTimeout bounds the pings of one sweep; a live server answers in well under a millisecond.
@@ -30,6 +32,9 @@ const sweepTimeout = time.Second
 //   - any statement pgx knows never reached the server (pgconn.SafeToRetry). This alone would not do: after
 //     pg_terminate_backend pgx learns of the termination only by reading the reply to the statement it has
 //     just sent, so SafeToRetry is false on exactly the failure that matters.
+//
+// A request whose context carries a transaction (txscope.With: a request with an Idempotency-Key) runs every
+// statement in it instead, BEGIN included (as a savepoint), and nothing is repeated.
 //
 // A write that lost its connection after being sent is never repeated: whether it committed is unknown, so
 // the request answers 503 and the client decides. Statements inside a transaction and batches are not
@@ -84,6 +89,9 @@ func (db *DB) again(ctx context.Context, err error, read bool) bool {
 
 // Exec runs sql like pgxpool.Pool.Exec, once more when its connection was lost and repeating is safe.
 func (db *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if tx := txscope.From(ctx); tx != nil {
+		return tx.Exec(ctx, sql, args...)
+	}
 	tag, err := db.Pool.Exec(ctx, sql, args...)
 	if err != nil && db.again(ctx, err, db.read(ctx)) {
 		return db.Pool.Exec(ctx, sql, args...)
@@ -94,6 +102,9 @@ func (db *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 // Query runs sql like pgxpool.Pool.Query. A statement whose connection turns out to be lost when its first
 // row is read runs once more, transparently to the caller, when repeating it is safe.
 func (db *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if tx := txscope.From(ctx); tx != nil {
+		return tx.Query(ctx, sql, args...)
+	}
 	read := db.read(ctx)
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -108,6 +119,9 @@ func (db *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 // QueryRow runs sql like pgxpool.Pool.QueryRow; Scan runs it once more when its connection was lost and
 // repeating it is safe.
 func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if tx := txscope.From(ctx); tx != nil {
+		return tx.QueryRow(ctx, sql, args...)
+	}
 	return &retryRow{row: db.Pool.QueryRow(ctx, sql, args...), db: db, ctx: ctx, sql: sql, args: args, read: db.read(ctx)}
 }
 
@@ -119,11 +133,23 @@ func (db *DB) Begin(ctx context.Context) (pgx.Tx, error) {
 // BeginTx starts a transaction like pgxpool.Pool.BeginTx. A BEGIN whose connection was lost did nothing, so
 // it is repeated on a live connection whatever the request.
 func (db *DB) BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
+	if tx := txscope.From(ctx); tx != nil {
+		return tx.Begin(ctx) // a savepoint in the request's transaction; opts are the outer transaction's
+	}
 	tx, err := db.Pool.BeginTx(ctx, opts)
 	if err != nil && db.again(ctx, err, true) {
 		return db.Pool.BeginTx(ctx, opts)
 	}
 	return tx, err
+}
+
+// SendBatch sends b like pgxpool.Pool.SendBatch (a batch is never repeated), in ctx's transaction when it
+// has one.
+func (db *DB) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if tx := txscope.From(ctx); tx != nil {
+		return tx.SendBatch(ctx, b)
+	}
+	return db.Pool.SendBatch(ctx, b)
 }
 
 // retryRow repeats its statement once when Scan finds its connection lost (no row was read, so dest is

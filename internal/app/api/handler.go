@@ -4,6 +4,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
+	"github.com/homekeep/homekeep/internal/app/idempotency"
 	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
@@ -26,6 +27,9 @@ type Handlers struct {
 	Notifications *notifications.Handler
 	Subscriptions *subscriptions.Handler
 	Store         *store.Handler
+	// Idempotency, when set, guards the keyed creates (its Middleware runs last); the server must then be
+	// served through its Wrap.
+	Idempotency *idempotency.Keys
 }
 
 // handler is the whole oas.Handler: every group's handler, embedded. Embedding the generated group

@@ -7,10 +7,12 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5/middleware"
+	ogenmiddleware "github.com/ogen-go/ogen/middleware"
 
 	"github.com/homekeep/homekeep/internal/apierror"
 	"github.com/homekeep/homekeep/internal/app"
 	"github.com/homekeep/homekeep/internal/app/documents"
+	"github.com/homekeep/homekeep/internal/app/idempotency"
 	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/telemetry"
@@ -41,16 +43,25 @@ func NewServer(hs Handlers, logger *slog.Logger, extra ...oas.ServerOption) (*oa
 		NotificationsHandler: hs.Notifications, ReferenceHandler: hs.Reference, ResidencesHandler: hs.Residences, SubscriptionsHandler: hs.Subscriptions,
 		StoreHandler: hs.Store,
 		TasksHandler: hs.Tasks}
+	middlewares := []ogenmiddleware.Middleware{app.SettleAuthentication, telemetry.NoteSpan, textinput.Middleware,
+		documents.RefuseFileInJSON, store.PushAuthorization}
+	if hs.Idempotency != nil {
+		// Last: a request the checks above refuse opens no transaction, and the handler's context is the one
+		// whose statements run in it.
+		middlewares = append(middlewares, hs.Idempotency.Middleware)
+	}
 	opts := append([]oas.ServerOption{
 		oas.WithPathPrefix(PathPrefix),
 		oas.WithMaxMultipartMemory(maxMultipartMemory),
 		// SettleAuthentication first: no answer, not even textinput's 400, leaves before the caller is
 		// authenticated (see app.ReadAuthenticated).
-		oas.WithMiddleware(app.SettleAuthentication, telemetry.NoteSpan, textinput.Middleware, documents.RefuseFileInJSON,
-			store.PushAuthorization),
+		oas.WithMiddleware(middlewares...),
 		// Server faults are logged with their cause and the request id; the client gets only the safe
 		// message. A handler's error arrives here too, after its handler settled any pending authentication.
 		oas.WithErrorHandler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+			if idempotency.Replayed(err) {
+				return // idempotency's Wrap sends the stored response
+			}
 			err = app.SettleBeforeError(ctx, err)
 			e := decodeError(r, err)
 			if level, ok := e.LogLevel(); ok {

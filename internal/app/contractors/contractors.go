@@ -193,7 +193,7 @@ func (h *Handler) ListContractors(ctx context.Context, params oas.ListContractor
 
 // CreateContractor adds a contractor to a residence (owners and editors) or, without residence_id, as the
 // caller's personal contractor; its specialties are linked in the same statement.
-func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate) (oas.CreateContractorRes, error) {
+func (h *Handler) CreateContractor(ctx context.Context, req *oas.ContractorCreate, _ oas.CreateContractorParams) (oas.CreateContractorRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	in := checkContractorFields(f, contractorFields{name: &req.Name, company: app.PtrIf(req.Company.Get()),

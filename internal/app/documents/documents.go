@@ -189,7 +189,7 @@ func (h *Handler) getDocument(ctx context.Context, userID, id int64) (*dbsqlc.Do
 }
 
 // CreateDocument adds a document (owners and editors): as JSON without a file, as multipart with one.
-func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq) (oas.CreateDocumentRes, error) {
+func (h *Handler) CreateDocument(ctx context.Context, req oas.CreateDocumentReq, _ oas.CreateDocumentParams) (oas.CreateDocumentRes, error) {
 	switch req := req.(type) {
 	case *oas.DocumentCreate:
 		return h.createDocument(ctx, req, nil)

@@ -31,7 +31,7 @@ func (h *Handler) ListNotificationDevices(ctx context.Context) (oas.ListNotifica
 
 // RegisterNotificationDevice registers a push token or endpoint for the caller in one statement; one already
 // known moves to the caller.
-func (h *Handler) RegisterNotificationDevice(ctx context.Context, req *oas.NotificationDeviceCreate) (oas.RegisterNotificationDeviceRes, error) {
+func (h *Handler) RegisterNotificationDevice(ctx context.Context, req *oas.NotificationDeviceCreate, _ oas.RegisterNotificationDeviceParams) (oas.RegisterNotificationDeviceRes, error) {
 	f := app.FieldErrors{}
 	p := &dbsqlc.NotificationDeviceRegisterParams{UserID: app.PrincipalFrom(ctx).User.ID, Platform: string(req.Platform),
 		AppVersion: strings.TrimSpace(req.AppVersion.Or("")), Locale: req.Locale.Or("")}

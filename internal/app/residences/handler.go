@@ -11,6 +11,7 @@ import (
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
 	"github.com/homekeep/homekeep/internal/identity"
+	"github.com/homekeep/homekeep/internal/txscope"
 )
 
 // Deps is what the residence operations use.
@@ -64,7 +65,9 @@ func (h *Handler) timezoneTaken(ctx context.Context, user *identity.User, tz str
 	if user.TimezoneSet || tz == user.Timezone || h.users == nil {
 		return
 	}
-	if err := h.users.EvictUser(ctx, user.ID); err != nil {
-		h.log.WarnContext(ctx, "could not evict the user whose timezone changed", "user_id", user.ID, "error", err)
-	}
+	txscope.AfterCommit(ctx, func(ctx context.Context) {
+		if err := h.users.EvictUser(ctx, user.ID); err != nil {
+			h.log.WarnContext(ctx, "could not evict the user whose timezone changed", "user_id", user.ID, "error", err)
+		}
+	})
 }

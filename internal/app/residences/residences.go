@@ -12,6 +12,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/txscope"
 )
 
 // DefaultDaysThreshold is the due-soon threshold a new user starts with: the default of users.days_threshold
@@ -25,9 +26,11 @@ const DefaultDaysThreshold int32 = 30
 // reads or writes a residence checks membership in SQL itself; the cached list only picks which ids to
 // query and whether a refusal is 403 or 404.
 func (h *Handler) invalidateAccess(ctx context.Context, userIDs ...int64) {
-	if err := h.access.Invalidate(ctx, userIDs...); err != nil {
-		h.log.WarnContext(ctx, "could not invalidate residence access cache", "users", userIDs, "error", err)
-	}
+	txscope.AfterCommit(ctx, func(ctx context.Context) { // a list read before the commit must not survive it
+		if err := h.access.Invalidate(ctx, userIDs...); err != nil {
+			h.log.WarnContext(ctx, "could not invalidate residence access cache", "users", userIDs, "error", err)
+		}
+	})
 }
 
 func residenceResponse(r *dbsqlc.Residence, role string, members, overdue, dueSoon int32) oas.Residence {
@@ -111,7 +114,7 @@ func (h *Handler) GetResidence(ctx context.Context, params oas.GetResidenceParam
 }
 
 // CreateResidence creates a residence owned by the caller, in their profile timezone unless told otherwise.
-func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate) (oas.CreateResidenceRes, error) {
+func (h *Handler) CreateResidence(ctx context.Context, req *oas.ResidenceCreate, _ oas.CreateResidenceParams) (oas.CreateResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	f := app.FieldErrors{}
 	name := app.CheckRequiredName(f, "name", req.Name)

@@ -84,7 +84,7 @@ func (h *Handler) CreateShareCode(ctx context.Context, req oas.OptShareCodeReque
 }
 
 // JoinResidence adds the caller to the residence a live code belongs to.
-func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest) (oas.JoinResidenceRes, error) {
+func (h *Handler) JoinResidence(ctx context.Context, req *oas.JoinRequest, _ oas.JoinResidenceParams) (oas.JoinResidenceRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	if err := h.attempts.Check(ctx, "join-residence", "user:"+strconv.FormatInt(user.ID, 10), "ip:"+reqinfo.From(ctx).IP); err != nil {
 		return nil, err

@@ -87,7 +87,7 @@ func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (oas.Ge
 }
 
 // CreateTask creates a task; a template fills the fields the request leaves out.
-func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate) (oas.CreateTaskRes, error) {
+func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreate, _ oas.CreateTaskParams) (oas.CreateTaskRes, error) {
 	user := app.PrincipalFrom(ctx).User
 	p := &dbsqlc.TaskCreateParams{
 		UserID: user.ID, ThresholdDays: user.DaysThreshold, ResidenceID: req.ResidenceID, AssignedTo: app.PtrIf(req.AssignedTo.Get()),

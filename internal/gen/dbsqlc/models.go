@@ -180,6 +180,17 @@ type FeatureBenefit struct {
 	UpdatedAt time.Time
 }
 
+type IdempotencyKey struct {
+	UserID          int64
+	Key             string
+	Operation       string
+	RequestHash     []byte
+	ResponseStatus  int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	CreatedAt       time.Time
+}
+
 type Notification struct {
 	ID          int64
 	UserID      int64

@@ -42,9 +42,9 @@ func (c *codeRecorder) Unwrap() http.ResponseWriter {
 // is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
 // to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 // revoked one until its revocation); a state older than the one stored changes nothing, so posting the
-// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
-// own account.
+// same transaction twice is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the
+// caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no
+// APPLE_BUNDLE_ID. Any signed-in user, for their own account.
 //
 // POST /subscription/apple
 func (s *Server) handleApplyApplePurchaseRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -257,9 +257,10 @@ func (s *Server) handleApplyApplePurchaseRequest(args [0]string, argsEscaped boo
 // purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
 // latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
 // (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
-// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
-// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
-// Any signed-in user, for their own account.
+// wants acknowledged is acknowledged by a job. Posting the same token again applies the same state, so
+// it is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription,
+// as GET /subscription does. 503 `store_not_configured` while the server has no
+// GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
 //
 // POST /subscription/google
 func (s *Server) handleApplyGooglePurchaseRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1261,6 +1262,10 @@ func (s *Server) handleCompleteTaskRequest(args [1]string, argsEscaped bool, w h
 			RawBody:          rawBody,
 			Params: middleware.Parameters{
 				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+				{
 					Name: "id",
 					In:   "path",
 				}: params.ID,
@@ -1445,6 +1450,16 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 			return
 		}
 	}
+	params, err := decodeCreateContractorParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeCreateContractorRequest(r)
@@ -1472,13 +1487,18 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 			OperationID:      "createContractor",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = *ContractorCreate
-			Params   = struct{}
+			Params   = CreateContractorParams
 			Response = CreateContractorRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -1488,14 +1508,14 @@ func (s *Server) handleCreateContractorRequest(args [0]string, argsEscaped bool,
 		](
 			m,
 			mreq,
-			nil,
+			unpackCreateContractorParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.CreateContractor(ctx, request)
+				response, err = s.h.CreateContractor(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.CreateContractor(ctx, request)
+		response, err = s.h.CreateContractor(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)
@@ -1656,6 +1676,16 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 			return
 		}
 	}
+	params, err := decodeCreateDocumentParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeCreateDocumentRequest(r)
@@ -1683,13 +1713,18 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 			OperationID:      "createDocument",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = CreateDocumentReq
-			Params   = struct{}
+			Params   = CreateDocumentParams
 			Response = CreateDocumentRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -1699,14 +1734,14 @@ func (s *Server) handleCreateDocumentRequest(args [0]string, argsEscaped bool, w
 		](
 			m,
 			mreq,
-			nil,
+			unpackCreateDocumentParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.CreateDocument(ctx, request)
+				response, err = s.h.CreateDocument(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.CreateDocument(ctx, request)
+		response, err = s.h.CreateDocument(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)
@@ -1862,6 +1897,16 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 			return
 		}
 	}
+	params, err := decodeCreateResidenceParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeCreateResidenceRequest(r)
@@ -1889,13 +1934,18 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 			OperationID:      "createResidence",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = *ResidenceCreate
-			Params   = struct{}
+			Params   = CreateResidenceParams
 			Response = CreateResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -1905,14 +1955,14 @@ func (s *Server) handleCreateResidenceRequest(args [0]string, argsEscaped bool, 
 		](
 			m,
 			mreq,
-			nil,
+			unpackCreateResidenceParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.CreateResidence(ctx, request)
+				response, err = s.h.CreateResidence(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.CreateResidence(ctx, request)
+		response, err = s.h.CreateResidence(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)
@@ -2107,6 +2157,10 @@ func (s *Server) handleCreateShareCodeRequest(args [1]string, argsEscaped bool, 
 			RawBody:          rawBody,
 			Params: middleware.Parameters{
 				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+				{
 					Name: "id",
 					In:   "path",
 				}: params.ID,
@@ -2289,6 +2343,16 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 			return
 		}
 	}
+	params, err := decodeCreateTaskParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeCreateTaskRequest(r)
@@ -2316,13 +2380,18 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 			OperationID:      "createTask",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = *TaskCreate
-			Params   = struct{}
+			Params   = CreateTaskParams
 			Response = CreateTaskRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -2332,14 +2401,14 @@ func (s *Server) handleCreateTaskRequest(args [0]string, argsEscaped bool, w htt
 		](
 			m,
 			mreq,
-			nil,
+			unpackCreateTaskParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.CreateTask(ctx, request)
+				response, err = s.h.CreateTask(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.CreateTask(ctx, request)
+		response, err = s.h.CreateTask(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)
@@ -7002,6 +7071,16 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 			return
 		}
 	}
+	params, err := decodeJoinResidenceParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeJoinResidenceRequest(r)
@@ -7029,13 +7108,18 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 			OperationID:      "joinResidence",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = *JoinRequest
-			Params   = struct{}
+			Params   = JoinResidenceParams
 			Response = JoinResidenceRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -7045,14 +7129,14 @@ func (s *Server) handleJoinResidenceRequest(args [0]string, argsEscaped bool, w 
 		](
 			m,
 			mreq,
-			nil,
+			unpackJoinResidenceParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.JoinResidence(ctx, request)
+				response, err = s.h.JoinResidence(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.JoinResidence(ctx, request)
+		response, err = s.h.JoinResidence(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)
@@ -10260,6 +10344,16 @@ func (s *Server) handleRegisterNotificationDeviceRequest(args [0]string, argsEsc
 			return
 		}
 	}
+	params, err := decodeRegisterNotificationDeviceParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
 
 	var rawBody []byte
 	request, rawBody, close, err := s.decodeRegisterNotificationDeviceRequest(r)
@@ -10287,13 +10381,18 @@ func (s *Server) handleRegisterNotificationDeviceRequest(args [0]string, argsEsc
 			OperationID:      "registerNotificationDevice",
 			Body:             request,
 			RawBody:          rawBody,
-			Params:           middleware.Parameters{},
-			Raw:              r,
+			Params: middleware.Parameters{
+				{
+					Name: "Idempotency-Key",
+					In:   "header",
+				}: params.IdempotencyKey,
+			},
+			Raw: r,
 		}
 
 		type (
 			Request  = *NotificationDeviceCreate
-			Params   = struct{}
+			Params   = RegisterNotificationDeviceParams
 			Response = RegisterNotificationDeviceRes
 		)
 		response, err = middleware.HookMiddleware[
@@ -10303,14 +10402,14 @@ func (s *Server) handleRegisterNotificationDeviceRequest(args [0]string, argsEsc
 		](
 			m,
 			mreq,
-			nil,
+			unpackRegisterNotificationDeviceParams,
 			func(ctx context.Context, request Request, params Params) (response Response, err error) {
-				response, err = s.h.RegisterNotificationDevice(ctx, request)
+				response, err = s.h.RegisterNotificationDevice(ctx, request, params)
 				return response, err
 			},
 		)
 	} else {
-		response, err = s.h.RegisterNotificationDevice(ctx, request)
+		response, err = s.h.RegisterNotificationDevice(ctx, request, params)
 	}
 	if err != nil {
 		defer recordError("Internal", err)

@@ -146,10 +146,28 @@ func decodeCancelTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 
 // CompleteTaskParams is parameters of completeTask operation.
 type CompleteTaskParams struct {
-	ID int64
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+	ID             int64
 }
 
 func unpackCompleteTaskParams(packed middleware.Parameters) (params CompleteTaskParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
 	{
 		key := middleware.ParameterKey{
 			Name: "id",
@@ -161,6 +179,73 @@ func unpackCompleteTaskParams(packed middleware.Parameters) (params CompleteTask
 }
 
 func decodeCompleteTaskParams(args [1]string, argsEscaped bool, r *http.Request) (params CompleteTaskParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
 	// Decode path: id.
 	if err := func() error {
 		param := args[0]
@@ -209,12 +294,321 @@ func decodeCompleteTaskParams(args [1]string, argsEscaped bool, r *http.Request)
 	return params, nil
 }
 
+// CreateContractorParams is parameters of createContractor operation.
+type CreateContractorParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackCreateContractorParams(packed middleware.Parameters) (params CreateContractorParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeCreateContractorParams(args [0]string, argsEscaped bool, r *http.Request) (params CreateContractorParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// CreateDocumentParams is parameters of createDocument operation.
+type CreateDocumentParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackCreateDocumentParams(packed middleware.Parameters) (params CreateDocumentParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeCreateDocumentParams(args [0]string, argsEscaped bool, r *http.Request) (params CreateDocumentParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// CreateResidenceParams is parameters of createResidence operation.
+type CreateResidenceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackCreateResidenceParams(packed middleware.Parameters) (params CreateResidenceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeCreateResidenceParams(args [0]string, argsEscaped bool, r *http.Request) (params CreateResidenceParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // CreateShareCodeParams is parameters of createShareCode operation.
 type CreateShareCodeParams struct {
-	ID int64
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+	ID             int64
 }
 
 func unpackCreateShareCodeParams(packed middleware.Parameters) (params CreateShareCodeParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
 	{
 		key := middleware.ParameterKey{
 			Name: "id",
@@ -226,6 +620,73 @@ func unpackCreateShareCodeParams(packed middleware.Parameters) (params CreateSha
 }
 
 func decodeCreateShareCodeParams(args [1]string, argsEscaped bool, r *http.Request) (params CreateShareCodeParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
 	// Decode path: id.
 	if err := func() error {
 		param := args[0]
@@ -268,6 +729,103 @@ func decodeCreateShareCodeParams(args [1]string, argsEscaped bool, r *http.Reque
 		return params, &ogenerrors.DecodeParamError{
 			Name: "id",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// CreateTaskParams is parameters of createTask operation.
+type CreateTaskParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackCreateTaskParams(packed middleware.Parameters) (params CreateTaskParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeCreateTaskParams(args [0]string, argsEscaped bool, r *http.Request) (params CreateTaskParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
 			Err:  err,
 		}
 	}
@@ -1679,6 +2237,103 @@ func decodeGetUnsubscribePageParams(args [0]string, argsEscaped bool, r *http.Re
 	return params, nil
 }
 
+// JoinResidenceParams is parameters of joinResidence operation.
+type JoinResidenceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackJoinResidenceParams(packed middleware.Parameters) (params JoinResidenceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeJoinResidenceParams(args [0]string, argsEscaped bool, r *http.Request) (params JoinResidenceParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // ListCompletionsParams is parameters of listCompletions operation.
 type ListCompletionsParams struct {
 	ID int64
@@ -2713,6 +3368,103 @@ func decodeReceiveGoogleNotificationParams(args [1]string, argsEscaped bool, r *
 		return params, &ogenerrors.DecodeParamError{
 			Name: "secret",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// RegisterNotificationDeviceParams is parameters of registerNotificationDevice operation.
+type RegisterNotificationDeviceParams struct {
+	// Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same
+	// key with each retry of it: within 24 hours, a retry with the same key and the same request
+	// (operation, path and body; for an upload, its fields and file) answers the first success again (its
+	// status, headers and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same
+	// key with another request answers 422 `idempotency_key_reused`; a retry while the first is still
+	// running answers 409 `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is
+	// remembered, so a retry after an error runs again. 1 to 255 visible ASCII characters; anything else
+	// answers 400 naming `Idempotency-Key`. Without the header the request is not deduplicated.
+	IdempotencyKey OptString `json:",omitempty,omitzero"`
+}
+
+func unpackRegisterNotificationDeviceParams(packed middleware.Parameters) (params RegisterNotificationDeviceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "Idempotency-Key",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IdempotencyKey = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeRegisterNotificationDeviceParams(args [0]string, argsEscaped bool, r *http.Request) (params RegisterNotificationDeviceParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: Idempotency-Key.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Idempotency-Key",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIdempotencyKeyVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIdempotencyKeyVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IdempotencyKey.SetTo(paramsDotIdempotencyKeyVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IdempotencyKey.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     1,
+							MinLengthSet:  true,
+							MaxLength:     255,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[!-~]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Idempotency-Key",
+			In:   "header",
 			Err:  err,
 		}
 	}

@@ -48,7 +48,7 @@ var (
 	}
 	rn13AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn24AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
@@ -63,7 +63,7 @@ var (
 	}
 	rn14AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn52AllowedHeaders = map[string]string{
 		"GET": "Authorization",
@@ -82,7 +82,7 @@ var (
 	}
 	rn47AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn30AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
@@ -106,10 +106,10 @@ var (
 	}
 	rn15AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn45AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn17AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
@@ -124,7 +124,7 @@ var (
 		"PATCH":  "Authorization,Content-Type",
 	}
 	rn18AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn37AllowedHeaders = map[string]string{
 		"GET": "Authorization,If-None-Match",
@@ -149,7 +149,7 @@ var (
 	}
 	rn19AllowedHeaders = map[string]string{
 		"GET":  "Authorization,If-None-Match",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn6AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
@@ -164,7 +164,7 @@ var (
 	}
 	rn12AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,Idempotency-Key",
 	}
 	rn69AllowedHeaders = map[string]string{
 		"POST": "Authorization",

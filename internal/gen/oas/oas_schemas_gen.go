@@ -4022,6 +4022,41 @@ func (s *GooglePushRequest) SetSubscription(val OptString) {
 	s.Subscription = val
 }
 
+// IdempotencyKeyReusedHeaders wraps APIError with response headers.
+type IdempotencyKeyReusedHeaders struct {
+	XRequestID string
+	Response   APIError
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *IdempotencyKeyReusedHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *IdempotencyKeyReusedHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *IdempotencyKeyReusedHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *IdempotencyKeyReusedHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*IdempotencyKeyReusedHeaders) completeTaskRes()               {}
+func (*IdempotencyKeyReusedHeaders) createContractorRes()           {}
+func (*IdempotencyKeyReusedHeaders) createDocumentRes()             {}
+func (*IdempotencyKeyReusedHeaders) createResidenceRes()            {}
+func (*IdempotencyKeyReusedHeaders) createShareCodeRes()            {}
+func (*IdempotencyKeyReusedHeaders) createTaskRes()                 {}
+func (*IdempotencyKeyReusedHeaders) joinResidenceRes()              {}
+func (*IdempotencyKeyReusedHeaders) registerNotificationDeviceRes() {}
+
 // InternalServerErrorHeaders wraps APIError with response headers.
 type InternalServerErrorHeaders struct {
 	XRequestID string
@@ -7358,6 +7393,52 @@ func (s *RegisterRequest) SetTimezone(val OptString) {
 type RemoveResidenceMemberNoContent struct{}
 
 func (*RemoveResidenceMemberNoContent) removeResidenceMemberRes() {}
+
+// RequestInProgressHeaders wraps APIError with response headers.
+type RequestInProgressHeaders struct {
+	RetryAfter int
+	XRequestID string
+	Response   APIError
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *RequestInProgressHeaders) GetRetryAfter() int {
+	return s.RetryAfter
+}
+
+// GetXRequestID returns the value of XRequestID.
+func (s *RequestInProgressHeaders) GetXRequestID() string {
+	return s.XRequestID
+}
+
+// GetResponse returns the value of Response.
+func (s *RequestInProgressHeaders) GetResponse() APIError {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *RequestInProgressHeaders) SetRetryAfter(val int) {
+	s.RetryAfter = val
+}
+
+// SetXRequestID sets the value of XRequestID.
+func (s *RequestInProgressHeaders) SetXRequestID(val string) {
+	s.XRequestID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *RequestInProgressHeaders) SetResponse(val APIError) {
+	s.Response = val
+}
+
+func (*RequestInProgressHeaders) completeTaskRes()               {}
+func (*RequestInProgressHeaders) createContractorRes()           {}
+func (*RequestInProgressHeaders) createDocumentRes()             {}
+func (*RequestInProgressHeaders) createResidenceRes()            {}
+func (*RequestInProgressHeaders) createShareCodeRes()            {}
+func (*RequestInProgressHeaders) createTaskRes()                 {}
+func (*RequestInProgressHeaders) joinResidenceRes()              {}
+func (*RequestInProgressHeaders) registerNotificationDeviceRes() {}
 
 // ResetPasswordNoContent is response for ResetPassword operation.
 type ResetPasswordNoContent struct{}

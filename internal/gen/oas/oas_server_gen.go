@@ -124,7 +124,7 @@ type ContractorsHandler interface {
 	// and editors (viewers get 403, anyone else 404); without it, any signed-in user.
 	//
 	// POST /contractors
-	CreateContractor(ctx context.Context, req *ContractorCreate) (CreateContractorRes, error)
+	CreateContractor(ctx context.Context, req *ContractorCreate, params CreateContractorParams) (CreateContractorRes, error)
 	// DeleteContractor implements deleteContractor operation.
 	//
 	// Deletes the contractor; tasks and completions that named it keep existing without it. Owners and
@@ -190,7 +190,7 @@ type DocumentsHandler interface {
 	// `PUT /documents/{id}/file`. The residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /documents
-	CreateDocument(ctx context.Context, req CreateDocumentReq) (CreateDocumentRes, error)
+	CreateDocument(ctx context.Context, req CreateDocumentReq, params CreateDocumentParams) (CreateDocumentRes, error)
 	// DeleteDocument implements deleteDocument operation.
 	//
 	// Deletes the document and its stored file. The residence's owner and editors; viewers get 403, anyone
@@ -337,7 +337,7 @@ type NotificationsHandler interface {
 	// signed-in user, for their own account.
 	//
 	// POST /notifications/devices
-	RegisterNotificationDevice(ctx context.Context, req *NotificationDeviceCreate) (RegisterNotificationDeviceRes, error)
+	RegisterNotificationDevice(ctx context.Context, req *NotificationDeviceCreate, params RegisterNotificationDeviceParams) (RegisterNotificationDeviceRes, error)
 	// SendTestNotification implements sendTestNotification operation.
 	//
 	// Sends a test push to every active device of the caller's and a test email to the caller's verified
@@ -403,7 +403,7 @@ type ResidencesHandler interface {
 	// date "today" for the residence's tasks. Any signed-in user.
 	//
 	// POST /residences
-	CreateResidence(ctx context.Context, req *ResidenceCreate) (CreateResidenceRes, error)
+	CreateResidence(ctx context.Context, req *ResidenceCreate, params CreateResidenceParams) (CreateResidenceRes, error)
 	// CreateShareCode implements createShareCode operation.
 	//
 	// A new code replaces the previous one, which stops working. Only the residence's owner; editors and
@@ -433,7 +433,7 @@ type ResidencesHandler interface {
 	// signed-in user who has the code.
 	//
 	// POST /residences/join
-	JoinResidence(ctx context.Context, req *JoinRequest) (JoinResidenceRes, error)
+	JoinResidence(ctx context.Context, req *JoinRequest, params JoinResidenceParams) (JoinResidenceRes, error)
 	// ListResidenceMembers implements listResidenceMembers operation.
 	//
 	// Every member with their role, the owner first. Any member of the residence (owner, editor or
@@ -492,9 +492,9 @@ type StoreHandler interface {
 	// is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound
 	// to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a
 	// revoked one until its revocation); a state older than the one stored changes nothing, so posting the
-	// same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does.
-	// 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their
-	// own account.
+	// same transaction twice is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the
+	// caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no
+	// APPLE_BUNDLE_ID. Any signed-in user, for their own account.
 	//
 	// POST /subscription/apple
 	ApplyApplePurchase(ctx context.Context, req *ApplePurchaseRequest) (ApplyApplePurchaseRes, error)
@@ -508,9 +508,10 @@ type StoreHandler interface {
 	// purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its
 	// latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another
 	// (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still
-	// wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription
-	// does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials.
-	// Any signed-in user, for their own account.
+	// wants acknowledged is acknowledged by a job. Posting the same token again applies the same state, so
+	// it is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription,
+	// as GET /subscription does. 503 `store_not_configured` while the server has no
+	// GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
 	//
 	// POST /subscription/google
 	ApplyGooglePurchase(ctx context.Context, req *GooglePurchaseRequest) (ApplyGooglePurchaseRes, error)
@@ -597,7 +598,7 @@ type TasksHandler interface {
 	// residence's owner and editors; viewers get 403, anyone else 404.
 	//
 	// POST /tasks
-	CreateTask(ctx context.Context, req *TaskCreate) (CreateTaskRes, error)
+	CreateTask(ctx context.Context, req *TaskCreate, params CreateTaskParams) (CreateTaskRes, error)
 	// DeleteCompletion implements deleteCompletion operation.
 	//
 	// Deleting the only completion of a one-time task reopens it. The residence's owner and editors;
