@@ -36,6 +36,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/app/contractors"
 	"github.com/homekeep/homekeep/internal/app/documents"
+	"github.com/homekeep/homekeep/internal/app/idempotency"
 	"github.com/homekeep/homekeep/internal/app/notifications"
 	"github.com/homekeep/homekeep/internal/app/reference"
 	"github.com/homekeep/homekeep/internal/app/residences"
@@ -207,7 +208,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	keys := idempotency.New(db, log)
 	server, err := api.NewServer(api.Handlers{
+		Idempotency: keys,
 		Accounts:    accountOps,
 		Residences:  residenceOps,
 		Tasks:       taskOps,
@@ -245,7 +248,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
-		API: server, Admin: adminServer, Panel: panel.Handler(), Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
+		API: keys.Wrap(server), Admin: adminServer, Panel: panel.Handler(), Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Docs: docs.Routes(), Logger: log,
 	})
 
