@@ -53,15 +53,21 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("%s %s: status %d: %s", e.method, e.path, e.status, e.body)
 }
 
+// answer is what the soak keeps of a response: its status and headers (the body is read and closed by do).
+type answer struct {
+	status int
+	header http.Header
+}
+
 // do sends c and, when out is not nil and the answer has a body, decodes it into out.
-func (c *apiClient) do(ctx context.Context, cl call, out any) (*http.Response, error) {
+func (c *apiClient) do(ctx context.Context, cl call, out any) (answer, error) {
 	var body io.Reader
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+"/api"+cl.path, body)
 	if err != nil {
-		return nil, fmt.Errorf("error building %s %s: %w", cl.method, cl.path, err)
+		return answer{}, fmt.Errorf("error building %s %s: %w", cl.method, cl.path, err)
 	}
 	for k, vs := range cl.header {
 		req.Header[k] = vs
@@ -81,12 +87,13 @@ func (c *apiClient) do(ctx context.Context, cl call, out any) (*http.Response, e
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("error sending %s %s: %w", cl.method, cl.path, err)
+		return answer{}, fmt.Errorf("error sending %s %s: %w", cl.method, cl.path, err)
 	}
 	b, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
+	ans := answer{status: resp.StatusCode, header: resp.Header}
 	if err != nil {
-		return resp, fmt.Errorf("error reading the answer to %s %s: %w", cl.method, cl.path, err)
+		return ans, fmt.Errorf("error reading the answer to %s %s: %w", cl.method, cl.path, err)
 	}
 	want := cl.want
 	if len(want) == 0 {
@@ -97,14 +104,14 @@ func (c *apiClient) do(ctx context.Context, cl call, out any) (*http.Response, e
 		if len(b) > n {
 			b = b[:n]
 		}
-		return resp, &statusError{method: cl.method, path: cl.path, status: resp.StatusCode, body: string(b)}
+		return ans, &statusError{method: cl.method, path: cl.path, status: resp.StatusCode, body: string(b)}
 	}
 	if out != nil && len(b) > 0 && resp.StatusCode != http.StatusNotModified {
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp, fmt.Errorf("error decoding the answer to %s %s: %w", cl.method, cl.path, err)
+			return ans, fmt.Errorf("error decoding the answer to %s %s: %w", cl.method, cl.path, err)
 		}
 	}
-	return resp, nil
+	return ans, nil
 }
 
 // jsonBody encodes v; the soak's bodies are maps and structs that always encode.

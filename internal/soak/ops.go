@@ -73,7 +73,7 @@ func board(conditional bool) func(context.Context, *driver) error {
 		if err != nil {
 			return err
 		}
-		u.setETag(resp.Header.Get("ETag"))
+		u.setETag(resp.header.Get("ETag"))
 		return nil
 	}
 }
