@@ -105,6 +105,9 @@ func Start(t testing.TB, o Options) *Instance {
 	// The test machine may be busy (2 cores, many test binaries): a healthy Valkey that answers after 500 ms
 	// must not count as down. Tests of an unreachable Valkey stop it, which fails at once.
 	cfg.ValkeyTimeout = testvalkey.CallTimeout
+	// Likewise the request deadline: a request the busy machine makes slow must not turn into a 503. Fault
+	// tests set their own.
+	cfg.RequestTimeout = 30 * time.Second
 	// No job workers unless a test needs its jobs worked (WithSMTP turns them on): each instance's workers add
 	// a pool and river's polling, and a package runs many instances at once. Jobs are still queued.
 	cfg.Workers = false

@@ -36,8 +36,12 @@ type Config struct {
 	HTTPReadTimeout  time.Duration
 	HTTPWriteTimeout time.Duration
 	HTTPIdleTimeout  time.Duration
-	HTTPBodyLimit    int64
-	TrustedProxies   []netip.Prefix
+	// RequestTimeout bounds the work of each request (its context): a PostgreSQL or Valkey that answers too
+	// slowly gets the request a 503 within it, and the connection back to the pool, instead of a client
+	// that waits for HTTP_WRITE_TIMEOUT and a pool whose connections all wait with it.
+	RequestTimeout time.Duration
+	HTTPBodyLimit  int64
+	TrustedProxies []netip.Prefix
 	// CORSOrigins are the browser origins (scheme://host[:port], or "*") allowed to call the API from
 	// another origin; empty means no CORS headers at all.
 	CORSOrigins []string
@@ -195,6 +199,8 @@ var Settings = []Setting{
 		durationInto(func(c *Config) *time.Duration { return &c.HTTPWriteTimeout })},
 	{"HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection stays open",
 		durationInto(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
+	{"REQUEST_TIMEOUT", "5s", "longest time an API request may work (database and Valkey calls included) before it is answered 503 unavailable; file uploads and downloads have their own longer deadline",
+		durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{"HTTP_BODY_LIMIT", "1048576", "largest accepted JSON request body, in bytes",
 		func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)

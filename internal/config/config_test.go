@@ -81,7 +81,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, Config{
 			DatabaseURL: "postgres://db/homekeep", ValkeyURL: "redis://cache:6379/1", HTTPAddr: "127.0.0.1:9000",
 			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
-			HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
+			RequestTimeout: 5 * time.Second, HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
 			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, DBPlanCacheMode: "auto", LogLevel: "debug",
 			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", ValkeyTimeout: 2 * time.Second, TokenCacheTTL: 2 * time.Hour,
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",

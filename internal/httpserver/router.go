@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -29,8 +30,11 @@ type Options struct {
 	Readiness *Readiness
 	// BodyLimit caps request bodies in bytes.
 	BodyLimit int64
-	// BodyLimitRules give some requests (uploads) another limit; the first matching rule applies.
+	// BodyLimitRules give some requests (uploads) another limit; the first matching rule applies. A rule's
+	// Deadline also replaces RequestTimeout for the requests it matches.
 	BodyLimitRules []BodyLimitRule
+	// RequestTimeout bounds each request's context (REQUEST_TIMEOUT); zero leaves requests unbounded.
+	RequestTimeout time.Duration
 	// TrustedProxies are the peers whose forwarding headers name the real client.
 	TrustedProxies []netip.Prefix
 	// CORSOrigins are the browser origins allowed to call the API (CORS); none means no CORS headers.
@@ -58,6 +62,7 @@ func NewRouter(o Options) http.Handler {
 	r.Use(Recover(o.Logger))
 	r.Use(HeadAsGet)
 	r.Use(BodyLimit(o.BodyLimit, o.BodyLimitRules...))
+	r.Use(RequestDeadline(o.RequestTimeout, o.BodyLimitRules...))
 
 	// The same answers as the API server's inside /api (api.NewServer passes these to ogen).
 	r.NotFound(apierror.WriteNotFound)
