@@ -249,6 +249,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	readiness := httpserver.NewReadiness(pool.Ping, valkeyPing)
 	router := httpserver.NewRouter(httpserver.Options{
 		API: keys.Wrap(server), Admin: adminServer, Panel: panel.Handler(), Readiness: readiness, BodyLimit: cfg.HTTPBodyLimit, BodyLimitRules: uploadRules(cfg.MaxUploadSize),
+		RequestTimeout: cfg.RequestTimeout,
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, Docs: docs.Routes(), Logger: log,
 	})
 
