@@ -3,10 +3,13 @@ package soak
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,34 +31,31 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// rssWatch samples a process's resident set every interval until stopped and keeps the highest sample and
-// one sample a minute, so growth over the run can be seen.
+// rssWatch samples a process's resident set every interval until stopped and keeps every sample, so the
+// report can show the peak, one sample a minute, and the floor of the first and last minutes.
 type rssWatch struct {
+	interval time.Duration
 	mu       sync.Mutex
-	peakKiB  int64
-	perMin   []int64
+	samples  []int64
 	err      error
 	stop     chan struct{}
 	finished chan struct{}
 }
 
 func watchRSS(pid int, interval time.Duration) *rssWatch {
-	w := &rssWatch{stop: make(chan struct{}), finished: make(chan struct{})}
+	w := &rssWatch{interval: interval, stop: make(chan struct{}), finished: make(chan struct{})}
 	go func() {
 		defer close(w.finished)
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
-		start, nextMinute := time.Now(), time.Duration(0)
 		for {
 			s, err := bench.ReadProc(pid)
 			w.mu.Lock()
 			if err != nil && w.err == nil {
 				w.err = err
 			}
-			w.peakKiB = max(w.peakKiB, s.RSSKiB)
-			if time.Since(start) >= nextMinute {
-				w.perMin = append(w.perMin, s.RSSKiB)
-				nextMinute += time.Minute
+			if err == nil {
+				w.samples = append(w.samples, s.RSSKiB)
 			}
 			w.mu.Unlock()
 			select {
@@ -68,13 +68,36 @@ func watchRSS(pid int, interval time.Duration) *rssWatch {
 	return w
 }
 
-// end stops the sampling and returns the peak and the per-minute samples.
-func (w *rssWatch) end() (peakKiB int64, perMinute []int64, err error) {
+// rssSummary is what the samples of one run say.
+type rssSummary struct {
+	PeakKiB int64
+	// PerMinuteKiB is the first sample of each minute.
+	PerMinuteKiB []int64
+	// FirstMinuteLowKiB and LastMinuteLowKiB are the lowest samples of the run's first and last minutes: the
+	// floor the process returns to between collections, steadier than any single sample.
+	FirstMinuteLowKiB, LastMinuteLowKiB int64
+}
+
+// end stops the sampling and summarises it.
+func (w *rssWatch) end() (rssSummary, error) {
 	close(w.stop)
 	<-w.finished
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.peakKiB, w.perMin, w.err
+	var s rssSummary
+	if len(w.samples) == 0 {
+		return s, errors.Join(w.err, errors.New("no RSS sample"))
+	}
+	perMin := max(int(time.Minute/w.interval), 1)
+	for i, k := range w.samples {
+		s.PeakKiB = max(s.PeakKiB, k)
+		if i%perMin == 0 {
+			s.PerMinuteKiB = append(s.PerMinuteKiB, k)
+		}
+	}
+	s.FirstMinuteLowKiB = slices.Min(w.samples[:min(perMin, len(w.samples))])
+	s.LastMinuteLowKiB = slices.Min(w.samples[max(len(w.samples)-perMin, 0):])
+	return s, w.err
 }
 
 // metrics is one scrape of /metrics: each sample's value by its name and labels as written
@@ -123,3 +146,58 @@ func scrapeMetrics(ctx context.Context, hc *http.Client, base string) (metrics, 
 
 // delta is end's value of key minus start's.
 func delta(start, end metrics, key string) float64 { return end[key] - start[key] }
+
+// serverLatency is what Homekeep's own request histogram (homekeep_http_request_duration_seconds, from the
+// router to the handler's return, every operation together) says of the requests between two scrapes:
+// their count, mean and the bucket bounds their p50 and p99 fall under. Set against the soak's own
+// latencies, it tells time in the handlers from time queued before them (the machine's CPU, the listener).
+type serverLatency struct {
+	Count                float64
+	MeanMs, P50Ms, P99Ms float64
+}
+
+var leLabel = regexp.MustCompile(`le="([^"]+)"`)
+
+func serverLatencyBetween(start, end metrics) serverLatency {
+	const prefix = "homekeep_http_request_duration_seconds"
+	var out serverLatency
+	var sum float64
+	buckets := map[float64]float64{}
+	for k, v := range end {
+		switch {
+		case strings.HasPrefix(k, prefix+"_count{"):
+			out.Count += v - start[k]
+		case strings.HasPrefix(k, prefix+"_sum{"):
+			sum += v - start[k]
+		case strings.HasPrefix(k, prefix+"_bucket{"):
+			m := leLabel.FindStringSubmatch(k)
+			if m == nil {
+				continue
+			}
+			le, err := strconv.ParseFloat(m[1], 64) // "+Inf" parses as +Inf
+			if err != nil {
+				continue
+			}
+			buckets[le] += v - start[k]
+		}
+	}
+	if out.Count <= 0 {
+		return out
+	}
+	out.MeanMs = 1000 * sum / out.Count
+	bounds := make([]float64, 0, len(buckets))
+	for le := range buckets {
+		bounds = append(bounds, le)
+	}
+	slices.Sort(bounds)
+	at := func(p float64) float64 {
+		for _, le := range bounds {
+			if buckets[le] >= p*out.Count {
+				return 1000 * le
+			}
+		}
+		return 0
+	}
+	out.P50Ms, out.P99Ms = at(0.5), at(0.99)
+	return out
+}

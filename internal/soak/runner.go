@@ -146,7 +146,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	if rss != nil {
 		var rssErr error
-		rep.RSSPeakKiB, rep.RSSPerMinuteKiB, rssErr = rss.end()
+		rep.RSS, rssErr = rss.end()
 		s, err := bench.ReadProc(cfg.PID)
 		if err = errors.Join(err, rssErr); err != nil {
 			return nil, fmt.Errorf("soak: %w", err)

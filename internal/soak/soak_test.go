@@ -68,7 +68,8 @@ func TestSoak(t *testing.T) {
 	cfg.Server = "`homekeep serve`, built from the tree, as a child process with the defaults (`DB_MAX_CONNS` 20, " +
 		"`DB_MIN_CONNS` 10, `BOARD_CACHE_SIZE` 16 MiB, `USER_CACHE_SIZE` 5,000, `AUTH_RATE_LIMIT` 10, Argon2id " +
 		"19 MiB × 2, job workers on, the access log at info level to a file); PostgreSQL and Valkey on loopback " +
-		"(a fresh database, a Valkey key prefix of its own); uploads in a directory (`FILE_STORAGE_URL` file://)"
+		"(a fresh database and a Valkey key prefix of its own, on the servers the machine's other work was using too); uploads in a " +
+		"directory (`FILE_STORAGE_URL` file://)"
 
 	rep, err := Run(ctx, cfg)
 	if rep != nil {
