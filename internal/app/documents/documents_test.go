@@ -22,6 +22,7 @@ import (
 
 	"github.com/homekeep/homekeep/client"
 	"github.com/homekeep/homekeep/internal/app/api"
+	"github.com/homekeep/homekeep/internal/apitest"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 )
@@ -308,7 +309,7 @@ func TestDocumentUploadLimits(t *testing.T) {
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", ct)
 		req.Header.Set("Authorization", "Bearer "+h.Owner.Token)
-		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		resp, err := (&http.Client{Timeout: 10 * time.Second, Transport: apitest.NewErrorBodyTransport(t, nil)}).Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
