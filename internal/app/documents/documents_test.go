@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/homekeep/homekeep/client"
-	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/apitest"
+	"github.com/homekeep/homekeep/internal/app/api"
 	"github.com/homekeep/homekeep/internal/apptest"
 	"github.com/homekeep/homekeep/internal/config"
 )
