@@ -241,14 +241,20 @@ func (c *Cache) TokenUserID(ctx context.Context, h TokenHash) (int64, bool) {
 // RevokeTokens forgets the hashes everywhere before returning: this process rejects them at once, and other
 // processes as soon as Valkey's invalidation reaches them (typically well under a millisecond). When Valkey
 // is unreachable the tombstones are queued and written when it answers again; the call still succeeds,
-// because the revocation itself is already stored in PostgreSQL.
+// because the revocation itself is already stored in PostgreSQL. It then returns only once the other
+// processes must have dropped their client-side copies (at most valkeyconn.StaleBound into the outage), so
+// that no process serves a token after its revocation was answered.
 func (c *Cache) RevokeTokens(ctx context.Context, hashes ...TokenHash) error {
+	start := time.Now()
 	if err := c.writeTombstones(ctx, hashes); err != nil {
-		// The revocation is stored in PostgreSQL and this process refuses the tokens; the other processes
-		// lost their client-side copies with their Valkey connection. The tombstones are written as soon as
-		// Valkey answers again, so a Valkey that comes back with its data cannot hand the tokens out.
+		// The revocation is stored in PostgreSQL and this process refuses the tokens. A process that has not
+		// yet noticed that Valkey stopped answering (it answers from its client-side copy, which needs no
+		// network) may still accept them: wait until each has lost its copies with its Valkey connection.
+		// The tombstones are written as soon as Valkey answers again, so a Valkey that comes back with its
+		// data cannot hand the tokens out.
 		c.retryTombstones(hashes)
 		c.o.Logger.WarnContext(ctx, "valkey unreachable during revocation; tombstones queued", "tokens", len(hashes), "error", err)
+		c.o.Shared.AwaitStaleCopies(ctx, start)
 	}
 	return nil
 }

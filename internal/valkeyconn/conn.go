@@ -43,6 +43,9 @@ type Conn struct {
 	cacheHits, cacheMisses atomic.Int64
 	// downUntil (unix nanoseconds) is when calls may try Valkey again after a connection failure.
 	downUntil atomic.Int64
+	// downSince (unix nanoseconds) is when the current run of connection failures was first seen; 0 once a
+	// call has been answered since (see stale.go).
+	downSince atomic.Int64
 	// callTimeout bounds each call (CallTimeout unless WithCallTimeout says otherwise).
 	callTimeout time.Duration
 	// tracer traces the calls (WithTracerProvider); nil traces nothing.
@@ -69,8 +72,11 @@ func Connect(ctx context.Context, url string, logger *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("error parsing VALKEY_URL: %w", err)
 	}
-	// Client-side caching (RESP3 tracking) stays on: warm reads are then served from process memory.
-	opt.ConnWriteTimeout = 2 * time.Second
+	// Client-side caching (RESP3 tracking) stays on: warm reads are then served from process memory. The
+	// ping gap and connection timeout bound how long those copies outlive a Valkey that stopped answering
+	// (StaleBound).
+	opt.ConnWriteTimeout = connTimeout
+	opt.Dialer.KeepAlive = pingGap
 	c := &Conn{opt: opt, log: logger, stop: make(chan struct{}), callTimeout: CallTimeout}
 	for _, o := range opts {
 		o(c)

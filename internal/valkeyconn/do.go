@@ -28,12 +28,23 @@ func (c *Conn) usable() (valkey.Client, bool) {
 // reply or a server error are answers).
 func (c *Conn) observe(err error) {
 	if err == nil || valkey.IsValkeyNil(err) {
+		c.answered()
 		return
 	}
 	if _, isReply := valkey.IsValkeyErr(err); isReply {
+		c.answered()
 		return
 	}
-	c.downUntil.Store(time.Now().Add(Cooldown).UnixNano())
+	now := time.Now().UnixNano()
+	c.downUntil.Store(now + int64(Cooldown))
+	c.downSince.CompareAndSwap(0, now)
+}
+
+// answered records that Valkey answered a call over the network, which ends a run of failures.
+func (c *Conn) answered() {
+	if c.downSince.Load() != 0 {
+		c.downSince.Store(0)
+	}
 }
 
 // Do sends one command: one round trip.
@@ -107,10 +118,10 @@ func (c *Conn) DoCache(ctx context.Context, build func(valkey.Builder) valkey.Ca
 	c.traceCacheRead(tctx, name, start, hit, 1, res.Error())
 	if res.IsCacheHit() {
 		c.cacheHits.Add(1)
-	} else {
-		c.cacheMisses.Add(1)
-		c.count(ctx)
+		return res // served from process memory: says nothing about Valkey
 	}
+	c.cacheMisses.Add(1)
+	c.count(ctx)
 	c.observe(res.Error())
 	return res
 }
@@ -168,7 +179,9 @@ func (c *Conn) DoMultiCache(ctx context.Context, ttl time.Duration, build func(v
 	}
 	res := cl.DoMultiCache(ctx, cts...)
 	for _, r := range res {
-		c.observe(r.Error())
+		if !r.IsCacheHit() { // a hit is served from process memory: it says nothing about Valkey
+			c.observe(r.Error())
+		}
 	}
 	var hits int64
 	for _, r := range res {
