@@ -53,10 +53,11 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("%s %s: status %d: %s", e.method, e.path, e.status, e.body)
 }
 
-// answer is what the soak keeps of a response: its status and headers (the body is read and closed by do).
+// answer is what the soak keeps of a response: its status, headers and body (read and closed by do).
 type answer struct {
 	status int
 	header http.Header
+	body   []byte
 }
 
 // do sends c and, when out is not nil and the answer has a body, decodes it into out.
@@ -91,7 +92,7 @@ func (c *apiClient) do(ctx context.Context, cl call, out any) (answer, error) {
 	}
 	b, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	ans := answer{status: resp.StatusCode, header: resp.Header}
+	ans := answer{status: resp.StatusCode, header: resp.Header, body: b}
 	if err != nil {
 		return ans, fmt.Errorf("error reading the answer to %s %s: %w", cl.method, cl.path, err)
 	}

@@ -31,6 +31,9 @@ type op struct {
 // each in the database.
 type acked struct {
 	tasks, completions, contractors, documents, documentBytes, joins atomic.Int64
+	// keyed counts the creating requests sent with an Idempotency-Key, replayed those sent again with the
+	// same key (a client retrying after a lost answer), which must not create anything twice.
+	keyed, replayed atomic.Int64
 }
 
 // mix is the workload: 80% reads, 20% writes.
@@ -88,6 +91,34 @@ func getPath(path func(*residence, int64) string) func(context.Context, *driver)
 	}
 }
 
+// create sends a creating request (201 wanted) as a client of the generated SDKs would: half of them with an
+// Idempotency-Key, and one keyed request in five sent a second time with the same key, as a retry after a
+// lost answer. The retry must answer the first response again, byte for byte, with Idempotent-Replayed,
+// and create nothing: the consistency checks count each acknowledged write once.
+func create(ctx context.Context, d *driver, cl call, out any) error {
+	cl.want = []int{http.StatusCreated}
+	keyed, replay := d.world.intn(2) == 0, d.world.intn(5) == 0
+	if keyed {
+		cl.header = http.Header{"Idempotency-Key": {"soak-" + runID() + runID()}}
+		d.acked.keyed.Add(1)
+	}
+	first, err := d.api.do(ctx, cl, out)
+	if err != nil || !keyed || !replay {
+		return err
+	}
+	again, err := d.api.do(ctx, cl, nil)
+	if err != nil {
+		return fmt.Errorf("replaying with the same Idempotency-Key: %w", err)
+	}
+	if again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, first.body) {
+		return fmt.Errorf("%s %s: a retry with the same Idempotency-Key did not answer the first response again "+
+			"(Idempotent-Replayed %q; first %.200s; again %.200s)", cl.method, cl.path,
+			again.header.Get("Idempotent-Replayed"), first.body, again.body)
+	}
+	d.acked.replayed.Add(1)
+	return nil
+}
+
 func createTask(ctx context.Context, d *driver) error {
 	u, r, _ := d.world.pick()
 	tok, _ := u.auth()
@@ -98,8 +129,8 @@ func createTask(ctx context.Context, d *driver) error {
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	if _, err := d.api.do(ctx, call{method: http.MethodPost, path: "/tasks", token: tok, ip: u.ip, body: jsonBody(body),
-		want: []int{http.StatusCreated}}, &out); err != nil {
+	if err := create(ctx, d, call{method: http.MethodPost, path: "/tasks", token: tok, ip: u.ip, body: jsonBody(body)},
+		&out); err != nil {
 		return err
 	}
 	d.acked.tasks.Add(1)
@@ -111,8 +142,8 @@ func completeTask(ctx context.Context, d *driver) error {
 	u, _, t := d.world.pick()
 	tok, _ := u.auth()
 	body := map[string]any{"notes": "done during the soak", "actual_cost": 12.5}
-	if _, err := d.api.do(ctx, call{method: http.MethodPost, path: fmt.Sprintf("/tasks/%d/completions", t), token: tok,
-		ip: u.ip, body: jsonBody(body), want: []int{http.StatusCreated}}, nil); err != nil {
+	if err := create(ctx, d, call{method: http.MethodPost, path: fmt.Sprintf("/tasks/%d/completions", t), token: tok,
+		ip: u.ip, body: jsonBody(body)}, nil); err != nil {
 		return err
 	}
 	d.acked.completions.Add(1)
@@ -132,8 +163,8 @@ func createContractor(ctx context.Context, d *driver) error {
 	u, r, _ := d.world.pick()
 	tok, _ := u.auth()
 	body := map[string]any{"residence_id": r.id, "name": fmt.Sprintf("Soak Plumbing %d", d.world.intn(1_000_000))}
-	if _, err := d.api.do(ctx, call{method: http.MethodPost, path: "/contractors", token: tok, ip: u.ip,
-		body: jsonBody(body), want: []int{http.StatusCreated}}, nil); err != nil {
+	if err := create(ctx, d, call{method: http.MethodPost, path: "/contractors", token: tok, ip: u.ip,
+		body: jsonBody(body)}, nil); err != nil {
 		return err
 	}
 	d.acked.contractors.Add(1)
@@ -148,8 +179,8 @@ func uploadDocument(ctx context.Context, d *driver) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.api.do(ctx, call{method: http.MethodPost, path: "/documents", token: tok, ip: u.ip, body: body,
-		contentType: ct, want: []int{http.StatusCreated}}, nil); err != nil {
+	if err := create(ctx, d, call{method: http.MethodPost, path: "/documents", token: tok, ip: u.ip, body: body,
+		contentType: ct}, nil); err != nil {
 		return err
 	}
 	d.acked.documents.Add(1)

@@ -45,6 +45,8 @@ type Report struct {
 // ackedCounts are the writes Homekeep acknowledged, set-up included.
 type ackedCounts struct {
 	Tasks, Completions, Contractors, Documents, Joins int64
+	// Keyed creating requests carried an Idempotency-Key; Replayed of them were sent again with the same key.
+	Keyed, Replayed int64
 }
 
 // Failures lists what makes the soak fail: any failed request, any failed consistency check, RSS growth
@@ -177,6 +179,9 @@ func (r *Report) Markdown() string {
 	p("")
 	p("Acknowledged writes (set-up included): %d tasks, %d completions, %d contractors, %d documents with their files, %d joins.",
 		r.Acked.Tasks, r.Acked.Completions, r.Acked.Contractors, r.Acked.Documents, r.Acked.Joins)
+	p("")
+	p("Retries: %d creating requests (tasks, completions, contractors, uploads) carried an `Idempotency-Key`, as the SDKs send; %d of them were sent a second time with the same key, as a client retrying after a lost answer, and each retry answered the first response again byte for byte with `Idempotent-Replayed: true`. The counts below hold each acknowledged write once, so no retry created anything twice.",
+		r.Acked.Keyed, r.Acked.Replayed)
 	p("")
 	p("| check | want | got | |")
 	p("|---|--:|--:|---|")

@@ -142,7 +142,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Ops, rep.Total = rec.stats()
 	rep.ErrorExamples = rec.errorExamples()
 	rep.Acked = ackedCounts{Tasks: d.acked.tasks.Load(), Completions: d.acked.completions.Load(),
-		Contractors: d.acked.contractors.Load(), Documents: d.acked.documents.Load(), Joins: d.acked.joins.Load()}
+		Contractors: d.acked.contractors.Load(), Documents: d.acked.documents.Load(), Joins: d.acked.joins.Load(),
+		Keyed: d.acked.keyed.Load(), Replayed: d.acked.replayed.Load()}
 
 	if rss != nil {
 		var rssErr error

@@ -93,12 +93,13 @@ func TestSoakSmoke(t *testing.T) {
 		c.AuthRateLimit = 10
 	}})
 	ctx := context.Background()
-	rep, err := Run(ctx, Config{BaseURL: inst.URL, DatabaseURL: inst.DatabaseURL, FilesDir: filesDir, Users: 20,
+	rep, err := Run(ctx, Config{BaseURL: inst.URL, DatabaseURL: inst.DatabaseURL, FilesDir: filesDir, Users: 12,
 		Rate: 40, Warmup: time.Second, Duration: 3 * time.Second, Logf: t.Logf})
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures(), rep.Markdown())
 	require.Greater(t, rep.Total.OK, int64(80), "about 40 requests/s for 3 s")
 	require.NotEmpty(t, rep.Checks)
+	require.Positive(t, rep.Acked.Keyed, "creating requests carry Idempotency-Keys")
 	md := rep.Markdown()
 	for _, want := range []string{"Verdict: **passed**", "| board |", "| **all** |", "completion rows = sum of tasks.completion_count",
 		"| api |"} {
@@ -117,7 +118,7 @@ func TestSoakSmoke(t *testing.T) {
 	d := &driver{}
 	d.acked.completions.Store(rep.Acked.Completions)
 	d.acked.tasks.Store(rep.Acked.Tasks)
-	checks, err := consistency(ctx, inst.DatabaseURL, filesDir, 20, &d.acked)
+	checks, err := consistency(ctx, inst.DatabaseURL, filesDir, 12, &d.acked)
 	require.NoError(t, err)
 	failed := map[string]bool{}
 	for _, c := range checks {
