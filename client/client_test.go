@@ -52,7 +52,7 @@ func TestClientAgainstAnInstance(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, email, me.(*client.User).Email)
 
-	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
+	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)}, client.CreateResidenceParams{})
 	require.NoError(t, err)
 	home, ok := created.(*client.Residence)
 	require.True(t, ok, "got %T", created)
@@ -71,7 +71,7 @@ func TestClientAgainstAnInstance(t *testing.T) {
 	require.Equal(t, "not_found", answer.GetResponse().Error.Code)
 
 	before := sent.Load()
-	_, err = c.CreateResidence(ctx, &client.ResidenceCreate{Name: ""})
+	_, err = c.CreateResidence(ctx, &client.ResidenceCreate{Name: ""}, client.CreateResidenceParams{})
 	require.Error(t, err, "an empty name breaks the spec's minLength: the client refuses it itself")
 	require.Equal(t, before, sent.Load(), "no request was sent")
 }

@@ -26,11 +26,13 @@ func ExampleNewClient() {
 		log.Fatalf("not signed in: %+v", res)
 	}
 
-	c, err := client.NewClient(api, client.BearerToken(auth.Token))
+	// WithIdempotencyKeys: each create carries an Idempotency-Key, and a create whose answer was lost is sent
+	// again with the same key, so it is done once.
+	c, err := client.NewClient(api, client.BearerToken(auth.Token), client.WithIdempotencyKeys(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
-	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)})
+	created, err := c.CreateResidence(ctx, &client.ResidenceCreate{Name: "Home", Bedrooms: client.NewOptInt32(3)}, client.CreateResidenceParams{})
 	if err != nil {
 		log.Fatal(err)
 	}

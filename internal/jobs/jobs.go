@@ -80,6 +80,9 @@ type Work struct {
 	// PurgeLedger forgets the planned reminders that no planner run at now can reach any more
 	// (reminders.Purge); nil runs no purge.
 	PurgeLedger func(ctx context.Context, now time.Time) (int64, error)
+	// PurgeIdempotencyKeys deletes the idempotency keys that expired before now (idempotency.Purge); nil
+	// runs no purge.
+	PurgeIdempotencyKeys func(ctx context.Context, now time.Time) (int64, error)
 	// SendNotification delivers one notification by push and email (delivery.Deliverer.Send); attempt is the
 	// job's, from 1.
 	SendNotification func(ctx context.Context, notificationID int64, attempt int) error
@@ -138,6 +141,7 @@ func New(o Options) (*Client, error) {
 	}
 	river.AddWorker(workers, &reminderPlanWorker{plan: o.Work.PlanReminders, now: now})
 	river.AddWorker(workers, &ledgerPurgeWorker{purge: o.Work.PurgeLedger, now: now})
+	river.AddWorker(workers, &idempotencyPurgeWorker{purge: o.Work.PurgeIdempotencyKeys, now: now})
 	river.AddWorker(workers, &notificationSendWorker{send: o.Work.SendNotification})
 	river.AddWorker(workers, &storeEventWorker{apply: o.Work.ApplyStoreEvent})
 	river.AddWorker(workers, &googleAcknowledgeWorker{acknowledge: o.Work.AcknowledgeGooglePurchase})
@@ -155,8 +159,9 @@ func New(o Options) (*Client, error) {
 			QueueNotification: {MaxWorkers: notificationWorkers},
 			QueueMaintenance:  {MaxWorkers: maintenanceWorkers},
 		},
-		Workers:           workers,
-		PeriodicJobs:      periodicJobs(o.Work.DeliverRevocations != nil, o.Work.PlanReminders != nil, o.Work.PurgeLedger != nil),
+		Workers: workers,
+		PeriodicJobs: append(periodicJobs(o.Work.DeliverRevocations != nil, o.Work.PlanReminders != nil, o.Work.PurgeLedger != nil),
+			idempotencyPurgeJobs(o.Work.PurgeIdempotencyKeys != nil)...),
 		RetryPolicy:       retryPolicy{},
 		PollOnly:          o.PollOnly,
 		FetchPollInterval: o.FetchPollInterval,

@@ -30,7 +30,7 @@ func TestKinds(t *testing.T) {
 			river.JobArgsWithInsertOpts
 		}
 		for _, args := range []args{EmailCodeArgs{}, FileSweepArgs{}, ReminderPlanArgs{}, RevocationDeliveryArgs{},
-			RevocationPurgeArgs{}, NotificationSendArgs{}, LedgerPurgeArgs{}} {
+			RevocationPurgeArgs{}, NotificationSendArgs{}, LedgerPurgeArgs{}, IdempotencyPurgeArgs{}} {
 			k, ok := kinds[args.Kind()]
 			require.True(t, ok, "kind %s has a policy", args.Kind())
 			opts := args.InsertOpts()

@@ -37,6 +37,8 @@ const (
 	// KindStoreEvent applies one recorded store notification (package store). The statement that records the
 	// notification inserts it (StoreEventRecord, db/queries/store.sql).
 	KindStoreEvent = "store_event"
+	// KindIdempotencyPurge deletes the idempotency keys older than 24 hours (package idempotency).
+	KindIdempotencyPurge = "idempotency_purge"
 	// KindGoogleAcknowledge acknowledges one Google Play purchase (package store). The statement that applies
 	// a purchase Play still wants acknowledged inserts it (StorePurchaseApply, db/queries/store.sql).
 	KindGoogleAcknowledge = "google_acknowledge"
@@ -69,6 +71,8 @@ var kinds = map[string]kind{
 	// Runs every 30 s: a failed delivery is tried again after 2, 4 and 8 s (authcache's redelivery pace).
 	KindRevocationDelivery: {queue: QueueMaintenance, maxAttempts: 4, first: 2 * time.Second, max: 8 * time.Second},
 	KindRevocationPurge:    {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
+	// Runs hourly: two more tries within the hour.
+	KindIdempotencyPurge: {queue: QueueMaintenance, maxAttempts: 3, first: 5 * time.Minute, max: 15 * time.Minute},
 	// 30 s, 1, 2, 4, 8, 16 and then 30 min: ten attempts over about two hours. Apple stops retrying once it
 	// is answered, so a notification recorded here is applied by this schedule or not at all; each attempt
 	// applies it at most once (the event is marked applied in the statement that applies it).

@@ -14,6 +14,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/accounts"
 	"github.com/homekeep/homekeep/internal/app/admin"
 	"github.com/homekeep/homekeep/internal/app/filesweep"
+	"github.com/homekeep/homekeep/internal/app/idempotency"
 	"github.com/homekeep/homekeep/internal/app/reminders"
 	"github.com/homekeep/homekeep/internal/app/store"
 	"github.com/homekeep/homekeep/internal/authcache"
@@ -89,6 +90,9 @@ func newJobs(ctx context.Context, pool *pgxpool.Pool, d jobDeps) (*jobs.Client, 
 			// The daily purge also forgets expired admin tokens, which are refused anyway.
 			_, err = admin.PurgeExpiredTokens(ctx, pool)
 			return n, err
+		},
+		PurgeIdempotencyKeys: func(ctx context.Context, now time.Time) (int64, error) {
+			return idempotency.Purge(ctx, pool, now)
 		},
 		SendNotification: sends.deliverer.Send,
 		ApplyStoreEvent: func(ctx context.Context, storeName, eventID string) error {

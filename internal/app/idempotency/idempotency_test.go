@@ -13,7 +13,6 @@ import (
 
 	"github.com/homekeep/homekeep/internal/app/idempotency"
 	"github.com/homekeep/homekeep/internal/apptest"
-	"github.com/homekeep/homekeep/internal/dbpool"
 )
 
 // replayedHeaders are the response headers a replay must repeat when the first response had them.
@@ -259,7 +258,7 @@ func TestPurgeDeletesKeysOlderThanADay(t *testing.T) {
 	pool, err := pgxpool.New(context.Background(), inst.DatabaseURL)
 	require.NoError(t, err)
 	defer pool.Close()
-	n, err := idempotency.New(dbpool.NewDB(pool, nil), nil).Purge(context.Background(), time.Now())
+	n, err := idempotency.Purge(context.Background(), pool, time.Now())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, n, int64(1))
 	var left []string
