@@ -45,6 +45,8 @@ type householdResult struct {
 		SHA256      string `json:"sha256"`
 	} `json:"document_file"`
 	CompletionID int64 `json:"completion_id"`
+	// CompletionReplayed is whether the completion sent again with its Idempotency-Key came back replayed.
+	CompletionReplayed bool `json:"completion_replayed"`
 }
 
 // TestHouseholdExample compiles the TypeScript SDK and its household example with tsc, runs the example with
@@ -97,7 +99,8 @@ func TestHouseholdExample(t *testing.T) {
 	require.EqualValues(t, out.DocumentFile.SizeBytes, len(download.Body))
 
 	completions := apptest.ListCompletions(t, inst, acct, out.TaskID)
-	require.Len(t, completions, 1)
+	require.Len(t, completions, 1, "the completion sent twice with one Idempotency-Key was recorded once")
+	require.True(t, out.CompletionReplayed, "the second completion was answered as a replay")
 	require.Equal(t, out.CompletionID, completions[0].ID)
 	require.Equal(t, "completed", apptest.ColumnOf(apptest.ResidenceBoard(t, inst, acct, out.ResidenceID), out.TaskID),
 		"a one-time task after its completion")

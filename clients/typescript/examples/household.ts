@@ -9,7 +9,7 @@
  * request that does not answer as expected. `make test` runs it against a test server
  * (internal/sdktest).
  */
-import { createHomekeepClient, multipart } from "../src/index.js";
+import { createHomekeepClient, multipart, newIdempotencyKey } from "../src/index.js";
 
 const apiUrl = process.argv[2] ?? process.env["HOMEKEEP_API_URL"] ?? "http://localhost:8080/api";
 
@@ -88,13 +88,21 @@ if (document.file === null) {
   throw new Error(`upload document: document ${document.id} was created without its file`);
 }
 
-const done = ok(
-  "complete task",
-  await api.POST("/tasks/{id}/completions", {
-    params: { path: { id: task.id } },
+// Complete the task with a key of our own, and send it again as an app does when it never saw the answer
+// (the client also retries by itself, with the same key, when an answer is lost): the server answers the
+// first completion again, marked Idempotent-Replayed, instead of recording a second one.
+const completionKey = newIdempotencyKey();
+const complete = () =>
+  api.POST("/tasks/{id}/completions", {
+    params: { path: { id: task.id }, header: { "Idempotency-Key": completionKey } },
     body: { notes: "Both alarms tested.", actual_cost: 12.5 },
-  }),
-);
+  });
+const done = ok("complete task", await complete());
+const retried = await complete();
+if (ok("complete task again", retried).completion.id !== done.completion.id) {
+  throw new Error("complete task again: a second completion was recorded");
+}
+const completionReplayed = retried.response.headers.get("Idempotent-Replayed") === "true";
 
 console.log(
   JSON.stringify({
@@ -108,5 +116,6 @@ console.log(
     document_id: document.id,
     document_file: document.file,
     completion_id: done.completion.id,
+    completion_replayed: completionReplayed,
   }),
 );

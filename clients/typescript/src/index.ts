@@ -9,6 +9,12 @@
  *
  * A call returns `data` for a success status and `error` (the body of the error response) otherwise; it
  * throws only when no response arrived. `response` is the fetch Response, for headers and the status.
+ *
+ * Every POST that creates something or completes a task gets an `Idempotency-Key` by itself, and is sent
+ * again with the same key when its answer is lost, when the server is still running it (409
+ * `request_in_progress`) or is unavailable (503): the server then answers the first attempt's result again
+ * rather than doing the work twice (see idempotentFetch). Pass your own key in `params.header` to make a
+ * retry across calls safe too.
  */
 import createClient, { type Client, type ClientOptions, defaultBodySerializer, mergeHeaders } from "openapi-fetch";
 
@@ -40,7 +46,65 @@ export function createHomekeepClient(
     ...options,
     baseUrl: apiUrl,
     headers: mergeHeaders(options.headers, auth),
+    fetch: idempotentFetch(options.fetch),
   });
+}
+
+/** keyedPaths are the operations that take an Idempotency-Key, by the end of their path. */
+const keyedPaths =
+  /\/(residences|residences\/join|residences\/\d+\/share-code|tasks|tasks\/\d+\/completions|contractors|documents|notifications\/devices)\/?$/;
+
+/**
+ * idempotentFetch wraps a fetch (the global one by default) so that each POST of an operation that takes an
+ * `Idempotency-Key` carries one (a random UUID, unless the request has its own), and is sent again with that
+ * same key, up to `attempts` times in all, after a network error, a 409 with Retry-After (the first attempt is
+ * still running) or a 503. createHomekeepClient uses it; it is exported for clients built on openapi-fetch
+ * directly.
+ */
+export function idempotentFetch(
+  base: (input: Request) => Promise<Response> = (input) => globalThis.fetch(input),
+  attempts = 3,
+): (input: Request) => Promise<Response> {
+  return async (input) => {
+    if (input.method !== "POST" || !keyedPaths.test(new URL(input.url).pathname)) {
+      return base(input);
+    }
+    if (!input.headers.has("Idempotency-Key")) {
+      input.headers.set("Idempotency-Key", newIdempotencyKey());
+    }
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= attempts;
+      let response: Response;
+      try {
+        response = await base(last ? input : input.clone());
+      } catch (error) {
+        if (last) {
+          throw error;
+        }
+        await sleep(500);
+        continue;
+      }
+      const busy = response.status === 503 || (response.status === 409 && response.headers.has("Retry-After"));
+      if (last || !busy) {
+        return response;
+      }
+      const seconds = Number(response.headers.get("Retry-After"));
+      await sleep(Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 5) * 1000 : 500);
+    }
+  };
+}
+
+/** newIdempotencyKey returns a random key: a UUID where the runtime has crypto.randomUUID. */
+export function newIdempotencyKey(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID !== undefined) {
+    return c.randomUUID();
+  }
+  return Array.from({ length: 4 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0")).join("");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1126,7 +1126,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an App Store purchase to the caller's subscription
-         * @description The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase or a restore. The server verifies it offline against Apple's root certificate, the configured bundle id and the accepted environments (Sandbox too unless the operator switched it off), and applies it only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a revoked one until its revocation); a state older than the one stored changes nothing, so posting the same transaction twice is harmless. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their own account.
+         * @description The app posts the StoreKit 2 signed transaction (`Transaction.jwsRepresentation`) after a purchase or a restore. The server verifies it offline against Apple's root certificate, the configured bundle id and the accepted environments (Sandbox too unless the operator switched it off), and applies it only when its `appAccountToken` is the caller's `app_account_id` (GET /subscription): a token that is not valid or names no account answers 400 naming `signed_transaction`; a token or purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its `expiresDate` (a revoked one until its revocation); a state older than the one stored changes nothing, so posting the same transaction twice is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no APPLE_BUNDLE_ID. Any signed-in user, for their own account.
          */
         post: operations["applyApplePurchase"];
         delete?: never;
@@ -1166,7 +1166,7 @@ export interface paths {
         put?: never;
         /**
          * Apply a Google Play purchase to the caller's subscription
-         * @description The app posts the subscription's product id and the purchase token Play Billing gave it, after a purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the publisher's service account) what the token stands for, and applies it only when its `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still wants acknowledged is acknowledged by a job. Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
+         * @description The app posts the subscription's product id and the purchase token Play Billing gave it, after a purchase or a restore. The server asks Google Play (purchases.subscriptionsv2.get, with the publisher's service account) what the token stands for, and applies it only when its `obfuscatedExternalAccountId` is the caller's `app_account_id` (GET /subscription): a token Google does not know, or one bought without the caller's id, answers 400 naming `purchase_token`; a purchase bound to another account answers 409 `purchase_taken`. The purchase grants pro until its latest line item's expiry while it is active, in grace or canceled; a purchase that replaces another (Google's `linkedPurchaseToken`) ends the replaced one in the same statement; a purchase Play still wants acknowledged is acknowledged by a job. Posting the same token again applies the same state, so it is harmless (no `Idempotency-Key` is needed; one is ignored). Answers the caller's subscription, as GET /subscription does. 503 `store_not_configured` while the server has no GOOGLE_PLAY_PACKAGE_NAME and credentials. Any signed-in user, for their own account.
          */
         post: operations["applyGooglePurchase"];
         delete?: never;
@@ -2535,6 +2535,36 @@ export interface components {
             };
         };
         /**
+         * @description `request_in_progress`: a request with the same `Idempotency-Key` is still running; retry after
+         *     Retry-After with the same key to get its answer.
+         */
+        RequestInProgress: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description `idempotency_key_reused`: this `Idempotency-Key` was used in the last 24 hours with a different request
+         *     (another operation, path or body); send a new key for a new request.
+         */
+        IdempotencyKeyReused: {
+            headers: {
+                /** @description The request's id (the client's own X-Request-Id, or one the server made up), also in the server's log; quote it when reporting a problem. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
          * @description `request_too_large`: the body is larger than the server accepts (HTTP_BODY_LIMIT, or for an upload
          *     MAX_UPLOAD_SIZE, in which case `fields` names `file`).
          */
@@ -2626,6 +2656,18 @@ export interface components {
         /** @description Tasks due within this many days are due_soon, for this request only; without it, the user's `days_threshold` setting (30 unless changed with `PATCH /auth/me`). */
         DaysThreshold: number;
         IfNoneMatch: string;
+        /**
+         * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+         *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+         *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+         *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+         *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+         *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+         *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+         *     `Idempotency-Key`. Without the header the request is not deduplicated.
+         * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: never;
@@ -2991,7 +3033,20 @@ export interface operations {
     createResidence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3013,8 +3068,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3022,7 +3079,20 @@ export interface operations {
     joinResidence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3044,8 +3114,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3264,7 +3336,20 @@ export interface operations {
     createShareCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: components["parameters"]["ResidenceID"];
             };
@@ -3289,8 +3374,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3328,7 +3415,20 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3351,8 +3451,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3675,7 +3777,20 @@ export interface operations {
     completeTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: components["parameters"]["TaskID"];
             };
@@ -3700,8 +3815,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3792,7 +3909,20 @@ export interface operations {
     createContractor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3815,8 +3945,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3996,7 +4128,20 @@ export interface operations {
     createDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4020,8 +4165,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -4338,7 +4485,20 @@ export interface operations {
     registerNotificationDevice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry. Send a new random key (a UUID) with each new request and the same key
+                 *     with each retry of it: within 24 hours, a retry with the same key and the same request (operation,
+                 *     path and body; for an upload, its fields and file) answers the first success again (its status, headers
+                 *     and body, plus `Idempotent-Replayed: true`) without doing the work twice. The same key with another
+                 *     request answers 422 `idempotency_key_reused`; a retry while the first is still running answers 409
+                 *     `request_in_progress` with `Retry-After`. Keys are per user. Only a 2xx is remembered, so a retry after
+                 *     an error runs again. 1 to 255 visible ASCII characters; anything else answers 400 naming
+                 *     `Idempotency-Key`. Without the header the request is not deduplicated.
+                 * @example 5f0c6f1e-2b7e-4a47-9d55-0f2d0d6c9a13
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4359,8 +4519,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["RequestInProgress"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
