@@ -6,11 +6,12 @@
 # The same image runs every role: `serve` (the default command), `worker`, `migrate up`, `doctor`, `jobs`...
 # compose.yaml shows the set; README "Running in production" explains it.
 
-# Pinned by exact version tag: Go 1.26.8 on Debian 12, the toolchain the project is built and tested with.
+# Pinned by exact version tag: Go 1.27.3 on Debian 12, the toolchain the project is built and tested with (the
+# Makefile's GOTOOLCHAIN; 1.26.8's standard library has advisories that `make vuln` finds in code Homekeep calls).
 # No digest: the registry cannot be reached from where this file was written, so none could be read and
-# checked. Add one (golang:1.26.8-bookworm@sha256:…) when building from a machine that can, for a fully
+# checked. Add one (golang:1.27.3-bookworm@sha256:…) when building from a machine that can, for a fully
 # reproducible base.
-FROM golang:1.26.8-bookworm AS build
+FROM golang:1.27.3-bookworm AS build
 
 WORKDIR /src
 # VERSION is what `homekeep version` prints (the Makefile's -X main.version); .git is not in the context.
