@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -163,6 +164,9 @@ func runMatrixOperation(t *testing.T, m *matrix, op roleOperation, c matrixCase)
 		r, sent := m.send(t, m.a, op, tg, acct.Token)
 		if want != c.ok {
 			requireRefusal(t, op, r, sent, tg, want, cl.name)
+			if want == http.StatusNotFound && tg.params["id"] != nil {
+				requireSameAsMissing(t, m, op, tg, acct, r)
+			}
 			continue
 		}
 		require.Equal(t, want, r.Status, "%s as %s: %s", op.ID, cl.name, r.Body)
@@ -181,6 +185,21 @@ func requireRefusal(t *testing.T, op roleOperation, r apptest.Response, sent str
 	require.Equal(t, want, r.Status, "%s as %s: %s", op.ID, who, r.Body)
 	require.Equal(t, refusalCodes[want], r.Err(t).Error.Code, "%s as %s: %s", op.ID, who, r.Body)
 	requireNoLeak(t, r.Body, sent, tg.secrets, tg.ids, op.ID+" as "+who)
+}
+
+// missingID is an id no row has.
+const missingID = 999_999_999
+
+// requireSameAsMissing checks that refused, the answer to the caller is the answer about a row that does not
+// exist, byte for byte: a 404 must not reveal that the target exists.
+func requireSameAsMissing(t *testing.T, m *matrix, op roleOperation, tg matrixTarget, caller apptest.Account, refused apptest.Response) {
+	t.Helper()
+	missing := tg
+	missing.params = maps.Clone(tg.params)
+	missing.params["id"] = missingID
+	r, _ := m.send(t, m.a, op, missing, caller.Token)
+	require.Equal(t, r.Status, refused.Status, "%s: the refusal differs from the answer about a missing id: %s", op.ID, r.Body)
+	require.Equal(t, string(r.Body), string(refused.Body), "%s: the refusal differs from the answer about a missing id", op.ID)
 }
 
 // formerMember checks the caller who was an editor of the target's residence a moment ago and whose access
