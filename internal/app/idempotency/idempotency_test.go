@@ -161,6 +161,7 @@ func TestBadKeyIsRefusedNamingTheHeader(t *testing.T) {
 		"space":     "two words",
 		"non-ASCII": "clé",
 		"control":   "tab\there",
+		"empty":     "",
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := inst.Do(t, apptest.Request{Method: http.MethodPost, Path: "/residences", Token: a.Token, Invalid: true,
@@ -268,4 +269,27 @@ func TestPurgeDeletesKeysOlderThanADay(t *testing.T) {
 		left = append(left, k)
 	})
 	require.Equal(t, []string{newKeyValue}, left)
+}
+
+// TestBoardShowsAKeyedCreateOnceCommitted checks the after-commit work of a keyed create: the board's version is
+// bumped (after the COMMIT), so the board revalidated with its old ETag is answered afresh with the new task.
+func TestBoardShowsAKeyedCreateOnceCommitted(t *testing.T) {
+	inst := startInstance(t)
+	a := inst.Register(t)
+	rid := apptest.CreateResidence(t, inst, a, "Board")
+	board := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: a.Token})
+	require.Equal(t, http.StatusOK, board.Status)
+	etag := board.Header.Get("ETag")
+	again := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: a.Token,
+		Header: http.Header{"If-None-Match": {etag}}})
+	if again.Status == http.StatusOK { // the first board is tagged from its rows, the next from versions
+		etag = again.Header.Get("ETag")
+	}
+
+	r := mustSend(t, inst, jsonRequest("/tasks", a.Token, `{"residence_id":`+itoa(rid)+`,"title":"Keyed"}`), newKey())
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	after := inst.Do(t, apptest.Request{Method: http.MethodGet, Path: "/tasks", Token: a.Token,
+		Header: http.Header{"If-None-Match": {etag}}})
+	require.Equal(t, http.StatusOK, after.Status, "the board's version was not bumped after the commit")
+	require.Contains(t, string(after.Body), `"Keyed"`)
 }
