@@ -207,17 +207,17 @@ func (r *Report) metricsSection(p func(string, ...any)) {
 		return
 	}
 	s, e := r.MetricsStart, r.MetricsEnd
-	p("| pool | acquires | waited (no idle connection) | time waiting | mean wait of those | cancelled acquires | connections at end (max) |")
-	p("|---|--:|--:|--:|--:|--:|--:|")
+	p("| pool | acquires | waited (no idle connection) | time waiting | mean wait of those | cancelled acquires | connections opened | connections at end (max) |")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|")
 	for _, pool := range []string{"api", "jobs"} {
 		key := func(name string) string { return fmt.Sprintf("homekeep_db_pool_%s{pool=%q}", name, pool) }
 		if _, ok := e[key("acquires_total")]; !ok {
 			continue
 		}
 		waits, waited := delta(s, e, key("empty_acquires_total")), delta(s, e, key("empty_acquire_wait_seconds_total"))
-		p("| %s | %.0f | %.0f | %.3f s | %.1f ms | %.0f | %.0f (%.0f) |", pool, delta(s, e, key("acquires_total")),
-			waits, waited, 1000*waited/max(waits, 1), delta(s, e, key("canceled_acquires_total")), e[key("conns")],
-			e[key("max_conns")])
+		p("| %s | %.0f | %.0f | %.3f s | %.1f ms | %.0f | %.0f | %.0f (%.0f) |", pool, delta(s, e, key("acquires_total")),
+			waits, waited, 1000*waited/max(waits, 1), delta(s, e, key("canceled_acquires_total")),
+			delta(s, e, key("new_conns_total")), e[key("conns")], e[key("max_conns")])
 	}
 	p("")
 	if sl := serverLatencyBetween(s, e); sl.Count > 0 {
