@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/homekeep/homekeep/internal/pgembed"
@@ -48,10 +49,15 @@ func serve(ctx context.Context, args []string, env lookupFunc, stdout, stderr io
 			}
 		}()
 		cfg.DatabaseURL = cluster.URL()
+		// A private cluster means a developer's machine (make run): no load balancer to wait for, and Ctrl-C
+		// should stop at once.
+		if v, _ := env("SHUTDOWN_DELAY"); strings.TrimSpace(v) == "" {
+			cfg.ShutdownDelay = 0
+		}
 	}
 
 	return service.Run(ctx, service.Options{
-		Config: cfg, Logger: log, Migrate: !*noMigrate, Seed: *seedData,
+		Config: cfg, Logger: log, Migrate: !*noMigrate, Seed: *seedData, Hurry: hurryFrom(ctx),
 		OnReady: func(addr net.Addr) {
 			fmt.Fprintf(stdout, "Homekeep is serving on %s (Ctrl-C stops it)\n", displayURL(addr))
 		},

@@ -97,6 +97,7 @@ func Start(t testing.TB, o Options) *Instance {
 	// Files in memory unless a test inspects storage (it sets its own FILE_STORAGE_URL).
 	cfg.FileStorageURL = "mem://"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDelay = 0 // no load balancer to wait for: tests stop at once (drain tests set their own)
 	// Cheap password hashing keeps tests fast; the parameters travel in the hash, so nothing else changes.
 	cfg.Argon2MemoryKiB, cfg.Argon2Iterations = 1024, 1
 	// Parallel tests share one client IP; rate-limit tests set their own limit.

@@ -97,6 +97,10 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long, after SIGTERM, serve keeps its listener open and answers every request (with
+	// Connection: close) while /readyz says draining, so a load balancer stops sending before the listener
+	// closes. serve --embedded-postgres (make run) uses 0 unless SHUTDOWN_DELAY is set.
+	ShutdownDelay time.Duration
 
 	// MetricsAddr is where Prometheus metrics are served: empty on the main listener at /metrics, an address
 	// for a listener of their own (then not on the main one), MetricsOff for none at all.
@@ -529,6 +533,15 @@ var Settings = []Setting{
 		}},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long shutdown waits for in-flight requests, and for running jobs, before closing connections",
 		durationInto(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"SHUTDOWN_DELAY", "5s", "after SIGTERM, how long serve goes on answering (/readyz 503 draining, every response Connection: close) before it closes its listener and waits SHUTDOWN_TIMEOUT for in-flight requests, so a load balancer stops sending first; 0: no delay; a second signal skips it. `serve --embedded-postgres` (make run) uses 0 unless it is set",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return errors.New("want a duration such as 5s, or 0 for none")
+			}
+			c.ShutdownDelay = d
+			return nil
+		}},
 }
 
 // Load builds a Config from lookup (os.LookupEnv in production). An empty variable counts as unset. The error

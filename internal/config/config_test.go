@@ -39,6 +39,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, 500*time.Millisecond, c.ValkeyTimeout, "a Valkey call waits half a second at most")
 		require.True(t, c.Workers, "serve runs the job workers unless told not to")
 		require.Equal(t, 12*time.Hour, c.ReminderGrace, "a missed reminder is caught up for half a day")
+		require.Equal(t, 5*time.Second, c.ShutdownDelay, "a load balancer gets five seconds to stop sending")
 	})
 
 	t.Run("FileStorageAcceptsDirectoriesAndURLs", func(t *testing.T) {
@@ -60,7 +61,7 @@ func TestLoad(t *testing.T) {
 		c, err := Load(env(map[string]string{
 			"DATABASE_URL": "postgres://db/homekeep", "VALKEY_URL": "redis://cache:6379/1", "HTTP_ADDR": "127.0.0.1:9000",
 			"DB_MAX_CONNS": "40", "DB_MIN_CONNS": "0", "DB_MAX_CONN_LIFETIME": "1h", "DB_MAX_CONN_IDLE_TIME": "2m",
-			"DB_POOLER": "pgbouncer-transaction", "LOG_LEVEL": "debug", "LOG_FORMAT": "json", "SHUTDOWN_TIMEOUT": "3s",
+			"DB_POOLER": "pgbouncer-transaction", "LOG_LEVEL": "debug", "LOG_FORMAT": "json", "SHUTDOWN_TIMEOUT": "3s", "SHUTDOWN_DELAY": "0",
 			"TRUSTED_PROXIES": "none", "CACHE_KEY_PREFIX": "staging:", "TOKEN_CACHE_TTL": "2h", "USER_CACHE_SIZE": "100",
 			"USER_CACHE_TTL": "1m", "SMTP_URL": "smtps://u:p@mail:465", "MAIL_FROM": "HK <hk@example.com>", "AUTH_RATE_LIMIT": "3",
 			"FILE_STORAGE_URL": "s3://files?region=eu-central-1", "MAX_UPLOAD_SIZE": "1000",
@@ -83,7 +84,7 @@ func TestLoad(t *testing.T) {
 			HTTPReadTimeout: 15 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: 120 * time.Second,
 			RequestTimeout: 5 * time.Second, HTTPBodyLimit: 1 << 20, DBMaxConns: 40, DBMinConns: 0, DBMaxConnLifetime: time.Hour,
 			DBMaxConnIdleTime: 2 * time.Minute, DBPooler: PoolerPgBouncerTransaction, DBPlanCacheMode: "auto", LogLevel: "debug",
-			LogFormat: "json", ShutdownTimeout: 3 * time.Second, CacheKeyPrefix: "staging:", ValkeyTimeout: 2 * time.Second, TokenCacheTTL: 2 * time.Hour,
+			LogFormat: "json", ShutdownTimeout: 3 * time.Second, ShutdownDelay: 0, CacheKeyPrefix: "staging:", ValkeyTimeout: 2 * time.Second, TokenCacheTTL: 2 * time.Hour,
 			UserCacheSize: 100, UserCacheTTL: time.Minute, SMTPURL: "smtps://u:p@mail:465", MailFrom: "HK <hk@example.com>",
 			AuthRateLimit: 3, Argon2MemoryKiB: 19456, Argon2Iterations: 2,
 			FileStorageURL: "s3://files?region=eu-central-1", MaxUploadSize: 1000,
@@ -183,6 +184,7 @@ func TestLoad(t *testing.T) {
 		{"RejectsAllowSandboxNotABoolean", "APPLE_ALLOW_SANDBOX", "maybe", `APPLE_ALLOW_SANDBOX: want true or false, got "maybe"`},
 		{"RejectsNegativeReminderGrace", "REMINDER_GRACE", "-1h", `REMINDER_GRACE: want a positive duration such as 30s, 5m or 1h, got "-1h"`},
 		{"RejectsNegativeShutdownTimeout", "SHUTDOWN_TIMEOUT", "-5s", `SHUTDOWN_TIMEOUT: want a positive duration such as 30s, 5m or 1h, got "-5s"`},
+		{"RejectsNegativeShutdownDelay", "SHUTDOWN_DELAY", "-1s", `SHUTDOWN_DELAY: want a duration such as 5s, or 0 for none, got "-1s"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 // the server keeps serving from PostgreSQL without it.
 type Readiness struct {
 	ready    atomic.Bool
+	draining atomic.Bool
 	postgres func(context.Context) error
 	valkey   func(context.Context) error // nil when VALKEY_URL is unset
 }
@@ -30,20 +31,30 @@ func (rd *Readiness) MarkReady() { rd.ready.Store(true) }
 // Ready reports whether start-up has finished.
 func (rd *Readiness) Ready() bool { return rd.ready.Load() }
 
+// MarkDraining records that shutdown has begun: /readyz answers 503 "draining" from now on, so a load
+// balancer stops sending, while every other route goes on answering as before until the listener closes.
+func (rd *Readiness) MarkDraining() { rd.draining.Store(true) }
+
 type readyBody struct {
 	Status string            `json:"status"`
 	Checks map[string]string `json:"checks"`
 }
 
-// ServeHTTP answers /readyz: 503 "starting" before MarkReady, 503 "unavailable" when PostgreSQL does not
-// answer, 200 "degraded" when Valkey is configured but unreachable, and 200 "ready" otherwise.
+// ServeHTTP answers /readyz: 503 "draining" once MarkDraining was called (without probing anything: the
+// answer must not wait on a slow database), 503 "starting" before MarkReady, 503 "unavailable" when
+// PostgreSQL does not answer, 200 "degraded" when Valkey is configured but unreachable, and 200 "ready"
+// otherwise.
 func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := readyBody{Status: "ready", Checks: map[string]string{}}
 	status := http.StatusOK
-	if !rd.Ready() {
+	switch {
+	case rd.draining.Load():
+		body.Status, status = "draining", http.StatusServiceUnavailable
+		body.Checks["shutdown"] = "draining: stop sending new requests here"
+	case !rd.Ready():
 		body.Status, status = "starting", http.StatusServiceUnavailable
 		body.Checks["postgres"] = "warming up"
-	} else {
+	default:
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		body.Checks["postgres"] = "ok"

@@ -26,6 +26,7 @@ func startWithEnv(t *testing.T, env map[string]string) string {
 	cfg.DBMinConns, cfg.DBMaxConns = 1, 4
 	cfg.FileStorageURL = "mem://"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDelay = 0
 	cfg.Argon2MemoryKiB, cfg.Argon2Iterations = 1024, 1
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -86,6 +86,9 @@ type Options struct {
 	AppleRoots *x509.CertPool
 	// Google, when not nil, replaces Google's servers for the API and its workers (tests run fakes).
 	Google *GoogleEndpoints
+	// Hurry, when it closes (cmd/homekeep: a second SIGINT or SIGTERM), cuts SHUTDOWN_DELAY short: the
+	// listener closes at once and the drain goes on as usual.
+	Hurry <-chan struct{}
 }
 
 // Run serves until ctx is cancelled or start-up fails. The listener opens first so /healthz and /readyz
@@ -102,7 +105,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer flushTraces()
 	ln := o.Listener
 	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		if ln, err = httpserver.Listen(ctx, cfg.HTTPAddr); err != nil {
 			return listenError(cfg.HTTPAddr, err)
 		}
 	}
@@ -258,25 +261,32 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer background.Wait()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	handler, err := serveMetrics(ctx, cfg, mx, router, &background, log,
+	// A metrics listener of its own answers until the main one has drained, not only until the signal.
+	serving, doneServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer doneServing()
+	handler, err := serveMetrics(serving, cfg, mx, router, &background, log,
 		metrics.Operations(adminServer.FindRoute), metrics.Operations(server.FindRoute))
 	if err != nil {
 		return err
 	}
 	served := make(chan error, 1)
 	var startFailed atomic.Bool
+	// The pre-stop delay is skipped on a second signal, and when start-up fails: no load balancer sends to a
+	// process that never was ready.
+	hurry, skipDelay := hurryChannel(serving, o.Hurry)
 	serveLog := slog.New(muteHandler{log.Handler(), &startFailed})
 	go func() {
-		served <- httpserver.Serve(ctx, ln, handler, httpserver.Timeouts{
+		served <- httpserver.ServeDraining(ctx, ln, handler, httpserver.Timeouts{
 			Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
 			Shutdown: cfg.ShutdownTimeout,
-		}, serveLog)
+		}, httpserver.Drain{Delay: cfg.ShutdownDelay, Hurry: hurry, OnDrain: readiness.MarkDraining}, serveLog)
 	}()
 
 	if err := start(ctx, pool, staticData, boards, o); err != nil {
 		// One line that says what went wrong (dbpool.Explain names the address when PostgreSQL cannot be
 		// reached); main prints it. The server only answered probes, so its shutdown is not worth a line.
 		startFailed.Store(true)
+		skipDelay()
 		cancel(err)
 		<-served //nolint:errcheck // the server only answered probes; start's error is the one to report
 		return dbpool.Explain(err)
@@ -288,6 +298,7 @@ func Run(ctx context.Context, o Options) (err error) {
 			push: o.PushChannels, apple: appleVerifier, google: googleStore.client, metrics: mx})
 		if err != nil {
 			startFailed.Store(true)
+			skipDelay()
 			cancel(err)
 			<-served //nolint:errcheck // as above: the error to report is the start-up's
 			return dbpool.Explain(err)

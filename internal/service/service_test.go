@@ -31,6 +31,7 @@ func defaultConfig(t *testing.T, dbURL string) config.Config {
 	require.NoError(t, err)
 	cfg.DatabaseURL = dbURL
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDelay = 0
 	return cfg
 }
 

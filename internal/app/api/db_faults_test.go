@@ -241,6 +241,7 @@ func runLogged(t *testing.T, dbURL string, w io.Writer) *loggedInstance {
 	cfg.DBMinConns, cfg.DBMaxConns = 2, 2
 	cfg.FileStorageURL = "mem://"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDelay = 0
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
