@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -138,12 +139,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 func runMatrixOperation(t *testing.T, m *matrix, op roleOperation, c matrixCase) {
 	h := apptest.NewHousehold(t, m.a)
 	tg := c.build(t, m, h, h.Stranger)
+	before := m.householdState(t, op, h)
 	r, sent := m.send(t, m.a, op, tg, "")
 	if op.allows("public") {
 		require.Equal(t, c.ok, r.Status, "%s as anonymous: %s", op.ID, r.Body)
 		return
 	}
 	requireRefusal(t, op, r, sent, tg, http.StatusUnauthorized, "anonymous")
+	require.Equal(t, before, m.householdState(t, op, h), "%s as anonymous: a refused call changes nothing", op.ID)
 
 	callers := []struct {
 		name, role string
@@ -161,9 +164,14 @@ func runMatrixOperation(t *testing.T, m *matrix, op roleOperation, c matrixCase)
 		acct := cl.acct(h)
 		tg := c.build(t, m, h, acct)
 		want := c.want(op, cl.role, tg.self == acct.ID)
+		before := ""
+		if want != c.ok {
+			before = m.householdState(t, op, h)
+		}
 		r, sent := m.send(t, m.a, op, tg, acct.Token)
 		if want != c.ok {
 			requireRefusal(t, op, r, sent, tg, want, cl.name)
+			require.Equal(t, before, m.householdState(t, op, h), "%s as %s: a refused call changes nothing", op.ID, cl.name)
 			if want == http.StatusNotFound && tg.params["id"] != nil {
 				requireSameAsMissing(t, m, op, tg, acct, r)
 			}
@@ -185,6 +193,25 @@ func requireRefusal(t *testing.T, op roleOperation, r apptest.Response, sent str
 	require.Equal(t, want, r.Status, "%s as %s: %s", op.ID, who, r.Body)
 	require.Equal(t, refusalCodes[want], r.Err(t).Error.Code, "%s as %s: %s", op.ID, who, r.Body)
 	requireNoLeak(t, r.Body, sent, tg.secrets, tg.ids, op.ID+" as "+who)
+}
+
+// householdState reads, as the household's owner, what a refused write to op's target could have changed:
+// the residence, its members, its board, contractors and documents, and the owner's notifications and
+// devices. It is "" for an operation that only reads, or that any signed-in user may call (only anonymous
+// is refused those, before any handler runs).
+func (m *matrix) householdState(t *testing.T, op roleOperation, h apptest.Household) string {
+	t.Helper()
+	if op.Method == http.MethodGet || op.allows("user") || op.allows("public") {
+		return ""
+	}
+	var b strings.Builder
+	for _, path := range []string{h.Path(""), h.Path("/members"), h.Path("/tasks"),
+		fmt.Sprintf("/contractors?residence_id=%d", h.ResidenceID), fmt.Sprintf("/documents?residence_id=%d", h.ResidenceID),
+		"/notifications", "/notifications/devices"} {
+		r := m.a.Do(t, apptest.Request{Method: http.MethodGet, Path: path, Token: h.Owner.Token})
+		fmt.Fprintf(&b, "GET %s: %d %s\n", path, r.Status, r.Body)
+	}
+	return b.String()
 }
 
 // missingID is an id no row has.
@@ -227,6 +254,7 @@ func formerMember(t *testing.T, m *matrix, op roleOperation, c matrixCase) {
 	require.Equal(t, http.StatusNoContent, r.Status, "removing the member: %s", r.Body)
 	for name, inst := range map[string]*apptest.Instance{"A": m.a, "B": m.b} {
 		tg := targets[inst]
+		before := m.householdState(t, op, h)
 		r, sent := m.send(t, inst, op, tg, former.Token)
 		who := "a former member on process " + name
 		if op.allows("user") {
@@ -235,5 +263,6 @@ func formerMember(t *testing.T, m *matrix, op roleOperation, c matrixCase) {
 			continue
 		}
 		requireRefusal(t, op, r, sent, tg, http.StatusNotFound, who)
+		require.Equal(t, before, m.householdState(t, op, h), "%s as %s: a refused call changes nothing", op.ID, who)
 	}
 }
