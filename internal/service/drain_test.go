@@ -85,7 +85,7 @@ func (s *drainingServer) stop(t *testing.T) {
 }
 
 // startDraining runs the API on a fresh database with the given pre-stop delay and returns once it is ready.
-func startDraining(t *testing.T, delay time.Duration, configure func(*config.Config)) *drainingServer {
+func startDraining(t *testing.T, delay time.Duration, configure func(*config.Config), options ...func(*service.Options)) *drainingServer {
 	t.Helper()
 	dbURL := testdb.New(t)
 	cfg := defaultConfig(t, dbURL)
@@ -105,10 +105,12 @@ func startDraining(t *testing.T, delay time.Duration, configure func(*config.Con
 	ready := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.sigterm = cancel
-	go func() {
-		s.done <- service.Run(ctx, service.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler), Migrate: true,
-			Seed: true, Listener: s.ln, OnReady: func(net.Addr) { close(ready) }})
-	}()
+	o := service.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler), Migrate: true,
+		Seed: true, Listener: s.ln, OnReady: func(net.Addr) { close(ready) }}
+	for _, opt := range options {
+		opt(&o)
+	}
+	go func() { s.done <- service.Run(ctx, o) }()
 	t.Cleanup(func() {
 		cancel()
 		if _, err := s.wait(30 * time.Second); err != nil {
