@@ -47,8 +47,8 @@ func (m *adminMatrix) do(t *testing.T, token, method, path string, body any, wan
 	return out
 }
 
-// id reads a JSON number field of a decoded body as an id.
-func id(t *testing.T, body map[string]any, field string) int64 {
+// bodyID reads a JSON number field of a decoded body as an id.
+func bodyID(t *testing.T, body map[string]any, field string) int64 {
 	t.Helper()
 	v, ok := body[field].(float64)
 	require.True(t, ok, "no %s in %v", field, body)
@@ -58,7 +58,7 @@ func id(t *testing.T, body map[string]any, field string) int64 {
 // lookup creates a row of kind with a unique name and returns its id.
 func (m *adminMatrix) lookup(t *testing.T, kind string) int64 {
 	t.Helper()
-	return id(t, m.do(t, m.owner.Token, http.MethodPost, "/lookups/"+kind, map[string]any{"name": matrixSecret("Kind")}, http.StatusCreated), "id")
+	return bodyID(t, m.do(t, m.owner.Token, http.MethodPost, "/lookups/"+kind, map[string]any{"name": matrixSecret("Kind")}, http.StatusCreated), "id")
 }
 
 // template creates a task template (in category when it is not 0) and returns its id.
@@ -68,7 +68,7 @@ func (m *adminMatrix) template(t *testing.T, category int64) int64 {
 	if category != 0 {
 		body["category_id"] = category
 	}
-	return id(t, m.do(t, m.owner.Token, http.MethodPost, "/templates", body, http.StatusCreated), "id")
+	return bodyID(t, m.do(t, m.owner.Token, http.MethodPost, "/templates", body, http.StatusCreated), "id")
 }
 
 // household creates an app user's residence with a task, a contractor and a document, and returns the user.
@@ -82,8 +82,8 @@ func (m *adminMatrix) household(t *testing.T) (user apptest.Account, residence, 
 	return user, residence, task, contractor, document
 }
 
-// byID targets the path's id.
-func byID(v int64) adminTarget { return adminTarget{params: map[string]any{"id": v}} }
+// adminByID targets the path's id.
+func adminByID(v int64) adminTarget { return adminTarget{params: map[string]any{"id": v}} }
 
 // adminMatrixCases holds a target builder for every operation of api/admin.yaml, by operationId.
 func adminMatrixCases() map[string]adminCase {
@@ -96,7 +96,7 @@ func adminMatrixCases() map[string]adminCase {
 			if before != nil {
 				before(t, m, u.ID)
 			}
-			tg := byID(u.ID)
+			tg := adminByID(u.ID)
 			tg.body = body
 			return tg
 		}}
@@ -104,7 +104,7 @@ func adminMatrixCases() map[string]adminCase {
 	resource := func(ok int, pick func(residence, task, contractor, document int64) int64, body any) adminCase {
 		return adminCase{ok: ok, build: func(t *testing.T, m *adminMatrix) adminTarget {
 			_, r, tk, c, d := m.household(t)
-			tg := byID(pick(r, tk, c, d))
+			tg := adminByID(pick(r, tk, c, d))
 			tg.body = body
 			return tg
 		}}
@@ -121,7 +121,7 @@ func adminMatrixCases() map[string]adminCase {
 			if deactivated {
 				m.do(t, m.owner.Token, http.MethodPost, fmt.Sprintf("/admins/%d/deactivate", aid), nil, http.StatusOK)
 			}
-			return byID(aid)
+			return adminByID(aid)
 		}}
 	}
 	return map[string]adminCase{
@@ -169,15 +169,15 @@ func adminMatrixCases() map[string]adminCase {
 			category := m.lookup(t, "task_categories")
 			return adminTarget{body: map[string]any{"category_id": category, "ids": []int64{m.template(t, category)}}}
 		}},
-		"getTemplate": {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return byID(m.template(t, 0)) }},
+		"getTemplate": {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return adminByID(m.template(t, 0)) }},
 		"updateTemplate": {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget {
-			tg := byID(m.template(t, 0))
+			tg := adminByID(m.template(t, 0))
 			tg.body = map[string]any{"title": matrixSecret("Renamed")}
 			return tg
 		}},
-		"deleteTemplate":     {ok: http.StatusNoContent, build: func(t *testing.T, m *adminMatrix) adminTarget { return byID(m.template(t, 0)) }},
-		"activateTemplate":   {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return byID(m.template(t, 0)) }},
-		"deactivateTemplate": {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return byID(m.template(t, 0)) }},
+		"deleteTemplate":     {ok: http.StatusNoContent, build: func(t *testing.T, m *adminMatrix) adminTarget { return adminByID(m.template(t, 0)) }},
+		"activateTemplate":   {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return adminByID(m.template(t, 0)) }},
+		"deactivateTemplate": {ok: http.StatusOK, build: func(t *testing.T, m *adminMatrix) adminTarget { return adminByID(m.template(t, 0)) }},
 		"seedLookups":        plain(http.StatusOK),
 
 		"adminListUsers":      plain(http.StatusOK),
