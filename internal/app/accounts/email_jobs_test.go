@@ -140,7 +140,7 @@ func TestEmailCodeJobs(t *testing.T) {
 		require.Zero(t, stored, "the code is never stored in clear, not even in the job")
 	})
 
-	t.Run("ResetRequestQueuesOnlyForAnActiveAccount", func(t *testing.T) {
+	t.Run("ResetRequestMailsOnlyAnActiveAccount", func(t *testing.T) {
 		t.Parallel()
 		b := setupEmailJobs(t)
 		row, err := b.register(ctx, b.pool, "reset@example.com")
