@@ -115,11 +115,11 @@ func (c *errorCorpus) add(dir, test string, req *http.Request, status int, body 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.file == nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil { //nolint:gosec // G703: the directory is the test run's own setting
 			return fmt.Errorf("error creating the error-body corpus %s: %w", dir, err)
 		}
 		name := fmt.Sprintf("%s-%d.txt", filepath.Base(os.Args[0]), os.Getpid())
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600) //nolint:gosec // G304: the directory is the test run's own setting
 		if err != nil {
 			return fmt.Errorf("error opening the error-body corpus: %w", err)
 		}
