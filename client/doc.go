@@ -48,4 +48,12 @@
 //
 // Optional fields use Opt types and nullable ones Nil types: NewOptString("x") sets a value, the zero value
 // leaves the field out, and Get, IsSet, IsNull and Or read one.
+//
+// # Retries that never duplicate
+//
+// The POSTs that create something or complete a task take an Idempotency-Key (their params' IdempotencyKey):
+// the server answers a retry with the same key and request by replaying the first success, so a create whose
+// answer was lost can be sent again safely. WithIdempotencyKeys does that by itself: it gives each such POST a
+// random key (unless the params set one) and resends it with the same key after a network error, a 409
+// request_in_progress or a 503.
 package client
