@@ -1,6 +1,6 @@
 // Package httpserver is Homekeep's HTTP front: the chi router with its middleware (request ids, real client
 // IPs, panic recovery, access log, body limit, trailing slashes), the health and readiness probes, and a
-// server that drains in-flight requests on shutdown.
+// server that drains on shutdown without failing a request a client has sent (ServeDraining).
 package httpserver
 
 import (
