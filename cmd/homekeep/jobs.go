@@ -20,7 +20,8 @@ and email (each feed row's, per its recipient's preferences, logged per attempt)
 hourly orphan-file sweep, and the delivery to Valkey of revocations recorded in PostgreSQL. Jobs are rows in
 PostgreSQL (river), queued by every "homekeep serve"; run servers with WORKERS=false and as many workers as
 the jobs need to scale the two separately (each worker uses up to 11 database connections). SIGINT or SIGTERM
-stops fetching jobs at once and lets running ones finish within SHUTDOWN_TIMEOUT; a job cut short is retried.`
+stops fetching jobs at once and lets running ones finish within SHUTDOWN_TIMEOUT; a second signal cancels them
+at once; a job cut short is retried.`
 
 // workerCmd runs the job workers alone until a signal stops it.
 func workerCmd(ctx context.Context, args []string, env lookupFunc, stdout, stderr io.Writer) error {
@@ -38,7 +39,7 @@ func workerCmd(ctx context.Context, args []string, env lookupFunc, stdout, stder
 		return err
 	}
 	return service.RunWorker(ctx, service.WorkerOptions{
-		Config: cfg, Logger: log, Migrate: !*noMigrate,
+		Config: cfg, Logger: log, Migrate: !*noMigrate, Hurry: hurryFrom(ctx),
 		OnReady: func() { fmt.Fprintln(stdout, "Homekeep worker is running (Ctrl-C stops it)") },
 	})
 }

@@ -201,6 +201,18 @@ func (c *Client) Stop(ctx context.Context) error {
 	return nil
 }
 
+// StopNow cancels the running jobs at once rather than at the stop timeout (the operator's second signal,
+// while Stop waits), and waits a little for them to return; each job cut short goes back to the queue, as at
+// the timeout. Like Stop it does not depend on ctx being alive.
+func (c *Client) StopNow(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
+	defer cancel()
+	if err := c.river.StopAndCancel(sctx); err != nil {
+		return fmt.Errorf("error cancelling the running jobs: %w", err)
+	}
+	return nil
+}
+
 // periodicJobs are the recurring kinds. Only the leader inserts them, so however many processes run workers,
 // each period yields one job, worked by one of them.
 func periodicJobs(valkey, reminders, ledgerPurge bool) []*river.PeriodicJob {

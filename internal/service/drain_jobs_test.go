@@ -15,6 +15,7 @@ import (
 	"github.com/homekeep/homekeep/internal/config"
 	"github.com/homekeep/homekeep/internal/push"
 	"github.com/homekeep/homekeep/internal/service"
+	"github.com/homekeep/homekeep/internal/testdb"
 	"github.com/homekeep/homekeep/internal/testwait"
 )
 
@@ -136,4 +137,60 @@ func TestDrainNeverLosesARunningJob(t *testing.T) {
 			require.EqualValues(t, 1, other.sent.Load(), "pushed once, by the other worker")
 		})
 	}
+}
+
+// TestWorkerCancelsRunningJobsOnTheSecondSignal: `homekeep worker` waits SHUTDOWN_TIMEOUT for a running job
+// after the first signal; the second cancels it at once, and it is back in the queue.
+func TestWorkerCancelsRunningJobsOnTheSecondSignal(t *testing.T) {
+	t.Parallel()
+	dbURL := testdb.New(t)
+	pool, err := pgxpool.New(t.Context(), dbURL)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	gate := newGatedPush()
+	cfg := defaultConfig(t, dbURL)
+	cfg.FileStorageURL = "mem://"
+	cfg.ShutdownTimeout = time.Minute
+	ctx, sigterm := context.WithCancel(context.Background())
+	hurry := make(chan struct{})
+	ready, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- service.RunWorker(ctx, service.WorkerOptions{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+			Migrate: true, Hurry: hurry, OnReady: func() { close(ready) },
+			PushChannels: []push.Channel{{Name: "gated", Sender: gate}}})
+	}()
+	returned := false
+	t.Cleanup(func() {
+		sigterm()
+		if !returned {
+			close(gate.release)
+			require.NoError(t, <-done)
+		}
+	})
+	<-ready
+	queueReminderPush(t, pool)
+	select {
+	case <-gate.started:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the push job never started: %v", sendJobStates(t, pool, 0))
+	}
+
+	sigterm()
+	select {
+	case err := <-done:
+		t.Fatalf("the worker stopped before the job finished or SHUTDOWN_TIMEOUT passed: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	start := time.Now()
+	close(hurry)
+	select {
+	case err := <-done:
+		returned = true
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second signal did not stop the worker (SHUTDOWN_TIMEOUT is a minute)")
+	}
+	t.Logf("worker stopped %v after the second signal", time.Since(start))
+	require.Equal(t, map[string]int{"available": 1}, sendJobStates(t, pool, 0), "the job is back in the queue")
+	require.Zero(t, gate.sent.Load())
 }

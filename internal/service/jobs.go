@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"github.com/homekeep/homekeep/internal/push"
 	"log/slog"
@@ -168,6 +169,9 @@ type WorkerOptions struct {
 	// TracerProvider, when set, records the worker's spans instead of what OTEL_EXPORTER_OTLP_ENDPOINT
 	// configures (tests).
 	TracerProvider trace.TracerProvider
+	// Hurry, when it closes while the worker stops (cmd/homekeep: a second SIGINT or SIGTERM), cancels the
+	// running jobs at once instead of at SHUTDOWN_TIMEOUT; they go back to the queue.
+	Hurry <-chan struct{}
 }
 
 // RunWorker runs the job workers alone, without the API, until ctx is cancelled (`homekeep worker`): it
@@ -254,7 +258,15 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	}
 	<-ctx.Done()
 	log.Info("worker stopping: no new jobs are fetched; running ones finish", "within", cfg.ShutdownTimeout)
-	if err := client.Stop(ctx); err != nil {
+	stopped := make(chan error, 1)
+	go func() { stopped <- client.Stop(ctx) }()
+	select {
+	case err = <-stopped:
+	case <-o.Hurry:
+		log.Info("second signal: cancelling the running jobs now; they go back to the queue")
+		err = errors.Join(client.StopNow(ctx), <-stopped)
+	}
+	if err != nil {
 		log.Warn("job workers did not stop cleanly; unfinished jobs will be retried", "error", err)
 	}
 	return nil
