@@ -17,5 +17,10 @@
 //
 // Round trips of a keyed create: [BEGIN, lock, lookup, SAVEPOINT] in one pipelined batch, the handler's
 // statement(s), then [INSERT the response, COMMIT] in one batch: 3 for a one-statement create, against 1
-// without a key. A replay or a refusal costs 1 (the guard batch, then ROLLBACK without waiting for more).
+// without a key (TestKeyCostsTwoRoundTripsAndNoKeyNothing). A replay or a refusal costs 2: the guard batch
+// and its ROLLBACK.
+//
+// A keyed upload stores its file before the transaction commits; when the commit then fails, the file is an
+// orphan that the file sweep deletes once a day old (package filesweep), as after a process that died
+// between writing a file and inserting its row.
 package idempotency
