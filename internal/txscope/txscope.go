@@ -28,6 +28,7 @@ const WorkSavepoint = "work"
 type Tx struct {
 	conn  *pgx.Conn
 	hooks []func(context.Context)
+	undo  []func(context.Context)
 	// ran counts the statements that succeeded; rewind says the next statement must first roll back to
 	// WorkSavepoint (the first statement failed); aborted says a later one failed, so the transaction can
 	// only be rolled back.
@@ -72,12 +73,32 @@ func AfterCommit(ctx context.Context, fn func(context.Context)) {
 	tx.hooks = append(tx.hooks, fn)
 }
 
+// OnRollback runs fn if the transaction ctx's write runs in rolls back, to undo what the write did outside
+// the database (a stored file); without a transaction the write has committed and fn never runs. fn gets a
+// context without the transaction.
+func OnRollback(ctx context.Context, fn func(context.Context)) {
+	if tx := From(ctx); tx != nil {
+		tx.undo = append(tx.undo, fn)
+	}
+}
+
+// RolledBack runs the work OnRollback collected, in order, and forgets the AfterCommit work; the opener calls
+// it once the transaction has rolled back (or failed to commit).
+func (t *Tx) RolledBack(ctx context.Context) {
+	ctx = Detached(ctx)
+	undo := t.undo
+	t.undo, t.hooks = nil, nil
+	for _, fn := range undo {
+		fn(ctx)
+	}
+}
+
 // Committed runs the hooks AfterCommit collected, in order, with ctx detached from the transaction; the
 // opener calls it once the COMMIT has succeeded.
 func (t *Tx) Committed(ctx context.Context) {
 	ctx = Detached(ctx)
 	hooks := t.hooks
-	t.hooks = nil
+	t.hooks, t.undo = nil, nil
 	for _, fn := range hooks {
 		fn(ctx)
 	}

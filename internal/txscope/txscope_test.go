@@ -109,4 +109,17 @@ func TestAfterCommitWaitsForTheCommit(t *testing.T) {
 	require.Nil(t, txscope.From(hookCtx), "the hook runs outside the transaction")
 	tx.Committed(in)
 	require.Equal(t, 2, ran, "once")
+
+	// What a rolled-back write did outside the database is undone; its after-commit work never runs.
+	txscope.OnRollback(ctx, func(context.Context) { ran++ })
+	require.Equal(t, 2, ran, "without a transaction the write has committed: nothing to undo")
+	tx = txscope.New(nil)
+	in = txscope.With(ctx, tx)
+	undone := false
+	txscope.AfterCommit(in, func(context.Context) { ran++ })
+	txscope.OnRollback(in, func(context.Context) { undone = true })
+	tx.RolledBack(in)
+	tx.Committed(in)
+	require.True(t, undone)
+	require.Equal(t, 2, ran)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/homekeep/homekeep/internal/app/dberr"
 	"github.com/homekeep/homekeep/internal/gen/dbsqlc"
 	"github.com/homekeep/homekeep/internal/gen/oas"
+	"github.com/homekeep/homekeep/internal/txscope"
 )
 
 // documentResponse maps a row to the API type.
@@ -244,6 +245,10 @@ func (h *Handler) createDocument(ctx context.Context, req *oas.DocumentCreate, f
 		return nil, errTaskNotInResidence // deleted while the document was being created
 	case err != nil:
 		return nil, fmt.Errorf("error creating document: %w", err)
+	}
+	if key := p.StorageKey; key != nil {
+		// In a request's transaction (an Idempotency-Key) the row may still roll back: the file goes with it.
+		txscope.OnRollback(ctx, func(ctx context.Context) { app.DeleteFiles(ctx, h.files, h.log, *key) })
 	}
 	out := documentResponse(row)
 	return &out, nil

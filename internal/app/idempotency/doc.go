@@ -20,7 +20,7 @@
 // without a key (TestKeyCostsTwoRoundTripsAndNoKeyNothing). A replay or a refusal costs 2: the guard batch
 // and its ROLLBACK.
 //
-// A keyed upload stores its file before the transaction commits; when the commit then fails, the file is an
-// orphan that the file sweep deletes once a day old (package filesweep), as after a process that died
-// between writing a file and inserting its row.
+// A keyed upload stores its file before the transaction commits; when the transaction then rolls back, the
+// file is deleted with it (txscope.OnRollback); only a process that dies in between leaves an orphan, which
+// the file sweep deletes once a day old (package filesweep).
 package idempotency

@@ -293,3 +293,32 @@ func TestBoardShowsAKeyedCreateOnceCommitted(t *testing.T) {
 	require.Equal(t, http.StatusOK, after.Status, "the board's version was not bumped after the commit")
 	require.Contains(t, string(after.Body), `"Keyed"`)
 }
+
+// TestUploadWhoseTransactionFailsLeavesNoFile makes a keyed upload's transaction fail after the document's
+// row was inserted (its answer cannot be stored): the file stored before the insert is deleted with the
+// rollback, and the retry stores one file and one row.
+func TestUploadWhoseTransactionFailsLeavesNoFile(t *testing.T) {
+	inst, dir := apptest.StartDocuments(t, nil)
+	a := inst.Register(t)
+	rid := apptest.CreateResidence(t, inst, a, "Uploads")
+	apptest.DBExec(t, inst, `CREATE FUNCTION idempotency_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'storing fails'; END $$`)
+	apptest.DBExec(t, inst, `CREATE TRIGGER idempotency_test_fail BEFORE INSERT ON idempotency_keys
+		FOR EACH ROW EXECUTE FUNCTION idempotency_test_fail()`)
+	body, ct := apptest.MultipartBody(t, map[string]string{"residence_id": itoa(rid), "title": "Manual", "type": "manual"},
+		&apptest.FilePart{Name: "manual.pdf", ContentType: "application/pdf", Content: apptest.TestPDF})
+	req := request{path: "/documents", token: a.Token, body: body, contentType: ct}
+	key := newKey()
+	before := apptest.StoredFiles(t, dir)
+
+	r := mustSend(t, inst, req, key)
+	apptest.RequireAPIError(t, r, http.StatusServiceUnavailable, "unavailable", "")
+	require.Empty(t, apptest.AddedFiles(t, dir, before), "the file was deleted with the rolled-back row")
+	count := countOf(inst, `SELECT count(*) FROM documents WHERE residence_id = $1`, rid)
+	require.Equal(t, int64(0), count(t))
+
+	apptest.DBExec(t, inst, `DROP TRIGGER idempotency_test_fail ON idempotency_keys`)
+	require.Equal(t, http.StatusCreated, mustSend(t, inst, req, key).Status)
+	require.Len(t, apptest.AddedFiles(t, dir, before), 1)
+	require.Equal(t, int64(1), count(t))
+}

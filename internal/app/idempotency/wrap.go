@@ -51,6 +51,7 @@ func (k *Keys) Wrap(next http.Handler) http.Handler {
 		defer func() {
 			if st.open != nil { // the handler panicked: nothing commits
 				st.open.rollback(r.Context())
+				st.open.tx.RolledBack(r.Context())
 			}
 		}()
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
@@ -74,6 +75,7 @@ func (k *Keys) finish(ctx context.Context, w http.ResponseWriter, st *state, rec
 	}
 	if status < 200 || status > 299 {
 		o.rollback(ctx)
+		o.tx.RolledBack(ctx)
 		w.WriteHeader(status)
 		_, _ = w.Write(rec.buf.Bytes())
 		return
@@ -87,6 +89,7 @@ func (k *Keys) finish(ctx context.Context, w http.ResponseWriter, st *state, rec
 		o.rollback(ctx)
 	}
 	if err != nil {
+		o.tx.RolledBack(ctx)
 		k.logFailure(ctx, "a keyed request's work was rolled back: its response could not be stored", err)
 		for name := range set {
 			w.Header().Del(name)
