@@ -2630,8 +2630,10 @@ export interface components {
             };
         };
         /**
-         * @description `unavailable`: PostgreSQL (or another service the API needs) is unreachable, or the server is still
-         *     starting; try again after Retry-After.
+         * @description `unavailable`: PostgreSQL (or another service the API needs) is unreachable or did not answer within the
+         *     request deadline (REQUEST_TIMEOUT), or the server is still starting; try again after Retry-After. For a
+         *     write, a 503 does not say the change was not made (the deadline can pass while it commits): send the
+         *     retry with the same Idempotency-Key, which answers the first result instead of doing the work twice.
          *     `store_not_configured`: the store purchases endpoints (POST /subscription/apple, POST /webhooks/apple)
          *     while the server has no APPLE_BUNDLE_ID; POST /subscription/google and POST /webhooks/google/{secret}
          *     while it has no Google Play configuration (GOOGLE_PLAY_PACKAGE_NAME and credentials; for the webhook
