@@ -43,7 +43,7 @@ func FreeAddr(t testing.TB) string {
 	return addr
 }
 
-// StartServer runs bin with args and env (nothing of the bench's own environment but PATH and HOME), with
+// StartServer runs bin with args and env (of the bench's own environment only PATH and HOME, and no drain delay), with
 // its output in a log file, and waits until GET readyPath on addr answers 200. It stops the process when the
 // test ends.
 func StartServer(t testing.TB, name, bin string, args, env []string, addr, readyPath string) *Process {
@@ -54,7 +54,10 @@ func StartServer(t testing.TB, name, bin string, args, env []string, addr, ready
 		t.Fatalf("bench: error creating %s: %v", logPath, err)
 	}
 	cmd := exec.Command(bin, args...) //nolint:gosec // G204: the bench runs binaries it just built
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	// SHUTDOWN_DELAY=0: no load balancer needs time to stop sending to a bench's server, so Stop's SIGTERM
+	// need not wait out homekeep's default 5 s drain (env may still set one).
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "SHUTDOWN_DELAY=0"}
+	cmd.Env = append(base, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("bench: error starting %s: %v", name, err)
