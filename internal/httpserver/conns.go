@@ -74,6 +74,23 @@ func (cs *conns) settle(ctx context.Context, drainStart time.Time, grace time.Du
 	}
 }
 
+// closeUnused closes the connections that never brought a request (still StateNew once settled: accepted at
+// least the grace ago). net/http's Shutdown counts such a connection as busy for its first 5 s, so a client
+// that opened one and sent nothing (Go's transport dials ahead of need) would hold Shutdown past its timeout.
+func (cs *conns) closeUnused() {
+	cs.mu.Lock()
+	var unused []net.Conn
+	for c, st := range cs.m {
+		if st.state == http.StateNew {
+			unused = append(unused, c)
+		}
+	}
+	cs.mu.Unlock()
+	for _, c := range unused {
+		_ = c.Close() // the server's goroutine for it sees the close and ends the connection
+	}
+}
+
 // onceCloseListener closes its listener once; ServeDraining closes it before Shutdown would.
 type onceCloseListener struct {
 	net.Listener

@@ -164,3 +164,39 @@ func TestServeDrainingHurries(t *testing.T) {
 	}
 	t.Logf("stopped %v after Hurry", time.Since(start))
 }
+
+// TestServeDrainingClosesConnectionsThatNeverSentARequest: a client that connected and sent nothing (Go's
+// transport dials ahead of need) does not hold the drain: net/http's Shutdown alone would wait 5 s for such a
+// connection and run out its timeout, failing the stop.
+func TestServeDrainingClosesConnectionsThatNeverSentARequest(t *testing.T) {
+	t.Parallel()
+	ln, err := Listen(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- ServeDraining(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, "ok")
+		}), Timeouts{Read: 10 * time.Second, Write: time.Second, Idle: time.Minute, Shutdown: 4 * time.Second},
+			Drain{}, discardLogger())
+	}()
+	silent, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer silent.Close()
+	time.Sleep(100 * time.Millisecond) // accepted by the server, which waits for its request
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-served:
+		require.NoError(t, err, "the stop must not run out its timeout")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the drain did not end")
+	}
+	elapsed := time.Since(start)
+	require.Less(t, elapsed, 3*time.Second, "closed after the grace, not after Shutdown's 5 s")
+	_ = silent.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = silent.Read(make([]byte, 1))
+	require.Error(t, err, "the silent connection was closed by the server")
+	t.Logf("stopped %v after the signal", elapsed)
+}

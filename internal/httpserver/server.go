@@ -95,6 +95,7 @@ func ServeDraining(ctx context.Context, ln net.Listener, h http.Handler, t Timeo
 	// Shutdown comes once none may still carry one, and closes the connections left idle.
 	_ = served.Close()
 	tracked.settle(sctx, drainStart, settleGrace)
+	tracked.closeUnused()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		_ = srv.Close()
 		return fmt.Errorf("error draining requests: %w", err)
