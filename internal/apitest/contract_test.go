@@ -114,7 +114,7 @@ func (ex exchange) run(t *testing.T, c *contract) {
 	t.Helper()
 	srv, lastBody := server(t, ex.reply)
 	rec := &recorder{}
-	tr := &transport{base: srv.Client().Transport, contract: c, report: rec.report}
+	tr := &transport{base: srv.Client().Transport, contract: c, report: rec.report, offCorpus: true}
 
 	ctx := t.Context()
 	if ex.invalid {
@@ -395,7 +395,7 @@ func TestTransportTruncatesLongBodies(t *testing.T) {
 	long := strings.Repeat("x", 10<<10)
 	srv, _ := server(t, reply{status: http.StatusOK, contentType: "application/json", body: long})
 	rec := &recorder{}
-	client := &http.Client{Transport: &transport{base: srv.Client().Transport, contract: c, report: rec.report}}
+	client := &http.Client{Transport: &transport{base: srv.Client().Transport, contract: c, report: rec.report, offCorpus: true}}
 
 	resp, err := client.Get(srv.URL + "/api/static-data")
 	require.NoError(t, err, "sending the request")
@@ -418,7 +418,7 @@ func TestTransportPassesOnTransportErrors(t *testing.T) {
 	srv, _ := server(t, reply{status: http.StatusOK})
 	srv.Close() // nothing listens any more
 	rec := &recorder{}
-	client := &http.Client{Transport: &transport{base: srv.Client().Transport, contract: c, report: rec.report}}
+	client := &http.Client{Transport: &transport{base: srv.Client().Transport, contract: c, report: rec.report, offCorpus: true}}
 
 	_, err = client.Get(srv.URL + "/api/static-data") //nolint:bodyclose // the request fails: there is no response
 	require.Error(t, err, "request to a closed server")

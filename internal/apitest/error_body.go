@@ -56,6 +56,8 @@ type errorBodyTransport struct {
 	base   http.RoundTripper
 	test   string
 	report func(format string, args ...any)
+	// offCorpus: as transport's.
+	offCorpus bool
 }
 
 // RoundTrip sends req and checks the response's body when it is an error.
@@ -69,7 +71,7 @@ func (tr *errorBodyTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return nil, fmt.Errorf("error reading the response body of %s %s: %w", req.Method, req.URL.RequestURI(), err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	checkErrorBody(tr.report, tr.test, req, resp.StatusCode, body)
+	checkErrorBody(tr.report, tr.test, !tr.offCorpus, req, resp.StatusCode, body)
 	return resp, nil
 }
 
@@ -81,9 +83,9 @@ func (tr *errorBodyTransport) CloseIdleConnections() {
 }
 
 // checkErrorBody reports an error body that shows internals, naming the request, and records the body in the
-// corpus when ErrorBodiesEnv is set. Bodies of successful responses are not checked: a task's title may say
+// corpus when ErrorBodiesEnv is set and record says so. Bodies of successful responses are not checked: a task's title may say
 // "panic" and be the user's own text.
-func checkErrorBody(report func(string, ...any), test string, req *http.Request, status int, body []byte) {
+func checkErrorBody(report func(string, ...any), test string, record bool, req *http.Request, status int, body []byte) {
 	if status < http.StatusBadRequest {
 		return
 	}
@@ -91,7 +93,7 @@ func checkErrorBody(report func(string, ...any), test string, req *http.Request,
 		report("apitest: error response to %s %s (status %d) shows internals: %s\nresponse body: %s",
 			req.Method, req.URL.RequestURI(), status, leak, truncate(body))
 	}
-	if dir := os.Getenv(ErrorBodiesEnv); dir != "" {
+	if dir := os.Getenv(ErrorBodiesEnv); dir != "" && record {
 		if err := corpus.add(dir, test, req, status, body); err != nil {
 			report("apitest: %v", err)
 		}

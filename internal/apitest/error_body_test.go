@@ -68,9 +68,9 @@ func TestTransportsReportErrorBodiesThatShowInternals(t *testing.T) {
 			for _, spec := range []bool{true, false} {
 				srv, _ := server(t, tc.reply)
 				rec := &recorder{}
-				var tr http.RoundTripper = &transport{base: srv.Client().Transport, contract: c, report: rec.report}
+				var tr http.RoundTripper = &transport{base: srv.Client().Transport, contract: c, report: rec.report, offCorpus: true}
 				if !spec {
-					tr = &errorBodyTransport{base: srv.Client().Transport, report: rec.report}
+					tr = &errorBodyTransport{base: srv.Client().Transport, report: rec.report, offCorpus: true}
 				}
 				req, err := http.NewRequestWithContext(WithInvalidRequest(t.Context()), http.MethodGet, srv.URL+tc.path, nil)
 				require.NoError(t, err)
